@@ -1,0 +1,30 @@
+/// The tiling chosen for one spec on one target: what the emitters follow.
+public struct TilePlan: Sendable, Hashable {
+    /// One line of the on-chip byte account.
+    public struct ByteAccount: Sendable, Hashable {
+        public var item: String
+        public var bytes: Int
+    }
+
+    public var target: Target
+    /// The on-chip budget this plan was made for, in bytes.
+    public var budget: Int
+    /// Query rows per tile (Br).
+    public var blockRows: Int
+    /// Key columns per tile (Bc).
+    public var blockColumns: Int
+    /// CUDA: warps per thread block (each owns `blockRows / warps` query rows). C: 1.
+    public var warps: Int
+    /// CUDA: K/V tiles in flight in the cp.async pipeline. C: 1.
+    public var stages: Int
+    /// What occupies on-chip memory, item by item.
+    public var accounts: [ByteAccount]
+    /// CUDA: estimated fp32 accumulator registers per thread (O and S fragments). C: 0.
+    public var accumulatorRegistersPerThread: Int
+
+    /// Total on-chip bytes the plan needs.
+    public var onChipBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
+
+    /// Threads per CUDA thread block.
+    public var threadsPerBlock: Int { warps * 32 }
+}

@@ -1,0 +1,135 @@
+/// Chooses Br × Bc (and, for CUDA, warps and pipeline stages) for a spec, a target and an on-chip budget.
+///
+/// The starting point is FlashAttention's Algorithm 1: with M elements of on-chip memory,
+/// Bc = ⌈M / 4d⌉ and Br = min(Bc, d). The planner rounds those down to the target's granularity and
+/// maximum tile, then shrinks them (Bc first, as it costs more bytes per step) until the explicit byte
+/// account fits the budget and, on CUDA, the accumulators fit the register file. Block-sparse specs
+/// additionally need tiles that divide the sparse block, so that a tile never straddles two blocks.
+public struct TilePlanner: Sendable {
+    public var target: Target
+    public var budget: Int
+
+    /// A planner for `target` with `budget` bytes of on-chip memory (the target's default when nil).
+    public init(target: Target, budget: Int? = nil) {
+        self.target = target
+        self.budget = budget ?? target.defaultBudget
+    }
+
+    /// The most fp32 accumulator registers per thread a CUDA plan may use (of 255), leaving room for
+    /// addresses, fragments of Q/K/V and softmax state.
+    public static let accumulatorRegisterLimit = 160
+
+    /// Validates the spec and chooses a plan, or throws with the field and the limit.
+    public func plan(_ spec: AttentionSpec) throws(SpecError) -> TilePlan {
+        try spec.validate()
+        guard budget > 0 else {
+            throw SpecError(field: "budget", message: "must be a positive number of bytes, got \(budget)")
+        }
+        let (rowStep, columnStep) = target.tileGranularity
+        var rowChoices = candidateSizes(step: rowStep, limit: target.maximumTile.rows)
+        var columnChoices = candidateSizes(step: columnStep, limit: target.maximumTile.columns)
+        if let layout = spec.blockSparseLayout {
+            let index = spec.masks.firstIndex(of: .blockSparse(layout)) ?? 0
+            rowChoices = try dividing(layout.blockRows, choices: rowChoices, step: rowStep,
+                                      field: "masks[\(index)].blockSparse.blockRows")
+            columnChoices = try dividing(layout.blockColumns, choices: columnChoices, step: columnStep,
+                                         field: "masks[\(index)].blockSparse.blockColumns")
+        }
+
+        // FlashAttention's rule, in elements of the working type.
+        let elements = budget / workingElementBytes(spec)
+        let ruleColumns = (elements + 4 * spec.headDim - 1) / (4 * spec.headDim)
+        let ruleRows = min(ruleColumns, spec.headDim)
+
+        // Largest candidates not above the rule, then shrink until the account fits.
+        var rowIndex = rowChoices.lastIndex(where: { $0 <= ruleRows }) ?? 0
+        var columnIndex = columnChoices.lastIndex(where: { $0 <= ruleColumns }) ?? 0
+        while true {
+            let rows = rowChoices[rowIndex], columns = columnChoices[columnIndex]
+            if let plan = fittingPlan(spec, rows: rows, columns: columns) {
+                return plan
+            }
+            if columnIndex > 0 && (columns >= rows || rowIndex == 0) {
+                columnIndex -= 1
+            } else if rowIndex > 0 {
+                rowIndex -= 1
+            } else {
+                let smallest = account(spec, rows: rows, columns: columns, warps: minimumWarps(rows: rows), stages: 1)
+                let needed = smallest.reduce(0) { $0 + $1.bytes }
+                throw SpecError(
+                    field: "budget",
+                    message: "\(budget) bytes fit no \(target.rawValue) tile plan for headDim \(spec.headDim), "
+                        + "valueHeadDim \(spec.valueHeadDim), \(spec.storage.rawValue); the smallest plan "
+                        + "(Br=\(rows), Bc=\(columns)) needs \(needed) bytes")
+            }
+        }
+    }
+
+    /// The plan for exactly `rows` × `columns`, with the most stages that fit, or nil if none fits.
+    private func fittingPlan(_ spec: AttentionSpec, rows: Int, columns: Int) -> TilePlan? {
+        guard target.isCUDA else {
+            let items = account(spec, rows: rows, columns: columns, warps: 1, stages: 1)
+            guard items.reduce(0, { $0 + $1.bytes }) <= budget else { return nil }
+            return TilePlan(target: target, budget: budget, blockRows: rows, blockColumns: columns,
+                            warps: 1, stages: 1, accounts: items, accumulatorRegistersPerThread: 0)
+        }
+        let warps = max(1, min(rows / 16, 8))
+        let threads = warps * 32
+        let registers = (rows * spec.valueHeadDim + rows * columns + threads - 1) / threads
+        guard registers <= Self.accumulatorRegisterLimit else { return nil }
+        for stages in [2, 1] {
+            let items = account(spec, rows: rows, columns: columns, warps: warps, stages: stages)
+            if items.reduce(0, { $0 + $1.bytes }) <= budget {
+                return TilePlan(target: target, budget: budget, blockRows: rows, blockColumns: columns,
+                                warps: warps, stages: stages, accounts: items,
+                                accumulatorRegistersPerThread: registers)
+            }
+        }
+        return nil
+    }
+
+    private func minimumWarps(rows: Int) -> Int { target.isCUDA ? max(rows / 16, 1) : 1 }
+
+    /// Bytes per element of the working set the FlashAttention rule counts:
+    /// fp32 on the CPU (tiles are converted on load), the storage type in CUDA shared memory.
+    private func workingElementBytes(_ spec: AttentionSpec) -> Int {
+        target.isCUDA ? spec.storage.byteSize : 4
+    }
+
+    /// The explicit on-chip byte account of a tile choice.
+    public func account(_ spec: AttentionSpec, rows: Int, columns: Int, warps: Int, stages: Int) -> [TilePlan.ByteAccount] {
+        let d = spec.headDim, dv = spec.valueHeadDim
+        if target.isCUDA {
+            let e = spec.storage.byteSize
+            // Rows padded by 8 elements (16 bytes) so ldmatrix row addresses fall in distinct banks.
+            let pad = 8
+            return [
+                .init(item: "Q tile (Br × (d+8) × \(e) B)", bytes: rows * (d + pad) * e),
+                .init(item: "K tiles (\(stages) stages × Bc × (d+8) × \(e) B)", bytes: stages * columns * (d + pad) * e),
+                .init(item: "V tiles (\(stages) stages × Bc × (dv+8) × \(e) B)", bytes: stages * columns * (dv + pad) * e),
+            ]
+        }
+        return [
+            .init(item: "Q tile (Br × d × 4 B)", bytes: rows * d * 4),
+            .init(item: "K tile (Bc × d × 4 B)", bytes: columns * d * 4),
+            .init(item: "V tile (Bc × dv × 4 B)", bytes: columns * dv * 4),
+            .init(item: "S/P tile (Br × Bc × 4 B)", bytes: rows * columns * 4),
+            .init(item: "O accumulator (Br × dv × 4 B)", bytes: rows * dv * 4),
+            .init(item: "row max and sum (Br × 2 × 4 B)", bytes: rows * 8),
+        ]
+    }
+
+    private func candidateSizes(step: Int, limit: Int) -> [Int] {
+        Array(stride(from: step, through: limit, by: step))
+    }
+
+    private func dividing(_ blockSize: Int, choices: [Int], step: Int, field: String) throws(SpecError) -> [Int] {
+        let dividing = choices.filter { blockSize % $0 == 0 }
+        guard blockSize % step == 0, !dividing.isEmpty else {
+            throw SpecError(field: field,
+                            message: "must be a multiple of \(step) for target \(target.rawValue) "
+                                + "(tiles must not straddle sparse blocks), got \(blockSize)")
+        }
+        return dividing
+    }
+}

@@ -1,0 +1,71 @@
+/// Predicted device-memory traffic of a plan against standard attention, after the IO model of the
+/// FlashAttention paper (Theorem 2), for one batch·head and given sequence lengths.
+///
+/// Standard attention reads Q and K, writes S = QKᵀ (Nq·Nk), reads it back for the softmax, writes P,
+/// reads P and V, and writes O: Θ(Nd + N²). The tiled kernel reads each Q tile once, streams K and V once
+/// per query tile whose key tile is not skipped, and writes O (and the fp32 log-sum-exp) once: Θ(N²d²/M).
+public struct TrafficEstimate: Sendable, Hashable {
+    public var queryLength: Int
+    public var keyLength: Int
+    /// Bytes standard attention moves (S and P stored in the storage type).
+    public var standardBytes: Int
+    /// Bytes the tiled kernel moves.
+    public var tiledBytes: Int
+    /// Key tiles visited over all query tiles, and the number there would be with no mask.
+    public var visitedTiles: Int
+    public var totalTiles: Int
+
+    public init(spec: AttentionSpec, plan: TilePlan, queryLength nq: Int, keyLength nk: Int, blockDensity: Double = 1) {
+        let e = spec.storage.byteSize, d = spec.headDim, dv = spec.valueHeadDim
+        queryLength = nq
+        keyLength = nk
+        standardBytes = e * (nq * d + nk * d + 4 * nq * nk + nk * dv + nq * dv)
+        let rowTiles = (nq + plan.blockRows - 1) / plan.blockRows
+        let columnTiles = (nk + plan.blockColumns - 1) / plan.blockColumns
+        totalTiles = rowTiles * columnTiles
+        var visited = 0
+        var kvBytes = 0
+        for rowTile in 0..<rowTiles {
+            for columnTile in 0..<columnTiles {
+                let range = TileRange(rows: rowTile * plan.blockRows ..< min(nq, (rowTile + 1) * plan.blockRows),
+                                      columns: columnTile * plan.blockColumns ..< min(nk, (columnTile + 1) * plan.blockColumns))
+                if spec.staticMasksSkip(range, queryLength: nq, keyLength: nk) { continue }
+                visited += 1
+                kvBytes += range.columns.count * (d + dv) * e
+            }
+        }
+        visitedTiles = visited
+        let density = spec.blockSparseLayout == nil ? 1.0 : max(0, min(blockDensity, 1))
+        let lse = spec.savesLogSumExp ? nq * 4 : 0
+        tiledBytes = nq * d * e + Int((Double(kvBytes) * density).rounded()) + nq * dv * e + lse
+    }
+}
+
+/// A rectangle of query rows and key columns.
+public struct TileRange: Sendable, Hashable {
+    public var rows: Range<Int>
+    public var columns: Range<Int>
+}
+
+extension AttentionSpec {
+    /// Whether the masks known at generation time (causal, sliding window) mask every element of the tile.
+    /// Block-sparse layouts and predicates are only known at run time and never skip here.
+    public func staticMasksSkip(_ tile: TileRange, queryLength nq: Int, keyLength nk: Int) -> Bool {
+        guard !tile.rows.isEmpty, !tile.columns.isEmpty else { return true }
+        for mask in masks {
+            switch mask {
+            case .causal(let alignment):
+                let shift = alignment == .bottomRight ? nk - nq : 0
+                // Kept when k <= q + shift; the tile's smallest key exceeds its largest query's reach.
+                if tile.columns.lowerBound > tile.rows.upperBound - 1 + shift { return true }
+            case .slidingWindow(let left, let right, let alignment):
+                let shift = alignment == .bottomRight ? nk - nq : 0
+                if let right, tile.columns.lowerBound > tile.rows.upperBound - 1 + shift + right { return true }
+                if let left, tile.columns.upperBound - 1 < tile.rows.lowerBound + shift - left { return true }
+            case .blockSparse, .predicate:
+                break
+            }
+        }
+        return false
+    }
+}

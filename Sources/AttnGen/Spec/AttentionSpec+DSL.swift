@@ -1,0 +1,71 @@
+// The chained-value DSL: each call returns a modified copy of the spec.
+
+extension AttentionSpec {
+    /// Sets the head dimension of V (and O) when it differs from that of Q and K.
+    public func valueHeadDim(_ dimension: Int) -> AttentionSpec {
+        var copy = self
+        copy.valueHeadDimOverride = dimension
+        return copy
+    }
+
+    /// Fixes the head counts: `query == keyValue` is MHA, `keyValue == 1` is MQA, anything between GQA.
+    public func heads(query: Int, keyValue: Int) -> AttentionSpec {
+        var copy = self
+        copy.heads = .fixed(query: query, keyValue: keyValue)
+        return copy
+    }
+
+    /// Fixes MHA with `count` heads.
+    public func heads(_ count: Int) -> AttentionSpec {
+        heads(query: count, keyValue: count)
+    }
+
+    /// Leaves both head counts to the run-time parameters.
+    public func runtimeHeads() -> AttentionSpec {
+        var copy = self
+        copy.heads = .runtime
+        return copy
+    }
+
+    /// Sets the storage type of Q, K, V and O.
+    public func storage(_ type: StorageType) -> AttentionSpec {
+        var copy = self
+        copy.storage = type
+        return copy
+    }
+
+    /// Sets the softmax scale (default 1/sqrt(headDim)).
+    public func scale(_ value: Double) -> AttentionSpec {
+        var copy = self
+        copy.scaleOverride = value
+        return copy
+    }
+
+    /// Adds a mask; several masks combine as a conjunction.
+    public func masked(by mask: Mask) -> AttentionSpec {
+        var copy = self
+        copy.masks.append(mask)
+        return copy
+    }
+
+    /// Enables dropout with probability `probability` in [0, 1).
+    public func dropout(_ probability: Double) -> AttentionSpec {
+        var copy = self
+        copy.dropout = Dropout(probability: probability)
+        return copy
+    }
+
+    /// Asks the kernel to write the log-sum-exp of each query row (fp32).
+    public func savingLogSumExp(_ saves: Bool = true) -> AttentionSpec {
+        var copy = self
+        copy.savesLogSumExp = saves
+        return copy
+    }
+
+    /// Renames the variant.
+    public func named(_ name: String) -> AttentionSpec {
+        var copy = self
+        copy.name = name
+        return copy
+    }
+}

@@ -1,0 +1,87 @@
+// Validation: every invalid combination is refused here, with the field and the limit,
+// so that nothing invalid reaches the planner or an emitter.
+
+extension AttentionSpec {
+    /// The largest head dimension supported, for Q/K and for V.
+    public static let maximumHeadDim = 256
+
+    /// Checks the spec, throwing the first problem found.
+    public func validate() throws(SpecError) {
+        try validateName()
+        guard (1...Self.maximumHeadDim).contains(headDim) else {
+            throw SpecError(field: "headDim", message: "must be in 1...\(Self.maximumHeadDim), got \(headDim)")
+        }
+        guard (1...Self.maximumHeadDim).contains(valueHeadDim) else {
+            throw SpecError(field: "valueHeadDim", message: "must be in 1...\(Self.maximumHeadDim), got \(valueHeadDim)")
+        }
+        if case .fixed(let query, let keyValue) = heads {
+            guard query >= 1 else {
+                throw SpecError(field: "heads.query", message: "must be at least 1, got \(query)")
+            }
+            guard keyValue >= 1 else {
+                throw SpecError(field: "heads.keyValue", message: "must be at least 1, got \(keyValue)")
+            }
+            guard query % keyValue == 0 else {
+                throw SpecError(field: "heads.query",
+                                message: "must be a multiple of heads.keyValue (\(keyValue)), got \(query)")
+            }
+        }
+        if let scaleOverride {
+            guard scaleOverride.isFinite, scaleOverride > 0 else {
+                throw SpecError(field: "scale", message: "must be a finite number above 0, got \(scaleOverride)")
+            }
+        }
+        if let dropout {
+            guard dropout.probability.isFinite, dropout.probability >= 0, dropout.probability < 1 else {
+                throw SpecError(field: "dropout.probability", message: "must be in [0, 1), got \(dropout.probability)")
+            }
+        }
+        try validateMasks()
+    }
+
+    private func validateName() throws(SpecError) {
+        let scalars = Array(name.unicodeScalars)
+        let isLetter: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "_" }
+        let isDigit: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
+        guard let first = scalars.first, isLetter(first), scalars.allSatisfy({ isLetter($0) || isDigit($0) }),
+              scalars.count <= 64 else {
+            throw SpecError(field: "name",
+                            message: "must be a C identifier of 1...64 characters ([A-Za-z_][A-Za-z0-9_]*), got \"\(name)\"")
+        }
+    }
+
+    private func validateMasks() throws(SpecError) {
+        var seenBlockSparse = false
+        for (index, mask) in masks.enumerated() {
+            let field = "masks[\(index)]"
+            switch mask {
+            case .causal:
+                break
+            case .slidingWindow(let left, let right, _):
+                if let left, left < 0 {
+                    throw SpecError(field: "\(field).window.left", message: "must be at least 0 (or unbounded), got \(left)")
+                }
+                if let right, right < 0 {
+                    throw SpecError(field: "\(field).window.right", message: "must be at least 0 (or unbounded), got \(right)")
+                }
+            case .blockSparse(let layout):
+                guard !seenBlockSparse else {
+                    throw SpecError(field: field, message: "at most one block-sparse mask per spec")
+                }
+                seenBlockSparse = true
+                for (name, size) in [("blockRows", layout.blockRows), ("blockColumns", layout.blockColumns)] {
+                    guard (1...4096).contains(size) else {
+                        throw SpecError(field: "\(field).blockSparse.\(name)", message: "must be in 1...4096, got \(size)")
+                    }
+                }
+            case .predicate(let predicate):
+                for divisor in predicate.divisors {
+                    guard case .constant(let value) = divisor, value > 0 else {
+                        throw SpecError(field: "\(field).predicate",
+                                        message: "the divisor of '/' and '%' must be a positive integer constant, got \(divisor)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+print("attngen: CLI under construction")

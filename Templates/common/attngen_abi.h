@@ -1,0 +1,103 @@
+{{banner}}
+#ifndef ATTNGEN_ABI_H
+#define ATTNGEN_ABI_H
+
+/*
+ * The C ABI shared by every kernel attngen generates, for the C and the CUDA backends.
+ *
+ * Every variant `NAME` exports
+ *     attngen_status attngen_NAME_forward(const attngen_forward_params *params);                    (C)
+ *     attngen_status attngen_NAME_forward_cuda(const attngen_forward_params *params, cudaStream_t); (CUDA)
+ * taking one parameter struct. Fields a variant does not use are ignored (and may be zero or NULL).
+ *
+ * Tensors: Q is [batch, heads_q, seqlen_q, head_dim], K is [batch, heads_kv, seqlen_k, head_dim],
+ * V is [batch, heads_kv, seqlen_k, value_head_dim], O is [batch, heads_q, seqlen_q, value_head_dim],
+ * LSE is [batch, heads_q, seqlen_q] in fp32. Each is addressed through an attngen_layout: element
+ * (b, h, s, i) is at  base + b*batch_stride + h*head_stride + s*row_stride + i, strides counted in
+ * elements, so the last dimension is contiguous and any order of the other three works
+ * (BSHD: row_stride = heads*dim, head_stride = dim; BHSD: head_stride = seqlen*dim, row_stride = dim).
+ * Storage: fp32 is `float`; fp16 and bf16 are passed as raw 16-bit patterns (`uint16_t`).
+ *
+ * The functions hold no global state and may be called from several threads at once.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever the layout of a struct below changes. */
+#define ATTNGEN_ABI_VERSION 1
+
+typedef enum attngen_status {
+    ATTNGEN_OK = 0,
+    /* A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse) is NULL. */
+    ATTNGEN_ERROR_NULL_POINTER = 1,
+    /* batch, seqlen_q, seqlen_k or a head count is negative, or heads are zero while sizes are not. */
+    ATTNGEN_ERROR_INVALID_SIZE = 2,
+    /* heads_q is not a multiple of heads_kv, or differs from the counts fixed in the spec. */
+    ATTNGEN_ERROR_INVALID_HEADS = 3,
+    /* A layout is too small for its tensor: a negative stride, or rows/heads/batches of the
+       output overlapping one another (row_stride < dim, and so on). */
+    ATTNGEN_ERROR_INVALID_LAYOUT = 4,
+    /* struct_size does not match this header's sizeof(attngen_forward_params). */
+    ATTNGEN_ERROR_ABI_MISMATCH = 5,
+    /* The C kernel could not allocate its per-call workspace. */
+    ATTNGEN_ERROR_OUT_OF_MEMORY = 6,
+    /* A CUDA call failed (the launcher returns before or right after the launch). */
+    ATTNGEN_ERROR_CUDA = 7
+} attngen_status;
+
+/* Strides, in elements, of one tensor; the innermost dimension is contiguous. */
+typedef struct attngen_layout {
+    int64_t batch_stride;
+    int64_t head_stride;
+    int64_t row_stride;
+} attngen_layout;
+
+typedef struct attngen_forward_params {
+    /* Must be sizeof(attngen_forward_params): guards against a header/library mismatch. */
+    size_t struct_size;
+
+    /* Sizes. Zero-sized problems are valid and do nothing. */
+    int64_t batch;
+    int64_t seqlen_q;
+    int64_t seqlen_k;
+    int32_t heads_q;
+    int32_t heads_kv;
+
+    /* Tensors (device pointers for CUDA). */
+    const void *q;
+    const void *k;
+    const void *v;
+    void *o;
+    float *lse;                 /* written when the variant saves the log-sum-exp, else ignored */
+
+    attngen_layout q_layout;
+    attngen_layout k_layout;
+    attngen_layout v_layout;
+    attngen_layout o_layout;
+    attngen_layout lse_layout;  /* row_stride is normally 1 */
+
+    /* Block-sparse variants: one byte per (query block, key block), non-zero = computed.
+       Byte (b, h, i, j) is at block_mask + b*batch_stride + h*head_stride + i*row_stride + j;
+       batch_stride = head_stride = 0 shares one layout across all batches and heads. */
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
+
+    /* Dropout variants: the Philox4x32-10 key is the seed; the offset selects the stream
+       (README.md, "Dropout", gives the exact mapping). */
+    uint64_t dropout_seed;
+    uint64_t dropout_offset;
+
+    /* C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA. */
+    int32_t num_threads;
+} attngen_forward_params;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNGEN_ABI_H */

@@ -1,0 +1,46 @@
+import Testing
+@testable import AttnGen
+
+@Suite struct PlannerTests {
+    @Test(arguments: Target.allCases, [16, 40, 64, 72, 128, 256])
+    func plansFitTheBudget(target: Target, headDim: Int) throws {
+        let spec = AttentionSpec(name: "v", headDim: headDim).storage(.bf16)
+        let plan = try TilePlanner(target: target).plan(spec)
+        #expect(plan.onChipBytes <= plan.budget)
+        #expect(plan.blockRows % target.tileGranularity.rows == 0)
+        #expect(plan.blockColumns % target.tileGranularity.columns == 0)
+        if target.isCUDA {
+            #expect(plan.accumulatorRegistersPerThread <= TilePlanner.accumulatorRegisterLimit)
+            #expect(plan.blockRows % (plan.warps * 16) == 0)
+        }
+    }
+
+    @Test func tinyBudgetIsRefusedWithTheSmallestThatFits() throws {
+        let spec = AttentionSpec(name: "v", headDim: 128)
+        do {
+            _ = try TilePlanner(target: .cudaSM80, budget: 1000).plan(spec)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.field == "budget")
+            #expect(error.message.contains("needs"))
+        }
+    }
+
+    @Test func blockSparseTilesDivideTheBlock() throws {
+        let spec = AttentionSpec(name: "v", headDim: 64).masked(by: .blockSparse(blockSize: 48))
+        let plan = try TilePlanner(target: .cudaSM80).plan(spec)
+        #expect(48 % plan.blockRows == 0 && 48 % plan.blockColumns == 0)
+        let bad = AttentionSpec(name: "v", headDim: 64).masked(by: .blockSparse(blockSize: 40))
+        #expect(throws: SpecError.self) { try TilePlanner(target: .cudaSM80).plan(bad) }
+    }
+
+    @Test func causalTrafficIsAboutHalf() throws {
+        let dense = AttentionSpec(name: "v", headDim: 64)
+        let causal = dense.masked(by: .causal)
+        let plan = try TilePlanner(target: .cudaSM90).plan(dense)
+        let full = TrafficEstimate(spec: dense, plan: plan, queryLength: 4096, keyLength: 4096)
+        let half = TrafficEstimate(spec: causal, plan: plan, queryLength: 4096, keyLength: 4096)
+        #expect(full.tiledBytes < full.standardBytes)
+        #expect(half.visitedTiles * 2 < full.visitedTiles + full.visitedTiles / 8)
+    }
+}
