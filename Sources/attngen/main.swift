@@ -1,1 +1,5 @@
-print("attngen: CLI under construction")
+// The attngen executable: everything lives in the AttnGen library (AttngenCommand), so that it is testable.
+import AttnGen
+import Foundation
+
+exit(AttngenCommand.run(Array(CommandLine.arguments.dropFirst())))

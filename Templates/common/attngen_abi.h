@@ -9,6 +9,9 @@
  *     attngen_status attngen_NAME_forward(const attngen_forward_params *params);                    (C)
  *     attngen_status attngen_NAME_forward_cuda(const attngen_forward_params *params, cudaStream_t); (CUDA)
  * taking one parameter struct. Fields a variant does not use are ignored (and may be zero or NULL).
+ * Variants generated with a backward pass also export (C)
+ *     size_t attngen_NAME_backward_workspace_size(const attngen_backward_params *params);
+ *     attngen_status attngen_NAME_backward(const attngen_backward_params *params);
  *
  * Tensors: Q is [batch, heads_q, seqlen_q, head_dim], K is [batch, heads_kv, seqlen_k, head_dim],
  * V is [batch, heads_kv, seqlen_k, value_head_dim], O is [batch, heads_q, seqlen_q, value_head_dim],
@@ -47,7 +50,11 @@ typedef enum attngen_status {
     /* The C kernel could not allocate its per-call workspace. */
     ATTNGEN_ERROR_OUT_OF_MEMORY = 6,
     /* A CUDA call failed (the launcher returns before or right after the launch). */
-    ATTNGEN_ERROR_CUDA = 7
+    ATTNGEN_ERROR_CUDA = 7,
+    /* Backward: the caller's workspace is NULL or smaller than ..._backward_workspace_size() says. */
+    ATTNGEN_ERROR_WORKSPACE_TOO_SMALL = 8,
+    /* Backward: dq_mode is not one of attngen_dq_mode. */
+    ATTNGEN_ERROR_INVALID_MODE = 9
 } attngen_status;
 
 /* Strides, in elements, of one tensor; the innermost dimension is contiguous. */
@@ -95,6 +102,67 @@ typedef struct attngen_forward_params {
     /* C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA. */
     int32_t num_threads;
 } attngen_forward_params;
+
+/* How the backward pass accumulates dQ, which every key tile contributes to. */
+typedef enum attngen_dq_mode {
+    /* Each worker owns whole (batch, key/value head) groups and visits tiles in a fixed order:
+       results are bit-identical from run to run, whatever the thread count. */
+    ATTNGEN_DQ_DETERMINISTIC = 0,
+    /* Workers split key tiles too and add into dQ atomically: more parallelism, and the order of
+       floating-point additions (so the last bits of dQ) may change from run to run. */
+    ATTNGEN_DQ_FAST = 1
+} attngen_dq_mode;
+
+typedef struct attngen_backward_params {
+    /* Must be sizeof(attngen_backward_params). */
+    size_t struct_size;
+
+    int64_t batch;
+    int64_t seqlen_q;
+    int64_t seqlen_k;
+    int32_t heads_q;
+    int32_t heads_kv;
+
+    /* Forward inputs and outputs: Q, K, V, O and the fp32 log-sum-exp the forward pass saved. */
+    const void *q;
+    const void *k;
+    const void *v;
+    const void *o;
+    const float *lse;
+    /* The incoming gradient dL/dO, shaped like O. */
+    const void *d_o;
+    /* The gradients written, in the storage type: dQ like Q, dK like K, dV like V. For GQA/MQA,
+       dK and dV sum over the query heads that share a key/value head. */
+    void *dq;
+    void *dk;
+    void *dv;
+
+    attngen_layout q_layout;
+    attngen_layout k_layout;
+    attngen_layout v_layout;
+    attngen_layout o_layout;
+    attngen_layout lse_layout;
+    attngen_layout d_o_layout;
+    attngen_layout dq_layout;
+    attngen_layout dk_layout;
+    attngen_layout dv_layout;
+
+    /* Same meaning as in attngen_forward_params; must match the forward call. */
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
+    uint64_t dropout_seed;
+    uint64_t dropout_offset;
+
+    /* An attngen_dq_mode. */
+    int32_t dq_mode;
+    /* C backend: worker threads when built with OpenMP; 0 = the OpenMP default. */
+    int32_t num_threads;
+
+    /* Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;
+       the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O). */
+    void *workspace;
+    size_t workspace_size;
+} attngen_backward_params;
 
 #ifdef __cplusplus
 }

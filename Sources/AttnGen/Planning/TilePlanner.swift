@@ -75,7 +75,7 @@ public struct TilePlanner: Sendable {
         }
         let warps = max(1, min(rows / 16, 8))
         let threads = warps * 32
-        let registers = (rows * spec.valueHeadDim + rows * columns + threads - 1) / threads
+        let registers = (rows * ((spec.valueHeadDim + 15) / 16 * 16) + rows * columns + threads - 1) / threads
         guard registers <= Self.accumulatorRegisterLimit else { return nil }
         for stages in [2, 1] {
             let items = account(spec, rows: rows, columns: columns, warps: warps, stages: stages)
@@ -101,12 +101,15 @@ public struct TilePlanner: Sendable {
         let d = spec.headDim, dv = spec.valueHeadDim
         if target.isCUDA {
             let e = spec.storage.byteSize
-            // Rows padded by 8 elements (16 bytes) so ldmatrix row addresses fall in distinct banks.
-            let pad = 8
+            // Head dims padded with zeros to a multiple of 16 (the k of a tensor-core fragment), and each row
+            // by 16 bytes (fp16/bf16, read by ldmatrix) or 4 words (fp32, read a word at a time) so that the
+            // rows a warp reads together fall into distinct banks. CUDATileLayout counts the same bytes.
+            let pad = spec.storage == .fp32 ? 4 : 8
+            let dp = (d + 15) / 16 * 16 + pad, dvp = (dv + 15) / 16 * 16 + pad
             return [
-                .init(item: "Q tile (Br × (d+8) × \(e) B)", bytes: rows * (d + pad) * e),
-                .init(item: "K tiles (\(stages) stages × Bc × (d+8) × \(e) B)", bytes: stages * columns * (d + pad) * e),
-                .init(item: "V tiles (\(stages) stages × Bc × (dv+8) × \(e) B)", bytes: stages * columns * (dv + pad) * e),
+                .init(item: "Q tile (Br × \(dp) × \(e) B)", bytes: rows * dp * e),
+                .init(item: "K tiles (\(stages) stages × Bc × \(dp) × \(e) B)", bytes: stages * columns * dp * e),
+                .init(item: "V tiles (\(stages) stages × Bc × \(dvp) × \(e) B)", bytes: stages * columns * dvp * e),
             ]
         }
         return [

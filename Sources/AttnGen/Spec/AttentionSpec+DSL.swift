@@ -62,6 +62,15 @@ extension AttentionSpec {
         return copy
     }
 
+    /// Asks for the backward kernels too (dQ, dK, dV recomputed from the saved log-sum-exp).
+    /// The forward kernel then always saves the log-sum-exp, which the backward pass reads.
+    public func withBackward(_ included: Bool = true) -> AttentionSpec {
+        var copy = self
+        copy.includesBackward = included
+        if included { copy.savesLogSumExp = true }
+        return copy
+    }
+
     /// Renames the variant.
     public func named(_ name: String) -> AttentionSpec {
         var copy = self

@@ -36,6 +36,9 @@ extension AttentionSpec {
                 throw SpecError(field: "dropout.probability", message: "must be in [0, 1), got \(dropout.probability)")
             }
         }
+        if includesBackward && !savesLogSumExp {
+            throw SpecError(field: "backward", message: "the backward pass reads the saved log-sum-exp; enable savesLogSumExp")
+        }
         try validateMasks()
     }
 

@@ -33,6 +33,8 @@ public struct AttentionSpec: Sendable, Hashable {
     public var dropout: Dropout?
     /// Whether the kernel writes the log-sum-exp of each query row.
     public var savesLogSumExp: Bool
+    /// Whether backward kernels (dQ, dK, dV) are generated too; implies `savesLogSumExp`.
+    public var includesBackward: Bool
 
     public init(name: String, headDim: Int) {
         self.name = name
@@ -44,6 +46,7 @@ public struct AttentionSpec: Sendable, Hashable {
         self.masks = []
         self.dropout = nil
         self.savesLogSumExp = false
+        self.includesBackward = false
     }
 
     /// Head dimension of V and O.

@@ -1,0 +1,140 @@
+import Foundation
+
+/// The `attngen` tool as a library: `run` parses the arguments, does the work and returns the exit status.
+/// `Sources/attngen/main.swift` only calls it.
+public enum AttngenCommand {
+    public static let version = GeneratedBanner.toolVersion
+
+    /// Runs `attngen` with `arguments` (without the program name).
+    public static func run(_ arguments: [String], output: CommandOutput = .process) -> Int32 {
+        do {
+            switch try CommandLineParser.parse(arguments) {
+            case .help(let topic):
+                output.standardOutput(HelpText.text(for: topic))
+            case .version:
+                output.standardOutput("attngen \(version)\n")
+            case .emit(let request):
+                try emit(request, output: output)
+            case .plan(let request):
+                output.standardOutput(try plan(request))
+            }
+            return ExitCode.success
+        } catch {
+            output.standardError("attngen: error: \(error.message)\n")
+            if error.kind == .usage && arguments.isEmpty {
+                output.standardError(HelpText.text(for: .general))
+            }
+            return error.exitCode
+        }
+    }
+
+    /// The variants a request names.
+    static func specs(from source: VariantSource) throws(CommandLineError) -> [AttentionSpec] {
+        switch source {
+        case .flags(let flags):
+            return [try flags.spec()]
+        case .catalogue:
+            return DefaultCatalogue.variants
+        case .specFile(let path):
+            do {
+                let file = try SpecFile.load(path: path)
+                guard !file.variants.isEmpty else {
+                    throw SpecFileError(variantIndex: nil, variantName: nil, field: "variants",
+                                        message: "lists no variant")
+                }
+                return try file.validatedSpecs()
+            } catch {
+                throw .failure("\(path): \(error)")
+            }
+        }
+    }
+
+    // MARK: emit
+
+    static func emit(_ request: EmitRequest, output: CommandOutput) throws(CommandLineError) {
+        let specs = try specs(from: request.source)
+        let targets: [Target]
+        switch request.backend {
+        case .single(let target): targets = [target]
+        case .all: targets = Target.allCases
+        }
+        // Plan everything first, so that an invalid spec is reported as such whatever the backend.
+        for target in targets {
+            try planAll(specs, planner: TilePlanner(target: target, budget: request.budget))
+        }
+        let files: [GeneratedFile]
+        switch request.backend {
+        case .single(let target):
+            files = try generate(specs, target: target, request: request, output: output)
+        case .all:
+            var all: [GeneratedFile] = []
+            for target in Target.allCases {
+                let folder = CatalogueLayout.subfolder(for: target)
+                all += try generate(specs, target: target, request: request, output: output)
+                    .map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
+            }
+            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases)]
+        }
+        let destination = URL(fileURLWithPath: request.output)
+        do {
+            try AtomicOutputWriter(destination: destination, force: request.force).write(files)
+        } catch {
+            throw .failure(error.message)
+        }
+        if !request.quiet {
+            output.standardError("attngen: wrote \(files.count) files to \(request.output)\n")
+        }
+    }
+
+    private static func planAll(_ specs: [AttentionSpec], planner: TilePlanner) throws(CommandLineError) {
+        for spec in specs {
+            do {
+                _ = try planner.plan(spec)
+            } catch {
+                throw .failure("invalid spec: \(specs.count > 1 ? "\(spec.name)." : "")\(error.field): \(error.message)"
+                               + (planner.target == .c ? "" : " (target \(planner.target.rawValue))"))
+            }
+        }
+    }
+
+    /// Files for one target: the emitter's, then the Makefile and umbrella header. Nothing touches the disk.
+    static func generate(_ specs: [AttentionSpec], target: Target, request: EmitRequest,
+                         output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
+        let emitter = try EmitterFactory.emitter(for: target)
+        let generator = KernelGenerator(emitter: emitter, budget: request.budget)
+        let showsProgress = !request.quiet && specs.count > 1
+        let names = specs.map(\.name)
+        do {
+            let files = try generator.generate(specs) { done, total in
+                if showsProgress {
+                    output.standardError("[\(done)/\(total)] \(target.rawValue) \(names[done - 1])\n")
+                }
+            }
+            return files + LibraryBuildFiles.files(for: target, emitted: files, variantNames: names)
+        } catch {
+            throw .failure("invalid spec: \(error.field): \(error.message)")
+        }
+    }
+
+    // MARK: plan
+
+    static func plan(_ request: PlanRequest) throws(CommandLineError) -> String {
+        let specs = try specs(from: request.source)
+        let planner = TilePlanner(target: request.target, budget: request.budget)
+        var reports: [String] = []
+        for spec in specs {
+            do {
+                let tilePlan = try planner.plan(spec)
+                var estimate: TrafficEstimate?
+                if let nq = request.queryLength, let nk = request.keyLength {
+                    estimate = TrafficEstimate(spec: spec, plan: tilePlan, queryLength: nq, keyLength: nk,
+                                               blockDensity: request.blockDensity)
+                }
+                reports.append(PlanReport.text(spec: spec, plan: tilePlan, estimate: estimate))
+            } catch {
+                throw .failure("invalid spec: \(specs.count > 1 ? "\(spec.name)." : "")\(error.field): \(error.message)")
+            }
+        }
+        return reports.joined(separator: "\n")
+    }
+}

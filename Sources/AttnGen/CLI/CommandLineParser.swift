@@ -1,0 +1,177 @@
+/// Parses `attngen`'s arguments (without the program name) into a `CommandRequest`.
+///
+/// ```
+/// attngen emit c    [variant flags | --spec FILE.json | --catalogue] --out DIR [--force] [--quiet] [--budget BYTES]
+/// attngen emit cuda [--arch sm80|sm90] ...the same...
+/// attngen emit all  [--spec FILE.json | --catalogue | variant flags] --out DIR ...
+/// attngen plan      [--target c|sm80|sm90] [variant flags | --spec FILE.json | --catalogue] [--budget BYTES]
+///                   [--seq N | --seq-q N --seq-k N] [--block-density D]
+/// attngen --help | <command> --help | --version
+/// ```
+public enum CommandLineParser {
+    public static func parse(_ arguments: [String]) throws(CommandLineError) -> CommandRequest {
+        guard let first = arguments.first else {
+            throw .usage("no command given; try 'attngen --help'")
+        }
+        let wantsHelp = arguments.contains("--help") || arguments.contains("-h")
+        switch first {
+        case "--help", "-h", "help":
+            return .help(.general)
+        case "--version", "version":
+            return .version
+        case "emit":
+            let backend = arguments.dropFirst().first
+            if wantsHelp {
+                switch backend {
+                case "c": return .help(.emitC)
+                case "cuda": return .help(.emitCUDA)
+                case "all": return .help(.emitAll)
+                default: return .help(.emit)
+                }
+            }
+            return .emit(try parseEmit(Array(arguments.dropFirst())))
+        case "plan":
+            if wantsHelp { return .help(.plan) }
+            return .plan(try parsePlan(Array(arguments.dropFirst())))
+        default:
+            if first.hasPrefix("-") {
+                throw .usage("unknown option \(first); try 'attngen --help'")
+            }
+            throw .usage("unknown command \"\(first)\" (commands: emit, plan); try 'attngen --help'")
+        }
+    }
+
+    private static func parseEmit(_ arguments: [String]) throws(CommandLineError) -> EmitRequest {
+        guard let backendName = arguments.first, !backendName.hasPrefix("-") else {
+            throw .usage("emit needs a backend: attngen emit c|cuda|all ...; try 'attngen emit --help'")
+        }
+        var backend: EmitBackend
+        switch backendName {
+        case "c": backend = .single(.c)
+        case "cuda": backend = .single(.cudaSM80)
+        case "all": backend = .all
+        default: throw .usage("unknown backend \"\(backendName)\" (backends: c, cuda, all)")
+        }
+        var cursor = ArgumentCursor(Array(arguments.dropFirst()))
+        var common = SourceFlags()
+        var output: String?
+        var force = false
+        var quiet = false
+        while let flag = cursor.next() {
+            if try common.consume(flag, from: &cursor) { continue }
+            switch flag {
+            case "--out", "-o":
+                output = try cursor.value(for: flag)
+            case "--force":
+                try cursor.noValue(for: flag)
+                force = true
+            case "--quiet", "-q":
+                try cursor.noValue(for: flag)
+                quiet = true
+            case "--arch":
+                guard case .single(let target) = backend, target.isCUDA else {
+                    throw .usage("--arch applies to 'attngen emit cuda' only")
+                }
+                let text = try cursor.value(for: flag)
+                guard let arch = Target(rawValue: text), arch.isCUDA else {
+                    throw .usage("--arch takes sm80 or sm90, got \"\(text)\"")
+                }
+                backend = .single(arch)
+            default:
+                throw unknown(flag, command: "emit \(backendName)")
+            }
+        }
+        guard let output, !output.isEmpty else {
+            throw .usage("emit needs --out DIR")
+        }
+        return EmitRequest(backend: backend, source: try common.source(), output: output, force: force,
+                           quiet: quiet, budget: common.budget)
+    }
+
+    private static func parsePlan(_ arguments: [String]) throws(CommandLineError) -> PlanRequest {
+        var cursor = ArgumentCursor(arguments)
+        var common = SourceFlags()
+        var target = Target.c
+        var sequence: Int?
+        var queryLength: Int?
+        var keyLength: Int?
+        var blockDensity = 1.0
+        while let flag = cursor.next() {
+            if try common.consume(flag, from: &cursor) { continue }
+            switch flag {
+            case "--target", "--arch":
+                let text = try cursor.value(for: flag)
+                guard let value = Target(rawValue: text) else {
+                    throw .usage("\(flag) takes \(Target.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+                }
+                target = value
+            case "--seq":
+                sequence = try nonNegative(try cursor.value(for: flag), flag: flag)
+            case "--seq-q":
+                queryLength = try nonNegative(try cursor.value(for: flag), flag: flag)
+            case "--seq-k":
+                keyLength = try nonNegative(try cursor.value(for: flag), flag: flag)
+            case "--block-density":
+                blockDensity = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
+                guard (0...1).contains(blockDensity) else {
+                    throw .usage("--block-density takes a fraction in [0, 1], got \(blockDensity)")
+                }
+            default:
+                throw unknown(flag, command: "plan")
+            }
+        }
+        let nq = queryLength ?? sequence
+        let nk = keyLength ?? sequence
+        if (nq == nil) != (nk == nil) {
+            throw .usage("the IO report needs both lengths: --seq N, or --seq-q N with --seq-k N")
+        }
+        return PlanRequest(target: target, source: try common.source(), budget: common.budget,
+                           queryLength: nq, keyLength: nk, blockDensity: blockDensity)
+    }
+
+    private static func nonNegative(_ text: String, flag: String) throws(CommandLineError) -> Int {
+        let value = try ArgumentValue.integer(text, flag: flag)
+        guard value >= 0 else { throw .usage("\(flag) must be at least 0, got \(value)") }
+        return value
+    }
+
+    private static func unknown(_ flag: String, command: String) -> CommandLineError {
+        flag.hasPrefix("-")
+            ? .usage("unknown option \(flag) for '\(command)'; try 'attngen \(command) --help'")
+            : .usage("unexpected argument \"\(flag)\" for '\(command)'; try 'attngen \(command) --help'")
+    }
+}
+
+/// The flags `emit` and `plan` share: where the variants come from, and the budget.
+struct SourceFlags {
+    var spec = SpecFlags()
+    var specFile: String?
+    var catalogue = false
+    var budget: Int?
+
+    mutating func consume(_ flag: String, from cursor: inout ArgumentCursor) throws(CommandLineError) -> Bool {
+        switch flag {
+        case "--spec":
+            specFile = try cursor.value(for: flag)
+        case "--catalogue", "--catalog":
+            try cursor.noValue(for: flag)
+            catalogue = true
+        case "--budget":
+            let value = try ArgumentValue.integer(try cursor.value(for: flag), flag: flag)
+            budget = value
+        default:
+            return try spec.consume(flag, from: &cursor)
+        }
+        return true
+    }
+
+    func source() throws(CommandLineError) -> VariantSource {
+        let chosen = [specFile != nil, catalogue, !spec.given.isEmpty].filter { $0 }.count
+        guard chosen <= 1 else {
+            throw .usage("give the variants one way only: variant flags, --spec FILE.json or --catalogue")
+        }
+        if let specFile { return .specFile(specFile) }
+        if catalogue { return .catalogue }
+        return .flags(spec)
+    }
+}

@@ -1,0 +1,50 @@
+/// What the command line asked for, once parsed.
+public enum CommandRequest: Sendable, Hashable {
+    case help(HelpTopic)
+    case version
+    case emit(EmitRequest)
+    case plan(PlanRequest)
+}
+
+/// The commands `--help` can describe.
+public enum HelpTopic: String, Sendable, Hashable, CaseIterable {
+    case general
+    case emit
+    case emitC = "emit c"
+    case emitCUDA = "emit cuda"
+    case emitAll = "emit all"
+    case plan
+}
+
+/// Where the variants come from.
+enum VariantSource: Sendable, Hashable {
+    case flags(SpecFlags)
+    case specFile(String)
+    case catalogue
+}
+
+/// Which backends `emit` runs.
+public enum EmitBackend: Sendable, Hashable {
+    /// One target, into `--out`.
+    case single(Target)
+    /// Every target, each into its `CatalogueLayout` subfolder of `--out`, plus a top-level Makefile.
+    case all
+}
+
+public struct EmitRequest: Sendable, Hashable {
+    public var backend: EmitBackend
+    var source: VariantSource
+    public var output: String
+    public var force: Bool
+    public var quiet: Bool
+    public var budget: Int?
+}
+
+public struct PlanRequest: Sendable, Hashable {
+    public var target: Target
+    var source: VariantSource
+    public var budget: Int?
+    public var queryLength: Int?
+    public var keyLength: Int?
+    public var blockDensity: Double
+}

@@ -1,0 +1,140 @@
+/// The text of `attngen --help` and `attngen <command> --help`.
+public enum HelpText {
+    public static func text(for topic: HelpTopic) -> String {
+        switch topic {
+        case .general: general
+        case .emit: emit
+        case .emitC: emitC
+        case .emitCUDA: emitCUDA
+        case .emitAll: emitAll
+        case .plan: plan
+        }
+    }
+
+    static let general = """
+        attngen \(AttngenCommand.version): generates exact (FlashAttention-style) attention kernels in C and CUDA.
+
+        USAGE:
+          attngen emit c    [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+          attngen emit all  [VARIANT] --out DIR     (c/, cuda/sm80/, cuda/sm90/ and a Makefile)
+          attngen plan      [--target c|sm80|sm90] [VARIANT] [--budget BYTES] [--seq N | --seq-q N --seq-k N]
+          attngen --help | attngen <command> --help | attngen --version
+
+        VARIANT is one of:
+          variant flags (one variant; see 'attngen emit c --help'),
+          --spec FILE.json (several variants),
+          --catalogue (the default catalogue, committed in generated/).
+
+        EXIT STATUS:
+          0 success, 64 usage error (unknown flag, missing value, bad number), 1 any other error
+          (invalid spec, budget too small, file errors). Errors go to standard error.
+
+        """
+
+    static let variantFlags = """
+        VARIANT FLAGS (one variant; the DSL of AttentionSpec):
+          --name NAME                 C identifier; symbols are attngen_NAME_... (default: attention)
+          --head-dim D                head dimension of Q and K, 1...256 (required)
+          --value-head-dim DV         head dimension of V and O (default: D)
+          --heads Q:KV | --heads N    fixed query and key/value head counts (GQA/MQA when KV < Q)
+          --query-heads Q, --kv-heads KV   the same, separately (absent: head counts are run-time)
+          --dtype fp32|fp16|bf16      storage type of Q, K, V, O (default: fp16)
+          --scale S                   softmax scale (default: 1/sqrt(D))
+          --causal [top-left|bottom-right]        causal mask (default alignment: top-left)
+          --window LEFT:RIGHT         sliding window; an empty side is unbounded (256:0, :0, 128:)
+          --window-align top-left|bottom-right    alignment of every --window (default: top-left)
+          --block-sparse ROWSxCOLS    block-sparse mask, layout given at run time (64x64, or 64)
+          --predicate 'EXPR'          mask predicate over b, h, q, k, nq, nk, e.g. 'q >= k && q - k < 256'
+          --dropout P                 dropout probability in [0, 1) (Philox4x32-10, see README)
+          --lse                       also write the log-sum-exp of each row (fp32)
+          --backward                  also generate the backward kernels (implies --lse)
+          Masks may repeat and combine as a conjunction, in the order given.
+
+        OTHER SOURCES:
+          --spec FILE.json            variants from a JSON spec file (format in README, "Command line")
+          --catalogue                 the default catalogue (README, "Catalogue")
+
+        """
+
+    static let outputFlags = """
+        OUTPUT:
+          --out DIR, -o DIR           output folder; written atomically (all files or nothing). An existing
+                                      DIR is replaced only if it holds attngen output (or with --force).
+          --force                     replace DIR even if it holds other files
+          --quiet, -q                 no progress lines on standard error
+          --budget BYTES              on-chip budget for the tile planner (default: the target's)
+
+        """
+
+    static let emit = """
+        attngen emit: generate kernel sources.
+
+        USAGE:
+          attngen emit c    [VARIANT] --out DIR [OPTIONS]
+          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [OPTIONS]
+          attngen emit all  [VARIANT] --out DIR [OPTIONS]
+
+        Each output folder holds attngen_abi.h, the files of every variant, the umbrella header attngen.h
+        and a Makefile ('make -C DIR' builds the library). See 'attngen emit c --help'.
+
+        """ + variantFlags + outputFlags
+
+    static let emitC = """
+        attngen emit c: generate portable C11 kernels (libattngen.a via 'make -C DIR').
+
+        USAGE:
+          attngen emit c [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+
+        EXAMPLES:
+          attngen emit c --catalogue --out generated/c
+          attngen emit c --name gqa --head-dim 128 --heads 32:8 --dtype bf16 --causal --out out/gqa
+          attngen emit c --spec variants.json --out out/c
+
+        """ + variantFlags + outputFlags
+
+    static let emitCUDA = """
+        attngen emit cuda: generate CUDA kernels (libattngen_cuda.a via 'make -C DIR', with nvcc).
+
+        USAGE:
+          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+
+          --arch sm80|sm90            compute capability 8.0 (A100) or 9.0 (H100/H200); default sm80
+
+        EXAMPLES:
+          attngen emit cuda --arch sm90 --catalogue --out generated/cuda/sm90
+
+        """ + variantFlags + outputFlags
+
+    static let emitAll = """
+        attngen emit all: generate every backend into one folder, in one atomic step:
+          DIR/c/, DIR/cuda/sm80/, DIR/cuda/sm90/ (each with attngen.h and a Makefile) and DIR/Makefile
+          ('make -C DIR' builds the C library, 'make -C DIR cuda' the CUDA ones).
+
+        USAGE:
+          attngen emit all [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+
+        EXAMPLES:
+          attngen emit all --catalogue --out generated
+
+        """ + variantFlags + outputFlags
+
+    static let plan = """
+        attngen plan: print the tile plan the planner chooses, its on-chip byte account against the budget,
+        and with sequence lengths the IO estimate (tiled vs standard attention bytes).
+
+        USAGE:
+          attngen plan [--target c|sm80|sm90] [VARIANT] [--budget BYTES] [--seq N | --seq-q N --seq-k N]
+                       [--block-density D]
+
+          --target c|sm80|sm90        the target to plan for (default: c)
+          --budget BYTES              on-chip budget (default: 262144 for c, 166912 for sm80, 232448 for sm90)
+          --seq N                     Nq = Nk = N for the IO estimate
+          --seq-q N, --seq-k N        different query and key lengths
+          --block-density D           fraction of sparse blocks computed, for block-sparse variants (default 1)
+
+        EXAMPLES:
+          attngen plan --target sm90 --head-dim 128 --dtype bf16 --causal --seq 4096
+
+        """ + variantFlags
+}

@@ -1,0 +1,53 @@
+/// Where each backend's output goes inside a folder holding several (the committed `generated/`):
+///
+/// ```
+/// generated/
+///   Makefile          make -> c/libattngen.a; make cuda -> cuda/sm80 and cuda/sm90 (nvcc)
+///   c/                attngen emit c --catalogue --out generated/c
+///   cuda/sm80/        attngen emit cuda --arch sm80 --catalogue --out generated/cuda/sm80
+///   cuda/sm90/        attngen emit cuda --arch sm90 --catalogue --out generated/cuda/sm90
+/// ```
+///
+/// Each backend folder is self-contained: the ABI header, one header and one source per variant,
+/// the umbrella header `attngen.h` and a Makefile. `attngen emit all --catalogue --out generated` writes
+/// the whole tree (and the top-level Makefile) in one atomic step.
+public enum CatalogueLayout {
+    /// The subfolder of a target's output.
+    public static func subfolder(for target: Target) -> String {
+        switch target {
+        case .c: "c"
+        case .cudaSM80: "cuda/sm80"
+        case .cudaSM90: "cuda/sm90"
+        }
+    }
+
+    /// The top-level Makefile that delegates to the backend folders.
+    public static func topLevelMakefile(targets: [Target]) -> GeneratedFile {
+        let cudaTargets = targets.filter(\.isCUDA)
+        var lines = [
+            GeneratedBanner.hashComment([
+                "Builds the generated kernels of every backend folder below.",
+                "  make          -> c/libattngen.a",
+                "  make cuda     -> cuda/<arch>/libattngen_cuda.a with nvcc (make cuda NVCC=/path/to/nvcc)",
+                "  make clean",
+            ]),
+            "",
+            ".PHONY: all c cuda clean" + cudaTargets.map { " cuda-\($0.rawValue)" }.joined(),
+            "",
+            "all: c",
+            "",
+            "c:",
+            "\t$(MAKE) -C \(subfolder(for: .c))",
+            "",
+            "cuda:" + cudaTargets.map { " cuda-\($0.rawValue)" }.joined(),
+        ]
+        for target in cudaTargets {
+            lines += ["", "cuda-\(target.rawValue):", "\t$(MAKE) -C \(subfolder(for: target))"]
+        }
+        lines += ["", "clean:"]
+        for target in targets {
+            lines.append("\t$(MAKE) -C \(subfolder(for: target)) clean")
+        }
+        return GeneratedFile(path: "Makefile", contents: lines.joined(separator: "\n") + "\n")
+    }
+}

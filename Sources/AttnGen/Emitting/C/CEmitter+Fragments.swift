@@ -1,0 +1,294 @@
+import Foundation
+
+// The fragments of `Templates/c/forward.c` that differ between variants, one small function each.
+// Each returns C source without the indentation of its placeholder (the template adds that).
+
+extension CEmitter {
+    /// Window bounds at or above this are treated as unbounded, so that `q + shift + bound` cannot overflow.
+    static let unboundedWindow = 1 << 62
+
+    /// `scale · log2(e)` as an fp32 literal.
+    func scoreScaleLiteral(_ spec: AttentionSpec) throws(SpecError) -> String {
+        let value = Float(spec.scale * 1.4426950408889634)
+        guard value.isFinite else {
+            throw SpecError(field: "scale", message: "scale · log2(e) must be a finite fp32 number, got \(spec.scale)")
+        }
+        return Self.floatLiteral(value)
+    }
+
+    /// A C `float` literal that reads back as exactly `value`.
+    static func floatLiteral(_ value: Float) -> String {
+        var text = "\(value)"
+        if !text.contains(".") && !text.contains("e") { text += ".0" }
+        return text + "f"
+    }
+
+    /// The element type and its conversions to and from fp32.
+    func storageFragment(_ storage: StorageType) -> String {
+        let (comment, load, store): (String, String, String)
+        switch storage {
+        case .fp32:
+            comment = "Q, K, V and O are fp32."
+            load = "return value;"
+            store = "return value;"
+        case .fp16:
+            comment = "Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store)."
+            load = "return attngen_half_to_float(value);"
+            store = "return attngen_float_to_half(value);"
+        case .bf16:
+            comment = "Q, K, V and O are bf16, passed as raw bfloat16 bits (round to nearest even on store)."
+            load = "return attngen_bf16_to_float(value);"
+            store = "return attngen_float_to_bf16(value);"
+        }
+        return """
+            /* \(comment) */
+            typedef \(storage.cStorageType) element_t;
+
+            static inline float load_element(element_t value)
+            {
+                \(load)
+            }
+
+            static inline element_t store_element(float value)
+            {
+                \(store)
+            }
+            """
+    }
+
+    /// The predicate function (when the spec has predicate masks) and the block-sparse block size.
+    func maskHelpersFragment(_ spec: AttentionSpec) -> String {
+        var parts: [String] = []
+        if let layout = spec.blockSparseLayout {
+            parts.append("""
+                /* Block-sparse: one mask byte per \(layout.blockRows) x \(layout.blockColumns) block; the plan's tiles divide it. */
+                enum { SPARSE_BLOCK_ROWS = \(layout.blockRows), SPARSE_BLOCK_COLUMNS = \(layout.blockColumns) };
+                """)
+        }
+        let predicates = predicates(of: spec)
+        if !predicates.isEmpty {
+            let used = predicates.reduce(Set<IndexVariable>()) { $0.union($1.variables) }
+            let unused = IndexVariable.allCases.filter { !used.contains($0) }
+                .map { "(void)\($0.rawValue);" }
+            var body = unused.isEmpty ? "" : "    " + unused.joined(separator: " ") + "\n"
+            let conditions = predicates.map { $0.cSource(names: { $0.rawValue }) }
+            body += "    return " + conditions.joined(separator: "\n        && ") + ";\n"
+            let comments = predicates.map { " *   " + Self.commentSafe($0.description) }
+            parts.append("""
+                /*
+                 * Predicate masks (kept where all hold):
+                \(comments.joined(separator: "\n"))
+                 */
+                static inline int predicate_keeps(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk)
+                {
+                \(body)}
+                """)
+        }
+        if parts.isEmpty {
+            return "/* No block-sparse or predicate mask. */"
+        }
+        return parts.joined(separator: "\n\n")
+    }
+
+    /// The dropout threshold and keep scale.
+    func dropoutConstantsFragment(_ spec: AttentionSpec) -> String {
+        guard let dropout = spec.dropout else { return "/* No dropout. */" }
+        return """
+            /* Dropout p = \(dropout.probability): a probability is dropped when its Philox word is below
+               floor(p * 2^32); kept ones are scaled by 1 / (1 - p), rounded once to fp32. */
+            static const uint32_t DROPOUT_THRESHOLD = \(dropout.dropThreshold)u;
+            static const float DROPOUT_KEEP_SCALE = \(Self.floatLiteral(Float(dropout.keepScale)));
+            """
+    }
+
+    func headsCheckFragment(_ spec: AttentionSpec) -> String {
+        guard case .fixed(let query, let keyValue) = spec.heads else {
+            return "/* Head counts come from the parameters. */"
+        }
+        return """
+            /* The spec fixes \(query) query heads and \(keyValue) key/value heads. */
+            if (params->heads_q != \(query) || params->heads_kv != \(keyValue)) {
+                return ATTNGEN_ERROR_INVALID_HEADS;
+            }
+            """
+    }
+
+    func pointerChecksFragment(_ spec: AttentionSpec) -> String {
+        var lines: [String] = []
+        if spec.savesLogSumExp {
+            lines.append("""
+                if (params->lse == NULL) {
+                    return ATTNGEN_ERROR_NULL_POINTER; /* this variant saves the log-sum-exp */
+                }
+                """)
+        }
+        if spec.blockSparseLayout != nil {
+            lines.append("""
+                if (params->block_mask == NULL) {
+                    return ATTNGEN_ERROR_NULL_POINTER; /* this variant is block-sparse */
+                }
+                """)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func layoutChecksFragment(_ spec: AttentionSpec) -> String {
+        var lines: [String] = []
+        if spec.savesLogSumExp {
+            lines.append("""
+                if (layout_is_negative(params->lse_layout)
+                    || !layout_is_disjoint(params->lse_layout, params->batch, params->heads_q, params->seqlen_q, 1)) {
+                    return ATTNGEN_ERROR_INVALID_LAYOUT;
+                }
+                """)
+        }
+        if spec.blockSparseLayout != nil {
+            lines.append("""
+                if (layout_is_negative(params->block_mask_layout)) {
+                    return ATTNGEN_ERROR_INVALID_LAYOUT;
+                }
+                """)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The diagonal masks (causal and sliding window) with their bounds, unbounded sides dropped.
+    struct DiagonalBound {
+        /// C text for the shift: "" (top-left) or " + (nk - nq)" (bottom-right).
+        var shift: String
+        var description: String
+        /// Keys kept up to `q + shift + upper` (causal: 0).
+        var upper: Int?
+        /// Keys kept from `q + shift - lower`.
+        var lower: Int?
+    }
+
+    func diagonalBounds(_ spec: AttentionSpec) -> [DiagonalBound] {
+        spec.masks.compactMap { mask in
+            switch mask {
+            case .causal(let alignment):
+                return DiagonalBound(shift: Self.shiftText(alignment), description: "causal (\(alignment.rawValue))",
+                                     upper: 0, lower: nil)
+            case .slidingWindow(let left, let right, let alignment):
+                let bounded: (Int?) -> Int? = { value in value.flatMap { $0 >= Self.unboundedWindow ? nil : $0 } }
+                let text: (Int?) -> String = { $0.map(String.init) ?? "unbounded" }
+                return DiagonalBound(shift: Self.shiftText(alignment),
+                                     description: "sliding window (\(alignment.rawValue), left \(text(left)), right \(text(right)))",
+                                     upper: bounded(right), lower: bounded(left))
+            case .blockSparse, .predicate:
+                return nil
+            }
+        }
+    }
+
+    static func shiftText(_ alignment: DiagonalAlignment) -> String {
+        alignment == .bottomRight ? " + (nk - nq)" : ""
+    }
+
+    /// Narrows [key_begin, key_end) to the keys some row of the tile keeps.
+    func tileKeyRangeFragment(_ spec: AttentionSpec) -> String {
+        var lines: [String] = []
+        for bound in diagonalBounds(spec) {
+            lines.append("/* \(bound.description) */")
+            if let upper = bound.upper {
+                lines.append("key_end = attngen_min_i64(key_end, row0 + rows\(bound.shift)\(upper == 0 ? "" : " + \(upper)"));")
+            }
+            if let lower = bound.lower {
+                lines.append("key_begin = attngen_max_i64(key_begin, row0\(bound.shift)\(lower == 0 ? "" : " - \(lower)"));")
+            }
+        }
+        if lines.isEmpty {
+            lines.append("/* No diagonal mask: every key tile is visited. */")
+        }
+        if spec.blockSparseLayout != nil {
+            lines.append("""
+                /* Block-sparse: the row of the block mask that holds this tile (a tile lies inside one block). */
+                const uint8_t *block_row = params->block_mask + b * params->block_mask_layout.batch_stride
+                                           + h * params->block_mask_layout.head_stride
+                                           + (row0 / SPARSE_BLOCK_ROWS) * params->block_mask_layout.row_stride;
+                """)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func tileSkipFragment(_ spec: AttentionSpec) -> String {
+        guard spec.blockSparseLayout != nil else { return "" }
+        return """
+            if (block_row[col0 / SPARSE_BLOCK_COLUMNS] == 0) {
+                continue; /* the whole tile lies in a block that is off */
+            }
+            """
+    }
+
+    /// The query index, declared only when masks or dropout read it.
+    func rowIndexFragment(_ spec: AttentionSpec) -> String {
+        let needed = !diagonalBounds(spec).isEmpty || !predicates(of: spec).isEmpty || spec.dropout != nil
+        return needed ? "const int64_t q = row0 + r;" : ""
+    }
+
+    /// Narrows [keep_begin, keep_end) (relative to col0) to the keys row q keeps.
+    func rowKeyRangeFragment(_ spec: AttentionSpec) -> String {
+        var lines: [String] = []
+        for bound in diagonalBounds(spec) {
+            if let upper = bound.upper {
+                lines.append("keep_end = attngen_min_i64(keep_end, q\(bound.shift) + \(upper + 1) - col0); /* \(bound.description) */")
+            }
+            if let lower = bound.lower {
+                lines.append("keep_begin = attngen_max_i64(keep_begin, q\(bound.shift)\(lower == 0 ? "" : " - \(lower)") - col0); /* \(bound.description) */")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func predicates(of spec: AttentionSpec) -> [MaskPredicate] {
+        spec.masks.compactMap { mask in
+            if case .predicate(let predicate) = mask { return predicate }
+            return nil
+        }
+    }
+
+    func elementMaskFragment(_ spec: AttentionSpec) -> String {
+        guard !predicates(of: spec).isEmpty else { return "" }
+        return """
+            /* Predicate masks, element by element, inside the kept range. */
+            for (int64_t j = keep_begin; j < keep_end; ++j) {
+                if (!predicate_keeps(b, h, q, col0 + j, nq, nk)) {
+                    s_row[j] = -INFINITY;
+                }
+            }
+            """
+    }
+
+    func dropoutFragment(_ spec: AttentionSpec) -> String {
+        guard spec.dropout != nil else { return "" }
+        return """
+
+            /* Dropout on P (l above keeps the sum before dropout). Keys come in groups of 4 that share one
+               Philox call; col0 is a multiple of 4, so groups never straddle tiles. */
+            const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+            for (int64_t j = keep_begin - keep_begin % 4; j < keep_end; j += 4) {
+                uint32_t words[4];
+                attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
+                                      (uint64_t)(col0 + j), words);
+                for (int lane = 0; lane < 4; ++lane) {
+                    s_row[j + lane] = words[lane] < DROPOUT_THRESHOLD ? 0.0f : s_row[j + lane] * DROPOUT_KEEP_SCALE;
+                }
+            }
+            """
+    }
+
+    func logSumExpFragment(_ spec: AttentionSpec) -> String {
+        guard spec.savesLogSumExp else { return "" }
+        return """
+            /* Log-sum-exp of the kept scores in natural-log units: (m + log2(l)) * ln(2); -inf for a fully masked row. */
+            params->lse[b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride
+                        + (row0 + r) * params->lse_layout.row_stride] =
+                l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
+            """
+    }
+
+    /// Text safe inside a C block comment.
+    static func commentSafe(_ text: String) -> String {
+        text.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "/*", with: "/ *")
+    }
+}

@@ -1,0 +1,78 @@
+/// The C backend's backward pass: `NAME_backward.h` and `NAME_backward.c` for a spec that asks for it
+/// (`AttentionSpec.withBackward()`), from `Templates/c/backward.{h,c}`. The mask, storage and dropout
+/// fragments are the forward emitter's, so both passes apply exactly the same masks.
+public struct CBackwardEmitter: Sendable {
+    public var forward: CEmitter
+
+    public init(forward: CEmitter) {
+        self.forward = forward
+    }
+
+    public func emit(_ spec: AttentionSpec, plan: TilePlan) throws(SpecError) -> [GeneratedFile] {
+        guard spec.includesBackward else { return [] }
+        let templates = forward.templates
+        let header = try templates.template("c/backward.h").render([
+            "banner": GeneratedBanner.cComment(["Declarations of the backward pass of attngen_\(spec.name).",
+                                                "Template: Templates/c/backward.h"]),
+            "upper_name": spec.name.uppercased(),
+            "name": spec.name,
+            "head_dim": "\(spec.headDim)",
+        ])
+        let source = try templates.template("c/backward.c").render([
+            "banner": GeneratedBanner.cComment([
+                "Backward pass (dQ, dK, dV) of variant \(spec.name), tiles Br=\(plan.blockRows) x Bc=\(plan.blockColumns).",
+                "", "Template: Templates/c/backward.c",
+            ]),
+            "name": spec.name,
+            "head_dim": "\(spec.headDim)",
+            "value_head_dim": "\(spec.valueHeadDim)",
+            "tile_rows": "\(plan.blockRows)",
+            "tile_columns": "\(plan.blockColumns)",
+            "softmax_scale": CEmitter.floatLiteral(Float(spec.scale)),
+            "score_scale_log2e": try forward.scoreScaleLiteral(spec),
+            "storage": forward.storageFragment(spec.storage),
+            "mask_helpers": forward.maskHelpersFragment(spec),
+            "dropout_constants": forward.dropoutConstantsFragment(spec),
+            "heads_check": forward.headsCheckFragment(spec),
+            "block_mask_check": blockMaskCheckFragment(spec),
+            "tile_key_range": forward.tileKeyRangeFragment(spec),
+            "tile_skip": forward.tileSkipFragment(spec),
+            "row_key_range": forward.rowKeyRangeFragment(spec),
+            "element_mask": forward.elementMaskFragment(spec),
+            "dropout": dropoutFragment(spec),
+        ])
+        return [
+            GeneratedFile(path: "\(spec.name)_backward.h", contents: header),
+            GeneratedFile(path: "\(spec.name)_backward.c", contents: source),
+        ]
+    }
+
+    func blockMaskCheckFragment(_ spec: AttentionSpec) -> String {
+        guard spec.blockSparseLayout != nil else { return "/* Not block-sparse: no block mask to check. */" }
+        return """
+            if (params->block_mask == NULL) {
+                return ATTNGEN_ERROR_NULL_POINTER; /* this variant is block-sparse */
+            }
+            if (attngen_layout_is_negative(params->block_mask_layout)) {
+                return ATTNGEN_ERROR_INVALID_LAYOUT;
+            }
+            """
+    }
+
+    /// Regenerates the forward pass's dropout decisions as factors Z (0 or 1/(1-p)).
+    func dropoutFragment(_ spec: AttentionSpec) -> String {
+        guard spec.dropout != nil else { return "" }
+        return """
+            /* Dropout: the forward pass's keep/drop decisions, regenerated from the seed and offset. */
+            const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+            for (int64_t j = keep_begin - keep_begin % 4; j < keep_end; j += 4) {
+                uint32_t words[4];
+                attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
+                                      (uint64_t)(col0 + j), words);
+                for (int lane = 0; lane < 4; ++lane) {
+                    z_row[j + lane] = words[lane] < DROPOUT_THRESHOLD ? 0.0f : DROPOUT_KEEP_SCALE;
+                }
+            }
+            """
+    }
+}

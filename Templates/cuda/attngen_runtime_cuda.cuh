@@ -1,0 +1,216 @@
+{{banner}}
+#ifndef ATTNGEN_RUNTIME_CUDA_CUH
+#define ATTNGEN_RUNTIME_CUDA_CUH
+
+/*
+ * Helpers shared by every CUDA kernel attngen generates: index arithmetic with floor semantics, the
+ * Philox4x32-10 generator of README.md ("Dropout"), fp16/bf16 conversions, the tensor-core and
+ * asynchronous-copy instructions (inline PTX, sm_80 and later), and host-side checks of the
+ * attngen_forward_params a launcher receives. Everything is `static inline`, so several generated
+ * kernels can be compiled into one program.
+ */
+
+#include <cuda_runtime.h>
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "attngen_abi.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Integer helpers (floor semantics, positive divisor), as mask predicates use them.
+ * ------------------------------------------------------------------------------------------- */
+
+static inline __host__ __device__ int64_t attngen_floor_div(int64_t a, int64_t b) {
+    int64_t quotient = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
+}
+
+static inline __host__ __device__ int64_t attngen_floor_mod(int64_t a, int64_t b) {
+    int64_t remainder = a % b;
+    return (remainder != 0 && ((remainder < 0) != (b < 0))) ? remainder + b : remainder;
+}
+
+static inline __host__ __device__ int64_t attngen_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline __host__ __device__ int64_t attngen_max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* ---------------------------------------------------------------------------------------------
+ * Philox4x32-10 (README.md, "Dropout"). Known answer: counter 0, key 0 ->
+ * 0x6627e8d5 0xe169c58d 0xbc57ac4c 0x9b00dbd8.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct attngen_philox_words {
+    uint32_t w[4];
+} attngen_philox_words;
+
+static inline __host__ __device__ uint32_t attngen_mulhi32(uint32_t a, uint32_t b) {
+#ifdef __CUDA_ARCH__
+    return __umulhi(a, b);
+#else
+    return (uint32_t)(((uint64_t)a * (uint64_t)b) >> 32);
+#endif
+}
+
+static inline __host__ __device__ attngen_philox_words attngen_philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2,
+                                                                             uint32_t c3, uint32_t k0, uint32_t k1) {
+    const uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;
+#ifdef __CUDA_ARCH__
+#pragma unroll
+#endif
+    for (int round = 0; round < 10; ++round) {
+        if (round > 0) {
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        const uint32_t hi0 = attngen_mulhi32(m0, c0), lo0 = m0 * c0;
+        const uint32_t hi1 = attngen_mulhi32(m1, c2), lo1 = m1 * c2;
+        const uint32_t n0 = hi1 ^ c1 ^ k0;
+        const uint32_t n2 = hi0 ^ c3 ^ k1;
+        c0 = n0;
+        c1 = lo1;
+        c2 = n2;
+        c3 = lo0;
+    }
+    attngen_philox_words out;
+    out.w[0] = c0;
+    out.w[1] = c1;
+    out.w[2] = c2;
+    out.w[3] = c3;
+    return out;
+}
+
+/* The four words of element group `e` (README step 2) for one call's seed and offset. */
+static inline __host__ __device__ attngen_philox_words attngen_dropout_words(uint64_t e, uint64_t seed, uint64_t offset) {
+    return attngen_philox4x32_10((uint32_t)e, (uint32_t)(e >> 32), (uint32_t)offset, (uint32_t)(offset >> 32),
+                                 (uint32_t)seed, (uint32_t)(seed >> 32));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Conversions. Storage is raw 16-bit patterns; float -> half/bf16 rounds to nearest even.
+ * ------------------------------------------------------------------------------------------- */
+
+static inline __device__ float attngen_load_float(const float *p) { return *p; }
+static inline __device__ float attngen_load_float(const __half *p) { return __half2float(*p); }
+static inline __device__ float attngen_load_float(const __nv_bfloat16 *p) { return __bfloat162float(*p); }
+
+static inline __device__ void attngen_store_float(float *p, float x) { *p = x; }
+static inline __device__ void attngen_store_float(__half *p, float x) { *p = __float2half_rn(x); }
+static inline __device__ void attngen_store_float(__nv_bfloat16 *p, float x) { *p = __float2bfloat16_rn(x); }
+
+/* Two fp32 values packed into one 32-bit register of two 16-bit elements (low half = first). */
+static inline __device__ uint32_t attngen_pack2(float lo, float hi, __half) {
+    __half2 h = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t *>(&h);
+}
+static inline __device__ uint32_t attngen_pack2(float lo, float hi, __nv_bfloat16) {
+    __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t *>(&h);
+}
+
+/* fp32 -> tf32 (round to nearest, ties away), as the tf32 tensor-core path takes its operands. */
+static inline __device__ uint32_t attngen_to_tf32(float x) {
+    uint32_t out;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(out) : "f"(x));
+    return out;
+}
+
+/* 2^x on the special-function unit; 2^-inf = +0. */
+static inline __device__ float attngen_exp2(float x) {
+    float out;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(out) : "f"(x));
+    return out;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Tensor-core and copy instructions (PTX ISA, sm_80+).
+ * ------------------------------------------------------------------------------------------- */
+
+/* D = A(16x16, row) * B(16x8, col) + D, fp16 or bf16 operands, fp32 accumulators. */
+static inline __device__ void attngen_mma_16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1, __half) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+static inline __device__ void attngen_mma_16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1,
+                                                __nv_bfloat16) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/* D = A(16x8, row) * B(8x8, col) + D on tf32 operands, fp32 accumulators. */
+static inline __device__ void attngen_mma_1688_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+static inline __device__ uint32_t attngen_smem_address(const void *p) {
+    return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+/* Four 8x8 matrices of 16-bit elements; lane l gives the row address of matrix l / 8. */
+static inline __device__ void attngen_ldmatrix_x4(uint32_t (&r)[4], uint32_t address) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(address));
+}
+static inline __device__ void attngen_ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t address) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(address));
+}
+
+/* 16-byte asynchronous copy global -> shared; bytes past `source_bytes` (0..16) are zero-filled. */
+static inline __device__ void attngen_cp_async_16(uint32_t shared_address, const void *global, uint32_t source_bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address), "l"(global), "r"(source_bytes));
+}
+static inline __device__ void attngen_cp_async_commit(void) { asm volatile("cp.async.commit_group;\n" ::); }
+template <int Pending>
+static inline __device__ void attngen_cp_async_wait(void) {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Host-side argument checks shared by every launcher (the C ABI's rules).
+ * ------------------------------------------------------------------------------------------- */
+
+/* Strides must be non-negative; for an output, no two (batch, head, row) positions may overlap:
+   sorted by stride, every dimension of extent > 1 must step past everything inside it. */
+static inline int attngen_layout_is_valid(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                          int64_t dim, int is_output) {
+    if (layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0) return 0;
+    if (!is_output) return 1;
+    int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};
+    int64_t extents[3] = {rows, heads, batch};
+    /* insertion sort by stride (three entries) */
+    for (int i = 1; i < 3; ++i) {
+        for (int j = i; j > 0 && strides[j] < strides[j - 1]; --j) {
+            int64_t s = strides[j]; strides[j] = strides[j - 1]; strides[j - 1] = s;
+            int64_t e = extents[j]; extents[j] = extents[j - 1]; extents[j - 1] = e;
+        }
+    }
+    int64_t span = dim; /* elements covered by one position of the dimensions checked so far */
+    for (int i = 0; i < 3; ++i) {
+        if (extents[i] <= 1) continue;
+        if (strides[i] < span) return 0;
+        span = strides[i] * (extents[i] - 1) + span;
+    }
+    return 1;
+}
+
+/* The shared-memory limit of the current device, for kernels that need more than 48 KB. */
+static inline attngen_status attngen_check_shared_memory(size_t bytes) {
+    int device = 0, limit = 0;
+    if (cudaGetDevice(&device) != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    if (cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) != cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    return bytes <= (size_t)limit ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
+}
+
+#endif /* ATTNGEN_RUNTIME_CUDA_CUH */

@@ -1,0 +1,389 @@
+{{banner}}
+#include "{{name}}.cuh"
+#include "attngen_runtime_cuda.cuh"
+
+/*
+ * FlashAttention-2 forward pass for the variant `{{name}}`.
+ *
+ * One thread block computes one tile of kBlockRows query rows for one (batch, query head); each of its
+ * kWarps warps owns 16 of those rows. The block walks the key tiles of kBlockColumns keys that its masks
+ * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
+ * and keeps an online softmax per row: the running maximum m, the running sum l and the output
+ * accumulator O stay in registers, and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
+ * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
+ */
+
+namespace attngen_{{name}}_detail {
+
+/* ------------------------------------------------------------------------------------------------
+ * Compile-time shape of the variant and of its tile plan.
+ * ---------------------------------------------------------------------------------------------- */
+
+{{constants}}
+
+constexpr int kThreads = kWarps * 32;
+/* Q, K and V rows in shared memory: the head dimension padded with zeros to a multiple of 16, plus
+   kRowPad elements so that the rows a warp reads together fall into different banks. */
+constexpr int kQStride = kHeadDimPadded + kRowPad;
+constexpr int kKStride = kHeadDimPadded + kRowPad;
+constexpr int kVStride = kValueHeadDimPadded + kRowPad;
+constexpr int kQTileElements = kBlockRows * kQStride;
+constexpr int kKTileElements = kBlockColumns * kKStride;
+constexpr int kVTileElements = kBlockColumns * kVStride;
+constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
+static_assert(kSharedBytes == kPlannedSharedBytes, "the kernel must use exactly the shared memory its plan accounts");
+static_assert(kBlockRows == kWarps * 16, "each warp owns 16 query rows");
+static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
+              "tiles are made of 16 x 16 fragments");
+
+/* Everything a block needs besides the ABI's parameters, computed once on the host. */
+struct KernelArguments {
+    attngen_forward_params params;
+    int32_t kv_group;    /* query heads per key/value head */
+    int32_t aligned16;   /* Q, K, V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
+};
+
+/* ------------------------------------------------------------------------------------------------
+ * Masks.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The keys [begin, end) that rows [q_begin, q_end) can keep at all, from the causal and window masks. */
+static __device__ __forceinline__ void visible_key_range(int64_t q_begin, int64_t q_end, int64_t nq, int64_t nk,
+                                                         int64_t &begin, int64_t &end) {
+    begin = 0;
+    end = nk;
+    {{key_range}}
+    (void)q_begin;
+    (void)q_end;
+    (void)nq;
+}
+
+/* True when every element of the tile rows [q_begin, q_end) x keys [k_begin, k_end) is kept by the
+   bounds, causal and window masks (and there is no per-element predicate): no element test needed. */
+static __device__ __forceinline__ bool tile_is_interior(int64_t q_begin, int64_t q_end, int64_t k_begin,
+                                                        int64_t k_end, int64_t nq, int64_t nk) {
+    (void)q_begin;
+    (void)q_end;
+    (void)k_begin;
+    (void)nq;
+    {{tile_interior}}
+}
+
+/* Whether the score of query q and key k (query head h of batch b) is kept. */
+static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                       int64_t nk) {
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)nq;
+    {{element_kept}}
+}
+
+/* Whether the whole key tile is skipped by a run-time mask (the block-sparse layout). */
+static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_forward_params &p, int64_t b, int64_t h,
+                                                           int64_t q_begin, int64_t k_begin) {
+    (void)p;
+    (void)b;
+    (void)h;
+    (void)q_begin;
+    (void)k_begin;
+    {{tile_skipped}}
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Global -> shared copies.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Copies `Rows` rows of `dim` elements (row i at src + i * row_stride) into shared memory rows of
+   `Stride` elements, zero-filling columns dim ..< DimPadded and rows valid_rows ..< Rows. With aligned
+   rows this issues 16-byte cp.async copies (the caller commits the group); otherwise plain loads. */
+template <int Rows, int DimPadded, int Stride>
+static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
+                                                 int dim, bool aligned16) {
+    constexpr int kChunkElements = 16 / (int)sizeof(Raw);
+    constexpr int kChunksPerRow = DimPadded / kChunkElements;
+    if (aligned16) {
+        for (int chunk = threadIdx.x; chunk < Rows * kChunksPerRow; chunk += kThreads) {
+            const int row = chunk / kChunksPerRow;
+            const int column = (chunk % kChunksPerRow) * kChunkElements;
+            const int remaining = dim - column;
+            const bool live = row < valid_rows && remaining > 0;
+            const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
+            const Raw *from = live ? src + row * row_stride + column : src;
+            attngen_cp_async_16(attngen_smem_address(dst + row * Stride + column), from, bytes);
+        }
+    } else {
+        for (int index = threadIdx.x; index < Rows * DimPadded; index += kThreads) {
+            const int row = index / DimPadded;
+            const int column = index % DimPadded;
+            Raw value = Raw(0);
+            if (row < valid_rows && column < dim) value = src[row * row_stride + column];
+            dst[row * Stride + column] = value;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Tensor-core products of one warp (16 query rows).
+ * ---------------------------------------------------------------------------------------------- */
+
+{{products}}
+
+/* ------------------------------------------------------------------------------------------------
+ * The kernel.
+ * ---------------------------------------------------------------------------------------------- */
+
+__global__ void __launch_bounds__(kThreads) forward_kernel(const KernelArguments arguments) {
+    extern __shared__ __align__(16) unsigned char shared_memory[];
+    Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
+    Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
+    Raw *const sV = sK + kStages * kKTileElements;           /* kStages V tiles */
+
+    const attngen_forward_params &p = arguments.params;
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int group = lane / 4;       /* the fragment row this lane holds (and row + 8) */
+    const int quad_lane = lane % 4;   /* the fragment column pair this lane holds */
+
+    /* Which (batch, head) and which query tile. Tiles run last to first: under a causal mask the last
+       tiles see the most keys, so the longest blocks start first. */
+    const int64_t head_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
+    if (head_index >= p.batch * (int64_t)p.heads_q) return;
+    const int64_t b = head_index / p.heads_q;
+    const int64_t h = head_index % p.heads_q;
+    const int64_t kv_head = h / arguments.kv_group;
+    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockRows;
+    const int64_t q_end = attngen_min64(q_begin + kBlockRows, nq);
+
+    const Raw *const q_rows = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride +
+                              h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
+    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
+                              kv_head * p.k_layout.head_stride;
+    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
+                              kv_head * p.v_layout.head_stride;
+    const bool aligned16 = arguments.aligned16 != 0;
+
+    /* The key tiles to visit: [tile_begin, tile_end), minus those a run-time mask skips. */
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
+    const int64_t tile_begin = key_begin / kBlockColumns;
+    const int64_t tile_end = key_end > key_begin ? (key_end + kBlockColumns - 1) / kBlockColumns : tile_begin;
+    auto next_visible_tile = [&](int64_t tile) {
+        while (tile < tile_end && key_tile_is_skipped(p, b, h, q_begin, tile * kBlockColumns)) ++tile;
+        return tile;
+    };
+
+    /* Loads key tile `tile` (if it exists) into ring slot `slot`: K and V are two commit groups, so the
+       scores can start while V is still in flight. */
+    auto load_key_tile = [&](int64_t tile, int slot) {
+        if (tile < tile_end) {
+            const int64_t k0 = tile * kBlockColumns;
+            copy_tile<kBlockColumns, kHeadDimPadded, kKStride>(sK + slot * kKTileElements,
+                                                               k_rows + k0 * p.k_layout.row_stride,
+                                                               p.k_layout.row_stride, nk - k0, kHeadDim, aligned16);
+        }
+        attngen_cp_async_commit();
+        if (tile < tile_end) {
+            const int64_t k0 = tile * kBlockColumns;
+            copy_tile<kBlockColumns, kValueHeadDimPadded, kVStride>(sV + slot * kVTileElements,
+                                                                    v_rows + k0 * p.v_layout.row_stride,
+                                                                    p.v_layout.row_stride, nk - k0, kValueHeadDim,
+                                                                    aligned16);
+        }
+        attngen_cp_async_commit();
+    };
+
+    /* Q tile first (its own group), then the first kStages - 1 key tiles. */
+    copy_tile<kBlockRows, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin, kHeadDim,
+                                                    aligned16);
+    attngen_cp_async_commit();
+    int64_t tile_to_load = next_visible_tile(tile_begin);
+#pragma unroll
+    for (int slot = 0; slot < kStages - 1; ++slot) {
+        load_key_tile(tile_to_load, slot);
+        if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
+    }
+
+    /* Per-thread state: rows (group) and (group + 8) of this warp's 16 rows. */
+    float o_acc[kValueHeadDimPadded / 8][4];
+#pragma unroll
+    for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+        o_acc[n][0] = o_acc[n][1] = o_acc[n][2] = o_acc[n][3] = 0.0f;
+    }
+    float row_max[2] = {-INFINITY, -INFINITY};  /* of raw scores Q·Kᵀ (unscaled) */
+    float row_sum[2] = {0.0f, 0.0f};            /* this lane's share of sum(exp), reduced at the end */
+    const int64_t warp_row = q_begin + warp * 16 + group;
+
+    int64_t tile = next_visible_tile(tile_begin);
+    for (int iteration = 0; tile < tile_end; ++iteration) {
+        const int slot = iteration % kStages;
+        const int64_t k0 = tile * kBlockColumns;
+
+        /* Refill the slot the previous iteration freed with the tile kStages - 1 ahead. */
+        load_key_tile(tile_to_load, (iteration + kStages - 1) % kStages);
+        if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
+
+        /* Wait for K of this tile (V and the tiles ahead may stay in flight). */
+        attngen_cp_async_wait<2 * (kStages - 1) + 1>();
+        __syncthreads();
+
+        /* S = Q·Kᵀ for this warp's 16 rows: kBlockColumns / 8 fragments of 16 x 8. */
+        float s[kBlockColumns / 8][4];
+        warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
+
+        /* Per-element masks, only on tiles that cross a mask boundary. */
+        if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
+#pragma unroll
+            for (int n = 0; n < kBlockColumns / 8; ++n) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int64_t q = warp_row + (i / 2) * 8;
+                    const int64_t k = k0 + n * 8 + quad_lane * 2 + (i % 2);
+                    if (!element_is_kept(b, h, q, k, nq, nk)) s[n][i] = -INFINITY;
+                }
+            }
+        }
+
+        /* Online softmax: new running maximum, rescale of the old sum and output, P = exp2(S·c - m·c). */
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            float tile_max = -INFINITY;
+#pragma unroll
+            for (int n = 0; n < kBlockColumns / 8; ++n) {
+                tile_max = fmaxf(tile_max, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
+            }
+            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+            const float new_max = fmaxf(row_max[r], tile_max);
+            /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
+            const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+            const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+            row_max[r] = new_max;
+            row_sum[r] *= correction;
+#pragma unroll
+            for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                o_acc[n][2 * r] *= correction;
+                o_acc[n][2 * r + 1] *= correction;
+            }
+#pragma unroll
+            for (int n = 0; n < kBlockColumns / 8; ++n) {
+                s[n][2 * r] = attngen_exp2(fmaf(s[n][2 * r], kScaleLog2, -scaled_max));
+                s[n][2 * r + 1] = attngen_exp2(fmaf(s[n][2 * r + 1], kScaleLog2, -scaled_max));
+                row_sum[r] += s[n][2 * r] + s[n][2 * r + 1];
+            }
+        }
+        {{dropout}}
+
+        /* Wait for V of this tile, then O += P·V. */
+        attngen_cp_async_wait<2 * (kStages - 1)>();
+        __syncthreads();
+        warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements, lane);
+
+        /* Everyone is done with this slot before it is refilled. */
+        __syncthreads();
+        tile = next_visible_tile(tile + 1);
+    }
+    attngen_cp_async_wait<0>();
+
+    /* Epilogue: O = acc / l (times the dropout keep scale), LSE = m·scale + log(l); a row that kept
+       nothing gets O = 0 and LSE = -inf. */
+    Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        const int64_t q = warp_row + r * 8;
+        if (q >= nq) continue;
+        const bool kept_any = sum > 0.0f;
+        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        Element *const o_row = o_rows + q * p.o_layout.row_stride;
+#pragma unroll
+        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+            const int column = n * 8 + quad_lane * 2;
+            if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[n][2 * r] * factor);
+            if (column + 1 < kValueHeadDim) attngen_store_float(o_row + column + 1, o_acc[n][2 * r + 1] * factor);
+        }
+        {{save_lse}}
+    }
+}
+
+}  // namespace attngen_{{name}}_detail
+
+/* ------------------------------------------------------------------------------------------------
+ * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
+ * ---------------------------------------------------------------------------------------------- */
+
+extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace attngen_{{name}}_detail;
+    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
+    const attngen_forward_params &p = *params;
+
+    /* Sizes and heads. */
+    if (p.batch < 0 || p.seqlen_q < 0 || p.seqlen_k < 0 || p.heads_q < 0 || p.heads_kv < 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    const bool has_rows = p.batch > 0 && p.seqlen_q > 0;
+    if (has_rows && (p.heads_q == 0 || p.heads_kv == 0)) return ATTNGEN_ERROR_INVALID_SIZE;
+    if (p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
+    if (p.heads_kv == 0 && p.heads_q > 0) return ATTNGEN_ERROR_INVALID_SIZE;
+    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    if (!has_rows || p.heads_q == 0) return ATTNGEN_OK;
+
+    /* Pointers. */
+    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+
+    /* Layouts: inputs need non-negative strides, outputs must not overlap themselves. */
+    if (!attngen_layout_is_valid(p.q_layout, p.batch, p.heads_q, p.seqlen_q, kHeadDim, 0) ||
+        !attngen_layout_is_valid(p.k_layout, p.batch, p.heads_kv, p.seqlen_k, kHeadDim, 0) ||
+        !attngen_layout_is_valid(p.v_layout, p.batch, p.heads_kv, p.seqlen_k, kValueHeadDim, 0) ||
+        !attngen_layout_is_valid(p.o_layout, p.batch, p.heads_q, p.seqlen_q, kValueHeadDim, 1)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, p.batch, p.heads_q, p.seqlen_q, 1, 1)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, 1, 1, 1, 1, 0)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+
+    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary. */
+    const int64_t element_bytes = (int64_t)sizeof(Raw);
+    const attngen_layout inputs[3] = {p.q_layout, p.k_layout, p.v_layout};
+    const void *const bases[3] = {p.q, p.k, p.v};
+    bool aligned16 = true;
+    for (int i = 0; i < 3; ++i) {
+        aligned16 = aligned16 && ((uintptr_t)bases[i] % 16 == 0) &&
+                    (inputs[i].batch_stride * element_bytes) % 16 == 0 &&
+                    (inputs[i].head_stride * element_bytes) % 16 == 0 &&
+                    (inputs[i].row_stride * element_bytes) % 16 == 0;
+    }
+
+    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
+    const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
+    const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
+    if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
+
+    KernelArguments arguments;
+    arguments.params = p;
+    arguments.kv_group = p.heads_q / p.heads_kv;
+    arguments.aligned16 = aligned16 ? 1 : 0;
+
+    if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
+    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
+        cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
+    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    return ATTNGEN_OK;
+}

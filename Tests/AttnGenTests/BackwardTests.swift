@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import AttnGen
+
+/// The C backward pass against float64 reference gradients (Fixtures/backward_driver.c), which are
+/// themselves checked by central finite differences on small sizes.
+@Suite struct BackwardTests {
+    /// One backward case: a variant and the shapes it runs.
+    struct Case: CustomStringConvertible, Sendable {
+        var spec: AttentionSpec
+        /// (batch, heads_q, heads_kv, Nq, Nk, layout, finite differences)
+        var shapes: [(Int, Int, Int, Int, Int, String, Bool)]
+        var description: String { spec.name }
+    }
+
+    static let cases: [Case] = {
+        let small: [(Int, Int, Int, Int, Int, String, Bool)] = [
+            (1, 2, 1, 17, 23, "bshd", true), (2, 2, 2, 1, 9, "bhsd", true), (1, 4, 2, 40, 33, "bhsd", false),
+        ]
+        let large: [(Int, Int, Int, Int, Int, String, Bool)] = [
+            (1, 4, 1, 130, 257, "bshd", false), (1, 2, 2, 200, 77, "bhsd", false),
+        ]
+        func spec(_ name: String, _ d: Int, _ storage: StorageType) -> AttentionSpec {
+            AttentionSpec(name: name, headDim: d).storage(storage).withBackward()
+        }
+        return [
+            Case(spec: spec("bwd_plain_f32", 16, .fp32), shapes: small + large),
+            Case(spec: spec("bwd_causal_f32", 40, .fp32).masked(by: .causal), shapes: small + large),
+            Case(spec: spec("bwd_causal_br_f16", 64, .fp16).masked(by: .causal(.bottomRight)), shapes: small + large),
+            Case(spec: spec("bwd_window_bf16", 72, .bf16).masked(by: .slidingWindow(left: 20, right: 5, alignment: .bottomRight)),
+                 shapes: small + large),
+            Case(spec: spec("bwd_sparse_f32", 32, .fp32).masked(by: .blockSparse(blockSize: 16)), shapes: small + large),
+            Case(spec: spec("bwd_predicate_f32", 24, .fp32).masked(by: .predicate { q, k in (q + k) % 3 != 0 || q == k }),
+                 shapes: small),
+            Case(spec: spec("bwd_dropout_f32", 16, .fp32).dropout(0.2).masked(by: .causal), shapes: small + large),
+            Case(spec: spec("bwd_dropout_bf16", 128, .bf16).dropout(0.1), shapes: small),
+            Case(spec: spec("bwd_gqa_f16", 48, .fp16).heads(query: 4, keyValue: 2).valueHeadDim(32), shapes: [
+                (1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false),
+            ]),
+            Case(spec: spec("bwd_mqa_f32", 16, .fp32).heads(query: 4, keyValue: 1), shapes: [
+                (1, 4, 1, 17, 23, "bshd", true), (1, 4, 1, 64, 200, "bhsd", false),
+            ]),
+        ]
+    }()
+
+    /// Largest relative gradient error allowed per storage type: fp32 arithmetic throughout for fp32;
+    /// for fp16/bf16 the gradients are rounded once to the storage type, and D = rowsum(dO * O) reads
+    /// the rounded O, which dS = P * (dP - D) amplifies where dP and D nearly cancel.
+    static func tolerance(_ storage: StorageType) -> Double {
+        switch storage {
+        case .fp32: 2e-4
+        case .fp16: 1e-2
+        case .bf16: 5e-2
+        }
+    }
+
+    @Test(arguments: cases)
+    func gradientsMatchReference(_ testCase: Case) throws {
+        let spec = testCase.spec
+        let folder = try HarnessFixtures.temporaryFolder(spec.name)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emitter = try CEmitter()
+        let plan = try TilePlanner(target: .c).plan(spec)
+        var files = try KernelGenerator(emitter: emitter).generate([spec])
+        if !files.contains(where: { $0.path == "\(spec.name)_backward.c" }) {
+            files += try CBackwardEmitter(forward: emitter).emit(spec, plan: plan)
+        }
+        for file in files {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
+        try HarnessFixtures.copy(HarnessFixtures.driverSources + ["backward_driver.c"], to: folder)
+        try HarnessVariantSource.variantSource(spec)
+            .write(to: folder.appendingPathComponent(HarnessVariantSource.variantFileName), atomically: true, encoding: .utf8)
+        try HarnessVariantSource.predicateSource(spec)
+            .write(to: folder.appendingPathComponent(HarnessVariantSource.predicateFileName), atomically: true, encoding: .utf8)
+        try """
+            /* Written by the attngen test harness: the backward entry points of variant \(spec.name). */
+            #include "\(spec.name)_backward.h"
+
+            attngen_status harness_backward(const attngen_backward_params *params);
+            size_t harness_backward_workspace_size(const attngen_backward_params *params);
+
+            attngen_status harness_backward(const attngen_backward_params *params) {
+                return attngen_\(spec.name)_backward(params);
+            }
+
+            size_t harness_backward_workspace_size(const attngen_backward_params *params) {
+                return attngen_\(spec.name)_backward_workspace_size(params);
+            }
+
+            """.write(to: folder.appendingPathComponent("harness_backward.c"), atomically: true, encoding: .utf8)
+        try HarnessFixtures.compile(["backward_driver.c", "reference.c", HarnessVariantSource.variantFileName,
+                                     HarnessVariantSource.predicateFileName, "harness_backward.c",
+                                     "\(spec.name).c", "\(spec.name)_backward.c"],
+                                    output: "backward_driver", in: folder, extraFlags: ["-fopenmp"])
+        let tolerance = Self.tolerance(spec.storage)
+        for (index, shape) in testCase.shapes.enumerated() {
+            let (batch, hq, hkv, nq, nk, layout, fd) = shape
+            let outcome = try ChildProcess.run(
+                ["./backward_driver", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, fd ? "1" : "0"],
+                in: folder, timeoutSeconds: 300)
+            try #require(outcome.status == 0, "\(spec.name) \(shape): driver failed: \(outcome.output)")
+            let report = Self.parse(outcome.output)
+            let label = "\(spec.name) B=\(batch) Hq=\(hq) Hkv=\(hkv) Nq=\(nq) Nk=\(nk) \(layout)"
+            print("backward \(label): \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            #expect(report["status"] == "0,0,0,0", "\(label): status codes \(report["status"] ?? "?")")
+            for gradient in ["dq", "dk", "dv", "fast"] {
+                let error = Double(report[gradient] ?? "") ?? .infinity
+                #expect(error <= tolerance, "\(label): \(gradient) relative error \(error) > \(tolerance)")
+            }
+            #expect(report["deterministic"] == "1", "\(label): deterministic mode differs between runs")
+            if fd {
+                let error = Double(report["fd"] ?? "") ?? .infinity
+                #expect(error >= 0 && error < 1e-6, "\(label): reference gradient vs finite differences \(error)")
+            }
+        }
+    }
+
+    static func parse(_ line: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for token in line.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = token.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
+}

@@ -1,0 +1,397 @@
+/*
+ * backward_driver.c: checks a generated backward pass against float64 reference gradients.
+ *
+ * Linked with reference.c (masks and dropout decisions), harness_variant.c (the variant's forward and its
+ * reference spec), harness_predicate.c, harness_backward.c (calls attngen_NAME_backward) and the kernels.
+ *
+ *   backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED LAYOUT(bshd|bhsd) FD(0|1)
+ *
+ * Runs the kernel's forward pass (for O and LSE), then the backward pass in deterministic mode twice
+ * (the two results must be bit-identical) and in fast mode once, and prints one line
+ *   dq=<rel> dk=<rel> dv=<rel> fast=<rel> deterministic=<0|1> fd=<rel or -1> status=<codes>
+ * where <rel> is ||kernel - reference|| / ||reference|| over each gradient. With FD=1 it also checks the
+ * reference gradients themselves by central finite differences of L = sum(O * dO) in double precision.
+ * The gradients are poisoned with NaN before each call, so an element the kernel does not write fails.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "reference.h"
+
+attngen_status harness_backward(const attngen_backward_params *params);
+size_t harness_backward_workspace_size(const attngen_backward_params *params);
+
+static uint64_t rng_state;
+
+static double uniform(void)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rng_state >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0;
+}
+
+static int storage_bytes(int storage)
+{
+    return storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2;
+}
+
+static void store(void *base, int storage, int64_t index, double value)
+{
+    if (storage == ATTNGEN_REFERENCE_FP32) {
+        ((float *)base)[index] = (float)value;
+    } else if (storage == ATTNGEN_REFERENCE_FP16) {
+        ((uint16_t *)base)[index] = attngen_reference_float_to_half((float)value);
+    } else {
+        ((uint16_t *)base)[index] = attngen_reference_float_to_bfloat((float)value);
+    }
+}
+
+static void poison(void *base, int storage, int64_t count)
+{
+    for (int64_t i = 0; i < count; ++i) {
+        store(base, storage, i, NAN);
+    }
+}
+
+/* A contiguous layout of [batch, heads, rows, inner] in BSHD or BHSD order. */
+static attngen_layout make_layout(int bshd, int64_t heads, int64_t rows, int64_t inner)
+{
+    attngen_layout layout;
+    if (bshd) {
+        layout.row_stride = heads * inner;
+        layout.head_stride = inner;
+        layout.batch_stride = rows * heads * inner;
+    } else {
+        layout.row_stride = inner;
+        layout.head_stride = rows * inner;
+        layout.batch_stride = heads * rows * inner;
+    }
+    return layout;
+}
+
+static int64_t at(attngen_layout layout, int64_t b, int64_t h, int64_t s)
+{
+    return b * layout.batch_stride + h * layout.head_stride + s * layout.row_stride;
+}
+
+typedef struct problem {
+    int64_t batch, hq, hkv, nq, nk;
+    int d, dv;
+    double scale;
+    const attngen_forward_params *fparams;
+    const attngen_reference_spec *spec;
+    /* Dense inputs in double, [b][h][s][i]. */
+    double *q, *k, *v, *d_o;
+} problem;
+
+/* The loss L = sum(O * dO) and, when grads != NULL, its gradients, all in double. */
+static double loss_and_gradients(const problem *p, double *dq, double *dk, double *dv)
+{
+    const int64_t group = p->hq / p->hkv;
+    double *s = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
+    double *z = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
+    double *dp = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
+    const uint32_t threshold = p->spec->dropout_threshold;
+    const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
+    double loss = 0.0;
+    if (dq != NULL) {
+        memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
+        memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
+        memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
+    }
+    for (int64_t b = 0; b < p->batch; ++b) {
+        for (int64_t h = 0; h < p->hq; ++h) {
+            const int64_t hk = h / group;
+            for (int64_t qi = 0; qi < p->nq; ++qi) {
+                const double *qrow = p->q + ((b * p->hq + h) * p->nq + qi) * p->d;
+                const double *dorow = p->d_o + ((b * p->hq + h) * p->nq + qi) * p->dv;
+                double max = -INFINITY;
+                for (int64_t kj = 0; kj < p->nk; ++kj) {
+                    if (!attngen_reference_keeps(p->fparams, p->spec, b, h, qi, kj)) {
+                        s[kj] = -INFINITY;
+                        continue;
+                    }
+                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
+                    double dot = 0.0;
+                    for (int i = 0; i < p->d; ++i) {
+                        dot += qrow[i] * krow[i];
+                    }
+                    s[kj] = p->scale * dot;
+                    max = s[kj] > max ? s[kj] : max;
+                    z[kj] = threshold == 0 ? 1.0
+                          : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
+                }
+                if (max == -INFINITY) {
+                    continue; /* fully masked row: O = 0, no gradient */
+                }
+                double sum = 0.0;
+                for (int64_t kj = 0; kj < p->nk; ++kj) {
+                    s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
+                    sum += s[kj];
+                }
+                /* s now holds P; O = sum P Z V; L += O . dO; dP = dO . V. */
+                double big_d = 0.0;
+                for (int64_t kj = 0; kj < p->nk; ++kj) {
+                    s[kj] /= sum;
+                    if (s[kj] == 0.0) {
+                        dp[kj] = 0.0;
+                        continue;
+                    }
+                    const double *vrow = p->v + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
+                    double dot = 0.0;
+                    for (int i = 0; i < p->dv; ++i) {
+                        dot += dorow[i] * vrow[i];
+                    }
+                    dp[kj] = dot;
+                    loss += s[kj] * z[kj] * dot;
+                    big_d += s[kj] * z[kj] * dot;
+                }
+                if (dq == NULL) {
+                    continue;
+                }
+                double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
+                for (int64_t kj = 0; kj < p->nk; ++kj) {
+                    if (s[kj] == 0.0) {
+                        continue;
+                    }
+                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale;
+                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
+                    double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
+                    double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
+                    for (int i = 0; i < p->d; ++i) {
+                        dqrow[i] += ds * krow[i];
+                        dkrow[i] += ds * qrow[i];
+                    }
+                    for (int i = 0; i < p->dv; ++i) {
+                        dvrow[i] += s[kj] * z[kj] * dorow[i];
+                    }
+                }
+            }
+        }
+    }
+    free(s);
+    free(z);
+    free(dp);
+    return loss;
+}
+
+/* ||kernel - reference|| / ||reference|| over a gradient stored as `storage` through `layout`; NaN wins. */
+static double relative_error(const void *kernel, int storage, attngen_layout layout, const double *reference,
+                             int64_t batch, int64_t heads, int64_t rows, int inner)
+{
+    double diff = 0.0, norm = 0.0;
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t h = 0; h < heads; ++h) {
+            for (int64_t s = 0; s < rows; ++s) {
+                for (int i = 0; i < inner; ++i) {
+                    const double got = attngen_reference_load(kernel, storage, at(layout, b, h, s) + i);
+                    const double want = reference[((b * heads + h) * rows + s) * inner + i];
+                    if (isnan(got)) {
+                        return INFINITY;
+                    }
+                    diff += (got - want) * (got - want);
+                    norm += want * want;
+                }
+            }
+        }
+    }
+    return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 9) {
+        fprintf(stderr, "usage: backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED bshd|bhsd FD\n");
+        return 2;
+    }
+    problem p;
+    p.batch = atoll(argv[1]);
+    p.hq = atoll(argv[2]);
+    p.hkv = atoll(argv[3]);
+    p.nq = atoll(argv[4]);
+    p.nk = atoll(argv[5]);
+    rng_state = (uint64_t)atoll(argv[6]) * 2654435761u + 12345u;
+    const int bshd = strcmp(argv[7], "bshd") == 0;
+    const int finite_differences = atoi(argv[8]);
+    const attngen_reference_spec *spec = &harness_variant_info.reference;
+    p.spec = spec;
+    p.d = spec->head_dim;
+    p.dv = spec->value_head_dim;
+    p.scale = spec->scale;
+    const int storage = spec->storage;
+    const int eb = storage_bytes(storage);
+
+    const int64_t nq_elems = p.batch * p.hq * p.nq, nk_elems = p.batch * p.hkv * p.nk;
+    const int64_t counts[] = {nq_elems * p.d, nk_elems * p.d, nk_elems * p.dv, nq_elems * p.dv};
+    void *q = malloc((size_t)(counts[0] + 1) * eb), *k = malloc((size_t)(counts[1] + 1) * eb);
+    void *v = malloc((size_t)(counts[2] + 1) * eb), *o = malloc((size_t)(counts[3] + 1) * eb);
+    void *d_o = malloc((size_t)(counts[3] + 1) * eb);
+    void *dq = malloc((size_t)(counts[0] + 1) * eb), *dk = malloc((size_t)(counts[1] + 1) * eb);
+    void *dv = malloc((size_t)(counts[2] + 1) * eb);
+    void *dq2 = malloc((size_t)(counts[0] + 1) * eb), *dk2 = malloc((size_t)(counts[1] + 1) * eb);
+    void *dv2 = malloc((size_t)(counts[2] + 1) * eb);
+    float *lse = malloc((size_t)(nq_elems + 1) * sizeof(float));
+    p.q = malloc((size_t)(counts[0] + 1) * sizeof(double));
+    p.k = malloc((size_t)(counts[1] + 1) * sizeof(double));
+    p.v = malloc((size_t)(counts[2] + 1) * sizeof(double));
+    p.d_o = malloc((size_t)(counts[3] + 1) * sizeof(double));
+
+    attngen_forward_params fp;
+    memset(&fp, 0, sizeof fp);
+    fp.struct_size = sizeof fp;
+    fp.batch = p.batch;
+    fp.seqlen_q = p.nq;
+    fp.seqlen_k = p.nk;
+    fp.heads_q = (int32_t)p.hq;
+    fp.heads_kv = (int32_t)p.hkv;
+    fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
+    fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);
+    fp.v_layout = make_layout(bshd, p.hkv, p.nk, p.dv);
+    fp.o_layout = make_layout(bshd, p.hq, p.nq, p.dv);
+    fp.lse_layout = make_layout(0, p.hq, p.nq, 1);
+    fp.dropout_seed = rng_state ^ 0x5eedu;
+    fp.dropout_offset = 7;
+    p.fparams = &fp;
+
+    /* Random inputs, stored in the storage type; the double copies hold the rounded values. */
+    struct { void *base; double *dense; attngen_layout layout; int64_t heads, rows; int inner; } inputs[] = {
+        {q, p.q, fp.q_layout, p.hq, p.nq, p.d},
+        {k, p.k, fp.k_layout, p.hkv, p.nk, p.d},
+        {v, p.v, fp.v_layout, p.hkv, p.nk, p.dv},
+        {d_o, p.d_o, fp.o_layout, p.hq, p.nq, p.dv},
+    };
+    for (int t = 0; t < 4; ++t) {
+        for (int64_t b = 0; b < p.batch; ++b) {
+            for (int64_t h = 0; h < inputs[t].heads; ++h) {
+                for (int64_t s = 0; s < inputs[t].rows; ++s) {
+                    for (int i = 0; i < inputs[t].inner; ++i) {
+                        const int64_t index = at(inputs[t].layout, b, h, s) + i;
+                        store(inputs[t].base, storage, index, uniform() * (t == 0 ? 2.0 : 1.0));
+                        inputs[t].dense[((b * inputs[t].heads + h) * inputs[t].rows + s) * inputs[t].inner + i] =
+                            attngen_reference_load(inputs[t].base, storage, index);
+                    }
+                }
+            }
+        }
+    }
+    /* Block-sparse: a random layout with about 60% of blocks on, per (batch, head). */
+    uint8_t *block_mask = NULL;
+    if (spec->block_rows > 0) {
+        const int64_t row_blocks = (p.nq + spec->block_rows - 1) / spec->block_rows;
+        const int64_t column_blocks = (p.nk + spec->block_columns - 1) / spec->block_columns;
+        block_mask = malloc((size_t)(p.batch * p.hq * row_blocks * column_blocks + 1));
+        for (int64_t i = 0; i < p.batch * p.hq * row_blocks * column_blocks; ++i) {
+            block_mask[i] = uniform() < 0.2 ? 1 : 0;
+        }
+        fp.block_mask = block_mask;
+        fp.block_mask_layout.row_stride = column_blocks;
+        fp.block_mask_layout.head_stride = row_blocks * column_blocks;
+        fp.block_mask_layout.batch_stride = p.hq * row_blocks * column_blocks;
+    }
+    fp.q = q;
+    fp.k = k;
+    fp.v = v;
+    fp.o = o;
+    fp.lse = lse;
+    const attngen_status forward_status = harness_forward(&fp);
+
+    attngen_backward_params bp;
+    memset(&bp, 0, sizeof bp);
+    bp.struct_size = sizeof bp;
+    bp.batch = p.batch;
+    bp.seqlen_q = p.nq;
+    bp.seqlen_k = p.nk;
+    bp.heads_q = (int32_t)p.hq;
+    bp.heads_kv = (int32_t)p.hkv;
+    bp.q = q;
+    bp.k = k;
+    bp.v = v;
+    bp.o = o;
+    bp.lse = lse;
+    bp.d_o = d_o;
+    bp.q_layout = bp.dq_layout = fp.q_layout;
+    bp.k_layout = bp.dk_layout = fp.k_layout;
+    bp.v_layout = bp.dv_layout = fp.v_layout;
+    bp.o_layout = bp.d_o_layout = fp.o_layout;
+    bp.lse_layout = fp.lse_layout;
+    bp.block_mask = fp.block_mask;
+    bp.block_mask_layout = fp.block_mask_layout;
+    bp.dropout_seed = fp.dropout_seed;
+    bp.dropout_offset = fp.dropout_offset;
+    bp.workspace_size = harness_backward_workspace_size(&bp);
+    bp.workspace = aligned_alloc(64, (bp.workspace_size + 63) / 64 * 64 + 64);
+
+    /* Deterministic mode twice (must be bit-identical), fast mode once. */
+    int statuses[3];
+    void *outputs[3][3] = {{dq, dk, dv}, {dq2, dk2, dv2}, {NULL, NULL, NULL}};
+    for (int run = 0; run < 2; ++run) {
+        poison(outputs[run][0], storage, counts[0]);
+        poison(outputs[run][1], storage, counts[1]);
+        poison(outputs[run][2], storage, counts[2]);
+        bp.dq = outputs[run][0];
+        bp.dk = outputs[run][1];
+        bp.dv = outputs[run][2];
+        bp.dq_mode = ATTNGEN_DQ_DETERMINISTIC;
+        bp.num_threads = run == 0 ? 2 : 1;
+        statuses[run] = harness_backward(&bp);
+    }
+    const int identical = memcmp(dq, dq2, (size_t)counts[0] * eb) == 0 && memcmp(dk, dk2, (size_t)counts[1] * eb) == 0
+                          && memcmp(dv, dv2, (size_t)counts[2] * eb) == 0;
+
+    double *rq = malloc((size_t)(counts[0] + 1) * sizeof(double));
+    double *rk = malloc((size_t)(counts[1] + 1) * sizeof(double));
+    double *rv = malloc((size_t)(counts[2] + 1) * sizeof(double));
+    loss_and_gradients(&p, rq, rk, rv);
+    const double err_q = relative_error(dq, storage, fp.q_layout, rq, p.batch, p.hq, p.nq, p.d);
+    const double err_k = relative_error(dk, storage, fp.k_layout, rk, p.batch, p.hkv, p.nk, p.d);
+    const double err_v = relative_error(dv, storage, fp.v_layout, rv, p.batch, p.hkv, p.nk, p.dv);
+
+    poison(dq2, storage, counts[0]);
+    poison(dk2, storage, counts[1]);
+    poison(dv2, storage, counts[2]);
+    bp.dq = dq2;
+    bp.dk = dk2;
+    bp.dv = dv2;
+    bp.dq_mode = ATTNGEN_DQ_FAST;
+    bp.num_threads = 2;
+    statuses[2] = harness_backward(&bp);
+    double err_fast = relative_error(dq2, storage, fp.q_layout, rq, p.batch, p.hq, p.nq, p.d);
+    const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, p.batch, p.hkv, p.nk, p.d);
+    err_fast = err_fast_k > err_fast ? err_fast_k : err_fast;
+
+    /* Central finite differences of the double-precision loss at a few coordinates of Q, K and V. */
+    double fd_error = -1.0;
+    if (finite_differences) {
+        double worst = 0.0, scale_ref = 0.0;
+        double *tensors[3] = {p.q, p.k, p.v};
+        double *grads[3] = {rq, rk, rv};
+        const int64_t sizes[3] = {counts[0], counts[1], counts[2]};
+        for (int t = 0; t < 3; ++t) {
+            for (int64_t i = 0; i < sizes[t]; ++i) {
+                scale_ref = fabs(grads[t][i]) > scale_ref ? fabs(grads[t][i]) : scale_ref;
+            }
+        }
+        for (int t = 0; t < 3; ++t) {
+            for (int trial = 0; trial < 12 && sizes[t] > 0; ++trial) {
+                const int64_t i = (int64_t)((uniform() + 1.0) * 0.5 * (double)sizes[t]) % sizes[t];
+                const double saved = tensors[t][i];
+                const double h = 1e-5;
+                tensors[t][i] = saved + h;
+                const double plus = loss_and_gradients(&p, NULL, NULL, NULL);
+                tensors[t][i] = saved - h;
+                const double minus = loss_and_gradients(&p, NULL, NULL, NULL);
+                tensors[t][i] = saved;
+                const double diff = fabs((plus - minus) / (2.0 * h) - grads[t][i]);
+                worst = diff > worst ? diff : worst;
+            }
+        }
+        fd_error = scale_ref > 0.0 ? worst / scale_ref : worst;
+    }
+
+    printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e deterministic=%d fd=%.3e status=%d,%d,%d,%d\n", err_q, err_k, err_v,
+           err_fast, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
+    return 0;
+}

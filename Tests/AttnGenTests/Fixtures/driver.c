@@ -1,0 +1,626 @@
+/*
+ * driver.c: the per-variant test driver of the correctness harness (see driver.h for how it is built).
+ *
+ *   driver run CASE...      one line "RESULT ..." per case: fresh seeded inputs, NaN-poisoned outputs,
+ *                           the kernel, the float64 reference, and the error measures
+ *   driver errors           one line "CHECK ..." per invalid-argument call: expected and returned status
+ *   driver dropmask CASE    Q = 0 and V = identity (needs Nk <= dv, no mask): reads the kernel's dropout
+ *                           mask off O and compares it with the reference's Philox bit for bit
+ *
+ * A CASE is comma-separated key=value pairs, all optional:
+ *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded,seed=1,huge=0|1,block=perhead|shared,threads=0
+ * (with fixed heads, hq and hkv default to the spec's counts).
+ *
+ * Output measures (over the logical elements of O; ref is the float64 reference):
+ *   rel_l2   = ||out - ref||_2 / ||ref||_2
+ *   rel_max  = max |out - ref| / max |ref|
+ *   lse_err  = max over rows with finite reference LSE of |lse - ref| / max(1, logit bound of the row)
+ *   nan      = logical O (or LSE) elements that are NaN or infinite where the reference is finite
+ *   poison   = elements outside the logical O / LSE (padding, guards) that the kernel overwrote
+ *   lse_inf_mismatch = rows where exactly one of (kernel LSE, reference LSE) is -inf
+ *   masked_nonzero   = rows the reference masks fully whose O row is not exactly 0
+ */
+#include "driver.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- Random numbers (splitmix64) ---------------------------------------------------------- */
+
+static uint64_t random_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [-1, 1). */
+static double random_signed(uint64_t *state) {
+    return (double)(random_next(state) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+/* ---- Cases ---------------------------------------------------------------------------------- */
+
+enum { LAYOUT_BSHD = 0, LAYOUT_BHSD = 1, LAYOUT_PADDED = 2 };
+
+typedef struct test_case {
+    int64_t batch, heads_q, heads_kv, nq, nk;
+    int layout;
+    uint64_t seed;
+    int huge;
+    int shared_block_mask;
+    int threads;
+} test_case;
+
+static int parse_case(const char *text, test_case *out) {
+    const harness_variant *variant = &harness_variant_info;
+    test_case c = { 1, 2, 1, 17, 17, LAYOUT_BSHD, 1, 0, 0, 0 };
+    if (variant->fixed_heads_q > 0) {
+        c.heads_q = variant->fixed_heads_q;
+        c.heads_kv = variant->fixed_heads_kv;
+    }
+    char buffer[512];
+    if (strlen(text) >= sizeof buffer) {
+        return -1;
+    }
+    strcpy(buffer, text);
+    for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+        char *equals = strchr(item, '=');
+        if (equals == NULL) {
+            return -1;
+        }
+        *equals = '\0';
+        const char *key = item, *value = equals + 1;
+        long long number = strtoll(value, NULL, 10);
+        if (strcmp(key, "b") == 0) c.batch = number;
+        else if (strcmp(key, "hq") == 0) c.heads_q = number;
+        else if (strcmp(key, "hkv") == 0) c.heads_kv = number;
+        else if (strcmp(key, "nq") == 0) c.nq = number;
+        else if (strcmp(key, "nk") == 0) c.nk = number;
+        else if (strcmp(key, "seed") == 0) c.seed = (uint64_t)strtoull(value, NULL, 10);
+        else if (strcmp(key, "huge") == 0) c.huge = (int)number;
+        else if (strcmp(key, "threads") == 0) c.threads = (int)number;
+        else if (strcmp(key, "layout") == 0) {
+            if (strcmp(value, "bshd") == 0) c.layout = LAYOUT_BSHD;
+            else if (strcmp(value, "bhsd") == 0) c.layout = LAYOUT_BHSD;
+            else if (strcmp(value, "padded") == 0) c.layout = LAYOUT_PADDED;
+            else return -1;
+        } else if (strcmp(key, "block") == 0) {
+            if (strcmp(value, "perhead") == 0) c.shared_block_mask = 0;
+            else if (strcmp(value, "shared") == 0) c.shared_block_mask = 1;
+            else return -1;
+        } else {
+            return -1;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+/* ---- Tensors -------------------------------------------------------------------------------- */
+
+/* Guard elements after the last element of every buffer, which the kernel must not touch. */
+#define GUARD 16
+
+typedef struct tensor {
+    void *data;
+    int element_size;
+    int64_t count;                 /* elements in the buffer, guard included */
+    attngen_layout layout;
+    int64_t batch, heads, seqlen, dim;
+} tensor;
+
+static void make_layout(int kind, int64_t heads, int64_t seqlen, int64_t dim, attngen_layout *layout) {
+    switch (kind) {
+    case LAYOUT_BSHD:
+        layout->row_stride = heads * dim;
+        layout->head_stride = dim;
+        layout->batch_stride = seqlen * heads * dim;
+        break;
+    case LAYOUT_BHSD:
+        layout->row_stride = dim;
+        layout->head_stride = seqlen * dim;
+        layout->batch_stride = heads * seqlen * dim;
+        break;
+    default:                       /* BHSD with gaps after each row, head and batch */
+        layout->row_stride = dim + 3;
+        layout->head_stride = seqlen * (dim + 3) + 5;
+        layout->batch_stride = heads * layout->head_stride + 7;
+        break;
+    }
+}
+
+/* The log-sum-exp layout that goes with a tensor layout kind ([b][s][h] for BSHD, gaps for padded). */
+static void make_lse_layout(int kind, int64_t heads, int64_t seqlen, attngen_layout *layout) {
+    switch (kind) {
+    case LAYOUT_BSHD:
+        layout->row_stride = heads;
+        layout->head_stride = 1;
+        layout->batch_stride = seqlen * heads;
+        break;
+    case LAYOUT_BHSD:
+        layout->row_stride = 1;
+        layout->head_stride = seqlen;
+        layout->batch_stride = heads * seqlen;
+        break;
+    default:
+        layout->row_stride = 2;
+        layout->head_stride = 2 * seqlen + 1;
+        layout->batch_stride = heads * layout->head_stride + 3;
+        break;
+    }
+}
+
+static int64_t tensor_index(const tensor *t, int64_t b, int64_t h, int64_t s) {
+    return b * t->layout.batch_stride + h * t->layout.head_stride + s * t->layout.row_stride;
+}
+
+/* Allocates a tensor laid out for `layout_heads` heads (>= heads, so that calls with more heads stay in bounds). */
+static int tensor_create(tensor *t, int kind, int element_size, int64_t batch, int64_t heads, int64_t layout_heads,
+                         int64_t seqlen, int64_t dim, int is_lse) {
+    memset(t, 0, sizeof *t);
+    t->element_size = element_size;
+    t->batch = batch; t->heads = heads; t->seqlen = seqlen; t->dim = dim;
+    if (is_lse) {
+        make_lse_layout(kind, layout_heads, seqlen, &t->layout);
+    } else {
+        make_layout(kind, layout_heads, seqlen, dim, &t->layout);
+    }
+    int64_t extent = 0;
+    if (batch > 0 && layout_heads > 0 && seqlen > 0) {
+        extent = (batch - 1) * t->layout.batch_stride + (layout_heads - 1) * t->layout.head_stride
+               + (seqlen - 1) * t->layout.row_stride + dim;
+    }
+    t->count = extent + GUARD;
+    t->data = malloc((size_t)t->count * (size_t)element_size);
+    return t->data == NULL ? -1 : 0;
+}
+
+static void tensor_destroy(tensor *t) {
+    free(t->data);
+    t->data = NULL;
+}
+
+/* NaN bit patterns that mark elements nobody wrote. */
+#define POISON_FP32 0x7FC0BEEFu
+#define POISON_16_FP16 0x7E5Au
+#define POISON_16_BF16 0x7FDAu
+
+static void store_bits_poison(void *data, int element_size, int storage, int64_t index) {
+    if (element_size == 4) {
+        uint32_t bits = POISON_FP32;
+        memcpy((char *)data + index * 4, &bits, 4);
+    } else {
+        ((uint16_t *)data)[index] = storage == ATTNGEN_REFERENCE_BF16 ? POISON_16_BF16 : POISON_16_FP16;
+    }
+}
+
+static int is_poison(const void *data, int element_size, int storage, int64_t index) {
+    if (element_size == 4) {
+        uint32_t bits;
+        memcpy(&bits, (const char *)data + index * 4, 4);
+        return bits == POISON_FP32;
+    }
+    return ((const uint16_t *)data)[index] == (storage == ATTNGEN_REFERENCE_BF16 ? POISON_16_BF16 : POISON_16_FP16);
+}
+
+static void tensor_poison(tensor *t, int storage) {
+    for (int64_t i = 0; i < t->count; i++) {
+        store_bits_poison(t->data, t->element_size, storage, i);
+    }
+}
+
+/* Stores `value` rounded to the storage type. */
+static void store_value(void *data, int storage, int64_t index, double value) {
+    switch (storage) {
+    case ATTNGEN_REFERENCE_FP16:
+        ((uint16_t *)data)[index] = attngen_reference_float_to_half((float)value);
+        break;
+    case ATTNGEN_REFERENCE_BF16:
+        ((uint16_t *)data)[index] = attngen_reference_float_to_bfloat((float)value);
+        break;
+    default:
+        ((float *)data)[index] = (float)value;
+        break;
+    }
+}
+
+/* Poisons the whole buffer (so reads of padding give NaN), then fills the logical elements. */
+static void tensor_fill_random(tensor *t, int storage, uint64_t *state, double amplitude) {
+    tensor_poison(t, storage);
+    for (int64_t b = 0; b < t->batch; b++)
+        for (int64_t h = 0; h < t->heads; h++)
+            for (int64_t s = 0; s < t->seqlen; s++) {
+                int64_t at = tensor_index(t, b, h, s);
+                for (int64_t i = 0; i < t->dim; i++) {
+                    store_value(t->data, storage, at + i, amplitude * random_signed(state));
+                }
+            }
+}
+
+/* Marks the logical elements of `t` in `mask` (one byte per buffer element). */
+static unsigned char *tensor_logical_mask(const tensor *t) {
+    unsigned char *mask = calloc((size_t)t->count, 1);
+    if (mask == NULL) {
+        return NULL;
+    }
+    for (int64_t b = 0; b < t->batch; b++)
+        for (int64_t h = 0; h < t->heads; h++)
+            for (int64_t s = 0; s < t->seqlen; s++) {
+                int64_t at = tensor_index(t, b, h, s);
+                for (int64_t i = 0; i < t->dim; i++) {
+                    mask[at + i] = 1;
+                }
+            }
+    return mask;
+}
+
+/* ---- A prepared problem --------------------------------------------------------------------- */
+
+typedef struct problem {
+    test_case shape;
+    tensor q, k, v, o, lse;
+    uint8_t *block_mask;
+    attngen_forward_params params;
+} problem;
+
+static double now_ms(void) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int storage_size(int storage) {
+    return storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2;
+}
+
+/* The softmax-logit amplitude of "huge" inputs: |S| around 1e4. */
+static double huge_amplitude(const attngen_reference_spec *spec) {
+    /* Q, K uniform in [-a, a]: S = scale * sum of d products of variance a^4 / 9, so |S| ~ scale sqrt(d) a^2 / 3. */
+    return sqrt(3.0e4 / (spec->scale * sqrt((double)spec->head_dim)));
+}
+
+/* Builds tensors, the block mask and the params for `shape`; layout_heads_factor > 1 leaves room for more heads. */
+static int problem_create(problem *p, const test_case *shape, int layout_heads_factor) {
+    const harness_variant *variant = &harness_variant_info;
+    const attngen_reference_spec *spec = &variant->reference;
+    memset(p, 0, sizeof *p);
+    p->shape = *shape;
+    int es = storage_size(spec->storage);
+    int64_t hq = shape->heads_q > 0 ? shape->heads_q : 0, hkv = shape->heads_kv > 0 ? shape->heads_kv : 0;
+    int64_t nq = shape->nq > 0 ? shape->nq : 0, nk = shape->nk > 0 ? shape->nk : 0;
+    int64_t batch = shape->batch > 0 ? shape->batch : 0;
+    int64_t f = layout_heads_factor;
+    if (tensor_create(&p->q, shape->layout, es, batch, hq, hq * f, nq, spec->head_dim, 0)
+        || tensor_create(&p->k, shape->layout, es, batch, hkv, hkv * f, nk, spec->head_dim, 0)
+        || tensor_create(&p->v, shape->layout, es, batch, hkv, hkv * f, nk, spec->value_head_dim, 0)
+        || tensor_create(&p->o, shape->layout, es, batch, hq, hq * f, nq, spec->value_head_dim, 0)
+        || tensor_create(&p->lse, shape->layout, 4, batch, hq, hq * f, nq, 1, 1)) {
+        return -1;
+    }
+    uint64_t state = shape->seed * 0x2545F4914F6CDD1Dull + 12345u;
+    double amplitude = shape->huge ? huge_amplitude(spec) : 1.0;
+    tensor_fill_random(&p->q, spec->storage, &state, amplitude);
+    tensor_fill_random(&p->k, spec->storage, &state, amplitude);
+    tensor_fill_random(&p->v, spec->storage, &state, 1.0);
+    tensor_poison(&p->o, spec->storage);
+    tensor_poison(&p->lse, ATTNGEN_REFERENCE_FP32);
+
+    attngen_forward_params *params = &p->params;
+    params->struct_size = sizeof(attngen_forward_params);
+    params->batch = shape->batch;
+    params->seqlen_q = shape->nq;
+    params->seqlen_k = shape->nk;
+    params->heads_q = (int32_t)shape->heads_q;
+    params->heads_kv = (int32_t)shape->heads_kv;
+    params->q = p->q.data;
+    params->k = p->k.data;
+    params->v = p->v.data;
+    params->o = p->o.data;
+    params->lse = variant->saves_lse ? (float *)p->lse.data : NULL;
+    params->q_layout = p->q.layout;
+    params->k_layout = p->k.layout;
+    params->v_layout = p->v.layout;
+    params->o_layout = p->o.layout;
+    params->lse_layout = p->lse.layout;
+    params->dropout_seed = random_next(&state);
+    params->dropout_offset = random_next(&state);
+    params->num_threads = shape->threads;
+
+    if (spec->block_rows > 0) {
+        /* One byte per block, density about 0.7; block row 1 and block column 2 are all zero,
+           so that whole query rows are masked. Per-head layouts differ per (b, h). */
+        int64_t row_blocks = (nq + spec->block_rows - 1) / spec->block_rows;
+        int64_t column_blocks = (nk + spec->block_columns - 1) / spec->block_columns;
+        attngen_layout layout;
+        layout.row_stride = column_blocks + 1;                 /* one padding byte per block row */
+        int64_t per_head = row_blocks * layout.row_stride;
+        int64_t copies = shape->shared_block_mask ? 1 : batch * hq * f;
+        layout.head_stride = shape->shared_block_mask ? 0 : per_head;
+        layout.batch_stride = shape->shared_block_mask ? 0 : hq * f * per_head;
+        size_t bytes = (size_t)(copies * per_head) + GUARD;
+        p->block_mask = malloc(bytes);
+        if (p->block_mask == NULL) {
+            return -1;
+        }
+        for (size_t i = 0; i < bytes; i++) {
+            p->block_mask[i] = 0xA5;                           /* padding: non-zero, must not be read */
+        }
+        for (int64_t copy = 0; copy < copies; copy++)
+            for (int64_t i = 0; i < row_blocks; i++)
+                for (int64_t j = 0; j < column_blocks; j++) {
+                    int keep = (random_next(&state) % 10) < 7;
+                    if (i == 1 || j == 2) keep = 0;
+                    p->block_mask[copy * per_head + i * layout.row_stride + j] = (uint8_t)(keep ? (1 + (j % 3)) : 0);
+                }
+        params->block_mask = p->block_mask;
+        params->block_mask_layout = layout;
+    }
+    return 0;
+}
+
+static void problem_destroy(problem *p) {
+    tensor_destroy(&p->q); tensor_destroy(&p->k); tensor_destroy(&p->v);
+    tensor_destroy(&p->o); tensor_destroy(&p->lse);
+    free(p->block_mask);
+}
+
+static double load_output(const problem *p, int64_t index) {
+    return attngen_reference_load(p->o.data, harness_variant_info.reference.storage, index);
+}
+
+/* ---- run ------------------------------------------------------------------------------------ */
+
+static int run_case(const char *text) {
+    const harness_variant *variant = &harness_variant_info;
+    const attngen_reference_spec *spec = &variant->reference;
+    test_case shape;
+    if (parse_case(text, &shape) != 0) {
+        printf("RESULT %s parse_error=1\n", text);
+        return 1;
+    }
+    problem p;
+    if (problem_create(&p, &shape, 1) != 0) {
+        printf("RESULT %s alloc_error=1\n", text);
+        return 1;
+    }
+    double start = now_ms();
+    attngen_status status = harness_forward(&p.params);
+    double kernel_ms = now_ms() - start;
+
+    int64_t rows = shape.batch * shape.heads_q * shape.nq, dv = spec->value_head_dim;
+    double *o_ref = malloc((size_t)(rows > 0 ? rows : 1) * (size_t)dv * sizeof(double));
+    double *lse_ref = malloc((size_t)(rows > 0 ? rows : 1) * sizeof(double));
+    double *bound = malloc((size_t)(rows > 0 ? rows : 1) * sizeof(double));
+    start = now_ms();
+    int reference_rc = attngen_reference_forward(&p.params, spec, o_ref, lse_ref, bound);
+    double reference_ms = now_ms() - start;
+
+    double diff_sq = 0, ref_sq = 0, diff_max = 0, ref_max = 0, lse_err = 0, logit_max = 0;
+    long nan_count = 0, lse_inf_mismatch = 0, masked_rows = 0, masked_nonzero = 0, poison = 0;
+    unsigned char *o_logical = tensor_logical_mask(&p.o);
+    unsigned char *lse_logical = tensor_logical_mask(&p.lse);
+    for (int64_t b = 0; b < shape.batch; b++)
+        for (int64_t h = 0; h < shape.heads_q; h++)
+            for (int64_t q = 0; q < shape.nq; q++) {
+                int64_t row = (b * shape.heads_q + h) * shape.nq + q;
+                int64_t at = tensor_index(&p.o, b, h, q);
+                int fully_masked = isinf(lse_ref[row]) && lse_ref[row] < 0;
+                masked_rows += fully_masked;
+                int row_nonzero = 0;
+                for (int64_t j = 0; j < dv; j++) {
+                    double out = load_output(&p, at + j), ref = o_ref[row * dv + j];
+                    if (!isfinite(out)) {
+                        nan_count++;
+                        continue;
+                    }
+                    if (out != 0.0) row_nonzero = 1;
+                    double diff = fabs(out - ref);
+                    diff_sq += diff * diff;
+                    ref_sq += ref * ref;
+                    if (diff > diff_max) diff_max = diff;
+                    if (fabs(ref) > ref_max) ref_max = fabs(ref);
+                }
+                if (fully_masked && row_nonzero) masked_nonzero++;
+                if (!fully_masked && bound[row] > logit_max) logit_max = bound[row];
+                if (variant->saves_lse) {
+                    float out;
+                    memcpy(&out, (const char *)p.lse.data + 4 * tensor_index(&p.lse, b, h, q), 4);
+                    int out_minus_inf = isinf(out) && out < 0;
+                    if (fully_masked != out_minus_inf) {
+                        lse_inf_mismatch++;
+                    } else if (!fully_masked) {
+                        if (!isfinite(out)) {
+                            nan_count++;
+                        } else {
+                            double e = fabs((double)out - lse_ref[row]) / fmax(1.0, bound[row]);
+                            if (e > lse_err) lse_err = e;
+                        }
+                    }
+                }
+            }
+    for (int64_t i = 0; i < p.o.count; i++) {
+        if (!o_logical[i] && !is_poison(p.o.data, p.o.element_size, spec->storage, i)) poison++;
+    }
+    for (int64_t i = 0; i < p.lse.count; i++) {
+        int must_stay = variant->saves_lse ? !lse_logical[i] : 1;
+        if (must_stay && !is_poison(p.lse.data, 4, ATTNGEN_REFERENCE_FP32, i)) poison++;
+    }
+    double rel_l2 = sqrt(diff_sq) / (ref_sq > 0 ? sqrt(ref_sq) : 1e-300);
+    double rel_max = diff_max / (ref_max > 0 ? ref_max : 1e-300);
+    if (ref_sq == 0 && diff_sq == 0) rel_l2 = 0;
+    if (ref_max == 0 && diff_max == 0) rel_max = 0;
+    printf("RESULT %s status=%d reference=%d rel_l2=%.3e rel_max=%.3e lse_err=%.3e nan=%ld poison=%ld "
+           "lse_inf_mismatch=%ld rows=%lld masked_rows=%ld masked_nonzero=%ld logit_max=%.3e "
+           "kernel_ms=%.1f reference_ms=%.1f\n",
+           text, (int)status, reference_rc, rel_l2, rel_max, lse_err, nan_count, poison, lse_inf_mismatch,
+           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms);
+    free(o_logical); free(lse_logical); free(o_ref); free(lse_ref); free(bound);
+    problem_destroy(&p);
+    return 0;
+}
+
+/* ---- errors --------------------------------------------------------------------------------- */
+
+static int output_untouched(const problem *p) {
+    int storage = harness_variant_info.reference.storage;
+    for (int64_t i = 0; i < p->o.count; i++) {
+        if (!is_poison(p->o.data, p->o.element_size, storage, i)) return 0;
+    }
+    for (int64_t i = 0; i < p->lse.count; i++) {
+        if (!is_poison(p->lse.data, 4, ATTNGEN_REFERENCE_FP32, i)) return 0;
+    }
+    return 1;
+}
+
+static void check(problem *p, const char *name, const attngen_forward_params *params, int expected) {
+    tensor_poison(&p->o, harness_variant_info.reference.storage);
+    tensor_poison(&p->lse, ATTNGEN_REFERENCE_FP32);
+    attngen_status got = harness_forward(params);
+    printf("CHECK name=%s expected=%d got=%d untouched=%d\n", name, expected, (int)got, output_untouched(p));
+}
+
+static int run_errors(void) {
+    const harness_variant *variant = &harness_variant_info;
+    const attngen_reference_spec *spec = &variant->reference;
+    int fixed = variant->fixed_heads_q > 0;
+    test_case shape = { 2, fixed ? variant->fixed_heads_q : 4, fixed ? variant->fixed_heads_kv : 2,
+                        9, 13, LAYOUT_BHSD, 99, 0, 0, 0 };
+    problem p;
+    /* Tensors are laid out for 8 times the heads, so that calls with other head counts stay in bounds. */
+    if (problem_create(&p, &shape, 8) != 0) {
+        printf("CHECK name=alloc expected=0 got=-1 untouched=0\n");
+        return 1;
+    }
+    const attngen_forward_params base = p.params;
+    attngen_forward_params c;
+
+    /* The valid call first: it must succeed. */
+    c = base; check(&p, "valid", &c, ATTNGEN_OK);
+    printf("CHECK name=null_params expected=%d got=%d untouched=1\n", ATTNGEN_ERROR_NULL_POINTER,
+           (int)harness_forward(NULL));
+    c = base; c.struct_size = sizeof(attngen_forward_params) - 8; check(&p, "struct_size_small", &c, ATTNGEN_ERROR_ABI_MISMATCH);
+    c = base; c.struct_size = sizeof(attngen_forward_params) + 8; check(&p, "struct_size_large", &c, ATTNGEN_ERROR_ABI_MISMATCH);
+    c = base; c.struct_size = 0; check(&p, "struct_size_zero", &c, ATTNGEN_ERROR_ABI_MISMATCH);
+    c = base; c.q = NULL; check(&p, "null_q", &c, ATTNGEN_ERROR_NULL_POINTER);
+    c = base; c.k = NULL; check(&p, "null_k", &c, ATTNGEN_ERROR_NULL_POINTER);
+    c = base; c.v = NULL; check(&p, "null_v", &c, ATTNGEN_ERROR_NULL_POINTER);
+    c = base; c.o = NULL; check(&p, "null_o", &c, ATTNGEN_ERROR_NULL_POINTER);
+    if (variant->saves_lse) {
+        c = base; c.lse = NULL; check(&p, "null_lse", &c, ATTNGEN_ERROR_NULL_POINTER);
+    }
+    if (spec->block_rows > 0) {
+        c = base; c.block_mask = NULL; check(&p, "null_block_mask", &c, ATTNGEN_ERROR_NULL_POINTER);
+    }
+    c = base; c.batch = -1; check(&p, "negative_batch", &c, ATTNGEN_ERROR_INVALID_SIZE);
+    c = base; c.seqlen_q = -1; check(&p, "negative_seqlen_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
+    c = base; c.seqlen_k = -5; check(&p, "negative_seqlen_k", &c, ATTNGEN_ERROR_INVALID_SIZE);
+    if (!fixed) {
+        c = base; c.heads_q = -4; check(&p, "negative_heads_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
+        c = base; c.heads_kv = -2; check(&p, "negative_heads_kv", &c, ATTNGEN_ERROR_INVALID_SIZE);
+        c = base; c.heads_kv = 0; check(&p, "zero_heads_kv", &c, ATTNGEN_ERROR_INVALID_SIZE);
+        c = base; c.heads_q = 0; check(&p, "zero_heads_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
+        c = base; c.heads_q = 3; check(&p, "heads_not_multiple", &c, ATTNGEN_ERROR_INVALID_HEADS);
+        c = base; c.heads_q = 2; c.heads_kv = 4; check(&p, "heads_kv_above_heads_q", &c, ATTNGEN_ERROR_INVALID_HEADS);
+    } else {
+        c = base; c.heads_q = base.heads_q * 2; c.heads_kv = base.heads_kv * 2;
+        check(&p, "heads_differ_from_spec", &c, ATTNGEN_ERROR_INVALID_HEADS);
+        /* Same query heads, another valid kv count: MQA for GQA/MHA, MHA for MQA. */
+        c = base; c.heads_kv = base.heads_kv > 1 ? 1 : base.heads_q;
+        if (c.heads_kv != base.heads_kv) {
+            check(&p, "kv_heads_differ_from_spec", &c, ATTNGEN_ERROR_INVALID_HEADS);
+        }
+    }
+    c = base; c.q_layout.row_stride = -c.q_layout.row_stride; check(&p, "negative_q_row_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
+    c = base; c.k_layout.batch_stride = -1; check(&p, "negative_k_batch_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
+    c = base; c.v_layout.head_stride = -c.v_layout.head_stride; check(&p, "negative_v_head_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
+    c = base; c.o_layout.head_stride = -1; check(&p, "negative_o_head_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
+    c = base; c.o_layout.row_stride = spec->value_head_dim - 1; check(&p, "o_rows_overlap", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
+    c = base; c.batch = 0; check(&p, "zero_batch", &c, ATTNGEN_OK);
+    c = base; c.seqlen_q = 0; check(&p, "zero_seqlen_q", &c, ATTNGEN_OK);
+    problem_destroy(&p);
+    return 0;
+}
+
+/* ---- dropmask ------------------------------------------------------------------------------- */
+
+static int run_dropmask(const char *text) {
+    const harness_variant *variant = &harness_variant_info;
+    const attngen_reference_spec *spec = &variant->reference;
+    test_case shape;
+    if (parse_case(text, &shape) != 0 || shape.nk > spec->value_head_dim || spec->band_count > 0
+        || spec->block_rows > 0 || spec->predicate != NULL) {
+        printf("DROPMASK %s unsupported=1\n", text);
+        return 1;
+    }
+    problem p;
+    if (problem_create(&p, &shape, 1) != 0) {
+        printf("DROPMASK %s alloc_error=1\n", text);
+        return 1;
+    }
+    /* Q = 0 makes every probability 1/Nk; V = identity puts probability k in column k. */
+    for (int64_t b = 0; b < shape.batch; b++) {
+        for (int64_t h = 0; h < shape.heads_q; h++)
+            for (int64_t q = 0; q < shape.nq; q++)
+                for (int64_t i = 0; i < spec->head_dim; i++)
+                    store_value(p.q.data, spec->storage, tensor_index(&p.q, b, h, q) + i, 0.0);
+        for (int64_t h = 0; h < shape.heads_kv; h++)
+            for (int64_t k = 0; k < shape.nk; k++)
+                for (int64_t j = 0; j < spec->value_head_dim; j++)
+                    store_value(p.v.data, spec->storage, tensor_index(&p.v, b, h, k) + j, j == k ? 1.0 : 0.0);
+    }
+    attngen_status status = harness_forward(&p.params);
+    double kept_value = (double)(float)spec->dropout_keep_scale / (double)shape.nk;
+    long elements = 0, kept = 0, mismatches = 0, stray = 0;
+    double value_err = 0;
+    for (int64_t b = 0; b < shape.batch; b++)
+        for (int64_t h = 0; h < shape.heads_q; h++)
+            for (int64_t q = 0; q < shape.nq; q++) {
+                int64_t at = tensor_index(&p.o, b, h, q);
+                for (int64_t j = 0; j < spec->value_head_dim; j++) {
+                    double out = load_output(&p, at + j);
+                    if (j >= shape.nk) {
+                        if (out != 0.0) stray++;
+                        continue;
+                    }
+                    elements++;
+                    int kernel_keeps = out > 0.5 * kept_value;
+                    int reference_keeps = attngen_reference_dropout_keeps(&p.params, spec->dropout_threshold, b, h, q, j);
+                    kept += reference_keeps;
+                    if (kernel_keeps != reference_keeps) mismatches++;
+                    double expected = reference_keeps ? kept_value : 0.0;
+                    double e = fabs(out - expected) / kept_value;
+                    if (e > value_err || !isfinite(out)) value_err = isfinite(out) ? e : INFINITY;
+                }
+            }
+    printf("DROPMASK %s status=%d elements=%ld kept=%ld mismatches=%ld stray=%ld value_err=%.3e "
+           "seed=%llu offset=%llu\n", text, (int)status, elements, kept, mismatches, stray, value_err,
+           (unsigned long long)p.params.dropout_seed, (unsigned long long)p.params.dropout_offset);
+    problem_destroy(&p);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s run CASE... | errors | dropmask CASE...\n", argv[0]);
+        return 2;
+    }
+    /* One line at a time, so that a crash loses at most the line of the call that crashed. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int failures = 0;
+    if (strcmp(argv[1], "run") == 0) {
+        for (int i = 2; i < argc; i++) failures += run_case(argv[i]);
+    } else if (strcmp(argv[1], "errors") == 0) {
+        failures += run_errors();
+    } else if (strcmp(argv[1], "dropmask") == 0) {
+        for (int i = 2; i < argc; i++) failures += run_dropmask(argv[i]);
+    } else {
+        fprintf(stderr, "unknown mode %s\n", argv[1]);
+        return 2;
+    }
+    fflush(stdout);
+    return failures == 0 ? 0 : 1;
+}

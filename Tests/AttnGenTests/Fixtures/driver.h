@@ -1,0 +1,41 @@
+/*
+ * driver.h: what the harness generates for each variant, and what driver.c links against.
+ *
+ * For a variant NAME the harness (Tests/AttnGenTests/Harness) writes two small C files next to the
+ * generated NAME.c:
+ *   harness_variant.c   includes NAME.h, defines `harness_variant_info` and `harness_forward`
+ *                       (which calls attngen_NAME_forward);
+ *   harness_predicate.c defines `harness_predicate` from MaskPredicate.cSource(names:) with its own
+ *                       attngen_floor_div / attngen_floor_mod (a separate translation unit, so those
+ *                       helpers never collide with the kernel's own).
+ * and builds   cc -std=c11 -O2 -Wall -Wextra -Werror driver.c reference.c harness_variant.c
+ *              harness_predicate.c NAME.c -lm
+ */
+#ifndef ATTNGEN_HARNESS_DRIVER_H
+#define ATTNGEN_HARNESS_DRIVER_H
+
+#include "attngen_abi.h"
+#include "reference.h"
+
+typedef struct harness_variant {
+    const char *name;
+    /* The reference's view of the spec (predicate already pointing at harness_predicate when used). */
+    attngen_reference_spec reference;
+    /* Head counts fixed in the spec, or 0 and 0 for run-time heads. */
+    int fixed_heads_q;
+    int fixed_heads_kv;
+    /* Whether the variant writes the log-sum-exp. */
+    int saves_lse;
+    /* Dropout probability of the spec (0 when none). */
+    double dropout_probability;
+} harness_variant;
+
+extern const harness_variant harness_variant_info;
+
+/* Calls attngen_NAME_forward. */
+attngen_status harness_forward(const attngen_forward_params *params);
+
+/* The spec's predicate (returns 1 when the spec has none). */
+int harness_predicate(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);
+
+#endif /* ATTNGEN_HARNESS_DRIVER_H */

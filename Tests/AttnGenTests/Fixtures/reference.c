@@ -1,0 +1,302 @@
+/*
+ * reference.c: the naive float64 attention forward described in reference.h.
+ *
+ * Deliberately simple: one (batch, kv head) at a time, K and V decoded into dense double arrays,
+ * then for each query head of the group and each query row a full pass over all keys.
+ */
+#include "reference.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Storage conversions ------------------------------------------------------------------ */
+
+double attngen_reference_half_to_double(uint16_t bits) {
+    int sign = (bits >> 15) & 1;
+    int exponent = (bits >> 10) & 0x1f;
+    int mantissa = bits & 0x3ff;
+    double magnitude;
+    if (exponent == 0) {
+        magnitude = ldexp((double)mantissa, -24);                  /* zero and subnormals */
+    } else if (exponent == 31) {
+        magnitude = mantissa ? NAN : INFINITY;
+    } else {
+        magnitude = ldexp((double)(mantissa + 1024), exponent - 25);
+    }
+    return sign ? -magnitude : magnitude;
+}
+
+double attngen_reference_bfloat_to_double(uint16_t bits) {
+    uint32_t word = (uint32_t)bits << 16;
+    float value;
+    memcpy(&value, &word, sizeof value);
+    return (double)value;
+}
+
+uint16_t attngen_reference_float_to_half(float value) {
+    uint32_t word;
+    memcpy(&word, &value, sizeof word);
+    uint16_t sign = (uint16_t)((word >> 16) & 0x8000u);
+    double magnitude = fabs((double)value);
+    if (isnan(value)) {
+        return (uint16_t)(sign | 0x7e00u);
+    }
+    /* 65520 lies halfway between 65504 (odd mantissa) and 2^16: ties-to-even gives infinity. */
+    if (magnitude >= 65520.0) {
+        return (uint16_t)(sign | 0x7c00u);
+    }
+    int binade;
+    (void)frexp(magnitude, &binade);               /* magnitude in [2^(binade-1), 2^binade) */
+    int exponent = binade - 1;
+    if (exponent < -14) {
+        exponent = -14;                            /* subnormal range: quantum 2^-24 */
+    }
+    /* Exact division by a power of two, then rounding to the nearest integer, ties to even. */
+    double steps = nearbyint(magnitude / ldexp(1.0, exponent - 10));
+    if (magnitude == 0.0) {
+        return sign;
+    }
+    if (steps >= 2048.0) {                         /* rounded up into the next binade */
+        steps = 1024.0;
+        exponent += 1;
+    }
+    if (steps < 1024.0) {                          /* subnormal (exponent is -14 here) */
+        return (uint16_t)(sign | (uint16_t)steps);
+    }
+    return (uint16_t)(sign | (uint16_t)((exponent + 15) << 10) | (uint16_t)(steps - 1024.0));
+}
+
+uint16_t attngen_reference_float_to_bfloat(float value) {
+    uint32_t word;
+    memcpy(&word, &value, sizeof word);
+    if (isnan(value)) {
+        return (uint16_t)((word >> 16) | 0x40u);   /* keep it a (quiet) NaN */
+    }
+    /* Round to nearest, ties to even: add 0x7fff plus the lowest kept bit, then truncate. */
+    uint32_t rounding = 0x7fffu + ((word >> 16) & 1u);
+    return (uint16_t)((word + rounding) >> 16);
+}
+
+double attngen_reference_load(const void *base, int storage, int64_t index) {
+    switch (storage) {
+    case ATTNGEN_REFERENCE_FP16:
+        return attngen_reference_half_to_double(((const uint16_t *)base)[index]);
+    case ATTNGEN_REFERENCE_BF16:
+        return attngen_reference_bfloat_to_double(((const uint16_t *)base)[index]);
+    default:
+        return (double)((const float *)base)[index];
+    }
+}
+
+/* ---- Philox4x32-10 ------------------------------------------------------------------------ */
+
+void attngen_reference_philox(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
+    const uint32_t multiplier0 = 0xD2511F53u, multiplier1 = 0xCD9E8D57u;
+    const uint32_t weyl0 = 0x9E3779B9u, weyl1 = 0xBB67AE85u;
+    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        uint64_t product0 = (uint64_t)multiplier0 * c0;
+        uint64_t product1 = (uint64_t)multiplier1 * c2;
+        uint32_t next0 = (uint32_t)(product1 >> 32) ^ c1 ^ k0;
+        uint32_t next1 = (uint32_t)product1;
+        uint32_t next2 = (uint32_t)(product0 >> 32) ^ c3 ^ k1;
+        uint32_t next3 = (uint32_t)product0;
+        c0 = next0; c1 = next1; c2 = next2; c3 = next3;
+        if (round < 9) {                           /* the key advances between rounds */
+            k0 += weyl0;
+            k1 += weyl1;
+        }
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32_t threshold,
+                                    int64_t b, int64_t h, int64_t q, int64_t k) {
+    if (threshold == 0) {
+        return 1;
+    }
+    uint64_t seed = params->dropout_seed, offset = params->dropout_offset;
+    uint64_t row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)params->seqlen_q + (uint64_t)q;
+    uint64_t groups = ((uint64_t)params->seqlen_k + 3u) / 4u;
+    uint64_t element = row * groups + (uint64_t)k / 4u;
+    uint32_t counter[4] = { (uint32_t)element, (uint32_t)(element >> 32), (uint32_t)offset, (uint32_t)(offset >> 32) };
+    uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
+    uint32_t words[4];
+    attngen_reference_philox(counter, key, words);
+    return words[k % 4] >= threshold;
+}
+
+/* ---- Masks -------------------------------------------------------------------------------- */
+
+void attngen_reference_spec_init(attngen_reference_spec *spec, int head_dim, int value_head_dim, int storage) {
+    memset(spec, 0, sizeof *spec);
+    spec->head_dim = head_dim;
+    spec->value_head_dim = value_head_dim;
+    spec->storage = storage;
+    spec->scale = 1.0 / sqrt((double)head_dim);
+    spec->dropout_keep_scale = 1.0;
+}
+
+int attngen_reference_add_band(attngen_reference_spec *spec, int has_left, int64_t left,
+                               int has_right, int64_t right, int bottom_right) {
+    if (spec->band_count >= ATTNGEN_REFERENCE_MAX_BANDS) {
+        return -1;
+    }
+    attngen_reference_band *band = &spec->bands[spec->band_count++];
+    band->has_left = has_left;
+    band->left = left;
+    band->has_right = has_right;
+    band->right = right;
+    band->bottom_right = bottom_right;
+    return 0;
+}
+
+int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
+                            int64_t b, int64_t h, int64_t q, int64_t k) {
+    int64_t nq = params->seqlen_q, nk = params->seqlen_k;
+    for (int index = 0; index < spec->band_count; index++) {
+        const attngen_reference_band *band = &spec->bands[index];
+        int64_t diagonal = q + (band->bottom_right ? nk - nq : 0);
+        if (band->has_left && k < diagonal - band->left) {
+            return 0;
+        }
+        if (band->has_right && k > diagonal + band->right) {
+            return 0;
+        }
+    }
+    if (spec->block_rows > 0) {
+        const attngen_layout *layout = &params->block_mask_layout;
+        int64_t at = b * layout->batch_stride + h * layout->head_stride
+                   + (q / spec->block_rows) * layout->row_stride + k / spec->block_columns;
+        if (params->block_mask[at] == 0) {
+            return 0;
+        }
+    }
+    if (spec->predicate != NULL && !spec->predicate(b, h, q, k, nq, nk)) {
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- Forward ------------------------------------------------------------------------------ */
+
+static int64_t element_index(const attngen_layout *layout, int64_t b, int64_t h, int64_t s) {
+    return b * layout->batch_stride + h * layout->head_stride + s * layout->row_stride;
+}
+
+int attngen_reference_forward(const attngen_forward_params *params, const attngen_reference_spec *spec,
+                              double *o, double *lse, double *row_logit_bound) {
+    if (params == NULL || spec == NULL || o == NULL || lse == NULL) {
+        return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+    }
+    int64_t batch = params->batch, nq = params->seqlen_q, nk = params->seqlen_k;
+    int64_t heads_q = params->heads_q, heads_kv = params->heads_kv;
+    int64_t d = spec->head_dim, dv = spec->value_head_dim;
+    if (batch < 0 || nq < 0 || nk < 0 || heads_q < 0 || heads_kv <= 0 || heads_q % heads_kv != 0 || d <= 0 || dv <= 0) {
+        return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+    }
+    if (batch * heads_q * nq == 0) {
+        return ATTNGEN_REFERENCE_OK;
+    }
+    if (nk > 0 && (params->q == NULL || params->k == NULL || params->v == NULL)) {
+        return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+    }
+    if (spec->block_rows > 0 && (params->block_mask == NULL || spec->block_columns <= 0)) {
+        return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+    }
+    int64_t group = heads_q / heads_kv;
+    double keep_scale = (double)(float)spec->dropout_keep_scale;
+
+    size_t key_count = nk > 0 ? (size_t)nk : 1;
+    double *keys = malloc(key_count * (size_t)d * sizeof(double));
+    double *values = malloc(key_count * (size_t)dv * sizeof(double));
+    double *query = malloc((size_t)d * sizeof(double));
+    double *scores = malloc(key_count * sizeof(double));
+    double *bounds = malloc(key_count * sizeof(double));
+    unsigned char *kept = malloc(key_count);
+    if (!keys || !values || !query || !scores || !bounds || !kept) {
+        free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
+        return ATTNGEN_REFERENCE_NO_MEMORY;
+    }
+
+    for (int64_t b = 0; b < batch; b++) {
+        for (int64_t hkv = 0; hkv < heads_kv; hkv++) {
+            for (int64_t key = 0; key < nk; key++) {
+                int64_t k_at = element_index(&params->k_layout, b, hkv, key);
+                int64_t v_at = element_index(&params->v_layout, b, hkv, key);
+                for (int64_t i = 0; i < d; i++) {
+                    keys[key * d + i] = attngen_reference_load(params->k, spec->storage, k_at + i);
+                }
+                for (int64_t j = 0; j < dv; j++) {
+                    values[key * dv + j] = attngen_reference_load(params->v, spec->storage, v_at + j);
+                }
+            }
+            for (int64_t h = hkv * group; h < (hkv + 1) * group; h++) {
+                for (int64_t q = 0; q < nq; q++) {
+                    int64_t row = (b * heads_q + h) * nq + q;
+                    double *out = o + row * dv;
+                    int64_t q_at = element_index(&params->q_layout, b, h, q);
+                    for (int64_t i = 0; i < d; i++) {
+                        query[i] = attngen_reference_load(params->q, spec->storage, q_at + i);
+                    }
+                    /* Scores over every key, and their maximum over the kept ones. */
+                    double maximum = -INFINITY, bound = 0.0;
+                    for (int64_t key = 0; key < nk; key++) {
+                        kept[key] = (unsigned char)attngen_reference_keeps(params, spec, b, h, q, key);
+                        double dot = 0.0, magnitude = 0.0;
+                        const double *key_row = keys + key * d;
+                        for (int64_t i = 0; i < d; i++) {
+                            dot += query[i] * key_row[i];
+                            magnitude += fabs(query[i] * key_row[i]);
+                        }
+                        scores[key] = spec->scale * dot;
+                        bounds[key] = spec->scale * magnitude;
+                        if (kept[key]) {
+                            if (scores[key] > maximum) {
+                                maximum = scores[key];
+                            }
+                            if (bounds[key] > bound) {
+                                bound = bounds[key];
+                            }
+                        }
+                    }
+                    if (row_logit_bound != NULL) {
+                        row_logit_bound[row] = bound;
+                    }
+                    for (int64_t j = 0; j < dv; j++) {
+                        out[j] = 0.0;
+                    }
+                    if (maximum == -INFINITY) {              /* no key kept (or Nk = 0) */
+                        lse[row] = -INFINITY;
+                        continue;
+                    }
+                    double sum = 0.0;
+                    for (int64_t key = 0; key < nk; key++) {
+                        if (kept[key]) {
+                            sum += exp(scores[key] - maximum);
+                        }
+                    }
+                    lse[row] = maximum + log(sum);
+                    for (int64_t key = 0; key < nk; key++) {
+                        if (!kept[key]) {
+                            continue;
+                        }
+                        double probability = exp(scores[key] - maximum) / sum;
+                        if (spec->dropout_threshold != 0) {
+                            probability *= attngen_reference_dropout_keeps(params, spec->dropout_threshold, b, h, q, key)
+                                ? keep_scale : 0.0;
+                        }
+                        const double *value_row = values + key * dv;
+                        for (int64_t j = 0; j < dv; j++) {
+                            out[j] += probability * value_row[j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
+    return ATTNGEN_REFERENCE_OK;
+}

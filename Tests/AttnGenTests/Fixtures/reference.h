@@ -1,0 +1,134 @@
+/*
+ * reference.h: a naive float64 attention forward, written independently of every attngen emitter.
+ *
+ * It is the oracle of the correctness harness (Tests/AttnGenTests/ForwardMatrixTests.swift) and of the
+ * CUDA check on the GPU machine. It reads the same inputs as a generated kernel, through the same
+ * `attngen_forward_params` (attngen_abi.h, generated), and computes in double precision:
+ *
+ *   for each (b, h, q):  S[k] = scale * sum_i Q[b,h,q,i] * K[b,h/g,k,i]          (g = heads_q / heads_kv)
+ *                        kept(k) = every mask keeps (b, h, q, k)
+ *                        LSE = log(sum_{kept} exp(S[k]))       (-INFINITY when no key is kept)
+ *                        P[k] = exp(S[k] - LSE) for kept keys, 0 otherwise
+ *                        P[k] *= dropout: 0 when dropped, keep_scale otherwise (README "Dropout")
+ *                        O[b,h,q,:] = sum_k P[k] * V[b,h/g,k,:]  (all zeros when no key is kept)
+ *
+ * Usage (host pointers only; copy device tensors to the host first):
+ *
+ *     attngen_reference_spec spec;
+ *     attngen_reference_spec_init(&spec, head_dim, value_head_dim, ATTNGEN_REFERENCE_FP16);
+ *     spec.scale = 0.125;                                     // spec.scale of the AttentionSpec
+ *     attngen_reference_add_band(&spec, 1, 0, 0, 0, 1);       // causal, bottom-right: no left bound, right = 0
+ *     spec.block_rows = 64; spec.block_columns = 64;          // when block-sparse (params->block_mask used)
+ *     spec.predicate = my_predicate;                          // when the spec has a predicate mask
+ *     spec.dropout_threshold = 429496729u;                    // Dropout.dropThreshold (0 = no dropout)
+ *     spec.dropout_keep_scale = 1.0 / (1.0 - 0.1);            // rounded to fp32 by the reference
+ *     double *o = malloc(batch*heads_q*seqlen_q*value_head_dim*sizeof(double));
+ *     double *lse = malloc(batch*heads_q*seqlen_q*sizeof(double));
+ *     int rc = attngen_reference_forward(&params, &spec, o, lse, NULL);   // 0 on success
+ *
+ * Outputs are dense, in [b][h][q][j] order (j over value_head_dim), whatever the layouts in `params`.
+ * `row_logit_bound` (optional, may be NULL, [b][h][q]) receives, per row, scale * max over kept keys of
+ * sum_i |Q_i K_i|: the size of the logits, which bounds the rounding error any fp32 kernel makes in them.
+ *
+ * Masks (a conjunction, as in AttentionSpec):
+ *   - a "band" is a causal mask or a sliding window: it keeps q + shift - left <= k <= q + shift + right,
+ *     shift = 0 (top-left) or Nk - Nq (bottom-right); a causal mask is a band with no left bound, right = 0;
+ *   - block-sparse when spec.block_rows > 0: byte (b, h, q / block_rows, k / block_columns) of
+ *     params->block_mask through params->block_mask_layout, non-zero keeps;
+ *   - predicate when spec.predicate != NULL: non-zero keeps.
+ * Dropout uses the reference's own Philox4x32-10 (attngen_reference_philox), with the README mapping.
+ *
+ * The reference checks nothing about the params beyond what it needs (it is not the unit under test):
+ * it returns ATTNGEN_REFERENCE_BAD_ARGUMENT for NULL pointers or negative sizes, and
+ * ATTNGEN_REFERENCE_NO_MEMORY when it cannot allocate its scratch.
+ */
+#ifndef ATTNGEN_REFERENCE_H
+#define ATTNGEN_REFERENCE_H
+
+#include <stdint.h>
+
+#include "attngen_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Storage types, as in StorageType. */
+enum {
+    ATTNGEN_REFERENCE_FP32 = 0,
+    ATTNGEN_REFERENCE_FP16 = 1,
+    ATTNGEN_REFERENCE_BF16 = 2
+};
+
+/* Return codes of attngen_reference_forward. */
+enum {
+    ATTNGEN_REFERENCE_OK = 0,
+    ATTNGEN_REFERENCE_BAD_ARGUMENT = 1,
+    ATTNGEN_REFERENCE_NO_MEMORY = 2
+};
+
+#define ATTNGEN_REFERENCE_MAX_BANDS 4
+
+/* A causal mask or a sliding window. */
+typedef struct attngen_reference_band {
+    int has_left;      /* 0: unbounded on the left */
+    int64_t left;
+    int has_right;     /* 0: unbounded on the right */
+    int64_t right;
+    int bottom_right;  /* 1: shift = Nk - Nq, 0: shift = 0 */
+} attngen_reference_band;
+
+/* The predicate of a predicate mask: non-zero keeps. nq, nk are seqlen_q, seqlen_k. */
+typedef int (*attngen_reference_predicate)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);
+
+/* The compile-time part of a variant, as the reference needs it. */
+typedef struct attngen_reference_spec {
+    int head_dim;                  /* d of Q and K */
+    int value_head_dim;            /* dv of V and O */
+    int storage;                   /* ATTNGEN_REFERENCE_FP32 / FP16 / BF16 */
+    double scale;                  /* softmax scale (AttentionSpec.scale) */
+    int band_count;                /* 0 ... ATTNGEN_REFERENCE_MAX_BANDS */
+    attngen_reference_band bands[ATTNGEN_REFERENCE_MAX_BANDS];
+    int block_rows;                /* > 0: block-sparse mask in params->block_mask */
+    int block_columns;
+    attngen_reference_predicate predicate;   /* NULL: no predicate mask */
+    uint32_t dropout_threshold;    /* Dropout.dropThreshold: dropped when the word is below it; 0 = none */
+    double dropout_keep_scale;     /* 1 / (1 - p); rounded once to fp32, as the README says */
+} attngen_reference_spec;
+
+/* Sets every field to "no mask, no dropout", scale = 1/sqrt(head_dim). */
+void attngen_reference_spec_init(attngen_reference_spec *spec, int head_dim, int value_head_dim, int storage);
+
+/* Appends a band; returns 0, or -1 when ATTNGEN_REFERENCE_MAX_BANDS are already there. */
+int attngen_reference_add_band(attngen_reference_spec *spec, int has_left, int64_t left,
+                               int has_right, int64_t right, int bottom_right);
+
+/* The forward pass in double precision; see the top of this file. Returns ATTNGEN_REFERENCE_OK (0). */
+int attngen_reference_forward(const attngen_forward_params *params, const attngen_reference_spec *spec,
+                              double *o, double *lse, double *row_logit_bound);
+
+/* Whether every mask of `spec` keeps (b, h, q, k) (dropout aside). */
+int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
+                            int64_t b, int64_t h, int64_t q, int64_t k);
+
+/* Whether dropout keeps (b, h, q, k) under the README mapping, for the given threshold. */
+int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32_t threshold,
+                                    int64_t b, int64_t h, int64_t q, int64_t k);
+
+/* Philox4x32-10: out = Philox(counter, key), ten rounds (Random123's philox4x32_10). */
+void attngen_reference_philox(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+
+/* Storage conversions: exact decoding, and encoding with round-to-nearest-even (NaN stays NaN). */
+double attngen_reference_half_to_double(uint16_t bits);
+double attngen_reference_bfloat_to_double(uint16_t bits);
+uint16_t attngen_reference_float_to_half(float value);
+uint16_t attngen_reference_float_to_bfloat(float value);
+
+/* Element `index` of a tensor stored as `storage`, as a double. */
+double attngen_reference_load(const void *base, int storage, int64_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNGEN_REFERENCE_H */

@@ -1,0 +1,118 @@
+import Testing
+@testable import AttnGen
+
+/// One entry of the forward matrix: a spec, the calls made with it, and how it is built.
+struct MatrixVariant: Sendable, CustomTestStringConvertible {
+    var spec: AttentionSpec
+    var cases: [ShapeCase]
+    var openMP: Bool
+
+    var testDescription: String { spec.name }
+}
+
+/// The matrix ForwardMatrixTests runs: every mask kind and the combinations, dropout on and off, MHA/GQA/MQA
+/// with fixed and run-time heads, every storage type with every head dimension {16, 40, 64, 72, 128, 256},
+/// one dv ≠ d variant, Nq and Nk in {0, 1, 17, 128, 1000, 1537} in mixed pairs, and three layouts.
+enum ForwardMatrix {
+    /// Per-run base of the input seeds: inputs differ from run to run; every case line names its seed.
+    static let runSeed = UInt64.random(in: 1...(1 << 40))
+
+    static func parse(_ text: String) -> MaskPredicate {
+        do { return try MaskExpressionParser.parse(text) } catch { fatalError("bad test predicate \(text): \(error)") }
+    }
+
+    /// (name, spec) of every variant; dims and storage are spread so that each (storage, dim) pair occurs.
+    static let specs: [AttentionSpec] = [
+        // No mask.
+        AttentionSpec(name: "plain_fp32_d16", headDim: 16).storage(.fp32).savingLogSumExp(),
+        AttentionSpec(name: "plain_fp16_d256", headDim: 256).storage(.fp16).savingLogSumExp(),
+        AttentionSpec(name: "plain_bf16_d72", headDim: 72).storage(.bf16).savingLogSumExp(),
+        // Causal, both alignments.
+        AttentionSpec(name: "causal_tl_fp16_d64", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft)).savingLogSumExp(),
+        AttentionSpec(name: "causal_br_bf16_d40", headDim: 40).storage(.bf16).masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "causal_br_mha_fp32_d128", headDim: 128).storage(.fp32).heads(2)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        // Sliding windows: both sides, one side, either alignment.
+        AttentionSpec(name: "window_tl_fp32_d72", headDim: 72).storage(.fp32)
+            .masked(by: .slidingWindow(left: 100, right: 20, alignment: .topLeft)).savingLogSumExp(),
+        AttentionSpec(name: "window_br_right_fp16_d40", headDim: 40).storage(.fp16)
+            .masked(by: .slidingWindow(left: nil, right: 7, alignment: .bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "window_tl_left_bf16_d16", headDim: 16).storage(.bf16)
+            .masked(by: .slidingWindow(left: 64, right: nil, alignment: .topLeft)).savingLogSumExp(),
+        // Causal + window.
+        AttentionSpec(name: "causal_window_br_bf16_d128", headDim: 128).storage(.bf16)
+            .masked(by: .causal(.bottomRight))
+            .masked(by: .slidingWindow(left: 255, right: 0, alignment: .bottomRight)).savingLogSumExp(),
+        // Block-sparse (cases alternate per-head and shared layouts), alone and with causal.
+        AttentionSpec(name: "block_fp32_d64", headDim: 64).storage(.fp32)
+            .masked(by: .blockSparse(blockRows: 32, blockColumns: 64)).savingLogSumExp(),
+        AttentionSpec(name: "block_odd_fp16_d16", headDim: 16).storage(.fp16)
+            .masked(by: .blockSparse(blockRows: 8, blockColumns: 20)).savingLogSumExp(),
+        AttentionSpec(name: "block_causal_bf16_d256", headDim: 256).storage(.bf16)
+            .masked(by: .blockSparse(blockRows: 16, blockColumns: 32)).masked(by: .causal(.topLeft)).savingLogSumExp(),
+        // Predicates, alone and with a window.
+        AttentionSpec(name: "predicate_fp16_d72", headDim: 72).storage(.fp16)
+            .masked(by: .predicate(parse("q % 7 != 3 && ((k - q) / 64 <= 0 || h % 2 == 1)"))).savingLogSumExp(),
+        AttentionSpec(name: "predicate_window_fp32_d256", headDim: 256).storage(.fp32)
+            .masked(by: .predicate(parse("abs(q - k) % 5 != 0 || b == 1")))
+            .masked(by: .slidingWindow(left: 300, right: 300, alignment: .topLeft)).savingLogSumExp(),
+        AttentionSpec(name: "predicate_lengths_bf16_d64", headDim: 64).storage(.bf16)
+            .masked(by: .predicate(parse("k < nk / 2 || q >= nq - 10"))).savingLogSumExp(),
+        // Dropout, alone and with masks.
+        AttentionSpec(name: "dropout_scaled_fp32_d64", headDim: 64).storage(.fp32).scale(0.3).dropout(0.1).savingLogSumExp(),
+        AttentionSpec(name: "dropout_causal_fp16_d128", headDim: 128).storage(.fp16)
+            .masked(by: .causal(.topLeft)).dropout(0.5).savingLogSumExp(),
+        AttentionSpec(name: "dropout_block_window_bf16_d72", headDim: 72).storage(.bf16)
+            .masked(by: .blockSparse(blockRows: 16, blockColumns: 32))
+            .masked(by: .slidingWindow(left: 40, right: 40, alignment: .bottomRight)).dropout(0.2).savingLogSumExp(),
+        // Fixed heads: MHA, GQA, MQA.
+        AttentionSpec(name: "mha_fixed_fp16_d128", headDim: 128).storage(.fp16).heads(4).savingLogSumExp(),
+        AttentionSpec(name: "gqa_fixed_bf16_d40", headDim: 40).storage(.bf16).heads(query: 6, keyValue: 2)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "mqa_fixed_fp32_d40", headDim: 40).storage(.fp32).heads(query: 4, keyValue: 1).savingLogSumExp(),
+        // dv ≠ d.
+        AttentionSpec(name: "dv_fp16_d192_dv128", headDim: 192).valueHeadDim(128).storage(.fp16)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        // No LSE output.
+        AttentionSpec(name: "nolse_fp32_d64", headDim: 64).storage(.fp32)
+            .masked(by: .slidingWindow(left: 16, right: 16, alignment: .topLeft)),
+    ]
+
+    /// (Nq, Nk) pairs: each length on both sides, Nq ≠ Nk mostly.
+    static let lengthPairs: [(Int, Int)] = [
+        (1, 1537), (1537, 17), (17, 1000), (1000, 128), (128, 1537), (1537, 1), (1, 17), (17, 128),
+        (128, 1000), (1000, 1), (1537, 1000), (128, 17), (17, 1), (1000, 1537), (1, 1), (128, 128),
+    ]
+
+    /// Run-time head counts, cycling MHA, GQA, MQA.
+    static let runtimeHeads: [(Int, Int)] = [(2, 2), (4, 2), (3, 1)]
+
+    static let variants: [MatrixVariant] = specs.enumerated().map { index, spec in
+        let openMP = index % 4 == 1
+        var cases: [ShapeCase] = []
+        for slot in 0..<4 {
+            let (nq, nk) = lengthPairs[(3 * index + slot) % lengthPairs.count]
+            let large = nq * nk > 200_000
+            var shape = ShapeCase(queryLength: nq, keyLength: nk)
+            shape.batch = large ? 1 : 2
+            if spec.heads == .runtime {
+                let heads = runtimeHeads[(index + slot) % runtimeHeads.count]
+                shape.heads = large ? (heads.0 / heads.1 == 1 ? (1, 1) : (2, 1)) : heads
+            }
+            shape.layout = ShapeCase.Layout.allCases[(index + slot) % 3]
+            shape.seed = runSeed &+ UInt64(index * 16 + slot)
+            shape.hugeLogits = slot == 2
+            shape.sharedBlockMask = slot % 2 == 1
+            shape.threads = openMP ? (slot % 2 == 0 ? 2 : 1) : 0
+            cases.append(shape)
+        }
+        if index % 3 == 0 {
+            // Nk = 0: every row fully masked (O = 0, LSE = -inf).
+            var empty = ShapeCase(queryLength: 17, keyLength: 0)
+            empty.batch = 2
+            empty.seed = runSeed &+ UInt64(index * 16 + 15)
+            cases.append(empty)
+        }
+        return MatrixVariant(spec: spec, cases: cases, openMP: openMP)
+    }
+}

@@ -1,0 +1,32 @@
+/// One call of a variant: sizes, layout and input seed, as the driver's CASE argument.
+struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
+    enum Layout: String, Sendable, CaseIterable { case bshd, bhsd, padded }
+
+    var batch = 1
+    /// Query and key/value heads; nil leaves the spec's fixed counts.
+    var heads: (query: Int, keyValue: Int)?
+    var queryLength: Int
+    var keyLength: Int
+    var layout: Layout = .bshd
+    var seed: UInt64 = 1
+    /// Inputs scaled so that the logits reach about 1e4.
+    var hugeLogits = false
+    /// Block-sparse variants: one layout shared by every batch and head (strides 0) instead of one each.
+    var sharedBlockMask = false
+    /// OpenMP threads (0 = default).
+    var threads = 0
+
+    /// The driver's CASE argument.
+    var argument: String {
+        var parts = ["b=\(batch)"]
+        if let heads { parts += ["hq=\(heads.query)", "hkv=\(heads.keyValue)"] }
+        parts += ["nq=\(queryLength)", "nk=\(keyLength)", "layout=\(layout.rawValue)", "seed=\(seed)",
+                  "huge=\(hugeLogits ? 1 : 0)", "block=\(sharedBlockMask ? "shared" : "perhead")", "threads=\(threads)"]
+        return parts.joined(separator: ",")
+    }
+
+    var description: String { argument }
+
+    static func == (lhs: ShapeCase, rhs: ShapeCase) -> Bool { lhs.argument == rhs.argument }
+    func hash(into hasher: inout Hasher) { hasher.combine(argument) }
+}
