@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * FlashAttention backward pass on the CPU.
@@ -22,6 +23,18 @@
  * caller's workspace and converted at the end. In deterministic mode a task owns all key tiles of its
  * (batch, key/value head) and visits them in order, so every dQ element receives its additions in one
  * fixed order; in fast mode key tiles are separate tasks that add into dQ atomically.
+ *
+ * Keys lie in vector lanes (attngen_vf, ATTNGEN_LANES floats; the key tile is padded to KEY_LANES with zero
+ * keys, which the masks remove). Every product is then one register-tiled kernel, rank_update:
+ *     C[m][lanes] (+)= sum_k A(m, k) * B[k][lanes]
+ * with A read by broadcasts from a small row-major tile and B, C rows of vectors:
+ *     S    = Q    . K^T     A = Q tile,        B = K^T (per task)
+ *     dP   = dO   . V^T     A = dO tile,       B = V^T (per task)
+ *     dV^T += dO^T . (P*Z)  A = dO tile read transposed, B = P*Z,   C = dV^T (per task)
+ *     dK^T += Q^T  . dS     A = Q tile read transposed,  B = dS,    C = dK^T (per task)
+ *     dQ   += dS   . K      A = dS,            B = K rows (per task), C = the query tile's dQ
+ * The query-side tiles (Q, dO in fp32, LSE, D) are loaded once per (query tile, key tile) pair; the key side
+ * once per task; dK and dV are transposed once when the task writes them.
  */
 
 #ifdef _OPENMP
@@ -30,20 +43,32 @@
 #define ATTNGEN_OMP(directive)
 #endif
 
+
 enum {
     HEAD_DIM = {{head_dim}},
     VALUE_HEAD_DIM = {{value_head_dim}},
     TILE_ROWS = {{tile_rows}},      /* query rows per inner step */
     TILE_COLUMNS = {{tile_columns}}, /* keys per task, a multiple of 4 */
 
-    /* Per-thread scratch, in floats. */
-    K_ROWS_FLOATS = TILE_COLUMNS * HEAD_DIM,        /* K tile, row-major:       [key][i] */
-    K_COLUMNS_FLOATS = HEAD_DIM * TILE_COLUMNS,     /* K tile, transposed:      [i][key] */
-    V_COLUMNS_FLOATS = VALUE_HEAD_DIM * TILE_COLUMNS, /* V tile, transposed:    [i][key] */
-    DK_FLOATS = TILE_COLUMNS * HEAD_DIM,            /* dK accumulator:          [key][i] */
-    DV_FLOATS = TILE_COLUMNS * VALUE_HEAD_DIM,      /* dV accumulator:          [key][i] */
-    ROW_FLOATS = 4 * TILE_COLUMNS + HEAD_DIM + VALUE_HEAD_DIM, /* S/P, Z, dS, dP per key; Q and dO rows */
-    SCRATCH_FLOATS = K_ROWS_FLOATS + K_COLUMNS_FLOATS + V_COLUMNS_FLOATS + DK_FLOATS + DV_FLOATS + ROW_FLOATS
+    /* Keys of a tile in vector lanes, and head dimensions rounded up to whole vectors (zero padded). */
+    KEY_LANES = (TILE_COLUMNS + ATTNGEN_LANES - 1) / ATTNGEN_LANES * ATTNGEN_LANES,
+    HEAD_LANES = (HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES * ATTNGEN_LANES,
+    /* Register tile of rank_update: M_BLOCK rows of A times N_BLOCK vectors. */
+    N_BLOCK = 2,
+    M_BLOCK = ATTNGEN_LANES == 16 ? 8 : 4,
+
+    /* Per-thread scratch, in floats. Key side (one task): */
+    KT_FLOATS = HEAD_DIM * KEY_LANES,        /* K^T:     [i][key] */
+    VT_FLOATS = VALUE_HEAD_DIM * KEY_LANES,  /* V^T:     [i][key] */
+    KR_FLOATS = KEY_LANES * HEAD_LANES,      /* K rows:  [key][i] */
+    DKT_FLOATS = HEAD_DIM * KEY_LANES,       /* dK^T accumulator */
+    DVT_FLOATS = VALUE_HEAD_DIM * KEY_LANES, /* dV^T accumulator */
+    /* Query side (one pair of tiles): */
+    S_FLOATS = TILE_ROWS * KEY_LANES,        /* S, then P * Z */
+    DP_FLOATS = TILE_ROWS * KEY_LANES,       /* dP, then scale * dS */
+    DQ_FLOATS = TILE_ROWS * HEAD_LANES,      /* this pair's dQ */
+    SCRATCH_FLOATS = KT_FLOATS + VT_FLOATS + KR_FLOATS + DKT_FLOATS + DVT_FLOATS + S_FLOATS
+                     + DP_FLOATS + DQ_FLOATS + KEY_LANES + 2 * TILE_ROWS
 };
 
 /* The softmax scale, and scale * log2(e) for scores kept in base-2 units. */
@@ -53,6 +78,81 @@ static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
 /* ---- storage type ------------------------------------------------------------------------------- */
 
 {{storage}}
+
+/* ---- the product kernel ------------------------------------------------------------------------- */
+
+/*
+ * C[m][n] (+)= sum_{k < K} A(m, k) * B[k][n] for m < M and n < N_VECTORS * ATTNGEN_LANES, where
+ * A(m, k) = a[m * A_M + k * A_K] is broadcast and B, C are rows of LDB and LDC floats. Sizes and strides are
+ * compile-time constants, so the M_BLOCK x N_BLOCK accumulators stay in registers.
+ */
+#define DEFINE_RANK_UPDATE(function, M, K, N_VECTORS, A_M, A_K, LDB, LDC)                                     \
+    static void function(float *restrict c, const float *restrict a, const float *restrict b, int accumulate)  \
+    {                                                                                                         \
+        for (int n0 = 0; n0 < (N_VECTORS); n0 += N_BLOCK) {                                                   \
+            const int nv = (N_VECTORS) - n0 < N_BLOCK ? (N_VECTORS) - n0 : N_BLOCK;                           \
+            int m0 = 0;                                                                                       \
+            for (; m0 + M_BLOCK <= (M) && nv == N_BLOCK; m0 += M_BLOCK) {                                     \
+                attngen_vf acc[M_BLOCK][N_BLOCK];                                                             \
+                ATTNGEN_UNROLL                                                                                \
+                for (int mm = 0; mm < M_BLOCK; ++mm) {                                                        \
+                    ATTNGEN_UNROLL                                                                            \
+                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
+                        float *c_lanes = c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES;                    \
+                        acc[mm][v] = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);            \
+                    }                                                                                         \
+                }                                                                                             \
+                for (int k = 0; k < (K); ++k) {                                                               \
+                    attngen_vf bv[N_BLOCK];                                                                   \
+                    ATTNGEN_UNROLL                                                                            \
+                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
+                        bv[v] = attngen_vf_load(b + k * (LDB) + (n0 + v) * ATTNGEN_LANES);                    \
+                    }                                                                                         \
+                    ATTNGEN_UNROLL                                                                            \
+                    for (int mm = 0; mm < M_BLOCK; ++mm) {                                                    \
+                        const attngen_vf x = attngen_vf_set(a[(m0 + mm) * (A_M) + k * (A_K)]);                \
+                        ATTNGEN_UNROLL                                                                        \
+                        for (int v = 0; v < N_BLOCK; ++v) {                                                   \
+                            acc[mm][v] = attngen_vf_fma(x, bv[v], acc[mm][v]);                                \
+                        }                                                                                     \
+                    }                                                                                         \
+                }                                                                                             \
+                ATTNGEN_UNROLL                                                                                \
+                for (int mm = 0; mm < M_BLOCK; ++mm) {                                                        \
+                    ATTNGEN_UNROLL                                                                            \
+                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
+                        attngen_vf_store(c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES, acc[mm][v]);       \
+                    }                                                                                         \
+                }                                                                                             \
+            }                                                                                                 \
+            /* Rows past the last whole block, and a last odd vector: one row and one vector at a time. */    \
+            for (int m = m0; m < (M); ++m) {                                                                  \
+                for (int v = 0; v < nv; ++v) {                                                                \
+                    float *c_lanes = c + m * (LDC) + (n0 + v) * ATTNGEN_LANES;                                \
+                    attngen_vf sum = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);            \
+                    for (int k = 0; k < (K); ++k) {                                                           \
+                        sum = attngen_vf_fma(attngen_vf_set(a[m * (A_M) + k * (A_K)]),                        \
+                                             attngen_vf_load(b + k * (LDB) + (n0 + v) * ATTNGEN_LANES), sum); \
+                    }                                                                                         \
+                    attngen_vf_store(c_lanes, sum);                                                           \
+                }                                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+
+/* S = Q K^T and dP = dO V^T: rows of the query tile times the key lanes. */
+DEFINE_RANK_UPDATE(scores_product, TILE_ROWS, HEAD_DIM, KEY_LANES / ATTNGEN_LANES, HEAD_DIM, 1, KEY_LANES, KEY_LANES)
+DEFINE_RANK_UPDATE(value_scores_product, TILE_ROWS, VALUE_HEAD_DIM, KEY_LANES / ATTNGEN_LANES, VALUE_HEAD_DIM, 1,
+                   KEY_LANES, KEY_LANES)
+/* dV^T += dO^T (P * Z) and dK^T += Q^T dS: head channels times the key lanes, summed over the tile's rows. */
+DEFINE_RANK_UPDATE(value_gradient_product, VALUE_HEAD_DIM, TILE_ROWS, KEY_LANES / ATTNGEN_LANES, 1, VALUE_HEAD_DIM,
+                   KEY_LANES, KEY_LANES)
+DEFINE_RANK_UPDATE(key_gradient_product, HEAD_DIM, TILE_ROWS, KEY_LANES / ATTNGEN_LANES, 1, HEAD_DIM, KEY_LANES,
+                   KEY_LANES)
+/* dQ = dS K: rows of the query tile times the head channels, summed over the keys. */
+DEFINE_RANK_UPDATE(query_gradient_product, TILE_ROWS, KEY_LANES, HEAD_LANES / ATTNGEN_LANES, KEY_LANES, 1, HEAD_LANES,
+                   HEAD_LANES)
+#undef DEFINE_RANK_UPDATE
 
 /* ---- masks and dropout -------------------------------------------------------------------------- */
 
@@ -144,19 +244,36 @@ static attngen_status check_params(const attngen_backward_params *params, int *h
 
 /* ---- pre-pass: D = rowsum(dO * O), and dQ accumulator = 0 ------------------------------------- */
 
-static void prepare_rows(const attngen_backward_params *params, float *dq_accumulator, float *row_dot, int64_t bh)
+static void prepare_rows(const attngen_backward_params *params, float *dq_accumulator, float *row_dot, float *q_rows,
+                         float *do_rows, int64_t padded_rows, int64_t bh)
 {
     const int64_t b = bh / params->heads_q, h = bh % params->heads_q;
     const element_t *o_head = (const element_t *)params->o + b * params->o_layout.batch_stride
                               + h * params->o_layout.head_stride;
     const element_t *do_head = (const element_t *)params->d_o + b * params->d_o_layout.batch_stride
                                + h * params->d_o_layout.head_stride;
-    for (int64_t q = 0; q < params->seqlen_q; ++q) {
+    const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
+                              + h * params->q_layout.head_stride;
+    for (int64_t q = 0; q < padded_rows; ++q) {
+        float *restrict q_dst = q_rows + (bh * padded_rows + q) * HEAD_DIM;
+        float *restrict do_dst = do_rows + (bh * padded_rows + q) * VALUE_HEAD_DIM;
+        if (q >= params->seqlen_q) {
+            /* Rows past the end, up to a whole query tile: zero, so that tile products may read them. */
+            memset(q_dst, 0, sizeof(float) * HEAD_DIM);
+            memset(do_dst, 0, sizeof(float) * VALUE_HEAD_DIM);
+            continue;
+        }
         const element_t *o_row = o_head + q * params->o_layout.row_stride;
         const element_t *do_row = do_head + q * params->d_o_layout.row_stride;
+        const element_t *q_row = q_head + q * params->q_layout.row_stride;
         float dot = 0.0f;
         for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-            dot += load_element(do_row[i]) * load_element(o_row[i]);
+            const float d_o = load_element(do_row[i]);
+            dot += d_o * load_element(o_row[i]);
+            do_dst[i] = d_o;
+        }
+        for (int i = 0; i < HEAD_DIM; ++i) {
+            q_dst[i] = load_element(q_row[i]);
         }
         row_dot[bh * params->seqlen_q + q] = dot;
         float *dq_row = dq_accumulator + (bh * params->seqlen_q + q) * HEAD_DIM;
@@ -168,61 +285,50 @@ static void prepare_rows(const attngen_backward_params *params, float *dq_accumu
 
 /* ---- one key tile of one (batch, key/value head) ------------------------------------------------ */
 
-static void add_to_dq(float *target, float value, int atomic)
-{
-    if (atomic) {
-        ATTNGEN_OMP(omp atomic update)
-        *target += value;
-    } else {
-        *target += value;
-    }
-}
-
 static void backward_key_tile(const attngen_backward_params *params, int64_t b, int64_t h_kv, int64_t col0,
-                              float *dq_accumulator, const float *row_dot, float *scratch, int atomic)
+                              float *dq_accumulator, const float *row_dot, const float *q_rows, const float *do_rows,
+                              int64_t padded_rows, float *scratch, int atomic)
 {
     const int64_t nq = params->seqlen_q;
     const int64_t nk = params->seqlen_k;
     const int64_t cols = attngen_min_i64(TILE_COLUMNS, nk - col0);
     const int64_t group = params->heads_q / params->heads_kv;
 
-    float *restrict k_rows = scratch;
-    float *restrict k_columns = k_rows + K_ROWS_FLOATS;
-    float *restrict v_columns = k_columns + K_COLUMNS_FLOATS;
-    float *restrict dk_tile = v_columns + V_COLUMNS_FLOATS;
-    float *restrict dv_tile = dk_tile + DK_FLOATS;
-    float *restrict s_row = dv_tile + DV_FLOATS;      /* scores, then P */
-    float *restrict z_row = s_row + TILE_COLUMNS;     /* dropout: 0 or 1/(1-p) per key */
-    float *restrict ds_row = z_row + TILE_COLUMNS;    /* dS */
-    float *restrict q_row = ds_row + TILE_COLUMNS;    /* Q row, unscaled */
-    float *restrict do_row = q_row + HEAD_DIM;        /* dO row */
-    float *restrict dp_row = do_row + VALUE_HEAD_DIM; /* dP = dO V^T, per key */
+    float *restrict k_columns = scratch;                  /* K^T  [HEAD_DIM][KEY_LANES] */
+    float *restrict v_columns = k_columns + KT_FLOATS;    /* V^T  [VALUE_HEAD_DIM][KEY_LANES] */
+    float *restrict k_rows = v_columns + VT_FLOATS;       /* K    [KEY_LANES][HEAD_LANES] */
+    float *restrict dk_columns = k_rows + KR_FLOATS;      /* dK^T [HEAD_DIM][KEY_LANES] */
+    float *restrict dv_columns = dk_columns + DKT_FLOATS; /* dV^T [VALUE_HEAD_DIM][KEY_LANES] */
+    float *restrict s_tile = dv_columns + DVT_FLOATS;     /* S, then P * Z  [TILE_ROWS][KEY_LANES] */
+    float *restrict dp_tile = s_tile + S_FLOATS;          /* dP, then scale * dS  [TILE_ROWS][KEY_LANES] */
+    float *restrict dq_tile = dp_tile + DP_FLOATS;        /* dQ   [TILE_ROWS][HEAD_LANES] */
+    float *restrict z_row = dq_tile + DQ_FLOATS;          /* dropout: 0 or 1/(1-p) per key */
+    float *restrict lse_rows = z_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
+    float *restrict d_rows = lse_rows + TILE_ROWS;        /* D per row */
 
-    /* Load K and V for the tile (zero past the last key), clear the accumulators. */
+    /* Load K and V for the tile in three layouts (zero past the last key), clear the accumulators. */
     const element_t *k_head = (const element_t *)params->k + b * params->k_layout.batch_stride
                               + h_kv * params->k_layout.head_stride;
     const element_t *v_head = (const element_t *)params->v + b * params->v_layout.batch_stride
                               + h_kv * params->v_layout.head_stride;
-    for (int j = 0; j < TILE_COLUMNS; ++j) {
+    for (int j = 0; j < KEY_LANES; ++j) {
         const element_t *k_src = j < cols ? k_head + (col0 + j) * params->k_layout.row_stride : NULL;
         const element_t *v_src = j < cols ? v_head + (col0 + j) * params->v_layout.row_stride : NULL;
-        for (int i = 0; i < HEAD_DIM; ++i) {
-            const float value = k_src != NULL ? load_element(k_src[i]) : 0.0f;
-            k_rows[j * HEAD_DIM + i] = value;
-            k_columns[i * TILE_COLUMNS + j] = value;
-            dk_tile[j * HEAD_DIM + i] = 0.0f;
+        for (int i = 0; i < HEAD_LANES; ++i) {
+            const float value = k_src != NULL && i < HEAD_DIM ? load_element(k_src[i]) : 0.0f;
+            k_rows[j * HEAD_LANES + i] = value;
+            if (i < HEAD_DIM) {
+                k_columns[i * KEY_LANES + j] = value;
+            }
         }
         for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-            v_columns[i * TILE_COLUMNS + j] = v_src != NULL ? load_element(v_src[i]) : 0.0f;
-            dv_tile[j * VALUE_HEAD_DIM + i] = 0.0f;
+            v_columns[i * KEY_LANES + j] = v_src != NULL ? load_element(v_src[i]) : 0.0f;
         }
     }
+    memset(dk_columns, 0, sizeof(float) * DKT_FLOATS);
+    memset(dv_columns, 0, sizeof(float) * DVT_FLOATS);
 
     for (int64_t h = h_kv * group; h < (h_kv + 1) * group; ++h) {
-        const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
-                                  + h * params->q_layout.head_stride;
-        const element_t *do_head = (const element_t *)params->d_o + b * params->d_o_layout.batch_stride
-                                   + h * params->d_o_layout.head_stride;
         const float *lse_head = params->lse + b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride;
         for (int64_t row0 = 0; row0 < nq; row0 += TILE_ROWS) {
             const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
@@ -234,87 +340,92 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                 continue;
             }
             {{tile_skip}}
-            for (int64_t r = 0; r < rows; ++r) {
+
+            /* The query tile: Q and dO rows in fp32 (converted by the pre-pass; rows past the end are zero),
+               LSE in base 2 and D (padding rows count as fully masked). */
+            const float *q_tile = q_rows + ((b * params->heads_q + h) * padded_rows + row0) * HEAD_DIM;
+            const float *do_tile = do_rows + ((b * params->heads_q + h) * padded_rows + row0) * VALUE_HEAD_DIM;
+            for (int64_t r = 0; r < TILE_ROWS; ++r) {
+                if (r < rows) {
+                    const int64_t q = row0 + r;
+                    const float lse = lse_head[q * params->lse_layout.row_stride];
+                    lse_rows[r] = lse == -INFINITY ? -INFINITY : lse * 1.44269504088896341f;
+                    d_rows[r] = row_dot[(b * params->heads_q + h) * nq + q];
+                } else {
+                    lse_rows[r] = -INFINITY;
+                    d_rows[r] = 0.0f;
+                }
+            }
+
+            /* S = Q K^T (unscaled) and dP = dO V^T over the key lanes. */
+            scores_product(s_tile, q_tile, k_columns, 0);
+            value_scores_product(dp_tile, do_tile, v_columns, 0);
+
+            for (int64_t r = 0; r < TILE_ROWS; ++r) {
+                float *restrict s_row = s_tile + r * KEY_LANES;
+                float *restrict dp_row = dp_tile + r * KEY_LANES;
+                if (r >= rows || lse_rows[r] == -INFINITY) {
+                    /* A padding row or a fully masked row: P = 0, nothing flows back. */
+                    memset(s_row, 0, sizeof(float) * KEY_LANES);
+                    memset(dp_row, 0, sizeof(float) * KEY_LANES);
+                    continue;
+                }
                 const int64_t q = row0 + r;
-                const float lse = lse_head[q * params->lse_layout.row_stride];
-                if (lse == -INFINITY) {
-                    continue; /* a fully masked row: P = 0, nothing flows back */
-                }
-                const float lse_base2 = lse * 1.44269504088896341f;
-                const element_t *q_src = q_head + q * params->q_layout.row_stride;
-                const element_t *do_src = do_head + q * params->d_o_layout.row_stride;
-                for (int i = 0; i < HEAD_DIM; ++i) {
-                    q_row[i] = load_element(q_src[i]);
-                }
-                for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                    do_row[i] = load_element(do_src[i]);
-                }
+                (void)q;
 
-                /* S (base 2) = scale * log2(e) * q . k, and dP = dO . v, for every key of the tile. */
-                for (int j = 0; j < TILE_COLUMNS; ++j) {
-                    s_row[j] = 0.0f;
-                    dp_row[j] = 0.0f;
-                }
-                for (int i = 0; i < HEAD_DIM; ++i) {
-                    const float qi = q_row[i] * SCORE_SCALE_LOG2E;
-                    const float *restrict k_column = k_columns + i * TILE_COLUMNS;
-                    for (int j = 0; j < TILE_COLUMNS; ++j) {
-                        s_row[j] += qi * k_column[j];
-                    }
-                }
-                for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                    const float doi = do_row[i];
-                    const float *restrict v_column = v_columns + i * TILE_COLUMNS;
-                    for (int j = 0; j < TILE_COLUMNS; ++j) {
-                        dp_row[j] += doi * v_column[j];
-                    }
-                }
-
-                /* Masks: keys outside [keep_begin, keep_end) (tile-relative) get P = 0. */
+                /* Masks: keys outside [keep_begin, keep_end) (tile-relative; padding keys included) get P = 0. */
                 int64_t keep_begin = 0;
                 int64_t keep_end = cols;
                 {{row_key_range}}
-                keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, TILE_COLUMNS));
-                keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, TILE_COLUMNS));
+                keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, cols));
+                keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, cols));
                 for (int64_t j = 0; j < keep_begin; ++j) {
                     s_row[j] = -INFINITY;
                 }
-                for (int64_t j = keep_end; j < TILE_COLUMNS; ++j) {
+                for (int64_t j = keep_end; j < KEY_LANES; ++j) {
                     s_row[j] = -INFINITY;
                 }
                 {{element_mask}}
 
-                /* P = exp2(S - LSE) (masked scores give 0), and the dropout factors Z. */
-                for (int j = 0; j < TILE_COLUMNS; ++j) {
-                    s_row[j] = attngen_exp2(s_row[j] - lse_base2);
+                /* The dropout factors Z (1 without dropout). */
+                for (int j = 0; j < KEY_LANES; ++j) {
                     z_row[j] = 1.0f;
                 }
                 {{dropout}}
 
-                /* dS = P * (dP * Z - D); dV += (P * Z) dO; dK += scale * dS q; dQ += scale * dS K. */
-                const float d_row = row_dot[(b * params->heads_q + h) * nq + q];
-                for (int j = 0; j < TILE_COLUMNS; ++j) {
-                    ds_row[j] = s_row[j] * (dp_row[j] * z_row[j] - d_row);
+                /* P = exp2(S * scale * log2(e) - LSE) (masked scores give 0); dS = P * (dP * Z - D), scaled by
+                   the softmax scale for dK and dQ; S becomes P * Z for dV, dP becomes scale * dS. */
+                const attngen_vf score_scale = attngen_vf_set(SCORE_SCALE_LOG2E);
+                const attngen_vf lse = attngen_vf_set(lse_rows[r]);
+                const attngen_vf d_row = attngen_vf_set(d_rows[r]);
+                const attngen_vf softmax_scale = attngen_vf_set(SOFTMAX_SCALE);
+                for (int j = 0; j < KEY_LANES; j += ATTNGEN_LANES) {
+                    const attngen_vf p = attngen_vf_exp2(attngen_vf_sub(attngen_vf_mul(attngen_vf_load(s_row + j), score_scale),
+                                                                        lse));
+                    const attngen_vf z = attngen_vf_load(z_row + j);
+                    const attngen_vf dp = attngen_vf_load(dp_row + j);
+                    const attngen_vf ds = attngen_vf_mul(p, attngen_vf_sub(attngen_vf_mul(dp, z), d_row));
+                    attngen_vf_store(s_row + j, attngen_vf_mul(p, z));
+                    attngen_vf_store(dp_row + j, attngen_vf_mul(ds, softmax_scale));
                 }
-                for (int64_t j = keep_begin; j < keep_end; ++j) {
-                    const float pz = s_row[j] * z_row[j];
-                    float *restrict dv_key = dv_tile + j * VALUE_HEAD_DIM;
-                    for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                        dv_key[i] += pz * do_row[i];
-                    }
-                    const float ds = ds_row[j] * SOFTMAX_SCALE;
-                    float *restrict dk_key = dk_tile + j * HEAD_DIM;
+            }
+
+            /* dV^T += dO^T (P * Z), dK^T += Q^T (scale * dS), dQ = (scale * dS) K. */
+            value_gradient_product(dv_columns, do_tile, s_tile, 1);
+            key_gradient_product(dk_columns, q_tile, dp_tile, 1);
+            query_gradient_product(dq_tile, dp_tile, k_rows, 0);
+            for (int64_t r = 0; r < rows; ++r) {
+                float *dq_row = dq_accumulator + ((b * params->heads_q + h) * nq + row0 + r) * HEAD_DIM;
+                const float *restrict dq_src = dq_tile + r * HEAD_LANES;
+                if (atomic) {
                     for (int i = 0; i < HEAD_DIM; ++i) {
-                        dk_key[i] += ds * q_row[i];
+                        ATTNGEN_OMP(omp atomic update)
+                        dq_row[i] += dq_src[i];
                     }
-                }
-                float *dq_row = dq_accumulator + ((b * params->heads_q + h) * nq + q) * HEAD_DIM;
-                for (int i = 0; i < HEAD_DIM; ++i) {
-                    float sum = 0.0f;
-                    for (int64_t j = keep_begin; j < keep_end; ++j) {
-                        sum += ds_row[j] * k_rows[j * HEAD_DIM + i];
+                } else {
+                    for (int i = 0; i < HEAD_DIM; ++i) {
+                        dq_row[i] += dq_src[i];
                     }
-                    add_to_dq(&dq_row[i], sum * SOFTMAX_SCALE, atomic);
                 }
             }
         }
@@ -327,17 +438,18 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
         element_t *dk_dst = dk_head + (col0 + j) * params->dk_layout.row_stride;
         element_t *dv_dst = dv_head + (col0 + j) * params->dv_layout.row_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            dk_dst[i] = store_element(dk_tile[j * HEAD_DIM + i]);
+            dk_dst[i] = store_element(dk_columns[i * KEY_LANES + j]);
         }
         for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-            dv_dst[i] = store_element(dv_tile[j * VALUE_HEAD_DIM + i]);
+            dv_dst[i] = store_element(dv_columns[i * KEY_LANES + j]);
         }
     }
 }
 
 /* ---- the passes, run by each thread of the team (or once, without OpenMP) ---------------------- */
 
-static void run_backward(const attngen_backward_params *params, int *out_of_memory)
+static void run_backward(const attngen_backward_params *params, float *q_rows, float *do_rows, int64_t padded_rows,
+                         int *out_of_memory)
 {
     float *dq_accumulator = (float *)params->workspace;
     float *row_dot = (float *)((char *)params->workspace + dq_accumulator_bytes(params));
@@ -348,7 +460,7 @@ static void run_backward(const attngen_backward_params *params, int *out_of_memo
 
     ATTNGEN_OMP(omp for schedule(static))
     for (int64_t bh = 0; bh < bh_count; ++bh) {
-        prepare_rows(params, dq_accumulator, row_dot, bh);
+        prepare_rows(params, dq_accumulator, row_dot, q_rows, do_rows, padded_rows, bh);
     }
 
     float *scratch = (float *)malloc((size_t)SCRATCH_FLOATS * sizeof(float));
@@ -366,14 +478,15 @@ static void run_backward(const attngen_backward_params *params, int *out_of_memo
             for (int64_t task = 0; task < groups * key_tiles; ++task) {
                 const int64_t group = task / key_tiles;
                 backward_key_tile(params, group / params->heads_kv, group % params->heads_kv,
-                                  (task % key_tiles) * TILE_COLUMNS, dq_accumulator, row_dot, scratch, 1);
+                                  (task % key_tiles) * TILE_COLUMNS, dq_accumulator, row_dot, q_rows, do_rows, padded_rows,
+                                  scratch, 1);
             }
         } else {
             ATTNGEN_OMP(omp for schedule(dynamic, 1))
             for (int64_t group = 0; group < groups; ++group) {
                 for (int64_t tile = 0; tile < key_tiles; ++tile) {
                     backward_key_tile(params, group / params->heads_kv, group % params->heads_kv, tile * TILE_COLUMNS,
-                                      dq_accumulator, row_dot, scratch, 0);
+                                      dq_accumulator, row_dot, q_rows, do_rows, padded_rows, scratch, 0);
                 }
             }
         }
@@ -406,17 +519,26 @@ attngen_status attngen_{{name}}_backward(const attngen_backward_params *params)
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
-    int out_of_memory = 0;
+    /* Q and dO in fp32, each head's rows padded with zero rows to whole query tiles (the pre-pass fills them). */
+    const int64_t padded_rows = (params->seqlen_q + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+    const size_t head_rows = (size_t)(params->batch * params->heads_q * padded_rows);
+    float *q_rows = (float *)malloc((head_rows * HEAD_DIM + 1) * sizeof(float));
+    float *do_rows = (float *)malloc((head_rows * VALUE_HEAD_DIM + 1) * sizeof(float));
+    int out_of_memory = q_rows == NULL || do_rows == NULL;
+    if (!out_of_memory) {
 #ifdef _OPENMP
-    if (params->num_threads > 0) {
-        ATTNGEN_OMP(omp parallel num_threads(params->num_threads))
-        run_backward(params, &out_of_memory);
-    } else {
-        ATTNGEN_OMP(omp parallel)
-        run_backward(params, &out_of_memory);
-    }
+        if (params->num_threads > 0) {
+            ATTNGEN_OMP(omp parallel num_threads(params->num_threads))
+            run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
+        } else {
+            ATTNGEN_OMP(omp parallel)
+            run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
+        }
 #else
-    run_backward(params, &out_of_memory);
+        run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
 #endif
+    }
+    free(q_rows);
+    free(do_rows);
     return out_of_memory ? ATTNGEN_ERROR_OUT_OF_MEMORY : ATTNGEN_OK;
 }

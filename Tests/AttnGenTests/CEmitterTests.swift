@@ -82,10 +82,12 @@ import Testing
     func compilesWarningFree(compiler: String) throws {
         let folder = try CTestFolder()
         try folder.write(try KernelGenerator(emitter: CEmitter()).generate(Self.variedSpecs))
+        // Plain, with OpenMP, with the widest vectors of this machine, and the portable (no vector extension) path.
+        let extraFlags: [[String]] = [[], ["-fopenmp"], ["-march=native"], ["-DATTNGEN_PORTABLE"]]
         for spec in Self.variedSpecs {
-            for openMP in [false, true] {
-                let flags = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-c"] + (openMP ? ["-fopenmp"] : [])
-                let result = try CTestFolder.run(compiler, flags + ["\(spec.name).c", "-o", "\(spec.name)\(openMP ? "_omp" : "").o"],
+            for (index, extra) in extraFlags.enumerated() {
+                let flags = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-c"] + extra
+                let result = try CTestFolder.run(compiler, flags + ["\(spec.name).c", "-o", "\(spec.name)_\(index).o"],
                                                  in: folder.url)
                 #expect(result.status == 0 && result.output.isEmpty,
                         "\(compiler) \(flags.joined(separator: " ")) \(spec.name).c:\n\(result.output)")
@@ -126,13 +128,17 @@ import Testing
         let files = try KernelGenerator(emitter: CEmitter()).generate([smoke.spec])
         try folder.write(files)
         try folder.write(GeneratedFile(path: "smoke.c", contents: CSmokePrograms.program(for: smoke)))
-        for openMP in [false, true] {
-            let flags = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"] + (openMP ? ["-fopenmp"] : [])
+        // The vector micro-kernels (baseline and this machine's widest vectors), with and without OpenMP,
+        // and the portable loops.
+        let variants: [[String]] = [["-O2"], ["-O2", "-fopenmp"], ["-O3", "-march=native", "-fopenmp"],
+                                    ["-O2", "-DATTNGEN_PORTABLE"]]
+        for extra in variants {
+            let flags = ["-std=c11", "-Wall", "-Wextra", "-Werror"] + extra
             let build = try CTestFolder.run("gcc", flags + ["smoke.c", "\(smoke.spec.name).c", "-o", "smoke", "-lm"],
                                             in: folder.url)
             try #require(build.status == 0, "\(build.output)")
             let run = try CTestFolder.run("./smoke", [], in: folder.url)
-            #expect(run.status == 0, "\(smoke.spec.name) openmp=\(openMP):\n\(run.output)")
+            #expect(run.status == 0, "\(smoke.spec.name) \(extra.joined(separator: " ")):\n\(run.output)")
             #expect(run.output.contains("max error"), "\(run.output)")
         }
     }

@@ -389,6 +389,28 @@ func relativeFilePaths(under root: URL) -> [String] {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
+    @Test func writerFailingMidwayLeavesNoFolderAndNoStaging() throws {
+        let folder = try makeCLITestFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        // "a" is written as a file, so the folder "a/" for the second file cannot be created.
+        #expect(throws: OutputError.self) {
+            try AtomicOutputWriter(destination: out).write([GeneratedFile(path: "a", contents: "x"),
+                                                            GeneratedFile(path: "a/b.h", contents: "y")])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+
+        // The same failure while replacing earlier output leaves that output as it was.
+        let banner = GeneratedBanner.cComment(["earlier"])
+        try AtomicOutputWriter(destination: out).write([GeneratedFile(path: "keep.h", contents: banner)])
+        #expect(throws: OutputError.self) {
+            try AtomicOutputWriter(destination: out).write([GeneratedFile(path: "a", contents: "x"),
+                                                            GeneratedFile(path: "a/b.h", contents: "y")])
+        }
+        #expect(relativeFilePaths(under: out) == ["keep.h"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out"])
+    }
+
     @Test func writerReplacesAttngenOutputAndKeepsForeignFolders() throws {
         let folder = try makeCLITestFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -3,7 +3,7 @@ import Testing
 @testable import AttnGen
 
 /// The package root, found from this file's path (Tests/AttnGenTests/CatalogueTests.swift).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let attngenPackageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
 /// Every file under `root` that is not a build product (`make` may have run in generated/), with its bytes.
@@ -84,12 +84,12 @@ func expectSameTree(_ actual: [String: Data], _ committed: [String: Data], label
             Issue.record("attngen said: \(text)")
         }))
         try #require(status == 0)
-        let committed = packageRoot.appendingPathComponent("generated").appendingPathComponent(CatalogueLayout.subfolder(for: target))
+        let committed = attngenPackageRoot.appendingPathComponent("generated").appendingPathComponent(CatalogueLayout.subfolder(for: target))
         expectSameTree(try generatedTree(at: out), try generatedTree(at: committed), label: "generated/\(CatalogueLayout.subfolder(for: target))")
     }
 
     @Test func committedTopLevelMakefileIsUpToDate() throws {
-        let committed = try Data(contentsOf: packageRoot.appendingPathComponent("generated/Makefile"))
+        let committed = try Data(contentsOf: attngenPackageRoot.appendingPathComponent("generated/Makefile"))
         #expect(committed == Data(CatalogueLayout.topLevelMakefile(targets: Target.allCases).contents.utf8))
     }
 
@@ -107,7 +107,8 @@ func expectSameTree(_ actual: [String: Data], _ committed: [String: Data], label
         let files = try KernelGenerator(emitter: EmitterFactory.emitter(for: .c)).generate(DefaultCatalogue.variants)
         let elapsed = ContinuousClock.now - start
         #expect(files.count > DefaultCatalogue.variants.count)
-        // Debug builds are slower than the release build the README times; a second is still generous.
-        #expect(elapsed < .seconds(2), "emitting the C catalogue took \(elapsed)")
+        // A release build emits it in about 0.05 s of CPU time; this debug-build bound only catches a
+        // pathological slowdown, with room for a machine busy running the other tests in parallel.
+        #expect(elapsed < .seconds(5), "emitting the C catalogue took \(elapsed)")
     }
 }

@@ -120,7 +120,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let library = folder.appendingPathComponent("attngen-c")
         try FileManager.default.createDirectory(at: library, withIntermediateDirectories: true)
-        let committed = packageRoot.appendingPathComponent("generated/c")
+        let committed = attngenPackageRoot.appendingPathComponent("generated/c")
         let tree = try generatedTree(at: committed)
         try #require(tree["Makefile"] != nil, "generated/c has no Makefile")
         for (path, data) in tree {
@@ -144,5 +144,115 @@ import Testing
         #expect(run.output.contains("dense status=0"))
         #expect(run.output.contains("causal_lse status=0"))
         #expect(run.output.contains("invalid calls refused"))
+    }
+
+    /// nvcc from ATTNGEN_NVCC (set by .ci/test), else PATH, else the pip install under .cuda/venv.
+    static func nvcc() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["ATTNGEN_NVCC"], !path.isEmpty { return path }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(folder)/nvcc"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let lib = attngenPackageRoot.appendingPathComponent(".cuda/venv/lib")
+        for python in (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? [] {
+            let candidate = lib.appendingPathComponent("\(python)/site-packages/nvidia/cu13/bin/nvcc").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw CLITestFailure("nvcc not found: run the tests with 'bash .ci/test' (it installs nvcc) or set ATTNGEN_NVCC")
+    }
+
+    static let cudaConsumer = #"""
+        // Calls a generated CUDA kernel through the C ABI. Exit 0: results match a host reference;
+        // exit 2: no CUDA device (compile-and-link check only).
+        #include <cmath>
+        #include <cstdio>
+        #include <cstring>
+        #include <vector>
+        #include <cuda_runtime.h>
+        #include "attngen.h"
+
+        int main() {
+            const int H = 2, NQ = 5, NK = 7, D = 64;
+            std::vector<float> q(H * NQ * D), k(H * NK * D), v(H * NK * D), o(H * NQ * D, -1.0f);
+            unsigned state = 12345u;
+            auto fill = [&](std::vector<float> &x) {
+                for (float &e : x) { state = state * 1103515245u + 12345u; e = (float)((state >> 8) % 2001) / 1000.0f - 1.0f; }
+            };
+            fill(q); fill(k); fill(v);
+
+            attngen_forward_params p;
+            std::memset(&p, 0, sizeof p);
+            p.struct_size = sizeof p - 8;
+            if (attngen_fp32_d64_forward_cuda(&p, 0) != ATTNGEN_ERROR_ABI_MISMATCH) { std::printf("struct_size not refused\n"); return 1; }
+
+            int devices = 0;
+            if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) { std::printf("no CUDA device\n"); return 2; }
+            float *dq, *dk, *dv, *dout;
+            cudaMalloc(&dq, q.size() * 4); cudaMalloc(&dk, k.size() * 4); cudaMalloc(&dv, v.size() * 4); cudaMalloc(&dout, o.size() * 4);
+            cudaMemcpy(dq, q.data(), q.size() * 4, cudaMemcpyHostToDevice);
+            cudaMemcpy(dk, k.data(), k.size() * 4, cudaMemcpyHostToDevice);
+            cudaMemcpy(dv, v.data(), v.size() * 4, cudaMemcpyHostToDevice);
+            std::memset(&p, 0, sizeof p);
+            p.struct_size = sizeof p;
+            p.batch = 1; p.seqlen_q = NQ; p.seqlen_k = NK; p.heads_q = H; p.heads_kv = H;
+            p.q = dq; p.k = dk; p.v = dv; p.o = dout;
+            p.q_layout = {H * NQ * D, NQ * D, D}; p.k_layout = {H * NK * D, NK * D, D};
+            p.v_layout = {H * NK * D, NK * D, D}; p.o_layout = {H * NQ * D, NQ * D, D};
+            attngen_status status = attngen_fp32_d64_forward_cuda(&p, 0);
+            cudaError_t sync = cudaDeviceSynchronize();
+            cudaMemcpy(o.data(), dout, o.size() * 4, cudaMemcpyDeviceToHost);
+            double worst = 0;
+            for (int h = 0; h < H; h++) for (int i = 0; i < NQ; i++) {
+                double s[NK], m = -INFINITY, sum = 0;
+                for (int j = 0; j < NK; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < D; c++) dot += (double)q[(h * NQ + i) * D + c] * k[(h * NK + j) * D + c];
+                    s[j] = dot * 0.125; if (s[j] > m) m = s[j];
+                }
+                for (int j = 0; j < NK; j++) sum += std::exp(s[j] - m);
+                for (int c = 0; c < D; c++) {
+                    double ref = 0;
+                    for (int j = 0; j < NK; j++) ref += std::exp(s[j] - m) / sum * v[(h * NK + j) * D + c];
+                    double got = o[(h * NQ + i) * D + c];
+                    if (!std::isfinite(got)) worst = INFINITY; else if (std::fabs(got - ref) > worst) worst = std::fabs(got - ref);
+                }
+            }
+            std::printf("cuda status=%d sync=%d max_error=%g\n", (int)status, (int)sync, worst);
+            return (status == ATTNGEN_OK && sync == cudaSuccess && worst < 1e-2) ? 0 : 1;
+        }
+        """#
+
+    /// Builds two variants of the committed generated/cuda/sm80 through its Makefile (SOURCES narrowed on the
+    /// make command line, to keep the test short), then compiles and links a C++ consumer against the library.
+    /// Without a GPU here the consumer is not run; it checks itself when run on a device.
+    @Test func anotherBuildCompilesGeneratedCUDAAndLinksAConsumer() throws {
+        let nvcc = try Self.nvcc()
+        let folder = try makeCLITestFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = folder.appendingPathComponent("attngen-cuda")
+        for (path, data) in try generatedTree(at: attngenPackageRoot.appendingPathComponent("generated/cuda/sm80")) {
+            let url = library.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url)
+        }
+        let make = try Self.shell(["make", "-j2", "-C", library.path, "NVCC=\(nvcc)",
+                                   "SOURCES=fp32_d64.cu mha_d64_fp16_causal.cu"], in: folder)
+        try #require(make.status == 0, "make failed:\n\(make.output)")
+        #expect(FileManager.default.fileExists(atPath: library.appendingPathComponent("libattngen_cuda.a").path))
+
+        try Data(Self.cudaConsumer.utf8).write(to: folder.appendingPathComponent("consumer.cu"))
+        // A pip-installed nvcc keeps cudart_static and cudadevrt in ../lib; a system one knows its own folder.
+        let pipLibraries = URL(fileURLWithPath: nvcc).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("lib")
+        var linkFlags: [String] = []
+        if FileManager.default.fileExists(atPath: pipLibraries.appendingPathComponent("libcudart_static.a").path) {
+            linkFlags = ["-L", pipLibraries.path]
+        }
+        let link = try Self.shell([nvcc, "-std=c++17", "-arch=sm_80", "-Werror", "all-warnings", "-I", library.path,
+                                   "consumer.cu", library.appendingPathComponent("libattngen_cuda.a").path]
+                                  + linkFlags + ["-o", "consumer"], in: folder)
+        #expect(link.status == 0, "the CUDA consumer did not compile or link:\n\(link.output)")
+        #expect(FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("consumer").path))
     }
 }

@@ -21,7 +21,8 @@ import Testing
         for line in lines {
             let context = "\(spec.name) [Br=\(build.plan.blockRows) Bc=\(build.plan.blockColumns)] \(line.caseText)"
             let huge = line.caseText.contains("huge=1")
-            let tolerance = huge ? base.withLogits(line.double("logit_max") ?? 0) : base
+            let keyLength = variant.cases.first { $0.argument == line.caseText }?.keyLength ?? 0
+            let tolerance = huge ? base.forKeys(keyLength).withLogits(line.double("logit_max") ?? 0) : base.forKeys(keyLength)
             guard let status = line.int("status"), let relL2 = line.double("rel_l2"), let relMax = line.double("rel_max"),
                   let lse = line.double("lse_err") else {
                 Issue.record("unreadable driver line for \(context): \(line)")
@@ -36,9 +37,10 @@ import Testing
             #expect(line.int("poison") == 0, "\(context): wrote outside O/LSE\n\(line)")
             #expect(line.int("lse_inf_mismatch") == 0, "\(context): -inf LSE rows differ\n\(line)")
             #expect(line.int("masked_nonzero") == 0, "\(context): fully masked rows not zero\n\(line)")
-            ErrorSummary.shared.record(spec.storage, relL2: relL2, relMax: relMax, lse: lse, huge: huge)
+            ErrorSummary.shared.record(spec.storage, relL2: relL2, relMax: relMax, lse: lse, huge: huge, long: keyLength > 1537)
             print("HARNESS-CASE variant=\(spec.name) storage=\(spec.storage.rawValue) \(line.caseText) "
                 + "rel_l2=\(scientific(relL2)) rel_max=\(scientific(relMax)) lse_err=\(scientific(lse)) "
+                + "tol_max=\(scientific(tolerance.relativeMax)) logit_max=\(line.values["logit_max"] ?? "?") "
                 + "masked_rows=\(line.values["masked_rows"] ?? "?")/\(line.values["rows"] ?? "?") "
                 + "kernel_ms=\(line.values["kernel_ms"] ?? "?") reference_ms=\(line.values["reference_ms"] ?? "?")")
         }
@@ -54,6 +56,14 @@ import Testing
             if check.int("expected") != 0 {
                 #expect(check.int("untouched") == 1, "\(spec.name): \(name) wrote to O or LSE before failing")
             }
+        }
+        // Thread safety: three calls at once give the first call's bits.
+        let concurrent = try build.run(["concurrent", variant.concurrentCase.argument])
+        let concurrentLines = DriverLine.parse(concurrent.output, kind: "CONCURRENT")
+        #expect(concurrent.status == 0 && concurrentLines.count == 1, "concurrent mode failed:\n\(concurrent.output)")
+        for line in concurrentLines {
+            #expect(line.int("status") == 0 && line.int("failures") == 0, "\(spec.name): \(line)")
+            #expect(line.int("differing") == 0, "\(spec.name): concurrent calls differ from a single call\n\(line)")
         }
         print("HARNESS-VARIANT variant=\(spec.name) cases=\(lines.count) checks=\(checks.count) "
             + "seconds=\(String(format: "%.1f", Date().timeIntervalSince(started))) openmp=\(variant.openMP)")

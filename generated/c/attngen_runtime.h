@@ -18,6 +18,8 @@
  *   attngen_floor_div / attngen_floor_mod            integer division rounding toward -infinity
  *   attngen_exp2                                     2^x for the softmax (x <= 0), 0 for -infinity
  *   attngen_select                                   branch-free choice between two floats
+ *   attngen_vf, attngen_vf_*                         vectors of fp32 lanes (AVX-512F, AVX2 + FMA or portable C)
+ *                                                    for the register-tiled kernels; ATTNGEN_ISA names the path
  */
 
 #include "attngen_abi.h"
@@ -48,23 +50,25 @@ static inline float attngen_bits_float(uint32_t bits)
 
 /* ---- IEEE binary16 (fp16) ----------------------------------------------------------------------- */
 
-/* Exact: every binary16 value, subnormals, infinities and NaNs included, is an fp32 value. */
+/* Exact: every binary16 value, subnormals, infinities and NaNs included, is an fp32 value. Written with
+   selects rather than branches, so that conversion loops vectorize. */
 static inline float attngen_half_to_float(uint16_t half)
 {
     const uint32_t sign = (uint32_t)(half & 0x8000u) << 16;
-    const uint32_t exponent = (uint32_t)(half >> 10) & 0x1fu;
-    const uint32_t mantissa = (uint32_t)half & 0x3ffu;
-    if (exponent == 0x1fu) {
-        /* Infinity, or a NaN keeping its payload (made quiet). */
-        return attngen_bits_float(sign | 0x7f800000u | (mantissa << 13) | (mantissa != 0 ? 0x00400000u : 0u));
-    }
-    if (exponent == 0) {
-        /* Zero or subnormal: mantissa * 2^-24, exact in fp32. */
-        const float magnitude = (float)mantissa * 5.9604644775390625e-8f;
-        return sign != 0 ? -magnitude : magnitude;
-    }
+    const uint32_t exponent = (uint32_t)half & 0x7c00u;
+    const uint32_t mantissa = (uint32_t)half & 0x03ffu;
+    const uint32_t shifted = ((uint32_t)half & 0x7fffu) << 13;
     /* Normal: rebias the exponent from 15 to 127. */
-    return attngen_bits_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    const uint32_t normal = shifted + (112u << 23);
+    /* Infinity, or a NaN keeping its payload (made quiet): exponent all ones. */
+    const uint32_t special = (shifted + (224u << 23)) | ((uint32_t)(mantissa != 0) << 22);
+    /* Zero or subnormal: mantissa * 2^-24, exact in fp32. */
+    const uint32_t tiny = attngen_float_bits((float)(int32_t)mantissa * 5.9604644775390625e-8f);
+    /* Choose through masks (a `?:` would let the compiler move the float product under a branch). */
+    const uint32_t is_tiny = 0u - (uint32_t)(exponent == 0);
+    const uint32_t is_special = 0u - (uint32_t)(exponent == 0x7c00u);
+    const uint32_t magnitude = (tiny & is_tiny) | (special & is_special) | (normal & ~(is_tiny | is_special));
+    return attngen_bits_float(sign | magnitude);
 }
 
 /* Rounds to the nearest binary16 value, ties to even; overflow gives infinity, NaN stays NaN. */
@@ -229,6 +233,197 @@ static inline float attngen_exp2(float x)
     /* Scale by 2^n through the exponent field; n = -127 gives the bit pattern of +0, hence 0. */
     const int32_t n = (int32_t)whole;
     return p * attngen_bits_float((uint32_t)(n + 127) << 23);
+}
+
+/* ---- vectors of fp32 lanes for the tiled kernels ------------------------------------------------- */
+
+/*
+ * attngen_vf holds ATTNGEN_LANES floats. The instruction set is chosen when the generated file is compiled:
+ * AVX-512F (16 lanes) or AVX2 + FMA (8 lanes) when the compiler targets them (for example -march=native),
+ * SSE2 (4 lanes) on any other x86-64 build, otherwise plain C11 on 4-lane structs that any compiler accepts
+ * (-DATTNGEN_PORTABLE forces those). The kernels are written once against these functions; ATTNGEN_ISA
+ * names the path taken. Loads and stores need no alignment.
+ */
+#if defined(__AVX512F__) && !defined(ATTNGEN_PORTABLE)
+#include <immintrin.h>
+#define ATTNGEN_ISA "avx512"
+enum { ATTNGEN_LANES = 16 };
+typedef __m512 attngen_vf;
+static inline attngen_vf attngen_vf_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void attngen_vf_store(float *p, attngen_vf v) { _mm512_storeu_ps(p, v); }
+static inline attngen_vf attngen_vf_set(float x) { return _mm512_set1_ps(x); }
+static inline attngen_vf attngen_vf_add(attngen_vf a, attngen_vf b) { return _mm512_add_ps(a, b); }
+static inline attngen_vf attngen_vf_sub(attngen_vf a, attngen_vf b) { return _mm512_sub_ps(a, b); }
+static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm512_mul_ps(a, b); }
+static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm512_max_ps(a, b); }
+static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm512_min_ps(a, b); }
+/* 2^n for whole numbers n in [-127, 127] held as floats (n = -127 gives +0). */
+static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
+{
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_castsi512_ps(bits);
+}
+#elif defined(__AVX2__) && defined(__FMA__) && !defined(ATTNGEN_PORTABLE)
+#include <immintrin.h>
+#define ATTNGEN_ISA "avx2"
+enum { ATTNGEN_LANES = 8 };
+typedef __m256 attngen_vf;
+static inline attngen_vf attngen_vf_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void attngen_vf_store(float *p, attngen_vf v) { _mm256_storeu_ps(p, v); }
+static inline attngen_vf attngen_vf_set(float x) { return _mm256_set1_ps(x); }
+static inline attngen_vf attngen_vf_add(attngen_vf a, attngen_vf b) { return _mm256_add_ps(a, b); }
+static inline attngen_vf attngen_vf_sub(attngen_vf a, attngen_vf b) { return _mm256_sub_ps(a, b); }
+static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm256_mul_ps(a, b); }
+static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm256_max_ps(a, b); }
+static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm256_min_ps(a, b); }
+static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
+{
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_castsi256_ps(bits);
+}
+#elif (defined(__SSE2__) || defined(_M_X64)) && !defined(ATTNGEN_PORTABLE)
+/* SSE2, which every x86-64 compiler targets by default (no fused multiply-add: a product and a sum). */
+#include <emmintrin.h>
+#define ATTNGEN_ISA "sse2"
+enum { ATTNGEN_LANES = 4 };
+typedef __m128 attngen_vf;
+static inline attngen_vf attngen_vf_load(const float *p) { return _mm_loadu_ps(p); }
+static inline void attngen_vf_store(float *p, attngen_vf v) { _mm_storeu_ps(p, v); }
+static inline attngen_vf attngen_vf_set(float x) { return _mm_set1_ps(x); }
+static inline attngen_vf attngen_vf_add(attngen_vf a, attngen_vf b) { return _mm_add_ps(a, b); }
+static inline attngen_vf attngen_vf_sub(attngen_vf a, attngen_vf b) { return _mm_sub_ps(a, b); }
+static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm_mul_ps(a, b); }
+static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm_max_ps(a, b); }
+static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm_min_ps(a, b); }
+static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
+{
+    const __m128i bits = _mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23);
+    return _mm_castsi128_ps(bits);
+}
+#else
+#define ATTNGEN_ISA "portable"
+enum { ATTNGEN_LANES = 4 };
+typedef struct attngen_vf {
+    float lane[4];
+} attngen_vf;
+static inline attngen_vf attngen_vf_load(const float *p)
+{
+    attngen_vf v;
+    memcpy(v.lane, p, sizeof v.lane);
+    return v;
+}
+static inline void attngen_vf_store(float *p, attngen_vf v) { memcpy(p, v.lane, sizeof v.lane); }
+static inline attngen_vf attngen_vf_set(float x)
+{
+    attngen_vf v;
+    for (int i = 0; i < 4; ++i) {
+        v.lane[i] = x;
+    }
+    return v;
+}
+#define ATTNGEN_VF_LANEWISE(name, expression)                                                                \
+    static inline attngen_vf name(attngen_vf a, attngen_vf b)                                                 \
+    {                                                                                                         \
+        attngen_vf v;                                                                                         \
+        for (int i = 0; i < 4; ++i) {                                                                         \
+            const float x = a.lane[i], y = b.lane[i];                                                         \
+            v.lane[i] = (expression);                                                                         \
+        }                                                                                                     \
+        return v;                                                                                             \
+    }
+ATTNGEN_VF_LANEWISE(attngen_vf_add, x + y)
+ATTNGEN_VF_LANEWISE(attngen_vf_sub, x - y)
+ATTNGEN_VF_LANEWISE(attngen_vf_mul, x * y)
+ATTNGEN_VF_LANEWISE(attngen_vf_max, attngen_select(x > y, x, y))
+ATTNGEN_VF_LANEWISE(attngen_vf_min, attngen_select(x < y, x, y))
+#undef ATTNGEN_VF_LANEWISE
+static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c)
+{
+    attngen_vf v;
+    for (int i = 0; i < 4; ++i) {
+        v.lane[i] = a.lane[i] * b.lane[i] + c.lane[i];
+    }
+    return v;
+}
+static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
+{
+    attngen_vf v;
+    for (int i = 0; i < 4; ++i) {
+        v.lane[i] = attngen_bits_float((uint32_t)((int32_t)n.lane[i] + 127) << 23);
+    }
+    return v;
+}
+#endif
+
+/* Lane-wise attngen_exp2: the same clamp, rounding and polynomial, so vector and scalar results agree. */
+static inline attngen_vf attngen_vf_exp2(attngen_vf x)
+{
+    const attngen_vf clamped = attngen_vf_min(attngen_vf_max(x, attngen_vf_set(-127.0f)), attngen_vf_set(127.0f));
+    const attngen_vf shifter = attngen_vf_set(12582912.0f);
+    const attngen_vf whole = attngen_vf_sub(attngen_vf_add(clamped, shifter), shifter);
+    const attngen_vf t = attngen_vf_mul(attngen_vf_sub(clamped, whole), attngen_vf_set(0.693147180559945309f));
+    attngen_vf p = attngen_vf_set(1.98412698412698413e-4f);
+    p = attngen_vf_fma(p, t, attngen_vf_set(1.38888888888888889e-3f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(8.33333333333333333e-3f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(4.16666666666666667e-2f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(1.66666666666666667e-1f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(0.5f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(1.0f));
+    p = attngen_vf_fma(p, t, attngen_vf_set(1.0f));
+    return attngen_vf_mul(p, attngen_vf_pow2_whole(whole));
+}
+
+/* Full unrolling of the short fixed-length loops of the micro-kernels (register tiles). */
+#if defined(__clang__)
+#define ATTNGEN_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define ATTNGEN_UNROLL _Pragma("GCC unroll 16")
+#else
+#define ATTNGEN_UNROLL
+#endif
+
+/* ---- argument checks shared by the generated entry points -------------------------------------- */
+
+/* Whether any stride of the layout is negative. */
+static inline int attngen_layout_is_negative(attngen_layout layout)
+{
+    return layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0;
+}
+
+/*
+ * Whether a [batch, heads, rows, inner] tensor with these strides (elements; inner is contiguous) gives
+ * every element its own address: taken by increasing stride, each dimension of more than one element must
+ * step past everything the smaller ones span.
+ */
+static inline int attngen_layout_is_disjoint(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                             int64_t inner)
+{
+    int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
+    int64_t extents[3] = {batch, heads, rows};
+    for (int i = 1; i < 3; ++i) {
+        for (int j = i; j > 0 && strides[j - 1] > strides[j]; --j) {
+            const int64_t stride = strides[j];
+            const int64_t extent = extents[j];
+            strides[j] = strides[j - 1];
+            extents[j] = extents[j - 1];
+            strides[j - 1] = stride;
+            extents[j - 1] = extent;
+        }
+    }
+    int64_t span = inner;
+    for (int i = 0; i < 3; ++i) {
+        if (extents[i] <= 1) {
+            continue;
+        }
+        if (strides[i] < span || strides[i] > (INT64_MAX - span) / (extents[i] - 1)) {
+            return 0;
+        }
+        span += strides[i] * (extents[i] - 1);
+    }
+    return 1;
 }
 
 #ifdef __cplusplus

@@ -8,13 +8,13 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 64 query rows x Bc = 256 keys per tile; 229888 of 262144 budget bytes per thread:
- *   Q tile (Br × d × 4 B): 16384 B
+ * Plan: Br = 32 query rows x Bc = 256 keys per tile; 180480 of 262144 budget bytes per thread:
+ *   Q tile (Br × d × 4 B): 8192 B
  *   K tile (Bc × d × 4 B): 65536 B
  *   V tile (Bc × dv × 4 B): 65536 B
- *   S/P tile (Br × Bc × 4 B): 65536 B
- *   O accumulator (Br × dv × 4 B): 16384 B
- *   row max and sum (Br × 2 × 4 B): 512 B
+ *   S/P tile (Br × Bc × 4 B): 32768 B
+ *   O accumulator (Br × dv × 4 B): 8192 B
+ *   row max and sum (Br × 2 × 4 B): 256 B
  *
  * Template: Templates/c/forward.c
  */
@@ -23,12 +23,29 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+/* From the OpenMP runtime (declared here so that no omp.h is needed, which some compilers lack). */
+int omp_get_thread_num(void);
+int omp_get_max_threads(void);
+#endif
 
 /*
  * FlashAttention-2 forward pass on the CPU. One task is one tile of TILE_ROWS query rows of one
  * (batch, query head); it keeps its Q tile, output accumulator and softmax statistics in a per-thread
  * workspace and streams K and V through it in tiles of TILE_COLUMNS keys, skipping key tiles that the
- * masks remove entirely. Scores live only as one TILE_ROWS x TILE_COLUMNS tile: there is no N x N buffer.
+ * masks remove entirely. Scores live only as one TILE_COLUMNS x TILE_ROWS tile: there is no N x N buffer.
+ *
+ * The query rows of a task live in vector lanes: Q, S, P and O are kept transposed ([i][row], [key][row]),
+ * so that K and V are read row by row as stored, the online softmax is elementwise across lanes (no
+ * horizontal reductions), and the two products are register-tiled outer products:
+ *     S^T[j][r]  = sum_i K[j][i] * Q^T[i][r]      (one K element broadcast times a vector of rows)
+ *     O^T[c][r] += sum_j V[j][c] * P^T[j][r]      (one V element broadcast times a vector of rows)
+ * with KEY_BLOCK keys (VALUE_BLOCK outputs) x ROW_VECTORS vectors of accumulators held in registers.
+ * The vectors are attngen_vf (attngen_runtime.h): AVX-512F, AVX2 + FMA or SSE2 as the file is compiled
+ * for (-march=native picks the best), or portable C11. Threads share nothing but the read-only inputs:
+ * one parallel region, with no barrier before its end.
  */
 
 /* OpenMP directives, which vanish (without "unknown pragma" warnings) when OpenMP is off. */
@@ -43,17 +60,30 @@
 enum {
     HEAD_DIM = 64, /* d: Q and K */
     VALUE_HEAD_DIM = 64, /* dv: V and O */
-    TILE_ROWS = 64, /* Br: query rows per task */
-    TILE_COLUMNS = 256, /* Bc: keys per step, a multiple of 4 */
-    REDUCTION_LANES = 8, /* independent partial maxima and sums per row (vectorizable) */
+    TILE_ROWS = 32, /* Br: query rows per task */
+    TILE_COLUMNS = 256, /* Bc: keys per step */
 
-    /* Per-thread workspace, in floats (the plan's byte account). */
-    Q_TILE_FLOATS = TILE_ROWS * HEAD_DIM,
-    K_TILE_FLOATS = HEAD_DIM * TILE_COLUMNS,
-    V_TILE_FLOATS = TILE_COLUMNS * VALUE_HEAD_DIM,
-    S_TILE_FLOATS = TILE_ROWS * TILE_COLUMNS,
-    O_TILE_FLOATS = TILE_ROWS * VALUE_HEAD_DIM,
-    WORKSPACE_FLOATS = Q_TILE_FLOATS + K_TILE_FLOATS + V_TILE_FLOATS + S_TILE_FLOATS + O_TILE_FLOATS + 2 * TILE_ROWS
+    /* Lanes per row of the transposed tiles: TILE_ROWS rounded up to 16 (padding lanes compute unused values). */
+    LANES = (TILE_ROWS + 15) / 16 * 16,
+    ROW_VECTORS = LANES / ATTNGEN_LANES,
+    /* Register tiles: KEY_BLOCK keys (VALUE_BLOCK outputs) x ROW_VECTORS vectors, at most ACCUMULATORS
+       vectors, half the vector registers (32 with AVX-512, 16 otherwise). */
+    ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : 8,
+    KEY_BLOCK = ACCUMULATORS / ROW_VECTORS >= 8 ? 8 : ACCUMULATORS / ROW_VECTORS >= 4 ? 4
+                : ACCUMULATORS / ROW_VECTORS >= 2 ? 2 : 1,
+    VALUE_BLOCK = KEY_BLOCK,
+    /* Score rows computed: TILE_COLUMNS rounded up to whole key blocks (the extra rows are never read). */
+    SCORE_ROWS = (TILE_COLUMNS + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK,
+
+    /* Per-thread workspace, in floats (the plan's byte account, with rows rounded up to LANES). */
+    QT_TILE_FLOATS = HEAD_DIM * LANES,            /* Q^T, scaled to base 2 */
+    K_TILE_FLOATS = TILE_COLUMNS * HEAD_DIM,      /* K in fp32 (16-bit storage only) */
+    V_TILE_FLOATS = TILE_COLUMNS * VALUE_HEAD_DIM, /* V in fp32 (16-bit storage only) */
+    ST_TILE_FLOATS = SCORE_ROWS * LANES,          /* S^T, then P^T */
+    OT_TILE_FLOATS = VALUE_HEAD_DIM * LANES,      /* O^T, unnormalised */
+    ROW_STATE_FLOATS = 3 * LANES,                 /* m, l, and the per-tile rescale factors */
+    WORKSPACE_FLOATS = QT_TILE_FLOATS + K_TILE_FLOATS + V_TILE_FLOATS + ST_TILE_FLOATS + OT_TILE_FLOATS
+                       + ROW_STATE_FLOATS
 };
 
 /* scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
@@ -63,6 +93,7 @@ static const float SCORE_SCALE_LOG2E = 0.18033688f;
 
 /* Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store). */
 typedef uint16_t element_t;
+#define ELEMENT_IS_FLOAT 0
 
 static inline float load_element(element_t value)
 {
@@ -74,70 +105,158 @@ static inline element_t store_element(float value)
     return attngen_float_to_half(value);
 }
 
-/* ---- row kernels: loops of compile-time length over restrict pointers, which gcc and clang vectorize -- */
+/* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
-/* s_row += q * kt_row over the tile's keys: one term of S = Q K^T. */
-static inline void add_scaled_key_row(float *restrict s_row, const float *restrict kt_row, float q)
+/*
+ * KEY_BLOCK rows of S^T: st[jj][r] = sum_i K[key0 + jj][i] * qt[i][r], K rows `k_stride` floats apart. Keys at
+ * or past `cols` (in the tile's last block) repeat the last key: their scores are computed but never read.
+ */
+static inline void score_block(float *restrict st, const float *restrict qt_tile, const float *restrict k_rows,
+                               int64_t k_stride, int64_t key0, int64_t cols)
 {
-    for (int j = 0; j < TILE_COLUMNS; ++j) {
-        s_row[j] += q * kt_row[j];
+    const float *k[KEY_BLOCK];
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        k[jj] = k_rows + attngen_min_i64(key0 + jj, cols - 1) * k_stride;
     }
-}
-
-/* The largest score of a row (-inf when all are masked), in REDUCTION_LANES independent lanes. */
-static inline float score_row_max(const float *restrict s_row)
-{
-    float lane_max[REDUCTION_LANES];
-    for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-        lane_max[lane] = -INFINITY;
-    }
-    for (int j = 0; j < TILE_COLUMNS; j += REDUCTION_LANES) {
-        for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-            const float s = s_row[j + lane];
-            lane_max[lane] = s > lane_max[lane] ? s : lane_max[lane];
+    attngen_vf acc[KEY_BLOCK][ROW_VECTORS];
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        ATTNGEN_UNROLL
+        for (int v = 0; v < ROW_VECTORS; ++v) {
+            acc[jj][v] = attngen_vf_set(0.0f);
         }
     }
-    float result = -INFINITY;
-    for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-        result = lane_max[lane] > result ? lane_max[lane] : result;
-    }
-    return result;
-}
-
-/* P = exp2(S - m) in place (masked scores give 0); returns the row's sum of P. */
-static inline float exponentiate_score_row(float *restrict s_row, float m)
-{
-    float lane_sum[REDUCTION_LANES];
-    for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-        lane_sum[lane] = 0.0f;
-    }
-    for (int j = 0; j < TILE_COLUMNS; j += REDUCTION_LANES) {
-        for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-            const float p = attngen_exp2(s_row[j + lane] - m);
-            s_row[j + lane] = p;
-            lane_sum[lane] += p;
+    for (int i = 0; i < HEAD_DIM; ++i) {
+        attngen_vf q[ROW_VECTORS];
+        ATTNGEN_UNROLL
+        for (int v = 0; v < ROW_VECTORS; ++v) {
+            q[v] = attngen_vf_load(qt_tile + i * LANES + v * ATTNGEN_LANES);
+        }
+        ATTNGEN_UNROLL
+        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            const attngen_vf key = attngen_vf_set(k[jj][i]);
+            ATTNGEN_UNROLL
+            for (int v = 0; v < ROW_VECTORS; ++v) {
+                acc[jj][v] = attngen_vf_fma(key, q[v], acc[jj][v]);
+            }
         }
     }
-    float result = 0.0f;
-    for (int lane = 0; lane < REDUCTION_LANES; ++lane) {
-        result += lane_sum[lane];
-    }
-    return result;
-}
-
-/* o_row *= alpha. */
-static inline void scale_output_row(float *restrict o_row, float alpha)
-{
-    for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-        o_row[i] *= alpha;
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        ATTNGEN_UNROLL
+        for (int v = 0; v < ROW_VECTORS; ++v) {
+            attngen_vf_store(st + jj * LANES + v * ATTNGEN_LANES, acc[jj][v]);
+        }
     }
 }
 
-/* o_row += p * v_row: one term of O = P V. */
-static inline void add_scaled_value_row(float *restrict o_row, const float *restrict v_row, float p)
+/* S^T = K Q^T for the tile's `cols` keys: row j of st_tile holds key j's scores for every lane (query row). */
+static void compute_scores(float *restrict st_tile, const float *restrict qt_tile, const float *restrict k_rows,
+                           int64_t k_stride, int64_t cols)
 {
-    for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-        o_row[i] += p * v_row[i];
+    for (int64_t key0 = 0; key0 < cols; key0 += KEY_BLOCK) {
+        score_block(st_tile + key0 * LANES, qt_tile, k_rows, k_stride, key0, cols);
+    }
+}
+
+/* BLOCK rows of O^T: ot[c][r] += sum_{j < cols} v_rows[j][c] * pt[j][r], V rows `v_stride` floats apart. */
+#define DEFINE_OUTPUT_KERNEL(function, BLOCK)                                                                 \
+    static inline void function(float *restrict ot, const float *restrict pt_tile, const float *restrict v_rows,  \
+                                int64_t v_stride, int64_t cols)                                              \
+    {                                                                                                         \
+        attngen_vf acc[BLOCK][ROW_VECTORS];                                                                   \
+        ATTNGEN_UNROLL                                                                                        \
+        for (int c = 0; c < BLOCK; ++c) {                                                                     \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
+                acc[c][v] = attngen_vf_load(ot + c * LANES + v * ATTNGEN_LANES);                              \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int64_t j = 0; j < cols; ++j) {                                                                  \
+            attngen_vf p[ROW_VECTORS];                                                                        \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
+                p[v] = attngen_vf_load(pt_tile + j * LANES + v * ATTNGEN_LANES);                              \
+            }                                                                                                 \
+            const float *restrict v_row = v_rows + j * v_stride;                                              \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int c = 0; c < BLOCK; ++c) {                                                                 \
+                const attngen_vf x = attngen_vf_set(v_row[c]);                                                \
+                ATTNGEN_UNROLL                                                                                \
+                for (int v = 0; v < ROW_VECTORS; ++v) {                                                       \
+                    acc[c][v] = attngen_vf_fma(x, p[v], acc[c][v]);                                           \
+                }                                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+        ATTNGEN_UNROLL                                                                                        \
+        for (int c = 0; c < BLOCK; ++c) {                                                                     \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
+                attngen_vf_store(ot + c * LANES + v * ATTNGEN_LANES, acc[c][v]);                              \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+DEFINE_OUTPUT_KERNEL(accumulate_output_block, VALUE_BLOCK)
+DEFINE_OUTPUT_KERNEL(accumulate_output_single, 1)
+#undef DEFINE_OUTPUT_KERNEL
+
+/* O^T += V^T P^T over the tile's `cols` keys: row c of ot_tile holds output c for every lane. */
+static void accumulate_output(float *restrict ot_tile, const float *restrict pt_tile, const float *restrict v_rows,
+                              int64_t v_stride, int64_t cols)
+{
+    enum { WHOLE_BLOCKS_END = VALUE_HEAD_DIM - VALUE_HEAD_DIM % VALUE_BLOCK };
+    for (int c = 0; c < WHOLE_BLOCKS_END; c += VALUE_BLOCK) {
+        accumulate_output_block(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols);
+    }
+    for (int c = WHOLE_BLOCKS_END; c < VALUE_HEAD_DIM; ++c) {
+        accumulate_output_single(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols);
+    }
+}
+
+/*
+ * The online softmax of one key tile, elementwise across the lanes (query rows): new running maxima,
+ * P^T = exp2(S^T - m) in place, l = l * exp2(m_old - m_new) + sum of P; the factors exp2(m_old - m_new)
+ * that O must be scaled by are left in `alpha`. Rows whose keys are all masked so far keep m = -inf and
+ * l = 0: their maxima are replaced by 0 in the exponents, so that no -inf - -inf (NaN) arises.
+ */
+static void online_softmax(float *restrict st_tile, int64_t cols, float *restrict row_max, float *restrict row_sum,
+                           float *restrict alpha)
+{
+    for (int v = 0; v < ROW_VECTORS; ++v) {
+        float *restrict st_lanes = st_tile + v * ATTNGEN_LANES;
+        attngen_vf tile_max = attngen_vf_set(-INFINITY);
+        for (int64_t j = 0; j < cols; ++j) {
+            tile_max = attngen_vf_max(tile_max, attngen_vf_load(st_lanes + j * LANES));
+        }
+        const attngen_vf m_old = attngen_vf_load(row_max + v * ATTNGEN_LANES);
+        const attngen_vf m_new = attngen_vf_max(m_old, tile_max);
+        attngen_vf_store(row_max + v * ATTNGEN_LANES, m_new);
+        /* m_used = m_new, or 0 where it is -inf: max(m_new, -FLT_MAX) is -FLT_MAX there, and S - (-FLT_MAX)
+           is -inf for the masked scores such a row has, as 0 would give. */
+        const attngen_vf m_used = attngen_vf_max(m_new, attngen_vf_set(-3.40282347e+38f));
+        const attngen_vf rescale = attngen_vf_exp2(attngen_vf_sub(m_old, m_used));
+        attngen_vf_store(alpha + v * ATTNGEN_LANES, rescale);
+        attngen_vf tile_sum = attngen_vf_set(0.0f);
+        for (int64_t j = 0; j < cols; ++j) {
+            const attngen_vf p = attngen_vf_exp2(attngen_vf_sub(attngen_vf_load(st_lanes + j * LANES), m_used));
+            attngen_vf_store(st_lanes + j * LANES, p);
+            tile_sum = attngen_vf_add(tile_sum, p);
+        }
+        attngen_vf_store(row_sum + v * ATTNGEN_LANES,
+                         attngen_vf_fma(attngen_vf_load(row_sum + v * ATTNGEN_LANES), rescale, tile_sum));
+    }
+}
+
+/* O^T *= alpha, lane by lane. */
+static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
+{
+    for (int v = 0; v < ROW_VECTORS; ++v) {
+        const attngen_vf factor = attngen_vf_load(alpha + v * ATTNGEN_LANES);
+        for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+            float *restrict o_lanes = ot_tile + i * LANES + v * ATTNGEN_LANES;
+            attngen_vf_store(o_lanes, attngen_vf_mul(attngen_vf_load(o_lanes), factor));
+        }
     }
 }
 
@@ -156,44 +275,6 @@ static inline int predicate_keeps(int64_t b, int64_t h, int64_t q, int64_t k, in
 /* No dropout. */
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
-
-/*
- * Whether a [batch, heads, rows, inner] tensor with these strides (elements; inner is contiguous) gives
- * every element its own address: taken by increasing stride, each dimension of more than one element must
- * step past everything the smaller ones span.
- */
-static int layout_is_disjoint(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows, int64_t inner)
-{
-    int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
-    int64_t extents[3] = {batch, heads, rows};
-    /* Insertion sort of the three dimensions by stride. */
-    for (int i = 1; i < 3; ++i) {
-        for (int j = i; j > 0 && strides[j - 1] > strides[j]; --j) {
-            const int64_t stride = strides[j];
-            const int64_t extent = extents[j];
-            strides[j] = strides[j - 1];
-            extents[j] = extents[j - 1];
-            strides[j - 1] = stride;
-            extents[j - 1] = extent;
-        }
-    }
-    int64_t span = inner; /* elements from the first to one past the last of the dimensions so far */
-    for (int i = 0; i < 3; ++i) {
-        if (extents[i] <= 1) {
-            continue;
-        }
-        if (strides[i] < span || strides[i] > (INT64_MAX - span) / (extents[i] - 1)) {
-            return 0;
-        }
-        span += strides[i] * (extents[i] - 1);
-    }
-    return 1;
-}
-
-static int layout_is_negative(attngen_layout layout)
-{
-    return layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0;
-}
 
 /*
  * Checks everything before anything is written. Sets *has_work to 0 for a problem with no query rows
@@ -225,11 +306,11 @@ static attngen_status check_params(const attngen_forward_params *params, int *ha
     if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
-    if (layout_is_negative(params->q_layout) || layout_is_negative(params->k_layout)
-        || layout_is_negative(params->v_layout) || layout_is_negative(params->o_layout)) {
+    if (attngen_layout_is_negative(params->q_layout) || attngen_layout_is_negative(params->k_layout)
+        || attngen_layout_is_negative(params->v_layout) || attngen_layout_is_negative(params->o_layout)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
-    if (!layout_is_disjoint(params->o_layout, params->batch, params->heads_q, params->seqlen_q, VALUE_HEAD_DIM)) {
+    if (!attngen_layout_is_disjoint(params->o_layout, params->batch, params->heads_q, params->seqlen_q, VALUE_HEAD_DIM)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
     *has_work = 1;
@@ -255,25 +336,33 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     element_t *o_head = (element_t *)params->o + b * params->o_layout.batch_stride
                         + h * params->o_layout.head_stride;
 
-    float *restrict q_tile = workspace;               /* [TILE_ROWS][HEAD_DIM], scaled to base 2 */
-    float *restrict kt_tile = q_tile + Q_TILE_FLOATS;  /* [HEAD_DIM][TILE_COLUMNS]: K transposed */
-    float *restrict v_tile = kt_tile + K_TILE_FLOATS;  /* [TILE_COLUMNS][VALUE_HEAD_DIM] */
-    float *restrict s_tile = v_tile + V_TILE_FLOATS;   /* [TILE_ROWS][TILE_COLUMNS]: scores, then P */
-    float *restrict o_tile = s_tile + S_TILE_FLOATS;   /* [TILE_ROWS][VALUE_HEAD_DIM]: unnormalised O */
-    float *restrict row_max = o_tile + O_TILE_FLOATS;  /* [TILE_ROWS]: running max m (base 2) */
-    float *restrict row_sum = row_max + TILE_ROWS;     /* [TILE_ROWS]: running sum l */
+    float *restrict qt_tile = workspace;                /* [HEAD_DIM][LANES] */
+    float *restrict k_tile = qt_tile + QT_TILE_FLOATS;  /* [TILE_COLUMNS][HEAD_DIM] */
+    float *restrict v_tile = k_tile + K_TILE_FLOATS;    /* [TILE_COLUMNS][VALUE_HEAD_DIM] */
+    float *restrict st_tile = v_tile + V_TILE_FLOATS;   /* [TILE_COLUMNS][LANES]: S^T, then P^T */
+    float *restrict ot_tile = st_tile + ST_TILE_FLOATS; /* [VALUE_HEAD_DIM][LANES] */
+    float *restrict row_max = ot_tile + OT_TILE_FLOATS; /* [LANES]: running max m (base 2) */
+    float *restrict row_sum = row_max + LANES;          /* [LANES]: running sum l */
+    float *restrict alpha = row_sum + LANES;            /* [LANES]: per-tile rescale factors */
+    (void)k_tile; /* fp32 variants read K and V in place */
+    (void)v_tile;
 
-    /* Load the Q tile in fp32 with scale * log2(e) folded in; start m = -inf, l = 0, O = 0. */
+    /* Load Q^T in fp32 with scale * log2(e) folded in (padding lanes zero); start m = -inf, l = 0, O = 0. */
+    for (int i = 0; i < HEAD_DIM; ++i) {
+        for (int64_t r = rows; r < LANES; ++r) {
+            qt_tile[i * LANES + r] = 0.0f;
+        }
+    }
     for (int64_t r = 0; r < rows; ++r) {
         const element_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
-        float *restrict q_dst = q_tile + r * HEAD_DIM;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_dst[i] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
+            qt_tile[i * LANES + r] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
         }
-        float *restrict o_row = o_tile + r * VALUE_HEAD_DIM;
-        for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-            o_row[i] = 0.0f;
-        }
+    }
+    for (int i = 0; i < VALUE_HEAD_DIM * LANES; ++i) {
+        ot_tile[i] = 0.0f;
+    }
+    for (int r = 0; r < LANES; ++r) {
         row_max[r] = -INFINITY;
         row_sum[r] = 0.0f;
     }
@@ -287,94 +376,69 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     for (int64_t col0 = key_begin - key_begin % TILE_COLUMNS; col0 < key_end; col0 += TILE_COLUMNS) {
         const int64_t cols = attngen_min_i64(TILE_COLUMNS, nk - col0);
 
-        /* Load K (transposed) and V in fp32; K columns past the last key are zero. */
+        /* K and V rows in fp32: read in place when stored as fp32, else converted into the workspace. */
+#if ELEMENT_IS_FLOAT
+        const float *k_rows = k_head + col0 * params->k_layout.row_stride;
+        const float *v_rows = v_head + col0 * params->v_layout.row_stride;
+        const int64_t k_stride = params->k_layout.row_stride;
+        const int64_t v_stride = params->v_layout.row_stride;
+#else
         for (int64_t j = 0; j < cols; ++j) {
             const element_t *k_row = k_head + (col0 + j) * params->k_layout.row_stride;
             for (int i = 0; i < HEAD_DIM; ++i) {
-                kt_tile[i * TILE_COLUMNS + j] = load_element(k_row[i]);
+                k_tile[j * HEAD_DIM + i] = load_element(k_row[i]);
             }
             const element_t *v_row = v_head + (col0 + j) * params->v_layout.row_stride;
-            float *restrict v_dst = v_tile + j * VALUE_HEAD_DIM;
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                v_dst[i] = load_element(v_row[i]);
+                v_tile[j * VALUE_HEAD_DIM + i] = load_element(v_row[i]);
             }
         }
-        for (int i = 0; i < HEAD_DIM; ++i) {
-            for (int64_t j = cols; j < TILE_COLUMNS; ++j) {
-                kt_tile[i * TILE_COLUMNS + j] = 0.0f;
-            }
-        }
+        const float *k_rows = k_tile;
+        const float *v_rows = v_tile;
+        const int64_t k_stride = HEAD_DIM;
+        const int64_t v_stride = VALUE_HEAD_DIM;
+#endif
 
-        for (int64_t r = 0; r < rows; ++r) {
-            const int64_t q = row0 + r;
-            float *restrict s_row = s_tile + r * TILE_COLUMNS;
+        /* S^T = K Q^T (base-2 units), accumulated over d in fp32. */
+        compute_scores(st_tile, qt_tile, k_rows, k_stride, cols);
 
-            /* S = Q K^T for this row (base-2 units), accumulated over d in fp32. */
-            const float *restrict q_row = q_tile + r * HEAD_DIM;
-            for (int j = 0; j < TILE_COLUMNS; ++j) {
-                s_row[j] = 0.0f;
-            }
-            for (int i = 0; i < HEAD_DIM; ++i) {
-                add_scaled_key_row(s_row, kt_tile + i * TILE_COLUMNS, q_row[i]);
-            }
-
-            /* Masks: keys outside [keep_begin, keep_end) (tile-relative) are masked for this row. */
+        /* Masks, key by key: the rows (lanes) outside [keep_begin, keep_end) are masked for key k. */
+        for (int64_t j = 0; j < cols; ++j) {
+            const int64_t k = col0 + j;
             int64_t keep_begin = 0;
-            int64_t keep_end = cols;
-            keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, TILE_COLUMNS));
-            keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, TILE_COLUMNS));
-            for (int64_t j = 0; j < keep_begin; ++j) {
-                s_row[j] = -INFINITY;
+            int64_t keep_end = LANES;
+            keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, LANES));
+            keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, LANES));
+            float *restrict s_row = st_tile + j * LANES;
+            for (int64_t r = 0; r < keep_begin; ++r) {
+                s_row[r] = -INFINITY;
             }
-            for (int64_t j = keep_end; j < TILE_COLUMNS; ++j) {
-                s_row[j] = -INFINITY;
+            for (int64_t r = keep_end; r < LANES; ++r) {
+                s_row[r] = -INFINITY;
             }
-            /* Predicate masks, element by element, inside the kept range. */
-            for (int64_t j = keep_begin; j < keep_end; ++j) {
-                if (!predicate_keeps(b, h, q, col0 + j, nq, nk)) {
-                    s_row[j] = -INFINITY;
+            /* Predicate masks, element by element, inside the kept rows. */
+            for (int64_t r = keep_begin; r < attngen_min_i64(keep_end, rows); ++r) {
+                if (!predicate_keeps(b, h, row0 + r, k, nq, nk)) {
+                    s_row[r] = -INFINITY;
                 }
             }
-
-            /* Online softmax: new running max, rescale factor exp2(m_old - m_new). */
-            const float tile_max = score_row_max(s_row);
-            const float m_old = row_max[r];
-            const float m_new = tile_max > m_old ? tile_max : m_old;
-            if (m_new == -INFINITY) {
-                /* Every key so far is masked: P is zero, m and l stay (-inf, 0). */
-                for (int j = 0; j < TILE_COLUMNS; ++j) {
-                    s_row[j] = 0.0f;
-                }
-                continue;
-            }
-            /* m_old = -inf (first kept key) gives 0: O and l are still zero then. */
-            const float alpha = attngen_exp2(m_old - m_new);
-
-            /* P = exp2(S - m_new); l takes P before dropout. */
-            const float tile_sum = exponentiate_score_row(s_row, m_new);
-            row_sum[r] = row_sum[r] * alpha + tile_sum;
-            row_max[r] = m_new;
-            scale_output_row(o_tile + r * VALUE_HEAD_DIM, alpha);
         }
 
-        /* O += P V. */
-        for (int64_t r = 0; r < rows; ++r) {
-            const float *restrict p_row = s_tile + r * TILE_COLUMNS;
-            float *restrict o_row = o_tile + r * VALUE_HEAD_DIM;
-            for (int64_t j = 0; j < cols; ++j) {
-                add_scaled_value_row(o_row, v_tile + j * VALUE_HEAD_DIM, p_row[j]);
-            }
-        }
+        /* Online softmax; l takes P before dropout. */
+        online_softmax(st_tile, cols, row_max, row_sum, alpha);
+
+        /* O^T = O^T * alpha + V^T P^T. */
+        rescale_output(ot_tile, alpha);
+        accumulate_output(ot_tile, st_tile, v_rows, v_stride, cols);
     }
 
     /* O = O / l (0 for a fully masked row); the log-sum-exp in natural-log units. */
     for (int64_t r = 0; r < rows; ++r) {
         const float l = row_sum[r];
-        const float *restrict o_row = o_tile + r * VALUE_HEAD_DIM;
         element_t *o_dst = o_head + (row0 + r) * params->o_layout.row_stride;
         if (l > 0.0f) {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                o_dst[i] = store_element(o_row[i] / l);
+                o_dst[i] = store_element(ot_tile[i * LANES + r] / l);
             }
         } else {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
@@ -386,27 +450,21 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 
 /* ---- the task loop, run by each thread of the team (or once, without OpenMP) ------------------ */
 
-static void run_tasks(const attngen_forward_params *params, int64_t row_tiles, int64_t tasks, int *out_of_memory)
+static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
 {
-    float *workspace = (float *)malloc((size_t)WORKSPACE_FLOATS * sizeof(float));
-    if (workspace == NULL) {
-        ATTNGEN_OMP(omp atomic write)
-        *out_of_memory = 1;
+#ifdef _OPENMP
+    float *workspace = workspaces + (size_t)omp_get_thread_num() * WORKSPACE_FLOATS;
+#else
+    float *workspace = workspaces;
+#endif
+    const int64_t bh_count = params->batch * params->heads_q;
+    /* Tasks from the last query tile down: under top-left causal masks the longest come first. */
+    ATTNGEN_OMP(omp for schedule(dynamic, 1) nowait)
+    for (int64_t task = 0; task < bh_count * row_tiles; ++task) {
+        const int64_t tile = row_tiles - 1 - task / bh_count;
+        const int64_t bh = task % bh_count;
+        forward_tile(params, bh / params->heads_q, bh % params->heads_q, tile * TILE_ROWS, workspace);
     }
-    /* Every thread has its workspace (or has failed) before any output is written. */
-    ATTNGEN_OMP(omp barrier)
-    int failed;
-    ATTNGEN_OMP(omp atomic read)
-    failed = *out_of_memory;
-    if (!failed) {
-        ATTNGEN_OMP(omp for schedule(dynamic, 1))
-        for (int64_t task = 0; task < tasks; ++task) {
-            const int64_t tile = task % row_tiles;
-            const int64_t bh = task / row_tiles;
-            forward_tile(params, bh / params->heads_q, bh % params->heads_q, tile * TILE_ROWS, workspace);
-        }
-    }
-    free(workspace);
 }
 
 attngen_status attngen_chunked_sinks_d64_fp16_forward(const attngen_forward_params *params)
@@ -417,18 +475,23 @@ attngen_status attngen_chunked_sinks_d64_fp16_forward(const attngen_forward_para
         return status;
     }
     const int64_t row_tiles = (params->seqlen_q + TILE_ROWS - 1) / TILE_ROWS;
-    const int64_t tasks = params->batch * params->heads_q * row_tiles;
-    int out_of_memory = 0;
+    /* One workspace per thread, allocated before the threads start: no thread can fail alone, and no
+       barrier is needed before the tasks. */
 #ifdef _OPENMP
-    if (params->num_threads > 0) {
-        ATTNGEN_OMP(omp parallel num_threads(params->num_threads))
-        run_tasks(params, row_tiles, tasks, &out_of_memory);
-    } else {
-        ATTNGEN_OMP(omp parallel)
-        run_tasks(params, row_tiles, tasks, &out_of_memory);
-    }
+    const int threads = params->num_threads > 0 ? params->num_threads : omp_get_max_threads();
 #else
-    run_tasks(params, row_tiles, tasks, &out_of_memory);
+    const int threads = 1;
 #endif
-    return out_of_memory ? ATTNGEN_ERROR_OUT_OF_MEMORY : ATTNGEN_OK;
+    float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
+    if (workspaces == NULL) {
+        return ATTNGEN_ERROR_OUT_OF_MEMORY;
+    }
+#ifdef _OPENMP
+    ATTNGEN_OMP(omp parallel num_threads(threads))
+    run_tasks(params, workspaces, row_tiles);
+#else
+    run_tasks(params, workspaces, row_tiles);
+#endif
+    free(workspaces);
+    return ATTNGEN_OK;
 }

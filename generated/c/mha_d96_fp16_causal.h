@@ -17,13 +17,13 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 96 query rows x Bc = 160 keys per tile; 258816 of 262144 budget bytes per thread:
- *   Q tile (Br × d × 4 B): 36864 B
- *   K tile (Bc × d × 4 B): 61440 B
- *   V tile (Bc × dv × 4 B): 61440 B
- *   S/P tile (Br × Bc × 4 B): 61440 B
- *   O accumulator (Br × dv × 4 B): 36864 B
- *   row max and sum (Br × 2 × 4 B): 768 B
+ * Plan: Br = 32 query rows x Bc = 168 keys per tile; 175360 of 262144 budget bytes per thread:
+ *   Q tile (Br × d × 4 B): 12288 B
+ *   K tile (Bc × d × 4 B): 64512 B
+ *   V tile (Bc × dv × 4 B): 64512 B
+ *   S/P tile (Br × Bc × 4 B): 21504 B
+ *   O accumulator (Br × dv × 4 B): 12288 B
+ *   row max and sum (Br × 2 × 4 B): 256 B
  */
 
 /* The variant, for callers that allocate buffers or check their build (0 = chosen at run time / absent). */
@@ -37,8 +37,8 @@
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_DROPOUT_P 0.0
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_BLOCK_ROWS 0
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_BLOCK_COLUMNS 0
-#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_ROWS 96
-#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_COLUMNS 160
+#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_ROWS 32
+#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_COLUMNS 168
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,13 +17,13 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 86 query rows x Bc = 84 keys per tile; 247184 of 262144 budget bytes per thread:
- *   Q tile (Br × d × 4 B): 66048 B
+ * Plan: Br = 32 query rows x Bc = 84 keys per tile; 159488 of 262144 budget bytes per thread:
+ *   Q tile (Br × d × 4 B): 24576 B
  *   K tile (Bc × d × 4 B): 64512 B
  *   V tile (Bc × dv × 4 B): 43008 B
- *   S/P tile (Br × Bc × 4 B): 28896 B
- *   O accumulator (Br × dv × 4 B): 44032 B
- *   row max and sum (Br × 2 × 4 B): 688 B
+ *   S/P tile (Br × Bc × 4 B): 10752 B
+ *   O accumulator (Br × dv × 4 B): 16384 B
+ *   row max and sum (Br × 2 × 4 B): 256 B
  */
 
 /* The variant, for callers that allocate buffers or check their build (0 = chosen at run time / absent). */
@@ -37,7 +37,7 @@
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_DROPOUT_P 0.0
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_BLOCK_ROWS 0
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_BLOCK_COLUMNS 0
-#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_TILE_ROWS 86
+#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_TILE_ROWS 32
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_TILE_COLUMNS 84
 
 #ifdef __cplusplus

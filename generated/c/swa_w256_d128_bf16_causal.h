@@ -17,13 +17,13 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 107 query rows x Bc = 104 keys per tile; 261432 of 262144 budget bytes per thread:
- *   Q tile (Br × d × 4 B): 54784 B
- *   K tile (Bc × d × 4 B): 53248 B
- *   V tile (Bc × dv × 4 B): 53248 B
- *   S/P tile (Br × Bc × 4 B): 44512 B
- *   O accumulator (Br × dv × 4 B): 54784 B
- *   row max and sum (Br × 2 × 4 B): 856 B
+ * Plan: Br = 32 query rows x Bc = 128 keys per tile; 180480 of 262144 budget bytes per thread:
+ *   Q tile (Br × d × 4 B): 16384 B
+ *   K tile (Bc × d × 4 B): 65536 B
+ *   V tile (Bc × dv × 4 B): 65536 B
+ *   S/P tile (Br × Bc × 4 B): 16384 B
+ *   O accumulator (Br × dv × 4 B): 16384 B
+ *   row max and sum (Br × 2 × 4 B): 256 B
  */
 
 /* The variant, for callers that allocate buffers or check their build (0 = chosen at run time / absent). */
@@ -37,8 +37,8 @@
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_DROPOUT_P 0.0
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_BLOCK_ROWS 0
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_BLOCK_COLUMNS 0
-#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_ROWS 107
-#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_COLUMNS 104
+#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_ROWS 32
+#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_COLUMNS 128
 
 #ifdef __cplusplus
 extern "C" {

@@ -39,10 +39,14 @@ public struct AtomicOutputWriter: Sendable {
         }
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+            var folders: Set<String> = [staging.path]
             for file in files {
                 let url = staging.appendingPathComponent(file.path)
-                try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(file.contents.utf8).write(to: url)
+                let folder = url.deletingLastPathComponent()
+                if folders.insert(folder.path).inserted {
+                    try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+                }
+                try GeneratedFileWriting.create(url.path, text: file.contents)
             }
             if exists {
                 try manager.moveItem(at: destination, to: retired)
@@ -56,6 +60,9 @@ public struct AtomicOutputWriter: Sendable {
             } else {
                 try manager.moveItem(at: staging, to: destination)
             }
+        } catch let error as OutputError {
+            try? manager.removeItem(at: staging)
+            throw error
         } catch {
             try? manager.removeItem(at: staging)
             throw OutputError("cannot write \(destination.path): \(error.localizedDescription)")

@@ -19,6 +19,22 @@ public struct TilePlanner: Sendable {
     /// addresses, fragments of Q/K/V and softmax state.
     public static let accumulatorRegisterLimit = 160
 
+    /// The accumulator limit for warps of 16 rows.
+    public static let narrowAccumulatorRegisterLimit = accumulatorRegisterLimit
+
+    /// Query rows of a tile made of 32-row warps.
+    static let wideTileRows = 128
+
+    /// Whether CUDA tiles of 128 rows use 32-row warps: head dims up to 64 in fp16/bf16. Larger head dims
+    /// (and tf32's wider operand registers) leave too few registers beside the accumulators (ptxas spills).
+    static func usesWideWarps(_ spec: AttentionSpec) -> Bool {
+        spec.storage != .fp32 && spec.headDim <= 64 && spec.valueHeadDim <= 64
+    }
+
+    /// Accumulators per thread for 32-row warps: 128, so Bc = 64 at d = 64 (Bc = 128 measured faster still,
+    /// 1.4x against 1.2x over 16-row warps, but ptxas spills it once masks or sm_80 come in).
+    static let wideAccumulatorLimit = 128
+
     /// Validates the spec and chooses a plan, or throws with the field and the limit.
     public func plan(_ spec: AttentionSpec) throws(SpecError) -> TilePlan {
         try spec.validate()
@@ -39,11 +55,23 @@ public struct TilePlanner: Sendable {
         // FlashAttention's rule, in elements of the working type.
         let elements = budget / workingElementBytes(spec)
         let ruleColumns = (elements + 4 * spec.headDim - 1) / (4 * spec.headDim)
-        let ruleRows = min(ruleColumns, spec.headDim)
+        var ruleRows = target.isCUDA ? min(ruleColumns, spec.headDim) : Self.cRows(rule: min(ruleColumns, spec.headDim))
+        if target.isCUDA && Self.usesWideWarps(spec) {
+            // Small head dims: FlashAttention-2's 128-row tiles of 32-row warps beat the rule's Br = d
+            // (measured on an H200, d = 64 bf16: 128 x 64 ran 1.2x faster than 64 x 128).
+            ruleRows = max(ruleRows, Self.wideTileRows)
+        }
 
         // Largest candidates not above the rule, then shrink until the account fits.
         var rowIndex = rowChoices.lastIndex(where: { $0 <= ruleRows }) ?? 0
         var columnIndex = columnChoices.lastIndex(where: { $0 <= ruleColumns }) ?? 0
+        if target.isCUDA && Self.usesWideWarps(spec) && rowChoices[rowIndex] >= Self.wideTileRows {
+            // 32-row warps hold 32 · (dv + Bc) / 32 accumulators per thread: start from the widest Bc that fits.
+            let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
+            while columnIndex > 0 && paddedValueDim + columnChoices[columnIndex] > Self.wideAccumulatorLimit {
+                columnIndex -= 1
+            }
+        }
         while true {
             let rows = rowChoices[rowIndex], columns = columnChoices[columnIndex]
             if let plan = fittingPlan(spec, rows: rows, columns: columns) {
@@ -73,10 +101,15 @@ public struct TilePlanner: Sendable {
             return TilePlan(target: target, budget: budget, blockRows: rows, blockColumns: columns,
                             warps: 1, stages: 1, accounts: items, accumulatorRegistersPerThread: 0)
         }
-        let warps = max(1, min(rows / 16, 8))
-        let threads = warps * 32
-        let registers = (rows * ((spec.valueHeadDim + 15) / 16 * 16) + rows * columns + threads - 1) / threads
-        guard registers <= Self.accumulatorRegisterLimit else { return nil }
+        // Warps own 16 query rows, or 32 (two m16 fragments that share every K/V fragment read from shared
+        // memory: half the ldmatrix traffic per mma) in 128-row tiles of the specs `usesWideWarps` admits.
+        let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
+        let wide = rows >= Self.wideTileRows && Self.usesWideWarps(spec)
+        let rowsPerWarp = wide ? 32 : 16
+        let warps = max(1, min(rows / rowsPerWarp, 8))
+        let registers = rowsPerWarp * (paddedValueDim + columns) / 32
+        let limit = wide ? Self.wideAccumulatorLimit : Self.narrowAccumulatorRegisterLimit
+        guard rows % rowsPerWarp == 0, registers <= limit else { return nil }
         for stages in [2, 1] {
             let items = account(spec, rows: rows, columns: columns, warps: warps, stages: stages)
             if items.reduce(0, { $0 + $1.bytes }) <= budget {
@@ -86,6 +119,17 @@ public struct TilePlanner: Sendable {
             }
         }
         return nil
+    }
+
+    /// The C kernel keeps the rows of a tile in vector lanes, padded to a multiple of 16, and its micro-kernels
+    /// are register-tiled for 32 rows (two AVX-512 vectors, four AVX2 ones): more rows would spill registers, and
+    /// rows that are not a multiple of 16 waste lanes. So the C rule caps Br at 32 and rounds it down to a
+    /// multiple of 16 when it is at least 16 (tiny budgets keep the plain rule).
+    static let cMaximumRows = 32
+
+    static func cRows(rule: Int) -> Int {
+        let capped = min(rule, cMaximumRows)
+        return capped >= 16 ? capped / 16 * 16 : capped
     }
 
     private func minimumWarps(rows: Int) -> Int { target.isCUDA ? max(rows / 16, 1) : 1 }

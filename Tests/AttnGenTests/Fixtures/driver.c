@@ -6,9 +6,12 @@
  *   driver errors           one line "CHECK ..." per invalid-argument call: expected and returned status
  *   driver dropmask CASE    Q = 0 and V = identity (needs Nk <= dv, no mask): reads the kernel's dropout
  *                           mask off O and compares it with the reference's Philox bit for bit
+ *   driver concurrent CASE  one call, then 3 threads calling at once on the same inputs with their own
+ *                           outputs: "CONCURRENT ... differing=N" counts outputs not bitwise equal to the first
  *
  * A CASE is comma-separated key=value pairs, all optional:
- *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded,seed=1,huge=0|1,block=perhead|shared,threads=0
+ *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded|mixed,seed=1,huge=0|1,block=perhead|shared,threads=0
+ * (mixed: Q BHSD, K padded, V BSHD, O padded, LSE as for BSHD)
  * (with fixed heads, hq and hkv default to the spec's counts).
  *
  * Output measures (over the logical elements of O; ref is the float64 reference):
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <time.h>
 
 /* ---- Random numbers (splitmix64) ---------------------------------------------------------- */
@@ -44,7 +48,13 @@ static double random_signed(uint64_t *state) {
 
 /* ---- Cases ---------------------------------------------------------------------------------- */
 
-enum { LAYOUT_BSHD = 0, LAYOUT_BHSD = 1, LAYOUT_PADDED = 2 };
+enum { LAYOUT_BSHD = 0, LAYOUT_BHSD = 1, LAYOUT_PADDED = 2, LAYOUT_MIXED = 3 };
+
+/* The layout kind of each tensor (Q, K, V, O, LSE) for a case's layout. */
+static int tensor_layout_kind(int layout, int tensor) {
+    static const int mixed[5] = { LAYOUT_BHSD, LAYOUT_PADDED, LAYOUT_BSHD, LAYOUT_PADDED, LAYOUT_BSHD };
+    return layout == LAYOUT_MIXED ? mixed[tensor] : layout;
+}
 
 typedef struct test_case {
     int64_t batch, heads_q, heads_kv, nq, nk;
@@ -87,6 +97,7 @@ static int parse_case(const char *text, test_case *out) {
             if (strcmp(value, "bshd") == 0) c.layout = LAYOUT_BSHD;
             else if (strcmp(value, "bhsd") == 0) c.layout = LAYOUT_BHSD;
             else if (strcmp(value, "padded") == 0) c.layout = LAYOUT_PADDED;
+            else if (strcmp(value, "mixed") == 0) c.layout = LAYOUT_MIXED;
             else return -1;
         } else if (strcmp(key, "block") == 0) {
             if (strcmp(value, "perhead") == 0) c.shared_block_mask = 0;
@@ -294,11 +305,12 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     int64_t nq = shape->nq > 0 ? shape->nq : 0, nk = shape->nk > 0 ? shape->nk : 0;
     int64_t batch = shape->batch > 0 ? shape->batch : 0;
     int64_t f = layout_heads_factor;
-    if (tensor_create(&p->q, shape->layout, es, batch, hq, hq * f, nq, spec->head_dim, 0)
-        || tensor_create(&p->k, shape->layout, es, batch, hkv, hkv * f, nk, spec->head_dim, 0)
-        || tensor_create(&p->v, shape->layout, es, batch, hkv, hkv * f, nk, spec->value_head_dim, 0)
-        || tensor_create(&p->o, shape->layout, es, batch, hq, hq * f, nq, spec->value_head_dim, 0)
-        || tensor_create(&p->lse, shape->layout, 4, batch, hq, hq * f, nq, 1, 1)) {
+    int l = shape->layout;
+    if (tensor_create(&p->q, tensor_layout_kind(l, 0), es, batch, hq, hq * f, nq, spec->head_dim, 0)
+        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, batch, hkv, hkv * f, nk, spec->head_dim, 0)
+        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, batch, hkv, hkv * f, nk, spec->value_head_dim, 0)
+        || tensor_create(&p->o, tensor_layout_kind(l, 3), es, batch, hq, hq * f, nq, spec->value_head_dim, 0)
+        || tensor_create(&p->lse, tensor_layout_kind(l, 4), 4, batch, hq, hq * f, nq, 1, 1)) {
         return -1;
     }
     uint64_t state = shape->seed * 0x2545F4914F6CDD1Dull + 12345u;
@@ -332,7 +344,8 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
 
     if (spec->block_rows > 0) {
         /* One byte per block, density about 0.7; block row 1 and block column 2 are all zero,
-           so that whole query rows are masked. Per-head layouts differ per (b, h). */
+           so that whole query rows are masked, and even block rows start with a masked block, so that a
+           row's first key tile is masked at run time. Per-head layouts differ per (b, h). */
         int64_t row_blocks = (nq + spec->block_rows - 1) / spec->block_rows;
         int64_t column_blocks = (nk + spec->block_columns - 1) / spec->block_columns;
         attngen_layout layout;
@@ -353,7 +366,7 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
             for (int64_t i = 0; i < row_blocks; i++)
                 for (int64_t j = 0; j < column_blocks; j++) {
                     int keep = (random_next(&state) % 10) < 7;
-                    if (i == 1 || j == 2) keep = 0;
+                    if (i == 1 || j == 2 || (j == 0 && i % 2 == 0)) keep = 0;
                     p->block_mask[copy * per_head + i * layout.row_stride + j] = (uint8_t)(keep ? (1 + (j % 3)) : 0);
                 }
         params->block_mask = p->block_mask;
@@ -603,9 +616,101 @@ static int run_dropmask(const char *text) {
     return 0;
 }
 
+/* ---- concurrent ----------------------------------------------------------------------------- */
+
+#define CONCURRENT_THREADS 3
+
+typedef struct concurrent_call {
+    attngen_forward_params params;
+    attngen_status status;
+} concurrent_call;
+
+static int concurrent_worker(void *argument) {
+    concurrent_call *call = argument;
+    call->status = harness_forward(&call->params);
+    return 0;
+}
+
+static int run_concurrent(const char *text) {
+    const harness_variant *variant = &harness_variant_info;
+    test_case shape;
+    if (parse_case(text, &shape) != 0) {
+        printf("CONCURRENT %s parse_error=1\n", text);
+        return 1;
+    }
+    problem p;
+    if (problem_create(&p, &shape, 1) != 0) {
+        printf("CONCURRENT %s alloc_error=1\n", text);
+        return 1;
+    }
+    attngen_status first = harness_forward(&p.params);
+    size_t o_bytes = (size_t)p.o.count * (size_t)p.o.element_size, lse_bytes = (size_t)p.lse.count * 4;
+    concurrent_call calls[CONCURRENT_THREADS];
+    thrd_t threads[CONCURRENT_THREADS];
+    int failures = 0, started = 0;
+    for (int i = 0; i < CONCURRENT_THREADS; i++) {
+        calls[i].params = p.params;
+        void *o = malloc(o_bytes);
+        float *lse = malloc(lse_bytes);
+        if (o == NULL || lse == NULL) {
+            free(o); free(lse);
+            failures++;
+            calls[i].params.o = NULL;
+            calls[i].params.lse = NULL;
+            continue;
+        }
+        memset(o, 0xFF, o_bytes);
+        memset(lse, 0xFF, lse_bytes);
+        calls[i].params.o = o;
+        calls[i].params.lse = variant->saves_lse ? lse : NULL;
+        calls[i].status = ATTNGEN_OK;
+        if (!variant->saves_lse) {
+            free(lse);
+        }
+    }
+    for (int i = 0; i < CONCURRENT_THREADS; i++) {
+        if (calls[i].params.o != NULL && thrd_create(&threads[i], concurrent_worker, &calls[i]) == thrd_success) {
+            started |= 1 << i;
+        }
+    }
+    long differing = 0;
+    for (int i = 0; i < CONCURRENT_THREADS; i++) {
+        if (started & (1 << i)) {
+            int ignored;
+            thrd_join(threads[i], &ignored);
+        } else {
+            failures++;
+        }
+    }
+    /* Compare the logical elements, bit for bit, with the first call's. */
+    unsigned char *o_logical = tensor_logical_mask(&p.o), *lse_logical = tensor_logical_mask(&p.lse);
+    for (int i = 0; i < CONCURRENT_THREADS; i++) {
+        if (calls[i].params.o == NULL) continue;
+        if (calls[i].status != first) differing++;
+        for (int64_t e = 0; e < p.o.count; e++) {
+            if (o_logical[e] && memcmp((char *)calls[i].params.o + e * p.o.element_size,
+                                       (char *)p.o.data + e * p.o.element_size, (size_t)p.o.element_size) != 0) {
+                differing++;
+            }
+        }
+        if (variant->saves_lse) {
+            for (int64_t e = 0; e < p.lse.count; e++) {
+                if (lse_logical[e] && memcmp(&calls[i].params.lse[e], (float *)p.lse.data + e, 4) != 0) differing++;
+            }
+        }
+        free(calls[i].params.o);
+        free(calls[i].params.lse);
+    }
+    printf("CONCURRENT %s status=%d threads=%d failures=%d differing=%ld\n", text, (int)first, CONCURRENT_THREADS,
+           failures, differing);
+    free(o_logical); free(lse_logical);
+    problem_destroy(&p);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s run CASE... | errors | dropmask CASE...\n", argv[0]);
+        fprintf(stderr, "usage: %s run CASE... | errors | dropmask CASE... | concurrent CASE...\n", argv[0]);
         return 2;
     }
     /* One line at a time, so that a crash loses at most the line of the call that crashed. */
@@ -617,6 +722,8 @@ int main(int argc, char **argv) {
         failures += run_errors();
     } else if (strcmp(argv[1], "dropmask") == 0) {
         for (int i = 2; i < argc; i++) failures += run_dropmask(argv[i]);
+    } else if (strcmp(argv[1], "concurrent") == 0) {
+        for (int i = 2; i < argc; i++) failures += run_concurrent(argv[i]);
     } else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;

@@ -10,6 +10,13 @@
  *                       helpers never collide with the kernel's own).
  * and builds   cc -std=c11 -O2 -Wall -Wextra -Werror driver.c reference.c harness_variant.c
  *              harness_predicate.c NAME.c -lm
+ *
+ * Reuse for another backend (CUDA): driver.c only ever calls harness_forward() with host pointers, so a
+ * harness_variant.cu whose harness_forward copies q, k, v, block_mask and the (poisoned) o and lse to the
+ * device, calls attngen_NAME_forward_cuda, and copies o and lse back runs the same checks unchanged. Copy
+ * harness_extent() elements of each tensor (the guard after them stays on the host), and pass the params
+ * through untouched when a pointer is NULL or a size is negative, so that `errors` still sees the kernel's
+ * own status.
  */
 #ifndef ATTNGEN_HARNESS_DRIVER_H
 #define ATTNGEN_HARNESS_DRIVER_H
@@ -34,6 +41,16 @@ extern const harness_variant harness_variant_info;
 
 /* Calls attngen_NAME_forward. */
 attngen_status harness_forward(const attngen_forward_params *params);
+
+/* Elements spanned by a tensor of (batch, heads, seqlen, dim) through `layout` (0 when any size is 0). */
+static inline int64_t harness_extent(const attngen_layout *layout, int64_t batch, int64_t heads, int64_t seqlen,
+                                     int64_t dim) {
+    if (batch <= 0 || heads <= 0 || seqlen <= 0 || dim <= 0) {
+        return 0;
+    }
+    return (batch - 1) * layout->batch_stride + (heads - 1) * layout->head_stride
+         + (seqlen - 1) * layout->row_stride + dim;
+}
 
 /* The spec's predicate (returns 1 when the spec has none). */
 int harness_predicate(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);

@@ -5,6 +5,8 @@ import Testing
 struct MatrixVariant: Sendable, CustomTestStringConvertible {
     var spec: AttentionSpec
     var cases: [ShapeCase]
+    /// A case run by several threads at once (the ABI promises thread safety).
+    var concurrentCase: ShapeCase
     var openMP: Bool
 
     var testDescription: String { spec.name }
@@ -12,7 +14,7 @@ struct MatrixVariant: Sendable, CustomTestStringConvertible {
 
 /// The matrix ForwardMatrixTests runs: every mask kind and the combinations, dropout on and off, MHA/GQA/MQA
 /// with fixed and run-time heads, every storage type with every head dimension {16, 40, 64, 72, 128, 256},
-/// one dv ≠ d variant, Nq and Nk in {0, 1, 17, 128, 1000, 1537} in mixed pairs, and three layouts.
+/// two dv ≠ d variants, Nq and Nk in {0, 1, 17, 128, 1000, 1537} in mixed pairs, and four layouts.
 enum ForwardMatrix {
     /// Per-run base of the input seeds: inputs differ from run to run; every case line names its seed.
     static let runSeed = UInt64.random(in: 1...(1 << 40))
@@ -57,7 +59,7 @@ enum ForwardMatrix {
             .masked(by: .predicate(parse("abs(q - k) % 5 != 0 || b == 1")))
             .masked(by: .slidingWindow(left: 300, right: 300, alignment: .topLeft)).savingLogSumExp(),
         AttentionSpec(name: "predicate_lengths_bf16_d64", headDim: 64).storage(.bf16)
-            .masked(by: .predicate(parse("k < nk / 2 || q >= nq - 10"))).savingLogSumExp(),
+            .masked(by: .predicate(parse("k >= nk / 3 && (k < nk - 5 || q >= nq - 10)"))).savingLogSumExp(),
         // Dropout, alone and with masks.
         AttentionSpec(name: "dropout_scaled_fp32_d64", headDim: 64).storage(.fp32).scale(0.3).dropout(0.1).savingLogSumExp(),
         AttentionSpec(name: "dropout_causal_fp16_d128", headDim: 128).storage(.fp16)
@@ -73,6 +75,19 @@ enum ForwardMatrix {
         // dv ≠ d.
         AttentionSpec(name: "dv_fp16_d192_dv128", headDim: 192).valueHeadDim(128).storage(.fp16)
             .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        // Dropout at the ends of its range: p = 0 drops nothing, p = 0.95 almost everything.
+        AttentionSpec(name: "dropout_zero_fp32_d16", headDim: 16).storage(.fp32).dropout(0.0).savingLogSumExp(),
+        AttentionSpec(name: "dropout_high_fp16_d40", headDim: 40).storage(.fp16).dropout(0.95)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        // More combinations and shapes of blocks and windows.
+        AttentionSpec(name: "dropout_predicate_fp16_d256", headDim: 256).storage(.fp16)
+            .masked(by: .predicate(parse("(q - k) % 64 < 48 && q + 3 >= k"))).dropout(0.3).savingLogSumExp(),
+        AttentionSpec(name: "window_br_narrow_fp32_d16", headDim: 16).storage(.fp32)
+            .masked(by: .slidingWindow(left: 3, right: 3, alignment: .bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "block_large_gqa_fp32_d40", headDim: 40).storage(.fp32).heads(query: 4, keyValue: 2)
+            .masked(by: .blockSparse(blockRows: 128, blockColumns: 256)).savingLogSumExp(),
+        AttentionSpec(name: "dv_wide_bf16_d40_dv72", headDim: 40).valueHeadDim(72).storage(.bf16).scale(0.05)
+            .masked(by: .causal(.topLeft)).savingLogSumExp(),
         // No LSE output.
         AttentionSpec(name: "nolse_fp32_d64", headDim: 64).storage(.fp32)
             .masked(by: .slidingWindow(left: 16, right: 16, alignment: .topLeft)),
@@ -84,13 +99,13 @@ enum ForwardMatrix {
         (128, 1000), (1000, 1), (1537, 1000), (128, 17), (17, 1), (1000, 1537), (1, 1), (128, 128),
     ]
 
-    /// Run-time head counts, cycling MHA, GQA, MQA.
-    static let runtimeHeads: [(Int, Int)] = [(2, 2), (4, 2), (3, 1)]
+    /// Run-time head counts, cycling MHA, GQA, MQA and a wider GQA group.
+    static let runtimeHeads: [(Int, Int)] = [(2, 2), (4, 2), (3, 1), (8, 2)]
 
     static let variants: [MatrixVariant] = specs.enumerated().map { index, spec in
         let openMP = index % 4 == 1
         var cases: [ShapeCase] = []
-        for slot in 0..<4 {
+        for slot in 0..<6 {
             let (nq, nk) = lengthPairs[(3 * index + slot) % lengthPairs.count]
             let large = nq * nk > 200_000
             var shape = ShapeCase(queryLength: nq, keyLength: nk)
@@ -99,7 +114,7 @@ enum ForwardMatrix {
                 let heads = runtimeHeads[(index + slot) % runtimeHeads.count]
                 shape.heads = large ? (heads.0 / heads.1 == 1 ? (1, 1) : (2, 1)) : heads
             }
-            shape.layout = ShapeCase.Layout.allCases[(index + slot) % 3]
+            shape.layout = ShapeCase.Layout.allCases[(index + slot) % ShapeCase.Layout.allCases.count]
             shape.seed = runSeed &+ UInt64(index * 16 + slot)
             shape.hugeLogits = slot == 2
             shape.sharedBlockMask = slot % 2 == 1
@@ -113,6 +128,19 @@ enum ForwardMatrix {
             empty.seed = runSeed &+ UInt64(index * 16 + 15)
             cases.append(empty)
         }
-        return MatrixVariant(spec: spec, cases: cases, openMP: openMP)
+        // A long row (many key tiles, a long fp32 sum) or many query tiles, cheap because the other side is short.
+        var long = index % 2 == 0 ? ShapeCase(queryLength: 3, keyLength: 70_001) : ShapeCase(queryLength: 70_001, keyLength: 5)
+        if spec.heads == .runtime { long.heads = (2, 1) }
+        long.layout = ShapeCase.Layout.allCases[index % ShapeCase.Layout.allCases.count]
+        long.seed = runSeed &+ UInt64(index * 16 + 13)
+        long.sharedBlockMask = index % 4 < 2
+        long.threads = openMP ? 2 : 0
+        cases.append(long)
+        var concurrent = ShapeCase(queryLength: 200, keyLength: 333)
+        concurrent.batch = 2
+        concurrent.layout = .mixed
+        concurrent.seed = runSeed &+ UInt64(index * 16 + 14)
+        concurrent.threads = openMP ? 2 : 0
+        return MatrixVariant(spec: spec, cases: cases, concurrentCase: concurrent, openMP: openMP)
     }
 }

@@ -1,6 +1,7 @@
 /// One call of a variant: sizes, layout and input seed, as the driver's CASE argument.
 struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
-    enum Layout: String, Sendable, CaseIterable { case bshd, bhsd, padded }
+    /// `mixed`: each tensor in another layout (Q BHSD, K padded, V BSHD, O padded, LSE [b][s][h]).
+    enum Layout: String, Sendable, CaseIterable { case bshd, bhsd, padded, mixed }
 
     var batch = 1
     /// Query and key/value heads; nil leaves the spec's fixed counts.

@@ -43,7 +43,8 @@ struct VariantBuild {
         }
         try HarnessFixtures.compile(["driver.c", "reference.c", HarnessVariantSource.variantFileName,
                                      HarnessVariantSource.predicateFileName, kernelSource],
-                                    output: Self.driverName, in: folder, extraFlags: openMP ? ["-fopenmp"] : [])
+                                    output: Self.driverName, in: folder,
+                                    extraFlags: openMP && HarnessFixtures.supportsOpenMP ? ["-fopenmp"] : [])
     }
 
     /// Runs the driver with `arguments`.
@@ -60,6 +61,17 @@ struct VariantBuild {
 }
 
 extension HarnessFixtures {
+    /// Whether the harness compiler builds and links an OpenMP program (gcc does; a bare clang may lack omp.h).
+    static let supportsOpenMP: Bool = {
+        guard let folder = try? temporaryFolder("openmp-probe") else { return false }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+        guard (try? source.write(to: folder.appendingPathComponent("probe.c"), atomically: true, encoding: .utf8)) != nil,
+              let outcome = try? ChildProcess.run([compiler, "-fopenmp", "probe.c", "-o", "probe"], in: folder, timeoutSeconds: 60)
+        else { return false }
+        return outcome.status == 0
+    }()
+
     /// clang, when the machine has it and the harness compiler is not already clang.
     static let secondCompiler: String? = {
         guard !compiler.contains("clang") else { return nil }

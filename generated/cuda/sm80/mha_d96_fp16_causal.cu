@@ -14,7 +14,8 @@
  * FlashAttention-2 forward pass for the variant `mha_d96_fp16_causal`.
  *
  * One thread block computes one tile of kBlockRows query rows for one (batch, query head); each of its
- * kWarps warps owns 16 of those rows. The block walks the key tiles of kBlockColumns keys that its masks
+ * kWarps warps owns kRowsPerWarp of those rows (16 or 32: kMTiles fragments of 16 rows, which share every
+ * K and V fragment read from shared memory). The block walks the key tiles of kBlockColumns keys that its masks
  * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
  * and keeps an online softmax per row: the running maximum m, the running sum l and the output
  * accumulator O stay in registers, and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
@@ -47,6 +48,8 @@ constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 
 constexpr int kThreads = kWarps * 32;
+constexpr int kRowsPerWarp = kBlockRows / kWarps;
+constexpr int kMTiles = kRowsPerWarp / 16;  /* m16 fragments per warp */
 /* Q, K and V rows in shared memory: the head dimension padded with zeros to a multiple of 16, plus
    kRowPad elements so that the rows a warp reads together fall into different banks. */
 constexpr int kQStride = kHeadDimPadded + kRowPad;
@@ -57,7 +60,8 @@ constexpr int kKTileElements = kBlockColumns * kKStride;
 constexpr int kVTileElements = kBlockColumns * kVStride;
 constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
 static_assert(kSharedBytes == kPlannedSharedBytes, "the kernel must use exactly the shared memory its plan accounts");
-static_assert(kBlockRows == kWarps * 16, "each warp owns 16 query rows");
+static_assert(kRowsPerWarp == 16 || kRowsPerWarp == 32, "each warp owns 16 or 32 query rows");
+static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query tile");
 static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
               "tiles are made of 16 x 16 fragments");
 
@@ -159,51 +163,66 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
 
 /* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
-   16-byte bank groups). */
+   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for rows [warp·16, warp·16 + 16) of the Q tile against all kBlockColumns keys of a K tile. */
-static __device__ __forceinline__ void warp_scores(float (&s)[kBlockColumns / 8][4], const Raw *sQ, const Raw *sK,
-                                                   int warp, int lane) {
+/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
+static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
+                                                   const Raw *sK, int warp, int lane) {
 #pragma unroll
-    for (int n = 0; n < kBlockColumns / 8; ++n) {
-        s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+    for (int m = 0; m < kMTiles; ++m) {
+#pragma unroll
+        for (int n = 0; n < kBlockColumns / 8; ++n) {
+            s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
+        }
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
-    const Raw *const q_lane = sQ + (warp * 16 + lane % 16) * kQStride + (lane / 16) * 8;
+    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
     const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
-        uint32_t a[4];
-        attngen_ldmatrix_x4(a, attngen_smem_address(q_lane + kk * 16));
+        uint32_t a[kMTiles][4];
+#pragma unroll
+        for (int m = 0; m < kMTiles; ++m) {
+            attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
+        }
 #pragma unroll
         for (int n = 0; n < kBlockColumns / 8; n += 2) {
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
-            attngen_mma_16816(s[n], a, kb[0], kb[1], Element());
-            attngen_mma_16816(s[n + 1], a, kb[2], kb[3], Element());
+#pragma unroll
+            for (int m = 0; m < kMTiles; ++m) {
+                attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
+                attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
+            }
         }
     }
 }
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[kBlockColumns / 8][4], const Raw *sV,
-                                                          int lane) {
+static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
+                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
+                                                          const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
     for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
-        uint32_t a[4];
-        a[0] = attngen_pack2(s[2 * kk][0], s[2 * kk][1], Element());
-        a[1] = attngen_pack2(s[2 * kk][2], s[2 * kk][3], Element());
-        a[2] = attngen_pack2(s[2 * kk + 1][0], s[2 * kk + 1][1], Element());
-        a[3] = attngen_pack2(s[2 * kk + 1][2], s[2 * kk + 1][3], Element());
+        uint32_t a[kMTiles][4];
+#pragma unroll
+        for (int m = 0; m < kMTiles; ++m) {
+            a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
+            a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
+            a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
+            a[m][3] = attngen_pack2(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3], Element());
+        }
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
             uint32_t vb[4];
             attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
-            attngen_mma_16816(o[n], a, vb[0], vb[1], Element());
-            attngen_mma_16816(o[n + 1], a, vb[2], vb[3], Element());
+#pragma unroll
+            for (int m = 0; m < kMTiles; ++m) {
+                attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
+                attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
+            }
         }
     }
 }
@@ -212,7 +231,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kValueHeadD
  * The kernel.
  * ---------------------------------------------------------------------------------------------- */
 
-__global__ void __launch_bounds__(kThreads) forward_kernel(const KernelArguments arguments) {
+__global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
     Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
@@ -284,15 +303,20 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(const KernelArguments
         if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
     }
 
-    /* Per-thread state: rows (group) and (group + 8) of this warp's 16 rows. */
-    float o_acc[kValueHeadDimPadded / 8][4];
+    /* Per-thread state: in each m16 fragment m, rows (group) and (group + 8). */
+    float o_acc[kMTiles][kValueHeadDimPadded / 8][4];
+    float row_max[kMTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
+    float row_sum[kMTiles][2];  /* this lane's share of sum(exp), reduced at the end */
 #pragma unroll
-    for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-        o_acc[n][0] = o_acc[n][1] = o_acc[n][2] = o_acc[n][3] = 0.0f;
+    for (int m = 0; m < kMTiles; ++m) {
+#pragma unroll
+        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+            o_acc[m][n][0] = o_acc[m][n][1] = o_acc[m][n][2] = o_acc[m][n][3] = 0.0f;
+        }
+        row_max[m][0] = row_max[m][1] = -INFINITY;
+        row_sum[m][0] = row_sum[m][1] = 0.0f;
     }
-    float row_max[2] = {-INFINITY, -INFINITY};  /* of raw scores Q·Kᵀ (unscaled) */
-    float row_sum[2] = {0.0f, 0.0f};            /* this lane's share of sum(exp), reduced at the end */
-    const int64_t warp_row = q_begin + warp * 16 + group;
+    const int64_t warp_row = q_begin + warp * kRowsPerWarp + group;
 
     int64_t tile = next_visible_tile(tile_begin);
     for (int iteration = 0; tile < tile_end; ++iteration) {
@@ -307,49 +331,55 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(const KernelArguments
         attngen_cp_async_wait<2 * (kStages - 1) + 1>();
         __syncthreads();
 
-        /* S = Q·Kᵀ for this warp's 16 rows: kBlockColumns / 8 fragments of 16 x 8. */
-        float s[kBlockColumns / 8][4];
+        /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
+        float s[kMTiles][kBlockColumns / 8][4];
         warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
 
         /* Per-element masks, only on tiles that cross a mask boundary. */
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
 #pragma unroll
-            for (int n = 0; n < kBlockColumns / 8; ++n) {
+            for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int64_t q = warp_row + (i / 2) * 8;
-                    const int64_t k = k0 + n * 8 + quad_lane * 2 + (i % 2);
-                    if (!element_is_kept(b, h, q, k, nq, nk)) s[n][i] = -INFINITY;
+                for (int n = 0; n < kBlockColumns / 8; ++n) {
+#pragma unroll
+                    for (int i = 0; i < 4; ++i) {
+                        const int64_t q = warp_row + m * 16 + (i / 2) * 8;
+                        const int64_t k = k0 + n * 8 + quad_lane * 2 + (i % 2);
+                        if (!element_is_kept(b, h, q, k, nq, nk)) s[m][n][i] = -INFINITY;
+                    }
                 }
             }
         }
 
         /* Online softmax: new running maximum, rescale of the old sum and output, P = exp2(S·c - m·c). */
 #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-            float tile_max = -INFINITY;
+        for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
-            for (int n = 0; n < kBlockColumns / 8; ++n) {
-                tile_max = fmaxf(tile_max, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
-            }
-            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-            const float new_max = fmaxf(row_max[r], tile_max);
-            /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
-            const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-            const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
-            row_max[r] = new_max;
-            row_sum[r] *= correction;
+            for (int r = 0; r < 2; ++r) {
+                float tile_max = -INFINITY;
 #pragma unroll
-            for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                o_acc[n][2 * r] *= correction;
-                o_acc[n][2 * r + 1] *= correction;
-            }
+                for (int n = 0; n < kBlockColumns / 8; ++n) {
+                    tile_max = fmaxf(tile_max, fmaxf(s[m][n][2 * r], s[m][n][2 * r + 1]));
+                }
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+                const float new_max = fmaxf(row_max[m][r], tile_max);
+                /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
+                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+                const float correction = attngen_exp2(row_max[m][r] * kScaleLog2 - scaled_max);
+                row_max[m][r] = new_max;
+                row_sum[m][r] *= correction;
 #pragma unroll
-            for (int n = 0; n < kBlockColumns / 8; ++n) {
-                s[n][2 * r] = attngen_exp2(fmaf(s[n][2 * r], kScaleLog2, -scaled_max));
-                s[n][2 * r + 1] = attngen_exp2(fmaf(s[n][2 * r + 1], kScaleLog2, -scaled_max));
-                row_sum[r] += s[n][2 * r] + s[n][2 * r + 1];
+                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                    o_acc[m][n][2 * r] *= correction;
+                    o_acc[m][n][2 * r + 1] *= correction;
+                }
+#pragma unroll
+                for (int n = 0; n < kBlockColumns / 8; ++n) {
+                    s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScaleLog2, -scaled_max));
+                    s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScaleLog2, -scaled_max));
+                    row_sum[m][r] += s[m][n][2 * r] + s[m][n][2 * r + 1];
+                }
             }
         }
 
@@ -368,20 +398,25 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(const KernelArguments
        nothing gets O = 0 and LSE = -inf. */
     Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-        float sum = row_sum[r];
-        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-        const int64_t q = warp_row + r * 8;
-        if (q >= nq) continue;
-        const bool kept_any = sum > 0.0f;
-        const float factor = kept_any ? kKeepScale / sum : 0.0f;
-        Element *const o_row = o_rows + q * p.o_layout.row_stride;
+    for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
-        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-            const int column = n * 8 + quad_lane * 2;
-            if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[n][2 * r] * factor);
-            if (column + 1 < kValueHeadDim) attngen_store_float(o_row + column + 1, o_acc[n][2 * r + 1] * factor);
+        for (int r = 0; r < 2; ++r) {
+            float sum = row_sum[m][r];
+            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+            const int64_t q = warp_row + m * 16 + r * 8;
+            if (q >= nq) continue;
+            const bool kept_any = sum > 0.0f;
+            const float factor = kept_any ? kKeepScale / sum : 0.0f;
+            Element *const o_row = o_rows + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                const int column = n * 8 + quad_lane * 2;
+                if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[m][n][2 * r] * factor);
+                if (column + 1 < kValueHeadDim) {
+                    attngen_store_float(o_row + column + 1, o_acc[m][n][2 * r + 1] * factor);
+                }
+            }
         }
     }
 }

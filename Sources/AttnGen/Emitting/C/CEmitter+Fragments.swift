@@ -43,6 +43,7 @@ extension CEmitter {
         return """
             /* \(comment) */
             typedef \(storage.cStorageType) element_t;
+            #define ELEMENT_IS_FLOAT \(storage == .fp32 ? 1 : 0)
 
             static inline float load_element(element_t value)
             {
@@ -136,15 +137,15 @@ extension CEmitter {
         var lines: [String] = []
         if spec.savesLogSumExp {
             lines.append("""
-                if (layout_is_negative(params->lse_layout)
-                    || !layout_is_disjoint(params->lse_layout, params->batch, params->heads_q, params->seqlen_q, 1)) {
+                if (attngen_layout_is_negative(params->lse_layout)
+                    || !attngen_layout_is_disjoint(params->lse_layout, params->batch, params->heads_q, params->seqlen_q, 1)) {
                     return ATTNGEN_ERROR_INVALID_LAYOUT;
                 }
                 """)
         }
         if spec.blockSparseLayout != nil {
             lines.append("""
-                if (layout_is_negative(params->block_mask_layout)) {
+                if (attngen_layout_is_negative(params->block_mask_layout)) {
                     return ATTNGEN_ERROR_INVALID_LAYOUT;
                 }
                 """)
@@ -220,13 +221,61 @@ extension CEmitter {
             """
     }
 
-    /// The query index, declared only when masks or dropout read it.
-    func rowIndexFragment(_ spec: AttentionSpec) -> String {
-        let needed = !diagonalBounds(spec).isEmpty || !predicates(of: spec).isEmpty || spec.dropout != nil
-        return needed ? "const int64_t q = row0 + r;" : ""
+    /// The masks of one key tile, key by key: each diagonal mask keeps an interval of rows (lanes) per key,
+    /// predicates are evaluated element by element inside it. Empty when the spec has neither.
+    func masksFragment(_ spec: AttentionSpec) -> String {
+        let bounds = diagonalBounds(spec)
+        let hasPredicates = !predicates(of: spec).isEmpty
+        guard !bounds.isEmpty || hasPredicates else { return "" }
+        var lines = [
+            "",
+            "/* Masks, key by key: the rows (lanes) outside [keep_begin, keep_end) are masked for key k. */",
+            "for (int64_t j = 0; j < cols; ++j) {",
+            "    const int64_t k = col0 + j;",
+            "    int64_t keep_begin = 0;",
+            "    int64_t keep_end = LANES;",
+        ]
+        for bound in bounds {
+            // q = row0 + r; kept when k <= q + shift + upper, i.e. r >= k - shift - upper - row0,
+            // and when k >= q + shift - lower, i.e. r <= k - shift + lower - row0.
+            let shift = bound.shift.isEmpty ? "" : " - (nk - nq)"
+            if let upper = bound.upper {
+                lines.append("    keep_begin = attngen_max_i64(keep_begin, k\(shift)\(upper == 0 ? "" : " - \(upper)") - row0); "
+                             + "/* \(bound.description) */")
+            }
+            if let lower = bound.lower {
+                lines.append("    keep_end = attngen_min_i64(keep_end, k\(shift) + \(lower + 1) - row0); /* \(bound.description) */")
+            }
+        }
+        lines += [
+            "    keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, LANES));",
+            "    keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, LANES));",
+            "    float *restrict s_row = st_tile + j * LANES;",
+            "    for (int64_t r = 0; r < keep_begin; ++r) {",
+            "        s_row[r] = -INFINITY;",
+            "    }",
+            "    for (int64_t r = keep_end; r < LANES; ++r) {",
+            "        s_row[r] = -INFINITY;",
+            "    }",
+        ]
+        if hasPredicates {
+            lines += [
+                "    /* Predicate masks, element by element, inside the kept rows. */",
+                "    for (int64_t r = keep_begin; r < attngen_min_i64(keep_end, rows); ++r) {",
+                "        if (!predicate_keeps(b, h, row0 + r, k, nq, nk)) {",
+                "            s_row[r] = -INFINITY;",
+                "        }",
+                "    }",
+            ]
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
     }
 
-    /// Narrows [keep_begin, keep_end) (relative to col0) to the keys row q keeps.
+    // Row-wise masks, for kernels that keep one query row per loop iteration (the C backward pass,
+    // Templates/c/backward.c): [keep_begin, keep_end) are key indices relative to col0.
+
+    /// Narrows [keep_begin, keep_end) (relative to col0) to the keys row q keeps (backward pass).
     func rowKeyRangeFragment(_ spec: AttentionSpec) -> String {
         var lines: [String] = []
         for bound in diagonalBounds(spec) {
@@ -240,13 +289,7 @@ extension CEmitter {
         return lines.joined(separator: "\n")
     }
 
-    func predicates(of spec: AttentionSpec) -> [MaskPredicate] {
-        spec.masks.compactMap { mask in
-            if case .predicate(let predicate) = mask { return predicate }
-            return nil
-        }
-    }
-
+    /// Predicate masks of one row over [keep_begin, keep_end) (backward pass).
     func elementMaskFragment(_ spec: AttentionSpec) -> String {
         guard !predicates(of: spec).isEmpty else { return "" }
         return """
@@ -259,19 +302,38 @@ extension CEmitter {
             """
     }
 
+    func predicates(of spec: AttentionSpec) -> [MaskPredicate] {
+        spec.masks.compactMap { mask in
+            if case .predicate(let predicate) = mask { return predicate }
+            return nil
+        }
+    }
+
     func dropoutFragment(_ spec: AttentionSpec) -> String {
         guard spec.dropout != nil else { return "" }
         return """
 
             /* Dropout on P (l above keeps the sum before dropout). Keys come in groups of 4 that share one
-               Philox call; col0 is a multiple of 4, so groups never straddle tiles. */
-            const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
-            for (int64_t j = keep_begin - keep_begin % 4; j < keep_end; j += 4) {
-                uint32_t words[4];
-                attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
-                                      (uint64_t)(col0 + j), words);
-                for (int lane = 0; lane < 4; ++lane) {
-                    s_row[j + lane] = words[lane] < DROPOUT_THRESHOLD ? 0.0f : s_row[j + lane] * DROPOUT_KEEP_SCALE;
+               Philox call (col0 is a multiple of 4); groups whose probabilities are all zero are skipped. */
+            for (int64_t r = 0; r < rows; ++r) {
+                const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq
+                                             + (uint64_t)(row0 + r);
+                for (int64_t j0 = 0; j0 < cols; j0 += 4) {
+                    const int64_t group = attngen_min_i64(4, cols - j0);
+                    int any_kept = 0;
+                    for (int64_t lane = 0; lane < group; ++lane) {
+                        any_kept |= st_tile[(j0 + lane) * LANES + r] != 0.0f;
+                    }
+                    if (!any_kept) {
+                        continue;
+                    }
+                    uint32_t words[4];
+                    attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
+                                          (uint64_t)(col0 + j0), words);
+                    for (int64_t lane = 0; lane < group; ++lane) {
+                        float *p = &st_tile[(j0 + lane) * LANES + r];
+                        *p = words[lane] < DROPOUT_THRESHOLD ? 0.0f : *p * DROPOUT_KEEP_SCALE;
+                    }
                 }
             }
             """

@@ -56,9 +56,6 @@ public struct CEmitter: KernelEmitter {
             "value_head_dim": "\(spec.valueHeadDim)",
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
-            "reduction_lanes": plan.blockColumns % 8 == 0 ? "8" : "4",
-            "score_chunk": "\(Self.chunk(dividing: plan.blockColumns))",
-            "output_chunk": "\(Self.chunk(dividing: spec.valueHeadDim))",
             "score_scale_log2e": try scoreScaleLiteral(spec),
             "storage": storageFragment(spec.storage),
             "mask_helpers": maskHelpersFragment(spec),
@@ -68,21 +65,16 @@ public struct CEmitter: KernelEmitter {
             "layout_checks": layoutChecksFragment(spec),
             "tile_key_range": tileKeyRangeFragment(spec),
             "tile_skip": tileSkipFragment(spec),
-            "row_index": rowIndexFragment(spec),
-            "row_key_range": rowKeyRangeFragment(spec),
-            "element_mask": elementMaskFragment(spec),
+            "masks": masksFragment(spec),
             "dropout": dropoutFragment(spec),
             "lse_store": logSumExpFragment(spec),
         ])
-        return [
+        let forwardFiles = [
             GeneratedFile(path: "\(spec.name).h", contents: header),
             GeneratedFile(path: "\(spec.name).c", contents: source),
         ]
-    }
-
-    /// The register chunk for a loop of `length`: 16, 8 or 4 when one divides it, else 4 with a tail.
-    static func chunk(dividing length: Int) -> Int {
-        [16, 8, 4].first { length % $0 == 0 } ?? 4
+        // Specs built `.withBackward()` also get NAME_backward.{h,c}.
+        return forwardFiles + (try CBackwardEmitter(forward: self).emit(spec, plan: plan))
     }
 
     /// Refuses a plan this emitter cannot follow (made for another target, or tiles the kernel cannot use).

@@ -104,21 +104,24 @@ extension CUDAEmitter {
             {
                 const uint64_t groups_per_row = (uint64_t)((nk + 3) / 4);
             #pragma unroll
-                for (int r = 0; r < 2; ++r) {
-                    const int64_t q = warp_row + r * 8;
-                    if (q >= nq) continue;
-                    const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+                for (int m = 0; m < kMTiles; ++m) {
             #pragma unroll
-                    for (int n = 0; n < kBlockColumns / 8; ++n) {
-                        /* k is even, so k and k + 1 share one Philox call (words k % 4 and k % 4 + 1). */
-                        const int64_t k = k0 + n * 8 + quad_lane * 2;
-                        const attngen_philox_words words =
-                            attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
-                        const bool upper = (k & 2) != 0;
-                        const uint32_t word0 = upper ? words.w[2] : words.w[0];
-                        const uint32_t word1 = upper ? words.w[3] : words.w[1];
-                        if (word0 < kDropThreshold) s[n][2 * r] = 0.0f;
-                        if (word1 < kDropThreshold) s[n][2 * r + 1] = 0.0f;
+                    for (int r = 0; r < 2; ++r) {
+                        const int64_t q = warp_row + m * 16 + r * 8;
+                        if (q >= nq) continue;
+                        const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+            #pragma unroll
+                        for (int n = 0; n < kBlockColumns / 8; ++n) {
+                            /* k is even, so k and k + 1 share one Philox call (words k % 4 and k % 4 + 1). */
+                            const int64_t k = k0 + n * 8 + quad_lane * 2;
+                            const attngen_philox_words words =
+                                attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
+                            const bool upper = (k & 2) != 0;
+                            const uint32_t word0 = upper ? words.w[2] : words.w[0];
+                            const uint32_t word1 = upper ? words.w[3] : words.w[1];
+                            if (word0 < kDropThreshold) s[m][n][2 * r] = 0.0f;
+                            if (word1 < kDropThreshold) s[m][n][2 * r + 1] = 0.0f;
+                        }
                     }
                 }
             }
@@ -131,7 +134,7 @@ extension CUDAEmitter {
         return """
             if (quad_lane == 0) {
                 p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
-                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
+                    kept_any ? row_max[m][r] * kScale + logf(sum) : -INFINITY;
             }
             """
     }

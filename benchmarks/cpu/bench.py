@@ -1,0 +1,357 @@
+"""CPU benchmark of the attngen C kernels against PyTorch (see benchmarks/cpu/README.md).
+
+Loads the shared library that run.sh built from freshly generated kernels, checks each kernel against
+torch, then times it next to torch's scaled_dot_product_attention (its fused CPU flash kernel), an unfused
+matmul-softmax-matmul in torch and in numpy, and for the backward pass torch autograd of the same call.
+Throughput follows the FlashAttention convention: forward FLOPs = 4 B H N^2 d (halved for causal),
+backward = 2.5x forward. Every figure is the median of several timed runs after a warm-up run.
+"""
+
+import argparse
+import ctypes
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+THREADS = int(os.environ.get("ATTNGEN_BENCH_THREADS", "2"))
+# "wall" (default, what RESULTS.md reports) or "process": CPU seconds of the whole process divided by THREADS,
+# a steadier figure while other programs load the machine (for development only: it counts spin-waiting).
+CLOCK = os.environ.get("ATTNGEN_BENCH_CLOCK", "wall")
+SETTLE_S = 0.02
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = str(THREADS)
+
+import numpy as np  # noqa: E402  (after the thread variables)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(THREADS)
+
+
+# ---- the C ABI (Templates/common/attngen_abi.h), mirrored field by field ---------------------------
+
+class Layout(ctypes.Structure):
+    _fields_ = [("batch_stride", ctypes.c_int64), ("head_stride", ctypes.c_int64), ("row_stride", ctypes.c_int64)]
+
+
+class ForwardParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("batch", ctypes.c_int64), ("seqlen_q", ctypes.c_int64), ("seqlen_k", ctypes.c_int64),
+        ("heads_q", ctypes.c_int32), ("heads_kv", ctypes.c_int32),
+        ("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p), ("o", ctypes.c_void_p),
+        ("lse", ctypes.c_void_p),
+        ("q_layout", Layout), ("k_layout", Layout), ("v_layout", Layout), ("o_layout", Layout),
+        ("lse_layout", Layout),
+        ("block_mask", ctypes.c_void_p), ("block_mask_layout", Layout),
+        ("dropout_seed", ctypes.c_uint64), ("dropout_offset", ctypes.c_uint64),
+        ("num_threads", ctypes.c_int32),
+    ]
+
+
+class BackwardParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("batch", ctypes.c_int64), ("seqlen_q", ctypes.c_int64), ("seqlen_k", ctypes.c_int64),
+        ("heads_q", ctypes.c_int32), ("heads_kv", ctypes.c_int32),
+        ("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p), ("o", ctypes.c_void_p),
+        ("lse", ctypes.c_void_p), ("d_o", ctypes.c_void_p),
+        ("dq", ctypes.c_void_p), ("dk", ctypes.c_void_p), ("dv", ctypes.c_void_p),
+        ("q_layout", Layout), ("k_layout", Layout), ("v_layout", Layout), ("o_layout", Layout),
+        ("lse_layout", Layout), ("d_o_layout", Layout), ("dq_layout", Layout), ("dk_layout", Layout),
+        ("dv_layout", Layout),
+        ("block_mask", ctypes.c_void_p), ("block_mask_layout", Layout),
+        ("dropout_seed", ctypes.c_uint64), ("dropout_offset", ctypes.c_uint64),
+        ("dq_mode", ctypes.c_int32), ("num_threads", ctypes.c_int32),
+        ("workspace", ctypes.c_void_p), ("workspace_size", ctypes.c_size_t),
+    ]
+
+
+def layout(t):
+    """Strides of a [B, H, N, d] (or [B, H, N]) tensor, in elements."""
+    s = t.stride()
+    return Layout(s[0], s[1], s[2] if t.dim() == 4 else 1)
+
+
+def pointer(t):
+    return ctypes.c_void_p(t.data_ptr())
+
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+class Kernels:
+    """The variants of one shared library: bench_d{D}_{dtype}[_causal]."""
+
+    def __init__(self, path):
+        self.lib = ctypes.CDLL(path)
+
+    def name(self, d, dtype, causal):
+        return f"bench_d{d}_{dtype}" + ("_causal" if causal else "")
+
+    def forward(self, name, q, k, v, o, lse):
+        fn = getattr(self.lib, f"attngen_{name}_forward")
+        fn.argtypes = [ctypes.POINTER(ForwardParams)]
+        fn.restype = ctypes.c_int
+        p = ForwardParams()
+        p.struct_size = ctypes.sizeof(ForwardParams)
+        p.batch, p.heads_q, p.seqlen_q, _ = q.shape
+        p.heads_kv, p.seqlen_k = k.shape[1], k.shape[2]
+        p.q, p.k, p.v, p.o, p.lse = pointer(q), pointer(k), pointer(v), pointer(o), pointer(lse)
+        p.q_layout, p.k_layout, p.v_layout, p.o_layout = layout(q), layout(k), layout(v), layout(o)
+        p.lse_layout = layout(lse)
+        p.num_threads = THREADS
+        return lambda: fn(ctypes.byref(p))
+
+    def backward(self, name, q, k, v, o, lse, d_o, dq, dk, dv):
+        fn = getattr(self.lib, f"attngen_{name}_backward")
+        fn.argtypes = [ctypes.POINTER(BackwardParams)]
+        fn.restype = ctypes.c_int
+        size_fn = getattr(self.lib, f"attngen_{name}_backward_workspace_size")
+        size_fn.argtypes = [ctypes.POINTER(BackwardParams)]
+        size_fn.restype = ctypes.c_size_t
+        p = BackwardParams()
+        p.struct_size = ctypes.sizeof(BackwardParams)
+        p.batch, p.heads_q, p.seqlen_q, _ = q.shape
+        p.heads_kv, p.seqlen_k = k.shape[1], k.shape[2]
+        for field, t in (("q", q), ("k", k), ("v", v), ("o", o), ("d_o", d_o), ("dq", dq), ("dk", dk), ("dv", dv)):
+            setattr(p, field, pointer(t))
+            setattr(p, field + "_layout", layout(t))
+        p.lse, p.lse_layout = pointer(lse), layout(lse)
+        p.dq_mode = 0  # deterministic
+        p.num_threads = THREADS
+        workspace = torch.empty(size_fn(ctypes.byref(p)) // 4 + 16, dtype=torch.float32)
+        p.workspace, p.workspace_size = pointer(workspace), workspace.numel() * 4
+        call = lambda: fn(ctypes.byref(p))  # noqa: E731
+        call.workspace = workspace  # keep it alive
+        return call
+
+
+# ---- timing -------------------------------------------------------------------------------------
+
+def median_seconds(fn, budget_s, min_runs=3, max_runs=15):
+    return interleaved_medians({"only": fn}, budget_s, min_runs, max_runs)["only"]
+
+
+def interleaved_medians(fns, budget_s, min_runs=5, max_runs=25):
+    """Median seconds of each function, timed in rounds (one run of each per round), so that a change in the
+    machine's load (other processes) affects every contender alike; one warm-up run each first."""
+    for fn in fns.values():
+        fn()  # warm-up (page faults, OpenMP team start, caches)
+    times = {name: [] for name in fns}
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < max_runs and (rounds < min_runs or time.perf_counter() - start < budget_s * len(fns)):
+        for name, fn in fns.items():
+            # torch and the kernels bring their own OpenMP runtimes; idle workers of one spin for a while after
+            # a parallel region and would steal the cores from the other. A pause lets them go to sleep first.
+            time.sleep(SETTLE_S)
+            if CLOCK == "process":
+                t0 = time.process_time()
+                fn()
+                times[name].append((time.process_time() - t0) / THREADS)
+            else:
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+        rounds += 1
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def sgemm_gflops(n=2048):
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    return 2 * n ** 3 / median_seconds(lambda: torch.mm(a, b), 1.0) / 1e9
+
+
+def flops_forward(b, h, n, d, causal):
+    return 4 * b * h * n * n * d / (2 if causal else 1)
+
+
+# ---- the compared implementations -----------------------------------------------------------------
+
+def torch_unfused(q, k, v, causal):
+    s = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
+    if causal:
+        n = q.shape[2]
+        s = s.masked_fill(torch.ones(n, n, dtype=torch.bool).triu(1), float("-inf"))
+    return torch.matmul(torch.softmax(s, dim=-1), v)
+
+
+def numpy_unfused(q, k, v, causal, mask):
+    s = np.matmul(q, np.swapaxes(k, -1, -2))
+    s *= q.shape[-1] ** -0.5
+    if causal:
+        s[..., mask] = -np.inf
+    s -= s.max(axis=-1, keepdims=True)
+    np.exp(s, out=s)
+    s /= s.sum(axis=-1, keepdims=True)
+    return np.matmul(s, v)
+
+
+def check(name, got, want, tolerance):
+    error = ((got.double() - want.double()).abs().max() / want.double().abs().max().clamp_min(1e-30)).item()
+    if not error <= tolerance:
+        raise SystemExit(f"MISMATCH {name}: max error {error:.3g} relative to max |ref| (allowed {tolerance})")
+    return error
+
+
+TOLERANCE = {"fp32": 2e-5, "fp16": 4e-3, "bf16": 2e-2}
+GRAD_TOLERANCE = {"fp32": 2e-4, "fp16": 2e-2, "bf16": 8e-2}
+
+
+def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfused):
+    b = 1
+    torch.manual_seed(n * 1000 + d)
+    t = DTYPES[dtype]
+    q, k, v, d_o = (torch.randn(b, heads, n, d).to(t) for _ in range(4))
+    o = torch.empty(b, heads, n, d, dtype=t)
+    lse = torch.empty(b, heads, n, dtype=torch.float32)
+    name = kernels.name(d, dtype, causal)
+    fwd = kernels.forward(name, q, k, v, o, lse)
+    row = {"d": d, "N": n, "causal": causal, "dtype": dtype}
+    fl = flops_forward(b, heads, n, d, causal)
+
+    # Correctness first: against SDPA computed in fp64 from the same (rounded) inputs.
+    status = fwd()
+    if status != 0:
+        raise SystemExit(f"{name}: forward returned status {status}")
+    qd, kd, vd = q.double(), k.double(), v.double()
+    ref = F.scaled_dot_product_attention(qd, kd, vd, is_causal=causal)
+    row["fwd_err"] = check(f"{name} N={n} forward", o, ref, TOLERANCE[dtype])
+
+    contenders = {"attngen": fwd, "sdpa": lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal)}
+    if do_unfused:
+        contenders["torch_unfused"] = lambda: torch_unfused(q, k, v, causal)
+        if dtype == "fp32":
+            qn, kn, vn = q.numpy(), k.numpy(), v.numpy()
+            mask = np.triu(np.ones((n, n), dtype=bool), 1)
+            contenders["numpy_unfused"] = lambda: numpy_unfused(qn, kn, vn, causal, mask)
+    for key, seconds in interleaved_medians(contenders, budget).items():
+        row[key] = fl / seconds / 1e9
+
+    if do_backward:
+        dq, dk, dv = (torch.empty(b, heads, n, d, dtype=t) for _ in range(3))
+        bwd = kernels.backward(name, q, k, v, o, lse, d_o, dq, dk, dv)
+        status = bwd()
+        if status != 0:
+            raise SystemExit(f"{name}: backward returned status {status}")
+        qr, kr, vr = (x.detach().double().requires_grad_() for x in (q, k, v))
+        out = F.scaled_dot_product_attention(qr, kr, vr, is_causal=causal)
+        gq, gk, gv = torch.autograd.grad(out, (qr, kr, vr), d_o.double())
+        row["bwd_err"] = max(check(f"{name} N={n} {g}", got, want, GRAD_TOLERANCE[dtype])
+                             for g, got, want in (("dQ", dq, gq), ("dK", dk, gk), ("dV", dv, gv)))
+        qt, kt, vt = (x.detach().clone().requires_grad_() for x in (q, k, v))
+        out_t = F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)
+        medians = interleaved_medians({
+            "attngen_bwd": bwd,
+            "torch_bwd": lambda: torch.autograd.grad(out_t, (qt, kt, vt), d_o, retain_graph=True),
+        }, budget)
+        for key, seconds in medians.items():
+            row[key] = 2.5 * fl / seconds / 1e9
+    return row
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+def cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def fmt(x):
+    return "-" if x is None else f"{x:.1f}"
+
+
+def ratio(a, b):
+    return "-" if a is None or b is None else f"{a / b:.2f}"
+
+
+def table(rows, sgemm):
+    lines = [
+        "| dtype | d | N | causal | attngen fwd | torch SDPA | torch unfused | numpy unfused | vs SDPA | vs best unfused "
+        "| of sgemm | attngen bwd | torch bwd | bwd vs torch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        unfused = [x for x in (r.get("torch_unfused"), r.get("numpy_unfused")) if x is not None]
+        best = max(unfused) if unfused else None
+        lines.append(
+            f"| {r['dtype']} | {r['d']} | {r['N']} | {'yes' if r['causal'] else 'no'} | {fmt(r['attngen'])} "
+            f"| {fmt(r['sdpa'])} | {fmt(r.get('torch_unfused'))} | {fmt(r.get('numpy_unfused'))} "
+            f"| {ratio(r['attngen'], r['sdpa'])} | {ratio(r['attngen'], best)} | {r['attngen'] / sgemm:.0%} "
+            f"| {fmt(r.get('attngen_bwd'))} | {fmt(r.get('torch_bwd'))} | {ratio(r.get('attngen_bwd'), r.get('torch_bwd'))} |")
+    return "\n".join(lines)
+
+
+SHAPES = {
+    # the CPU table of /work/shared/ANCHORS.md: (d, N, causal)
+    "anchors": [(64, 512, False), (64, 1024, False), (64, 4096, False), (64, 4096, True),
+                (128, 1024, False), (128, 4096, False), (128, 4096, True)],
+    "full": [(d, n, c) for d in (64, 128) for n in (512, 1024, 2048, 4096) for c in (False, True)],
+    "quick": [(64, 1024, False), (128, 1024, True)],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lib", required=True)
+    parser.add_argument("--shapes", choices=sorted(SHAPES), default="anchors")
+    parser.add_argument("--dtypes", default="fp32,fp16,bf16")
+    parser.add_argument("--heads", type=int, default=8)
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per measurement")
+    parser.add_argument("--no-backward", action="store_true")
+    parser.add_argument("--results", help="write the Markdown report here")
+    parser.add_argument("--command", default="", help="the command line to quote in the report")
+    args = parser.parse_args()
+
+    kernels = Kernels(args.lib)
+    sgemm = sgemm_gflops()
+    print(f"torch {torch.__version__}, {THREADS} threads, {cpu_name()}; sgemm 2048^3: {sgemm:.1f} GFLOP/s", flush=True)
+    rows = []
+    for dtype in args.dtypes.split(","):
+        for d, n, causal in SHAPES[args.shapes]:
+            row = run_shape(kernels, d, n, causal, dtype, args.heads, args.budget,
+                            do_backward=not args.no_backward, do_unfused=(dtype == "fp32"))
+            rows.append(row)
+            print(f"{dtype} d={d} N={n} causal={causal}: attngen {row['attngen']:.1f} sdpa {row['sdpa']:.1f} "
+                  f"unfused torch {fmt(row.get('torch_unfused'))} numpy {fmt(row.get('numpy_unfused'))} | "
+                  f"bwd attngen {fmt(row.get('attngen_bwd'))} torch {fmt(row.get('torch_bwd'))} GFLOP/s "
+                  f"(err fwd {row['fwd_err']:.1e} bwd {row.get('bwd_err', float('nan')):.1e})", flush=True)
+    text = table(rows, sgemm)
+    print(text)
+    if args.results:
+        header = (
+            "# CPU benchmark results\n\n"
+            f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n"
+            f"- CPU: {cpu_name()}, {os.cpu_count()} logical CPUs; {THREADS} threads for every contender\n"
+            f"- torch {torch.__version__}, numpy {np.__version__}, compiler: {compiler_version()}\n"
+            f"- Command: `{args.command}`\n"
+            f"- sgemm 2048^3 (torch.mm, same threads): {sgemm:.1f} GFLOP/s\n"
+            f"- batch 1, {args.heads} heads, BHSD contiguous, random normal inputs; GFLOP/s = 4 B H N^2 d "
+            "(halved for causal) / median time; backward = 2.5x forward FLOPs / median time of the backward alone "
+            "(attngen: the C backward kernel; torch: autograd.grad of scaled_dot_product_attention).\n"
+            "- Every attngen result was checked against fp64 SDPA/autograd before timing.\n\n"
+        )
+        with open(args.results, "w") as f:
+            f.write(header + text + "\n")
+
+
+def compiler_version():
+    try:
+        return subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()

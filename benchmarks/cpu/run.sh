@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# CPU benchmark of the attngen C kernels against PyTorch. Not part of the test suite.
+#
+#   benchmarks/cpu/run.sh [--shapes anchors|full|quick] [--dtypes fp32,fp16,bf16] [--no-backward] [--budget S]
+#
+# 1. makes a local virtual environment .venv-bench/ with numpy and a CPU build of PyTorch (from PyPI, or a
+#    "+cpu" wheel when pip's configured find-links offer one),
+# 2. generates the benchmark variants (benchmarks/cpu/variants.json) with `swift run attngen emit c`,
+# 3. compiles them into one shared library with `cc -O3 -march=native -fopenmp -fPIC -shared`,
+# 4. runs bench.py: checks every kernel against torch, times it against torch SDPA, unfused
+#    matmul-softmax-matmul (torch and numpy) and torch autograd, and writes benchmarks/cpu/RESULTS.md.
+# ATTNGEN_BENCH_THREADS (default 2) sets the threads of every contender; CC picks the compiler.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$root/.venv-bench"
+work="$root/.build-bench"
+cc="${CC:-cc}"
+cd "$root"
+
+# ---- 1. Python environment ------------------------------------------------------------------------
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
+    python3 -m venv "$venv"
+    # Prefer a CPU-only wheel (about 190 MB) when the configured indexes/find-links have one; otherwise the
+    # default PyPI wheel (which also pulls CUDA libraries, several GB, unused here).
+    cpu_torch="$("$venv/bin/pip" index versions torch 2>/dev/null | tr ' ,' '\n\n' | grep -m1 '+cpu$' || true)"
+    "$venv/bin/pip" install --quiet numpy "torch${cpu_torch:+==$cpu_torch}"
+fi
+
+# ---- 2. generate the kernels -------------------------------------------------------------------------
+mkdir -p "$work"
+swift build --scratch-path "$work/swift" --product attngen >/dev/null
+"$work/swift/debug/attngen" emit c --spec "$here/variants.json" --out "$work/kernels" --force --quiet
+
+# ---- 3. build the shared library -------------------------------------------------------------------
+"$cc" -std=c11 -O3 -march=native -fopenmp -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
+    -o "$work/libattngen_bench.so" -lm
+
+# ---- 4. measure ------------------------------------------------------------------------------------
+command_line="benchmarks/cpu/run.sh${*:+ $*}"
+"$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$here/RESULTS.md" \
+    --command "$command_line" "$@"

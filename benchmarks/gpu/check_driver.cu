@@ -1,0 +1,563 @@
+/*
+ * The GPU check of the attngen CUDA backend (run by benchmarks/gpu/check.sh on a machine with a GPU).
+ *
+ * For every variant of kernels/check_variants.inc (written by Tests/AttnGenTests/CUDACompileTests.swift)
+ * and a matrix of shapes (GQA at run time, Nq != Nk both ways, N = 1, Nk = 0, strided BSHD layouts,
+ * several tiles), it draws fresh random inputs, runs the generated kernel, and compares O and the LSE with
+ * the float64 reference of Tests/AttnGenTests/Fixtures/reference.c (its own Philox, its own masks). Outputs
+ * are poisoned with NaN first, so an unwritten element fails. Dropout variants are also checked bit for bit:
+ * with V one-hot, O[q][k] is zero exactly where the element was dropped (or masked), and that pattern must
+ * equal the reference's attngen_reference_dropout_keeps for every (q, k). It also checks the Philox known
+ * answer on the device and the launcher's argument errors.
+ *
+ *   check_driver [--quick] [--only NAME[,NAME...]] [--seed N] [--bench]
+ *
+ * --quick runs two small shapes (for compute-sanitizer); --bench times the bench_* variants at the shapes of
+ * ANCHORS.md (16k tokens, hidden 2048) with CUDA events. Exit status 0 when every check passes.
+ */
+#include <cuda_runtime.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "attngen_runtime_cuda.cuh"
+#include "reference.h"
+
+typedef attngen_status (*check_launcher)(const attngen_forward_params *, cudaStream_t);
+typedef void (*check_setup)(attngen_reference_spec *);
+
+typedef struct check_variant {
+    const char *name;
+    check_launcher launch;
+    check_setup setup;
+    int storage;
+    int head_dim;
+    int value_head_dim;
+    int fixed_heads_q;
+    int fixed_heads_kv;
+    int saves_lse;
+    int sparse_rows;
+    int sparse_columns;
+    double dropout;
+    int masked;
+    int tile_rows;
+    int tile_columns;
+} check_variant;
+
+#include "check_variants.inc"
+
+#define CUDA_CHECK(call)                                                                          \
+    do {                                                                                          \
+        cudaError_t status_ = (call);                                                             \
+        if (status_ != cudaSuccess) {                                                             \
+            fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(status_), __FILE__, \
+                    __LINE__, cudaGetErrorString(status_));                                       \
+            exit(2);                                                                              \
+        }                                                                                         \
+    } while (0)
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Random inputs (splitmix64 + Box-Muller), quantized to the storage type.                           */
+
+static uint64_t rng_state = 0;
+
+static uint64_t rng_next(void) {
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double rng_uniform(void) { return ((rng_next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+
+static double rng_normal(void) {
+    double u = rng_uniform(), v = rng_uniform();
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static size_t element_bytes(int storage) { return storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2; }
+
+static void store_element(void *base, int storage, int64_t index, float value) {
+    if (storage == ATTNGEN_REFERENCE_FP32) {
+        ((float *)base)[index] = value;
+    } else if (storage == ATTNGEN_REFERENCE_FP16) {
+        ((uint16_t *)base)[index] = attngen_reference_float_to_half(value);
+    } else {
+        ((uint16_t *)base)[index] = attngen_reference_float_to_bfloat(value);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Shapes.                                                                                           */
+
+typedef struct check_shape {
+    int64_t batch, heads_q, heads_kv, seqlen_q, seqlen_k;
+    int bshd; /* 1: [B, S, H, D] layouts (strided rows), 0: [B, H, S, D] */
+} check_shape;
+
+static const check_shape full_shapes[] = {
+    {2, 4, 2, 128, 128, 0},   /* GQA at run time, whole tiles */
+    {1, 2, 2, 77, 203, 1},    /* Nq < Nk, partial tiles, BSHD */
+    {1, 2, 1, 203, 77, 0},    /* Nq > Nk: bottom-right rows with no key */
+    {1, 1, 1, 1, 1, 0},       /* N = 1 */
+    {1, 2, 2, 1, 300, 1},     /* decoding: one query against many keys */
+    {1, 2, 2, 5, 0, 0},       /* Nk = 0: O = 0, LSE = -inf */
+    {1, 3, 3, 517, 389, 0},   /* several tiles through the cp.async ring */
+};
+static const check_shape quick_shapes[] = {
+    {1, 2, 2, 77, 203, 1},
+    {1, 2, 1, 130, 130, 0},
+};
+
+/* ---------------------------------------------------------------------------------------------- */
+/* One run of one variant on one shape.                                                              */
+
+typedef struct check_result {
+    double rel_error;      /* ||O - ref|| / ||ref|| (0 when ref is 0) */
+    double max_abs_error;  /* max |O - ref| */
+    double lse_error;      /* max |LSE - ref| over finite entries */
+    int bad;               /* NaN/unwritten elements, -inf mismatches, launch errors */
+} check_result;
+
+static void fill_layout(attngen_layout *layout, const check_shape &s, int64_t heads, int64_t rows, int64_t dim) {
+    if (s.bshd) {
+        layout->row_stride = heads * dim;
+        layout->head_stride = dim;
+        layout->batch_stride = rows * heads * dim;
+    } else {
+        layout->row_stride = dim;
+        layout->head_stride = rows * dim;
+        layout->batch_stride = heads * rows * dim;
+    }
+}
+
+/* v_one_hot: V[b][h][k][j] = (j == k) (the dropout pattern check); q_scale shrinks Q. */
+static check_result run_case(const check_variant &variant, check_shape shape, int v_one_hot, double q_scale,
+                             uint64_t seed, uint64_t offset, std::vector<uint8_t> *dropped_pattern) {
+    check_result result = {0, 0, 0, 0};
+    if (variant.fixed_heads_q > 0) {
+        shape.heads_q = variant.fixed_heads_q;
+        shape.heads_kv = variant.fixed_heads_kv;
+    }
+    const int d = variant.head_dim, dv = variant.value_head_dim, st = variant.storage;
+    const size_t eb = element_bytes(st);
+    const int64_t nq_elems = shape.batch * shape.heads_q * shape.seqlen_q;
+    const int64_t nk_elems = shape.batch * shape.heads_kv * shape.seqlen_k;
+    const size_t q_bytes = (size_t)(nq_elems * d) * eb, k_bytes = (size_t)(nk_elems * d) * eb;
+    const size_t v_bytes = (size_t)(nk_elems * dv) * eb, o_bytes = (size_t)(nq_elems * dv) * eb;
+    std::vector<uint8_t> hq(q_bytes + 16), hk(k_bytes + 16), hv(v_bytes + 16), ho(o_bytes + 16);
+    std::vector<float> hlse((size_t)nq_elems + 1);
+
+    attngen_forward_params p;
+    memset(&p, 0, sizeof(p));
+    p.struct_size = sizeof(p);
+    p.batch = shape.batch;
+    p.seqlen_q = shape.seqlen_q;
+    p.seqlen_k = shape.seqlen_k;
+    p.heads_q = (int32_t)shape.heads_q;
+    p.heads_kv = (int32_t)shape.heads_kv;
+    fill_layout(&p.q_layout, shape, shape.heads_q, shape.seqlen_q, d);
+    fill_layout(&p.k_layout, shape, shape.heads_kv, shape.seqlen_k, d);
+    fill_layout(&p.v_layout, shape, shape.heads_kv, shape.seqlen_k, dv);
+    fill_layout(&p.o_layout, shape, shape.heads_q, shape.seqlen_q, dv);
+    p.lse_layout.row_stride = 1;
+    p.lse_layout.head_stride = shape.seqlen_q;
+    p.lse_layout.batch_stride = shape.heads_q * shape.seqlen_q;
+    p.dropout_seed = seed;
+    p.dropout_offset = offset;
+
+    for (int64_t i = 0; i < nq_elems * d; ++i) store_element(hq.data(), st, i, (float)(q_scale * rng_normal()));
+    for (int64_t i = 0; i < nk_elems * d; ++i) store_element(hk.data(), st, i, (float)rng_normal());
+    if (v_one_hot) {
+        /* element (b, h, k, j) = (j == k), through the V layout */
+        memset(hv.data(), 0, v_bytes);
+        for (int64_t b = 0; b < shape.batch; ++b)
+            for (int64_t h = 0; h < shape.heads_kv; ++h)
+                for (int64_t k = 0; k < shape.seqlen_k && k < dv; ++k)
+                    store_element(hv.data(), st,
+                                  b * p.v_layout.batch_stride + h * p.v_layout.head_stride + k * p.v_layout.row_stride + k,
+                                  1.0f);
+    } else {
+        for (int64_t i = 0; i < nk_elems * dv; ++i) store_element(hv.data(), st, i, (float)rng_normal());
+    }
+
+    /* Block-sparse layout: one byte per (b, h, block row, block column), about 60% kept. */
+    std::vector<uint8_t> hmask;
+    if (variant.sparse_rows > 0) {
+        const int64_t rows = (shape.seqlen_q + variant.sparse_rows - 1) / variant.sparse_rows;
+        const int64_t cols = (shape.seqlen_k + variant.sparse_columns - 1) / variant.sparse_columns;
+        hmask.resize((size_t)std::max<int64_t>(1, shape.batch * shape.heads_q * rows * cols));
+        for (auto &byte : hmask) byte = rng_uniform() < 0.6 ? (uint8_t)(1 + rng_next() % 200) : 0;
+        p.block_mask_layout.row_stride = cols;
+        p.block_mask_layout.head_stride = rows * cols;
+        p.block_mask_layout.batch_stride = shape.heads_q * rows * cols;
+    }
+
+    /* Device copies; O and LSE poisoned with NaN (all bits set). */
+    void *dq = NULL, *dk = NULL, *dvv = NULL, *dout = NULL;
+    float *dlse = NULL;
+    uint8_t *dmask = NULL;
+    CUDA_CHECK(cudaMalloc(&dq, q_bytes + 16));
+    CUDA_CHECK(cudaMalloc(&dk, k_bytes + 16));
+    CUDA_CHECK(cudaMalloc(&dvv, v_bytes + 16));
+    CUDA_CHECK(cudaMalloc(&dout, o_bytes + 16));
+    CUDA_CHECK(cudaMalloc((void **)&dlse, ((size_t)nq_elems + 1) * sizeof(float)));
+    CUDA_CHECK(cudaMemcpy(dq, hq.data(), q_bytes, cudaMemcpyHostToDevice));
+    CUDA_CHECK(cudaMemcpy(dk, hk.data(), k_bytes, cudaMemcpyHostToDevice));
+    CUDA_CHECK(cudaMemcpy(dvv, hv.data(), v_bytes, cudaMemcpyHostToDevice));
+    CUDA_CHECK(cudaMemset(dout, 0xFF, o_bytes + 16));
+    CUDA_CHECK(cudaMemset(dlse, 0xFF, ((size_t)nq_elems + 1) * sizeof(float)));
+    if (!hmask.empty()) {
+        CUDA_CHECK(cudaMalloc((void **)&dmask, hmask.size()));
+        CUDA_CHECK(cudaMemcpy(dmask, hmask.data(), hmask.size(), cudaMemcpyHostToDevice));
+    }
+    attngen_forward_params dp = p;
+    dp.q = dq;
+    dp.k = dk;
+    dp.v = dvv;
+    dp.o = dout;
+    dp.lse = dlse;
+    dp.block_mask = dmask;
+    const attngen_status status = variant.launch(&dp, 0);
+    if (status != ATTNGEN_OK) {
+        fprintf(stderr, "%s: launcher returned %d\n", variant.name, (int)status);
+        result.bad++;
+    }
+    CUDA_CHECK(cudaGetLastError());
+    CUDA_CHECK(cudaDeviceSynchronize());
+    CUDA_CHECK(cudaMemcpy(ho.data(), dout, o_bytes + 16, cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(hlse.data(), dlse, ((size_t)nq_elems + 1) * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaFree(dq);
+    cudaFree(dk);
+    cudaFree(dvv);
+    cudaFree(dout);
+    cudaFree(dlse);
+    if (dmask) cudaFree(dmask);
+
+    /* The float64 reference on the host copies. */
+    attngen_reference_spec spec;
+    variant.setup(&spec);
+    attngen_forward_params hp = p;
+    hp.q = hq.data();
+    hp.k = hk.data();
+    hp.v = hv.data();
+    hp.o = NULL;
+    hp.lse = NULL;
+    hp.block_mask = hmask.empty() ? NULL : hmask.data();
+    std::vector<double> ref_o((size_t)std::max<int64_t>(1, nq_elems * dv)), ref_lse((size_t)std::max<int64_t>(1, nq_elems));
+    if (nq_elems > 0 && attngen_reference_forward(&hp, &spec, ref_o.data(), ref_lse.data(), NULL) != 0) {
+        fprintf(stderr, "%s: the reference failed\n", variant.name);
+        result.bad++;
+        return result;
+    }
+
+    /* Compare: the reference is dense [b][h][q][j]; the kernel's O goes through o_layout. */
+    double diff2 = 0, ref2 = 0;
+    for (int64_t b = 0; b < shape.batch; ++b)
+        for (int64_t h = 0; h < shape.heads_q; ++h)
+            for (int64_t q = 0; q < shape.seqlen_q; ++q) {
+                const int64_t row = (b * shape.heads_q + h) * shape.seqlen_q + q;
+                for (int64_t j = 0; j < dv; ++j) {
+                    const int64_t at = b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride + j;
+                    const double got = attngen_reference_load(ho.data(), st, at);
+                    const double want = ref_o[(size_t)(row * dv + j)];
+                    if (!isfinite(got)) {
+                        result.bad++;
+                        continue;
+                    }
+                    diff2 += (got - want) * (got - want);
+                    ref2 += want * want;
+                    result.max_abs_error = std::max(result.max_abs_error, fabs(got - want));
+                    if (dropped_pattern && j < shape.seqlen_k && row < (int64_t)dropped_pattern->size() / std::max<int64_t>(1, shape.seqlen_k)) {
+                        (*dropped_pattern)[(size_t)(row * shape.seqlen_k + j)] = got == 0.0 ? 1 : 0;
+                    }
+                }
+                if (variant.saves_lse) {
+                    const double got = hlse[(size_t)(b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q)];
+                    const double want = ref_lse[(size_t)row];
+                    if (isinf(want) || isinf(got)) {
+                        if (!(isinf(want) && isinf(got) && want < 0 && got < 0)) result.bad++;
+                    } else if (isnan(got)) {
+                        result.bad++;
+                    } else {
+                        result.lse_error = std::max(result.lse_error, fabs(got - want));
+                    }
+                }
+            }
+    if (!isfinite(diff2)) result.bad++;
+    result.rel_error = ref2 > 0 ? sqrt(diff2 / ref2) : sqrt(diff2);
+    /* Poison past the end must be untouched (no write out of bounds). */
+    for (size_t i = o_bytes; i < o_bytes + 16; ++i) if (ho[i] != 0xFF) result.bad++;
+    return result;
+}
+
+/* Dropout bit check: V one-hot and tiny Q, then O[q][k] == 0 exactly where dropout (or a mask) drops. */
+static int check_dropout_pattern(const check_variant &variant, uint64_t seed, uint64_t offset) {
+    const int64_t nk = std::min<int64_t>(variant.value_head_dim, 100);
+    check_shape shape = {2, 3, 3, 150, nk, 0};
+    if (variant.fixed_heads_q > 0) {
+        shape.heads_q = variant.fixed_heads_q;
+        shape.heads_kv = variant.fixed_heads_kv;
+    }
+    std::vector<uint8_t> zero((size_t)(shape.batch * shape.heads_q * shape.seqlen_q * nk), 0);
+    run_case(variant, shape, 1, 0.01, seed, offset, &zero);
+    attngen_reference_spec spec;
+    variant.setup(&spec);
+    attngen_forward_params p;
+    memset(&p, 0, sizeof(p));
+    p.struct_size = sizeof(p);
+    p.batch = shape.batch;
+    p.seqlen_q = shape.seqlen_q;
+    p.seqlen_k = nk;
+    p.heads_q = (int32_t)shape.heads_q;
+    p.heads_kv = (int32_t)shape.heads_kv;
+    p.dropout_seed = seed;
+    p.dropout_offset = offset;
+    int mismatches = 0;
+    int64_t dropped = 0;
+    for (int64_t b = 0; b < shape.batch; ++b)
+        for (int64_t h = 0; h < shape.heads_q; ++h)
+            for (int64_t q = 0; q < shape.seqlen_q; ++q)
+                for (int64_t k = 0; k < nk; ++k) {
+                    const int kept = attngen_reference_keeps(&p, &spec, b, h, q, k) &&
+                                     attngen_reference_dropout_keeps(&p, spec.dropout_threshold, b, h, q, k);
+                    const int64_t row = (b * shape.heads_q + h) * shape.seqlen_q + q;
+                    const int got_zero = zero[(size_t)(row * nk + k)];
+                    if (got_zero == kept) mismatches++;
+                    dropped += !kept;
+                }
+    printf("  dropout pattern %s: %lld of %lld elements dropped or masked, %d mismatches\n", variant.name,
+           (long long)dropped, (long long)(shape.batch * shape.heads_q * shape.seqlen_q * nk), mismatches);
+    return mismatches;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Philox known answer on the device.                                                                */
+
+__global__ void philox_known_answer(uint32_t *out) {
+    const attngen_philox_words words = attngen_philox4x32_10(0, 0, 0, 0, 0, 0);
+    for (int i = 0; i < 4; ++i) out[i] = words.w[i];
+}
+
+static int check_philox(void) {
+    uint32_t *d = NULL, h[4];
+    CUDA_CHECK(cudaMalloc((void **)&d, sizeof(h)));
+    philox_known_answer<<<1, 1>>>(d);
+    CUDA_CHECK(cudaGetLastError());
+    CUDA_CHECK(cudaMemcpy(h, d, sizeof(h), cudaMemcpyDeviceToHost));
+    cudaFree(d);
+    const uint32_t want[4] = {0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u};
+    const int ok = memcmp(h, want, sizeof(h)) == 0;
+    printf("philox known answer on the device: %08x %08x %08x %08x: %s\n", h[0], h[1], h[2], h[3], ok ? "ok" : "WRONG");
+    return ok ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The launcher's argument errors.                                                                   */
+
+static int check_errors(const check_variant &variant) {
+    void *buffer = NULL;
+    float *lse = NULL;
+    CUDA_CHECK(cudaMalloc(&buffer, 1 << 20));
+    CUDA_CHECK(cudaMalloc((void **)&lse, 1 << 12));
+    attngen_forward_params good;
+    memset(&good, 0, sizeof(good));
+    check_shape s = {1, 2, 2, 8, 8, 0};
+    if (variant.fixed_heads_q > 0) {
+        s.heads_q = variant.fixed_heads_q;
+        s.heads_kv = variant.fixed_heads_kv;
+    }
+    good.struct_size = sizeof(good);
+    good.batch = s.batch;
+    good.seqlen_q = s.seqlen_q;
+    good.seqlen_k = s.seqlen_k;
+    good.heads_q = (int32_t)s.heads_q;
+    good.heads_kv = (int32_t)s.heads_kv;
+    good.q = good.k = good.v = buffer;
+    good.o = buffer;
+    good.lse = lse;
+    good.block_mask = (const uint8_t *)buffer;
+    fill_layout(&good.q_layout, s, s.heads_q, s.seqlen_q, variant.head_dim);
+    fill_layout(&good.k_layout, s, s.heads_kv, s.seqlen_k, variant.head_dim);
+    fill_layout(&good.v_layout, s, s.heads_kv, s.seqlen_k, variant.value_head_dim);
+    fill_layout(&good.o_layout, s, s.heads_q, s.seqlen_q, variant.value_head_dim);
+    good.lse_layout.row_stride = 1;
+    good.lse_layout.head_stride = s.seqlen_q;
+    good.lse_layout.batch_stride = s.heads_q * s.seqlen_q;
+    int failures = 0;
+    auto expect = [&](const char *what, const attngen_forward_params *p, attngen_status want) {
+        const attngen_status got = variant.launch(p, 0);
+        if (got != want) {
+            printf("  %s: %s returned %d, expected %d\n", variant.name, what, (int)got, (int)want);
+            failures++;
+        }
+    };
+    attngen_forward_params p = good;
+    expect("valid call", &p, ATTNGEN_OK);
+    expect("NULL params", NULL, ATTNGEN_ERROR_NULL_POINTER);
+    p = good; p.struct_size -= 8; expect("struct_size", &p, ATTNGEN_ERROR_ABI_MISMATCH);
+    p = good; p.batch = -1; expect("negative batch", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    p = good; p.seqlen_k = -3; expect("negative seqlen_k", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    p = good; p.heads_q = 0; expect("zero heads", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    p = good; p.heads_q = 3; p.heads_kv = 2; expect("3 heads over 2", &p, ATTNGEN_ERROR_INVALID_HEADS);
+    if (variant.fixed_heads_q > 0) {
+        p = good; p.heads_q = variant.fixed_heads_q * 2; expect("other fixed heads", &p, ATTNGEN_ERROR_INVALID_HEADS);
+    }
+    p = good; p.q = NULL; expect("NULL q", &p, ATTNGEN_ERROR_NULL_POINTER);
+    p = good; p.o = NULL; expect("NULL o", &p, ATTNGEN_ERROR_NULL_POINTER);
+    if (variant.saves_lse) { p = good; p.lse = NULL; expect("NULL lse", &p, ATTNGEN_ERROR_NULL_POINTER); }
+    if (variant.sparse_rows > 0) { p = good; p.block_mask = NULL; expect("NULL block_mask", &p, ATTNGEN_ERROR_NULL_POINTER); }
+    p = good; p.k_layout.row_stride = -1; expect("negative stride", &p, ATTNGEN_ERROR_INVALID_LAYOUT);
+    p = good; p.o_layout.row_stride = variant.value_head_dim - 1; p.o_layout.head_stride = 1 << 12;
+    p.o_layout.batch_stride = 1 << 14;
+    if (variant.value_head_dim > 1) expect("overlapping O rows", &p, ATTNGEN_ERROR_INVALID_LAYOUT);
+    p = good; p.batch = 0; p.q = NULL; expect("empty batch", &p, ATTNGEN_OK);
+    CUDA_CHECK(cudaDeviceSynchronize());
+    cudaFree(buffer);
+    cudaFree(lse);
+    return failures;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Timing at the ANCHORS shapes.                                                                     */
+
+static void bench(const check_variant &variant) {
+    const int d = variant.head_dim;
+    const int64_t heads = 2048 / d;
+    const int64_t lengths[] = {1024, 4096, 8192};
+    for (int64_t n : lengths) {
+        const int64_t batch = 16384 / n;
+        const size_t elems = (size_t)(batch * heads * n * d);
+        void *q, *k, *v, *o;
+        CUDA_CHECK(cudaMalloc(&q, elems * 2));
+        CUDA_CHECK(cudaMalloc(&k, elems * 2));
+        CUDA_CHECK(cudaMalloc(&v, elems * 2));
+        CUDA_CHECK(cudaMalloc(&o, elems * 2));
+        std::vector<uint16_t> host(elems);
+        for (size_t i = 0; i < elems; ++i) host[i] = attngen_reference_float_to_bfloat((float)rng_normal());
+        CUDA_CHECK(cudaMemcpy(q, host.data(), elems * 2, cudaMemcpyHostToDevice));
+        CUDA_CHECK(cudaMemcpy(k, host.data(), elems * 2, cudaMemcpyHostToDevice));
+        CUDA_CHECK(cudaMemcpy(v, host.data(), elems * 2, cudaMemcpyHostToDevice));
+        attngen_forward_params p;
+        memset(&p, 0, sizeof(p));
+        p.struct_size = sizeof(p);
+        p.batch = batch;
+        p.seqlen_q = p.seqlen_k = n;
+        p.heads_q = p.heads_kv = (int32_t)heads;
+        p.q = q; p.k = k; p.v = v; p.o = o;
+        check_shape s = {batch, heads, heads, n, n, 0};
+        fill_layout(&p.q_layout, s, heads, n, d);
+        p.k_layout = p.v_layout = p.o_layout = p.q_layout;
+        cudaEvent_t start, stop;
+        CUDA_CHECK(cudaEventCreate(&start));
+        CUDA_CHECK(cudaEventCreate(&stop));
+        for (int i = 0; i < 3; ++i) variant.launch(&p, 0);
+        CUDA_CHECK(cudaDeviceSynchronize());
+        std::vector<float> times;
+        for (int i = 0; i < 20; ++i) {
+            CUDA_CHECK(cudaEventRecord(start));
+            if (variant.launch(&p, 0) != ATTNGEN_OK) { printf("bench launch failed\n"); exit(2); }
+            CUDA_CHECK(cudaEventRecord(stop));
+            CUDA_CHECK(cudaEventSynchronize(stop));
+            float ms = 0;
+            CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+            times.push_back(ms);
+        }
+        std::sort(times.begin(), times.end());
+        const double ms = times[times.size() / 2];
+        double flops = 4.0 * batch * heads * (double)n * n * d;
+        if (variant.masked) flops /= 2;
+        printf("| %s | %lld | %lld x %lld | %.3f | %.1f |\n", variant.name, (long long)n, (long long)batch,
+               (long long)heads, ms, flops / (ms * 1e-3) / 1e12);
+        cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o);
+        cudaEventDestroy(start);
+        cudaEventDestroy(stop);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static bool selected(const char *only, const char *name) {
+    if (!only) return true;
+    std::string list = std::string(",") + only + ",";
+    return list.find(std::string(",") + name + ",") != std::string::npos;
+}
+
+int main(int argc, char **argv) {
+    int quick = 0, do_bench = 0;
+    const char *only = NULL;
+    uint64_t seed = (uint64_t)time(NULL);
+    for (int i = 1; i < argc; ++i) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--bench")) do_bench = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+        else { fprintf(stderr, "usage: %s [--quick] [--only A,B] [--seed N] [--bench]\n", argv[0]); return 2; }
+    }
+    rng_state = seed;
+    cudaDeviceProp prop;
+    CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+    printf("device: %s (sm_%d%d, %d SMs), seed %llu\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount,
+           (unsigned long long)seed);
+
+    if (do_bench) {
+        printf("| variant | N | batch x heads | ms (median of 20) | TFLOP/s |\n|---|---|---|---|---|\n");
+        for (const check_variant &variant : check_variants) {
+            if (!strncmp(variant.name, "bench_", 6) && selected(only, variant.name)) bench(variant);
+        }
+        return 0;
+    }
+
+    int failures = check_philox();
+    const check_shape *shapes = quick ? quick_shapes : full_shapes;
+    const int shape_count = quick ? (int)(sizeof(quick_shapes) / sizeof(quick_shapes[0]))
+                                  : (int)(sizeof(full_shapes) / sizeof(full_shapes[0]));
+    printf("| variant | storage | d / dv | tile | shapes | max rel. error | max abs. error | max LSE error | tolerance | result |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (const check_variant &variant : check_variants) {
+        if (!selected(only, variant.name)) continue;
+        /* Normwise tolerance: fp16 P and O round at 2^-11, bf16 at 2^-8, tf32 operands at 2^-11. */
+        const double tolerance = variant.storage == ATTNGEN_REFERENCE_BF16 ? 2e-2 : 4e-3;
+        const double lse_tolerance = variant.storage == ATTNGEN_REFERENCE_FP32 ? 1e-2 : 2e-3;
+        check_result worst = {0, 0, 0, 0};
+        for (int i = 0; i < shape_count; ++i) {
+            const check_result r = run_case(variant, shapes[i], 0, 1.0, rng_next(), rng_next(), NULL);
+            worst.rel_error = std::max(worst.rel_error, r.rel_error);
+            worst.max_abs_error = std::max(worst.max_abs_error, r.max_abs_error);
+            worst.lse_error = std::max(worst.lse_error, r.lse_error);
+            worst.bad += r.bad;
+            if (r.bad || r.rel_error > tolerance) {
+                printf("  %s shape %d (B%lld Hq%lld Hkv%lld Nq%lld Nk%lld %s): rel %.3g abs %.3g bad %d\n", variant.name, i,
+                       (long long)shapes[i].batch, (long long)shapes[i].heads_q, (long long)shapes[i].heads_kv,
+                       (long long)shapes[i].seqlen_q, (long long)shapes[i].seqlen_k, shapes[i].bshd ? "BSHD" : "BHSD",
+                       r.rel_error, r.max_abs_error, r.bad);
+            }
+        }
+        int pattern = 0;
+        if (variant.dropout > 0 && !quick) pattern = check_dropout_pattern(variant, rng_next(), rng_next());
+        const int errors = quick ? 0 : check_errors(variant);
+        const bool pass = worst.bad == 0 && worst.rel_error <= tolerance && worst.lse_error <= lse_tolerance &&
+                          pattern == 0 && errors == 0;
+        failures += pass ? 0 : 1;
+        char lse_text[32] = "-";
+        if (variant.saves_lse) snprintf(lse_text, sizeof(lse_text), "%.2e", worst.lse_error);
+        const char *storage = variant.storage == ATTNGEN_REFERENCE_FP32 ? "fp32 (tf32 mma)"
+                              : variant.storage == ATTNGEN_REFERENCE_FP16 ? "fp16" : "bf16";
+        printf("| %s | %s | %d / %d | %dx%d | %d | %.2e | %.2e | %s | %.0e | %s%s |\n", variant.name, storage,
+               variant.head_dim, variant.value_head_dim, variant.tile_rows, variant.tile_columns, shape_count,
+               worst.rel_error, worst.max_abs_error,
+               lse_text, tolerance, pass ? "pass" : "FAIL",
+               variant.dropout > 0 && !quick ? (pattern == 0 ? ", dropout bits identical" : ", DROPOUT BITS DIFFER") : "");
+        fflush(stdout);
+    }
+    printf("\n%s: %d failing\n", failures == 0 ? "ALL PASS" : "FAILURES", failures);
+    return failures == 0 ? 0 : 1;
+}
