@@ -33,8 +33,9 @@
  *     dV^T += dO^T . (P*Z)  A = dO tile read transposed, B = P*Z,   C = dV^T (per task)
  *     dK^T += Q^T  . dS     A = Q tile read transposed,  B = dS,    C = dK^T (per task)
  *     dQ   += dS   . K      A = dS,            B = K rows (per task), C = the query tile's dQ
- * The query-side tiles (Q, dO in fp32, LSE, D) are loaded once per (query tile, key tile) pair; the key side
- * once per task; dK and dV are transposed once when the task writes them.
+ * The pre-pass converts Q and dO once into fp32 rows (padded with zero rows to whole query tiles, in a buffer
+ * the call allocates, as large as Q and dO in fp32), so the products read query tiles in place whatever the
+ * storage type; K and V are loaded once per task; dK and dV are transposed once when the task writes them.
  */
 
 #ifdef _OPENMP
@@ -91,8 +92,9 @@ static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
     {                                                                                                         \
         for (int n0 = 0; n0 < (N_VECTORS); n0 += N_BLOCK) {                                                   \
             const int nv = (N_VECTORS) - n0 < N_BLOCK ? (N_VECTORS) - n0 : N_BLOCK;                           \
-            int m0 = 0;                                                                                       \
-            for (; m0 + M_BLOCK <= (M) && nv == N_BLOCK; m0 += M_BLOCK) {                                     \
+            /* Whole register tiles, then the rows (and a last odd vector) one at a time. */                   \
+            const int whole_rows = nv == N_BLOCK ? (M) / M_BLOCK * M_BLOCK : 0;                               \
+            for (int m0 = 0; m0 < whole_rows; m0 += M_BLOCK) {                                                \
                 attngen_vf acc[M_BLOCK][N_BLOCK];                                                             \
                 ATTNGEN_UNROLL                                                                                \
                 for (int mm = 0; mm < M_BLOCK; ++mm) {                                                        \
@@ -125,8 +127,7 @@ static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
                     }                                                                                         \
                 }                                                                                             \
             }                                                                                                 \
-            /* Rows past the last whole block, and a last odd vector: one row and one vector at a time. */    \
-            for (int m = m0; m < (M); ++m) {                                                                  \
+            for (int m = whole_rows; m < (M); ++m) {                                                          \
                 for (int v = 0; v < nv; ++v) {                                                                \
                     float *c_lanes = c + m * (LDC) + (n0 + v) * ATTNGEN_LANES;                                \
                     attngen_vf sum = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);            \

@@ -21,6 +21,8 @@ size_t attngen_{{name}}_backward_workspace_size(const attngen_backward_params *p
  * probabilities tile by tile from Q, K and the saved log-sum-exp (no N x N matrix is stored; the dropout
  * mask is regenerated from the seed and offset of the forward call). Checks every argument before
  * writing anything. Thread-safe; with OpenMP it spreads work over params->num_threads threads.
+ * Besides the caller's workspace it allocates fp32 copies of Q and dO for the duration of the call
+ * (ATTNGEN_ERROR_OUT_OF_MEMORY, with nothing written, when that fails).
  */
 attngen_status attngen_{{name}}_backward(const attngen_backward_params *params);
 

@@ -6,7 +6,6 @@
 
 #include "attngen_abi.h"
 
-/* What the backward pass of this variant fixed when it was generated. */
 {{variant_defines}}
 
 #ifdef __cplusplus
@@ -14,9 +13,9 @@ extern "C" {
 #endif
 
 /*
- * Bytes of device workspace attngen_{{name}}_backward_cuda needs for these sizes and params->dq_mode
- * (0 for invalid or empty sizes). With R = batch * heads_q * seqlen_q query rows, each part rounded up
- * to 256 bytes:
+ * Bytes of device workspace that attngen_{{name}}_backward_cuda needs
+ * for these sizes and params->dq_mode (0 for invalid or empty sizes). With R = batch * heads_q * seqlen_q
+ * query rows, each part rounded up to 256 bytes:
  *   ATTNGEN_DQ_DETERMINISTIC: R floats, the row sums D = rowsum(dO * O). dQ is computed by its own kernel,
  *                             one thread block per query tile walking the key tiles in order, and written
  *                             straight to params->dq: O(N) workspace, results bit-identical run to run.

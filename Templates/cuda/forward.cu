@@ -9,8 +9,9 @@
  * kWarps warps owns kRowsPerWarp of those rows (16 or 32: kMTiles fragments of 16 rows, which share every
  * K and V fragment read from shared memory). The block walks the key tiles of kBlockColumns keys that its masks
  * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
- * and keeps an online softmax per row: the running maximum m, the running sum l and the output
- * accumulator O stay in registers, and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
+ * and keeps an online softmax per row: the running maximum m and the output accumulator O stay in
+ * registers (each lane's share of the running sum l lives in shared memory, to leave registers for O),
+ * and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
  * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
  */
 
@@ -33,7 +34,12 @@ constexpr int kVStride = kValueHeadDimPadded + kRowPad;
 constexpr int kQTileElements = kBlockRows * kQStride;
 constexpr int kKTileElements = kBlockColumns * kKStride;
 constexpr int kVTileElements = kBlockColumns * kVStride;
-constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
+/* Each lane's share of its rows' softmax sums: in registers where the accumulators leave room (head dims
+   up to 64, multiples of 16, no dropout), else in shared memory (one float per lane and row, read and written once
+   per key tile), which frees registers for the accumulators of 32-row warps at larger head dims. */
+constexpr int kRowSumFloats = kRowSumsInShared ? kThreads * kMTiles * 2 : 0;
+constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
+                             kRowSumFloats * (int)sizeof(float);
 static_assert(kSharedBytes == kPlannedSharedBytes, "the kernel must use exactly the shared memory its plan accounts");
 static_assert(kRowsPerWarp == 16 || kRowsPerWarp == 32, "each warp owns 16 or 32 query rows");
 static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query tile");
@@ -73,14 +79,26 @@ static __device__ __forceinline__ bool tile_is_interior(int64_t q_begin, int64_t
     {{tile_interior}}
 }
 
-/* Whether the score of query q and key k (query head h of batch b) is kept. */
-static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
-                                                       int64_t nk) {
+/* The keys [lo, hi) of query row q that the sequence end and the causal and window masks keep: on a tile
+   that crosses a mask boundary each row needs two integer compares per element, not the whole test. */
+static __device__ __forceinline__ void row_key_bounds(int64_t q, int64_t nq, int64_t nk, int64_t &lo, int64_t &hi) {
+    (void)q;
+    (void)nq;
+    lo = 0;
+    hi = nk;
+    {{row_bounds}}
+}
+
+/* The per-element predicate mask (true when the variant has none); the other masks are row_key_bounds. */
+static __device__ __forceinline__ bool element_predicate_holds(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                               int64_t nk) {
     (void)b;
     (void)h;
     (void)q;
+    (void)k;
     (void)nq;
-    {{element_kept}}
+    (void)nk;
+    {{element_predicate}}
 }
 
 /* Whether the whole key tile is skipped by a run-time mask (the block-sparse layout). */
@@ -98,19 +116,57 @@ static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_forward
  * Global -> shared copies.
  * ---------------------------------------------------------------------------------------------- */
 
-/* Copies `Rows` rows of `dim` elements (row i at src + i * row_stride) into shared memory rows of
-   `Stride` elements, zero-filling columns dim ..< DimPadded and rows valid_rows ..< Rows. With aligned
-   rows this issues 16-byte cp.async copies (the caller commits the group); otherwise plain loads. */
-template <int Rows, int DimPadded, int Stride>
+/* Copies `Rows` rows of `Dim` elements (row i at src + i * row_stride) into shared memory rows of
+   `Stride` elements, zero-filling columns Dim ..< DimPadded and rows valid_rows ..< Rows. With aligned
+   rows this issues 16-byte cp.async copies (the caller commits the group); otherwise plain loads.
+   Thread t copies chunk t of each pass of kThreads 16-byte chunks. When kThreads is a multiple of the
+   chunks per row (the usual case) the thread's column is fixed and its rows step by kThreads /
+   chunks-per-row: the passes unroll into one pointer step and one row test each, with no division.
+   Other shapes keep a plain loop (unrolling it hoists per-pass addresses into registers). */
+template <int Rows, int Dim, int DimPadded, int Stride>
 static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
-                                                 int dim, bool aligned16) {
+                                                 bool aligned16) {
     constexpr int kChunkElements = 16 / (int)sizeof(Raw);
     constexpr int kChunksPerRow = DimPadded / kChunkElements;
-    if (aligned16) {
-        for (int chunk = threadIdx.x; chunk < Rows * kChunksPerRow; chunk += kThreads) {
+    constexpr int kChunks = Rows * kChunksPerRow;
+    constexpr int kPasses = (kChunks + kThreads - 1) / kThreads;
+    if (aligned16 && kThreads % kChunksPerRow == 0) {
+        constexpr int kRowStep = kThreads / kChunksPerRow;
+        const int row0 = (int)threadIdx.x / kChunksPerRow;
+        const int column = ((int)threadIdx.x % kChunksPerRow) * kChunkElements;
+        /* Bytes of this thread's chunk that lie inside the row (all 16 when Dim fills whole chunks). */
+        const uint32_t column_bytes =
+            Dim % kChunkElements == 0 && Dim == DimPadded
+                ? 16u
+                : (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
+        const int rows_left = (int)attngen_min64(valid_rows, (int64_t)Rows) - row0;
+        const Raw *const src_thread = src + row0 * row_stride + column;
+        const uint32_t dst_thread = attngen_smem_address(dst + row0 * Stride + column);
+        auto copy_pass = [&](int pass) {
+            const bool live = pass * kRowStep < rows_left && column_bytes > 0;
+            const Raw *from = live ? src_thread + pass * kRowStep * row_stride : src;
+            attngen_cp_async_16(dst_thread + (uint32_t)(pass * kRowStep * Stride * (int)sizeof(Raw)), from,
+                                live ? column_bytes : 0u);
+        };
+        if (kPasses <= 8) {
+            /* unrolled: straight-line copies */
+#pragma unroll
+            for (int pass = 0; pass < kPasses; ++pass) {
+                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
+                copy_pass(pass);
+            }
+        } else {
+            /* many passes (large tiles of few threads): a loop, so that no per-pass address stays in a register */
+            for (int pass = 0; pass < kPasses; ++pass) {
+                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
+                copy_pass(pass);
+            }
+        }
+    } else if (aligned16) {
+        for (int chunk = threadIdx.x; chunk < kChunks; chunk += kThreads) {
             const int row = chunk / kChunksPerRow;
             const int column = (chunk % kChunksPerRow) * kChunkElements;
-            const int remaining = dim - column;
+            const int remaining = Dim - column;
             const bool live = row < valid_rows && remaining > 0;
             const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
             const Raw *from = live ? src + row * row_stride + column : src;
@@ -121,7 +177,7 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
             const int row = index / DimPadded;
             const int column = index % DimPadded;
             Raw value = Raw(0);
-            if (row < valid_rows && column < dim) value = src[row * row_stride + column];
+            if (row < valid_rows && column < Dim) value = src[row * row_stride + column];
             dst[row * Stride + column] = value;
         }
     }
@@ -142,6 +198,8 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
     Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
     Raw *const sV = sK + kStages * kKTileElements;           /* kStages V tiles */
+    /* kRowSumsInShared: this lane's share of the sum of row (m, r) at sRowSum[(m * 2 + r) * kThreads + threadIdx.x] */
+    float *const sRowSum = reinterpret_cast<float *>(sV + kStages * kVTileElements);
 
     const attngen_forward_params &p = arguments.params;
     const int warp = threadIdx.x / 32;
@@ -183,24 +241,24 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     auto load_key_tile = [&](int64_t tile, int slot) {
         if (tile < tile_end) {
             const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kHeadDimPadded, kKStride>(sK + slot * kKTileElements,
-                                                               k_rows + k0 * p.k_layout.row_stride,
-                                                               p.k_layout.row_stride, nk - k0, kHeadDim, aligned16);
+            copy_tile<kBlockColumns, kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements,
+                                                                         k_rows + k0 * p.k_layout.row_stride,
+                                                                         p.k_layout.row_stride, nk - k0, aligned16);
         }
         attngen_cp_async_commit();
         if (tile < tile_end) {
             const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kValueHeadDimPadded, kVStride>(sV + slot * kVTileElements,
-                                                                    v_rows + k0 * p.v_layout.row_stride,
-                                                                    p.v_layout.row_stride, nk - k0, kValueHeadDim,
-                                                                    aligned16);
+            copy_tile<kBlockColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(sV + slot * kVTileElements,
+                                                                                   v_rows + k0 * p.v_layout.row_stride,
+                                                                                   p.v_layout.row_stride, nk - k0,
+                                                                                   aligned16);
         }
         attngen_cp_async_commit();
     };
 
     /* Q tile first (its own group), then the first kStages - 1 key tiles. */
-    copy_tile<kBlockRows, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin, kHeadDim,
-                                                    aligned16);
+    copy_tile<kBlockRows, kHeadDim, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin,
+                                                              aligned16);
     attngen_cp_async_commit();
     int64_t tile_to_load = next_visible_tile(tile_begin);
 #pragma unroll
@@ -212,7 +270,15 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     /* Per-thread state: in each m16 fragment m, rows (group) and (group + 8). */
     float o_acc[kMTiles][kValueHeadDimPadded / 8][4];
     float row_max[kMTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
-    float row_sum[kMTiles][2];  /* this lane's share of sum(exp), reduced at the end */
+    /* row_sum(m * 2 + r): this lane's share of sum(exp) of row (m, r), in registers or in shared memory. */
+    float row_sum_registers[kMTiles * 2];
+    auto row_sum = [&](int i) -> float & {
+        if constexpr (kRowSumsInShared) {
+            return sRowSum[i * kThreads + threadIdx.x];
+        } else {
+            return row_sum_registers[i];
+        }
+    };
 #pragma unroll
     for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
@@ -220,7 +286,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             o_acc[m][n][0] = o_acc[m][n][1] = o_acc[m][n][2] = o_acc[m][n][3] = 0.0f;
         }
         row_max[m][0] = row_max[m][1] = -INFINITY;
-        row_sum[m][0] = row_sum[m][1] = 0.0f;
+        row_sum(m * 2) = row_sum(m * 2 + 1) = 0.0f;
     }
     const int64_t warp_row = q_begin + warp * kRowsPerWarp + group;
 
@@ -241,17 +307,27 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         float s[kMTiles][kBlockColumns / 8][4];
         warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
 
-        /* Per-element masks, only on tiles that cross a mask boundary. */
+        /* Per-element masks, only on tiles that cross a mask boundary: each row's kept keys [lo, hi) as
+           offsets into the tile, then the predicate (if any) per element. */
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
 #pragma unroll
             for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
+                for (int r = 0; r < 2; ++r) {
+                    const int64_t q = warp_row + m * 16 + r * 8;
+                    int64_t lo = 0, hi = 0;
+                    row_key_bounds(q, nq, nk, lo, hi);
+                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockColumns), 0);
+                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockColumns), 0);
 #pragma unroll
-                    for (int i = 0; i < 4; ++i) {
-                        const int64_t q = warp_row + m * 16 + (i / 2) * 8;
-                        const int64_t k = k0 + n * 8 + quad_lane * 2 + (i % 2);
-                        if (!element_is_kept(b, h, q, k, nq, nk)) s[m][n][i] = -INFINITY;
+                    for (int n = 0; n < kBlockColumns / 8; ++n) {
+#pragma unroll
+                        for (int c = 0; c < 2; ++c) {
+                            const int key = n * 8 + quad_lane * 2 + c;
+                            const bool kept = key >= key_lo && key < key_hi &&
+                                              element_predicate_holds(b, h, q, k0 + key, nq, nk);
+                            if (!kept) s[m][n][2 * r + c] = -INFINITY;
+                        }
                     }
                 }
             }
@@ -274,7 +350,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
                 const float correction = attngen_exp2(row_max[m][r] * kScaleLog2 - scaled_max);
                 row_max[m][r] = new_max;
-                row_sum[m][r] *= correction;
+                float tile_sum = 0.0f;
 #pragma unroll
                 for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
                     o_acc[m][n][2 * r] *= correction;
@@ -284,8 +360,9 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 for (int n = 0; n < kBlockColumns / 8; ++n) {
                     s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScaleLog2, -scaled_max));
                     s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScaleLog2, -scaled_max));
-                    row_sum[m][r] += s[m][n][2 * r] + s[m][n][2 * r + 1];
+                    tile_sum += s[m][n][2 * r] + s[m][n][2 * r + 1];
                 }
+                row_sum(m * 2 + r) = row_sum(m * 2 + r) * correction + tile_sum;
             }
         }
         {{dropout}}
@@ -308,7 +385,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
-            float sum = row_sum[m][r];
+            float sum = row_sum(m * 2 + r);
             sum += __shfl_xor_sync(0xffffffffu, sum, 1);
             sum += __shfl_xor_sync(0xffffffffu, sum, 2);
             const int64_t q = warp_row + m * 16 + r * 8;

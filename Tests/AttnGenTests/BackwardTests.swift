@@ -59,42 +59,13 @@ import Testing
         let spec = testCase.spec
         let folder = try HarnessFixtures.temporaryFolder(spec.name)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let files = try KernelGenerator(emitter: CEmitter()).generate([spec])
-        try #require(files.contains(where: { $0.path == "\(spec.name)_backward.c" }),
-                     "the C emitter did not emit the backward pass of \(spec.name)")
-        for file in files {
-            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
-        }
-        try HarnessFixtures.copy(HarnessFixtures.driverSources + ["backward_driver.c"], to: folder)
-        try HarnessVariantSource.variantSource(spec)
-            .write(to: folder.appendingPathComponent(HarnessVariantSource.variantFileName), atomically: true, encoding: .utf8)
-        try HarnessVariantSource.predicateSource(spec)
-            .write(to: folder.appendingPathComponent(HarnessVariantSource.predicateFileName), atomically: true, encoding: .utf8)
-        try """
-            /* Written by the attngen test harness: the backward entry points of variant \(spec.name). */
-            #include "\(spec.name)_backward.h"
-
-            attngen_status harness_backward(const attngen_backward_params *params);
-            size_t harness_backward_workspace_size(const attngen_backward_params *params);
-
-            attngen_status harness_backward(const attngen_backward_params *params) {
-                return attngen_\(spec.name)_backward(params);
-            }
-
-            size_t harness_backward_workspace_size(const attngen_backward_params *params) {
-                return attngen_\(spec.name)_backward_workspace_size(params);
-            }
-
-            """.write(to: folder.appendingPathComponent("harness_backward.c"), atomically: true, encoding: .utf8)
-        try HarnessFixtures.compile(["backward_driver.c", "reference.c", HarnessVariantSource.variantFileName,
-                                     HarnessVariantSource.predicateFileName, "harness_backward.c",
-                                     "\(spec.name).c", "\(spec.name)_backward.c"],
-                                    output: "backward_driver", in: folder, extraFlags: ["-fopenmp"])
+        try BackwardBuild.prepare(spec, in: folder)
+        try BackwardBuild.compile(spec, in: folder, extraFlags: ["-fopenmp"])
         let tolerance = Self.tolerance(spec.storage)
         for (index, shape) in testCase.shapes.enumerated() {
             let (batch, hq, hkv, nq, nk, layout, fd) = shape
             let outcome = try ChildProcess.run(
-                ["./backward_driver", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, fd ? "1" : "0"],
+                ["./\(BackwardBuild.driverName)", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, fd ? "1" : "0"],
                 in: folder, timeoutSeconds: 300)
             try #require(outcome.status == 0, "\(spec.name) \(shape): driver failed: \(outcome.output)")
             let report = Self.parse(outcome.output)

@@ -62,7 +62,7 @@ import Testing
         #expect(!source.contains("{{") && !header.contains("{{"))
         // No N x N buffer: the only allocation is the fixed-size workspace.
         #expect(source.components(separatedBy: "malloc(").count == 2)
-        #expect(source.contains("malloc((size_t)WORKSPACE_FLOATS * sizeof(float))"))
+        #expect(source.contains("malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float))"))
     }
 
     @Test func regenerationGivesIdenticalBytes() throws {

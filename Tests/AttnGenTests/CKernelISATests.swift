@@ -124,43 +124,11 @@ import Testing
             let spec = testCase.spec
             let folder = try HarnessFixtures.temporaryFolder("isa-bwd-\(path.name)-\(spec.name)")
             defer { try? FileManager.default.removeItem(at: folder) }
-            let emitter = try CEmitter()
-            let plan = try TilePlanner(target: .c).plan(spec)
-            var files = try KernelGenerator(emitter: emitter).generate([spec])
-            if !files.contains(where: { $0.path == "\(spec.name)_backward.c" }) {
-                files += try CBackwardEmitter(forward: emitter).emit(spec, plan: plan)
-            }
-            for file in files {
-                try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
-            }
+            try BackwardBuild.prepare(spec, in: folder)
             let (runs, isa) = try Self.probe(path, runtimeHeader: folder.appendingPathComponent(CEmitter.runtimeHeaderName))
             #expect(isa == path.name, "\(path.name) flags selected the \(isa) path")
-            try HarnessFixtures.copy(HarnessFixtures.driverSources + ["backward_driver.c"], to: folder)
-            try HarnessVariantSource.variantSource(spec)
-                .write(to: folder.appendingPathComponent(HarnessVariantSource.variantFileName), atomically: true, encoding: .utf8)
-            try HarnessVariantSource.predicateSource(spec)
-                .write(to: folder.appendingPathComponent(HarnessVariantSource.predicateFileName), atomically: true, encoding: .utf8)
-            try """
-                /* Written by CKernelISATests: the backward entry points of variant \(spec.name). */
-                #include "\(spec.name)_backward.h"
-
-                attngen_status harness_backward(const attngen_backward_params *params);
-                size_t harness_backward_workspace_size(const attngen_backward_params *params);
-
-                attngen_status harness_backward(const attngen_backward_params *params) {
-                    return attngen_\(spec.name)_backward(params);
-                }
-
-                size_t harness_backward_workspace_size(const attngen_backward_params *params) {
-                    return attngen_\(spec.name)_backward_workspace_size(params);
-                }
-
-                """.write(to: folder.appendingPathComponent("harness_backward.c"), atomically: true, encoding: .utf8)
-            try HarnessFixtures.compile(["backward_driver.c", "reference.c", HarnessVariantSource.variantFileName,
-                                         HarnessVariantSource.predicateFileName, "harness_backward.c",
-                                         "\(spec.name).c", "\(spec.name)_backward.c"],
-                                        output: "backward_driver", in: folder,
-                                        extraFlags: path.flags + (HarnessFixtures.supportsOpenMP ? ["-fopenmp"] : []))
+            try BackwardBuild.compile(spec, in: folder,
+                                      extraFlags: path.flags + (HarnessFixtures.supportsOpenMP ? ["-fopenmp"] : []))
             guard runs else {
                 print("ISA \(path.name) \(spec.name): compiled; this CPU lacks \(path.cpuFeature ?? "?"), not run")
                 continue
@@ -169,7 +137,7 @@ import Testing
             for (index, shape) in testCase.shapes.enumerated() {
                 let (batch, hq, hkv, nq, nk, layout, _) = shape
                 let outcome = try ChildProcess.run(
-                    ["./backward_driver", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, "0"],
+                    ["./\(BackwardBuild.driverName)", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, "0"],
                     in: folder, timeoutSeconds: 300)
                 let label = "\(path.name) \(spec.name) B=\(batch) Hq=\(hq) Hkv=\(hkv) Nq=\(nq) Nk=\(nk) \(layout)"
                 try #require(outcome.status == 0, "\(label): driver failed: \(outcome.output)")

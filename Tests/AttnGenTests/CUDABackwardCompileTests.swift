@@ -254,13 +254,6 @@ enum CUDABackwardGPUCheckSources {
         return files
     }
 
-    private static func storageConstant(_ storage: StorageType) -> String {
-        switch storage {
-        case .fp32: "ATTNGEN_REFERENCE_FP32"
-        case .fp16: "ATTNGEN_REFERENCE_FP16"
-        case .bf16: "ATTNGEN_REFERENCE_BF16"
-        }
-    }
 
     /// A PyTorch-expressible description of the masks for the driver's PyTorch comparison: "none", "causal"
     /// (top-left, as `is_causal`) or "" when PyTorch's scaled_dot_product_attention has no such variant.
@@ -279,45 +272,9 @@ enum CUDABackwardGPUCheckSources {
         for spec in specs { text += "#include \"\(spec.name)_backward.cuh\"\n" }
         var rows: [String] = []
         for spec in specs {
-            var setup = [
-                "attngen_reference_spec_init(spec, \(spec.headDim), \(spec.valueHeadDim), \(storageConstant(spec.storage)));",
-                "spec->scale = \(spec.scale);",
-            ]
-            var predicate: MaskPredicate?
-            for mask in spec.masks {
-                switch mask {
-                case .causal(let alignment):
-                    setup.append("attngen_reference_add_band(spec, 0, 0, 1, 0, \(alignment == .bottomRight ? 1 : 0));")
-                case .slidingWindow(let left, let right, let alignment):
-                    setup.append("attngen_reference_add_band(spec, \(left == nil ? 0 : 1), \(left ?? 0), "
-                                 + "\(right == nil ? 0 : 1), \(right ?? 0), \(alignment == .bottomRight ? 1 : 0));")
-                case .blockSparse(let layout):
-                    setup.append("spec->block_rows = \(layout.blockRows);")
-                    setup.append("spec->block_columns = \(layout.blockColumns);")
-                case .predicate(let p):
-                    predicate = predicate.map { .and($0, p) } ?? p
-                }
-            }
-            if let predicate {
-                text += """
-
-                    /* \(spec.name): \(predicate) */
-                    static int check_predicate_\(spec.name)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk) {
-                        (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk;
-                        return \(predicate.cSource(names: { $0.rawValue }));
-                    }
-
-                    """
-                setup.append("spec->predicate = check_predicate_\(spec.name);")
-            }
-            if let dropout = spec.dropout {
-                setup.append("spec->dropout_threshold = \(dropout.dropThreshold)u;")
-                setup.append("spec->dropout_keep_scale = \(dropout.keepScale);")
-            }
-            text += "\nstatic void check_setup_\(spec.name)(attngen_reference_spec *spec) {\n"
-            text += setup.map { "    " + $0 }.joined(separator: "\n") + "\n}\n"
+            text += GPUCheckReferenceSetup.source(for: spec)
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
-                        + "check_setup_\(spec.name), \(storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
+                        + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\"},")
         }
         text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask */\n"

@@ -102,8 +102,8 @@ import Testing
         func source(_ name: String) throws -> String {
             try #require(files.first { $0.path == "\(name).cu" }).contents
         }
-        #expect(try source("cu_causal_br_d64_fp16_lse").contains("if (k > q + (nk - nq)) return false;"))
-        #expect(try source("cu_window_d64_bf16_lse").contains("if (k < q + (0) - 37) return false;"))
+        #expect(try source("cu_causal_br_d64_fp16_lse").contains("hi = attngen_min64(hi, q + (nk - nq) + 1);"))
+        #expect(try source("cu_window_d64_bf16_lse").contains("lo = attngen_max64(lo, q + (0) - 37);"))
         #expect(try source("cu_predicate_d64_fp16_lse").contains("attngen_floor_div(q, (int64_t)32)"))
         #expect(try source("cu_blocksparse_d64_fp16_lse").contains("block_row * layout.row_stride"))
         #expect(try source("cu_dropout_d64_fp16").contains("kDropThreshold = \(Dropout(probability: 0.1).dropThreshold)u"))
@@ -379,14 +379,6 @@ enum CUDAGPUCheckSources {
         return files
     }
 
-    private static func storageConstant(_ storage: StorageType) -> String {
-        switch storage {
-        case .fp32: "ATTNGEN_REFERENCE_FP32"
-        case .fp16: "ATTNGEN_REFERENCE_FP16"
-        case .bf16: "ATTNGEN_REFERENCE_BF16"
-        }
-    }
-
     static func variantTable() throws -> String {
         var text = GeneratedBanner.cComment([
             "The variants of the GPU check (benchmarks/gpu/check.sh), for benchmarks/gpu/check_driver.cu.",
@@ -396,46 +388,10 @@ enum CUDAGPUCheckSources {
         var rows: [String] = []
         for spec in specs {
             let plan = try TilePlanner(target: .cudaSM90).plan(spec)
-            var setup = [
-                "attngen_reference_spec_init(spec, \(spec.headDim), \(spec.valueHeadDim), \(storageConstant(spec.storage)));",
-                "spec->scale = \(spec.scale);",
-            ]
-            var predicate: MaskPredicate?
-            for mask in spec.masks {
-                switch mask {
-                case .causal(let alignment):
-                    setup.append("attngen_reference_add_band(spec, 0, 0, 1, 0, \(alignment == .bottomRight ? 1 : 0));")
-                case .slidingWindow(let left, let right, let alignment):
-                    setup.append("attngen_reference_add_band(spec, \(left == nil ? 0 : 1), \(left ?? 0), "
-                                 + "\(right == nil ? 0 : 1), \(right ?? 0), \(alignment == .bottomRight ? 1 : 0));")
-                case .blockSparse(let layout):
-                    setup.append("spec->block_rows = \(layout.blockRows);")
-                    setup.append("spec->block_columns = \(layout.blockColumns);")
-                case .predicate(let p):
-                    predicate = predicate.map { .and($0, p) } ?? p
-                }
-            }
-            if let predicate {
-                text += """
-
-                    /* \(spec.name): \(predicate) */
-                    static int check_predicate_\(spec.name)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk) {
-                        (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk;
-                        return \(predicate.cSource(names: { $0.rawValue }));
-                    }
-
-                    """
-                setup.append("spec->predicate = check_predicate_\(spec.name);")
-            }
-            if let dropout = spec.dropout {
-                setup.append("spec->dropout_threshold = \(dropout.dropThreshold)u;")
-                setup.append("spec->dropout_keep_scale = \(dropout.keepScale);")
-            }
-            text += "\nstatic void check_setup_\(spec.name)(attngen_reference_spec *spec) {\n"
-            text += setup.map { "    " + $0 }.joined(separator: "\n") + "\n}\n"
+            text += GPUCheckReferenceSetup.source(for: spec)
             let sparse = spec.blockSparseLayout
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_forward_cuda, check_setup_\(spec.name), "
-                        + "\(storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
+                        + "\(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \(spec.savesLogSumExp ? 1 : 0), "
                         + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
                         + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns)},")

@@ -1,4 +1,4 @@
-"""CPU benchmark of the attngen C kernels against PyTorch (see benchmarks/cpu/README.md).
+"""CPU benchmark of the attngen C kernels against PyTorch (benchmarks/cpu/README.md says how to run it).
 
 Loads the shared library that run.sh built from freshly generated kernels, checks each kernel against
 torch, then times it next to torch's scaled_dot_product_attention (its fused CPU flash kernel), an unfused
@@ -24,6 +24,9 @@ CLOCK = os.environ.get("ATTNGEN_BENCH_CLOCK", "wall")
 SETTLE_S = 0.02
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[variable] = str(THREADS)
+# numpy's OpenBLAS workers busy-wait about 2^28 cycles (~0.1 s) after each call before sleeping, taking the
+# cores from whatever runs next; 2^4 cycles makes them sleep at once (NOTES.md, 7).
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 import numpy as np  # noqa: E402  (after the thread variables)
 import torch  # noqa: E402
@@ -134,14 +137,19 @@ class Kernels:
 # ---- timing -------------------------------------------------------------------------------------
 
 def median_seconds(fn, budget_s, min_runs=3, max_runs=15):
-    return interleaved_medians({"only": fn}, budget_s, min_runs, max_runs)["only"]
+    return statistics.median(interleaved_times({"only": fn}, budget_s, min_runs, max_runs)["only"])
 
 
-def interleaved_medians(fns, budget_s, min_runs=5, max_runs=25):
-    """Median seconds of each function, timed in rounds (one run of each per round), so that a change in the
+def interleaved_times(fns, budget_s, min_runs=5, max_runs=200):
+    """Seconds of each function per round, timed in rounds (one run of each per round), so that a change in the
     machine's load (other processes) affects every contender alike; one warm-up run each first."""
+    slowest = 0.0
     for fn in fns.values():
+        t0 = time.perf_counter()
         fn()  # warm-up (page faults, OpenMP team start, caches)
+        slowest = max(slowest, time.perf_counter() - t0)
+    if slowest > budget_s:
+        min_runs = 3  # a contender of several seconds a call (torch's fp16 backward): three rounds
     times = {name: [] for name in fns}
     start = time.perf_counter()
     rounds = 0
@@ -159,13 +167,24 @@ def interleaved_medians(fns, budget_s, min_runs=5, max_runs=25):
                 fn()
                 times[name].append(time.perf_counter() - t0)
         rounds += 1
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
 
 
-def sgemm_gflops(n=2048):
-    a = torch.randn(n, n)
-    b = torch.randn(n, n)
-    return 2 * n ** 3 / median_seconds(lambda: torch.mm(a, b), 1.0) / 1e9
+def round_ratio(times, name, other):
+    """Median over rounds of (other's time / name's time): how many times faster `name` ran than `other`
+    in the same round (steadier than a ratio of medians when the load changes during the rounds)."""
+    return statistics.median(o / n for n, o in zip(times[name], times[other]))
+
+
+# sgemm 2048^3 (torch.mm), timed with every shape's contenders: the machine's fp32 matrix rate at that moment.
+SGEMM_N = 2048
+SGEMM_A = torch.randn(SGEMM_N, SGEMM_N)
+SGEMM_B = torch.randn(SGEMM_N, SGEMM_N)
+SGEMM_FLOPS = 2 * SGEMM_N ** 3
+
+
+def sgemm_gflops():
+    return SGEMM_FLOPS / median_seconds(lambda: torch.mm(SGEMM_A, SGEMM_B), 1.0) / 1e9
 
 
 def flops_forward(b, h, n, d, causal):
@@ -224,15 +243,23 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
     ref = F.scaled_dot_product_attention(qd, kd, vd, is_causal=causal)
     row["fwd_err"] = check(f"{name} N={n} forward", o, ref, TOLERANCE[dtype])
 
-    contenders = {"attngen": fwd, "sdpa": lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal)}
+    contenders = {"attngen": fwd, "sdpa": lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal),
+                  "sgemm": lambda: torch.mm(SGEMM_A, SGEMM_B)}
     if do_unfused:
         contenders["torch_unfused"] = lambda: torch_unfused(q, k, v, causal)
         if dtype == "fp32":
             qn, kn, vn = q.numpy(), k.numpy(), v.numpy()
             mask = np.triu(np.ones((n, n), dtype=bool), 1)
             contenders["numpy_unfused"] = lambda: numpy_unfused(qn, kn, vn, causal, mask)
-    for key, seconds in interleaved_medians(contenders, budget).items():
-        row[key] = fl / seconds / 1e9
+    times = interleaved_times(contenders, budget)
+    for key, values in times.items():
+        row[key] = (SGEMM_FLOPS if key == "sgemm" else fl) / statistics.median(values) / 1e9
+    row["vs_sdpa"] = round_ratio(times, "attngen", "sdpa")
+    unfused = [key for key in ("torch_unfused", "numpy_unfused") if key in times]
+    if unfused:
+        row["vs_unfused"] = min(round_ratio(times, "attngen", key) for key in unfused)
+    # attngen's rate over sgemm's in the same round.
+    row["of_sgemm"] = statistics.median((fl / a) / (SGEMM_FLOPS / g) for a, g in zip(times["attngen"], times["sgemm"]))
 
     if do_backward:
         dq, dk, dv = (torch.empty(b, heads, n, d, dtype=t) for _ in range(3))
@@ -247,12 +274,13 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
                              for g, got, want in (("dQ", dq, gq), ("dK", dk, gk), ("dV", dv, gv)))
         qt, kt, vt = (x.detach().clone().requires_grad_() for x in (q, k, v))
         out_t = F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)
-        medians = interleaved_medians({
+        times = interleaved_times({
             "attngen_bwd": bwd,
             "torch_bwd": lambda: torch.autograd.grad(out_t, (qt, kt, vt), d_o, retain_graph=True),
         }, budget)
-        for key, seconds in medians.items():
-            row[key] = 2.5 * fl / seconds / 1e9
+        for key, values in times.items():
+            row[key] = 2.5 * fl / statistics.median(values) / 1e9
+        row["bwd_vs_torch"] = round_ratio(times, "attngen_bwd", "torch_bwd")
     return row
 
 
@@ -272,24 +300,22 @@ def fmt(x):
     return "-" if x is None else f"{x:.1f}"
 
 
-def ratio(a, b):
-    return "-" if a is None or b is None else f"{a / b:.2f}"
+def times_text(x):
+    return "-" if x is None else f"{x:.2f}"
 
 
 def table(rows, sgemm):
     lines = [
         "| dtype | d | N | causal | attngen fwd | torch SDPA | torch unfused | numpy unfused | vs SDPA | vs best unfused "
-        "| of sgemm | attngen bwd | torch bwd | bwd vs torch |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| sgemm | of sgemm | attngen bwd | torch bwd | bwd vs torch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        unfused = [x for x in (r.get("torch_unfused"), r.get("numpy_unfused")) if x is not None]
-        best = max(unfused) if unfused else None
         lines.append(
             f"| {r['dtype']} | {r['d']} | {r['N']} | {'yes' if r['causal'] else 'no'} | {fmt(r['attngen'])} "
             f"| {fmt(r['sdpa'])} | {fmt(r.get('torch_unfused'))} | {fmt(r.get('numpy_unfused'))} "
-            f"| {ratio(r['attngen'], r['sdpa'])} | {ratio(r['attngen'], best)} | {r['attngen'] / sgemm:.0%} "
-            f"| {fmt(r.get('attngen_bwd'))} | {fmt(r.get('torch_bwd'))} | {ratio(r.get('attngen_bwd'), r.get('torch_bwd'))} |")
+            f"| {times_text(r.get('vs_sdpa'))} | {times_text(r.get('vs_unfused'))} | {r['sgemm']:.0f} | {r['of_sgemm']:.0%} "
+            f"| {fmt(r.get('attngen_bwd'))} | {fmt(r.get('torch_bwd'))} | {times_text(r.get('bwd_vs_torch'))} |")
     return "\n".join(lines)
 
 
@@ -324,6 +350,7 @@ def main():
                             do_backward=not args.no_backward, do_unfused=(dtype == "fp32"))
             rows.append(row)
             print(f"{dtype} d={d} N={n} causal={causal}: attngen {row['attngen']:.1f} sdpa {row['sdpa']:.1f} "
+                  f"sgemm {row['sgemm']:.1f} "
                   f"unfused torch {fmt(row.get('torch_unfused'))} numpy {fmt(row.get('numpy_unfused'))} | "
                   f"bwd attngen {fmt(row.get('attngen_bwd'))} torch {fmt(row.get('torch_bwd'))} GFLOP/s "
                   f"(err fwd {row['fwd_err']:.1e} bwd {row.get('bwd_err', float('nan')):.1e})", flush=True)
@@ -336,11 +363,16 @@ def main():
             f"- CPU: {cpu_name()}, {os.cpu_count()} logical CPUs; {THREADS} threads for every contender\n"
             f"- torch {torch.__version__}, numpy {np.__version__}, compiler: {compiler_version()}\n"
             f"- Command: `{args.command}`\n"
-            f"- sgemm 2048^3 (torch.mm, same threads): {sgemm:.1f} GFLOP/s\n"
+            f"- sgemm 2048^3 (torch.mm, same threads) at the start: {sgemm:.1f} GFLOP/s; the table's sgemm column is "
+            "timed in the same interleaved rounds as each shape's contenders, and 'of sgemm' is attngen's forward "
+            "rate over it\n"
             f"- batch 1, {args.heads} heads, BHSD contiguous, random normal inputs; GFLOP/s = 4 B H N^2 d "
             "(halved for causal) / median time; backward = 2.5x forward FLOPs / median time of the backward alone "
             "(attngen: the C backward kernel; torch: autograd.grad of scaled_dot_product_attention).\n"
-            "- Every attngen result was checked against fp64 SDPA/autograd before timing.\n\n"
+            "- Every attngen result was checked against fp64 SDPA/autograd before timing.\n"
+            "- Ratio columns ('vs SDPA', 'vs best unfused' = against the faster of the two unfused paths, 'of sgemm', "
+            "'bwd vs torch') are medians over the rounds of the ratio measured within each round; the GFLOP/s "
+            "columns are medians of each contender's times.\n\n"
         )
         with open(args.results, "w") as f:
             f.write(header + text + "\n")

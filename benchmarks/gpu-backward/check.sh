@@ -13,6 +13,7 @@
 #   3. compute-sanitizer memcheck and racecheck on a small run.
 # Logs go to OUTDIR (default /tmp/gpu-backward-out). Exit status: non-zero when a step fails.
 set -u
+export PATH="$PATH:/usr/local/cuda/bin"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUTDIR=${1:-/tmp/gpu-backward-out}

@@ -57,6 +57,45 @@ class ForwardParams(ctypes.Structure):
     ]
 
 
+class BackwardParams(ctypes.Structure):
+    """Mirror of attngen_backward_params (attngen_abi.h, ABI version 1)."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("batch", ctypes.c_int64),
+        ("seqlen_q", ctypes.c_int64),
+        ("seqlen_k", ctypes.c_int64),
+        ("heads_q", ctypes.c_int32),
+        ("heads_kv", ctypes.c_int32),
+        ("q", ctypes.c_void_p),
+        ("k", ctypes.c_void_p),
+        ("v", ctypes.c_void_p),
+        ("o", ctypes.c_void_p),
+        ("lse", ctypes.c_void_p),
+        ("d_o", ctypes.c_void_p),
+        ("dq", ctypes.c_void_p),
+        ("dk", ctypes.c_void_p),
+        ("dv", ctypes.c_void_p),
+        ("q_layout", Layout),
+        ("k_layout", Layout),
+        ("v_layout", Layout),
+        ("o_layout", Layout),
+        ("lse_layout", Layout),
+        ("d_o_layout", Layout),
+        ("dq_layout", Layout),
+        ("dk_layout", Layout),
+        ("dv_layout", Layout),
+        ("block_mask", ctypes.c_void_p),
+        ("block_mask_layout", Layout),
+        ("dropout_seed", ctypes.c_uint64),
+        ("dropout_offset", ctypes.c_uint64),
+        ("dq_mode", ctypes.c_int32),
+        ("num_threads", ctypes.c_int32),
+        ("workspace", ctypes.c_void_p),
+        ("workspace_size", ctypes.c_size_t),
+    ]
+
+
 def _layout(t):
     assert t.stride(-1) == 1, "the last dimension must be contiguous"
     return Layout(t.stride(0), t.stride(1), t.stride(2))

@@ -33,6 +33,10 @@
 #include "prefix_lm_d128_bf16.h"
 #include "swa_w256_d128_bf16_causal.h"
 #include "train_d128_bf16_causal_dropout.h"
+#include "train_d128_bf16_causal_dropout_backward.h"
 #include "train_d64_fp16_dropout.h"
+#include "train_d64_fp16_dropout_backward.h"
+#include "train_gqa_32x8_d128_bf16_causal.h"
+#include "train_gqa_32x8_d128_bf16_causal_backward.h"
 
 #endif /* ATTNGEN_H */

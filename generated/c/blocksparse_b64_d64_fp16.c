@@ -55,6 +55,22 @@ int omp_get_max_threads(void);
 #define ATTNGEN_OMP(directive)
 #endif
 
+/* ---- storage type ------------------------------------------------------------------------------- */
+
+/* Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store). */
+typedef uint16_t element_t;
+#define ELEMENT_IS_FLOAT 0
+
+static inline float load_element(element_t value)
+{
+    return attngen_half_to_float(value);
+}
+
+static inline element_t store_element(float value)
+{
+    return attngen_float_to_half(value);
+}
+
 /* ---- compile-time shape: the spec fixes the head dimensions, the tile plan the tile sizes ------ */
 
 enum {
@@ -77,8 +93,8 @@ enum {
 
     /* Per-thread workspace, in floats (the plan's byte account, with rows rounded up to LANES). */
     QT_TILE_FLOATS = HEAD_DIM * LANES,            /* Q^T, scaled to base 2 */
-    K_TILE_FLOATS = TILE_COLUMNS * HEAD_DIM,      /* K in fp32 (16-bit storage only) */
-    V_TILE_FLOATS = TILE_COLUMNS * VALUE_HEAD_DIM, /* V in fp32 (16-bit storage only) */
+    K_TILE_FLOATS = ELEMENT_IS_FLOAT ? 0 : TILE_COLUMNS * HEAD_DIM,      /* K in fp32 (16-bit storage only) */
+    V_TILE_FLOATS = ELEMENT_IS_FLOAT ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM, /* V in fp32 (16-bit storage only) */
     ST_TILE_FLOATS = SCORE_ROWS * LANES,          /* S^T, then P^T */
     OT_TILE_FLOATS = VALUE_HEAD_DIM * LANES,      /* O^T, unnormalised */
     ROW_STATE_FLOATS = 3 * LANES,                 /* m, l, and the per-tile rescale factors */
@@ -88,22 +104,6 @@ enum {
 
 /* scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
 static const float SCORE_SCALE_LOG2E = 0.18033688f;
-
-/* ---- storage type ------------------------------------------------------------------------------- */
-
-/* Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store). */
-typedef uint16_t element_t;
-#define ELEMENT_IS_FLOAT 0
-
-static inline float load_element(element_t value)
-{
-    return attngen_half_to_float(value);
-}
-
-static inline element_t store_element(float value)
-{
-    return attngen_float_to_half(value);
-}
 
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
@@ -377,7 +377,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
                                + (row0 / SPARSE_BLOCK_ROWS) * params->block_mask_layout.row_stride;
 
     for (int64_t col0 = key_begin - key_begin % TILE_COLUMNS; col0 < key_end; col0 += TILE_COLUMNS) {
-        const int64_t cols = attngen_min_i64(TILE_COLUMNS, nk - col0);
+        /* Keys at or past key_end are masked for every row of the tile: the last tile stops there. */
+        const int64_t cols = attngen_min_i64(TILE_COLUMNS, key_end - col0);
         if (block_row[col0 / SPARSE_BLOCK_COLUMNS] == 0) {
             continue; /* the whole tile lies in a block that is off */
         }

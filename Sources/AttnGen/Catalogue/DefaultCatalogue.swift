@@ -12,7 +12,7 @@
 /// | sliding window   | Mistral-style causal window, and a symmetric local window (Longformer) |
 /// | block-sparse     | 64×64 blocks (BigBird-style layouts given at run time), and 128×128 with causal |
 /// | predicate        | chunked local attention with attention sinks, and a prefix-LM mask |
-/// | dropout          | training forward passes (p = 0.1), with the log-sum-exp saved for the backward pass |
+/// | training         | forward and backward passes (dQ, dK, dV) with dropout p = 0.1, and a GQA one without |
 /// | LSE              | forward passes that save the log-sum-exp for a backward pass, without dropout |
 /// | fp32             | full-precision references and CPUs without fast half types |
 /// | d = 256, d = 96  | the largest supported head size (Gemma) and a non-power-of-two one (Phi) |
@@ -62,11 +62,13 @@ public enum DefaultCatalogue {
         AttentionSpec(name: "prefix_lm_d128_bf16", headDim: 128).storage(.bf16)
             .masked(by: .predicate { q, k in k < 64 || k <= q }),
 
-        // Training forward passes: dropout 0.1, log-sum-exp saved for the backward pass.
+        // Training: forward and backward passes (the forward saves the log-sum-exp the backward reads).
         AttentionSpec(name: "train_d64_fp16_dropout", headDim: 64).storage(.fp16)
-            .dropout(0.1).savingLogSumExp(),
+            .dropout(0.1).withBackward(),
         AttentionSpec(name: "train_d128_bf16_causal_dropout", headDim: 128).storage(.bf16)
-            .masked(by: .causal).dropout(0.1).savingLogSumExp(),
+            .masked(by: .causal).dropout(0.1).withBackward(),
+        AttentionSpec(name: "train_gqa_32x8_d128_bf16_causal", headDim: 128).heads(query: 32, keyValue: 8)
+            .storage(.bf16).masked(by: .causal).withBackward(),
 
         // Forward passes that keep the log-sum-exp for a backward pass.
         AttentionSpec(name: "lse_d64_fp16_causal", headDim: 64).storage(.fp16).masked(by: .causal).savingLogSumExp(),

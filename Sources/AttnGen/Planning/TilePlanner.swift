@@ -15,25 +15,50 @@ public struct TilePlanner: Sendable {
         self.budget = budget ?? target.defaultBudget
     }
 
-    /// The most fp32 accumulator registers per thread a CUDA plan may use (of 255), leaving room for
-    /// addresses, fragments of Q/K/V and softmax state.
-    public static let accumulatorRegisterLimit = 160
+    /// The most fp32 accumulator registers per thread a CUDA plan may use (of 255): what 32-row warps
+    /// reach (`wideAccumulatorLimit`), leaving about 60 registers for addresses, fragments of Q/K/V and
+    /// softmax state.
+    public static let accumulatorRegisterLimit = wideAccumulatorLimit
 
     /// The accumulator limit for warps of 16 rows.
-    public static let narrowAccumulatorRegisterLimit = accumulatorRegisterLimit
+    public static let narrowAccumulatorRegisterLimit = 160
 
     /// Query rows of a tile made of 32-row warps.
     static let wideTileRows = 128
 
-    /// Whether CUDA tiles of 128 rows use 32-row warps: head dims up to 64 in fp16/bf16. Larger head dims
-    /// (and tf32's wider operand registers) leave too few registers beside the accumulators (ptxas spills).
+    /// Whether CUDA tiles of 128 rows use 32-row warps (two m16 fragments per warp that share every K and
+    /// V fragment read from shared memory, halving ldmatrix traffic per mma): fp16/bf16 with head dims up
+    /// to 128. Larger head dims (and tf32's wider operand registers) leave too few registers beside the
+    /// accumulators (ptxas spills).
     static func usesWideWarps(_ spec: AttentionSpec) -> Bool {
-        spec.storage != .fp32 && spec.headDim <= 64 && spec.valueHeadDim <= 64
+        spec.storage != .fp32 && spec.headDim <= 128 && spec.valueHeadDim <= 128
     }
 
-    /// Accumulators per thread for 32-row warps: 128, so Bc = 64 at d = 64 (Bc = 128 measured faster still,
-    /// 1.4x against 1.2x over 16-row warps, but ptxas spills it once masks or sm_80 come in).
-    static let wideAccumulatorLimit = 128
+    /// Accumulators per thread for 32-row warps: O (dv) plus S (Bc) = 192, so Bc = 128 at d = 64 and
+    /// Bc = 64 at d = 128 (FlashAttention-2's tiles). Measured on an H200 (bf16, N = 4096, benchmarks/gpu/TUNING.md):
+    /// d = 64 128 x 128 ran 1.18x the 128 x 64 tile; d = 128 128 x 64 with 4 warps ran 1.25x the 128 x 128
+    /// tile of 8 16-row warps.
+    static let wideAccumulatorLimit = 192
+
+    /// Accumulators a 32-row warp may hold for `spec`: mask code that stays live through the key loop takes
+    /// registers from them. A block-sparse lookup on top of a causal or window mask spills at 192 (ptxas,
+    /// sm_80 and sm_90a) and keeps 16 fewer; a per-element predicate (an arbitrary expression of b, h, q, k
+    /// per element) spilled at 176 on sm_80 and keeps 32 fewer. The costs add up. (Dropout fits at 192: its
+    /// code takes the form that fits each target, see CUDAEmitter.dropoutSource.)
+    static func wideAccumulatorLimit(for spec: AttentionSpec) -> Int {
+        var predicate = false, sparse = false, diagonal = false
+        for mask in spec.masks {
+            switch mask {
+            case .predicate: predicate = true
+            case .blockSparse: sparse = true
+            case .causal, .slidingWindow: diagonal = true
+            }
+        }
+        var cost = 0
+        if predicate { cost += 32 }
+        if sparse && diagonal { cost += 16 }
+        return wideAccumulatorLimit - cost
+    }
 
     /// Validates the spec and chooses a plan, or throws with the field and the limit.
     public func plan(_ spec: AttentionSpec) throws(SpecError) -> TilePlan {
@@ -68,7 +93,7 @@ public struct TilePlanner: Sendable {
         if target.isCUDA && Self.usesWideWarps(spec) && rowChoices[rowIndex] >= Self.wideTileRows {
             // 32-row warps hold 32 · (dv + Bc) / 32 accumulators per thread: start from the widest Bc that fits.
             let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
-            while columnIndex > 0 && paddedValueDim + columnChoices[columnIndex] > Self.wideAccumulatorLimit {
+            while columnIndex > 0 && paddedValueDim + columnChoices[columnIndex] > Self.wideAccumulatorLimit(for: spec) {
                 columnIndex -= 1
             }
         }
@@ -108,7 +133,7 @@ public struct TilePlanner: Sendable {
         let rowsPerWarp = wide ? 32 : 16
         let warps = max(1, min(rows / rowsPerWarp, 8))
         let registers = rowsPerWarp * (paddedValueDim + columns) / 32
-        let limit = wide ? Self.wideAccumulatorLimit : Self.narrowAccumulatorRegisterLimit
+        let limit = wide ? Self.wideAccumulatorLimit(for: spec) : Self.narrowAccumulatorRegisterLimit
         guard rows % rowsPerWarp == 0, registers <= limit else { return nil }
         for stages in [2, 1] {
             let items = account(spec, rows: rows, columns: columns, warps: warps, stages: stages)
@@ -140,6 +165,15 @@ public struct TilePlanner: Sendable {
         target.isCUDA ? spec.storage.byteSize : 4
     }
 
+    /// Whether a CUDA kernel keeps the lanes' shares of the softmax row sums in shared memory rather than in
+    /// registers: above a value head dim of 64, with head dims that are not multiples of 16 (their padded
+    /// copies need registers: ptxas spilled at d = 33 and 40), and with dropout (whose Philox words need them:
+    /// ptxas spilled at d = 64). Elsewhere the registers have room, and the shared-memory round trip on the
+    /// softmax's dependency chain cost 7-8 % at d = 64 (benchmarks/gpu/TUNING.md, #7).
+    public static func rowSumsInSharedMemory(_ spec: AttentionSpec) -> Bool {
+        spec.valueHeadDim > 64 || spec.headDim % 16 != 0 || spec.valueHeadDim % 16 != 0 || spec.dropout != nil
+    }
+
     /// The explicit on-chip byte account of a tile choice.
     public func account(_ spec: AttentionSpec, rows: Int, columns: Int, warps: Int, stages: Int) -> [TilePlan.ByteAccount] {
         let d = spec.headDim, dv = spec.valueHeadDim
@@ -154,7 +188,10 @@ public struct TilePlanner: Sendable {
                 .init(item: "Q tile (Br × \(dp) × \(e) B)", bytes: rows * dp * e),
                 .init(item: "K tiles (\(stages) stages × Bc × \(dp) × \(e) B)", bytes: stages * columns * dp * e),
                 .init(item: "V tiles (\(stages) stages × Bc × \(dvp) × \(e) B)", bytes: stages * columns * dvp * e),
-            ]
+            ] + (Self.rowSumsInSharedMemory(spec)
+                // Above head dim 64 (or with dropout) the lanes' shares of the softmax row sums (4 lanes a row, fp32) live in shared
+                // memory: that frees the registers 32-row warps need beside 192 accumulators.
+                ? [.init(item: "row sums (Br × 4 lanes × 4 B)", bytes: rows * 16)] : [])
         }
         return [
             .init(item: "Q tile (Br × d × 4 B)", bytes: rows * d * 4),

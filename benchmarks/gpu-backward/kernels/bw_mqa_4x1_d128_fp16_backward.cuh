@@ -15,8 +15,7 @@
 
 #include "attngen_abi.h"
 
-/* What the backward pass of this variant fixed when it was generated. */
-/* The launch shapes of the key kernel and of the deterministic dQ kernel. */
+/* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_MQA_4X1_D128_FP16_BACKWARD_KEY_TILE         64
 #define ATTNGEN_BW_MQA_4X1_D128_FP16_BACKWARD_QUERY_TILE       32
 #define ATTNGEN_BW_MQA_4X1_D128_FP16_BACKWARD_KEY_THREADS      256
@@ -31,9 +30,9 @@ extern "C" {
 #endif
 
 /*
- * Bytes of device workspace attngen_bw_mqa_4x1_d128_fp16_backward_cuda needs for these sizes and params->dq_mode
- * (0 for invalid or empty sizes). With R = batch * heads_q * seqlen_q query rows, each part rounded up
- * to 256 bytes:
+ * Bytes of device workspace that attngen_bw_mqa_4x1_d128_fp16_backward_cuda needs
+ * for these sizes and params->dq_mode (0 for invalid or empty sizes). With R = batch * heads_q * seqlen_q
+ * query rows, each part rounded up to 256 bytes:
  *   ATTNGEN_DQ_DETERMINISTIC: R floats, the row sums D = rowsum(dO * O). dQ is computed by its own kernel,
  *                             one thread block per query tile walking the key tiles in order, and written
  *                             straight to params->dq: O(N) workspace, results bit-identical run to run.

@@ -4,7 +4,7 @@
  * headDim 64, valueHeadDim 64, storage bf16, scale 0.125, heads run time.
  * Masks: none.
  * No dropout; no log-sum-exp.
- * Plan: Br = 128, Bc = 64, 4 warps, 2 K/V stages, 55296 bytes of shared memory.
+ * Plan: Br = 128, Bc = 128, 4 warps, 2 K/V stages, 92160 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_BENCH_D64_BF16_CUH
@@ -26,9 +26,9 @@
 #define ATTNGEN_BENCH_D64_BF16_SAVES_LSE           0
 #define ATTNGEN_BENCH_D64_BF16_DROPOUT_PROBABILITY 0.0
 #define ATTNGEN_BENCH_D64_BF16_TILE_ROWS           128
-#define ATTNGEN_BENCH_D64_BF16_TILE_COLUMNS        64
+#define ATTNGEN_BENCH_D64_BF16_TILE_COLUMNS        128
 #define ATTNGEN_BENCH_D64_BF16_THREADS             128
-#define ATTNGEN_BENCH_D64_BF16_SHARED_BYTES        55296
+#define ATTNGEN_BENCH_D64_BF16_SHARED_BYTES        92160
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,7 @@
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads run time.
  * Masks: causal (top-left) AND block-sparse (128 x 64 blocks).
  * No dropout; saves the log-sum-exp.
- * Plan: Br = 128, Bc = 64, 8 warps, 2 K/V stages, 104448 bytes of shared memory.
+ * Plan: Br = 128, Bc = 32, 4 warps, 2 K/V stages, 71680 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_CUH
@@ -28,9 +28,9 @@
 #define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_SPARSE_BLOCK_ROWS    128
 #define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_SPARSE_BLOCK_COLUMNS 64
 #define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_TILE_ROWS            128
-#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_TILE_COLUMNS         64
-#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_THREADS              256
-#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_SHARED_BYTES         104448
+#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_TILE_COLUMNS         32
+#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_THREADS              128
+#define ATTNGEN_CU_BLOCKSPARSE_RECT_D128_BF16_CAUSAL_SHARED_BYTES         71680
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,7 @@
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads run time.
  * Masks: causal (top-left).
  * Dropout p = 0.25 (threshold 1073741824); saves the log-sum-exp.
- * Plan: Br = 128, Bc = 128, 8 warps, 2 K/V stages, 174080 bytes of shared memory.
+ * Plan: Br = 128, Bc = 64, 4 warps, 2 K/V stages, 106496 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_CUH
@@ -26,9 +26,9 @@
 #define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_SAVES_LSE           1
 #define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_DROPOUT_PROBABILITY 0.25
 #define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_TILE_ROWS           128
-#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_TILE_COLUMNS        128
-#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_THREADS             256
-#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_SHARED_BYTES        174080
+#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_TILE_COLUMNS        64
+#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_THREADS             128
+#define ATTNGEN_CU_DROPOUT_CAUSAL_D128_BF16_SHARED_BYTES        106496
 
 #ifdef __cplusplus
 extern "C" {

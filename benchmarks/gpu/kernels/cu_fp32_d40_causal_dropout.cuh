@@ -4,7 +4,7 @@
  * headDim 40, valueHeadDim 40, storage fp32, scale 0.15811388300841897, heads run time.
  * Masks: causal (top-left).
  * Dropout p = 0.2 (threshold 858993459); saves the log-sum-exp.
- * Plan: Br = 32, Bc = 128, 2 warps, 2 K/V stages, 113152 bytes of shared memory.
+ * Plan: Br = 32, Bc = 128, 2 warps, 2 K/V stages, 113664 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_CUH
@@ -28,7 +28,7 @@
 #define ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_TILE_ROWS           32
 #define ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_TILE_COLUMNS        128
 #define ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_THREADS             64
-#define ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_SHARED_BYTES        113152
+#define ATTNGEN_CU_FP32_D40_CAUSAL_DROPOUT_SHARED_BYTES        113664
 
 #ifdef __cplusplus
 extern "C" {

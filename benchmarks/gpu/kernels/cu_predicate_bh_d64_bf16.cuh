@@ -4,7 +4,7 @@
  * headDim 64, valueHeadDim 64, storage bf16, scale 0.125, heads run time.
  * Masks: predicate (((h % 2) == 0 && b == 0) || abs((q - k)) <= 8).
  * No dropout; saves the log-sum-exp.
- * Plan: Br = 128, Bc = 64, 4 warps, 2 K/V stages, 55296 bytes of shared memory.
+ * Plan: Br = 128, Bc = 96, 4 warps, 2 K/V stages, 73728 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_CU_PREDICATE_BH_D64_BF16_CUH
@@ -26,9 +26,9 @@
 #define ATTNGEN_CU_PREDICATE_BH_D64_BF16_SAVES_LSE           1
 #define ATTNGEN_CU_PREDICATE_BH_D64_BF16_DROPOUT_PROBABILITY 0.0
 #define ATTNGEN_CU_PREDICATE_BH_D64_BF16_TILE_ROWS           128
-#define ATTNGEN_CU_PREDICATE_BH_D64_BF16_TILE_COLUMNS        64
+#define ATTNGEN_CU_PREDICATE_BH_D64_BF16_TILE_COLUMNS        96
 #define ATTNGEN_CU_PREDICATE_BH_D64_BF16_THREADS             128
-#define ATTNGEN_CU_PREDICATE_BH_D64_BF16_SHARED_BYTES        55296
+#define ATTNGEN_CU_PREDICATE_BH_D64_BF16_SHARED_BYTES        73728
 
 #ifdef __cplusplus
 extern "C" {

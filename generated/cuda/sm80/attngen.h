@@ -33,6 +33,10 @@
 #include "prefix_lm_d128_bf16.cuh"
 #include "swa_w256_d128_bf16_causal.cuh"
 #include "train_d128_bf16_causal_dropout.cuh"
+#include "train_d128_bf16_causal_dropout_backward.cuh"
 #include "train_d64_fp16_dropout.cuh"
+#include "train_d64_fp16_dropout_backward.cuh"
+#include "train_gqa_32x8_d128_bf16_causal.cuh"
+#include "train_gqa_32x8_d128_bf16_causal_backward.cuh"
 
 #endif /* ATTNGEN_H */

@@ -4,7 +4,7 @@
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads run time.
  * Masks: predicate (k < 64 || k <= q).
  * No dropout; no log-sum-exp.
- * Plan: Br = 128, Bc = 128, 8 warps, 2 K/V stages, 174080 bytes of shared memory.
+ * Plan: Br = 128, Bc = 32, 4 warps, 2 K/V stages, 71680 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_PREFIX_LM_D128_BF16_CUH
@@ -26,9 +26,9 @@
 #define ATTNGEN_PREFIX_LM_D128_BF16_SAVES_LSE           0
 #define ATTNGEN_PREFIX_LM_D128_BF16_DROPOUT_PROBABILITY 0.0
 #define ATTNGEN_PREFIX_LM_D128_BF16_TILE_ROWS           128
-#define ATTNGEN_PREFIX_LM_D128_BF16_TILE_COLUMNS        128
-#define ATTNGEN_PREFIX_LM_D128_BF16_THREADS             256
-#define ATTNGEN_PREFIX_LM_D128_BF16_SHARED_BYTES        174080
+#define ATTNGEN_PREFIX_LM_D128_BF16_TILE_COLUMNS        32
+#define ATTNGEN_PREFIX_LM_D128_BF16_THREADS             128
+#define ATTNGEN_PREFIX_LM_D128_BF16_SHARED_BYTES        71680
 
 #ifdef __cplusplus
 extern "C" {

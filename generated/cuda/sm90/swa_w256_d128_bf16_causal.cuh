@@ -4,7 +4,7 @@
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads run time.
  * Masks: causal (bottom-right) AND sliding window (left 255, right 0, bottom-right).
  * No dropout; no log-sum-exp.
- * Plan: Br = 128, Bc = 128, 8 warps, 2 K/V stages, 174080 bytes of shared memory.
+ * Plan: Br = 128, Bc = 64, 4 warps, 2 K/V stages, 106496 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_SWA_W256_D128_BF16_CAUSAL_CUH
@@ -26,9 +26,9 @@
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_SAVES_LSE           0
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_DROPOUT_PROBABILITY 0.0
 #define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_ROWS           128
-#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_COLUMNS        128
-#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_THREADS             256
-#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_SHARED_BYTES        174080
+#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_TILE_COLUMNS        64
+#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_THREADS             128
+#define ATTNGEN_SWA_W256_D128_BF16_CAUSAL_SHARED_BYTES        106496
 
 #ifdef __cplusplus
 extern "C" {

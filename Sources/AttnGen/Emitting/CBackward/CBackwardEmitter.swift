@@ -20,14 +20,14 @@ public struct CBackwardEmitter: Sendable {
         ])
         let source = try templates.template("c/backward.c").render([
             "banner": GeneratedBanner.cComment([
-                "Backward pass (dQ, dK, dV) of variant \(spec.name), tiles Br=\(plan.blockRows) x Bc=\(plan.blockColumns).",
+                "Backward pass (dQ, dK, dV) of variant \(spec.name), tiles Br=\(plan.blockRows) x Bc=\(Self.keyTileColumns(plan)).",
                 "", "Template: Templates/c/backward.c",
             ]),
             "name": spec.name,
             "head_dim": "\(spec.headDim)",
             "value_head_dim": "\(spec.valueHeadDim)",
             "tile_rows": "\(plan.blockRows)",
-            "tile_columns": "\(plan.blockColumns)",
+            "tile_columns": "\(Self.keyTileColumns(plan))",
             "softmax_scale": CEmitter.floatLiteral(Float(spec.scale)),
             "score_scale_log2e": try forward.scoreScaleLiteral(spec),
             "storage": forward.storageFragment(spec.storage),
@@ -45,6 +45,16 @@ public struct CBackwardEmitter: Sendable {
             GeneratedFile(path: "\(spec.name)_backward.h", contents: header),
             GeneratedFile(path: "\(spec.name)_backward.c", contents: source),
         ]
+    }
+
+    /// Keys per backward task: the plan's Bc, split to at most 128 keys (8 AVX-512 vectors) when it is larger.
+    /// Every query tile a task visits computes all of its keys, so on the diagonal of a causal mask about half a
+    /// key tile per query tile is masked work: smaller key tiles waste less there, and 128 keys still fill the
+    /// register tiles. The result divides the plan's Bc, so tiles still never straddle a sparse block.
+    static func keyTileColumns(_ plan: TilePlan) -> Int {
+        let columns = plan.blockColumns
+        guard columns > 128 else { return columns }
+        return stride(from: 128, through: 4, by: -4).first { columns % $0 == 0 } ?? columns
     }
 
     func blockMaskCheckFragment(_ spec: AttentionSpec) -> String {

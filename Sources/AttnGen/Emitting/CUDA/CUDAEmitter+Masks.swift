@@ -79,6 +79,41 @@ extension CUDAEmitter {
         return lines.joined(separator: "\n")
     }
 
+    /// Body of the forward kernel's `row_key_bounds`: narrows a row's kept keys [lo, hi) (starting as
+    /// [0, nk)) by the causal and window masks; the same keys `elementKeptSource` keeps, a row at a time.
+    func rowKeyBoundsSource(_ spec: AttentionSpec) -> String {
+        var lines: [String] = []
+        for mask in spec.masks {
+            switch mask {
+            case .causal(let alignment):
+                lines.append("hi = attngen_min64(hi, q + (\(shiftSource(alignment))) + 1);  /* causal (\(alignment.rawValue)): k <= q + shift */")
+            case .slidingWindow(let left, let right, let alignment):
+                if let right {
+                    lines.append("hi = attngen_min64(hi, q + (\(shiftSource(alignment))) + \(right) + 1);  /* window, right */")
+                }
+                if let left {
+                    lines.append("lo = attngen_max64(lo, q + (\(shiftSource(alignment))) - \(left));  /* window, left */")
+                }
+            case .blockSparse, .predicate:
+                break
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Body of the forward kernel's `element_predicate_holds`: the predicate masks alone.
+    func elementPredicateSource(_ spec: AttentionSpec) -> String {
+        var terms: [String] = []
+        for mask in spec.masks {
+            if case .predicate(let predicate) = mask {
+                terms.append("/* predicate: \(predicate) */")
+                terms.append("if (!\(predicate.cSource(names: { $0.rawValue }))) return false;")
+            }
+        }
+        terms.append("return true;")
+        return terms.joined(separator: "\n")
+    }
+
     /// Body of `key_tile_is_skipped`: the planner makes Br divide blockRows and Bc divide blockColumns,
     /// so one byte of the layout covers the whole tile.
     func tileSkippedSource(_ spec: AttentionSpec) -> String {
@@ -93,10 +128,17 @@ extension CUDAEmitter {
             """
     }
 
-    /// The dropout step between the softmax and P·V (empty without dropout).
+    /// The dropout step between the softmax and P·V (empty without dropout). On sm_90 the two lanes of a
+    /// quad that hold the same key group share each Philox call (half the calls); on sm_80 each lane makes
+    /// its own calls, since the shared form spilled registers there (ptxas, 32-row warps).
     func dropoutSource(_ spec: AttentionSpec) -> String {
         guard spec.dropout != nil else { return "" }
-        return """
+        return target == .cudaSM80 ? perLaneDropoutSource : sharedDropoutSource
+    }
+
+    /// Dropout with one Philox call per lane, row and key group (sm_80).
+    private var perLaneDropoutSource: String {
+        """
 
             /* Dropout (README.md, "Dropout"): the Philox4x32-10 word of (b, h, q, k); a probability is
                dropped when its word is below kDropThreshold. The row sums above are taken before dropout,
@@ -122,6 +164,45 @@ extension CUDAEmitter {
                             if (word0 < kDropThreshold) s[m][n][2 * r] = 0.0f;
                             if (word1 < kDropThreshold) s[m][n][2 * r + 1] = 0.0f;
                         }
+                    }
+                }
+            }
+            """
+    }
+
+    /// Dropout with one Philox call per pair of lanes, row and key group, swapped by a shuffle (sm_90).
+    private var sharedDropoutSource: String {
+        """
+
+            /* Dropout (README.md, "Dropout"): the Philox4x32-10 word of (b, h, q, k); a probability is
+               dropped when its word is below kDropThreshold. The row sums above are taken before dropout,
+               as the log-sum-exp wants; kept probabilities are scaled by kKeepScale in the epilogue.
+               One Philox call gives the four words of a group of 4 keys of one row. Lanes 2j and 2j + 1 of
+               a quad hold the same group (keys k % 4 = 0, 1 and 2, 3) for rows r = 0 and r = 1: the lower
+               lane computes the group of row 0, the upper lane that of row 1, and they swap the two words
+               the other needs, so each call serves four elements, not two. Rows past nq compute words no
+               one stores (every lane takes part in the swap). */
+            {
+                const uint64_t groups_per_row = (uint64_t)((nk + 3) / 4);
+                const bool upper = (quad_lane & 1) != 0;  /* this lane holds keys k % 4 = 2, 3 of its group */
+            #pragma unroll
+                for (int m = 0; m < kMTiles; ++m) {
+                    const int64_t q = warp_row + m * 16 + (upper ? 8 : 0);  /* the row this lane's call serves */
+                    const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+            #pragma unroll
+                    for (int n = 0; n < kBlockColumns / 8; ++n) {
+                        const int64_t k = k0 + n * 8 + quad_lane * 2;  /* even; the pair shares k / 4 */
+                        const attngen_philox_words words =
+                            attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
+                        /* the lower lane gives words 2, 3 of row 0; the upper lane words 0, 1 of row 1 */
+                        const uint32_t other0 = __shfl_xor_sync(0xffffffffu, upper ? words.w[0] : words.w[2], 1);
+                        const uint32_t other1 = __shfl_xor_sync(0xffffffffu, upper ? words.w[1] : words.w[3], 1);
+                        const uint32_t row0_word0 = upper ? other0 : words.w[0], row0_word1 = upper ? other1 : words.w[1];
+                        const uint32_t row1_word0 = upper ? words.w[2] : other0, row1_word1 = upper ? words.w[3] : other1;
+                        if (row0_word0 < kDropThreshold) s[m][n][0] = 0.0f;
+                        if (row0_word1 < kDropThreshold) s[m][n][1] = 0.0f;
+                        if (row1_word0 < kDropThreshold) s[m][n][2] = 0.0f;
+                        if (row1_word1 < kDropThreshold) s[m][n][3] = 0.0f;
                     }
                 }
             }

@@ -94,6 +94,7 @@ extension CUDAEmitter {
         lines.append("constexpr int kWarps = \(plan.warps);")
         lines.append("constexpr int kStages = \(plan.stages);  /* K/V tiles in the cp.async ring */")
         lines.append("constexpr int kPlannedSharedBytes = \(plan.onChipBytes);")
+        lines.append("constexpr bool kRowSumsInShared = \(layout.rowSumsInShared);  /* else in registers */")
         if spec.savesLogSumExp {
             lines.append("constexpr float kScale = \(floatLiteral(spec.scale));")
         }

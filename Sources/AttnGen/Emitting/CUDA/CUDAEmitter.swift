@@ -63,14 +63,17 @@ public struct CUDAEmitter: KernelEmitter {
             "constants": constants(spec, plan: plan, layout: layout),
             "key_range": keyRangeSource(spec),
             "tile_interior": tileInteriorSource(spec),
-            "element_kept": elementKeptSource(spec),
+            "row_bounds": rowKeyBoundsSource(spec),
+            "element_predicate": elementPredicateSource(spec),
             "tile_skipped": tileSkippedSource(spec),
             "products": products,
             "dropout": dropoutSource(spec),
             "save_lse": saveLogSumExpSource(spec),
         ])
-        return [GeneratedFile(path: "\(spec.name).cuh", contents: header),
-                GeneratedFile(path: "\(spec.name).cu", contents: source)]
+        let forwardFiles = [GeneratedFile(path: "\(spec.name).cuh", contents: header),
+                            GeneratedFile(path: "\(spec.name).cu", contents: source)]
+        // Specs built `.withBackward()` also get NAME_backward.{cuh,cu}.
+        return forwardFiles + (try CUDABackwardEmitter(forward: self).emit(spec, plan: plan))
     }
 }
 

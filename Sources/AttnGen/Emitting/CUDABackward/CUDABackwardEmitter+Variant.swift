@@ -33,7 +33,7 @@ extension CUDABackwardEmitter {
             ("DQ_THREADS", "\(plan.dqWarps * 32)"),
             ("DQ_SHARED_BYTES", "\(plan.dqSharedBytes)"),
         ]
-        var lines = ["/* The launch shapes of the key kernel and of the deterministic dQ kernel. */"]
+        var lines = ["/* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */"]
         let width = defines.map { prefix.count + $0.0.count }.max() ?? 0
         for (key, value) in defines {
             let name = prefix + key
