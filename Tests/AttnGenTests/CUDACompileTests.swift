@@ -209,7 +209,9 @@ import Testing
         let reports = try await withThrowingTaskGroup(of: [PTXASReport].self) { group in
             for (index, unit) in units.enumerated() {
                 let unitName = "unit\(index).cu"
-                try unit.map { "#include \"\($0.name).cu\"\n" }.joined()
+                // Specs with a backward pass compile their NAME_backward.cu in the same unit.
+                try unit.map { "#include \"\($0.name).cu\"\n" + ($0.includesBackward ? "#include \"\($0.name)_backward.cu\"\n" : "") }
+                    .joined()
                     .write(to: folder.appendingPathComponent(unitName), atomically: true, encoding: .utf8)
                 group.addTask {
                     await CUDACompileSlots.shared.acquire()
@@ -244,6 +246,14 @@ import Testing
             #expect(report.sharedBytes <= plan.onChipBytes,
                     "\(spec.name) uses \(report.sharedBytes) B of static shared memory; its plan accounts \(plan.onChipBytes)")
             #expect(report.registers > 0 && report.registers <= 255, "\(spec.name): \(report)")
+            guard spec.includesBackward else { continue }
+            // The backward kernels (pre-pass, key, dQ and finishing kernels) must not spill either.
+            let backward = reports.filter { $0.function.contains("attngen_\(spec.name)_backward_detail") }
+            #expect(backward.count >= 3, "expected the backward kernels of \(spec.name) on \(architecture), got \(backward.count)")
+            for report in backward {
+                #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0 && report.stackFrameBytes == 0,
+                        "\(spec.name) backward spills or uses local memory on \(architecture): \(report)")
+            }
         }
     }
 }
