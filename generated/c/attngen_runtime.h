@@ -387,6 +387,25 @@ static inline attngen_vf attngen_vf_exp2(attngen_vf x)
 
 /* ---- argument checks shared by the generated entry points -------------------------------------- */
 
+/* The size checks every entry point starts with: no negative size or head count. */
+static inline attngen_status attngen_check_sizes(int64_t batch, int64_t seqlen_q, int64_t seqlen_k, int32_t heads_q,
+                                                 int32_t heads_kv)
+{
+    if (batch < 0 || seqlen_q < 0 || seqlen_k < 0 || heads_q < 0 || heads_kv < 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    return ATTNGEN_OK;
+}
+
+/* Query heads must be a multiple of key/value heads (when both are given). */
+static inline attngen_status attngen_check_head_groups(int32_t heads_q, int32_t heads_kv)
+{
+    if (heads_q > 0 && heads_kv > 0 && heads_q % heads_kv != 0) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    return ATTNGEN_OK;
+}
+
 /* Whether any stride of the layout is negative. */
 static inline int attngen_layout_is_negative(attngen_layout layout)
 {

@@ -282,12 +282,12 @@ static attngen_status check_params(const attngen_forward_params *params, int *ha
     if (params->struct_size != sizeof(attngen_forward_params)) {
         return ATTNGEN_ERROR_ABI_MISMATCH;
     }
-    if (params->batch < 0 || params->seqlen_q < 0 || params->seqlen_k < 0 || params->heads_q < 0
-        || params->heads_kv < 0) {
+    if (attngen_check_sizes(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q, params->heads_kv)
+        != ATTNGEN_OK) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     /* Head counts come from the parameters. */
-    if (params->heads_q > 0 && params->heads_kv > 0 && params->heads_q % params->heads_kv != 0) {
+    if (attngen_check_head_groups(params->heads_q, params->heads_kv) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_INVALID_HEADS;
     }
     if (params->batch == 0 || params->seqlen_q == 0) {
