@@ -9,7 +9,7 @@
  *   attngen_half_to_float / attngen_float_to_half   IEEE binary16 <-> fp32 (round to nearest even)
  *   attngen_bf16_to_float / attngen_float_to_bf16   bfloat16 <-> fp32 (round to nearest even)
  *   attngen_philox4x32_10                            the counter-based generator of README "Dropout"
- *   attngen_dropout_group / attngen_dropout_word     the dropout words of README "Dropout"
+ *   attngen_dropout_group / _value / _row / _calls   the 16-bit dropout values of README "Dropout"
  *   attngen_floor_div / attngen_floor_mod            integer division rounding toward -infinity
  *   attngen_exp2                                     2^x for the softmax (x <= 0), 0 for -infinity
  *   attngen_select                                   branch-free choice between two floats
@@ -141,28 +141,89 @@ static inline void attngen_philox4x32_10(uint32_t counter[4], uint32_t key0, uin
 }
 
 /*
- * The four dropout words of the group of keys 4*floor(k/4) ... 4*floor(k/4)+3 in score row `row`
- * (row = (b * heads_q + h) * seqlen_q + q) of a problem with `seqlen_k` keys: words[i] belongs to
- * key 4*floor(k/4) + i.
+ * The eight 16-bit dropout values of the group of keys 8*floor(k/8) ... 8*floor(k/8)+7 in score row `row`
+ * (row = (b * heads_q + h) * seqlen_q + q) of a problem with `seqlen_k` keys: one Philox call, whose word
+ * i holds the values of keys 8*floor(k/8) + 2i (low half) and + 2i + 1 (high half). values[j] belongs to
+ * key 8*floor(k/8) + j; the score is dropped when its value is below floor(p * 65536).
  */
 static inline void attngen_dropout_group(uint64_t seed, uint64_t offset, uint64_t row, uint64_t seqlen_k,
-                                         uint64_t k, uint32_t words[4])
+                                         uint64_t k, uint16_t values[8])
 {
-    const uint64_t element = row * ((seqlen_k + 3u) / 4u) + k / 4u;
+    const uint64_t element = row * ((seqlen_k + 7u) / 8u) + k / 8u;
+    uint32_t words[4];
     words[0] = (uint32_t)element;
     words[1] = (uint32_t)(element >> 32);
     words[2] = (uint32_t)offset;
     words[3] = (uint32_t)(offset >> 32);
     attngen_philox4x32_10(words, (uint32_t)seed, (uint32_t)(seed >> 32));
+    for (int i = 0; i < 4; ++i) {
+        values[2 * i] = (uint16_t)words[i];
+        values[2 * i + 1] = (uint16_t)(words[i] >> 16);
+    }
 }
 
-/* The dropout word of key `k` in score row `row`; the score is dropped when the word is below floor(p * 2^32). */
-static inline uint32_t attngen_dropout_word(uint64_t seed, uint64_t offset, uint64_t row, uint64_t seqlen_k,
-                                            uint64_t k)
+/* The 16-bit dropout value of key `k` in score row `row`; the score is dropped when it is below floor(p * 65536). */
+static inline uint16_t attngen_dropout_value(uint64_t seed, uint64_t offset, uint64_t row, uint64_t seqlen_k,
+                                             uint64_t k)
 {
-    uint32_t words[4];
-    attngen_dropout_group(seed, offset, row, seqlen_k, k, words);
-    return words[k % 4u];
+    uint16_t values[8];
+    attngen_dropout_group(seed, offset, row, seqlen_k, k, values);
+    return values[k % 8u];
+}
+
+/*
+ * `count` independent Philox calls of README "Dropout" at once: call i is that of element group
+ * e = first + i * step (step = ceil(seqlen_k / 8) walks down the rows of one key group, 1 along the groups of
+ * a row), and its words land in words0[i] ... words3[i]. The rounds run outside the loop over calls, so the
+ * multiplications of different calls overlap and the loop vectorises.
+ */
+static inline void attngen_dropout_calls(uint64_t seed, uint64_t offset, uint64_t first, uint64_t step, int count,
+                                         uint32_t *words0, uint32_t *words1,
+                                         uint32_t *words2, uint32_t *words3)
+{
+    for (int i = 0; i < count; ++i) {
+        const uint64_t element = first + (uint64_t)i * step;
+        words0[i] = (uint32_t)element;
+        words1[i] = (uint32_t)(element >> 32);
+        words2[i] = (uint32_t)offset;
+        words3[i] = (uint32_t)(offset >> 32);
+    }
+    uint32_t key0 = (uint32_t)seed, key1 = (uint32_t)(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+        for (int i = 0; i < count; ++i) {
+            const uint64_t product0 = (uint64_t)0xD2511F53u * words0[i];
+            const uint64_t product1 = (uint64_t)0xCD9E8D57u * words2[i];
+            words0[i] = (uint32_t)(product1 >> 32) ^ words1[i] ^ key0;
+            words1[i] = (uint32_t)product1;
+            words2[i] = (uint32_t)(product0 >> 32) ^ words3[i] ^ key1;
+            words3[i] = (uint32_t)product0;
+        }
+        key0 += 0x9E3779B9u;
+        key1 += 0xBB67AE85u;
+    }
+}
+
+/*
+ * The 16-bit dropout values of `groups` consecutive 8-key groups of score row `row`, from the group of key `k`:
+ * values[8 * i + j] belongs to key 8 * (floor(k/8) + i) + j (the values attngen_dropout_group gives), drawn
+ * 8 calls at a time by attngen_dropout_calls.
+ */
+static inline void attngen_dropout_row(uint64_t seed, uint64_t offset, uint64_t row, uint64_t seqlen_k, uint64_t k,
+                                       int64_t groups, uint16_t *values)
+{
+    enum { BATCH = 8 };
+    const uint64_t first = row * ((seqlen_k + 7u) / 8u) + k / 8u;
+    for (int64_t done = 0; done < groups; done += BATCH) {
+        uint32_t words[4][BATCH];
+        attngen_dropout_calls(seed, offset, first + (uint64_t)done, 1u, BATCH, words[0], words[1], words[2], words[3]);
+        const int64_t count = groups - done < (int64_t)BATCH ? groups - done : (int64_t)BATCH;
+        for (int64_t i = 0; i < count; ++i) {
+            for (int w = 0; w < 4; ++w) {
+                values[8 * (done + i) + 2 * w] = (uint16_t)words[w][i];
+                values[8 * (done + i) + 2 * w + 1] = (uint16_t)(words[w][i] >> 16);
+            }
+        }
+    }
 }
 
 /* ---- integer helpers used by mask predicates --------------------------------------------------- */

@@ -30,6 +30,50 @@ static __device__ __forceinline__ void warp_mma_abt(float (&c)[N / 8][4], const 
     }
 }
 
+/* Two independent products c1 = A1 · B1ᵀ (reduction K1) and c2 = A2 · B2ᵀ (reduction K2), as warp_mma_abt,
+   with their k-steps interleaved: twice the independent accumulator chains for the tensor cores, so one
+   product's fragment loads and mma latencies hide behind the other's (S and dP of the same tile). */
+template <int N, int K1, int SA1, int SB1, int K2, int SA2, int SB2>
+static __device__ __forceinline__ void warp_mma_abt_pair(float (&c1)[N / 8][4], const Raw *a1_rows, const Raw *b1_rows,
+                                                         float (&c2)[N / 8][4], const Raw *a2_rows, const Raw *b2_rows,
+                                                         int lane) {
+#pragma unroll
+    for (int n = 0; n < N / 8; ++n) {
+        c1[n][0] = c1[n][1] = c1[n][2] = c1[n][3] = 0.0f;
+        c2[n][0] = c2[n][1] = c2[n][2] = c2[n][3] = 0.0f;
+    }
+    const Raw *const a1_lane = a1_rows + (lane % 16) * SA1 + (lane / 16) * 8;
+    const Raw *const b1_lane = b1_rows + (lane % 8 + (lane / 16) * 8) * SB1 + ((lane / 8) % 2) * 8;
+    const Raw *const a2_lane = a2_rows + (lane % 16) * SA2 + (lane / 16) * 8;
+    const Raw *const b2_lane = b2_rows + (lane % 8 + (lane / 16) * 8) * SB2 + ((lane / 8) % 2) * 8;
+    constexpr int kSteps = (K1 > K2 ? K1 : K2) / 16;
+#pragma unroll
+    for (int kk = 0; kk < kSteps; ++kk) {
+        if (kk < K1 / 16) {
+            uint32_t a[4];
+            attngen_ldmatrix_x4(a, attngen_smem_address(a1_lane + kk * 16));
+#pragma unroll
+            for (int n = 0; n < N / 8; n += 2) {
+                uint32_t b[4];
+                attngen_ldmatrix_x4(b, attngen_smem_address(b1_lane + n * 8 * SB1 + kk * 16));
+                attngen_mma_16816(c1[n], a, b[0], b[1], Element());
+                attngen_mma_16816(c1[n + 1], a, b[2], b[3], Element());
+            }
+        }
+        if (kk < K2 / 16) {
+            uint32_t a[4];
+            attngen_ldmatrix_x4(a, attngen_smem_address(a2_lane + kk * 16));
+#pragma unroll
+            for (int n = 0; n < N / 8; n += 2) {
+                uint32_t b[4];
+                attngen_ldmatrix_x4(b, attngen_smem_address(b2_lane + n * 8 * SB2 + kk * 16));
+                attngen_mma_16816(c2[n], a, b[0], b[1], Element());
+                attngen_mma_16816(c2[n + 1], a, b[2], b[3], Element());
+            }
+        }
+    }
+}
+
 /* c += R · B: R is 16 rows x K held in registers (the accumulator layout of a 16 x K product), B is K rows
    x N columns at b (row stride SB), read transposed by ldmatrix.trans (its rows are the reduction). */
 template <int N, int K, int SB>

@@ -31,6 +31,16 @@ static __device__ __forceinline__ void warp_mma_abt(float (&c)[N / 8][4], const 
     }
 }
 
+/* Two independent products c1 = A1 · B1ᵀ (reduction K1) and c2 = A2 · B2ᵀ (reduction K2), as warp_mma_abt
+   (the 16-bit path interleaves their k-steps; here they run one after the other). */
+template <int N, int K1, int SA1, int SB1, int K2, int SA2, int SB2>
+static __device__ __forceinline__ void warp_mma_abt_pair(float (&c1)[N / 8][4], const Raw *a1_rows, const Raw *b1_rows,
+                                                         float (&c2)[N / 8][4], const Raw *a2_rows, const Raw *b2_rows,
+                                                         int lane) {
+    warp_mma_abt<N, K1, SA1, SB1>(c1, a1_rows, b1_rows, lane);
+    warp_mma_abt<N, K2, SA2, SB2>(c2, a2_rows, b2_rows, lane);
+}
+
 /* c += R · B: R is 16 rows x K in registers (the accumulator layout of a 16 x K product), B is K rows x N
    columns at b (row stride SB). The lane holds R at reduction indices (2t, 2t + 1) of each 8-wide slice,
    while the tf32 A fragment wants (t, t + 4): the order of a reduction is free, so slot t stands for index

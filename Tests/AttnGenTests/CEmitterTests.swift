@@ -37,7 +37,7 @@ import Testing
         }
         let runtime = try #require(files.last).contents
         for helper in ["attngen_float_to_half", "attngen_half_to_float", "attngen_float_to_bf16", "attngen_bf16_to_float",
-                       "attngen_philox4x32_10", "attngen_dropout_word", "attngen_floor_div", "attngen_floor_mod",
+                       "attngen_philox4x32_10", "attngen_dropout_value", "attngen_floor_div", "attngen_floor_mod",
                        "attngen_exp2"] {
             #expect(runtime.contains("static inline"), "runtime helpers must be static inline")
             #expect(runtime.contains(helper + "("), "missing \(helper)")
@@ -235,7 +235,7 @@ enum CSmokePrograms {
         let blockRows = spec.blockSparseLayout?.blockRows ?? 1, blockColumns = spec.blockSparseLayout?.blockColumns ?? 1
         let threshold = spec.dropout?.dropThreshold ?? 0
         let keepScale = spec.dropout.map { CEmitter.floatLiteral(Float($0.keepScale)) } ?? "1.0f"
-        let dropout = spec.dropout == nil ? "/* no dropout */" : "pj = attngen_dropout_word(p.dropout_seed, p.dropout_offset, "
+        let dropout = spec.dropout == nil ? "/* no dropout */" : "pj = attngen_dropout_value(p.dropout_seed, p.dropout_offset, "
             + "((uint64_t)b * HQ + (uint64_t)h) * NQ + (uint64_t)i, NK, (uint64_t)j) < \(threshold)u ? 0 : pj * \(keepScale);"
         return """
             #include "\(name).h"
@@ -401,16 +401,27 @@ enum CSmokePrograms {
                 failures += fabs(attngen_exp2(x) / exp2((double)x) - 1.0) > 3e-7;
             }
             failures += attngen_exp2(-INFINITY) != 0.0f || attngen_exp2(0.0f) != 1.0f || attngen_exp2(-300.0f) != 0.0f || attngen_exp2(-126.7f) != 0.0f || attngen_exp2(NAN) != 0.0f;
-            /* Philox known answer and the dropout word. */
+            /* Philox known answer and the dropout values: row 3 of 20 keys (3 groups of 8), key 13 in group 1. */
             uint32_t c[4] = {0, 0, 0, 0};
             attngen_philox4x32_10(c, 0, 0);
             printf("philox %08x %08x %08x %08x\\n", c[0], c[1], c[2], c[3]);
-            uint32_t words[4];
-            attngen_dropout_group(5, 9, 3, 10, 6, words);
-            failures += attngen_dropout_word(5, 9, 3, 10, 6) != words[2] || attngen_dropout_word(5, 9, 3, 10, 4) != words[0];
+            uint16_t values[8];
+            attngen_dropout_group(5, 9, 3, 20, 13, values);
+            failures += attngen_dropout_value(5, 9, 3, 20, 13) != values[5] || attngen_dropout_value(5, 9, 3, 20, 8) != values[0];
             uint32_t expected[4] = {(uint32_t)(3 * 3 + 1), 0, 9, 0};
             attngen_philox4x32_10(expected, 5, 0);
-            failures += expected[3] != words[3];
+            failures += (uint16_t)expected[0] != values[0] || (uint16_t)(expected[2] >> 16) != values[5];
+            failures += (uint16_t)(expected[3] >> 16) != values[7] || (uint16_t)expected[1] != values[2];
+            /* The batched helpers: 11 groups of row 4 from key 13 (two batches of 8), each as attngen_dropout_group gives it. */
+            uint16_t row_values[88];
+            attngen_dropout_row(5, 9, 4, 200, 13, 11, row_values);
+            for (int g = 0; g < 11; ++g) {
+                uint16_t group[8];
+                attngen_dropout_group(5, 9, 4, 200, (uint64_t)(8 + 8 * g), group);
+                for (int j = 0; j < 8; ++j) {
+                    failures += row_values[8 * g + j] != group[j];
+                }
+            }
             printf("failures %d\\n", failures);
             return failures != 0;
         }

@@ -120,7 +120,7 @@ import Testing
             let spec = AttentionSpec(name: "v", headDim: headDim).storage(storage).withBackward()
             let plan = try CUDABackwardPlan(spec: spec, target: target)
             #expect(plan.keySharedBytes <= target.defaultBudget && plan.dqSharedBytes <= target.defaultBudget)
-            #expect(plan.keyWarps >= 1 && plan.keyWarps <= 8 && plan.dqWarps >= 1)
+            #expect(plan.keyWarps >= 1 && plan.keyWarps <= CUDABackwardPlan.maximumKeyWarps && plan.dqWarps >= 1)
             #expect(plan.headDimPadded % (16 * plan.parts) == 0 && plan.headDimPadded >= headDim)
             let registers = (plan.headDimPadded + plan.valueHeadDimPadded) / (2 * plan.parts) + plan.queryRows
             #expect(registers <= CUDABackwardPlan.keyRegisterLimit, "\(headDim) \(storage): \(plan)")

@@ -59,6 +59,57 @@ import Testing
         #expect(expected.contains("0") && expected.contains("1"))
     }
 
+    /// The 16-bit threshold is floor(p · 65536): the effective drop probability T / 65536 is within 2^-16 below p.
+    @Test func thresholdIsSixteenBits() {
+        #expect(Dropout(probability: 0).dropThreshold == 0)
+        #expect(Dropout(probability: 0.1).dropThreshold == 6553)
+        #expect(Dropout(probability: 0.5).dropThreshold == 32768)
+        #expect(Dropout(probability: 0.9).dropThreshold == 58982)
+        #expect(Dropout(probability: 0.999_999).dropThreshold == 65535)
+        for p in stride(from: 0.0, to: 1.0, by: 0.0137) {
+            let effective = Double(Dropout(probability: p).dropThreshold) / 65536
+            #expect(effective <= p && p - effective < 1.0 / 65536, "p = \(p)")
+        }
+    }
+
+    /// One Philox call serves 8 consecutive keys of a row: key 8g + j takes halfword j of the call of group g.
+    @Test func eightKeysShareOneCall() {
+        let seed: UInt64 = 0xdead_beef_0bad_f00d, offset: UInt64 = 42
+        let headsQ = 5, nq = 77, nk = 203, b = 2, h = 3, q = 40
+        for group in [0, 1, 12, 25] {
+            let row = (UInt64(b * headsQ + h)) * UInt64(nq) + UInt64(q)
+            let e = row * UInt64((nk + 7) / 8) + UInt64(group)
+            let words = PhiloxMapping.philox(counter: (UInt32(truncatingIfNeeded: e), UInt32(truncatingIfNeeded: e >> 32),
+                                                       UInt32(offset), 0),
+                                             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+            for j in 0..<8 where group * 8 + j < nk {
+                let value = PhiloxMapping.value(seed: seed, offset: offset, headsQ: headsQ, queryLength: nq, keyLength: nk,
+                                                b: b, h: h, q: q, k: group * 8 + j)
+                #expect(value == UInt16(truncatingIfNeeded: words[j / 2] >> (j % 2 == 0 ? 0 : 16)))
+            }
+        }
+    }
+
+    /// C key tiles whose first key is not a multiple of 8 (block-sparse columns of 20) split Philox groups
+    /// between tiles: O must still match the reference (a wrong keep decision moves O by about 1/Nk of a row).
+    @Test func kernelDropoutWithUnalignedKeyTilesMatchesReference() throws {
+        let spec = AttentionSpec(name: "dropunaligned_fp32", headDim: 16).storage(.fp32)
+            .masked(by: .blockSparse(blockRows: 8, blockColumns: 20)).dropout(0.3).savingLogSumExp()
+        let build = try VariantBuild(spec: spec, checkWithClang: false)
+        defer { build.remove() }
+        #expect(build.plan.blockColumns % 8 != 0, "Bc = \(build.plan.blockColumns) does not split a Philox group")
+        let cases = ["b=1,hq=2,hkv=1,nq=40,nk=203,layout=bshd,seed=11", "b=2,hq=1,hkv=1,nq=9,nk=61,layout=padded,seed=12"]
+        let outcome = try build.run(["run"] + cases)
+        let lines = DriverLine.parse(outcome.output, kind: "RESULT")
+        try #require(lines.count == cases.count, "\(outcome.output)")
+        for line in lines {
+            let tolerance = Tolerance.forStorage(.fp32).forKeys(203)
+            #expect(line.int("status") == 0, "\(line)")
+            #expect((line.double("rel_max") ?? .infinity) <= tolerance.relativeMax, "\(line)")
+            #expect(line.int("nan") == 0 && line.int("poison") == 0, "\(line)")
+        }
+    }
+
     /// Q = 0 and V = identity put each element's keep/drop in O: the kernel's mask must equal the reference's.
     @Test(arguments: [
         (AttentionSpec(name: "dropmask_fp32", headDim: 16).valueHeadDim(256).storage(.fp32).dropout(0.5).savingLogSumExp(),

@@ -334,25 +334,26 @@ def time_rate(fn, flops, repeats):
     return flops / (median_ms(fn, repeats) * 1e-3) / 1e12
 
 
-def backward_rows(args, anchors, library, seqlens, out_of_time):
-    """Backward rows (bf16, d = 64/128, causal and not): our deterministic and fast dQ modes against the
-    backward passes of SDPA flash, SDPA cuDNN and FlexAttention. Our gradients (from our own forward's O
+def backward_rows(args, anchors, library, dtype_name, dims, seqlens, out_of_time):
+    """Backward rows (one dtype, head dims `dims`, causal and not): our deterministic and fast dQ modes against
+    the backward passes of SDPA flash, SDPA cuDNN and FlexAttention. Our gradients (from our own forward's O
     and LSE) are checked against flash's before timing; the deterministic mode must repeat bit for bit."""
     rows = []
-    for d in (64, 128):
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[dtype_name]
+    for d in dims:
         for causal in (False, True):
             for n in seqlens:
                 if out_of_time():
                     return rows, False
                 b, h = TOKENS // n, HIDDEN // d
-                q, k, v = random_inputs(b, h, h, n, d, torch.bfloat16)
+                q, k, v = random_inputs(b, h, h, n, d, dtype)
                 d_o = torch.randn_like(q)
                 flops = 2.5 * 4 * b * h * n * n * d / (2 if causal else 1)
-                name = f"bk_bf16_d{d}" + ("_causal" if causal else "")
+                name = f"bk_{dtype_name}_d{d}" + ("_causal" if causal else "")
                 _, o, lse = our_forward(library, name, q, k, v)
                 flash = anchor_backward(lambda a, bb, c: anchors.sdpa("flash", a, bb, c, causal)(), q, k, v, d_o)
                 reference = flash()
-                row = {"variant": "backward", "dtype": "bf16", "d": d, "N": n, "B": b, "Hq": h, "Hkv": h,
+                row = {"variant": "backward", "dtype": dtype_name, "d": d, "N": n, "B": b, "Hq": h, "Hkv": h,
                        "causal": causal, "tflops": {}, "ratios": {}}
                 det, det_grads = our_backward(library, name, q, k, v, o, lse, d_o, 0)
                 first = tuple(g.clone() for g in det_grads)
@@ -365,7 +366,7 @@ def backward_rows(args, anchors, library, seqlens, out_of_time):
                 row["deterministic_repeat_identical"] = identical
                 worst = max(list(row["errors_deterministic"].values()) + list(row["errors_fast"].values()))
                 row["rel_error_vs_anchor"] = worst
-                ok = worst <= TOLERANCE[torch.bfloat16] and identical
+                ok = worst <= TOLERANCE[dtype] and identical
                 row["check"] = "pass" if ok else "FAIL"
                 del first, det_grads, fast_grads, reference
                 fns = {"flash": flash}
@@ -541,16 +542,19 @@ def run_all(args, library):
 
     # Order of priority under the time budget: bf16 d=64/128 forward, backward, the block-sparse and
     # dropout ratios, GQA, block-sparse against FlexAttention, dropout against flash, fp16, d=256.
-    if "bf16" in args.dtypes and not dense("bf16", [64, 128]):
+    if "dense" in args.sections and "bf16" in args.dtypes and not dense("bf16", [64, 128]):
         return rows
-    if not args.no_backward:
-        backward, finished = backward_rows(args, anchors, library, [1024, 4096, 16384], out_of_time)
+    if not args.no_backward and "backward" in args.sections:
+        backward, finished = backward_rows(args, anchors, library, "bf16", [64, 128, 256], seqlens, out_of_time)
         rows += backward
         if not finished:
             return rows
+    if not args.no_backward and "ratios" in args.sections:
         args.ratio_rows, finished = ratio_rows(args, library, [4096, 16384], out_of_time)
         if not finished:
             return rows
+    if "rest" not in args.sections:
+        return rows
 
     # GQA: 32 query heads, 8 key/value heads, d = 64 (hidden 2048), bf16.
     for causal in (False, True):
@@ -630,6 +634,11 @@ def run_all(args, library):
                                     kernel(f"bk_bf16_d{d}_dropout"), check=False, lse_check=lse_ref))
     if "fp16" in args.dtypes and not dense("fp16", [64, 128]):
         return rows
+    if "fp16" in args.dtypes and not args.no_backward:
+        backward, finished = backward_rows(args, anchors, library, "fp16", [64, 128, 256], seqlens, out_of_time)
+        rows += backward
+        if not finished:
+            return rows
     if not args.no_d256:
         for dtype_name in args.dtypes:
             if not dense(dtype_name, [256]):
@@ -654,12 +663,8 @@ def group_key(row):
 
 
 def summary_markdown(rows, ratios):
-    """The summary: our forward and backward against flash per anchor shape, and the two ratios."""
-    lines = ["## Summary (bf16)", "",
-             "attngen / SDPA flash, TFLOP/s ratio in the same run (backward: deterministic dQ, fast dQ in "
-             "parentheses). Forward FLOPs = 4·B·H·N²·d (halved for causal), backward = 2.5 × forward.", "",
-             "| d | causal | N | forward / flash | forward / cuDNN | backward / flash | backward / cuDNN | backward / flex |",
-             "|---|---|---|---|---|---|---|---|"]
+    """The summary: our forward and backward against flash per anchor shape and dtype, and the two ratios."""
+    lines = []
 
     def cell(row, key, fast_key=None):
         if row is None or key not in row["ratios"]:
@@ -668,17 +673,25 @@ def summary_markdown(rows, ratios):
         if fast_key and fast_key in row["ratios"]:
             text += f" ({row['ratios'][fast_key]:.2f})"
         return text
-    keys = sorted({(r["d"], r["causal"], r["N"]) for r in rows
-                   if r["dtype"] == "bf16" and r["variant"] in ("dense", "backward")})
-    for d, causal, n in keys:
-        def find(variant):
-            return next((r for r in rows if (r["variant"], r["dtype"], r["d"], r["causal"], r["N"])
-                         == (variant, "bf16", d, causal, n)), None)
-        fwd, bwd = find("dense"), find("backward")
-        lines.append(f"| {d} | {'yes' if causal else 'no'} | {n} | {cell(fwd, 'flash')} | {cell(fwd, 'cudnn')} | "
-                     f"{cell(bwd, 'flash', 'fast/flash')} | {cell(bwd, 'cudnn', 'fast/cudnn')} | "
-                     f"{cell(bwd, 'flex', 'fast/flex')} |")
-    lines.append("")
+    for dtype_name in ("bf16", "fp16"):
+        keys = sorted({(r["d"], r["causal"], r["N"]) for r in rows
+                       if r["dtype"] == dtype_name and r["variant"] in ("dense", "backward")})
+        if not keys:
+            continue
+        lines += [f"## Summary ({dtype_name})", "",
+                  "attngen / SDPA flash, TFLOP/s ratio in the same run (backward: deterministic dQ, fast dQ in "
+                  "parentheses). Forward FLOPs = 4·B·H·N²·d (halved for causal), backward = 2.5 × forward.", "",
+                  "| d | causal | N | forward / flash | forward / cuDNN | backward / flash | backward / cuDNN | backward / flex |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for d, causal, n in keys:
+            def find(variant):
+                return next((r for r in rows if (r["variant"], r["dtype"], r["d"], r["causal"], r["N"])
+                             == (variant, dtype_name, d, causal, n)), None)
+            fwd, bwd = find("dense"), find("backward")
+            lines.append(f"| {d} | {'yes' if causal else 'no'} | {n} | {cell(fwd, 'flash')} | {cell(fwd, 'cudnn')} | "
+                         f"{cell(bwd, 'flash', 'fast/flash')} | {cell(bwd, 'cudnn', 'fast/cudnn')} | "
+                         f"{cell(bwd, 'flex', 'fast/flex')} |")
+        lines.append("")
     if ratios:
         lines += ["Block-sparse: our 128 x 128 block-sparse kernel with 25 % of the blocks kept, time over the same "
                   "kernel with every block kept (target ≤ 0.35). Dropout: our dropout-0.1 kernel's time over the "
@@ -700,13 +713,13 @@ def summary_markdown(rows, ratios):
 
 def backward_markdown(rows):
     lines = []
-    for d in sorted({r["d"] for r in rows}):
+    for dtype_name, d in sorted({(r["dtype"], r["d"]) for r in rows}):
         for causal in (False, True):
-            subset = [r for r in rows if r["d"] == d and r["causal"] == causal]
+            subset = [r for r in rows if r["d"] == d and r["causal"] == causal and r["dtype"] == dtype_name]
             if not subset:
                 continue
             anchor_names = [a for a in ("flash", "cudnn", "flex") if any(a in r["tflops"] for r in subset)]
-            lines += [f"## backward, bf16, d={d}{', causal' if causal else ''}", "",
+            lines += [f"## backward, {dtype_name}, d={d}{', causal' if causal else ''}", "",
                       "| N | B x H | check (worst rel. err of dQ/dK/dV, both modes) | det. bit-identical | "
                       "attngen det. TFLOP/s | attngen fast TFLOP/s | "
                       + " | ".join(f"{a} TFLOP/s" for a in anchor_names) + " | "
@@ -883,12 +896,17 @@ def main():
     parser.add_argument("--no-backward", action="store_true", help="skip the backward rows and the ratios")
     parser.add_argument("--budget-s", type=float, default=400, help="stop starting rows after this many seconds")
     parser.add_argument("--flex-budget-s", type=float, default=300, help="no new FlexAttention compiles after this")
+    parser.add_argument("--sections", default="dense,backward,ratios,rest",
+                        help="which parts to run: dense (bf16 forward d=64/128), backward, ratios (block-sparse and "
+                             "dropout against the same kernel), rest (GQA, sparse and dropout against the anchors, "
+                             "fp16, d=256)")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--render", help="re-render BENCH.md and bench_plot.png into --out from a bench_results.json")
     parser.add_argument("--tune", help="a folder of tuning variants (tn<LABEL>_<dtype>_d<d>[_causal].cu) to time")
     parser.add_argument("--tune-seqlens", default="1024,4096,16384")
     args = parser.parse_args()
     args.dtypes = args.dtypes.split(",")
+    args.sections = set(args.sections.split(","))
     args.tune_seqlens = [int(n) for n in args.tune_seqlens.split(",")]
     os.makedirs(args.out, exist_ok=True)
     if args.render:

@@ -5,7 +5,7 @@
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
  * Storage: bf16 (uint16_t); fp32 arithmetic; scale = 0.08838834764831843.
  * Masks: causal (top-left).
- * Dropout: p = 0.1 (threshold 429496729, keep scale 1.1111112), Philox4x32-10 as in README.md.
+ * Dropout: p = 0.1 (16-bit threshold 6553, keep scale 1.1111112), Philox4x32-10 as in README.md.
  * Log-sum-exp: saved (fp32, natural log).
  *
  * Plan: Br = 32 query rows x Bc = 128 keys per tile; 180480 of 262144 budget bytes per thread:
@@ -264,9 +264,9 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
 
 /* No block-sparse or predicate mask. */
 
-/* Dropout p = 0.1: a probability is dropped when its Philox word is below
-   floor(p * 2^32); kept ones are scaled by 1 / (1 - p), rounded once to fp32. */
-static const uint32_t DROPOUT_THRESHOLD = 429496729u;
+/* Dropout p = 0.1: a probability is dropped when its 16-bit Philox value is below
+   floor(p * 65536); kept ones are scaled by 1 / (1 - p), rounded once to fp32. */
+static const uint16_t DROPOUT_THRESHOLD = 6553u;
 static const float DROPOUT_KEEP_SCALE = 1.1111112f;
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
@@ -426,26 +426,39 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         /* Online softmax; l takes P before dropout. */
         online_softmax(st_tile, cols, row_max, row_sum, alpha);
 
-        /* Dropout on P (l above keeps the sum before dropout). Keys come in groups of 4 that share one
-           Philox call (col0 is a multiple of 4); groups whose probabilities are all zero are skipped. */
-        for (int64_t r = 0; r < rows; ++r) {
-            const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq
-                                         + (uint64_t)(row0 + r);
-            for (int64_t j0 = 0; j0 < cols; j0 += 4) {
-                const int64_t group = attngen_min_i64(4, cols - j0);
+        /* Dropout on P (l above keeps the sum before dropout). Keys come in groups of 8 that share one
+           Philox call per row: for each group (the group of key col0 starts at tile column -(col0 % 8)),
+           the calls of all LANES rows run together (padding rows draw values no one reads), and the
+           16-bit value of key j in row r is halfword j - group_start of that row's call. Groups whose
+           probabilities are all zero are skipped. */
+        {
+            const uint64_t groups_per_row = ((uint64_t)nk + 7u) / 8u;
+            const uint64_t first_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq
+                                       + (uint64_t)row0;
+            for (int64_t group_start = -(col0 % 8); group_start < cols; group_start += 8) {
+                const int64_t first = attngen_max_i64(0, group_start);
+                const int64_t last = attngen_min_i64(cols, group_start + 8);
                 int any_kept = 0;
-                for (int64_t lane = 0; lane < group; ++lane) {
-                    any_kept |= st_tile[(j0 + lane) * LANES + r] != 0.0f;
+                for (int64_t j = first; j < last; ++j) {
+                    for (int r = 0; r < LANES; ++r) {
+                        any_kept |= st_tile[j * LANES + r] != 0.0f;
+                    }
                 }
                 if (!any_kept) {
                     continue;
                 }
-                uint32_t words[4];
-                attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
-                                      (uint64_t)(col0 + j0), words);
-                for (int64_t lane = 0; lane < group; ++lane) {
-                    float *p = &st_tile[(j0 + lane) * LANES + r];
-                    *p = words[lane] < DROPOUT_THRESHOLD ? 0.0f : *p * DROPOUT_KEEP_SCALE;
+                uint32_t words[4][LANES];
+                attngen_dropout_calls(params->dropout_seed, params->dropout_offset,
+                                      first_row * groups_per_row + (uint64_t)(col0 + first) / 8u, groups_per_row,
+                                      LANES, words[0], words[1], words[2], words[3]);
+                for (int64_t j = first; j < last; ++j) {
+                    const uint32_t *restrict row_words = words[(j - group_start) / 2];
+                    const int shift = (int)((j - group_start) % 2) * 16;
+                    float *restrict p = st_tile + j * LANES;
+                    for (int r = 0; r < LANES; ++r) {
+                        const uint32_t value = (row_words[r] >> shift) & 0xffffu;
+                        p[r] = value < DROPOUT_THRESHOLD ? 0.0f : p[r] * DROPOUT_KEEP_SCALE;
+                    }
                 }
             }
         }

@@ -176,9 +176,9 @@ DEFINE_RANK_UPDATE(query_gradient_product, TILE_ROWS, KEY_LANES, HEAD_LANES / AT
 
 /* No block-sparse or predicate mask. */
 
-/* Dropout p = 0.1: a probability is dropped when its Philox word is below
-   floor(p * 2^32); kept ones are scaled by 1 / (1 - p), rounded once to fp32. */
-static const uint32_t DROPOUT_THRESHOLD = 429496729u;
+/* Dropout p = 0.1: a probability is dropped when its 16-bit Philox value is below
+   floor(p * 65536); kept ones are scaled by 1 / (1 - p), rounded once to fp32. */
+static const uint16_t DROPOUT_THRESHOLD = 6553u;
 static const float DROPOUT_KEEP_SCALE = 1.1111112f;
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
@@ -413,12 +413,14 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                 }
                 /* Dropout: the forward pass's keep/drop decisions, regenerated from the seed and offset. */
                 const uint64_t dropout_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
-                for (int64_t j = keep_begin - keep_begin % 4; j < keep_end; j += 4) {
-                    uint32_t words[4];
-                    attngen_dropout_group(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
-                                          (uint64_t)(col0 + j), words);
-                    for (int lane = 0; lane < 4; ++lane) {
-                        z_row[j + lane] = words[lane] < DROPOUT_THRESHOLD ? 0.0f : DROPOUT_KEEP_SCALE;
+                if (keep_begin < keep_end) {
+                    /* keys col0 + group_start ... share Philox calls 8 at a time (README: 8 keys per call) */
+                    const int64_t group_start = keep_begin - (col0 + keep_begin) % 8;
+                    uint16_t values[KEY_LANES + 16];
+                    attngen_dropout_row(params->dropout_seed, params->dropout_offset, dropout_row, (uint64_t)nk,
+                                        (uint64_t)(col0 + keep_begin), (keep_end - group_start + 7) / 8, values);
+                    for (int64_t j = keep_begin; j < keep_end; ++j) {
+                        z_row[j] = values[j - group_start] < DROPOUT_THRESHOLD ? 0.0f : DROPOUT_KEEP_SCALE;
                     }
                 }
 

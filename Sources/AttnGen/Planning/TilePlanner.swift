@@ -43,8 +43,8 @@ public struct TilePlanner: Sendable {
     /// Accumulators a 32-row warp may hold for `spec`: mask code that stays live through the key loop takes
     /// registers from them. A block-sparse lookup on top of a causal or window mask spills at 192 (ptxas,
     /// sm_80 and sm_90a) and keeps 16 fewer; a per-element predicate (an arbitrary expression of b, h, q, k
-    /// per element) spilled at 176 on sm_80 and keeps 32 fewer. The costs add up. (Dropout fits at 192: its
-    /// code takes the form that fits each target, see CUDAEmitter.dropoutSource.)
+    /// per element) spilled at 176 on sm_80 and keeps 32 fewer. The costs add up. (Dropout fits at 192 on
+    /// both targets, see CUDAEmitter.dropoutSource.)
     static func wideAccumulatorLimit(for spec: AttentionSpec) -> Int {
         var predicate = false, sparse = false, diagonal = false
         for mask in spec.masks {
@@ -81,9 +81,10 @@ public struct TilePlanner: Sendable {
         let elements = budget / workingElementBytes(spec)
         let ruleColumns = (elements + 4 * spec.headDim - 1) / (4 * spec.headDim)
         var ruleRows = target.isCUDA ? min(ruleColumns, spec.headDim) : Self.cRows(rule: min(ruleColumns, spec.headDim))
-        if target.isCUDA && Self.usesWideWarps(spec) {
-            // Small head dims: FlashAttention-2's 128-row tiles of 32-row warps beat the rule's Br = d
-            // (measured on an H200, d = 64 bf16: 128 x 64 ran 1.2x faster than 64 x 128).
+        if target.isCUDA && spec.storage != .fp32 {
+            // FlashAttention-2's 128-row tiles beat the rule's Br on the GPU: 32-row warps for small head dims
+            // (H200, d = 64 bf16: 128 x 64 ran 1.2x faster than 64 x 128), eight 16-row warps above 128 (H200,
+            // d = 256 bf16: 128 x 64 ran 1.33-1.43x the rule's 80 x 64 of five warps, TUNING.md #8).
             ruleRows = max(ruleRows, Self.wideTileRows)
         }
 
@@ -102,7 +103,10 @@ public struct TilePlanner: Sendable {
             if let plan = fittingPlan(spec, rows: rows, columns: columns) {
                 return plan
             }
-            if columnIndex > 0 && (columns >= rows || rowIndex == 0) {
+            // Accumulators per thread depend on Bc (and the warp's rows), not on Br: when they are what does
+            // not fit, fewer rows would only cost warps (d = 256 went to 80 x 64, 5 warps, where 112 x 64 fits).
+            let registersFit = !target.isCUDA || accumulatorsFit(spec, rows: rows, columns: columns)
+            if columnIndex > 0 && (columns >= rows || rowIndex == 0 || !registersFit) {
                 columnIndex -= 1
             } else if rowIndex > 0 {
                 rowIndex -= 1
@@ -116,6 +120,15 @@ public struct TilePlanner: Sendable {
                         + "(Br=\(rows), Bc=\(columns)) needs \(needed) bytes")
             }
         }
+    }
+
+    /// Whether the fp32 accumulators of a CUDA `rows` × `columns` tile fit the register limit of its warps.
+    private func accumulatorsFit(_ spec: AttentionSpec, rows: Int, columns: Int) -> Bool {
+        let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
+        let wide = rows >= Self.wideTileRows && Self.usesWideWarps(spec)
+        let rowsPerWarp = wide ? 32 : 16
+        let limit = wide ? Self.wideAccumulatorLimit(for: spec) : Self.narrowAccumulatorRegisterLimit
+        return rowsPerWarp * (paddedValueDim + columns) / 32 <= limit
     }
 
     /// The plan for exactly `rows` × `columns`, with the most stages that fit, or nil if none fits.

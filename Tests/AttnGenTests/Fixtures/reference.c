@@ -119,13 +119,15 @@ int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32
     }
     uint64_t seed = params->dropout_seed, offset = params->dropout_offset;
     uint64_t row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)params->seqlen_q + (uint64_t)q;
-    uint64_t groups = ((uint64_t)params->seqlen_k + 3u) / 4u;
-    uint64_t element = row * groups + (uint64_t)k / 4u;
+    uint64_t groups = ((uint64_t)params->seqlen_k + 7u) / 8u;     /* one Philox call per 8 keys of a row */
+    uint64_t element = row * groups + (uint64_t)k / 8u;
     uint32_t counter[4] = { (uint32_t)element, (uint32_t)(element >> 32), (uint32_t)offset, (uint32_t)(offset >> 32) };
     uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
     uint32_t words[4];
     attngen_reference_philox(counter, key, words);
-    return words[k % 4] >= threshold;
+    uint32_t word = words[(k % 8) / 2];
+    uint32_t value = (k % 2 == 0) ? (word & 0xffffu) : (word >> 16);  /* halfword k mod 8 of the output */
+    return value >= threshold;
 }
 
 /* ---- Masks -------------------------------------------------------------------------------- */

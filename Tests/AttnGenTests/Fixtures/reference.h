@@ -20,7 +20,7 @@
  *     attngen_reference_add_band(&spec, 1, 0, 0, 0, 1);       // causal, bottom-right: no left bound, right = 0
  *     spec.block_rows = 64; spec.block_columns = 64;          // when block-sparse (params->block_mask used)
  *     spec.predicate = my_predicate;                          // when the spec has a predicate mask
- *     spec.dropout_threshold = 429496729u;                    // Dropout.dropThreshold (0 = no dropout)
+ *     spec.dropout_threshold = 6553u;                         // Dropout.dropThreshold = floor(p * 65536) (0 = none)
  *     spec.dropout_keep_scale = 1.0 / (1.0 - 0.1);            // rounded to fp32 by the reference
  *     double *o = malloc(batch*heads_q*seqlen_q*value_head_dim*sizeof(double));
  *     double *lse = malloc(batch*heads_q*seqlen_q*sizeof(double));
@@ -92,7 +92,7 @@ typedef struct attngen_reference_spec {
     int block_rows;                /* > 0: block-sparse mask in params->block_mask */
     int block_columns;
     attngen_reference_predicate predicate;   /* NULL: no predicate mask */
-    uint32_t dropout_threshold;    /* Dropout.dropThreshold: dropped when the word is below it; 0 = none */
+    uint32_t dropout_threshold;    /* Dropout.dropThreshold (16-bit): dropped when the 16-bit value is below it; 0 = none */
     double dropout_keep_scale;     /* 1 / (1 - p); rounded once to fp32, as the README says */
 } attngen_reference_spec;
 
@@ -111,7 +111,7 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
 int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
                             int64_t b, int64_t h, int64_t q, int64_t k);
 
-/* Whether dropout keeps (b, h, q, k) under the README mapping, for the given threshold. */
+/* Whether dropout keeps (b, h, q, k) under the README mapping (16-bit value >= threshold, 8 keys per call). */
 int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32_t threshold,
                                     int64_t b, int64_t h, int64_t q, int64_t k);
 

@@ -18,14 +18,22 @@ enum PhiloxMapping {
         return [c0, c1, c2, c3]
     }
 
-    /// Whether dropout keeps element (b, h, q, k).
-    static func keeps(seed: UInt64, offset: UInt64, headsQ: Int, queryLength: Int, keyLength: Int,
-                      b: Int, h: Int, q: Int, k: Int, threshold: UInt32) -> Bool {
+    /// The 16-bit dropout value of element (b, h, q, k): halfword k mod 8 of the Philox call of key group k / 8.
+    static func value(seed: UInt64, offset: UInt64, headsQ: Int, queryLength: Int, keyLength: Int,
+                      b: Int, h: Int, q: Int, k: Int) -> UInt16 {
         let row = (UInt64(b) &* UInt64(headsQ) &+ UInt64(h)) &* UInt64(queryLength) &+ UInt64(q)
-        let element = row &* ((UInt64(keyLength) + 3) / 4) &+ UInt64(k / 4)
+        let element = row &* ((UInt64(keyLength) + 7) / 8) &+ UInt64(k / 8)
         let words = philox(counter: (UInt32(truncatingIfNeeded: element), UInt32(truncatingIfNeeded: element >> 32),
                                      UInt32(truncatingIfNeeded: offset), UInt32(truncatingIfNeeded: offset >> 32)),
                            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
-        return words[k % 4] >= threshold
+        let word = words[(k % 8) / 2]
+        return UInt16(truncatingIfNeeded: k % 2 == 0 ? word : word >> 16)
+    }
+
+    /// Whether dropout keeps element (b, h, q, k): its 16-bit value is not below the threshold.
+    static func keeps(seed: UInt64, offset: UInt64, headsQ: Int, queryLength: Int, keyLength: Int,
+                      b: Int, h: Int, q: Int, k: Int, threshold: UInt16) -> Bool {
+        value(seed: seed, offset: offset, headsQ: headsQ, queryLength: queryLength, keyLength: keyLength,
+              b: b, h: h, q: q, k: k) >= threshold
     }
 }

@@ -173,10 +173,99 @@ static inline __device__ void attngen_ldmatrix_x4_trans(uint32_t (&r)[4], uint32
 static inline __device__ void attngen_cp_async_16(uint32_t shared_address, const void *global, uint32_t source_bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address), "l"(global), "r"(source_bytes));
 }
+/* p[0..3] += (x, y, z, w) atomically, p 16-byte aligned: one 16-byte vector reduction on sm_90, four scalar
+   atomics before it. */
+static inline __device__ void attngen_atomic_add4(float *p, float x, float y, float z, float w) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("red.global.add.v4.f32 [%0], {%1, %2, %3, %4};\n" ::"l"(p), "f"(x), "f"(y), "f"(z), "f"(w) : "memory");
+#else
+    atomicAdd(p, x);
+    atomicAdd(p + 1, y);
+    atomicAdd(p + 2, z);
+    atomicAdd(p + 3, w);
+#endif
+}
+
+/* 4-byte asynchronous copy global -> shared; zero-filled when `source_bytes` is 0. */
+static inline __device__ void attngen_cp_async_4(uint32_t shared_address, const void *global, uint32_t source_bytes) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(shared_address), "l"(global), "r"(source_bytes));
+}
 static inline __device__ void attngen_cp_async_commit(void) { asm volatile("cp.async.commit_group;\n" ::); }
 template <int Pending>
 static inline __device__ void attngen_cp_async_wait(void) {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Global -> shared tile copies (the forward and backward kernels' only way of loading tiles).
+ * ------------------------------------------------------------------------------------------- */
+
+/* Copies `Rows` rows of `Dim` elements (row i at src + i * row_stride) into shared memory rows of `Stride`
+   elements, with the `Threads` threads of the block, zero-filling columns Dim ..< DimPadded and rows
+   valid_rows ..< Rows. With aligned rows this issues 16-byte cp.async copies (the caller commits the
+   group); otherwise plain loads. Thread t copies chunk t of each pass of `Threads` 16-byte chunks. When
+   `Threads` is a multiple of the chunks per row (the usual case) the thread's column is fixed and its rows
+   step by Threads / chunks-per-row: the passes unroll into one pointer step and one row test each, with
+   no division.
+   Other shapes keep a plain loop (unrolling it hoists per-pass addresses into registers). */
+template <int Threads, int Rows, int Dim, int DimPadded, int Stride, typename Raw>
+static __device__ __forceinline__ void attngen_copy_tile(Raw *dst, const Raw *src, int64_t row_stride,
+                                                         int64_t valid_rows, bool aligned16) {
+    constexpr int kChunkElements = 16 / (int)sizeof(Raw);
+    constexpr int kChunksPerRow = DimPadded / kChunkElements;
+    constexpr int kChunks = Rows * kChunksPerRow;
+    constexpr int kPasses = (kChunks + Threads - 1) / Threads;
+    if (aligned16 && Threads % kChunksPerRow == 0) {
+        constexpr int kRowStep = Threads / kChunksPerRow;
+        const int row0 = (int)threadIdx.x / kChunksPerRow;
+        const int column = ((int)threadIdx.x % kChunksPerRow) * kChunkElements;
+        /* Bytes of this thread's chunk that lie inside the row (all 16 when Dim fills whole chunks). */
+        const uint32_t column_bytes =
+            Dim % kChunkElements == 0 && Dim == DimPadded
+                ? 16u
+                : (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
+        const int rows_left = (int)attngen_min64(valid_rows, (int64_t)Rows) - row0;
+        const Raw *const src_thread = src + row0 * row_stride + column;
+        const uint32_t dst_thread = attngen_smem_address(dst + row0 * Stride + column);
+        auto copy_pass = [&](int pass) {
+            const bool live = pass * kRowStep < rows_left && column_bytes > 0;
+            const Raw *from = live ? src_thread + pass * kRowStep * row_stride : src;
+            attngen_cp_async_16(dst_thread + (uint32_t)(pass * kRowStep * Stride * (int)sizeof(Raw)), from,
+                                live ? column_bytes : 0u);
+        };
+        if (kPasses <= 8) {
+            /* unrolled: straight-line copies */
+#pragma unroll
+            for (int pass = 0; pass < kPasses; ++pass) {
+                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
+                copy_pass(pass);
+            }
+        } else {
+            /* many passes (large tiles of few threads): a loop, so that no per-pass address stays in a register */
+            for (int pass = 0; pass < kPasses; ++pass) {
+                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
+                copy_pass(pass);
+            }
+        }
+    } else if (aligned16) {
+        for (int chunk = threadIdx.x; chunk < kChunks; chunk += Threads) {
+            const int row = chunk / kChunksPerRow;
+            const int column = (chunk % kChunksPerRow) * kChunkElements;
+            const int remaining = Dim - column;
+            const bool live = row < valid_rows && remaining > 0;
+            const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
+            const Raw *from = live ? src + row * row_stride + column : src;
+            attngen_cp_async_16(attngen_smem_address(dst + row * Stride + column), from, bytes);
+        }
+    } else {
+        for (int index = threadIdx.x; index < Rows * DimPadded; index += Threads) {
+            const int row = index / DimPadded;
+            const int column = index % DimPadded;
+            Raw value = Raw(0);
+            if (row < valid_rows && column < Dim) value = src[row * row_stride + column];
+            dst[row * Stride + column] = value;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
  * headDim 72, valueHeadDim 72, storage fp32, scale 0.11785113019775793, heads run time.
  * Masks: predicate k < 0.
  * No dropout.
- * Key kernel: 64 keys x 32 queries per step, 8 warps, 85760 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 102400 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 168960 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 129024 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_CUH
@@ -17,13 +17,13 @@
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_KEY_TILE         64
-#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_KEY_SHARED_BYTES 85760
+#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_QUERY_TILE       64
+#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_KEY_SHARED_BYTES 168960
 #define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_DQ_SHARED_BYTES  102400
+#define ATTNGEN_BW_ALL_MASKED_D72_FP32_BACKWARD_DQ_SHARED_BYTES  129024
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,8 +4,8 @@
  * headDim 64, valueHeadDim 64, storage fp16, scale 0.125, heads run time.
  * Masks: causal (bottom-right).
  * No dropout.
- * Key kernel: 64 keys x 32 queries per step, 4 warps, 32512 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 36864 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 82944 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 55296 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_CUH
@@ -17,13 +17,13 @@
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_KEY_TILE         64
-#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_QUERY_TILE       32
+#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_QUERY_TILE       64
 #define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_KEY_THREADS      128
-#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_KEY_SHARED_BYTES 32512
+#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_KEY_SHARED_BYTES 82944
 #define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_DQ_SHARED_BYTES  36864
+#define ATTNGEN_BW_CAUSAL_BR_D64_FP16_BACKWARD_DQ_SHARED_BYTES  55296
 
 #ifdef __cplusplus
 extern "C" {

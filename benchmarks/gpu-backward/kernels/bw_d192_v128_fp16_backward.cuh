@@ -4,8 +4,8 @@
  * headDim 192, valueHeadDim 128, storage fp16, scale 0.07216878364870323, heads run time.
  * Masks: none.
  * No dropout.
- * Key kernel: 32 keys x 32 queries per step, 8 warps, 45824 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 32 keys per step, 4 warps, 64512 bytes of shared memory.
+ * Key kernel: 32 keys x 64 queries per step (2 buffers), 4 warps, 163840 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 32 keys per step (2 buffers), 4 warps, 86016 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_D192_V128_FP16_BACKWARD_CUH
@@ -17,13 +17,13 @@
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_D192_V128_FP16_BACKWARD_KEY_TILE         32
-#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_KEY_SHARED_BYTES 45824
+#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_QUERY_TILE       64
+#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_KEY_SHARED_BYTES 163840
 #define ATTNGEN_BW_D192_V128_FP16_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_D192_V128_FP16_BACKWARD_DQ_KEY_TILE      32
 #define ATTNGEN_BW_D192_V128_FP16_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_DQ_SHARED_BYTES  64512
+#define ATTNGEN_BW_D192_V128_FP16_BACKWARD_DQ_SHARED_BYTES  86016
 
 #ifdef __cplusplus
 extern "C" {

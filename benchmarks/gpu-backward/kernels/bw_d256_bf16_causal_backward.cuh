@@ -4,8 +4,8 @@
  * headDim 256, valueHeadDim 256, storage bf16, scale 0.0625, heads run time.
  * Masks: causal (top-left).
  * No dropout.
- * Key kernel: 32 keys x 32 queries per step, 8 warps, 70400 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 16 keys per step, 4 warps, 84480 bytes of shared memory.
+ * Key kernel: 32 keys x 32 queries per step (2 buffers), 4 warps, 137728 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 16 keys per step (2 buffers), 4 warps, 101376 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_CUH
@@ -18,12 +18,12 @@
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_KEY_TILE         32
 #define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_KEY_SHARED_BYTES 70400
+#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_KEY_SHARED_BYTES 137728
 #define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_DQ_KEY_TILE      16
 #define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_DQ_SHARED_BYTES  84480
+#define ATTNGEN_BW_D256_BF16_CAUSAL_BACKWARD_DQ_SHARED_BYTES  101376
 
 #ifdef __cplusplus
 extern "C" {

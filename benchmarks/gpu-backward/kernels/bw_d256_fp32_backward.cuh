@@ -4,8 +4,8 @@
  * headDim 256, valueHeadDim 256, storage fp32, scale 0.0625, heads run time.
  * Masks: none.
  * No dropout.
- * Key kernel: 32 keys x 32 queries per step, 8 warps, 137984 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 16 keys per step, 4 warps, 166400 bytes of shared memory.
+ * Key kernel: 32 keys x 32 queries per step (1 buffers), 4 warps, 171264 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 16 keys per step (2 buffers), 4 warps, 199680 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_D256_FP32_BACKWARD_CUH
@@ -18,12 +18,12 @@
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_D256_FP32_BACKWARD_KEY_TILE         32
 #define ATTNGEN_BW_D256_FP32_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_BW_D256_FP32_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_BW_D256_FP32_BACKWARD_KEY_SHARED_BYTES 137984
+#define ATTNGEN_BW_D256_FP32_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_BW_D256_FP32_BACKWARD_KEY_SHARED_BYTES 171264
 #define ATTNGEN_BW_D256_FP32_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_D256_FP32_BACKWARD_DQ_KEY_TILE      16
 #define ATTNGEN_BW_D256_FP32_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_D256_FP32_BACKWARD_DQ_SHARED_BYTES  166400
+#define ATTNGEN_BW_D256_FP32_BACKWARD_DQ_SHARED_BYTES  199680
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,8 +4,8 @@
  * headDim 16, valueHeadDim 16, storage bf16, scale 0.25, heads run time.
  * Masks: none.
  * No dropout.
- * Key kernel: 64 keys x 64 queries per step, 4 warps, 22016 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 12288 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 33792 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 18432 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_CUH
@@ -19,11 +19,11 @@
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_KEY_TILE         64
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_QUERY_TILE       64
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_KEY_THREADS      128
-#define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_KEY_SHARED_BYTES 22016
+#define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_KEY_SHARED_BYTES 33792
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_DQ_SHARED_BYTES  12288
+#define ATTNGEN_BW_DENSE_D16_BF16_BACKWARD_DQ_SHARED_BYTES  18432
 
 #ifdef __cplusplus
 extern "C" {

@@ -3,9 +3,9 @@
  * Backward pass of variant bw_fp32_d40_causal_dropout for sm_90 (H100/H200).
  * headDim 40, valueHeadDim 40, storage fp32, scale 0.15811388300841897, heads run time.
  * Masks: causal (top-left).
- * Dropout p = 0.2 (threshold 858993459), regenerated from seed and offset.
- * Key kernel: 64 keys x 32 queries per step, 4 warps, 48896 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 53248 bytes of shared memory.
+ * Dropout p = 0.2 (16-bit threshold 13107), regenerated from seed and offset.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 111616 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 79872 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_CUH
@@ -17,13 +17,13 @@
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_KEY_TILE         64
-#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_QUERY_TILE       32
+#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_QUERY_TILE       64
 #define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_KEY_THREADS      128
-#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 48896
+#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 111616
 #define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_DQ_SHARED_BYTES  53248
+#define ATTNGEN_BW_FP32_D40_CAUSAL_DROPOUT_BACKWARD_DQ_SHARED_BYTES  79872
 
 #ifdef __cplusplus
 extern "C" {

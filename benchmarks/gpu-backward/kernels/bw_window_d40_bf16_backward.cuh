@@ -4,8 +4,8 @@
  * headDim 40, valueHeadDim 40, storage bf16, scale 0.15811388300841897, heads run time.
  * Masks: sliding window (left 37, right 11, top-left).
  * No dropout.
- * Key kernel: 64 keys x 32 queries per step, 4 warps, 26368 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 28672 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 66560 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 43008 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_CUH
@@ -17,13 +17,13 @@
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_KEY_TILE         64
-#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_QUERY_TILE       32
+#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_QUERY_TILE       64
 #define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_KEY_THREADS      128
-#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_KEY_SHARED_BYTES 26368
+#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_KEY_SHARED_BYTES 66560
 #define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_DQ_SHARED_BYTES  28672
+#define ATTNGEN_BW_WINDOW_D40_BF16_BACKWARD_DQ_SHARED_BYTES  43008
 
 #ifdef __cplusplus
 extern "C" {

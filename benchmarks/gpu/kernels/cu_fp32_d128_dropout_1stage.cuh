@@ -3,7 +3,7 @@
  * Variant cu_fp32_d128_dropout_1stage for sm_90 (H100/H200).
  * headDim 128, valueHeadDim 128, storage fp32, scale 0.08838834764831843, heads run time.
  * Masks: none.
- * Dropout p = 0.1 (threshold 429496729); saves the log-sum-exp.
+ * Dropout p = 0.1 (16-bit threshold 6553); saves the log-sum-exp.
  * Plan: Br = 112, Bc = 112, 7 warps, 1 K/V stages, 179200 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */

@@ -3,7 +3,7 @@
  * Variant cu_fp32_d40_causal_dropout for sm_90 (H100/H200).
  * headDim 40, valueHeadDim 40, storage fp32, scale 0.15811388300841897, heads run time.
  * Masks: causal (top-left).
- * Dropout p = 0.2 (threshold 858993459); saves the log-sum-exp.
+ * Dropout p = 0.2 (16-bit threshold 13107); saves the log-sum-exp.
  * Plan: Br = 32, Bc = 128, 2 warps, 2 K/V stages, 113664 bytes of shared memory.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_tf32.cuh
  */
@@ -45,7 +45,7 @@ constexpr bool kRowSumsInShared = true;  /* else in registers */
 constexpr float kScale = 0.15811388f;
 constexpr float kScaleLog2 = 0.22811012f;  /* scale · log2(e) */
 constexpr float kKeepScale = 1.25f;  /* 1 / (1 - p) */
-constexpr uint32_t kDropThreshold = 858993459u;  /* floor(p · 2^32) */
+constexpr uint32_t kDropThreshold = 13107u;  /* floor(p · 2^16): a 16-bit value below it drops */
 constexpr bool kSavesLogSumExp = true;
 constexpr bool kBlockSparse = false;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
@@ -147,71 +147,12 @@ static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_forward
  * Global -> shared copies.
  * ---------------------------------------------------------------------------------------------- */
 
-/* Copies `Rows` rows of `Dim` elements (row i at src + i * row_stride) into shared memory rows of
-   `Stride` elements, zero-filling columns Dim ..< DimPadded and rows valid_rows ..< Rows. With aligned
-   rows this issues 16-byte cp.async copies (the caller commits the group); otherwise plain loads.
-   Thread t copies chunk t of each pass of kThreads 16-byte chunks. When kThreads is a multiple of the
-   chunks per row (the usual case) the thread's column is fixed and its rows step by kThreads /
-   chunks-per-row: the passes unroll into one pointer step and one row test each, with no division.
-   Other shapes keep a plain loop (unrolling it hoists per-pass addresses into registers). */
+/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with the block's kThreads
+   threads (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding). */
 template <int Rows, int Dim, int DimPadded, int Stride>
 static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
                                                  bool aligned16) {
-    constexpr int kChunkElements = 16 / (int)sizeof(Raw);
-    constexpr int kChunksPerRow = DimPadded / kChunkElements;
-    constexpr int kChunks = Rows * kChunksPerRow;
-    constexpr int kPasses = (kChunks + kThreads - 1) / kThreads;
-    if (aligned16 && kThreads % kChunksPerRow == 0) {
-        constexpr int kRowStep = kThreads / kChunksPerRow;
-        const int row0 = (int)threadIdx.x / kChunksPerRow;
-        const int column = ((int)threadIdx.x % kChunksPerRow) * kChunkElements;
-        /* Bytes of this thread's chunk that lie inside the row (all 16 when Dim fills whole chunks). */
-        const uint32_t column_bytes =
-            Dim % kChunkElements == 0 && Dim == DimPadded
-                ? 16u
-                : (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
-        const int rows_left = (int)attngen_min64(valid_rows, (int64_t)Rows) - row0;
-        const Raw *const src_thread = src + row0 * row_stride + column;
-        const uint32_t dst_thread = attngen_smem_address(dst + row0 * Stride + column);
-        auto copy_pass = [&](int pass) {
-            const bool live = pass * kRowStep < rows_left && column_bytes > 0;
-            const Raw *from = live ? src_thread + pass * kRowStep * row_stride : src;
-            attngen_cp_async_16(dst_thread + (uint32_t)(pass * kRowStep * Stride * (int)sizeof(Raw)), from,
-                                live ? column_bytes : 0u);
-        };
-        if (kPasses <= 8) {
-            /* unrolled: straight-line copies */
-#pragma unroll
-            for (int pass = 0; pass < kPasses; ++pass) {
-                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
-                copy_pass(pass);
-            }
-        } else {
-            /* many passes (large tiles of few threads): a loop, so that no per-pass address stays in a register */
-            for (int pass = 0; pass < kPasses; ++pass) {
-                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
-                copy_pass(pass);
-            }
-        }
-    } else if (aligned16) {
-        for (int chunk = threadIdx.x; chunk < kChunks; chunk += kThreads) {
-            const int row = chunk / kChunksPerRow;
-            const int column = (chunk % kChunksPerRow) * kChunkElements;
-            const int remaining = Dim - column;
-            const bool live = row < valid_rows && remaining > 0;
-            const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
-            const Raw *from = live ? src + row * row_stride + column : src;
-            attngen_cp_async_16(attngen_smem_address(dst + row * Stride + column), from, bytes);
-        }
-    } else {
-        for (int index = threadIdx.x; index < Rows * DimPadded; index += kThreads) {
-            const int row = index / DimPadded;
-            const int column = index % DimPadded;
-            Raw value = Raw(0);
-            if (row < valid_rows && column < Dim) value = src[row * row_stride + column];
-            dst[row * Stride + column] = value;
-        }
-    }
+    attngen_copy_tile<kThreads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -462,35 +403,51 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             }
         }
 
-        /* Dropout (README.md, "Dropout"): the Philox4x32-10 word of (b, h, q, k); a probability is
-           dropped when its word is below kDropThreshold. The row sums above are taken before dropout,
-           as the log-sum-exp wants; kept probabilities are scaled by kKeepScale in the epilogue.
-           One Philox call gives the four words of a group of 4 keys of one row. Lanes 2j and 2j + 1 of
-           a quad hold the same group (keys k % 4 = 0, 1 and 2, 3) for rows r = 0 and r = 1: the lower
-           lane computes the group of row 0, the upper lane that of row 1, and they swap the two words
-           the other needs, so each call serves four elements, not two. Rows past nq compute words no
-           one stores (every lane takes part in the swap). */
+        /* Dropout (README.md, "Dropout"): one Philox4x32-10 call per row and group of 8 keys; key k's
+           16-bit value is halfword k % 8 (word (k % 8) / 2: low half for even k, high half for odd k),
+           and the probability is dropped when that value is below kDropThreshold. The row sums above
+           are taken before dropout, as the log-sum-exp wants; kept probabilities are scaled by
+           kKeepScale in the epilogue.
+           For each pair of n8 tiles (n, n + 1), quad lane c makes call c: row r = c % 2 (fragment row
+           group or group + 8), tile n + c / 2; quad lane c holds keys 2c, 2c + 1 of every tile, the
+           halves of word c of the calls. Each lane packs its call's keep bits (bit 4c + w: low half of
+           word w, bit 16 + 4c + w: high half), the quad ORs its packs (2 shuffles), and after a shift by
+           c this lane's keep bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
+           past nq make calls no one stores; every lane takes part in the shuffles. */
         {
-            const uint64_t groups_per_row = (uint64_t)((nk + 3) / 4);
-            const bool upper = (quad_lane & 1) != 0;  /* this lane holds keys k % 4 = 2, 3 of its group */
+            const uint64_t groups_per_row = (uint64_t)((nk + 7) / 8);
+            /* The keep bits of both halves of a word at bits 15 and 31: a halfword x >= kDropThreshold,
+               tested as (x & 0x7fff) >= (kDropThreshold & 0x7fff) (the high-bit-set minuend never borrows
+               across halves), combined with x's top bit. */
+            const auto keep_halves = [](uint32_t word) -> uint32_t {
+                constexpr uint32_t kTopBits = 0x80008000u;
+                constexpr uint32_t kLowThresholds = (kDropThreshold & 0x7fffu) * 0x10001u;
+                const uint32_t low_keep = (word | kTopBits) - kLowThresholds;
+                return (kDropThreshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & kTopBits;
+            };
+            const int call_row = (quad_lane & 1) * 8;  /* this lane's call: row r = quad_lane % 2 ... */
+            const int call_tile = quad_lane >> 1;      /* ... of tile n + quad_lane / 2 */
         #pragma unroll
             for (int m = 0; m < kMTiles; ++m) {
-                const int64_t q = warp_row + m * 16 + (upper ? 8 : 0);  /* the row this lane's call serves */
-                const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
+                const int64_t q = warp_row + m * 16 + call_row;
+                const uint64_t first_group =
+                    (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q) * groups_per_row +
+                    (uint64_t)(k0 / 8 + call_tile);
         #pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    const int64_t k = k0 + n * 8 + quad_lane * 2;  /* even; the pair shares k / 4 */
+                for (int n = 0; n < kBlockColumns / 8; n += 2) {
                     const attngen_philox_words words =
-                        attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
-                    /* the lower lane gives words 2, 3 of row 0; the upper lane words 0, 1 of row 1 */
-                    const uint32_t other0 = __shfl_xor_sync(0xffffffffu, upper ? words.w[0] : words.w[2], 1);
-                    const uint32_t other1 = __shfl_xor_sync(0xffffffffu, upper ? words.w[1] : words.w[3], 1);
-                    const uint32_t row0_word0 = upper ? other0 : words.w[0], row0_word1 = upper ? other1 : words.w[1];
-                    const uint32_t row1_word0 = upper ? words.w[2] : other0, row1_word1 = upper ? words.w[3] : other1;
-                    if (row0_word0 < kDropThreshold) s[m][n][0] = 0.0f;
-                    if (row0_word1 < kDropThreshold) s[m][n][1] = 0.0f;
-                    if (row1_word0 < kDropThreshold) s[m][n][2] = 0.0f;
-                    if (row1_word1 < kDropThreshold) s[m][n][3] = 0.0f;
+                        attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
+                    uint32_t keep = (keep_halves(words.w[0]) >> 15) | (keep_halves(words.w[1]) >> 14) |
+                                    (keep_halves(words.w[2]) >> 13) | (keep_halves(words.w[3]) >> 12);
+                    keep <<= 4 * quad_lane;
+                    keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
+                    keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
+                    keep >>= quad_lane;
+        #pragma unroll
+                    for (int j = 0; j < 4; ++j) {  /* call j: row r = j % 2, tile n + j / 2 */
+                        if ((keep & (1u << (4 * j))) == 0) s[m][n + j / 2][2 * (j % 2)] = 0.0f;
+                        if ((keep & (1u << (16 + 4 * j))) == 0) s[m][n + j / 2][2 * (j % 2) + 1] = 0.0f;
+                    }
                 }
             }
         }

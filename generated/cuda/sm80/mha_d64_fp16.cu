@@ -141,71 +141,12 @@ static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_forward
  * Global -> shared copies.
  * ---------------------------------------------------------------------------------------------- */
 
-/* Copies `Rows` rows of `Dim` elements (row i at src + i * row_stride) into shared memory rows of
-   `Stride` elements, zero-filling columns Dim ..< DimPadded and rows valid_rows ..< Rows. With aligned
-   rows this issues 16-byte cp.async copies (the caller commits the group); otherwise plain loads.
-   Thread t copies chunk t of each pass of kThreads 16-byte chunks. When kThreads is a multiple of the
-   chunks per row (the usual case) the thread's column is fixed and its rows step by kThreads /
-   chunks-per-row: the passes unroll into one pointer step and one row test each, with no division.
-   Other shapes keep a plain loop (unrolling it hoists per-pass addresses into registers). */
+/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with the block's kThreads
+   threads (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding). */
 template <int Rows, int Dim, int DimPadded, int Stride>
 static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
                                                  bool aligned16) {
-    constexpr int kChunkElements = 16 / (int)sizeof(Raw);
-    constexpr int kChunksPerRow = DimPadded / kChunkElements;
-    constexpr int kChunks = Rows * kChunksPerRow;
-    constexpr int kPasses = (kChunks + kThreads - 1) / kThreads;
-    if (aligned16 && kThreads % kChunksPerRow == 0) {
-        constexpr int kRowStep = kThreads / kChunksPerRow;
-        const int row0 = (int)threadIdx.x / kChunksPerRow;
-        const int column = ((int)threadIdx.x % kChunksPerRow) * kChunkElements;
-        /* Bytes of this thread's chunk that lie inside the row (all 16 when Dim fills whole chunks). */
-        const uint32_t column_bytes =
-            Dim % kChunkElements == 0 && Dim == DimPadded
-                ? 16u
-                : (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
-        const int rows_left = (int)attngen_min64(valid_rows, (int64_t)Rows) - row0;
-        const Raw *const src_thread = src + row0 * row_stride + column;
-        const uint32_t dst_thread = attngen_smem_address(dst + row0 * Stride + column);
-        auto copy_pass = [&](int pass) {
-            const bool live = pass * kRowStep < rows_left && column_bytes > 0;
-            const Raw *from = live ? src_thread + pass * kRowStep * row_stride : src;
-            attngen_cp_async_16(dst_thread + (uint32_t)(pass * kRowStep * Stride * (int)sizeof(Raw)), from,
-                                live ? column_bytes : 0u);
-        };
-        if (kPasses <= 8) {
-            /* unrolled: straight-line copies */
-#pragma unroll
-            for (int pass = 0; pass < kPasses; ++pass) {
-                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
-                copy_pass(pass);
-            }
-        } else {
-            /* many passes (large tiles of few threads): a loop, so that no per-pass address stays in a register */
-            for (int pass = 0; pass < kPasses; ++pass) {
-                if (Rows % kRowStep != 0 && row0 + pass * kRowStep >= Rows) break;
-                copy_pass(pass);
-            }
-        }
-    } else if (aligned16) {
-        for (int chunk = threadIdx.x; chunk < kChunks; chunk += kThreads) {
-            const int row = chunk / kChunksPerRow;
-            const int column = (chunk % kChunksPerRow) * kChunkElements;
-            const int remaining = Dim - column;
-            const bool live = row < valid_rows && remaining > 0;
-            const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
-            const Raw *from = live ? src + row * row_stride + column : src;
-            attngen_cp_async_16(attngen_smem_address(dst + row * Stride + column), from, bytes);
-        }
-    } else {
-        for (int index = threadIdx.x; index < Rows * DimPadded; index += kThreads) {
-            const int row = index / DimPadded;
-            const int column = index % DimPadded;
-            Raw value = Raw(0);
-            if (row < valid_rows && column < Dim) value = src[row * row_stride + column];
-            dst[row * Stride + column] = value;
-        }
-    }
+    attngen_copy_tile<kThreads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
  * Backward pass of variant train_d128_bf16_causal_dropout for sm_80 and later (A100).
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads run time.
  * Masks: causal (top-left).
- * Dropout p = 0.1 (threshold 429496729), regenerated from seed and offset.
- * Key kernel: 64 keys x 32 queries per step, 8 warps, 57088 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 69632 bytes of shared memory.
+ * Dropout p = 0.1 (16-bit threshold 6553), regenerated from seed and offset.
+ * Key kernel: 32 keys x 64 queries per step (2 buffers), 4 warps, 126976 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 104448 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_CUH
@@ -16,14 +16,14 @@
 #include "attngen_abi.h"
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_TILE         64
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 57088
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_TILE         32
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_QUERY_TILE       64
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 126976
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_SHARED_BYTES  69632
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_SHARED_BYTES  104448
 
 #ifdef __cplusplus
 extern "C" {

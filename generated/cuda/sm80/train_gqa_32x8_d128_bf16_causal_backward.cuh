@@ -4,8 +4,8 @@
  * headDim 128, valueHeadDim 128, storage bf16, scale 0.08838834764831843, heads 32 query / 8 key-value.
  * Masks: causal (top-left).
  * No dropout.
- * Key kernel: 64 keys x 32 queries per step, 8 warps, 57088 bytes of shared memory.
- * dQ kernel (deterministic mode): 64 queries x 64 keys per step, 4 warps, 69632 bytes of shared memory.
+ * Key kernel: 64 keys x 32 queries per step (2 buffers), 4 warps, 91648 bytes of shared memory.
+ * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 104448 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_CUH
@@ -18,12 +18,12 @@
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
 #define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_KEY_TILE         64
 #define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_QUERY_TILE       32
-#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_KEY_THREADS      256
-#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_KEY_SHARED_BYTES 57088
+#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_KEY_THREADS      128
+#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_KEY_SHARED_BYTES 91648
 #define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_DQ_THREADS       128
-#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_DQ_SHARED_BYTES  69632
+#define ATTNGEN_TRAIN_GQA_32X8_D128_BF16_CAUSAL_BACKWARD_DQ_SHARED_BYTES  104448
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,7 +17,7 @@ extension CEmitter {
         let masks = spec.masks.map(maskDescription)
         lines.append("Masks: " + (masks.isEmpty ? "none." : masks.joined(separator: "; ") + "."))
         if let dropout = spec.dropout {
-            lines.append("Dropout: p = \(dropout.probability) (threshold \(dropout.dropThreshold), "
+            lines.append("Dropout: p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold), "
                          + "keep scale \(Float(dropout.keepScale))), Philox4x32-10 as in README.md.")
         } else {
             lines.append("Dropout: none.")

@@ -128,81 +128,65 @@ extension CUDAEmitter {
             """
     }
 
-    /// The dropout step between the softmax and P·V (empty without dropout). On sm_90 the two lanes of a
-    /// quad that hold the same key group share each Philox call (half the calls); on sm_80 each lane makes
-    /// its own calls, since the shared form spilled registers there (ptxas, 32-row warps).
+    /// The dropout step between the softmax and P·V (empty without dropout), the same on sm_80 and sm_90.
+    ///
+    /// One Philox call gives the 16-bit values of 8 keys of one row (README "Dropout"): in the m16n8
+    /// accumulator layout, the keys 2c, 2c + 1 that quad lane c holds in an n8 tile are the two halves of
+    /// word c. For each pair of n8 tiles, the 4 lanes of a quad make the 4 calls of (row r, r + 8) × (tile
+    /// n, n + 1), one each; each lane turns its call's 8 values into 8 keep bits (two SWAR compares per
+    /// word, no per-halfword branches), packs them at bits 4·call + word and 16 + 4·call + word, and two
+    /// xor-shuffles OR the quad's four packs together. Shifted right by the lane's word index c, the pack
+    /// holds this lane's keep bits at fixed positions: call j's low half at bit 4j, high half at 16 + 4j.
+    /// One call per 8 elements of a lane, 2 shuffles, no dynamic register indexing.
     func dropoutSource(_ spec: AttentionSpec) -> String {
         guard spec.dropout != nil else { return "" }
-        return target == .cudaSM80 ? perLaneDropoutSource : sharedDropoutSource
-    }
+        return """
 
-    /// Dropout with one Philox call per lane, row and key group (sm_80).
-    private var perLaneDropoutSource: String {
-        """
-
-            /* Dropout (README.md, "Dropout"): the Philox4x32-10 word of (b, h, q, k); a probability is
-               dropped when its word is below kDropThreshold. The row sums above are taken before dropout,
-               as the log-sum-exp wants; kept probabilities are scaled by kKeepScale in the epilogue. */
+            /* Dropout (README.md, "Dropout"): one Philox4x32-10 call per row and group of 8 keys; key k's
+               16-bit value is halfword k % 8 (word (k % 8) / 2: low half for even k, high half for odd k),
+               and the probability is dropped when that value is below kDropThreshold. The row sums above
+               are taken before dropout, as the log-sum-exp wants; kept probabilities are scaled by
+               kKeepScale in the epilogue.
+               For each pair of n8 tiles (n, n + 1), quad lane c makes call c: row r = c % 2 (fragment row
+               group or group + 8), tile n + c / 2; quad lane c holds keys 2c, 2c + 1 of every tile, the
+               halves of word c of the calls. Each lane packs its call's keep bits (bit 4c + w: low half of
+               word w, bit 16 + 4c + w: high half), the quad ORs its packs (2 shuffles), and after a shift by
+               c this lane's keep bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
+               past nq make calls no one stores; every lane takes part in the shuffles. */
             {
-                const uint64_t groups_per_row = (uint64_t)((nk + 3) / 4);
+                const uint64_t groups_per_row = (uint64_t)((nk + 7) / 8);
+                /* The keep bits of both halves of a word at bits 15 and 31: a halfword x >= kDropThreshold,
+                   tested as (x & 0x7fff) >= (kDropThreshold & 0x7fff) (the high-bit-set minuend never borrows
+                   across halves), combined with x's top bit. */
+                const auto keep_halves = [](uint32_t word) -> uint32_t {
+                    constexpr uint32_t kTopBits = 0x80008000u;
+                    constexpr uint32_t kLowThresholds = (kDropThreshold & 0x7fffu) * 0x10001u;
+                    const uint32_t low_keep = (word | kTopBits) - kLowThresholds;
+                    return (kDropThreshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & kTopBits;
+                };
+                const int call_row = (quad_lane & 1) * 8;  /* this lane's call: row r = quad_lane % 2 ... */
+                const int call_tile = quad_lane >> 1;      /* ... of tile n + quad_lane / 2 */
             #pragma unroll
                 for (int m = 0; m < kMTiles; ++m) {
+                    const int64_t q = warp_row + m * 16 + call_row;
+                    const uint64_t first_group =
+                        (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q) * groups_per_row +
+                        (uint64_t)(k0 / 8 + call_tile);
             #pragma unroll
-                    for (int r = 0; r < 2; ++r) {
-                        const int64_t q = warp_row + m * 16 + r * 8;
-                        if (q >= nq) continue;
-                        const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
-            #pragma unroll
-                        for (int n = 0; n < kBlockColumns / 8; ++n) {
-                            /* k is even, so k and k + 1 share one Philox call (words k % 4 and k % 4 + 1). */
-                            const int64_t k = k0 + n * 8 + quad_lane * 2;
-                            const attngen_philox_words words =
-                                attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
-                            const bool upper = (k & 2) != 0;
-                            const uint32_t word0 = upper ? words.w[2] : words.w[0];
-                            const uint32_t word1 = upper ? words.w[3] : words.w[1];
-                            if (word0 < kDropThreshold) s[m][n][2 * r] = 0.0f;
-                            if (word1 < kDropThreshold) s[m][n][2 * r + 1] = 0.0f;
-                        }
-                    }
-                }
-            }
-            """
-    }
-
-    /// Dropout with one Philox call per pair of lanes, row and key group, swapped by a shuffle (sm_90).
-    private var sharedDropoutSource: String {
-        """
-
-            /* Dropout (README.md, "Dropout"): the Philox4x32-10 word of (b, h, q, k); a probability is
-               dropped when its word is below kDropThreshold. The row sums above are taken before dropout,
-               as the log-sum-exp wants; kept probabilities are scaled by kKeepScale in the epilogue.
-               One Philox call gives the four words of a group of 4 keys of one row. Lanes 2j and 2j + 1 of
-               a quad hold the same group (keys k % 4 = 0, 1 and 2, 3) for rows r = 0 and r = 1: the lower
-               lane computes the group of row 0, the upper lane that of row 1, and they swap the two words
-               the other needs, so each call serves four elements, not two. Rows past nq compute words no
-               one stores (every lane takes part in the swap). */
-            {
-                const uint64_t groups_per_row = (uint64_t)((nk + 3) / 4);
-                const bool upper = (quad_lane & 1) != 0;  /* this lane holds keys k % 4 = 2, 3 of its group */
-            #pragma unroll
-                for (int m = 0; m < kMTiles; ++m) {
-                    const int64_t q = warp_row + m * 16 + (upper ? 8 : 0);  /* the row this lane's call serves */
-                    const uint64_t row = ((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q;
-            #pragma unroll
-                    for (int n = 0; n < kBlockColumns / 8; ++n) {
-                        const int64_t k = k0 + n * 8 + quad_lane * 2;  /* even; the pair shares k / 4 */
+                    for (int n = 0; n < kBlockColumns / 8; n += 2) {
                         const attngen_philox_words words =
-                            attngen_dropout_words(row * groups_per_row + (uint64_t)(k / 4), p.dropout_seed, p.dropout_offset);
-                        /* the lower lane gives words 2, 3 of row 0; the upper lane words 0, 1 of row 1 */
-                        const uint32_t other0 = __shfl_xor_sync(0xffffffffu, upper ? words.w[0] : words.w[2], 1);
-                        const uint32_t other1 = __shfl_xor_sync(0xffffffffu, upper ? words.w[1] : words.w[3], 1);
-                        const uint32_t row0_word0 = upper ? other0 : words.w[0], row0_word1 = upper ? other1 : words.w[1];
-                        const uint32_t row1_word0 = upper ? words.w[2] : other0, row1_word1 = upper ? words.w[3] : other1;
-                        if (row0_word0 < kDropThreshold) s[m][n][0] = 0.0f;
-                        if (row0_word1 < kDropThreshold) s[m][n][1] = 0.0f;
-                        if (row1_word0 < kDropThreshold) s[m][n][2] = 0.0f;
-                        if (row1_word1 < kDropThreshold) s[m][n][3] = 0.0f;
+                            attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
+                        uint32_t keep = (keep_halves(words.w[0]) >> 15) | (keep_halves(words.w[1]) >> 14) |
+                                        (keep_halves(words.w[2]) >> 13) | (keep_halves(words.w[3]) >> 12);
+                        keep <<= 4 * quad_lane;
+                        keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
+                        keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
+                        keep >>= quad_lane;
+            #pragma unroll
+                        for (int j = 0; j < 4; ++j) {  /* call j: row r = j % 2, tile n + j / 2 */
+                            if ((keep & (1u << (4 * j))) == 0) s[m][n + j / 2][2 * (j % 2)] = 0.0f;
+                            if ((keep & (1u << (16 + 4 * j))) == 0) s[m][n + j / 2][2 * (j % 2) + 1] = 0.0f;
+                        }
                     }
                 }
             }

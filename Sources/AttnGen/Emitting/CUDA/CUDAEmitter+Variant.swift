@@ -8,7 +8,7 @@ extension CUDAEmitter {
                      + "scale \(spec.scale), heads \(headsDescription(spec.heads)).")
         lines.append("Masks: \(spec.masks.isEmpty ? "none" : spec.masks.map(maskDescription).joined(separator: " AND ")).")
         if let dropout = spec.dropout {
-            lines.append("Dropout p = \(dropout.probability) (threshold \(dropout.dropThreshold)); "
+            lines.append("Dropout p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold)); "
                          + (spec.savesLogSumExp ? "saves the log-sum-exp." : "no log-sum-exp."))
         } else {
             lines.append(spec.savesLogSumExp ? "No dropout; saves the log-sum-exp." : "No dropout; no log-sum-exp.")
@@ -101,7 +101,7 @@ extension CUDAEmitter {
         lines.append("constexpr float kScaleLog2 = \(floatLiteral(spec.scale * log2e));  /* scale · log2(e) */")
         lines.append("constexpr float kKeepScale = \(floatLiteral(keepScale));  /* 1 / (1 - p) */")
         if spec.dropout != nil {
-            lines.append("constexpr uint32_t kDropThreshold = \(threshold)u;  /* floor(p · 2^32) */")
+            lines.append("constexpr uint32_t kDropThreshold = \(threshold)u;  /* floor(p · 2^16): a 16-bit value below it drops */")
         }
         lines.append("constexpr bool kSavesLogSumExp = \(spec.savesLogSumExp);")
         lines.append("constexpr bool kBlockSparse = \(spec.blockSparseLayout != nil);")

@@ -9,13 +9,13 @@ extension CUDABackwardEmitter {
                      + "scale \(spec.scale), heads \(forward.headsDescription(spec.heads)).")
         lines.append("Masks: \(spec.masks.isEmpty ? "none" : spec.masks.map(forward.maskDescription).joined(separator: " AND ")).")
         if let dropout = spec.dropout {
-            lines.append("Dropout p = \(dropout.probability) (threshold \(dropout.dropThreshold)), regenerated from seed and offset.")
+            lines.append("Dropout p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold)), regenerated from seed and offset.")
         } else {
             lines.append("No dropout.")
         }
-        lines.append("Key kernel: \(plan.keyRows) keys x \(plan.queryRows) queries per step, \(plan.keyWarps) warps, "
+        lines.append("Key kernel: \(plan.keyRows) keys x \(plan.queryRows) queries per step (\(plan.queryStages) buffers), \(plan.keyWarps) warps, "
                      + "\(plan.keySharedBytes) bytes of shared memory.")
-        lines.append("dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step, "
+        lines.append("dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step (\(plan.dqStages) buffers), "
                      + "\(plan.dqWarps) warps, \(plan.dqSharedBytes) bytes of shared memory.")
         return lines
     }
@@ -60,11 +60,13 @@ extension CUDABackwardEmitter {
         lines.append("constexpr int kRowPad = \(plan.rowPad);")
         lines.append("constexpr int kKeyRows = \(plan.keyRows);  /* keys per block of the key kernel (Bc) */")
         lines.append("constexpr int kQueryRows = \(plan.queryRows);  /* query rows per step of the key kernel (Br) */")
+        lines.append("constexpr int kQueryStages = \(plan.queryStages);  /* query-tile buffers of the key kernel */")
         lines.append("constexpr int kParts = \(plan.parts);  /* warps sharing each 16 keys, splitting the dK/dV columns */")
         lines.append("constexpr int kWarps = \(plan.keyWarps);")
         lines.append("constexpr int kDqPieceColumns = \(plan.dqPieceColumns);  /* dQ columns per atomic piece (fast mode) */")
         lines.append("constexpr int kDqRows = \(plan.dqRows);  /* query rows per block of the dQ kernel */")
         lines.append("constexpr int kDqColumns = \(plan.dqColumns);  /* keys per step of the dQ kernel */")
+        lines.append("constexpr int kDqStages = \(plan.dqStages);  /* key-tile buffers of the dQ kernel */")
         lines.append("constexpr int kDqWarps = \(plan.dqWarps);")
         lines.append("constexpr int kPlannedKeySharedBytes = \(plan.keySharedBytes);")
         lines.append("constexpr int kPlannedDqSharedBytes = \(plan.dqSharedBytes);")
@@ -74,7 +76,7 @@ extension CUDABackwardEmitter {
         lines.append("constexpr bool kDropout = \(spec.dropout != nil);")
         lines.append("constexpr float kKeepScale = \(forward.floatLiteral(spec.dropout?.keepScale ?? 1));  /* 1 / (1 - p) */")
         if let dropout = spec.dropout {
-            lines.append("constexpr uint32_t kDropThreshold = \(dropout.dropThreshold)u;  /* floor(p · 2^32) */")
+            lines.append("constexpr uint32_t kDropThreshold = \(dropout.dropThreshold)u;  /* floor(p · 2^16): a 16-bit value below it drops */")
         }
         lines.append("constexpr bool kBlockSparse = \(spec.blockSparseLayout != nil);")
         lines.append("constexpr int kFixedHeadsQ = \(spec.heads.queryHeads ?? 0);  /* 0: given at run time */")
