@@ -45,12 +45,14 @@ def main():
     parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
     parser.add_argument("--seqlens", default="4096,16384")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dims", default="64,128", help="head dims to profile")
+    parser.add_argument("--causal", default="no,yes", help="no, yes or both (no,yes)")
     args = parser.parse_args()
     library_path, _ = bench.build_library(args.kernels, args.build, args.nvcc, args.arch, os.cpu_count() or 4)
     import ctypes
     library = ctypes.CDLL(library_path)
-    for d in (64, 128):
-        for causal in (False, True):
+    for d in [int(x) for x in args.dims.split(",")]:
+        for causal in [c == "yes" for c in args.causal.split(",")]:
             for n in [int(x) for x in args.seqlens.split(",")]:
                 b, h = bench.TOKENS // n, bench.HIDDEN // d
                 q, k, v = bench.random_inputs(b, h, h, n, d, torch.bfloat16)
