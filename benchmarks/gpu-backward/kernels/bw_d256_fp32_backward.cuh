@@ -4,7 +4,7 @@
  * headDim 256, valueHeadDim 256, storage fp32, scale 0.0625, heads run time.
  * Masks: none.
  * No dropout.
- * Key kernel: 32 keys x 32 queries per step (1 buffers), 4 warps, 171264 bytes of shared memory.
+ * Key kernel: 32 keys x 32 queries per step (1 buffer), 4 warps, 171264 bytes of shared memory.
  * dQ kernel (deterministic mode): 64 queries x 16 keys per step (2 buffers), 4 warps, 199680 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */

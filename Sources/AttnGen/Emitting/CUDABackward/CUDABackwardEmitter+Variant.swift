@@ -13,11 +13,16 @@ extension CUDABackwardEmitter {
         } else {
             lines.append("No dropout.")
         }
-        lines.append("Key kernel: \(plan.keyRows) keys x \(plan.queryRows) queries per step (\(plan.queryStages) buffers), \(plan.keyWarps) warps, "
+        lines.append("Key kernel: \(plan.keyRows) keys x \(plan.queryRows) queries per step (\(Self.buffers(plan.queryStages))), \(plan.keyWarps) warps, "
                      + "\(plan.keySharedBytes) bytes of shared memory.")
-        lines.append("dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step (\(plan.dqStages) buffers), "
+        lines.append("dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step (\(Self.buffers(plan.dqStages))), "
                      + "\(plan.dqWarps) warps, \(plan.dqSharedBytes) bytes of shared memory.")
         return lines
+    }
+
+    /// "1 buffer", "2 buffers".
+    static func buffers(_ count: Int) -> String {
+        count == 1 ? "1 buffer" : "\(count) buffers"
     }
 
     /// `#define ATTNGEN_<NAME>_BACKWARD_...` lines for the header.
