@@ -148,6 +148,27 @@ import Testing
         #expect(32 % plan.keyRows == 0 && 32 % plan.dqColumns == 0)
     }
 
+    /// The plans the H200 measurements chose (benchmarks/gpu/TUNING.md B1-B4): one warp per 16 keys and all dK/dV
+    /// columns (no second warp recomputing Sᵀ and dPᵀ), 4-warp blocks, double-buffered query tiles, and the
+    /// fast-mode dQ staging tile in the account; plans too large for two buffers fall back to one.
+    @Test func plansFollowTheMeasuredRules() throws {
+        for headDim in [64, 128] {
+            for dropout in [false, true] {
+                var spec = AttentionSpec(name: "v", headDim: headDim).storage(.bf16).withBackward()
+                if dropout { spec = spec.dropout(0.1) }
+                let plan = try CUDABackwardPlan(spec: spec, target: .cudaSM90)
+                #expect(plan.parts == 1 && plan.keyRows == 64 && plan.keyWarps == 4, "\(headDim) \(dropout): \(plan)")
+                #expect(plan.queryRows == (headDim == 64 ? 64 : 32) && plan.queryStages == 2)
+                #expect(plan.dqStages == 2)
+                #expect(plan.keyKernelAccounts.contains { $0.item.hasPrefix("dQ staging") })
+            }
+        }
+        let wide = try CUDABackwardPlan(spec: AttentionSpec(name: "w", headDim: 256).storage(.fp32).withBackward(),
+                                        target: .cudaSM90)
+        #expect(wide.queryStages == 1, "d = 256 fp32: two query buffers do not fit beside K and V: \(wide)")
+        #expect(wide.keySharedBytes <= Target.cudaSM90.defaultBudget)
+    }
+
     // MARK: - nvcc and ptxas
 
     @Test(arguments: [Target.cudaSM80, .cudaSM90])

@@ -15,6 +15,18 @@ import Testing
         }
     }
 
+    /// Accumulators depend on Bc, not Br: a tile whose accumulators do not fit shrinks Bc and keeps its rows
+    /// (and warps). d = 256 used to end at 80 x 64 with 5 warps; FlashAttention-2's 128 x 64 of 8 warps of 16
+    /// rows ran 1.33-1.43x faster on an H200 (benchmarks/gpu/TUNING.md #8).
+    @Test(arguments: [Target.cudaSM80, .cudaSM90], [StorageType.fp16, .bf16])
+    func registerLimitedTilesKeepTheirRows(target: Target, storage: StorageType) throws {
+        let plan = try TilePlanner(target: target).plan(AttentionSpec(name: "v", headDim: 256).storage(storage))
+        #expect(plan.blockRows == 128 && plan.warps == 8)
+        #expect(plan.blockColumns == 64)
+        #expect(plan.accumulatorRegistersPerThread <= TilePlanner.narrowAccumulatorRegisterLimit)
+        #expect(plan.stages == (target == .cudaSM90 ? 2 : 1))
+    }
+
     @Test func tinyBudgetIsRefusedWithTheSmallestThatFits() throws {
         let spec = AttentionSpec(name: "v", headDim: 128)
         do {
