@@ -154,6 +154,10 @@ static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_backwar
     return false;
 }
 
+/* LSE·log2e, the subtrahend of P = exp2(S·scale·log2e − LSE·log2e); +inf for a fully masked row (LSE = −inf),
+   so that its P is 0 rather than NaN. */
+static __device__ __forceinline__ float lse_log2(float lse) { return lse == -INFINITY ? INFINITY : lse * kLog2e; }
+
 /* Which elements of a lane's Fragments x 4 accumulator values dropout keeps: bit n * 4 + i for value [n][i],
    whose fragment row is row0 + (i / 2) * 8 and column column0 + n * 8 + i % 2 (rows are keys in the key
    kernel, queries in the dQ kernel), with row0 = an 8-aligned base + lane / 4 and column0 = a 16-aligned
@@ -183,19 +187,6 @@ static __device__ __forceinline__ uint32_t dropout_keep_bits(const attngen_backw
     (void)row0;
     (void)column0;
     return 0xffffffffu;  /* no dropout */
-}
-
-/* ------------------------------------------------------------------------------------------------
- * Global -> shared copies.
- * ---------------------------------------------------------------------------------------------- */
-
-/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with `Threads` threads
-   (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding rows
-   and columns; the caller commits the group). */
-template <int Threads, int Rows, int Dim, int DimPadded, int Stride>
-static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
-                                                 bool aligned16) {
-    attngen_copy_tile<Threads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -364,10 +355,10 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                               kv_head * p.k_layout.head_stride + k0 * p.k_layout.row_stride;
     const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
                               kv_head * p.v_layout.head_stride + k0 * p.v_layout.row_stride;
-    copy_tile<kThreads, kKeyRows, kHeadDim, kHeadDimPadded, kKStride>(sK, k_rows, p.k_layout.row_stride, nk - k0,
-                                                                      aligned16);
-    copy_tile<kThreads, kKeyRows, kValueHeadDim, kValueHeadDimPadded, kVStride>(sV, v_rows, p.v_layout.row_stride,
-                                                                                nk - k0, aligned16);
+    attngen_copy_tile<kThreads, kKeyRows, kHeadDim, kHeadDimPadded, kKStride>(sK, k_rows, p.k_layout.row_stride,
+                                                                              nk - k0, aligned16);
+    attngen_copy_tile<kThreads, kKeyRows, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+        sV, v_rows, p.v_layout.row_stride, nk - k0, aligned16);
     attngen_cp_async_commit();
 
     /* The block's work items: (query head of the group, query tile), in that order. next_item(item) moves
@@ -403,9 +394,9 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                                       h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
             const Raw *const do_rows = static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride +
                                        h * p.d_o_layout.head_stride + q_begin * p.d_o_layout.row_stride;
-            copy_tile<kThreads, kQueryRows, kHeadDim, kHeadDimPadded, kQStride>(
+            attngen_copy_tile<kThreads, kQueryRows, kHeadDim, kHeadDimPadded, kQStride>(
                 sQ_stages + stage * kQueryRows * kQStride, q_rows, p.q_layout.row_stride, nq - q_begin, aligned16);
-            copy_tile<kThreads, kQueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
+            attngen_copy_tile<kThreads, kQueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
                 sO_stages + stage * kQueryRows * kOStride, do_rows, p.d_o_layout.row_stride, nq - q_begin, aligned16);
             const float *const lse_rows = p.lse + b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride;
             const float *const d_rows = arguments.row_dot + (b * p.heads_q + h) * nq;
@@ -474,8 +465,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         for (int n = 0; n < kQueryRows / 8; ++n) {
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
-                const float lse = sLse[n * 8 + quad_lane * 2 + (i % 2)];
-                const float lse2 = lse == -INFINITY ? INFINITY : lse * kLog2e;
+                const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
                 s[n][i] = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2));
             }
         }
@@ -625,11 +615,11 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 
     const Raw *const k_head = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride + kv_head * p.k_layout.head_stride;
     const Raw *const v_head = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride + kv_head * p.v_layout.head_stride;
-    copy_tile<kDqThreads, kDqRows, kHeadDim, kHeadDimPadded, kQStride>(
+    attngen_copy_tile<kDqThreads, kDqRows, kHeadDim, kHeadDimPadded, kQStride>(
         sQ, static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride + h * p.q_layout.head_stride +
                 q_begin * p.q_layout.row_stride,
         p.q_layout.row_stride, nq - q_begin, aligned16);
-    copy_tile<kDqThreads, kDqRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
+    attngen_copy_tile<kDqThreads, kDqRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
         sO, static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride + h * p.d_o_layout.head_stride +
                 q_begin * p.d_o_layout.row_stride,
         p.d_o_layout.row_stride, nq - q_begin, aligned16);
@@ -644,8 +634,8 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         lse2[r] = INFINITY;
         row_dot[r] = 0.0f;
         if (q < nq) {
-            const float lse = p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
-            lse2[r] = lse == -INFINITY ? INFINITY : lse * kLog2e;
+            lse2[r] = lse_log2(p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
+                                     q * p.lse_layout.row_stride]);
             row_dot[r] = arguments.row_dot[(b * p.heads_q + h) * nq + q];
         }
     }
@@ -667,10 +657,10 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
     auto load_tile = [&](int64_t tile, int stage) {
         if (tile < tile_end) {
             const int64_t k0 = tile * kDqColumns;
-            copy_tile<kDqThreads, kDqColumns, kHeadDim, kHeadDimPadded, kKStride>(
+            attngen_copy_tile<kDqThreads, kDqColumns, kHeadDim, kHeadDimPadded, kKStride>(
                 sK_stages + stage * kDqColumns * kKStride, k_head + k0 * p.k_layout.row_stride, p.k_layout.row_stride,
                 nk - k0, aligned16);
-            copy_tile<kDqThreads, kDqColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+            attngen_copy_tile<kDqThreads, kDqColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(
                 sV_stages + stage * kDqColumns * kVStride, v_head + k0 * p.v_layout.row_stride, p.v_layout.row_stride,
                 nk - k0, aligned16);
         }

@@ -406,21 +406,11 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
            kKeepScale in the epilogue.
            For each pair of n8 tiles (n, n + 1), quad lane c makes call c: row r = c % 2 (fragment row
            group or group + 8), tile n + c / 2; quad lane c holds keys 2c, 2c + 1 of every tile, the
-           halves of word c of the calls. Each lane packs its call's keep bits (bit 4c + w: low half of
-           word w, bit 16 + 4c + w: high half), the quad ORs its packs (2 shuffles), and after a shift by
-           c this lane's keep bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
+           halves of word c of the calls; attngen_dropout_quad_keep exchanges the quad's keep bits, after
+           which this lane's bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
            past nq make calls no one stores; every lane takes part in the shuffles. */
         {
             const uint64_t groups_per_row = (uint64_t)((nk + 7) / 8);
-            /* The keep bits of both halves of a word at bits 15 and 31: a halfword x >= kDropThreshold,
-               tested as (x & 0x7fff) >= (kDropThreshold & 0x7fff) (the high-bit-set minuend never borrows
-               across halves), combined with x's top bit. */
-            const auto keep_halves = [](uint32_t word) -> uint32_t {
-                constexpr uint32_t kTopBits = 0x80008000u;
-                constexpr uint32_t kLowThresholds = (kDropThreshold & 0x7fffu) * 0x10001u;
-                const uint32_t low_keep = (word | kTopBits) - kLowThresholds;
-                return (kDropThreshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & kTopBits;
-            };
             const int call_row = (quad_lane & 1) * 8;  /* this lane's call: row r = quad_lane % 2 ... */
             const int call_tile = quad_lane >> 1;      /* ... of tile n + quad_lane / 2 */
         #pragma unroll
@@ -433,12 +423,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 for (int n = 0; n < kBlockColumns / 8; n += 2) {
                     const attngen_philox_words words =
                         attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
-                    uint32_t keep = (keep_halves(words.w[0]) >> 15) | (keep_halves(words.w[1]) >> 14) |
-                                    (keep_halves(words.w[2]) >> 13) | (keep_halves(words.w[3]) >> 12);
-                    keep <<= 4 * quad_lane;
-                    keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
-                    keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
-                    keep >>= quad_lane;
+                    const uint32_t keep = attngen_dropout_quad_keep(words, kDropThreshold, quad_lane);
         #pragma unroll
                     for (int j = 0; j < 4; ++j) {  /* call j: row r = j % 2, tile n + j / 2 */
                         if ((keep & (1u << (4 * j))) == 0) s[m][n + j / 2][2 * (j % 2)] = 0.0f;

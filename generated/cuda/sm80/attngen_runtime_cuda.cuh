@@ -90,6 +90,33 @@ static inline __host__ __device__ attngen_philox_words attngen_dropout_words(uin
                                  (uint32_t)seed, (uint32_t)(seed >> 32));
 }
 
+/* The keep bits of both 16-bit halves of a Philox word (README step 5: a value x is kept when x >= threshold) at
+   bits 15 (low half) and 31 (high half), without per-half branches: the top bit of (x | 0x8000) - (threshold &
+   0x7fff) says (x & 0x7fff) >= (threshold & 0x7fff) (the minuend's set top bit keeps a borrow from crossing into
+   the other half); x's own top bit decides the rest. Callers pass a compile-time threshold. */
+static inline __host__ __device__ uint32_t attngen_dropout_keep_halves(uint32_t word, uint32_t threshold) {
+    const uint32_t top_bits = 0x80008000u;
+    const uint32_t low_keep = (word | top_bits) - (threshold & 0x7fffu) * 0x10001u;
+    return (threshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & top_bits;
+}
+
+/* The dropout exchange of one quad in the m16n8 accumulator layout, where quad lane c holds keys 2c and 2c + 1
+   of an n8 tile, the two halves of word c of a Philox call (8 keys a call). Quad lane c passes `words`, its own
+   call (call c of the quad's four); each lane packs its call's keep bits (bit 4c + w: low half of word w, bit
+   16 + 4c + w: high half), the quad ORs its packs with two shuffles, and the result, shifted right by c, holds
+   this lane's keep bits of call j at bit 4j (key 2c) and bit 16 + 4j (key 2c + 1). All 32 lanes must call it. */
+static inline __device__ uint32_t attngen_dropout_quad_keep(const attngen_philox_words &words, uint32_t threshold,
+                                                            int quad_lane) {
+    uint32_t keep = (attngen_dropout_keep_halves(words.w[0], threshold) >> 15) |
+                    (attngen_dropout_keep_halves(words.w[1], threshold) >> 14) |
+                    (attngen_dropout_keep_halves(words.w[2], threshold) >> 13) |
+                    (attngen_dropout_keep_halves(words.w[3], threshold) >> 12);
+    keep <<= 4 * quad_lane;
+    keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
+    keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
+    return keep >> quad_lane;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Conversions. Storage is raw 16-bit patterns; float -> half/bf16 rounds to nearest even.
  * ------------------------------------------------------------------------------------------- */

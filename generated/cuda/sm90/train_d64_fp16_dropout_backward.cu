@@ -155,6 +155,10 @@ static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_backwar
     return false;
 }
 
+/* LSE·log2e, the subtrahend of P = exp2(S·scale·log2e − LSE·log2e); +inf for a fully masked row (LSE = −inf),
+   so that its P is 0 rather than NaN. */
+static __device__ __forceinline__ float lse_log2(float lse) { return lse == -INFINITY ? INFINITY : lse * kLog2e; }
+
 /* Which elements of a lane's Fragments x 4 accumulator values dropout keeps: bit n * 4 + i for value [n][i],
    whose fragment row is row0 + (i / 2) * 8 and column column0 + n * 8 + i % 2 (rows are keys in the key
    kernel, queries in the dQ kernel), with row0 = an 8-aligned base + lane / 4 and column0 = a 16-aligned
@@ -178,16 +182,6 @@ static __device__ __forceinline__ uint32_t dropout_keep_bits(const attngen_backw
     static_assert(Fragments * 4 <= 32, "one bit per value in a 32-bit word");
     static_assert(Fragments % 2 == 0, "fragments come in pairs");
     if (!kDropout) return 0xffffffffu;
-    /* The keep bits of both 16-bit halves of a Philox word (a value x is kept when x >= kDropThreshold) at
-       bits 15 (low half) and 31 (high half), without per-half branches: the top bit of
-       (x | 0x8000) - (kDropThreshold & 0x7fff) says (x & 0x7fff) >= (kDropThreshold & 0x7fff) (the minuend's
-       set top bit keeps a borrow from crossing into the other half); x's own top bit decides the rest. */
-    const auto keep_halves = [](uint32_t word) -> uint32_t {
-        constexpr uint32_t kTopBits = 0x80008000u;
-        constexpr uint32_t kLowThresholds = (kDropThreshold & 0x7fffu) * 0x10001u;
-        const uint32_t low_keep = (word | kTopBits) - kLowThresholds;
-        return (kDropThreshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & kTopBits;
-    };
     const int lane = threadIdx.x % 32;
     const int group = lane / 4, quad_lane = lane % 4;
     const uint64_t groups_per_row = (uint64_t)((p.seqlen_k + 7) / 8);
@@ -202,12 +196,8 @@ static __device__ __forceinline__ uint32_t dropout_keep_bits(const attngen_backw
         for (int n = 0; n < Fragments; n += 2) {
             const attngen_philox_words words =
                 attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
-            uint32_t keep = (keep_halves(words.w[0]) >> 15) | (keep_halves(words.w[1]) >> 14) |
-                            (keep_halves(words.w[2]) >> 13) | (keep_halves(words.w[3]) >> 12);
-            keep <<= 4 * quad_lane;
-            keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
-            keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
-            keep = (keep >> quad_lane) & 0x11111111u;  /* call j: column 2c at bit 4j, 2c + 1 at 16 + 4j */
+            uint32_t keep = attngen_dropout_quad_keep(words, kDropThreshold, quad_lane) & 0x11111111u;
+            /* call j: column 2c at bit 4j, 2c + 1 at 16 + 4j */
             keep = (keep | (keep >> 15)) & 0x3333u;      /* call j: bits 4j, 4j + 1 */
             keep = (keep | (keep >> 2)) & 0x0f0fu;
             keep = (keep | (keep >> 4)) & 0xffu;         /* call j: bits 2j, 2j + 1 = values [n + j / 2][2 (j % 2) + 0, 1] */
@@ -239,19 +229,6 @@ static __device__ __forceinline__ uint32_t dropout_keep_bits(const attngen_backw
         }
     }
     return bits;
-}
-
-/* ------------------------------------------------------------------------------------------------
- * Global -> shared copies.
- * ---------------------------------------------------------------------------------------------- */
-
-/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with `Threads` threads
-   (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding rows
-   and columns; the caller commits the group). */
-template <int Threads, int Rows, int Dim, int DimPadded, int Stride>
-static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
-                                                 bool aligned16) {
-    attngen_copy_tile<Threads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -450,10 +427,10 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                               kv_head * p.k_layout.head_stride + k0 * p.k_layout.row_stride;
     const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
                               kv_head * p.v_layout.head_stride + k0 * p.v_layout.row_stride;
-    copy_tile<kThreads, kKeyRows, kHeadDim, kHeadDimPadded, kKStride>(sK, k_rows, p.k_layout.row_stride, nk - k0,
-                                                                      aligned16);
-    copy_tile<kThreads, kKeyRows, kValueHeadDim, kValueHeadDimPadded, kVStride>(sV, v_rows, p.v_layout.row_stride,
-                                                                                nk - k0, aligned16);
+    attngen_copy_tile<kThreads, kKeyRows, kHeadDim, kHeadDimPadded, kKStride>(sK, k_rows, p.k_layout.row_stride,
+                                                                              nk - k0, aligned16);
+    attngen_copy_tile<kThreads, kKeyRows, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+        sV, v_rows, p.v_layout.row_stride, nk - k0, aligned16);
     attngen_cp_async_commit();
 
     /* The block's work items: (query head of the group, query tile), in that order. next_item(item) moves
@@ -489,9 +466,9 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                                       h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
             const Raw *const do_rows = static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride +
                                        h * p.d_o_layout.head_stride + q_begin * p.d_o_layout.row_stride;
-            copy_tile<kThreads, kQueryRows, kHeadDim, kHeadDimPadded, kQStride>(
+            attngen_copy_tile<kThreads, kQueryRows, kHeadDim, kHeadDimPadded, kQStride>(
                 sQ_stages + stage * kQueryRows * kQStride, q_rows, p.q_layout.row_stride, nq - q_begin, aligned16);
-            copy_tile<kThreads, kQueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
+            attngen_copy_tile<kThreads, kQueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
                 sO_stages + stage * kQueryRows * kOStride, do_rows, p.d_o_layout.row_stride, nq - q_begin, aligned16);
             const float *const lse_rows = p.lse + b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride;
             const float *const d_rows = arguments.row_dot + (b * p.heads_q + h) * nq;
@@ -560,8 +537,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         for (int n = 0; n < kQueryRows / 8; ++n) {
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
-                const float lse = sLse[n * 8 + quad_lane * 2 + (i % 2)];
-                const float lse2 = lse == -INFINITY ? INFINITY : lse * kLog2e;
+                const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
                 s[n][i] = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2));
             }
         }
@@ -711,11 +687,11 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 
     const Raw *const k_head = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride + kv_head * p.k_layout.head_stride;
     const Raw *const v_head = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride + kv_head * p.v_layout.head_stride;
-    copy_tile<kDqThreads, kDqRows, kHeadDim, kHeadDimPadded, kQStride>(
+    attngen_copy_tile<kDqThreads, kDqRows, kHeadDim, kHeadDimPadded, kQStride>(
         sQ, static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride + h * p.q_layout.head_stride +
                 q_begin * p.q_layout.row_stride,
         p.q_layout.row_stride, nq - q_begin, aligned16);
-    copy_tile<kDqThreads, kDqRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
+    attngen_copy_tile<kDqThreads, kDqRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
         sO, static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride + h * p.d_o_layout.head_stride +
                 q_begin * p.d_o_layout.row_stride,
         p.d_o_layout.row_stride, nq - q_begin, aligned16);
@@ -730,8 +706,8 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         lse2[r] = INFINITY;
         row_dot[r] = 0.0f;
         if (q < nq) {
-            const float lse = p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
-            lse2[r] = lse == -INFINITY ? INFINITY : lse * kLog2e;
+            lse2[r] = lse_log2(p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
+                                     q * p.lse_layout.row_stride]);
             row_dot[r] = arguments.row_dot[(b * p.heads_q + h) * nq + q];
         }
     }
@@ -753,10 +729,10 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
     auto load_tile = [&](int64_t tile, int stage) {
         if (tile < tile_end) {
             const int64_t k0 = tile * kDqColumns;
-            copy_tile<kDqThreads, kDqColumns, kHeadDim, kHeadDimPadded, kKStride>(
+            attngen_copy_tile<kDqThreads, kDqColumns, kHeadDim, kHeadDimPadded, kKStride>(
                 sK_stages + stage * kDqColumns * kKStride, k_head + k0 * p.k_layout.row_stride, p.k_layout.row_stride,
                 nk - k0, aligned16);
-            copy_tile<kDqThreads, kDqColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+            attngen_copy_tile<kDqThreads, kDqColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(
                 sV_stages + stage * kDqColumns * kVStride, v_head + k0 * p.v_layout.row_stride, p.v_layout.row_stride,
                 nk - k0, aligned16);
         }

@@ -73,16 +73,6 @@ public struct CUDABackwardEmitter: Sendable {
                 """
         }
         return """
-            /* The keep bits of both 16-bit halves of a Philox word (a value x is kept when x >= kDropThreshold) at
-               bits 15 (low half) and 31 (high half), without per-half branches: the top bit of
-               (x | 0x8000) - (kDropThreshold & 0x7fff) says (x & 0x7fff) >= (kDropThreshold & 0x7fff) (the minuend's
-               set top bit keeps a borrow from crossing into the other half); x's own top bit decides the rest. */
-            const auto keep_halves = [](uint32_t word) -> uint32_t {
-                constexpr uint32_t kTopBits = 0x80008000u;
-                constexpr uint32_t kLowThresholds = (kDropThreshold & 0x7fffu) * 0x10001u;
-                const uint32_t low_keep = (word | kTopBits) - kLowThresholds;
-                return (kDropThreshold >= 0x8000u ? (word & low_keep) : (word | low_keep)) & kTopBits;
-            };
             const int lane = threadIdx.x % 32;
             const int group = lane / 4, quad_lane = lane % 4;
             const uint64_t groups_per_row = (uint64_t)((p.seqlen_k + 7) / 8);
@@ -97,12 +87,8 @@ public struct CUDABackwardEmitter: Sendable {
                 for (int n = 0; n < Fragments; n += 2) {
                     const attngen_philox_words words =
                         attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
-                    uint32_t keep = (keep_halves(words.w[0]) >> 15) | (keep_halves(words.w[1]) >> 14) |
-                                    (keep_halves(words.w[2]) >> 13) | (keep_halves(words.w[3]) >> 12);
-                    keep <<= 4 * quad_lane;
-                    keep |= __shfl_xor_sync(0xffffffffu, keep, 1);
-                    keep |= __shfl_xor_sync(0xffffffffu, keep, 2);
-                    keep = (keep >> quad_lane) & 0x11111111u;  /* call j: column 2c at bit 4j, 2c + 1 at 16 + 4j */
+                    uint32_t keep = attngen_dropout_quad_keep(words, kDropThreshold, quad_lane) & 0x11111111u;
+                    /* call j: column 2c at bit 4j, 2c + 1 at 16 + 4j */
                     keep = (keep | (keep >> 15)) & 0x3333u;      /* call j: bits 4j, 4j + 1 */
                     keep = (keep | (keep >> 2)) & 0x0f0fu;
                     keep = (keep | (keep >> 4)) & 0xffu;         /* call j: bits 2j, 2j + 1 = values [n + j / 2][2 (j % 2) + 0, 1] */

@@ -90,7 +90,7 @@ public struct CUDABackwardPlan: Sendable, Hashable {
         let pad = spec.storage == .fp32 ? 4 : 8
         // Key kernel: as few warps per 16 keys as fit with at least 32 query rows; then 16 query rows.
         let registerLimit = spec.dropout == nil ? Self.keyRegisterLimit : Self.keyRegisterLimitWithDropout(target)
-        var found: (keys: Int, queries: Int, parts: Int, stages: Int, accounts: [TilePlan.ByteAccount])?
+        var found: (keys: Int, queries: Int, parts: Int, stages: Int, piece: Int, accounts: [TilePlan.ByteAccount])?
         search: for (parts, minimumRows) in [(1, 32), (2, 32), (4, 32), (1, 16), (2, 16), (4, 16)] {
             let dp = Self.padded(spec.headDim, parts: parts), dvp = Self.padded(spec.valueHeadDim, parts: parts)
             for keys in columnChoices where keys / 16 * parts <= Self.maximumKeyWarps {
@@ -102,7 +102,7 @@ public struct CUDABackwardPlan: Sendable, Hashable {
                         let accounts = Self.keyAccounts(keys: keys, queries: queries, stages: stages, dp: dp, dvp: dvp,
                                                         pad: pad, element: element)
                         if accounts.reduce(0, { $0 + $1.bytes }) <= budget {
-                            found = (keys, queries, parts, stages, accounts)
+                            found = (keys, queries, parts, stages, piece, accounts)
                             break search
                         }
                     }
@@ -152,7 +152,7 @@ public struct CUDABackwardPlan: Sendable, Hashable {
         headDimPadded = dp
         valueHeadDimPadded = dvp
         rowPad = pad
-        dqPieceColumns = Self.pieceColumns(dp, queries: key.queries, warps: key.keys / 16 * key.parts)
+        dqPieceColumns = key.piece
         keyKernelAccounts = key.accounts
         dqKernelAccounts = dq.accounts
     }
