@@ -27,6 +27,26 @@ import Testing
         #expect(plan.stages == (target == .cudaSM90 ? 2 : 1))
     }
 
+    /// The softmax row sums stay in registers unless 32-row warps above value head dim 64, odd head dims or
+    /// dropout need the room (ptxas spills otherwise, CUDACompileTests); in shared memory they cost 7-8 % at
+    /// d = 64 and ~10 % at d = 256 (TUNING.md #7, #11). The byte account and the CUDA layout follow the rule.
+    @Test func rowSumsLiveInRegistersWhereTheyFit() throws {
+        let cases: [(AttentionSpec, Bool)] = [
+            (AttentionSpec(name: "v", headDim: 64).storage(.bf16), false),
+            (AttentionSpec(name: "v", headDim: 128).storage(.bf16), true),
+            (AttentionSpec(name: "v", headDim: 256).storage(.bf16), false),
+            (AttentionSpec(name: "v", headDim: 128).storage(.fp32), false),
+            (AttentionSpec(name: "v", headDim: 40).storage(.fp16), true),
+            (AttentionSpec(name: "v", headDim: 64).storage(.bf16).dropout(0.1), true),
+        ]
+        for (spec, inShared) in cases {
+            #expect(TilePlanner.rowSumsInSharedMemory(spec) == inShared, "\(spec.headDim) \(spec.storage)")
+            let plan = try TilePlanner(target: .cudaSM90).plan(spec)
+            #expect(plan.accounts.contains { $0.item.hasPrefix("row sums") } == inShared)
+            #expect(CUDATileLayout(spec: spec, plan: plan).sharedBytes == plan.onChipBytes)
+        }
+    }
+
     @Test func tinyBudgetIsRefusedWithTheSmallestThatFits() throws {
         let spec = AttentionSpec(name: "v", headDim: 128)
         do {

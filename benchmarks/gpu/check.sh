@@ -80,7 +80,7 @@ REPORT="$OUT/REPORT.md"
     echo "## Correctness (exit status $MATRIX_STATUS)"
     echo
     echo "Shapes per variant: (B, Hq, Hkv, Nq, Nk) = (2,4,2,128,128) BHSD, (1,2,2,77,203) BSHD, (1,2,1,203,77),"
-    echo "(1,1,1,1,1), (1,2,2,1,300) BSHD, (1,2,2,5,0), (1,3,3,517,389); fixed-head variants use their own heads."
+    echo "(1,1,1,1,1), (1,2,2,1,300) BSHD, (1,2,2,5,0), (1,3,3,517,389), (1,2,2,150,150) with O one element off a 16-byte boundary; fixed-head variants use their own heads."
     echo "Error = ||O - ref||_2 / ||ref||_2 (worst shape), max |O - ref|, max |LSE - ref| (fully masked rows must give"
     echo "O = 0 and LSE = -inf exactly; outputs are poisoned with NaN before each run). Dropout variants: O with one-hot V"
     echo "must be zero exactly where the reference's Philox drops. Each variant also checks the launcher's error codes."

@@ -101,6 +101,7 @@ static void store_element(void *base, int storage, int64_t index, float value) {
 typedef struct check_shape {
     int64_t batch, heads_q, heads_kv, seqlen_q, seqlen_k;
     int bshd; /* 1: [B, S, H, D] layouts (strided rows), 0: [B, H, S, D] */
+    int o_misaligned; /* 1: O starts one element past a 16-byte boundary (the kernels' unaligned store path) */
 } check_shape;
 
 static const check_shape full_shapes[] = {
@@ -111,10 +112,12 @@ static const check_shape full_shapes[] = {
     {1, 2, 2, 1, 300, 1},     /* decoding: one query against many keys */
     {1, 2, 2, 5, 0, 0},       /* Nk = 0: O = 0, LSE = -inf */
     {1, 3, 3, 517, 389, 0},   /* several tiles through the cp.async ring */
+    {1, 2, 2, 150, 150, 0, 1}, /* O not 16-byte aligned */
 };
 static const check_shape quick_shapes[] = {
     {1, 2, 2, 77, 203, 1},
     {1, 2, 1, 130, 130, 0},
+    {1, 2, 2, 77, 203, 1, 1},
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -223,7 +226,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     dp.q = dq;
     dp.k = dk;
     dp.v = dvv;
-    dp.o = dout;
+    const size_t o_offset = shape.o_misaligned ? eb : 0;
+    dp.o = (uint8_t *)dout + o_offset;
     dp.lse = dlse;
     dp.block_mask = dmask;
     const attngen_status status = variant.launch(&dp, 0);
@@ -233,7 +237,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     }
     CUDA_CHECK(cudaGetLastError());
     CUDA_CHECK(cudaDeviceSynchronize());
-    CUDA_CHECK(cudaMemcpy(ho.data(), dout, o_bytes + 16, cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(ho.data(), (uint8_t *)dout + o_offset, o_bytes + 16 - o_offset, cudaMemcpyDeviceToHost));
     CUDA_CHECK(cudaMemcpy(hlse.data(), dlse, ((size_t)nq_elems + 1) * sizeof(float), cudaMemcpyDeviceToHost));
     cudaFree(dq);
     cudaFree(dk);
@@ -295,7 +299,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     if (!isfinite(diff2)) result.bad++;
     result.rel_error = ref2 > 0 ? sqrt(diff2 / ref2) : sqrt(diff2);
     /* Poison past the end must be untouched (no write out of bounds). */
-    for (size_t i = o_bytes; i < o_bytes + 16; ++i) if (ho[i] != 0xFF) result.bad++;
+    for (size_t i = o_bytes; i < o_bytes + 16 - o_offset; ++i) if (ho[i] != 0xFF) result.bad++;
     return result;
 }
 

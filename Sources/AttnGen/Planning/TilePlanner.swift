@@ -179,12 +179,15 @@ public struct TilePlanner: Sendable {
     }
 
     /// Whether a CUDA kernel keeps the lanes' shares of the softmax row sums in shared memory rather than in
-    /// registers: above a value head dim of 64, with head dims that are not multiples of 16 (their padded
-    /// copies need registers: ptxas spilled at d = 33 and 40), and with dropout (whose Philox words need them:
-    /// ptxas spilled at d = 64). Elsewhere the registers have room, and the shared-memory round trip on the
-    /// softmax's dependency chain cost 7-8 % at d = 64 (benchmarks/gpu/TUNING.md, #7).
+    /// registers: with 32-row warps (`usesWideWarps`) above a value head dim of 64, whose 192 accumulators leave
+    /// no room; with head dims that are not multiples of 16 (their padded copies need registers: ptxas spilled
+    /// at d = 33 and 40); and with dropout (whose Philox words need them: ptxas spilled at d = 64). Elsewhere
+    /// the registers have room (16-row warps hold at most 160 accumulators and two row sums), and the
+    /// shared-memory round trip on the softmax's dependency chain cost 7-8 % at d = 64 and ~10 % at d = 256
+    /// (benchmarks/gpu/TUNING.md, #7 and #11).
     public static func rowSumsInSharedMemory(_ spec: AttentionSpec) -> Bool {
-        spec.valueHeadDim > 64 || spec.headDim % 16 != 0 || spec.valueHeadDim % 16 != 0 || spec.dropout != nil
+        (usesWideWarps(spec) && spec.valueHeadDim > 64) || spec.headDim % 16 != 0 || spec.valueHeadDim % 16 != 0
+            || spec.dropout != nil
     }
 
     /// The explicit on-chip byte account of a tile choice.
@@ -202,8 +205,9 @@ public struct TilePlanner: Sendable {
                 .init(item: "K tiles (\(stages) stages × Bc × \(dp) × \(e) B)", bytes: stages * columns * dp * e),
                 .init(item: "V tiles (\(stages) stages × Bc × \(dvp) × \(e) B)", bytes: stages * columns * dvp * e),
             ] + (Self.rowSumsInSharedMemory(spec)
-                // Above head dim 64 (or with dropout) the lanes' shares of the softmax row sums (4 lanes a row, fp32) live in shared
-                // memory: that frees the registers 32-row warps need beside 192 accumulators.
+                // With 32-row warps above head dim 64 (or with dropout) the lanes' shares of the softmax row sums
+                // (4 lanes a row, fp32) live in shared memory: that frees the registers those warps need beside
+                // 192 accumulators.
                 ? [.init(item: "row sums (Br × 4 lanes × 4 B)", bytes: rows * 16)] : [])
         }
         return [

@@ -139,6 +139,18 @@ static inline __device__ uint32_t attngen_pack2(float lo, float hi, __nv_bfloat1
     return *reinterpret_cast<uint32_t *>(&h);
 }
 
+/* Two fp32 values stored as two consecutive elements (one 4-byte store of a packed pair for 16-bit types, one
+   8-byte store for fp32); `p` is aligned to the pair. */
+static inline __device__ void attngen_store_pair(float *p, float lo, float hi) {
+    *reinterpret_cast<float2 *>(p) = make_float2(lo, hi);
+}
+static inline __device__ void attngen_store_pair(__half *p, float lo, float hi) {
+    *reinterpret_cast<uint32_t *>(p) = attngen_pack2(lo, hi, __half());
+}
+static inline __device__ void attngen_store_pair(__nv_bfloat16 *p, float lo, float hi) {
+    *reinterpret_cast<uint32_t *>(p) = attngen_pack2(lo, hi, __nv_bfloat16());
+}
+
 /* fp32 -> tf32 (round to nearest, ties away), as the tf32 tensor-core path takes its operands. */
 static inline __device__ uint32_t attngen_to_tf32(float x) {
     uint32_t out;
@@ -292,6 +304,41 @@ static __device__ __forceinline__ void attngen_copy_tile(Raw *dst, const Raw *sr
             if (row < valid_rows && column < Dim) value = src[row * row_stride + column];
             dst[row * Stride + column] = value;
         }
+    }
+}
+
+/* Shared -> global, by one warp: writes the first `valid_rows` (at most Rows) of `Rows` rows of `Dim`
+   elements, held in shared memory rows of `Stride` elements, to dst + i * row_stride. When every destination
+   row starts on a 16-byte boundary and Dim fills whole 16-byte chunks, the lanes write consecutive chunks (a
+   warp instruction covers whole 128-byte lines) in a fully unrolled sequence of passes; otherwise consecutive
+   elements. `src` rows must start on 16-byte boundaries (Stride · sizeof(Element) a multiple of 16). */
+template <int Rows, int Dim, int Stride, typename Element>
+static __device__ __forceinline__ void attngen_store_warp_rows(Element *dst, const Element *src, int64_t row_stride,
+                                                               int64_t valid_rows, bool aligned16, int lane) {
+    constexpr int kChunkElements = 16 / (int)sizeof(Element);
+    static_assert((Stride * (int)sizeof(Element)) % 16 == 0, "shared rows start on 16-byte boundaries");
+    if constexpr (Dim % kChunkElements == 0) {
+        if (aligned16) {
+            constexpr int kChunksPerRow = Dim / kChunkElements;
+            constexpr int kChunks = Rows * kChunksPerRow;
+#pragma unroll
+            for (int pass = 0; pass < (kChunks + 31) / 32; ++pass) {
+                const int chunk = pass * 32 + lane;
+                const int row = chunk / kChunksPerRow;
+                const int column = (chunk % kChunksPerRow) * kChunkElements;
+                if ((kChunks % 32 == 0 || chunk < kChunks) && row < valid_rows) {
+                    *reinterpret_cast<uint4 *>(dst + row * row_stride + column) =
+                        *reinterpret_cast<const uint4 *>(src + row * Stride + column);
+                }
+            }
+            return;
+        }
+    }
+    /* unaligned rows, or rows that are not whole chunks: one element per lane and pass */
+    for (int index = lane; index < Rows * Dim; index += 32) {
+        const int row = index / Dim;
+        const int column = index % Dim;
+        if (row < valid_rows) dst[row * row_stride + column] = src[row * Stride + column];
     }
 }
 

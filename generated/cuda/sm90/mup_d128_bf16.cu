@@ -18,9 +18,10 @@
  * K and V fragment read from shared memory). The block walks the key tiles of kBlockColumns keys that its masks
  * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
  * and keeps an online softmax per row: the running maximum m and the output accumulator O stay in
- * registers (each lane's share of the running sum l lives in shared memory, to leave registers for O),
+ * registers (each lane's share of the running sum l too, or in shared memory where O leaves no room),
  * and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
  * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
+ * The finished O tile goes out through shared memory, so that the block writes whole rows with 16-byte stores.
  */
 
 namespace attngen_mup_d128_bf16_detail {
@@ -60,9 +61,19 @@ constexpr int kVStride = kValueHeadDimPadded + kRowPad;
 constexpr int kQTileElements = kBlockRows * kQStride;
 constexpr int kKTileElements = kBlockColumns * kKStride;
 constexpr int kVTileElements = kBlockColumns * kVStride;
-/* Each lane's share of its rows' softmax sums: in registers where the accumulators leave room (head dims
-   up to 64, multiples of 16, no dropout), else in shared memory (one float per lane and row, read and written once
-   per key tile), which frees registers for the accumulators of 32-row warps at larger head dims. */
+/* The output tile is written through shared memory (rows of kOStride elements over the Q tile and the K/V
+   ring, free by then) when it fits there, so that each warp stores its whole rows with 16-byte stores. Value
+   head dims that are not multiples of 16 keep direct stores: their padded fragments leave no registers for
+   the copy (ptxas spilled at d = 33 and 40). */
+constexpr int kOStride = kValueHeadDimPadded + kRowPad;
+constexpr bool kStagesOutput =
+    kValueHeadDim % 16 == 0 &&
+    kBlockRows * kOStride * (int)sizeof(Element) <=
+        (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
+/* Each lane's share of its rows' softmax sums: in registers where the accumulators leave room (16-row
+   warps, or 32-row warps up to value head dim 64; head dims multiples of 16, no dropout), else in shared
+   memory (one float per lane and row, read and written once per key tile), which frees registers for the
+   accumulators of 32-row warps at larger head dims. */
 constexpr int kRowSumFloats = kRowSumsInShared ? kThreads * kMTiles * 2 : 0;
 constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
                              kRowSumFloats * (int)sizeof(float);
@@ -77,6 +88,7 @@ struct KernelArguments {
     attngen_forward_params params;
     int32_t kv_group;    /* query heads per key/value head */
     int32_t aligned16;   /* Q, K, V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
+    int32_t o_aligned16; /* O rows start on 16-byte boundaries: 16-byte stores are safe */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -325,13 +337,19 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         const int slot = iteration % kStages;
         const int64_t k0 = tile * kBlockColumns;
 
-        /* Refill the slot the previous iteration freed with the tile kStages - 1 ahead. */
-        load_key_tile(tile_to_load, (iteration + kStages - 1) % kStages);
-        if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
-
-        /* Wait for K of this tile (V and the tiles ahead may stay in flight). */
-        attngen_cp_async_wait<2 * (kStages - 1) + 1>();
+        /* Wait for K of this tile (V and the tiles ahead may stay in flight). Past the barrier every warp is
+           done with the previous iteration, so its slot takes the tile kStages - 1 ahead; with one slot, the
+           previous iteration's last barrier freed it and the tile to load is this one. */
+        if constexpr (kStages == 1) {
+            load_key_tile(tile_to_load, 0);
+            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
+        }
+        attngen_cp_async_wait<kStages == 1 ? 1 : 2 * (kStages - 1) - 1>();
         __syncthreads();
+        if constexpr (kStages > 1) {
+            load_key_tile(tile_to_load, (iteration + kStages - 1) % kStages);
+            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
+        }
 
         /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
         float s[kMTiles][kBlockColumns / 8][4];
@@ -401,15 +419,20 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         __syncthreads();
         warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements, lane);
 
-        /* Everyone is done with this slot before it is refilled. */
-        __syncthreads();
+        /* With one slot, everyone is done with it before the next iteration refills it. */
+        if constexpr (kStages == 1) __syncthreads();
         tile = next_visible_tile(tile + 1);
     }
     attngen_cp_async_wait<0>();
 
     /* Epilogue: O = acc / l (times the dropout keep scale), LSE = m·scale + log(l); a row that kept
-       nothing gets O = 0 and LSE = -inf. */
+       nothing gets O = 0 and LSE = -inf. Where the tile fits (kStagesOutput), O goes through shared memory
+       (the Q tile and the K/V ring are free once every warp is past its last P·V, and every copy has landed):
+       each lane writes its fragment pairs into its warp's rows there, then the warp writes those rows with
+       16-byte stores. */
     Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    Element *const sO = reinterpret_cast<Element *>(shared_memory);
+    if constexpr (kStagesOutput) __syncthreads(); /* every warp past its last P·V, every copy landed */
 #pragma unroll
     for (int m = 0; m < kMTiles; ++m) {
 #pragma unroll
@@ -418,19 +441,35 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             sum += __shfl_xor_sync(0xffffffffu, sum, 1);
             sum += __shfl_xor_sync(0xffffffffu, sum, 2);
             const int64_t q = warp_row + m * 16 + r * 8;
-            if (q >= nq) continue;
             const bool kept_any = sum > 0.0f;
             const float factor = kept_any ? kKeepScale / sum : 0.0f;
-            Element *const o_row = o_rows + q * p.o_layout.row_stride;
+            if constexpr (kStagesOutput) {
+                Element *const o_row = sO + (warp * kRowsPerWarp + m * 16 + r * 8 + group) * kOStride;
 #pragma unroll
-            for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                const int column = n * 8 + quad_lane * 2;
-                if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[m][n][2 * r] * factor);
-                if (column + 1 < kValueHeadDim) {
-                    attngen_store_float(o_row + column + 1, o_acc[m][n][2 * r + 1] * factor);
+                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                    attngen_store_pair(o_row + n * 8 + quad_lane * 2, o_acc[m][n][2 * r] * factor,
+                                       o_acc[m][n][2 * r + 1] * factor);
+                }
+            } else if (q < nq) {
+                /* the tile does not fit in shared memory (a value head dim far above the head dim) */
+                Element *const o_row = o_rows + q * p.o_layout.row_stride;
+#pragma unroll
+                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                    const int column = n * 8 + quad_lane * 2;
+                    if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[m][n][2 * r] * factor);
+                    if (column + 1 < kValueHeadDim) {
+                        attngen_store_float(o_row + column + 1, o_acc[m][n][2 * r + 1] * factor);
+                    }
                 }
             }
         }
+    }
+    if constexpr (kStagesOutput) {
+        __syncwarp();
+        const int64_t warp_begin = q_begin + warp * kRowsPerWarp;
+        attngen_store_warp_rows<kRowsPerWarp, kValueHeadDim, kOStride>(
+            o_rows + warp_begin * p.o_layout.row_stride, sO + warp * kRowsPerWarp * kOStride, p.o_layout.row_stride,
+            nq - warp_begin, arguments.o_aligned16 != 0, lane);
     }
 }
 
@@ -497,10 +536,16 @@ extern "C" attngen_status attngen_mup_d128_bf16_forward_cuda(const attngen_forwa
     const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
     if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
 
+    const int64_t output_bytes = (int64_t)sizeof(Element);
+    const bool o_aligned16 = (uintptr_t)p.o % 16 == 0 && (p.o_layout.batch_stride * output_bytes) % 16 == 0 &&
+                             (p.o_layout.head_stride * output_bytes) % 16 == 0 &&
+                             (p.o_layout.row_stride * output_bytes) % 16 == 0;
+
     KernelArguments arguments;
     arguments.params = p;
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
+    arguments.o_aligned16 = o_aligned16 ? 1 : 0;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=

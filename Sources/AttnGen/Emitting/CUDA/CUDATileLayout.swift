@@ -3,7 +3,8 @@
 /// Head dimensions are padded with zeros to a multiple of 16 (the k of an m16n8k16 fragment), and every
 /// row gets `rowPad` extra elements so that the rows a warp reads at once fall into distinct banks:
 /// 8 elements (16 bytes) for 16-bit storage, which ldmatrix reads in 16-byte rows, and 4 words for fp32,
-/// which the tf32 path reads a word at a time; and, above head dim 64 or with dropout, 16 bytes per query row for the lanes'
+/// which the tf32 path reads a word at a time; and, where `TilePlanner.rowSumsInSharedMemory` says so (32-row warps
+/// above head dim 64, odd head dims, dropout), 16 bytes per query row for the lanes'
 /// shares of the softmax sums. `TilePlanner` counts the same bytes.
 struct CUDATileLayout: Sendable, Hashable {
     /// Shared memory per query row for the softmax sums (4 lanes of a quad hold a row, one fp32 each).
@@ -14,7 +15,7 @@ struct CUDATileLayout: Sendable, Hashable {
     var rowPad: Int
     var elementBytes: Int
     var sharedBytes: Int
-    /// Whether the softmax row sums live in shared memory (head dims above 64, dropout) or in registers.
+    /// Whether the softmax row sums live in shared memory (TilePlanner.rowSumsInSharedMemory) or in registers.
     var rowSumsInShared: Bool
 
     init(spec: AttentionSpec, plan: TilePlan) {
@@ -25,8 +26,8 @@ struct CUDATileLayout: Sendable, Hashable {
         let q = plan.blockRows * (headDimPadded + rowPad)
         let k = plan.blockColumns * (headDimPadded + rowPad)
         let v = plan.blockColumns * (valueHeadDimPadded + rowPad)
-        // plus, above head dim 64 or with dropout, each lane's share of its rows' softmax sums: one float per lane and row,
-        // 4 lanes a row (TilePlanner.rowSumsInSharedMemory).
+        // plus, where TilePlanner.rowSumsInSharedMemory says so, each lane's share of its rows' softmax sums: one float
+        // per lane and row, 4 lanes a row.
         rowSumsInShared = TilePlanner.rowSumsInSharedMemory(spec)
         sharedBytes = (q + plan.stages * (k + v)) * elementBytes
             + (rowSumsInShared ? plan.blockRows * Self.rowSumBytesPerRow : 0)

@@ -1,0 +1,55 @@
+"""Launches one generated forward kernel and SDPA's flash forward once each at one shape, for Nsight Compute.
+
+    ncu --section SpeedOfLight ... -k regex:"forward_kernel|flash_fwd" -c 2 \\
+        python3 benchmarks/gpu/ncu_launch.py --kernels DIR --name NAME --d 256 --seqlen 4096
+
+Nothing here uses torch.profiler (CUPTI is ncu's): an earlier attempt that drove ncu through a script using
+torch.profiler produced no output within 300 s (TUNING.md). The kernel is built from DIR/NAME.cu with bench.py's
+build_library, checked against flash once (so the profiled launch is a correct one), then both are launched.
+"""
+import argparse
+import ctypes
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import HIDDEN, TOKENS, TOLERANCE, Anchors, Kernel, build_library, relative_error  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kernels", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--d", type=int, required=True)
+    parser.add_argument("--seqlen", type=int, default=4096)
+    parser.add_argument("--dtype", default="bf16")
+    parser.add_argument("--causal", action="store_true")
+    parser.add_argument("--build", default="/tmp/attngen-ncu-build")
+    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
+    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
+    args = parser.parse_args()
+    path, _ = build_library(args.kernels, args.build, args.nvcc, args.arch, os.cpu_count() or 4)
+    library = ctypes.CDLL(path)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
+    n, d = args.seqlen, args.d
+    b, h = TOKENS // n, HIDDEN // d
+    q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=dtype) for _ in range(3))
+    flash = Anchors(flex_deadline=0).sdpa("flash", q, k, v, args.causal)
+    kernel = Kernel(library, args.name)
+    o = torch.full_like(q, float("nan"))
+    lse = torch.empty(b, h, n, device="cuda", dtype=torch.float32)
+    kernel.bind(q, k, v, o, lse)
+    kernel()
+    reference = flash()
+    torch.cuda.synchronize()
+    error = relative_error(o, reference)
+    print(f"{args.name}: relative error {error:.2e} against flash", flush=True)
+    if error > TOLERANCE[dtype]:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
