@@ -199,6 +199,7 @@ static void write_dense(FILE *f, const void *base, int storage, attngen_layout l
 typedef struct shape {
     int64_t batch, hq, hkv, nq, nk;
     int bshd;
+    int misaligned_outputs; /* 1: dQ, dK and dV start one element past a 16-byte boundary (unaligned stores) */
 } shape;
 
 static double tolerance(int storage) {
@@ -327,9 +328,10 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     bp.o = dev[3];
     bp.d_o = dev[4];
     bp.lse = dev_lse;
-    bp.dq = grad[0];
-    bp.dk = grad[1];
-    bp.dv = grad[2];
+    const size_t grad_offset = sh.misaligned_outputs ? (size_t)eb : 0;
+    bp.dq = (char *)grad[0] + grad_offset;
+    bp.dk = (char *)grad[1] + grad_offset;
+    bp.dv = (char *)grad[2] + grad_offset;
     bp.q_layout = bp.dq_layout = fp.q_layout;
     bp.k_layout = bp.dk_layout = fp.k_layout;
     bp.v_layout = bp.dv_layout = fp.v_layout;
@@ -360,7 +362,8 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         statuses[run] = variant->backward(&bp, 0);
         CHECK_CUDA(cudaDeviceSynchronize());
         for (int t = 0; t < 3; ++t) {
-            CHECK_CUDA(cudaMemcpy(results[run][t], grad[t], (size_t)counts[t] * eb, cudaMemcpyDeviceToHost));
+            CHECK_CUDA(cudaMemcpy(results[run][t], (char *)grad[t] + grad_offset, (size_t)counts[t] * eb,
+                                  cudaMemcpyDeviceToHost));
         }
     }
     int identical = 1;
@@ -380,7 +383,8 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     printf("%-30s b=%lld hq=%lld hkv=%lld nq=%lld nk=%lld %s | det dq=%.2e dk=%.2e dv=%.2e | fast dq=%.2e dk=%.2e dv=%.2e"
            " | bit-identical=%d status=%d,%d,%d ws=%zu/%zu %s\n",
            variant->name, (long long)p.batch, (long long)p.hq, (long long)p.hkv, (long long)p.nq, (long long)p.nk,
-           sh.bshd ? "bshd" : "bhsd", errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2],
+           sh.misaligned_outputs ? (sh.bshd ? "bshd, outputs off 16 B" : "bhsd, outputs off 16 B") : (sh.bshd ? "bshd" : "bhsd"),
+           errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2],
            identical, statuses[0], statuses[1], statuses[2], deterministic_bytes, fast_bytes, pass ? "PASS" : "FAIL");
     fflush(stdout);
 
@@ -531,7 +535,7 @@ int main(int argc, char **argv) {
     const int small = argc > 2 && strcmp(argv[2], "small") == 0;
     const shape shapes[3] = {
         {2, 4, 2, 200, 333, 1},
-        {1, 4, 2, 257, 129, 0},
+        {1, 4, 2, 257, 129, 0, 1},
         {1, 2, 1, 1, 70, 1},
     };
     const shape small_shape = {1, 2, 1, 37, 45, 1};

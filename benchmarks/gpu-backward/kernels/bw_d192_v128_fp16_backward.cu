@@ -76,6 +76,10 @@ constexpr int kKStride = kHeadDimPadded + kRowPad;
 constexpr int kVStride = kValueHeadDimPadded + kRowPad;
 constexpr int kOStride = kValueHeadDimPadded + kRowPad;    /* dO rows */
 constexpr int kSStride = kKeyRows + kRowPad;                /* dS rows (query-major) in the key kernel */
+/* dK, dV and dQ go out through shared memory (over the K and V tiles, and over each warp's own Q rows) so
+   that warps store whole rows with 16-byte stores; head dims that are not multiples of 16 store straight from
+   the fragments (their padded fragments leave no registers for the copy, as in the forward pass). */
+constexpr bool kStagesOutputs = kHeadDim % 16 == 0 && kValueHeadDim % 16 == 0;
 constexpr int kKeySlices = kKeyRows / 16;                   /* warps along the keys of the key tile */
 constexpr int kDkColumns = kHeadDimPadded / kParts;         /* dK columns one warp accumulates */
 constexpr int kDvColumns = kValueHeadDimPadded / kParts;    /* dV columns one warp accumulates */
@@ -103,6 +107,7 @@ struct KernelArguments {
     float *dq_accumulator;   /* fast mode: [batch][heads_q][seqlen_q][kHeadDim], else NULL */
     int32_t kv_group;        /* query heads per key/value head */
     int32_t aligned16;       /* Q, K, V, dO rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
+    int32_t outputs_aligned16; /* dQ, dK, dV rows start on 16-byte boundaries: 16-byte stores are safe */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -592,26 +597,61 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
     }
     attngen_cp_async_wait<0>();
 
-    /* dK = scale · Σ dSᵀ Q and dV, once, in the storage type. */
+    /* dK = scale · Σ dSᵀ Q and dV, once, in the storage type. With kStagesOutputs each warp writes its
+       fragments into its keys' rows of the K and V tiles (no warp reads them any more), and then, per key slice,
+       part 0 writes the dK rows and the last part the dV rows with 16-byte stores. */
     Element *const dk_rows = static_cast<Element *>(p.dk) + b * p.dk_layout.batch_stride + kv_head * p.dk_layout.head_stride;
     Element *const dv_rows = static_cast<Element *>(p.dv) + b * p.dv_layout.batch_stride + kv_head * p.dv_layout.head_stride;
+    if constexpr (kStagesOutputs) {
+        Element *const sdK = reinterpret_cast<Element *>(sK);
+        Element *const sdV = reinterpret_cast<Element *>(sV);
+        __syncthreads();   /* every warp is done reading K and V */
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-        const int64_t k = warp_key + r * 8;
-        if (k >= nk) continue;
+        for (int r = 0; r < 2; ++r) {
+            const int row = key_slice * 16 + r * 8 + group;
 #pragma unroll
-        for (int n = 0; n < kDkColumns / 8; ++n) {
-            const int column = part * kDkColumns + n * 8 + quad_lane * 2;
-            Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
-            if (column < kHeadDim) attngen_store_float(dk_row + column, dk_acc[n][2 * r] * kScale);
-            if (column + 1 < kHeadDim) attngen_store_float(dk_row + column + 1, dk_acc[n][2 * r + 1] * kScale);
+            for (int n = 0; n < kDkColumns / 8; ++n) {
+                attngen_store_pair(sdK + row * kKStride + part * kDkColumns + n * 8 + quad_lane * 2,
+                                   dk_acc[n][2 * r] * kScale, dk_acc[n][2 * r + 1] * kScale);
+            }
+#pragma unroll
+            for (int n = 0; n < kDvColumns / 8; ++n) {
+                attngen_store_pair(sdV + row * kVStride + part * kDvColumns + n * 8 + quad_lane * 2, dv_acc[n][2 * r],
+                                   dv_acc[n][2 * r + 1]);
+            }
         }
+        __syncthreads();   /* the parts of each key slice have written their columns */
+        const int64_t slice_begin = k0 + key_slice * 16;
+        const bool outputs_aligned16 = arguments.outputs_aligned16 != 0;
+        if (part == 0) {
+            attngen_store_warp_rows<16, kHeadDim, kKStride>(dk_rows + slice_begin * p.dk_layout.row_stride,
+                                                            sdK + key_slice * 16 * kKStride, p.dk_layout.row_stride,
+                                                            nk - slice_begin, outputs_aligned16, lane);
+        }
+        if (part == kParts - 1) {
+            attngen_store_warp_rows<16, kValueHeadDim, kVStride>(dv_rows + slice_begin * p.dv_layout.row_stride,
+                                                                 sdV + key_slice * 16 * kVStride, p.dv_layout.row_stride,
+                                                                 nk - slice_begin, outputs_aligned16, lane);
+        }
+    } else {
 #pragma unroll
-        for (int n = 0; n < kDvColumns / 8; ++n) {
-            const int column = part * kDvColumns + n * 8 + quad_lane * 2;
-            Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
-            if (column < kValueHeadDim) attngen_store_float(dv_row + column, dv_acc[n][2 * r]);
-            if (column + 1 < kValueHeadDim) attngen_store_float(dv_row + column + 1, dv_acc[n][2 * r + 1]);
+        for (int r = 0; r < 2; ++r) {
+            const int64_t k = warp_key + r * 8;
+            if (k >= nk) continue;
+#pragma unroll
+            for (int n = 0; n < kDkColumns / 8; ++n) {
+                const int column = part * kDkColumns + n * 8 + quad_lane * 2;
+                Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
+                if (column < kHeadDim) attngen_store_float(dk_row + column, dk_acc[n][2 * r] * kScale);
+                if (column + 1 < kHeadDim) attngen_store_float(dk_row + column + 1, dk_acc[n][2 * r + 1] * kScale);
+            }
+#pragma unroll
+            for (int n = 0; n < kDvColumns / 8; ++n) {
+                const int column = part * kDvColumns + n * 8 + quad_lane * 2;
+                Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
+                if (column < kValueHeadDim) attngen_store_float(dv_row + column, dv_acc[n][2 * r]);
+                if (column + 1 < kValueHeadDim) attngen_store_float(dv_row + column + 1, dv_acc[n][2 * r + 1]);
+            }
         }
     }
 }
@@ -750,18 +790,37 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
     }
     attngen_cp_async_wait<0>();
 
-    /* dQ = scale · Σ dS K, in the storage type. */
+    /* dQ = scale · Σ dS K, in the storage type. With kStagesOutputs each warp writes its fragments into its
+       own rows of the Q tile (which only it reads), then those rows with 16-byte stores. */
     Element *const dq_rows = static_cast<Element *>(p.dq) + b * p.dq_layout.batch_stride + h * p.dq_layout.head_stride;
+    if constexpr (kStagesOutputs) {
+        __syncthreads();   /* with no key tile visited, other threads' copies of Q may still be landing */
+        Element *const sdQ = reinterpret_cast<Element *>(sQ + warp * 16 * kQStride);
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-        const int64_t q = warp_row + r * 8;
-        if (q >= nq) continue;
-        Element *const dq_row = dq_rows + q * p.dq_layout.row_stride;
+        for (int r = 0; r < 2; ++r) {
 #pragma unroll
-        for (int n = 0; n < kHeadDimPadded / 8; ++n) {
-            const int column = n * 8 + quad_lane * 2;
-            if (column < kHeadDim) attngen_store_float(dq_row + column, dq_acc[n][2 * r] * kScale);
-            if (column + 1 < kHeadDim) attngen_store_float(dq_row + column + 1, dq_acc[n][2 * r + 1] * kScale);
+            for (int n = 0; n < kHeadDimPadded / 8; ++n) {
+                attngen_store_pair(sdQ + (r * 8 + group) * kQStride + n * 8 + quad_lane * 2, dq_acc[n][2 * r] * kScale,
+                                   dq_acc[n][2 * r + 1] * kScale);
+            }
+        }
+        __syncwarp();
+        const int64_t warp_begin = q_begin + warp * 16;
+        attngen_store_warp_rows<16, kHeadDim, kQStride>(dq_rows + warp_begin * p.dq_layout.row_stride, sdQ,
+                                                        p.dq_layout.row_stride, nq - warp_begin,
+                                                        arguments.outputs_aligned16 != 0, lane);
+    } else {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            const int64_t q = warp_row + r * 8;
+            if (q >= nq) continue;
+            Element *const dq_row = dq_rows + q * p.dq_layout.row_stride;
+#pragma unroll
+            for (int n = 0; n < kHeadDimPadded / 8; ++n) {
+                const int column = n * 8 + quad_lane * 2;
+                if (column < kHeadDim) attngen_store_float(dq_row + column, dq_acc[n][2 * r] * kScale);
+                if (column + 1 < kHeadDim) attngen_store_float(dq_row + column + 1, dq_acc[n][2 * r + 1] * kScale);
+            }
         }
     }
 }
@@ -897,6 +956,18 @@ extern "C" attngen_status attngen_bw_d192_v128_fp16_backward_cuda(const attngen_
         fast && p.seqlen_q > 0 ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p)) : NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
+    /* 16-byte stores of dQ, dK and dV need their rows on 16-byte boundaries too. */
+    const int64_t output_bytes = (int64_t)sizeof(Element);
+    const attngen_layout outputs[3] = {p.dq_layout, p.dk_layout, p.dv_layout};
+    const void *const output_bases[3] = {p.dq, p.dk, p.dv};
+    bool outputs_aligned16 = true;
+    for (int i = 0; i < 3; ++i) {
+        outputs_aligned16 = outputs_aligned16 && ((uintptr_t)output_bases[i] % 16 == 0) &&
+                            (outputs[i].batch_stride * output_bytes) % 16 == 0 &&
+                            (outputs[i].head_stride * output_bytes) % 16 == 0 &&
+                            (outputs[i].row_stride * output_bytes) % 16 == 0;
+    }
+    arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
 
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
     const int64_t key_tiles = (p.seqlen_k + kKeyRows - 1) / kKeyRows;
