@@ -939,15 +939,16 @@ extern "C" attngen_status attngen_bw_d192_v128_fp16_backward_cuda(const attngen_
     const attngen_backward_params &p = *params;
     const bool fast = p.dq_mode == ATTNGEN_DQ_FAST;
 
-    /* 16-byte copies need every Q, K, V and dO row to start on a 16-byte boundary. */
-    const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const attngen_layout inputs[4] = {p.q_layout, p.k_layout, p.v_layout, p.d_o_layout};
-    const void *const bases[4] = {p.q, p.k, p.v, p.d_o};
-    bool aligned16 = true;
-    for (int i = 0; i < 4; ++i) {
-        aligned16 = aligned16 && ((uintptr_t)bases[i] % 16 == 0) && (inputs[i].batch_stride * element_bytes) % 16 == 0 &&
-                    (inputs[i].head_stride * element_bytes) % 16 == 0 && (inputs[i].row_stride * element_bytes) % 16 == 0;
-    }
+    /* 16-byte copies need every Q, K, V and dO row to start on a 16-byte boundary, 16-byte stores every dQ, dK
+       and dV row. */
+    const int64_t element_bytes = (int64_t)sizeof(Raw), output_bytes = (int64_t)sizeof(Element);
+    const bool aligned16 = attngen_rows_aligned16(p.q, p.q_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.k, p.k_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.v, p.v_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.d_o, p.d_o_layout, element_bytes);
+    const bool outputs_aligned16 = attngen_rows_aligned16(p.dq, p.dq_layout, output_bytes) &&
+                                   attngen_rows_aligned16(p.dk, p.dk_layout, output_bytes) &&
+                                   attngen_rows_aligned16(p.dv, p.dv_layout, output_bytes);
 
     KernelArguments arguments;
     arguments.params = p;
@@ -956,17 +957,6 @@ extern "C" attngen_status attngen_bw_d192_v128_fp16_backward_cuda(const attngen_
         fast && p.seqlen_q > 0 ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p)) : NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
-    /* 16-byte stores of dQ, dK and dV need their rows on 16-byte boundaries too. */
-    const int64_t output_bytes = (int64_t)sizeof(Element);
-    const attngen_layout outputs[3] = {p.dq_layout, p.dk_layout, p.dv_layout};
-    const void *const output_bases[3] = {p.dq, p.dk, p.dv};
-    bool outputs_aligned16 = true;
-    for (int i = 0; i < 3; ++i) {
-        outputs_aligned16 = outputs_aligned16 && ((uintptr_t)output_bases[i] % 16 == 0) &&
-                            (outputs[i].batch_stride * output_bytes) % 16 == 0 &&
-                            (outputs[i].head_stride * output_bytes) % 16 == 0 &&
-                            (outputs[i].row_stride * output_bytes) % 16 == 0;
-    }
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
 
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;

@@ -370,6 +370,13 @@ static inline int attngen_layout_is_valid(attngen_layout layout, int64_t batch, 
     return 1;
 }
 
+/* Whether every (batch, head, row) of a tensor starts on a 16-byte boundary (its base and all three strides, in
+   bytes, are multiples of 16), so that 16-byte copies and stores of whole rows are safe. */
+static inline bool attngen_rows_aligned16(const void *base, attngen_layout layout, int64_t element_bytes) {
+    return (uintptr_t)base % 16 == 0 && (layout.batch_stride * element_bytes) % 16 == 0 &&
+           (layout.head_stride * element_bytes) % 16 == 0 && (layout.row_stride * element_bytes) % 16 == 0;
+}
+
 /* The shared-memory limit of the current device, for kernels that need more than 48 KB. */
 static inline attngen_status attngen_check_shared_memory(size_t bytes) {
     int device = 0, limit = 0;

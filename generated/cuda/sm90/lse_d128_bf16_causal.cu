@@ -526,17 +526,12 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
 
-    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary. */
+    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
     const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const attngen_layout inputs[3] = {p.q_layout, p.k_layout, p.v_layout};
-    const void *const bases[3] = {p.q, p.k, p.v};
-    bool aligned16 = true;
-    for (int i = 0; i < 3; ++i) {
-        aligned16 = aligned16 && ((uintptr_t)bases[i] % 16 == 0) &&
-                    (inputs[i].batch_stride * element_bytes) % 16 == 0 &&
-                    (inputs[i].head_stride * element_bytes) % 16 == 0 &&
-                    (inputs[i].row_stride * element_bytes) % 16 == 0;
-    }
+    const bool aligned16 = attngen_rows_aligned16(p.q, p.q_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.k, p.k_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.v, p.v_layout, element_bytes);
+    const bool o_aligned16 = attngen_rows_aligned16(p.o, p.o_layout, (int64_t)sizeof(Element));
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
     const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
@@ -544,11 +539,6 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
     const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
     const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
     if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
-
-    const int64_t output_bytes = (int64_t)sizeof(Element);
-    const bool o_aligned16 = (uintptr_t)p.o % 16 == 0 && (p.o_layout.batch_stride * output_bytes) % 16 == 0 &&
-                             (p.o_layout.head_stride * output_bytes) % 16 == 0 &&
-                             (p.o_layout.row_stride * output_bytes) % 16 == 0;
 
     KernelArguments arguments;
     arguments.params = p;
