@@ -21,7 +21,8 @@
  * registers (each lane's share of the running sum l too, or in shared memory where O leaves no room),
  * and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
  * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
- * The finished O tile goes out through shared memory, so that the block writes whole rows with 16-byte stores.
+ * The finished O tile goes out through shared memory where it fits, so that each warp writes its whole rows
+ * with 16-byte stores.
  */
 
 namespace attngen_train_d64_fp16_dropout_detail {
