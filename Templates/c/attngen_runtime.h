@@ -11,6 +11,7 @@
  *   attngen_philox4x32_10                            the counter-based generator of README "Dropout"
  *   attngen_dropout_group / _value / _row / _calls   the 16-bit dropout values of README "Dropout"
  *   attngen_floor_div / attngen_floor_mod            integer division rounding toward -infinity
+ *   attngen_min_i64 / attngen_max_i64 / attngen_abs_i64   64-bit minimum, maximum and absolute value
  *   attngen_exp2                                     2^x for the softmax (x <= 0), 0 for -infinity
  *   attngen_select                                   branch-free choice between two floats
  *   attngen_vf, attngen_vf_*                         vectors of fp32 lanes (AVX-512F, AVX2 + FMA or portable C)
@@ -250,6 +251,12 @@ static inline int64_t attngen_min_i64(int64_t a, int64_t b)
 static inline int64_t attngen_max_i64(int64_t a, int64_t b)
 {
     return a > b ? a : b;
+}
+
+/* |a|; mask predicates call it with values whose negation cannot overflow (PredicateLowering). */
+static inline int64_t attngen_abs_i64(int64_t a)
+{
+    return a < 0 ? -a : a;
 }
 
 /* ---- exp2 --------------------------------------------------------------------------------------- */

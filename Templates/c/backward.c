@@ -1,6 +1,6 @@
 {{banner}}
 #include "{{name}}_backward.h"
-#include "attngen_runtime.h"
+#include "{{name}}_variant.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,9 +45,8 @@
 #endif
 
 
+/* {{name}}_variant.h fixes the head dimensions, the backward plan the tile sizes. */
 enum {
-    HEAD_DIM = {{head_dim}},
-    VALUE_HEAD_DIM = {{value_head_dim}},
     TILE_ROWS = {{tile_rows}},      /* query rows per inner step */
     TILE_COLUMNS = {{tile_columns}}, /* keys per task, a multiple of 4 */
 
@@ -71,14 +70,6 @@ enum {
     SCRATCH_FLOATS = KT_FLOATS + VT_FLOATS + KR_FLOATS + DKT_FLOATS + DVT_FLOATS + S_FLOATS
                      + DP_FLOATS + DQ_FLOATS + KEY_LANES + 2 * TILE_ROWS
 };
-
-/* The softmax scale, and scale * log2(e) for scores kept in base-2 units. */
-static const float SOFTMAX_SCALE = {{softmax_scale}};
-static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
-
-/* ---- storage type ------------------------------------------------------------------------------- */
-
-{{storage}}
 
 /* ---- the product kernel ------------------------------------------------------------------------- */
 
@@ -154,12 +145,6 @@ DEFINE_RANK_UPDATE(key_gradient_product, HEAD_DIM, TILE_ROWS, KEY_LANES / ATTNGE
 DEFINE_RANK_UPDATE(query_gradient_product, TILE_ROWS, KEY_LANES, HEAD_LANES / ATTNGEN_LANES, KEY_LANES, 1, HEAD_LANES,
                    HEAD_LANES)
 #undef DEFINE_RANK_UPDATE
-
-/* ---- masks and dropout -------------------------------------------------------------------------- */
-
-{{mask_helpers}}
-
-{{dropout_constants}}
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
 
@@ -336,11 +321,13 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
             /* The keys some row of this query tile keeps; skip the query tile if it misses this key tile. */
             int64_t key_begin = 0;
             int64_t key_end = nk;
-            {{tile_key_range}}
+            visible_key_range(row0, row0 + rows, nq, nk, &key_begin, &key_end);
             if (key_end <= col0 || key_begin >= col0 + cols) {
                 continue;
             }
-            {{tile_skip}}
+            if (key_tile_is_skipped(params->block_mask, &params->block_mask_layout, b, h, row0, col0)) {
+                continue; /* the whole tile lies in a block that is off */
+            }
 
             /* The query tile: Q and dO rows in fp32 (converted by the pre-pass; rows past the end are zero),
                LSE in base 2 and D (padding rows count as fully masked). */
@@ -372,14 +359,13 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                     continue;
                 }
                 const int64_t q = row0 + r;
-                (void)q;
 
                 /* Masks: keys outside [keep_begin, keep_end) (tile-relative; padding keys included) get P = 0. */
-                int64_t keep_begin = 0;
-                int64_t keep_end = cols;
-                {{row_key_range}}
-                keep_begin = attngen_max_i64(0, attngen_min_i64(keep_begin, cols));
-                keep_end = attngen_max_i64(keep_begin, attngen_min_i64(keep_end, cols));
+                int64_t first_key = 0;
+                int64_t end_key = nk;
+                row_key_bounds(q, nq, nk, &first_key, &end_key);
+                const int64_t keep_begin = attngen_max_i64(0, attngen_min_i64(first_key - col0, cols));
+                const int64_t keep_end = attngen_max_i64(keep_begin, attngen_min_i64(end_key - col0, cols));
                 for (int64_t j = 0; j < keep_begin; ++j) {
                     s_row[j] = -INFINITY;
                 }

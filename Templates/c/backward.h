@@ -1,6 +1,6 @@
 {{banner}}
-#ifndef ATTNGEN_{{upper_name}}_BACKWARD_H
-#define ATTNGEN_{{upper_name}}_BACKWARD_H
+#ifndef {{guard}}
+#define {{guard}}
 
 #include "attngen_abi.h"
 
@@ -30,4 +30,4 @@ attngen_status attngen_{{name}}_backward(const attngen_backward_params *params);
 }
 #endif
 
-#endif /* ATTNGEN_{{upper_name}}_BACKWARD_H */
+#endif /* {{guard}} */

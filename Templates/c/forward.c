@@ -1,6 +1,6 @@
 {{banner}}
 #include "{{name}}.h"
-#include "attngen_runtime.h"
+#include "{{name}}_variant.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,15 +36,9 @@ int omp_get_max_threads(void);
 #define ATTNGEN_OMP(directive)
 #endif
 
-/* ---- storage type ------------------------------------------------------------------------------- */
-
-{{storage}}
-
-/* ---- compile-time shape: the spec fixes the head dimensions, the tile plan the tile sizes ------ */
+/* ---- compile-time shape: {{name}}_variant.h fixes the head dimensions, the tile plan the tile sizes -- */
 
 enum {
-    HEAD_DIM = {{head_dim}}, /* d: Q and K */
-    VALUE_HEAD_DIM = {{value_head_dim}}, /* dv: V and O */
     TILE_ROWS = {{tile_rows}}, /* Br: query rows per task */
     TILE_COLUMNS = {{tile_columns}}, /* Bc: keys per step */
 
@@ -70,9 +64,6 @@ enum {
     WORKSPACE_FLOATS = QT_TILE_FLOATS + K_TILE_FLOATS + V_TILE_FLOATS + ST_TILE_FLOATS + OT_TILE_FLOATS
                        + ROW_STATE_FLOATS
 };
-
-/* scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
-static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
 
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
@@ -229,12 +220,6 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
     }
 }
 
-/* ---- masks and dropout -------------------------------------------------------------------------- */
-
-{{mask_helpers}}
-
-{{dropout_constants}}
-
 /* ---- argument checks ---------------------------------------------------------------------------- */
 
 /*
@@ -334,12 +319,14 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
        key tiles outside it are skipped without reading K or V. */
     int64_t key_begin = 0;
     int64_t key_end = nk;
-    {{tile_key_range}}
+    visible_key_range(row0, row0 + rows, nq, nk, &key_begin, &key_end);
 
     for (int64_t col0 = key_begin - key_begin % TILE_COLUMNS; col0 < key_end; col0 += TILE_COLUMNS) {
         /* Keys at or past key_end are masked for every row of the tile: the last tile stops there. */
         const int64_t cols = attngen_min_i64(TILE_COLUMNS, key_end - col0);
-        {{tile_skip}}
+        if (key_tile_is_skipped(params->block_mask, &params->block_mask_layout, b, h, row0, col0)) {
+            continue; /* the whole tile lies in a block that is off */
+        }
 
         /* K and V rows in fp32: read in place when stored as fp32, else converted into the workspace. */
 #if ELEMENT_IS_FLOAT

@@ -1,6 +1,6 @@
 {{banner}}
-#ifndef ATTNGEN_{{upper_name}}_H
-#define ATTNGEN_{{upper_name}}_H
+#ifndef {{guard}}
+#define {{guard}}
 
 #include "attngen_abi.h"
 
@@ -26,4 +26,4 @@ attngen_status attngen_{{name}}_forward(const attngen_forward_params *params);
 }
 #endif
 
-#endif /* ATTNGEN_{{upper_name}}_H */
+#endif /* {{guard}} */

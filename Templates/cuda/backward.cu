@@ -1,6 +1,6 @@
 {{banner}}
 #include "{{name}}_backward.cuh"
-#include "attngen_runtime_cuda.cuh"
+#include "{{name}}_variant.cuh"
 
 /*
  * FlashAttention-2 backward pass for the variant `{{name}}`, in four kernels on one stream:
@@ -27,6 +27,8 @@
 
 namespace attngen_{{name}}_backward_detail {
 
+using namespace attngen_{{name}}_variant;
+
 /* ------------------------------------------------------------------------------------------------
  * Compile-time shape of the variant and of its backward tile plan.
  * ---------------------------------------------------------------------------------------------- */
@@ -49,16 +51,17 @@ constexpr int kKeySlices = kKeyRows / 16;                   /* warps along the k
 constexpr int kDkColumns = kHeadDimPadded / kParts;         /* dK columns one warp accumulates */
 constexpr int kDvColumns = kValueHeadDimPadded / kParts;    /* dV columns one warp accumulates */
 constexpr int kDqStride = kHeadDimPadded + 4;                /* fp32 dQ staging rows (fast mode) */
-constexpr int kKeySharedBytes =
-    (int)sizeof(Raw) * (kKeyRows * (kKStride + kVStride) + kQueryStages * kQueryRows * (kQStride + kOStride) +
-                        kQueryRows * kSStride) +
-    (int)sizeof(float) * (2 * kQueryStages * kQueryRows + kQueryRows * kDqStride);
-constexpr int kDqSharedBytes =
-    (int)sizeof(Raw) * (kDqRows * (kQStride + kOStride) + kDqStages * kDqColumns * (kKStride + kVStride));
+/* The planned shared memory (kKeySharedBytes, kDqSharedBytes) holds the tiles at these strides. */
+static_assert(kKeySharedBytes ==
+                  (int)sizeof(Raw) * (kKeyRows * (kKStride + kVStride) + kQueryStages * kQueryRows * (kQStride + kOStride) +
+                                      kQueryRows * kSStride) +
+                      (int)sizeof(float) * (2 * kQueryStages * kQueryRows + kQueryRows * kDqStride),
+              "the key kernel's plan accounts K, V, the query-tile buffers, dS, LSE and D, and the dQ staging");
+static_assert(kDqSharedBytes ==
+                  (int)sizeof(Raw) * (kDqRows * (kQStride + kOStride) + kDqStages * kDqColumns * (kKStride + kVStride)),
+              "the dQ kernel's plan accounts Q, dO and the key-tile buffers");
 static_assert(kQueryStages == 1 || kQueryStages == 2, "one query-tile buffer, or two that alternate");
 static_assert(kDqStages == 1 || kDqStages == 2, "one key-tile buffer, or two that alternate");
-static_assert(kKeySharedBytes == kPlannedKeySharedBytes, "the key kernel must use the shared memory its plan accounts");
-static_assert(kDqSharedBytes == kPlannedDqSharedBytes, "the dQ kernel must use the shared memory its plan accounts");
 static_assert(kWarps == kKeySlices * kParts, "each warp owns 16 keys and 1 / kParts of the columns");
 static_assert(kDqRows == kDqWarps * 16, "each warp of the dQ kernel owns 16 query rows");
 static_assert(kKeyRows % 16 == 0 && kQueryRows % 16 == 0 && kDqColumns % 16 == 0, "tiles are made of 16 x 16 fragments");
@@ -76,52 +79,8 @@ struct KernelArguments {
 };
 
 /* ------------------------------------------------------------------------------------------------
- * Masks (the same rules as the forward pass).
+ * Masks: {{name}}_variant.cuh; dropout.
  * ---------------------------------------------------------------------------------------------- */
-
-/* The keys [begin, end) that rows [q_begin, q_end) can keep at all, from the causal and window masks. */
-static __device__ __forceinline__ void visible_key_range(int64_t q_begin, int64_t q_end, int64_t nq, int64_t nk,
-                                                         int64_t &begin, int64_t &end) {
-    begin = 0;
-    end = nk;
-    {{key_range}}
-    (void)q_begin;
-    (void)q_end;
-    (void)nq;
-}
-
-/* True when every element of rows [q_begin, q_end) x keys [k_begin, k_end) is kept by the bounds, causal
-   and window masks (and there is no per-element predicate): no element test needed. */
-static __device__ __forceinline__ bool tile_is_interior(int64_t q_begin, int64_t q_end, int64_t k_begin,
-                                                        int64_t k_end, int64_t nq, int64_t nk) {
-    (void)q_begin;
-    (void)q_end;
-    (void)k_begin;
-    (void)nq;
-    {{tile_interior}}
-}
-
-/* Whether the score of query q and key k (query head h of batch b) is kept. */
-static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
-                                                       int64_t nk) {
-    (void)b;
-    (void)h;
-    (void)q;
-    (void)nq;
-    {{element_kept}}
-}
-
-/* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the
-   block-sparse layout; both tile sizes of both kernels divide the sparse block). */
-static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_backward_params &p, int64_t b, int64_t h,
-                                                           int64_t q_begin, int64_t k_begin) {
-    (void)p;
-    (void)b;
-    (void)h;
-    (void)q_begin;
-    (void)k_begin;
-    {{tile_skipped}}
-}
 
 /* LSE·log2e, the subtrahend of P = exp2(S·scale·log2e − LSE·log2e); +inf for a fully masked row (LSE = −inf),
    so that its P is 0 rather than NaN. */
@@ -143,7 +102,8 @@ static __device__ __forceinline__ float lse_log2(float lse) { return lse == -INF
      and key group (g / 2) % 2 (value [2u + g / 4][g % 4]); eight ballots, one per halfword, tell each lane
      the keep bits of its halfword (lane / 4) for every lane's call.
    The loops are not unrolled, so the Philox rounds of different calls are not interleaved (registers).
-   The body is rendered per variant (CUDABackwardEmitter.dropoutKeepBitsSource): without dropout it keeps all. */
+   The body is a piece of the variant with dropout (Templates/cuda/pieces/backward_dropout_keep_bits.cu); without
+   dropout it keeps all. */
 template <int Fragments, bool RowsAreKeys>
 static __device__ __forceinline__ uint32_t dropout_keep_bits(const attngen_backward_params &p, int64_t b, int64_t h,
                                                              int64_t row0, int64_t column0) {
@@ -251,7 +211,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                 int64_t key_begin = 0, key_end = 0;
                 visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
                 if (key_end <= k0 || key_begin >= k0 + kKeyRows || key_begin >= key_end) continue;
-                if (key_tile_is_skipped(p, b, first_head + item.head, q_begin, k0)) continue;
+                if (key_tile_is_skipped(p.block_mask, p.block_mask_layout, b, first_head + item.head, q_begin, k0)) continue;
                 return item;
             }
         }
@@ -559,7 +519,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
     const int64_t tile_begin = key_begin / kDqColumns;
     const int64_t tile_end = key_end > key_begin ? (key_end + kDqColumns - 1) / kDqColumns : tile_begin;
     auto next_tile = [&](int64_t tile) -> int64_t {
-        while (tile < tile_end && key_tile_is_skipped(p, b, h, q_begin, tile * kDqColumns)) ++tile;
+        while (tile < tile_end && key_tile_is_skipped(p.block_mask, p.block_mask_layout, b, h, q_begin, tile * kDqColumns)) ++tile;
         return tile;
     };
     auto load_tile = [&](int64_t tile, int stage) {

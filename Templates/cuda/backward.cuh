@@ -1,6 +1,6 @@
 {{banner}}
-#ifndef ATTNGEN_{{upper_name}}_BACKWARD_CUH
-#define ATTNGEN_{{upper_name}}_BACKWARD_CUH
+#ifndef {{guard}}
+#define {{guard}}
 
 #include <cuda_runtime.h>
 
@@ -40,4 +40,4 @@ attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_params *par
 }
 #endif
 
-#endif /* ATTNGEN_{{upper_name}}_BACKWARD_CUH */
+#endif /* {{guard}} */

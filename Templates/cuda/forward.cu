@@ -1,6 +1,6 @@
 {{banner}}
 #include "{{name}}.cuh"
-#include "attngen_runtime_cuda.cuh"
+#include "{{name}}_variant.cuh"
 
 /*
  * FlashAttention-2 forward pass for the variant `{{name}}`.
@@ -19,8 +19,10 @@
 
 namespace attngen_{{name}}_detail {
 
+using namespace attngen_{{name}}_variant;
+
 /* ------------------------------------------------------------------------------------------------
- * Compile-time shape of the variant and of its tile plan.
+ * Compile-time shape of the tile plan ({{name}}_variant.cuh holds the variant's).
  * ---------------------------------------------------------------------------------------------- */
 
 {{constants}}
@@ -33,9 +35,9 @@ constexpr int kMTiles = kRowsPerWarp / 16;  /* m16 fragments per warp */
 constexpr int kQStride = kHeadDimPadded + kRowPad;
 constexpr int kKStride = kHeadDimPadded + kRowPad;
 constexpr int kVStride = kValueHeadDimPadded + kRowPad;
-constexpr int kQTileElements = kBlockRows * kQStride;
-constexpr int kKTileElements = kBlockColumns * kKStride;
-constexpr int kVTileElements = kBlockColumns * kVStride;
+static_assert(kQTileElements == kBlockRows * kQStride && kKTileElements == kBlockColumns * kKStride &&
+                  kVTileElements == kBlockColumns * kVStride,
+              "the planned tiles hold whole padded rows");
 /* The output tile is written through shared memory (rows of kOStride elements over the Q tile and the K/V
    ring, free by then) when it fits there, so that each warp stores its whole rows with 16-byte stores. Value
    head dims that are not multiples of 16 keep direct stores: their padded fragments leave no registers for
@@ -50,9 +52,9 @@ constexpr bool kStagesOutput =
    memory (one float per lane and row, read and written once per key tile), which frees registers for the
    accumulators of 32-row warps at larger head dims. */
 constexpr int kRowSumFloats = kRowSumsInShared ? kThreads * kMTiles * 2 : 0;
-constexpr int kSharedBytes = (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
-                             kRowSumFloats * (int)sizeof(float);
-static_assert(kSharedBytes == kPlannedSharedBytes, "the kernel must use exactly the shared memory its plan accounts");
+static_assert(kSharedBytes == (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
+                                 kRowSumFloats * (int)sizeof(float),
+              "the planned shared memory holds the Q tile, the K/V ring and the row sums");
 static_assert(kRowsPerWarp == 16 || kRowsPerWarp == 32, "each warp owns 16 or 32 query rows");
 static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query tile");
 static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
@@ -65,65 +67,6 @@ struct KernelArguments {
     int32_t aligned16;   /* Q, K, V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     int32_t o_aligned16; /* O rows start on 16-byte boundaries: 16-byte stores are safe */
 };
-
-/* ------------------------------------------------------------------------------------------------
- * Masks.
- * ---------------------------------------------------------------------------------------------- */
-
-/* The keys [begin, end) that rows [q_begin, q_end) can keep at all, from the causal and window masks. */
-static __device__ __forceinline__ void visible_key_range(int64_t q_begin, int64_t q_end, int64_t nq, int64_t nk,
-                                                         int64_t &begin, int64_t &end) {
-    begin = 0;
-    end = nk;
-    {{key_range}}
-    (void)q_begin;
-    (void)q_end;
-    (void)nq;
-}
-
-/* True when every element of the tile rows [q_begin, q_end) x keys [k_begin, k_end) is kept by the
-   bounds, causal and window masks (and there is no per-element predicate): no element test needed. */
-static __device__ __forceinline__ bool tile_is_interior(int64_t q_begin, int64_t q_end, int64_t k_begin,
-                                                        int64_t k_end, int64_t nq, int64_t nk) {
-    (void)q_begin;
-    (void)q_end;
-    (void)k_begin;
-    (void)nq;
-    {{tile_interior}}
-}
-
-/* The keys [lo, hi) of query row q that the sequence end and the causal and window masks keep: on a tile
-   that crosses a mask boundary each row needs two integer compares per element, not the whole test. */
-static __device__ __forceinline__ void row_key_bounds(int64_t q, int64_t nq, int64_t nk, int64_t &lo, int64_t &hi) {
-    (void)q;
-    (void)nq;
-    lo = 0;
-    hi = nk;
-    {{row_bounds}}
-}
-
-/* The per-element predicate mask (true when the variant has none); the other masks are row_key_bounds. */
-static __device__ __forceinline__ bool element_predicate_holds(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
-                                                               int64_t nk) {
-    (void)b;
-    (void)h;
-    (void)q;
-    (void)k;
-    (void)nq;
-    (void)nk;
-    {{element_predicate}}
-}
-
-/* Whether the whole key tile is skipped by a run-time mask (the block-sparse layout). */
-static __device__ __forceinline__ bool key_tile_is_skipped(const attngen_forward_params &p, int64_t b, int64_t h,
-                                                           int64_t q_begin, int64_t k_begin) {
-    (void)p;
-    (void)b;
-    (void)h;
-    (void)q_begin;
-    (void)k_begin;
-    {{tile_skipped}}
-}
 
 /* ------------------------------------------------------------------------------------------------
  * Global -> shared copies.
@@ -186,7 +129,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     const int64_t tile_begin = key_begin / kBlockColumns;
     const int64_t tile_end = key_end > key_begin ? (key_end + kBlockColumns - 1) / kBlockColumns : tile_begin;
     auto next_visible_tile = [&](int64_t tile) {
-        while (tile < tile_end && key_tile_is_skipped(p, b, h, q_begin, tile * kBlockColumns)) ++tile;
+        while (tile < tile_end && key_tile_is_skipped(p.block_mask, p.block_mask_layout, b, h, q_begin, tile * kBlockColumns)) ++tile;
         return tile;
     };
 

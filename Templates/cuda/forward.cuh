@@ -1,6 +1,6 @@
 {{banner}}
-#ifndef ATTNGEN_{{upper_name}}_CUH
-#define ATTNGEN_{{upper_name}}_CUH
+#ifndef {{guard}}
+#define {{guard}}
 
 #include <cuda_runtime.h>
 
@@ -24,4 +24,4 @@ attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_params *param
 }
 #endif
 
-#endif /* ATTNGEN_{{upper_name}}_CUH */
+#endif /* {{guard}} */

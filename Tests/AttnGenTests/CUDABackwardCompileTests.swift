@@ -11,60 +11,25 @@ import Testing
 
     /// One backward variant of every feature the kernels have a code path for: each mask kind, dropout,
     /// GQA/MQA, each storage type, head dims 1, 16, 33 (rows not 16-byte aligned: no cp.async), 40, 64, 72,
-    /// 128, 192 (with valueHeadDim 128) and 256, and a mask that keeps nothing.
-    static let matrix: [AttentionSpec] = [
-        AttentionSpec(name: "bw_dense_d64_fp16", headDim: 64).withBackward(),
-        AttentionSpec(name: "bw_dense_d16_bf16", headDim: 16).storage(.bf16).withBackward(),
-        AttentionSpec(name: "bw_causal_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal).withBackward(),
-        AttentionSpec(name: "bw_causal_br_d64_fp16", headDim: 64).masked(by: .causal(.bottomRight)).withBackward(),
-        AttentionSpec(name: "bw_window_d40_bf16", headDim: 40).storage(.bf16)
-            .masked(by: .slidingWindow(left: 37, right: 11)).withBackward(),
-        AttentionSpec(name: "bw_blocksparse_d64_fp16", headDim: 64).masked(by: .blockSparse(blockSize: 64)).withBackward(),
-        AttentionSpec(name: "bw_predicate_d64_bf16", headDim: 64).storage(.bf16)
-            .masked(by: .predicate { b, h, q, k in (h % 2 == 0 && b == 0) || abs(q - k) <= 8 }).withBackward(),
-        AttentionSpec(name: "bw_dropout_d64_fp16", headDim: 64).dropout(0.1).withBackward(),
-        AttentionSpec(name: "bw_dropout_causal_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal)
-            .dropout(0.25).withBackward(),
-        AttentionSpec(name: "bw_gqa_8x2_d64_bf16_causal", headDim: 64).heads(query: 8, keyValue: 2).storage(.bf16)
-            .masked(by: .causal).withBackward(),
-        AttentionSpec(name: "bw_mqa_4x1_d128_fp16", headDim: 128).heads(query: 4, keyValue: 1).withBackward(),
-        AttentionSpec(name: "bw_fp32_d64", headDim: 64).storage(.fp32).withBackward(),
-        AttentionSpec(name: "bw_fp32_d40_causal_dropout", headDim: 40).storage(.fp32).masked(by: .causal)
-            .dropout(0.2).withBackward(),
-        AttentionSpec(name: "bw_d256_bf16_causal", headDim: 256).storage(.bf16).masked(by: .causal).withBackward(),
-        AttentionSpec(name: "bw_d256_fp32", headDim: 256).storage(.fp32).withBackward(),
-        AttentionSpec(name: "bw_d192_v128_fp16", headDim: 192).valueHeadDim(128).withBackward(),
-        AttentionSpec(name: "bw_tiny_d1_bf16", headDim: 1).storage(.bf16).withBackward(),
-        AttentionSpec(name: "bw_unaligned_d33_fp16_window_br", headDim: 33).masked(by: .causal(.bottomRight))
-            .masked(by: .slidingWindow(left: 20, right: nil, alignment: .bottomRight)).withBackward(),
-        AttentionSpec(name: "bw_blocksparse_rect_d128_bf16_causal", headDim: 128).storage(.bf16)
-            .masked(by: .causal).masked(by: .blockSparse(blockRows: 128, blockColumns: 64)).withBackward(),
-        AttentionSpec(name: "bw_all_masked_d72_fp32", headDim: 72).storage(.fp32)
-            .masked(by: .predicate { _, k in k < 0 }).withBackward(),
-    ]
+    /// 128, 192 (with valueHeadDim 128) and 256, and a mask that keeps nothing; and the variant the GPU check
+    /// times. benchmarks/gpu-backward/check_variants.json, the spec file the GPU check emits and runs.
+    static var matrix: [AttentionSpec] { get throws { try CheckSpecFiles.backward() } }
 
     // MARK: - Emitted files and plans (no nvcc needed)
 
-    static func emitter(_ target: Target) throws -> CUDABackwardEmitter {
-        CUDABackwardEmitter(forward: try CUDAEmitter(target: target))
+    /// Every file of `specs` for `target`: shared files, forward, variant and backward files.
+    static func generate(_ specs: [AttentionSpec], target: Target) throws -> [GeneratedFile] {
+        try KernelGenerator(emitter: try CUDAEmitter(target: target)).generate(specs)
     }
 
-    /// The forward files, the backward files and the shared files of `specs` for `target`.
-    static func generate(_ specs: [AttentionSpec], target: Target) throws -> [GeneratedFile] {
-        let forward = try CUDAEmitter(target: target)
-        var files = try KernelGenerator(emitter: forward).generate(specs)
-        let backward = CUDABackwardEmitter(forward: forward)
-        let planner = TilePlanner(target: target)
-        for spec in specs {
-            files += try backward.emit(spec, plan: try planner.plan(spec))
-        }
-        return files
+    /// The backward files of one spec (`NAME_backward.cuh`, `NAME_backward.cu`).
+    static func backwardFiles(_ spec: AttentionSpec, target: Target) throws -> [GeneratedFile] {
+        try CUDAEmitter(target: target).emit(spec).filter { $0.path.hasPrefix("\(spec.name)_backward.") }
     }
 
     @Test func emitsHeaderAndSourceWithTheABIExports() throws {
-        let spec = Self.matrix[0]
-        let plan = try TilePlanner(target: .cudaSM90).plan(spec)
-        let files = try Self.emitter(.cudaSM90).emit(spec, plan: plan)
+        let spec = try Self.matrix[0]
+        let files = try Self.backwardFiles(spec, target: .cudaSM90)
         #expect(files.map(\.path) == ["bw_dense_d64_fp16_backward.cuh", "bw_dense_d64_fp16_backward.cu"])
         let header = files[0].contents, source = files[1].contents
         #expect(header.hasPrefix("/*\n * Generated by attngen"))
@@ -84,21 +49,20 @@ import Testing
 
     @Test func nothingWithoutBackward() throws {
         let spec = AttentionSpec(name: "fw_only", headDim: 64).savingLogSumExp()
-        let plan = try TilePlanner(target: .cudaSM80).plan(spec)
-        #expect(try Self.emitter(.cudaSM80).emit(spec, plan: plan).isEmpty)
+        #expect(try Self.backwardFiles(spec, target: .cudaSM80).isEmpty)
     }
 
     @Test func fp32UsesTF32() throws {
-        let spec = Self.matrix[11]
-        let plan = try TilePlanner(target: .cudaSM90).plan(spec)
-        let source = try Self.emitter(.cudaSM90).emit(spec, plan: plan)[1].contents
+        let spec = try Self.matrix[11]
+        let source = try Self.backwardFiles(spec, target: .cudaSM90)[1].contents
         #expect(source.contains("attngen_mma_1688_tf32") && !source.contains("attngen_ldmatrix"))
     }
 
     @Test func masksAndDropoutReachTheKernels() throws {
-        let files = try Self.generate(Self.matrix, target: .cudaSM90)
+        let files = try Self.generate(try Self.matrix, target: .cudaSM90)
         func source(_ name: String) throws -> String {
             try #require(files.first { $0.path == "\(name)_backward.cu" }).contents
+                + #require(files.first { $0.path == "\(name)_variant.cuh" }).contents
         }
         #expect(try source("bw_causal_br_d64_fp16").contains("if (k > q + (nk - nq)) return false;"))
         #expect(try source("bw_window_d40_bf16").contains("if (k < q + (0) - 37) return false;"))
@@ -118,32 +82,32 @@ import Testing
     func planFitsTheBudget(target: Target, storage: StorageType) throws {
         for headDim in [1, 16, 33, 40, 64, 72, 96, 128, 160, 192, 256] {
             let spec = AttentionSpec(name: "v", headDim: headDim).storage(storage).withBackward()
-            let plan = try CUDABackwardPlan(spec: spec, target: target)
+            let plan = try MMABackwardPlan(spec: spec, target: target)
             #expect(plan.keySharedBytes <= target.defaultBudget && plan.dqSharedBytes <= target.defaultBudget)
-            #expect(plan.keyWarps >= 1 && plan.keyWarps <= CUDABackwardPlan.maximumKeyWarps && plan.dqWarps >= 1)
+            #expect(plan.keyWarps >= 1 && plan.keyWarps <= MMABackwardPlan.maximumKeyWarps && plan.dqWarps >= 1)
             #expect(plan.headDimPadded % (16 * plan.parts) == 0 && plan.headDimPadded >= headDim)
             let registers = (plan.headDimPadded + plan.valueHeadDimPadded) / (2 * plan.parts) + plan.queryRows
-            #expect(registers <= CUDABackwardPlan.keyRegisterLimit, "\(headDim) \(storage): \(plan)")
-            #expect(plan.headDimPadded / 2 + plan.dqColumns <= CUDABackwardPlan.dqRegisterLimit)
+            #expect(registers <= MMABackwardPlan.keyRegisterLimit, "\(headDim) \(storage): \(plan)")
+            #expect(plan.headDimPadded / 2 + plan.dqColumns <= MMABackwardPlan.dqRegisterLimit)
         }
     }
 
     @Test func refusesWhatDoesNotFitNamingTheBudget() throws {
         let spec = AttentionSpec(name: "big", headDim: 256).storage(.fp32).withBackward()
         do {
-            _ = try CUDABackwardPlan(spec: spec, target: .cudaSM80, budget: 20_000)
+            _ = try MMABackwardPlan(spec: spec, target: .cudaSM80, budget: 20_000)
             Issue.record("a 20000-byte budget cannot hold a d=256 fp32 backward plan")
         } catch {
             #expect(error.field == "budget")
             #expect(error.message.contains("20000 bytes"))
         }
         let sparse = AttentionSpec(name: "odd", headDim: 64).masked(by: .blockSparse(blockSize: 8)).withBackward()
-        #expect(throws: SpecError.self) { _ = try CUDABackwardPlan(spec: sparse, target: .cudaSM90) }
+        #expect(throws: SpecError.self) { _ = try MMABackwardPlan(spec: sparse, target: .cudaSM90) }
     }
 
     @Test func blockSparseTilesDivideTheBlock() throws {
         let spec = AttentionSpec(name: "s", headDim: 64).masked(by: .blockSparse(blockRows: 48, blockColumns: 32)).withBackward()
-        let plan = try CUDABackwardPlan(spec: spec, target: .cudaSM90)
+        let plan = try MMABackwardPlan(spec: spec, target: .cudaSM90)
         #expect(48 % plan.queryRows == 0 && 48 % plan.dqRows == 0)
         #expect(32 % plan.keyRows == 0 && 32 % plan.dqColumns == 0)
     }
@@ -156,14 +120,14 @@ import Testing
             for dropout in [false, true] {
                 var spec = AttentionSpec(name: "v", headDim: headDim).storage(.bf16).withBackward()
                 if dropout { spec = spec.dropout(0.1) }
-                let plan = try CUDABackwardPlan(spec: spec, target: .cudaSM90)
+                let plan = try MMABackwardPlan(spec: spec, target: .cudaSM90)
                 #expect(plan.parts == 1 && plan.keyRows == 64 && plan.keyWarps == 4, "\(headDim) \(dropout): \(plan)")
                 #expect(plan.queryRows == (headDim == 64 ? 64 : 32) && plan.queryStages == 2)
                 #expect(plan.dqStages == 2)
                 #expect(plan.keyKernelAccounts.contains { $0.item.hasPrefix("dQ staging") })
             }
         }
-        let wide = try CUDABackwardPlan(spec: AttentionSpec(name: "w", headDim: 256).storage(.fp32).withBackward(),
+        let wide = try MMABackwardPlan(spec: AttentionSpec(name: "w", headDim: 256).storage(.fp32).withBackward(),
                                         target: .cudaSM90)
         #expect(wide.queryStages == 1, "d = 256 fp32: two query buffers do not fit beside K and V: \(wide)")
         #expect(wide.keySharedBytes <= Target.cudaSM90.defaultBudget)
@@ -177,14 +141,14 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attngen-cuda-backward-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for file in try Self.generate(Self.matrix, target: target) {
+        for file in try Self.generate(try Self.matrix, target: target) {
             try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
         }
         let gencode = target == .cudaSM90 ? "arch=compute_90a,code=sm_90a" : "arch=compute_80,code=sm_80"
         let architecture = target == .cudaSM90 ? "sm_90a" : "sm_80"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for spec in Self.matrix {
-                let plan = try CUDABackwardPlan(spec: spec, target: target)
+            for spec in try Self.matrix {
+                let plan = try MMABackwardPlan(spec: spec, target: target)
                 group.addTask {
                     await CUDACompileSlots.shared.acquire()
                     let outcome: CUDAToolOutcome
@@ -221,25 +185,6 @@ import Testing
         }
     }
 
-    /// The sources the GPU check (benchmarks/gpu-backward/check.sh) builds are those the emitters write now.
-    /// `ATTNGEN_UPDATE_GPU_BACKWARD=1 swift test --filter CUDABackwardCompileTests` rewrites them.
-    @Test func gpuCheckSourcesAreCurrent() throws {
-        let folder = CUDACompileTests.packageRoot.appendingPathComponent("benchmarks/gpu-backward/kernels")
-        let files = try CUDABackwardGPUCheckSources.files()
-        if ProcessInfo.processInfo.environment["ATTNGEN_UPDATE_GPU_BACKWARD"] == "1" {
-            try? FileManager.default.removeItem(at: folder)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in files {
-                try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
-            }
-        }
-        for file in files {
-            let url = folder.appendingPathComponent(file.path)
-            let committed = try? String(contentsOf: url, encoding: .utf8)
-            #expect(committed == file.contents,
-                    "\(url.path) is stale: run ATTNGEN_UPDATE_GPU_BACKWARD=1 swift test --filter CUDABackwardCompileTests")
-        }
-    }
 }
 
 /// Prints each compiled kernel's ptxas figures when `ATTNGEN_PTXAS_LOG` is set (for the report).
@@ -252,54 +197,3 @@ enum CUDABackwardCompileLog {
     }
 }
 
-/// The sources of the backward GPU check (benchmarks/gpu-backward/kernels/): the backward files of the
-/// matrix (emitted for sm90), the shared headers, and `check_variants.inc`, the table the driver
-/// (benchmarks/gpu-backward/check_driver.cu) walks: per variant its launchers, its reference spec
-/// (Tests/AttnGenTests/Fixtures/reference.h) and its predicate. The forward pass is not needed: the driver
-/// takes O and the log-sum-exp from the float64 reference, so the check holds the backward kernels alone.
-enum CUDABackwardGPUCheckSources {
-    /// The matrix, and a plain d = 128 bf16 variant for the memory and time figures at N = 16384.
-    static var specs: [AttentionSpec] {
-        CUDABackwardCompileTests.matrix + [AttentionSpec(name: "bw_bench_d128_bf16", headDim: 128).storage(.bf16).withBackward()]
-    }
-
-    static func files() throws -> [GeneratedFile] {
-        let forward = try CUDAEmitter(target: .cudaSM90)
-        var files = try forward.sharedFiles()
-        let backward = CUDABackwardEmitter(forward: forward)
-        let planner = TilePlanner(target: .cudaSM90)
-        for spec in specs {
-            files += try backward.emit(spec, plan: try planner.plan(spec))
-        }
-        files.append(GeneratedFile(path: "check_variants.inc", contents: variantTable()))
-        return files
-    }
-
-
-    /// A PyTorch-expressible description of the masks for the driver's PyTorch comparison: "none", "causal"
-    /// (top-left, as `is_causal`) or "" when PyTorch's scaled_dot_product_attention has no such variant.
-    private static func torchMask(_ spec: AttentionSpec) -> String {
-        if spec.dropout != nil { return "" }
-        if spec.masks.isEmpty { return "none" }
-        if spec.masks == [.causal(.topLeft)] { return "causal" }
-        return ""
-    }
-
-    static func variantTable() -> String {
-        var text = GeneratedBanner.cComment([
-            "The variants of the backward GPU check (benchmarks/gpu-backward/check.sh), for check_driver.cu.",
-            "Written by Tests/AttnGenTests/CUDABackwardCompileTests.swift (ATTNGEN_UPDATE_GPU_BACKWARD=1).",
-        ]) + "\n\n"
-        for spec in specs { text += "#include \"\(spec.name)_backward.cuh\"\n" }
-        var rows: [String] = []
-        for spec in specs {
-            text += GPUCheckReferenceSetup.source(for: spec)
-            rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
-                        + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
-                        + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\"},")
-        }
-        text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask */\n"
-        text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
-        return text
-    }
-}

@@ -70,7 +70,8 @@ import Testing
         ErrorSummary.shared.printTotals()
     }
 
-    /// The C rendering of predicates (MaskPredicate.cSource) agrees with MaskPredicate.evaluate.
+    /// The generator's C rendering of predicates (`MaskPredicate.source`, with the runtime's helpers) agrees with
+    /// `MaskPredicate.evaluate`, and so does the reference's independent rendering (`ReferencePredicateSource`).
     @Test func renderedPredicatesAgreeWithEvaluate() throws {
         let texts = [
             "q >= k && q - k < 256",
@@ -85,21 +86,37 @@ import Testing
             "q % 7 != 3 && ((k - q) / 64 <= 0 || h % 2 == 1)",
             "abs(q - k) % 5 != 0 || b == 1",
             "k < nk / 2 || q >= nq - 10",
+            "max(k, k) >= q || k <= k",
+            "min(abs(q), abs(-k)) <= max(nq, nk) && q > 5 || q < 10",
         ]
         let predicates = try texts.map { try MaskExpressionParser.parse($0) }
             + [MaskPredicate.and(.comparison(.less, .q - .k, -5), .not(.comparison(.equal, .k % 3, 0)))]
         let folder = try HarnessFixtures.temporaryFolder("predicates")
         defer { try? FileManager.default.removeItem(at: folder) }
+        for file in try CEmitter().sharedFiles() {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
 
-        var source = "#include <stdint.h>\n#include <stdio.h>\n\n"
-        let functions = predicates.enumerated().map { index, predicate in
-            HarnessVariantSource.predicateFunction(predicate, name: "predicate_\(index)", isStatic: true)
-        }.joined(separator: "\n")
-        source += HarnessVariantSource.floorHelpers(for: functions) + functions
+        // Each predicate twice: as the kernels render it (lowered), and as the reference renders it.
+        var source = "#include \"attngen_runtime.h\"\n#include <stdio.h>\n#include <stdlib.h>\n\n"
+        source += ReferencePredicateSource.helpers
+        var functions: [String] = []
+        for (index, predicate) in predicates.enumerated() {
+            let lowered = try PredicateLowering.lower(predicate, field: "predicate")
+            functions.append("""
+                static int generated_\(index)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk) {
+                    (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk;
+                    return \(lowered.source(.c));
+                }
+
+                """)
+            functions.append(HarnessVariantSource.predicateFunction(predicate, name: "reference_\(index)", isStatic: true))
+        }
+        source += functions.joined(separator: "\n")
         source += """
 
             typedef int (*predicate_function)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);
-            static const predicate_function table[] = { \((0..<predicates.count).map { "predicate_\($0)" }.joined(separator: ", ")) };
+            static const predicate_function table[] = { \((0..<predicates.count).flatMap { ["generated_\($0)", "reference_\($0)"] }.joined(separator: ", ")) };
 
             int main(int argc, char **argv) {
                 FILE *points = argc > 1 ? fopen(argv[1], "r") : NULL;
@@ -136,16 +153,16 @@ import Testing
         for (point, row) in zip(points, rows) {
             let variables: [IndexVariable: Int64] = [.batch: point[0], .head: point[1], .query: point[2], .key: point[3],
                                                      .queryLength: point[4], .keyLength: point[5]]
-            for (index, character) in row.enumerated() where index < predicates.count {
-                let expected = predicates[index].evaluate { variables[$0]! }
+            for (index, character) in row.enumerated() where index < 2 * predicates.count {
+                let expected = predicates[index / 2].evaluate { variables[$0]! }
                 if expected != (character == "1") {
                     disagreements += 1
                     if disagreements <= 5 {
-                        Issue.record("predicate \(predicates[index]) at \(point): C says \(character), evaluate says \(expected)")
+                        Issue.record("predicate \(predicates[index / 2]) at \(point): \(index % 2 == 0 ? "generated" : "reference") C says \(character), evaluate says \(expected)")
                     }
                 }
             }
-            #expect(row.count == predicates.count)
+            #expect(row.count == 2 * predicates.count)
         }
         #expect(disagreements == 0)
     }

@@ -43,7 +43,7 @@ import Testing
             #expect(TilePlanner.rowSumsInSharedMemory(spec) == inShared, "\(spec.headDim) \(spec.storage)")
             let plan = try TilePlanner(target: .cudaSM90).plan(spec)
             #expect(plan.accounts.contains { $0.item.hasPrefix("row sums") } == inShared)
-            #expect(CUDATileLayout(spec: spec, plan: plan).sharedBytes == plan.onChipBytes)
+            #expect(MMAForwardLayout(spec: spec, plan: plan).sharedBytes == plan.onChipBytes)
         }
     }
 
@@ -70,8 +70,8 @@ import Testing
         let dense = AttentionSpec(name: "v", headDim: 64)
         let causal = dense.masked(by: .causal)
         let plan = try TilePlanner(target: .cudaSM90).plan(dense)
-        let full = TrafficEstimate(spec: dense, plan: plan, queryLength: 4096, keyLength: 4096)
-        let half = TrafficEstimate(spec: causal, plan: plan, queryLength: 4096, keyLength: 4096)
+        let full = try TrafficEstimate(spec: dense, plan: plan, queryLength: 4096, keyLength: 4096)
+        let half = try TrafficEstimate(spec: causal, plan: plan, queryLength: 4096, keyLength: 4096)
         #expect(full.tiledBytes < full.standardBytes)
         #expect(half.visitedTiles * 2 < full.visitedTiles + full.visitedTiles / 8)
     }

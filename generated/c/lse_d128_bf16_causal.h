@@ -9,15 +9,14 @@
 #include "attngen_abi.h"
 
 /*
- * Variant lse_d128_bf16_causal: exact attention forward pass (FlashAttention-2 tiling) for the C backend.
- * Head dimensions: d = 128 (Q, K), dv = 128 (V, O).
+ * Variant lse_d128_bf16_causal: headDim 128, valueHeadDim 128, bf16 storage (fp32 arithmetic), scale 0.08838834764831843.
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
- * Storage: bf16 (uint16_t); fp32 arithmetic; scale = 0.08838834764831843.
  * Masks: causal (top-left).
  * Dropout: none.
  * Log-sum-exp: saved (fp32, natural log).
  *
- * Plan: Br = 32 query rows x Bc = 128 keys per tile; 180480 of 262144 budget bytes per thread:
+ * Forward plan: Br = 32 query rows x Bc = 128 keys per tile.
+ * On-chip bytes per thread: 180480 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 16384 B
  *   K tile (Bc × d × 4 B): 65536 B
  *   V tile (Bc × dv × 4 B): 65536 B

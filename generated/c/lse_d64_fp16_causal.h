@@ -9,15 +9,14 @@
 #include "attngen_abi.h"
 
 /*
- * Variant lse_d64_fp16_causal: exact attention forward pass (FlashAttention-2 tiling) for the C backend.
- * Head dimensions: d = 64 (Q, K), dv = 64 (V, O).
+ * Variant lse_d64_fp16_causal: headDim 64, valueHeadDim 64, fp16 storage (fp32 arithmetic), scale 0.125.
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
- * Storage: fp16 (uint16_t); fp32 arithmetic; scale = 0.125.
  * Masks: causal (top-left).
  * Dropout: none.
  * Log-sum-exp: saved (fp32, natural log).
  *
- * Plan: Br = 32 query rows x Bc = 256 keys per tile; 180480 of 262144 budget bytes per thread:
+ * Forward plan: Br = 32 query rows x Bc = 256 keys per tile.
+ * On-chip bytes per thread: 180480 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 8192 B
  *   K tile (Bc × d × 4 B): 65536 B
  *   V tile (Bc × dv × 4 B): 65536 B

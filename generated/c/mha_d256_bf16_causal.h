@@ -9,15 +9,14 @@
 #include "attngen_abi.h"
 
 /*
- * Variant mha_d256_bf16_causal: exact attention forward pass (FlashAttention-2 tiling) for the C backend.
- * Head dimensions: d = 256 (Q, K), dv = 256 (V, O).
+ * Variant mha_d256_bf16_causal: headDim 256, valueHeadDim 256, bf16 storage (fp32 arithmetic), scale 0.0625.
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
- * Storage: bf16 (uint16_t); fp32 arithmetic; scale = 0.0625.
  * Masks: causal (top-left).
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 32 query rows x Bc = 64 keys per tile; 205056 of 262144 budget bytes per thread:
+ * Forward plan: Br = 32 query rows x Bc = 64 keys per tile.
+ * On-chip bytes per thread: 205056 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 32768 B
  *   K tile (Bc × d × 4 B): 65536 B
  *   V tile (Bc × dv × 4 B): 65536 B

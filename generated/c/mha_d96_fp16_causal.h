@@ -9,15 +9,14 @@
 #include "attngen_abi.h"
 
 /*
- * Variant mha_d96_fp16_causal: exact attention forward pass (FlashAttention-2 tiling) for the C backend.
- * Head dimensions: d = 96 (Q, K), dv = 96 (V, O).
+ * Variant mha_d96_fp16_causal: headDim 96, valueHeadDim 96, fp16 storage (fp32 arithmetic), scale 0.10206207261596577.
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
- * Storage: fp16 (uint16_t); fp32 arithmetic; scale = 0.10206207261596577.
  * Masks: causal (top-left).
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 32 query rows x Bc = 168 keys per tile; 175360 of 262144 budget bytes per thread:
+ * Forward plan: Br = 32 query rows x Bc = 168 keys per tile.
+ * On-chip bytes per thread: 175360 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 12288 B
  *   K tile (Bc × d × 4 B): 64512 B
  *   V tile (Bc × dv × 4 B): 64512 B

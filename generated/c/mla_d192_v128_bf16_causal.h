@@ -9,15 +9,14 @@
 #include "attngen_abi.h"
 
 /*
- * Variant mla_d192_v128_bf16_causal: exact attention forward pass (FlashAttention-2 tiling) for the C backend.
- * Head dimensions: d = 192 (Q, K), dv = 128 (V, O).
+ * Variant mla_d192_v128_bf16_causal: headDim 192, valueHeadDim 128, bf16 storage (fp32 arithmetic), scale 0.07216878364870323.
  * Heads: chosen at run time (heads_q a multiple of heads_kv).
- * Storage: bf16 (uint16_t); fp32 arithmetic; scale = 0.07216878364870323.
  * Masks: causal (top-left).
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Plan: Br = 32 query rows x Bc = 84 keys per tile; 159488 of 262144 budget bytes per thread:
+ * Forward plan: Br = 32 query rows x Bc = 84 keys per tile.
+ * On-chip bytes per thread: 159488 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 24576 B
  *   K tile (Bc × d × 4 B): 64512 B
  *   V tile (Bc × dv × 4 B): 43008 B

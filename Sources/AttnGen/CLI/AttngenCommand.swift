@@ -60,7 +60,7 @@ public enum AttngenCommand {
         }
         // Plan everything first, so that an invalid spec is reported as such whatever the backend.
         for target in targets {
-            try planAll(specs, planner: TilePlanner(target: target, budget: request.budget))
+            try planAll(specs, planner: FamilyPlanner(target: target, budget: request.budget))
         }
         let files: [GeneratedFile]
         switch request.backend {
@@ -86,15 +86,21 @@ public enum AttngenCommand {
         }
     }
 
-    private static func planAll(_ specs: [AttentionSpec], planner: TilePlanner) throws(CommandLineError) {
-        for spec in specs {
-            do {
-                _ = try planner.plan(spec)
-            } catch {
-                throw .failure("invalid spec: \(specs.count > 1 ? "\(spec.name)." : "")\(error.field): \(error.message)"
-                               + (planner.target == .c ? "" : " (target \(planner.target.rawValue))"))
-            }
+    private static func planAll(_ specs: [AttentionSpec], planner: FamilyPlanner) throws(CommandLineError) {
+        do {
+            _ = try KernelGenerator.plan(specs, planner: planner)
+        } catch {
+            throw failure(error, specs: specs, target: planner.target)
         }
+    }
+
+    /// "invalid spec: NAME.field: message (target sm80)"; the name only when there are several variants.
+    private static func failure(_ error: SpecError, specs: [AttentionSpec], target: Target) -> CommandLineError {
+        var field = error.field
+        if specs.count == 1, let name = specs.first?.name, field.hasPrefix(name + ".") {
+            field = String(field.dropFirst(name.count + 1))
+        }
+        return .failure("invalid spec: \(field): \(error.message)" + (target == .c ? "" : " (target \(target.rawValue))"))
     }
 
     /// Files for one target: the emitter's, then the Makefile and umbrella header. Nothing touches the disk.
@@ -120,21 +126,20 @@ public enum AttngenCommand {
 
     static func plan(_ request: PlanRequest) throws(CommandLineError) -> String {
         let specs = try specs(from: request.source)
-        let planner = TilePlanner(target: request.target, budget: request.budget)
-        var reports: [String] = []
-        for spec in specs {
-            do {
-                let tilePlan = try planner.plan(spec)
-                var estimate: TrafficEstimate?
-                if let nq = request.queryLength, let nk = request.keyLength {
-                    estimate = TrafficEstimate(spec: spec, plan: tilePlan, queryLength: nq, keyLength: nk,
-                                               blockDensity: request.blockDensity)
-                }
-                reports.append(PlanReport.text(spec: spec, plan: tilePlan, estimate: estimate))
-            } catch {
-                throw .failure("invalid spec: \(specs.count > 1 ? "\(spec.name)." : "")\(error.field): \(error.message)")
-            }
+        let planner = FamilyPlanner(target: request.target, budget: request.budget)
+        let planned: [KernelGenerator.PlannedVariant]
+        do {
+            planned = try KernelGenerator.plan(specs, planner: planner)
+        } catch {
+            throw failure(error, specs: specs, target: request.target)
         }
-        return reports.joined(separator: "\n")
+        return planned.map { item in
+            var estimate: TrafficEstimate?
+            if let nq = request.queryLength, let nk = request.keyLength {
+                estimate = TrafficEstimate(variant: item.variant, plan: item.plan.forward, queryLength: nq, keyLength: nk,
+                                           blockDensity: request.blockDensity)
+            }
+            return PlanReport.text(variant: item.variant, plan: item.plan, estimate: estimate)
+        }.joined(separator: "\n")
     }
 }

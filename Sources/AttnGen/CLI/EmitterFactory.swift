@@ -1,12 +1,12 @@
-/// The one place that maps a target to its backend, so that a new backend is one line here.
+/// The one place that maps a kernel family to its renderer, so that a new family is one line here.
 public enum EmitterFactory {
     /// The emitter for `target`, or a failure saying why the backend could not be set up.
     public static func emitter(for target: Target) throws(CommandLineError) -> any KernelEmitter {
         do {
-            switch target {
-            case .c:
+            switch target.family {
+            case .cpu:
                 return try CEmitter()
-            case .cudaSM80, .cudaSM90:
+            case .mma:
                 return try CUDAEmitter(target: target)
             }
         } catch {

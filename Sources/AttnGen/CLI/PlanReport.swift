@@ -3,29 +3,26 @@ import Foundation
 /// The text `attngen plan` prints: the tile plan, its byte account against the budget and, when sequence
 /// lengths are given, the IO estimate against standard attention.
 public enum PlanReport {
-    public static func text(spec: AttentionSpec, plan: TilePlan, estimate: TrafficEstimate?) -> String {
+    /// Every kernel of the variant: its tile, launch shape and on-chip byte account; then the IO estimate.
+    public static func text(variant: VariantModel, plan: VariantPlan, estimate: TrafficEstimate?) -> String {
         var lines: [String] = []
-        lines.append("variant \(spec.name): headDim \(spec.headDim), valueHeadDim \(spec.valueHeadDim), "
-                     + "\(spec.storage.rawValue), heads \(headsText(spec.heads)), masks \(masksText(spec.masks))")
-        lines.append("target   \(plan.target.rawValue)")
-        lines.append("tile     Br = \(plan.blockRows) query rows, Bc = \(plan.blockColumns) key columns")
-        if plan.target.isCUDA {
-            lines.append("warps    \(plan.warps) (\(plan.threadsPerBlock) threads), \(plan.stages) K/V pipeline stage"
-                         + (plan.stages == 1 ? "" : "s"))
-            lines.append("regs     ~\(plan.accumulatorRegistersPerThread) fp32 accumulator registers per thread "
-                         + "(limit \(TilePlanner.accumulatorRegisterLimit))")
-        } else {
-            lines.append("warps    \(plan.warps), stages \(plan.stages) (C: one tile at a time per thread)")
+        lines.append("variant \(variant.name): headDim \(variant.headDim), valueHeadDim \(variant.valueHeadDim), "
+                     + "\(variant.storage.rawValue), heads \(variant.headsSummary), masks \(variant.masks.summary)")
+        lines.append("target   \(plan.target.rawValue) (\(plan.target.family.rawValue) kernels on \(plan.target.device.displayName))")
+        for kernel in plan.kernels {
+            lines.append("kernel   \(kernel.kernel)")
+            lines += kernel.shape.map { "  " + $0 }
+            guard !kernel.accounts.isEmpty else { continue }
+            lines.append("  on-chip byte account:")
+            let width = kernel.accounts.map(\.item.count).max() ?? 0
+            for account in kernel.accounts {
+                lines.append("    \(pad(account.item, width))  \(leftPad(grouped(account.bytes), 11)) B")
+            }
+            lines.append("    \(pad("total", width))  \(leftPad(grouped(kernel.onChipBytes), 11)) B of "
+                         + "\(grouped(plan.budget)) B budget (\(percent(Double(kernel.onChipBytes) / Double(plan.budget))))")
         }
-        lines.append("on-chip byte account:")
-        let width = plan.accounts.map(\.item.count).max() ?? 0
-        for account in plan.accounts {
-            lines.append("  \(pad(account.item, width))  \(leftPad(grouped(account.bytes), 11)) B")
-        }
-        lines.append("  \(pad("total", width))  \(leftPad(grouped(plan.onChipBytes), 11)) B of "
-                     + "\(grouped(plan.budget)) B budget (\(percent(Double(plan.onChipBytes) / Double(plan.budget))))")
         if let estimate {
-            lines.append("IO estimate for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) (one batch·head):")
+            lines.append("IO estimate of the forward pass for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) (one batch·head):")
             lines.append("  standard attention  \(leftPad(grouped(estimate.standardBytes), 15)) B")
             lines.append("  tiled kernel        \(leftPad(grouped(estimate.tiledBytes), 15)) B")
             let ratio = estimate.tiledBytes == 0 ? 0 : Double(estimate.standardBytes) / Double(estimate.tiledBytes)

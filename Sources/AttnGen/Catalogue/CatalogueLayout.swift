@@ -14,11 +14,7 @@
 public enum CatalogueLayout {
     /// The subfolder of a target's output.
     public static func subfolder(for target: Target) -> String {
-        switch target {
-        case .c: "c"
-        case .cudaSM80: "cuda/sm80"
-        case .cudaSM90: "cuda/sm90"
-        }
+        target.isCUDA ? "cuda/\(target.rawValue)" : "c"
     }
 
     /// The top-level Makefile that delegates to the backend folders.

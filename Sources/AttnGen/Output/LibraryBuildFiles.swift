@@ -14,23 +14,17 @@ public enum LibraryBuildFiles {
 
     /// The nvcc architecture of a CUDA target.
     public static func nvccArchitecture(for target: Target) -> String {
-        switch target {
-        case .c: ""
-        case .cudaSM80: "sm_80"
-        case .cudaSM90: "sm_90a"
-        }
+        target.device.nvccArchitecture
     }
 
     /// The Makefile and umbrella header for `files`, the output of an emitter for `target` for the variants
-    /// `variantNames`. The umbrella header includes the ABI header and each variant's headers (`NAME.h`,
-    /// `NAME.cuh`, `NAME_*.h`), not the backends' internal runtime headers.
+    /// `variantNames`. The umbrella header includes the ABI header and each variant's public headers (the
+    /// declarations: `NAME.h`, `NAME_backward.h`, `NAME.cuh`, `NAME_backward.cuh`), not the variants' internal
+    /// hooks headers nor the backends' runtime headers.
     public static func files(for target: Target, emitted files: [GeneratedFile], variantNames: [String]) -> [GeneratedFile] {
-        let headers = files.map(\.path).filter { path in
-            guard path != umbrellaHeaderName, let dot = path.lastIndex(of: "."),
-                  [".h", ".cuh"].contains(String(path[dot...])) else { return false }
-            let stem = String(path[..<dot])
-            return path == ABIHeader.fileName || variantNames.contains { stem == $0 || stem.hasPrefix($0 + "_") }
-        }.sorted()
+        let emitted = Set(files.map(\.path))
+        let headers = ([ABIHeader.fileName] + variantNames.map(VariantNames.init).flatMap(\.publicHeaders))
+            .filter(emitted.contains).sorted()
         return [umbrellaHeader(headers: headers, target: target), makefile(for: target, emitted: files)]
     }
 

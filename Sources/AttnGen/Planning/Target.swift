@@ -1,38 +1,54 @@
-/// What a kernel is generated for.
-public enum Target: String, Sendable, Hashable, CaseIterable {
-    /// Portable C11 for a CPU; the on-chip budget is a cache size.
-    case c
-    /// CUDA for compute capability 8.0 (A100) and later, on mma.sync tensor cores.
-    case cudaSM80 = "sm80"
-    /// CUDA for compute capability 9.0 (H100, H200).
-    case cudaSM90 = "sm90"
+/// What a kernel is generated for: a device and the kernel family that runs on it.
+///
+/// `rawValue` is the name the command line and the output folders use: `c`, `sm80`, `sm90`.
+public struct Target: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    public var device: Device
+    public var family: KernelFamily
 
-    /// The default on-chip budget in bytes: shared memory per block for CUDA
-    /// (227 KB on sm_90, 163 KB on sm_80), and for C the share of a core's cache the working set may use.
-    public var defaultBudget: Int {
-        switch self {
-        case .c: 256 * 1024
-        case .cudaSM80: 163 * 1024
-        case .cudaSM90: 227 * 1024
-        }
+    public init(device: Device, family: KernelFamily) {
+        precondition(family.devices.contains(device), "the \(family.rawValue) family does not run on \(device.rawValue)")
+        self.device = device
+        self.family = family
     }
 
-    public var isCUDA: Bool { self != .c }
+    /// Portable C11 for a CPU.
+    public static let c = Target(device: .cpu, family: .cpu)
+    /// CUDA for sm_80 and later, on mma.sync tensor cores.
+    public static let cudaSM80 = Target(device: .sm80, family: .mma)
+    /// CUDA for sm_90, on mma.sync tensor cores (with the sm_90 shared-memory budget).
+    public static let cudaSM90 = Target(device: .sm90, family: .mma)
+
+    public static let allCases: [Target] = [.c, .cudaSM80, .cudaSM90]
+
+    /// `c`, `sm80`, `sm90`.
+    public var rawValue: String { device == .cpu ? "c" : device.rawValue }
+
+    public init?(rawValue: String) {
+        guard let target = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = target
+    }
+
+    public var description: String { rawValue }
+
+    public var isCUDA: Bool { device.isCUDA }
+
+    /// The default on-chip budget in bytes (the device's).
+    public var defaultBudget: Int { device.defaultBudget }
 
     /// Tile dimensions must be multiples of these: 16 for the tensor cores' m16n8k16 fragments,
     /// 4 key columns for the C kernel's vector lanes (rows are free on the CPU).
     public var tileGranularity: (rows: Int, columns: Int) {
-        switch self {
-        case .c: (1, 4)
-        case .cudaSM80, .cudaSM90: (16, 16)
+        switch family {
+        case .cpu: (1, 4)
+        case .mma: (16, 16)
         }
     }
 
-    /// The largest tile the emitters handle.
+    /// The largest tile the family's kernels handle.
     public var maximumTile: (rows: Int, columns: Int) {
-        switch self {
-        case .c: (128, 512)
-        case .cudaSM80, .cudaSM90: (128, 128)
+        switch family {
+        case .cpu: (128, 512)
+        case .mma: (128, 128)
         }
     }
 }

@@ -28,3 +28,17 @@ public struct TilePlan: Sendable, Hashable {
     /// Threads per CUDA thread block.
     public var threadsPerBlock: Int { warps * 32 }
 }
+
+extension TilePlan {
+    /// The forward kernel, for `attngen plan`.
+    var summary: KernelSummary {
+        var shape = ["tile     Br = \(blockRows) query rows, Bc = \(blockColumns) key columns"]
+        if target.isCUDA {
+            shape.append("warps    \(warps) (\(threadsPerBlock) threads), \(stages) K/V pipeline stage" + (stages == 1 ? "" : "s"))
+            shape.append("regs     ~\(accumulatorRegistersPerThread) fp32 accumulator registers per thread")
+        } else {
+            shape.append("threads  one task of Br rows per thread at a time")
+        }
+        return KernelSummary(kernel: "forward", shape: shape, accounts: accounts)
+    }
+}

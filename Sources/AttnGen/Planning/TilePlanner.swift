@@ -45,31 +45,32 @@ public struct TilePlanner: Sendable {
     /// sm_80 and sm_90a) and keeps 16 fewer; a per-element predicate (an arbitrary expression of b, h, q, k
     /// per element) spilled at 176 on sm_80 and keeps 32 fewer. The costs add up. (Dropout fits at 192 on
     /// both targets, see CUDAEmitter.dropoutSource.)
-    static func wideAccumulatorLimit(for spec: AttentionSpec) -> Int {
-        var predicate = false, sparse = false, diagonal = false
-        for mask in spec.masks {
-            switch mask {
-            case .predicate: predicate = true
-            case .blockSparse: sparse = true
-            case .causal, .slidingWindow: diagonal = true
-            }
-        }
+    static func wideAccumulatorLimit(for variant: VariantModel) -> Int {
+        let predicate = variant.masks.hasPredicates, sparse = variant.blockSparse != nil
+        let diagonal = !variant.masks.bands.isEmpty
         var cost = 0
         if predicate { cost += 32 }
         if sparse && diagonal { cost += 16 }
         return wideAccumulatorLimit - cost
     }
 
-    /// Validates the spec and chooses a plan, or throws with the field and the limit.
+    /// Validates and lowers the spec, then chooses a plan, or throws with the field and the limit.
     public func plan(_ spec: AttentionSpec) throws(SpecError) -> TilePlan {
-        try spec.validate()
-        guard budget > 0 else {
-            throw SpecError(field: "budget", message: "must be a positive number of bytes, got \(budget)")
+        try plan(VariantModel(lowering: spec))
+    }
+
+    /// Chooses the forward plan of a lowered variant, or throws with the field and the limit.
+    public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
+        let spec = variant.spec
+        let maximum = target.device.maximumBudget
+        guard budget > 0, budget <= maximum else {
+            throw SpecError(field: "budget", message: "must be in 1...\(maximum) bytes for \(target.rawValue)"
+                                + (target.isCUDA ? " (the shared memory of one thread block)" : "") + ", got \(budget)")
         }
         let (rowStep, columnStep) = target.tileGranularity
         var rowChoices = candidateSizes(step: rowStep, limit: target.maximumTile.rows)
         var columnChoices = candidateSizes(step: columnStep, limit: target.maximumTile.columns)
-        if let layout = spec.blockSparseLayout {
+        if let layout = variant.blockSparse {
             let index = spec.masks.firstIndex(of: .blockSparse(layout)) ?? 0
             rowChoices = try dividing(layout.blockRows, choices: rowChoices, step: rowStep,
                                       field: "masks[\(index)].blockSparse.blockRows")
@@ -94,18 +95,18 @@ public struct TilePlanner: Sendable {
         if target.isCUDA && Self.usesWideWarps(spec) && rowChoices[rowIndex] >= Self.wideTileRows {
             // 32-row warps hold 32 · (dv + Bc) / 32 accumulators per thread: start from the widest Bc that fits.
             let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
-            while columnIndex > 0 && paddedValueDim + columnChoices[columnIndex] > Self.wideAccumulatorLimit(for: spec) {
+            while columnIndex > 0 && paddedValueDim + columnChoices[columnIndex] > Self.wideAccumulatorLimit(for: variant) {
                 columnIndex -= 1
             }
         }
         while true {
             let rows = rowChoices[rowIndex], columns = columnChoices[columnIndex]
-            if let plan = fittingPlan(spec, rows: rows, columns: columns) {
+            if let plan = fittingPlan(variant, rows: rows, columns: columns) {
                 return plan
             }
             // Accumulators per thread depend on Bc (and the warp's rows), not on Br: when they are what does
             // not fit, fewer rows would only cost warps (d = 256 went to 80 x 64, 5 warps, where 112 x 64 fits).
-            let registersFit = !target.isCUDA || accumulatorsFit(spec, rows: rows, columns: columns)
+            let registersFit = !target.isCUDA || accumulatorsFit(variant, rows: rows, columns: columns)
             if columnIndex > 0 && (columns >= rows || rowIndex == 0 || !registersFit) {
                 columnIndex -= 1
             } else if rowIndex > 0 {
@@ -123,16 +124,18 @@ public struct TilePlanner: Sendable {
     }
 
     /// Whether the fp32 accumulators of a CUDA `rows` × `columns` tile fit the register limit of its warps.
-    private func accumulatorsFit(_ spec: AttentionSpec, rows: Int, columns: Int) -> Bool {
+    private func accumulatorsFit(_ variant: VariantModel, rows: Int, columns: Int) -> Bool {
+        let spec = variant.spec
         let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
         let wide = rows >= Self.wideTileRows && Self.usesWideWarps(spec)
         let rowsPerWarp = wide ? 32 : 16
-        let limit = wide ? Self.wideAccumulatorLimit(for: spec) : Self.narrowAccumulatorRegisterLimit
+        let limit = wide ? Self.wideAccumulatorLimit(for: variant) : Self.narrowAccumulatorRegisterLimit
         return rowsPerWarp * (paddedValueDim + columns) / 32 <= limit
     }
 
     /// The plan for exactly `rows` × `columns`, with the most stages that fit, or nil if none fits.
-    private func fittingPlan(_ spec: AttentionSpec, rows: Int, columns: Int) -> TilePlan? {
+    private func fittingPlan(_ variant: VariantModel, rows: Int, columns: Int) -> TilePlan? {
+        let spec = variant.spec
         guard target.isCUDA else {
             let items = account(spec, rows: rows, columns: columns, warps: 1, stages: 1)
             guard items.reduce(0, { $0 + $1.bytes }) <= budget else { return nil }
@@ -146,7 +149,7 @@ public struct TilePlanner: Sendable {
         let rowsPerWarp = wide ? 32 : 16
         let warps = max(1, min(rows / rowsPerWarp, 8))
         let registers = rowsPerWarp * (paddedValueDim + columns) / 32
-        let limit = wide ? Self.wideAccumulatorLimit(for: spec) : Self.narrowAccumulatorRegisterLimit
+        let limit = wide ? Self.wideAccumulatorLimit(for: variant) : Self.narrowAccumulatorRegisterLimit
         guard rows % rowsPerWarp == 0, registers <= limit else { return nil }
         for stages in [2, 1] {
             let items = account(spec, rows: rows, columns: columns, warps: warps, stages: stages)
@@ -194,21 +197,7 @@ public struct TilePlanner: Sendable {
     public func account(_ spec: AttentionSpec, rows: Int, columns: Int, warps: Int, stages: Int) -> [TilePlan.ByteAccount] {
         let d = spec.headDim, dv = spec.valueHeadDim
         if target.isCUDA {
-            let e = spec.storage.byteSize
-            // Head dims padded with zeros to a multiple of 16 (the k of a tensor-core fragment), and each row
-            // by 16 bytes (fp16/bf16, read by ldmatrix) or 4 words (fp32, read a word at a time) so that the
-            // rows a warp reads together fall into distinct banks. CUDATileLayout counts the same bytes.
-            let pad = spec.storage == .fp32 ? 4 : 8
-            let dp = (d + 15) / 16 * 16 + pad, dvp = (dv + 15) / 16 * 16 + pad
-            return [
-                .init(item: "Q tile (Br × \(dp) × \(e) B)", bytes: rows * dp * e),
-                .init(item: "K tiles (\(stages) stages × Bc × \(dp) × \(e) B)", bytes: stages * columns * dp * e),
-                .init(item: "V tiles (\(stages) stages × Bc × \(dvp) × \(e) B)", bytes: stages * columns * dvp * e),
-            ] + (Self.rowSumsInSharedMemory(spec)
-                // With 32-row warps above head dim 64 (or with dropout) the lanes' shares of the softmax row sums
-                // (4 lanes a row, fp32) live in shared memory: that frees the registers those warps need beside
-                // 192 accumulators.
-                ? [.init(item: "row sums (Br × 4 lanes × 4 B)", bytes: rows * 16)] : [])
+            return MMAForwardLayout(spec: spec, rows: rows, columns: columns, stages: stages).accounts
         }
         return [
             .init(item: "Q tile (Br × d × 4 B)", bytes: rows * d * 4),

@@ -15,7 +15,15 @@ public struct TrafficEstimate: Sendable, Hashable {
     public var visitedTiles: Int
     public var totalTiles: Int
 
-    public init(spec: AttentionSpec, plan: TilePlan, queryLength nq: Int, keyLength nk: Int, blockDensity: Double = 1) {
+    public init(spec: AttentionSpec, plan: TilePlan, queryLength nq: Int, keyLength nk: Int, blockDensity: Double = 1)
+        throws(SpecError)
+    {
+        self.init(variant: try VariantModel(lowering: spec), plan: plan, queryLength: nq, keyLength: nk,
+                  blockDensity: blockDensity)
+    }
+
+    public init(variant: VariantModel, plan: TilePlan, queryLength nq: Int, keyLength nk: Int, blockDensity: Double = 1) {
+        let spec = variant.spec
         let e = spec.storage.byteSize, d = spec.headDim, dv = spec.valueHeadDim
         queryLength = nq
         keyLength = nk
@@ -27,15 +35,17 @@ public struct TrafficEstimate: Sendable, Hashable {
         var kvBytes = 0
         for rowTile in 0..<rowTiles {
             for columnTile in 0..<columnTiles {
-                let range = TileRange(rows: rowTile * plan.blockRows ..< min(nq, (rowTile + 1) * plan.blockRows),
-                                      columns: columnTile * plan.blockColumns ..< min(nk, (columnTile + 1) * plan.blockColumns))
-                if spec.staticMasksSkip(range, queryLength: nq, keyLength: nk) { continue }
+                let rows = Int64(rowTile * plan.blockRows) ..< Int64(min(nq, (rowTile + 1) * plan.blockRows))
+                let keys = Int64(columnTile * plan.blockColumns) ..< Int64(min(nk, (columnTile + 1) * plan.blockColumns))
+                if variant.masks.staticallySkips(rows: rows, keys: keys, queryLength: Int64(nq), keyLength: Int64(nk)) {
+                    continue
+                }
                 visited += 1
-                kvBytes += range.columns.count * (d + dv) * e
+                kvBytes += keys.count * (d + dv) * e
             }
         }
         visitedTiles = visited
-        let density = spec.blockSparseLayout == nil ? 1.0 : max(0, min(blockDensity, 1))
+        let density = variant.blockSparse == nil ? 1.0 : max(0, min(blockDensity, 1))
         let lse = spec.savesLogSumExp ? nq * 4 : 0
         tiledBytes = nq * d * e + Int((Double(kvBytes) * density).rounded()) + nq * dv * e + lse
     }
@@ -45,27 +55,4 @@ public struct TrafficEstimate: Sendable, Hashable {
 public struct TileRange: Sendable, Hashable {
     public var rows: Range<Int>
     public var columns: Range<Int>
-}
-
-extension AttentionSpec {
-    /// Whether the masks known at generation time (causal, sliding window) mask every element of the tile.
-    /// Block-sparse layouts and predicates are only known at run time and never skip here.
-    public func staticMasksSkip(_ tile: TileRange, queryLength nq: Int, keyLength nk: Int) -> Bool {
-        guard !tile.rows.isEmpty, !tile.columns.isEmpty else { return true }
-        for mask in masks {
-            switch mask {
-            case .causal(let alignment):
-                let shift = alignment == .bottomRight ? nk - nq : 0
-                // Kept when k <= q + shift; the tile's smallest key exceeds its largest query's reach.
-                if tile.columns.lowerBound > tile.rows.upperBound - 1 + shift { return true }
-            case .slidingWindow(let left, let right, let alignment):
-                let shift = alignment == .bottomRight ? nk - nq : 0
-                if let right, tile.columns.lowerBound > tile.rows.upperBound - 1 + shift + right { return true }
-                if let left, tile.columns.upperBound - 1 < tile.rows.lowerBound + shift - left { return true }
-            case .blockSparse, .predicate:
-                break
-            }
-        }
-        return false
-    }
 }

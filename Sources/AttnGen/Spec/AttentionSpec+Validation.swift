@@ -15,11 +15,12 @@ extension AttentionSpec {
             throw SpecError(field: "valueHeadDim", message: "must be in 1...\(Self.maximumHeadDim), got \(valueHeadDim)")
         }
         if case .fixed(let query, let keyValue) = heads {
-            guard query >= 1 else {
-                throw SpecError(field: "heads.query", message: "must be at least 1, got \(query)")
+            let limit = RuntimeLimits.maximumHeads
+            guard query >= 1, Int64(query) <= limit else {
+                throw SpecError(field: "heads.query", message: "must be in 1...\(limit), got \(query)")
             }
-            guard keyValue >= 1 else {
-                throw SpecError(field: "heads.keyValue", message: "must be at least 1, got \(keyValue)")
+            guard keyValue >= 1, Int64(keyValue) <= limit else {
+                throw SpecError(field: "heads.keyValue", message: "must be in 1...\(limit), got \(keyValue)")
             }
             guard query % keyValue == 0 else {
                 throw SpecError(field: "heads.query",
@@ -27,8 +28,12 @@ extension AttentionSpec {
             }
         }
         if let scaleOverride {
-            guard scaleOverride.isFinite, scaleOverride > 0 else {
-                throw SpecError(field: "scale", message: "must be a finite number above 0, got \(scaleOverride)")
+            // The kernels use the scale and scale · log2(e) as fp32 numbers: both must be normal there.
+            let kernelValues = [Float(scaleOverride), Float(scaleOverride * 1.4426950408889634)]
+            guard scaleOverride.isFinite, scaleOverride > 0,
+                  kernelValues.allSatisfy({ $0.isFinite && $0 >= Float.leastNormalMagnitude }) else {
+                throw SpecError(field: "scale", message: "must be a finite number above 0 whose fp32 value and fp32 "
+                                    + "scale · log2(e) are normal (about 1.2e-38 ... 2.3e38), got \(scaleOverride)")
             }
         }
         if let dropout {

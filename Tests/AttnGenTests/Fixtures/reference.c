@@ -161,10 +161,11 @@ int attngen_reference_keeps(const attngen_forward_params *params, const attngen_
     for (int index = 0; index < spec->band_count; index++) {
         const attngen_reference_band *band = &spec->bands[index];
         int64_t diagonal = q + (band->bottom_right ? nk - nq : 0);
-        if (band->has_left && k < diagonal - band->left) {
+        /* Written as differences of indices, so that any bound up to INT64_MAX compares without overflow. */
+        if (band->has_left && diagonal - k > band->left) {
             return 0;
         }
-        if (band->has_right && k > diagonal + band->right) {
+        if (band->has_right && k - diagonal > band->right) {
             return 0;
         }
     }

@@ -33,7 +33,7 @@ enum GPUCheckReferenceSetup {
                 /* \(spec.name): \(predicate) */
                 static int check_predicate_\(spec.name)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk) {
                     (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk;
-                    return \(predicate.cSource(names: { $0.rawValue }));
+                    return \(ReferencePredicateSource.expression(predicate));
                 }
 
                 """

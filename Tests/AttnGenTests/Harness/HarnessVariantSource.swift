@@ -2,7 +2,7 @@
 
 /// The two small per-variant C files the driver links against (see Fixtures/driver.h):
 /// `harness_variant.c` (the reference's view of the spec, and the call into the kernel) and
-/// `harness_predicate.c` (the spec's predicate, rendered by `MaskPredicate.cSource(names:)`).
+/// `harness_predicate.c` (the spec's predicate, rendered by `ReferencePredicateSource`, not by the generator).
 enum HarnessVariantSource {
     static let variantFileName = "harness_variant.c"
     static let predicateFileName = "harness_predicate.c"
@@ -88,36 +88,10 @@ enum HarnessVariantSource {
             """
     }
 
-    /// C names of the index variables, as the harness's predicate functions take them.
-    static func cName(_ variable: IndexVariable) -> String { variable.rawValue }
-
-    /// Floor division and modulo, written here independently of the emitted runtime.
-    static func floorHelpers(for body: String) -> String {
-        var text = ""
-        if body.contains("attngen_floor_div") {
-            text += """
-                static inline int64_t attngen_floor_div(int64_t a, int64_t b) {
-                    int64_t quotient = a / b;
-                    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
-                }
-
-                """
-        }
-        if body.contains("attngen_floor_mod") {
-            text += """
-                static inline int64_t attngen_floor_mod(int64_t a, int64_t b) {
-                    int64_t remainder = a % b;
-                    return (remainder != 0 && ((remainder < 0) != (b < 0))) ? remainder + b : remainder;
-                }
-
-                """
-        }
-        return text
-    }
-
-    /// A C function `name` over (b, h, q, k, nq, nk) returning the predicate (1 when `predicate` is nil).
+    /// A C function `name` over (b, h, q, k, nq, nk) returning the predicate (1 when `predicate` is nil), rendered
+    /// independently of the generator (`ReferencePredicateSource`).
     static func predicateFunction(_ predicate: MaskPredicate?, name: String, isStatic: Bool) -> String {
-        let body = predicate?.cSource(names: cName) ?? "1"
+        let body = predicate.map(ReferencePredicateSource.expression) ?? "1"
         return """
             \(isStatic ? "static " : "")int \(name)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk) {
                 (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk;
@@ -132,10 +106,12 @@ enum HarnessVariantSource {
         return """
             /* Written by the attngen test harness: the predicate of variant \(spec.name). */
             #include <stdint.h>
+            #include <stdlib.h>
 
             #include "driver.h"
 
-            \(floorHelpers(for: function))\(function)
+            \(ReferencePredicateSource.helpers)
+            \(function)
             """
     }
 }

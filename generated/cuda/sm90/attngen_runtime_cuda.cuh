@@ -38,6 +38,7 @@ static inline __host__ __device__ int64_t attngen_floor_mod(int64_t a, int64_t b
 
 static inline __host__ __device__ int64_t attngen_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline __host__ __device__ int64_t attngen_max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline __host__ __device__ int64_t attngen_abs64(int64_t a) { return a < 0 ? -a : a; }
 
 /* ---------------------------------------------------------------------------------------------
  * Philox4x32-10 (README.md, "Dropout"). Known answer: counter 0, key 0 ->

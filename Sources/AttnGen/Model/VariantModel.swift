@@ -1,0 +1,63 @@
+/// A validated spec lowered once into what every backend, the planner, the traffic estimate and the tests need:
+/// the masks as bands, a block-sparse layout and predicates (`MaskModel`), the generated names, the scale as the
+/// kernels use it, and the one description text of the variant. Made only through `init(lowering:)`, which
+/// validates first, so every later stage may assume a valid variant.
+public struct VariantModel: Sendable, Hashable {
+    public let spec: AttentionSpec
+    public let names: VariantNames
+    public let masks: MaskModel
+
+    /// Validates `spec` and lowers it; throws the first problem with its field.
+    public init(lowering spec: AttentionSpec) throws(SpecError) {
+        try spec.validate()
+        self.spec = spec
+        names = VariantNames(spec.name)
+        masks = try MaskModel(lowering: spec.masks)
+    }
+
+    public var name: String { spec.name }
+    public var headDim: Int { spec.headDim }
+    public var valueHeadDim: Int { spec.valueHeadDim }
+    public var storage: StorageType { spec.storage }
+    public var heads: HeadCount { spec.heads }
+    public var dropout: Dropout? { spec.dropout }
+    public var savesLogSumExp: Bool { spec.savesLogSumExp }
+    public var includesBackward: Bool { spec.includesBackward }
+    public var blockSparse: BlockSparseLayout? { masks.blockSparse }
+
+    /// The softmax scale.
+    public var scale: Double { spec.scale }
+    /// `scale · log2(e)` rounded once to fp32: the kernels keep scores in base-2 units.
+    public var scaleLog2e: Float { Float(spec.scale * 1.4426950408889634) }
+
+    /// The variant in words, one line per fact: the text of every banner and of `attngen plan`.
+    public var descriptionLines: [String] {
+        var lines = ["Variant \(name): headDim \(headDim), valueHeadDim \(valueHeadDim), \(storage.rawValue) storage "
+                     + "(fp32 arithmetic), scale \(scale)."]
+        switch heads {
+        case .runtime:
+            lines.append("Heads: chosen at run time (heads_q a multiple of heads_kv).")
+        case .fixed(let query, let keyValue):
+            let kind = query == keyValue ? "MHA" : (keyValue == 1 ? "MQA" : "GQA")
+            lines.append("Heads: \(query) query, \(keyValue) key/value (\(kind)).")
+        }
+        lines.append("Masks: \(masks.summary).")
+        if let dropout {
+            lines.append("Dropout: p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold), keep scale "
+                         + "\(Float(dropout.keepScale))), Philox4x32-10 as in README.md.")
+        } else {
+            lines.append("Dropout: none.")
+        }
+        lines.append("Log-sum-exp: " + (savesLogSumExp ? "saved (fp32, natural log)." : "not saved.")
+                     + (includesBackward ? " Backward pass: generated." : ""))
+        return lines
+    }
+
+    /// The heads in words: "run time" or "32 query / 8 key-value".
+    public var headsSummary: String {
+        switch heads {
+        case .runtime: "run time"
+        case .fixed(let query, let keyValue): "\(query) query / \(keyValue) key-value"
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// The machine a kernel runs on: what it offers the planner (on-chip memory, tile granularity) and the build.
+public enum Device: String, Sendable, Hashable, CaseIterable {
+    /// Any CPU with a C11 compiler; the on-chip budget is a share of a core's cache.
+    case cpu
+    /// NVIDIA compute capability 8.0 (A100) and later.
+    case sm80
+    /// NVIDIA compute capability 9.0 (H100, H200).
+    case sm90
+
+    public var isCUDA: Bool { self != .cpu }
+
+    /// The device in words, for banners.
+    public var displayName: String {
+        switch self {
+        case .cpu: "CPUs (portable C11)"
+        case .sm80: "sm_80 and later (A100)"
+        case .sm90: "sm_90 (H100/H200)"
+        }
+    }
+
+    /// The default on-chip budget in bytes: shared memory per block for CUDA (163 KB on sm_80, 227 KB on sm_90),
+    /// and for the CPU the share of a core's cache the working set may use.
+    public var defaultBudget: Int {
+        switch self {
+        case .cpu: 256 * 1024
+        case .sm80: 163 * 1024
+        case .sm90: 227 * 1024
+        }
+    }
+
+    /// The largest budget a plan may assume: all the shared memory one CUDA block can have; for the CPU a bound
+    /// far past any cache, which keeps the planner's arithmetic small.
+    public var maximumBudget: Int {
+        switch self {
+        case .cpu: 1 << 30
+        case .sm80, .sm90: defaultBudget
+        }
+    }
+
+    /// The nvcc architecture of the device ("" for the CPU).
+    public var nvccArchitecture: String {
+        switch self {
+        case .cpu: ""
+        case .sm80: "sm_80"
+        case .sm90: "sm_90a"
+        }
+    }
+
+    /// The compute capability as the `TARGET_SM` define spells it (0 for the CPU).
+    public var computeCapability: Int {
+        switch self {
+        case .cpu: 0
+        case .sm80: 80
+        case .sm90: 90
+        }
+    }
+}
+
+/// A family of kernels: one algorithm and code shape, planned by its own planner and rendered from its own
+/// templates. A family may run on several devices (mma.sync runs on sm_80 and sm_90).
+public enum KernelFamily: String, Sendable, Hashable, CaseIterable {
+    /// Portable C11 with register-tiled vector micro-kernels (Templates/c).
+    case cpu
+    /// FlashAttention-2 on `mma.sync` tensor cores with cp.async pipelines (Templates/cuda).
+    case mma
+
+    /// The devices the family can run on.
+    public var devices: [Device] {
+        switch self {
+        case .cpu: [.cpu]
+        case .mma: [.sm80, .sm90]
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Every kernel plan of one variant on one target, chosen before anything is rendered: the forward tile plan, and
+/// the backward plan when the variant has a backward pass. Each family's renderer follows its own kind of plan.
+public struct VariantPlan: Sendable, Hashable {
+    public var target: Target
+    /// The on-chip budget the plans were made for, in bytes.
+    public var budget: Int
+    /// The forward kernel's tiling and byte account.
+    public var forward: TilePlan
+    /// The backward kernels' plan, when the variant has a backward pass.
+    public var backward: BackwardPlan?
+
+    /// The backward plan of each family.
+    public enum BackwardPlan: Sendable, Hashable {
+        case cpu(CPUBackwardPlan)
+        case mma(MMABackwardPlan)
+    }
+
+    /// One entry per kernel, for `attngen plan` and banners: its name, its shape and its on-chip byte account.
+    public var kernels: [KernelSummary] {
+        var kernels = [forward.summary]
+        switch backward {
+        case .cpu(let plan): kernels.append(plan.summary)
+        case .mma(let plan): kernels += plan.summaries
+        case nil: break
+        }
+        return kernels
+    }
+}
+
+/// What `attngen plan` prints about one kernel.
+public struct KernelSummary: Sendable, Hashable {
+    /// "forward", "backward (key kernel)", ...
+    public var kernel: String
+    /// Lines describing the tile and the launch shape.
+    public var shape: [String]
+    /// The on-chip byte account.
+    public var accounts: [TilePlan.ByteAccount]
+
+    public var onChipBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
+}

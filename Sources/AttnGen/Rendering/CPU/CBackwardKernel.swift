@@ -1,0 +1,37 @@
+/// `NAME_backward.h` and `NAME_backward.c`: the C backward pass (Templates/c/backward.{h,c}) of a variant that asks
+/// for it, with the pieces its variant needs (predicate masks, dropout).
+struct CBackwardKernel {
+    var variant: VariantModel
+    var plan: CPUBackwardPlan
+    var templates: TemplateLibrary
+
+    func renderHeader() throws(SpecError) -> String {
+        let names = variant.names
+        return try templates.template("c/backward.h").render([
+            "banner": GeneratedBanner.cComment(["Declarations of the backward pass of attngen_\(variant.name).",
+                                                "Template: Templates/c/backward.h"]),
+            "guard": VariantNames.guardName(of: names.backwardHeaderC),
+            "name": variant.name,
+            "head_dim": "\(variant.headDim)",
+        ])
+    }
+
+    func renderSource() throws(SpecError) -> String {
+        let banner = Banner.lines(variant, file: [
+            "Backward pass (dQ, dK, dV) for the C backend: \(plan.keyColumns) keys per task x \(plan.queryRows) query rows per step.",
+            "", "Template: Templates/c/backward.c",
+        ])
+        let checks = CArgumentChecks(variant: variant)
+        return try templates.template("c/backward.c").render([
+            "banner": GeneratedBanner.cComment(banner),
+            "name": variant.name,
+            "tile_rows": "\(plan.queryRows)",
+            "tile_columns": "\(plan.keyColumns)",
+            "heads_check": checks.heads,
+            "block_mask_check": checks.backwardBlockMask,
+            "element_mask": variant.masks.hasPredicates
+                ? try templates.template("c/pieces/backward_predicate_masks.c").render([:]) : "",
+            "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),
+        ])
+    }
+}

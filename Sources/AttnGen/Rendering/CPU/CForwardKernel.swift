@@ -1,0 +1,34 @@
+/// `NAME.c`: the C forward kernel (Templates/c/forward.c) with the pieces its variant needs: the key-by-key masks
+/// when it has causal, window or predicate masks, dropout, and the log-sum-exp store.
+struct CForwardKernel {
+    var variant: VariantModel
+    var plan: TilePlan
+    var templates: TemplateLibrary
+
+    func render() throws(SpecError) -> String {
+        let banner = Banner.lines(variant, file: [
+            "Forward kernel for the C backend (FlashAttention-2 tiling): Br = \(plan.blockRows) query rows x "
+                + "Bc = \(plan.blockColumns) keys per tile.",
+        ] + Banner.account("On-chip bytes per thread", plan.accounts, budget: plan.budget) + ["", "Template: Templates/c/forward.c"])
+        let checks = CArgumentChecks(variant: variant)
+        return try templates.template("c/forward.c").render([
+            "banner": GeneratedBanner.cComment(banner),
+            "name": variant.name,
+            "tile_rows": "\(plan.blockRows)",
+            "tile_columns": "\(plan.blockColumns)",
+            "heads_check": checks.heads,
+            "pointer_checks": checks.forwardPointers,
+            "layout_checks": checks.forwardLayouts,
+            "masks": try masks(),
+            "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
+            "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
+        ])
+    }
+
+    private func masks() throws(SpecError) -> String {
+        guard !variant.masks.bands.isEmpty || variant.masks.hasPredicates else { return "" }
+        let predicates = variant.masks.hasPredicates
+            ? try templates.template("c/pieces/forward_predicate_masks.c").render([:]) : ""
+        return try templates.template("c/pieces/forward_masks.c").render(["predicate_masks": predicates])
+    }
+}

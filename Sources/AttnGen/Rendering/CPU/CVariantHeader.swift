@@ -1,0 +1,58 @@
+/// `NAME_variant.h`: the storage type, head dimensions, scale, dropout constants and mask hooks of a C variant,
+/// included by each of its kernels (Templates/c/variant.h).
+struct CVariantHeader {
+    var variant: VariantModel
+    var templates: TemplateLibrary
+
+    func render() throws(SpecError) -> String {
+        let names = variant.names
+        let kernels = [names.forwardSourceC] + (variant.includesBackward ? [names.backwardSourceC] : [])
+        var values: [String: String] = [
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: [
+                "Constants and mask hooks of the variant, shared by its C kernels.", "Template: Templates/c/variant.h",
+            ])),
+            "guard": VariantNames.guardName(of: names.hooksHeaderC),
+            "name": variant.name,
+            "kernels": kernels.joined(separator: ", "),
+            "head_dim": "\(variant.headDim)",
+            "value_head_dim": "\(variant.valueHeadDim)",
+            "fixed_heads_q": "\(variant.heads.queryHeads ?? 0)",
+            "fixed_heads_kv": "\(variant.heads.keyValueHeads ?? 0)",
+            "softmax_scale": Literals.float(variant.scale),
+            "score_scale_log2e": Literals.float(variant.scaleLog2e),
+            "dropout_constants": try dropoutConstants(),
+        ]
+        values.merge(storage) { $1 }
+        let hooks = MaskHooksRendering(masks: variant.masks, dialect: .c).values
+        for key in ["key_range", "row_bounds", "key_query_bounds", "element_predicate", "tile_skipped"] {
+            values[key] = hooks[key]
+        }
+        return try templates.template("c/variant.h").render(values)
+    }
+
+    /// The element type and its conversions to and from fp32.
+    private var storage: [String: String] {
+        switch variant.storage {
+        case .fp32:
+            ["storage_comment": "Q, K, V and O are fp32.", "element_type": "float", "element_is_float": "1",
+             "load_element": "value", "store_element": "value"]
+        case .fp16:
+            ["storage_comment": "Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store).",
+             "element_type": "uint16_t", "element_is_float": "0",
+             "load_element": "attngen_half_to_float(value)", "store_element": "attngen_float_to_half(value)"]
+        case .bf16:
+            ["storage_comment": "Q, K, V and O are bf16, passed as raw bfloat16 bits (round to nearest even on store).",
+             "element_type": "uint16_t", "element_is_float": "0",
+             "load_element": "attngen_bf16_to_float(value)", "store_element": "attngen_float_to_bf16(value)"]
+        }
+    }
+
+    private func dropoutConstants() throws(SpecError) -> String {
+        guard let dropout = variant.dropout else { return "/* No dropout. */" }
+        return try templates.template("c/pieces/dropout_constants.h").render([
+            "probability": "\(dropout.probability)",
+            "threshold": "\(dropout.dropThreshold)",
+            "keep_scale": Literals.float(dropout.keepScale),
+        ])
+    }
+}

@@ -1,0 +1,76 @@
+/// `NAME_backward.cuh` and `NAME_backward.cu`: the mma.sync backward pass (Templates/cuda/backward.{cuh,cu}) of a
+/// variant that asks for it, with the tensor-core products of the storage type and the dropout keep bits.
+struct MMABackwardKernel {
+    var variant: VariantModel
+    var plan: MMABackwardPlan
+    var device: Device
+    var templates: TemplateLibrary
+
+    private var planLines: [String] {
+        ["Backward plan for \(device.displayName):",
+         "Key kernel: \(plan.keyRows) keys x \(plan.queryRows) queries per step (\(buffers(plan.queryStages))), "
+            + "\(plan.keyWarps) warps, \(plan.keySharedBytes) bytes of shared memory.",
+         "dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step "
+            + "(\(buffers(plan.dqStages))), \(plan.dqWarps) warps, \(plan.dqSharedBytes) bytes of shared memory."]
+    }
+
+    private func buffers(_ count: Int) -> String { count == 1 ? "1 buffer" : "\(count) buffers" }
+
+    func renderHeader() throws(SpecError) -> String {
+        let names = variant.names
+        let defines: [(String, String)] = [
+            ("BACKWARD_KEY_TILE", "\(plan.keyRows)"),
+            ("BACKWARD_QUERY_TILE", "\(plan.queryRows)"),
+            ("BACKWARD_KEY_THREADS", "\(plan.keyWarps * 32)"),
+            ("BACKWARD_KEY_SHARED_BYTES", "\(plan.keySharedBytes)"),
+            ("BACKWARD_DQ_QUERY_TILE", "\(plan.dqRows)"),
+            ("BACKWARD_DQ_KEY_TILE", "\(plan.dqColumns)"),
+            ("BACKWARD_DQ_THREADS", "\(plan.dqWarps * 32)"),
+            ("BACKWARD_DQ_SHARED_BYTES", "\(plan.dqSharedBytes)"),
+        ]
+        return try templates.template("cuda/backward.cuh").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + ["Template: Templates/cuda/backward.cuh"])),
+            "name": variant.name,
+            "guard": VariantNames.guardName(of: names.backwardHeaderCUDA),
+            "head_dim": "\(variant.headDim)",
+            "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
+                comment: "Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel."),
+        ])
+    }
+
+    func renderSource() throws(SpecError) -> String {
+        let products = variant.storage == .fp32 ? "cuda/backward_products_tf32.cuh" : "cuda/backward_products_f16.cuh"
+        let keepBits = variant.dropout == nil ? "cuda/pieces/backward_no_dropout_keep_bits.cu"
+                                              : "cuda/pieces/backward_dropout_keep_bits.cu"
+        return try templates.template("cuda/backward.cu").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + [
+                "Templates: Templates/cuda/backward.cu, Templates/\(products)",
+            ])),
+            "name": variant.name,
+            "constants": constants,
+            "dropout_keep_bits": try templates.template(keepBits).render([:]),
+            "products": try templates.template(products).render([:]),
+        ])
+    }
+
+    /// The backward plan's `constexpr` block.
+    var constants: String {
+        [
+            "constexpr int kHeadDimPadded = \(plan.headDimPadded);",
+            "constexpr int kValueHeadDimPadded = \(plan.valueHeadDimPadded);",
+            "constexpr int kRowPad = \(plan.rowPad);",
+            "constexpr int kKeyRows = \(plan.keyRows);  /* keys per block of the key kernel (Bc) */",
+            "constexpr int kQueryRows = \(plan.queryRows);  /* query rows per step of the key kernel (Br) */",
+            "constexpr int kQueryStages = \(plan.queryStages);  /* query-tile buffers of the key kernel */",
+            "constexpr int kParts = \(plan.parts);  /* warps sharing each 16 keys, splitting the dK/dV columns */",
+            "constexpr int kWarps = \(plan.keyWarps);",
+            "constexpr int kDqPieceColumns = \(plan.dqPieceColumns);  /* dQ columns per atomic piece (fast mode) */",
+            "constexpr int kDqRows = \(plan.dqRows);  /* query rows per block of the dQ kernel */",
+            "constexpr int kDqColumns = \(plan.dqColumns);  /* keys per step of the dQ kernel */",
+            "constexpr int kDqStages = \(plan.dqStages);  /* key-tile buffers of the dQ kernel */",
+            "constexpr int kDqWarps = \(plan.dqWarps);",
+            "constexpr int kKeySharedBytes = \(plan.keySharedBytes);  /* the plan's account of the key kernel */",
+            "constexpr int kDqSharedBytes = \(plan.dqSharedBytes);  /* the plan's account of the dQ kernel */",
+        ].joined(separator: "\n")
+    }
+}

@@ -1,0 +1,81 @@
+/// `NAME.cuh` and `NAME.cu`: the mma.sync forward kernel and its launcher (Templates/cuda/forward.{cuh,cu}), with
+/// the tensor-core products of the storage type and the pieces its variant needs (dropout, the LSE store).
+struct MMAForwardKernel {
+    var variant: VariantModel
+    var plan: TilePlan
+    var device: Device
+    var templates: TemplateLibrary
+
+    private var layout: MMAForwardLayout { MMAForwardLayout(spec: variant.spec, plan: plan) }
+
+    private var planLines: [String] {
+        ["Forward plan for \(device.displayName): Br = \(plan.blockRows), Bc = \(plan.blockColumns), \(plan.warps) warps, "
+            + "\(plan.stages) K/V stages, \(layout.sharedBytes) bytes of shared memory."]
+    }
+
+    func renderHeader() throws(SpecError) -> String {
+        let names = variant.names
+        var defines: [(String, String)] = [
+            ("TARGET_SM", "\(device.computeCapability)"),
+            ("HEAD_DIM", "\(variant.headDim)"),
+            ("VALUE_HEAD_DIM", "\(variant.valueHeadDim)"),
+            ("STORAGE_\(variant.storage.rawValue.uppercased())", "1"),
+            ("HEADS_Q", "\(variant.heads.queryHeads ?? 0)"),
+            ("HEADS_KV", "\(variant.heads.keyValueHeads ?? 0)"),
+            ("SCALE", "\(variant.scale)"),
+            ("SAVES_LSE", variant.savesLogSumExp ? "1" : "0"),
+            ("DROPOUT_PROBABILITY", "\(variant.dropout?.probability ?? 0)"),
+        ]
+        if let sparse = variant.blockSparse {
+            defines.append(("SPARSE_BLOCK_ROWS", "\(sparse.blockRows)"))
+            defines.append(("SPARSE_BLOCK_COLUMNS", "\(sparse.blockColumns)"))
+        }
+        defines += [
+            ("TILE_ROWS", "\(plan.blockRows)"),
+            ("TILE_COLUMNS", "\(plan.blockColumns)"),
+            ("THREADS", "\(plan.threadsPerBlock)"),
+            ("SHARED_BYTES", "\(layout.sharedBytes)"),
+        ]
+        return try templates.template("cuda/forward.cuh").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + ["Template: Templates/cuda/forward.cuh"])),
+            "name": variant.name,
+            "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
+            "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
+                                                  comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
+        ])
+    }
+
+    func renderSource() throws(SpecError) -> String {
+        let products = variant.storage == .fp32 ? "cuda/products_tf32.cuh" : "cuda/products_f16.cuh"
+        return try templates.template("cuda/forward.cu").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + [
+                "Templates: Templates/cuda/forward.cu, Templates/\(products)",
+            ])),
+            "name": variant.name,
+            "constants": constants,
+            "products": try templates.template(products).render([:]),
+            "dropout": variant.dropout == nil ? "" : try templates.template("cuda/pieces/forward_dropout.cu").render([:]),
+            "save_lse": variant.savesLogSumExp ? try templates.template("cuda/pieces/forward_lse_store.cu").render([:]) : "",
+        ])
+    }
+
+    /// The plan's `constexpr` block: tile sizes, warps, stages and the shared-memory layout.
+    var constants: String {
+        let layout = self.layout
+        return [
+            "constexpr int kHeadDimPadded = \(layout.headDimPadded);",
+            "constexpr int kValueHeadDimPadded = \(layout.valueHeadDimPadded);",
+            "constexpr int kRowPad = \(layout.rowPad);",
+            "constexpr int kBlockRows = \(plan.blockRows);  /* Br */",
+            "constexpr int kBlockColumns = \(plan.blockColumns);  /* Bc */",
+            "constexpr int kWarps = \(plan.warps);",
+            "constexpr int kStages = \(plan.stages);  /* K/V tiles in the cp.async ring */",
+            "constexpr bool kRowSumsInShared = \(layout.rowSumsInShared);  /* else in registers */",
+            "/* Shared memory, as the plan accounts it: the Q tile, kStages K and V tiles, and the row sums. */",
+            "constexpr int kQTileElements = \(layout.queryTileElements);",
+            "constexpr int kKTileElements = \(layout.keyTileElements);",
+            "constexpr int kVTileElements = \(layout.valueTileElements);",
+            "constexpr int kSharedBytes = \(layout.sharedBytes);",
+        ].joined(separator: "\n")
+    }
+}

@@ -1,0 +1,55 @@
+/// `NAME_variant.cuh`: the storage types, head dimensions, scale, dropout constants and mask hooks of a CUDA
+/// variant, in the namespace its kernels use (Templates/cuda/variant.cuh).
+struct MMAVariantHeader {
+    var variant: VariantModel
+    var device: Device
+    var templates: TemplateLibrary
+
+    func render() throws(SpecError) -> String {
+        let names = variant.names
+        let kernels = [names.forwardSourceCUDA] + (variant.includesBackward ? [names.backwardSourceCUDA] : [])
+        var values: [String: String] = [
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: [
+                "Constants and mask hooks of the variant for \(device.displayName), shared by its CUDA kernels.",
+                "Template: Templates/cuda/variant.cuh",
+            ])),
+            "guard": VariantNames.guardName(of: names.hooksHeaderCUDA),
+            "name": variant.name,
+            "kernels": kernels.joined(separator: ", "),
+            "namespace": names.variantNamespace,
+            "constants": constants,
+        ]
+        let hooks = MaskHooksRendering(masks: variant.masks, dialect: .cuda).values
+        for key in ["key_range", "tile_interior", "row_bounds", "element_predicate", "element_kept", "tile_skipped"] {
+            values[key] = hooks[key]
+        }
+        return try templates.template("cuda/variant.cuh").render(values)
+    }
+
+    /// The `constexpr` block of the variant.
+    var constants: String {
+        let (element, raw): (String, String) = switch variant.storage {
+        case .fp16: ("__half", "uint16_t")
+        case .bf16: ("__nv_bfloat16", "uint16_t")
+        case .fp32: ("float", "float")
+        }
+        var lines: [String] = []
+        lines.append("using Element = \(element);  /* how Q, K, V, O and the gradients are stored */")
+        lines.append("using Raw = \(raw);  /* the same bits, as shared memory holds them */")
+        lines.append("constexpr int kHeadDim = \(variant.headDim);")
+        lines.append("constexpr int kValueHeadDim = \(variant.valueHeadDim);")
+        lines.append("constexpr float kScale = \(Literals.float(variant.scale));")
+        lines.append("constexpr float kScaleLog2 = \(Literals.float(variant.scaleLog2e));  /* scale · log2(e) */")
+        lines.append("constexpr float kLog2e = \(Literals.float(1.4426950408889634));")
+        lines.append("constexpr bool kDropout = \(variant.dropout != nil);")
+        lines.append("constexpr float kKeepScale = \(Literals.float(variant.dropout?.keepScale ?? 1));  /* 1 / (1 - p) */")
+        if let dropout = variant.dropout {
+            lines.append("constexpr uint32_t kDropThreshold = \(dropout.dropThreshold)u;  /* floor(p · 2^16): a 16-bit value below it drops */")
+        }
+        lines.append("constexpr bool kSavesLogSumExp = \(variant.savesLogSumExp);")
+        lines.append("constexpr bool kBlockSparse = \(variant.blockSparse != nil);")
+        lines.append("constexpr int kFixedHeadsQ = \(variant.heads.queryHeads ?? 0);  /* 0: given at run time */")
+        lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,111 @@
+{{banner}}
+#ifndef {{guard}}
+#define {{guard}}
+
+/*
+ * The constants and hooks of variant {{name}}, shared by all of its kernels ({{kernels}}): storage type, head
+ * dimensions, scale, masks and dropout, rendered from one description of the variant. Internal to the variant's
+ * sources; callers include {{name}}.h.
+ */
+
+#include "attngen_runtime.h"
+
+#include <math.h>
+
+/* ---- storage type ------------------------------------------------------------------------------- */
+
+/* {{storage_comment}} */
+typedef {{element_type}} element_t;
+#define ELEMENT_IS_FLOAT {{element_is_float}}
+
+static inline float load_element(element_t value)
+{
+    return {{load_element}};
+}
+
+static inline element_t store_element(float value)
+{
+    return {{store_element}};
+}
+
+/* ---- shape and scale ---------------------------------------------------------------------------- */
+
+enum {
+    HEAD_DIM = {{head_dim}}, /* d: Q and K */
+    VALUE_HEAD_DIM = {{value_head_dim}}, /* dv: V and O */
+    FIXED_HEADS_Q = {{fixed_heads_q}}, /* 0: the head counts come from the parameters */
+    FIXED_HEADS_KV = {{fixed_heads_kv}}
+};
+
+/* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
+static const float SOFTMAX_SCALE = {{softmax_scale}};
+static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
+
+{{dropout_constants}}
+
+/* ---- masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk) ----------------- */
+
+/* The keys [*key_begin, *key_end) that query rows [q_begin, q_end) can keep at all (causal and window masks). */
+static inline void visible_key_range(int64_t q_begin, int64_t q_end, int64_t nq, int64_t nk, int64_t *key_begin,
+                                     int64_t *key_end)
+{
+    int64_t begin = 0;
+    int64_t end = nk;
+    {{key_range}}
+    (void)q_begin;
+    (void)q_end;
+    (void)nq;
+    *key_begin = begin;
+    *key_end = end;
+}
+
+/* The keys [*key_lo, *key_hi) of query q that the causal and window masks keep. */
+static inline void row_key_bounds(int64_t q, int64_t nq, int64_t nk, int64_t *key_lo, int64_t *key_hi)
+{
+    int64_t lo = 0;
+    int64_t hi = nk;
+    {{row_bounds}}
+    (void)q;
+    (void)nq;
+    *key_lo = lo;
+    *key_hi = hi;
+}
+
+/* The queries [*query_lo, *query_hi) that keep key k by the causal and window masks. */
+static inline void key_query_bounds(int64_t k, int64_t nq, int64_t nk, int64_t *query_lo, int64_t *query_hi)
+{
+    int64_t lo = 0;
+    int64_t hi = nq;
+    {{key_query_bounds}}
+    (void)k;
+    (void)nk;
+    *query_lo = lo;
+    *query_hi = hi;
+}
+
+/* The predicate masks at one element (1 when the variant has none). */
+static inline int element_predicate_holds(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk)
+{
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    {{element_predicate}}
+}
+
+/* Whether a block-sparse layout turns off the whole tile of query rows from q_begin and keys from k_begin. */
+static inline int key_tile_is_skipped(const uint8_t *block_mask, const attngen_layout *layout, int64_t b, int64_t h,
+                                      int64_t q_begin, int64_t k_begin)
+{
+    (void)block_mask;
+    (void)layout;
+    (void)b;
+    (void)h;
+    (void)q_begin;
+    (void)k_begin;
+    {{tile_skipped}}
+}
+
+#endif /* {{guard}} */

@@ -1,0 +1,90 @@
+{{banner}}
+#ifndef {{guard}}
+#define {{guard}}
+
+#include "attngen_runtime_cuda.cuh"
+
+/*
+ * The constants and mask hooks of variant {{name}}, shared by all of its kernels ({{kernels}}): storage type,
+ * head dimensions, scale, masks and dropout, rendered from one description of the variant. Internal to the
+ * variant's sources; callers include {{name}}.cuh.
+ */
+
+namespace {{namespace}} {
+
+{{constants}}
+
+/* ------------------------------------------------------------------------------------------------
+ * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The keys [begin, end) that rows [q_begin, q_end) can keep at all, from the causal and window masks. */
+static __device__ __forceinline__ void visible_key_range(int64_t q_begin, int64_t q_end, int64_t nq, int64_t nk,
+                                                         int64_t &begin, int64_t &end) {
+    begin = 0;
+    end = nk;
+    {{key_range}}
+    (void)q_begin;
+    (void)q_end;
+    (void)nq;
+}
+
+/* True when every element of rows [q_begin, q_end) x keys [k_begin, k_end) is kept by the bounds, causal
+   and window masks (and there is no per-element predicate): no element test needed. */
+static __device__ __forceinline__ bool tile_is_interior(int64_t q_begin, int64_t q_end, int64_t k_begin,
+                                                        int64_t k_end, int64_t nq, int64_t nk) {
+    (void)q_begin;
+    (void)q_end;
+    (void)k_begin;
+    (void)nq;
+    {{tile_interior}}
+}
+
+/* The keys [lo, hi) of query row q that the sequence end and the causal and window masks keep: on a tile
+   that crosses a mask boundary each row needs two integer compares per element, not the whole test. */
+static __device__ __forceinline__ void row_key_bounds(int64_t q, int64_t nq, int64_t nk, int64_t &lo, int64_t &hi) {
+    (void)q;
+    (void)nq;
+    lo = 0;
+    hi = nk;
+    {{row_bounds}}
+}
+
+/* The per-element predicate mask (true when the variant has none); the other masks are row_key_bounds. */
+static __device__ __forceinline__ bool element_predicate_holds(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                               int64_t nk) {
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    {{element_predicate}}
+}
+
+/* Whether the score of query q and key k (query head h of batch b) is kept. */
+static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                       int64_t nk) {
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)nq;
+    {{element_kept}}
+}
+
+/* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the
+   block-sparse layout; the tiles of every kernel divide the sparse block). */
+static __device__ __forceinline__ bool key_tile_is_skipped(const uint8_t *block_mask, const attngen_layout &layout,
+                                                           int64_t b, int64_t h, int64_t q_begin, int64_t k_begin) {
+    (void)block_mask;
+    (void)layout;
+    (void)b;
+    (void)h;
+    (void)q_begin;
+    (void)k_begin;
+    {{tile_skipped}}
+}
+
+}  // namespace {{namespace}}
+
+#endif /* {{guard}} */

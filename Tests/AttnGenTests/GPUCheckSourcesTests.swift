@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import AttnGen
+
+/// The sources of the GPU checks, emitted when a check runs (never committed): the kernels of
+/// benchmarks/gpu/check_variants.json and benchmarks/gpu-backward/check_variants.json for sm90, and the variant
+/// tables the drivers walk (`check_variants.inc`: per variant its launchers, its float64 reference setup and
+/// predicate). `bash benchmarks/gpu/prepare.sh` runs this suite with `ATTNGEN_GPU_CHECK_OUT` set, which writes
+/// `forward/` and `backward/` under that folder; without it the suite checks that everything emits.
+@Suite struct GPUCheckSourcesTests {
+    @Test func checkSourcesEmitAndAreWrittenWhenAsked() throws {
+        let forward = try GPUCheckSources.forwardFiles()
+        let backward = try GPUCheckSources.backwardFiles()
+        #expect(forward.contains { $0.path == "check_variants.inc" } && backward.contains { $0.path == "check_variants.inc" })
+        #expect(try GPUCheckSources.forwardFiles() == forward, "emission is deterministic")
+        guard let out = ProcessInfo.processInfo.environment["ATTNGEN_GPU_CHECK_OUT"], !out.isEmpty else { return }
+        for (folder, files) in [("forward", forward), ("backward", backward)] {
+            let url = URL(fileURLWithPath: out).appendingPathComponent(folder)
+            try? FileManager.default.removeItem(at: url)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            for file in files {
+                try file.contents.write(to: url.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+            }
+        }
+    }
+}
+
+enum GPUCheckSources {
+    static func forwardFiles() throws -> [GeneratedFile] {
+        let specs = try CheckSpecFiles.forward()
+        var files = try KernelGenerator(emitter: try CUDAEmitter(target: .cudaSM90)).generate(specs)
+        files.append(GeneratedFile(path: "check_variants.inc", contents: try forwardTable(specs)))
+        return files
+    }
+
+    static func backwardFiles() throws -> [GeneratedFile] {
+        let specs = try CheckSpecFiles.backward()
+        var files = try KernelGenerator(emitter: try CUDAEmitter(target: .cudaSM90)).generate(specs)
+        files.append(GeneratedFile(path: "check_variants.inc", contents: backwardTable(specs)))
+        return files
+    }
+
+    static func forwardTable(_ specs: [AttentionSpec]) throws -> String {
+        var text = GeneratedBanner.cComment([
+            "The variants of the GPU check (benchmarks/gpu/check.sh), for benchmarks/gpu/check_driver.cu.",
+            "Written by Tests/AttnGenTests/GPUCheckSourcesTests.swift from benchmarks/gpu/check_variants.json.",
+        ]) + "\n\n"
+        for spec in specs { text += "#include \"\(spec.name).cuh\"\n" }
+        text += "\n" + ReferencePredicateSource.helpers
+        var rows: [String] = []
+        for spec in specs {
+            let plan = try TilePlanner(target: .cudaSM90).plan(spec)
+            text += GPUCheckReferenceSetup.source(for: spec)
+            let sparse = spec.blockSparseLayout
+            rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_forward_cuda, check_setup_\(spec.name), "
+                        + "\(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
+                        + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \(spec.savesLogSumExp ? 1 : 0), "
+                        + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
+                        + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns)},")
+        }
+        text += "\n/* name, launcher, reference setup, storage, d, dv, fixed heads q/kv, saves LSE, sparse block rows/columns,\n"
+        text += "   dropout p, masked, tile rows, tile columns */\n"
+        text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
+        return text
+    }
+
+    /// A PyTorch-expressible description of the masks for the driver's PyTorch comparison: "none", "causal"
+    /// (top-left, as `is_causal`) or "" when PyTorch's scaled_dot_product_attention has no such variant.
+    private static func torchMask(_ spec: AttentionSpec) -> String {
+        if spec.dropout != nil { return "" }
+        if spec.masks.isEmpty { return "none" }
+        if spec.masks == [.causal(.topLeft)] { return "causal" }
+        return ""
+    }
+
+    static func backwardTable(_ specs: [AttentionSpec]) -> String {
+        var text = GeneratedBanner.cComment([
+            "The variants of the backward GPU check (benchmarks/gpu-backward/check.sh), for check_driver.cu.",
+            "Written by Tests/AttnGenTests/GPUCheckSourcesTests.swift from benchmarks/gpu-backward/check_variants.json.",
+        ]) + "\n\n"
+        for spec in specs { text += "#include \"\(spec.name)_backward.cuh\"\n" }
+        text += "\n" + ReferencePredicateSource.helpers
+        var rows: [String] = []
+        for spec in specs {
+            text += GPUCheckReferenceSetup.source(for: spec)
+            rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
+                        + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
+                        + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\"},")
+        }
+        text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask */\n"
+        text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
+        return text
+    }
+}
