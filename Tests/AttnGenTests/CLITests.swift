@@ -36,7 +36,9 @@ enum AttngenTool {
     }
 
     /// Runs attngen with `arguments`. Output goes to files (read after the child exits, so no pipe can fill up).
-    static func run(_ arguments: [String], in folder: URL? = nil) throws -> Result {
+    /// `standardInput` is written into a pipe (not a regular file) that the child reads; without it the child's
+    /// standard input is empty.
+    static func run(_ arguments: [String], in folder: URL? = nil, standardInput: Data? = nil) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("attngen-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -50,8 +52,20 @@ enum AttngenTool {
         if let folder { process.currentDirectoryURL = folder }
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
+        // A child that exits before reading all of its input must not kill the test runner with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
+        let writer = DispatchGroup()
+        if let standardInput {
+            DispatchQueue.global().async(group: writer) {
+                try? input.fileHandleForWriting.write(contentsOf: standardInput)
+                try? input.fileHandleForWriting.close()
+            }
+        }
         process.waitUntilExit()
+        writer.wait()
         try out.close()
         try err.close()
         return Result(status: process.terminationStatus,

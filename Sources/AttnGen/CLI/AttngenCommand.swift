@@ -44,7 +44,7 @@ public enum AttngenCommand {
                 }
                 return try file.validatedSpecs()
             } catch {
-                throw .failure("\(path): \(error)")
+                throw .failure("\(SpecFile.displayName(of: path)): \(error)")
             }
         }
     }

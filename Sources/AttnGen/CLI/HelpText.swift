@@ -52,7 +52,8 @@ public enum HelpText {
           Masks may repeat and combine as a conjunction, in the order given.
 
         OTHER SOURCES:
-          --spec FILE.json            variants from a JSON spec file (format in README, "Command line")
+          --spec FILE.json            variants from a JSON spec file (format in README, "Command line");
+                                      --spec - reads it from standard input
           --catalogue                 the default catalogue (README, "Catalogue")
 
         """

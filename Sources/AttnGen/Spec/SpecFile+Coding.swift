@@ -164,18 +164,6 @@ extension SpecFile {
         }
     }
 
-    /// Reads the spec file at `path`.
-    public static func load(path: String) throws(SpecFileError) -> SpecFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw SpecFileError(variantIndex: nil, variantName: nil, field: "",
-                                message: "cannot read \(path): \(error.localizedDescription)")
-        }
-        return try decode(data)
-    }
-
     /// The file's JSON, keys sorted, pretty-printed.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
