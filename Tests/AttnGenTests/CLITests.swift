@@ -359,14 +359,24 @@ func relativeFilePaths(under root: URL) -> [String] {
         let first = try AttngenTool.run(["emit", "c", "--name", "first_variant", "--head-dim", "64", "--out", out.path])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(relativeFilePaths(under: out).contains { $0.contains("first_variant") })
+        let firstSource = try Data(contentsOf: out.appendingPathComponent("first_variant.c"))
         // Build products beside the sources do not make the folder foreign.
         try Data([0x7f]).write(to: out.appendingPathComponent("first_variant.o"))
-        let second = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path])
+        // The same variant, changed: the same request (same backend, budget and variant names) regenerates it.
+        let second = try AttngenTool.run(["emit", "c", "--name", "first_variant", "--head-dim", "128", "--out", out.path])
         #expect(second.status == 0, "\(second.standardError)")
         let files = relativeFilePaths(under: out)
-        #expect(files.contains { $0.contains("second_variant") })
-        #expect(!files.contains { $0.contains("first_variant") })
+        #expect(!files.contains("first_variant.o"))
+        #expect(try Data(contentsOf: out.appendingPathComponent("first_variant.c")) != firstSource)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out"])
+        // Other variants are another request: only with --force.
+        let third = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path])
+        #expect(third.status == 1)
+        #expect(relativeFilePaths(under: out) == files)
+        let forced = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path, "--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(relativeFilePaths(under: out).contains("second_variant.c"))
+        #expect(!relativeFilePaths(under: out).contains("first_variant.c"))
     }
 
     @Test func cudaBackendIsSelectedByArch() throws {

@@ -62,18 +62,20 @@ public enum AttngenCommand {
         for target in targets {
             try planAll(specs, planner: TilePlanner(target: target, budget: request.budget))
         }
+        let variants: OutputManifest.Variants = request.source == .catalogue ? .catalogue : .named(specs.map(\.name))
         let files: [GeneratedFile]
         switch request.backend {
         case .single(let target):
-            files = try generate(specs, target: target, request: request, output: output)
+            files = try generate(specs, target: target, request: request, variants: variants, output: output)
         case .all:
             var all: [GeneratedFile] = []
             for target in Target.allCases {
                 let folder = CatalogueLayout.subfolder(for: target)
-                all += try generate(specs, target: target, request: request, output: output)
+                all += try generate(specs, target: target, request: request, variants: variants, output: output)
                     .map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
             }
-            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases)]
+            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases),
+                           OutputManifest(targets: Target.allCases, budget: request.budget, variants: variants).file]
         }
         let destination = URL(fileURLWithPath: request.output)
         do {
@@ -97,9 +99,10 @@ public enum AttngenCommand {
         }
     }
 
-    /// Files for one target: the emitter's, then the Makefile and umbrella header. Nothing touches the disk.
+    /// Files for one target: the emitter's, then the umbrella header, the Makefile and the manifest of the
+    /// request. Nothing touches the disk.
     static func generate(_ specs: [AttentionSpec], target: Target, request: EmitRequest,
-                         output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
+                         variants: OutputManifest.Variants, output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
         let emitter = try EmitterFactory.emitter(for: target)
         let generator = KernelGenerator(emitter: emitter, budget: request.budget)
         let showsProgress = !request.quiet && specs.count > 1
@@ -111,6 +114,7 @@ public enum AttngenCommand {
                 }
             }
             return files + LibraryBuildFiles.files(for: target, emitted: files, variantNames: names)
+                + [OutputManifest(targets: [target], budget: request.budget, variants: variants).file]
         } catch {
             throw .failure("invalid spec: \(error.field): \(error.message)")
         }

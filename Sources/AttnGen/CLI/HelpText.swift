@@ -61,8 +61,9 @@ public enum HelpText {
     static let outputFlags = """
         OUTPUT:
           --out DIR, -o DIR           output folder; written atomically (all files or nothing). An existing
-                                      DIR is replaced only if it holds attngen output (or with --force).
-          --force                     replace DIR even if it holds other files
+                                      DIR is replaced only if it holds attngen output of the same request
+                                      (backend, budget, variants: see DIR/attngen-manifest.txt), or with --force.
+          --force                     replace DIR even if it holds other files or another request's output
           --quiet, -q                 no progress lines on standard error
           --budget BYTES              on-chip budget for the tile planner (default: the target's)
 

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The files are written into a temporary sibling folder (`.DIR.attngen-<uuid>`), which then takes the
 /// place of `DIR` by renaming. An existing `DIR` is replaced only when it holds attngen output
-/// (`AttngenOutputFolder`) or when `force` is set. On failure the temporary folder is removed; the temporary
+/// (`AttngenOutputFolder`) of the same request (`OutputManifest`), or when `force` is set. On failure the temporary folder is removed; the temporary
 /// folders of runs that were killed are removed by the next successful write (`StagingFolders`).
 public struct AtomicOutputWriter: Sendable {
     public var destination: URL
@@ -28,6 +28,9 @@ public struct AtomicOutputWriter: Sendable {
         if exists && !force && !AttngenOutputFolder.isReplaceable(destination) {
             throw OutputError("\(destination.path) is not empty and holds files attngen did not generate; "
                               + "choose another --out folder or pass --force to replace it")
+        }
+        if exists && !force, let conflict = OutputManifest.conflict(replacing: destination, with: files) {
+            throw OutputError(conflict)
         }
         let parent = destination.deletingLastPathComponent()
         let staging = StagingFolders.staging(for: destination)
