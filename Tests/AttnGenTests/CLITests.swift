@@ -240,7 +240,13 @@ func relativeFilePaths(under root: URL) -> [String] {
         #expect(try spec(["--window", ":0"]).masks == [.slidingWindow(left: nil, right: 0, alignment: .topLeft)])
         #expect(try spec(["--block-sparse", "128"]).masks == [.blockSparse(blockSize: 128)])
         #expect(try spec(["--backward"]).includesBackward)
-        #expect(try spec(["--head-dim=32"]).headDim == 32)
+        guard case .plan(let inline) = try CommandLineParser.parse(["plan", "--head-dim=32"]),
+              case .flags(let inlineFlags) = inline.source else { throw CLITestFailure("not a plan") }
+        #expect(try inlineFlags.spec().headDim == 32)
+        // A second --head-dim no longer wins silently.
+        #expect(throws: CommandLineError.usage("--head-dim is given twice; it may be given once")) {
+            try spec(["--head-dim=32"])
+        }
         #expect(throws: CommandLineError.usage("--kv-heads needs --query-heads (or use --heads Q:KV)")) {
             try spec(["--kv-heads", "2"])
         }

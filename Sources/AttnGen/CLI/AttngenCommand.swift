@@ -124,6 +124,9 @@ public enum AttngenCommand {
 
     static func plan(_ request: PlanRequest) throws(CommandLineError) -> String {
         let specs = try specs(from: request.source)
+        if request.blockDensity != nil && !specs.contains(where: { $0.blockSparseLayout != nil }) {
+            throw .usage("--block-density applies to block-sparse variants, and none of the variants is block-sparse")
+        }
         let planner = TilePlanner(target: request.target, budget: request.budget)
         var reports: [String] = []
         for spec in specs {
@@ -132,9 +135,11 @@ public enum AttngenCommand {
                 var estimate: TrafficEstimate?
                 if let nq = request.queryLength, let nk = request.keyLength {
                     estimate = TrafficEstimate(spec: spec, plan: tilePlan, queryLength: nq, keyLength: nk,
-                                               blockDensity: request.blockDensity)
+                                               blockDensity: request.blockDensity ?? 1)
                 }
-                reports.append(PlanReport.text(spec: spec, plan: tilePlan, estimate: estimate))
+                // The density applies to block-sparse variants only; their reports say it.
+                let density = spec.blockSparseLayout == nil ? nil : request.blockDensity
+                reports.append(PlanReport.text(spec: spec, plan: tilePlan, estimate: estimate, blockDensity: density))
             } catch {
                 throw .failure("invalid spec: \(specs.count > 1 ? "\(spec.name)." : "")\(error.field): \(error.message)")
             }

@@ -3,7 +3,9 @@ import Foundation
 /// The text `attngen plan` prints: the tile plan, its byte account against the budget and, when sequence
 /// lengths are given, the IO estimate against standard attention.
 public enum PlanReport {
-    public static func text(spec: AttentionSpec, plan: TilePlan, estimate: TrafficEstimate?) -> String {
+    /// `blockDensity`, when given, is the fraction of sparse blocks the estimate assumed computed.
+    public static func text(spec: AttentionSpec, plan: TilePlan, estimate: TrafficEstimate?,
+                            blockDensity: Double? = nil) -> String {
         var lines: [String] = []
         lines.append("variant \(spec.name): headDim \(spec.headDim), valueHeadDim \(spec.valueHeadDim), "
                      + "\(spec.storage.rawValue), heads \(headsText(spec.heads)), masks \(masksText(spec.masks))")
@@ -25,7 +27,8 @@ public enum PlanReport {
         lines.append("  \(pad("total", width))  \(leftPad(grouped(plan.onChipBytes), 11)) B of "
                      + "\(grouped(plan.budget)) B budget (\(percent(Double(plan.onChipBytes) / Double(plan.budget))))")
         if let estimate {
-            lines.append("IO estimate for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) (one batch·head):")
+            let density = blockDensity.map { ", block density \($0)" } ?? ""
+            lines.append("IO estimate for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) (one batch·head\(density)):")
             lines.append("  standard attention  \(leftPad(grouped(estimate.standardBytes), 15)) B")
             lines.append("  tiled kernel        \(leftPad(grouped(estimate.tiledBytes), 15)) B")
             let ratio = estimate.tiledBytes == 0 ? 0 : Double(estimate.standardBytes) / Double(estimate.tiledBytes)
