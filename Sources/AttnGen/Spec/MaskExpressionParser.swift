@@ -94,8 +94,9 @@ public struct MaskExpressionParser {
     }
 
     private let text: String
-    private var tokens: [MaskExpressionToken] = []
-    private var position = 0
+    private var tokenizer: MaskExpressionTokenizer
+    /// The current token.
+    private var peek = MaskExpressionToken.end
     private var operands: [Parsed] = []
     private var pending: [Pending] = []
     /// Parentheses, `!`, unary `-` and calls open now.
@@ -106,20 +107,29 @@ public struct MaskExpressionParser {
     /// Parses `text`, throwing a `SpecError` on the field `mask.predicate` that says where it went wrong.
     public static func parse(_ text: String) throws(SpecError) -> MaskPredicate {
         var parser = MaskExpressionParser(text: text)
-        parser.tokens = try MaskExpressionToken.tokens(of: text, error: parser.error)
+        try parser.advance()
         return try parser.parsePredicate()
     }
 
     private init(text: String) {
         self.text = text
+        tokenizer = MaskExpressionTokenizer(text)
     }
 
-    private func error(_ message: String) -> SpecError {
-        let shown = text.count <= 80 ? text : text.prefix(77) + "..."
+    /// A refusal of `text`, which the message quotes (shortened).
+    static func refusal(_ message: String, in text: String) -> SpecError {
+        let shown = text.prefix(81).count <= 80 ? text : text.prefix(77) + "..."
         return SpecError(field: "mask.predicate", message: "\(message) in \"\(shown)\"")
     }
 
-    private var peek: MaskExpressionToken { tokens[position] }
+    private func error(_ message: String) -> SpecError {
+        Self.refusal(message, in: text)
+    }
+
+    /// Steps to the next token.
+    private mutating func advance() throws(SpecError) {
+        peek = try tokenizer.next()
+    }
 
     private mutating func parsePredicate() throws(SpecError) -> MaskPredicate {
         var expectingOperand = true
@@ -139,12 +149,12 @@ public struct MaskExpressionParser {
                 case .comparison, .arithmetic: _ = try integer(operands[operands.count - 1], for: "'\(symbol)'")
                 }
                 pending.append(.binary(binary))
-                position += 1
+                try advance()
                 expectingOperand = true
             case .symbol(")"):
                 try reduce(downTo: 0)
                 try close()
-                position += 1
+                try advance()
             case .symbol(","):
                 try reduce(downTo: 0)
                 guard case .call(let name, 0)? = pending.last, name != "abs" else {
@@ -152,7 +162,7 @@ public struct MaskExpressionParser {
                 }
                 _ = try integer(operands[operands.count - 1], for: "\(name)()")
                 pending[pending.count - 1] = .call(name, arguments: 1)
-                position += 1
+                try advance()
                 expectingOperand = true
             case .end:
                 try reduce(downTo: 0)
@@ -175,17 +185,17 @@ public struct MaskExpressionParser {
         case .symbol("("):
             try open(.group)
         case .integer(let value):
-            position += 1
+            try advance()
             operands.append(Parsed(value: .integer(.constant(value)), depth: 0))
             return false
         case .identifier(let name):
             switch name {
             case "true", "false":
-                position += 1
+                try advance()
                 operands.append(Parsed(value: .predicate(.constant(name == "true")), depth: 0))
                 return false
             case "abs", "min", "max":
-                position += 1
+                try advance()
                 guard peek == .symbol("(") else { throw error("expected '(' but found \(peek.described)") }
                 try open(.call(name, arguments: 0))
             default:
@@ -193,7 +203,7 @@ public struct MaskExpressionParser {
                     let allowed = IndexVariable.allCases.map(\.rawValue).joined(separator: ", ")
                     throw error("unknown variable '\(name)' (allowed: \(allowed))")
                 }
-                position += 1
+                try advance()
                 operands.append(Parsed(value: .integer(.variable(variable)), depth: 0))
                 return false
             }
@@ -211,7 +221,7 @@ public struct MaskExpressionParser {
                         + "abs/min/max (the limit is \(Self.maximumNesting))")
         }
         pending.append(`operator`)
-        position += 1
+        try advance()
     }
 
     /// Applies the waiting operators that bind at least as tightly as `precedence`, innermost first.

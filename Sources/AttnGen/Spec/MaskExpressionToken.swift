@@ -14,54 +14,64 @@ enum MaskExpressionToken: Equatable {
         case .end: "end of expression"
         }
     }
+}
 
-    /// The tokens of `text`, ending with `.end`; `error` words the refusal of a bad character or number.
-    static func tokens(of text: String, error: (String) -> SpecError) throws(SpecError) -> [MaskExpressionToken] {
-        let characters = Array(text.unicodeScalars)
-        var tokens: [MaskExpressionToken] = []
-        var index = 0
-        let twoCharacterSymbols: Set<String> = ["&&", "||", "==", "!=", "<=", ">="]
-        while index < characters.count {
-            let character = characters[index]
-            if character.properties.isWhitespace {
-                index += 1
-            } else if ("0"..."9").contains(character) {
-                var value: Int64 = 0
-                while index < characters.count, ("0"..."9").contains(characters[index]) {
-                    let digit = Int64(characters[index].value - 48)
-                    let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, overflow2) = times.addingReportingOverflow(digit)
-                    guard !overflow1, !overflow2 else { throw error("integer too large") }
-                    value = sum
-                    index += 1
-                }
-                tokens.append(.integer(value))
-            } else if character.properties.isAlphabetic || character == "_" {
-                var name = ""
-                while index < characters.count,
-                      characters[index].properties.isAlphabetic || characters[index] == "_"
-                      || ("0"..."9").contains(characters[index]) {
-                    name.unicodeScalars.append(characters[index])
-                    index += 1
-                }
-                tokens.append(.identifier(name))
-            } else {
-                if index + 1 < characters.count {
-                    let pair = String(String.UnicodeScalarView([character, characters[index + 1]]))
-                    if twoCharacterSymbols.contains(pair) {
-                        tokens.append(.symbol(pair))
-                        index += 2
-                        continue
-                    }
-                }
-                guard "+-*/%<>!(),".unicodeScalars.contains(character) else {
-                    throw error("unexpected character '\(character)'")
-                }
-                tokens.append(.symbol(String(character)))
-                index += 1
+/// Reads the tokens of mask predicate text one at a time, so that a refusal stops reading: text far past the
+/// parser's limits is refused after the first few hundred tokens, however long it is.
+struct MaskExpressionTokenizer {
+    private let text: String
+    private let scalars: String.UnicodeScalarView
+    private var index: String.UnicodeScalarView.Index
+    private static let twoCharacterSymbols: Set<String> = ["&&", "||", "==", "!=", "<=", ">="]
+
+    init(_ text: String) {
+        self.text = text
+        scalars = text.unicodeScalars
+        index = scalars.startIndex
+    }
+
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+    private static func startsName(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isAlphabetic || scalar == "_" }
+
+    /// The next token; `.end` once the text is read.
+    mutating func next() throws(SpecError) -> MaskExpressionToken {
+        while index < scalars.endIndex, scalars[index].properties.isWhitespace {
+            index = scalars.index(after: index)
+        }
+        guard index < scalars.endIndex else { return .end }
+        let character = scalars[index]
+        if Self.isDigit(character) {
+            var value: Int64 = 0
+            while index < scalars.endIndex, Self.isDigit(scalars[index]) {
+                let digit = Int64(scalars[index].value - 48)
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(digit)
+                guard !overflow1, !overflow2 else { throw MaskExpressionParser.refusal("integer too large", in: text) }
+                value = sum
+                index = scalars.index(after: index)
+            }
+            return .integer(value)
+        }
+        if Self.startsName(character) {
+            var name = ""
+            while index < scalars.endIndex, Self.startsName(scalars[index]) || Self.isDigit(scalars[index]) {
+                name.unicodeScalars.append(scalars[index])
+                index = scalars.index(after: index)
+            }
+            return .identifier(name)
+        }
+        let following = scalars.index(after: index)
+        if following < scalars.endIndex {
+            let pair = String(String.UnicodeScalarView([character, scalars[following]]))
+            if Self.twoCharacterSymbols.contains(pair) {
+                index = scalars.index(after: following)
+                return .symbol(pair)
             }
         }
-        tokens.append(.end)
-        return tokens
+        guard "+-*/%<>!(),".unicodeScalars.contains(character) else {
+            throw MaskExpressionParser.refusal("unexpected character '\(character)'", in: text)
+        }
+        index = following
+        return .symbol(String(character))
     }
 }
