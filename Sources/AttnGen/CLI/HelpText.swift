@@ -28,8 +28,8 @@ public enum HelpText {
 
         EXIT STATUS:
           0 success, 64 usage error (unknown flag, missing value, bad number, a flag given twice or with
-          no effect), 1 any other error
-          (invalid spec, budget too small, file errors). Errors go to standard error.
+          no effect), 1 any other error (invalid spec, budget too small, file errors, an output folder
+          holding other output). Errors go to standard error.
 
         """
 
