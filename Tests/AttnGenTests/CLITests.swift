@@ -36,7 +36,9 @@ enum AttngenTool {
     }
 
     /// Runs attngen with `arguments`. Output goes to files (read after the child exits, so no pipe can fill up).
-    static func run(_ arguments: [String], in folder: URL? = nil) throws -> Result {
+    /// `standardInput` is written into a pipe (not a regular file) that the child reads; without it the child's
+    /// standard input is empty.
+    static func run(_ arguments: [String], in folder: URL? = nil, standardInput: Data? = nil) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("attngen-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -50,8 +52,20 @@ enum AttngenTool {
         if let folder { process.currentDirectoryURL = folder }
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
+        // A child that exits before reading all of its input must not kill the test runner with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
+        let writer = DispatchGroup()
+        if let standardInput {
+            DispatchQueue.global().async(group: writer) {
+                try? input.fileHandleForWriting.write(contentsOf: standardInput)
+                try? input.fileHandleForWriting.close()
+            }
+        }
         process.waitUntilExit()
+        writer.wait()
         try out.close()
         try err.close()
         return Result(status: process.terminationStatus,
@@ -226,7 +240,13 @@ func relativeFilePaths(under root: URL) -> [String] {
         #expect(try spec(["--window", ":0"]).masks == [.slidingWindow(left: nil, right: 0, alignment: .topLeft)])
         #expect(try spec(["--block-sparse", "128"]).masks == [.blockSparse(blockSize: 128)])
         #expect(try spec(["--backward"]).includesBackward)
-        #expect(try spec(["--head-dim=32"]).headDim == 32)
+        guard case .plan(let inline) = try CommandLineParser.parse(["plan", "--head-dim=32"]),
+              case .flags(let inlineFlags) = inline.source else { throw CLITestFailure("not a plan") }
+        #expect(try inlineFlags.spec().headDim == 32)
+        // A second --head-dim no longer wins silently.
+        #expect(throws: CommandLineError.usage("--head-dim is given twice; it may be given once")) {
+            try spec(["--head-dim=32"])
+        }
         #expect(throws: CommandLineError.usage("--kv-heads needs --query-heads (or use --heads Q:KV)")) {
             try spec(["--kv-heads", "2"])
         }
@@ -348,14 +368,24 @@ func relativeFilePaths(under root: URL) -> [String] {
         let first = try AttngenTool.run(["emit", "c", "--name", "first_variant", "--head-dim", "64", "--out", out.path])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(relativeFilePaths(under: out).contains { $0.contains("first_variant") })
+        let firstSource = try Data(contentsOf: out.appendingPathComponent("first_variant.c"))
         // Build products beside the sources do not make the folder foreign.
         try Data([0x7f]).write(to: out.appendingPathComponent("first_variant.o"))
-        let second = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path])
+        // The same variant, changed: the same request (same backend, budget and variant names) regenerates it.
+        let second = try AttngenTool.run(["emit", "c", "--name", "first_variant", "--head-dim", "128", "--out", out.path])
         #expect(second.status == 0, "\(second.standardError)")
         let files = relativeFilePaths(under: out)
-        #expect(files.contains { $0.contains("second_variant") })
-        #expect(!files.contains { $0.contains("first_variant") })
+        #expect(!files.contains("first_variant.o"))
+        #expect(try Data(contentsOf: out.appendingPathComponent("first_variant.c")) != firstSource)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out"])
+        // Other variants are another request: only with --force.
+        let third = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path])
+        #expect(third.status == 1)
+        #expect(relativeFilePaths(under: out) == files)
+        let forced = try AttngenTool.run(["emit", "c", "--name", "second_variant", "--head-dim", "64", "--out", out.path, "--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(relativeFilePaths(under: out).contains("second_variant.c"))
+        #expect(!relativeFilePaths(under: out).contains("first_variant.c"))
     }
 
     @Test func cudaBackendIsSelectedByArch() throws {

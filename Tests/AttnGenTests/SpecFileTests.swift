@@ -3,12 +3,12 @@ import Testing
 @testable import AttnGen
 
 @Suite struct SpecFileTests {
-    private func decode(_ json: String) throws(SpecFileError) -> SpecFile {
+    func decode(_ json: String) throws(SpecFileError) -> SpecFile {
         try SpecFile.decode(Data(json.utf8))
     }
 
     /// Decodes, expecting a refusal, and returns it.
-    private func refusal(_ json: String, sourceLocation: SourceLocation = #_sourceLocation) -> SpecFileError? {
+    func refusal(_ json: String, sourceLocation: SourceLocation = #_sourceLocation) -> SpecFileError? {
         do {
             let file = try decode(json)
             _ = try file.validatedSpecs()

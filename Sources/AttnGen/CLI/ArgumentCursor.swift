@@ -1,8 +1,10 @@
 /// Walks through command-line arguments: flags with a value (`--flag VALUE` or `--flag=VALUE`),
-/// flags with an optional value from a fixed set, and positionals.
+/// flags with an optional value from a fixed set, and positionals. It also remembers what each flag set, to
+/// refuse a setting given twice (`once`).
 struct ArgumentCursor {
     private var arguments: [String]
     private var index = 0
+    private var settings = SettingsGiven()
     /// The value of the current `--flag=value` argument, if it had one.
     private var inlineValue: String?
 
@@ -25,6 +27,11 @@ struct ArgumentCursor {
         return argument
     }
 
+    /// Refuses `flag` when it, or another flag, already set what it sets (`SettingsGiven`).
+    mutating func once(_ flag: String, sets settings: [String]? = nil) throws(CommandLineError) {
+        try self.settings.record(flag, sets: settings)
+    }
+
     /// The value a flag requires.
     mutating func value(for flag: String) throws(CommandLineError) -> String {
         if let inlineValue {
@@ -37,7 +44,8 @@ struct ArgumentCursor {
         let value = arguments[index]
         // A value may start with '-' (a negative number), but not with '--' (the next flag).
         guard !value.hasPrefix("--") else {
-            throw .usage("\(flag) needs a value, got the flag \(value)")
+            throw .usage("\(flag) needs a value, got the flag \(value.count <= 40 ? value : value.prefix(37) + "...")"
+                         + (flag == "--predicate" ? " (write --predicate='...' for a value that starts with --)" : ""))
         }
         index += 1
         return value

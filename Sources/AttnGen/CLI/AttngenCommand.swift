@@ -44,7 +44,7 @@ public enum AttngenCommand {
                 }
                 return try file.validatedSpecs()
             } catch {
-                throw .failure("\(path): \(error)")
+                throw .failure("\(SpecFile.displayName(of: path)): \(error)")
             }
         }
     }
@@ -62,18 +62,20 @@ public enum AttngenCommand {
         for target in targets {
             try planAll(specs, planner: FamilyPlanner(target: target, budget: request.budget))
         }
+        let variants: OutputManifest.Variants = request.source == .catalogue ? .catalogue : .named(specs.map(\.name))
         let files: [GeneratedFile]
         switch request.backend {
         case .single(let target):
-            files = try generate(specs, target: target, request: request, output: output)
+            files = try generate(specs, target: target, request: request, variants: variants, output: output)
         case .all:
             var all: [GeneratedFile] = []
             for target in Target.allCases {
                 let folder = CatalogueLayout.subfolder(for: target)
-                all += try generate(specs, target: target, request: request, output: output)
+                all += try generate(specs, target: target, request: request, variants: variants, output: output)
                     .map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
             }
-            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases)]
+            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases),
+                           OutputManifest(targets: Target.allCases, budget: request.budget, variants: variants).file]
         }
         let destination = URL(fileURLWithPath: request.output)
         do {
@@ -103,9 +105,10 @@ public enum AttngenCommand {
         return .failure("invalid spec: \(field): \(error.message)" + (target == .c ? "" : " (target \(target.rawValue))"))
     }
 
-    /// Files for one target: the emitter's, then the Makefile and umbrella header. Nothing touches the disk.
+    /// Files for one target: the emitter's, then the umbrella header, the Makefile and the manifest of the
+    /// request. Nothing touches the disk.
     static func generate(_ specs: [AttentionSpec], target: Target, request: EmitRequest,
-                         output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
+                         variants: OutputManifest.Variants, output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
         let emitter = try EmitterFactory.emitter(for: target)
         let generator = KernelGenerator(emitter: emitter, budget: request.budget)
         let showsProgress = !request.quiet && specs.count > 1
@@ -117,6 +120,7 @@ public enum AttngenCommand {
                 }
             }
             return files + LibraryBuildFiles.files(for: target, emitted: files, variantNames: names)
+                + [OutputManifest(targets: [target], budget: request.budget, variants: variants).file]
         } catch {
             throw .failure("invalid spec: \(error.field): \(error.message)")
         }
@@ -126,6 +130,9 @@ public enum AttngenCommand {
 
     static func plan(_ request: PlanRequest) throws(CommandLineError) -> String {
         let specs = try specs(from: request.source)
+        if request.blockDensity != nil && !specs.contains(where: { $0.blockSparseLayout != nil }) {
+            throw .usage("--block-density applies to block-sparse variants, and none of the variants is block-sparse")
+        }
         let planner = FamilyPlanner(target: request.target, budget: request.budget)
         let planned: [KernelGenerator.PlannedVariant]
         do {
@@ -137,9 +144,11 @@ public enum AttngenCommand {
             var estimate: TrafficEstimate?
             if let nq = request.queryLength, let nk = request.keyLength {
                 estimate = TrafficEstimate(variant: item.variant, plan: item.plan.forward, queryLength: nq, keyLength: nk,
-                                           blockDensity: request.blockDensity)
+                                           blockDensity: request.blockDensity ?? 1)
             }
-            return PlanReport.text(variant: item.variant, plan: item.plan, estimate: estimate)
+            // The density applies to block-sparse variants only; their reports say it.
+            let density = item.variant.blockSparse == nil ? nil : request.blockDensity
+            return PlanReport.text(variant: item.variant, plan: item.plan, estimate: estimate, blockDensity: density)
         }.joined(separator: "\n")
     }
 }

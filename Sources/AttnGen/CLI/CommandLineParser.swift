@@ -61,17 +61,21 @@ public enum CommandLineParser {
             if try common.consume(flag, from: &cursor) { continue }
             switch flag {
             case "--out", "-o":
+                try cursor.once(flag, sets: ["--out"])
                 output = try cursor.value(for: flag)
             case "--force":
+                try cursor.once(flag)
                 try cursor.noValue(for: flag)
                 force = true
             case "--quiet", "-q":
+                try cursor.once(flag, sets: ["--quiet"])
                 try cursor.noValue(for: flag)
                 quiet = true
             case "--arch":
                 guard case .single(let target) = backend, target.isCUDA else {
                     throw .usage("--arch applies to 'attngen emit cuda' only")
                 }
+                try cursor.once(flag)
                 let text = try cursor.value(for: flag)
                 guard let arch = Target(rawValue: text), arch.isCUDA else {
                     throw .usage("--arch takes sm80 or sm90, got \"\(text)\"")
@@ -95,27 +99,33 @@ public enum CommandLineParser {
         var sequence: Int?
         var queryLength: Int?
         var keyLength: Int?
-        var blockDensity = 1.0
+        var blockDensity: Double?
         while let flag = cursor.next() {
             if try common.consume(flag, from: &cursor) { continue }
             switch flag {
             case "--target", "--arch":
+                try cursor.once(flag, sets: ["--target"])
                 let text = try cursor.value(for: flag)
                 guard let value = Target(rawValue: text) else {
                     throw .usage("\(flag) takes \(Target.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
                 }
                 target = value
             case "--seq":
+                try cursor.once(flag, sets: ["the query length", "the key length"])
                 sequence = try nonNegative(try cursor.value(for: flag), flag: flag)
             case "--seq-q":
+                try cursor.once(flag, sets: ["the query length"])
                 queryLength = try nonNegative(try cursor.value(for: flag), flag: flag)
             case "--seq-k":
+                try cursor.once(flag, sets: ["the key length"])
                 keyLength = try nonNegative(try cursor.value(for: flag), flag: flag)
             case "--block-density":
-                blockDensity = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
-                guard (0...1).contains(blockDensity) else {
-                    throw .usage("--block-density takes a fraction in [0, 1], got \(blockDensity)")
+                try cursor.once(flag)
+                let density = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
+                guard (0...1).contains(density) else {
+                    throw .usage("--block-density takes a fraction in [0, 1], got \(density)")
                 }
+                blockDensity = density
             default:
                 throw unknown(flag, command: "plan")
             }
@@ -125,7 +135,16 @@ public enum CommandLineParser {
         if (nq == nil) != (nk == nil) {
             throw .usage("the IO report needs both lengths: --seq N, or --seq-q N with --seq-k N")
         }
-        return PlanRequest(target: target, source: try common.source(), budget: common.budget,
+        let source = try common.source()
+        if blockDensity != nil {
+            guard nq != nil else {
+                throw .usage("--block-density only changes the IO estimate: give --seq N (or --seq-q N --seq-k N) too")
+            }
+            if case .flags(let flags) = source, !flags.hasBlockSparseMask {
+                throw .usage("--block-density applies to block-sparse variants, and no --block-sparse mask is given")
+            }
+        }
+        return PlanRequest(target: target, source: source, budget: common.budget,
                            queryLength: nq, keyLength: nk, blockDensity: blockDensity)
     }
 
@@ -152,11 +171,14 @@ struct SourceFlags {
     mutating func consume(_ flag: String, from cursor: inout ArgumentCursor) throws(CommandLineError) -> Bool {
         switch flag {
         case "--spec":
+            try cursor.once(flag)
             specFile = try cursor.value(for: flag)
         case "--catalogue", "--catalog":
+            try cursor.once(flag, sets: ["--catalogue"])
             try cursor.noValue(for: flag)
             catalogue = true
         case "--budget":
+            try cursor.once(flag)
             let value = try ArgumentValue.integer(try cursor.value(for: flag), flag: flag)
             budget = value
         default:
@@ -172,6 +194,7 @@ struct SourceFlags {
         }
         if let specFile { return .specFile(specFile) }
         if catalogue { return .catalogue }
+        try spec.checkEveryFlagApplies()
         return .flags(spec)
     }
 }

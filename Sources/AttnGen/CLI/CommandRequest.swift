@@ -46,5 +46,7 @@ public struct PlanRequest: Sendable, Hashable {
     public var budget: Int?
     public var queryLength: Int?
     public var keyLength: Int?
-    public var blockDensity: Double
+    /// The fraction of blocks computed, for the IO estimate of block-sparse variants; nil when not given
+    /// (every block).
+    public var blockDensity: Double?
 }

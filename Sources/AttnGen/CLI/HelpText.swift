@@ -27,8 +27,9 @@ public enum HelpText {
           --catalogue (the default catalogue, committed in generated/).
 
         EXIT STATUS:
-          0 success, 64 usage error (unknown flag, missing value, bad number), 1 any other error
-          (invalid spec, budget too small, file errors). Errors go to standard error.
+          0 success, 64 usage error (unknown flag, missing value, bad number, a flag given twice or with
+          no effect), 1 any other error (invalid spec, budget too small, file errors, an output folder
+          holding other output). Errors go to standard error.
 
         """
 
@@ -49,10 +50,12 @@ public enum HelpText {
           --dropout P                 dropout probability in [0, 1) (Philox4x32-10, see README)
           --lse                       also write the log-sum-exp of each row (fp32)
           --backward                  also generate the backward kernels (implies --lse)
-          Masks may repeat and combine as a conjunction, in the order given.
+          Masks may repeat and combine as a conjunction, in the order given. Every other flag may be
+          given once, and --window-align needs a --window.
 
         OTHER SOURCES:
-          --spec FILE.json            variants from a JSON spec file (format in README, "Command line")
+          --spec FILE.json            variants from a JSON spec file (format in README, "Command line");
+                                      --spec - reads it from standard input
           --catalogue                 the default catalogue (README, "Catalogue")
 
         """
@@ -60,8 +63,9 @@ public enum HelpText {
     static let outputFlags = """
         OUTPUT:
           --out DIR, -o DIR           output folder; written atomically (all files or nothing). An existing
-                                      DIR is replaced only if it holds attngen output (or with --force).
-          --force                     replace DIR even if it holds other files
+                                      DIR is replaced only if it holds attngen output of the same request
+                                      (backend, budget, variants: see DIR/attngen-manifest.txt), or with --force.
+          --force                     replace DIR even if it holds other files or another request's output
           --quiet, -q                 no progress lines on standard error
           --budget BYTES              on-chip budget for the tile planner (default: the target's)
 
@@ -131,7 +135,8 @@ public enum HelpText {
           --budget BYTES              on-chip budget (default: 262144 for c, 166912 for sm80, 232448 for sm90)
           --seq N                     Nq = Nk = N for the IO estimate
           --seq-q N, --seq-k N        different query and key lengths
-          --block-density D           fraction of sparse blocks computed, for block-sparse variants (default 1)
+          --block-density D           fraction of sparse blocks computed, for block-sparse variants (default 1);
+                                      needs --seq or --seq-q/--seq-k, and a block-sparse variant
 
         EXAMPLES:
           attngen plan --target sm90 --head-dim 128 --dtype bf16 --causal --seq 4096

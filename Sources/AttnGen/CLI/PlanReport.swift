@@ -4,7 +4,9 @@ import Foundation
 /// lengths are given, the IO estimate against standard attention.
 public enum PlanReport {
     /// Every kernel of the variant: its tile, launch shape and on-chip byte account; then the IO estimate.
-    public static func text(variant: VariantModel, plan: VariantPlan, estimate: TrafficEstimate?) -> String {
+    /// `blockDensity`, when given, is the fraction of sparse blocks the estimate assumed computed.
+    public static func text(variant: VariantModel, plan: VariantPlan, estimate: TrafficEstimate?,
+                            blockDensity: Double? = nil) -> String {
         var lines: [String] = []
         lines.append("variant \(variant.name): headDim \(variant.headDim), valueHeadDim \(variant.valueHeadDim), "
                      + "\(variant.storage.rawValue), heads \(variant.headsSummary), masks \(variant.masks.summary)")
@@ -22,7 +24,9 @@ public enum PlanReport {
                          + "\(grouped(plan.budget)) B budget (\(percent(Double(kernel.onChipBytes) / Double(plan.budget))))")
         }
         if let estimate {
-            lines.append("IO estimate of the forward pass for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) (one batch·head):")
+            let density = blockDensity.map { ", block density \($0)" } ?? ""
+            lines.append("IO estimate of the forward pass for Nq = \(estimate.queryLength), Nk = \(estimate.keyLength) "
+                         + "(one batch·head\(density)):")
             lines.append("  standard attention  \(leftPad(grouped(estimate.standardBytes), 15)) B")
             lines.append("  tiled kernel        \(leftPad(grouped(estimate.tiledBytes), 15)) B")
             let ratio = estimate.tiledBytes == 0 ? 0 : Double(estimate.standardBytes) / Double(estimate.tiledBytes)
@@ -30,26 +34,6 @@ public enum PlanReport {
             lines.append("  tiles visited       \(estimate.visitedTiles) of \(estimate.totalTiles)")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func headsText(_ heads: HeadCount) -> String {
-        switch heads {
-        case .runtime: "run-time"
-        case .fixed(let query, let keyValue): "\(query):\(keyValue)"
-        }
-    }
-
-    static func masksText(_ masks: [Mask]) -> String {
-        guard !masks.isEmpty else { return "none" }
-        return masks.map { mask in
-            switch mask {
-            case .causal(let alignment): "causal(\(alignment.rawValue))"
-            case .slidingWindow(let left, let right, let alignment):
-                "window(\(left.map(String.init) ?? ""):\(right.map(String.init) ?? ""), \(alignment.rawValue))"
-            case .blockSparse(let layout): "block-sparse(\(layout.blockRows)x\(layout.blockColumns))"
-            case .predicate(let predicate): "predicate(\(predicate))"
-            }
-        }.joined(separator: " && ")
     }
 
     static func grouped(_ value: Int) -> String {

@@ -26,6 +26,21 @@ struct SpecFlags: Sendable, Hashable {
     /// Consumes `flag` if it is a spec flag; returns false when it is not one.
     mutating func consume(_ flag: String, from cursor: inout ArgumentCursor) throws(CommandLineError) -> Bool {
         switch flag {
+        case "--causal", "--window", "--block-sparse", "--predicate":
+            break // masks repeat
+        case "--heads":
+            try cursor.once(flag, sets: ["the query head count", "the key/value head count"])
+        case "--query-heads":
+            try cursor.once(flag, sets: ["the query head count"])
+        case "--kv-heads":
+            try cursor.once(flag, sets: ["the key/value head count"])
+        case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--dropout", "--lse",
+             "--backward":
+            try cursor.once(flag)
+        default:
+            return false
+        }
+        switch flag {
         case "--name":
             name = try cursor.value(for: flag)
         case "--head-dim":
@@ -100,6 +115,19 @@ struct SpecFlags: Sendable, Hashable {
         }
         given.append(flag)
         return true
+    }
+
+    /// Refuses flags that would have no effect: `--window-align` without a `--window`.
+    func checkEveryFlagApplies() throws(CommandLineError) {
+        let hasWindow = masks.contains { if case .window = $0 { true } else { false } }
+        if given.contains("--window-align") && !hasWindow {
+            throw .usage("--window-align sets the alignment of --window masks, and no --window is given")
+        }
+    }
+
+    /// Whether the flags give a block-sparse mask.
+    var hasBlockSparseMask: Bool {
+        masks.contains { if case .mask(.blockSparse) = $0 { true } else { false } }
     }
 
     /// The spec the flags describe (validated later, by the planner).

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// The files are written into a temporary sibling folder (`.DIR.attngen-<uuid>`), which then takes the
 /// place of `DIR` by renaming. An existing `DIR` is replaced only when it holds attngen output
-/// (`AttngenOutputFolder`) or when `force` is set. On failure the temporary folder is removed.
+/// (`AttngenOutputFolder`) of the same request (`OutputManifest`), or when `force` is set. On failure the temporary folder is removed; the temporary
+/// folders of runs that were killed are removed by the next successful write (`StagingFolders`).
 public struct AtomicOutputWriter: Sendable {
     public var destination: URL
     public var force: Bool
@@ -28,17 +29,27 @@ public struct AtomicOutputWriter: Sendable {
             throw OutputError("\(destination.path) is not empty and holds files attngen did not generate; "
                               + "choose another --out folder or pass --force to replace it")
         }
+        if exists && !force, let conflict = OutputManifest.conflict(replacing: destination, with: files) {
+            throw OutputError(conflict)
+        }
         let parent = destination.deletingLastPathComponent()
-        let unique = UUID().uuidString
-        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).attngen-\(unique)")
-        let retired = parent.appendingPathComponent(".\(destination.lastPathComponent).attngen-old-\(unique)")
+        let staging = StagingFolders.staging(for: destination)
+        let retired = StagingFolders.retired(for: destination)
         do {
             try manager.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
             throw OutputError("cannot create \(parent.path): \(error.localizedDescription)")
         }
+        // Locks that tell later runs these folders are in use (see StagingFolders); closed when this returns.
+        var stagingLock: Int32?
+        var retiredLock: Int32?
+        defer {
+            StagingFolders.unlock(stagingLock)
+            StagingFolders.unlock(retiredLock)
+        }
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+            stagingLock = StagingFolders.lock(staging)
             var folders: Set<String> = [staging.path]
             for file in files {
                 let url = staging.appendingPathComponent(file.path)
@@ -49,6 +60,8 @@ public struct AtomicOutputWriter: Sendable {
                 try GeneratedFileWriting.create(url.path, text: file.contents)
             }
             if exists {
+                // Locked before the rename, so that it is never an unlocked retired folder.
+                retiredLock = StagingFolders.lock(destination)
                 try manager.moveItem(at: destination, to: retired)
                 do {
                     try manager.moveItem(at: staging, to: destination)
@@ -67,6 +80,7 @@ public struct AtomicOutputWriter: Sendable {
             try? manager.removeItem(at: staging)
             throw OutputError("cannot write \(destination.path): \(error.localizedDescription)")
         }
+        StagingFolders.removeAbandoned(besides: destination)
     }
 
     /// Refuses absolute paths, `..`, empty components and duplicates before anything touches the disk.

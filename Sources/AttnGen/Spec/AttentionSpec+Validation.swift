@@ -83,6 +83,10 @@ extension AttentionSpec {
                     }
                 }
             case .predicate(let predicate):
+                // First, because every other check (and every later stage) recurses over the tree.
+                if let problem = predicate.sizeProblem {
+                    throw SpecError(field: "\(field).predicate", message: problem)
+                }
                 for divisor in predicate.divisors {
                     guard case .constant(let value) = divisor, value > 0 else {
                         throw SpecError(field: "\(field).predicate",

@@ -55,8 +55,8 @@ extension SpecFile.Variant {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
         try c.rejectUnknownKeys(Self.keys)
         name = try c.decode(String.self, forKey: SpecFileKey("name"))
-        headDim = try c.decode(Int.self, forKey: SpecFileKey("headDim"))
-        valueHeadDim = try c.decodeIfPresent(Int.self, forKey: SpecFileKey("valueHeadDim"))
+        headDim = try c.decodeInteger(forKey: SpecFileKey("headDim"))
+        valueHeadDim = try c.decodeIntegerIfPresent(forKey: SpecFileKey("valueHeadDim"))
         heads = try c.decodeIfPresent(SpecFile.Heads.self, forKey: SpecFileKey("heads"))
         dtype = try c.decodeIfPresent(StorageType.self, forKey: SpecFileKey("dtype"))
         scale = try c.decodeIfPresent(Double.self, forKey: SpecFileKey("scale"))
@@ -85,8 +85,8 @@ extension SpecFile.Heads {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
         try c.rejectUnknownKeys(["query", "keyValue"])
-        query = try c.decode(Int.self, forKey: SpecFileKey("query"))
-        keyValue = try c.decode(Int.self, forKey: SpecFileKey("keyValue"))
+        query = try c.decodeInteger(forKey: SpecFileKey("query"))
+        keyValue = try c.decodeInteger(forKey: SpecFileKey("keyValue"))
     }
 }
 
@@ -94,8 +94,8 @@ extension SpecFile.Window {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
         try c.rejectUnknownKeys(["left", "right", "alignment"])
-        left = try c.decodeIfPresent(Int.self, forKey: SpecFileKey("left"))
-        right = try c.decodeIfPresent(Int.self, forKey: SpecFileKey("right"))
+        left = try c.decodeIntegerIfPresent(forKey: SpecFileKey("left"))
+        right = try c.decodeIntegerIfPresent(forKey: SpecFileKey("right"))
         alignment = try c.decodeIfPresent(DiagonalAlignment.self, forKey: SpecFileKey("alignment"))
     }
 
@@ -112,8 +112,8 @@ extension SpecFile.BlockSparse {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
         try c.rejectUnknownKeys(["blockRows", "blockColumns"])
-        blockRows = try c.decode(Int.self, forKey: SpecFileKey("blockRows"))
-        blockColumns = try c.decode(Int.self, forKey: SpecFileKey("blockColumns"))
+        blockRows = try c.decodeInteger(forKey: SpecFileKey("blockRows"))
+        blockColumns = try c.decodeInteger(forKey: SpecFileKey("blockColumns"))
     }
 }
 
@@ -151,6 +151,8 @@ extension SpecFile.MaskEntry: Codable {
 extension SpecFile {
     /// Reads a spec file's JSON; every failure is a `SpecFileError`.
     public static func decode(_ data: Data) throws(SpecFileError) -> SpecFile {
+        // Syntax, duplicate keys, nesting and numbers first: Foundation's decoder misses or misreports them.
+        try SpecFileJSONCheck.check([UInt8](data))
         do {
             return try JSONDecoder().decode(SpecFile.self, from: data)
         } catch let error as SpecFileError {
@@ -160,18 +162,6 @@ extension SpecFile {
         } catch {
             throw SpecFileError(variantIndex: nil, variantName: nil, field: "", message: "\(error)")
         }
-    }
-
-    /// Reads the spec file at `path`.
-    public static func load(path: String) throws(SpecFileError) -> SpecFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw SpecFileError(variantIndex: nil, variantName: nil, field: "",
-                                message: "cannot read \(path): \(error.localizedDescription)")
-        }
-        return try decode(data)
     }
 
     /// The file's JSON, keys sorted, pretty-printed.
