@@ -8,10 +8,16 @@ enum BackwardBuild {
 
     /// Writes the generated kernels (which must include `NAME_backward.c`), the fixtures and the harness files.
     static func prepare(_ spec: AttentionSpec, in folder: URL) throws {
-        let files = try KernelGenerator(emitter: CEmitter()).generate([spec])
-        guard files.contains(where: { $0.path == "\(spec.name)_backward.c" }) else {
-            throw HarnessError("the C emitter did not emit the backward pass of \(spec.name)")
+        guard spec.includesBackward else {
+            throw HarnessError("\(spec.name) has no backward pass")
         }
+        try prepareFiles(spec, in: folder)
+    }
+
+    /// Writes the generated kernels of `spec` (forward, and backward when it has one), the fixtures and the
+    /// harness files.
+    static func prepareFiles(_ spec: AttentionSpec, in folder: URL) throws {
+        let files = try KernelGenerator(emitter: CEmitter()).generate([spec])
         for file in files {
             try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
         }
