@@ -105,7 +105,7 @@ extension CLITests {
         #expect(result.status == 0, "\(result.standardError)")
         let reports = result.standardOutput.components(separatedBy: "variant sparse")
         #expect(reports.count == 2)
-        #expect(reports[0].contains("IO estimate for Nq = 1024, Nk = 1024 (one batch·head):"))
-        #expect(reports[1].contains("IO estimate for Nq = 1024, Nk = 1024 (one batch·head, block density 0.25):"))
+        #expect(reports[0].contains("IO estimate of the forward pass for Nq = 1024, Nk = 1024 (one batch·head):"))
+        #expect(reports[1].contains("IO estimate of the forward pass for Nq = 1024, Nk = 1024 (one batch·head, block density 0.25):"))
     }
 }

@@ -3,8 +3,8 @@
 #
 #   benchmarks/gpu-backward/check.sh [OUTDIR]
 #
-# Builds the generated backward kernels in benchmarks/gpu-backward/kernels/ (regenerate them with
-# `ATTNGEN_UPDATE_GPU_BACKWARD=1 swift test --filter CUDABackwardCompileTests`) with check_driver.cu and the
+# Builds the backward kernels of benchmarks/gpu-backward/check_variants.json (emitted into
+# benchmarks/gpu/.generated/backward by `bash benchmarks/gpu/prepare.sh`, here, and carried) with check_driver.cu and the
 # float64 reference (Tests/AttnGenTests/Fixtures/reference.c), then
 #   1. check_driver: every variant x 3 shapes against float64 reference gradients, deterministic mode twice
 #      (bit-identical) and fast mode once; then memory and time at N = 16384;
@@ -18,7 +18,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUTDIR=${1:-/tmp/gpu-backward-out}
 BUILD=$(mktemp -d /tmp/gpu-backward-build.XXXXXX)
-KERNELS=$HERE/kernels
+KERNELS=${KERNELS:-"$ROOT/benchmarks/gpu/.generated/backward"}
+[ -f "$KERNELS/check_variants.inc" ] || { echo "no $KERNELS/check_variants.inc: run bash benchmarks/gpu/prepare.sh first" >&2; exit 2; }
 FIXTURES=$ROOT/Tests/AttnGenTests/Fixtures
 ARCH="-gencode arch=compute_90a,code=sm_90a"
 mkdir -p "$OUTDIR"

@@ -1,7 +1,7 @@
 """Calls attngen CUDA kernels on torch tensors (ctypes; no torch extension build).
 
     from attngen_torch import AttnGenLibrary
-    lib = AttnGenLibrary(["bench_d128_bf16_causal"], kernels="benchmarks/gpu/kernels", build="/tmp/attngen")
+    lib = AttnGenLibrary(["bench_d128_bf16_causal"], kernels="benchmarks/gpu/.generated/forward", build="/tmp/attngen")
     o = lib.forward("bench_d128_bf16_causal", q, k, v)            # q [B, Hq, Nq, d], k/v [B, Hkv, Nk, d]
     o, lse = lib.forward("cu_causal_d128_bf16_lse", q, k, v, return_lse=True)
 
@@ -161,7 +161,7 @@ def _median_ms(fn, repeats=20, warmup=5):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--kernels", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels"))
+    parser.add_argument("--kernels", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".generated", "forward"))
     parser.add_argument("--build", default="/tmp/attngen-torch")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--bench", action="store_true")

@@ -1,7 +1,7 @@
 """Times attngen's generated CUDA forward and backward kernels against the anchors of shared/ANCHORS.md, in one
 GPU run.
 
-    python3 benchmarks/gpu/bench.py --kernels benchmarks/gpu/bench_kernels --out $OUT [--quick] [--budget-s 420]
+    python3 benchmarks/gpu/bench.py --kernels benchmarks/gpu/.generated/bench --out $OUT [--quick] [--budget-s 420]
     python3 benchmarks/gpu/bench.py --tune DIR ...     # also time tuning variants tn<L>_<dtype>_d<d>[_causal] (TUNING.md)
     python3 benchmarks/gpu/bench.py --render bench_results.json --out DIR   # BENCH.md + plot again, no GPU
 
@@ -886,7 +886,7 @@ def run_tuning(args, library, names):
 def main():
     parser = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
-    parser.add_argument("--kernels", default=os.path.join(here, "bench_kernels"))
+    parser.add_argument("--kernels", default=os.path.join(here, ".generated", "bench"))
     parser.add_argument("--build", default="/tmp/attngen-bench-build")
     parser.add_argument("--out", default=os.environ.get("OUT", "/tmp/attngen-bench"))
     parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))

@@ -4,7 +4,8 @@
 #
 #     bash benchmarks/gpu/check.sh            # writes $OUT/REPORT.md (OUT defaults to /tmp/attngen-gpu-check)
 #
-# 1. builds benchmarks/gpu/kernels/*.cu (emitted by Tests/AttnGenTests/CUDACompileTests.swift) and the driver
+# 1. builds the kernels of benchmarks/gpu/check_variants.json (emitted into benchmarks/gpu/.generated/forward by
+#    `bash benchmarks/gpu/prepare.sh`, here, and carried) and the driver
 #    against the float64 reference of Tests/AttnGenTests/Fixtures/reference.c;
 # 2. runs the variant x shape matrix (check_driver), compute-sanitizer memcheck and racecheck on a subset,
 #    and the benchmark variants at the ANCHORS.md shapes;
@@ -14,6 +15,8 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GPU_DIR="$ROOT/benchmarks/gpu"
+KERNELS=${KERNELS:-"$GPU_DIR/.generated/forward"}
+[ -f "$KERNELS/check_variants.inc" ] || { echo "no $KERNELS/check_variants.inc: run bash benchmarks/gpu/prepare.sh first" >&2; exit 2; }
 OUT=${OUT:-/tmp/attngen-gpu-check}
 BUILD=${BUILD:-/tmp/attngen-gpu-build}
 NVCC=${NVCC:-nvcc}
@@ -26,12 +29,12 @@ say() { echo "$@" | tee -a "$LOG"; }
 
 say "== build ($NVCC, $JOBS jobs)"
 START=$(date +%s)
-ls "$GPU_DIR"/kernels/*.cu | xargs -P "$JOBS" -I{} sh -c \
+ls "$KERNELS"/*.cu | xargs -P "$JOBS" -I{} sh -c \
     "$NVCC -std=c++17 -O3 $ARCH -Werror all-warnings -Xptxas -warn-spills -c {} -o $BUILD/\$(basename {} .cu).o" \
     2>&1 | tee -a "$LOG"
-$NVCC -std=c++17 -O3 $ARCH -I"$GPU_DIR/kernels" -I"$ROOT/Tests/AttnGenTests/Fixtures" \
+$NVCC -std=c++17 -O3 $ARCH -I"$KERNELS" -I"$ROOT/Tests/AttnGenTests/Fixtures" \
     -c "$ROOT/Tests/AttnGenTests/Fixtures/reference.c" -o "$BUILD/reference.o" 2>&1 | tee -a "$LOG"
-$NVCC -std=c++17 -O3 $ARCH -I"$GPU_DIR/kernels" -I"$ROOT/Tests/AttnGenTests/Fixtures" \
+$NVCC -std=c++17 -O3 $ARCH -I"$KERNELS" -I"$ROOT/Tests/AttnGenTests/Fixtures" \
     "$GPU_DIR/check_driver.cu" "$BUILD"/*.o -o "$BUILD/check_driver" 2>&1 | tee -a "$LOG"
 say "build took $(( $(date +%s) - START )) s"
 [ -x "$BUILD/check_driver" ] || { say "BUILD FAILED"; exit 1; }
@@ -74,7 +77,7 @@ REPORT="$OUT/REPORT.md"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1) (name, driver, memory)"
     echo "- nvcc: $($NVCC --version | tail -2 | head -1)"
-    echo "- command: \`bash benchmarks/gpu/check.sh\` (kernels: benchmarks/gpu/kernels, emitted for sm90; built with $ARCH)"
+    echo "- command: \`bash benchmarks/gpu/check.sh\` (kernels: benchmarks/gpu/check_variants.json, emitted for sm90 by prepare.sh; built with $ARCH)"
     echo "- reference: Tests/AttnGenTests/Fixtures/reference.c (float64, its own Philox and masks); fresh random inputs (seed below)"
     echo
     echo "## Correctness (exit status $MATRIX_STATUS)"

@@ -2,9 +2,9 @@
 """Where the backward pass spends its time: each CUDA kernel of our backward (both dQ modes) and of SDPA
 flash's backward, from torch.profiler, at the bf16 ANCHORS shapes (16k tokens, hidden 2048).
 
-    python3 benchmarks/gpu/profile_backward.py [--kernels benchmarks/gpu/bench_kernels] [--seqlens 4096,16384]
+    python3 benchmarks/gpu/profile_backward.py [--kernels benchmarks/gpu/.generated/bench] [--seqlens 4096,16384]
 
-Run on the GPU machine after `bash benchmarks/gpu/bench.sh generate` here (bench_kernels carried). Prints one
+Run on the GPU machine after `bash benchmarks/gpu/prepare.sh` here (benchmarks/gpu/.generated carried). Prints one
 block per shape: milliseconds per call of every kernel, summed over the repeats and divided by them.
 """
 import argparse
@@ -39,7 +39,7 @@ def kernel_times(fn, repeats):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kernels", default=os.path.join(here, "bench_kernels"))
+    parser.add_argument("--kernels", default=os.path.join(here, ".generated", "bench"))
     parser.add_argument("--build", default="/tmp/attngen-bench-build")
     parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
     parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")

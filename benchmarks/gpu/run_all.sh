@@ -2,7 +2,7 @@
 # One GPU call for the whole CUDA backend: forward correctness + sanitizers (benchmarks/gpu/check.sh), backward
 # correctness, determinism, sanitizers and memory (benchmarks/gpu-backward/check.sh), then the benchmark
 # (benchmarks/gpu/bench.sh run), in that order, under one wall-clock budget. Run from the repository root on
-# the GPU machine, with benchmarks/gpu/bench_kernels carried (bash benchmarks/gpu/bench.sh generate, here):
+# the GPU machine, with benchmarks/gpu/.generated carried (bash benchmarks/gpu/prepare.sh, here):
 #
 #     bash benchmarks/gpu/run_all.sh [TOTAL_SECONDS (default 500)] [bench.py arguments...]
 #

@@ -53,6 +53,23 @@ public struct VariantModel: Sendable, Hashable {
         return lines
     }
 
+    /// The keys of `describingMacros`.
+    public static let describingMacroKeys = [
+        "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
+        "BLOCK_ROWS", "BLOCK_COLUMNS",
+    ]
+
+    /// The `#define ATTNGEN_NAME_<key> <value>`s that describe the variant in every backend's public header, for
+    /// callers that allocate buffers or check their build (0 = chosen at run time / absent).
+    public var describingMacros: [(key: String, value: String)] {
+        let values = [
+            "\(headDim)", "\(valueHeadDim)", "\(heads.queryHeads ?? 0)", "\(heads.keyValueHeads ?? 0)",
+            "\(storage.byteSize)", "\(scale)", savesLogSumExp ? "1" : "0", "\(dropout?.probability ?? 0.0)",
+            "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)",
+        ]
+        return Array(zip(Self.describingMacroKeys, values))
+    }
+
     /// The heads in words: "run time" or "32 query / 8 key-value".
     public var headsSummary: String {
         switch heads {

@@ -51,11 +51,10 @@ public struct VariantNames: Sendable, Hashable {
     /// The namespace of the variant's hooks and constants, shared by its CUDA kernels.
     public var variantNamespace: String { "attngen_\(name)_variant" }
 
-    /// Keys of the `#define`s of the C and CUDA headers (`ATTNGEN_NAME_<key>`).
-    public static let macroKeys = [
-        "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
-        "BLOCK_ROWS", "BLOCK_COLUMNS", "TILE_ROWS", "TILE_COLUMNS", "TARGET_SM", "STORAGE_FP32", "STORAGE_FP16",
-        "STORAGE_BF16", "DROPOUT_PROBABILITY", "SPARSE_BLOCK_ROWS", "SPARSE_BLOCK_COLUMNS", "THREADS", "SHARED_BYTES",
+    /// Keys of the `#define`s of the C and CUDA headers (`ATTNGEN_NAME_<key>`): those describing the variant
+    /// (`VariantModel.describingMacros`, the same in every backend), then those of the plans.
+    public static let macroKeys = VariantModel.describingMacroKeys + [
+        "TILE_ROWS", "TILE_COLUMNS", "TARGET_SM", "STORAGE_FP32", "STORAGE_FP16", "STORAGE_BF16", "THREADS", "SHARED_BYTES",
         "BACKWARD_KEY_TILE", "BACKWARD_QUERY_TILE", "BACKWARD_KEY_THREADS", "BACKWARD_KEY_SHARED_BYTES",
         "BACKWARD_DQ_QUERY_TILE", "BACKWARD_DQ_KEY_TILE", "BACKWARD_DQ_THREADS", "BACKWARD_DQ_SHARED_BYTES",
     ]

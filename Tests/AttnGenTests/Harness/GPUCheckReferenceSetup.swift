@@ -1,7 +1,7 @@
 @testable import AttnGen
 
 /// The C text that sets up the float64 reference (`Fixtures/reference.h`) for one spec, as the GPU check
-/// drivers' variant tables (`benchmarks/gpu/kernels/check_variants.inc`, `benchmarks/gpu-backward/kernels/...`)
+/// drivers' variant tables (`check_variants.inc` of benchmarks/gpu/.generated/forward and .../backward)
 /// need it: an optional predicate function and a `check_setup_NAME(attngen_reference_spec *spec)` function.
 enum GPUCheckReferenceSetup {
     /// The predicate function (when the spec has predicate masks) followed by the setup function.

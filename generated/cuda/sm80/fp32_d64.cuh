@@ -18,19 +18,22 @@
 
 /* What this variant fixed when it was generated. */
 /* heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch. */
-#define ATTNGEN_FP32_D64_TARGET_SM           80
-#define ATTNGEN_FP32_D64_HEAD_DIM            64
-#define ATTNGEN_FP32_D64_VALUE_HEAD_DIM      64
-#define ATTNGEN_FP32_D64_STORAGE_FP32        1
-#define ATTNGEN_FP32_D64_HEADS_Q             0
-#define ATTNGEN_FP32_D64_HEADS_KV            0
-#define ATTNGEN_FP32_D64_SCALE               0.125
-#define ATTNGEN_FP32_D64_SAVES_LSE           0
-#define ATTNGEN_FP32_D64_DROPOUT_PROBABILITY 0.0
-#define ATTNGEN_FP32_D64_TILE_ROWS           64
-#define ATTNGEN_FP32_D64_TILE_COLUMNS        128
-#define ATTNGEN_FP32_D64_THREADS             128
-#define ATTNGEN_FP32_D64_SHARED_BYTES        156672
+#define ATTNGEN_FP32_D64_TARGET_SM      80
+#define ATTNGEN_FP32_D64_STORAGE_FP32   1
+#define ATTNGEN_FP32_D64_HEAD_DIM       64
+#define ATTNGEN_FP32_D64_VALUE_HEAD_DIM 64
+#define ATTNGEN_FP32_D64_HEADS_Q        0
+#define ATTNGEN_FP32_D64_HEADS_KV       0
+#define ATTNGEN_FP32_D64_ELEMENT_BYTES  4
+#define ATTNGEN_FP32_D64_SCALE          0.125
+#define ATTNGEN_FP32_D64_SAVES_LSE      0
+#define ATTNGEN_FP32_D64_DROPOUT_P      0.0
+#define ATTNGEN_FP32_D64_BLOCK_ROWS     0
+#define ATTNGEN_FP32_D64_BLOCK_COLUMNS  0
+#define ATTNGEN_FP32_D64_TILE_ROWS      64
+#define ATTNGEN_FP32_D64_TILE_COLUMNS   128
+#define ATTNGEN_FP32_D64_THREADS        128
+#define ATTNGEN_FP32_D64_SHARED_BYTES   156672
 
 #ifdef __cplusplus
 extern "C" {

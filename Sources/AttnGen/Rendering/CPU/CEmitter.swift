@@ -62,20 +62,7 @@ public struct CEmitter: KernelEmitter {
         let description = variant.descriptionLines
             + [""] + ["Forward plan: Br = \(forward.blockRows) query rows x Bc = \(forward.blockColumns) keys per tile."]
             + Banner.account("On-chip bytes per thread", forward.accounts, budget: plan.budget)
-        let values: [(String, String)] = [
-            ("HEAD_DIM", "\(variant.headDim)"),
-            ("VALUE_HEAD_DIM", "\(variant.valueHeadDim)"),
-            ("HEADS_Q", "\(variant.heads.queryHeads ?? 0)"),
-            ("HEADS_KV", "\(variant.heads.keyValueHeads ?? 0)"),
-            ("ELEMENT_BYTES", "\(variant.storage.byteSize)"),
-            ("SCALE", "\(variant.scale)"),
-            ("SAVES_LSE", variant.savesLogSumExp ? "1" : "0"),
-            ("DROPOUT_P", "\(variant.dropout?.probability ?? 0.0)"),
-            ("BLOCK_ROWS", "\(variant.blockSparse?.blockRows ?? 0)"),
-            ("BLOCK_COLUMNS", "\(variant.blockSparse?.blockColumns ?? 0)"),
-            ("TILE_ROWS", "\(forward.blockRows)"),
-            ("TILE_COLUMNS", "\(forward.blockColumns)"),
-        ]
+        let values = variant.describingMacros + [("TILE_ROWS", "\(forward.blockRows)"), ("TILE_COLUMNS", "\(forward.blockColumns)")]
         return try templates.template("c/forward.h").render([
             "banner": GeneratedBanner.cComment(["Declaration of \(names.symbol("forward")).", "Template: Templates/c/forward.h"]),
             "guard": VariantNames.guardName(of: names.forwardHeaderC),

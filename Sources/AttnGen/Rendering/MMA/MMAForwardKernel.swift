@@ -15,21 +15,9 @@ struct MMAForwardKernel {
 
     func renderHeader() throws(SpecError) -> String {
         let names = variant.names
-        var defines: [(String, String)] = [
-            ("TARGET_SM", "\(device.computeCapability)"),
-            ("HEAD_DIM", "\(variant.headDim)"),
-            ("VALUE_HEAD_DIM", "\(variant.valueHeadDim)"),
-            ("STORAGE_\(variant.storage.rawValue.uppercased())", "1"),
-            ("HEADS_Q", "\(variant.heads.queryHeads ?? 0)"),
-            ("HEADS_KV", "\(variant.heads.keyValueHeads ?? 0)"),
-            ("SCALE", "\(variant.scale)"),
-            ("SAVES_LSE", variant.savesLogSumExp ? "1" : "0"),
-            ("DROPOUT_PROBABILITY", "\(variant.dropout?.probability ?? 0)"),
-        ]
-        if let sparse = variant.blockSparse {
-            defines.append(("SPARSE_BLOCK_ROWS", "\(sparse.blockRows)"))
-            defines.append(("SPARSE_BLOCK_COLUMNS", "\(sparse.blockColumns)"))
-        }
+        var defines: [(String, String)] = [("TARGET_SM", "\(device.computeCapability)"),
+                                            ("STORAGE_\(variant.storage.rawValue.uppercased())", "1")]
+        defines += variant.describingMacros.map { ($0.key, $0.value) }
         defines += [
             ("TILE_ROWS", "\(plan.blockRows)"),
             ("TILE_COLUMNS", "\(plan.blockColumns)"),
