@@ -12,7 +12,7 @@ public enum Device: String, Sendable, Hashable, CaseIterable {
     /// The device in words, for banners.
     public var displayName: String {
         switch self {
-        case .cpu: "CPUs (portable C11)"
+        case .cpu: "any CPU with a C11 compiler"
         case .sm80: "sm_80 and later (A100)"
         case .sm90: "sm_90 (H100/H200)"
         }
