@@ -47,7 +47,7 @@ public struct TilePlanner: Sendable {
     /// both targets, see CUDAEmitter.dropoutSource.)
     static func wideAccumulatorLimit(for variant: VariantModel) -> Int {
         let predicate = variant.masks.hasPredicates, sparse = variant.blockSparse != nil
-        let diagonal = !variant.masks.bands.isEmpty
+        let diagonal = !variant.masks.ranges.isEmpty
         var cost = 0
         if predicate { cost += 32 }
         if sparse && diagonal { cost += 16 }

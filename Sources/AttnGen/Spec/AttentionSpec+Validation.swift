@@ -59,41 +59,12 @@ extension AttentionSpec {
     }
 
     private func validateMasks() throws(SpecError) {
-        var seenBlockSparse = false
         for (index, mask) in masks.enumerated() {
-            let field = "masks[\(index)]"
-            switch mask {
-            case .causal:
-                break
-            case .slidingWindow(let left, let right, _):
-                if let left, left < 0 {
-                    throw SpecError(field: "\(field).window.left", message: "must be at least 0 (or unbounded), got \(left)")
-                }
-                if let right, right < 0 {
-                    throw SpecError(field: "\(field).window.right", message: "must be at least 0 (or unbounded), got \(right)")
-                }
-            case .blockSparse(let layout):
-                guard !seenBlockSparse else {
-                    throw SpecError(field: field, message: "at most one block-sparse mask per spec")
-                }
-                seenBlockSparse = true
-                for (name, size) in [("blockRows", layout.blockRows), ("blockColumns", layout.blockColumns)] {
-                    guard (1...4096).contains(size) else {
-                        throw SpecError(field: "\(field).blockSparse.\(name)", message: "must be in 1...4096, got \(size)")
-                    }
-                }
-            case .predicate(let predicate):
-                // First, because every other check (and every later stage) recurses over the tree.
-                if let problem = predicate.sizeProblem {
-                    throw SpecError(field: "\(field).predicate", message: problem)
-                }
-                for divisor in predicate.divisors {
-                    guard case .constant(let value) = divisor, value > 0 else {
-                        throw SpecError(field: "\(field).predicate",
-                                        message: "the divisor of '/' and '%' must be a positive integer constant, got \(divisor)")
-                    }
-                }
-            }
+            try mask.validate(field: "masks[\(index)]")
+        }
+        let sparse = masks.indices.filter { masks[$0].blockSparseLayout != nil }
+        if sparse.count > 1 {
+            throw SpecError(field: "masks[\(sparse[1])]", message: "at most one block-sparse mask per spec")
         }
     }
 }

@@ -57,7 +57,6 @@ public struct AttentionSpec: Sendable, Hashable {
 
     /// The block-sparse mask, if the spec has one.
     public var blockSparseLayout: BlockSparseLayout? {
-        for case .blockSparse(let layout) in masks { return layout }
-        return nil
+        masks.lazy.compactMap(\.blockSparseLayout).first
     }
 }

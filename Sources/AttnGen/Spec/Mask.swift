@@ -66,3 +66,43 @@ extension Mask {
         .predicate(build(.variable(.batch), .variable(.head), .variable(.query), .variable(.key)))
     }
 }
+
+extension Mask {
+    /// The block-sparse layout, if this is a block-sparse mask.
+    public var blockSparseLayout: BlockSparseLayout? {
+        if case .blockSparse(let layout) = self { return layout }
+        return nil
+    }
+
+    /// Checks the mask's own values; `field` names it in errors (`masks[2]`).
+    func validate(field: String) throws(SpecError) {
+        switch self {
+        case .causal:
+            break
+        case .slidingWindow(let left, let right, _):
+            if let left, left < 0 {
+                throw SpecError(field: "\(field).window.left", message: "must be at least 0 (or unbounded), got \(left)")
+            }
+            if let right, right < 0 {
+                throw SpecError(field: "\(field).window.right", message: "must be at least 0 (or unbounded), got \(right)")
+            }
+        case .blockSparse(let layout):
+            for (name, size) in [("blockRows", layout.blockRows), ("blockColumns", layout.blockColumns)] {
+                guard (1...4096).contains(size) else {
+                    throw SpecError(field: "\(field).blockSparse.\(name)", message: "must be in 1...4096, got \(size)")
+                }
+            }
+        case .predicate(let predicate):
+            // First, because every other check (and every later stage) recurses over the tree.
+            if let problem = predicate.sizeProblem {
+                throw SpecError(field: "\(field).predicate", message: problem)
+            }
+            for divisor in predicate.divisors {
+                guard case .constant(let value) = divisor, value > 0 else {
+                    throw SpecError(field: "\(field).predicate",
+                                    message: "the divisor of '/' and '%' must be a positive integer constant, got \(divisor)")
+                }
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@
 /// A side at or beyond `RuntimeLimits.maximumSequenceLength` is unbounded, exactly: no query and key within the
 /// limits reach it. So every bound is below 2^31, and `q + shift ± bound` cannot overflow 64-bit arithmetic in
 /// Swift, C or CUDA. This is the one place where that clamp lives.
-public struct DiagonalBand: Sendable, Hashable {
+public struct DiagonalBand: KeyRangeRule, Hashable {
     /// Keys kept before the diagonal (`nil`: unbounded).
     public var lower: Int64?
     /// Keys kept after the diagonal (`nil`: unbounded).
@@ -43,7 +43,6 @@ public struct DiagonalBand: Sendable, Hashable {
         alignment == .bottomRight ? nk - nq : 0
     }
 
-    /// Whether query `q` keeps key `k`.
     public func keeps(query q: Int64, key k: Int64, queryLength nq: Int64, keyLength nk: Int64) -> Bool {
         let diagonal = q + shift(queryLength: nq, keyLength: nk)
         if let upper, k > diagonal + upper { return false }

@@ -6,13 +6,14 @@
 /// |-------------------------------|------------------------------------------------------------|-------------|
 /// | `visible_key_range`           | keys `[begin, end)` query rows `[q_begin, q_end)` can keep  | begin, end  |
 /// | `tile_is_interior`            | whether every element of a tile is kept (no element test)  |             |
-/// | `row_key_bounds`              | keys `[lo, hi)` of query `q` the bands keep                 | lo, hi      |
-/// | `key_query_bounds`            | queries `[lo, hi)` that keep key `k` by the bands           | lo, hi      |
+/// | `row_key_bounds`              | keys `[lo, hi)` of query `q` the key ranges keep            | lo, hi      |
+/// | `key_query_bounds`            | queries `[lo, hi)` that keep key `k` by the key ranges      | lo, hi      |
 /// | `element_predicate_holds`     | the predicates at one element                              |             |
 /// | `element_is_kept`             | every mask known at generation time, at one element        |             |
 /// | `key_tile_is_skipped`         | the block-sparse layout's byte for a tile                  |             |
 ///
-/// Every band bound is below 2^31 (`DiagonalBand`), so no sum here can overflow.
+/// Each key-range rule writes its own statements (`KeyRangeRuleRendering`); predicates and the block-sparse
+/// layout are written here.
 struct MaskHooksRendering {
     var masks: MaskModel
     var dialect: SourceDialect
@@ -30,13 +31,6 @@ struct MaskHooksRendering {
         ]
     }
 
-    private func shift(_ band: DiagonalBand) -> String {
-        band.alignment == .bottomRight ? "nk - nq" : "0"
-    }
-
-    private func plus(_ value: Int64) -> String { value == 0 ? "" : " + \(value)" }
-    private func minus(_ value: Int64) -> String { value == 0 ? "" : " - \(value)" }
-
     private var yes: String { dialect.boolean(true) }
     private var no: String { dialect.boolean(false) }
 
@@ -44,63 +38,33 @@ struct MaskHooksRendering {
         body.isEmpty ? empty : body.joined(separator: "\n")
     }
 
-    var keyRange: String {
-        var body: [String] = []
-        for band in masks.bands {
-            body.append("/* \(band.description) */")
-            if let upper = band.upper {
-                body.append("end = \(dialect.minimum)(end, q_end + (\(shift(band)))\(plus(upper)));")
+    /// The rendering of each key-range rule (every rule type conforms in Rendering/Masks/).
+    private var ranges: [any KeyRangeRuleRendering] {
+        masks.ranges.map { rule in
+            guard let rendering = rule as? any KeyRangeRuleRendering else {
+                preconditionFailure("\(type(of: rule)) has no C/CUDA rendering (KeyRangeRuleRendering)")
             }
-            if let lower = band.lower {
-                body.append("begin = \(dialect.maximum)(begin, q_begin + (\(shift(band)))\(minus(lower)));")
-            }
+            return rendering
         }
-        return lines(body, empty: "/* no causal or window mask: every key */")
+    }
+
+    var keyRange: String {
+        lines(ranges.flatMap { $0.keyRange(dialect) }, empty: "/* no causal or window mask: every key */")
     }
 
     var tileInterior: String {
         var body = ["if (k_end > nk) return \(no);  /* keys past the end */"]
-        for band in masks.bands {
-            if let upper = band.upper {
-                body.append("if (k_end - 1 > q_begin + (\(shift(band)))\(plus(upper))) return \(no);  /* \(band.description): right edge */")
-            }
-            if let lower = band.lower {
-                body.append("if (k_begin < q_end - 1 + (\(shift(band)))\(minus(lower))) return \(no);  /* \(band.description): left edge */")
-            }
-        }
-        if masks.hasPredicates {
-            body.append("return \(no);  /* the predicate is tested on every element */")
-        } else {
-            body.append("return \(yes);")
-        }
-        return lines(body, empty: "")
+        body += ranges.flatMap { $0.tileInterior(dialect) }
+        body.append(masks.hasPredicates ? "return \(no);  /* the predicate is tested on every element */" : "return \(yes);")
+        return body.joined(separator: "\n")
     }
 
     var rowBounds: String {
-        var body: [String] = []
-        for band in masks.bands {
-            if let upper = band.upper {
-                body.append("hi = \(dialect.minimum)(hi, q + (\(shift(band)))\(plus(upper + 1)));  /* \(band.description) */")
-            }
-            if let lower = band.lower {
-                body.append("lo = \(dialect.maximum)(lo, q + (\(shift(band)))\(minus(lower)));  /* \(band.description) */")
-            }
-        }
-        return lines(body, empty: "/* no causal or window mask: every key */")
+        lines(ranges.flatMap { $0.rowBounds(dialect) }, empty: "/* no causal or window mask: every key */")
     }
 
     var keyQueryBounds: String {
-        var body: [String] = []
-        for band in masks.bands {
-            // k <= q + shift + upper  <=>  q >= k - shift - upper;   k >= q + shift - lower  <=>  q <= k - shift + lower.
-            if let upper = band.upper {
-                body.append("lo = \(dialect.maximum)(lo, k - (\(shift(band)))\(minus(upper)));  /* \(band.description) */")
-            }
-            if let lower = band.lower {
-                body.append("hi = \(dialect.minimum)(hi, k - (\(shift(band)))\(plus(lower + 1)));  /* \(band.description) */")
-            }
-        }
-        return lines(body, empty: "/* no causal or window mask: every query */")
+        lines(ranges.flatMap { $0.keyQueryBounds(dialect) }, empty: "/* no causal or window mask: every query */")
     }
 
     /// `if (!(...)) return false;` per predicate, then `return true;`.
@@ -118,16 +82,8 @@ struct MaskHooksRendering {
     }
 
     var elementKept: String {
-        var body = ["if (k >= nk) return \(no);"]
-        for band in masks.bands {
-            if let upper = band.upper {
-                body.append("if (k > q + (\(shift(band)))\(plus(upper))) return \(no);  /* \(band.description) */")
-            }
-            if let lower = band.lower {
-                body.append("if (k < q + (\(shift(band)))\(minus(lower))) return \(no);  /* \(band.description) */")
-            }
-        }
-        return (body + predicateTests + ["return \(yes);"]).joined(separator: "\n")
+        (["if (k >= nk) return \(no);"] + ranges.flatMap { $0.elementKept(dialect) } + predicateTests + ["return \(yes);"])
+            .joined(separator: "\n")
     }
 
     var tileSkipped: String {
