@@ -26,7 +26,7 @@ struct CForwardKernel {
     }
 
     private func masks() throws(SpecError) -> String {
-        guard !variant.masks.bands.isEmpty || variant.masks.hasPredicates else { return "" }
+        guard !variant.masks.ranges.isEmpty || variant.masks.hasPredicates else { return "" }
         let predicates = variant.masks.hasPredicates
             ? try templates.template("c/pieces/forward_predicate_masks.c").render([:]) : ""
         return try templates.template("c/pieces/forward_masks.c").render(["predicate_masks": predicates])
