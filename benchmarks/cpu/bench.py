@@ -35,43 +35,12 @@ import torch.nn.functional as F  # noqa: E402
 torch.set_num_threads(THREADS)
 
 
-# ---- the C ABI (Templates/common/attngen_abi.h), mirrored field by field ---------------------------
-
-class Layout(ctypes.Structure):
-    _fields_ = [("batch_stride", ctypes.c_int64), ("head_stride", ctypes.c_int64), ("row_stride", ctypes.c_int64)]
-
-
-class ForwardParams(ctypes.Structure):
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("batch", ctypes.c_int64), ("seqlen_q", ctypes.c_int64), ("seqlen_k", ctypes.c_int64),
-        ("heads_q", ctypes.c_int32), ("heads_kv", ctypes.c_int32),
-        ("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p), ("o", ctypes.c_void_p),
-        ("lse", ctypes.c_void_p),
-        ("q_layout", Layout), ("k_layout", Layout), ("v_layout", Layout), ("o_layout", Layout),
-        ("lse_layout", Layout),
-        ("block_mask", ctypes.c_void_p), ("block_mask_layout", Layout),
-        ("dropout_seed", ctypes.c_uint64), ("dropout_offset", ctypes.c_uint64),
-        ("num_threads", ctypes.c_int32),
-    ]
-
-
-class BackwardParams(ctypes.Structure):
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("batch", ctypes.c_int64), ("seqlen_q", ctypes.c_int64), ("seqlen_k", ctypes.c_int64),
-        ("heads_q", ctypes.c_int32), ("heads_kv", ctypes.c_int32),
-        ("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p), ("o", ctypes.c_void_p),
-        ("lse", ctypes.c_void_p), ("d_o", ctypes.c_void_p),
-        ("dq", ctypes.c_void_p), ("dk", ctypes.c_void_p), ("dv", ctypes.c_void_p),
-        ("q_layout", Layout), ("k_layout", Layout), ("v_layout", Layout), ("o_layout", Layout),
-        ("lse_layout", Layout), ("d_o_layout", Layout), ("dq_layout", Layout), ("dk_layout", Layout),
-        ("dv_layout", Layout),
-        ("block_mask", ctypes.c_void_p), ("block_mask_layout", Layout),
-        ("dropout_seed", ctypes.c_uint64), ("dropout_offset", ctypes.c_uint64),
-        ("dq_mode", ctypes.c_int32), ("num_threads", ctypes.c_int32),
-        ("workspace", ctypes.c_void_p), ("workspace_size", ctypes.c_size_t),
-    ]
+# ---- the C ABI: attngen_abi.py, which `attngen emit` writes next to the kernels (rendered from the same values
+# as attngen_abi.h), from the folder run.sh emitted into ($ATTNGEN_KERNELS, default .build-bench/kernels) ------
+KERNELS = os.environ.get("ATTNGEN_KERNELS",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build-bench", "kernels"))
+sys.path.insert(0, KERNELS)
+from attngen_abi import BackwardParams, ForwardParams, Layout  # noqa: E402
 
 
 def layout(t):

@@ -22,78 +22,24 @@ import sys
 import torch
 import torch.nn.functional as F
 
-ATTNGEN_OK = 0
+
+def _abi_folder():
+    """A folder holding attngen_abi.py, which `attngen emit` writes next to the kernels (rendered from the same
+    values as attngen_abi.h): $ATTNGEN_ABI_DIR, else the folders benchmarks/gpu/prepare.sh emits."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.environ.get("ATTNGEN_ABI_DIR", "")] + [os.path.join(here, ".generated", f)
+                                                           for f in ("bench", "forward", "backward")]
+    for folder in candidates:
+        if folder and os.path.exists(os.path.join(folder, "attngen_abi.py")):
+            return folder
+    raise SystemExit("attngen_abi.py not found: run bash benchmarks/gpu/prepare.sh, or set ATTNGEN_ABI_DIR to a folder "
+                     "attngen emitted")
 
 
-class Layout(ctypes.Structure):
-    _fields_ = [("batch_stride", ctypes.c_int64), ("head_stride", ctypes.c_int64), ("row_stride", ctypes.c_int64)]
+sys.path.insert(0, _abi_folder())
+from attngen_abi import BackwardParams, ForwardParams, Layout, Status  # noqa: E402,F401 (bench.py imports them from here)
 
-
-class ForwardParams(ctypes.Structure):
-    """Mirror of attngen_forward_params (attngen_abi.h, ABI version 1)."""
-
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("batch", ctypes.c_int64),
-        ("seqlen_q", ctypes.c_int64),
-        ("seqlen_k", ctypes.c_int64),
-        ("heads_q", ctypes.c_int32),
-        ("heads_kv", ctypes.c_int32),
-        ("q", ctypes.c_void_p),
-        ("k", ctypes.c_void_p),
-        ("v", ctypes.c_void_p),
-        ("o", ctypes.c_void_p),
-        ("lse", ctypes.c_void_p),
-        ("q_layout", Layout),
-        ("k_layout", Layout),
-        ("v_layout", Layout),
-        ("o_layout", Layout),
-        ("lse_layout", Layout),
-        ("block_mask", ctypes.c_void_p),
-        ("block_mask_layout", Layout),
-        ("dropout_seed", ctypes.c_uint64),
-        ("dropout_offset", ctypes.c_uint64),
-        ("num_threads", ctypes.c_int32),
-    ]
-
-
-class BackwardParams(ctypes.Structure):
-    """Mirror of attngen_backward_params (attngen_abi.h, ABI version 1)."""
-
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("batch", ctypes.c_int64),
-        ("seqlen_q", ctypes.c_int64),
-        ("seqlen_k", ctypes.c_int64),
-        ("heads_q", ctypes.c_int32),
-        ("heads_kv", ctypes.c_int32),
-        ("q", ctypes.c_void_p),
-        ("k", ctypes.c_void_p),
-        ("v", ctypes.c_void_p),
-        ("o", ctypes.c_void_p),
-        ("lse", ctypes.c_void_p),
-        ("d_o", ctypes.c_void_p),
-        ("dq", ctypes.c_void_p),
-        ("dk", ctypes.c_void_p),
-        ("dv", ctypes.c_void_p),
-        ("q_layout", Layout),
-        ("k_layout", Layout),
-        ("v_layout", Layout),
-        ("o_layout", Layout),
-        ("lse_layout", Layout),
-        ("d_o_layout", Layout),
-        ("dq_layout", Layout),
-        ("dk_layout", Layout),
-        ("dv_layout", Layout),
-        ("block_mask", ctypes.c_void_p),
-        ("block_mask_layout", Layout),
-        ("dropout_seed", ctypes.c_uint64),
-        ("dropout_offset", ctypes.c_uint64),
-        ("dq_mode", ctypes.c_int32),
-        ("num_threads", ctypes.c_int32),
-        ("workspace", ctypes.c_void_p),
-        ("workspace_size", ctypes.c_size_t),
-    ]
+ATTNGEN_OK = Status.OK
 
 
 def _layout(t):

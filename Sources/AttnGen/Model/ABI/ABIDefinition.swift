@@ -1,0 +1,207 @@
+/// The C ABI every generated kernel exports, as Swift values: its version, limits, status codes, structs and their
+/// fields, and the order in which entry points check their arguments. `attngen_abi.h` (Rendering/ABI/
+/// ABIHeaderRendering.swift) and the Python mirror `attngen_abi.py` (PythonABIRendering.swift) are rendered from
+/// these values, so the two cannot drift apart.
+public enum ABIDefinition {
+    /// Bumped whenever the layout of a struct changes.
+    public static let version = 1
+
+    /// A `#define` of the header.
+    public struct Constant: Sendable {
+        public var name: String
+        /// The value as C spells it, and as Python does.
+        public var cValue: String
+        public var pythonValue: String
+        public var comment: [String]
+    }
+
+    /// One case of a C enum.
+    public struct EnumCase: Sendable {
+        public var name: String
+        public var value: Int
+        public var comment: [String]
+    }
+
+    /// A C enum.
+    public struct Enumeration: Sendable {
+        public var name: String
+        /// The Python class name of the mirror.
+        public var pythonName: String
+        public var comment: [String]
+        public var cases: [EnumCase]
+    }
+
+    /// The C types fields have, with their ctypes counterparts.
+    public enum FieldType: String, Sendable {
+        case size = "size_t"
+        case int64 = "int64_t"
+        case int32 = "int32_t"
+        case uint64 = "uint64_t"
+        case constPointer = "const void *"
+        case pointer = "void *"
+        case floatPointer = "float *"
+        case constFloatPointer = "const float *"
+        case constBytePointer = "const uint8_t *"
+        case layout = "attngen_layout"
+
+        var ctypes: String {
+            switch self {
+            case .size: "ctypes.c_size_t"
+            case .int64: "ctypes.c_int64"
+            case .int32: "ctypes.c_int32"
+            case .uint64: "ctypes.c_uint64"
+            case .constPointer, .pointer, .floatPointer, .constFloatPointer, .constBytePointer: "ctypes.c_void_p"
+            case .layout: "Layout"
+            }
+        }
+    }
+
+    /// One field of a struct; `group` opens a commented group of fields (a blank line before it).
+    public struct Field: Sendable {
+        public var name: String
+        public var type: FieldType
+        public var group: [String] = []
+        public var note: String? = nil
+    }
+
+    /// A C struct.
+    public struct Structure: Sendable {
+        public var name: String
+        public var pythonName: String
+        public var comment: [String]
+        public var fields: [Field]
+    }
+
+    public static let limits: [Constant] = [
+        Constant(name: "ATTNGEN_MAX_BATCH", cValue: "\(RuntimeLimits.maximumBatch)", pythonValue: "\(RuntimeLimits.maximumBatch)",
+                 comment: ["The largest batch and the largest seqlen_q / seqlen_k a call accepts (heads are int32_t already);",
+                           "larger sizes return ATTNGEN_ERROR_INVALID_SIZE."]),
+        Constant(name: "ATTNGEN_MAX_SEQLEN", cValue: "\(RuntimeLimits.maximumSequenceLength)",
+                 pythonValue: "\(RuntimeLimits.maximumSequenceLength)", comment: []),
+        Constant(name: "ATTNGEN_MAX_TENSOR_BYTES", cValue: "((int64_t)1 << \(RuntimeLimits.maximumTensorBytes.trailingZeroBitCount))",
+                 pythonValue: "1 << \(RuntimeLimits.maximumTensorBytes.trailingZeroBitCount)",
+                 comment: ["The most bytes any tensor a call reads or writes (Q, K, V, O, LSE, dO, dQ, dK, dV, the block mask) may span:",
+                           "(highest element offset + 1) * element size, the highest offset of a non-empty tensor being",
+                           "(batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1. A larger span returns",
+                           "ATTNGEN_ERROR_INVALID_LAYOUT."]),
+    ]
+
+    public static let status = Enumeration(name: "attngen_status", pythonName: "Status", comment: [], cases: [
+        EnumCase(name: "ATTNGEN_OK", value: 0, comment: []),
+        EnumCase(name: "ATTNGEN_ERROR_NULL_POINTER", value: 1,
+                 comment: ["A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse) is NULL."]),
+        EnumCase(name: "ATTNGEN_ERROR_INVALID_SIZE", value: 2,
+                 comment: ["batch, seqlen_q, seqlen_k or a head count is negative, batch or a sequence length is above",
+                           "ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN, or heads are zero while sizes are not."]),
+        EnumCase(name: "ATTNGEN_ERROR_INVALID_HEADS", value: 3,
+                 comment: ["heads_q is not a multiple of heads_kv, or differs from the counts fixed in the spec."]),
+        EnumCase(name: "ATTNGEN_ERROR_INVALID_LAYOUT", value: 4,
+                 comment: ["A layout of a tensor with elements is unusable: a negative stride, a span above",
+                           "ATTNGEN_MAX_TENSOR_BYTES, or rows/heads/batches of an output overlapping one another",
+                           "(row_stride < dim, and so on)."]),
+        EnumCase(name: "ATTNGEN_ERROR_ABI_MISMATCH", value: 5,
+                 comment: ["struct_size does not match this header's sizeof(attngen_forward_params)."]),
+        EnumCase(name: "ATTNGEN_ERROR_OUT_OF_MEMORY", value: 6,
+                 comment: ["The C kernel could not allocate its per-call workspace."]),
+        EnumCase(name: "ATTNGEN_ERROR_CUDA", value: 7,
+                 comment: ["A CUDA call failed (the launcher returns before or right after the launch)."]),
+        EnumCase(name: "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL", value: 8,
+                 comment: ["Backward: the caller's workspace is NULL or smaller than ..._backward_workspace_size() says."]),
+        EnumCase(name: "ATTNGEN_ERROR_INVALID_MODE", value: 9, comment: ["Backward: dq_mode is not one of attngen_dq_mode."]),
+    ])
+
+    public static let dqMode = Enumeration(
+        name: "attngen_dq_mode", pythonName: "DqMode",
+        comment: ["How the backward pass accumulates dQ, which every key tile contributes to."],
+        cases: [
+            EnumCase(name: "ATTNGEN_DQ_DETERMINISTIC", value: 0,
+                     comment: ["Each worker owns whole (batch, key/value head) groups and visits tiles in a fixed order:",
+                               "results are bit-identical from run to run, whatever the thread count."]),
+            EnumCase(name: "ATTNGEN_DQ_FAST", value: 1,
+                     comment: ["Workers split key tiles too and add into dQ atomically: more parallelism, and the order of",
+                               "floating-point additions (so the last bits of dQ) may change from run to run."]),
+        ])
+
+    public static let layout = Structure(
+        name: "attngen_layout", pythonName: "Layout",
+        comment: ["Strides, in elements, of one tensor; the innermost dimension is contiguous."],
+        fields: [Field(name: "batch_stride", type: .int64), Field(name: "head_stride", type: .int64),
+                 Field(name: "row_stride", type: .int64)])
+
+    /// The sizes every params struct opens with.
+    private static func sizes(_ comment: [String]) -> [Field] {
+        [Field(name: "batch", type: .int64, group: comment), Field(name: "seqlen_q", type: .int64),
+         Field(name: "seqlen_k", type: .int64), Field(name: "heads_q", type: .int32), Field(name: "heads_kv", type: .int32)]
+    }
+
+    public static let forwardParams = Structure(
+        name: "attngen_forward_params", pythonName: "ForwardParams", comment: [],
+        fields: [Field(name: "struct_size", type: .size,
+                       group: ["Must be sizeof(attngen_forward_params): guards against a header/library mismatch."])]
+            + sizes(["Sizes. Zero-sized problems are valid and do nothing."]) + [
+                Field(name: "q", type: .constPointer, group: ["Tensors (device pointers for CUDA)."]),
+                Field(name: "k", type: .constPointer), Field(name: "v", type: .constPointer), Field(name: "o", type: .pointer),
+                Field(name: "lse", type: .floatPointer, note: "written when the variant saves the log-sum-exp, else ignored"),
+                Field(name: "q_layout", type: .layout, group: [""]), Field(name: "k_layout", type: .layout),
+                Field(name: "v_layout", type: .layout), Field(name: "o_layout", type: .layout),
+                Field(name: "lse_layout", type: .layout, note: "row_stride is normally 1"),
+                Field(name: "block_mask", type: .constBytePointer,
+                      group: ["Block-sparse variants: one byte per (query block, key block), non-zero = computed.",
+                              "Byte (b, h, i, j) is at block_mask + b*batch_stride + h*head_stride + i*row_stride + j;",
+                              "batch_stride = head_stride = 0 shares one layout across all batches and heads."]),
+                Field(name: "block_mask_layout", type: .layout),
+                Field(name: "dropout_seed", type: .uint64,
+                      group: ["Dropout variants: the Philox4x32-10 key is the seed; the offset selects the stream",
+                              "(README.md, \"Dropout\", gives the exact mapping)."]),
+                Field(name: "dropout_offset", type: .uint64),
+                Field(name: "num_threads", type: .int32,
+                      group: ["C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA."]),
+            ])
+
+    public static let backwardParams = Structure(
+        name: "attngen_backward_params", pythonName: "BackwardParams", comment: [],
+        fields: [Field(name: "struct_size", type: .size, group: ["Must be sizeof(attngen_backward_params)."])]
+            + sizes([""]) + [
+                Field(name: "q", type: .constPointer,
+                      group: ["Forward inputs and outputs: Q, K, V, O and the fp32 log-sum-exp the forward pass saved."]),
+                Field(name: "k", type: .constPointer), Field(name: "v", type: .constPointer), Field(name: "o", type: .constPointer),
+                Field(name: "lse", type: .constFloatPointer),
+                Field(name: "d_o", type: .constPointer, group: ["The incoming gradient dL/dO, shaped like O."]),
+                Field(name: "dq", type: .pointer,
+                      group: ["The gradients written, in the storage type: dQ like Q, dK like K, dV like V. For GQA/MQA,",
+                              "dK and dV sum over the query heads that share a key/value head."]),
+                Field(name: "dk", type: .pointer), Field(name: "dv", type: .pointer),
+                Field(name: "q_layout", type: .layout, group: [""]), Field(name: "k_layout", type: .layout),
+                Field(name: "v_layout", type: .layout), Field(name: "o_layout", type: .layout),
+                Field(name: "lse_layout", type: .layout), Field(name: "d_o_layout", type: .layout),
+                Field(name: "dq_layout", type: .layout), Field(name: "dk_layout", type: .layout),
+                Field(name: "dv_layout", type: .layout),
+                Field(name: "block_mask", type: .constBytePointer,
+                      group: ["Same meaning as in attngen_forward_params; must match the forward call."]),
+                Field(name: "block_mask_layout", type: .layout), Field(name: "dropout_seed", type: .uint64),
+                Field(name: "dropout_offset", type: .uint64),
+                Field(name: "dq_mode", type: .int32, group: ["An attngen_dq_mode."]),
+                Field(name: "num_threads", type: .int32,
+                      group: ["C backend: worker threads when built with OpenMP; 0 = the OpenMP default."]),
+                Field(name: "workspace", type: .pointer,
+                      group: ["Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;",
+                              "the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O)."]),
+                Field(name: "workspace_size", type: .size),
+            ])
+
+    /// The order in which every entry point checks its arguments; the first problem found is returned, and nothing
+    /// is read or written before all of them pass.
+    public static let checkOrder: [(check: String, status: String)] = [
+        ("params is NULL", "ATTNGEN_ERROR_NULL_POINTER"),
+        ("struct_size differs from this header's struct", "ATTNGEN_ERROR_ABI_MISMATCH"),
+        ("a size or head count is negative, or batch / a sequence length is above its limit", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("the head counts differ from those the spec fixes, or heads_q % heads_kv != 0", "ATTNGEN_ERROR_INVALID_HEADS"),
+        ("(backward) dq_mode is not an attngen_dq_mode", "ATTNGEN_ERROR_INVALID_MODE"),
+        ("nothing to compute (no query rows; backward: no query rows and no keys)", "ATTNGEN_OK, without reading any pointer"),
+        ("a head count is 0", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("a pointer the variant reads or writes is NULL", "ATTNGEN_ERROR_NULL_POINTER"),
+        ("a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself",
+         "ATTNGEN_ERROR_INVALID_LAYOUT"),
+        ("(backward) the workspace is NULL, too small or not 16-byte aligned", "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL"),
+    ]
+}
