@@ -16,6 +16,10 @@
  * Variants generated with a backward pass also export (C)
  *     size_t attngen_NAME_backward_workspace_size(const attngen_backward_params *params);
  *     attngen_status attngen_NAME_backward(const attngen_backward_params *params);
+ * or (CUDA) attngen_NAME_backward_workspace_size_cuda and attngen_NAME_backward_cuda(params, stream).
+ * The workspace size is 0 when the call needs no workspace (no query rows), and SIZE_MAX, which no
+ * allocation can satisfy, when params is NULL, its struct_size is wrong or a size is negative or above
+ * the limits below (the call refuses those parameters anyway).
  *
  * Tensors: Q is [batch, heads_q, seqlen_q, head_dim], K is [batch, heads_kv, seqlen_k, head_dim],
  * V is [batch, heads_kv, seqlen_k, value_head_dim], O is [batch, heads_q, seqlen_q, value_head_dim],
@@ -23,7 +27,13 @@
  * (b, h, s, i) is at  base + b*batch_stride + h*head_stride + s*row_stride + i, strides counted in
  * elements, so the last dimension is contiguous and any order of the other three works
  * (BSHD: row_stride = heads*dim, head_stride = dim; BHSD: head_stride = seqlen*dim, row_stride = dim).
+ * A tensor with no element (a size of 0) is never addressed: any strides are valid for it.
  * Storage: fp32 is `float`; fp16 and bf16 are passed as raw 16-bit patterns (`uint16_t`).
+ *
+ * Limits, checked by every entry point before anything is read or written (see ATTNGEN_MAX_* below):
+ * batch and sequence lengths above ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN return ATTNGEN_ERROR_INVALID_SIZE;
+ * a tensor whose furthest element ends more than ATTNGEN_MAX_TENSOR_BYTES bytes past its base returns
+ * ATTNGEN_ERROR_INVALID_LAYOUT. Within them no offset, size or count a kernel computes can overflow.
  *
  * The functions hold no global state and may be called from several threads at once.
  */
@@ -38,16 +48,28 @@ extern "C" {
 /* Bumped whenever the layout of a struct below changes. */
 #define ATTNGEN_ABI_VERSION 1
 
+/* The largest batch and the largest seqlen_q / seqlen_k a call accepts (heads are int32_t already);
+   larger sizes return ATTNGEN_ERROR_INVALID_SIZE. */
+#define ATTNGEN_MAX_BATCH 2147483647
+#define ATTNGEN_MAX_SEQLEN 2147483647
+/* The most bytes any tensor a call reads or writes (Q, K, V, O, LSE, dO, dQ, dK, dV, the block mask) may span:
+   (highest element offset + 1) * element size, the highest offset of a non-empty tensor being
+   (batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1. A larger span returns
+   ATTNGEN_ERROR_INVALID_LAYOUT. */
+#define ATTNGEN_MAX_TENSOR_BYTES ((int64_t)1 << 62)
+
 typedef enum attngen_status {
     ATTNGEN_OK = 0,
     /* A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse) is NULL. */
     ATTNGEN_ERROR_NULL_POINTER = 1,
-    /* batch, seqlen_q, seqlen_k or a head count is negative, or heads are zero while sizes are not. */
+    /* batch, seqlen_q, seqlen_k or a head count is negative, batch or a sequence length is above
+       ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN, or heads are zero while sizes are not. */
     ATTNGEN_ERROR_INVALID_SIZE = 2,
     /* heads_q is not a multiple of heads_kv, or differs from the counts fixed in the spec. */
     ATTNGEN_ERROR_INVALID_HEADS = 3,
-    /* A layout is too small for its tensor: a negative stride, or rows/heads/batches of the
-       output overlapping one another (row_stride < dim, and so on). */
+    /* A layout of a tensor with elements is unusable: a negative stride, a span above
+       ATTNGEN_MAX_TENSOR_BYTES, or rows/heads/batches of an output overlapping one another
+       (row_stride < dim, and so on). */
     ATTNGEN_ERROR_INVALID_LAYOUT = 4,
     /* struct_size does not match this header's sizeof(attngen_forward_params). */
     ATTNGEN_ERROR_ABI_MISMATCH = 5,

@@ -137,20 +137,26 @@ extension CEmitter {
         var lines: [String] = []
         if spec.savesLogSumExp {
             lines.append("""
-                if (attngen_layout_is_negative(params->lse_layout)
-                    || !attngen_layout_is_disjoint(params->lse_layout, params->batch, params->heads_q, params->seqlen_q, 1)) {
+                if (!attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 1)) {
                     return ATTNGEN_ERROR_INVALID_LAYOUT;
                 }
                 """)
         }
         if spec.blockSparseLayout != nil {
-            lines.append("""
-                if (attngen_layout_is_negative(params->block_mask_layout)) {
-                    return ATTNGEN_ERROR_INVALID_LAYOUT;
-                }
-                """)
+            lines.append(blockMaskLayoutCheck)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The block mask's layout check, forward and backward: batch x heads_q x ⌈Nq / block rows⌉ rows of
+    /// ⌈Nk / block columns⌉ bytes (`nb`, `hq`, `nq` and `nk` are the caller's locals).
+    var blockMaskLayoutCheck: String {
+        """
+        if (!attngen_layout_is_valid(params->block_mask_layout, nb, hq, (nq + SPARSE_BLOCK_ROWS - 1) / SPARSE_BLOCK_ROWS,
+                                     (nk + SPARSE_BLOCK_COLUMNS - 1) / SPARSE_BLOCK_COLUMNS, 1, 0)) {
+            return ATTNGEN_ERROR_INVALID_LAYOUT;
+        }
+        """
     }
 
     /// The diagonal masks (causal and sliding window) with their bounds, unbounded sides dropped.

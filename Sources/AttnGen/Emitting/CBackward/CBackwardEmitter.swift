@@ -35,6 +35,7 @@ public struct CBackwardEmitter: Sendable {
             "dropout_constants": forward.dropoutConstantsFragment(spec),
             "heads_check": forward.headsCheckFragment(spec),
             "block_mask_check": blockMaskCheckFragment(spec),
+            "block_mask_layout_check": spec.blockSparseLayout == nil ? "" : forward.blockMaskLayoutCheck,
             "tile_key_range": forward.tileKeyRangeFragment(spec),
             "tile_skip": forward.tileSkipFragment(spec),
             "row_key_range": forward.rowKeyRangeFragment(spec),
@@ -62,9 +63,6 @@ public struct CBackwardEmitter: Sendable {
         return """
             if (params->block_mask == NULL) {
                 return ATTNGEN_ERROR_NULL_POINTER; /* this variant is block-sparse */
-            }
-            if (attngen_layout_is_negative(params->block_mask_layout)) {
-                return ATTNGEN_ERROR_INVALID_LAYOUT;
             }
             """
     }

@@ -105,6 +105,9 @@ extension CUDAEmitter {
         }
         lines.append("constexpr bool kSavesLogSumExp = \(spec.savesLogSumExp);")
         lines.append("constexpr bool kBlockSparse = \(spec.blockSparseLayout != nil);")
+        let sparse = spec.blockSparseLayout
+        lines.append("constexpr int kSparseBlockRows = \(sparse?.blockRows ?? 1);  /* the block mask's block (1 x 1: none) */")
+        lines.append("constexpr int kSparseBlockColumns = \(sparse?.blockColumns ?? 1);")
         lines.append("constexpr int kFixedHeadsQ = \(spec.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(spec.heads.keyValueHeads ?? 0);")
         return lines.joined(separator: "\n")

@@ -84,6 +84,9 @@ extension CUDABackwardEmitter {
             lines.append("constexpr uint32_t kDropThreshold = \(dropout.dropThreshold)u;  /* floor(p · 2^16): a 16-bit value below it drops */")
         }
         lines.append("constexpr bool kBlockSparse = \(spec.blockSparseLayout != nil);")
+        let sparse = spec.blockSparseLayout
+        lines.append("constexpr int kSparseBlockRows = \(sparse?.blockRows ?? 1);  /* the block mask's block (1 x 1: none) */")
+        lines.append("constexpr int kSparseBlockColumns = \(sparse?.blockColumns ?? 1);")
         lines.append("constexpr int kFixedHeadsQ = \(spec.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(spec.heads.keyValueHeads ?? 0);")
         return lines.joined(separator: "\n")
