@@ -647,29 +647,36 @@ __global__ void __launch_bounds__(256) finish_kernel(const KernelArguments argum
  * Host side.
  * ---------------------------------------------------------------------------------------------- */
 
-static size_t round_up_256(size_t bytes) { return (bytes + 255u) & ~(size_t)255u; }
+/* batch · heads_q · seqlen_q query rows, SIZE_MAX when that does not fit in size_t. */
+static size_t query_rows(const attngen_backward_params &p) {
+    return attngen_size_mul(attngen_size_mul((size_t)p.batch, (size_t)p.heads_q), (size_t)p.seqlen_q);
+}
 
-/* The fp32 row sums D, then (fast mode) the fp32 dQ accumulator. */
+/* The fp32 row sums D, each part rounded up to 256 bytes. */
 static size_t row_dot_bytes(const attngen_backward_params &p) {
-    return round_up_256((size_t)p.batch * (size_t)p.heads_q * (size_t)p.seqlen_q * sizeof(float));
+    return attngen_size_add_aligned(attngen_size_mul(query_rows(p), sizeof(float)), 0, 256);
 }
 
-static size_t workspace_bytes(const attngen_backward_params &p) {
-    if (p.batch <= 0 || p.seqlen_q <= 0 || p.heads_q <= 0) return 0;
-    size_t bytes = row_dot_bytes(p);
-    if (p.dq_mode == ATTNGEN_DQ_FAST) {
-        bytes += round_up_256((size_t)p.batch * (size_t)p.heads_q * (size_t)p.seqlen_q * (size_t)kHeadDim * sizeof(float));
-    }
-    return bytes;
+/* D, then (fast mode) the fp32 dQ accumulator; SIZE_MAX for parameters the launcher refuses (NULL, struct_size,
+   negative sizes, sizes above the limits) and for sizes that do not fit in size_t; 0 without query rows. */
+static size_t workspace_bytes(const attngen_backward_params *params) {
+    if (params == NULL || params->struct_size != sizeof(attngen_backward_params)) return SIZE_MAX;
+    const attngen_backward_params &p = *params;
+    if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) return SIZE_MAX;
+    if (p.batch == 0 || p.seqlen_q == 0 || p.heads_q == 0) return 0;
+    const size_t accumulator =
+        p.dq_mode == ATTNGEN_DQ_FAST ? attngen_size_mul(query_rows(p), kHeadDim * sizeof(float)) : 0;
+    return attngen_size_add_aligned(row_dot_bytes(p), accumulator, 256);
 }
 
-/* The ABI's argument checks, in the C backend's order. Sets *has_work when there is something to compute. */
+/* The ABI's argument checks, in the C backend's order (backward.c's check_params). Sets *has_work when there is
+   something to compute. Host code only: nothing here touches the device, so bad arguments fail without a GPU. */
 static attngen_status check_params(const attngen_backward_params *params, bool *has_work) {
     *has_work = false;
     if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
     if (params->struct_size != sizeof(attngen_backward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
     const attngen_backward_params &p = *params;
-    if (p.batch < 0 || p.seqlen_q < 0 || p.seqlen_k < 0 || p.heads_q < 0 || p.heads_kv < 0) {
+    if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
@@ -684,20 +691,28 @@ static attngen_status check_params(const attngen_backward_params *params, bool *
         return ATTNGEN_ERROR_NULL_POINTER;
     }
     if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
+       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
     const int64_t nb = p.batch, hq = p.heads_q, hkv = p.heads_kv, nq = p.seqlen_q, nk = p.seqlen_k;
-    if (!attngen_layout_is_valid(p.q_layout, nb, hq, nq, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.k_layout, nb, hkv, nk, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.v_layout, nb, hkv, nk, kValueHeadDim, 0) ||
-        !attngen_layout_is_valid(p.o_layout, nb, hq, nq, kValueHeadDim, 0) ||
-        !attngen_layout_is_valid(p.d_o_layout, nb, hq, nq, kValueHeadDim, 0) ||
-        !attngen_layout_is_valid(p.lse_layout, nb, hq, nq, 1, 0) ||
-        !attngen_layout_is_valid(p.dq_layout, nb, hq, nq, kHeadDim, 1) ||
-        !attngen_layout_is_valid(p.dk_layout, nb, hkv, nk, kHeadDim, 1) ||
-        !attngen_layout_is_valid(p.dv_layout, nb, hkv, nk, kValueHeadDim, 1)) {
+    const int64_t bytes = (int64_t)sizeof(Element), lse_bytes = (int64_t)sizeof(float);
+    if (!attngen_layout_is_valid(p.q_layout, nb, hq, nq, kHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.k_layout, nb, hkv, nk, kHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.v_layout, nb, hkv, nk, kValueHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.o_layout, nb, hq, nq, kValueHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.d_o_layout, nb, hq, nq, kValueHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.lse_layout, nb, hq, nq, 1, lse_bytes, false) ||
+        !attngen_layout_is_valid(p.dq_layout, nb, hq, nq, kHeadDim, bytes, true) ||
+        !attngen_layout_is_valid(p.dk_layout, nb, hkv, nk, kHeadDim, bytes, true) ||
+        !attngen_layout_is_valid(p.dv_layout, nb, hkv, nk, kValueHeadDim, bytes, true)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
-    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, 1, 1, 1, 1, 0)) return ATTNGEN_ERROR_INVALID_LAYOUT;
-    if (nq > 0 && (p.workspace == NULL || p.workspace_size < workspace_bytes(p) || ((uintptr_t)p.workspace & 15u) != 0)) {
+    const int64_t block_rows = (nq + kSparseBlockRows - 1) / kSparseBlockRows;
+    const int64_t block_columns = (nk + kSparseBlockColumns - 1) / kSparseBlockColumns;
+    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, nb, hq, block_rows, block_columns, 1, false)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (nq > 0 &&
+        (p.workspace == NULL || p.workspace_size < workspace_bytes(params) || ((uintptr_t)p.workspace & 15u) != 0)) {
         return ATTNGEN_ERROR_WORKSPACE_TOO_SMALL;
     }
     *has_work = true;
@@ -725,8 +740,7 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
 }  // namespace attngen_{{name}}_backward_detail
 
 extern "C" size_t attngen_{{name}}_backward_workspace_size_cuda(const attngen_backward_params *params) {
-    if (params == NULL) return 0;
-    return attngen_{{name}}_backward_detail::workspace_bytes(*params);
+    return attngen_{{name}}_backward_detail::workspace_bytes(params);
 }
 
 extern "C" attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_params *params, cudaStream_t stream) {
@@ -737,19 +751,31 @@ extern "C" attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_
     const attngen_backward_params &p = *params;
     const bool fast = p.dq_mode == ATTNGEN_DQ_FAST;
 
+    KernelArguments arguments;
+    arguments.params = p;
+    /* Tensors with no element (the query side when Nq = 0, the key side when Nk = 0, the block mask in either case)
+       are never read or written; their strides, which may then be anything, become zeros so that no offset is
+       formed from them. */
+    const attngen_layout none = {0, 0, 0};
+    attngen_backward_params &used = arguments.params;
+    if (p.seqlen_q == 0) {
+        used.q_layout = used.o_layout = used.d_o_layout = used.lse_layout = used.dq_layout = none;
+        used.block_mask_layout = none;
+    }
+    if (p.seqlen_k == 0) {
+        used.k_layout = used.v_layout = used.dk_layout = used.dv_layout = used.block_mask_layout = none;
+    }
+
     /* 16-byte copies need every Q, K, V and dO row to start on a 16-byte boundary, 16-byte stores every dQ, dK
        and dV row. */
     const int64_t element_bytes = (int64_t)sizeof(Raw), output_bytes = (int64_t)sizeof(Element);
-    const bool aligned16 = attngen_rows_aligned16(p.q, p.q_layout, element_bytes) &&
-                           attngen_rows_aligned16(p.k, p.k_layout, element_bytes) &&
-                           attngen_rows_aligned16(p.v, p.v_layout, element_bytes) &&
-                           attngen_rows_aligned16(p.d_o, p.d_o_layout, element_bytes);
-    const bool outputs_aligned16 = attngen_rows_aligned16(p.dq, p.dq_layout, output_bytes) &&
-                                   attngen_rows_aligned16(p.dk, p.dk_layout, output_bytes) &&
-                                   attngen_rows_aligned16(p.dv, p.dv_layout, output_bytes);
-
-    KernelArguments arguments;
-    arguments.params = p;
+    const bool aligned16 = attngen_rows_aligned16(used.q, used.q_layout, element_bytes) &&
+                           attngen_rows_aligned16(used.k, used.k_layout, element_bytes) &&
+                           attngen_rows_aligned16(used.v, used.v_layout, element_bytes) &&
+                           attngen_rows_aligned16(used.d_o, used.d_o_layout, element_bytes);
+    const bool outputs_aligned16 = attngen_rows_aligned16(used.dq, used.dq_layout, output_bytes) &&
+                                   attngen_rows_aligned16(used.dk, used.dk_layout, output_bytes) &&
+                                   attngen_rows_aligned16(used.dv, used.dv_layout, output_bytes);
     arguments.row_dot = static_cast<float *>(p.workspace);
     arguments.dq_accumulator =
         fast && p.seqlen_q > 0 ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p)) : NULL;
@@ -757,6 +783,8 @@ extern "C" attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
 
+    /* No overflow: rows · kHeadDim is at most the elements of dQ (ATTNGEN_MAX_TENSOR_BYTES), the sequence
+       lengths at most ATTNGEN_MAX_SEQLEN. */
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
     const int64_t key_tiles = (p.seqlen_k + kKeyRows - 1) / kKeyRows;
     const int64_t query_tiles = (p.seqlen_q + kDqRows - 1) / kDqRows;

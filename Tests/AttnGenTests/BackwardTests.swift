@@ -84,6 +84,87 @@ import Testing
         }
     }
 
+    /// Empty sequences with the strides PyTorch gives an empty tensor (`torch.empty(B, H, 0, D)`: batch and head
+    /// strides 0 in BHSD; batch stride 0 in BSHD), batch 2: Nq = 0 with keys writes dK = dV = 0 and Nk = 0 with
+    /// queries writes dQ = 0 (every row fully masked), in both dQ modes. The gradients are poisoned with NaN first,
+    /// so every element must be written, and exactly 0.
+    static let emptyCases: [Case] = {
+        let shapes: [(Int, Int, Int, Int, Int, String, Bool)] = [
+            (2, 4, 2, 0, 23, "bhsd", false), (2, 4, 2, 0, 23, "bshd", false),
+            (2, 4, 2, 19, 0, "bhsd", false), (2, 4, 2, 19, 0, "bshd", false),
+        ]
+        return [
+            Case(spec: AttentionSpec(name: "bwd_empty_f32", headDim: 16).storage(.fp32).withBackward(), shapes: shapes),
+            Case(spec: AttentionSpec(name: "bwd_empty_sparse_f16", headDim: 24).storage(.fp16)
+                .masked(by: .blockSparse(blockSize: 16)).masked(by: .causal(.bottomRight)).withBackward(), shapes: shapes),
+            Case(spec: AttentionSpec(name: "bwd_empty_gqa_bf16", headDim: 40).storage(.bf16).heads(query: 4, keyValue: 2)
+                .dropout(0.1).withBackward(), shapes: shapes),
+        ]
+    }()
+
+    @Test(arguments: emptyCases)
+    func emptySequencesWriteZeroGradients(_ testCase: Case) throws {
+        let spec = testCase.spec
+        let folder = try HarnessFixtures.temporaryFolder(spec.name)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try BackwardBuild.prepare(spec, in: folder)
+        try BackwardBuild.compile(spec, in: folder, extraFlags: ["-fopenmp"])
+        for (index, shape) in testCase.shapes.enumerated() {
+            let (batch, hq, hkv, nq, nk, layout, _) = shape
+            let outcome = try ChildProcess.run(
+                ["./\(BackwardBuild.driverName)", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, "0"],
+                in: folder, timeoutSeconds: 120)
+            try #require(outcome.status == 0, "\(spec.name) \(shape): driver failed: \(outcome.output)")
+            let report = Self.parse(outcome.output)
+            let label = "\(spec.name) B=\(batch) Hq=\(hq) Hkv=\(hkv) Nq=\(nq) Nk=\(nk) \(layout)"
+            print("backward empty \(label): \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            #expect(report["status"] == "0,0,0,0", "\(label): status codes \(report["status"] ?? "?") (forward, deterministic x2, fast)")
+            // With no reference gradient the driver's measure is ||kernel||: exactly 0 when every element is +-0.
+            for gradient in ["dq", "dk", "dv", "fast"] {
+                #expect(Double(report[gradient] ?? "") == 0, "\(label): \(gradient) = \(report[gradient] ?? "?"), expected all zeros")
+            }
+        }
+    }
+
+    /// Every call of Fixtures/argument_cases.h (NULL pointers, ABI mismatch, negative sizes, sizes above
+    /// ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN, strides that overflow or pass ATTNGEN_MAX_TENSOR_BYTES, overlapping
+    /// gradients, bad dq_mode, heads, a NULL, short or unaligned workspace, and valid calls with empty tensors)
+    /// returns its documented status, and a failing call writes nothing; the workspace size is SIZE_MAX for sizes the
+    /// call refuses, 0 without query rows, and the documented byte count otherwise.
+    @Test(arguments: emptyCases)
+    func argumentsAreCheckedInTheDocumentedOrder(_ testCase: Case) throws {
+        let spec = testCase.spec
+        let folder = try HarnessFixtures.temporaryFolder(spec.name)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try BackwardBuild.prepare(spec, in: folder)
+        try BackwardBuild.compile(spec, in: folder, extraFlags: ["-fopenmp"])
+        let outcome = try ChildProcess.run(["./\(BackwardBuild.driverName)", "errors"], in: folder, timeoutSeconds: 120)
+        try #require(outcome.status == 0, "\(spec.name): errors mode failed (\(outcome.status)):\n\(outcome.output)")
+        let checks = DriverLine.parse(outcome.output, kind: "CHECK")
+        let sizes = DriverLine.parse(outcome.output, kind: "WORKSPACE")
+        #expect(checks.count >= 80 && sizes.count >= 15, "\(spec.name): too few cases:\n\(outcome.output)")
+        Self.expectChecks(checks, label: spec.name)
+        for line in sizes {
+            #expect(line.int("got") == line.int("expected"), "\(spec.name): workspace \(line)")
+        }
+        print("backward errors \(spec.name): \(checks.count) calls, \(sizes.count) workspace sizes")
+    }
+
+    /// The CHECK lines of an `errors` run: each status as expected, failing calls leave the gradients alone, valid
+    /// calls with an empty side zero the other side's gradients.
+    static func expectChecks(_ checks: [DriverLine], label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for check in checks {
+            let name = check.values["name"] ?? "?"
+            #expect(check.int("got") == check.int("expected"),
+                    "\(label): \(name) returned \(check.values["got"] ?? "?"), expected \(check.values["expected"] ?? "?")",
+                    sourceLocation: sourceLocation)
+            if check.int("expected") != 0 {
+                #expect(check.int("untouched") == 1, "\(label): \(name) wrote a gradient before failing", sourceLocation: sourceLocation)
+            }
+            #expect(check.int("zeros") == 1, "\(label): \(name) left a gradient of the empty case nonzero", sourceLocation: sourceLocation)
+        }
+    }
+
     static func parse(_ line: String) -> [String: String] {
         var fields: [String: String] = [:]
         for token in line.split(whereSeparator: { $0 == " " || $0 == "\n" }) {

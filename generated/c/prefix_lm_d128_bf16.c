@@ -270,11 +270,13 @@ static attngen_status check_params(const attngen_forward_params *params, int *ha
     if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
-    if (attngen_layout_is_negative(params->q_layout) || attngen_layout_is_negative(params->k_layout)
-        || attngen_layout_is_negative(params->v_layout) || attngen_layout_is_negative(params->o_layout)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (!attngen_layout_is_disjoint(params->o_layout, params->batch, params->heads_q, params->seqlen_q, VALUE_HEAD_DIM)) {
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
+    const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
+    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = (int64_t)sizeof(element_t);
+    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 1)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
     *has_work = 1;
@@ -443,11 +445,18 @@ attngen_status attngen_prefix_lm_d128_bf16_forward(const attngen_forward_params 
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
-    const int64_t row_tiles = (params->seqlen_q + TILE_ROWS - 1) / TILE_ROWS;
+    /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
+       anything, are replaced by zeros so that no offset is formed from them. */
+    attngen_forward_params p = *params;
+    if (p.seqlen_k == 0) {
+        const attngen_layout none = {0, 0, 0};
+        p.k_layout = p.v_layout = p.block_mask_layout = none;
+    }
+    const int64_t row_tiles = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS;
     /* One workspace per thread, allocated before the threads start: no thread can fail alone, and no
        barrier is needed before the tasks. */
 #ifdef _OPENMP
-    const int threads = params->num_threads > 0 ? params->num_threads : omp_get_max_threads();
+    const int threads = p.num_threads > 0 ? p.num_threads : omp_get_max_threads();
 #else
     const int threads = 1;
 #endif
@@ -457,9 +466,9 @@ attngen_status attngen_prefix_lm_d128_bf16_forward(const attngen_forward_params 
     }
 #ifdef _OPENMP
     ATTNGEN_OMP(omp parallel num_threads(threads))
-    run_tasks(params, workspaces, row_tiles);
+    run_tasks(&p, workspaces, row_tiles);
 #else
-    run_tasks(params, workspaces, row_tiles);
+    run_tasks(&p, workspaces, row_tiles);
 #endif
     free(workspaces);
     return ATTNGEN_OK;

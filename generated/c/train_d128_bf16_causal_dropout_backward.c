@@ -159,33 +159,32 @@ DEFINE_RANK_UPDATE(query_gradient_product, TILE_ROWS, KEY_LANES, HEAD_LANES / AT
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
 
-static size_t round_up_64(size_t bytes)
+/* batch * heads_q * rows (query rows, or padded query rows), SIZE_MAX when that does not fit in size_t. */
+static size_t query_rows(const attngen_backward_params *params, int64_t rows)
 {
-    return (bytes + 63u) & ~(size_t)63u;
+    return attngen_size_mul(attngen_size_mul((size_t)params->batch, (size_t)params->heads_q), (size_t)rows);
 }
 
-/* Bytes of the fp32 dQ accumulator; the row sums D follow it. */
+/* Bytes of the fp32 dQ accumulator, rounded up to 64; the row sums D follow it. */
 static size_t dq_accumulator_bytes(const attngen_backward_params *params)
 {
-    return round_up_64((size_t)params->batch * (size_t)params->heads_q * (size_t)params->seqlen_q
-                       * (size_t)HEAD_DIM * sizeof(float));
+    return attngen_size_add_aligned(attngen_size_mul(query_rows(params, params->seqlen_q), HEAD_DIM * sizeof(float)),
+                                    0, 64);
 }
 
 size_t attngen_train_d128_bf16_causal_dropout_backward_workspace_size(const attngen_backward_params *params)
 {
-    if (params == NULL || params->batch <= 0 || params->seqlen_q <= 0 || params->heads_q <= 0) {
+    if (params == NULL || params->struct_size != sizeof(attngen_backward_params)
+        || attngen_check_sizes(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q, params->heads_kv)
+               != ATTNGEN_OK) {
+        return SIZE_MAX; /* parameters the call refuses: no allocation can satisfy it */
+    }
+    if (params->batch == 0 || params->seqlen_q == 0 || params->heads_q == 0) {
         return 0;
     }
-    const size_t rows = (size_t)params->batch * (size_t)params->heads_q * (size_t)params->seqlen_q;
-    return dq_accumulator_bytes(params) + round_up_64(rows * sizeof(float));
-}
-
-static int tensor_ok(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows, int64_t inner, int written)
-{
-    if (attngen_layout_is_negative(layout)) {
-        return 0;
-    }
-    return !written || attngen_layout_is_disjoint(layout, batch, heads, rows, inner);
+    /* Saturates at SIZE_MAX (sizes whose tensors exceed ATTNGEN_MAX_TENSOR_BYTES, which the call refuses). */
+    return attngen_size_add_aligned(dq_accumulator_bytes(params),
+                                    attngen_size_mul(query_rows(params, params->seqlen_q), sizeof(float)), 64);
 }
 
 static attngen_status check_params(const attngen_backward_params *params, int *has_work)
@@ -219,16 +218,19 @@ static attngen_status check_params(const attngen_backward_params *params, int *h
         return ATTNGEN_ERROR_NULL_POINTER;
     }
     /* Not block-sparse: no block mask to check. */
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
+       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
     const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
-    const int64_t nq = params->seqlen_q, nk = params->seqlen_k;
-    if (!tensor_ok(params->q_layout, nb, hq, nq, HEAD_DIM, 0) || !tensor_ok(params->k_layout, nb, hkv, nk, HEAD_DIM, 0)
-        || !tensor_ok(params->v_layout, nb, hkv, nk, VALUE_HEAD_DIM, 0)
-        || !tensor_ok(params->o_layout, nb, hq, nq, VALUE_HEAD_DIM, 0)
-        || !tensor_ok(params->d_o_layout, nb, hq, nq, VALUE_HEAD_DIM, 0)
-        || !tensor_ok(params->lse_layout, nb, hq, nq, 1, 0)
-        || !tensor_ok(params->dq_layout, nb, hq, nq, HEAD_DIM, 1)
-        || !tensor_ok(params->dk_layout, nb, hkv, nk, HEAD_DIM, 1)
-        || !tensor_ok(params->dv_layout, nb, hkv, nk, VALUE_HEAD_DIM, 1)) {
+    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = (int64_t)sizeof(element_t);
+    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->d_o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 0)
+        || !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 0)
+        || !attngen_layout_is_valid(params->dq_layout, nb, hq, nq, HEAD_DIM, bytes, 1)
+        || !attngen_layout_is_valid(params->dk_layout, nb, hkv, nk, HEAD_DIM, bytes, 1)
+        || !attngen_layout_is_valid(params->dv_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 1)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
     if (nq > 0 && (params->workspace == NULL || params->workspace_size < attngen_train_d128_bf16_causal_dropout_backward_workspace_size(params)
@@ -459,8 +461,10 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
 static void run_backward(const attngen_backward_params *params, float *q_rows, float *do_rows, int64_t padded_rows,
                          int *out_of_memory)
 {
+    /* No workspace without query rows (Nq = 0): nothing then reads it. */
     float *dq_accumulator = (float *)params->workspace;
-    float *row_dot = (float *)((char *)params->workspace + dq_accumulator_bytes(params));
+    float *row_dot = params->workspace == NULL ? NULL
+                                               : (float *)((char *)params->workspace + dq_accumulator_bytes(params));
     const int64_t bh_count = params->batch * params->heads_q;
     const int64_t key_tiles = (params->seqlen_k + TILE_COLUMNS - 1) / TILE_COLUMNS;
     const int64_t groups = params->batch * params->heads_kv;
@@ -527,23 +531,39 @@ attngen_status attngen_train_d128_bf16_causal_dropout_backward(const attngen_bac
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
+    /* Tensors with no element (all query-side ones when Nq = 0, all key-side ones when Nk = 0, the block mask in
+       either case) are never read or written; their strides, which may then be anything, are replaced by zeros
+       so that no offset is formed from them. */
+    attngen_backward_params p = *params;
+    const attngen_layout none = {0, 0, 0};
+    if (p.seqlen_q == 0) {
+        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = p.block_mask_layout = none;
+    }
+    if (p.seqlen_k == 0) {
+        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = p.block_mask_layout = none;
+    }
     /* Q and dO in fp32, each head's rows padded with zero rows to whole query tiles (the pre-pass fills them). */
-    const int64_t padded_rows = (params->seqlen_q + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
-    const size_t head_rows = (size_t)(params->batch * params->heads_q * padded_rows);
-    float *q_rows = (float *)malloc((head_rows * HEAD_DIM + 1) * sizeof(float));
-    float *do_rows = (float *)malloc((head_rows * VALUE_HEAD_DIM + 1) * sizeof(float));
+    const int64_t padded_rows = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+    const size_t head_rows = query_rows(&p, padded_rows);
+    const size_t q_bytes = attngen_size_add_aligned(attngen_size_mul(head_rows, HEAD_DIM * sizeof(float)), 1, 64);
+    const size_t do_bytes =
+        attngen_size_add_aligned(attngen_size_mul(head_rows, VALUE_HEAD_DIM * sizeof(float)), 1, 64);
+    /* At least 64 bytes (no malloc(0) when Nq = 0); SIZE_MAX, more than any allocation (tensors near
+       ATTNGEN_MAX_TENSOR_BYTES), is not even asked of malloc. */
+    float *q_rows = q_bytes < SIZE_MAX ? (float *)malloc(q_bytes) : NULL;
+    float *do_rows = do_bytes < SIZE_MAX ? (float *)malloc(do_bytes) : NULL;
     int out_of_memory = q_rows == NULL || do_rows == NULL;
     if (!out_of_memory) {
 #ifdef _OPENMP
-        if (params->num_threads > 0) {
-            ATTNGEN_OMP(omp parallel num_threads(params->num_threads))
-            run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
+        if (p.num_threads > 0) {
+            ATTNGEN_OMP(omp parallel num_threads(p.num_threads))
+            run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
         } else {
             ATTNGEN_OMP(omp parallel)
-            run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
+            run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
         }
 #else
-        run_backward(params, q_rows, do_rows, padded_rows, &out_of_memory);
+        run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
 #endif
     }
     free(q_rows);

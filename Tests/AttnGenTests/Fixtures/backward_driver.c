@@ -5,6 +5,7 @@
  * reference spec), harness_predicate.c, harness_backward.c (calls attngen_NAME_backward) and the kernels.
  *
  *   backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED LAYOUT(bshd|bhsd) FD(0|1)
+ *   backward_driver errors
  *
  * Runs the kernel's forward pass (for O and LSE), then the backward pass in deterministic mode twice
  * (the two results must be bit-identical) and in fast mode once, and prints one line
@@ -12,6 +13,14 @@
  * where <rel> is ||kernel - reference|| / ||reference|| over each gradient. With FD=1 it also checks the
  * reference gradients themselves by central finite differences of L = sum(O * dO) in double precision.
  * The gradients are poisoned with NaN before each call, so an element the kernel does not write fails.
+ *
+ * `errors` runs the calls of argument_cases.h (invalid arguments and valid calls with empty tensors) on a valid
+ * problem (batch 2, Nq = 9, Nk = 13, BHSD) and prints one line per call,
+ *   CHECK name=<case> expected=<status> got=<status> untouched=<0|1> works=<0|1> zeros=<0|1>
+ * untouched: dQ, dK and dV still hold their poison (what a failing call must leave); zeros: the gradients of the
+ * empty case's other side are exactly 0 (dK, dV when Nq = 0; dQ when Nk = 0). Then one line per workspace case,
+ *   WORKSPACE name=<case> expected=<0 zero|1 SIZE_MAX|2 other> got=<kind> bytes=<size>
+ * and the exact size of one large call against 64-byte-rounded dQ (fp32) plus D: "WORKSPACE name=formula ...".
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "argument_cases.h"
 #include "driver.h"
 #include "reference.h"
 
@@ -201,10 +211,190 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
 }
 
+/* ---- errors --------------------------------------------------------------------------------------- */
+
+/* The gradient buffers of the errors problem, poisoned before every call. */
+typedef struct errors_problem {
+    void *gradients[3];  /* dq, dk, dv */
+    int64_t counts[3];   /* elements in each buffer */
+    int64_t logical[3];  /* elements of the valid call's gradients (a dense BHSD prefix of each buffer) */
+    int storage;
+} errors_problem;
+
+static void check_case(void *context, const char *name, const attngen_backward_params *params, int expected, int works)
+{
+    errors_problem *e = context;
+    for (int t = 0; t < 3; ++t) {
+        poison(e->gradients[t], e->storage, e->counts[t]);
+    }
+    const attngen_status got = harness_backward(params);
+    int untouched = 1, zeros = 1;
+    for (int t = 0; t < 3; ++t) {
+        for (int64_t i = 0; i < e->counts[t]; ++i) {
+            const double value = attngen_reference_load(e->gradients[t], e->storage, i);
+            untouched &= isnan(value) != 0;
+            /* Nq = 0 must zero dK and dV, Nk = 0 must zero dQ (the other side's buffers stay poisoned). */
+            const int zeroed = params != NULL && (t == 0 ? params->seqlen_k == 0 && params->seqlen_q > 0
+                                                         : params->seqlen_q == 0 && params->seqlen_k > 0);
+            if (works && zeroed && i < e->logical[t] && value != 0.0) {
+                zeros = 0;
+            }
+        }
+    }
+    printf("CHECK name=%s expected=%d got=%d untouched=%d works=%d zeros=%d\n", name, expected, (int)got, untouched, works,
+           zeros);
+}
+
+static void check_workspace(void *context, const char *name, const attngen_backward_params *params, int expected)
+{
+    (void)context;
+    const size_t bytes = harness_backward_workspace_size(params);
+    printf("WORKSPACE name=%s expected=%d got=%d bytes=%zu\n", name, expected, harness_workspace_kind(bytes), bytes);
+}
+
+static int run_errors(void)
+{
+    const attngen_reference_spec *spec = &harness_variant_info.reference;
+    const int fixed = harness_variant_info.fixed_heads_q > 0;
+    const int64_t batch = 2, hq = fixed ? harness_variant_info.fixed_heads_q : 4;
+    const int64_t hkv = fixed ? harness_variant_info.fixed_heads_kv : 2, nq = 9, nk = 13;
+    const int d = spec->head_dim, dv = spec->value_head_dim, storage = spec->storage, eb = storage_bytes(storage);
+    /* Buffers 8 times the valid call's tensors, so that a call with other head counts stays in bounds. */
+    const int64_t counts[5] = {batch * hq * nq * d, batch * hkv * nk * d, batch * hkv * nk * dv, batch * hq * nq * dv,
+                               batch * hq * nq};
+    void *buffers[9];
+    const int64_t buffer_counts[9] = {counts[0], counts[1], counts[2], counts[3], counts[3], counts[4], counts[0],
+                                      counts[1], counts[2]};
+    for (int t = 0; t < 9; ++t) {
+        buffers[t] = malloc((size_t)(8 * buffer_counts[t] + 64) * (t == 5 ? sizeof(float) : (size_t)eb));
+        if (buffers[t] == NULL) {
+            printf("CHECK name=alloc expected=0 got=-1 untouched=0 works=0 zeros=0\n");
+            return 1;
+        }
+    }
+    /* Inputs in [-1, 1]; O and the LSE from the kernel's own forward pass. */
+    for (int t = 0; t < 5; ++t) {
+        if (t == 3) {
+            continue;
+        }
+        for (int64_t i = 0; i < 8 * buffer_counts[t] + 64; ++i) {
+            if (t == 5) {
+                ((float *)buffers[t])[i] = 0.0f;
+            } else {
+                store(buffers[t], storage, i, uniform());
+            }
+        }
+    }
+    uint8_t *block_mask = calloc((size_t)(8 * batch * hq * (nq + 1) * (nk + 1) + 64), 1);
+    if (block_mask == NULL) {
+        return 1;
+    }
+    memset(block_mask, 1, (size_t)(batch * hq * (nq + 1) * (nk + 1)));
+
+    attngen_forward_params fp;
+    memset(&fp, 0, sizeof fp);
+    fp.struct_size = sizeof fp;
+    fp.batch = batch;
+    fp.seqlen_q = nq;
+    fp.seqlen_k = nk;
+    fp.heads_q = (int32_t)hq;
+    fp.heads_kv = (int32_t)hkv;
+    fp.q = buffers[0];
+    fp.k = buffers[1];
+    fp.v = buffers[2];
+    fp.o = buffers[3];
+    fp.lse = buffers[5];
+    fp.q_layout = make_layout(0, hq, nq, d);
+    fp.k_layout = make_layout(0, hkv, nk, d);
+    fp.v_layout = make_layout(0, hkv, nk, dv);
+    fp.o_layout = make_layout(0, hq, nq, dv);
+    fp.lse_layout = make_layout(0, hq, nq, 1);
+    /* one byte per 1 x 1 block at most: enough for any block size, every block kept */
+    fp.block_mask = block_mask;
+    fp.block_mask_layout.row_stride = nk + 1;
+    fp.block_mask_layout.head_stride = (nq + 1) * (nk + 1);
+    fp.block_mask_layout.batch_stride = hq * (nq + 1) * (nk + 1);
+    fp.dropout_seed = 42;
+    const attngen_status forward_status = harness_forward(&fp);
+
+    attngen_backward_params bp;
+    memset(&bp, 0, sizeof bp);
+    bp.struct_size = sizeof bp;
+    bp.batch = batch;
+    bp.seqlen_q = nq;
+    bp.seqlen_k = nk;
+    bp.heads_q = (int32_t)hq;
+    bp.heads_kv = (int32_t)hkv;
+    bp.q = buffers[0];
+    bp.k = buffers[1];
+    bp.v = buffers[2];
+    bp.o = buffers[3];
+    bp.d_o = buffers[4];
+    bp.lse = buffers[5];
+    bp.dq = buffers[6];
+    bp.dk = buffers[7];
+    bp.dv = buffers[8];
+    bp.q_layout = bp.dq_layout = fp.q_layout;
+    bp.k_layout = bp.dk_layout = fp.k_layout;
+    bp.v_layout = bp.dv_layout = fp.v_layout;
+    bp.o_layout = bp.d_o_layout = fp.o_layout;
+    bp.lse_layout = fp.lse_layout;
+    bp.block_mask = fp.block_mask;
+    bp.block_mask_layout = fp.block_mask_layout;
+    bp.dropout_seed = fp.dropout_seed;
+    bp.num_threads = 2;
+    bp.workspace_size = harness_backward_workspace_size(&bp);
+    bp.workspace = aligned_alloc(64, (bp.workspace_size + 63) / 64 * 64 + 64);
+
+    errors_problem e;
+    e.storage = storage;
+    for (int t = 0; t < 3; ++t) {
+        e.gradients[t] = buffers[6 + t];
+        e.counts[t] = 8 * buffer_counts[6 + t] + 64;
+        e.logical[t] = buffer_counts[6 + t];
+    }
+    printf("CHECK name=forward expected=0 got=%d untouched=1 works=1 zeros=1\n", (int)forward_status);
+    check_case(&e, "valid", &bp, ATTNGEN_OK, 1);
+    check_case(&e, "null_params", NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
+    harness_traits traits;
+    traits.head_dim = d;
+    traits.value_head_dim = dv;
+    traits.fixed_heads_q = harness_variant_info.fixed_heads_q;
+    traits.fixed_heads_kv = harness_variant_info.fixed_heads_kv;
+    traits.saves_lse = 1;
+    traits.block_sparse = spec->block_rows > 0;
+    traits.element_bytes = eb;
+    harness_backward_cases(&bp, &traits, check_case, &e);
+
+    harness_workspace_cases(&bp, check_workspace, NULL);
+    /* The C workspace: dQ in fp32 and D, each rounded up to 64 bytes, for 2^50 query rows. */
+    attngen_backward_params large = bp;
+    large.batch = 1 << 20;
+    large.seqlen_q = 1 << 20;
+    large.heads_q = 1 << 10;
+    large.heads_kv = 1;
+    const size_t rows = (size_t)1 << 50;
+    const size_t formula = (rows * (size_t)d * 4 + 63) / 64 * 64 + (rows * 4 + 63) / 64 * 64;
+    const size_t bytes = harness_backward_workspace_size(&large);
+    printf("WORKSPACE name=formula expected=%d got=%d bytes=%zu formula=%zu\n", HARNESS_WORKSPACE_FINITE,
+           bytes == formula ? HARNESS_WORKSPACE_FINITE : -1, bytes, formula);
+
+    for (int t = 0; t < 9; ++t) {
+        free(buffers[t]);
+    }
+    free(block_mask);
+    free(bp.workspace);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && strcmp(argv[1], "errors") == 0) {
+        return run_errors();
+    }
     if (argc != 9) {
-        fprintf(stderr, "usage: backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED bshd|bhsd FD\n");
+        fprintf(stderr, "usage: backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED bshd|bhsd FD | errors\n");
         return 2;
     }
     problem p;

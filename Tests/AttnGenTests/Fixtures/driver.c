@@ -3,7 +3,9 @@
  *
  *   driver run CASE...      one line "RESULT ..." per case: fresh seeded inputs, NaN-poisoned outputs,
  *                           the kernel, the float64 reference, and the error measures
- *   driver errors           one line "CHECK ..." per invalid-argument call: expected and returned status
+ *   driver errors           one line "CHECK ..." per call of argument_cases.h (invalid arguments, and valid
+ *                           calls with empty tensors): expected and returned status, and whether O and LSE
+ *                           were left alone
  *   driver dropmask CASE    Q = 0 and V = identity (needs Nk <= dv, no mask): reads the kernel's dropout
  *                           mask off O and compares it with the reference's Philox bit for bit
  *   driver concurrent CASE  one call, then 3 threads calling at once on the same inputs with their own
@@ -24,6 +26,7 @@
  *   masked_nonzero   = rows the reference masks fully whose O row is not exactly 0
  */
 #include "driver.h"
+#include "argument_cases.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -489,11 +492,14 @@ static int output_untouched(const problem *p) {
     return 1;
 }
 
-static void check(problem *p, const char *name, const attngen_forward_params *params, int expected) {
+/* One call of argument_cases.h: O and LSE poisoned first, so that a failing call must leave them as they were. */
+static void check_case(void *context, const char *name, const attngen_forward_params *params, int expected, int works) {
+    problem *p = context;
     tensor_poison(&p->o, harness_variant_info.reference.storage);
     tensor_poison(&p->lse, ATTNGEN_REFERENCE_FP32);
     attngen_status got = harness_forward(params);
-    printf("CHECK name=%s expected=%d got=%d untouched=%d\n", name, expected, (int)got, output_untouched(p));
+    printf("CHECK name=%s expected=%d got=%d untouched=%d works=%d\n", name, expected, (int)got, output_untouched(p),
+           works);
 }
 
 static int run_errors(void) {
@@ -508,52 +514,19 @@ static int run_errors(void) {
         printf("CHECK name=alloc expected=0 got=-1 untouched=0\n");
         return 1;
     }
-    const attngen_forward_params base = p.params;
-    attngen_forward_params c;
-
     /* The valid call first: it must succeed. */
-    c = base; check(&p, "valid", &c, ATTNGEN_OK);
-    printf("CHECK name=null_params expected=%d got=%d untouched=1\n", ATTNGEN_ERROR_NULL_POINTER,
+    check_case(&p, "valid", &p.params, ATTNGEN_OK, 1);
+    printf("CHECK name=null_params expected=%d got=%d untouched=1 works=0\n", ATTNGEN_ERROR_NULL_POINTER,
            (int)harness_forward(NULL));
-    c = base; c.struct_size = sizeof(attngen_forward_params) - 8; check(&p, "struct_size_small", &c, ATTNGEN_ERROR_ABI_MISMATCH);
-    c = base; c.struct_size = sizeof(attngen_forward_params) + 8; check(&p, "struct_size_large", &c, ATTNGEN_ERROR_ABI_MISMATCH);
-    c = base; c.struct_size = 0; check(&p, "struct_size_zero", &c, ATTNGEN_ERROR_ABI_MISMATCH);
-    c = base; c.q = NULL; check(&p, "null_q", &c, ATTNGEN_ERROR_NULL_POINTER);
-    c = base; c.k = NULL; check(&p, "null_k", &c, ATTNGEN_ERROR_NULL_POINTER);
-    c = base; c.v = NULL; check(&p, "null_v", &c, ATTNGEN_ERROR_NULL_POINTER);
-    c = base; c.o = NULL; check(&p, "null_o", &c, ATTNGEN_ERROR_NULL_POINTER);
-    if (variant->saves_lse) {
-        c = base; c.lse = NULL; check(&p, "null_lse", &c, ATTNGEN_ERROR_NULL_POINTER);
-    }
-    if (spec->block_rows > 0) {
-        c = base; c.block_mask = NULL; check(&p, "null_block_mask", &c, ATTNGEN_ERROR_NULL_POINTER);
-    }
-    c = base; c.batch = -1; check(&p, "negative_batch", &c, ATTNGEN_ERROR_INVALID_SIZE);
-    c = base; c.seqlen_q = -1; check(&p, "negative_seqlen_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
-    c = base; c.seqlen_k = -5; check(&p, "negative_seqlen_k", &c, ATTNGEN_ERROR_INVALID_SIZE);
-    if (!fixed) {
-        c = base; c.heads_q = -4; check(&p, "negative_heads_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
-        c = base; c.heads_kv = -2; check(&p, "negative_heads_kv", &c, ATTNGEN_ERROR_INVALID_SIZE);
-        c = base; c.heads_kv = 0; check(&p, "zero_heads_kv", &c, ATTNGEN_ERROR_INVALID_SIZE);
-        c = base; c.heads_q = 0; check(&p, "zero_heads_q", &c, ATTNGEN_ERROR_INVALID_SIZE);
-        c = base; c.heads_q = 3; check(&p, "heads_not_multiple", &c, ATTNGEN_ERROR_INVALID_HEADS);
-        c = base; c.heads_q = 2; c.heads_kv = 4; check(&p, "heads_kv_above_heads_q", &c, ATTNGEN_ERROR_INVALID_HEADS);
-    } else {
-        c = base; c.heads_q = base.heads_q * 2; c.heads_kv = base.heads_kv * 2;
-        check(&p, "heads_differ_from_spec", &c, ATTNGEN_ERROR_INVALID_HEADS);
-        /* Same query heads, another valid kv count: MQA for GQA/MHA, MHA for MQA. */
-        c = base; c.heads_kv = base.heads_kv > 1 ? 1 : base.heads_q;
-        if (c.heads_kv != base.heads_kv) {
-            check(&p, "kv_heads_differ_from_spec", &c, ATTNGEN_ERROR_INVALID_HEADS);
-        }
-    }
-    c = base; c.q_layout.row_stride = -c.q_layout.row_stride; check(&p, "negative_q_row_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
-    c = base; c.k_layout.batch_stride = -1; check(&p, "negative_k_batch_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
-    c = base; c.v_layout.head_stride = -c.v_layout.head_stride; check(&p, "negative_v_head_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
-    c = base; c.o_layout.head_stride = -1; check(&p, "negative_o_head_stride", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
-    c = base; c.o_layout.row_stride = spec->value_head_dim - 1; check(&p, "o_rows_overlap", &c, ATTNGEN_ERROR_INVALID_LAYOUT);
-    c = base; c.batch = 0; check(&p, "zero_batch", &c, ATTNGEN_OK);
-    c = base; c.seqlen_q = 0; check(&p, "zero_seqlen_q", &c, ATTNGEN_OK);
+    harness_traits traits;
+    traits.head_dim = spec->head_dim;
+    traits.value_head_dim = spec->value_head_dim;
+    traits.fixed_heads_q = variant->fixed_heads_q;
+    traits.fixed_heads_kv = variant->fixed_heads_kv;
+    traits.saves_lse = variant->saves_lse;
+    traits.block_sparse = spec->block_rows > 0;
+    traits.element_bytes = storage_size(spec->storage);
+    harness_forward_cases(&p.params, &traits, check_case, &p);
     problem_destroy(&p);
     return 0;
 }

@@ -4,7 +4,7 @@ import Foundation
 /// The C sources under Tests/AttnGenTests/Fixtures and a temporary folder per test.
 enum HarnessFixtures {
     /// The fixture sources every driver build needs.
-    static let driverSources = ["driver.c", "driver.h", "reference.c", "reference.h"]
+    static let driverSources = ["driver.c", "driver.h", "reference.c", "reference.h", "argument_cases.h"]
 
     static func folder() throws -> URL {
         guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {

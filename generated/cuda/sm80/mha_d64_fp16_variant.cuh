@@ -33,6 +33,8 @@ constexpr bool kDropout = false;
 constexpr float kKeepScale = 1.0f;  /* 1 / (1 - p) */
 constexpr bool kSavesLogSumExp = false;
 constexpr bool kBlockSparse = false;
+constexpr int kSparseBlockRows = 1;  /* the block mask's block (1 x 1: none) */
+constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 

@@ -414,6 +414,52 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     }
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Host side.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The ABI's argument checks, in the C backend's order (forward.c's check_params). Sets *has_work when there are
+   query rows to compute. Host code only: nothing here touches the device, so bad arguments fail without a GPU. */
+static attngen_status check_params(const attngen_forward_params *params, bool *has_work) {
+    *has_work = false;
+    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
+    const attngen_forward_params &p = *params;
+    if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    if (p.heads_q > 0 && p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
+    if (p.batch == 0 || p.seqlen_q == 0) return ATTNGEN_OK; /* no query rows: nothing to compute or write */
+    if (p.heads_q == 0 || p.heads_kv == 0) return ATTNGEN_ERROR_INVALID_SIZE;
+
+    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
+    const int64_t nb = p.batch, hq = p.heads_q, hkv = p.heads_kv, nq = p.seqlen_q, nk = p.seqlen_k;
+    const int64_t bytes = (int64_t)sizeof(Element);
+    if (!attngen_layout_is_valid(p.q_layout, nb, hq, nq, kHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.k_layout, nb, hkv, nk, kHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.v_layout, nb, hkv, nk, kValueHeadDim, bytes, false) ||
+        !attngen_layout_is_valid(p.o_layout, nb, hq, nq, kValueHeadDim, bytes, true)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), true)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    const int64_t block_rows = (nq + kSparseBlockRows - 1) / kSparseBlockRows;
+    const int64_t block_columns = (nk + kSparseBlockColumns - 1) / kSparseBlockColumns;
+    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, nb, hq, block_rows, block_columns, 1, false)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    *has_work = true;
+    return ATTNGEN_OK;
+}
+
 }  // namespace attngen_mha_d96_fp16_causal_detail
 
 /* ------------------------------------------------------------------------------------------------
@@ -422,50 +468,13 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
 
 extern "C" attngen_status attngen_mha_d96_fp16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
     using namespace attngen_mha_d96_fp16_causal_detail;
-    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
+    bool has_work = false;
+    const attngen_status status = check_params(params, &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
 
-    /* Sizes and heads. */
-    if (p.batch < 0 || p.seqlen_q < 0 || p.seqlen_k < 0 || p.heads_q < 0 || p.heads_kv < 0) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    const bool has_rows = p.batch > 0 && p.seqlen_q > 0;
-    if (has_rows && (p.heads_q == 0 || p.heads_kv == 0)) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
-    if (p.heads_kv == 0 && p.heads_q > 0) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (!has_rows || p.heads_q == 0) return ATTNGEN_OK;
-
-    /* Pointers. */
-    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-
-    /* Layouts: inputs need non-negative strides, outputs must not overlap themselves. */
-    if (!attngen_layout_is_valid(p.q_layout, p.batch, p.heads_q, p.seqlen_q, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.k_layout, p.batch, p.heads_kv, p.seqlen_k, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.v_layout, p.batch, p.heads_kv, p.seqlen_k, kValueHeadDim, 0) ||
-        !attngen_layout_is_valid(p.o_layout, p.batch, p.heads_q, p.seqlen_q, kValueHeadDim, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, p.batch, p.heads_q, p.seqlen_q, 1, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, 1, 1, 1, 1, 0)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-
-    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
-    const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const bool aligned16 = attngen_rows_aligned16(p.q, p.q_layout, element_bytes) &&
-                           attngen_rows_aligned16(p.k, p.k_layout, element_bytes) &&
-                           attngen_rows_aligned16(p.v, p.v_layout, element_bytes);
-    const bool o_aligned16 = attngen_rows_aligned16(p.o, p.o_layout, (int64_t)sizeof(Element));
-
-    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
+    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
+       is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
     const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
@@ -474,9 +483,22 @@ extern "C" attngen_status attngen_mha_d96_fp16_causal_forward_cuda(const attngen
 
     KernelArguments arguments;
     arguments.params = p;
+    attngen_forward_params &used = arguments.params;
+    if (p.seqlen_k == 0) {
+        /* No keys: K, V and the block mask have no element and are never read; their strides, which may then be
+           anything, become zeros so that no offset is formed from them. */
+        const attngen_layout none = {0, 0, 0};
+        used.k_layout = used.v_layout = used.block_mask_layout = none;
+    }
     arguments.kv_group = p.heads_q / p.heads_kv;
+
+    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
+    const int64_t element_bytes = (int64_t)sizeof(Raw);
+    const bool aligned16 = attngen_rows_aligned16(used.q, used.q_layout, element_bytes) &&
+                           attngen_rows_aligned16(used.k, used.k_layout, element_bytes) &&
+                           attngen_rows_aligned16(used.v, used.v_layout, element_bytes);
     arguments.aligned16 = aligned16 ? 1 : 0;
-    arguments.o_aligned16 = o_aligned16 ? 1 : 0;
+    arguments.o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, (int64_t)sizeof(Element)) ? 1 : 0;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=

@@ -34,6 +34,8 @@ constexpr float kKeepScale = 1.1111112f;  /* 1 / (1 - p) */
 constexpr uint32_t kDropThreshold = 6553u;  /* floor(p · 2^16): a 16-bit value below it drops */
 constexpr bool kSavesLogSumExp = true;
 constexpr bool kBlockSparse = false;
+constexpr int kSparseBlockRows = 1;  /* the block mask's block (1 x 1: none) */
+constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 

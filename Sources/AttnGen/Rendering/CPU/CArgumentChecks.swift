@@ -38,20 +38,25 @@ struct CArgumentChecks {
         var lines: [String] = []
         if variant.savesLogSumExp {
             lines.append("""
-                if (attngen_layout_is_negative(params->lse_layout)
-                    || !attngen_layout_is_disjoint(params->lse_layout, params->batch, params->heads_q, params->seqlen_q, 1)) {
+                if (!attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 1)) {
                     return ATTNGEN_ERROR_INVALID_LAYOUT;
                 }
                 """)
         }
-        if variant.blockSparse != nil {
-            lines.append("""
-                if (attngen_layout_is_negative(params->block_mask_layout)) {
-                    return ATTNGEN_ERROR_INVALID_LAYOUT;
-                }
-                """)
-        }
-        return lines.joined(separator: "\n")
+        lines.append(blockMaskLayout)
+        return lines.filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
+    /// The block mask's layout check, forward and backward: batch x heads_q x ⌈Nq / block rows⌉ rows of
+    /// ⌈Nk / block columns⌉ bytes (`nb`, `hq`, `nq` and `nk` are the caller's locals).
+    var blockMaskLayout: String {
+        guard let sparse = variant.blockSparse else { return "" }
+        return """
+            if (!attngen_layout_is_valid(params->block_mask_layout, nb, hq, (nq + \(sparse.blockRows - 1)) / \(sparse.blockRows),
+                                         (nk + \(sparse.blockColumns - 1)) / \(sparse.blockColumns), 1, 0)) {
+                return ATTNGEN_ERROR_INVALID_LAYOUT;
+            }
+            """
     }
 
     var backwardBlockMask: String {
@@ -59,9 +64,6 @@ struct CArgumentChecks {
         return """
             if (params->block_mask == NULL) {
                 return ATTNGEN_ERROR_NULL_POINTER; /* this variant is block-sparse */
-            }
-            if (attngen_layout_is_negative(params->block_mask_layout)) {
-                return ATTNGEN_ERROR_INVALID_LAYOUT;
             }
             """
     }

@@ -29,6 +29,7 @@ struct CBackwardKernel {
             "tile_columns": "\(plan.keyColumns)",
             "heads_check": checks.heads,
             "block_mask_check": checks.backwardBlockMask,
+            "block_mask_layout_check": checks.blockMaskLayout,
             "element_mask": variant.masks.hasPredicates
                 ? try templates.template("c/pieces/backward_predicate_masks.c").render([:]) : "",
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),

@@ -48,6 +48,8 @@ struct MMAVariantHeader {
         }
         lines.append("constexpr bool kSavesLogSumExp = \(variant.savesLogSumExp);")
         lines.append("constexpr bool kBlockSparse = \(variant.blockSparse != nil);")
+        lines.append("constexpr int kSparseBlockRows = \(variant.blockSparse?.blockRows ?? 1);  /* the block mask's block (1 x 1: none) */")
+        lines.append("constexpr int kSparseBlockColumns = \(variant.blockSparse?.blockColumns ?? 1);")
         lines.append("constexpr int kFixedHeadsQ = \(variant.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
         return lines.joined(separator: "\n")
