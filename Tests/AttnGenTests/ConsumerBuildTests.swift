@@ -146,6 +146,118 @@ import Testing
         #expect(run.output.contains("invalid calls refused"))
     }
 
+    /// The generated C Makefile compiles for the building machine by default (`-O3 -march=native`: vectors as wide as
+    /// its CPU has) and with `-O3` alone under `make PORTABLE=1` (the compiler's baseline instruction set).
+    @Test func generatedMakefileOptimisesForThisMachineUnlessPortable() throws {
+        let library = attngenPackageRoot.appendingPathComponent("generated/c")
+        for (arguments, expected, unexpected) in [([String](), "-O3 -march=native", nil as String?), (["PORTABLE=1"], "-O3", "-march")] {
+            // -n -B prints the commands without running them; CFLAGS from the environment would replace the defaults.
+            let make = try Self.shell(["-u", "CFLAGS", "make", "-n", "-B", "-C", library.path, "fp32_d64.o"] + arguments,
+                                      in: library)
+            try #require(make.status == 0, "make -n failed:\n\(make.output)")
+            let compile = make.output.split(separator: "\n").first { $0.contains("fp32_d64.c") } ?? ""
+            #expect(compile.contains(expected), "make \(arguments): \(compile)")
+            if let unexpected {
+                #expect(!compile.contains(unexpected), "make \(arguments): \(compile)")
+            }
+        }
+    }
+
+    /// cmake from ATTNGEN_CMAKE (set by .ci/test), else PATH, else the pip install under .cmake/venv.
+    static func cmake() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["ATTNGEN_CMAKE"], !path.isEmpty { return path }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(folder)/cmake"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let venv = attngenPackageRoot.appendingPathComponent(".cmake/venv/bin/cmake").path
+        if FileManager.default.isExecutableFile(atPath: venv) { return venv }
+        throw CLITestFailure("cmake not found: run the tests with 'bash .ci/test' (it installs cmake from PyPI into "
+                             + ".cmake/venv) or set ATTNGEN_CMAKE")
+    }
+
+    /// Runs cmake with `arguments` (through coreutils' timeout). cmake learns that its children ended through SIGCHLD,
+    /// which the test runner's threads block and a spawned process inherits blocked (cmake would then wait forever):
+    /// a python3 trampoline empties the signal mask first.
+    static func runCMake(_ cmake: String, _ arguments: [String], in folder: URL) throws -> ChildProcess.Outcome {
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
+        return try ChildProcess.run(["python3", "-c", unblock, cmake] + arguments, in: folder, timeoutSeconds: 600)
+    }
+
+    /// The ```cmake block of README.md's "Catalogue" section, as written.
+    static func readmeCMakeSnippet() throws -> String {
+        let readme = try String(contentsOf: attngenPackageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let section = readme.range(of: "## Catalogue"),
+              let open = readme.range(of: "```cmake\n", range: section.upperBound..<readme.endIndex),
+              let close = readme.range(of: "\n```", range: open.upperBound..<readme.endIndex) else {
+            throw CLITestFailure("README.md has no ```cmake block in its Catalogue section")
+        }
+        return String(readme[open.upperBound..<close.lowerBound]) + "\n"
+    }
+
+    /// The CMake snippet of README "Catalogue", pasted as written into a tiny project whose `my_app` is the consumer
+    /// above: it configures with no build type, builds optimised kernels (-O3 from the default Release build type,
+    /// -march=native from ATTNGEN_NATIVE) that the app calls correctly; ATTNGEN_NATIVE=OFF drops -march=native; and
+    /// ATTNGEN_CUDA=ON configures with nvcc given only as CMAKE_CUDA_COMPILER (a pip-installed one under .ci/test).
+    @Test func readmeCMakeSnippetBuildsOptimisedKernels() throws {
+        let cmake = try Self.cmake()
+        let nvcc = try Self.nvcc()
+        let folder = try makeCLITestFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let project = """
+            cmake_minimum_required(VERSION 3.18)
+            project(attngen_consumer C)
+            add_executable(my_app consumer.c)
+
+            """ + (try Self.readmeCMakeSnippet())
+        try Data(project.utf8).write(to: folder.appendingPathComponent("CMakeLists.txt"))
+        try Data(Self.consumer.utf8).write(to: folder.appendingPathComponent("consumer.c"))
+        let generated = "-DATTNGEN_DIR=\(attngenPackageRoot.appendingPathComponent("generated").path)"
+
+        let configure = try Self.runCMake(cmake, ["-S", ".", "-B", "build", generated, "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], in: folder)
+        try #require(configure.status == 0, "cmake could not configure the README snippet:\n\(configure.output)\n\(project)")
+        let commands = try Self.compileCommands(folder.appendingPathComponent("build"))
+        let kernels = commands.filter { $0.file.hasSuffix(".c") && $0.file.contains("/generated/c/") }
+        #expect(kernels.count >= 30, "compile_commands.json lists \(kernels.count) generated C files")
+        for kernel in kernels {
+            #expect(kernel.command.contains("-O3") && kernel.command.contains("-march=native"),
+                    "the snippet compiles \(kernel.file) without -O3 -march=native: \(kernel.command)")
+        }
+        let build = try Self.runCMake(cmake, ["--build", "build", "--parallel", "2"], in: folder)
+        try #require(build.status == 0, "cmake --build failed:\n\(build.output)")
+        #expect(!build.output.contains("warning"), "the generated C has warnings:\n\(build.output)")
+        let run = try ChildProcess.run(["./build/my_app"], in: folder, timeoutSeconds: 60)
+        #expect(run.status == 0, "my_app failed:\n\(run.output)")
+        #expect(run.output.contains("dense status=0") && run.output.contains("causal_lse status=0"), "\(run.output)")
+
+        let portable = try Self.runCMake(cmake, ["-S", ".", "-B", "build-portable", generated, "-DATTNGEN_NATIVE=OFF",
+                                                "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], in: folder)
+        try #require(portable.status == 0, "ATTNGEN_NATIVE=OFF did not configure:\n\(portable.output)")
+        for kernel in try Self.compileCommands(folder.appendingPathComponent("build-portable")) where kernel.file.contains("/generated/c/") {
+            #expect(kernel.command.contains("-O3") && !kernel.command.contains("-march"), "ATTNGEN_NATIVE=OFF: \(kernel.command)")
+        }
+
+        let cuda = try Self.runCMake(cmake, ["-S", ".", "-B", "build-cuda", generated, "-DATTNGEN_CUDA=ON",
+                                            "-DCMAKE_CUDA_COMPILER=\(nvcc)", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], in: folder)
+        try #require(cuda.status == 0, "ATTNGEN_CUDA=ON with CMAKE_CUDA_COMPILER=\(nvcc) did not configure:\n\(cuda.output)")
+        let cudaKernels = try Self.compileCommands(folder.appendingPathComponent("build-cuda")).filter { $0.file.hasSuffix(".cu") }
+        #expect(cudaKernels.count >= 30, "compile_commands.json lists \(cudaKernels.count) CUDA files")
+        #expect(cudaKernels.allSatisfy { $0.command.contains("90a") }, "\(cudaKernels.first?.command ?? "")")
+    }
+
+    /// (file, command) of each entry of a build folder's compile_commands.json.
+    static func compileCommands(_ build: URL) throws -> [(file: String, command: String)] {
+        let data = try Data(contentsOf: build.appendingPathComponent("compile_commands.json"))
+        guard let entries = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw CLITestFailure("compile_commands.json is not a list of objects")
+        }
+        return entries.map { entry in
+            let command = entry["command"] as? String ?? (entry["arguments"] as? [String])?.joined(separator: " ") ?? ""
+            return (entry["file"] as? String ?? "", command)
+        }
+    }
+
     /// nvcc from ATTNGEN_NVCC (set by .ci/test), else PATH, else the pip install under .cuda/venv.
     static func nvcc() throws -> String {
         let environment = ProcessInfo.processInfo.environment

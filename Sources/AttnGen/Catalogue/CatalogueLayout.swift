@@ -23,8 +23,9 @@ public enum CatalogueLayout {
         var lines = [
             GeneratedBanner.hashComment([
                 "Builds the generated kernels of every backend folder below.",
-                "  make          -> c/libattngen.a",
-                "  make cuda     -> cuda/<arch>/libattngen_cuda.a with nvcc (make cuda NVCC=/path/to/nvcc)",
+                "  make              -> c/libattngen.a, built with -O3 -march=native (for this machine's CPU)",
+                "  make PORTABLE=1   -> c/libattngen.a with -O3 for the compiler's baseline instruction set",
+                "  make cuda         -> cuda/<arch>/libattngen_cuda.a with nvcc (make cuda NVCC=/path/to/nvcc)",
                 "  make clean",
             ]),
             "",

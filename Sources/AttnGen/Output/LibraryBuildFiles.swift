@@ -1,7 +1,8 @@
 /// The files that make an output folder a buildable library: a Makefile and the umbrella header `attngen.h`.
 ///
 /// Both are derived from the emitted files alone (sorted paths), so regenerating gives identical bytes.
-/// - C: `make` builds `libattngen.a` from every `.c` file (`make OPENMP=1` adds `-fopenmp`).
+/// - C: `make` builds `libattngen.a` from every `.c` file with `-O3 -march=native` (`make PORTABLE=1`: `-O3` for the
+///   compiler's baseline instruction set; `make OPENMP=1` adds `-fopenmp`).
 /// - CUDA: `make` builds `libattngen_cuda.a` from every `.cu` file with `$(NVCC)` for the folder's architecture.
 public enum LibraryBuildFiles {
     public static let umbrellaHeaderName = "attngen.h"
@@ -66,7 +67,10 @@ public enum LibraryBuildFiles {
         } else {
             lines.append(GeneratedBanner.hashComment([
                 "Builds the C kernels of this folder into \(library).",
-                "  make              -> \(library)",
+                "  make              -> \(library), with -O3 -march=native: vectors as wide as this machine's CPU has",
+                "  make PORTABLE=1   -> with -O3 for the baseline instruction set of the compiler's target, for a",
+                "                       library that runs on other machines (x86-64: SSE2, about 4x slower than AVX-512)",
+                "  make CFLAGS=...   -> your own optimisation flags instead",
                 "  make OPENMP=1     -> with OpenMP worker threads (link the consumer with -fopenmp too)",
                 "  make CC=clang     -> another C11 compiler",
                 "  make clean",
@@ -75,7 +79,11 @@ public enum LibraryBuildFiles {
             lines += [
                 "",
                 "AR ?= ar",
-                "CFLAGS ?= -O2",
+                "ifeq ($(PORTABLE),1)",
+                "CFLAGS ?= -O3",
+                "else",
+                "CFLAGS ?= -O3 -march=native",
+                "endif",
                 "ATTNGEN_CFLAGS = -std=c11 -Wall -Wextra",
                 "ifeq ($(OPENMP),1)",
                 "ATTNGEN_CFLAGS += -fopenmp",

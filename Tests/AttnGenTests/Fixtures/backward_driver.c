@@ -583,5 +583,11 @@ int main(int argc, char **argv)
 
     printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e deterministic=%d fd=%.3e status=%d,%d,%d,%d\n", err_q, err_k, err_v,
            err_fast, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
+    /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
+    void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv,
+                           block_mask, bp.workspace};
+    for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {
+        free(allocations[i]);
+    }
     return 0;
 }
