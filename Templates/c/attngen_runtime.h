@@ -19,6 +19,7 @@
  */
 
 #include "attngen_abi.h"
+#include "attngen_checks.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -447,125 +448,6 @@ static inline attngen_vf attngen_vf_exp2(attngen_vf x)
 #else
 #define ATTNGEN_UNROLL
 #endif
-
-/* ---- argument checks shared by the generated entry points -------------------------------------- */
-
-/* The size checks every entry point starts with: no negative size or head count, and batch and sequence
-   lengths within ATTNGEN_MAX_BATCH and ATTNGEN_MAX_SEQLEN. */
-static inline attngen_status attngen_check_sizes(int64_t batch, int64_t seqlen_q, int64_t seqlen_k, int32_t heads_q,
-                                                 int32_t heads_kv)
-{
-    if (batch < 0 || seqlen_q < 0 || seqlen_k < 0 || heads_q < 0 || heads_kv < 0) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    if (batch > ATTNGEN_MAX_BATCH || seqlen_q > ATTNGEN_MAX_SEQLEN || seqlen_k > ATTNGEN_MAX_SEQLEN) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    return ATTNGEN_OK;
-}
-
-/* Query heads must be a multiple of key/value heads (when both are given). */
-static inline attngen_status attngen_check_head_groups(int32_t heads_q, int32_t heads_kv)
-{
-    if (heads_q > 0 && heads_kv > 0 && heads_q % heads_kv != 0) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    return ATTNGEN_OK;
-}
-
-/*
- * Whether a non-empty [batch, heads, rows, inner] tensor with non-negative strides ends within
- * ATTNGEN_MAX_TENSOR_BYTES of its base: its furthest element, at
- * (batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1, plus one, times
- * `element_bytes`. Each partial sum is bounded before it is formed, so nothing overflows here, and every
- * offset a kernel computes inside the tensor fits in int64_t.
- */
-static inline int attngen_layout_fits(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
-                                      int64_t inner, int64_t element_bytes)
-{
-    const int64_t limit = ATTNGEN_MAX_TENSOR_BYTES / element_bytes; /* elements */
-    const int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
-    const int64_t extents[3] = {batch, heads, rows};
-    if (inner > limit) {
-        return 0;
-    }
-    int64_t span = inner; /* one past the furthest element of the dimensions added so far */
-    for (int i = 0; i < 3; ++i) {
-        if (extents[i] > 1 && strides[i] > (limit - span) / (extents[i] - 1)) {
-            return 0;
-        }
-        span += strides[i] * (extents[i] - 1);
-    }
-    return 1;
-}
-
-/*
- * Whether a [batch, heads, rows, inner] tensor with these strides (elements; inner is contiguous) gives
- * every element its own address: taken by increasing stride, each dimension of more than one element must
- * step past everything the smaller ones span. For a tensor attngen_layout_fits accepts (no overflow).
- */
-static inline int attngen_layout_is_disjoint(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
-                                             int64_t inner)
-{
-    int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
-    int64_t extents[3] = {batch, heads, rows};
-    for (int i = 1; i < 3; ++i) {
-        for (int j = i; j > 0 && strides[j - 1] > strides[j]; --j) {
-            const int64_t stride = strides[j];
-            const int64_t extent = extents[j];
-            strides[j] = strides[j - 1];
-            extents[j] = extents[j - 1];
-            strides[j - 1] = stride;
-            extents[j - 1] = extent;
-        }
-    }
-    int64_t span = inner;
-    for (int i = 0; i < 3; ++i) {
-        if (extents[i] <= 1) {
-            continue;
-        }
-        if (strides[i] < span) {
-            return 0;
-        }
-        span += strides[i] * (extents[i] - 1);
-    }
-    return 1;
-}
-
-/*
- * The layout check of every tensor a call reads (written = 0) or writes (written = 1), sizes already checked
- * non-negative: a tensor with no element is never addressed, so any strides do; otherwise no stride may be
- * negative, the tensor must end within ATTNGEN_MAX_TENSOR_BYTES (attngen_layout_fits), and an output must
- * give every element its own address (attngen_layout_is_disjoint).
- */
-static inline int attngen_layout_is_valid(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
-                                          int64_t inner, int64_t element_bytes, int written)
-{
-    if (batch == 0 || heads == 0 || rows == 0 || inner == 0) {
-        return 1;
-    }
-    if (layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0
-        || !attngen_layout_fits(layout, batch, heads, rows, inner, element_bytes)) {
-        return 0;
-    }
-    return !written || attngen_layout_is_disjoint(layout, batch, heads, rows, inner);
-}
-
-/* a * b for sizes in bytes or elements, SIZE_MAX when the product does not fit in size_t (and SIZE_MAX stays
-   SIZE_MAX): a size no allocation can satisfy. */
-static inline size_t attngen_size_mul(size_t a, size_t b)
-{
-    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
-}
-
-/* a + b rounded up to a multiple of `align` (a power of two), SIZE_MAX when that does not fit in size_t. */
-static inline size_t attngen_size_add_aligned(size_t a, size_t b, size_t align)
-{
-    if (a > SIZE_MAX - b || a + b > SIZE_MAX - (align - 1)) {
-        return SIZE_MAX;
-    }
-    return (a + b + (align - 1)) & ~(align - 1);
-}
 
 #ifdef __cplusplus
 }

@@ -220,53 +220,6 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
     }
 }
 
-/* ---- argument checks ---------------------------------------------------------------------------- */
-
-/*
- * Checks everything before anything is written. Sets *has_work to 0 for a problem with no query rows
- * (which is valid and does nothing).
- */
-static attngen_status check_params(const attngen_forward_params *params, int *has_work)
-{
-    *has_work = 0;
-    if (params == NULL) {
-        return ATTNGEN_ERROR_NULL_POINTER;
-    }
-    if (params->struct_size != sizeof(attngen_forward_params)) {
-        return ATTNGEN_ERROR_ABI_MISMATCH;
-    }
-    if (attngen_check_sizes(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q, params->heads_kv)
-        != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    {{heads_check}}
-    if (attngen_check_head_groups(params->heads_q, params->heads_kv) != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (params->batch == 0 || params->seqlen_q == 0) {
-        return ATTNGEN_OK; /* no query rows: nothing to compute or write */
-    }
-    if (params->heads_q == 0 || params->heads_kv == 0) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL) {
-        return ATTNGEN_ERROR_NULL_POINTER;
-    }
-    {{pointer_checks}}
-    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
-    const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
-    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = (int64_t)sizeof(element_t);
-    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    {{layout_checks}}
-    *has_work = 1;
-    return ATTNGEN_OK;
-}
-
 /* ---- one task: a tile of query rows of one (batch, query head) ----------------------------------- */
 
 static void forward_tile(const attngen_forward_params *params, int64_t b, int64_t h, int64_t row0,
@@ -405,7 +358,7 @@ static void run_tasks(const attngen_forward_params *params, float *workspaces, i
 attngen_status attngen_{{name}}_forward(const attngen_forward_params *params)
 {
     int has_work = 0;
-    const attngen_status status = check_params(params, &has_work);
+    const attngen_status status = attngen_check_forward(params, &VARIANT_RULES, &has_work);
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }

@@ -37,6 +37,12 @@ enum {
     FIXED_HEADS_KV = {{fixed_heads_kv}}
 };
 
+/* What the variant requires of its arguments (attngen_checks.h). */
+static const attngen_variant_rules VARIANT_RULES = {
+    HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, {{saves_lse}},
+    {{sparse_block_rows}}, {{sparse_block_columns}}
+};
+
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
 static const float SOFTMAX_SCALE = {{softmax_scale}};
 static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "attngen_abi.h"
+#include "attngen_checks.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Integer helpers (floor semantics, positive divisor), as mask predicates use them.
@@ -340,77 +341,8 @@ static __device__ __forceinline__ void attngen_store_warp_rows(Element *dst, con
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Host-side argument checks shared by every launcher (the C ABI's rules).
+ * Host-side helpers of the launchers (the argument checks themselves are attngen_checks.h's).
  * ------------------------------------------------------------------------------------------- */
-
-/* The size checks every launcher starts with (the C backend's attngen_check_sizes): no negative size or head
-   count, and batch and sequence lengths within ATTNGEN_MAX_BATCH and ATTNGEN_MAX_SEQLEN. */
-static inline attngen_status attngen_check_sizes(int64_t batch, int64_t seqlen_q, int64_t seqlen_k, int32_t heads_q,
-                                                 int32_t heads_kv) {
-    if (batch < 0 || seqlen_q < 0 || seqlen_k < 0 || heads_q < 0 || heads_kv < 0) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (batch > ATTNGEN_MAX_BATCH || seqlen_q > ATTNGEN_MAX_SEQLEN || seqlen_k > ATTNGEN_MAX_SEQLEN) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    return ATTNGEN_OK;
-}
-
-/* Whether a non-empty [batch, heads, rows, inner] tensor with non-negative strides ends within
-   ATTNGEN_MAX_TENSOR_BYTES of its base: (its furthest element's offset
-   (batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1, plus one) * element_bytes.
-   Each partial sum is bounded before it is formed, so nothing overflows here, and every offset a kernel
-   computes inside the tensor fits in int64_t. */
-static inline bool attngen_layout_fits(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows, int64_t inner,
-                                       int64_t element_bytes) {
-    const int64_t limit = ATTNGEN_MAX_TENSOR_BYTES / element_bytes; /* elements */
-    const int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
-    const int64_t extents[3] = {batch, heads, rows};
-    if (inner > limit) return false;
-    int64_t span = inner; /* one past the furthest element of the dimensions added so far */
-    for (int i = 0; i < 3; ++i) {
-        if (extents[i] > 1 && strides[i] > (limit - span) / (extents[i] - 1)) return false;
-        span += strides[i] * (extents[i] - 1);
-    }
-    return true;
-}
-
-/* The layout check of every tensor a launcher reads (is_output = false) or writes (the C backend's
-   attngen_layout_is_valid): a tensor with no element is never addressed, so any strides do; otherwise strides
-   must be non-negative, the tensor must end within ATTNGEN_MAX_TENSOR_BYTES (attngen_layout_fits), and an
-   output may not overlap itself: sorted by stride, every dimension of extent > 1 must step past everything
-   inside it. */
-static inline bool attngen_layout_is_valid(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
-                                           int64_t inner, int64_t element_bytes, bool is_output) {
-    if (batch == 0 || heads == 0 || rows == 0 || inner == 0) return true;
-    if (layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0) return false;
-    if (!attngen_layout_fits(layout, batch, heads, rows, inner, element_bytes)) return false;
-    if (!is_output) return true;
-    int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};
-    int64_t extents[3] = {rows, heads, batch};
-    /* insertion sort by stride (three entries) */
-    for (int i = 1; i < 3; ++i) {
-        for (int j = i; j > 0 && strides[j] < strides[j - 1]; --j) {
-            int64_t s = strides[j]; strides[j] = strides[j - 1]; strides[j - 1] = s;
-            int64_t e = extents[j]; extents[j] = extents[j - 1]; extents[j - 1] = e;
-        }
-    }
-    int64_t span = inner; /* elements covered by one position of the dimensions checked so far (no overflow: it fits) */
-    for (int i = 0; i < 3; ++i) {
-        if (extents[i] <= 1) continue;
-        if (strides[i] < span) return false;
-        span = strides[i] * (extents[i] - 1) + span;
-    }
-    return true;
-}
-
-/* a * b for sizes in bytes or elements, SIZE_MAX when the product does not fit in size_t (and SIZE_MAX stays
-   SIZE_MAX): a size no allocation can satisfy. */
-static inline size_t attngen_size_mul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
-
-/* a + b rounded up to a multiple of `align` (a power of two), SIZE_MAX when that does not fit in size_t. */
-static inline size_t attngen_size_add_aligned(size_t a, size_t b, size_t align) {
-    if (a > SIZE_MAX - b || a + b > SIZE_MAX - (align - 1)) return SIZE_MAX;
-    return (a + b + (align - 1)) & ~(align - 1);
-}
 
 /* Whether every (batch, head, row) of a tensor starts on a 16-byte boundary (its base and all three strides, in
    bytes, are multiples of 16), so that 16-byte copies and stores of whole rows are safe. The products are taken

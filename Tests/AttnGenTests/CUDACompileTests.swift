@@ -36,8 +36,8 @@ import Testing
         #expect(source.contains("constexpr int kBlockRows = \(plan.blockRows);"))
         #expect(!source.contains("{{") && !header.contains("{{"))
         let shared = try emitter.sharedFiles().map(\.path)
-        #expect(shared == ["attngen_abi.h", "attngen_abi.py", "attngen_runtime_cuda.cuh"])
-        let runtime = try emitter.sharedFiles()[2].contents
+        #expect(shared == ["attngen_abi.h", "attngen_checks.h", "attngen_abi.py", "attngen_runtime_cuda.cuh"])
+        let runtime = try emitter.sharedFiles()[3].contents
         #expect(runtime.contains("m16n8k16") && runtime.contains("ldmatrix") && runtime.contains("cp.async"))
     }
 

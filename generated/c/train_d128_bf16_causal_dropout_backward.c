@@ -187,60 +187,6 @@ size_t attngen_train_d128_bf16_causal_dropout_backward_workspace_size(const attn
                                     attngen_size_mul(query_rows(params, params->seqlen_q), sizeof(float)), 64);
 }
 
-static attngen_status check_params(const attngen_backward_params *params, int *has_work)
-{
-    *has_work = 0;
-    if (params == NULL) {
-        return ATTNGEN_ERROR_NULL_POINTER;
-    }
-    if (params->struct_size != sizeof(attngen_backward_params)) {
-        return ATTNGEN_ERROR_ABI_MISMATCH;
-    }
-    if (attngen_check_sizes(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q, params->heads_kv)
-        != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    /* Head counts come from the parameters. */
-    if (attngen_check_head_groups(params->heads_q, params->heads_kv) != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (params->dq_mode != ATTNGEN_DQ_DETERMINISTIC && params->dq_mode != ATTNGEN_DQ_FAST) {
-        return ATTNGEN_ERROR_INVALID_MODE;
-    }
-    if (params->batch == 0 || (params->seqlen_q == 0 && params->seqlen_k == 0)) {
-        return ATTNGEN_OK;
-    }
-    if (params->heads_q == 0 || params->heads_kv == 0) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL || params->lse == NULL
-        || params->d_o == NULL || params->dq == NULL || params->dk == NULL || params->dv == NULL) {
-        return ATTNGEN_ERROR_NULL_POINTER;
-    }
-    /* Not block-sparse: no block mask to check. */
-    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
-       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
-    const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
-    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = (int64_t)sizeof(element_t);
-    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->d_o_layout, nb, hq, nq, VALUE_HEAD_DIM, bytes, 0)
-        || !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 0)
-        || !attngen_layout_is_valid(params->dq_layout, nb, hq, nq, HEAD_DIM, bytes, 1)
-        || !attngen_layout_is_valid(params->dk_layout, nb, hkv, nk, HEAD_DIM, bytes, 1)
-        || !attngen_layout_is_valid(params->dv_layout, nb, hkv, nk, VALUE_HEAD_DIM, bytes, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (nq > 0 && (params->workspace == NULL || params->workspace_size < attngen_train_d128_bf16_causal_dropout_backward_workspace_size(params)
-                   || ((uintptr_t)params->workspace & 15u) != 0)) {
-        return ATTNGEN_ERROR_WORKSPACE_TOO_SMALL;
-    }
-    *has_work = 1;
-    return ATTNGEN_OK;
-}
-
 /* ---- pre-pass: D = rowsum(dO * O), and dQ accumulator = 0 ------------------------------------- */
 
 static void prepare_rows(const attngen_backward_params *params, float *dq_accumulator, float *row_dot, float *q_rows,
@@ -527,7 +473,8 @@ static void run_backward(const attngen_backward_params *params, float *q_rows, f
 attngen_status attngen_train_d128_bf16_causal_dropout_backward(const attngen_backward_params *params)
 {
     int has_work = 0;
-    const attngen_status status = check_params(params, &has_work);
+    const attngen_status status = attngen_check_backward(params, &VARIANT_RULES, attngen_train_d128_bf16_causal_dropout_backward_workspace_size,
+                                                         &has_work);
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }

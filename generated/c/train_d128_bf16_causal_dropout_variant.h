@@ -47,6 +47,12 @@ enum {
     FIXED_HEADS_KV = 0
 };
 
+/* What the variant requires of its arguments (attngen_checks.h). */
+static const attngen_variant_rules VARIANT_RULES = {
+    HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, 1,
+    0, 0
+};
+
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
 static const float SOFTMAX_SCALE = 0.088388346f;
 static const float SCORE_SCALE_LOG2E = 0.12751743f;

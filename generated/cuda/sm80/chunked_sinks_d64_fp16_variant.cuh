@@ -38,6 +38,11 @@ constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 
+/* What the variant requires of its arguments (attngen_checks.h). */
+constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
+                                                 kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
+                                                 kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0};
+
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).
  * ---------------------------------------------------------------------------------------------- */

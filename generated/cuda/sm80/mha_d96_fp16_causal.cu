@@ -418,48 +418,6 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
  * Host side.
  * ---------------------------------------------------------------------------------------------- */
 
-/* The ABI's argument checks, in the C backend's order (forward.c's check_params). Sets *has_work when there are
-   query rows to compute. Host code only: nothing here touches the device, so bad arguments fail without a GPU. */
-static attngen_status check_params(const attngen_forward_params *params, bool *has_work) {
-    *has_work = false;
-    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
-    const attngen_forward_params &p = *params;
-    if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (p.heads_q > 0 && p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
-    if (p.batch == 0 || p.seqlen_q == 0) return ATTNGEN_OK; /* no query rows: nothing to compute or write */
-    if (p.heads_q == 0 || p.heads_kv == 0) return ATTNGEN_ERROR_INVALID_SIZE;
-
-    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-
-    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
-    const int64_t nb = p.batch, hq = p.heads_q, hkv = p.heads_kv, nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t bytes = (int64_t)sizeof(Element);
-    if (!attngen_layout_is_valid(p.q_layout, nb, hq, nq, kHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.k_layout, nb, hkv, nk, kHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.v_layout, nb, hkv, nk, kValueHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.o_layout, nb, hq, nq, kValueHeadDim, bytes, true)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), true)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    const int64_t block_rows = (nq + kSparseBlockRows - 1) / kSparseBlockRows;
-    const int64_t block_columns = (nk + kSparseBlockColumns - 1) / kSparseBlockColumns;
-    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, nb, hq, block_rows, block_columns, 1, false)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    *has_work = true;
-    return ATTNGEN_OK;
-}
-
 }  // namespace attngen_mha_d96_fp16_causal_detail
 
 /* ------------------------------------------------------------------------------------------------
@@ -468,8 +426,8 @@ static attngen_status check_params(const attngen_forward_params *params, bool *h
 
 extern "C" attngen_status attngen_mha_d96_fp16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
     using namespace attngen_mha_d96_fp16_causal_detail;
-    bool has_work = false;
-    const attngen_status status = check_params(params, &has_work);
+    int has_work = 0;
+    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
 

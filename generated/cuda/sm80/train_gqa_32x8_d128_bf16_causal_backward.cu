@@ -821,56 +821,6 @@ static size_t workspace_bytes(const attngen_backward_params *params) {
     return attngen_size_add_aligned(row_dot_bytes(p), accumulator, 256);
 }
 
-/* The ABI's argument checks, in the C backend's order (backward.c's check_params). Sets *has_work when there is
-   something to compute. Host code only: nothing here touches the device, so bad arguments fail without a GPU. */
-static attngen_status check_params(const attngen_backward_params *params, bool *has_work) {
-    *has_work = false;
-    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (params->struct_size != sizeof(attngen_backward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
-    const attngen_backward_params &p = *params;
-    if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (p.heads_q > 0 && p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
-    if (p.dq_mode != ATTNGEN_DQ_DETERMINISTIC && p.dq_mode != ATTNGEN_DQ_FAST) return ATTNGEN_ERROR_INVALID_MODE;
-    if (p.batch == 0 || (p.seqlen_q == 0 && p.seqlen_k == 0)) return ATTNGEN_OK;
-    if (p.heads_q == 0 || p.heads_kv == 0) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL || p.lse == NULL || p.d_o == NULL || p.dq == NULL ||
-        p.dk == NULL || p.dv == NULL) {
-        return ATTNGEN_ERROR_NULL_POINTER;
-    }
-    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
-       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
-    const int64_t nb = p.batch, hq = p.heads_q, hkv = p.heads_kv, nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t bytes = (int64_t)sizeof(Element), lse_bytes = (int64_t)sizeof(float);
-    if (!attngen_layout_is_valid(p.q_layout, nb, hq, nq, kHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.k_layout, nb, hkv, nk, kHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.v_layout, nb, hkv, nk, kValueHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.o_layout, nb, hq, nq, kValueHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.d_o_layout, nb, hq, nq, kValueHeadDim, bytes, false) ||
-        !attngen_layout_is_valid(p.lse_layout, nb, hq, nq, 1, lse_bytes, false) ||
-        !attngen_layout_is_valid(p.dq_layout, nb, hq, nq, kHeadDim, bytes, true) ||
-        !attngen_layout_is_valid(p.dk_layout, nb, hkv, nk, kHeadDim, bytes, true) ||
-        !attngen_layout_is_valid(p.dv_layout, nb, hkv, nk, kValueHeadDim, bytes, true)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    const int64_t block_rows = (nq + kSparseBlockRows - 1) / kSparseBlockRows;
-    const int64_t block_columns = (nk + kSparseBlockColumns - 1) / kSparseBlockColumns;
-    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, nb, hq, block_rows, block_columns, 1, false)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (nq > 0 &&
-        (p.workspace == NULL || p.workspace_size < workspace_bytes(params) || ((uintptr_t)p.workspace & 15u) != 0)) {
-        return ATTNGEN_ERROR_WORKSPACE_TOO_SMALL;
-    }
-    *has_work = true;
-    return ATTNGEN_OK;
-}
-
 /* Opts a kernel into `bytes` of dynamic shared memory. */
 static attngen_status allow_shared_memory(const void *kernel, int bytes) {
     if (attngen_check_shared_memory((size_t)bytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
@@ -897,8 +847,9 @@ extern "C" size_t attngen_train_gqa_32x8_d128_bf16_causal_backward_workspace_siz
 
 extern "C" attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward_cuda(const attngen_backward_params *params, cudaStream_t stream) {
     using namespace attngen_train_gqa_32x8_d128_bf16_causal_backward_detail;
-    bool has_work = false;
-    const attngen_status status = check_params(params, &has_work);
+    int has_work = 0;
+    const attngen_status status = attngen_check_backward(params, &kVariantRules, attngen_train_gqa_32x8_d128_bf16_causal_backward_workspace_size_cuda,
+                                                         &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_backward_params &p = *params;
     const bool fast = p.dq_mode == ATTNGEN_DQ_FAST;

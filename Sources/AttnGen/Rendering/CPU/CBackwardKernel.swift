@@ -21,15 +21,11 @@ struct CBackwardKernel {
             "Backward pass (dQ, dK, dV) for the C backend: \(plan.keyColumns) keys per task x \(plan.queryRows) query rows per step.",
             "", "Template: Templates/c/backward.c",
         ])
-        let checks = CArgumentChecks(variant: variant)
         return try templates.template("c/backward.c").render([
             "banner": GeneratedBanner.cComment(banner),
             "name": variant.name,
             "tile_rows": "\(plan.queryRows)",
             "tile_columns": "\(plan.keyColumns)",
-            "heads_check": checks.heads,
-            "block_mask_check": checks.backwardBlockMask,
-            "block_mask_layout_check": checks.blockMaskLayout,
             "element_mask": variant.masks.hasPredicates
                 ? try templates.template("c/pieces/backward_predicate_masks.c").render([:]) : "",
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),

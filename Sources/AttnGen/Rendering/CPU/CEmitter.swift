@@ -24,7 +24,8 @@ public struct CEmitter: KernelEmitter {
 
     public var target: Target { .c }
 
-    /// `attngen_abi.h`, its Python mirror `attngen_abi.py`, and `attngen_runtime.h`.
+    /// `attngen_abi.h`, the argument checks `attngen_checks.h`, the Python mirror `attngen_abi.py`, and
+    /// `attngen_runtime.h`.
     public func sharedFiles() throws(SpecError) -> [GeneratedFile] {
         let banner = GeneratedBanner.cComment([
             "Helpers shared by every attngen C kernel: fp16/bf16 conversions, Philox4x32-10 dropout, floor",
@@ -34,6 +35,7 @@ public struct CEmitter: KernelEmitter {
         let runtime = try templates.template("c/attngen_runtime.h").render(["banner": banner])
         return [
             try ABIHeader.file(templates: templates),
+            try ABIChecksHeader.file(templates: templates),
             PythonABIRendering.file(),
             GeneratedFile(path: Self.runtimeHeaderName, contents: runtime),
         ]

@@ -10,15 +10,11 @@ struct CForwardKernel {
             "Forward kernel for the C backend (FlashAttention-2 tiling): Br = \(plan.blockRows) query rows x "
                 + "Bc = \(plan.blockColumns) keys per tile.",
         ] + Banner.account("On-chip bytes per thread", plan.accounts, budget: plan.budget) + ["", "Template: Templates/c/forward.c"])
-        let checks = CArgumentChecks(variant: variant)
         return try templates.template("c/forward.c").render([
             "banner": GeneratedBanner.cComment(banner),
             "name": variant.name,
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
-            "heads_check": checks.heads,
-            "pointer_checks": checks.forwardPointers,
-            "layout_checks": checks.forwardLayouts,
             "masks": try masks(),
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",

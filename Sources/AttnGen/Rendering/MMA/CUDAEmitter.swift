@@ -37,7 +37,8 @@ public struct CUDAEmitter: KernelEmitter {
             "Template: Templates/cuda/\(Self.runtimeHeaderName)",
         ])
         let runtime = try templates.template("cuda/\(Self.runtimeHeaderName)").render(["banner": banner])
-        return [try ABIHeader.file(templates: templates), PythonABIRendering.file(),
+        return [try ABIHeader.file(templates: templates), try ABIChecksHeader.file(templates: templates),
+                PythonABIRendering.file(),
                 GeneratedFile(path: Self.runtimeHeaderName, contents: runtime)]
     }
 

@@ -1,0 +1,284 @@
+{{banner}}
+#ifndef ATTNGEN_CHECKS_H
+#define ATTNGEN_CHECKS_H
+
+/*
+ * The argument checks of the C ABI, written once for every backend: the C kernels (attngen_runtime.h) and the
+ * CUDA launchers (attngen_runtime_cuda.cuh, host side) include this header and call attngen_check_forward or
+ * attngen_check_backward with what their variant requires (attngen_variant_rules). The order of the checks is
+ * the one attngen_abi.h documents; nothing is read or written before they all pass. Plain C, valid C++,
+ * static inline only.
+ */
+
+#include "attngen_abi.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The size checks every entry point starts with: no negative size or head count, and batch and sequence
+   lengths within ATTNGEN_MAX_BATCH and ATTNGEN_MAX_SEQLEN. */
+static inline attngen_status attngen_check_sizes(int64_t batch, int64_t seqlen_q, int64_t seqlen_k, int32_t heads_q,
+                                                 int32_t heads_kv)
+{
+    if (batch < 0 || seqlen_q < 0 || seqlen_k < 0 || heads_q < 0 || heads_kv < 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (batch > ATTNGEN_MAX_BATCH || seqlen_q > ATTNGEN_MAX_SEQLEN || seqlen_k > ATTNGEN_MAX_SEQLEN) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    return ATTNGEN_OK;
+}
+
+/* Query heads must be a multiple of key/value heads (when both are given). */
+static inline attngen_status attngen_check_head_groups(int32_t heads_q, int32_t heads_kv)
+{
+    if (heads_q > 0 && heads_kv > 0 && heads_q % heads_kv != 0) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    return ATTNGEN_OK;
+}
+
+/*
+ * Whether a non-empty [batch, heads, rows, inner] tensor with non-negative strides ends within
+ * ATTNGEN_MAX_TENSOR_BYTES of its base: its furthest element, at
+ * (batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1, plus one, times
+ * `element_bytes`. Each partial sum is bounded before it is formed, so nothing overflows here, and every
+ * offset a kernel computes inside the tensor fits in int64_t.
+ */
+static inline int attngen_layout_fits(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                      int64_t inner, int64_t element_bytes)
+{
+    const int64_t limit = ATTNGEN_MAX_TENSOR_BYTES / element_bytes; /* elements */
+    const int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
+    const int64_t extents[3] = {batch, heads, rows};
+    if (inner > limit) {
+        return 0;
+    }
+    int64_t span = inner; /* one past the furthest element of the dimensions added so far */
+    for (int i = 0; i < 3; ++i) {
+        if (extents[i] > 1 && strides[i] > (limit - span) / (extents[i] - 1)) {
+            return 0;
+        }
+        span += strides[i] * (extents[i] - 1);
+    }
+    return 1;
+}
+
+/*
+ * Whether a [batch, heads, rows, inner] tensor with these strides (elements; inner is contiguous) gives
+ * every element its own address: taken by increasing stride, each dimension of more than one element must
+ * step past everything the smaller ones span. For a tensor attngen_layout_fits accepts (no overflow).
+ */
+static inline int attngen_layout_is_disjoint(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                             int64_t inner)
+{
+    int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
+    int64_t extents[3] = {batch, heads, rows};
+    for (int i = 1; i < 3; ++i) {
+        for (int j = i; j > 0 && strides[j - 1] > strides[j]; --j) {
+            const int64_t stride = strides[j];
+            const int64_t extent = extents[j];
+            strides[j] = strides[j - 1];
+            extents[j] = extents[j - 1];
+            strides[j - 1] = stride;
+            extents[j - 1] = extent;
+        }
+    }
+    int64_t span = inner;
+    for (int i = 0; i < 3; ++i) {
+        if (extents[i] <= 1) {
+            continue;
+        }
+        if (strides[i] < span) {
+            return 0;
+        }
+        span += strides[i] * (extents[i] - 1);
+    }
+    return 1;
+}
+
+/*
+ * The layout check of every tensor a call reads (written = 0) or writes (written = 1), sizes already checked
+ * non-negative: a tensor with no element is never addressed, so any strides do; otherwise no stride may be
+ * negative, the tensor must end within ATTNGEN_MAX_TENSOR_BYTES (attngen_layout_fits), and an output must
+ * give every element its own address (attngen_layout_is_disjoint).
+ */
+static inline int attngen_layout_is_valid(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                          int64_t inner, int64_t element_bytes, int written)
+{
+    if (batch == 0 || heads == 0 || rows == 0 || inner == 0) {
+        return 1;
+    }
+    if (layout.batch_stride < 0 || layout.head_stride < 0 || layout.row_stride < 0
+        || !attngen_layout_fits(layout, batch, heads, rows, inner, element_bytes)) {
+        return 0;
+    }
+    return !written || attngen_layout_is_disjoint(layout, batch, heads, rows, inner);
+}
+
+/* a * b for sizes in bytes or elements, SIZE_MAX when the product does not fit in size_t (and SIZE_MAX stays
+   SIZE_MAX): a size no allocation can satisfy. */
+static inline size_t attngen_size_mul(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* a + b rounded up to a multiple of `align` (a power of two), SIZE_MAX when that does not fit in size_t. */
+static inline size_t attngen_size_add_aligned(size_t a, size_t b, size_t align)
+{
+    if (a > SIZE_MAX - b || a + b > SIZE_MAX - (align - 1)) {
+        return SIZE_MAX;
+    }
+    return (a + b + (align - 1)) & ~(align - 1);
+}
+
+/* What a variant requires of its arguments beyond the ABI's own rules (its headers define one). */
+typedef struct attngen_variant_rules {
+    int64_t head_dim;             /* d of Q and K */
+    int64_t value_head_dim;       /* dv of V and O */
+    int64_t element_bytes;        /* bytes of one stored element of Q, K, V, O and the gradients */
+    int32_t fixed_heads_q;        /* the spec's head counts, or 0 and 0 when they come from the parameters */
+    int32_t fixed_heads_kv;
+    int32_t saves_lse;            /* the forward pass writes the log-sum-exp (lse required) */
+    int32_t sparse_block_rows;    /* block-sparse: the block (block_mask required); 0 and 0 when not */
+    int32_t sparse_block_columns;
+} attngen_variant_rules;
+
+/* The checks that open both passes: sizes, heads. Returns ATTNGEN_OK when they pass. */
+static inline attngen_status attngen_check_sizes_and_heads(int64_t batch, int64_t seqlen_q, int64_t seqlen_k,
+                                                           int32_t heads_q, int32_t heads_kv,
+                                                           const attngen_variant_rules *rules)
+{
+    if (attngen_check_sizes(batch, seqlen_q, seqlen_k, heads_q, heads_kv) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (rules->fixed_heads_q > 0 && (heads_q != rules->fixed_heads_q || heads_kv != rules->fixed_heads_kv)) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    return attngen_check_head_groups(heads_q, heads_kv);
+}
+
+/* The block mask's layout: batch x heads_q x ceil(Nq / block rows) rows of ceil(Nk / block columns) bytes. */
+static inline int attngen_block_mask_is_valid(attngen_layout layout, int64_t batch, int64_t heads_q, int64_t seqlen_q,
+                                              int64_t seqlen_k, const attngen_variant_rules *rules)
+{
+    const int64_t rows = (seqlen_q + rules->sparse_block_rows - 1) / rules->sparse_block_rows;
+    const int64_t columns = (seqlen_k + rules->sparse_block_columns - 1) / rules->sparse_block_columns;
+    return attngen_layout_is_valid(layout, batch, heads_q, rows, columns, 1, 0);
+}
+
+/*
+ * Every check of a forward call, in the documented order. Sets *has_work to 1 when there are query rows to
+ * compute (0 and ATTNGEN_OK for a problem with none, which is valid and does nothing).
+ */
+static inline attngen_status attngen_check_forward(const attngen_forward_params *params,
+                                                   const attngen_variant_rules *rules, int *has_work)
+{
+    *has_work = 0;
+    if (params == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    if (params->struct_size != sizeof(attngen_forward_params)) {
+        return ATTNGEN_ERROR_ABI_MISMATCH;
+    }
+    const attngen_status sizes = attngen_check_sizes_and_heads(params->batch, params->seqlen_q, params->seqlen_k,
+                                                               params->heads_q, params->heads_kv, rules);
+    if (sizes != ATTNGEN_OK) {
+        return sizes;
+    }
+    if (params->batch == 0 || params->seqlen_q == 0) {
+        return ATTNGEN_OK; /* no query rows: nothing to compute or write */
+    }
+    if (params->heads_q == 0 || params->heads_kv == 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL
+        || (rules->saves_lse && params->lse == NULL) || (rules->sparse_block_rows > 0 && params->block_mask == NULL)) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
+    const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
+    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = rules->element_bytes;
+    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, rules->head_dim, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, rules->head_dim, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, rules->value_head_dim, bytes, 0)
+        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, rules->value_head_dim, bytes, 1)
+        || (rules->saves_lse && !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 1))
+        || (rules->sparse_block_rows > 0
+            && !attngen_block_mask_is_valid(params->block_mask_layout, nb, hq, nq, nk, rules))) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    *has_work = 1;
+    return ATTNGEN_OK;
+}
+
+/*
+ * Every check of a backward call, in the documented order; `workspace_size` is the variant's own
+ * attngen_NAME_backward_workspace_size(_cuda). Sets *has_work to 1 when there is anything to compute.
+ */
+static inline attngen_status attngen_check_backward(const attngen_backward_params *params,
+                                                    const attngen_variant_rules *rules,
+                                                    size_t (*workspace_size)(const attngen_backward_params *),
+                                                    int *has_work)
+{
+    *has_work = 0;
+    if (params == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    if (params->struct_size != sizeof(attngen_backward_params)) {
+        return ATTNGEN_ERROR_ABI_MISMATCH;
+    }
+    const attngen_status sizes = attngen_check_sizes_and_heads(params->batch, params->seqlen_q, params->seqlen_k,
+                                                               params->heads_q, params->heads_kv, rules);
+    if (sizes != ATTNGEN_OK) {
+        return sizes;
+    }
+    if (params->dq_mode != ATTNGEN_DQ_DETERMINISTIC && params->dq_mode != ATTNGEN_DQ_FAST) {
+        return ATTNGEN_ERROR_INVALID_MODE;
+    }
+    if (params->batch == 0 || (params->seqlen_q == 0 && params->seqlen_k == 0)) {
+        return ATTNGEN_OK;
+    }
+    if (params->heads_q == 0 || params->heads_kv == 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL || params->lse == NULL
+        || params->d_o == NULL || params->dq == NULL || params->dk == NULL || params->dv == NULL
+        || (rules->sparse_block_rows > 0 && params->block_mask == NULL)) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
+       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
+    const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
+    const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = rules->element_bytes;
+    const int64_t d = rules->head_dim, dv = rules->value_head_dim;
+    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, d, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, d, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->d_o_layout, nb, hq, nq, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 0)
+        || !attngen_layout_is_valid(params->dq_layout, nb, hq, nq, d, bytes, 1)
+        || !attngen_layout_is_valid(params->dk_layout, nb, hkv, nk, d, bytes, 1)
+        || !attngen_layout_is_valid(params->dv_layout, nb, hkv, nk, dv, bytes, 1)
+        || (rules->sparse_block_rows > 0
+            && !attngen_block_mask_is_valid(params->block_mask_layout, nb, hq, nq, nk, rules))) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (nq > 0 && (params->workspace == NULL || params->workspace_size < workspace_size(params)
+                   || ((uintptr_t)params->workspace & 15u) != 0)) {
+        return ATTNGEN_ERROR_WORKSPACE_TOO_SMALL;
+    }
+    *has_work = 1;
+    return ATTNGEN_OK;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNGEN_CHECKS_H */
