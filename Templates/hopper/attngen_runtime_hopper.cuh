@@ -112,10 +112,28 @@ static __device__ __forceinline__ bool attngen_mbarrier_try_wait_parity(uint32_t
     return done != 0;
 }
 
-/* Blocks until the phase of parity `parity` has completed. */
+/* Blocks until the phase of parity `parity` has completed.
+   Debugging a hang: compile with -DATTNGEN_HOPPER_WAIT_TIMEOUT=<cycles> (e.g. 4000000000, about 2 s) and a
+   wait that lasts longer prints the block, the thread, the barrier's shared address and the parity, then traps
+   (the message appears when the host synchronises, as a device assert's does). Off by default: printf gives the
+   kernel a stack frame. */
+#ifdef ATTNGEN_HOPPER_WAIT_TIMEOUT
+#include <stdio.h>
+#endif
 static __device__ __forceinline__ void attngen_mbarrier_wait_parity(uint32_t barrier, uint32_t parity) {
+#ifdef ATTNGEN_HOPPER_WAIT_TIMEOUT
+    const long long start = clock64();
+    while (!attngen_mbarrier_try_wait_parity(barrier, parity)) {
+        if (clock64() - start > (long long)(ATTNGEN_HOPPER_WAIT_TIMEOUT)) {
+            printf("attngen hopper: mbarrier wait timed out: block (%u, %u, %u) thread %u barrier 0x%x parity %u\n",
+                   blockIdx.x, blockIdx.y, blockIdx.z, threadIdx.x, barrier, parity);
+            __trap();
+        }
+    }
+#else
     while (!attngen_mbarrier_try_wait_parity(barrier, parity)) {
     }
+#endif
 }
 
 /* ---------------------------------------------------------------------------------------------
