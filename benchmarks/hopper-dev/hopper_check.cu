@@ -647,7 +647,7 @@ static bool run_probe(const Variant &v, Totals &totals) {
         p.o_layout = make_layout(BHSD, 1, nq, v.dv);
         p.lse_layout = make_lse_layout(BHSD, 1, nq);
         char label[128];
-        snprintf(label, sizeof(label), "probe %s (V = %s)", v.name, which == 0 ? "key index" : "column index");
+        snprintf(label, sizeof(label), "%s probe (V = %s)", v.name, which == 0 ? "key index" : "column index");
         const attngen_status status = v.fn(&p, 0);
         const cudaError_t e = status == ATTNGEN_OK ? wait_or_die(0, 30.0, label) : cudaSuccess;
         if (status != ATTNGEN_OK || e != cudaSuccess) {
@@ -750,7 +750,8 @@ static void run_status_checks(const Variant &v, Totals &totals) {
         const bool writes_expected = c.expected == ATTNGEN_OK && c.p.batch > 0;
         CUDA_CHECK(cudaMemcpy(d_o, poison.data(), poison.size() * 2, cudaMemcpyHostToDevice));
         const attngen_status got = v.fn(c.null_params ? NULL : &c.p, 0);
-        CUDA_CHECK(wait_or_die(0, 30.0, c.what));
+        const std::string what = std::string(v.name) + " status check: " + c.what;
+        CUDA_CHECK(wait_or_die(0, 30.0, what.c_str()));
         std::vector<uint16_t> o(poison.size());
         CUDA_CHECK(cudaMemcpy(o.data(), d_o, o.size() * 2, cudaMemcpyDeviceToHost));
         bool untouched = true;
