@@ -671,8 +671,9 @@ static inline attngen_encode_tiled_fn attngen_hopper_encode_tiled(void) {
 
 /* Whether a tensor of the ABI can go through TMA as a 4-D tensor (head dim, rows, heads, batch), 16-bit
    elements: the base 16-byte aligned; every dimension of more than one element strided by a non-zero multiple
-   of 16 bytes below 2^40 (TMA's rules; strides of 0, broadcasts, are not taken); coordinates fit in int32.
-   Dimensions of one element may have any stride (it is never applied). */
+   of 16 bytes below 2^40 (TMA's rules; strides of 0, broadcasts, are not taken); coordinates fit in int32 with
+   room for one box past the end (a tile's first row + 255). Dimensions of one element may have any stride (it is
+   never applied). */
 static inline bool attngen_hopper_tma_layout_ok(const void *base, attngen_layout layout, int64_t rows, int64_t heads,
                                                 int64_t batch) {
     const int64_t element_bytes = 2;
@@ -680,7 +681,7 @@ static inline bool attngen_hopper_tma_layout_ok(const void *base, attngen_layout
     const int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};
     const int64_t extents[3] = {rows, heads, batch};
     for (int i = 0; i < 3; ++i) {
-        if (extents[i] > 2147483647LL) return false;
+        if (extents[i] > 2147483647LL - 256) return false;
         if (extents[i] <= 1) continue;
         const int64_t bytes = strides[i] * element_bytes;
         if (strides[i] <= 0 || bytes % 16 != 0 || bytes >= ((int64_t)1 << 40)) return false;

@@ -160,14 +160,14 @@ static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRow
                   (kRowsPerConsumer * kSwizzleRowBytes) % 1024 == 0,
               "tiles and column blocks start on 1024-byte boundaries");
 
-constexpr int kQColumnBlocks = kHeadDim / kBlockColumns;
+constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
 constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
 constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
 constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 */
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
-static_assert(kQTileBytes == kQColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQColumnBlocks * kKVColumnBlockBytes &&
+static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
               "a tile is its column blocks");
 
@@ -236,11 +236,11 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
     attngen_prefetch_tensor_map(tmap_k);
     attngen_prefetch_tensor_map(tmap_v);
 
-    /* Q: kQColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are filled
+    /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are filled
        with zeros by TMA (and still counted in the transaction bytes). */
     attngen_mbarrier_arrive_expect_tx(smem.q_full(), kQTileBytes);
 #pragma unroll
-    for (int block = 0; block < kQColumnBlocks; ++block) {
+    for (int block = 0; block < kQKColumnBlocks; ++block) {
         attngen_tma_load_4d(smem.q() + block * kQColumnBlockBytes, tmap_q, smem.q_full(), block * kBlockColumns, q_begin,
                             h, b);
     }
@@ -254,7 +254,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
         const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
         attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
-        for (int block = 0; block < kQColumnBlocks; ++block) {
+        for (int block = 0; block < kQKColumnBlocks; ++block) {
             attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
                                 block * kBlockColumns, k0, kv_head, b);
         }

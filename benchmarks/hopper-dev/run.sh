@@ -16,7 +16,7 @@
 #    never completed;
 # 3. prints a summary. Logs: $OUT (default /tmp/attngen-hopper-out; the device tool's $OUT when set).
 #
-# Environment: NVCC (default nvcc), LINK_FLAGS (extra link flags, e.g. -L for a pip-installed toolkit), BUILD (default /tmp/attngen-hopper-build), JOBS (default nproc), OUT.
+# Environment: NVCC (default nvcc), EXTRA_FLAGS (e.g. "-Werror all-warnings"), LINK_FLAGS (extra link flags, e.g. -L for a pip-installed toolkit), BUILD (default /tmp/attngen-hopper-build), JOBS (default nproc), OUT.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +25,7 @@ NVCC=${NVCC:-nvcc}
 BUILD=${BUILD:-/tmp/attngen-hopper-build}
 JOBS=${JOBS:-$(nproc)}
 OUT=${OUT:-/tmp/attngen-hopper-out}
-FLAGS="-gencode arch=compute_90a,code=sm_90a -O3 -std=c++17"
+FLAGS="-gencode arch=compute_90a,code=sm_90a -O3 -std=c++17 ${EXTRA_FLAGS:-}"
 VARIANTS="hop_dense_d128_bf16 hop_causal_d128_bf16 hop_causal_br_d128_bf16 hop_causal_d128_fp16 hop_dense_d64_bf16
 hop_window_br_d64_fp16 hop_sparse_d128_bf16 hop_pred_d64_bf16"
 
