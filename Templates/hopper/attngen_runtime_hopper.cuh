@@ -17,6 +17,7 @@
  *   host              cuTensorMapEncodeTiled through cudaGetDriverEntryPointByVersion (nothing links libcuda)
  *
  * Everything here is `static` (inline), so several generated kernels can be compiled into one program. The
+ * host helpers at the end also compile with a plain host C++ compiler (the device part is under __CUDACC__). The
  * device wrappers need the sm_90a target (nvcc -gencode arch=compute_90a,code=sm_90a): wgmma and setmaxnreg
  * exist only there. <cuda.h> is included for the CUtensorMap type and its enums only; no driver function is
  * called by name, so nothing links against libcuda.
@@ -44,6 +45,8 @@
 #include <stdint.h>
 
 #include "attngen_abi.h"
+
+#if defined(__CUDACC__) /* the device wrappers; the host helpers below also build with a host compiler */
 
 /* ---------------------------------------------------------------------------------------------
  * Shared-memory addresses.
@@ -638,6 +641,8 @@ static __device__ __forceinline__ void attngen_wgmma_rs(float (&d)[N / 2], const
     }
 }
 /* END GENERATED WGMMA */
+
+#endif /* __CUDACC__ */
 
 /* ---------------------------------------------------------------------------------------------
  * Host: TMA tensor maps for the tensors of the C ABI.

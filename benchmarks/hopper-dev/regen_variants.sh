@@ -21,15 +21,10 @@ emit() { # NAME FLAGS...
 }
 rm -rf "$DEST"
 mkdir -p "$DEST"
-# The standalone default of Templates/hopper/forward.cu (the brief's example).
-emit ex --head-dim 128 --dtype bf16 --causal --lse
-# The variants of the check (hopper_check.cu's table must match these flags).
-emit hop_dense_d128_bf16     --head-dim 128 --dtype bf16 --lse
-emit hop_causal_d128_bf16    --head-dim 128 --dtype bf16 --causal --lse
-emit hop_causal_br_d128_bf16 --head-dim 128 --dtype bf16 --causal bottom-right --lse
-emit hop_causal_d128_fp16    --head-dim 128 --dtype fp16 --causal --lse
-emit hop_dense_d64_bf16      --head-dim 64 --dtype bf16
-emit hop_window_br_d64_fp16  --head-dim 64 --dtype fp16 --window 200:0 --window-align bottom-right --lse
-emit hop_sparse_d128_bf16    --head-dim 128 --dtype bf16 --block-sparse 128x128 --lse
-emit hop_pred_d64_bf16       --head-dim 64 --dtype bf16 --predicate '(q + 2 * k) % 5 != 0' --lse
+# variants.list: the standalone default of Templates/hopper/forward.cu (`ex`, the brief's example) and the
+# variants of the check.
+while read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    eval "emit $line"
+done <"$ROOT/benchmarks/hopper-dev/variants.list"
 echo "wrote $(ls "$DEST" | wc -l) files to $DEST"
