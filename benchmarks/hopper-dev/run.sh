@@ -79,7 +79,7 @@ say "build took $(( $(date +%s) - START )) s"
 STATUS=0
 if [ "$SANITIZE" -eq 0 ]; then
 say "== hopper_check ${ARGS[*]:-}"
-timeout 150 "$BUILD/hopper_check" "${ARGS[@]}" 2>&1 | tee "$OUT/check.txt" | tee -a "$LOG"
+timeout 150 "$BUILD/hopper_check" ${ARGS[@]+"${ARGS[@]}"} 2>&1 | tee "$OUT/check.txt" | tee -a "$LOG"
 STATUS=${PIPESTATUS[0]}
 fi
 if [ "$STATUS" -eq 3 ] || [ "$STATUS" -eq 124 ]; then
