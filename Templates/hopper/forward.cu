@@ -1,0 +1,636 @@
+/*
+ * Hopper (sm_90a) forward attention kernel of attngen: warp-specialised, TMA + mbarrier + wgmma, after the
+ * structure of FlashAttention-3's forward pass. Development form: a plain CUDA file compiled once per variant
+ * against the variant's generated headers (NAME.cuh and NAME_variant.cuh of `attngen emit cuda --arch sm90`):
+ *
+ *     nvcc -gencode arch=compute_90a,code=sm_90a -O3 -std=c++17 -I<variant headers> -I Templates/hopper \
+ *          -DATTNGEN_HOPPER_VARIANT=NAME -DATTNGEN_HOPPER_VARIANT_HEADER='"NAME_variant.cuh"' \
+ *          -DATTNGEN_HOPPER_API_HEADER='"NAME.cuh"' -c Templates/hopper/forward.cu
+ *
+ * (without the -D flags: variant `ex`, the brief's d = 128 bf16 causal-with-LSE example). When this becomes a
+ * generator template, the three macros below become the variant's name ({{name}}) and the plan constants are
+ * rendered by the planner.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Work decomposition
+ * ------------------------------------------------------------------------------------------------------------
+ * Grid: x = query tiles of kBlockM = 128 rows (last tile first: under causal masks it sees the most keys),
+ * (y, z) = batch · query heads folded under the 65535 limit. Block: 3 warpgroups, 384 threads.
+ *
+ *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
+ *       the Q tile once, then K and V tiles of kBlockN keys into a kStages-deep ring. The other 127 threads exit.
+ *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
+ *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x 128
+ *       fp32 accumulators: 64 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
+ *       registers) as the A operand of O += P·V (wgmma, V from shared memory), then the ring slot goes back to
+ *       the producer. Finally O / rowsum is stored straight from the registers, and the natural-log LSE.
+ *
+ * TODO (performance, in this order): (1) intra-warpgroup overlap -- issue S(j+1) = Q·K(j+1)ᵀ before the
+ * softmax of S(j) and wait for it after O += P(j)·V(j) (FA3's IntraWGOverlap; needs a second S accumulator set or
+ * the scores of j+1 in flight while P(j) is live: about 64 more registers, fits in 240); (2) inter-warpgroup
+ * ping-pong: named barriers so that warpgroup 1's softmax overlaps warpgroup 2's GEMMs; (3) release K and V
+ * separately (K after S, V after P·V: two empty barriers a stage); (4) O through shared memory (the consumer's
+ * own Q rows, free after its last S) with 16-byte stores or one TMA store; (5) a persistent, LPT-ordered tile
+ * scheduler.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
+ * ------------------------------------------------------------------------------------------------------------
+ *   Q   kBlockM x kHeadDim                  at 0
+ *   K   kStages x (kBlockN x kHeadDim)      after Q
+ *   V   kStages x (kBlockN x kValueHeadDim) after K
+ *   mbarriers (8 bytes each): q_full, k_full[kStages], v_full[kStages], kv_empty[kStages]
+ *
+ * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
+ * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
+ * another (block j holds columns 64j .. 64j + 63 of every row; it is loaded by one TMA copy at column 64j).
+ * Inside a block, row r is the 128 bytes at r * 128, its 16-byte chunk q (columns 8q .. 8q + 7 of the block)
+ * stored at chunk position q ^ (r % 8) (the swizzle; every block starts on a 1024-byte boundary, as the pattern
+ * and the descriptors' base offset of 0 require: R * 128 is a multiple of 1024 for R = 64, 128).
+ *
+ * Descriptors (attngen_runtime_hopper.cuh explains the fields and the canonical layouts):
+ *   S = Q·Kᵀ, k16 step kk (head-dim columns 16kk .. 16kk + 15), consumer c:
+ *     A = Q rows 64c .. 64c + 63, K-major:  start = Q + (kk / 4) * kBlockM * 128 + 64c * 128 + (kk % 4) * 32
+ *     B = K (N = kBlockN keys), K-major:    start = K[slot] + (kk / 4) * kBlockN * 128 + (kk % 4) * 32
+ *     both with SBO = 1024 (8 rows of 128 bytes to the next 8 rows), LBO unused (16), swizzle 128B, no transpose.
+ *     The 32-byte steps stay inside a 128-byte row (4 steps per column block), so the start is never a multiple
+ *     of 1024 apart from kk % 4 = 0 -- which is fine: the swizzle is applied to the full address the hardware
+ *     forms (start + row * 128 + chunk * 16), exactly where TMA put chunk (2 (kk % 4) + chunk) of that row;
+ *     after 4 steps the next column block starts kBlockM (or kBlockN) * 128 bytes further.
+ *   O += P·V, k16 step kk (keys 16kk .. 16kk + 15):
+ *     A = P from registers (the S accumulators of the same 16 keys, repacked: see the runtime header);
+ *     B = V (K = keys, N = kValueHeadDim), MN-major (consecutive elements of a V row are consecutive N, i.e. the
+ *     "transposed" B, tnspB = 1): start = V[slot] + kk * 16 * 128 (16 keys = 2 groups of 8 rows of 128 bytes, so
+ *     every start is 1024-aligned), SBO = 1024 (the next 8 keys), LBO = kBlockN * 128 (the next 64 columns of V:
+ *     the next column block), swizzle 128B.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Synchronisation (mbarriers; the runtime header explains phases and parities)
+ * ------------------------------------------------------------------------------------------------------------
+ *   q_full         count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies. Used once: parity 0.
+ *   k_full[s]      count 1: arrive.expect_tx(K bytes) + the K copies of the tile in slot s.
+ *   v_full[s]      count 1: the same for V (separate, so that S = Q·Kᵀ may start while V is in flight).
+ *   kv_empty[s]    count kConsumerWarps (8): lane 0 of each consumer warp arrives once that warp's wgmma
+ *                  reading slot s has completed (wgmma.wait_group 0), i.e. K and V of the slot are free.
+ * The producer's fill number f (0, 1, 2, ...) of the visible key tiles goes to slot s = f % kStages as use
+ * u = f / kStages of that slot. Consumers wait k_full[s] / v_full[s] with parity u & 1 (the completion of phase
+ * u). The producer, for u >= 1, waits kv_empty[s] with parity (u - 1) & 1 (the consumers' release of use u - 1);
+ * for u = 0 it does not wait (the slot was never used). Parity waits are unambiguous because no barrier can get
+ * two phases ahead of its waiter:
+ *   - a consumer warp waiting for phase u of k_full[s] (or v_full[s]): phase u + 1 would need fill
+ *     f + kStages, which the producer issues only after phase u of kv_empty[s], which needs this very warp's
+ *     arrival after its use u -- so the barrier is in phase u (pending) or u + 1 (u complete), never u + 2;
+ *   - the producer waiting for phase u - 1 of kv_empty[s]: phase u would need the consumers to finish use u
+ *     of the slot, i.e. fill f, which the producer has not issued yet.
+ * Producer and consumers walk the same list of visible key tiles: both compute it from the same arguments
+ * (visible_key_range and key_tile_is_skipped of the CTA's query range), so their fill / use numbers agree.
+ * A CTA whose list is empty loads nothing (not even Q) and its consumers write O = 0 and LSE = -inf.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <type_traits>
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The variant (generator: {{name}}).
+ * ---------------------------------------------------------------------------------------------------------- */
+#ifndef ATTNGEN_HOPPER_VARIANT
+#define ATTNGEN_HOPPER_VARIANT ex
+#define ATTNGEN_HOPPER_VARIANT_HEADER "ex_variant.cuh"
+#define ATTNGEN_HOPPER_API_HEADER "ex.cuh"
+#endif
+#define ATTNGEN_HOPPER_CAT3_(a, b, c) a##b##c
+#define ATTNGEN_HOPPER_CAT3(a, b, c) ATTNGEN_HOPPER_CAT3_(a, b, c)
+#define ATTNGEN_HOPPER_VARIANT_NAMESPACE ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _variant)
+#define ATTNGEN_HOPPER_DETAIL_NAMESPACE ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _hopper_detail)
+#define ATTNGEN_HOPPER_ENTRY ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _forward_cuda)
+
+#include ATTNGEN_HOPPER_API_HEADER
+#include ATTNGEN_HOPPER_VARIANT_HEADER
+#include "attngen_runtime_hopper.cuh"
+
+/* What the TMA path cannot take. The launcher returns this status (after every check of the C ABI has passed)
+   for: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one element that is zero (a
+   broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. The generator will route such
+   calls to the mma.sync kernel of Templates/cuda/forward.cu instead (to be wired); until then the caller sees
+   ATTNGEN_ERROR_INVALID_LAYOUT. (Head dims that are not multiples of 64, dropout and fp32 storage are refused
+   at compile time below: the generator must not pick this kernel for them.) */
+#define ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT ATTNGEN_ERROR_INVALID_LAYOUT
+
+namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE {
+
+using namespace ATTNGEN_HOPPER_VARIANT_NAMESPACE;
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The plan (generator: rendered by the planner).
+ * ---------------------------------------------------------------------------------------------------------- */
+
+constexpr int kBlockM = 128;           /* query rows per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockN = 128;           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
+constexpr int kStages = 2;             /* K/V ring depth */
+constexpr int kConsumerWarpgroups = 2;
+constexpr int kProducerRegisters = 24; /* setmaxnreg: 128 x 24 + 256 x 240 = 64512 <= 65536 */
+constexpr int kConsumerRegisters = 240;
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Derived constants.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+constexpr int kWarpgroupThreads = 128;
+constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
+constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
+constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
+constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
+constexpr int kElementBytes = 2;
+
+static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
+              "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
+static_assert(!kDropout, "the Hopper kernel has no dropout: the generator keeps the mma.sync kernel for it");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
+              "head dims are whole 64-column blocks (64 or 128); others keep the mma.sync kernel for now");
+static_assert(kHeadDim <= 128 && kValueHeadDim <= 128, "d, dv <= 128: the accumulators must fit in 240 registers");
+static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+/* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
+   must consumer c's 64-row slice of Q: */
+static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
+                  (kRowsPerConsumer * kSwizzleRowBytes) % 1024 == 0,
+              "tiles and column blocks start on 1024-byte boundaries");
+
+constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
+constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
+constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
+constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 */
+constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
+constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
+constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
+                  kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
+              "a tile is its column blocks");
+
+constexpr uint32_t kQOffset = 0;
+constexpr uint32_t kKOffset = kQOffset + kQTileBytes;
+constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
+constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
+constexpr int kBarrierCount = 1 + 3 * kStages;
+constexpr uint32_t kSharedAlignmentSlack = 1024;
+constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
+static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+
+constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
+constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
+constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+
+/* Everything the CTAs need besides the tensor maps, computed once on the host. */
+struct KernelArguments {
+    attngen_forward_params params;
+    int32_t kv_group;   /* query heads per key/value head */
+    int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
+};
+
+/* Shared-memory addresses of one CTA's tiles and barriers. */
+struct SharedLayout {
+    uint32_t base; /* 1024-byte aligned */
+    __device__ __forceinline__ uint32_t q() const { return base + kQOffset; }
+    __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
+    __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t q_full() const { return base + kBarrierOffset; }
+    __device__ __forceinline__ uint32_t k_full(int slot) const { return base + kBarrierOffset + 8u * (1 + slot); }
+    __device__ __forceinline__ uint32_t v_full(int slot) const {
+        return base + kBarrierOffset + 8u * (1 + kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t kv_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (1 + 2 * kStages + slot);
+    }
+};
+
+/* The visible key tiles of a CTA, in order: tiles [tile_begin, tile_end) of kBlockN keys that the causal and
+   window masks leave, minus those the block-sparse mask skips (the planner only picks this kernel when the
+   128 x 128 tile divides the sparse block). Producer and consumers both walk it with next(). */
+struct KeyTiles {
+    int64_t tile_begin, tile_end;
+    int64_t b, h, q_begin;
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
+
+    __device__ __forceinline__ int64_t next(int64_t tile) const {
+        while (tile < tile_end && key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, tile * kBlockN)) {
+            ++tile;
+        }
+        return tile;
+    }
+};
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Producer: one thread.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+static __device__ __forceinline__ void produce(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
+                                               const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
+                                               const CUtensorMap *tmap_v, int32_t q_begin, int32_t h, int32_t kv_head,
+                                               int32_t b) {
+    attngen_prefetch_tensor_map(tmap_q);
+    attngen_prefetch_tensor_map(tmap_k);
+    attngen_prefetch_tensor_map(tmap_v);
+
+    /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are filled
+       with zeros by TMA (and still counted in the transaction bytes). */
+    attngen_mbarrier_arrive_expect_tx(smem.q_full(), kQTileBytes);
+#pragma unroll
+    for (int block = 0; block < kQKColumnBlocks; ++block) {
+        attngen_tma_load_4d(smem.q() + block * kQColumnBlockBytes, tmap_q, smem.q_full(), block * kBlockColumns, q_begin,
+                            h, b);
+    }
+
+    int fill = 0;
+    for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++fill) {
+        const int slot = fill % kStages;
+        const int use = fill / kStages;
+        /* The slot's previous contents (use - 1) must have been consumed by every consumer warp. */
+        if (use > 0) attngen_mbarrier_wait_parity(smem.kv_empty(slot), (uint32_t)((use - 1) & 1));
+        const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
+        attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
+#pragma unroll
+        for (int block = 0; block < kQKColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
+                                block * kBlockColumns, k0, kv_head, b);
+        }
+        attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+#pragma unroll
+        for (int block = 0; block < kVColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
+                                block * kBlockColumns, k0, kv_head, b);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Consumer: one warpgroup, 64 query rows.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file). */
+static __device__ __forceinline__ void scores(float (&s)[kSTileFloats], const SharedLayout &smem, int consumer,
+                                              int slot) {
+    const uint32_t q_rows = smem.q() + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
+    const uint32_t k_rows = smem.k(slot);
+    attngen_fence_operands(s);
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+        const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
+        const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
+        const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
+        if (kk == 0) {
+            attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
+        } else {
+            attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
+        }
+    }
+    attngen_wgmma_commit_group();
+    attngen_wgmma_wait_group<0>();
+    attngen_fence_operands(s);
+}
+
+/* O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B). */
+static __device__ __forceinline__ void accumulate_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
+                                                     const SharedLayout &smem, int slot) {
+    const uint32_t v_rows = smem.v(slot);
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                         kKVColumnBlockBytes, 1024);
+        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+    }
+    attngen_wgmma_commit_group();
+    attngen_wgmma_wait_group<0>();
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+}
+
+static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
+    return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
+}
+
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
+                                               const KernelArguments &arguments, int consumer, int64_t b, int64_t h,
+                                               int64_t q_begin) {
+    const attngen_forward_params &p = arguments.params;
+    const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
+    const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
+    const int lane = thread % 32;
+    const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
+    const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
+    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    const int64_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
+    const int64_t consumer_q_end = attngen_min64(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
+    const int64_t thread_row = consumer_q_begin + warp * 16 + group;                       /* + 8 r */
+
+    float o[kOTileFloats];
+#pragma unroll
+    for (int i = 0; i < kOTileFloats; ++i) o[i] = 0.0f;
+    float s[kSTileFloats];
+#pragma unroll
+    for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
+    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
+    float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
+
+    if (first_tile < tiles.tile_end) {
+        attngen_mbarrier_wait_parity(smem.q_full(), 0);
+        int iteration = 0;
+        for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++iteration) {
+            const int slot = iteration % kStages;
+            const uint32_t parity = (uint32_t)((iteration / kStages) & 1);
+            const int64_t k0 = tile * kBlockN;
+
+            attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+            scores(s, smem, consumer, slot);
+
+            /* Masks, only on tiles that cross a mask boundary (keys past seqlen_k included): each row's kept keys
+               [lo, hi) as offsets into the tile, then the per-element predicate, if any. */
+            if (!tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) {
+#pragma unroll
+                for (int r = 0; r < 2; ++r) {
+                    const int64_t q = thread_row + 8 * r;
+                    int64_t lo = 0, hi = 0;
+                    row_key_bounds(q, nq, nk, lo, hi);
+                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
+                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
+#pragma unroll
+                    for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+                        for (int e = 0; e < 2; ++e) {
+                            const int key = 8 * j + 2 * quad_lane + e;
+                            const bool kept =
+                                key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk);
+                            if (!kept) s[4 * j + 2 * r + e] = -INFINITY;
+                        }
+                    }
+                }
+            }
+
+            /* Online softmax per row r: the row's 128 scores are spread over the 4 lanes of a quad (32 each). */
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                float tile_max = -INFINITY;
+#pragma unroll
+                for (int j = 0; j < kBlockN / 8; ++j) {
+                    tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
+                }
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+                const float new_max = fmaxf(row_max[r], tile_max);
+                /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
+                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+                const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+                row_max[r] = new_max;
+#pragma unroll
+                for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                    o[4 * j + 2 * r] *= correction;
+                    o[4 * j + 2 * r + 1] *= correction;
+                }
+                float tile_sum = 0.0f;
+#pragma unroll
+                for (int j = 0; j < kBlockN / 8; ++j) {
+                    s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
+                    s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+                    tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
+                }
+                row_sum[r] = row_sum[r] * correction + tile_sum;
+            }
+
+            /* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator
+               column groups j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+            uint32_t p_frag[kPFragments][4];
+#pragma unroll
+            for (int kk = 0; kk < kPFragments; ++kk) {
+                p_frag[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+                p_frag[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+                p_frag[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+                p_frag[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+            }
+
+            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            accumulate_pv(o, p_frag, smem, slot);
+
+            /* Both wgmma batches that read the slot have completed in this warp: hand the slot back. */
+            __syncwarp();
+            if (lane == 0) attngen_mbarrier_arrive(smem.kv_empty(slot));
+        }
+    }
+
+    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
+       LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
+       8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
+       memory for 16-byte stores). */
+    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    const bool o_aligned4 = arguments.o_aligned4 != 0;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        const int64_t q = thread_row + 8 * r;
+        const bool kept_any = sum > 0.0f;
+        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        if (q < nq) {
+            Element *const o_row = o_base + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                const int column = 8 * j + 2 * quad_lane;
+                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
+                if (o_aligned4) {
+                    attngen_store_pair(o_row + column, lo, hi);
+                } else {
+                    attngen_store_float(o_row + column, lo);
+                    attngen_store_float(o_row + column + 1, hi);
+                }
+            }
+            if (kSavesLogSumExp && quad_lane == 0) {
+                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The kernel.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
+                   const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ KernelArguments arguments) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
+    SharedLayout smem;
+    smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
+
+    const attngen_forward_params &p = arguments.params;
+    /* Which (batch, head) and which query tile; the whole CTA returns together (no barrier is live yet). */
+    const int64_t head_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
+    if (head_index >= p.batch * (int64_t)p.heads_q) return;
+    const int64_t b = head_index / p.heads_q;
+    const int64_t h = head_index % p.heads_q;
+    const int64_t kv_head = h / arguments.kv_group;
+    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockM;
+    const int64_t q_end = attngen_min64(q_begin + kBlockM, nq);
+
+    /* The key tiles this CTA visits (the same list for producer and consumers). */
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
+    KeyTiles tiles;
+    tiles.tile_begin = key_begin > 0 ? key_begin / kBlockN : 0;
+    tiles.tile_end = key_end > key_begin ? (key_end + kBlockN - 1) / kBlockN : tiles.tile_begin;
+    tiles.b = b;
+    tiles.h = h;
+    tiles.q_begin = q_begin;
+    tiles.block_mask = p.block_mask;
+    tiles.block_mask_layout = p.block_mask_layout;
+    const int64_t first_tile = tiles.next(tiles.tile_begin);
+
+    if (threadIdx.x == 0) {
+        attngen_mbarrier_init(smem.q_full(), 1);
+#pragma unroll
+        for (int slot = 0; slot < kStages; ++slot) {
+            attngen_mbarrier_init(smem.k_full(slot), 1);
+            attngen_mbarrier_init(smem.v_full(slot), 1);
+            attngen_mbarrier_init(smem.kv_empty(slot), kConsumerWarps);
+        }
+        attngen_fence_mbarrier_init();
+    }
+    __syncthreads();
+
+    const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
+    if (warpgroup == 0) {
+        attngen_setmaxnreg_dec<kProducerRegisters>();
+        if (threadIdx.x == 0 && first_tile < tiles.tile_end) {
+            produce(smem, tiles, first_tile, &tmap_q, &tmap_k, &tmap_v, (int32_t)q_begin, (int32_t)h,
+                    (int32_t)kv_head, (int32_t)b);
+        }
+    } else {
+        attngen_setmaxnreg_inc<kConsumerRegisters>();
+        consume(smem, tiles, first_tile, arguments, warpgroup - 1, b, h, q_begin);
+    }
+#else
+    /* Built for another target than sm_90a: the launcher never gets here (the launch fails with "no kernel
+       image"), but keep the body empty and well-formed. */
+    (void)tmap_q;
+    (void)tmap_k;
+    (void)tmap_v;
+    (void)arguments;
+#endif
+}
+
+}  // namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
+ * one CTA per (query tile, batch · head).
+ * ---------------------------------------------------------------------------------------------------------- */
+
+extern "C" attngen_status ATTNGEN_HOPPER_ENTRY(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE;
+    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
+    const attngen_forward_params &p = *params;
+
+    /* Sizes and heads. */
+    if (p.batch < 0 || p.seqlen_q < 0 || p.seqlen_k < 0 || p.heads_q < 0 || p.heads_kv < 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    const bool has_rows = p.batch > 0 && p.seqlen_q > 0;
+    if (has_rows && (p.heads_q == 0 || p.heads_kv == 0)) return ATTNGEN_ERROR_INVALID_SIZE;
+    if (p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
+    if (p.heads_kv == 0 && p.heads_q > 0) return ATTNGEN_ERROR_INVALID_SIZE;
+    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    if (!has_rows || p.heads_q == 0) return ATTNGEN_OK;
+
+    /* Pointers. */
+    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
+
+    /* Layouts: inputs need non-negative strides, outputs must not overlap themselves. */
+    if (!attngen_layout_is_valid(p.q_layout, p.batch, p.heads_q, p.seqlen_q, kHeadDim, 0) ||
+        !attngen_layout_is_valid(p.k_layout, p.batch, p.heads_kv, p.seqlen_k, kHeadDim, 0) ||
+        !attngen_layout_is_valid(p.v_layout, p.batch, p.heads_kv, p.seqlen_k, kValueHeadDim, 0) ||
+        !attngen_layout_is_valid(p.o_layout, p.batch, p.heads_q, p.seqlen_q, kValueHeadDim, 1)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, p.batch, p.heads_q, p.seqlen_q, 1, 1)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, 1, 1, 1, 1, 0)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+
+    /* What TMA needs (see ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT). K and V are never read when seqlen_k = 0, so
+       their layouts do not matter then (every row is fully masked). */
+    const bool reads_kv = p.seqlen_k > 0;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+        return ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT;
+    }
+
+    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
+    const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
+    const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
+    if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
+
+    /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
+    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    CUtensorMap tmap_q, tmap_k, tmap_v;
+    memset(&tmap_k, 0, sizeof(tmap_k));
+    memset(&tmap_v, 0, sizeof(tmap_v));
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+                                         kBlockM) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    if (reads_kv) {
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.k_layout, kBlockN) != ATTNGEN_OK ||
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.v_layout, kBlockN) != ATTNGEN_OK) {
+            return ATTNGEN_ERROR_CUDA;
+        }
+    }
+
+    KernelArguments arguments;
+    arguments.params = p;
+    arguments.kv_group = p.heads_q / p.heads_kv;
+    arguments.o_aligned4 = ((uintptr_t)p.o % 4 == 0 && p.o_layout.batch_stride % 2 == 0 &&
+                            p.o_layout.head_stride % 2 == 0 && p.o_layout.row_stride % 2 == 0)
+                               ? 1
+                               : 0;
+
+    if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
+    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
+        cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
+    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
+    if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    return ATTNGEN_OK;
+}
