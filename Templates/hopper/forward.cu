@@ -545,41 +545,11 @@ __global__ void __launch_bounds__(kThreads, 1)
 
 extern "C" attngen_status ATTNGEN_HOPPER_ENTRY(const attngen_forward_params *params, cudaStream_t stream) {
     using namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE;
-    if (params == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (params->struct_size != sizeof(attngen_forward_params)) return ATTNGEN_ERROR_ABI_MISMATCH;
+    /* The ABI's checks, in its order (attngen_checks.h). */
+    int has_work = 0;
+    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
-
-    /* Sizes and heads. */
-    if (p.batch < 0 || p.seqlen_q < 0 || p.seqlen_k < 0 || p.heads_q < 0 || p.heads_kv < 0) {
-        return ATTNGEN_ERROR_INVALID_SIZE;
-    }
-    const bool has_rows = p.batch > 0 && p.seqlen_q > 0;
-    if (has_rows && (p.heads_q == 0 || p.heads_kv == 0)) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (p.heads_kv > 0 && p.heads_q % p.heads_kv != 0) return ATTNGEN_ERROR_INVALID_HEADS;
-    if (p.heads_kv == 0 && p.heads_q > 0) return ATTNGEN_ERROR_INVALID_SIZE;
-    if (kFixedHeadsQ > 0 && (p.heads_q != kFixedHeadsQ || p.heads_kv != kFixedHeadsKV)) {
-        return ATTNGEN_ERROR_INVALID_HEADS;
-    }
-    if (!has_rows || p.heads_q == 0) return ATTNGEN_OK;
-
-    /* Pointers. */
-    if (p.q == NULL || p.k == NULL || p.v == NULL || p.o == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kSavesLogSumExp && p.lse == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-    if (kBlockSparse && p.block_mask == NULL) return ATTNGEN_ERROR_NULL_POINTER;
-
-    /* Layouts: inputs need non-negative strides, outputs must not overlap themselves. */
-    if (!attngen_layout_is_valid(p.q_layout, p.batch, p.heads_q, p.seqlen_q, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.k_layout, p.batch, p.heads_kv, p.seqlen_k, kHeadDim, 0) ||
-        !attngen_layout_is_valid(p.v_layout, p.batch, p.heads_kv, p.seqlen_k, kValueHeadDim, 0) ||
-        !attngen_layout_is_valid(p.o_layout, p.batch, p.heads_q, p.seqlen_q, kValueHeadDim, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (kSavesLogSumExp && !attngen_layout_is_valid(p.lse_layout, p.batch, p.heads_q, p.seqlen_q, 1, 1)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
-    if (kBlockSparse && !attngen_layout_is_valid(p.block_mask_layout, 1, 1, 1, 1, 0)) {
-        return ATTNGEN_ERROR_INVALID_LAYOUT;
-    }
 
     /* What TMA needs (see ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT). K and V are never read when seqlen_k = 0, so
        their layouts do not matter then (every row is fully masked). */

@@ -1,6 +1,6 @@
 /*
  * Correctness check and timing of the Hopper forward kernel (Templates/hopper/forward.cu), one build of it per
- * variant of benchmarks/hopper-dev/variants (run.sh compiles and links them). On the GPU:
+ * variant of benchmarks/hopper-dev/.variants (run.sh compiles and links them). On the GPU:
  *
  *   hopper_check                 probes, status checks, the shape x layout matrix, then the timings
  *   hopper_check --no-timing     without the timings

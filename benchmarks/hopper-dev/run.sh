@@ -7,7 +7,7 @@
 #     bash benchmarks/hopper-dev/run.sh --no-timing  # (any other argument goes to hopper_check)
 #     bash benchmarks/hopper-dev/run.sh --build-only # compile and report ptxas figures (no GPU needed)
 #
-# 1. compiles Templates/hopper/forward.cu once per variant of benchmarks/hopper-dev/variants (committed headers:
+# 1. compiles Templates/hopper/forward.cu once per variant of benchmarks/hopper-dev/.variants (emitted here by
 #    no Swift needed) and hopper_check.cu, with nvcc -gencode arch=compute_90a,code=sm_90a -O3 -std=c++17
 #    -Xptxas -v, in parallel; the ptxas lines of every kernel go to $OUT/ptxas.txt and a one-line digest each
 #    (registers, stack, spills) is printed;
@@ -50,7 +50,7 @@ say "== build ($($NVCC --version | grep release | sed 's/.*release/release/'), $
 # compile_variant NAME OBJ EXTRA_FLAGS: one object per variant (the variant name selects headers and symbols).
 compile_variant() {
     local name=$1 obj=$2 extra=$3
-    $NVCC $FLAGS -Xptxas -v $extra -I "$DEV/variants" -I "$ROOT/Templates/hopper" \
+    $NVCC $FLAGS -Xptxas -v $extra -I "$DEV/.variants" -I "$ROOT/Templates/hopper" \
         -DATTNGEN_HOPPER_VARIANT="$name" -DATTNGEN_HOPPER_VARIANT_HEADER="\"${name}_variant.cuh\"" \
         -DATTNGEN_HOPPER_API_HEADER="\"${name}.cuh\"" \
         -c "$ROOT/Templates/hopper/forward.cu" -o "$obj" >"$obj.log" 2>&1
@@ -62,7 +62,7 @@ export -f compile_variant
 export NVCC FLAGS DEV ROOT
 rm -f "$BUILD"/*.o "$BUILD"/hopper_check
 echo $VARIANTS | tr ' ' '\n' | xargs -P "$JOBS" -I{} bash -c 'compile_variant {} "$0/{}.o" ""' "$BUILD" 2>&1 | tee -a "$LOG"
-$NVCC $FLAGS -I "$DEV/variants" "$DEV/hopper_check.cu" "$BUILD"/*.o -o "$BUILD/hopper_check" ${LINK_FLAGS:-} 2>&1 | tee -a "$LOG"
+$NVCC $FLAGS -I "$DEV/.variants" "$DEV/hopper_check.cu" "$BUILD"/*.o -o "$BUILD/hopper_check" ${LINK_FLAGS:-} 2>&1 | tee -a "$LOG"
 [ -x "$BUILD/hopper_check" ] || { say "BUILD FAILED (hopper_check)"; exit 1; }
 : >"$OUT/ptxas.txt"
 for v in $VARIANTS; do
@@ -94,7 +94,7 @@ if [ "$STATUS" -eq 3 ] || [ "$STATUS" -eq 124 ]; then
             cp "$BUILD/$v.o" "$BUILD/debug/$v.o"
         fi
     done
-    $NVCC $FLAGS -I "$DEV/variants" "$DEV/hopper_check.cu" "$BUILD"/debug/*.o -o "$BUILD/debug/hopper_check" ${LINK_FLAGS:-} 2>&1 | tee -a "$LOG"
+    $NVCC $FLAGS -I "$DEV/.variants" "$DEV/hopper_check.cu" "$BUILD"/debug/*.o -o "$BUILD/debug/hopper_check" ${LINK_FLAGS:-} 2>&1 | tee -a "$LOG"
     timeout 60 "$BUILD/debug/hopper_check" --no-timing --only "$HUNG" 2>&1 | tail -40 | tee "$OUT/hang.txt" | tee -a "$LOG"
 fi
 

@@ -28,7 +28,7 @@ while read -r line; do
     cc -std=c11 -O3 -march=native -fopenmp -I "$BUILD/c_$name" -c "$BUILD/c_$name/$name.c" -o "$BUILD/$name.o"
     OBJS+=("$BUILD/$name.o")
 done <"$DEV/variants.list"
-CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -Wno-unused-function -I $NV_INCLUDE -I $DEV/variants -I $ROOT/Templates/hopper"
+CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -Wno-unused-function -I $NV_INCLUDE -I $DEV/.variants -I $ROOT/Templates/hopper"
 c++ $CXXFLAGS -x c++ -c "$DEV/hopper_check.cu" -o "$BUILD/hopper_check.o"
 c++ $CXXFLAGS -c "$DEV/mock/mock_cuda.cpp" -o "$BUILD/mock_cuda.o"
 c++ $CXXFLAGS -c "$DEV/mock/mock_entries.cpp" -o "$BUILD/mock_entries.o"
