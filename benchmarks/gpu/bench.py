@@ -754,7 +754,7 @@ def markdown(rows, meta, ratios=()):
              f"- date: {meta['date']}", f"- GPU: {meta['gpu']}", f"- torch: {meta['torch']}",
              f"- command: `{meta['command']}`"
              + (f" (tables and plot re-rendered from its bench_results.json: `{meta['rendered']}`)" if "rendered" in meta else ""),
-             *[f"- merged: {meta['merged']}"] * ("merged" in meta),
+             *([f"- merged: {meta['merged']}"] if "merged" in meta else []),
              "- shapes: total tokens 16k (B = 16384 / N), hidden 2048 (H = 2048 / d); FLOPs = 4·B·H·N²·d, halved "
              "for causal, times the kept fraction of blocks for block-sparse; median of CUDA-event timings",
              "- every attngen row was checked before timing: ‖O − anchor‖/‖anchor‖ (flash for dense/GQA, flex for "

@@ -33,8 +33,11 @@ enum HarnessFixtures {
 
     /// Writes the generated ABI header (for builds that have no generated kernel).
     static func writeABIHeader(to folder: URL) throws {
-        let file = try ABIHeader.file(templates: TemplateLibrary.bundled())
-        try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        // The ABI header and the argument checks the runtime headers include.
+        let templates = try TemplateLibrary.bundled()
+        for file in [try ABIHeader.file(templates: templates), try ABIChecksHeader.file(templates: templates)] {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
     }
 
     /// The C compiler the harness uses (`cc` unless `ATTNGEN_TEST_CC` says otherwise).
