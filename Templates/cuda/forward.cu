@@ -340,7 +340,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
  * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
  * ---------------------------------------------------------------------------------------------- */
 
-extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+extern "C" attngen_status attngen_{{name}}_{{entry}}(const attngen_forward_params *params, cudaStream_t stream) {
     using namespace attngen_{{name}}_detail;
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);

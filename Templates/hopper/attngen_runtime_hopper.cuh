@@ -1,3 +1,4 @@
+{{banner}}
 #ifndef ATTNGEN_RUNTIME_HOPPER_CUH
 #define ATTNGEN_RUNTIME_HOPPER_CUH
 

@@ -1,15 +1,8 @@
+{{banner}}
 /*
  * Hopper (sm_90a) forward attention kernel of attngen: warp-specialised, TMA + mbarrier + wgmma, after the
- * structure of FlashAttention-3's forward pass. Development form: a plain CUDA file compiled once per variant
- * against the variant's generated headers (NAME.cuh and NAME_variant.cuh of `attngen emit cuda --arch sm90`):
- *
- *     nvcc -gencode arch=compute_90a,code=sm_90a -O3 -std=c++17 -I<variant headers> -I Templates/hopper \
- *          -DATTNGEN_HOPPER_VARIANT=NAME -DATTNGEN_HOPPER_VARIANT_HEADER='"NAME_variant.cuh"' \
- *          -DATTNGEN_HOPPER_API_HEADER='"NAME.cuh"' -c Templates/hopper/forward.cu
- *
- * (without the -D flags: variant `ex`, the brief's d = 128 bf16 causal-with-LSE example). When this becomes a
- * generator template, the three macros below become the variant's name ({{name}}) and the plan constants are
- * rendered by the planner.
+ * structure of FlashAttention-3's forward pass, for the variant `{{name}}` (its constants and mask hooks are
+ * {{name}}_variant.cuh's). Layouts TMA cannot address run on the variant's mma.sync kernel ({{name}}_mma.cu).
  *
  * ------------------------------------------------------------------------------------------------------------
  * Work decomposition
@@ -96,42 +89,29 @@
 /* ------------------------------------------------------------------------------------------------------------
  * The variant (generator: {{name}}).
  * ---------------------------------------------------------------------------------------------------------- */
-#ifndef ATTNGEN_HOPPER_VARIANT
-#define ATTNGEN_HOPPER_VARIANT ex
-#define ATTNGEN_HOPPER_VARIANT_HEADER "ex_variant.cuh"
-#define ATTNGEN_HOPPER_API_HEADER "ex.cuh"
-#endif
-#define ATTNGEN_HOPPER_CAT3_(a, b, c) a##b##c
-#define ATTNGEN_HOPPER_CAT3(a, b, c) ATTNGEN_HOPPER_CAT3_(a, b, c)
-#define ATTNGEN_HOPPER_VARIANT_NAMESPACE ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _variant)
-#define ATTNGEN_HOPPER_DETAIL_NAMESPACE ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _hopper_detail)
-#define ATTNGEN_HOPPER_ENTRY ATTNGEN_HOPPER_CAT3(attngen_, ATTNGEN_HOPPER_VARIANT, _forward_cuda)
-
-#include ATTNGEN_HOPPER_API_HEADER
-#include ATTNGEN_HOPPER_VARIANT_HEADER
+#include "{{name}}.cuh"
+#include "{{name}}_variant.cuh"
 #include "attngen_runtime_hopper.cuh"
 
-/* What the TMA path cannot take. The launcher returns this status (after every check of the C ABI has passed)
-   for: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one element that is zero (a
-   broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. The generator will route such
-   calls to the mma.sync kernel of Templates/cuda/forward.cu instead (to be wired); until then the caller sees
-   ATTNGEN_ERROR_INVALID_LAYOUT. (Head dims that are not multiples of 64, dropout and fp32 storage are refused
-   at compile time below: the generator must not pick this kernel for them.) */
-#define ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT ATTNGEN_ERROR_INVALID_LAYOUT
+/* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
+   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
+   run on the variant's mma.sync kernel ({{name}}_mma.cu), which takes every layout the ABI allows. (Head dims
+   other than 64 and 128, dropout and fp32 storage never reach this family: its planner refuses them.) */
+extern "C" attngen_status attngen_{{name}}_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
-namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE {
+namespace attngen_{{name}}_hopper_detail {
 
-using namespace ATTNGEN_HOPPER_VARIANT_NAMESPACE;
+using namespace attngen_{{name}}_variant;
 
 /* ------------------------------------------------------------------------------------------------------------
  * The plan (generator: rendered by the planner).
  * ---------------------------------------------------------------------------------------------------------- */
 
-constexpr int kBlockM = 128;           /* query rows per CTA: 2 consumer warpgroups x 64 */
-constexpr int kBlockN = 128;           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
-constexpr int kStages = 2;             /* K/V ring depth */
+constexpr int kBlockM = {{tile_rows}};           /* query rows per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockN = {{tile_columns}};           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
+constexpr int kStages = {{stages}};             /* K/V ring depth */
 constexpr int kConsumerWarpgroups = 2;
-constexpr int kProducerRegisters = 24; /* setmaxnreg: 128 x 24 + 256 x 240 = 64512 <= 65536 */
+constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
 constexpr int kConsumerRegisters = 240;
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -145,6 +125,10 @@ constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
 constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
 constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
 constexpr int kElementBytes = 2;
+
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
+              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "four warps per consumer warpgroup");
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
@@ -179,10 +163,6 @@ constexpr int kBarrierCount = 1 + 3 * kStages;
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
-
-constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
-constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
-constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
 
 /* Everything the CTAs need besides the tensor maps, computed once on the host. */
 struct KernelArguments {
@@ -223,6 +203,13 @@ struct KeyTiles {
         return tile;
     }
 };
+
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
+constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
+constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
 
 /* ------------------------------------------------------------------------------------------------------------
  * Producer: one thread.
@@ -467,6 +454,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
     }
 }
 
+#endif /* sm_90a device code */
+
 /* ------------------------------------------------------------------------------------------------------------
  * The kernel.
  * ---------------------------------------------------------------------------------------------------------- */
@@ -536,28 +525,28 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-}  // namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE
+}  // namespace attngen_{{name}}_hopper_detail
 
 /* ------------------------------------------------------------------------------------------------------------
  * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
  * one CTA per (query tile, batch · head).
  * ---------------------------------------------------------------------------------------------------------- */
 
-extern "C" attngen_status ATTNGEN_HOPPER_ENTRY(const attngen_forward_params *params, cudaStream_t stream) {
-    using namespace ATTNGEN_HOPPER_DETAIL_NAMESPACE;
+extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace attngen_{{name}}_hopper_detail;
     /* The ABI's checks, in its order (attngen_checks.h). */
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
 
-    /* What TMA needs (see ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT). K and V are never read when seqlen_k = 0, so
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
        their layouts do not matter then (every row is fully masked). */
     const bool reads_kv = p.seqlen_k > 0;
     if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
         (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
                       !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
-        return ATTNGEN_HOPPER_UNSUPPORTED_LAYOUT;
+        return attngen_{{name}}_forward_mma_cuda(params, stream);
     }
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */

@@ -207,7 +207,7 @@ func relativeFilePaths(under root: URL) -> [String] {
             Issue.record("expected emit with flags, got \(request)")
             return
         }
-        #expect(emit.backend == .single(.c))
+        #expect(emit.backend == .single(TargetChoice(device: .cpu, family: .cpu)))
         #expect(emit.output == "dir")
         #expect(emit.quiet && emit.force)
         #expect(emit.budget == 65536)
@@ -257,12 +257,17 @@ func relativeFilePaths(under root: URL) -> [String] {
                                           "--causal", "--seq", "4096"])
         #expect(result.status == 0, "\(result.standardError)")
         let spec = AttentionSpec(name: "attention", headDim: 128).storage(.bf16).masked(by: .causal)
-        let plan = try TilePlanner(target: .cudaSM90).plan(spec)
+        // sm90 plans the Hopper family: its kernel, then the mma.sync fallback for layouts TMA cannot address.
+        let plan = try TilePlanner(target: .hopperSM90).plan(spec)
+        let fallback = try TilePlanner(target: .cudaSM90).plan(spec)
         let estimate = try TrafficEstimate(spec: spec, plan: plan, queryLength: 4096, keyLength: 4096)
         let text = result.standardOutput
-        #expect(text.contains("target   sm90"))
+        #expect(text.contains("target   sm90 (hopper"))
         #expect(text.contains("Br = \(plan.blockRows) query rows, Bc = \(plan.blockColumns) key columns"))
-        #expect(text.contains("warps    \(plan.warps) (\(plan.threadsPerBlock) threads), \(plan.stages) K/V pipeline"))
+        #expect(text.contains("warps    \(plan.warps) (\(plan.threadsPerBlock) threads: a producer warpgroup, 2 consumer "
+                              + "warpgroups), \(plan.stages) K/V TMA stages"))
+        #expect(text.contains("kernel   forward fallback (mma.sync"))
+        #expect(text.contains("warps    \(fallback.warps) (\(fallback.threadsPerBlock) threads), \(fallback.stages) K/V pipeline"))
         for account in plan.accounts {
             #expect(text.contains(account.item) && text.contains(PlanReport.grouped(account.bytes)))
         }

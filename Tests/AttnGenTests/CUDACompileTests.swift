@@ -266,7 +266,7 @@ struct CUDAToolOutcome: Sendable {
 }
 
 /// One kernel's lines of `ptxas -v`.
-struct PTXASReport: CustomStringConvertible {
+struct PTXASReport: CustomStringConvertible, Sendable {
     var function = ""
     var architecture = ""
     var registers = 0

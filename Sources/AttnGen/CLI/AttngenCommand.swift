@@ -53,29 +53,29 @@ public enum AttngenCommand {
 
     static func emit(_ request: EmitRequest, output: CommandOutput) throws(CommandLineError) {
         let specs = try specs(from: request.source)
-        let targets: [Target]
+        let choices: [TargetChoice]
         switch request.backend {
-        case .single(let target): targets = [target]
-        case .all: targets = Target.allCases
+        case .single(let choice): choices = [choice]
+        case .all: choices = TargetChoice.all
         }
         // Plan everything first, so that an invalid spec is reported as such whatever the backend.
-        for target in targets {
-            try planAll(specs, planner: FamilyPlanner(target: target, budget: request.budget))
+        for choice in choices {
+            try planAll(specs, choice: choice, budget: request.budget)
         }
         let variants: OutputManifest.Variants = request.source == .catalogue ? .catalogue : .named(specs.map(\.name))
         let files: [GeneratedFile]
         switch request.backend {
-        case .single(let target):
-            files = try generate(specs, target: target, request: request, variants: variants, output: output)
+        case .single(let choice):
+            files = try generate(specs, choice: choice, request: request, variants: variants, output: output)
         case .all:
             var all: [GeneratedFile] = []
-            for target in Target.allCases {
-                let folder = CatalogueLayout.subfolder(for: target)
-                all += try generate(specs, target: target, request: request, variants: variants, output: output)
+            for choice in TargetChoice.all {
+                let folder = CatalogueLayout.subfolder(for: choice)
+                all += try generate(specs, choice: choice, request: request, variants: variants, output: output)
                     .map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
             }
-            files = all + [CatalogueLayout.topLevelMakefile(targets: Target.allCases),
-                           OutputManifest(targets: Target.allCases, budget: request.budget, variants: variants).file]
+            files = all + [CatalogueLayout.topLevelMakefile(choices: TargetChoice.all),
+                           OutputManifest(targets: TargetChoice.all, budget: request.budget, variants: variants).file]
         }
         let destination = URL(fileURLWithPath: request.output)
         do {
@@ -88,39 +88,44 @@ public enum AttngenCommand {
         }
     }
 
-    private static func planAll(_ specs: [AttentionSpec], planner: FamilyPlanner) throws(CommandLineError) {
+    private static func planAll(_ specs: [AttentionSpec], choice: TargetChoice, budget: Int?) throws(CommandLineError) {
         do {
-            _ = try KernelGenerator.plan(specs, planner: planner)
+            _ = try KernelGenerator.plan(specs, planners: choice.targets.map { FamilyPlanner(target: $0, budget: budget) })
         } catch {
-            throw failure(error, specs: specs, target: planner.target)
+            throw failure(error, specs: specs, target: choice)
         }
     }
 
     /// "invalid spec: NAME.field: message (target sm80)"; the name only when there are several variants.
-    private static func failure(_ error: SpecError, specs: [AttentionSpec], target: Target) -> CommandLineError {
+    private static func failure(_ error: SpecError, specs: [AttentionSpec], target: TargetChoice) -> CommandLineError {
         var field = error.field
         if specs.count == 1, let name = specs.first?.name, field.hasPrefix(name + ".") {
             field = String(field.dropFirst(name.count + 1))
         }
-        return .failure("invalid spec: \(field): \(error.message)" + (target == .c ? "" : " (target \(target.rawValue))"))
+        return .failure("invalid spec: \(field): \(error.message)" + (target.device == .cpu ? "" : " (target \(target))"))
     }
 
     /// Files for one target: the emitter's, then the umbrella header, the Makefile and the manifest of the
     /// request. Nothing touches the disk.
-    static func generate(_ specs: [AttentionSpec], target: Target, request: EmitRequest,
+    static func generate(_ specs: [AttentionSpec], choice: TargetChoice, request: EmitRequest,
                          variants: OutputManifest.Variants, output: CommandOutput) throws(CommandLineError) -> [GeneratedFile] {
-        let emitter = try EmitterFactory.emitter(for: target)
-        let generator = KernelGenerator(emitter: emitter, budget: request.budget)
+        let generator: KernelGenerator
+        do {
+            generator = try KernelGenerator(choice: choice, budget: request.budget)
+        } catch {
+            throw .failure("cannot set up the \(choice) backend: \(error.message)")
+        }
+        let target = choice.primary
         let showsProgress = !request.quiet && specs.count > 1
         let names = specs.map(\.name)
         do {
             let files = try generator.generate(specs) { done, total in
                 if showsProgress {
-                    output.standardError("[\(done)/\(total)] \(target.rawValue) \(names[done - 1])\n")
+                    output.standardError("[\(done)/\(total)] \(choice) \(names[done - 1])\n")
                 }
             }
             return files + LibraryBuildFiles.files(for: target, emitted: files, variantNames: names)
-                + [OutputManifest(targets: [target], budget: request.budget, variants: variants).file]
+                + [OutputManifest(targets: [choice], budget: request.budget, variants: variants).file]
         } catch {
             throw .failure("invalid spec: \(error.field): \(error.message)")
         }
@@ -133,10 +138,10 @@ public enum AttngenCommand {
         if request.blockDensity != nil && !specs.contains(where: { $0.blockSparseLayout != nil }) {
             throw .usage("--block-density applies to block-sparse variants, and none of the variants is block-sparse")
         }
-        let planner = FamilyPlanner(target: request.target, budget: request.budget)
+        let planners = request.target.targets.map { FamilyPlanner(target: $0, budget: request.budget) }
         let planned: [KernelGenerator.PlannedVariant]
         do {
-            planned = try KernelGenerator.plan(specs, planner: planner)
+            planned = try KernelGenerator.plan(specs, planners: planners)
         } catch {
             throw failure(error, specs: specs, target: request.target)
         }

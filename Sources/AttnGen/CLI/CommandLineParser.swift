@@ -45,13 +45,14 @@ public enum CommandLineParser {
         guard let backendName = arguments.first, !backendName.hasPrefix("-") else {
             throw .usage("emit needs a backend: attngen emit c|cuda|all ...; try 'attngen emit --help'")
         }
-        var backend: EmitBackend
+        var device: Device?
         switch backendName {
-        case "c": backend = .single(.c)
-        case "cuda": backend = .single(.cudaSM80)
-        case "all": backend = .all
+        case "c": device = .cpu
+        case "cuda": device = .sm80
+        case "all": device = nil
         default: throw .usage("unknown backend \"\(backendName)\" (backends: c, cuda, all)")
         }
+        var family: FamilyFlag?
         var cursor = ArgumentCursor(Array(arguments.dropFirst()))
         var common = SourceFlags()
         var output: String?
@@ -72,21 +73,33 @@ public enum CommandLineParser {
                 try cursor.noValue(for: flag)
                 quiet = true
             case "--arch":
-                guard case .single(let target) = backend, target.isCUDA else {
+                guard device?.isCUDA == true else {
                     throw .usage("--arch applies to 'attngen emit cuda' only")
                 }
                 try cursor.once(flag)
                 let text = try cursor.value(for: flag)
-                guard let arch = Target(rawValue: text), arch.isCUDA else {
+                guard let arch = Device(rawValue: text), arch.isCUDA else {
                     throw .usage("--arch takes sm80 or sm90, got \"\(text)\"")
                 }
-                backend = .single(arch)
+                device = arch
+            case "--family":
+                guard device?.isCUDA == true else {
+                    throw .usage("--family applies to 'attngen emit cuda' and 'attngen plan' only")
+                }
+                try cursor.once(flag)
+                family = try FamilyFlag.parse(try cursor.value(for: flag), flag: flag)
             default:
                 throw unknown(flag, command: "emit \(backendName)")
             }
         }
         guard let output, !output.isEmpty else {
             throw .usage("emit needs --out DIR")
+        }
+        let backend: EmitBackend
+        if let device {
+            backend = .single(try FamilyFlag.choice(device: device, family: family))
+        } else {
+            backend = .all
         }
         return EmitRequest(backend: backend, source: try common.source(), output: output, force: force,
                            quiet: quiet, budget: common.budget)
@@ -95,7 +108,8 @@ public enum CommandLineParser {
     private static func parsePlan(_ arguments: [String]) throws(CommandLineError) -> PlanRequest {
         var cursor = ArgumentCursor(arguments)
         var common = SourceFlags()
-        var target = Target.c
+        var device = Device.cpu
+        var family: FamilyFlag?
         var sequence: Int?
         var queryLength: Int?
         var keyLength: Int?
@@ -106,10 +120,14 @@ public enum CommandLineParser {
             case "--target", "--arch":
                 try cursor.once(flag, sets: ["--target"])
                 let text = try cursor.value(for: flag)
-                guard let value = Target(rawValue: text) else {
-                    throw .usage("\(flag) takes \(Target.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+                guard let value = Device.allCases.first(where: { Target(device: $0, family: $0.defaultFamily).rawValue == text })
+                else {
+                    throw .usage("\(flag) takes c, sm80, sm90, got \"\(text)\"")
                 }
-                target = value
+                device = value
+            case "--family":
+                try cursor.once(flag)
+                family = try FamilyFlag.parse(try cursor.value(for: flag), flag: flag)
             case "--seq":
                 try cursor.once(flag, sets: ["the query length", "the key length"])
                 sequence = try nonNegative(try cursor.value(for: flag), flag: flag)
@@ -144,7 +162,7 @@ public enum CommandLineParser {
                 throw .usage("--block-density applies to block-sparse variants, and no --block-sparse mask is given")
             }
         }
-        return PlanRequest(target: target, source: source, budget: common.budget,
+        return PlanRequest(target: try FamilyFlag.choice(device: device, family: family), source: source, budget: common.budget,
                            queryLength: nq, keyLength: nk, blockDensity: blockDensity)
     }
 

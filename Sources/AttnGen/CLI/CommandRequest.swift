@@ -25,8 +25,8 @@ enum VariantSource: Sendable, Hashable {
 
 /// Which backends `emit` runs.
 public enum EmitBackend: Sendable, Hashable {
-    /// One target, into `--out`.
-    case single(Target)
+    /// One device and its families, into `--out`.
+    case single(TargetChoice)
     /// Every target, each into its `CatalogueLayout` subfolder of `--out`, plus a top-level Makefile.
     case all
 }
@@ -41,7 +41,7 @@ public struct EmitRequest: Sendable, Hashable {
 }
 
 public struct PlanRequest: Sendable, Hashable {
-    public var target: Target
+    public var target: TargetChoice
     var source: VariantSource
     public var budget: Int?
     public var queryLength: Int?

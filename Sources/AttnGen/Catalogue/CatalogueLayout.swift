@@ -13,12 +13,18 @@
 /// the whole tree (and the top-level Makefile) in one atomic step.
 public enum CatalogueLayout {
     /// The subfolder of a target's output.
+    public static func subfolder(for choice: TargetChoice) -> String {
+        choice.device.isCUDA ? "cuda/\(choice.family.map { Target(device: choice.device, family: $0).rawValue } ?? choice.device.rawValue)"
+            : "c"
+    }
+
     public static func subfolder(for target: Target) -> String {
         target.isCUDA ? "cuda/\(target.rawValue)" : "c"
     }
 
     /// The top-level Makefile that delegates to the backend folders.
-    public static func topLevelMakefile(targets: [Target]) -> GeneratedFile {
+    public static func topLevelMakefile(choices: [TargetChoice]) -> GeneratedFile {
+        let targets = choices.map(\.primary)
         let cudaTargets = targets.filter(\.isCUDA)
         var lines = [
             GeneratedBanner.hashComment([

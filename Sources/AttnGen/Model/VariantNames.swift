@@ -35,6 +35,8 @@ public struct VariantNames: Sendable, Hashable {
     public var forwardSourceCUDA: String { "\(name).cu" }
     public var backwardHeaderCUDA: String { "\(name)_backward.cuh" }
     public var backwardSourceCUDA: String { "\(name)_backward.cu" }
+    /// The Hopper family's mma.sync forward, for layouts TMA cannot address.
+    public var fallbackSourceCUDA: String { "\(name)_mma.cu" }
     /// The variant's hooks and constants, included by all its CUDA kernels.
     public var hooksHeaderCUDA: String { "\(name)_variant.cuh" }
 
@@ -62,7 +64,7 @@ public struct VariantNames: Sendable, Hashable {
     /// Every file of every backend, for the collision check (lower-cased: some file systems ignore case).
     var files: [String] {
         [forwardHeaderC, forwardSourceC, backwardHeaderC, backwardSourceC, hooksHeaderC, forwardHeaderCUDA,
-         forwardSourceCUDA, backwardHeaderCUDA, backwardSourceCUDA, hooksHeaderCUDA]
+         forwardSourceCUDA, backwardHeaderCUDA, backwardSourceCUDA, hooksHeaderCUDA, fallbackSourceCUDA]
     }
 
     /// Every identifier the variant's code declares outside its own translation units, each with what it is.
@@ -73,11 +75,11 @@ public struct VariantNames: Sendable, Hashable {
             identifiers.append((Self.guardName(of: file), "header guard"))
         }
         for suffix in ["forward", "backward", "backward_workspace_size", "forward_cuda", "backward_cuda",
-                       "backward_workspace_size_cuda"] {
+                       "backward_workspace_size_cuda", "forward_mma_cuda"] {
             identifiers.append((symbol(suffix), "function"))
         }
         for key in Self.macroKeys { identifiers.append((macro(key), "macro")) }
-        for kernel in ["", "backward"] { identifiers.append((namespace(kernel), "namespace")) }
+        for kernel in ["", "backward", "hopper"] { identifiers.append((namespace(kernel), "namespace")) }
         identifiers.append((variantNamespace, "namespace"))
         return identifiers
     }

@@ -24,12 +24,12 @@ public struct OutputManifest: Sendable, Hashable {
     }
 
     /// The targets of the folder: one, or all of them for `emit all`'s top folder.
-    public var targets: [Target]
+    public var targets: [TargetChoice]
     /// The budget asked for; nil is each target's default.
     public var budget: Int?
     public var variants: Variants
 
-    public init(targets: [Target], budget: Int?, variants: Variants) {
+    public init(targets: [TargetChoice], budget: Int?, variants: Variants) {
         self.targets = targets
         self.budget = budget
         self.variants = variants
@@ -38,15 +38,15 @@ public struct OutputManifest: Sendable, Hashable {
     /// The lines that state the request; two manifests are of the same request when these are equal.
     public var requestLines: [String] {
         let budgets = targets.map { target in
-            let bytes = budget ?? target.defaultBudget
-            return targets.count == 1 ? "\(bytes)" : "\(target.rawValue) \(bytes)"
+            let bytes = budget ?? target.device.defaultBudget
+            return targets.count == 1 ? "\(bytes)" : "\(target) \(bytes)"
         }
         let variantText = switch variants {
         case .catalogue: "catalogue"
         case .named(let names): names.sorted().joined(separator: " ")
         }
         return [
-            "backend " + (targets.count == 1 ? targets[0].rawValue : "all"),
+            "backend " + (targets.count == 1 ? targets[0].description : "all"),
             "budget " + budgets.joined(separator: ", "),
             "variants " + variantText,
         ]

@@ -6,11 +6,27 @@
 /// names are checked for collisions across all variants first. `generate` never writes to disk; writing
 /// (atomically) is the caller's job.
 public struct KernelGenerator: Sendable {
-    public var emitter: any KernelEmitter
+    /// The renderers to try, in order: each variant is planned and rendered by the first whose planner accepts it.
+    public var emitters: [any KernelEmitter]
     public var budget: Int?
 
+    /// One family.
     public init(emitter: any KernelEmitter, budget: Int? = nil) {
-        self.emitter = emitter
+        self.emitters = [emitter]
+        self.budget = budget
+    }
+
+    /// A device's families as `choice` asks (with `auto`, the first that runs each variant).
+    public init(choice: TargetChoice, budget: Int? = nil) throws(SpecError) {
+        var emitters: [any KernelEmitter] = []
+        for target in choice.targets {
+            do {
+                emitters.append(try EmitterFactory.emitter(for: target))
+            } catch {
+                throw SpecError(field: "templates", message: error.message)
+            }
+        }
+        self.emitters = emitters
         self.budget = budget
     }
 
@@ -22,16 +38,27 @@ public struct KernelGenerator: Sendable {
 
     /// Validates, lowers and plans every spec; throws the first problem, its field prefixed by the variant's name.
     public func plan(_ specs: [AttentionSpec]) throws(SpecError) -> [PlannedVariant] {
-        try Self.plan(specs, planner: FamilyPlanner(target: emitter.target, budget: budget))
+        try Self.plan(specs, planners: emitters.map { FamilyPlanner(target: $0.target, budget: budget) })
     }
 
-    /// The same, for any target (`attngen plan` needs no renderer).
-    public static func plan(_ specs: [AttentionSpec], planner: FamilyPlanner) throws(SpecError) -> [PlannedVariant] {
+    /// The same, for any targets (`attngen plan` needs no renderer): each variant gets the first planner that
+    /// accepts it, or the first planner's refusal.
+    public static func plan(_ specs: [AttentionSpec], planners: [FamilyPlanner]) throws(SpecError) -> [PlannedVariant] {
         var planned: [PlannedVariant] = []
         for spec in specs {
-            do {
+            do throws(SpecError) {
                 let variant = try VariantModel(lowering: spec)
-                planned.append(PlannedVariant(variant: variant, plan: try planner.plan(variant)))
+                var firstRefusal: SpecError?
+                for planner in planners {
+                    do throws(SpecError) {
+                        planned.append(PlannedVariant(variant: variant, plan: try planner.plan(variant)))
+                        firstRefusal = nil
+                        break
+                    } catch {
+                        firstRefusal = firstRefusal ?? error
+                    }
+                }
+                if let firstRefusal { throw firstRefusal }
             } catch {
                 throw SpecError(field: "\(spec.name).\(error.field)", message: error.message)
             }
@@ -44,8 +71,17 @@ public struct KernelGenerator: Sendable {
     public func generate(_ specs: [AttentionSpec],
                          progress: ((Int, Int) -> Void)? = nil) throws(SpecError) -> [GeneratedFile] {
         let planned = try plan(specs)
-        var files = try emitter.sharedFiles()
+        // The shared files of every renderer a variant uses (files of one path are the same in every family).
+        var files: [GeneratedFile] = []
+        for emitter in emitters where planned.contains(where: { $0.plan.target == emitter.target }) || emitter.target == emitters[0].target {
+            for file in try emitter.sharedFiles() where !files.contains(where: { $0.path == file.path }) {
+                files.append(file)
+            }
+        }
         for (index, item) in planned.enumerated() {
+            guard let emitter = emitters.first(where: { $0.target == item.plan.target }) else {
+                throw SpecError(field: "plan.target", message: "no renderer for \(item.plan.target.rawValue)")
+            }
             files += try emitter.emit(item.variant, plan: item.plan)
             progress?(index + 1, planned.count)
         }

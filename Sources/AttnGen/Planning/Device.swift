@@ -46,6 +46,15 @@ public enum Device: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The family a device gets unless another is asked for: the fastest one that runs on it.
+    public var defaultFamily: KernelFamily {
+        switch self {
+        case .cpu: .cpu
+        case .sm80: .mma
+        case .sm90: .hopper
+        }
+    }
+
     /// The compute capability as the `TARGET_SM` define spells it (0 for the CPU).
     public var computeCapability: Int {
         switch self {
@@ -63,12 +72,16 @@ public enum KernelFamily: String, Sendable, Hashable, CaseIterable {
     case cpu
     /// FlashAttention-2 on `mma.sync` tensor cores with cp.async pipelines (Templates/cuda).
     case mma
+    /// Hopper's own: TMA loads on mbarriers, wgmma, a producer warpgroup and consumer warpgroups
+    /// (Templates/hopper); its backward pass is the mma family's.
+    case hopper
 
     /// The devices the family can run on.
     public var devices: [Device] {
         switch self {
         case .cpu: [.cpu]
         case .mma: [.sm80, .sm90]
+        case .hopper: [.sm90]
         }
     }
 }

@@ -12,14 +12,26 @@ public struct FamilyPlanner: Sendable {
 
     /// Every kernel plan of `variant`, or a `SpecError` naming the field or the budget nothing fits.
     public func plan(_ variant: VariantModel) throws(SpecError) -> VariantPlan {
-        let forward = try TilePlanner(target: target, budget: budget).plan(variant)
-        var backward: VariantPlan.BackwardPlan?
-        if variant.includesBackward {
-            switch target.family {
-            case .cpu: backward = .cpu(CPUBackwardPlan(forward: forward))
-            case .mma: backward = .mma(try MMABackwardPlan(variant: variant, target: target, budget: budget))
-            }
+        switch target.family {
+        case .cpu:
+            let forward = try TilePlanner(target: target, budget: budget).plan(variant)
+            return VariantPlan(target: target, budget: budget, forward: forward,
+                               backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil)
+        case .mma:
+            let forward = try TilePlanner(target: target, budget: budget).plan(variant)
+            let backward = variant.includesBackward
+                ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: target, budget: budget)) : nil
+            return VariantPlan(target: target, budget: budget, forward: forward, backward: backward)
+        case .hopper:
+            // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the
+            // mma.sync backward pass (the Hopper family has none of its own yet).
+            let forward = try HopperForwardPlanner(budget: budget).plan(variant)
+            let mma = Target(device: target.device, family: .mma)
+            let fallback = try TilePlanner(target: mma, budget: budget).plan(variant)
+            let backward = variant.includesBackward
+                ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
+            return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
+                               backward: backward)
         }
-        return VariantPlan(target: target, budget: budget, forward: forward, backward: backward)
     }
 }

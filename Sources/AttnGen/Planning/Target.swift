@@ -1,6 +1,7 @@
 /// What a kernel is generated for: a device and the kernel family that runs on it.
 ///
-/// `rawValue` is the name the command line and the output folders use: `c`, `sm80`, `sm90`.
+/// `rawValue` is the name the command line and the output folders use: the device's name for its default family
+/// (`c`, `sm80`, `sm90`, the last the Hopper family), `device-family` for another (`sm90-mma`).
 public struct Target: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     public var device: Device
     public var family: KernelFamily
@@ -15,13 +16,22 @@ public struct Target: Sendable, Hashable, CaseIterable, CustomStringConvertible 
     public static let c = Target(device: .cpu, family: .cpu)
     /// CUDA for sm_80 and later, on mma.sync tensor cores.
     public static let cudaSM80 = Target(device: .sm80, family: .mma)
-    /// CUDA for sm_90, on mma.sync tensor cores (with the sm_90 shared-memory budget).
+    /// CUDA for sm_90, on mma.sync tensor cores (with the sm_90 shared-memory budget): the explicit choice
+    /// `--family mma`, and where the Hopper family cannot run a variant.
     public static let cudaSM90 = Target(device: .sm90, family: .mma)
+    /// CUDA for sm_90a with TMA and wgmma: what `--arch sm90` emits by default.
+    public static let hopperSM90 = Target(device: .sm90, family: .hopper)
 
-    public static let allCases: [Target] = [.c, .cudaSM80, .cudaSM90]
+    public static let allCases: [Target] = [.c, .cudaSM80, .hopperSM90, .cudaSM90]
 
-    /// `c`, `sm80`, `sm90`.
-    public var rawValue: String { device == .cpu ? "c" : device.rawValue }
+    /// Each device with its default family: what `emit all` writes and the catalogue holds.
+    public static let defaults: [Target] = Device.allCases.map { Target(device: $0, family: $0.defaultFamily) }
+
+    /// `c`, `sm80`, `sm90`, `sm90-mma`.
+    public var rawValue: String {
+        let device = self.device == .cpu ? "c" : self.device.rawValue
+        return family == self.device.defaultFamily ? device : "\(device)-\(family.rawValue)"
+    }
 
     public init?(rawValue: String) {
         guard let target = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
@@ -41,6 +51,7 @@ public struct Target: Sendable, Hashable, CaseIterable, CustomStringConvertible 
         switch family {
         case .cpu: (1, 4)
         case .mma: (16, 16)
+        case .hopper: (64, 64)
         }
     }
 
@@ -48,7 +59,7 @@ public struct Target: Sendable, Hashable, CaseIterable, CustomStringConvertible 
     public var maximumTile: (rows: Int, columns: Int) {
         switch family {
         case .cpu: (128, 512)
-        case .mma: (128, 128)
+        case .mma, .hopper: (128, 128)
         }
     }
 }

@@ -33,7 +33,11 @@ extension TilePlan {
     /// The forward kernel, for `attngen plan`.
     var summary: KernelSummary {
         var shape = ["tile     Br = \(blockRows) query rows, Bc = \(blockColumns) key columns"]
-        if target.isCUDA {
+        if target.family == .hopper {
+            shape.append("warps    \(warps) (\(threadsPerBlock) threads: a producer warpgroup, \(warps / 4 - 1) consumer "
+                         + "warpgroups), \(stages) K/V TMA stages")
+            shape.append("regs     ~\(accumulatorRegistersPerThread) fp32 accumulator registers per consumer thread")
+        } else if target.isCUDA {
             shape.append("warps    \(warps) (\(threadsPerBlock) threads), \(stages) K/V pipeline stage" + (stages == 1 ? "" : "s"))
             shape.append("regs     ~\(accumulatorRegistersPerThread) fp32 accumulator registers per thread")
         } else {

@@ -61,6 +61,9 @@ public struct TilePlanner: Sendable {
 
     /// Chooses the forward plan of a lowered variant, or throws with the field and the limit.
     public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
+        if target.family == .hopper {
+            return try HopperForwardPlanner(budget: budget).plan(variant)
+        }
         let spec = variant.spec
         let maximum = target.device.maximumBudget
         guard budget > 0, budget <= maximum else {

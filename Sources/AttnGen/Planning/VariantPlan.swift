@@ -6,6 +6,8 @@ public struct VariantPlan: Sendable, Hashable {
     public var budget: Int
     /// The forward kernel's tiling and byte account.
     public var forward: TilePlan
+    /// The Hopper family: the mma.sync forward its launcher runs for layouts TMA cannot address.
+    public var fallbackForward: TilePlan? = nil
     /// The backward kernels' plan, when the variant has a backward pass.
     public var backward: BackwardPlan?
 
@@ -18,6 +20,11 @@ public struct VariantPlan: Sendable, Hashable {
     /// One entry per kernel, for `attngen plan` and banners: its name, its shape and its on-chip byte account.
     public var kernels: [KernelSummary] {
         var kernels = [forward.summary]
+        if let fallbackForward {
+            var summary = fallbackForward.summary
+            summary.kernel = "forward fallback (mma.sync, for layouts TMA cannot address)"
+            kernels.append(summary)
+        }
         switch backward {
         case .cpu(let plan): kernels.append(plan.summary)
         case .mma(let plan): kernels += plan.summaries

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 128, 4 warps, 2 K/V stages, 92160 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 83000 bytes of shared memory.
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_MHA_D64_BF16_CAUSAL_CUH
@@ -32,8 +32,8 @@
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_BLOCK_COLUMNS  0
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_TILE_ROWS      128
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_TILE_COLUMNS   128
-#define ATTNGEN_MHA_D64_BF16_CAUSAL_THREADS        128
-#define ATTNGEN_MHA_D64_BF16_CAUSAL_SHARED_BYTES   92160
+#define ATTNGEN_MHA_D64_BF16_CAUSAL_THREADS        384
+#define ATTNGEN_MHA_D64_BF16_CAUSAL_SHARED_BYTES   83000
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,457 +6,592 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 32, 4 warps, 2 K/V stages, 71680 bytes of shared memory.
- * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 164920 bytes of shared memory.
+ * Template: Templates/hopper/forward.cu
  */
+/*
+ * Hopper (sm_90a) forward attention kernel of attngen: warp-specialised, TMA + mbarrier + wgmma, after the
+ * structure of FlashAttention-3's forward pass, for the variant `prefix_lm_d128_bf16` (its constants and mask hooks are
+ * prefix_lm_d128_bf16_variant.cuh's). Layouts TMA cannot address run on the variant's mma.sync kernel (prefix_lm_d128_bf16_mma.cu).
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Work decomposition
+ * ------------------------------------------------------------------------------------------------------------
+ * Grid: x = query tiles of kBlockM = 128 rows (last tile first: under causal masks it sees the most keys),
+ * (y, z) = batch · query heads folded under the 65535 limit. Block: 3 warpgroups, 384 threads.
+ *
+ *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
+ *       the Q tile once, then K and V tiles of kBlockN keys into a kStages-deep ring. The other 127 threads exit.
+ *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
+ *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x 128
+ *       fp32 accumulators: 64 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
+ *       registers) as the A operand of O += P·V (wgmma, V from shared memory), then the ring slot goes back to
+ *       the producer. Finally O / rowsum is stored straight from the registers, and the natural-log LSE.
+ *
+ * TODO (performance, in this order): (1) intra-warpgroup overlap -- issue S(j+1) = Q·K(j+1)ᵀ before the
+ * softmax of S(j) and wait for it after O += P(j)·V(j) (FA3's IntraWGOverlap; needs a second S accumulator set or
+ * the scores of j+1 in flight while P(j) is live: about 64 more registers, fits in 240); (2) inter-warpgroup
+ * ping-pong: named barriers so that warpgroup 1's softmax overlaps warpgroup 2's GEMMs; (3) release K and V
+ * separately (K after S, V after P·V: two empty barriers a stage); (4) O through shared memory (the consumer's
+ * own Q rows, free after its last S) with 16-byte stores or one TMA store; (5) a persistent, LPT-ordered tile
+ * scheduler.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
+ * ------------------------------------------------------------------------------------------------------------
+ *   Q   kBlockM x kHeadDim                  at 0
+ *   K   kStages x (kBlockN x kHeadDim)      after Q
+ *   V   kStages x (kBlockN x kValueHeadDim) after K
+ *   mbarriers (8 bytes each): q_full, k_full[kStages], v_full[kStages], kv_empty[kStages]
+ *
+ * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
+ * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
+ * another (block j holds columns 64j .. 64j + 63 of every row; it is loaded by one TMA copy at column 64j).
+ * Inside a block, row r is the 128 bytes at r * 128, its 16-byte chunk q (columns 8q .. 8q + 7 of the block)
+ * stored at chunk position q ^ (r % 8) (the swizzle; every block starts on a 1024-byte boundary, as the pattern
+ * and the descriptors' base offset of 0 require: R * 128 is a multiple of 1024 for R = 64, 128).
+ *
+ * Descriptors (attngen_runtime_hopper.cuh explains the fields and the canonical layouts):
+ *   S = Q·Kᵀ, k16 step kk (head-dim columns 16kk .. 16kk + 15), consumer c:
+ *     A = Q rows 64c .. 64c + 63, K-major:  start = Q + (kk / 4) * kBlockM * 128 + 64c * 128 + (kk % 4) * 32
+ *     B = K (N = kBlockN keys), K-major:    start = K[slot] + (kk / 4) * kBlockN * 128 + (kk % 4) * 32
+ *     both with SBO = 1024 (8 rows of 128 bytes to the next 8 rows), LBO unused (16), swizzle 128B, no transpose.
+ *     The 32-byte steps stay inside a 128-byte row (4 steps per column block), so the start is never a multiple
+ *     of 1024 apart from kk % 4 = 0 -- which is fine: the swizzle is applied to the full address the hardware
+ *     forms (start + row * 128 + chunk * 16), exactly where TMA put chunk (2 (kk % 4) + chunk) of that row;
+ *     after 4 steps the next column block starts kBlockM (or kBlockN) * 128 bytes further.
+ *   O += P·V, k16 step kk (keys 16kk .. 16kk + 15):
+ *     A = P from registers (the S accumulators of the same 16 keys, repacked: see the runtime header);
+ *     B = V (K = keys, N = kValueHeadDim), MN-major (consecutive elements of a V row are consecutive N, i.e. the
+ *     "transposed" B, tnspB = 1): start = V[slot] + kk * 16 * 128 (16 keys = 2 groups of 8 rows of 128 bytes, so
+ *     every start is 1024-aligned), SBO = 1024 (the next 8 keys), LBO = kBlockN * 128 (the next 64 columns of V:
+ *     the next column block), swizzle 128B.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Synchronisation (mbarriers; the runtime header explains phases and parities)
+ * ------------------------------------------------------------------------------------------------------------
+ *   q_full         count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies. Used once: parity 0.
+ *   k_full[s]      count 1: arrive.expect_tx(K bytes) + the K copies of the tile in slot s.
+ *   v_full[s]      count 1: the same for V (separate, so that S = Q·Kᵀ may start while V is in flight).
+ *   kv_empty[s]    count kConsumerWarps (8): lane 0 of each consumer warp arrives once that warp's wgmma
+ *                  reading slot s has completed (wgmma.wait_group 0), i.e. K and V of the slot are free.
+ * The producer's fill number f (0, 1, 2, ...) of the visible key tiles goes to slot s = f % kStages as use
+ * u = f / kStages of that slot. Consumers wait k_full[s] / v_full[s] with parity u & 1 (the completion of phase
+ * u). The producer, for u >= 1, waits kv_empty[s] with parity (u - 1) & 1 (the consumers' release of use u - 1);
+ * for u = 0 it does not wait (the slot was never used). Parity waits are unambiguous because no barrier can get
+ * two phases ahead of its waiter:
+ *   - a consumer warp waiting for phase u of k_full[s] (or v_full[s]): phase u + 1 would need fill
+ *     f + kStages, which the producer issues only after phase u of kv_empty[s], which needs this very warp's
+ *     arrival after its use u -- so the barrier is in phase u (pending) or u + 1 (u complete), never u + 2;
+ *   - the producer waiting for phase u - 1 of kv_empty[s]: phase u would need the consumers to finish use u
+ *     of the slot, i.e. fill f, which the producer has not issued yet.
+ * Producer and consumers walk the same list of visible key tiles: both compute it from the same arguments
+ * (visible_key_range and key_tile_is_skipped of the CTA's query range), so their fill / use numbers agree.
+ * A CTA whose list is empty loads nothing (not even Q) and its consumers write O = 0 and LSE = -inf.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <type_traits>
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The variant (generator: prefix_lm_d128_bf16).
+ * ---------------------------------------------------------------------------------------------------------- */
 #include "prefix_lm_d128_bf16.cuh"
 #include "prefix_lm_d128_bf16_variant.cuh"
+#include "attngen_runtime_hopper.cuh"
 
-/*
- * FlashAttention-2 forward pass for the variant `prefix_lm_d128_bf16`.
- *
- * One thread block computes one tile of kBlockRows query rows for one (batch, query head); each of its
- * kWarps warps owns kRowsPerWarp of those rows (16 or 32: kMTiles fragments of 16 rows, which share every
- * K and V fragment read from shared memory). The block walks the key tiles of kBlockColumns keys that its masks
- * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
- * and keeps an online softmax per row: the running maximum m and the output accumulator O stay in
- * registers (each lane's share of the running sum l too, or in shared memory where O leaves no room),
- * and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
- * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
- * The finished O tile goes out through shared memory where it fits, so that each warp writes its whole rows
- * with 16-byte stores.
- */
+/* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
+   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
+   run on the variant's mma.sync kernel (prefix_lm_d128_bf16_mma.cu), which takes every layout the ABI allows. (Head dims
+   other than 64 and 128, dropout and fp32 storage never reach this family: its planner refuses them.) */
+extern "C" attngen_status attngen_prefix_lm_d128_bf16_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
-namespace attngen_prefix_lm_d128_bf16_detail {
+namespace attngen_prefix_lm_d128_bf16_hopper_detail {
 
 using namespace attngen_prefix_lm_d128_bf16_variant;
 
-/* ------------------------------------------------------------------------------------------------
- * Compile-time shape of the tile plan (prefix_lm_d128_bf16_variant.cuh holds the variant's).
- * ---------------------------------------------------------------------------------------------- */
+/* ------------------------------------------------------------------------------------------------------------
+ * The plan (generator: rendered by the planner).
+ * ---------------------------------------------------------------------------------------------------------- */
 
-constexpr int kHeadDimPadded = 128;
-constexpr int kValueHeadDimPadded = 128;
-constexpr int kRowPad = 8;
-constexpr int kBlockRows = 128;  /* Br */
-constexpr int kBlockColumns = 32;  /* Bc */
-constexpr int kWarps = 4;
-constexpr int kStages = 2;  /* K/V tiles in the cp.async ring */
-constexpr bool kRowSumsInShared = true;  /* else in registers */
-/* Shared memory, as the plan accounts it: the Q tile, kStages K and V tiles, and the row sums. */
-constexpr int kQTileElements = 17408;
-constexpr int kKTileElements = 4352;
-constexpr int kVTileElements = 4352;
-constexpr int kSharedBytes = 71680;
+constexpr int kBlockM = 128;           /* query rows per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockN = 128;           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
+constexpr int kStages = 2;             /* K/V ring depth */
+constexpr int kConsumerWarpgroups = 2;
+constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
+constexpr int kConsumerRegisters = 240;
 
-constexpr int kThreads = kWarps * 32;
-constexpr int kRowsPerWarp = kBlockRows / kWarps;
-constexpr int kMTiles = kRowsPerWarp / 16;  /* m16 fragments per warp */
-/* Q, K and V rows in shared memory: the head dimension padded with zeros to a multiple of 16, plus
-   kRowPad elements so that the rows a warp reads together fall into different banks. */
-constexpr int kQStride = kHeadDimPadded + kRowPad;
-constexpr int kKStride = kHeadDimPadded + kRowPad;
-constexpr int kVStride = kValueHeadDimPadded + kRowPad;
-static_assert(kQTileElements == kBlockRows * kQStride && kKTileElements == kBlockColumns * kKStride &&
-                  kVTileElements == kBlockColumns * kVStride,
-              "the planned tiles hold whole padded rows");
-/* The output tile is written through shared memory (rows of kOStride elements over the Q tile and the K/V
-   ring, free by then) when it fits there, so that each warp stores its whole rows with 16-byte stores. Value
-   head dims that are not multiples of 16 keep direct stores: their padded fragments leave no registers for
-   the copy (ptxas spilled at d = 33 and 40). */
-constexpr int kOStride = kValueHeadDimPadded + kRowPad;
-constexpr bool kStagesOutput =
-    kValueHeadDim % 16 == 0 &&
-    kBlockRows * kOStride * (int)sizeof(Element) <=
-        (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
-/* Each lane's share of its rows' softmax sums: in registers where the accumulators leave room (16-row
-   warps, or 32-row warps up to value head dim 64; head dims multiples of 16, no dropout), else in shared
-   memory (one float per lane and row, read and written once per key tile), which frees registers for the
-   accumulators of 32-row warps at larger head dims. */
-constexpr int kRowSumFloats = kRowSumsInShared ? kThreads * kMTiles * 2 : 0;
-static_assert(kSharedBytes == (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
-                                 kRowSumFloats * (int)sizeof(float),
-              "the planned shared memory holds the Q tile, the K/V ring and the row sums");
-static_assert(kRowsPerWarp == 16 || kRowsPerWarp == 32, "each warp owns 16 or 32 query rows");
-static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query tile");
-static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
-              "tiles are made of 16 x 16 fragments");
+/* ------------------------------------------------------------------------------------------------------------
+ * Derived constants.
+ * ---------------------------------------------------------------------------------------------------------- */
 
-/* Everything a block needs besides the ABI's parameters, computed once on the host. */
+constexpr int kWarpgroupThreads = 128;
+constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
+constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
+constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
+constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
+constexpr int kElementBytes = 2;
+
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
+              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "four warps per consumer warpgroup");
+
+static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
+              "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
+static_assert(!kDropout, "the Hopper kernel has no dropout: the generator keeps the mma.sync kernel for it");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
+              "head dims are whole 64-column blocks (64 or 128); others keep the mma.sync kernel for now");
+static_assert(kHeadDim <= 128 && kValueHeadDim <= 128, "d, dv <= 128: the accumulators must fit in 240 registers");
+static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+/* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
+   must consumer c's 64-row slice of Q: */
+static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
+                  (kRowsPerConsumer * kSwizzleRowBytes) % 1024 == 0,
+              "tiles and column blocks start on 1024-byte boundaries");
+
+constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
+constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
+constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
+constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 */
+constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
+constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
+constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
+                  kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
+              "a tile is its column blocks");
+
+constexpr uint32_t kQOffset = 0;
+constexpr uint32_t kKOffset = kQOffset + kQTileBytes;
+constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
+constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
+constexpr int kBarrierCount = 1 + 3 * kStages;
+constexpr uint32_t kSharedAlignmentSlack = 1024;
+constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
+static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+
+/* Everything the CTAs need besides the tensor maps, computed once on the host. */
 struct KernelArguments {
     attngen_forward_params params;
-    int32_t kv_group;    /* query heads per key/value head */
-    int32_t aligned16;   /* Q, K, V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
-    int32_t o_aligned16; /* O rows start on 16-byte boundaries: 16-byte stores are safe */
+    int32_t kv_group;   /* query heads per key/value head */
+    int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
 };
 
-/* ------------------------------------------------------------------------------------------------
- * Global -> shared copies.
- * ---------------------------------------------------------------------------------------------- */
+/* Shared-memory addresses of one CTA's tiles and barriers. */
+struct SharedLayout {
+    uint32_t base; /* 1024-byte aligned */
+    __device__ __forceinline__ uint32_t q() const { return base + kQOffset; }
+    __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
+    __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t q_full() const { return base + kBarrierOffset; }
+    __device__ __forceinline__ uint32_t k_full(int slot) const { return base + kBarrierOffset + 8u * (1 + slot); }
+    __device__ __forceinline__ uint32_t v_full(int slot) const {
+        return base + kBarrierOffset + 8u * (1 + kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t kv_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (1 + 2 * kStages + slot);
+    }
+};
 
-/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with the block's kThreads
-   threads (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding). */
-template <int Rows, int Dim, int DimPadded, int Stride>
-static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
-                                                 bool aligned16) {
-    attngen_copy_tile<kThreads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
-}
+/* The visible key tiles of a CTA, in order: tiles [tile_begin, tile_end) of kBlockN keys that the causal and
+   window masks leave, minus those the block-sparse mask skips (the planner only picks this kernel when the
+   128 x 128 tile divides the sparse block). Producer and consumers both walk it with next(). */
+struct KeyTiles {
+    int64_t tile_begin, tile_end;
+    int64_t b, h, q_begin;
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
 
-/* ------------------------------------------------------------------------------------------------
- * Tensor-core products of one warp (16 query rows).
- * ---------------------------------------------------------------------------------------------- */
+    __device__ __forceinline__ int64_t next(int64_t tile) const {
+        while (tile < tile_end && key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, tile * kBlockN)) {
+            ++tile;
+        }
+        return tile;
+    }
+};
 
-/* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
-   through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
-   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 
-/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
-static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
-                                                   const Raw *sK, int warp, int lane) {
+constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
+constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
+constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Producer: one thread.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+static __device__ __forceinline__ void produce(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
+                                               const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
+                                               const CUtensorMap *tmap_v, int32_t q_begin, int32_t h, int32_t kv_head,
+                                               int32_t b) {
+    attngen_prefetch_tensor_map(tmap_q);
+    attngen_prefetch_tensor_map(tmap_k);
+    attngen_prefetch_tensor_map(tmap_v);
+
+    /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are filled
+       with zeros by TMA (and still counted in the transaction bytes). */
+    attngen_mbarrier_arrive_expect_tx(smem.q_full(), kQTileBytes);
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int block = 0; block < kQKColumnBlocks; ++block) {
+        attngen_tma_load_4d(smem.q() + block * kQColumnBlockBytes, tmap_q, smem.q_full(), block * kBlockColumns, q_begin,
+                            h, b);
+    }
+
+    int fill = 0;
+    for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++fill) {
+        const int slot = fill % kStages;
+        const int use = fill / kStages;
+        /* The slot's previous contents (use - 1) must have been consumed by every consumer warp. */
+        if (use > 0) attngen_mbarrier_wait_parity(smem.kv_empty(slot), (uint32_t)((use - 1) & 1));
+        const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
+        attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; ++n) {
-            s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
+        for (int block = 0; block < kQKColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
+                                block * kBlockColumns, k0, kv_head, b);
+        }
+        attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+#pragma unroll
+        for (int block = 0; block < kVColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
+                                block * kBlockColumns, k0, kv_head, b);
         }
     }
-    /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
-    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
-    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Consumer: one warpgroup, 64 query rows.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file). */
+static __device__ __forceinline__ void scores(float (&s)[kSTileFloats], const SharedLayout &smem, int consumer,
+                                              int slot) {
+    const uint32_t q_rows = smem.q() + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
+    const uint32_t k_rows = smem.k(slot);
+    attngen_fence_operands(s);
+    attngen_wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
-        uint32_t a[kMTiles][4];
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-            attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
+    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+        const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
+        const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
+        const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
+        if (kk == 0) {
+            attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
+        } else {
+            attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
         }
+    }
+    attngen_wgmma_commit_group();
+    attngen_wgmma_wait_group<0>();
+    attngen_fence_operands(s);
+}
+
+/* O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B). */
+static __device__ __forceinline__ void accumulate_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
+                                                     const SharedLayout &smem, int slot) {
+    const uint32_t v_rows = smem.v(slot);
+    attngen_fence_operands(o);
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; n += 2) {
-            uint32_t kb[4];
-            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
+    for (int kk = 0; kk < kPFragments; ++kk) {
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-                attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
-                attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                         kKVColumnBlockBytes, 1024);
+        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+    }
+    attngen_wgmma_commit_group();
+    attngen_wgmma_wait_group<0>();
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+}
+
+static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
+    return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
+}
+
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
+                                               const KernelArguments &arguments, int consumer, int64_t b, int64_t h,
+                                               int64_t q_begin) {
+    const attngen_forward_params &p = arguments.params;
+    const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
+    const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
+    const int lane = thread % 32;
+    const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
+    const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
+    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    const int64_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
+    const int64_t consumer_q_end = attngen_min64(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
+    const int64_t thread_row = consumer_q_begin + warp * 16 + group;                       /* + 8 r */
+
+    float o[kOTileFloats];
+#pragma unroll
+    for (int i = 0; i < kOTileFloats; ++i) o[i] = 0.0f;
+    float s[kSTileFloats];
+#pragma unroll
+    for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
+    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
+    float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
+
+    if (first_tile < tiles.tile_end) {
+        attngen_mbarrier_wait_parity(smem.q_full(), 0);
+        int iteration = 0;
+        for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++iteration) {
+            const int slot = iteration % kStages;
+            const uint32_t parity = (uint32_t)((iteration / kStages) & 1);
+            const int64_t k0 = tile * kBlockN;
+
+            attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+            scores(s, smem, consumer, slot);
+
+            /* Masks, only on tiles that cross a mask boundary (keys past seqlen_k included): each row's kept keys
+               [lo, hi) as offsets into the tile, then the per-element predicate, if any. */
+            if (!tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) {
+#pragma unroll
+                for (int r = 0; r < 2; ++r) {
+                    const int64_t q = thread_row + 8 * r;
+                    int64_t lo = 0, hi = 0;
+                    row_key_bounds(q, nq, nk, lo, hi);
+                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
+                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
+#pragma unroll
+                    for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+                        for (int e = 0; e < 2; ++e) {
+                            const int key = 8 * j + 2 * quad_lane + e;
+                            const bool kept =
+                                key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk);
+                            if (!kept) s[4 * j + 2 * r + e] = -INFINITY;
+                        }
+                    }
+                }
+            }
+
+            /* Online softmax per row r: the row's 128 scores are spread over the 4 lanes of a quad (32 each). */
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                float tile_max = -INFINITY;
+#pragma unroll
+                for (int j = 0; j < kBlockN / 8; ++j) {
+                    tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
+                }
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+                const float new_max = fmaxf(row_max[r], tile_max);
+                /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
+                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+                const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+                row_max[r] = new_max;
+#pragma unroll
+                for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                    o[4 * j + 2 * r] *= correction;
+                    o[4 * j + 2 * r + 1] *= correction;
+                }
+                float tile_sum = 0.0f;
+#pragma unroll
+                for (int j = 0; j < kBlockN / 8; ++j) {
+                    s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
+                    s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+                    tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
+                }
+                row_sum[r] = row_sum[r] * correction + tile_sum;
+            }
+
+            /* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator
+               column groups j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+            uint32_t p_frag[kPFragments][4];
+#pragma unroll
+            for (int kk = 0; kk < kPFragments; ++kk) {
+                p_frag[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+                p_frag[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+                p_frag[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+                p_frag[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+            }
+
+            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            accumulate_pv(o, p_frag, smem, slot);
+
+            /* Both wgmma batches that read the slot have completed in this warp: hand the slot back. */
+            __syncwarp();
+            if (lane == 0) attngen_mbarrier_arrive(smem.kv_empty(slot));
+        }
+    }
+
+    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
+       LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
+       8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
+       memory for 16-byte stores). */
+    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    const bool o_aligned4 = arguments.o_aligned4 != 0;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        const int64_t q = thread_row + 8 * r;
+        const bool kept_any = sum > 0.0f;
+        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        if (q < nq) {
+            Element *const o_row = o_base + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                const int column = 8 * j + 2 * quad_lane;
+                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
+                if (o_aligned4) {
+                    attngen_store_pair(o_row + column, lo, hi);
+                } else {
+                    attngen_store_float(o_row + column, lo);
+                    attngen_store_float(o_row + column + 1, hi);
+                }
+            }
+            if (kSavesLogSumExp && quad_lane == 0) {
+                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
             }
         }
     }
 }
 
-/* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
-   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
-                                                          const Raw *sV, int lane) {
-    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
-#pragma unroll
-    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
-        uint32_t a[kMTiles][4];
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-            a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
-            a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
-            a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
-            a[m][3] = attngen_pack2(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3], Element());
-        }
-#pragma unroll
-        for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
-            uint32_t vb[4];
-            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
-#pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-                attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
-                attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
-            }
-        }
-    }
-}
+#endif /* sm_90a device code */
 
-/* ------------------------------------------------------------------------------------------------
+/* ------------------------------------------------------------------------------------------------------------
  * The kernel.
- * ---------------------------------------------------------------------------------------------- */
+ * ---------------------------------------------------------------------------------------------------------- */
 
-__global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArguments arguments) {
-    extern __shared__ __align__(16) unsigned char shared_memory[];
-    Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
-    Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
-    Raw *const sV = sK + kStages * kKTileElements;           /* kStages V tiles */
-    /* kRowSumsInShared: this lane's share of the sum of row (m, r) at sRowSum[(m * 2 + r) * kThreads + threadIdx.x] */
-    float *const sRowSum = reinterpret_cast<float *>(sV + kStages * kVTileElements);
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
+                   const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ KernelArguments arguments) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
+    SharedLayout smem;
+    smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
 
     const attngen_forward_params &p = arguments.params;
-    const int warp = threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    const int group = lane / 4;       /* the fragment row this lane holds (and row + 8) */
-    const int quad_lane = lane % 4;   /* the fragment column pair this lane holds */
-
-    /* Which (batch, head) and which query tile. Tiles run last to first: under a causal mask the last
-       tiles see the most keys, so the longest blocks start first. */
+    /* Which (batch, head) and which query tile; the whole CTA returns together (no barrier is live yet). */
     const int64_t head_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
     if (head_index >= p.batch * (int64_t)p.heads_q) return;
     const int64_t b = head_index / p.heads_q;
     const int64_t h = head_index % p.heads_q;
     const int64_t kv_head = h / arguments.kv_group;
     const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockRows;
-    const int64_t q_end = attngen_min64(q_begin + kBlockRows, nq);
+    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockM;
+    const int64_t q_end = attngen_min64(q_begin + kBlockM, nq);
 
-    const Raw *const q_rows = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride +
-                              h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
-                              kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
-                              kv_head * p.v_layout.head_stride;
-    const bool aligned16 = arguments.aligned16 != 0;
-
-    /* The key tiles to visit: [tile_begin, tile_end), minus those a run-time mask skips. */
+    /* The key tiles this CTA visits (the same list for producer and consumers). */
     int64_t key_begin = 0, key_end = 0;
     visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
-    const int64_t tile_begin = key_begin / kBlockColumns;
-    const int64_t tile_end = key_end > key_begin ? (key_end + kBlockColumns - 1) / kBlockColumns : tile_begin;
-    auto next_visible_tile = [&](int64_t tile) {
-        while (tile < tile_end && key_tile_is_skipped(p.block_mask, p.block_mask_layout, b, h, q_begin, tile * kBlockColumns)) ++tile;
-        return tile;
-    };
+    KeyTiles tiles;
+    tiles.tile_begin = key_begin > 0 ? key_begin / kBlockN : 0;
+    tiles.tile_end = key_end > key_begin ? (key_end + kBlockN - 1) / kBlockN : tiles.tile_begin;
+    tiles.b = b;
+    tiles.h = h;
+    tiles.q_begin = q_begin;
+    tiles.block_mask = p.block_mask;
+    tiles.block_mask_layout = p.block_mask_layout;
+    const int64_t first_tile = tiles.next(tiles.tile_begin);
 
-    /* Loads key tile `tile` (if it exists) into ring slot `slot`: K and V are two commit groups, so the
-       scores can start while V is still in flight. */
-    auto load_key_tile = [&](int64_t tile, int slot) {
-        if (tile < tile_end) {
-            const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements,
-                                                                         k_rows + k0 * p.k_layout.row_stride,
-                                                                         p.k_layout.row_stride, nk - k0, aligned16);
-        }
-        attngen_cp_async_commit();
-        if (tile < tile_end) {
-            const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(sV + slot * kVTileElements,
-                                                                                   v_rows + k0 * p.v_layout.row_stride,
-                                                                                   p.v_layout.row_stride, nk - k0,
-                                                                                   aligned16);
-        }
-        attngen_cp_async_commit();
-    };
-
-    /* Q tile first (its own group), then the first kStages - 1 key tiles. */
-    copy_tile<kBlockRows, kHeadDim, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin,
-                                                              aligned16);
-    attngen_cp_async_commit();
-    int64_t tile_to_load = next_visible_tile(tile_begin);
+    if (threadIdx.x == 0) {
+        attngen_mbarrier_init(smem.q_full(), 1);
 #pragma unroll
-    for (int slot = 0; slot < kStages - 1; ++slot) {
-        load_key_tile(tile_to_load, slot);
-        if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
+        for (int slot = 0; slot < kStages; ++slot) {
+            attngen_mbarrier_init(smem.k_full(slot), 1);
+            attngen_mbarrier_init(smem.v_full(slot), 1);
+            attngen_mbarrier_init(smem.kv_empty(slot), kConsumerWarps);
+        }
+        attngen_fence_mbarrier_init();
     }
+    __syncthreads();
 
-    /* Per-thread state: in each m16 fragment m, rows (group) and (group + 8). */
-    float o_acc[kMTiles][kValueHeadDimPadded / 8][4];
-    float row_max[kMTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
-    /* row_sum(m * 2 + r): this lane's share of sum(exp) of row (m, r), in registers or in shared memory. */
-    float row_sum_registers[kMTiles * 2];
-    auto row_sum = [&](int i) -> float & {
-        if constexpr (kRowSumsInShared) {
-            return sRowSum[i * kThreads + threadIdx.x];
-        } else {
-            return row_sum_registers[i];
+    const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
+    if (warpgroup == 0) {
+        attngen_setmaxnreg_dec<kProducerRegisters>();
+        if (threadIdx.x == 0 && first_tile < tiles.tile_end) {
+            produce(smem, tiles, first_tile, &tmap_q, &tmap_k, &tmap_v, (int32_t)q_begin, (int32_t)h,
+                    (int32_t)kv_head, (int32_t)b);
         }
-    };
-#pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-            o_acc[m][n][0] = o_acc[m][n][1] = o_acc[m][n][2] = o_acc[m][n][3] = 0.0f;
-        }
-        row_max[m][0] = row_max[m][1] = -INFINITY;
-        row_sum(m * 2) = row_sum(m * 2 + 1) = 0.0f;
+    } else {
+        attngen_setmaxnreg_inc<kConsumerRegisters>();
+        consume(smem, tiles, first_tile, arguments, warpgroup - 1, b, h, q_begin);
     }
-    const int64_t warp_row = q_begin + warp * kRowsPerWarp + group;
-
-    int64_t tile = next_visible_tile(tile_begin);
-    for (int iteration = 0; tile < tile_end; ++iteration) {
-        const int slot = iteration % kStages;
-        const int64_t k0 = tile * kBlockColumns;
-
-        /* Wait for K of this tile (V and the tiles ahead may stay in flight). Past the barrier every warp is
-           done with the previous iteration, so its slot takes the tile kStages - 1 ahead; with one slot, the
-           previous iteration's last barrier freed it and the tile to load is this one. */
-        if constexpr (kStages == 1) {
-            load_key_tile(tile_to_load, 0);
-            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
-        }
-        attngen_cp_async_wait<kStages == 1 ? 1 : 2 * (kStages - 1) - 1>();
-        __syncthreads();
-        if constexpr (kStages > 1) {
-            load_key_tile(tile_to_load, (iteration + kStages - 1) % kStages);
-            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
-        }
-
-        /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
-        float s[kMTiles][kBlockColumns / 8][4];
-        warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
-
-        /* Per-element masks, only on tiles that cross a mask boundary: each row's kept keys [lo, hi) as
-           offsets into the tile, then the predicate (if any) per element. */
-        if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
-#pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-                for (int r = 0; r < 2; ++r) {
-                    const int64_t q = warp_row + m * 16 + r * 8;
-                    int64_t lo = 0, hi = 0;
-                    row_key_bounds(q, nq, nk, lo, hi);
-                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockColumns), 0);
-                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockColumns), 0);
-#pragma unroll
-                    for (int n = 0; n < kBlockColumns / 8; ++n) {
-#pragma unroll
-                        for (int c = 0; c < 2; ++c) {
-                            const int key = n * 8 + quad_lane * 2 + c;
-                            const bool kept = key >= key_lo && key < key_hi &&
-                                              element_predicate_holds(b, h, q, k0 + key, nq, nk);
-                            if (!kept) s[m][n][2 * r + c] = -INFINITY;
-                        }
-                    }
-                }
-            }
-        }
-
-        /* Online softmax: new running maximum, rescale of the old sum and output, P = exp2(S·c - m·c). */
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-            for (int r = 0; r < 2; ++r) {
-                float tile_max = -INFINITY;
-#pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    tile_max = fmaxf(tile_max, fmaxf(s[m][n][2 * r], s[m][n][2 * r + 1]));
-                }
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-                const float new_max = fmaxf(row_max[m][r], tile_max);
-                /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
-                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-                const float correction = attngen_exp2(row_max[m][r] * kScaleLog2 - scaled_max);
-                row_max[m][r] = new_max;
-                float tile_sum = 0.0f;
-#pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    o_acc[m][n][2 * r] *= correction;
-                    o_acc[m][n][2 * r + 1] *= correction;
-                }
-#pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScaleLog2, -scaled_max));
-                    s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScaleLog2, -scaled_max));
-                    tile_sum += s[m][n][2 * r] + s[m][n][2 * r + 1];
-                }
-                row_sum(m * 2 + r) = row_sum(m * 2 + r) * correction + tile_sum;
-            }
-        }
-
-        /* Wait for V of this tile, then O += P·V. */
-        attngen_cp_async_wait<2 * (kStages - 1)>();
-        __syncthreads();
-        warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements, lane);
-
-        /* With one slot, everyone is done with it before the next iteration refills it. */
-        if constexpr (kStages == 1) __syncthreads();
-        tile = next_visible_tile(tile + 1);
-    }
-    attngen_cp_async_wait<0>();
-
-    /* Epilogue: O = acc / l (times the dropout keep scale), LSE = m·scale + log(l); a row that kept
-       nothing gets O = 0 and LSE = -inf. Where the tile fits (kStagesOutput), O goes through shared memory
-       (the Q tile and the K/V ring are free once every warp is past its last P·V, and every copy has landed):
-       each lane writes its fragment pairs into its warp's rows there, then the warp writes those rows with
-       16-byte stores. */
-    Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
-    Element *const sO = reinterpret_cast<Element *>(shared_memory);
-    if constexpr (kStagesOutput) __syncthreads(); /* every warp past its last P·V, every copy landed */
-#pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-        for (int r = 0; r < 2; ++r) {
-            float sum = row_sum(m * 2 + r);
-            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-            const int64_t q = warp_row + m * 16 + r * 8;
-            const bool kept_any = sum > 0.0f;
-            const float factor = kept_any ? kKeepScale / sum : 0.0f;
-            if constexpr (kStagesOutput) {
-                Element *const o_row = sO + (warp * kRowsPerWarp + m * 16 + r * 8 + group) * kOStride;
-#pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    attngen_store_pair(o_row + n * 8 + quad_lane * 2, o_acc[m][n][2 * r] * factor,
-                                       o_acc[m][n][2 * r + 1] * factor);
-                }
-            } else if (q < nq) {
-                /* the tile does not fit in shared memory (a value head dim far above the head dim) */
-                Element *const o_row = o_rows + q * p.o_layout.row_stride;
-#pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    const int column = n * 8 + quad_lane * 2;
-                    if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[m][n][2 * r] * factor);
-                    if (column + 1 < kValueHeadDim) {
-                        attngen_store_float(o_row + column + 1, o_acc[m][n][2 * r + 1] * factor);
-                    }
-                }
-            }
-        }
-    }
-    if constexpr (kStagesOutput) {
-        __syncwarp();
-        const int64_t warp_begin = q_begin + warp * kRowsPerWarp;
-        attngen_store_warp_rows<kRowsPerWarp, kValueHeadDim, kOStride>(
-            o_rows + warp_begin * p.o_layout.row_stride, sO + warp * kRowsPerWarp * kOStride, p.o_layout.row_stride,
-            nq - warp_begin, arguments.o_aligned16 != 0, lane);
-    }
+#else
+    /* Built for another target than sm_90a: the launcher never gets here (the launch fails with "no kernel
+       image"), but keep the body empty and well-formed. */
+    (void)tmap_q;
+    (void)tmap_k;
+    (void)tmap_v;
+    (void)arguments;
+#endif
 }
 
-/* ------------------------------------------------------------------------------------------------
- * Host side.
- * ---------------------------------------------------------------------------------------------- */
+}  // namespace attngen_prefix_lm_d128_bf16_hopper_detail
 
-}  // namespace attngen_prefix_lm_d128_bf16_detail
-
-/* ------------------------------------------------------------------------------------------------
- * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
- * ---------------------------------------------------------------------------------------------- */
+/* ------------------------------------------------------------------------------------------------------------
+ * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
+ * one CTA per (query tile, batch · head).
+ * ---------------------------------------------------------------------------------------------------------- */
 
 extern "C" attngen_status attngen_prefix_lm_d128_bf16_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
-    using namespace attngen_prefix_lm_d128_bf16_detail;
+    using namespace attngen_prefix_lm_d128_bf16_hopper_detail;
+    /* The ABI's checks, in its order (attngen_checks.h). */
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
 
-    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
-       is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
-    const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
+       their layouts do not matter then (every row is fully masked). */
+    const bool reads_kv = p.seqlen_k > 0;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+        return attngen_prefix_lm_d128_bf16_forward_mma_cuda(params, stream);
+    }
+
+    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
+    const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
     const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
     if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
 
+    /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
+    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    CUtensorMap tmap_q, tmap_k, tmap_v;
+    memset(&tmap_k, 0, sizeof(tmap_k));
+    memset(&tmap_v, 0, sizeof(tmap_v));
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+                                         kBlockM) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    if (reads_kv) {
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.k_layout, kBlockN) != ATTNGEN_OK ||
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.v_layout, kBlockN) != ATTNGEN_OK) {
+            return ATTNGEN_ERROR_CUDA;
+        }
+    }
+
     KernelArguments arguments;
     arguments.params = p;
-    attngen_forward_params &used = arguments.params;
-    if (p.seqlen_k == 0) {
-        /* No keys: K, V and the block mask have no element and are never read; their strides, which may then be
-           anything, become zeros so that no offset is formed from them. */
-        const attngen_layout none = {0, 0, 0};
-        used.k_layout = used.v_layout = used.block_mask_layout = none;
-    }
     arguments.kv_group = p.heads_q / p.heads_kv;
-
-    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
-    const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const bool aligned16 = attngen_rows_aligned16(used.q, used.q_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.k, used.k_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.v, used.v_layout, element_bytes);
-    arguments.aligned16 = aligned16 ? 1 : 0;
-    arguments.o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, (int64_t)sizeof(Element)) ? 1 : 0;
+    arguments.o_aligned4 = ((uintptr_t)p.o % 4 == 0 && p.o_layout.batch_stride % 2 == 0 &&
+                            p.o_layout.head_stride % 2 == 0 && p.o_layout.row_stride % 2 == 0)
+                               ? 1
+                               : 0;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
@@ -464,7 +599,7 @@ extern "C" attngen_status attngen_prefix_lm_d128_bf16_forward_cuda(const attngen
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
-    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }

@@ -49,7 +49,7 @@ public struct CUDAEmitter: KernelEmitter {
         var files = [
             GeneratedFile(path: names.forwardHeaderCUDA, contents: try forward.renderHeader()),
             GeneratedFile(path: names.hooksHeaderCUDA,
-                          contents: try MMAVariantHeader(variant: variant, device: target.device, templates: templates).render()),
+                          contents: try CUDAVariantHeader(variant: variant, device: target.device, templates: templates).render()),
             GeneratedFile(path: names.forwardSourceCUDA, contents: try forward.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
@@ -58,17 +58,5 @@ public struct CUDAEmitter: KernelEmitter {
             files.append(GeneratedFile(path: names.backwardSourceCUDA, contents: try backward.renderSource()))
         }
         return files
-    }
-}
-
-/// Lines of `#define NAME VALUE`, the values aligned.
-enum DefineBlock {
-    static func render(_ defines: [(String, String)], comment: String) -> String {
-        var lines = ["/* \(comment) */"]
-        let width = defines.map(\.0.count).max() ?? 0
-        for (name, value) in defines {
-            lines.append("#define \(name)\(String(repeating: " ", count: width - name.count + 1))\(value)")
-        }
-        return lines.joined(separator: "\n")
     }
 }

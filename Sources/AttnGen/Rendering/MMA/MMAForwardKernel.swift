@@ -5,6 +5,9 @@ struct MMAForwardKernel {
     var plan: TilePlan
     var device: Device
     var templates: TemplateLibrary
+    /// The launcher's name after `attngen_NAME_`: `forward_cuda`, or `forward_mma_cuda` for the Hopper family's
+    /// fallback.
+    var entry = "forward_cuda"
 
     private var layout: MMAForwardLayout { MMAForwardLayout(spec: variant.spec, plan: plan) }
 
@@ -40,6 +43,7 @@ struct MMAForwardKernel {
                 "Templates: Templates/cuda/forward.cu, Templates/\(products)",
             ])),
             "name": variant.name,
+            "entry": entry,
             "constants": constants,
             "products": try templates.template(products).render([:]),
             "dropout": variant.dropout == nil ? "" : try templates.template("cuda/pieces/forward_dropout.cu").render([:]),

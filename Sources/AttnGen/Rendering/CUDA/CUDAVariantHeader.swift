@@ -1,6 +1,6 @@
 /// `NAME_variant.cuh`: the storage types, head dimensions, scale, dropout constants and mask hooks of a CUDA
 /// variant, in the namespace its kernels use (Templates/cuda/variant.cuh).
-struct MMAVariantHeader {
+struct CUDAVariantHeader {
     var variant: VariantModel
     var device: Device
     var templates: TemplateLibrary

@@ -8,6 +8,8 @@ public enum EmitterFactory {
                 return try CEmitter()
             case .mma:
                 return try CUDAEmitter(target: target)
+            case .hopper:
+                return try HopperEmitter()
             }
         } catch {
             throw .failure("cannot set up the \(target.rawValue) backend: \(error)")

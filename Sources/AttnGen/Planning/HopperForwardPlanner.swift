@@ -1,0 +1,84 @@
+/// Plans the Hopper family's forward kernel (Templates/hopper/forward.cu) and states what it cannot run, naming the
+/// field: 16-bit storage only, head dims of 64 or 128 (the same for Q/K and V), no dropout yet, and sparse blocks
+/// the 128 × 128 tile divides. The kernel: a producer warpgroup (TMA loads of the Q tile and of a ring of K/V tiles,
+/// completing on mbarriers) and two consumer warpgroups of 64 query rows each (S = QKᵀ and O += PV on wgmma).
+public struct HopperForwardPlanner: Sendable {
+    public var budget: Int
+
+    /// Query rows per CTA (two consumer warpgroups of 64) and keys per K/V tile.
+    public static let tileRows = 128
+    public static let tileColumns = 128
+    /// K/V tiles in the TMA ring.
+    public static let stages = 2
+    /// Three warpgroups: a producer and two consumers.
+    public static let warps = 12
+    /// Shared memory the kernel rounds its base up by (128-byte swizzled tiles need 1024-byte alignment).
+    public static let alignmentSlack = 1024
+    /// The head dims the kernel runs (whole 64-column swizzle atoms, at most two).
+    public static let headDims = [64, 128]
+
+    public init(budget: Int) {
+        self.budget = budget
+    }
+
+    /// The first thing about `variant` this family cannot run, as a SpecError naming the field; nil when it can.
+    public static func unsupported(_ variant: VariantModel) -> SpecError? {
+        let family = "the hopper family (sm90)"
+        if variant.storage == .fp32 {
+            return SpecError(field: "dtype", message: "\(family) stores fp16 or bf16, got fp32; use --family mma, or "
+                                + "--family auto to fall back to it per variant")
+        }
+        if !headDims.contains(variant.headDim) {
+            return SpecError(field: "headDim", message: "\(family) runs head dims \(headDims), got \(variant.headDim); "
+                                + "use --family mma or --family auto")
+        }
+        if variant.valueHeadDim != variant.headDim {
+            return SpecError(field: "valueHeadDim", message: "\(family) needs valueHeadDim = headDim, got "
+                                + "\(variant.valueHeadDim); use --family mma or --family auto")
+        }
+        if variant.dropout != nil {
+            return SpecError(field: "dropout", message: "\(family) has no dropout yet; use --family mma or --family auto")
+        }
+        if let sparse = variant.blockSparse {
+            let index = variant.spec.masks.firstIndex(of: .blockSparse(sparse)) ?? 0
+            for (name, size, tile) in [("blockRows", sparse.blockRows, tileRows), ("blockColumns", sparse.blockColumns, tileColumns)]
+            where size % tile != 0 {
+                return SpecError(field: "masks[\(index)].blockSparse.\(name)",
+                                 message: "must be a multiple of \(tile) for \(family) (its tiles may not straddle "
+                                    + "sparse blocks), got \(size); use --family mma or --family auto")
+            }
+        }
+        return nil
+    }
+
+    /// The forward plan, or a SpecError naming what the family cannot run or the budget it does not fit.
+    public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
+        if let problem = Self.unsupported(variant) { throw problem }
+        let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim)
+        let bytes = accounts.reduce(0) { $0 + $1.bytes }
+        let maximum = Device.sm90.maximumBudget
+        guard budget > 0, budget <= maximum else {
+            throw SpecError(field: "budget", message: "must be in 1...\(maximum) bytes for sm90 (the shared memory of one "
+                                + "thread block), got \(budget)")
+        }
+        guard bytes <= budget else {
+            throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim); "
+                                + "its tiles need \(bytes) bytes")
+        }
+        // Each consumer thread holds 64 rows x (Bc + dv) / 128 threads of fp32 accumulators (S and O).
+        return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: Self.tileColumns,
+                        warps: Self.warps, stages: Self.stages, accounts: accounts,
+                        accumulatorRegistersPerThread: 64 * (Self.tileColumns + variant.valueHeadDim) / 128)
+    }
+
+    /// The kernel's shared memory: the Q tile, the K/V ring, its mbarriers, and the alignment slack.
+    static func account(headDim d: Int, valueHeadDim dv: Int) -> [TilePlan.ByteAccount] {
+        [
+            .init(item: "Q tile (128 × \(d) × 2 B, 128-byte swizzle)", bytes: tileRows * d * 2),
+            .init(item: "K tiles (\(stages) stages × 128 × \(d) × 2 B)", bytes: stages * tileColumns * d * 2),
+            .init(item: "V tiles (\(stages) stages × 128 × \(dv) × 2 B)", bytes: stages * tileColumns * dv * 2),
+            .init(item: "mbarriers (\(1 + 3 * stages) × 8 B)", bytes: (1 + 3 * stages) * 8),
+            .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: alignmentSlack),
+        ]
+    }
+}

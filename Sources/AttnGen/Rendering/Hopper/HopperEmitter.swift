@@ -1,0 +1,87 @@
+/// The renderer of the Hopper family (sm_90a): per variant `NAME` the public header `NAME.cuh`, the variant header
+/// `NAME_variant.cuh` (the same as the mma family's), the Hopper forward kernel and launcher `NAME.cu`
+/// (Templates/hopper/forward.cu), the mma.sync forward `NAME_mma.cu` its launcher runs for layouts TMA cannot
+/// address, and with a backward pass the mma.sync backward kernels `NAME_backward.{cuh,cu}`. Every output folder
+/// also gets the ABI headers and both runtime headers (attngen_runtime_cuda.cuh, attngen_runtime_hopper.cuh).
+public struct HopperEmitter: KernelEmitter {
+    public let templates: TemplateLibrary
+
+    public static let runtimeHeaderName = "attngen_runtime_hopper.cuh"
+
+    public init(templates: TemplateLibrary) {
+        self.templates = templates
+    }
+
+    /// An emitter with the templates shipped with the library.
+    public init() throws(SpecError) {
+        self.init(templates: try TemplateLibrary.bundled())
+    }
+
+    public var target: Target { .hopperSM90 }
+
+    public func sharedFiles() throws(SpecError) -> [GeneratedFile] {
+        let banner = GeneratedBanner.cComment([
+            "Hopper (sm_90a) helpers of the attngen CUDA kernels: mbarriers, TMA, wgmma, descriptors, tensor maps.",
+            "Template: Templates/hopper/\(Self.runtimeHeaderName)",
+        ])
+        let runtime = try templates.template("hopper/\(Self.runtimeHeaderName)").render(["banner": banner])
+        return try CUDAEmitter(target: .cudaSM90, templates: templates).sharedFiles()
+            + [GeneratedFile(path: Self.runtimeHeaderName, contents: runtime)]
+    }
+
+    public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {
+        try checkTarget(of: plan)
+        guard let fallbackPlan = plan.fallbackForward else {
+            throw SpecError(field: "plan", message: "a hopper plan holds the mma.sync fallback of its forward kernel")
+        }
+        let names = variant.names
+        let fallback = MMAForwardKernel(variant: variant, plan: fallbackPlan, device: .sm90, templates: templates,
+                                        entry: "forward_mma_cuda")
+        var files = [
+            GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward)),
+            GeneratedFile(path: names.hooksHeaderCUDA,
+                          contents: try CUDAVariantHeader(variant: variant, device: .sm90, templates: templates).render()),
+            GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan.forward)),
+            GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
+        ]
+        if case .mma(let backwardPlan) = plan.backward {
+            let backward = MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates)
+            files.append(GeneratedFile(path: names.backwardHeaderCUDA, contents: try backward.renderHeader()))
+            files.append(GeneratedFile(path: names.backwardSourceCUDA, contents: try backward.renderSource()))
+        }
+        return files
+    }
+
+    private func planLines(_ plan: TilePlan) -> [String] {
+        ["Forward plan for sm_90 (H100/H200), Hopper family: Br = \(plan.blockRows), Bc = \(plan.blockColumns), "
+            + "\(plan.warps) warps (a producer warpgroup and \(plan.warps / 4 - 1) consumer warpgroups), \(plan.stages) "
+            + "K/V TMA stages, \(plan.onChipBytes) bytes of shared memory."]
+    }
+
+    /// `NAME.cuh`: the launcher's declaration and the `#define`s describing the variant and the launch.
+    func header(_ variant: VariantModel, plan: TilePlan) throws(SpecError) -> String {
+        let names = variant.names
+        var defines: [(String, String)] = [("TARGET_SM", "90"), ("STORAGE_\(variant.storage.rawValue.uppercased())", "1")]
+        defines += variant.describingMacros.map { ($0.key, $0.value) }
+        defines += [("TILE_ROWS", "\(plan.blockRows)"), ("TILE_COLUMNS", "\(plan.blockColumns)"),
+                    ("THREADS", "\(plan.threadsPerBlock)"), ("SHARED_BYTES", "\(plan.onChipBytes)")]
+        return try templates.template("cuda/forward.cuh").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines(plan) + ["Template: Templates/cuda/forward.cuh"])),
+            "name": variant.name,
+            "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
+            "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
+                                                  comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
+        ])
+    }
+
+    /// `NAME.cu`: the Hopper kernel and launcher.
+    func source(_ variant: VariantModel, plan: TilePlan) throws(SpecError) -> String {
+        try templates.template("hopper/forward.cu").render([
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines(plan) + ["Template: Templates/hopper/forward.cu"])),
+            "name": variant.name,
+            "tile_rows": "\(plan.blockRows)",
+            "tile_columns": "\(plan.blockColumns)",
+            "stages": "\(plan.stages)",
+        ])
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+@testable import AttnGen
+
+/// The Hopper family (sm_90a) without a GPU: what it accepts and refuses (naming the field), what `--family auto`
+/// falls back to, and nvcc + ptxas + cuobjdump on every kernel it emits: warnings are errors, no spills, no local
+/// memory, and the SASS of each Hopper kernel holds wgmma (`HGMMA`) and TMA loads (`UTMALDG`).
+/// cuobjdump comes from `ATTNGEN_CUOBJDUMP`, else beside nvcc, else PATH, else the pip install under `.cuda/venv`
+/// (the install step of `.ci/test`).
+@Suite struct HopperCompileTests {
+    // MARK: - Variants
+
+    /// One variant of each code path the Hopper kernel has: every mask kind the family runs, both storages,
+    /// d = 64 and 128, GQA, LSE, and a backward pass (the mma.sync one).
+    static let matrix: [AttentionSpec] = [
+        AttentionSpec(name: "hp_dense_d128_bf16", headDim: 128).storage(.bf16).savingLogSumExp(),
+        AttentionSpec(name: "hp_causal_d64_fp16", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft)),
+        AttentionSpec(name: "hp_causal_br_gqa_d128_bf16", headDim: 128).storage(.bf16).heads(query: 32, keyValue: 8)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "hp_window_d64_bf16", headDim: 64).storage(.bf16)
+            .masked(by: .slidingWindow(left: 200, right: 0, alignment: .bottomRight)),
+        AttentionSpec(name: "hp_sparse_d128_fp16", headDim: 128).storage(.fp16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 256))),
+        AttentionSpec(name: "hp_predicate_d64_bf16", headDim: 64).storage(.bf16)
+            .masked(by: .predicate(try! MaskExpressionParser.parse("(q + 2 * k) % 5 != 0"))),
+        AttentionSpec(name: "hp_train_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)).withBackward(),
+    ]
+
+    /// The catalogue's variants the Hopper family runs.
+    static var hopperCatalogue: [AttentionSpec] {
+        DefaultCatalogue.variants.filter { spec in
+            guard let variant = try? VariantModel(lowering: spec) else { return false }
+            return HopperForwardPlanner.unsupported(variant) == nil
+        }
+    }
+
+    // MARK: - What the family runs (no nvcc needed)
+
+    static func planned(_ spec: AttentionSpec, _ choice: TargetChoice) throws(SpecError) -> VariantPlan {
+        try KernelGenerator.plan([spec], planners: choice.targets.map { FamilyPlanner(target: $0, budget: nil) })[0].plan
+    }
+
+    @Test func sm90DefaultsToTheHopperFamily() throws {
+        let choice = TargetChoice(device: .sm90, family: Device.sm90.defaultFamily)
+        let plan = try Self.planned(Self.matrix[0], choice)
+        #expect(plan.target == .hopperSM90)
+        #expect(plan.forward.warps == 12 && plan.forward.blockRows == 128)
+        #expect(plan.fallbackForward?.target == .cudaSM90)
+        #expect(Target.hopperSM90.rawValue == "sm90" && Target.cudaSM90.rawValue == "sm90-mma")
+    }
+
+    /// What the family cannot run is refused with the field named, and `auto` gives it to the mma family.
+    @Test(arguments: [
+        (AttentionSpec(name: "f32", headDim: 64).storage(.fp32), "f32.dtype"),
+        (AttentionSpec(name: "d256", headDim: 256).storage(.bf16), "d256.headDim"),
+        (AttentionSpec(name: "d96", headDim: 96).storage(.fp16), "d96.headDim"),
+        (AttentionSpec(name: "mla", headDim: 128).valueHeadDim(64).storage(.bf16), "mla.valueHeadDim"),
+        (AttentionSpec(name: "drop", headDim: 64).storage(.fp16).dropout(0.1), "drop.dropout"),
+        (AttentionSpec(name: "sp64", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft))
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 64, blockColumns: 128))),
+         "sp64.masks[1].blockSparse.blockRows"),
+    ])
+    func refusesNamingTheFieldAndAutoFallsBack(spec: AttentionSpec, field: String) throws {
+        do {
+            _ = try Self.planned(spec, TargetChoice(device: .sm90, family: .hopper))
+            Issue.record("the hopper family accepted \(spec.name)")
+        } catch {
+            #expect(error.field == field)
+            #expect(error.message.contains("--family auto"), "\(error.message)")
+        }
+        let fallback = try Self.planned(spec, TargetChoice(device: .sm90, family: nil))
+        #expect(fallback.target == .cudaSM90)
+        let files = try KernelGenerator(choice: TargetChoice(device: .sm90, family: nil)).generate([spec])
+        #expect(!files.contains { $0.path == "\(spec.name)_mma.cu" })
+        #expect(files.first { $0.path == "\(spec.name).cu" }?.contents.contains("mma.sync") == true)
+    }
+
+    @Test func emitsTheKernelItsFallbackAndTheRuntimeHeader() throws {
+        let spec = Self.matrix[6]
+        let files = try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
+        let paths = Set(files.map(\.path))
+        for path in ["hp_train_d128_bf16.cu", "hp_train_d128_bf16_mma.cu", "hp_train_d128_bf16.cuh",
+                     "hp_train_d128_bf16_variant.cuh", "hp_train_d128_bf16_backward.cu", "attngen_runtime_hopper.cuh",
+                     "attngen_runtime_cuda.cuh", "attngen_checks.h", "attngen_abi.h"] {
+            #expect(paths.contains(path), "missing \(path)")
+        }
+        let kernel = try #require(files.first { $0.path == "hp_train_d128_bf16.cu" }).contents
+        let fallback = try #require(files.first { $0.path == "hp_train_d128_bf16_mma.cu" }).contents
+        #expect(!kernel.contains("{{") && !fallback.contains("{{"))
+        #expect(kernel.contains("attngen_status attngen_hp_train_d128_bf16_forward_cuda("))
+        #expect(kernel.contains("return attngen_hp_train_d128_bf16_forward_mma_cuda(params, stream);"))
+        #expect(fallback.contains("attngen_status attngen_hp_train_d128_bf16_forward_mma_cuda("))
+        #expect(!fallback.contains("attngen_hp_train_d128_bf16_forward_cuda("))
+        #expect(kernel.contains("constexpr int kBlockM = 128;") && kernel.contains("constexpr int kStages = 2;"))
+        // Emitting twice gives the same bytes.
+        let again = try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
+        #expect(again == files)
+    }
+
+    // MARK: - nvcc, ptxas and the SASS
+
+    @Test func matrixCompilesToWgmmaAndTMA() async throws {
+        try await Self.compile(Self.matrix)
+    }
+
+    @Test func catalogueCompilesToWgmmaAndTMA() async throws {
+        let specs = Self.hopperCatalogue
+        #expect(specs.count >= 10, "the catalogue has \(specs.count) variants the Hopper family runs")
+        try await Self.compile(specs)
+    }
+
+    /// cuobjdump from ATTNGEN_CUOBJDUMP, beside nvcc, PATH, or the pip install under .cuda/venv.
+    static func cuobjdumpPath(nvcc: String) throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["ATTNGEN_CUOBJDUMP"], !explicit.isEmpty { return explicit }
+        var candidates = [URL(fileURLWithPath: nvcc).deletingLastPathComponent().appendingPathComponent("cuobjdump").path]
+        candidates += (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/cuobjdump" }
+        candidates.append(CUDACompileTests.packageRoot
+            .appendingPathComponent(".cuda/venv/lib/python3.11/site-packages/nvidia/cu13/bin/cuobjdump").path)
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
+        throw CUDACompileFailure(message: "cuobjdump not found: set ATTNGEN_CUOBJDUMP, put it on PATH, or run the CUDA "
+                                 + "install step of .ci/test (pip install nvidia-cuda-cuobjdump into .cuda/venv)")
+    }
+
+    /// Emits `specs` with the Hopper family and compiles them (kernel, fallback, backward) as two unity
+    /// translation units; checks ptxas's report of every kernel and the SASS of each Hopper kernel.
+    static func compile(_ specs: [AttentionSpec]) async throws {
+        let nvcc = try CUDACompileTests.nvccPath()
+        let cuobjdump = try cuobjdumpPath(nvcc: nvcc)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attngen-hopper-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try KernelGenerator(emitter: try HopperEmitter()).generate(specs)
+        for file in files {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
+        let half = (specs.count + 1) / 2
+        let units = stride(from: 0, to: specs.count, by: half).map { Array(specs[$0..<min($0 + half, specs.count)]) }
+        let outcomes = try await withThrowingTaskGroup(of: ([PTXASReport], String).self) { group in
+            for (index, unit) in units.enumerated() {
+                try unit.map {
+                    "#include \"\($0.name).cu\"\n#include \"\($0.name)_mma.cu\"\n"
+                        + ($0.includesBackward ? "#include \"\($0.name)_backward.cu\"\n" : "")
+                }.joined().write(to: folder.appendingPathComponent("unit\(index).cu"), atomically: true, encoding: .utf8)
+                group.addTask {
+                    await CUDACompileSlots.shared.acquire()
+                    let compiled: CUDAToolOutcome
+                    do {
+                        compiled = try await CUDAToolOutcome.runOffThePool(nvcc, [
+                            "-std=c++17", "-O3", "-gencode", "arch=compute_90a,code=sm_90a", "-Werror", "all-warnings",
+                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
+                            "-c", "unit\(index).cu", "-o", "unit\(index).o",
+                        ], in: folder)
+                    } catch {
+                        await CUDACompileSlots.shared.release()
+                        throw error
+                    }
+                    await CUDACompileSlots.shared.release()
+                    #expect(compiled.status == 0, "nvcc failed on \(unit.map(\.name)):\n\(compiled.output)")
+                    #expect(!compiled.output.contains("lmem"), "\(compiled.output)")
+                    guard compiled.status == 0 else { return ([], "") }
+                    let sass = try await CUDAToolOutcome.runOffThePool(cuobjdump, ["-sass", "unit\(index).o"], in: folder)
+                    #expect(sass.status == 0, "cuobjdump failed: \(sass.output)")
+                    return (PTXASReport.parse(compiled.output), sass.output)
+                }
+            }
+            var all: [([PTXASReport], String)] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        let reports = outcomes.flatMap(\.0)
+        // cuobjdump prints each kernel after a "Function : <mangled name>" line.
+        let functions = outcomes.flatMap { $0.1.components(separatedBy: "Function : ").dropFirst() }
+        for report in reports {
+            #expect(report.architecture == "sm_90a")
+            #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0 && report.stackFrameBytes == 0,
+                    "\(report.function) spills or uses local memory: \(report)")
+        }
+        for spec in specs {
+            let hopper = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_detail") }
+            #expect(hopper.count == 1, "expected one Hopper kernel for \(spec.name), got \(hopper.count)")
+            let fallback = reports.filter { $0.function.contains("attngen_\(spec.name)_detail") }
+            #expect(fallback.count == 1, "expected one mma.sync fallback kernel for \(spec.name), got \(fallback.count)")
+            let sass = functions.filter { $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_detail") }
+            #expect(sass.count == 1, "expected the SASS of \(spec.name)'s Hopper kernel, got \(sass.count)")
+            for body in sass {
+                #expect(body.contains("HGMMA"), "\(spec.name): no wgmma (HGMMA) in the SASS")
+                #expect(body.contains("UTMALDG"), "\(spec.name): no TMA load (UTMALDG) in the SASS")
+                #expect(!body.contains("HMMA"), "\(spec.name): the Hopper kernel uses mma.sync (HMMA)")
+            }
+        }
+    }
+}
+
+
