@@ -27,9 +27,11 @@
  *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
  *       registers, and the natural-log LSE.
  *
- * TODO (performance, in this order): (1) inter-warpgroup ping-pong: named barriers so that warpgroup 1's softmax
- * overlaps warpgroup 2's GEMMs; (2) O through shared memory (the consumer's own Q rows, free after its last S)
- * with 16-byte stores or one TMA store; (3) a persistent, LPT-ordered tile scheduler.
+ * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
+ * that one's softmax overlaps the other's GEMMs.
+ *
+ * TODO (performance, in this order): (1) O through shared memory (the consumer's own Q rows, free after its last S)
+ * with 16-byte stores or one TMA store; (2) a persistent, LPT-ordered tile scheduler.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
@@ -430,6 +432,44 @@ static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], con
     }
 }
 
+/* Ping-pong between the two consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of
+   the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
+   on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
+   kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
+   wgmma (the S of the first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives on
+   the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
+   threads of the other warpgroup. To start, consumer 1 arrives once on consumer 0's barrier.
+   Both consumers walk the same tile list (the CTA's), so each has the same number n of issue steps (n = the
+   number of visible tiles; the last P·V is issued outside the turns). Consumer 0 passes its barrier n times:
+   consumer 1's start signal plus n - 1 signals after its steps 0 .. n - 2 -- so consumer 1 skips the signal after
+   its last step; consumer 1 passes its barrier n times on consumer 0's n signals. No phase of a barrier can see
+   two arrivals of the same warpgroup: consumer 1's (k + 1)-th signal follows its k-th pass of its own barrier,
+   which needs consumer 0's k-th signal, which follows consumer 0's pass of the phase that consumer 1's k-th signal
+   completed (and symmetrically). Every barrier therefore ends with no pending arrival, and a CTA without visible
+   tiles uses neither. */
+static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
+constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
+
+/* (Branches on the warp-uniform consumer index so that the barrier ids are constants in SASS: with an id in a
+   register ptxas reserves all 16 barriers.) */
+static __device__ __forceinline__ void scheduler_wait(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_arrive(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal_unless_last(int consumer, bool last_step) {
+    if (!(consumer == 1 && last_step)) scheduler_signal(consumer);
+}
+
 /* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
    the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
 
@@ -471,11 +511,15 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
 
         /* Prologue, tile first_tile (use 0 of slot 0): its scores and softmax; its P·V goes with the next S. O is
            still 0, so its correction is not applied. */
-        int64_t tile = first_tile;
+        const int64_t tile = first_tile;
+        int64_t next = tiles.next(tile + 1);
         int slot = 0;
         uint32_t parity = 0;
+        if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
         attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+        scheduler_wait(consumer);
         issue_scores(s, smem, consumer, slot);
+        scheduler_signal_unless_last(consumer, next >= tiles.tile_end);
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
         release_slot(smem.k_empty(slot), lane);
@@ -483,14 +527,16 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
         online_softmax(s, row_max, row_sum, correction);
         pack_p(p_frag, s);
 
-        int iteration = 1;
-        for (int64_t next = tiles.next(tile + 1); next < tiles.tile_end; next = tiles.next(next + 1), ++iteration) {
+        for (int iteration = 1; next < tiles.tile_end; ++iteration) {
+            const int64_t following = tiles.next(next + 1);
             const int next_slot = iteration % kStages;
             const uint32_t next_parity = (uint32_t)((iteration / kStages) & 1);
             attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
+            scheduler_wait(consumer);
             issue_scores(s, smem, consumer, next_slot); /* group: S(next) */
             attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
             issue_pv(o, p_frag, smem, slot);            /* group: O += P(tile)·V(tile) */
+            scheduler_signal_unless_last(consumer, following >= tiles.tile_end);
 
             attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
             attngen_fence_operands(s);
@@ -509,12 +555,13 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
             rescale_o(o, correction);
             pack_p(p_frag, s);
 
-            tile = next;
+            next = following;
             slot = next_slot;
             parity = next_parity;
         }
 
-        /* The last tile's P·V. */
+        /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
+           it). */
         attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
