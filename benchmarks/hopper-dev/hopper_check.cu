@@ -62,6 +62,7 @@ DECLARE(hop_causal_d128_bf16)
 DECLARE(hop_causal_br_d128_bf16)
 DECLARE(hop_causal_d128_fp16)
 DECLARE(hop_dense_d64_bf16)
+DECLARE(hop_causal_d64_bf16)
 DECLARE(hop_window_br_d64_fp16)
 DECLARE(hop_sparse_d128_bf16)
 DECLARE(hop_pred_d64_bf16)
@@ -89,6 +90,7 @@ static const Variant kVariants[] = {
     {"hop_causal_br_d128_bf16", attngen_hop_causal_br_d128_bf16_forward_cuda, 128, 128, BF16, true, BOTTOM_RIGHT, false, 0, 0, false, 0, 0, false},
     {"hop_causal_d128_fp16", attngen_hop_causal_d128_fp16_forward_cuda, 128, 128, FP16, true, TOP_LEFT, false, 0, 0, false, 0, 0, false},
     {"hop_dense_d64_bf16", attngen_hop_dense_d64_bf16_forward_cuda, 64, 64, BF16, false, NO_CAUSAL, false, 0, 0, false, 0, 0, false},
+    {"hop_causal_d64_bf16", attngen_hop_causal_d64_bf16_forward_cuda, 64, 64, BF16, false, TOP_LEFT, false, 0, 0, false, 0, 0, false},
     {"hop_window_br_d64_fp16", attngen_hop_window_br_d64_fp16_forward_cuda, 64, 64, FP16, true, NO_CAUSAL, true, 200, 0, true, 0, 0, false},
     {"hop_sparse_d128_bf16", attngen_hop_sparse_d128_bf16_forward_cuda, 128, 128, BF16, true, NO_CAUSAL, false, 0, 0, false, 128, 128, false},
     {"hop_pred_d64_bf16", attngen_hop_pred_d64_bf16_forward_cuda, 64, 64, BF16, true, NO_CAUSAL, false, 0, 0, false, 0, 0, true},
@@ -812,20 +814,19 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
     (void)only;
     printf("TIME skipped: built without nvcc (mock build)\n");
 #else
-    const Variant *dense = NULL, *causal = NULL;
-    for (const auto &v : kVariants) {
-        if (!strcmp(v.name, "hop_dense_d128_bf16")) dense = &v;
-        if (!strcmp(v.name, "hop_causal_d128_bf16")) causal = &v;
-    }
-    const int64_t tokens = 16384, H = 16, d = 128;
-    const size_t elems = (size_t)tokens * H * d;
+    /* The timed variants: bf16, d = 128 and 64, causal or not. Hidden size 2048 (H = 2048 / d heads), 16384
+       tokens (B = 16384 / N), as FlashAttention-3's benchmarks; the same shapes as anchor_sdpa.py. */
+    const char *const timed[] = {"hop_dense_d128_bf16", "hop_causal_d128_bf16", "hop_dense_d64_bf16",
+                                 "hop_causal_d64_bf16"};
+    const int64_t tokens = 16384, hidden = 2048;
+    const size_t elems = (size_t)tokens * hidden; /* per tensor, for every d */
     uint16_t *q, *k, *vv, *o;
     float *lse;
     CUDA_CHECK(cudaMalloc(&q, elems * 2));
     CUDA_CHECK(cudaMalloc(&k, elems * 2));
     CUDA_CHECK(cudaMalloc(&vv, elems * 2));
     CUDA_CHECK(cudaMalloc(&o, elems * 2));
-    CUDA_CHECK(cudaMalloc(&lse, (size_t)tokens * H * 4));
+    CUDA_CHECK(cudaMalloc(&lse, (size_t)tokens * (hidden / 64) * 4)); /* the most heads: d = 64 */
     fill_random_kernel<<<1024, 256>>>(q, elems, 1, 1);
     fill_random_kernel<<<1024, 256>>>(k, elems, 2, 1);
     fill_random_kernel<<<1024, 256>>>(vv, elems, 3, 1);
@@ -833,8 +834,13 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
     cudaEvent_t start, stop;
     CUDA_CHECK(cudaEventCreate(&start));
     CUDA_CHECK(cudaEventCreate(&stop));
-    for (const Variant *v : {dense, causal}) {
+    for (const char *name : timed) {
+        const Variant *v = NULL;
+        for (const auto &candidate : kVariants)
+            if (!strcmp(candidate.name, name)) v = &candidate;
+        if (v == NULL) continue;
         if (only && !strstr(only, v->name) && !strstr(v->name, only)) continue;
+        const int64_t d = v->d, H = hidden / d;
         for (int64_t N : {(int64_t)1024, (int64_t)4096, (int64_t)16384}) {
             const int64_t B = tokens / N;
             attngen_forward_params p;
@@ -847,7 +853,7 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
             p.k = k;
             p.v = vv;
             p.o = o;
-            p.lse = lse;
+            p.lse = v->lse ? lse : NULL;
             p.q_layout = p.k_layout = p.v_layout = p.o_layout = make_layout(BSHD, H, N, d);
             p.lse_layout = make_lse_layout(BHSD, H, N);
             char label[128];

@@ -14,7 +14,9 @@
 # 2. runs hopper_check (timeout 150 s); on a HANG (exit status 3) rebuilds the hanging variant with the in-kernel
 #    mbarrier timeout (-DATTNGEN_HOPPER_WAIT_TIMEOUT) and reruns it, so that the device prints which barrier
 #    never completed;
-# 3. prints a summary. Logs: $OUT (default /tmp/attngen-hopper-out; the device tool's $OUT when set).
+# 3. times torch SDPA (cuDNN and flash backends) at the same shapes with anchor_sdpa.py when python3 has torch
+#    (not with --no-timing, --only or --sanitize; NO_ANCHOR=1 skips it) and prints attngen / anchor ratios;
+# 4. prints a summary. Logs: $OUT (default /tmp/attngen-hopper-out; the device tool's $OUT when set).
 #
 # Environment: NVCC (default nvcc), EXTRA_FLAGS (e.g. "-Werror all-warnings"), LINK_FLAGS (extra link flags, e.g. -L for a pip-installed toolkit), BUILD (default /tmp/attngen-hopper-build), JOBS (default nproc), OUT.
 set -uo pipefail
@@ -27,7 +29,7 @@ JOBS=${JOBS:-$(nproc)}
 OUT=${OUT:-/tmp/attngen-hopper-out}
 FLAGS="-gencode arch=compute_90a,code=sm_90a -O3 -std=c++17 ${EXTRA_FLAGS:-}"
 VARIANTS="hop_dense_d128_bf16 hop_causal_d128_bf16 hop_causal_br_d128_bf16 hop_causal_d128_fp16 hop_dense_d64_bf16
-hop_window_br_d64_fp16 hop_sparse_d128_bf16 hop_pred_d64_bf16"
+hop_causal_d64_bf16 hop_window_br_d64_fp16 hop_sparse_d128_bf16 hop_pred_d64_bf16"
 
 SANITIZE=0
 BUILD_ONLY=0
@@ -43,6 +45,7 @@ done
 mkdir -p "$BUILD" "$OUT"
 LOG="$OUT/run.log"
 : >"$LOG"
+rm -f "$OUT/anchor.txt" "$OUT/hang.txt" "$OUT/check.txt"
 say() { echo "$@" | tee -a "$LOG"; }
 START=$(date +%s)
 
@@ -63,7 +66,12 @@ export NVCC FLAGS DEV ROOT
 rm -f "$BUILD"/*.o "$BUILD"/hopper_check
 echo $VARIANTS | tr ' ' '\n' | xargs -P "$JOBS" -I{} bash -c 'compile_variant {} "$0/{}.o" ""' "$BUILD" 2>&1 | tee -a "$LOG"
 $NVCC $FLAGS -I "$DEV/.variants" "$DEV/hopper_check.cu" "$BUILD"/*.o -o "$BUILD/hopper_check" ${LINK_FLAGS:-} 2>&1 | tee -a "$LOG"
-[ -x "$BUILD/hopper_check" ] || { say "BUILD FAILED (hopper_check)"; exit 1; }
+LINKED=1
+if [ ! -x "$BUILD/hopper_check" ]; then
+    LINKED=0
+    # --build-only without the CUDA static libraries (no GPU toolkit install): the variants' figures still count.
+    [ "$BUILD_ONLY" -eq 1 ] && say "hopper_check not linked (fine for --build-only)" || { say "BUILD FAILED (hopper_check)"; exit 1; }
+fi
 : >"$OUT/ptxas.txt"
 for v in $VARIANTS; do
     cat "$BUILD/$v.o.log" >>"$OUT/ptxas.txt"
@@ -74,6 +82,7 @@ for v in $VARIANTS; do
 done
 grep -i 'warning' "$OUT/ptxas.txt" | sort -u | head -20 | tee -a "$LOG"
 say "build took $(( $(date +%s) - START )) s"
+for v in $VARIANTS; do [ -s "$BUILD/$v.o" ] || { say "BUILD FAILED: $v"; exit 1; }; done
 [ "$BUILD_ONLY" -eq 1 ] && exit 0
 
 STATUS=0
@@ -98,6 +107,13 @@ if [ "$STATUS" -eq 3 ] || [ "$STATUS" -eq 124 ]; then
     timeout 60 "$BUILD/debug/hopper_check" --no-timing --only "$HUNG" 2>&1 | tail -40 | tee "$OUT/hang.txt" | tee -a "$LOG"
 fi
 
+# 3. Anchors: torch SDPA (cuDNN, flash) at the timed shapes, in the same run, when torch is there.
+case " ${ARGS[*]:-} " in *" --no-timing "*|*" --only "*) ANCHOR=0 ;; *) ANCHOR=1 ;; esac
+if [ "$SANITIZE" -eq 0 ] && [ "$ANCHOR" -eq 1 ] && [ "${NO_ANCHOR:-0}" != 1 ] && python3 -c 'import torch' 2>/dev/null; then
+    say "== anchors: torch SDPA (benchmarks/hopper-dev/anchor_sdpa.py)"
+    timeout 300 python3 "$DEV/anchor_sdpa.py" --ours "$OUT/check.txt" 2>&1 | tee "$OUT/anchor.txt" | tee -a "$LOG"
+fi
+
 SAN_STATUS=0
 if [ "$SANITIZE" -eq 1 ]; then
     for tool in memcheck synccheck racecheck; do
@@ -114,6 +130,7 @@ say ""
 say "==== run.sh summary ===="
 grep -h '^ptxas ' "$LOG" | sed 's/^/  /' | tee -a "$OUT/summary.txt"
 [ -f "$OUT/check.txt" ] && [ "$SANITIZE" -eq 0 ] && sed -n '/==== SUMMARY ====/,$p' "$OUT/check.txt" | tee -a "$OUT/summary.txt"
+[ -f "$OUT/anchor.txt" ] && grep '^RATIO\|==== attngen vs' "$OUT/anchor.txt" | tee -a "$OUT/summary.txt"
 [ -f "$OUT/hang.txt" ] && { echo "hang diagnosis:"; grep -i 'timed out\|HANG\|error' "$OUT/hang.txt" | head -10; }
 [ "$SANITIZE" -eq 1 ] && echo "compute-sanitizer: $( [ $SAN_STATUS -eq 0 ] && echo clean || echo "errors (see $OUT/sanitize_*.txt)")"
 [ "$SANITIZE" -eq 1 ] && STATUS=$SAN_STATUS
