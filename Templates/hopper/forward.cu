@@ -136,7 +136,18 @@ using namespace ATTNGEN_HOPPER_VARIANT_NAMESPACE;
 
 constexpr int kBlockM = 128;           /* query rows per CTA: 2 consumer warpgroups x 64 */
 constexpr int kBlockN = 128;           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
-constexpr int kStages = 2;             /* K/V ring depth */
+/* K/V ring depth: 3 where Q and 3 K/V stages fit the 227 KB a block may take (d = dv = 64: 113 KB; d = dv = 128:
+   225 KB), else 2; more stages let the producer run further ahead of the consumers (TMA latency, the first tiles).
+   -DATTNGEN_HOPPER_STAGES=N forces N (for measurements). */
+constexpr int shared_bytes_for_stages(int stages) {
+    return 1024 /* alignment slack */ + kBlockM * kHeadDim * 2 + stages * kBlockN * (kHeadDim + kValueHeadDim) * 2 +
+           (1 + 4 * stages) * 8 /* mbarriers */;
+}
+#ifdef ATTNGEN_HOPPER_STAGES
+constexpr int kStages = ATTNGEN_HOPPER_STAGES;
+#else
+constexpr int kStages = shared_bytes_for_stages(3) <= 227 * 1024 ? 3 : 2;
+#endif
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kProducerRegisters = 24; /* setmaxnreg: 128 x 24 + 256 x 240 = 64512 <= 65536 */
 constexpr int kConsumerRegisters = 240;
@@ -186,6 +197,8 @@ constexpr int kBarrierCount = 1 + 4 * kStages; /* q_full; k_full, v_full, k_empt
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+static_assert(kSharedBytes == shared_bytes_for_stages(kStages), "the stage choice counts what the layout takes");
+static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
 
 constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
 constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
