@@ -556,8 +556,11 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
             release_slot(smem.k_empty(next_slot), lane);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
-            /* Pin the softmax before the wait: the compiler would otherwise sink the exponentials (plain arithmetic)
-               past the wait_group asm below, and the softmax would no longer overlap P·V. */
+            /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
+               WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
+               this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
+               it), so inside one warpgroup only the masks and maxima overlap P·V; the exponentials overlap the
+               other warpgroup's GEMMs (ping-pong). */
             attngen_fence_operands(s);
             attngen_fence_operand(correction[0]);
             attngen_fence_operand(correction[1]);
