@@ -6,15 +6,18 @@ import Testing
 /// benchmarks/gpu/check_variants.json and benchmarks/gpu-backward/check_variants.json for sm90, and the variant
 /// tables the drivers walk (`check_variants.inc`: per variant its launchers, its float64 reference setup and
 /// predicate). `bash benchmarks/gpu/prepare.sh` runs this suite with `ATTNGEN_GPU_CHECK_OUT` set, which writes
-/// `forward/` and `backward/` under that folder; without it the suite checks that everything emits.
+/// `forward/` (the mma.sync family), `forward-hopper/` (the same variants with `--family auto`: the Hopper kernel
+/// where it runs) and `backward/` under that folder; without it the suite checks that everything emits.
 @Suite struct GPUCheckSourcesTests {
     @Test func checkSourcesEmitAndAreWrittenWhenAsked() throws {
         let forward = try GPUCheckSources.forwardFiles()
         let backward = try GPUCheckSources.backwardFiles()
+        let forwardHopper = try GPUCheckSources.forwardFiles(choice: TargetChoice(device: .sm90, family: nil))
+        #expect(forwardHopper.contains { $0.path.hasSuffix("_mma.cu") }, "no check variant runs on the Hopper family")
         #expect(forward.contains { $0.path == "check_variants.inc" } && backward.contains { $0.path == "check_variants.inc" })
         #expect(try GPUCheckSources.forwardFiles() == forward, "emission is deterministic")
         guard let out = ProcessInfo.processInfo.environment["ATTNGEN_GPU_CHECK_OUT"], !out.isEmpty else { return }
-        for (folder, files) in [("forward", forward), ("backward", backward)] {
+        for (folder, files) in [("forward", forward), ("forward-hopper", forwardHopper), ("backward", backward)] {
             let url = URL(fileURLWithPath: out).appendingPathComponent(folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -26,10 +29,11 @@ import Testing
 }
 
 enum GPUCheckSources {
-    static func forwardFiles() throws -> [GeneratedFile] {
+    /// The forward check's kernels: sm90's mma.sync family unless `choice` says otherwise.
+    static func forwardFiles(choice: TargetChoice = TargetChoice(device: .sm90, family: .mma)) throws -> [GeneratedFile] {
         let specs = try CheckSpecFiles.forward()
-        var files = try KernelGenerator(emitter: try CUDAEmitter(target: .cudaSM90)).generate(specs)
-        files.append(GeneratedFile(path: "check_variants.inc", contents: try forwardTable(specs)))
+        var files = try KernelGenerator(choice: choice).generate(specs)
+        files.append(GeneratedFile(path: "check_variants.inc", contents: try forwardTable(specs, choice: choice)))
         return files
     }
 
@@ -40,7 +44,9 @@ enum GPUCheckSources {
         return files
     }
 
-    static func forwardTable(_ specs: [AttentionSpec]) throws -> String {
+    /// The driver's table; the tile column is the forward plan of the family `choice` gives each variant.
+    static func forwardTable(_ specs: [AttentionSpec], choice: TargetChoice) throws -> String {
+        let planned = try KernelGenerator.plan(specs, planners: choice.targets.map { FamilyPlanner(target: $0, budget: nil) })
         var text = GeneratedBanner.cComment([
             "The variants of the GPU check (benchmarks/gpu/check.sh), for benchmarks/gpu/check_driver.cu.",
             "Written by Tests/AttnGenTests/GPUCheckSourcesTests.swift from benchmarks/gpu/check_variants.json.",
@@ -48,8 +54,8 @@ enum GPUCheckSources {
         for spec in specs { text += "#include \"\(spec.name).cuh\"\n" }
         text += "\n" + ReferencePredicateSource.helpers
         var rows: [String] = []
-        for spec in specs {
-            let plan = try TilePlanner(target: .cudaSM90).plan(spec)
+        for (spec, entry) in zip(specs, planned) {
+            let plan = entry.plan.forward
             text += GPUCheckReferenceSetup.source(for: spec)
             let sparse = spec.blockSparseLayout
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_forward_cuda, check_setup_\(spec.name), "

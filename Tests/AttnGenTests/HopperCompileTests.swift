@@ -6,7 +6,7 @@ import Testing
 /// falls back to, and nvcc + ptxas + cuobjdump on every kernel it emits: warnings are errors, no spills, no local
 /// memory, and the SASS of each Hopper kernel holds wgmma (`HGMMA`) and TMA loads (`UTMALDG`).
 /// cuobjdump comes from `ATTNGEN_CUOBJDUMP`, else beside nvcc, else PATH, else the pip install under `.cuda/venv`
-/// (the install step of `.ci/test`).
+/// (the install step of `.ci/test`); it needs nvdisasm in the same folder.
 @Suite struct HopperCompileTests {
     // MARK: - Variants
 
@@ -23,12 +23,21 @@ import Testing
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 256))),
         AttentionSpec(name: "hp_predicate_d64_bf16", headDim: 64).storage(.bf16)
             .masked(by: .predicate(try! MaskExpressionParser.parse("(q + 2 * k) % 5 != 0"))),
+        // Predicates at both head dims: their verdicts are gathered in a rolled loop, or their 64-bit arithmetic
+        // spills the consumer's registers (these two spilled 40 and 20 bytes before).
+        AttentionSpec(name: "hp_predicate_d128_bf16", headDim: 128).storage(.bf16)
+            .masked(by: .predicate(try! MaskExpressionParser.parse("k < 64 || k <= q"))),
+        AttentionSpec(name: "hp_predicate_bh_d64_bf16", headDim: 64).storage(.bf16)
+            .masked(by: .predicate(try! MaskExpressionParser.parse("(h % 2 == 0 && b == 0) || abs(q - k) <= 8"))),
         AttentionSpec(name: "hp_train_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)).withBackward(),
     ]
 
     /// The catalogue's variants the Hopper family runs.
-    static var hopperCatalogue: [AttentionSpec] {
-        DefaultCatalogue.variants.filter { spec in
+    static var hopperCatalogue: [AttentionSpec] { runsOnHopper(DefaultCatalogue.variants) }
+
+    /// The variants of `specs` the Hopper family runs.
+    static func runsOnHopper(_ specs: [AttentionSpec]) -> [AttentionSpec] {
+        specs.filter { spec in
             guard let variant = try? VariantModel(lowering: spec) else { return false }
             return HopperForwardPlanner.unsupported(variant) == nil
         }
@@ -76,7 +85,7 @@ import Testing
     }
 
     @Test func emitsTheKernelItsFallbackAndTheRuntimeHeader() throws {
-        let spec = Self.matrix[6]
+        let spec = try #require(Self.matrix.first { $0.name == "hp_train_d128_bf16" })
         let files = try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
         let paths = Set(files.map(\.path))
         for path in ["hp_train_d128_bf16.cu", "hp_train_d128_bf16_mma.cu", "hp_train_d128_bf16.cuh",
@@ -91,7 +100,7 @@ import Testing
         #expect(kernel.contains("return attngen_hp_train_d128_bf16_forward_mma_cuda(params, stream);"))
         #expect(fallback.contains("attngen_status attngen_hp_train_d128_bf16_forward_mma_cuda("))
         #expect(!fallback.contains("attngen_hp_train_d128_bf16_forward_cuda("))
-        #expect(kernel.contains("constexpr int kBlockM = 128;") && kernel.contains("constexpr int kStages = 2;"))
+        #expect(kernel.contains("constexpr int kBlockM = 128;") && kernel.contains("constexpr int kStages = 3;"))
         // Emitting twice gives the same bytes.
         let again = try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
         #expect(again == files)
@@ -101,6 +110,13 @@ import Testing
 
     @Test func matrixCompilesToWgmmaAndTMA() async throws {
         try await Self.compile(Self.matrix)
+    }
+
+    /// The GPU check's variants (benchmarks/gpu/check_variants.json) that `--family auto` gives the Hopper family.
+    @Test func checkVariantsCompileToWgmmaAndTMA() async throws {
+        let specs = Self.runsOnHopper(try CheckSpecFiles.forward())
+        #expect(specs.count >= 8, "the GPU check has \(specs.count) variants the Hopper family runs")
+        try await Self.compile(specs)
     }
 
     @Test func catalogueCompilesToWgmmaAndTMA() async throws {
@@ -117,9 +133,15 @@ import Testing
         candidates += (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/cuobjdump" }
         candidates.append(CUDACompileTests.packageRoot
             .appendingPathComponent(".cuda/venv/lib/python3.11/site-packages/nvidia/cu13/bin/cuobjdump").path)
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-        throw CUDACompileFailure(message: "cuobjdump not found: set ATTNGEN_CUOBJDUMP, put it on PATH, or run the CUDA "
-                                 + "install step of .ci/test (pip install nvidia-cuda-cuobjdump into .cuda/venv)")
+        // `cuobjdump -sass` runs nvdisasm from its own folder or PATH.
+        if let found = candidates.first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+                && FileManager.default.isExecutableFile(atPath: URL(fileURLWithPath: $0).deletingLastPathComponent()
+                    .appendingPathComponent("nvdisasm").path)
+        }) { return found }
+        throw CUDACompileFailure(message: "cuobjdump (with nvdisasm beside it) not found: set ATTNGEN_CUOBJDUMP, put "
+                                 + "both on PATH, or run the CUDA install step of .ci/test (pip install "
+                                 + "nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm into .cuda/venv)")
     }
 
     /// Emits `specs` with the Hopper family and compiles them (kernel, fallback, backward) as two unity

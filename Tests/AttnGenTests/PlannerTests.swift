@@ -5,6 +5,19 @@ import Testing
     @Test(arguments: Target.allCases, [16, 40, 64, 72, 128, 256])
     func plansFitTheBudget(target: Target, headDim: Int) throws {
         let spec = AttentionSpec(name: "v", headDim: headDim).storage(.bf16)
+        if target.family == .hopper {
+            // Two consumer warpgroups of 64 rows and a producer; as many K/V stages as fit (3 under 227 KB).
+            guard HopperForwardPlanner.headDims.contains(headDim) else {
+                #expect(throws: SpecError.self) { try TilePlanner(target: target).plan(spec) }
+                return
+            }
+            let plan = try TilePlanner(target: target).plan(spec)
+            #expect(plan.onChipBytes <= plan.budget && plan.budget == Device.sm90.maximumBudget)
+            #expect(plan.blockRows == 128 && plan.blockColumns == 128 && plan.warps == 12 && plan.stages == 3)
+            let twoStages = try TilePlanner(target: target, budget: plan.onChipBytes - 1).plan(spec)
+            #expect(twoStages.stages == 2 && twoStages.onChipBytes < plan.onChipBytes)
+            return
+        }
         let plan = try TilePlanner(target: target).plan(spec)
         #expect(plan.onChipBytes <= plan.budget)
         #expect(plan.blockRows % target.tileGranularity.rows == 0)

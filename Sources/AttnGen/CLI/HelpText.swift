@@ -16,9 +16,11 @@ public enum HelpText {
 
         USAGE:
           attngen emit c    [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
-          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+          attngen emit cuda [--arch sm80|sm90] [--family hopper|mma|auto] [VARIANT] --out DIR [--force]
+                            [--quiet] [--budget BYTES]
           attngen emit all  [VARIANT] --out DIR     (c/, cuda/sm80/, cuda/sm90/ and a Makefile)
-          attngen plan      [--target c|sm80|sm90] [VARIANT] [--budget BYTES] [--seq N | --seq-q N --seq-k N]
+          attngen plan      [--target c|sm80|sm90] [--family hopper|mma|auto] [VARIANT] [--budget BYTES]
+                            [--seq N | --seq-q N --seq-k N]
           attngen --help | attngen <command> --help | attngen --version
 
         VARIANT is one of:
@@ -76,7 +78,7 @@ public enum HelpText {
 
         USAGE:
           attngen emit c    [VARIANT] --out DIR [OPTIONS]
-          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [OPTIONS]
+          attngen emit cuda [--arch sm80|sm90] [--family hopper|mma|auto] [VARIANT] --out DIR [OPTIONS]
           attngen emit all  [VARIANT] --out DIR [OPTIONS]
 
         Each output folder holds attngen_abi.h, the files of every variant, the umbrella header attngen.h
@@ -101,18 +103,26 @@ public enum HelpText {
         attngen emit cuda: generate CUDA kernels (libattngen_cuda.a via 'make -C DIR', with nvcc).
 
         USAGE:
-          attngen emit cuda [--arch sm80|sm90] [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+          attngen emit cuda [--arch sm80|sm90] [--family hopper|mma|auto] [VARIANT] --out DIR [--force]
+                            [--quiet] [--budget BYTES]
 
           --arch sm80|sm90            compute capability 8.0 (A100) or 9.0 (H100/H200); default sm80
+          --family hopper|mma|auto    the kernel family: hopper (sm90 only, the sm90 default: TMA, wgmma, warp
+                                      specialisation; fp16/bf16, d = dv = 64 or 128, no dropout, sparse blocks
+                                      of 128; anything else is refused naming the field),
+                                      mma (mma.sync, the sm80 default, runs every variant), or auto (hopper
+                                      where it runs, mma elsewhere)
 
         EXAMPLES:
-          attngen emit cuda --arch sm90 --catalogue --out generated/cuda/sm90
+          attngen emit cuda --arch sm90 --family auto --catalogue --out generated/cuda/sm90
+          attngen emit cuda --arch sm90 --head-dim 128 --dtype bf16 --causal --out out/h
 
         """ + variantFlags + outputFlags
 
     static let emitAll = """
         attngen emit all: generate every backend into one folder, in one atomic step:
-          DIR/c/, DIR/cuda/sm80/, DIR/cuda/sm90/ (each with attngen.h and a Makefile) and DIR/Makefile
+          DIR/c/, DIR/cuda/sm80/, DIR/cuda/sm90/ (sm90 with --family auto; each with attngen.h and a
+          Makefile) and DIR/Makefile
           ('make -C DIR' builds the C library, 'make -C DIR cuda' the CUDA ones).
 
         USAGE:
@@ -128,10 +138,11 @@ public enum HelpText {
         and with sequence lengths the IO estimate (tiled vs standard attention bytes).
 
         USAGE:
-          attngen plan [--target c|sm80|sm90] [VARIANT] [--budget BYTES] [--seq N | --seq-q N --seq-k N]
+          attngen plan [--target c|sm80|sm90] [--family hopper|mma|auto] [VARIANT] [--budget BYTES] [--seq N | --seq-q N --seq-k N]
                        [--block-density D]
 
           --target c|sm80|sm90        the target to plan for (default: c)
+          --family hopper|mma|auto    the kernel family on a CUDA target (as 'attngen emit cuda --help' says)
           --budget BYTES              on-chip budget (default: 262144 for c, 166912 for sm80, 232448 for sm90)
           --seq N                     Nq = Nk = N for the IO estimate
           --seq-q N, --seq-k N        different query and key lengths

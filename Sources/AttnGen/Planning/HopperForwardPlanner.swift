@@ -8,8 +8,8 @@ public struct HopperForwardPlanner: Sendable {
     /// Query rows per CTA (two consumer warpgroups of 64) and keys per K/V tile.
     public static let tileRows = 128
     public static let tileColumns = 128
-    /// K/V tiles in the TMA ring.
-    public static let stages = 2
+    /// K/V tiles in the TMA ring: the most of these that fit the budget (the pipelined consumer loop needs two).
+    public static let stageChoices = [3, 2]
     /// Three warpgroups: a producer and two consumers.
     public static let warps = 12
     /// Shared memory the kernel rounds its base up by (128-byte swizzled tiles need 1024-byte alignment).
@@ -54,30 +54,32 @@ public struct HopperForwardPlanner: Sendable {
     /// The forward plan, or a SpecError naming what the family cannot run or the budget it does not fit.
     public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
         if let problem = Self.unsupported(variant) { throw problem }
-        let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim)
-        let bytes = accounts.reduce(0) { $0 + $1.bytes }
         let maximum = Device.sm90.maximumBudget
         guard budget > 0, budget <= maximum else {
             throw SpecError(field: "budget", message: "must be in 1...\(maximum) bytes for sm90 (the shared memory of one "
                                 + "thread block), got \(budget)")
         }
-        guard bytes <= budget else {
+        let candidates = Self.stageChoices.map {
+            (stages: $0, accounts: Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim, stages: $0))
+        }
+        guard let chosen = candidates.first(where: { $0.accounts.reduce(0) { $0 + $1.bytes } <= budget }) else {
+            let least = candidates.last!.accounts.reduce(0) { $0 + $1.bytes }
             throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim); "
-                                + "its tiles need \(bytes) bytes")
+                                + "its tiles need \(least) bytes with \(Self.stageChoices.last!) stages")
         }
         // Each consumer thread holds 64 rows x (Bc + dv) / 128 threads of fp32 accumulators (S and O).
         return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: Self.tileColumns,
-                        warps: Self.warps, stages: Self.stages, accounts: accounts,
+                        warps: Self.warps, stages: chosen.stages, accounts: chosen.accounts,
                         accumulatorRegistersPerThread: 64 * (Self.tileColumns + variant.valueHeadDim) / 128)
     }
 
     /// The kernel's shared memory: the Q tile, the K/V ring, its mbarriers, and the alignment slack.
-    static func account(headDim d: Int, valueHeadDim dv: Int) -> [TilePlan.ByteAccount] {
+    static func account(headDim d: Int, valueHeadDim dv: Int, stages: Int) -> [TilePlan.ByteAccount] {
         [
             .init(item: "Q tile (128 × \(d) × 2 B, 128-byte swizzle)", bytes: tileRows * d * 2),
             .init(item: "K tiles (\(stages) stages × 128 × \(d) × 2 B)", bytes: stages * tileColumns * d * 2),
             .init(item: "V tiles (\(stages) stages × 128 × \(dv) × 2 B)", bytes: stages * tileColumns * dv * 2),
-            .init(item: "mbarriers (\(1 + 3 * stages) × 8 B)", bytes: (1 + 3 * stages) * 8),
+            .init(item: "mbarriers (Q, and full/empty of K and V per stage: \(1 + 4 * stages) × 8 B)", bytes: (1 + 4 * stages) * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: alignmentSlack),
         ]
     }

@@ -4,8 +4,7 @@
 # (mock_entries.cpp) and host stand-ins for the CUDA runtime calls (mock_cuda.cpp), then runs the probes, the
 # status checks and the small matrix (--sanitize's shapes) plus any arguments given. Every case must PASS: the C
 # kernels are correct, so a FAIL here is a bug in hopper_check.cu (its reference, layouts, poison or status
-# expectations), found before it costs GPU time. The three TMA refusal checks pass through the same helper the
-# launcher uses.
+# expectations), found before it costs GPU time.
 #
 #     bash benchmarks/hopper-dev/mock/mock_check.sh [hopper_check arguments, default: --sanitize]
 set -euo pipefail
@@ -28,7 +27,7 @@ while read -r line; do
     cc -std=c11 -O3 -march=native -fopenmp -I "$BUILD/c_$name" -c "$BUILD/c_$name/$name.c" -o "$BUILD/$name.o"
     OBJS+=("$BUILD/$name.o")
 done <"$DEV/variants.list"
-CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -Wno-unused-function -I $NV_INCLUDE -I $DEV/.variants -I $ROOT/Templates/hopper"
+CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -Wno-unused-function -I $NV_INCLUDE -I $DEV/.variants"
 c++ $CXXFLAGS -x c++ -c "$DEV/hopper_check.cu" -o "$BUILD/hopper_check.o"
 c++ $CXXFLAGS -c "$DEV/mock/mock_cuda.cpp" -o "$BUILD/mock_cuda.o"
 c++ $CXXFLAGS -c "$DEV/mock/mock_entries.cpp" -o "$BUILD/mock_entries.o"

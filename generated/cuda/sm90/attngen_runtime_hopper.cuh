@@ -251,6 +251,12 @@ static __device__ __forceinline__ void attngen_setmaxnreg_dec(void) {
 static __device__ __forceinline__ void attngen_named_barrier_sync(uint32_t id, uint32_t threads) {
     asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
+/* Arrives at named barrier `id` without waiting (bar.arrive): the barrier completes once `threads` threads have
+   arrived or synced on it, releasing its bar.sync waiters. The arriving warps must not also bar.sync the same
+   phase of it. */
+static __device__ __forceinline__ void attngen_named_barrier_arrive(uint32_t id, uint32_t threads) {
+    asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
 
 /* ---------------------------------------------------------------------------------------------
  * wgmma (PTX ISA, "Asynchronous Warpgroup Level Matrix Multiply-Accumulate").

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 164920 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 230504 bytes of shared memory.
  * Template: Templates/hopper/forward.cu
  */
 /*
@@ -25,16 +25,16 @@
  *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x 128
  *       fp32 accumulators: 64 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
- *       registers) as the A operand of O += P·V (wgmma, V from shared memory), then the ring slot goes back to
- *       the producer. Finally O / rowsum is stored straight from the registers, and the natural-log LSE.
+ *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
+ *       warpgroup (see consume()): S(j+1) and P(j)·V(j) are issued back to back, K(j+1) goes back to the producer
+ *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
+ *       registers, and the natural-log LSE.
  *
- * TODO (performance, in this order): (1) intra-warpgroup overlap -- issue S(j+1) = Q·K(j+1)ᵀ before the
- * softmax of S(j) and wait for it after O += P(j)·V(j) (FA3's IntraWGOverlap; needs a second S accumulator set or
- * the scores of j+1 in flight while P(j) is live: about 64 more registers, fits in 240); (2) inter-warpgroup
- * ping-pong: named barriers so that warpgroup 1's softmax overlaps warpgroup 2's GEMMs; (3) release K and V
- * separately (K after S, V after P·V: two empty barriers a stage); (4) O through shared memory (the consumer's
- * own Q rows, free after its last S) with 16-byte stores or one TMA store; (5) a persistent, LPT-ordered tile
- * scheduler.
+ * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
+ * that one's softmax overlaps the other's GEMMs.
+ *
+ * TODO (performance, in this order): (1) O through shared memory (the consumer's own Q rows, free after its last S)
+ * with 16-byte stores or one TMA store; (2) a persistent, LPT-ordered tile scheduler.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
@@ -42,7 +42,7 @@
  *   Q   kBlockM x kHeadDim                  at 0
  *   K   kStages x (kBlockN x kHeadDim)      after Q
  *   V   kStages x (kBlockN x kValueHeadDim) after K
- *   mbarriers (8 bytes each): q_full, k_full[kStages], v_full[kStages], kv_empty[kStages]
+ *   mbarriers (8 bytes each): q_full, k_full[kStages], v_full[kStages], k_empty[kStages], v_empty[kStages]
  *
  * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
  * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
@@ -73,18 +73,25 @@
  *   q_full         count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies. Used once: parity 0.
  *   k_full[s]      count 1: arrive.expect_tx(K bytes) + the K copies of the tile in slot s.
  *   v_full[s]      count 1: the same for V (separate, so that S = Q·Kᵀ may start while V is in flight).
- *   kv_empty[s]    count kConsumerWarps (8): lane 0 of each consumer warp arrives once that warp's wgmma
- *                  reading slot s has completed (wgmma.wait_group 0), i.e. K and V of the slot are free.
+ *   k_empty[s]     count kConsumerWarps (8): lane 0 of each consumer warp arrives once the wgmma group of
+ *                  S = Q·Kᵀ reading K of slot s has completed (the wgmma.wait_group that covers it), i.e. K is free.
+ *   v_empty[s]     count kConsumerWarps (8): the same for V of slot s, after O += P·V has completed.
  * The producer's fill number f (0, 1, 2, ...) of the visible key tiles goes to slot s = f % kStages as use
  * u = f / kStages of that slot. Consumers wait k_full[s] / v_full[s] with parity u & 1 (the completion of phase
- * u). The producer, for u >= 1, waits kv_empty[s] with parity (u - 1) & 1 (the consumers' release of use u - 1);
- * for u = 0 it does not wait (the slot was never used). Parity waits are unambiguous because no barrier can get
- * two phases ahead of its waiter:
+ * u). The producer, for u >= 1, waits k_empty[s] (before the K copies) and v_empty[s] (before the V copies) with
+ * parity (u - 1) & 1 (the consumers' release of use u - 1); for u = 0 it does not wait (the slot was never used).
+ * K and V of one slot are separate resources with separate full / empty pairs, so the argument below holds for
+ * each pair on its own. Parity waits are unambiguous because no barrier can get two phases ahead of its waiter:
  *   - a consumer warp waiting for phase u of k_full[s] (or v_full[s]): phase u + 1 would need fill
- *     f + kStages, which the producer issues only after phase u of kv_empty[s], which needs this very warp's
- *     arrival after its use u -- so the barrier is in phase u (pending) or u + 1 (u complete), never u + 2;
- *   - the producer waiting for phase u - 1 of kv_empty[s]: phase u would need the consumers to finish use u
- *     of the slot, i.e. fill f, which the producer has not issued yet.
+ *     f + kStages, which the producer issues only after phase u of k_empty[s] (v_empty[s]), which needs this
+ *     very warp's arrival after its use u -- so the barrier is in phase u (pending) or u + 1 (u complete), never
+ *     u + 2;
+ *   - the producer waiting for phase u - 1 of k_empty[s] (v_empty[s]): phase u would need the consumers to finish
+ *     use u of the slot, i.e. fill f, which the producer has not issued yet.
+ * No deadlock: consumer iteration j needs K(j) and V(j - 1); the producer issues K(f), V(f), K(f + 1), ... and
+ * K(f) waits for S(f - kStages) (done in iteration f - kStages), V(f) for P(f - kStages)·V (done in iteration
+ * f - kStages + 1 <= j - 1 for every fill f <= j a consumer can be waiting on), so every wait of the producer is
+ * on work the consumers finish without needing that fill.
  * Producer and consumers walk the same list of visible key tiles: both compute it from the same arguments
  * (visible_key_range and key_tile_is_skipped of the CTA's query range), so their fill / use numbers agree.
  * A CTA whose list is empty loads nothing (not even Q) and its consumers write O = 0 and LSE = -inf.
@@ -117,9 +124,12 @@ using namespace attngen_mha_d128_fp16_causal_variant;
  * The plan (generator: rendered by the planner).
  * ---------------------------------------------------------------------------------------------------------- */
 
-constexpr int kBlockM = 128;           /* query rows per CTA: 2 consumer warpgroups x 64 */
-constexpr int kBlockN = 128;           /* keys per K/V tile (also the N of S = Q·Kᵀ) */
-constexpr int kStages = 2;             /* K/V ring depth */
+constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockN = 128; /* keys per K/V tile (also the N of S = Q·Kᵀ) */
+/* K/V ring depth: as many stages as the planner's shared-memory account fits in the budget (3 at d = dv = 64 and
+   at d = dv = 128 under the default 227 KB; fewer with a smaller --budget): more stages let the producer run
+   further ahead of the consumers (TMA latency, the first tiles). */
+constexpr int kStages = 3;
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
 constexpr int kConsumerRegisters = 240;
@@ -169,10 +179,11 @@ constexpr uint32_t kQOffset = 0;
 constexpr uint32_t kKOffset = kQOffset + kQTileBytes;
 constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
 constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
-constexpr int kBarrierCount = 1 + 3 * kStages;
+constexpr int kBarrierCount = 1 + 4 * kStages; /* q_full; k_full, v_full, k_empty, v_empty per slot */
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
 
 /* Everything the CTAs need besides the tensor maps, computed once on the host. */
 struct KernelArguments {
@@ -192,8 +203,11 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t v_full(int slot) const {
         return base + kBarrierOffset + 8u * (1 + kStages + slot);
     }
-    __device__ __forceinline__ uint32_t kv_empty(int slot) const {
+    __device__ __forceinline__ uint32_t k_empty(int slot) const {
         return base + kBarrierOffset + 8u * (1 + 2 * kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t v_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (1 + 3 * kStages + slot);
     }
 };
 
@@ -246,8 +260,9 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
     for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++fill) {
         const int slot = fill % kStages;
         const int use = fill / kStages;
-        /* The slot's previous contents (use - 1) must have been consumed by every consumer warp. */
-        if (use > 0) attngen_mbarrier_wait_parity(smem.kv_empty(slot), (uint32_t)((use - 1) & 1));
+        /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
+           S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
+        if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (uint32_t)((use - 1) & 1));
         const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
         attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
@@ -255,6 +270,8 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
             attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
                                 block * kBlockColumns, k0, kv_head, b);
         }
+        /* The same for V (released after O += P·V of that use completed). */
+        if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (uint32_t)((use - 1) & 1));
         attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
 #pragma unroll
         for (int block = 0; block < kVColumnBlocks; ++block) {
@@ -268,9 +285,11 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
  * Consumer: one warpgroup, 64 query rows.
  * ---------------------------------------------------------------------------------------------------------- */
 
-/* S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file). */
-static __device__ __forceinline__ void scores(float (&s)[kSTileFloats], const SharedLayout &smem, int consumer,
-                                              int slot) {
+/* Issues S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file)
+   as one wgmma group and returns at once: s belongs to the tensor cores until a wgmma.wait_group that covers this
+   group, after which the caller runs attngen_fence_operands(s) before reading it. */
+static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int consumer,
+                                                    int slot) {
     const uint32_t q_rows = smem.q() + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
     const uint32_t k_rows = smem.k(slot);
     attngen_fence_operands(s);
@@ -287,13 +306,13 @@ static __device__ __forceinline__ void scores(float (&s)[kSTileFloats], const Sh
         }
     }
     attngen_wgmma_commit_group();
-    attngen_wgmma_wait_group<0>();
-    attngen_fence_operands(s);
 }
 
-/* O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B). */
-static __device__ __forceinline__ void accumulate_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
-                                                     const SharedLayout &smem, int slot) {
+/* Issues O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B) as one
+   wgmma group and returns at once: o and p belong to the tensor cores until a wgmma.wait_group that covers this
+   group (then complete_pv). */
+static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
+                                                const SharedLayout &smem, int slot) {
     const uint32_t v_rows = smem.v(slot);
     attngen_fence_operands(o);
 #pragma unroll
@@ -309,7 +328,11 @@ static __device__ __forceinline__ void accumulate_pv(float (&o)[kOTileFloats], u
         attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
     }
     attngen_wgmma_commit_group();
-    attngen_wgmma_wait_group<0>();
+}
+
+/* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
+   overwrite P) after the wait. */
+static __device__ __forceinline__ void complete_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4]) {
     attngen_fence_operands(o);
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
@@ -318,10 +341,155 @@ static __device__ __forceinline__ void accumulate_pv(float (&o)[kOTileFloats], u
     }
 }
 
+/* One arrival of this warp on an "empty" barrier (count kConsumerWarps): every lane has passed the wait_group
+   that completed the warpgroup's wgmma reading the slot. */
+static __device__ __forceinline__ void release_slot(uint32_t barrier, int lane) {
+    __syncwarp();
+    if (lane == 0) attngen_mbarrier_arrive(barrier);
+}
+
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
     return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
 }
 
+/* Masks on the scores of key tile k0 .. k0 + kBlockN - 1, only when the tile crosses a mask boundary for the
+   consumer's rows (keys past seqlen_k included): each row's kept keys [lo, hi) as offsets into the tile, then the
+   per-element predicate, if any. Thread rows: thread_row + 8 r; columns 8j + 2 quad_lane + e. Each row's verdicts
+   are gathered first as bits (column 8j + 2 quad_lane + e is bit 2j + e), by a loop the generator rolls when the
+   variant has a per-element predicate: unrolled, the predicate's 64-bit arithmetic for all of a row's keys would
+   hold registers that the S, O and P accumulators need at once (ptxas spilled them). */
+static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int64_t k0, int64_t consumer_q_begin,
+                                                   int64_t consumer_q_end, int64_t thread_row, int quad_lane,
+                                                   int64_t b, int64_t h, int64_t nq, int64_t nk) {
+    static_assert(kBlockN / 4 <= 32, "the keys a thread holds of one row fit one 32-bit mask");
+    if (tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) return;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t q = thread_row + 8 * r;
+        int64_t lo = 0, hi = 0;
+        row_key_bounds(q, nq, nk, lo, hi);
+        const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
+        const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
+        uint32_t kept = 0;
+#pragma unroll
+        for (int i = 0; i < kBlockN / 4; ++i) {
+            const int key = 8 * (i >> 1) + 2 * quad_lane + (i & 1);
+            if (key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk)) kept |= 1u << i;
+        }
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                if (((kept >> (2 * j + e)) & 1u) == 0) s[4 * j + 2 * r + e] = -INFINITY;
+            }
+        }
+    }
+}
+
+/* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
+   a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
+   thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
+   the caller rescales once the O += P·V in flight (of the previous tile) has completed: O(j) = O(j-1) ·
+   correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
+static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
+                                                      float (&row_sum)[2], float (&correction)[2]) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float tile_max = -INFINITY;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
+        }
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+        const float new_max = fmaxf(row_max[r], tile_max);
+        /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+        correction[r] = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+        row_max[r] = new_max;
+        float tile_sum = 0.0f;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+            tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
+        }
+        row_sum[r] = row_sum[r] * correction[r] + tile_sum;
+    }
+}
+
+static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const float (&correction)[2]) {
+#pragma unroll
+    for (int j = 0; j < kValueHeadDim / 8; ++j) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            o[4 * j + 2 * r] *= correction[r];
+            o[4 * j + 2 * r + 1] *= correction[r];
+        }
+    }
+}
+
+/* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator column groups
+   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], const float (&s)[kSTileFloats]) {
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+        p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+        p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+        p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+    }
+}
+
+/* Ping-pong between the two consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of
+   the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
+   on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
+   kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
+   wgmma (the S of the first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives on
+   the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
+   threads of the other warpgroup. To start, consumer 1 arrives once on consumer 0's barrier.
+   Both consumers walk the same tile list (the CTA's), so each has the same number n of issue steps (n = the
+   number of visible tiles; the last P·V is issued outside the turns). Consumer 0 passes its barrier n times:
+   consumer 1's start signal plus n - 1 signals after its steps 0 .. n - 2 -- so consumer 1 skips the signal after
+   its last step; consumer 1 passes its barrier n times on consumer 0's n signals. No phase of a barrier can see
+   two arrivals of the same warpgroup: consumer 1's (k + 1)-th signal follows its k-th pass of its own barrier,
+   which needs consumer 0's k-th signal, which follows consumer 0's pass of the phase that consumer 1's k-th signal
+   completed (and symmetrically). Every barrier therefore ends with no pending arrival, and a CTA without visible
+   tiles uses neither. */
+static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
+constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
+
+/* (Branches on the warp-uniform consumer index so that the barrier ids are constants in SASS: with an id in a
+   register ptxas reserves all 16 barriers.) */
+static __device__ __forceinline__ void scheduler_wait(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_arrive(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal_unless_last(int consumer, bool last_step) {
+    if (!(consumer == 1 && last_step)) scheduler_signal(consumer);
+}
+
+/* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
+   the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
+
+       wait_group 1   S(j+1) is complete (groups complete in order) -> release K(j+1), masks + softmax of S(j+1),
+                      which runs while the tensor cores still do P(j)·V(j);
+       wait_group 0   P(j)·V(j) is complete -> release V(j), rescale O by the correction of tile j+1, P(j+1) from
+                      S(j+1) (P(j)'s registers are free only now).
+
+   Registers: S (kBlockN / 2 floats), P (kBlockN / 4 words) and O (kValueHeadDim / 2 floats) are live at once.
+   Tile j sits in slot j % kStages as use j / kStages: the waits on k_full / v_full take parity (j / kStages) & 1
+   (see "Synchronisation" at the top). */
 static __device__ __forceinline__ void consume(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
                                                const KernelArguments &arguments, int consumer, int64_t b, int64_t h,
                                                int64_t q_begin) {
@@ -347,86 +515,70 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
 
     if (first_tile < tiles.tile_end) {
         attngen_mbarrier_wait_parity(smem.q_full(), 0);
-        int iteration = 0;
-        for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++iteration) {
-            const int slot = iteration % kStages;
-            const uint32_t parity = (uint32_t)((iteration / kStages) & 1);
-            const int64_t k0 = tile * kBlockN;
+        uint32_t p_frag[kPFragments][4];
+        float correction[2];
 
-            attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
-            scores(s, smem, consumer, slot);
+        /* Prologue, tile first_tile (use 0 of slot 0): its scores and softmax; its P·V goes with the next S. O is
+           still 0, so its correction is not applied. */
+        const int64_t tile = first_tile;
+        int64_t next = tiles.next(tile + 1);
+        int slot = 0;
+        uint32_t parity = 0;
+        if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+        attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+        scheduler_wait(consumer);
+        issue_scores(s, smem, consumer, slot);
+        scheduler_signal_unless_last(consumer, next >= tiles.tile_end);
+        attngen_wgmma_wait_group<0>();
+        attngen_fence_operands(s);
+        release_slot(smem.k_empty(slot), lane);
+        mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+        online_softmax(s, row_max, row_sum, correction);
+        pack_p(p_frag, s);
 
-            /* Masks, only on tiles that cross a mask boundary (keys past seqlen_k included): each row's kept keys
-               [lo, hi) as offsets into the tile, then the per-element predicate, if any. */
-            if (!tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) {
-#pragma unroll
-                for (int r = 0; r < 2; ++r) {
-                    const int64_t q = thread_row + 8 * r;
-                    int64_t lo = 0, hi = 0;
-                    row_key_bounds(q, nq, nk, lo, hi);
-                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
-                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
-#pragma unroll
-                    for (int j = 0; j < kBlockN / 8; ++j) {
-#pragma unroll
-                        for (int e = 0; e < 2; ++e) {
-                            const int key = 8 * j + 2 * quad_lane + e;
-                            const bool kept =
-                                key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk);
-                            if (!kept) s[4 * j + 2 * r + e] = -INFINITY;
-                        }
-                    }
-                }
-            }
-
-            /* Online softmax per row r: the row's 128 scores are spread over the 4 lanes of a quad (32 each). */
-#pragma unroll
-            for (int r = 0; r < 2; ++r) {
-                float tile_max = -INFINITY;
-#pragma unroll
-                for (int j = 0; j < kBlockN / 8; ++j) {
-                    tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
-                }
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-                const float new_max = fmaxf(row_max[r], tile_max);
-                /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
-                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-                const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
-                row_max[r] = new_max;
-#pragma unroll
-                for (int j = 0; j < kValueHeadDim / 8; ++j) {
-                    o[4 * j + 2 * r] *= correction;
-                    o[4 * j + 2 * r + 1] *= correction;
-                }
-                float tile_sum = 0.0f;
-#pragma unroll
-                for (int j = 0; j < kBlockN / 8; ++j) {
-                    s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
-                    s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
-                    tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
-                }
-                row_sum[r] = row_sum[r] * correction + tile_sum;
-            }
-
-            /* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator
-               column groups j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
-            uint32_t p_frag[kPFragments][4];
-#pragma unroll
-            for (int kk = 0; kk < kPFragments; ++kk) {
-                p_frag[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
-                p_frag[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
-                p_frag[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
-                p_frag[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
-            }
-
+        for (int iteration = 1; next < tiles.tile_end; ++iteration) {
+            const int64_t following = tiles.next(next + 1);
+            const int next_slot = iteration % kStages;
+            const uint32_t next_parity = (uint32_t)((iteration / kStages) & 1);
+            attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
+            scheduler_wait(consumer);
+            issue_scores(s, smem, consumer, next_slot); /* group: S(next) */
             attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
-            accumulate_pv(o, p_frag, smem, slot);
+            issue_pv(o, p_frag, smem, slot);            /* group: O += P(tile)·V(tile) */
+            scheduler_signal_unless_last(consumer, following >= tiles.tile_end);
 
-            /* Both wgmma batches that read the slot have completed in this warp: hand the slot back. */
-            __syncwarp();
-            if (lane == 0) attngen_mbarrier_arrive(smem.kv_empty(slot));
+            attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
+            attngen_fence_operands(s);
+            release_slot(smem.k_empty(next_slot), lane);
+            mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+            online_softmax(s, row_max, row_sum, correction);
+            /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
+               WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
+               this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
+               it), so inside one warpgroup only the masks and maxima overlap P·V; the exponentials overlap the
+               other warpgroup's GEMMs (ping-pong). */
+            attngen_fence_operands(s);
+            attngen_fence_operand(correction[0]);
+            attngen_fence_operand(correction[1]);
+
+            attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
+            complete_pv(o, p_frag);
+            release_slot(smem.v_empty(slot), lane);
+            rescale_o(o, correction);
+            pack_p(p_frag, s);
+
+            next = following;
+            slot = next_slot;
+            parity = next_parity;
         }
+
+        /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
+           it). */
+        attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+        issue_pv(o, p_frag, smem, slot);
+        attngen_wgmma_wait_group<0>();
+        complete_pv(o, p_frag);
+        release_slot(smem.v_empty(slot), lane);
     }
 
     /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
@@ -508,7 +660,8 @@ __global__ void __launch_bounds__(kThreads, 1)
         for (int slot = 0; slot < kStages; ++slot) {
             attngen_mbarrier_init(smem.k_full(slot), 1);
             attngen_mbarrier_init(smem.v_full(slot), 1);
-            attngen_mbarrier_init(smem.kv_empty(slot), kConsumerWarps);
+            attngen_mbarrier_init(smem.k_empty(slot), kConsumerWarps);
+            attngen_mbarrier_init(smem.v_empty(slot), kConsumerWarps);
         }
         attngen_fence_mbarrier_init();
     }

@@ -82,6 +82,8 @@ public struct HopperEmitter: KernelEmitter {
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
             "stages": "\(plan.stages)",
+            // A per-element predicate's verdicts are gathered in a rolled loop (registers); bounds alone unroll.
+            "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
         ])
     }
 }
