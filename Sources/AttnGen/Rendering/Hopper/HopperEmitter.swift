@@ -25,7 +25,7 @@ public struct HopperEmitter: KernelEmitter {
             "Template: Templates/hopper/\(Self.runtimeHeaderName)",
         ])
         let runtime = try templates.template("hopper/\(Self.runtimeHeaderName)").render(["banner": banner])
-        return try CUDAEmitter(target: .cudaSM90, templates: templates).sharedFiles()
+        return try CUDASharedFiles.files(templates: templates)
             + [GeneratedFile(path: Self.runtimeHeaderName, contents: runtime)]
     }
 
@@ -45,9 +45,7 @@ public struct HopperEmitter: KernelEmitter {
             GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
-            let backward = MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates)
-            files.append(GeneratedFile(path: names.backwardHeaderCUDA, contents: try backward.renderHeader()))
-            files.append(GeneratedFile(path: names.backwardSourceCUDA, contents: try backward.renderSource()))
+            files += try MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates).files()
         }
         return files
     }

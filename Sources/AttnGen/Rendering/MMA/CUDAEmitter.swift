@@ -15,7 +15,7 @@ public struct CUDAEmitter: KernelEmitter {
     public let templates: TemplateLibrary
 
     /// The name of the runtime header every CUDA kernel includes.
-    public static let runtimeHeaderName = "attngen_runtime_cuda.cuh"
+    public static let runtimeHeaderName = CUDASharedFiles.runtimeHeaderName
 
     public init(target: Target, templates: TemplateLibrary) {
         precondition(target.family == .mma, "CUDAEmitter renders the mma family, not \(target.rawValue)")
@@ -32,14 +32,7 @@ public struct CUDAEmitter: KernelEmitter {
     }
 
     public func sharedFiles() throws(SpecError) -> [GeneratedFile] {
-        let banner = GeneratedBanner.cComment([
-            "Runtime helpers shared by every attngen CUDA kernel.",
-            "Template: Templates/cuda/\(Self.runtimeHeaderName)",
-        ])
-        let runtime = try templates.template("cuda/\(Self.runtimeHeaderName)").render(["banner": banner])
-        return [try ABIHeader.file(templates: templates), try ABIChecksHeader.file(templates: templates),
-                PythonABIRendering.file(),
-                GeneratedFile(path: Self.runtimeHeaderName, contents: runtime)]
+        try CUDASharedFiles.files(templates: templates)
     }
 
     public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {
@@ -53,9 +46,8 @@ public struct CUDAEmitter: KernelEmitter {
             GeneratedFile(path: names.forwardSourceCUDA, contents: try forward.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
-            let backward = MMABackwardKernel(variant: variant, plan: backwardPlan, device: target.device, templates: templates)
-            files.append(GeneratedFile(path: names.backwardHeaderCUDA, contents: try backward.renderHeader()))
-            files.append(GeneratedFile(path: names.backwardSourceCUDA, contents: try backward.renderSource()))
+            files += try MMABackwardKernel(variant: variant, plan: backwardPlan, device: target.device, templates: templates)
+                .files()
         }
         return files
     }

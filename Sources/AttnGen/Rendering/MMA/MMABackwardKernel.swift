@@ -16,6 +16,12 @@ struct MMABackwardKernel {
 
     private func buffers(_ count: Int) -> String { count == 1 ? "1 buffer" : "\(count) buffers" }
 
+    /// Both files, at the paths the variant's names give them.
+    func files() throws(SpecError) -> [GeneratedFile] {
+        [GeneratedFile(path: variant.names.backwardHeaderCUDA, contents: try renderHeader()),
+         GeneratedFile(path: variant.names.backwardSourceCUDA, contents: try renderSource())]
+    }
+
     func renderHeader() throws(SpecError) -> String {
         let names = variant.names
         let defines: [(String, String)] = [

@@ -1,0 +1,17 @@
+/// The files every CUDA output folder holds, whichever family renders its kernels: the ABI header, the argument
+/// checks, the ABI's Python mirror and the runtime header of the CUDA kernels (Templates/cuda/attngen_runtime_cuda.cuh).
+enum CUDASharedFiles {
+    /// The name of the runtime header every CUDA kernel includes.
+    static let runtimeHeaderName = "attngen_runtime_cuda.cuh"
+
+    static func files(templates: TemplateLibrary) throws(SpecError) -> [GeneratedFile] {
+        let banner = GeneratedBanner.cComment([
+            "Runtime helpers shared by every attngen CUDA kernel.",
+            "Template: Templates/cuda/\(runtimeHeaderName)",
+        ])
+        let runtime = try templates.template("cuda/\(runtimeHeaderName)").render(["banner": banner])
+        return [try ABIHeader.file(templates: templates), try ABIChecksHeader.file(templates: templates),
+                PythonABIRendering.file(),
+                GeneratedFile(path: runtimeHeaderName, contents: runtime)]
+    }
+}
