@@ -56,26 +56,40 @@ public enum AttngenCommand {
         let choices: [TargetChoice]
         switch request.backend {
         case .single(let choice): choices = [choice]
-        case .all: choices = TargetChoice.all
+        case .all, .torch: choices = TargetChoice.all
         }
         // Plan everything first, so that an invalid spec is reported as such whatever the backend.
         for choice in choices {
             try planAll(specs, choice: choice, budget: request.budget)
         }
         let variants: OutputManifest.Variants = request.source == .catalogue ? .catalogue : .named(specs.map(\.name))
-        let files: [GeneratedFile]
+        var files: [GeneratedFile]
         switch request.backend {
         case .single(let choice):
             files = try generate(specs, choice: choice, request: request, variants: variants, output: output)
         case .all:
-            var all: [GeneratedFile] = []
+            var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
+            files = []
             for choice in TargetChoice.all {
+                let generated = try generate(specs, choice: choice, request: request, variants: variants, output: output)
+                outputs.append((choice, generated))
                 let folder = CatalogueLayout.subfolder(for: choice)
-                all += try generate(specs, choice: choice, request: request, variants: variants, output: output)
-                    .map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
+                files += generated.map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
             }
-            files = all + [CatalogueLayout.topLevelMakefile(choices: TargetChoice.all),
-                           OutputManifest(targets: TargetChoice.all, budget: request.budget, variants: variants).file]
+            if let package = request.torchPackage {
+                files += try torchPackage(package, specs: specs, outputs: outputs, request: request, variants: variants)
+                    .map { GeneratedFile(path: "\(CatalogueLayout.torchSubfolder)/\($0.path)", contents: $0.contents) }
+            }
+            files += [CatalogueLayout.topLevelMakefile(choices: TargetChoice.all),
+                      OutputManifest(targets: TargetChoice.all, budget: request.budget, variants: variants,
+                                     torchPackage: request.torchPackage).file]
+        case .torch:
+            var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
+            for choice in TargetChoice.all {
+                outputs.append((choice, try generate(specs, choice: choice, request: request, variants: variants, output: output)))
+            }
+            files = try torchPackage(request.torchPackage ?? TorchPackage.defaultName, specs: specs, outputs: outputs,
+                                     request: request, variants: variants)
         }
         let destination = URL(fileURLWithPath: request.output)
         do {
@@ -85,6 +99,20 @@ public enum AttngenCommand {
         }
         if !request.quiet {
             output.standardError("attngen: wrote \(files.count) files to \(request.output)\n")
+        }
+    }
+
+    /// The PyTorch package of `outputs` (each target's files), with its own manifest.
+    private static func torchPackage(_ package: String, specs: [AttentionSpec],
+                                     outputs: [(choice: TargetChoice, files: [GeneratedFile])], request: EmitRequest,
+                                     variants: OutputManifest.Variants) throws(CommandLineError) -> [GeneratedFile] {
+        do {
+            let models = try specs.map { (spec) throws(SpecError) in try VariantModel(lowering: spec) }
+            return try TorchPackage.files(package: package, variants: models, outputs: outputs, templates: .bundled())
+                + [OutputManifest(targets: TargetChoice.all, budget: request.budget, variants: variants,
+                                  torchPackage: package).file]
+        } catch {
+            throw .failure("cannot render the PyTorch package: \(error.field): \(error.message)")
         }
     }
 

@@ -3,7 +3,8 @@
 /// ```
 /// attngen emit c    [variant flags | --spec FILE.json | --catalogue] --out DIR [--force] [--quiet] [--budget BYTES]
 /// attngen emit cuda [--arch sm80|sm90] ...the same...
-/// attngen emit all  [--spec FILE.json | --catalogue | variant flags] --out DIR ...
+/// attngen emit all  [--spec FILE.json | --catalogue | variant flags] --out DIR [--torch [--package NAME]] ...
+/// attngen emit torch [--package NAME] ...the same...
 /// attngen plan      [--target c|sm80|sm90] [variant flags | --spec FILE.json | --catalogue] [--budget BYTES]
 ///                   [--seq N | --seq-q N --seq-k N] [--block-density D]
 /// attngen --help | <command> --help | --version
@@ -26,6 +27,7 @@ public enum CommandLineParser {
                 case "c": return .help(.emitC)
                 case "cuda": return .help(.emitCUDA)
                 case "all": return .help(.emitAll)
+                case "torch": return .help(.emitTorch)
                 default: return .help(.emit)
                 }
             }
@@ -43,15 +45,17 @@ public enum CommandLineParser {
 
     private static func parseEmit(_ arguments: [String]) throws(CommandLineError) -> EmitRequest {
         guard let backendName = arguments.first, !backendName.hasPrefix("-") else {
-            throw .usage("emit needs a backend: attngen emit c|cuda|all ...; try 'attngen emit --help'")
+            throw .usage("emit needs a backend: attngen emit c|cuda|all|torch ...; try 'attngen emit --help'")
         }
         var device: Device?
         switch backendName {
         case "c": device = .cpu
         case "cuda": device = .sm80
-        case "all": device = nil
-        default: throw .usage("unknown backend \"\(backendName)\" (backends: c, cuda, all)")
+        case "all", "torch": device = nil
+        default: throw .usage("unknown backend \"\(backendName)\" (backends: c, cuda, all, torch)")
         }
+        var withTorch = backendName == "torch"
+        var package: String?
         var family: FamilyFlag?
         var cursor = ArgumentCursor(Array(arguments.dropFirst()))
         var common = SourceFlags()
@@ -88,6 +92,23 @@ public enum CommandLineParser {
                 }
                 try cursor.once(flag)
                 family = try FamilyFlag.parse(try cursor.value(for: flag), flag: flag)
+            case "--torch":
+                guard backendName == "all" else {
+                    throw .usage("--torch applies to 'attngen emit all' only (use 'attngen emit torch' for the package alone)")
+                }
+                try cursor.once(flag)
+                try cursor.noValue(for: flag)
+                withTorch = true
+            case "--package":
+                guard backendName == "all" || backendName == "torch" else {
+                    throw .usage("--package applies to 'attngen emit torch' and 'attngen emit all --torch' only")
+                }
+                try cursor.once(flag)
+                let name = try cursor.value(for: flag)
+                if let problem = TorchPackage.problem(with: name) {
+                    throw .usage("--package \"\(name)\" \(problem)")
+                }
+                package = name
             default:
                 throw unknown(flag, command: "emit \(backendName)")
             }
@@ -95,14 +116,18 @@ public enum CommandLineParser {
         guard let output, !output.isEmpty else {
             throw .usage("emit needs --out DIR")
         }
+        if package != nil && !withTorch {
+            throw .usage("--package names the PyTorch package: give --torch too")
+        }
         let backend: EmitBackend
         if let device {
             backend = .single(try FamilyFlag.choice(device: device, family: family))
         } else {
-            backend = .all
+            backend = backendName == "torch" ? .torch : .all
         }
         return EmitRequest(backend: backend, source: try common.source(), output: output, force: force,
-                           quiet: quiet, budget: common.budget)
+                           quiet: quiet, budget: common.budget,
+                           torchPackage: withTorch ? (package ?? TorchPackage.defaultName) : nil)
     }
 
     private static func parsePlan(_ arguments: [String]) throws(CommandLineError) -> PlanRequest {

@@ -13,6 +13,7 @@ public enum HelpTopic: String, Sendable, Hashable, CaseIterable {
     case emitC = "emit c"
     case emitCUDA = "emit cuda"
     case emitAll = "emit all"
+    case emitTorch = "emit torch"
     case plan
 }
 
@@ -27,8 +28,11 @@ enum VariantSource: Sendable, Hashable {
 public enum EmitBackend: Sendable, Hashable {
     /// One device and its families, into `--out`.
     case single(TargetChoice)
-    /// Every target, each into its `CatalogueLayout` subfolder of `--out`, plus a top-level Makefile.
+    /// Every target, each into its `CatalogueLayout` subfolder of `--out`, plus a top-level Makefile (and with
+    /// `--torch`, the PyTorch package in `torch/`).
     case all
+    /// The PyTorch package (`TorchPackage`) holding every target's kernels, into `--out`.
+    case torch
 }
 
 public struct EmitRequest: Sendable, Hashable {
@@ -38,6 +42,8 @@ public struct EmitRequest: Sendable, Hashable {
     public var force: Bool
     public var quiet: Bool
     public var budget: Int?
+    /// The PyTorch package's name: `emit torch`, or `emit all --torch`; nil otherwise.
+    public var torchPackage: String? = nil
 }
 
 public struct PlanRequest: Sendable, Hashable {

@@ -7,6 +7,7 @@ public enum HelpText {
         case .emitC: emitC
         case .emitCUDA: emitCUDA
         case .emitAll: emitAll
+        case .emitTorch: emitTorch
         case .plan: plan
         }
     }
@@ -18,7 +19,9 @@ public enum HelpText {
           attngen emit c    [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
           attngen emit cuda [--arch sm80|sm90] [--family hopper|mma|auto] [VARIANT] --out DIR [--force]
                             [--quiet] [--budget BYTES]
-          attngen emit all  [VARIANT] --out DIR     (c/, cuda/sm80/, cuda/sm90/ and a Makefile)
+          attngen emit all  [VARIANT] --out DIR [--torch [--package NAME]]
+                                                    (c/, cuda/sm80/, cuda/sm90/, a Makefile; torch/)
+          attngen emit torch [VARIANT] --out DIR [--package NAME]   (a PyTorch package, see below)
           attngen plan      [--target c|sm80|sm90] [--family hopper|mma|auto] [VARIANT] [--budget BYTES]
                             [--seq N | --seq-q N --seq-k N]
           attngen --help | attngen <command> --help | attngen --version
@@ -79,7 +82,8 @@ public enum HelpText {
         USAGE:
           attngen emit c    [VARIANT] --out DIR [OPTIONS]
           attngen emit cuda [--arch sm80|sm90] [--family hopper|mma|auto] [VARIANT] --out DIR [OPTIONS]
-          attngen emit all  [VARIANT] --out DIR [OPTIONS]
+          attngen emit all  [VARIANT] --out DIR [--torch [--package NAME]] [OPTIONS]
+          attngen emit torch [VARIANT] --out DIR [--package NAME] [OPTIONS]
 
         Each output folder holds attngen_abi.h, the files of every variant, the umbrella header attngen.h
         and a Makefile ('make -C DIR' builds the library). See 'attngen emit c --help'.
@@ -126,10 +130,36 @@ public enum HelpText {
           ('make -C DIR' builds the C library, 'make -C DIR cuda' the CUDA ones).
 
         USAGE:
-          attngen emit all [VARIANT] --out DIR [--force] [--quiet] [--budget BYTES]
+          attngen emit all [VARIANT] --out DIR [--torch [--package NAME]] [--force] [--quiet] [--budget BYTES]
+
+          --torch                     also write the PyTorch package of 'attngen emit torch' into DIR/torch/
+          --package NAME              its Python name (default: attngen_torch); needs --torch
 
         EXAMPLES:
           attngen emit all --catalogue --out generated
+          attngen emit all --spec variants.json --torch --out out/all
+
+        """ + variantFlags + outputFlags
+
+    static let emitTorch = """
+        attngen emit torch: generate a PyTorch package (pip-installable, or used from PYTHONPATH) holding the
+        variants' C and CUDA kernels and one Python function per variant, each a torch.library custom op with a
+        fake implementation and, for variants with --backward, an autograd formula running the backward kernels.
+        The kernels are compiled on first use (C for CPU tensors, CUDA for compute capability 8.0 and 9.0) and cached.
+
+          DIR/pyproject.toml, DIR/README.md (the functions and their arguments), DIR/NAME/ (the package:
+          __init__.py, _runtime.py, _variants.py, _abi.py, kernels/c, kernels/cuda/sm80, kernels/cuda/sm90)
+
+        USAGE:
+          attngen emit torch [VARIANT] --out DIR [--package NAME] [--force] [--quiet] [--budget BYTES]
+
+          --package NAME              the Python package and torch.library namespace (default: attngen_torch):
+                                      lower-case letters, digits and underscores, not starting with a digit
+
+        EXAMPLES:
+          attngen emit torch --name causal --head-dim 128 --dtype bf16 --causal --backward --out out/torch
+          pip install out/torch        # then: from attngen_torch import causal; o = causal(q, k, v)
+          attngen emit torch --spec variants.json --package my_attention --out out/my_attention
 
         """ + variantFlags + outputFlags
 

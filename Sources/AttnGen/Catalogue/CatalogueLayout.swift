@@ -18,6 +18,9 @@ public enum CatalogueLayout {
             : "c"
     }
 
+    /// Where `attngen emit all --torch` puts the PyTorch package (`attngen emit torch`'s output).
+    public static let torchSubfolder = "torch"
+
     public static func subfolder(for target: Target) -> String {
         target.isCUDA ? "cuda/\(target.rawValue)" : "c"
     }

@@ -28,11 +28,14 @@ public struct OutputManifest: Sendable, Hashable {
     /// The budget asked for; nil is each target's default.
     public var budget: Int?
     public var variants: Variants
+    /// The PyTorch package: the folder is that package (`emit torch`), or, for `emit all`, holds it in `torch/`.
+    public var torchPackage: String?
 
-    public init(targets: [TargetChoice], budget: Int?, variants: Variants) {
+    public init(targets: [TargetChoice], budget: Int?, variants: Variants, torchPackage: String? = nil) {
         self.targets = targets
         self.budget = budget
         self.variants = variants
+        self.torchPackage = torchPackage
     }
 
     /// The lines that state the request; two manifests are of the same request when these are equal.
@@ -49,7 +52,7 @@ public struct OutputManifest: Sendable, Hashable {
             "backend " + (targets.count == 1 ? targets[0].description : "all"),
             "budget " + budgets.joined(separator: ", "),
             "variants " + variantText,
-        ]
+        ] + (torchPackage.map { ["torch package \($0)"] } ?? [])
     }
 
     /// The manifest file, at the top of the folder it describes.

@@ -1,0 +1,141 @@
+/// What the PyTorch package says about one variant: its entry in `_variants.py`, its Python function, its line in
+/// the package README and a call in the examples. All from the `VariantModel`, so the Python signature offers
+/// exactly the run-time arguments the variant's kernels read.
+struct TorchFunctionRendering {
+    var variant: VariantModel
+    /// The variant's source files in each kernel folder of the package ("c", "cuda/sm80", ...).
+    var sources: [(folder: String, files: [String])]
+
+    var name: String { variant.name }
+
+    var torchDType: String {
+        switch variant.storage {
+        case .fp32: "torch.float32"
+        case .fp16: "torch.float16"
+        case .bf16: "torch.bfloat16"
+        }
+    }
+
+    /// `NAME: Variant(...)` in `VARIANTS`.
+    var tableEntry: String {
+        let (headsQ, headsKV): (Int?, Int?) = switch variant.heads {
+        case .runtime: (nil, nil)
+        case .fixed(let query, let keyValue): (query, keyValue)
+        }
+        let sourceItems = sources.map { folder, files in
+            "\(PythonLiterals.string(folder)): (" + files.map(PythonLiterals.string).joined(separator: ", ")
+                + (files.count == 1 ? ",)" : ")")
+        }
+        return """
+            \(PythonLiterals.string(name)): Variant(
+                name=\(PythonLiterals.string(name)),
+                head_dim=\(variant.headDim),
+                value_head_dim=\(variant.valueHeadDim),
+                storage=\(PythonLiterals.string(variant.storage.rawValue)),
+                heads_q=\(PythonLiterals.optionalInt(headsQ)),
+                heads_kv=\(PythonLiterals.optionalInt(headsKV)),
+                scale=\(PythonLiterals.float(variant.scale)),
+                saves_lse=\(PythonLiterals.bool(variant.savesLogSumExp)),
+                has_backward=\(PythonLiterals.bool(variant.includesBackward)),
+                dropout_p=\(PythonLiterals.float(variant.dropout?.probability ?? 0)),
+                block_rows=\(variant.blockSparse?.blockRows ?? 0),
+                block_columns=\(variant.blockSparse?.blockColumns ?? 0),
+                description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
+                sources={
+                    \(sourceItems.joined(separator: ",\n        ")),
+                },
+            ),
+            """
+    }
+
+    /// The keyword parameters of the function beyond `layout`, with their defaults.
+    private var options: [(parameter: String, argument: String)] {
+        var options: [(String, String)] = []
+        if variant.blockSparse != nil { options.append(("block_mask=None", "block_mask")) }
+        if variant.dropout != nil {
+            options.append(("dropout_seed=None", "dropout_seed"))
+            options.append(("dropout_offset=0", "dropout_offset"))
+        }
+        if variant.savesLogSumExp { options.append(("return_lse=False", "return_lse")) }
+        if variant.includesBackward { options.append(("deterministic=True", "deterministic")) }
+        return options
+    }
+
+    /// The arguments `_runtime.call` takes, with this variant's values for those it does not offer.
+    private var callArguments: String {
+        let offered = Set(options.map(\.argument))
+        let all: [(String, String)] = [
+            ("block_mask", "None"), ("dropout_seed", "None"), ("dropout_offset", "0"), ("return_lse", "False"),
+            ("deterministic", "True"),
+        ]
+        let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
+        // Two lines, aligned under the call's opening parenthesis.
+        return items.prefix(3).joined(separator: ", ") + ",\n" + String(repeating: " ", count: 25)
+            + items.dropFirst(3).joined(separator: ", ")
+    }
+
+    private var shapes: String {
+        let heads = switch variant.heads {
+        case .runtime: ("Hq", "Hkv")
+        case .fixed(let query, let keyValue): ("\(query)", "\(keyValue)")
+        }
+        return "q [B, Nq, \(heads.0), \(variant.headDim)], k [B, Nk, \(heads.1), \(variant.headDim)], "
+            + "v [B, Nk, \(heads.1), \(variant.valueHeadDim)]"
+    }
+
+    /// The Python function.
+    var function: String {
+        let parameters = ["q", "k", "v", "*", "layout=\"bshd\""] + options.map(\.parameter)
+        var doc = variant.descriptionLines.map(PythonLiterals.docstring)
+        doc.append("")
+        doc.append("\(shapes) (layout=\"bshd\";")
+        doc.append("\"bhsd\" swaps the sequence and head axes), \(torchDType), CPU or CUDA, last dimension contiguous.")
+        doc.append("Returns O [B, Nq, Hq, \(variant.valueHeadDim)] in the same layout"
+                   + (variant.savesLogSumExp ? "; with return_lse=True, (O, LSE [B, Hq, Nq] fp32)." : "."))
+        if let blockSparse = variant.blockSparse {
+            doc.append("block_mask (required): bool/uint8 [ceil(Nq/\(blockSparse.blockRows)), ceil(Nk/\(blockSparse.blockColumns))] "
+                       + "or [B, Hq, ...] (broadcast), non-zero = computed.")
+        }
+        if variant.dropout != nil {
+            doc.append("dropout_seed (required), dropout_offset: the Philox key and stream of the dropout mask.")
+        }
+        doc.append(variant.includesBackward
+                   ? "Differentiable in q, k, v (the generated backward kernels; deterministic=False: the faster atomic dQ)."
+                   : "Forward only (generated without --backward).")
+        let docText = doc.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+        return """
+            def \(name)(\(parameters.joined(separator: ", "))):
+                \"\"\"\(docText.dropFirst(4))
+                \"\"\"
+                return _runtime.call(VARIANTS[\(PythonLiterals.string(name))], OPS[\(PythonLiterals.string(name))][0], q, k, v,
+                                     layout=layout, \(callArguments))
+            """
+    }
+
+    /// Lines that build inputs for the variant and call it (the README's and the docstring's example).
+    var example: [String] {
+        let (hq, hkv) = switch variant.heads {
+        case .runtime: (8, 8)
+        case .fixed(let query, let keyValue): (query, keyValue)
+        }
+        var lines = [
+            "q = torch.randn(2, 1024, \(hq), \(variant.headDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
+            "k = torch.randn(2, 1024, \(hkv), \(variant.headDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
+            "v = torch.randn(2, 1024, \(hkv), \(variant.valueHeadDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
+        ]
+        var arguments = ["q", "k", "v"]
+        if let blockSparse = variant.blockSparse {
+            lines.append("block_mask = torch.rand(-(-1024 // \(blockSparse.blockRows)), -(-1024 // \(blockSparse.blockColumns))) < 0.5")
+            arguments.append("block_mask=block_mask")
+        }
+        if variant.dropout != nil { arguments.append("dropout_seed=1234, dropout_offset=0") }
+        lines.append("o = \(name)(\(arguments.joined(separator: ", ")))   # [2, 1024, \(hq), \(variant.valueHeadDim)]")
+        if variant.includesBackward { lines.append("o.float().square().mean().backward()   # q.grad, k.grad, v.grad") }
+        return lines
+    }
+
+    /// The variant's row in the package README.
+    var readmeRow: String {
+        "| `\(name)` | " + variant.descriptionLines.joined(separator: " ").replacingOccurrences(of: "|", with: "\\|") + " |"
+    }
+}

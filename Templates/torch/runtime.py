@@ -1,0 +1,485 @@
+{{banner}}
+"""The run-time half of the package: builds the generated kernels on first use, registers one torch.library custom
+op per variant and direction, checks arguments (naming the one at fault) and turns the C ABI's status codes into
+Python exceptions.
+
+Building: the first call of a variant on a device kind compiles that variant's generated sources (kernels/c for CPU
+tensors, kernels/cuda/sm80 or kernels/cuda/sm90 for CUDA tensors, chosen by the GPU's compute capability) into a
+shared library in the cache folder ($ATTNGEN_TORCH_CACHE, else $XDG_CACHE_HOME/{{package}}, else
+~/.cache/{{package}}), named by a hash of the sources and the command, and loads it with ctypes. Later processes
+reuse it. The C compiler is $CC (else cc), with -O3 -march=native -fopenmp (ATTNGEN_TORCH_PORTABLE=1 drops
+-march=native; ATTNGEN_TORCH_OPENMP=0 drops -fopenmp); nvcc is $ATTNGEN_NVCC, else torch's CUDA_HOME/bin/nvcc, else
+nvcc on PATH.
+"""
+
+import concurrent.futures
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Optional
+
+import torch
+
+from . import _abi
+
+PACKAGE = "{{package}}"
+_KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
+_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+# Compute capability -> (kernel folder under kernels/, nvcc architecture flag).
+_CUDA_TARGETS = {
+    (8, 0): ("cuda/sm80", "-gencode=arch=compute_80,code=sm_80"),
+    (9, 0): ("cuda/sm90", "-gencode=arch=compute_90a,code=sm_90a"),
+}
+
+
+class AttnGenError(RuntimeError):
+    """A generated kernel refused its arguments or failed (the C ABI's status), or a build failed."""
+
+
+class AttnGenBuildError(AttnGenError):
+    """Compiling or loading the generated kernels failed; the message holds the command and the compiler output."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One generated variant: what its kernels were generated for (rendered by attngen from the spec)."""
+
+    name: str
+    head_dim: int
+    value_head_dim: int
+    storage: str
+    heads_q: Optional[int]
+    heads_kv: Optional[int]
+    scale: float
+    saves_lse: bool
+    has_backward: bool
+    dropout_p: float
+    block_rows: int
+    block_columns: int
+    description: str
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def dtype(self):
+        return _DTYPES[self.storage]
+
+    @property
+    def block_sparse(self):
+        return self.block_rows > 0
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Building and loading the kernels
+
+def cache_folder():
+    """Where built libraries are kept."""
+    explicit = os.environ.get("ATTNGEN_TORCH_CACHE")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, PACKAGE)
+
+
+def _c_toolchain():
+    compiler = os.environ.get("CC") or shutil.which("cc") or "gcc"
+    flags = ["-std=c11", "-O3", "-fPIC"]
+    if os.environ.get("ATTNGEN_TORCH_PORTABLE", "0") in ("", "0"):
+        flags.append("-march=native")
+    link = ["-shared"]
+    if os.environ.get("ATTNGEN_TORCH_OPENMP", "1") not in ("", "0"):
+        flags.append("-fopenmp")
+        link.append("-fopenmp")
+    return [compiler], flags, link + ["-lm"]
+
+
+def nvcc_path():
+    """nvcc: $ATTNGEN_NVCC, else torch's CUDA_HOME/bin/nvcc, else nvcc on PATH."""
+    explicit = os.environ.get("ATTNGEN_NVCC")
+    if explicit:
+        return explicit
+    try:
+        from torch.utils.cpp_extension import CUDA_HOME
+    except Exception:  # torch built without its extension helpers
+        CUDA_HOME = None
+    if CUDA_HOME and os.path.exists(os.path.join(CUDA_HOME, "bin", "nvcc")):
+        return os.path.join(CUDA_HOME, "bin", "nvcc")
+    found = shutil.which("nvcc")
+    if found:
+        return found
+    raise AttnGenBuildError("nvcc not found: set ATTNGEN_NVCC, set CUDA_HOME, or put nvcc on PATH "
+                            "(the CUDA kernels are compiled on first use)")
+
+
+def _cuda_target(device):
+    capability = torch.cuda.get_device_capability(device)
+    if capability not in _CUDA_TARGETS:
+        supported = ", ".join(f"{major}.{minor}" for major, minor in sorted(_CUDA_TARGETS))
+        raise AttnGenError(f"{torch.cuda.get_device_name(device)} has compute capability {capability[0]}.{capability[1]}; "
+                           f"this package holds kernels for compute capability {supported} (generate them for "
+                           "another architecture with attngen emit cuda --arch)")
+    return _CUDA_TARGETS[capability]
+
+
+def _run(command, what):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        raise AttnGenBuildError(f"{what} failed (exit status {result.returncode}):\n  {' '.join(command)}\n"
+                                f"{result.stdout[-6000:]}")
+
+
+def _build(variant, folder, label, compiler, flags, link, quiet):
+    """The path of the shared library of `variant`'s sources in `folder` (kernels/<folder>), building it when the
+    cache has none for these sources and this command."""
+    source_folder = os.path.join(_KERNELS, folder)
+    sources = [os.path.join(source_folder, name) for name in variant.sources[folder]]
+    headers = sorted(name for name in os.listdir(source_folder) if name.endswith((".h", ".cuh")))
+    digest = hashlib.sha256(repr((compiler, flags, link)).encode())
+    for path in sources + [os.path.join(source_folder, name) for name in headers]:
+        digest.update(os.path.basename(path).encode() + b"\0")
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    cache = cache_folder()
+    library = os.path.join(cache, f"lib{variant.name}-{label}-{digest.hexdigest()[:16]}.so")
+    if os.path.exists(library):
+        return library
+    os.makedirs(cache, exist_ok=True)
+    if not quiet:
+        print(f"{PACKAGE}: building {variant.name} for {label} ({len(sources)} source files, once; cached in {cache})",
+              file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix=f"build-{variant.name}-", dir=cache) as scratch:
+        objects = [os.path.join(scratch, os.path.basename(source) + ".o") for source in sources]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1))) as pool:
+            jobs = [pool.submit(_run, compiler + flags + ["-I", source_folder, "-c", source, "-o", obj],
+                                f"compiling {os.path.basename(source)}") for source, obj in zip(sources, objects)]
+            for job in jobs:
+                job.result()
+        staged = os.path.join(scratch, "library.so")
+        _run(compiler + objects + link + ["-o", staged], f"linking {variant.name} ({label})")
+        os.replace(staged, library)  # atomic: a concurrent build of the same library writes the same bytes
+    return library
+
+
+class _Library:
+    """The loaded functions of one variant on one device kind."""
+
+    def __init__(self, path, variant, suffix):
+        handle = ctypes.CDLL(path)
+        extra = [ctypes.c_void_p] if suffix else []
+        self.forward = getattr(handle, f"attngen_{variant.name}_forward{suffix}")
+        self.forward.argtypes = [ctypes.POINTER(_abi.ForwardParams)] + extra
+        self.forward.restype = ctypes.c_int
+        self.backward = self.workspace_size = None
+        if variant.has_backward:
+            self.backward = getattr(handle, f"attngen_{variant.name}_backward{suffix}")
+            self.backward.argtypes = [ctypes.POINTER(_abi.BackwardParams)] + extra
+            self.backward.restype = ctypes.c_int
+            self.workspace_size = getattr(handle, f"attngen_{variant.name}_backward_workspace_size{suffix}")
+            self.workspace_size.argtypes = [ctypes.POINTER(_abi.BackwardParams)]
+            self.workspace_size.restype = ctypes.c_size_t
+        self.handle = handle
+
+
+_libraries = {}
+_libraries_lock = threading.Lock()
+
+
+def library(variant, device, quiet=False):
+    """The kernels of `variant` for `device` (a torch.device), built and loaded on first use."""
+    if device.type == "cpu":
+        key, folder, suffix = (variant.name, "c"), "c", ""
+        compiler, flags, link = _c_toolchain()
+    elif device.type == "cuda":
+        folder, architecture = _cuda_target(device)
+        key, suffix = (variant.name, folder), "_cuda"
+        compiler = [nvcc_path()]
+        flags = ["-std=c++17", "-O3", architecture, "-Xcompiler", "-fPIC"]
+        link = ["-shared", architecture]
+    else:
+        raise AttnGenError(f"{variant.name}: tensors on {device.type} are not supported (CPU and CUDA are)")
+    with _libraries_lock:
+        if key not in _libraries:
+            path = _build(variant, folder, folder.replace("cuda/", ""), compiler, flags, link, quiet)
+            _libraries[key] = _Library(path, variant, suffix)
+        return _libraries[key]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Arguments
+
+def _layout(tensor):
+    return _abi.Layout(tensor.stride(0), tensor.stride(1), tensor.stride(2))
+
+
+def _lse_layout(lse):
+    if lse.dim() != 3:
+        return _abi.Layout(0, 0, 0)
+    return _abi.Layout(lse.stride(0), lse.stride(1), lse.stride(2))
+
+
+def empty_like_layout(like, last, dtype):
+    """A new [B, H, S, last] tensor laid out in memory as `like` ([B, H, S, *]) is: BSHD when its heads are closer
+    together than its rows, BHSD otherwise. The op's real and fake implementations both allocate through here."""
+    batch, heads, rows = like.shape[0], like.shape[1], like.shape[2]
+    size = (batch, heads, rows, last)
+    if like.stride(1) < like.stride(2):
+        stride = (rows * heads * last, last, heads * last, 1)
+    else:
+        stride = (heads * rows * last, rows * last, last, 1)
+    return torch.empty_strided(size, stride, dtype=dtype, device=like.device)
+
+
+def _status_error(variant, function, status):
+    try:
+        name = _abi.Status(status).name
+    except ValueError:
+        name = f"status {status}"
+    explanations = {
+        "ERROR_NULL_POINTER": "a required tensor was missing",
+        "ERROR_INVALID_SIZE": "a size or head count is out of range",
+        "ERROR_INVALID_HEADS": "the head counts do not fit the variant (heads_q must be a multiple of heads_kv)",
+        "ERROR_INVALID_LAYOUT": "a tensor's strides were refused (negative, overlapping, or spanning more than "
+                                f"{_abi.MAX_TENSOR_BYTES} bytes)",
+        "ERROR_ABI_MISMATCH": "the kernels were built for another ABI version; rebuild the package",
+        "ERROR_OUT_OF_MEMORY": "the kernel could not allocate its scratch memory",
+        "ERROR_CUDA": "a CUDA call failed (see torch.cuda for the error state)",
+        "ERROR_WORKSPACE_TOO_SMALL": "the workspace was too small",
+        "ERROR_INVALID_MODE": "the dQ mode is invalid",
+    }
+    return AttnGenError(f"{function} returned {name}: {explanations.get(name, 'unknown status')} "
+                        f"(variant {variant.name})")
+
+
+def _uint64(value):
+    return int(value) % (1 << 64)
+
+
+def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
+    """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
+    o = empty_like_layout(q, variant.value_head_dim, q.dtype)
+    if variant.saves_lse:
+        lse = torch.empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32, device=q.device)
+    else:
+        lse = torch.empty((0,), dtype=torch.float32, device=q.device)
+    kernels = library(variant, q.device)
+    p = _abi.ForwardParams()
+    p.struct_size = ctypes.sizeof(_abi.ForwardParams)
+    p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
+    p.heads_q, p.heads_kv = q.shape[1], k.shape[1]
+    p.q, p.k, p.v, p.o = q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr()
+    p.q_layout, p.k_layout, p.v_layout, p.o_layout = _layout(q), _layout(k), _layout(v), _layout(o)
+    if variant.saves_lse:
+        p.lse, p.lse_layout = lse.data_ptr(), _lse_layout(lse)
+    if block_mask is not None:
+        p.block_mask, p.block_mask_layout = block_mask.data_ptr(), _layout(block_mask)
+    p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
+    p.num_threads = torch.get_num_threads()
+    if q.device.type == "cuda":
+        with torch.cuda.device(q.device):
+            status = kernels.forward(ctypes.byref(p), ctypes.c_void_p(torch.cuda.current_stream(q.device).cuda_stream))
+        function = f"attngen_{variant.name}_forward_cuda"
+    else:
+        status = kernels.forward(ctypes.byref(p))
+        function = f"attngen_{variant.name}_forward"
+    if status != _abi.Status.OK:
+        raise _status_error(variant, function, status)
+    return o, lse
+
+
+def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
+    """The backward kernels: (dQ, dK, dV), each laid out like its input."""
+    if grad_o.stride(-1) != 1:
+        grad_o = grad_o.contiguous()
+    dq = empty_like_layout(q, variant.head_dim, q.dtype)
+    dk = empty_like_layout(k, variant.head_dim, k.dtype)
+    dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
+    kernels = library(variant, q.device)
+    p = _abi.BackwardParams()
+    p.struct_size = ctypes.sizeof(_abi.BackwardParams)
+    p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
+    p.heads_q, p.heads_kv = q.shape[1], k.shape[1]
+    p.q, p.k, p.v, p.o, p.lse, p.d_o = (q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(), lse.data_ptr(),
+                                        grad_o.data_ptr())
+    p.dq, p.dk, p.dv = dq.data_ptr(), dk.data_ptr(), dv.data_ptr()
+    p.q_layout, p.k_layout, p.v_layout, p.o_layout = _layout(q), _layout(k), _layout(v), _layout(o)
+    p.lse_layout, p.d_o_layout = _lse_layout(lse), _layout(grad_o)
+    p.dq_layout, p.dk_layout, p.dv_layout = _layout(dq), _layout(dk), _layout(dv)
+    if block_mask is not None:
+        p.block_mask, p.block_mask_layout = block_mask.data_ptr(), _layout(block_mask)
+    p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
+    p.dq_mode = _abi.DqMode.DETERMINISTIC if deterministic else _abi.DqMode.FAST
+    p.num_threads = torch.get_num_threads()
+    size = kernels.workspace_size(ctypes.byref(p))
+    if size == ctypes.c_size_t(-1).value:
+        raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
+    workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
+    p.workspace, p.workspace_size = workspace.data_ptr(), workspace.numel()
+    if q.device.type == "cuda":
+        with torch.cuda.device(q.device):
+            status = kernels.backward(ctypes.byref(p), ctypes.c_void_p(torch.cuda.current_stream(q.device).cuda_stream))
+        function = f"attngen_{variant.name}_backward_cuda"
+    else:
+        status = kernels.backward(ctypes.byref(p))
+        function = f"attngen_{variant.name}_backward"
+    if status != _abi.Status.OK:
+        raise _status_error(variant, function, status)
+    return dq, dk, dv
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The custom ops: `{{package}}::NAME_forward` and `{{package}}::NAME_backward`
+
+def _register(variant):
+    forward_name = f"{PACKAGE}::{variant.name}_forward"
+
+    @torch.library.custom_op(forward_name, mutates_args=())
+    def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
+                dropout_seed: int, dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset)
+
+    @forward.register_fake
+    def _(q, k, v, block_mask, dropout_seed, dropout_offset, deterministic):
+        o = empty_like_layout(q, variant.value_head_dim, q.dtype)
+        if variant.saves_lse:
+            return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
+        return o, q.new_empty((0,), dtype=torch.float32)
+
+    if not variant.has_backward:
+        return forward, None
+
+    @torch.library.custom_op(f"{PACKAGE}::{variant.name}_backward", mutates_args=())
+    def backward(grad_o: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, o: torch.Tensor,
+                 lse: torch.Tensor, block_mask: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
+                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic)
+
+    @backward.register_fake
+    def _(grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
+        return (empty_like_layout(q, variant.head_dim, q.dtype), empty_like_layout(k, variant.head_dim, k.dtype),
+                empty_like_layout(v, variant.value_head_dim, v.dtype))
+
+    def setup_context(ctx, inputs, output):
+        q, k, v, block_mask, dropout_seed, dropout_offset, deterministic = inputs
+        o, lse = output
+        ctx.save_for_backward(q, k, v, o, lse, block_mask)
+        ctx.dropout = (dropout_seed, dropout_offset)
+        ctx.deterministic = deterministic
+        ctx.mark_non_differentiable(lse)
+
+    def differentiate(ctx, grad_o, grad_lse):
+        q, k, v, o, lse, block_mask = ctx.saved_tensors
+        if grad_o.stride(-1) != 1:
+            grad_o = grad_o.contiguous()
+        dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
+        return dq, dk, dv, None, None, None, None
+
+    forward.register_autograd(differentiate, setup_context=setup_context)
+    return forward, backward
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The Python entry point of every variant
+
+def _check_tensor(variant, name, tensor, expected_last, device):
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"{variant.name}: {name} must be a torch.Tensor, not {type(tensor).__name__}")
+    if tensor.dtype != variant.dtype:
+        raise TypeError(f"{variant.name}: {name} has dtype {tensor.dtype}; the variant was generated for "
+                        f"{variant.dtype} ({variant.storage} storage)")
+    if tensor.dim() != 4:
+        raise ValueError(f"{variant.name}: {name} must have 4 dimensions, not {tensor.dim()} (shape {tuple(tensor.shape)})")
+    if tensor.device != device:
+        raise ValueError(f"{variant.name}: {name} is on {tensor.device} but q is on {device}")
+    if tensor.shape[-1] != expected_last:
+        raise ValueError(f"{variant.name}: {name} has head dimension {tensor.shape[-1]}; the variant was generated "
+                         f"for {expected_last}")
+    if tensor.stride(-1) != 1 and tensor.shape[-1] > 1:
+        raise ValueError(f"{variant.name}: {name} must be contiguous in its last dimension (stride {tensor.stride(-1)}); "
+                         "call .contiguous() first")
+
+
+def _check_block_mask(variant, block_mask, batch, heads_q, seqlen_q, seqlen_k, device):
+    if not isinstance(block_mask, torch.Tensor):
+        raise TypeError(f"{variant.name}: block_mask must be a torch.Tensor of bool or uint8 "
+                        f"(one entry per {variant.block_rows}x{variant.block_columns} block)")
+    if block_mask.dtype == torch.bool:
+        block_mask = block_mask.view(torch.uint8)
+    if block_mask.dtype != torch.uint8:
+        raise TypeError(f"{variant.name}: block_mask has dtype {block_mask.dtype}; it must be torch.bool or torch.uint8")
+    if block_mask.device != device:
+        raise ValueError(f"{variant.name}: block_mask is on {block_mask.device} but q is on {device}")
+    rows = -(-seqlen_q // variant.block_rows)
+    columns = -(-seqlen_k // variant.block_columns)
+    if block_mask.dim() == 2:
+        block_mask = block_mask[None, None]
+    if block_mask.dim() != 4:
+        raise ValueError(f"{variant.name}: block_mask must be [query blocks, key blocks] or [B, H, query blocks, "
+                         f"key blocks], not shape {tuple(block_mask.shape)}")
+    try:
+        block_mask = block_mask.expand(batch, heads_q, rows, columns)
+    except RuntimeError:
+        raise ValueError(f"{variant.name}: block_mask has shape {tuple(block_mask.shape)}; it must broadcast to "
+                         f"[{batch}, {heads_q}, {rows}, {columns}] (B, query heads, ceil(Nq/{variant.block_rows}), "
+                         f"ceil(Nk/{variant.block_columns}))") from None
+    if block_mask.stride(-1) != 1 and columns > 1:
+        block_mask = block_mask.contiguous()
+    return block_mask
+
+
+def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic):
+    """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
+    if layout not in ("bshd", "bhsd"):
+        raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
+                         f"'bhsd' ([batch, heads, seq, dim], scaled_dot_product_attention's), not {layout!r}")
+    if not isinstance(q, torch.Tensor):
+        raise TypeError(f"{variant.name}: q must be a torch.Tensor, not {type(q).__name__}")
+    device = q.device
+    _check_tensor(variant, "q", q, variant.head_dim, device)
+    _check_tensor(variant, "k", k, variant.head_dim, device)
+    _check_tensor(variant, "v", v, variant.value_head_dim, device)
+    if layout == "bshd":
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+    batch, heads_q, seqlen_q = q.shape[0], q.shape[1], q.shape[2]
+    heads_kv, seqlen_k = k.shape[1], k.shape[2]
+    axes = "[B, S, H, D]" if layout == "bshd" else "[B, H, S, D]"
+    if k.shape[0] != batch or v.shape[0] != batch:
+        raise ValueError(f"{variant.name}: q, k and v must have the same batch size ({axes}); got "
+                         f"{batch}, {k.shape[0]}, {v.shape[0]}")
+    if tuple(v.shape[:3]) != tuple(k.shape[:3]):
+        raise ValueError(f"{variant.name}: k and v must have the same batch, heads and sequence length ({axes})")
+    if heads_kv == 0 or heads_q % heads_kv != 0:
+        raise ValueError(f"{variant.name}: the query heads ({heads_q}) must be a multiple of the key/value heads "
+                         f"({heads_kv})")
+    if variant.heads_q is not None and (heads_q, heads_kv) != (variant.heads_q, variant.heads_kv):
+        raise ValueError(f"{variant.name}: the variant was generated for {variant.heads_q} query and "
+                         f"{variant.heads_kv} key/value heads; got {heads_q} and {heads_kv}")
+    if return_lse and not variant.saves_lse:
+        raise ValueError(f"{variant.name}: return_lse=True needs a variant generated with the log-sum-exp (--lse)")
+    if variant.block_sparse:
+        if block_mask is None:
+            raise ValueError(f"{variant.name}: the variant is block-sparse; pass block_mask (bool or uint8, "
+                             f"[B, H, ceil(Nq/{variant.block_rows}), ceil(Nk/{variant.block_columns})], broadcastable)")
+        block_mask = _check_block_mask(variant, block_mask, batch, heads_q, seqlen_q, seqlen_k, device)
+    elif block_mask is not None:
+        raise ValueError(f"{variant.name}: block_mask is only for block-sparse variants")
+    if variant.dropout_p > 0:
+        if dropout_seed is None:
+            raise ValueError(f"{variant.name}: the variant applies dropout (p = {variant.dropout_p}); pass "
+                             "dropout_seed (and a new dropout_offset per call) so that the mask is reproducible")
+    else:
+        dropout_seed = 0 if dropout_seed is None else dropout_seed
+    for name, value in (("dropout_seed", dropout_seed), ("dropout_offset", dropout_offset)):
+        if not isinstance(value, int) or not -(1 << 63) <= value < (1 << 63):
+            raise ValueError(f"{variant.name}: {name} must be an int of 64 bits, not {value!r}")
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)) and not variant.has_backward:
+        raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
+                           "pass (--backward); detach the inputs or generate it with --backward")
+    o, lse = op(q, k, v, block_mask, dropout_seed, dropout_offset, bool(deterministic))
+    if layout == "bshd":
+        o = o.transpose(1, 2)
+    return (o, lse) if return_lse else o

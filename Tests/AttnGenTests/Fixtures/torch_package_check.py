@@ -1,0 +1,398 @@
+"""Checks a PyTorch package emitted by `attngen emit torch --spec torch_variants.json` (TorchPackageTests runs it on
+CPU in CI; benchmarks/torch/run.sh runs it with --device cuda on the GPU machine).
+
+    python torch_package_check.py --package attngen_torch [--device cpu|cuda] [--quick]
+
+Everything is compared with an independent float64 reference written here (masks spelled out again, GQA by
+repeating heads, dropout with the keep mask read back from the kernel through V = I and checked for its rate,
+reproducibility and gradients). Fresh random inputs each run (the seed is printed). Prints one line per check and
+exits 1 when any fails.
+"""
+import argparse
+import importlib
+import math
+import os
+import sys
+import traceback
+
+import torch
+
+FAILURES = []
+
+
+def check(name, condition, detail=""):
+    print(f"{'pass' if condition else 'FAIL'}  {name}{'  ' + detail if detail else ''}", flush=True)
+    if not condition:
+        FAILURES.append(name)
+
+
+def expect_error(name, kinds, words, function):
+    """`function()` must raise one of `kinds` whose message contains every one of `words`."""
+    try:
+        function()
+    except kinds as error:
+        message = str(error)
+        check(name, all(word in message for word in words), f"{type(error).__name__}: {message[:160]}")
+        return
+    except Exception as error:  # the wrong kind of error
+        check(name, False, f"raised {type(error).__name__}: {error}")
+        return
+    check(name, False, "no error raised")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The float64 reference: masks of torch_variants.json written independently of the package.
+
+def allowed(variant, b, h, nq, nk, device):
+    q = torch.arange(nq, device=device)[:, None]
+    k = torch.arange(nk, device=device)[None, :]
+    if variant == "t_causal_gqa_bf16":
+        return k <= q
+    if variant == "t_window_fp32":
+        return (k >= q - 20) & (k <= q + 5)
+    if variant == "t_dropout_fp32":
+        return k <= q + (nk - nq)
+    if variant == "t_predicate_fixed_fp16":
+        return ((q + 2 * k) % 5 != 0) | (k == 0)
+    return torch.ones(nq, nk, dtype=torch.bool, device=device)
+
+
+def reference(variant_info, q, k, v, block_mask=None, keep=None):
+    """softmax(scale q k^T, masked) v in float64 on [B, H, S, D] tensors; rows with no allowed key give 0 and
+    LSE -inf. `keep` (dropout): [B, Hq, Nq, Nk] bool, kept entries scaled by 1/(1-p)."""
+    q, k, v = q.double(), k.double(), v.double()
+    batch, heads_q, nq, _ = q.shape
+    group = heads_q // k.shape[1]
+    k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+    s = (q @ k.transpose(-1, -2)) * variant_info.scale
+    mask = allowed(variant_info.name, 0, 0, nq, k.shape[2], q.device)[None, None].expand(batch, heads_q, -1, -1)
+    if block_mask is not None:
+        rows = torch.arange(nq, device=q.device) // variant_info.block_rows
+        columns = torch.arange(k.shape[2], device=q.device) // variant_info.block_columns
+        mask = mask & block_mask.bool()[:, :, rows][:, :, :, columns]
+    s = s.masked_fill(~mask, -math.inf)
+    lse = torch.logsumexp(s, -1)
+    p = torch.exp(s - lse[..., None]).nan_to_num(0.0)
+    if keep is not None:
+        p = p * keep / (1 - variant_info.dropout_p)
+    return p @ v, lse
+
+
+TOLERANCE = {torch.float32: 2e-4, torch.float16: 4e-3, torch.bfloat16: 3e-2}
+GRAD_TOLERANCE = {torch.float32: 2e-3, torch.float16: 2e-2, torch.bfloat16: 8e-2}
+
+
+def close(actual, expected, tolerance):
+    """max |actual - expected| <= tolerance * max(1, max |expected|), ignoring -inf pairs (fully masked LSE)."""
+    actual, expected = actual.double(), expected.double()
+    both_inf = torch.isinf(actual) & torch.isinf(expected) & (actual.sign() == expected.sign())
+    error = (actual - expected).abs().masked_fill(both_inf, 0.0)
+    scale = max(1.0, expected.masked_fill(torch.isinf(expected), 0.0).abs().max().item() if expected.numel() else 1.0)
+    worst = error.max().item() if error.numel() else 0.0
+    return worst <= tolerance * scale, f"max error {worst:.2e} (scale {scale:.2f}, tolerance {tolerance:g})"
+
+
+def inputs(info, batch, heads_q, heads_kv, nq, nk, device, layout, requires_grad=False, strided=False):
+    """q, k, v in `layout` ("bshd"/"bhsd"); `strided`: views into larger buffers (gaps between rows and heads)."""
+    def make(heads, rows, dim):
+        shape = (batch, rows, heads, dim) if layout == "bshd" else (batch, heads, rows, dim)
+        if strided:
+            big = torch.randn(*shape[:-1], dim + 7, dtype=info.dtype, device=device)
+            tensor = big[..., 3:3 + dim]
+        else:
+            tensor = torch.randn(*shape, dtype=info.dtype, device=device)
+        return tensor.requires_grad_(requires_grad)
+    return make(heads_q, nq, info.head_dim), make(heads_kv, nk, info.head_dim), make(heads_kv, nk, info.value_head_dim)
+
+
+def to_bhsd(tensor, layout):
+    return tensor.transpose(1, 2) if layout == "bshd" else tensor
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Checks
+
+def check_forward_backward(package, device, quick):
+    cases = [  # batch, heads_q, heads_kv, nq, nk, layout, strided
+        (2, 4, 2, 70, 70, "bshd", False), (1, 4, 2, 1, 1, "bhsd", False), (2, 4, 4, 33, 90, "bhsd", True),
+        (1, 4, 2, 90, 33, "bshd", True), (2, 4, 1, 129, 64, "bshd", False), (1, 4, 2, 0, 16, "bshd", False),
+    ]
+    if quick:
+        cases = cases[:3]
+    for name, info in sorted(package.VARIANTS.items()):
+        function = getattr(package, name)
+        for batch, heads_q, heads_kv, nq, nk, layout, strided in cases:
+            if info.heads_q is not None:
+                heads_q, heads_kv = info.heads_q, info.heads_kv
+            if info.dropout_p > 0:
+                continue  # check_dropout
+            label = f"{name} {device} B={batch} H={heads_q}/{heads_kv} Nq={nq} Nk={nk} {layout}{' strided' if strided else ''}"
+            q, k, v = inputs(info, batch, heads_q, heads_kv, nq, nk, device, layout, requires_grad=info.has_backward,
+                             strided=strided)
+            options = {"layout": layout}
+            block_mask = None
+            if info.block_sparse:
+                block_mask = torch.rand(batch, heads_q, -(-nq // info.block_rows), -(-nk // info.block_columns),
+                                        device=device) < 0.6
+                options["block_mask"] = block_mask
+            if info.saves_lse:
+                options["return_lse"] = True
+            result = function(q, k, v, **options)
+            o, lse = result if info.saves_lse else (result, None)
+            expected_o, expected_lse = reference(info, to_bhsd(q, layout).detach(), to_bhsd(k, layout).detach(),
+                                                 to_bhsd(v, layout).detach(), block_mask)
+            check(f"forward shape {label}", tuple(o.shape) == tuple(q.shape[:-1]) + (info.value_head_dim,),
+                  f"{tuple(o.shape)}")
+            ok, detail = close(to_bhsd(o, layout), expected_o, TOLERANCE[info.dtype])
+            check(f"forward {label}", ok, detail)
+            if lse is not None:
+                ok, detail = close(lse, expected_lse, 1e-3)
+                check(f"lse {label}", ok, detail)
+            if info.has_backward and o.numel():
+                grad = torch.randn_like(o)
+                o.backward(grad)
+                q64, k64, v64 = (to_bhsd(t, layout).detach().double().requires_grad_() for t in (q, k, v))
+                expected, _ = reference(info, q64, k64, v64, block_mask)
+                expected.backward(to_bhsd(grad, layout).double())
+                for tensor, tensor64, axis in ((q, q64, "dq"), (k, k64, "dk"), (v, v64, "dv")):
+                    ok, detail = close(to_bhsd(tensor.grad, layout), tensor64.grad, GRAD_TOLERANCE[info.dtype])
+                    check(f"{axis} {label}", ok, detail)
+
+
+def check_dropout(package, device):
+    for name, info in sorted(package.VARIANTS.items()):
+        if info.dropout_p == 0:
+            continue
+        function = getattr(package, name)
+        batch, heads, nq, nk = 2, 2, 20, info.value_head_dim  # V = I needs Nk <= Dv
+        q = torch.randn(batch, heads, nq, info.head_dim, dtype=info.dtype, device=device)
+        k = torch.randn(batch, heads, nk, info.head_dim, dtype=info.dtype, device=device)
+        eye = torch.eye(nk, info.value_head_dim, dtype=info.dtype, device=device).expand(batch, heads, -1, -1)
+        seed, offset = int.from_bytes(os.urandom(7), "little"), 5
+        probabilities = function(q, k, eye, layout="bhsd", dropout_seed=seed, dropout_offset=offset)
+        keep = probabilities[..., :nk] != 0
+        plain, _ = reference(info, q, k, eye)
+        scaled = plain * keep / (1 - info.dropout_p)
+        ok, detail = close(probabilities[..., :nk], scaled[..., :nk], TOLERANCE[info.dtype])
+        check(f"dropout {name} {device}: O = P * keep / (1 - p) through V = I", ok, detail)
+        allowed_entries = plain[..., :nk] > 0
+        rate = 1 - keep[allowed_entries].double().mean().item()
+        check(f"dropout {name} {device}: drop rate {rate:.3f} near p = {info.dropout_p}",
+              abs(rate - info.dropout_p) < 0.05)
+        again = function(q, k, eye, layout="bhsd", dropout_seed=seed, dropout_offset=offset)
+        other = function(q, k, eye, layout="bhsd", dropout_seed=seed, dropout_offset=offset + 1)
+        check(f"dropout {name} {device}: same seed and offset, same output", torch.equal(again, probabilities))
+        check(f"dropout {name} {device}: another offset, another mask", not torch.equal(other, probabilities))
+        # Gradients against the reference with the kernel's own keep mask.
+        qg, kg = q.clone().requires_grad_(), k.clone().requires_grad_()
+        v = torch.randn(batch, heads, nk, info.value_head_dim, dtype=info.dtype, device=device, requires_grad=True)
+        o = function(qg, kg, v, layout="bhsd", dropout_seed=seed, dropout_offset=offset)
+        ok, detail = close(o, reference(info, q, k, v.detach(), keep=keep)[0], TOLERANCE[info.dtype])
+        check(f"dropout {name} {device}: forward with random V", ok, detail)
+        grad = torch.randn_like(o)
+        o.backward(grad)
+        q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
+        reference(info, q64, k64, v64, keep=keep)[0].backward(grad.double())
+        for tensor, tensor64, axis in ((qg, q64, "dq"), (kg, k64, "dk"), (v, v64, "dv")):
+            ok, detail = close(tensor.grad, tensor64.grad, GRAD_TOLERANCE[info.dtype])
+            check(f"dropout {name} {device}: {axis}", ok, detail)
+
+
+def check_deterministic(package, device):
+    for name, info in sorted(package.VARIANTS.items()):
+        if not info.has_backward or info.dropout_p > 0:
+            continue
+        function = getattr(package, name)
+        q, k, v = inputs(info, 2, 4, 2, 150, 150, device, "bshd")
+        grads = []
+        for _ in range(2):
+            leaves = [t.clone().requires_grad_() for t in (q, k, v)]
+            function(*leaves, deterministic=True).backward(torch.ones(2, 150, 4, info.value_head_dim, dtype=info.dtype,
+                                                                      device=device))
+            grads.append([t.grad for t in leaves])
+        check(f"deterministic {name} {device}: gradients bit-identical run to run",
+              all(torch.equal(a, b) for a, b in zip(*grads)))
+        leaves = [t.clone().requires_grad_() for t in (q, k, v)]
+        function(*leaves, deterministic=False).backward(torch.ones(2, 150, 4, info.value_head_dim, dtype=info.dtype,
+                                                                   device=device))
+        ok, detail = close(leaves[0].grad, grads[0][0], GRAD_TOLERANCE[info.dtype])
+        check(f"deterministic=False {name} {device}: dq agrees", ok, detail)
+
+
+class TinyAttentionModel(torch.nn.Module):
+    """Embedding, one attention block through the variant, a head: enough for torch.compile and a training step."""
+
+    def __init__(self, function, heads, head_dim, dtype, vocabulary=64):
+        super().__init__()
+        self.function, self.heads, self.head_dim = function, heads, head_dim
+        width = heads * head_dim
+        self.embed = torch.nn.Embedding(vocabulary, width, dtype=dtype)
+        self.qkv = torch.nn.Linear(width, 3 * width, dtype=dtype)
+        self.out = torch.nn.Linear(width, vocabulary, dtype=dtype)
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        batch, length, _ = x.shape
+        q, k, v = self.qkv(x).view(batch, length, 3, self.heads, self.head_dim).unbind(2)
+        o = self.function(q, k, v)
+        return self.out(o.reshape(batch, length, -1) + x)
+
+
+def check_compile(package, device):
+    name = "t_window_fp32"
+    info = package.VARIANTS[name]
+    torch.manual_seed(1)
+    model = TinyAttentionModel(getattr(package, name), 2, info.head_dim, info.dtype).to(device)
+    tokens = torch.randint(0, 64, (2, 40), device=device)
+    eager = model(tokens)
+    eager.square().mean().backward()
+    eager_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    torch._dynamo.reset()
+    compiled = torch.compile(model, fullgraph=True)
+    out = compiled(tokens)
+    out.square().mean().backward()
+    ok, detail = close(out, eager, 1e-4)
+    check(f"torch.compile(fullgraph=True) {name} {device}: forward matches eager", ok, detail)
+    worst = max((p.grad - g).abs().max().item() / max(1.0, g.abs().max().item())
+                for p, g in zip(model.parameters(), eager_grads))
+    check(f"torch.compile(fullgraph=True) {name} {device}: parameter gradients match eager", worst < 1e-4,
+          f"max relative error {worst:.2e}")
+    explanation = torch._dynamo.explain(model)(tokens)
+    check(f"torch.compile {name} {device}: no graph break", explanation.graph_break_count == 0,
+          f"{explanation.graph_break_count} graph breaks, {explanation.graph_count} graphs")
+
+
+def check_opcheck(package, device):
+    for name, info in sorted(package.VARIANTS.items()):
+        forward, backward = package.OPS[name]
+        heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
+        q, k, v = (t.transpose(1, 2) for t in inputs(info, 2, heads_q, heads_kv, 37, 45, device, "bshd"))
+        block_mask = None
+        if info.block_sparse:
+            block_mask = (torch.rand(2, heads_q, -(-37 // info.block_rows), -(-45 // info.block_columns),
+                                     device=device) < 0.7).view(torch.uint8)
+        if info.has_backward:
+            q, k, v = (t.detach().requires_grad_() for t in (q, k, v))
+        try:
+            torch.library.opcheck(forward, (q, k, v, block_mask, 7, 3, True))
+            check(f"opcheck {name}_forward {device}", True)
+        except Exception as error:
+            check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
+        if backward is not None:
+            with torch.no_grad():
+                o, lse = forward(q, k, v, block_mask, 7, 3, True)
+            try:
+                torch.library.opcheck(backward, (torch.randn_like(o), q.detach(), k.detach(), v.detach(), o, lse,
+                                                 block_mask, 7, 3, True))
+                check(f"opcheck {name}_backward {device}", True)
+            except Exception as error:
+                check(f"opcheck {name}_backward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
+
+
+def check_errors(package, device):
+    bf16 = package.t_causal_gqa_bf16
+    good = lambda **kw: torch.randn(*(kw.get("shape", (1, 8, 2, 64))), dtype=kw.get("dtype", torch.bfloat16),
+                                    device=device)
+    q, k, v = good(), good(), good()
+    expect_error("error: wrong dtype names q", (TypeError,), ["q", "torch.float32", "bf16"],
+                 lambda: bf16(good(dtype=torch.float32), k, v))
+    expect_error("error: wrong head dim names k", (ValueError,), ["k", "head dimension 32"],
+                 lambda: bf16(q, good(shape=(1, 8, 2, 32)), v))
+    expect_error("error: 3-d v", (ValueError,), ["v", "4 dimensions"], lambda: bf16(q, k, good(shape=(8, 2, 64))))
+    expect_error("error: heads not a multiple", (ValueError,), ["multiple"],
+                 lambda: bf16(good(shape=(1, 8, 3, 64)), k, v))
+    expect_error("error: batch mismatch", (ValueError,), ["batch"], lambda: bf16(q, good(shape=(2, 8, 2, 64)), v))
+    expect_error("error: k and v lengths differ", (ValueError,), ["k and v"],
+                 lambda: bf16(q, k, good(shape=(1, 9, 2, 64))))
+    strided = torch.randn(1, 8, 2, 128, dtype=torch.bfloat16, device=device)[..., ::2]
+    expect_error("error: non-contiguous last dimension names q", (ValueError,), ["q", "contiguous"],
+                 lambda: bf16(strided, k, v))
+    expect_error("error: device mismatch names k", (ValueError,), ["k", "meta"],
+                 lambda: bf16(q, k.to("meta"), v))
+    expect_error("error: bad layout", (ValueError,), ["layout", "bshd"], lambda: bf16(q, k, v, layout="sbhd"))
+    expect_error("error: not a tensor", (TypeError,), ["q", "list"], lambda: bf16([1.0], k, v))
+    fp16 = lambda shape: torch.randn(*shape, dtype=torch.float16, device=device)
+    expect_error("error: return_lse without LSE", (TypeError,), ["return_lse"],
+                 lambda: package.attention(fp16((1, 8, 4, 64)), fp16((1, 8, 2, 64)), fp16((1, 8, 2, 64)),
+                                           variant="t_predicate_fixed_fp16", return_lse=True))
+    expect_error("error: fixed heads", (ValueError,), ["4 query", "2 key/value"],
+                 lambda: package.t_predicate_fixed_fp16(fp16((1, 8, 2, 64)), fp16((1, 8, 2, 64)), fp16((1, 8, 2, 64))))
+    sparse = package.t_sparse_fp16
+    qs, ks, vs = fp16((1, 40, 2, 64)), fp16((1, 40, 2, 64)), fp16((1, 40, 2, 48))
+    expect_error("error: missing block_mask", (ValueError,), ["block_mask"], lambda: sparse(qs, ks, vs))
+    expect_error("error: block_mask of the wrong shape", (ValueError,), ["block_mask", "broadcast"],
+                 lambda: sparse(qs, ks, vs, block_mask=torch.ones(5, 5, dtype=torch.bool, device=device)))
+    expect_error("error: block_mask of floats", (TypeError,), ["block_mask", "float32"],
+                 lambda: sparse(qs, ks, vs, block_mask=torch.ones(2, 3, device=device)))
+    expect_error("error: block_mask on a dense variant", (TypeError,), ["block_mask"],
+                 lambda: package.attention(q, k, v, variant="t_causal_gqa_bf16", block_mask=torch.ones(1, 1)))
+    f32 = lambda shape: torch.randn(*shape, device=device)
+    expect_error("error: dropout without a seed", (ValueError,), ["dropout_seed"],
+                 lambda: package.t_dropout_fp32(f32((1, 8, 2, 32)), f32((1, 8, 2, 32)), f32((1, 8, 2, 32))))
+    expect_error("error: seed beyond 64 bits", (ValueError,), ["dropout_seed"],
+                 lambda: package.t_dropout_fp32(f32((1, 8, 2, 32)), f32((1, 8, 2, 32)), f32((1, 8, 2, 32)),
+                                                dropout_seed=1 << 70))
+    needs_grad = fp16((1, 40, 2, 64)).requires_grad_()
+    expect_error("error: grad through a forward-only variant", (RuntimeError,), ["--backward"],
+                 lambda: sparse(needs_grad, ks, vs, block_mask=torch.ones(2, 3, dtype=torch.bool, device=device)))
+    expect_error("error: unknown variant", (ValueError,), ["unknown variant", "t_window_fp32"],
+                 lambda: package.attention(q, k, v, variant="nope"))
+
+
+def check_cuda_graph(package):
+    name = "t_causal_gqa_bf16"
+    info = package.VARIANTS[name]
+    function = getattr(package, name)
+    q, k, v = inputs(info, 2, 4, 2, 300, 300, "cuda", "bshd")
+    expected = function(q, k, v)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(2):
+            function(q, k, v)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        captured = function(q, k, v)
+    for t in (q, k, v):
+        t.normal_()
+    graph.replay()
+    torch.cuda.synchronize()
+    ok, detail = close(captured, function(q, k, v), 0.0)
+    check(f"CUDA graph {name}: replay on new inputs equals an eager call", ok, detail)
+    check(f"CUDA graph {name}: and differs from the captured call's result", not torch.equal(captured, expected))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--package", default="attngen_torch")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quick", action="store_true", help="fewer shapes")
+    parser.add_argument("--skip-compile", action="store_true")
+    options = parser.parse_args()
+    seed = int.from_bytes(os.urandom(4), "little")
+    torch.manual_seed(seed)
+    print(f"torch {torch.__version__}, device {options.device}, seed {seed}", flush=True)
+    package = importlib.import_module(options.package)
+    steps = [("forward and backward", lambda: check_forward_backward(package, options.device, options.quick)),
+             ("dropout", lambda: check_dropout(package, options.device)),
+             ("deterministic", lambda: check_deterministic(package, options.device)),
+             ("errors", lambda: check_errors(package, options.device)),
+             ("opcheck", lambda: check_opcheck(package, options.device))]
+    if not options.skip_compile:
+        steps.append(("torch.compile", lambda: check_compile(package, options.device)))
+    if options.device.startswith("cuda"):
+        steps.append(("CUDA graph", lambda: check_cuda_graph(package)))
+    for title, step in steps:
+        try:
+            step()
+        except Exception:
+            traceback.print_exc()
+            check(f"{title}: raised", False)
+    print(f"{len(FAILURES)} failing checks" + (": " + ", ".join(FAILURES[:20]) if FAILURES else ""))
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
