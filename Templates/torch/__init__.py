@@ -47,12 +47,17 @@ def attention(q, k, v, *, variant, **options):
 
 def build(devices=("cpu",), variants=None, quiet=False):
     """Compiles and loads the kernels of `variants` (default: all) for each of `devices` ("cpu", "cuda",
-    "cuda:1", torch.device), so that the first call does not pay for it."""
+    "cuda:1", torch.device), several variants at once, so that the first call does not pay for it."""
+    import concurrent.futures
+
     import torch
 
+    jobs = []
     for device in devices:
         device = torch.device(device)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
-        for name in variants or sorted(VARIANTS):
-            _runtime.library(VARIANTS[name], device, quiet=quiet)
+        jobs += [(VARIANTS[name], device) for name in (variants or sorted(VARIANTS))]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        for job in [pool.submit(_runtime.library, variant, device, quiet) for variant, device in jobs]:
+            job.result()

@@ -117,6 +117,7 @@ def nvcc_path():
 
 
 def _cuda_target(device):
+    """(kernel folder, nvcc architecture) for `device`'s compute capability; an error for other GPUs."""
     capability = torch.cuda.get_device_capability(device)
     if capability not in _CUDA_TARGETS:
         supported = ", ".join(f"{major}.{minor}" for major, minor in sorted(_CUDA_TARGETS))
@@ -185,28 +186,39 @@ class _Library:
         self.handle = handle
 
 
-_libraries = {}
+_libraries = {}  # (variant, device type, device index) -> _Library
+_loaded = {}  # library path -> _Library
 _libraries_lock = threading.Lock()
+_building = {}
 
 
 def library(variant, device, quiet=False):
-    """The kernels of `variant` for `device` (a torch.device), built and loaded on first use."""
+    """The kernels of `variant` for `device` (a torch.device), built and loaded on first use. Threads asking for the
+    same library wait for one build; different libraries build at the same time."""
+    key = (variant.name, device.type, device.index)
+    loaded = _libraries.get(key)
+    if loaded is not None:  # the common case: one dictionary lookup per call
+        return loaded
     if device.type == "cpu":
-        key, folder, suffix = (variant.name, "c"), "c", ""
+        folder, suffix = "c", ""
         compiler, flags, link = _c_toolchain()
     elif device.type == "cuda":
         folder, architecture = _cuda_target(device)
-        key, suffix = (variant.name, folder), "_cuda"
+        suffix = "_cuda"
         compiler = [nvcc_path()]
         flags = ["-std=c++17", "-O3", architecture, "-Xcompiler", "-fPIC"]
         link = ["-shared", architecture]
     else:
         raise AttnGenError(f"{variant.name}: tensors on {device.type} are not supported (CPU and CUDA are)")
     with _libraries_lock:
-        if key not in _libraries:
-            path = _build(variant, folder, folder.replace("cuda/", ""), compiler, flags, link, quiet)
-            _libraries[key] = _Library(path, variant, suffix)
-        return _libraries[key]
+        lock = _building.setdefault((variant.name, folder), threading.Lock())
+    with lock:
+        path = _build(variant, folder, folder.replace("cuda/", ""), compiler, flags, link, quiet)
+        loaded = _loaded.get(path) or _Library(path, variant, suffix)
+        with _libraries_lock:
+            _loaded[path] = loaded
+            _libraries[key] = loaded
+        return loaded
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -255,6 +267,15 @@ def _status_error(variant, function, status):
                         f"(variant {variant.name})")
 
 
+def _on_device(device, function, params):
+    """Calls a CUDA entry point on `device`'s current stream, with `device` current (as the launch needs)."""
+    stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+    if device.index == torch.cuda.current_device():
+        return function(ctypes.byref(params), stream)
+    with torch.cuda.device(device):
+        return function(ctypes.byref(params), stream)
+
+
 def _uint64(value):
     return int(value) % (1 << 64)
 
@@ -280,8 +301,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
     p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
     p.num_threads = torch.get_num_threads()
     if q.device.type == "cuda":
-        with torch.cuda.device(q.device):
-            status = kernels.forward(ctypes.byref(p), ctypes.c_void_p(torch.cuda.current_stream(q.device).cuda_stream))
+        status = _on_device(q.device, kernels.forward, p)
         function = f"attngen_{variant.name}_forward_cuda"
     else:
         status = kernels.forward(ctypes.byref(p))
@@ -320,8 +340,7 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
     p.workspace, p.workspace_size = workspace.data_ptr(), workspace.numel()
     if q.device.type == "cuda":
-        with torch.cuda.device(q.device):
-            status = kernels.backward(ctypes.byref(p), ctypes.c_void_p(torch.cuda.current_stream(q.device).cuda_stream))
+        status = _on_device(q.device, kernels.backward, p)
         function = f"attngen_{variant.name}_backward_cuda"
     else:
         status = kernels.backward(ctypes.byref(p))

@@ -136,6 +136,24 @@ import Testing
                              + "ATTNGEN_TORCH_PYTHON), or set ATTNGEN_TORCH_PYTHON")
     }
 
+    /// A fresh virtual environment (`folder/venv`) that sees the installed CPU torch through a .pth file (no 200 MB
+    /// download per test), for `pip install` of an emitted package.
+    static func makeTorchVirtualEnvironment(in folder: URL) throws -> URL {
+        let python = try torchPython()
+        let site = try ChildProcess.run([python, "-c", "import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))"],
+                                        in: folder)
+        guard site.status == 0 else { throw CLITestFailure("\(python) cannot import torch:\n\(site.output)") }
+        let venv = folder.appendingPathComponent("venv")
+        let created = try ChildProcess.run(["python3", "-m", "venv", venv.path], in: folder)
+        guard created.status == 0 else { throw CLITestFailure("python3 -m venv failed:\n\(created.output)") }
+        let sitePackages = try ChildProcess.run([venv.appendingPathComponent("bin/python").path, "-c",
+                                                 "import sysconfig; print(sysconfig.get_paths()['purelib'])"], in: folder)
+        try (site.output.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+            .write(toFile: sitePackages.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/torch-from-ci.pth",
+                   atomically: true, encoding: .utf8)
+        return venv
+    }
+
     @Test(.timeLimit(.minutes(20))) func installedPackageRunsOnCPUPyTorch() throws {
         let folder = try HarnessFixtures.temporaryFolder("torch")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -144,19 +162,7 @@ import Testing
         let emit = try AttngenTool.run(["emit", "torch", "--spec", spec, "--quiet", "--out", package.path])
         try #require(emit.status == 0, "\(emit.standardError)")
 
-        // A fresh virtual environment that sees the installed torch through a .pth file (no 200 MB download per run).
-        let python = try Self.torchPython()
-        let site = try ChildProcess.run([python, "-c", "import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))"],
-                                        in: folder)
-        try #require(site.status == 0, "\(python) cannot import torch:\n\(site.output)")
-        let venv = folder.appendingPathComponent("venv")
-        let created = try ChildProcess.run(["python3", "-m", "venv", venv.path], in: folder)
-        try #require(created.status == 0, "\(created.output)")
-        let sitePackages = try ChildProcess.run([venv.appendingPathComponent("bin/python").path, "-c",
-                                                 "import sysconfig; print(sysconfig.get_paths()['purelib'])"], in: folder)
-        try (site.output.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
-            .write(toFile: sitePackages.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/torch-from-ci.pth",
-                   atomically: true, encoding: .utf8)
+        let venv = try Self.makeTorchVirtualEnvironment(in: folder)
         let install = try ChildProcess.run([venv.appendingPathComponent("bin/pip").path, "install", "--quiet", "--no-deps",
                                             "--disable-pip-version-check", package.path], in: folder)
         try #require(install.status == 0, "pip install of the emitted package failed:\n\(install.output)")

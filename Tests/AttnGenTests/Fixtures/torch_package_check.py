@@ -80,6 +80,16 @@ def reference(variant_info, q, k, v, block_mask=None, keep=None):
 
 TOLERANCE = {torch.float32: 2e-4, torch.float16: 4e-3, torch.bfloat16: 3e-2}
 GRAD_TOLERANCE = {torch.float32: 2e-3, torch.float16: 2e-2, torch.bfloat16: 8e-2}
+LSE_TOLERANCE = 1e-3
+
+
+def use_cuda_tolerances():
+    """The CUDA kernels run fp32 storage on the tensor cores in tf32 (README, "fp32 storage"): normwise error about
+    4e-4 against float64, checked at 4e-3 (LSE at 1e-2)."""
+    global LSE_TOLERANCE
+    TOLERANCE[torch.float32] = 4e-3
+    GRAD_TOLERANCE[torch.float32] = 8e-3
+    LSE_TOLERANCE = 1e-2
 
 
 def close(actual, expected, tolerance):
@@ -146,7 +156,7 @@ def check_forward_backward(package, device, quick):
             ok, detail = close(to_bhsd(o, layout), expected_o, TOLERANCE[info.dtype])
             check(f"forward {label}", ok, detail)
             if lse is not None:
-                ok, detail = close(lse, expected_lse, 1e-3)
+                ok, detail = close(lse, expected_lse, LSE_TOLERANCE)
                 check(f"lse {label}", ok, detail)
             if info.has_backward and o.numel():
                 grad = torch.randn_like(o)
@@ -375,6 +385,8 @@ def main():
     torch.manual_seed(seed)
     print(f"torch {torch.__version__}, device {options.device}, seed {seed}", flush=True)
     package = importlib.import_module(options.package)
+    if options.device.startswith("cuda"):
+        use_cuda_tolerances()
     steps = [("forward and backward", lambda: check_forward_backward(package, options.device, options.quick)),
              ("dropout", lambda: check_dropout(package, options.device)),
              ("deterministic", lambda: check_deterministic(package, options.device)),
