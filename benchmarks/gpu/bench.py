@@ -7,7 +7,9 @@ GPU run.
 
 Kernels are emitted on a machine with Swift (`bash benchmarks/gpu/bench.sh generate`, from
 benchmarks/gpu/bench_spec.json) and only compiled here (nvcc, one object per kernel, in parallel), then
-called through ctypes (attngen_torch.py's parameter struct). Anchors, all in this same process:
+called through ctypes with the parameter structs of the generated attngen_abi.py (each call prepared once, so the
+timing covers the launch alone; the Python package of `attngen emit torch` is checked and timed in
+benchmarks/torch). Anchors, all in this same process:
   - torch SDPA with the flash backend (FlashAttention-2 inside PyTorch) and the cuDNN backend;
   - FlexAttention, torch.compile'd once per shape (dynamic=False, recompile limit raised);
   - block-sparse rows: FlexAttention with the same 128 x 128 BlockMask;
@@ -43,8 +45,23 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from attngen_torch import BackwardParams, ForwardParams, Layout  # noqa: E402
+
+
+def _abi_folder():
+    """A folder holding the attngen_abi.py that `attngen emit` writes next to the kernels (rendered from the same
+    values as attngen_abi.h): $ATTNGEN_ABI_DIR, else the folders benchmarks/gpu/prepare.sh emits."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.environ.get("ATTNGEN_ABI_DIR", "")] + [os.path.join(here, ".generated", f)
+                                                           for f in ("bench", "forward", "backward")]
+    for folder in candidates:
+        if folder and os.path.exists(os.path.join(folder, "attngen_abi.py")):
+            return folder
+    raise SystemExit("attngen_abi.py not found: run bash benchmarks/gpu/prepare.sh, or set ATTNGEN_ABI_DIR to a folder "
+                     "attngen emitted")
+
+
+sys.path.insert(0, _abi_folder())
+from attngen_abi import BackwardParams, ForwardParams, Layout  # noqa: E402
 
 TOKENS, HIDDEN = 16384, 2048
 SEQLENS = [512, 1024, 2048, 4096, 8192, 16384]

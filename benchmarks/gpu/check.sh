@@ -9,7 +9,8 @@
 #    against the float64 reference of Tests/AttnGenTests/Fixtures/reference.c;
 # 2. runs the variant x shape matrix (check_driver), compute-sanitizer memcheck and racecheck on a subset,
 #    and the benchmark variants at the ANCHORS.md shapes;
-# 3. runs the Python loader (attngen_torch.py) against torch's scaled_dot_product_attention;
+# 3. runs the PyTorch package of `attngen emit torch` (benchmarks/torch/.package, emitted by prepare.sh; carry it
+#    too) through its check on CUDA tensors (Tests/AttnGenTests/Fixtures/torch_package_check.py);
 # 4. writes the report ($OUT/REPORT.md; OUT defaults to /tmp/attngen-gpu-check).
 set -uo pipefail
 
@@ -64,8 +65,9 @@ tail -2 "$OUT/synccheck.txt" | tee -a "$LOG"
 say "== benchmark (ANCHORS shapes: 16k tokens, hidden 2048, bf16)"
 "$BUILD/check_driver" --bench 2>&1 | tee "$OUT/bench.txt" | tee -a "$LOG"
 
-say "== python loader vs torch SDPA"
-PYTHONUNBUFFERED=1 python3 "$GPU_DIR/attngen_torch.py" --check --bench --build "$BUILD/torch" 2>&1 \
+say "== the PyTorch package (attngen emit torch) on CUDA tensors"
+PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE="$BUILD/torch" \
+    python3 "$ROOT/Tests/AttnGenTests/Fixtures/torch_package_check.py" --device cuda 2>&1 \
     | tee "$OUT/torch.txt" | tee -a "$LOG"
 TORCH_STATUS=${PIPESTATUS[0]}
 
@@ -100,9 +102,9 @@ REPORT="$OUT/REPORT.md"
     echo
     grep -E '^\|' "$OUT/bench.txt"
     echo
-    echo "## Python loader (benchmarks/gpu/attngen_torch.py) vs torch (exit status $TORCH_STATUS)"
+    echo "## The PyTorch package on CUDA tensors (Tests/AttnGenTests/Fixtures/torch_package_check.py, exit status $TORCH_STATUS)"
     echo
-    grep -vE '^(==|build)' "$OUT/torch.txt"
+    grep -vE '^pass' "$OUT/torch.txt"
 } >"$REPORT"
 say "== report: $REPORT"
 [ "$MATRIX_STATUS" -eq 0 ] && [ "$MEMCHECK_STATUS" -eq 0 ] && [ "$RACECHECK_STATUS" -eq 0 ] && [ "$TORCH_STATUS" -eq 0 ]

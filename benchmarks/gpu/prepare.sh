@@ -7,11 +7,12 @@
 #   backward/  the kernels of benchmarks/gpu-backward/check_variants.json and their table, for gpu-backward/check.sh
 #   bench/     the kernels of benchmarks/gpu/bench_spec.json (sm90, --family auto), for bench.sh run and the
 #              profiling scripts
+# and, through benchmarks/torch/prepare.sh, the PyTorch package check.sh step 3 runs (benchmarks/torch/.package).
 #
 #     bash benchmarks/gpu/prepare.sh
 #
-# Nothing emitted is committed: the spec files are. Carry the folder to the GPU machine (device `carry`:
-# benchmarks/gpu/.generated), then run benchmarks/gpu/run_all.sh there.
+# Nothing emitted is committed: the spec files are. Carry the folders to the GPU machine (device `carry`:
+# benchmarks/gpu/.generated and benchmarks/torch/.package), then run benchmarks/gpu/run_all.sh there.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/benchmarks/gpu/.generated"
@@ -25,6 +26,7 @@ swift build --package-path "$ROOT" --product attngen
 # The check tables hold the float64 reference's view of each variant, which the test harness renders.
 ATTNGEN_GPU_CHECK_OUT="$OUT" swift test --package-path "$ROOT" --filter GPUCheckSourcesTests >"$OUT/prepare.log" 2>&1 \
     || { cat "$OUT/prepare.log" >&2; exit 1; }
+bash "$ROOT/benchmarks/torch/prepare.sh"
 for folder in forward forward-hopper backward bench; do
     echo "benchmarks/gpu/.generated/$folder: $(ls "$OUT/$folder"/*.cu | wc -l) CUDA sources"
 done
