@@ -15,14 +15,14 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan: Br = 32 query rows x Bc = 256 keys per tile.
- * On-chip bytes per thread: 180480 of 262144 budget bytes:
- *   Q tile (Br × d × 4 B): 8192 B
+ * Forward plan: Br = 64 query rows x Bc = 256 keys per tile.
+ * On-chip bytes per thread: 229888 of 262144 budget bytes:
+ *   Q tile (Br × d × 4 B): 16384 B
  *   K tile (Bc × d × 4 B): 65536 B
  *   V tile (Bc × dv × 4 B): 65536 B
- *   S/P tile (Br × Bc × 4 B): 32768 B
- *   O accumulator (Br × dv × 4 B): 8192 B
- *   row max and sum (Br × 2 × 4 B): 256 B
+ *   S/P tile (Br × Bc × 4 B): 65536 B
+ *   O accumulator (Br × dv × 4 B): 16384 B
+ *   row max and sum (Br × 2 × 4 B): 512 B
  */
 
 /* The variant, for callers that allocate buffers or check their build (0 = chosen at run time / absent). */
@@ -36,7 +36,7 @@
 #define ATTNGEN_FP32_D64_DROPOUT_P 0.0
 #define ATTNGEN_FP32_D64_BLOCK_ROWS 0
 #define ATTNGEN_FP32_D64_BLOCK_COLUMNS 0
-#define ATTNGEN_FP32_D64_TILE_ROWS 32
+#define ATTNGEN_FP32_D64_TILE_ROWS 64
 #define ATTNGEN_FP32_D64_TILE_COLUMNS 256
 
 #ifdef __cplusplus

@@ -15,14 +15,14 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan: Br = 32 query rows x Bc = 64 keys per tile.
- * On-chip bytes per thread: 205056 of 262144 budget bytes:
- *   Q tile (Br × d × 4 B): 32768 B
- *   K tile (Bc × d × 4 B): 65536 B
- *   V tile (Bc × dv × 4 B): 65536 B
- *   S/P tile (Br × Bc × 4 B): 8192 B
- *   O accumulator (Br × dv × 4 B): 32768 B
- *   row max and sum (Br × 2 × 4 B): 256 B
+ * Forward plan: Br = 60 query rows x Bc = 60 keys per tile.
+ * On-chip bytes per thread: 260640 of 262144 budget bytes:
+ *   Q tile (Br × d × 4 B): 61440 B
+ *   K tile (Bc × d × 4 B): 61440 B
+ *   V tile (Bc × dv × 4 B): 61440 B
+ *   S/P tile (Br × Bc × 4 B): 14400 B
+ *   O accumulator (Br × dv × 4 B): 61440 B
+ *   row max and sum (Br × 2 × 4 B): 480 B
  */
 
 /* The variant, for callers that allocate buffers or check their build (0 = chosen at run time / absent). */
@@ -36,8 +36,8 @@
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_DROPOUT_P 0.0
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_BLOCK_ROWS 0
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_BLOCK_COLUMNS 0
-#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_ROWS 32
-#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_COLUMNS 64
+#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_ROWS 60
+#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_COLUMNS 60
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,14 +6,14 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward kernel for the C backend (FlashAttention-2 tiling): Br = 32 query rows x Bc = 84 keys per tile.
- * On-chip bytes per thread: 159488 of 262144 budget bytes:
- *   Q tile (Br × d × 4 B): 24576 B
+ * Forward kernel for the C backend (FlashAttention-2 tiling): Br = 64 query rows x Bc = 84 keys per tile.
+ * On-chip bytes per thread: 211456 of 262144 budget bytes:
+ *   Q tile (Br × d × 4 B): 49152 B
  *   K tile (Bc × d × 4 B): 64512 B
  *   V tile (Bc × dv × 4 B): 43008 B
- *   S/P tile (Br × Bc × 4 B): 10752 B
- *   O accumulator (Br × dv × 4 B): 16384 B
- *   row max and sum (Br × 2 × 4 B): 256 B
+ *   S/P tile (Br × Bc × 4 B): 21504 B
+ *   O accumulator (Br × dv × 4 B): 32768 B
+ *   row max and sum (Br × 2 × 4 B): 512 B
  *
  * Template: Templates/c/forward.c
  */
@@ -41,7 +41,7 @@ int omp_get_max_threads(void);
  * horizontal reductions), and the two products are register-tiled outer products:
  *     S^T[j][r]  = sum_i K[j][i] * Q^T[i][r]      (one K element broadcast times a vector of rows)
  *     O^T[c][r] += sum_j V[j][c] * P^T[j][r]      (one V element broadcast times a vector of rows)
- * with KEY_BLOCK keys (VALUE_BLOCK outputs) x ROW_VECTORS vectors of accumulators held in registers.
+ * with KEY_BLOCK keys (VALUE_BLOCK outputs) x CHUNK_VECTORS vectors of accumulators held in registers.
  * The vectors are attngen_vf (attngen_runtime.h): AVX-512F, AVX2 + FMA or SSE2 as the file is compiled
  * for (-march=native picks the best), or portable C11. Threads share nothing but the read-only inputs:
  * one parallel region, with no barrier before its end.
@@ -57,17 +57,22 @@ int omp_get_max_threads(void);
 /* ---- compile-time shape: mla_d192_v128_bf16_causal_variant.h fixes the head dimensions, the tile plan the tile sizes -- */
 
 enum {
-    TILE_ROWS = 32, /* Br: query rows per task */
+    TILE_ROWS = 64, /* Br: query rows per task */
     TILE_COLUMNS = 84, /* Bc: keys per step */
 
     /* Lanes per row of the transposed tiles: TILE_ROWS rounded up to 16 (padding lanes compute unused values). */
     LANES = (TILE_ROWS + 15) / 16 * 16,
     ROW_VECTORS = LANES / ATTNGEN_LANES,
-    /* Register tiles: KEY_BLOCK keys (VALUE_BLOCK outputs) x ROW_VECTORS vectors, at most ACCUMULATORS
-       vectors, half the vector registers (32 with AVX-512, 16 otherwise). */
+    /* Register tiles: KEY_BLOCK keys (VALUE_BLOCK outputs) x CHUNK_VECTORS vectors of rows, at most ACCUMULATORS
+       vectors, half the vector registers (32 with AVX-512, 16 otherwise). The rows of a tile are taken
+       CHUNK_VECTORS vectors at a time (at most 4, dividing ROW_VECTORS), so that each broadcast K or V element
+       meets at least two vectors of rows wherever the instruction set has them: AVX-512 64-row tiles run 4 x 4
+       blocks (8 loads per 16 FMAs, where 32-row tiles' 2 x 8 blocks need 10; benchmarks/cpu/NOTES.md, 9),
+       AVX2 and SSE 4 x 2. */
     ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : 8,
-    KEY_BLOCK = ACCUMULATORS / ROW_VECTORS >= 8 ? 8 : ACCUMULATORS / ROW_VECTORS >= 4 ? 4
-                : ACCUMULATORS / ROW_VECTORS >= 2 ? 2 : 1,
+    CHUNK_VECTORS = ROW_VECTORS % 4 == 0 ? 4 : ROW_VECTORS % 3 == 0 ? 3 : ROW_VECTORS % 2 == 0 ? 2 : 1,
+    KEY_BLOCK = ACCUMULATORS / CHUNK_VECTORS >= 8 ? 8 : ACCUMULATORS / CHUNK_VECTORS >= 4 ? 4
+                : ACCUMULATORS / CHUNK_VECTORS >= 2 ? 2 : 1,
     VALUE_BLOCK = KEY_BLOCK,
     /* Score rows computed: TILE_COLUMNS rounded up to whole key blocks (the extra rows are never read). */
     SCORE_ROWS = (TILE_COLUMNS + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK,
@@ -86,45 +91,48 @@ enum {
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
 /*
- * KEY_BLOCK rows of S^T: st[jj][r] = sum_i K[key0 + jj][i] * qt[i][r], K rows `k_stride` floats apart. Keys at
- * or past `cols` (in the tile's last block) repeat the last key: their scores are computed but never read.
+ * KEY_BLOCK rows of S^T: st[jj][r] = sum_i K[key0 + jj][i] * qt[i][r], K rows `k_stride` floats apart, for the
+ * CHUNK_VECTORS vectors of rows from `chunk`. Keys at or past `cols` (in the tile's last block) repeat the last key:
+ * their scores are computed but never read.
  */
 static inline void score_block(float *restrict st, const float *restrict qt_tile, const float *restrict k_rows,
-                               int64_t k_stride, int64_t key0, int64_t cols)
+                               int64_t k_stride, int64_t key0, int64_t cols, int chunk)
 {
     const float *k[KEY_BLOCK];
     ATTNGEN_UNROLL
     for (int jj = 0; jj < KEY_BLOCK; ++jj) {
         k[jj] = k_rows + attngen_min_i64(key0 + jj, cols - 1) * k_stride;
     }
-    attngen_vf acc[KEY_BLOCK][ROW_VECTORS];
+    const float *restrict q_lanes = qt_tile + chunk * ATTNGEN_LANES;
+    attngen_vf acc[KEY_BLOCK][CHUNK_VECTORS];
     ATTNGEN_UNROLL
     for (int jj = 0; jj < KEY_BLOCK; ++jj) {
         ATTNGEN_UNROLL
-        for (int v = 0; v < ROW_VECTORS; ++v) {
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
             acc[jj][v] = attngen_vf_set(0.0f);
         }
     }
     for (int i = 0; i < HEAD_DIM; ++i) {
-        attngen_vf q[ROW_VECTORS];
+        attngen_vf q[CHUNK_VECTORS];
         ATTNGEN_UNROLL
-        for (int v = 0; v < ROW_VECTORS; ++v) {
-            q[v] = attngen_vf_load(qt_tile + i * LANES + v * ATTNGEN_LANES);
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
+            q[v] = attngen_vf_load(q_lanes + i * LANES + v * ATTNGEN_LANES);
         }
         ATTNGEN_UNROLL
         for (int jj = 0; jj < KEY_BLOCK; ++jj) {
             const attngen_vf key = attngen_vf_set(k[jj][i]);
             ATTNGEN_UNROLL
-            for (int v = 0; v < ROW_VECTORS; ++v) {
+            for (int v = 0; v < CHUNK_VECTORS; ++v) {
                 acc[jj][v] = attngen_vf_fma(key, q[v], acc[jj][v]);
             }
         }
     }
+    float *restrict st_lanes = st + chunk * ATTNGEN_LANES;
     ATTNGEN_UNROLL
     for (int jj = 0; jj < KEY_BLOCK; ++jj) {
         ATTNGEN_UNROLL
-        for (int v = 0; v < ROW_VECTORS; ++v) {
-            attngen_vf_store(st + jj * LANES + v * ATTNGEN_LANES, acc[jj][v]);
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
+            attngen_vf_store(st_lanes + jj * LANES + v * ATTNGEN_LANES, acc[jj][v]);
         }
     }
 }
@@ -134,35 +142,40 @@ static void compute_scores(float *restrict st_tile, const float *restrict qt_til
                            int64_t k_stride, int64_t cols)
 {
     for (int64_t key0 = 0; key0 < cols; key0 += KEY_BLOCK) {
-        score_block(st_tile + key0 * LANES, qt_tile, k_rows, k_stride, key0, cols);
+        for (int chunk = 0; chunk < ROW_VECTORS; chunk += CHUNK_VECTORS) {
+            score_block(st_tile + key0 * LANES, qt_tile, k_rows, k_stride, key0, cols, chunk);
+        }
     }
 }
 
-/* BLOCK rows of O^T: ot[c][r] += sum_{j < cols} v_rows[j][c] * pt[j][r], V rows `v_stride` floats apart. */
+/* BLOCK rows of O^T: ot[c][r] += sum_{j < cols} v_rows[j][c] * pt[j][r], V rows `v_stride` floats apart, for the
+   CHUNK_VECTORS vectors of rows from `chunk`. */
 #define DEFINE_OUTPUT_KERNEL(function, BLOCK)                                                                 \
     static inline void function(float *restrict ot, const float *restrict pt_tile, const float *restrict v_rows,  \
-                                int64_t v_stride, int64_t cols)                                              \
+                                int64_t v_stride, int64_t cols, int chunk)                                   \
     {                                                                                                         \
-        attngen_vf acc[BLOCK][ROW_VECTORS];                                                                   \
+        float *restrict o_lanes = ot + chunk * ATTNGEN_LANES;                                                 \
+        const float *restrict p_lanes = pt_tile + chunk * ATTNGEN_LANES;                                      \
+        attngen_vf acc[BLOCK][CHUNK_VECTORS];                                                                 \
         ATTNGEN_UNROLL                                                                                        \
         for (int c = 0; c < BLOCK; ++c) {                                                                     \
             ATTNGEN_UNROLL                                                                                    \
-            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
-                acc[c][v] = attngen_vf_load(ot + c * LANES + v * ATTNGEN_LANES);                              \
+            for (int v = 0; v < CHUNK_VECTORS; ++v) {                                                         \
+                acc[c][v] = attngen_vf_load(o_lanes + c * LANES + v * ATTNGEN_LANES);                         \
             }                                                                                                 \
         }                                                                                                     \
         for (int64_t j = 0; j < cols; ++j) {                                                                  \
-            attngen_vf p[ROW_VECTORS];                                                                        \
+            attngen_vf p[CHUNK_VECTORS];                                                                      \
             ATTNGEN_UNROLL                                                                                    \
-            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
-                p[v] = attngen_vf_load(pt_tile + j * LANES + v * ATTNGEN_LANES);                              \
+            for (int v = 0; v < CHUNK_VECTORS; ++v) {                                                         \
+                p[v] = attngen_vf_load(p_lanes + j * LANES + v * ATTNGEN_LANES);                              \
             }                                                                                                 \
             const float *restrict v_row = v_rows + j * v_stride;                                              \
             ATTNGEN_UNROLL                                                                                    \
             for (int c = 0; c < BLOCK; ++c) {                                                                 \
                 const attngen_vf x = attngen_vf_set(v_row[c]);                                                \
                 ATTNGEN_UNROLL                                                                                \
-                for (int v = 0; v < ROW_VECTORS; ++v) {                                                       \
+                for (int v = 0; v < CHUNK_VECTORS; ++v) {                                                     \
                     acc[c][v] = attngen_vf_fma(x, p[v], acc[c][v]);                                           \
                 }                                                                                             \
             }                                                                                                 \
@@ -170,8 +183,8 @@ static void compute_scores(float *restrict st_tile, const float *restrict qt_til
         ATTNGEN_UNROLL                                                                                        \
         for (int c = 0; c < BLOCK; ++c) {                                                                     \
             ATTNGEN_UNROLL                                                                                    \
-            for (int v = 0; v < ROW_VECTORS; ++v) {                                                           \
-                attngen_vf_store(ot + c * LANES + v * ATTNGEN_LANES, acc[c][v]);                              \
+            for (int v = 0; v < CHUNK_VECTORS; ++v) {                                                         \
+                attngen_vf_store(o_lanes + c * LANES + v * ATTNGEN_LANES, acc[c][v]);                         \
             }                                                                                                 \
         }                                                                                                     \
     }
@@ -184,11 +197,13 @@ static void accumulate_output(float *restrict ot_tile, const float *restrict pt_
                               int64_t v_stride, int64_t cols)
 {
     enum { WHOLE_BLOCKS_END = VALUE_HEAD_DIM - VALUE_HEAD_DIM % VALUE_BLOCK };
-    for (int c = 0; c < WHOLE_BLOCKS_END; c += VALUE_BLOCK) {
-        accumulate_output_block(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols);
-    }
-    for (int c = WHOLE_BLOCKS_END; c < VALUE_HEAD_DIM; ++c) {
-        accumulate_output_single(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols);
+    for (int chunk = 0; chunk < ROW_VECTORS; chunk += CHUNK_VECTORS) {
+        for (int c = 0; c < WHOLE_BLOCKS_END; c += VALUE_BLOCK) {
+            accumulate_output_block(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols, chunk);
+        }
+        for (int c = WHOLE_BLOCKS_END; c < VALUE_HEAD_DIM; ++c) {
+            accumulate_output_single(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols, chunk);
+        }
     }
 }
 

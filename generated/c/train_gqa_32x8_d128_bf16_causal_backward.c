@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
- * Backward pass (dQ, dK, dV) for the C backend: 128 keys per task x 32 query rows per step.
+ * Backward pass (dQ, dK, dV) for the C backend: 128 keys per task x 64 query rows per step.
  *
  * Template: Templates/c/backward.c
  */
@@ -58,7 +58,7 @@
 
 /* train_gqa_32x8_d128_bf16_causal_variant.h fixes the head dimensions, the backward plan the tile sizes. */
 enum {
-    TILE_ROWS = 32,      /* query rows per inner step */
+    TILE_ROWS = 64,      /* query rows per inner step */
     TILE_COLUMNS = 128, /* keys per task, a multiple of 4 */
 
     /* Keys of a tile in vector lanes, and head dimensions rounded up to whole vectors (zero padded). */

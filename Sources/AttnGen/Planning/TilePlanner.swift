@@ -165,11 +165,13 @@ public struct TilePlanner: Sendable {
         return nil
     }
 
-    /// The C kernel keeps the rows of a tile in vector lanes, padded to a multiple of 16, and its micro-kernels
-    /// are register-tiled for 32 rows (two AVX-512 vectors, four AVX2 ones): more rows would spill registers, and
-    /// rows that are not a multiple of 16 waste lanes. So the C rule caps Br at 32 and rounds it down to a
-    /// multiple of 16 when it is at least 16 (tiny budgets keep the plain rule).
-    static let cMaximumRows = 32
+    /// The C kernel keeps the rows of a tile in vector lanes, padded to a multiple of 16, and register-tiles its
+    /// products over at most four vectors of rows at a time (64 rows with AVX-512, 32 with AVX2): 64-row tiles
+    /// let AVX-512 run 4 x 4 blocks of accumulators (8 loads per 16 FMAs) instead of 32-row tiles' 2 x 8 (10 loads),
+    /// measured 1.14-1.19x on an Intel Xeon (fp32, d = 128; benchmarks/cpu/NOTES.md), while AVX2 runs its 32-row
+    /// blocks twice per tile. So the C rule caps Br at 64 and rounds it down to a multiple of 16 when it is at
+    /// least 16 (tiny budgets keep the plain rule).
+    static let cMaximumRows = 64
 
     static func cRows(rule: Int) -> Int {
         let capped = min(rule, cMaximumRows)
