@@ -145,9 +145,9 @@ using namespace attngen_mha_d128_fp16_variant;
 
 constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
 constexpr int kBlockN = 128; /* keys per K/V tile (also the N of S = Q·Kᵀ) */
-/* K/V ring depth: as many stages as the planner's shared-memory account fits in the budget (3 at d = dv = 64 and
-   at d = dv = 128 under the default 227 KB; fewer with a smaller --budget): more stages let the producer run
-   further ahead of the consumers (TMA latency, the first tiles). */
+/* K/V ring depth: what the planner's shared-memory account fits in the budget beside the Q tiles (3 at d = dv = 64,
+   2 at d = dv = 128 under the default 227 KB, where it prefers two Q tiles to a third stage; fewer with a smaller
+   --budget): more stages let the producer run further ahead of the consumers (TMA latency, the first tiles). */
 constexpr int kStages = 2;
 /* Q tiles in shared memory: 2 where the account fits them beside the K/V ring (the producer then loads the next
    item's Q as soon as the item before the current one has issued its last S), else 1 (it loads it once the
