@@ -18,14 +18,19 @@
  * Work decomposition
  * ------------------------------------------------------------------------------------------------------------
  * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
- * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The items are ordered
- * (work_item() below) with the heads in groups, groups one after another; inside a group, the last query tile of
- * every head, then the one before it, and so on. When every item visits the same key tiles (no causal, window or
- * block-sparse mask: kUniformItems), a group is as many heads as have their K and V in half of L2 (the launcher's
- * heads_per_group); otherwise one group holds all heads, so that the items run longest first (under a causal mask
- * the last query tile sees the most keys). The CTAs take the items in waves of G (the grid size), forward in even
- * waves and backward in odd ones (cta_item()): the CTA that took a wave's longest item takes the next wave's
- * shortest, which keeps the CTAs' sums of work close without a global counter. Block: 3 warpgroups, 384 threads.
+ * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below)
+ * depends on whether every item visits the same key tiles:
+ *   - uniform items (no causal, window or block-sparse mask: kUniformItems): the heads in groups whose K and V fit
+ *     in half of L2 (the launcher's heads_per_group), groups one after another, inside a group the last query
+ *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
+ *     size), forward in even waves and backward in odd ones;
+ *   - otherwise (the items' lengths differ: under a causal mask query tile t of T sees t + 1 key tiles) in units
+ *     of two items of one head, query tiles T - 1 - p and p (together the same number of key tiles for every p;
+ *     the middle tile of an odd T alone), the units head-major (batch, head, then p), CTA c taking units c,
+ *     c + G, c + 2G, ... So every CTA gets the same work per unit without a global counter, and the CTAs in
+ *     flight at any time work on the K and V of about G / (T / 2) consecutive heads, which stay in L2 (TUNING.md
+ *     H5; longest first over all heads, H4, had every head in flight and read K and V from HBM again).
+ * Block: 3 warpgroups, 384 threads.
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
  *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
@@ -111,9 +116,9 @@
  * issues item n's Q only after every K/V fill of item n - 1, and the consumers release the Q of item
  * n - kQStages after its last S, which needs nothing beyond that item's own fills.
  * Producer and consumers walk the same work items and the same list of visible key tiles of each: both compute
- * them from the same arguments (work_item(), then visible_key_range and key_tile_is_skipped of the item's query
- * range), so their fill / use numbers agree. An item whose list is empty loads nothing (not even Q) and its
- * consumers write O = 0 and LSE = -inf.
+ * them from the same arguments (cta_step() and work_item(), then visible_key_range and key_tile_is_skipped of the
+ * item's query range), so their fill / use numbers agree. An item whose list is empty loads nothing (not even Q)
+ * and its consumers write O = 0 and LSE = -inf.
  */
 
 #include <math.h>
@@ -154,7 +159,8 @@ constexpr int kStages = 2;
    current item's last S = Q·Kᵀ has completed). */
 constexpr int kQStages = 2;
 /* Whether every work item visits the same key tiles (the variant has no causal, window or block-sparse mask): then
-   the order of the items only serves L2 (heads in groups whose K and V fit), else longest first over all heads. */
+   the order of the items only serves L2 (heads in groups whose K and V fit), else the items go in pairs of one
+   head whose lengths add up to the same (see the top of the file). */
 constexpr bool kUniformItems = false;
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
@@ -217,11 +223,13 @@ struct KernelArguments {
     attngen_forward_params params;
     int32_t kv_group;   /* query heads per key/value head */
     int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
-    /* The work items (see work_item()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
+    /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
     uint32_t query_tiles;
     uint32_t heads_total;
-    uint32_t heads_per_group; /* heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t heads_per_group; /* uniform items: heads whose K and V are worked on together (1 .. heads_total) */
     uint32_t work_items;
+    uint32_t query_pairs; /* otherwise: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
+    uint32_t work_units;  /* what the CTAs share out: work_items for uniform items, else the units */
 };
 
 /* Shared-memory addresses of one CTA's tiles and barriers. */
@@ -272,26 +280,52 @@ struct WorkItem {
     int64_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
 };
 
-/* The work item of wave `wave` of this CTA (see the top of the file): items wave · G .. wave · G + G - 1, taken by
-   CTA c forward in even waves, backward in odd ones. May be >= work_items in the last wave. */
-static __device__ __forceinline__ uint32_t cta_item(uint32_t wave) {
-    return wave * gridDim.x + ((wave & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
+/* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
+   stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
+   or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
+     uniform items: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
+       heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
+       group's heads in turn, then rank 1, and so on;
+     otherwise: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
+       step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
+   32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
+   needs no 64-bit division. */
+constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
+static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
+                                               uint32_t &rank) {
+    if (kUniformItems) {
+        if (n * gridDim.x >= arguments.work_items) return kStepDone;
+        const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
+        if (w >= arguments.work_items) return kStepNone;
+        const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
+        const uint32_t group = w / group_items;
+        const uint32_t within = w - group * group_items;
+        const uint32_t first_head = group * arguments.heads_per_group;
+        const uint32_t heads_left = arguments.heads_total - first_head;
+        const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
+        rank = within / heads_here;
+        head_index = first_head + (within - rank * heads_here);
+        return kStepItem;
+    } else {
+        const uint32_t u = blockIdx.x + (n >> 1) * gridDim.x;
+        if (u >= arguments.work_units) return kStepDone;
+        head_index = u / arguments.query_pairs;
+        const uint32_t pair = u - head_index * arguments.query_pairs;
+        const uint32_t partner = arguments.query_tiles - 1 - pair;
+        if ((n & 1u) == 0) {
+            rank = pair;
+            return kStepItem;
+        }
+        rank = partner;
+        return partner != pair ? kStepItem : kStepNone;
+    }
 }
 
-/* Work item w (0 .. work_items - 1) in the order of the top of the file: heads in groups of heads_per_group (the
-   last group may be smaller); inside a group, rank 0 is the last query tile of each of the group's heads in turn,
-   rank 1 the tile before it, and so on. 32-bit arithmetic (the launcher keeps work_items below 2^31), also so that
-   the producer, with 24 registers, needs no 64-bit division. */
-static __device__ __forceinline__ WorkItem work_item(const KernelArguments &arguments, uint32_t w) {
+/* Work item (head_index, rank) of cta_step(): query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h)
+   with q_begin = (query_tiles - 1 - rank) · kBlockM, and its visible key tiles. */
+static __device__ __forceinline__ WorkItem work_item(const KernelArguments &arguments, uint32_t head_index,
+                                                     uint32_t rank) {
     const attngen_forward_params &p = arguments.params;
-    const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
-    const uint32_t group = w / group_items;
-    const uint32_t within = w - group * group_items;
-    const uint32_t first_head = group * arguments.heads_per_group;
-    const uint32_t heads_left = arguments.heads_total - first_head;
-    const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
-    const uint32_t rank = within / heads_here;
-    const uint32_t head_index = first_head + (within - rank * heads_here);
     const uint32_t heads_q = (uint32_t)p.heads_q;
     const uint32_t b = head_index / heads_q;
 
@@ -337,10 +371,12 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 
     uint32_t fill = 0;    /* K/V tiles loaded so far, over all items */
     uint32_t q_count = 0; /* Q tiles loaded so far */
-    for (uint32_t wave = 0; wave * gridDim.x < arguments.work_items; ++wave) {
-        const uint32_t w = cta_item(wave);
-        if (w >= arguments.work_items) continue;
-        const WorkItem item = work_item(arguments, w);
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
         if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
         const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
 
@@ -730,10 +766,12 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
                                                int consumer) {
     uint32_t tile_count = 0, q_count = 0;
     if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
-    for (uint32_t wave = 0; wave * gridDim.x < arguments.work_items; ++wave) {
-        const uint32_t w = cta_item(wave);
-        if (w >= arguments.work_items) continue;
-        const WorkItem item = work_item(arguments, w);
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
         consume_item(smem, item, arguments, consumer, tile_count, q_count);
     }
     if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
@@ -792,7 +830,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 
 /* ------------------------------------------------------------------------------------------------------------
  * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
- * one CTA per multiprocessor (at most one per work item), each looping over the work items.
+ * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
  * ---------------------------------------------------------------------------------------------------------- */
 
 extern "C" attngen_status attngen_mha_d128_bf16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
@@ -819,12 +857,15 @@ extern "C" attngen_status attngen_mha_d128_bf16_causal_forward_cuda(const attnge
     if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d128_bf16_causal_forward_mma_cuda(params, stream);
     const int64_t work_items = query_tiles * heads_total;
 
-    /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per item. With
-       uniform items the heads of a group share half of L2 with their K and V: nk · (d + dv) · 2 bytes per key/value
-       head, kv_group query heads per key/value head; otherwise one group (longest items first over all heads). */
+    /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
+       Uniform items: each item a unit, the heads of a group sharing half of L2 with their K and V: nk · (d + dv) · 2
+       bytes per key/value head, kv_group query heads per key/value head. Otherwise a unit is a pair of query tiles
+       of one head (see the top of the file), the units head-major. */
     int multiprocessors = 0, l2_bytes = 0;
     if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
-    const int64_t grid = work_items < multiprocessors ? work_items : multiprocessors;
+    const int64_t query_pairs = (query_tiles + 1) / 2;
+    const int64_t work_units = kUniformItems ? work_items : query_pairs * heads_total;
+    const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
     const int64_t kv_group = p.heads_q / p.heads_kv;
     const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
     int64_t heads_per_group = kUniformItems && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
@@ -862,6 +903,8 @@ extern "C" attngen_status attngen_mha_d128_bf16_causal_forward_cuda(const attnge
     arguments.heads_total = (uint32_t)heads_total;
     arguments.heads_per_group = (uint32_t)heads_per_group;
     arguments.work_items = (uint32_t)work_items;
+    arguments.query_pairs = (uint32_t)query_pairs;
+    arguments.work_units = (uint32_t)work_units;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
