@@ -18,18 +18,22 @@
  * Work decomposition
  * ------------------------------------------------------------------------------------------------------------
  * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
- * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below)
- * depends on whether every item visits the same key tiles:
- *   - uniform items (no causal, window or block-sparse mask: kUniformItems): the heads in groups whose K and V fit
- *     in half of L2 (the launcher's heads_per_group), groups one after another, inside a group the last query
+ * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below):
+ *   - waves (kPairedItems false): the heads in groups, groups one after another, inside a group the last query
  *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
- *     size), forward in even waves and backward in odd ones;
- *   - otherwise (the items' lengths differ: under a causal mask query tile t of T sees t + 1 key tiles) in units
- *     of two items of one head, query tiles T - 1 - p and p (together the same number of key tiles for every p;
- *     the middle tile of an odd T alone), the units head-major (batch, head, then p), CTA c taking units c,
- *     c + G, c + 2G, ... So every CTA gets the same work per unit without a global counter, and the CTAs in
- *     flight at any time work on the K and V of about G / (T / 2) consecutive heads, which stay in L2 (TUNING.md
- *     H5; longest first over all heads, H4, had every head in flight and read K and V from HBM again).
+ *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
+ *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
+ *     kUniformItems) a group is as many heads as have their K and V in half of L2 (the launcher's
+ *     heads_per_group); otherwise one group holds all heads, so that the items run longest first (under a causal
+ *     mask query tile t of T sees t + 1 key tiles);
+ *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
+ *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
+ *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So
+ *     every CTA gets the same work per unit without a global counter, and the CTAs in flight work on the K and V
+ *     of about G / (T / 2) consecutive heads, which stay in L2, where longest first over all heads has every head
+ *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
+ *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
+ *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
  * Block: 3 warpgroups, 384 threads.
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
@@ -159,9 +163,12 @@ constexpr int kStages = 2;
    current item's last S = Q·Kᵀ has completed). */
 constexpr int kQStages = 2;
 /* Whether every work item visits the same key tiles (the variant has no causal, window or block-sparse mask): then
-   the order of the items only serves L2 (heads in groups whose K and V fit), else the items go in pairs of one
-   head whose lengths add up to the same (see the top of the file). */
+   the order of the items only serves L2 (heads in groups whose K and V fit), else longest first (see the top of
+   the file). */
 constexpr bool kUniformItems = true;
+/* Items of unequal length at d = 64 go in pairs of one head whose lengths add up to the same, head-major (see the
+   top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
+constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
 constexpr int kConsumerRegisters = 240;
@@ -226,10 +233,10 @@ struct KernelArguments {
     /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
     uint32_t query_tiles;
     uint32_t heads_total;
-    uint32_t heads_per_group; /* uniform items: heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t heads_per_group; /* waves: heads whose K and V are worked on together (1 .. heads_total) */
     uint32_t work_items;
-    uint32_t query_pairs; /* otherwise: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
-    uint32_t work_units;  /* what the CTAs share out: work_items for uniform items, else the units */
+    uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
+    uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
 };
 
 /* Shared-memory addresses of one CTA's tiles and barriers. */
@@ -283,17 +290,17 @@ struct WorkItem {
 /* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
    stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
    or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
-     uniform items: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
+     waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
        heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
        group's heads in turn, then rank 1, and so on;
-     otherwise: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
+     pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
        step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
    32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
    needs no 64-bit division. */
 constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
 static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
                                                uint32_t &rank) {
-    if (kUniformItems) {
+    if (!kPairedItems) {
         if (n * gridDim.x >= arguments.work_items) return kStepDone;
         const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
         if (w >= arguments.work_items) return kStepNone;
@@ -858,13 +865,14 @@ extern "C" attngen_status attngen_mha_d128_fp16_forward_cuda(const attngen_forwa
     const int64_t work_items = query_tiles * heads_total;
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
-       Uniform items: each item a unit, the heads of a group sharing half of L2 with their K and V: nk · (d + dv) · 2
-       bytes per key/value head, kv_group query heads per key/value head. Otherwise a unit is a pair of query tiles
-       of one head (see the top of the file), the units head-major. */
+       Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
+       nk · (d + dv) · 2 bytes per key/value head, kv_group query heads per key/value head; otherwise one group
+       (longest first over all heads). Pairs: a unit is a pair of query tiles of one head (see the top of the
+       file), the units head-major. */
     int multiprocessors = 0, l2_bytes = 0;
     if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
     const int64_t query_pairs = (query_tiles + 1) / 2;
-    const int64_t work_units = kUniformItems ? work_items : query_pairs * heads_total;
+    const int64_t work_units = kPairedItems ? query_pairs * heads_total : work_items;
     const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
     const int64_t kv_group = p.heads_q / p.heads_kv;
     const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
