@@ -15,7 +15,8 @@
  *                     accumulators, A from shared memory (descriptor) or from registers, B from shared memory
  *   descriptors       the 64-bit shared-memory matrix descriptor of the 128-byte swizzle
  *   setmaxnreg        inc / dec
- *   host              cuTensorMapEncodeTiled through cudaGetDriverEntryPointByVersion (nothing links libcuda)
+ *   host              cuTensorMapEncodeTiled through cudaGetDriverEntryPointByVersion (nothing links libcuda);
+ *                     the current device's multiprocessor count and L2 size (asked once per device)
  *
  * Everything here is `static` (inline), so several generated kernels can be compiled into one program. The
  * host helpers at the end also compile with a plain host C++ compiler (the device part is under __CUDACC__). The
@@ -44,6 +45,8 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <stdint.h>
+
+#include <atomic>
 
 #include "attngen_abi.h"
 
@@ -679,6 +682,38 @@ static inline attngen_encode_tiled_fn attngen_hopper_encode_tiled(void) {
         return reinterpret_cast<attngen_encode_tiled_fn>(entry);
     }();
     return fn;
+}
+
+/* What a persistent launch needs of the current device: its multiprocessor count (the grid) and its L2 size in
+   bytes (how many heads' K and V a wave of CTAs may share). Asked of the runtime once per device and kept: the
+   first call on a device pays two attribute queries, later ones two relaxed loads. Devices past the first 64
+   are asked every time. Returns false when the runtime fails (no device, say). */
+static inline bool attngen_hopper_device_info(int *multiprocessors, int *l2_bytes) {
+    static std::atomic<int> cached_multiprocessors[64];
+    static std::atomic<int> cached_l2_bytes[64];
+    int device = 0;
+    if (cudaGetDevice(&device) != cudaSuccess || device < 0) return false;
+    if (device < 64) {
+        const int known = cached_multiprocessors[device].load(std::memory_order_acquire);
+        if (known > 0) {
+            *multiprocessors = known;
+            *l2_bytes = cached_l2_bytes[device].load(std::memory_order_relaxed);
+            return true;
+        }
+    }
+    int count = 0, l2 = 0;
+    if (cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count <= 0 ||
+        cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
+        return false;
+    }
+    if (device < 64) {
+        /* The L2 size first: a reader that sees the count also sees it (the count is stored with release order). */
+        cached_l2_bytes[device].store(l2, std::memory_order_relaxed);
+        cached_multiprocessors[device].store(count, std::memory_order_release);
+    }
+    *multiprocessors = count;
+    *l2_bytes = l2;
+    return true;
 }
 
 /* Whether a tensor of the ABI can go through TMA as a 4-D tensor (head dim, rows, heads, batch), 16-bit

@@ -265,7 +265,7 @@ func relativeFilePaths(under root: URL) -> [String] {
         #expect(text.contains("target   sm90 (hopper"))
         #expect(text.contains("Br = \(plan.blockRows) query rows, Bc = \(plan.blockColumns) key columns"))
         #expect(text.contains("warps    \(plan.warps) (\(plan.threadsPerBlock) threads: a producer warpgroup, 2 consumer "
-                              + "warpgroups), \(plan.stages) K/V TMA stages"))
+                              + "warpgroups), \(plan.stages) K/V TMA stages, \(plan.queryBuffers) Q buffer"))
         #expect(text.contains("kernel   forward fallback (mma.sync"))
         #expect(text.contains("warps    \(fallback.warps) (\(fallback.threadsPerBlock) threads), \(fallback.stages) K/V pipeline"))
         for account in plan.accounts {

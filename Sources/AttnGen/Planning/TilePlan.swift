@@ -21,6 +21,9 @@ public struct TilePlan: Sendable, Hashable {
     public var accounts: [ByteAccount]
     /// CUDA: estimated fp32 accumulator registers per thread (O and S fragments). C: 0.
     public var accumulatorRegistersPerThread: Int
+    /// Hopper: query tiles in shared memory (2: the persistent kernel loads the next work item's Q while the
+    /// current one is still in use). Otherwise 1.
+    public var queryBuffers: Int = 1
 
     /// Total on-chip bytes the plan needs.
     public var onChipBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
@@ -35,7 +38,7 @@ extension TilePlan {
         var shape = ["tile     Br = \(blockRows) query rows, Bc = \(blockColumns) key columns"]
         if target.family == .hopper {
             shape.append("warps    \(warps) (\(threadsPerBlock) threads: a producer warpgroup, \(warps / 4 - 1) consumer "
-                         + "warpgroups), \(stages) K/V TMA stages")
+                         + "warpgroups), \(stages) K/V TMA stages, \(queryBuffers) Q buffer" + (queryBuffers == 1 ? "" : "s"))
             shape.append("regs     ~\(accumulatorRegistersPerThread) fp32 accumulator registers per consumer thread")
         } else if target.isCUDA {
             shape.append("warps    \(warps) (\(threadsPerBlock) threads), \(stages) K/V pipeline stage" + (stages == 1 ? "" : "s"))

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-BLOCK_M, BLOCK_N, STAGES = 128, 128, 3  # kStages: 3 where it fits 227 KB (d, dv <= 128)
+BLOCK_M, BLOCK_N, STAGES = 128, 128, 3  # kStages: the planner gives 3 at d = 64, 2 at d = 128 (beside two Q tiles); the model is per tile
 ROWS_PER_CONSUMER = 64
 
 

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 230504 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 2 Q tiles, 197728 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_CUH
@@ -33,7 +33,7 @@
 #define ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_TILE_ROWS      128
 #define ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_TILE_COLUMNS   128
 #define ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_THREADS        384
-#define ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_SHARED_BYTES   230504
+#define ATTNGEN_GQA_32X8_SWA_W512_D128_BF16_SHARED_BYTES   197728
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 115816 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 2 Q tiles, 132224 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_MHA_D64_BF16_CAUSAL_CUH
@@ -33,7 +33,7 @@
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_TILE_ROWS      128
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_TILE_COLUMNS   128
 #define ATTNGEN_MHA_D64_BF16_CAUSAL_THREADS        384
-#define ATTNGEN_MHA_D64_BF16_CAUSAL_SHARED_BYTES   115816
+#define ATTNGEN_MHA_D64_BF16_CAUSAL_SHARED_BYTES   132224
 
 #ifdef __cplusplus
 extern "C" {

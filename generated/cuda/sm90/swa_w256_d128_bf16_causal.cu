@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 230504 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 2 Q tiles, 197728 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/hopper/forward.cu
  */
 /*
@@ -17,11 +17,30 @@
  * ------------------------------------------------------------------------------------------------------------
  * Work decomposition
  * ------------------------------------------------------------------------------------------------------------
- * Grid: x = query tiles of kBlockM = 128 rows (last tile first: under causal masks it sees the most keys),
- * (y, z) = batch · query heads folded under the 65535 limit. Block: 3 warpgroups, 384 threads.
+ * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
+ * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below):
+ *   - waves (kPairedItems false): the heads in groups, groups one after another, inside a group the last query
+ *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
+ *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
+ *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
+ *     kUniformItems) a group is as many heads as have their K and V in half of L2 (the launcher's
+ *     heads_per_group); otherwise one group holds all heads, so that the items run longest first (under a causal
+ *     mask query tile t of T sees t + 1 key tiles);
+ *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
+ *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
+ *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So
+ *     every CTA gets the same work per unit without a global counter, and the CTAs in flight work on the K and V
+ *     of about G / (T / 2) consecutive heads, which stay in L2, where longest first over all heads has every head
+ *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
+ *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
+ *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
+ * Block: 3 warpgroups, 384 threads.
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
- *       the Q tile once, then K and V tiles of kBlockN keys into a kStages-deep ring. The other 127 threads exit.
+ *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
+ *       kStages-deep ring that runs on from one item to the next. So the next item's Q and first K/V tiles load
+ *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
+ *       exit.
  *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x 128
  *       fp32 accumulators: 64 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
@@ -31,18 +50,18 @@
  *       registers, and the natural-log LSE.
  *
  * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
- * that one's softmax overlaps the other's GEMMs.
+ * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
  *
- * TODO (performance, in this order): (1) O through shared memory (the consumer's own Q rows, free after its last S)
- * with 16-byte stores or one TMA store; (2) a persistent, LPT-ordered tile scheduler.
+ * TODO (performance): O through shared memory with 16-byte stores or one TMA store.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
  * ------------------------------------------------------------------------------------------------------------
- *   Q   kBlockM x kHeadDim                  at 0
+ *   Q   kQStages x (kBlockM x kHeadDim)     at 0
  *   K   kStages x (kBlockN x kHeadDim)      after Q
  *   V   kStages x (kBlockN x kValueHeadDim) after K
- *   mbarriers (8 bytes each): q_full, k_full[kStages], v_full[kStages], k_empty[kStages], v_empty[kStages]
+ *   mbarriers (8 bytes each): q_full[kQStages], q_empty[kQStages], k_full[kStages], v_full[kStages],
+ *                             k_empty[kStages], v_empty[kStages]
  *
  * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
  * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
@@ -70,13 +89,16 @@
  * ------------------------------------------------------------------------------------------------------------
  * Synchronisation (mbarriers; the runtime header explains phases and parities)
  * ------------------------------------------------------------------------------------------------------------
- *   q_full         count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies. Used once: parity 0.
+ *   q_full[b]      count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies of the item in Q buffer b.
+ *   q_empty[b]     count kConsumerWarps (8): lane 0 of each consumer warp arrives once the wgmma group of the
+ *                  item's last S = Q·Kᵀ has completed, i.e. Q buffer b is free for a later item.
  *   k_full[s]      count 1: arrive.expect_tx(K bytes) + the K copies of the tile in slot s.
  *   v_full[s]      count 1: the same for V (separate, so that S = Q·Kᵀ may start while V is in flight).
  *   k_empty[s]     count kConsumerWarps (8): lane 0 of each consumer warp arrives once the wgmma group of
  *                  S = Q·Kᵀ reading K of slot s has completed (the wgmma.wait_group that covers it), i.e. K is free.
  *   v_empty[s]     count kConsumerWarps (8): the same for V of slot s, after O += P·V has completed.
- * The producer's fill number f (0, 1, 2, ...) of the visible key tiles goes to slot s = f % kStages as use
+ * The producer's fill number f (0, 1, 2, ...) of the visible key tiles, counted over all of the CTA's work items
+ * in order (the ring and its phases run on from one item to the next), goes to slot s = f % kStages as use
  * u = f / kStages of that slot. Consumers wait k_full[s] / v_full[s] with parity u & 1 (the completion of phase
  * u). The producer, for u >= 1, waits k_empty[s] (before the K copies) and v_empty[s] (before the V copies) with
  * parity (u - 1) & 1 (the consumers' release of use u - 1); for u = 0 it does not wait (the slot was never used).
@@ -92,9 +114,15 @@
  * K(f) waits for S(f - kStages) (done in iteration f - kStages), V(f) for P(f - kStages)·V (done in iteration
  * f - kStages + 1 <= j - 1 for every fill f <= j a consumer can be waiting on), so every wait of the producer is
  * on work the consumers finish without needing that fill.
- * Producer and consumers walk the same list of visible key tiles: both compute it from the same arguments
- * (visible_key_range and key_tile_is_skipped of the CTA's query range), so their fill / use numbers agree.
- * A CTA whose list is empty loads nothing (not even Q) and its consumers write O = 0 and LSE = -inf.
+ * The Q buffers work the same way: the n-th work item with visible tiles (n = 0, 1, ... over the CTA's items)
+ * loads its Q into buffer n % kQStages as use n / kQStages; consumers wait q_full with parity (n / kQStages) & 1,
+ * the producer waits q_empty with parity (n / kQStages - 1) & 1 for n >= kQStages. No deadlock: the producer
+ * issues item n's Q only after every K/V fill of item n - 1, and the consumers release the Q of item
+ * n - kQStages after its last S, which needs nothing beyond that item's own fills.
+ * Producer and consumers walk the same work items and the same list of visible key tiles of each: both compute
+ * them from the same arguments (cta_step() and work_item(), then visible_key_range and key_tile_is_skipped of the
+ * item's query range), so their fill / use numbers agree. An item whose list is empty loads nothing (not even Q)
+ * and its consumers write O = 0 and LSE = -inf.
  */
 
 #include <math.h>
@@ -126,10 +154,21 @@ using namespace attngen_swa_w256_d128_bf16_causal_variant;
 
 constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
 constexpr int kBlockN = 128; /* keys per K/V tile (also the N of S = Q·Kᵀ) */
-/* K/V ring depth: as many stages as the planner's shared-memory account fits in the budget (3 at d = dv = 64 and
-   at d = dv = 128 under the default 227 KB; fewer with a smaller --budget): more stages let the producer run
-   further ahead of the consumers (TMA latency, the first tiles). */
-constexpr int kStages = 3;
+/* K/V ring depth: what the planner's shared-memory account fits in the budget beside the Q tiles (3 at d = dv = 64,
+   2 at d = dv = 128 under the default 227 KB, where it prefers two Q tiles to a third stage; fewer with a smaller
+   --budget): more stages let the producer run further ahead of the consumers (TMA latency, the first tiles). */
+constexpr int kStages = 2;
+/* Q tiles in shared memory: 2 where the account fits them beside the K/V ring (the producer then loads the next
+   item's Q as soon as the item before the current one has issued its last S), else 1 (it loads it once the
+   current item's last S = Q·Kᵀ has completed). */
+constexpr int kQStages = 2;
+/* Whether every work item visits the same key tiles (the variant has no causal, window or block-sparse mask): then
+   the order of the items only serves L2 (heads in groups whose K and V fit), else longest first (see the top of
+   the file). */
+constexpr bool kUniformItems = false;
+/* Items of unequal length at d = 64 go in pairs of one head whose lengths add up to the same, head-major (see the
+   top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
+constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
 constexpr int kConsumerRegisters = 240;
@@ -176,38 +215,51 @@ static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes
               "a tile is its column blocks");
 
 constexpr uint32_t kQOffset = 0;
-constexpr uint32_t kKOffset = kQOffset + kQTileBytes;
+constexpr uint32_t kKOffset = kQOffset + kQStages * kQTileBytes;
 constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
 constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
-constexpr int kBarrierCount = 1 + 4 * kStages; /* q_full; k_full, v_full, k_empty, v_empty per slot */
+constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per Q buffer; k/v full/empty per slot */
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
 static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
+static_assert(kQStages == 1 || kQStages == 2, "one or two Q buffers");
 
 /* Everything the CTAs need besides the tensor maps, computed once on the host. */
 struct KernelArguments {
     attngen_forward_params params;
     int32_t kv_group;   /* query heads per key/value head */
     int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
+    /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
+    uint32_t query_tiles;
+    uint32_t heads_total;
+    uint32_t heads_per_group; /* waves: heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t work_items;
+    uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
+    uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
 };
 
 /* Shared-memory addresses of one CTA's tiles and barriers. */
 struct SharedLayout {
     uint32_t base; /* 1024-byte aligned */
-    __device__ __forceinline__ uint32_t q() const { return base + kQOffset; }
+    __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
     __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
     __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
-    __device__ __forceinline__ uint32_t q_full() const { return base + kBarrierOffset; }
-    __device__ __forceinline__ uint32_t k_full(int slot) const { return base + kBarrierOffset + 8u * (1 + slot); }
+    __device__ __forceinline__ uint32_t q_full(int buffer) const { return base + kBarrierOffset + 8u * buffer; }
+    __device__ __forceinline__ uint32_t q_empty(int buffer) const {
+        return base + kBarrierOffset + 8u * (kQStages + buffer);
+    }
+    __device__ __forceinline__ uint32_t k_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + slot);
+    }
     __device__ __forceinline__ uint32_t v_full(int slot) const {
-        return base + kBarrierOffset + 8u * (1 + kStages + slot);
+        return base + kBarrierOffset + 8u * (2 * kQStages + kStages + slot);
     }
     __device__ __forceinline__ uint32_t k_empty(int slot) const {
-        return base + kBarrierOffset + 8u * (1 + 2 * kStages + slot);
+        return base + kBarrierOffset + 8u * (2 * kQStages + 2 * kStages + slot);
     }
     __device__ __forceinline__ uint32_t v_empty(int slot) const {
-        return base + kBarrierOffset + 8u * (1 + 3 * kStages + slot);
+        return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
     }
 };
 
@@ -228,6 +280,80 @@ struct KeyTiles {
     }
 };
 
+/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
+struct WorkItem {
+    int64_t b, h, q_begin;
+    KeyTiles tiles;
+    int64_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
+};
+
+/* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
+   stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
+   or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
+     waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
+       heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
+       group's heads in turn, then rank 1, and so on;
+     pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
+       step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
+   32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
+   needs no 64-bit division. */
+constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
+static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
+                                               uint32_t &rank) {
+    if (!kPairedItems) {
+        if (n * gridDim.x >= arguments.work_items) return kStepDone;
+        const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
+        if (w >= arguments.work_items) return kStepNone;
+        const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
+        const uint32_t group = w / group_items;
+        const uint32_t within = w - group * group_items;
+        const uint32_t first_head = group * arguments.heads_per_group;
+        const uint32_t heads_left = arguments.heads_total - first_head;
+        const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
+        rank = within / heads_here;
+        head_index = first_head + (within - rank * heads_here);
+        return kStepItem;
+    } else {
+        const uint32_t u = blockIdx.x + (n >> 1) * gridDim.x;
+        if (u >= arguments.work_units) return kStepDone;
+        head_index = u / arguments.query_pairs;
+        const uint32_t pair = u - head_index * arguments.query_pairs;
+        const uint32_t partner = arguments.query_tiles - 1 - pair;
+        if ((n & 1u) == 0) {
+            rank = pair;
+            return kStepItem;
+        }
+        rank = partner;
+        return partner != pair ? kStepItem : kStepNone;
+    }
+}
+
+/* Work item (head_index, rank) of cta_step(): query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h)
+   with q_begin = (query_tiles - 1 - rank) · kBlockM, and its visible key tiles. */
+static __device__ __forceinline__ WorkItem work_item(const KernelArguments &arguments, uint32_t head_index,
+                                                     uint32_t rank) {
+    const attngen_forward_params &p = arguments.params;
+    const uint32_t heads_q = (uint32_t)p.heads_q;
+    const uint32_t b = head_index / heads_q;
+
+    WorkItem item;
+    item.b = b;
+    item.h = head_index - b * heads_q;
+    item.q_begin = (int64_t)(arguments.query_tiles - 1 - rank) * kBlockM;
+    const int64_t q_end = attngen_min64(item.q_begin + kBlockM, p.seqlen_q);
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
+    item.tiles.tile_begin = key_begin > 0 ? key_begin / kBlockN : 0;
+    item.tiles.tile_end = key_end > key_begin ? (key_end + kBlockN - 1) / kBlockN : item.tiles.tile_begin;
+    item.tiles.b = item.b;
+    item.tiles.h = item.h;
+    item.tiles.q_begin = item.q_begin;
+    item.tiles.block_mask = p.block_mask;
+    item.tiles.block_mask_layout = p.block_mask_layout;
+    item.first_tile = item.tiles.next(item.tiles.tile_begin);
+    return item;
+}
+
 /* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 
@@ -239,44 +365,63 @@ constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
  * Producer: one thread.
  * ---------------------------------------------------------------------------------------------------------- */
 
-static __device__ __forceinline__ void produce(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
+/* Walks the CTA's work items and, for each that visits key tiles, loads its Q tile into the next Q buffer and its
+   K and V tiles into the ring (fill numbers and Q uses counted over all items, see "Synchronisation"). */
+static __device__ __forceinline__ void produce(const SharedLayout &smem, const KernelArguments &arguments,
                                                const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
-                                               const CUtensorMap *tmap_v, int32_t q_begin, int32_t h, int32_t kv_head,
-                                               int32_t b) {
+                                               const CUtensorMap *tmap_v) {
+    /* With seqlen_k = 0 no item visits a key tile (and the K/V maps are left empty). */
+    if (arguments.params.seqlen_k == 0) return;
     attngen_prefetch_tensor_map(tmap_q);
     attngen_prefetch_tensor_map(tmap_k);
     attngen_prefetch_tensor_map(tmap_v);
 
-    /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are filled
-       with zeros by TMA (and still counted in the transaction bytes). */
-    attngen_mbarrier_arrive_expect_tx(smem.q_full(), kQTileBytes);
-#pragma unroll
-    for (int block = 0; block < kQKColumnBlocks; ++block) {
-        attngen_tma_load_4d(smem.q() + block * kQColumnBlockBytes, tmap_q, smem.q_full(), block * kBlockColumns, q_begin,
-                            h, b);
-    }
+    uint32_t fill = 0;    /* K/V tiles loaded so far, over all items */
+    uint32_t q_count = 0; /* Q tiles loaded so far */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
+        const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
 
-    int fill = 0;
-    for (int64_t tile = first_tile; tile < tiles.tile_end; tile = tiles.next(tile + 1), ++fill) {
-        const int slot = fill % kStages;
-        const int use = fill / kStages;
-        /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
-           S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
-        if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (uint32_t)((use - 1) & 1));
-        const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
-        attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
+        /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are
+           filled with zeros by TMA (and still counted in the transaction bytes). The buffer's previous Q (use
+           q_count / kQStages - 1) must have been read by the last S = Q·Kᵀ of its item, in every consumer warp. */
+        const int q_buffer = (int)(q_count % kQStages);
+        const uint32_t q_use = q_count / kQStages;
+        if (q_use > 0) attngen_mbarrier_wait_parity(smem.q_empty(q_buffer), (q_use - 1) & 1u);
+        attngen_mbarrier_arrive_expect_tx(smem.q_full(q_buffer), kQTileBytes);
 #pragma unroll
         for (int block = 0; block < kQKColumnBlocks; ++block) {
-            attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
-                                block * kBlockColumns, k0, kv_head, b);
+            attngen_tma_load_4d(smem.q(q_buffer) + block * kQColumnBlockBytes, tmap_q, smem.q_full(q_buffer),
+                                block * kBlockColumns, (int32_t)item.q_begin, h, b);
         }
-        /* The same for V (released after O += P·V of that use completed). */
-        if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (uint32_t)((use - 1) & 1));
-        attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+        ++q_count;
+
+        for (int64_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+            const int slot = (int)(fill % kStages);
+            const uint32_t use = fill / kStages;
+            /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
+               S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
+            const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
+            attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
-        for (int block = 0; block < kVColumnBlocks; ++block) {
-            attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
-                                block * kBlockColumns, k0, kv_head, b);
+            for (int block = 0; block < kQKColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
+            /* The same for V (released after O += P·V of that use completed). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (use - 1) & 1u);
+            attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+#pragma unroll
+            for (int block = 0; block < kVColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
         }
     }
 }
@@ -288,9 +433,9 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 /* Issues S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file)
    as one wgmma group and returns at once: s belongs to the tensor cores until a wgmma.wait_group that covers this
    group, after which the caller runs attngen_fence_operands(s) before reading it. */
-static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int consumer,
-                                                    int slot) {
-    const uint32_t q_rows = smem.q() + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
+static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int q_buffer,
+                                                    int consumer, int slot) {
+    const uint32_t q_rows = smem.q(q_buffer) + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
     const uint32_t k_rows = smem.k(slot);
     attngen_fence_operands(s);
     attngen_wgmma_fence();
@@ -445,17 +590,18 @@ static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], con
    the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
    on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
    kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
-   wgmma (the S of the first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives on
-   the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
-   threads of the other warpgroup. To start, consumer 1 arrives once on consumer 0's barrier.
-   Both consumers walk the same tile list (the CTA's), so each has the same number n of issue steps (n = the
-   number of visible tiles; the last P·V is issued outside the turns). Consumer 0 passes its barrier n times:
-   consumer 1's start signal plus n - 1 signals after its steps 0 .. n - 2 -- so consumer 1 skips the signal after
-   its last step; consumer 1 passes its barrier n times on consumer 0's n signals. No phase of a barrier can see
-   two arrivals of the same warpgroup: consumer 1's (k + 1)-th signal follows its k-th pass of its own barrier,
-   which needs consumer 0's k-th signal, which follows consumer 0's pass of the phase that consumer 1's k-th signal
-   completed (and symmetrically). Every barrier therefore ends with no pending arrival, and a CTA without visible
-   tiles uses neither. */
+   wgmma (the S of an item's first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives
+   on the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
+   threads of the other warpgroup. The turns run on across work items: both consumers walk the same items and
+   tile lists, so each has the same number n of issue steps in the CTA (n = the visible tiles of all its items;
+   an item's last P·V is issued outside the turns). To start, consumer 1 arrives once on consumer 0's barrier;
+   after that each consumer signals after every step. Consumer 1 passes its barrier n times on consumer 0's n
+   signals; consumer 0 passes its barrier n times in the steps and once more at the end, on consumer 1's start
+   signal and n step signals. No phase of a barrier can see two arrivals of the same warpgroup: consumer 1's
+   (k + 1)-th signal follows its k-th pass of its own barrier, which needs consumer 0's k-th signal, which follows
+   consumer 0's pass of the phase that consumer 1's k-th signal completed (and symmetrically). Every barrier
+   therefore ends with no pending arrival. Since consumer 1 signals after its last step of an item (not after its
+   epilogue), consumer 0 issues the next item's first S while consumer 1 finishes the current one. */
 static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
 constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
 
@@ -475,9 +621,6 @@ static __device__ __forceinline__ void scheduler_signal(int consumer) {
         attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
     }
 }
-static __device__ __forceinline__ void scheduler_signal_unless_last(int consumer, bool last_step) {
-    if (!(consumer == 1 && last_step)) scheduler_signal(consumer);
-}
 
 /* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
    the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
@@ -488,12 +631,15 @@ static __device__ __forceinline__ void scheduler_signal_unless_last(int consumer
                       S(j+1) (P(j)'s registers are free only now).
 
    Registers: S (kBlockN / 2 floats), P (kBlockN / 4 words) and O (kValueHeadDim / 2 floats) are live at once.
-   Tile j sits in slot j % kStages as use j / kStages: the waits on k_full / v_full take parity (j / kStages) & 1
-   (see "Synchronisation" at the top). */
-static __device__ __forceinline__ void consume(const SharedLayout &smem, const KeyTiles &tiles, int64_t first_tile,
-                                               const KernelArguments &arguments, int consumer, int64_t b, int64_t h,
-                                               int64_t q_begin) {
+   The waits on k_full / v_full / q_full take the parity of the use (see "Synchronisation" at the top).
+   Tile j of the CTA's count (over all its items, tile_count before the item) sits in slot j % kStages as use
+   j / kStages; the item's Q in buffer q_count % kQStages as use q_count / kQStages. Both counts are advanced here. */
+static __device__ __forceinline__ void consume_item(const SharedLayout &smem, const WorkItem &item,
+                                                    const KernelArguments &arguments, int consumer,
+                                                    uint32_t &tile_count, uint32_t &q_count) {
     const attngen_forward_params &p = arguments.params;
+    const KeyTiles &tiles = item.tiles;
+    const int64_t b = item.b, h = item.h, q_begin = item.q_begin;
     const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
     const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
     const int lane = thread % 32;
@@ -513,43 +659,47 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
     float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
     float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
 
-    if (first_tile < tiles.tile_end) {
-        attngen_mbarrier_wait_parity(smem.q_full(), 0);
+    if (item.first_tile < tiles.tile_end) {
+        const int q_buffer = (int)(q_count % kQStages);
+        attngen_mbarrier_wait_parity(smem.q_full(q_buffer), (q_count / kQStages) & 1u);
         uint32_t p_frag[kPFragments][4];
         float correction[2];
 
-        /* Prologue, tile first_tile (use 0 of slot 0): its scores and softmax; its P·V goes with the next S. O is
-           still 0, so its correction is not applied. */
-        const int64_t tile = first_tile;
+        /* Prologue, the item's first tile: its scores and softmax; its P·V goes with the next S. O is still 0, so
+           its correction is not applied. */
+        const int64_t tile = item.first_tile;
         int64_t next = tiles.next(tile + 1);
-        int slot = 0;
-        uint32_t parity = 0;
-        if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+        uint32_t count = tile_count; /* this tile's number in the CTA */
+        int slot = (int)(count % kStages);
+        uint32_t parity = (count / kStages) & 1u;
         attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
         scheduler_wait(consumer);
-        issue_scores(s, smem, consumer, slot);
-        scheduler_signal_unless_last(consumer, next >= tiles.tile_end);
+        issue_scores(s, smem, q_buffer, consumer, slot);
+        scheduler_signal(consumer);
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
         release_slot(smem.k_empty(slot), lane);
+        if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
         pack_p(p_frag, s);
 
-        for (int iteration = 1; next < tiles.tile_end; ++iteration) {
+        while (next < tiles.tile_end) {
             const int64_t following = tiles.next(next + 1);
-            const int next_slot = iteration % kStages;
-            const uint32_t next_parity = (uint32_t)((iteration / kStages) & 1);
+            ++count;
+            const int next_slot = (int)(count % kStages);
+            const uint32_t next_parity = (count / kStages) & 1u;
             attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
             scheduler_wait(consumer);
-            issue_scores(s, smem, consumer, next_slot); /* group: S(next) */
+            issue_scores(s, smem, q_buffer, consumer, next_slot); /* group: S(next) */
             attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
-            issue_pv(o, p_frag, smem, slot);            /* group: O += P(tile)·V(tile) */
-            scheduler_signal_unless_last(consumer, following >= tiles.tile_end);
+            issue_pv(o, p_frag, smem, slot);                      /* group: O += P(tile)·V(tile) */
+            scheduler_signal(consumer);
 
             attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
             attngen_fence_operands(s);
             release_slot(smem.k_empty(next_slot), lane);
+            if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
@@ -579,6 +729,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
         release_slot(smem.v_empty(slot), lane);
+        tile_count = count + 1;
+        ++q_count;
     }
 
     /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
@@ -616,6 +768,22 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
     }
 }
 
+/* One consumer warpgroup's part of the CTA: its 64 rows of each of the CTA's work items, in the producer's order. */
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const KernelArguments &arguments,
+                                               int consumer) {
+    uint32_t tile_count = 0, q_count = 0;
+    if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        consume_item(smem, item, arguments, consumer, tile_count, q_count);
+    }
+    if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
+}
+
 #endif /* sm_90a device code */
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -630,32 +798,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     SharedLayout smem;
     smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
 
-    const attngen_forward_params &p = arguments.params;
-    /* Which (batch, head) and which query tile; the whole CTA returns together (no barrier is live yet). */
-    const int64_t head_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
-    if (head_index >= p.batch * (int64_t)p.heads_q) return;
-    const int64_t b = head_index / p.heads_q;
-    const int64_t h = head_index % p.heads_q;
-    const int64_t kv_head = h / arguments.kv_group;
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockM;
-    const int64_t q_end = attngen_min64(q_begin + kBlockM, nq);
-
-    /* The key tiles this CTA visits (the same list for producer and consumers). */
-    int64_t key_begin = 0, key_end = 0;
-    visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
-    KeyTiles tiles;
-    tiles.tile_begin = key_begin > 0 ? key_begin / kBlockN : 0;
-    tiles.tile_end = key_end > key_begin ? (key_end + kBlockN - 1) / kBlockN : tiles.tile_begin;
-    tiles.b = b;
-    tiles.h = h;
-    tiles.q_begin = q_begin;
-    tiles.block_mask = p.block_mask;
-    tiles.block_mask_layout = p.block_mask_layout;
-    const int64_t first_tile = tiles.next(tiles.tile_begin);
-
     if (threadIdx.x == 0) {
-        attngen_mbarrier_init(smem.q_full(), 1);
+#pragma unroll
+        for (int buffer = 0; buffer < kQStages; ++buffer) {
+            attngen_mbarrier_init(smem.q_full(buffer), 1);
+            attngen_mbarrier_init(smem.q_empty(buffer), kConsumerWarps);
+        }
 #pragma unroll
         for (int slot = 0; slot < kStages; ++slot) {
             attngen_mbarrier_init(smem.k_full(slot), 1);
@@ -670,13 +818,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
     if (warpgroup == 0) {
         attngen_setmaxnreg_dec<kProducerRegisters>();
-        if (threadIdx.x == 0 && first_tile < tiles.tile_end) {
-            produce(smem, tiles, first_tile, &tmap_q, &tmap_k, &tmap_v, (int32_t)q_begin, (int32_t)h,
-                    (int32_t)kv_head, (int32_t)b);
-        }
+        if (threadIdx.x == 0) produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
     } else {
         attngen_setmaxnreg_inc<kConsumerRegisters>();
-        consume(smem, tiles, first_tile, arguments, warpgroup - 1, b, h, q_begin);
+        consume(smem, arguments, warpgroup - 1);
     }
 #else
     /* Built for another target than sm_90a: the launcher never gets here (the launch fails with "no kernel
@@ -692,7 +837,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 
 /* ------------------------------------------------------------------------------------------------------------
  * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
- * one CTA per (query tile, batch · head).
+ * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
  * ---------------------------------------------------------------------------------------------------------- */
 
 extern "C" attngen_status attngen_swa_w256_d128_bf16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
@@ -712,12 +857,29 @@ extern "C" attngen_status attngen_swa_w256_d128_bf16_causal_forward_cuda(const a
         return attngen_swa_w256_d128_bf16_causal_forward_mma_cuda(params, stream);
     }
 
-    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. */
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
+       (far beyond any memory) would take the mma.sync kernel. */
     const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
-    const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
-    if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
+    if (heads_total > 2147483647LL / query_tiles) return attngen_swa_w256_d128_bf16_causal_forward_mma_cuda(params, stream);
+    const int64_t work_items = query_tiles * heads_total;
+
+    /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
+       Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
+       nk · (d + dv) · 2 bytes per key/value head, kv_group query heads per key/value head; otherwise one group
+       (longest first over all heads). Pairs: a unit is a pair of query tiles of one head (see the top of the
+       file), the units head-major. */
+    int multiprocessors = 0, l2_bytes = 0;
+    if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
+    const int64_t query_pairs = (query_tiles + 1) / 2;
+    const int64_t work_units = kPairedItems ? query_pairs * heads_total : work_items;
+    const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
+    const int64_t kv_group = p.heads_q / p.heads_kv;
+    const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
+    int64_t heads_per_group = kUniformItems && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
+                                                                 : heads_total;
+    if (heads_per_group < 1) heads_per_group = 1;
+    if (heads_per_group > heads_total) heads_per_group = heads_total;
 
     /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
     const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
@@ -740,19 +902,24 @@ extern "C" attngen_status attngen_swa_w256_d128_bf16_causal_forward_cuda(const a
 
     KernelArguments arguments;
     arguments.params = p;
-    arguments.kv_group = p.heads_q / p.heads_kv;
+    arguments.kv_group = (int32_t)kv_group;
     arguments.o_aligned4 = ((uintptr_t)p.o % 4 == 0 && p.o_layout.batch_stride % 2 == 0 &&
                             p.o_layout.head_stride % 2 == 0 && p.o_layout.row_stride % 2 == 0)
                                ? 1
                                : 0;
+    arguments.query_tiles = (uint32_t)query_tiles;
+    arguments.heads_total = (uint32_t)heads_total;
+    arguments.heads_per_group = (uint32_t)heads_per_group;
+    arguments.work_items = (uint32_t)work_items;
+    arguments.query_pairs = (uint32_t)query_pairs;
+    arguments.work_units = (uint32_t)work_units;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
         cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
-    const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
-    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
+    forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }

@@ -53,7 +53,8 @@ public struct HopperEmitter: KernelEmitter {
     private func planLines(_ plan: TilePlan) -> [String] {
         ["Forward plan for sm_90 (H100/H200), Hopper family: Br = \(plan.blockRows), Bc = \(plan.blockColumns), "
             + "\(plan.warps) warps (a producer warpgroup and \(plan.warps / 4 - 1) consumer warpgroups), \(plan.stages) "
-            + "K/V TMA stages, \(plan.onChipBytes) bytes of shared memory."]
+            + "K/V TMA stages, \(plan.queryBuffers) Q tile" + (plan.queryBuffers == 1 ? "" : "s") + ", \(plan.onChipBytes) "
+            + "bytes of shared memory; persistent (one CTA per SM)."]
     }
 
     /// `NAME.cuh`: the launcher's declaration and the `#define`s describing the variant and the launch.
@@ -80,6 +81,10 @@ public struct HopperEmitter: KernelEmitter {
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
             "stages": "\(plan.stages)",
+            "query_stages": "\(plan.queryBuffers)",
+            // Every query tile visits the same key tiles unless a causal mask, a window or a block-sparse layout
+            // limits them (the persistent kernel then orders its work items longest first).
+            "uniform_items": variant.masks.ranges.isEmpty && variant.masks.blockSparse == nil ? "true" : "false",
             // A per-element predicate's verdicts are gathered in a rolled loop (registers); bounds alone unroll.
             "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
         ])
