@@ -67,7 +67,7 @@ enum {
        vectors, half the vector registers (32 with AVX-512, 16 otherwise). The rows of a tile are taken
        CHUNK_VECTORS vectors at a time (at most 4, dividing ROW_VECTORS), so that each broadcast K or V element
        meets at least two vectors of rows wherever the instruction set has them: AVX-512 64-row tiles run 4 x 4
-       blocks (8 loads per 16 FMAs, where 32-row tiles' 2 x 8 blocks need 10; benchmarks/cpu/NOTES.md, 9),
+       blocks (8 loads per 16 FMAs, where 32-row tiles' 2 x 8 blocks need 10; benchmarks/cpu/NOTES.md, 8),
        AVX2 and SSE 4 x 2. */
     ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : 8,
     CHUNK_VECTORS = ROW_VECTORS % 4 == 0 ? 4 : ROW_VECTORS % 3 == 0 ? 3 : ROW_VECTORS % 2 == 0 ? 2 : 1,
