@@ -8,13 +8,15 @@
 # 2. generates the benchmark variants (benchmarks/cpu/variants.json) with `swift run attngen emit c`,
 # 3. compiles them into one shared library with `cc -O3 -march=native -fopenmp -fPIC -shared`,
 # 4. runs bench.py: checks every kernel against torch, times it against torch SDPA, unfused
-#    matmul-softmax-matmul (torch and numpy) and torch autograd, and writes benchmarks/cpu/RESULTS.md.
+#    matmul-softmax-matmul (torch and numpy) and torch autograd, and writes the machine's results:
+#    benchmarks/cpu/RESULTS-<cpu model>.md (RESULTS=path to choose), so that each machine's rows are kept
+#    (RESULTS.md: the AMD EPYC run of 2026-11-21). VENV=path uses an existing virtual environment with torch.
 # ATTNGEN_BENCH_THREADS (default 2) sets the threads of every contender; CC picks the compiler.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-venv="$root/.venv-bench"
+venv="${VENV:-$root/.venv-bench}"
 work="$root/.build-bench"
 cc="${CC:-cc}"
 cd "$root"
@@ -39,5 +41,7 @@ swift build --scratch-path "$work/swift" --product attngen >/dev/null
 
 # ---- 4. measure ------------------------------------------------------------------------------------
 command_line="benchmarks/cpu/run.sh${*:+ $*}"
-"$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$here/RESULTS.md" \
+model="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
+results="${RESULTS:-$here/RESULTS-${model:-unknown-cpu}.md}"
+"$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$results" \
     --command "$command_line" "$@"
