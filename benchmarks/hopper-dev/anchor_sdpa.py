@@ -17,7 +17,7 @@ import argparse
 import re
 import sys
 
-SHAPES = [(d, causal, n) for d in (128, 64) for causal in (False, True) for n in (1024, 4096, 16384)]
+SHAPES = [(d, causal, n) for d in (128, 64) for causal in (False, True) for n in (1024, 2048, 4096, 16384)]
 TOKENS, HIDDEN = 16384, 2048
 
 

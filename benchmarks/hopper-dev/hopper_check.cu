@@ -840,7 +840,7 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
         if (v == NULL) continue;
         if (only && !strstr(only, v->name) && !strstr(v->name, only)) continue;
         const int64_t d = v->d, H = hidden / d;
-        for (int64_t N : {(int64_t)1024, (int64_t)4096, (int64_t)16384}) {
+        for (int64_t N : {(int64_t)1024, (int64_t)2048, (int64_t)4096, (int64_t)16384}) {
             const int64_t B = tokens / N;
             attngen_forward_params p;
             memset(&p, 0, sizeof(p));

@@ -23,9 +23,9 @@
  *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
  *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
  *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
- *     kUniformItems) a group is as many heads as have their K and V in half of L2 (the launcher's
- *     heads_per_group); otherwise one group holds all heads, so that the items run longest first (under a causal
- *     mask query tile t of T sees t + 1 key tiles);
+ *     kUniformItems), or when a head has at most 16 query tiles, a group is as many heads as have their K and V
+ *     in half of L2 (the launcher's heads_per_group); otherwise one group holds all heads, so that the items run
+ *     longest first (under a causal mask query tile t of T sees t + 1 key tiles);
  *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
  *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
  *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So
@@ -876,8 +876,11 @@ extern "C" attngen_status attngen_mha_d128_fp16_forward_cuda(const attngen_forwa
     const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
     const int64_t kv_group = p.heads_q / p.heads_kv;
     const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
-    int64_t heads_per_group = kUniformItems && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
-                                                                 : heads_total;
+    /* Masked items (waves at d = 128) also go in L2-sized groups of heads when a head has at most 16 query tiles
+       (N <= 2k): there ~130 heads' longest tiles in flight do not keep their K and V in L2 (TUNING.md H6). */
+    const bool grouped = kUniformItems || query_tiles <= 16;
+    int64_t heads_per_group = grouped && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
+                                                           : heads_total;
     if (heads_per_group < 1) heads_per_group = 1;
     if (heads_per_group > heads_total) heads_per_group = heads_total;
 
