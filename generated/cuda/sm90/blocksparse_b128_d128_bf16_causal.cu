@@ -287,6 +287,9 @@ struct WorkItem {
     int64_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
 };
 
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
 /* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
    stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
    or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
@@ -353,9 +356,6 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
     item.first_tile = item.tiles.next(item.tiles.tile_begin);
     return item;
 }
-
-/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
-#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 
 constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
 constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
