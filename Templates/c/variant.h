@@ -28,6 +28,12 @@ static inline element_t store_element(float value)
     return {{store_element}};
 }
 
+/* `count` elements from `src` in fp32 (the K and V tiles of the forward pass). */
+static inline void load_row(float *dst, const element_t *src, int64_t count)
+{
+    {{load_row}}
+}
+
 /* ---- shape and scale ---------------------------------------------------------------------------- */
 
 enum {

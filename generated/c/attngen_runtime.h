@@ -304,6 +304,36 @@ static inline float attngen_exp2(float x)
     return p * attngen_bits_float((uint32_t)(n + 127) << 23);
 }
 
+/* ---- rows of 16-bit storage in fp32 --------------------------------------------------------------- */
+
+/* attngen_half_to_float over a row: 8 at a time with F16C's vcvtph2ps where the compiler targets it (exact for every
+   binary16 value, NaNs kept and made quiet, as attngen_half_to_float does), the rest one by one. */
+#if defined(__F16C__) && !defined(ATTNGEN_PORTABLE)
+#include <immintrin.h>
+#endif
+static inline void attngen_half_row_to_float(float *dst, const uint16_t *src, int64_t count)
+{
+#if defined(__F16C__) && !defined(ATTNGEN_PORTABLE)
+    const int64_t whole = count - count % 8;
+    for (int64_t i = 0; i < whole; i += 8) {
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+    }
+#else
+    const int64_t whole = 0;
+#endif
+    for (int64_t i = whole; i < count; ++i) {
+        dst[i] = attngen_half_to_float(src[i]);
+    }
+}
+
+/* attngen_bf16_to_float over a row (a shift the compiler vectorizes). */
+static inline void attngen_bf16_row_to_float(float *dst, const uint16_t *src, int64_t count)
+{
+    for (int64_t i = 0; i < count; ++i) {
+        dst[i] = attngen_bf16_to_float(src[i]);
+    }
+}
+
 /* ---- vectors of fp32 lanes for the tiled kernels ------------------------------------------------- */
 
 /*

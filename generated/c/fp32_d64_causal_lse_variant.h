@@ -38,6 +38,12 @@ static inline element_t store_element(float value)
     return value;
 }
 
+/* `count` elements from `src` in fp32 (the K and V tiles of the forward pass). */
+static inline void load_row(float *dst, const element_t *src, int64_t count)
+{
+    memcpy(dst, src, (size_t)count * sizeof(float));
+}
+
 /* ---- shape and scale ---------------------------------------------------------------------------- */
 
 enum {

@@ -324,14 +324,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         const int64_t v_stride = params->v_layout.row_stride;
 #else
         for (int64_t j = 0; j < cols; ++j) {
-            const element_t *k_row = k_head + (col0 + j) * params->k_layout.row_stride;
-            for (int i = 0; i < HEAD_DIM; ++i) {
-                k_tile[j * HEAD_DIM + i] = load_element(k_row[i]);
-            }
-            const element_t *v_row = v_head + (col0 + j) * params->v_layout.row_stride;
-            for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                v_tile[j * VALUE_HEAD_DIM + i] = load_element(v_row[i]);
-            }
+            load_row(k_tile + j * HEAD_DIM, k_head + (col0 + j) * params->k_layout.row_stride, HEAD_DIM);
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + (col0 + j) * params->v_layout.row_stride, VALUE_HEAD_DIM);
         }
         const float *k_rows = k_tile;
         const float *v_rows = v_tile;

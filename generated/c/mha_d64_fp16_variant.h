@@ -38,6 +38,12 @@ static inline element_t store_element(float value)
     return attngen_float_to_half(value);
 }
 
+/* `count` elements from `src` in fp32 (the K and V tiles of the forward pass). */
+static inline void load_row(float *dst, const element_t *src, int64_t count)
+{
+    attngen_half_row_to_float(dst, src, count);
+}
+
 /* ---- shape and scale ---------------------------------------------------------------------------- */
 
 enum {
