@@ -450,9 +450,18 @@ def _check_block_mask(variant, block_mask, batch, heads_q, seqlen_q, seqlen_k, d
     return block_mask
 
 
-def _compiling():
+def _plain_eager(q, k, v):
+    """Whether the call may skip the custom op: plain tensors, no grad needed, not compiling, and no dispatch mode
+    (fake tensors, make_fx, functionalization) active, so that nothing traces or transforms it."""
+    if torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad):
+        return False
+    if not (type(q) is torch.Tensor and type(k) is torch.Tensor and type(v) is torch.Tensor):
+        return False
     compiler = getattr(torch, "compiler", None)
-    return bool(compiler is not None and hasattr(compiler, "is_compiling") and compiler.is_compiling())
+    if compiler is not None and hasattr(compiler, "is_compiling") and compiler.is_compiling():
+        return False
+    dispatch_stack = getattr(torch._C, "_len_torch_dispatch_stack", None)
+    return dispatch_stack is not None and dispatch_stack() == 0
 
 
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic):
@@ -503,10 +512,10 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
     if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)) and not variant.has_backward:
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
-    if torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad) or _compiling():
-        o, lse = op(q, k, v, block_mask, dropout_seed, dropout_offset, bool(deterministic))
-    else:  # eager inference: the kernels directly, without the custom op's dispatch (tens of microseconds a call)
+    if _plain_eager(q, k, v):  # eager inference: the kernels directly, skipping the op dispatch
         o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset)
+    else:
+        o, lse = op(q, k, v, block_mask, dropout_seed, dropout_offset, bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o

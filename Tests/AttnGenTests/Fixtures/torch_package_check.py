@@ -273,6 +273,20 @@ def check_compile(package, device):
           f"{explanation.graph_break_count} graph breaks, {explanation.graph_count} graphs")
 
 
+def check_tracing(package, device):
+    """Inference calls skip the custom op only in plain eager mode: traced (make_fx) they must still be the op."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    name = "t_window_fp32"
+    function = getattr(package, name)
+    q, k, v = (torch.randn(1, 20, 2, 32, device=device) for _ in range(3))
+    graph = make_fx(lambda q, k, v: function(q, k, v))(q, k, v)
+    check(f"make_fx {name} {device}: the graph calls the custom op", f"{name}_forward" in graph.code,
+          graph.code.strip().splitlines()[-1][:120])
+    ok, detail = close(graph(q, k, v), function(q, k, v), 0.0)
+    check(f"make_fx {name} {device}: the traced graph computes the eager result", ok, detail)
+
+
 def check_opcheck(package, device):
     for name, info in sorted(package.VARIANTS.items()):
         forward, backward = package.OPS[name]
@@ -391,7 +405,8 @@ def main():
              ("dropout", lambda: check_dropout(package, options.device)),
              ("deterministic", lambda: check_deterministic(package, options.device)),
              ("errors", lambda: check_errors(package, options.device)),
-             ("opcheck", lambda: check_opcheck(package, options.device))]
+             ("opcheck", lambda: check_opcheck(package, options.device)),
+             ("tracing", lambda: check_tracing(package, options.device))]
     if not options.skip_compile:
         steps.append(("torch.compile", lambda: check_compile(package, options.device)))
     if options.device.startswith("cuda"):
