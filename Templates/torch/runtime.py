@@ -128,7 +128,10 @@ def _cuda_target(device):
 
 
 def _run(command, what):
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except OSError as error:  # no such compiler, or not executable
+        raise AttnGenBuildError(f"{what} failed: cannot run {command[0]}: {error} (set CC, or ATTNGEN_NVCC for CUDA)") from None
     if result.returncode != 0:
         raise AttnGenBuildError(f"{what} failed (exit status {result.returncode}):\n  {' '.join(command)}\n"
                                 f"{result.stdout[-6000:]}")

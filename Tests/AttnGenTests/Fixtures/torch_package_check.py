@@ -364,6 +364,22 @@ def check_errors(package, device):
                  lambda: package.attention(q, k, v, variant="nope"))
 
 
+def check_build_errors(package):
+    """A compiler that cannot be run is reported as AttnGenBuildError naming it (a fresh cache, in a child process)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        environment = dict(os.environ, CC="/nonexistent/cc", ATTNGEN_TORCH_CACHE=cache)
+        script = (f"import torch, {package.__name__} as p\n"
+                  "x = torch.randn(1, 4, 2, 32)\n"
+                  "p.t_window_fp32(x, x, x)\n")
+        result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+        check("build error: a missing C compiler raises AttnGenBuildError naming it",
+              result.returncode != 0 and "AttnGenBuildError" in result.stderr and "/nonexistent/cc" in result.stderr,
+              result.stderr.strip().splitlines()[-1][:160] if result.stderr.strip() else "no error output")
+
+
 def check_cuda_graph(package):
     name = "t_causal_gqa_bf16"
     info = package.VARIANTS[name]
@@ -407,6 +423,8 @@ def main():
              ("errors", lambda: check_errors(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),
              ("tracing", lambda: check_tracing(package, options.device))]
+    if options.device == "cpu":
+        steps.append(("build errors", lambda: check_build_errors(package)))
     if not options.skip_compile:
         steps.append(("torch.compile", lambda: check_compile(package, options.device)))
     if options.device.startswith("cuda"):
