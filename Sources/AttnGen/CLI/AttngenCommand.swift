@@ -68,13 +68,10 @@ public enum AttngenCommand {
         case .single(let choice):
             files = try generate(specs, choice: choice, request: request, variants: variants, output: output)
         case .all:
-            var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
-            files = []
-            for choice in TargetChoice.all {
-                let generated = try generate(specs, choice: choice, request: request, variants: variants, output: output)
-                outputs.append((choice, generated))
+            let outputs = try generateEveryTarget(specs, request: request, variants: variants, output: output)
+            files = outputs.flatMap { choice, generated in
                 let folder = CatalogueLayout.subfolder(for: choice)
-                files += generated.map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
+                return generated.map { GeneratedFile(path: "\(folder)/\($0.path)", contents: $0.contents) }
             }
             if let package = request.torchPackage {
                 files += try torchPackage(package, specs: specs, outputs: outputs, request: request, variants: variants)
@@ -84,10 +81,7 @@ public enum AttngenCommand {
                       OutputManifest(targets: TargetChoice.all, budget: request.budget, variants: variants,
                                      torchPackage: request.torchPackage).file]
         case .torch:
-            var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
-            for choice in TargetChoice.all {
-                outputs.append((choice, try generate(specs, choice: choice, request: request, variants: variants, output: output)))
-            }
+            let outputs = try generateEveryTarget(specs, request: request, variants: variants, output: output)
             files = try torchPackage(request.torchPackage ?? TorchPackage.defaultName, specs: specs, outputs: outputs,
                                      request: request, variants: variants)
         }
@@ -100,6 +94,17 @@ public enum AttngenCommand {
         if !request.quiet {
             output.standardError("attngen: wrote \(files.count) files to \(request.output)\n")
         }
+    }
+
+    /// Every target's files (`TargetChoice.all`), each as `generate` makes them for a folder of its own.
+    private static func generateEveryTarget(_ specs: [AttentionSpec], request: EmitRequest, variants: OutputManifest.Variants,
+                                            output: CommandOutput) throws(CommandLineError)
+        -> [(choice: TargetChoice, files: [GeneratedFile])] {
+        var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
+        for choice in TargetChoice.all {
+            outputs.append((choice, try generate(specs, choice: choice, request: request, variants: variants, output: output)))
+        }
+        return outputs
     }
 
     /// The PyTorch package of `outputs` (each target's files), with its own manifest.
