@@ -56,11 +56,7 @@ import Testing
             };
 
             """.write(to: folder.appendingPathComponent("cuda_variant.h"), atomically: true, encoding: .utf8)
-        // A pip-installed nvcc keeps cudart_static in ../lib; a system one knows its own folder.
-        let pipLibraries = URL(fileURLWithPath: nvcc).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("lib")
-        let linkFlags = FileManager.default.fileExists(atPath: pipLibraries.appendingPathComponent("libcudart_static.a").path)
-            ? ["-L", pipLibraries.path] : []
+        let linkFlags = CUDACompileTests.pipRuntimeLibraries(nvcc: nvcc).map { ["-L", $0] } ?? []
         let build = try ChildProcess.run([nvcc, "-std=c++17", "-arch=sm_80", "-Werror", "all-warnings", "-I.",
                                           "cuda_arguments.cu", "\(spec.name).cu", "\(spec.name)_backward.cu"]
                                          + linkFlags + ["-o", "cuda_arguments"], in: folder, timeoutSeconds: 600)

@@ -131,6 +131,14 @@ import Testing
                                  + "step of .ci/test (pip install nvidia-cuda-nvcc into .cuda/venv)")
     }
 
+    /// The folder of a pip-installed nvcc's libcudart_static.a (its ../lib), which a link needs with -L or LIBRARY_PATH;
+    /// nil for a system nvcc, which knows its own folder.
+    static func pipRuntimeLibraries(nvcc: String) -> String? {
+        let folder = URL(fileURLWithPath: nvcc).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("lib")
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent("libcudart_static.a").path) ? folder.path : nil
+    }
+
     /// Emits `specs` for `target` into a fresh folder and compiles them as two unity translation units
     /// (each `#include`s half of the kernels: one host parse of the CUDA headers per unit), two nvcc
     /// at a time across the whole suite; checks each kernel's ptxas report against its plan.

@@ -354,13 +354,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: library.appendingPathComponent("libattngen_cuda.a").path))
 
         try Data(Self.cudaConsumer.utf8).write(to: folder.appendingPathComponent("consumer.cu"))
-        // A pip-installed nvcc keeps cudart_static and cudadevrt in ../lib; a system one knows its own folder.
-        let pipLibraries = URL(fileURLWithPath: nvcc).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("lib")
-        var linkFlags: [String] = []
-        if FileManager.default.fileExists(atPath: pipLibraries.appendingPathComponent("libcudart_static.a").path) {
-            linkFlags = ["-L", pipLibraries.path]
-        }
+        let linkFlags = CUDACompileTests.pipRuntimeLibraries(nvcc: nvcc).map { ["-L", $0] } ?? []
         let link = try Self.shell([nvcc, "-std=c++17", "-arch=sm_80", "-Werror", "all-warnings", "-I", library.path,
                                    "consumer.cu", library.appendingPathComponent("libattngen_cuda.a").path]
                                   + linkFlags + ["-o", "consumer"], in: folder)

@@ -72,12 +72,9 @@ import Testing
         try #require(script.hasSuffix(" && ./main_cuda"), "the CUDA example should end by running ./main_cuda")
         script = String(script.dropLast(" && ./main_cuda".count)) + "\n"
         let nvcc = try ConsumerBuildTests.nvcc()
-        // A pip-installed nvcc keeps cudart_static in ../lib; a system one knows its own folder.
-        let pipLibraries = URL(fileURLWithPath: nvcc).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("lib").path
-        let outcome = try Self.runShell(script, in: folder, extraEnvironment: [
-            "ATTNGEN_TEST_NVCC=\(nvcc)", "NVCC=\(nvcc)", "LIBRARY_PATH=\(pipLibraries)",
-        ])
+        let libraries = CUDACompileTests.pipRuntimeLibraries(nvcc: nvcc).map { ["LIBRARY_PATH=\($0)"] } ?? []
+        let outcome = try Self.runShell(script, in: folder,
+                                        extraEnvironment: ["ATTNGEN_TEST_NVCC=\(nvcc)", "NVCC=\(nvcc)"] + libraries)
         #expect(outcome.status == 0, "\(outcome.output.suffix(4000))")
         #expect(FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("main_cuda").path))
         #expect(!outcome.output.contains("warning:"), "\(outcome.output.suffix(4000))")
