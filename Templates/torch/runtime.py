@@ -283,14 +283,8 @@ def _uint64(value):
     return int(value) % (1 << 64)
 
 
-def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
-    """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
-    o = empty_like_layout(q, variant.value_head_dim, q.dtype)
-    if variant.saves_lse:
-        lse = torch.empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32, device=q.device)
-    else:
-        lse = torch.empty((0,), dtype=torch.float32, device=q.device)
-    kernels = library(variant, q.device)
+def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset):
+    """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller)."""
     p = _abi.ForwardParams()
     p.struct_size = ctypes.sizeof(_abi.ForwardParams)
     p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
@@ -303,25 +297,12 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
         p.block_mask, p.block_mask_layout = block_mask.data_ptr(), _layout(block_mask)
     p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
     p.num_threads = torch.get_num_threads()
-    if q.device.type == "cuda":
-        status = _on_device(q.device, kernels.forward, p)
-        function = f"attngen_{variant.name}_forward_cuda"
-    else:
-        status = kernels.forward(ctypes.byref(p))
-        function = f"attngen_{variant.name}_forward"
-    if status != _abi.Status.OK:
-        raise _status_error(variant, function, status)
-    return o, lse
+    return p
 
 
-def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
-    """The backward kernels: (dQ, dK, dV), each laid out like its input."""
-    if grad_o.stride(-1) != 1:
-        grad_o = grad_o.contiguous()
-    dq = empty_like_layout(q, variant.head_dim, q.dtype)
-    dk = empty_like_layout(k, variant.head_dim, k.dtype)
-    dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
-    kernels = library(variant, q.device)
+def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
+                    deterministic):
+    """The attngen_backward_params of a call (gradients allocated by the caller; the workspace is left unset)."""
     p = _abi.BackwardParams()
     p.struct_size = ctypes.sizeof(_abi.BackwardParams)
     p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
@@ -337,19 +318,50 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
     p.dq_mode = _abi.DqMode.DETERMINISTIC if deterministic else _abi.DqMode.FAST
     p.num_threads = torch.get_num_threads()
-    size = kernels.workspace_size(ctypes.byref(p))
+    return p
+
+
+def _launch(variant, direction, function, params, device):
+    """Calls a C (CPU) or CUDA entry point and raises AttnGenError on a status other than OK."""
+    if device.type == "cuda":
+        status = _on_device(device, function, params)
+        name = f"attngen_{variant.name}_{direction}_cuda"
+    else:
+        status = function(ctypes.byref(params))
+        name = f"attngen_{variant.name}_{direction}"
+    if status != _abi.Status.OK:
+        raise _status_error(variant, name, status)
+
+
+def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
+    """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
+    o = empty_like_layout(q, variant.value_head_dim, q.dtype)
+    if variant.saves_lse:
+        lse = torch.empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32, device=q.device)
+    else:
+        lse = torch.empty((0,), dtype=torch.float32, device=q.device)
+    kernels = library(variant, q.device)
+    params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset)
+    _launch(variant, "forward", kernels.forward, params, q.device)
+    return o, lse
+
+
+def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
+    """The backward kernels: (dQ, dK, dV), each laid out like its input."""
+    if grad_o.stride(-1) != 1:
+        grad_o = grad_o.contiguous()
+    dq = empty_like_layout(q, variant.head_dim, q.dtype)
+    dk = empty_like_layout(k, variant.head_dim, k.dtype)
+    dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
+    kernels = library(variant, q.device)
+    params = backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
+                             deterministic)
+    size = kernels.workspace_size(ctypes.byref(params))
     if size == ctypes.c_size_t(-1).value:
         raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
     workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
-    p.workspace, p.workspace_size = workspace.data_ptr(), workspace.numel()
-    if q.device.type == "cuda":
-        status = _on_device(q.device, kernels.backward, p)
-        function = f"attngen_{variant.name}_backward_cuda"
-    else:
-        status = kernels.backward(ctypes.byref(p))
-        function = f"attngen_{variant.name}_backward"
-    if status != _abi.Status.OK:
-        raise _status_error(variant, function, status)
+    params.workspace, params.workspace_size = workspace.data_ptr(), workspace.numel()
+    _launch(variant, "backward", kernels.backward, params, q.device)
     return dq, dk, dv
 
 

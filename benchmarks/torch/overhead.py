@@ -76,8 +76,12 @@ def breakdown(device, repeats):
         pointer = ctypes.byref(params)
         return (lambda: function(pointer, stream)) if stream is not None else (lambda: function(pointer))
 
-    forward_params = _abi_forward(q, k, v, o, lse)
-    backward_params, workspace = _abi_backward(kernels, q, k, v, o, lse, grad)
+    forward_params = _runtime.forward_params(variant, q, k, v, torch.empty_like(o), torch.empty_like(lse), None, 0, 0)
+    gradients = (torch.empty_like(q), torch.empty_like(k), torch.empty_like(v))
+    backward_params = _runtime.backward_params(variant, grad, q, k, v, o, lse, *gradients, None, 0, 0, True)
+    workspace = torch.empty((max(kernels.workspace_size(ctypes.byref(backward_params)), 16),), dtype=torch.uint8,
+                            device=q.device)
+    backward_params.workspace, backward_params.workspace_size = workspace.data_ptr(), workspace.numel()
     rows = [
         ("function (checks + op + kernel), forward", lambda: attngen_torch.t_causal_gqa_bf16(q, k, v, layout="bhsd")),
         ("custom op alone, forward", lambda: forward_op(q, k, v, None, 0, 0, True)),
@@ -93,43 +97,7 @@ def breakdown(device, repeats):
     with torch.no_grad():
         for label, function in rows:
             print(f"| {label} | {per_call(function, repeats):.1f} |")
-    del workspace
-
-
-def _abi_forward(q, k, v, o, lse):
-    from attngen_torch import _abi, _runtime
-
-    p = _abi.ForwardParams()
-    p.struct_size = ctypes_sizeof(_abi.ForwardParams)
-    p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv = q.shape[0], q.shape[2], k.shape[2], q.shape[1], k.shape[1]
-    p.q, p.k, p.v, p.o, p.lse = q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(), lse.data_ptr()
-    p.q_layout, p.k_layout, p.v_layout, p.o_layout = (_runtime._layout(t) for t in (q, k, v, o))
-    p.lse_layout = _runtime._lse_layout(lse)
-    return p
-
-
-def _abi_backward(kernels, q, k, v, o, lse, grad):
-    from attngen_torch import _abi, _runtime
-
-    dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-    p = _abi.BackwardParams()
-    p.struct_size = ctypes_sizeof(_abi.BackwardParams)
-    p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv = q.shape[0], q.shape[2], k.shape[2], q.shape[1], k.shape[1]
-    p.q, p.k, p.v, p.o, p.lse, p.d_o = (t.data_ptr() for t in (q, k, v, o, lse, grad))
-    p.dq, p.dk, p.dv = dq.data_ptr(), dk.data_ptr(), dv.data_ptr()
-    p.q_layout, p.k_layout, p.v_layout, p.o_layout, p.d_o_layout = (_runtime._layout(t) for t in (q, k, v, o, grad))
-    p.dq_layout, p.dk_layout, p.dv_layout = (_runtime._layout(t) for t in (dq, dk, dv))
-    p.lse_layout = _runtime._lse_layout(lse)
-    import ctypes
-    size = kernels.workspace_size(ctypes.byref(p))
-    workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
-    p.workspace, p.workspace_size = workspace.data_ptr(), workspace.numel()
-    return p, (dq, dk, dv, workspace)
-
-
-def ctypes_sizeof(structure):
-    import ctypes
-    return ctypes.sizeof(structure)
+    del workspace, gradients
 
 
 if __name__ == "__main__":
