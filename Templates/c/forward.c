@@ -241,7 +241,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
                          float *workspace)
 {
     const int64_t nq = params->seqlen_q;
-    const int64_t nk = params->seqlen_k;
+    /* The keys of this sequence (seqlens_k, checked by the entry point, or seqlen_k). */
+    const int64_t nk = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
     const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
     const int64_t h_kv = h / (params->heads_q / params->heads_kv); /* GQA: query heads share a kv head */
 
@@ -371,6 +372,9 @@ attngen_status attngen_{{name}}_forward(const attngen_forward_params *params)
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
+    if (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params->seqlens_k, params->batch, params->seqlen_k)) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
     /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
        anything, are replaced by zeros so that no offset is formed from them. */
     attngen_forward_params p = *params;
@@ -397,5 +401,65 @@ attngen_status attngen_{{name}}_forward(const attngen_forward_params *params)
     run_tasks(&p, workspaces, row_tiles);
 #endif
     free(workspaces);
+    return ATTNGEN_OK;
+}
+
+/* ---- combine: the merge of partial results (attngen_combine_params in attngen_abi.h) ---------------- */
+
+attngen_status attngen_{{name}}_combine(const attngen_combine_params *params)
+{
+    int has_work = 0;
+    const attngen_status status =
+        attngen_check_combine(params, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), &has_work);
+    if (status != ATTNGEN_OK || !has_work) {
+        return status;
+    }
+    const attngen_combine_params *p = params;
+    for (int64_t b = 0; b < p->batch; ++b) {
+        for (int64_t h = 0; h < p->heads_q; ++h) {
+            for (int64_t q = 0; q < p->seqlen_q; ++q) {
+                const int64_t lse_at = b * p->lse_partial_layout.batch_stride + h * p->lse_partial_layout.head_stride
+                                       + q * p->lse_partial_layout.row_stride;
+                const int64_t o_at = b * p->o_partial_layout.batch_stride + h * p->o_partial_layout.head_stride
+                                     + q * p->o_partial_layout.row_stride;
+                /* LSE = max + log(sum exp(LSE_s - max)); partials at -inf weigh nothing. */
+                float max_lse = -INFINITY;
+                for (int64_t s = 0; s < p->splits; ++s) {
+                    const float lse_s = p->lse_partial[s * p->lse_partial_split_stride + lse_at];
+                    max_lse = lse_s > max_lse ? lse_s : max_lse;
+                }
+                float sum = 0.0f;
+                if (max_lse != -INFINITY) {
+                    for (int64_t s = 0; s < p->splits; ++s) {
+                        sum += expf(p->lse_partial[s * p->lse_partial_split_stride + lse_at] - max_lse);
+                    }
+                }
+                const int kept_any = max_lse != -INFINITY && sum > 0.0f;
+                const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
+                float merged[VALUE_HEAD_DIM];
+                for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                    merged[i] = 0.0f;
+                }
+                for (int64_t s = 0; kept_any && s < p->splits; ++s) {
+                    const float weight = expf(p->lse_partial[s * p->lse_partial_split_stride + lse_at] - lse);
+                    if (weight > 0.0f) {
+                        const float *o_s = p->o_partial + s * p->o_partial_split_stride + o_at;
+                        for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                            merged[i] += weight * o_s[i];
+                        }
+                    }
+                }
+                element_t *o_dst = (element_t *)p->o + b * p->o_layout.batch_stride + h * p->o_layout.head_stride
+                                   + q * p->o_layout.row_stride;
+                for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                    o_dst[i] = store_element(merged[i]);
+                }
+                if (p->lse != NULL) {
+                    p->lse[b * p->lse_layout.batch_stride + h * p->lse_layout.head_stride
+                           + q * p->lse_layout.row_stride] = lse;
+                }
+            }
+        }
+    }
     return ATTNGEN_OK;
 }

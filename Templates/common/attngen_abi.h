@@ -13,6 +13,11 @@
  *     size_t attngen_NAME_backward_workspace_size(const attngen_backward_params *params);
  *     attngen_status attngen_NAME_backward(const attngen_backward_params *params);
  * or (CUDA) attngen_NAME_backward_workspace_size_cuda and attngen_NAME_backward_cuda(params, stream).
+ * Every variant also exports the merge of partial results (attngen_combine_params below)
+ *     attngen_status attngen_NAME_combine(const attngen_combine_params *params);                    (C)
+ *     attngen_status attngen_NAME_combine_cuda(const attngen_combine_params *params, cudaStream_t); (CUDA)
+ * and CUDA variants the size of the optional forward workspace (split-KV decoding)
+ *     size_t attngen_NAME_forward_workspace_size_cuda(const attngen_forward_params *params);
  * The workspace size is 0 when the call needs no workspace (no query rows), and SIZE_MAX, which no
  * allocation can satisfy, when params is NULL, its struct_size is wrong or a size is negative or above
  * the limits below (the call refuses those parameters anyway).
@@ -33,6 +38,13 @@
  *
  * Arguments are checked in this order before anything is read or written; the first problem is returned:
 {{check_order}}
+ *
+ * The combine call checks, in this order: params NULL (ATTNGEN_ERROR_NULL_POINTER); struct_size
+ * (ATTNGEN_ERROR_ABI_MISMATCH); a negative size, batch / seqlen_q above the limits, or splits above
+ * ATTNGEN_MAX_SEQLEN (ATTNGEN_ERROR_INVALID_SIZE); no rows (ATTNGEN_OK, nothing read); splits or heads_q 0
+ * (ATTNGEN_ERROR_INVALID_SIZE); o_partial, lse_partial or o NULL (ATTNGEN_ERROR_NULL_POINTER); a layout or
+ * split stride negative, a span above ATTNGEN_MAX_TENSOR_BYTES, or an output overlapping itself
+ * (ATTNGEN_ERROR_INVALID_LAYOUT).
  *
  * The functions hold no global state and may be called from several threads at once.
  */
@@ -58,6 +70,8 @@ extern "C" {
 {{dq_mode}}
 
 {{backward_params}}
+
+{{combine_params}}
 
 #ifdef __cplusplus
 }

@@ -336,6 +336,10 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
 
 }  // namespace attngen_{{name}}_detail
 
+{{combine}}
+
+{{decode}}
+
 /* ------------------------------------------------------------------------------------------------
  * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
  * ---------------------------------------------------------------------------------------------- */
@@ -346,6 +350,7 @@ extern "C" attngen_status attngen_{{name}}_{{entry}}(const attngen_forward_param
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
+    {{decode_dispatch}}
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
        is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
@@ -384,3 +389,5 @@ extern "C" attngen_status attngen_{{name}}_{{entry}}(const attngen_forward_param
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }
+
+{{workspace_size}}

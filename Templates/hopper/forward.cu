@@ -837,6 +837,10 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
+    {{decode_dispatch}}
+
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_{{name}}_forward_mma_cuda(params, stream);
 
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
        their layouts do not matter then (every row is fully masked). */

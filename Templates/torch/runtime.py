@@ -178,6 +178,11 @@ class _Library:
         self.forward = getattr(handle, f"attngen_{variant.name}_forward{suffix}")
         self.forward.argtypes = [ctypes.POINTER(_abi.ForwardParams)] + extra
         self.forward.restype = ctypes.c_int
+        self.forward_workspace_size = None
+        if suffix:
+            self.forward_workspace_size = getattr(handle, f"attngen_{variant.name}_forward_workspace_size{suffix}")
+            self.forward_workspace_size.argtypes = [ctypes.POINTER(_abi.ForwardParams)]
+            self.forward_workspace_size.restype = ctypes.c_size_t
         self.backward = self.workspace_size = None
         if variant.has_backward:
             self.backward = getattr(handle, f"attngen_{variant.name}_backward{suffix}")
@@ -342,6 +347,14 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset)
+    workspace = None
+    if kernels.forward_workspace_size is not None:
+        # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
+        # the others; SIZE_MAX for sizes the launcher refuses, which it then reports itself).
+        size = kernels.forward_workspace_size(ctypes.byref(params))
+        if 0 < size < ctypes.c_size_t(-1).value:
+            workspace = torch.empty((size,), dtype=torch.uint8, device=q.device)
+            params.workspace, params.workspace_size = workspace.data_ptr(), size
     _launch(variant, "forward", kernels.forward, params, q.device)
     return o, lse
 

@@ -11,7 +11,8 @@ import Testing
         for file in try CEmitter().sharedFiles() {
             try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
         }
-        let structures = [ABIDefinition.layout, ABIDefinition.forwardParams, ABIDefinition.backwardParams]
+        let structures = [ABIDefinition.layout, ABIDefinition.forwardParams, ABIDefinition.backwardParams,
+                          ABIDefinition.combineParams]
         var c = "#include <stddef.h>\n#include <stdio.h>\n#include \"attngen_abi.h\"\nint main(void) {\n"
         var python = "import ctypes\nimport attngen_abi as abi\n"
         for structure in structures {

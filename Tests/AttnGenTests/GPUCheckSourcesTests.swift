@@ -58,14 +58,17 @@ enum GPUCheckSources {
             let plan = entry.plan.forward
             text += GPUCheckReferenceSetup.source(for: spec)
             let sparse = spec.blockSparseLayout
-            rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_forward_cuda, check_setup_\(spec.name), "
+            rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_forward_cuda, "
+                        + "attngen_\(spec.name)_forward_workspace_size_cuda, attngen_\(spec.name)_combine_cuda, "
+                        + "check_setup_\(spec.name), "
                         + "\(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \(spec.savesLogSumExp ? 1 : 0), "
                         + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
-                        + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns)},")
+                        + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns), "
+                        + "\(entry.plan.decode == nil ? 0 : 1)},")
         }
-        text += "\n/* name, launcher, reference setup, storage, d, dv, fixed heads q/kv, saves LSE, sparse block rows/columns,\n"
-        text += "   dropout p, masked, tile rows, tile columns */\n"
+        text += "\n/* name, launcher, forward workspace size, combine, reference setup, storage, d, dv, fixed heads q/kv,\n"
+        text += "   saves LSE, sparse block rows/columns, dropout p, masked, tile rows, tile columns, decode kernel */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }

@@ -114,12 +114,16 @@ def _layout(t):
 
 
 class Kernel:
-    """One generated forward kernel bound to fixed tensors, so timing covers the launch alone."""
+    """One generated forward kernel bound to fixed tensors, so timing covers the launch alone (with the forward
+    workspace the launcher asks for, allocated at bind time: split-KV decoding for calls with few query rows)."""
 
     def __init__(self, library, name):
         self.function = getattr(library, f"attngen_{name}_forward_cuda")
         self.function.argtypes = [ctypes.POINTER(ForwardParams), ctypes.c_void_p]
         self.function.restype = ctypes.c_int
+        self.workspace_size = getattr(library, f"attngen_{name}_forward_workspace_size_cuda")
+        self.workspace_size.argtypes = [ctypes.POINTER(ForwardParams)]
+        self.workspace_size.restype = ctypes.c_size_t
         self.name = name
 
     def bind(self, q, k, v, o, lse, block_mask=None, seed=0, offset=0):
@@ -134,6 +138,10 @@ class Kernel:
             p.block_mask = block_mask.data_ptr()
             p.block_mask_layout = Layout(block_mask.stride(0), block_mask.stride(1), block_mask.stride(2))
         p.dropout_seed, p.dropout_offset = seed, offset
+        size = self.workspace_size(ctypes.byref(p))
+        self.workspace = torch.empty(max(size, 16), device="cuda", dtype=torch.uint8) if size else None
+        if size:
+            p.workspace, p.workspace_size = self.workspace.data_ptr(), size
         self.params = p
         self.params_ref = ctypes.byref(p)
         self.tensors = (q, k, v, o, lse, block_mask)

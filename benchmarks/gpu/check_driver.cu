@@ -7,8 +7,10 @@
  * the float64 reference of Tests/AttnGenTests/Fixtures/reference.c (its own Philox, its own masks). Outputs
  * are poisoned with NaN first, so an unwritten element fails. Dropout variants are also checked bit for bit:
  * with V one-hot, O[q][k] is zero exactly where the element was dropped (or masked), and that pattern must
- * equal the reference's attngen_reference_dropout_keeps for every (q, k). It also checks the Philox known
- * answer on the device and the launcher's argument errors.
+ * equal the reference's attngen_reference_dropout_keeps for every (q, k). Decoding shapes (at most 16 query
+ * rows: the decode kernel) run without and with the forward workspace (keys split across blocks, merged by the
+ * combine kernel); the public combine call is checked on random partials against a double-precision merge. It
+ * also checks the Philox known answer on the device and the launcher's argument errors.
  *
  *   check_driver [--quick] [--only NAME[,NAME...]] [--seed N] [--bench]
  *
@@ -32,11 +34,15 @@
 #include "reference.h"
 
 typedef attngen_status (*check_launcher)(const attngen_forward_params *, cudaStream_t);
+typedef size_t (*check_workspace_size)(const attngen_forward_params *);
+typedef attngen_status (*check_combine)(const attngen_combine_params *, cudaStream_t);
 typedef void (*check_setup)(attngen_reference_spec *);
 
 typedef struct check_variant {
     const char *name;
     check_launcher launch;
+    check_workspace_size workspace_size;
+    check_combine combine;
     check_setup setup;
     int storage;
     int head_dim;
@@ -50,6 +56,7 @@ typedef struct check_variant {
     int masked;
     int tile_rows;
     int tile_columns;
+    int decodes; /* 1: the variant has a decode kernel (which also runs calls with seqlens_k) */
 } check_variant;
 
 #include "check_variants.inc"
@@ -102,6 +109,8 @@ typedef struct check_shape {
     int64_t batch, heads_q, heads_kv, seqlen_q, seqlen_k;
     int bshd; /* 1: [B, S, H, D] layouts (strided rows), 0: [B, H, S, D] */
     int o_misaligned; /* 1: O starts one element past a 16-byte boundary (the kernels' unaligned store path) */
+    int workspace;    /* 1: pass the forward workspace the variant asks for (split-KV decoding) */
+    int used_keys;    /* 1: per-sequence key counts (seqlens_k): sequence 0 all keys, 1 none, the others random */
 } check_shape;
 
 static const check_shape full_shapes[] = {
@@ -113,9 +122,19 @@ static const check_shape full_shapes[] = {
     {1, 2, 2, 5, 0, 0},       /* Nk = 0: O = 0, LSE = -inf */
     {1, 3, 3, 517, 389, 0},   /* several tiles through the cp.async ring */
     {1, 2, 2, 150, 150, 0, 1}, /* O not 16-byte aligned */
+    /* Decoding (at most 16 query rows: the decode kernel), unsplit and with the workspace (split keys). */
+    {2, 8, 2, 1, 5000, 0, 0, 0},   /* GQA 4:1, one query row, unsplit */
+    {2, 8, 2, 1, 5000, 0, 0, 1},   /* the same, keys split */
+    {1, 4, 1, 7, 1000, 1, 0, 1},   /* MQA, 7 query rows (speculative decoding): 28 packed rows, 2 row tiles */
+    {3, 6, 3, 16, 777, 1, 1, 1},   /* 16 query rows, partial tiles, O unaligned */
+    {1, 32, 8, 1, 20011, 1, 0, 1}, /* GQA 32/8, long cache */
+    {2, 3, 3, 3, 40, 0, 0, 1},     /* MHA, fewer keys than one tile */
+    {4, 8, 2, 1, 3000, 1, 0, 1, 1}, /* decoding with per-sequence cache lengths (seqlens_k), keys split */
+    {4, 4, 4, 37, 500, 0, 0, 0, 1}, /* the tiled kernel with per-sequence key counts */
 };
 static const check_shape quick_shapes[] = {
     {1, 2, 2, 77, 203, 1},
+    {1, 4, 1, 7, 300, 1, 0, 1}, /* the decode kernel with split keys */
     {1, 2, 1, 130, 130, 0},
     {1, 2, 2, 77, 203, 1, 1},
 };
@@ -222,7 +241,19 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         CUDA_CHECK(cudaMalloc((void **)&dmask, hmask.size()));
         CUDA_CHECK(cudaMemcpy(dmask, hmask.data(), hmask.size(), cudaMemcpyHostToDevice));
     }
+    /* Per-sequence key counts: a host copy for the reference, a device copy for the kernel. */
+    std::vector<int32_t> hseqlens;
+    int32_t *dseqlens = NULL;
+    if (shape.used_keys) {
+        for (int64_t b = 0; b < shape.batch; ++b) {
+            hseqlens.push_back(b == 0 ? (int32_t)shape.seqlen_k
+                                      : (b == 1 ? 0 : (int32_t)(rng_next() % (uint64_t)(shape.seqlen_k + 1))));
+        }
+        CUDA_CHECK(cudaMalloc((void **)&dseqlens, hseqlens.size() * sizeof(int32_t)));
+        CUDA_CHECK(cudaMemcpy(dseqlens, hseqlens.data(), hseqlens.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+    }
     attngen_forward_params dp = p;
+    dp.seqlens_k = dseqlens;
     dp.q = dq;
     dp.k = dk;
     dp.v = dvv;
@@ -230,7 +261,31 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     dp.o = (uint8_t *)dout + o_offset;
     dp.lse = dlse;
     dp.block_mask = dmask;
+    void *dworkspace = NULL;
+    if (shape.workspace) {
+        const size_t bytes = variant.workspace_size(&dp);
+        if (bytes == SIZE_MAX) result.bad++;
+        if (bytes > 0 && bytes != SIZE_MAX) {
+            CUDA_CHECK(cudaMalloc(&dworkspace, bytes));
+            CUDA_CHECK(cudaMemset(dworkspace, 0xFF, bytes)); /* NaN: a partial the kernel did not write shows */
+            dp.workspace = dworkspace;
+            dp.workspace_size = bytes;
+        }
+    }
     const attngen_status status = variant.launch(&dp, 0);
+    if (shape.used_keys && !variant.decodes) {
+        /* seqlens_k needs the decode kernel: refused, and nothing written (O stays poisoned). */
+        if (status != ATTNGEN_ERROR_UNSUPPORTED) result.bad++;
+        CUDA_CHECK(cudaDeviceSynchronize());
+        std::vector<uint8_t> untouched(o_bytes);
+        CUDA_CHECK(cudaMemcpy(untouched.data(), (uint8_t *)dout + o_offset, o_bytes, cudaMemcpyDeviceToHost));
+        for (uint8_t byte : untouched) result.bad += byte != 0xFF;
+        cudaFree(dq); cudaFree(dk); cudaFree(dvv); cudaFree(dout); cudaFree(dlse);
+        if (dmask) cudaFree(dmask);
+        if (dworkspace) cudaFree(dworkspace);
+        if (dseqlens) cudaFree(dseqlens);
+        return result;
+    }
     if (status != ATTNGEN_OK) {
         fprintf(stderr, "%s: launcher returned %d\n", variant.name, (int)status);
         result.bad++;
@@ -245,6 +300,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     cudaFree(dout);
     cudaFree(dlse);
     if (dmask) cudaFree(dmask);
+    if (dworkspace) cudaFree(dworkspace);
+    if (dseqlens) cudaFree(dseqlens);
 
     /* The float64 reference on the host copies. */
     attngen_reference_spec spec;
@@ -256,6 +313,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     hp.o = NULL;
     hp.lse = NULL;
     hp.block_mask = hmask.empty() ? NULL : hmask.data();
+    hp.seqlens_k = hseqlens.empty() ? NULL : hseqlens.data();
     std::vector<double> ref_o((size_t)std::max<int64_t>(1, nq_elems * dv)), ref_lse((size_t)std::max<int64_t>(1, nq_elems));
     if (nq_elems > 0 && attngen_reference_forward(&hp, &spec, ref_o.data(), ref_lse.data(), NULL) != 0) {
         fprintf(stderr, "%s: the reference failed\n", variant.name);
@@ -434,6 +492,81 @@ static int check_errors(const check_variant &variant) {
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* The combine call: random fp32 partials (a fifth at LSE = -inf, every partial of some rows there, NaN in   */
+/* the O of those), strided, against the merge in double precision. Returns the number of problems.         */
+
+static int check_combine_call(const check_variant &variant, double *o_error) {
+    const int64_t batch = 2, heads = 3, nq = 5, splits = 37, dv = variant.value_head_dim;
+    const int64_t rows = batch * heads * nq, row_stride = dv + 3, split_stride = rows * row_stride + 7;
+    const size_t eb = element_bytes(variant.storage);
+    std::vector<float> o_partial((size_t)(splits * split_stride), NAN), lse_partial((size_t)(splits * rows));
+    for (int64_t s = 0; s < splits; ++s)
+        for (int64_t r = 0; r < rows; ++r) {
+            const bool masked = r % 7 == 3 || rng_uniform() < 0.2;
+            lse_partial[(size_t)(s * rows + r)] = masked ? -INFINITY : (float)(10.0 * rng_uniform() - 5.0);
+            for (int64_t j = 0; j < dv && !masked; ++j) {
+                o_partial[(size_t)(s * split_stride + r * row_stride + j)] = (float)(2.0 * rng_uniform() - 1.0);
+            }
+        }
+    float *d_o_partial = NULL, *d_lse_partial = NULL, *d_lse = NULL;
+    void *d_o = NULL;
+    CUDA_CHECK(cudaMalloc((void **)&d_o_partial, o_partial.size() * 4));
+    CUDA_CHECK(cudaMalloc((void **)&d_lse_partial, lse_partial.size() * 4));
+    CUDA_CHECK(cudaMalloc(&d_o, (size_t)(rows * dv) * eb + 16));
+    CUDA_CHECK(cudaMalloc((void **)&d_lse, (size_t)rows * 4 + 16));
+    CUDA_CHECK(cudaMemcpy(d_o_partial, o_partial.data(), o_partial.size() * 4, cudaMemcpyHostToDevice));
+    CUDA_CHECK(cudaMemcpy(d_lse_partial, lse_partial.data(), lse_partial.size() * 4, cudaMemcpyHostToDevice));
+    CUDA_CHECK(cudaMemset(d_o, 0xFF, (size_t)(rows * dv) * eb + 16));
+    CUDA_CHECK(cudaMemset(d_lse, 0xFF, (size_t)rows * 4 + 16));
+    attngen_combine_params p = {};
+    p.struct_size = sizeof(p);
+    p.splits = splits;
+    p.batch = batch;
+    p.seqlen_q = nq;
+    p.heads_q = (int32_t)heads;
+    p.o_partial = d_o_partial;
+    p.o_partial_layout = {heads * nq * row_stride, nq * row_stride, row_stride};
+    p.o_partial_split_stride = split_stride;
+    p.lse_partial = d_lse_partial;
+    p.lse_partial_layout = {heads * nq, nq, 1};
+    p.lse_partial_split_stride = rows;
+    p.o = d_o;
+    p.o_layout = {heads * nq * dv, nq * dv, dv};
+    p.lse = d_lse;
+    p.lse_layout = {heads * nq, nq, 1};
+    int problems = variant.combine(&p, 0) != ATTNGEN_OK;
+    attngen_combine_params bad = p;
+    bad.splits = 0;
+    problems += variant.combine(&bad, 0) != ATTNGEN_ERROR_INVALID_SIZE;
+    CUDA_CHECK(cudaDeviceSynchronize());
+    std::vector<uint8_t> o((size_t)(rows * dv) * eb + 16);
+    std::vector<float> lse((size_t)rows + 4);
+    CUDA_CHECK(cudaMemcpy(o.data(), d_o, o.size(), cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(lse.data(), d_lse, lse.size() * 4, cudaMemcpyDeviceToHost));
+    cudaFree(d_o_partial); cudaFree(d_lse_partial); cudaFree(d_o); cudaFree(d_lse);
+    *o_error = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        double max_lse = -INFINITY, sum = 0;
+        for (int64_t s = 0; s < splits; ++s) max_lse = std::max(max_lse, (double)lse_partial[(size_t)(s * rows + r)]);
+        for (int64_t s = 0; s < splits && max_lse > -INFINITY; ++s) sum += exp(lse_partial[(size_t)(s * rows + r)] - max_lse);
+        const double lse_ref = max_lse > -INFINITY ? max_lse + log(sum) : -INFINITY;
+        if (isinf(lse_ref) != isinf(lse[(size_t)r]) || (!isinf(lse_ref) && fabs(lse[(size_t)r] - lse_ref) > 1e-4)) problems++;
+        for (int64_t j = 0; j < dv; ++j) {
+            double want = 0;
+            for (int64_t s = 0; s < splits && max_lse > -INFINITY; ++s) {
+                const double lse_s = lse_partial[(size_t)(s * rows + r)];
+                if (lse_s > -INFINITY) want += exp(lse_s - lse_ref) * o_partial[(size_t)(s * split_stride + r * row_stride + j)];
+            }
+            const double got = attngen_reference_load(o.data(), variant.storage, r * dv + j);
+            if (!isfinite(got)) problems++;
+            *o_error = std::max(*o_error, fabs(got - want));
+        }
+    }
+    for (size_t i = (size_t)(rows * dv) * eb; i < o.size(); ++i) problems += o[i] != 0xFF;
+    return problems;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Timing at the ANCHORS shapes.                                                                     */
 
 static void bench(const check_variant &variant) {
@@ -551,8 +684,14 @@ int main(int argc, char **argv) {
         int pattern = 0;
         if (variant.dropout > 0 && !quick) pattern = check_dropout_pattern(variant, rng_next(), rng_next());
         const int errors = quick ? 0 : check_errors(variant);
+        double combine_error = 0;
+        const double combine_tolerance = variant.storage == ATTNGEN_REFERENCE_BF16 ? 8e-3 : 1e-3;
+        const int combine_problems = quick ? 0 : check_combine_call(variant, &combine_error);
+        if (combine_problems || combine_error > combine_tolerance) {
+            printf("  %s combine: %d problems, max |O - ref| %.3g\n", variant.name, combine_problems, combine_error);
+        }
         const bool pass = worst.bad == 0 && worst.rel_error <= tolerance && worst.lse_error <= lse_tolerance &&
-                          pattern == 0 && errors == 0;
+                          pattern == 0 && errors == 0 && combine_problems == 0 && combine_error <= combine_tolerance;
         failures += pass ? 0 : 1;
         char lse_text[32] = "-";
         if (variant.saves_lse) snprintf(lse_text, sizeof(lse_text), "%.2e", worst.lse_error);

@@ -50,6 +50,12 @@ extern "C" {
  */
 attngen_status attngen_fp32_d64_causal_lse_forward(const attngen_forward_params *params);
 
+/*
+ * Merges partial results of the same query rows (attngen_combine_params in attngen_abi.h): O in this variant's
+ * storage type and, when params->lse is set, the merged log-sum-exp. Checks every argument first.
+ */
+attngen_status attngen_fp32_d64_causal_lse_combine(const attngen_combine_params *params);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,8 @@ public struct FamilyPlanner: Sendable {
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: target, budget: budget)) : nil
-            return VariantPlan(target: target, budget: budget, forward: forward, backward: backward)
+            return VariantPlan(target: target, budget: budget, forward: forward, backward: backward,
+                               decode: DecodePlan.plan(variant, budget: budget))
         case .hopper:
             // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the
             // mma.sync backward pass (the Hopper family has none of its own yet).
@@ -31,7 +32,7 @@ public struct FamilyPlanner: Sendable {
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
-                               backward: backward)
+                               backward: backward, decode: DecodePlan.plan(variant, budget: budget))
         }
     }
 }

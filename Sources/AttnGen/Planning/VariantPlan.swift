@@ -10,6 +10,8 @@ public struct VariantPlan: Sendable, Hashable {
     public var fallbackForward: TilePlan? = nil
     /// The backward kernels' plan, when the variant has a backward pass.
     public var backward: BackwardPlan?
+    /// CUDA: the decode kernel calls with few query rows take (DecodePlan), nil when it does not run the variant.
+    public var decode: DecodePlan? = nil
 
     /// The backward plan of each family.
     public enum BackwardPlan: Sendable, Hashable {
@@ -30,6 +32,7 @@ public struct VariantPlan: Sendable, Hashable {
         case .mma(let plan): kernels += plan.summaries
         case nil: break
         }
+        if let decode { kernels.append(decode.summary) }
         return kernels
     }
 }

@@ -10,9 +10,17 @@
  *                           mask off O and compares it with the reference's Philox bit for bit
  *   driver concurrent CASE  one call, then 3 threads calling at once on the same inputs with their own
  *                           outputs: "CONCURRENT ... differing=N" counts outputs not bitwise equal to the first
+ *   driver combine CASE...  the merge of partial results (attngen_NAME_combine) on random fp32 partials with
+ *                           strided layouts, about a fifth of them at LSE = -inf and some rows with every partial
+ *                           at -inf, against the merge in double precision; one line "COMBINE ..." per case with
+ *                           o_err (max |O - ref| / max(1, max |ref|)), lse_err, inf_mismatch, masked_nonzero,
+ *                           poison, and bad_status (refusals that returned another status than documented).
+ *                           Keys b, hq, nq, seed as for run, and splits=S (default 3).
  *
  * A CASE is comma-separated key=value pairs, all optional:
- *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded|mixed,seed=1,huge=0|1,block=perhead|shared,threads=0
+ *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded|mixed,seed=1,huge=0|1,block=perhead|shared,threads=0,used=0|1
+ * (used=1: per-sequence key counts, seqlens_k: sequence 0 uses every key, sequence 1 none, the others a random
+ * count; the reference follows them, and the line adds bad_used = whether a count above nk was not refused)
  * (mixed: Q BHSD, K padded, V BSHD, O padded, LSE as for BSHD)
  * (with fixed heads, hq and hkv default to the spec's counts).
  *
@@ -66,11 +74,12 @@ typedef struct test_case {
     int huge;
     int shared_block_mask;
     int threads;
+    int used_keys; /* 1: per-sequence key counts (seqlens_k), random in 0 ... nk with 0 and nk among them */
 } test_case;
 
 static int parse_case(const char *text, test_case *out) {
     const harness_variant *variant = &harness_variant_info;
-    test_case c = { 1, 2, 1, 17, 17, LAYOUT_BSHD, 1, 0, 0, 0 };
+    test_case c = { 1, 2, 1, 17, 17, LAYOUT_BSHD, 1, 0, 0, 0, 0 };
     if (variant->fixed_heads_q > 0) {
         c.heads_q = variant->fixed_heads_q;
         c.heads_kv = variant->fixed_heads_kv;
@@ -96,6 +105,7 @@ static int parse_case(const char *text, test_case *out) {
         else if (strcmp(key, "seed") == 0) c.seed = (uint64_t)strtoull(value, NULL, 10);
         else if (strcmp(key, "huge") == 0) c.huge = (int)number;
         else if (strcmp(key, "threads") == 0) c.threads = (int)number;
+        else if (strcmp(key, "used") == 0) c.used_keys = (int)number;
         else if (strcmp(key, "layout") == 0) {
             if (strcmp(value, "bshd") == 0) c.layout = LAYOUT_BSHD;
             else if (strcmp(value, "bhsd") == 0) c.layout = LAYOUT_BHSD;
@@ -278,6 +288,7 @@ typedef struct problem {
     test_case shape;
     tensor q, k, v, o, lse;
     uint8_t *block_mask;
+    int32_t *seqlens_k;
     attngen_forward_params params;
 } problem;
 
@@ -375,6 +386,16 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
         params->block_mask = p->block_mask;
         params->block_mask_layout = layout;
     }
+    if (shape->used_keys && batch > 0) {
+        p->seqlens_k = malloc((size_t)batch * sizeof(int32_t));
+        if (p->seqlens_k == NULL) {
+            return -1;
+        }
+        for (int64_t b = 0; b < batch; b++) {
+            p->seqlens_k[b] = (int32_t)(b == 0 ? nk : (b == 1 ? 0 : (int64_t)(random_next(&state) % (uint64_t)(nk + 1))));
+        }
+        params->seqlens_k = p->seqlens_k;
+    }
     return 0;
 }
 
@@ -382,6 +403,7 @@ static void problem_destroy(problem *p) {
     tensor_destroy(&p->q); tensor_destroy(&p->k); tensor_destroy(&p->v);
     tensor_destroy(&p->o); tensor_destroy(&p->lse);
     free(p->block_mask);
+    free(p->seqlens_k);
 }
 
 static double load_output(const problem *p, int64_t index) {
@@ -469,11 +491,25 @@ static int run_case(const char *text) {
     double rel_max = diff_max / (ref_max > 0 ? ref_max : 1e-300);
     if (ref_sq == 0 && diff_sq == 0) rel_l2 = 0;
     if (ref_max == 0 && diff_max == 0) rel_max = 0;
+    /* used=1: a count above seqlen_k is refused before anything is written (O stays as the kernel left it). */
+    int bad_used = 0;
+    if (p.seqlens_k != NULL && p.params.batch > 0 && p.params.seqlen_q > 0 && p.params.heads_q > 0) {
+        const int32_t saved = p.seqlens_k[p.params.batch - 1];
+        p.seqlens_k[p.params.batch - 1] = (int32_t)(p.params.seqlen_k + 1);
+        unsigned char *before = malloc((size_t)p.o.count * (size_t)p.o.element_size);
+        if (before != NULL) {
+            memcpy(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size);
+            bad_used = harness_forward(&p.params) != ATTNGEN_ERROR_INVALID_SIZE
+                       || memcmp(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size) != 0;
+            free(before);
+        }
+        p.seqlens_k[p.params.batch - 1] = saved;
+    }
     printf("RESULT %s status=%d reference=%d rel_l2=%.3e rel_max=%.3e lse_err=%.3e nan=%ld poison=%ld "
            "lse_inf_mismatch=%ld rows=%lld masked_rows=%ld masked_nonzero=%ld logit_max=%.3e "
-           "kernel_ms=%.1f reference_ms=%.1f\n",
+           "kernel_ms=%.1f reference_ms=%.1f bad_used=%d\n",
            text, (int)status, reference_rc, rel_l2, rel_max, lse_err, nan_count, poison, lse_inf_mismatch,
-           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms);
+           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms, bad_used);
     free(o_logical); free(lse_logical); free(o_ref); free(lse_ref); free(bound);
     problem_destroy(&p);
     return 0;
@@ -507,7 +543,7 @@ static int run_errors(void) {
     const attngen_reference_spec *spec = &variant->reference;
     int fixed = variant->fixed_heads_q > 0;
     test_case shape = { 2, fixed ? variant->fixed_heads_q : 4, fixed ? variant->fixed_heads_kv : 2,
-                        9, 13, LAYOUT_BHSD, 99, 0, 0, 0 };
+                        9, 13, LAYOUT_BHSD, 99, 0, 0, 0, 0 };
     problem p;
     /* Tensors are laid out for 8 times the heads, so that calls with other head counts stay in bounds. */
     if (problem_create(&p, &shape, 8) != 0) {
@@ -681,9 +717,137 @@ static int run_concurrent(const char *text) {
     return 0;
 }
 
+/* ---- combine: merge of random partial results against double precision -------------------------- */
+
+static int run_combine(const char *text) {
+    const harness_variant *variant = &harness_variant_info;
+    int64_t batch = 2, heads = 3, nq = 5, splits = 3;
+    uint64_t seed = 1;
+    char buffer[256];
+    if (strlen(text) >= sizeof buffer) return 1;
+    strcpy(buffer, text);
+    for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+        char *equals = strchr(item, '=');
+        if (equals == NULL) return 1;
+        *equals = '\0';
+        const long long number = strtoll(equals + 1, NULL, 10);
+        if (strcmp(item, "b") == 0) batch = number;
+        else if (strcmp(item, "hq") == 0) heads = number;
+        else if (strcmp(item, "nq") == 0) nq = number;
+        else if (strcmp(item, "splits") == 0) splits = number;
+        else if (strcmp(item, "seed") == 0) seed = (uint64_t)number;
+        else return 1;
+    }
+    const int64_t dv = variant->reference.value_head_dim, rows = batch * heads * nq;
+    const int storage = variant->reference.storage;
+    const int element = storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2;
+    /* Partials [split][b][h][q][dv] with padded rows (dv + 3) and a padded split stride; O BSHD padded by 2. */
+    const int64_t row_stride = dv + 3, split_stride = rows * row_stride + 7;
+    const int64_t o_row = heads * (dv + 2), lse_split_stride = rows + 5;
+    const size_t partial_floats = (size_t)(splits * split_stride + 1), lse_floats = (size_t)(splits * lse_split_stride + 1);
+    float *o_partial = malloc(partial_floats * sizeof(float)), *lse_partial = malloc(lse_floats * sizeof(float));
+    const size_t o_count = (size_t)(batch * nq * o_row + 1);
+    unsigned char *o = malloc(o_count * (size_t)element);
+    float *lse = malloc((size_t)(rows + 1) * sizeof(float));
+    double *o_ref = malloc((size_t)(rows * dv + 1) * sizeof(double)), *lse_ref = malloc((size_t)(rows + 1) * sizeof(double));
+    if (!o_partial || !lse_partial || !o || !lse || !o_ref || !lse_ref) return 1;
+    uint64_t state = seed * 7919 + 17;
+    for (size_t i = 0; i < partial_floats; i++) o_partial[i] = NAN;
+    for (size_t i = 0; i < lse_floats; i++) lse_partial[i] = NAN;
+    for (int64_t s = 0; s < splits; s++)
+        for (int64_t r = 0; r < rows; r++) {
+            const int all_masked = r % 7 == 3; /* every partial of these rows at -inf */
+            const int masked = all_masked || random_signed(&state) < -0.6;
+            lse_partial[s * lse_split_stride + r] = masked ? -INFINITY : (float)(5.0 * random_signed(&state));
+            for (int64_t j = 0; j < dv; j++) {
+                /* a masked partial's O is whatever its producer left: here NaN must not leak */
+                o_partial[s * split_stride + r * row_stride + j] = masked ? NAN : (float)random_signed(&state);
+            }
+        }
+    for (size_t i = 0; i < o_count; i++) store_bits_poison(o, element, storage, (int64_t)i);
+    for (int64_t i = 0; i <= rows; i++) store_bits_poison(lse, 4, storage, i);
+    for (int64_t r = 0; r < rows; r++) {
+        double max_lse = -INFINITY, sum = 0;
+        for (int64_t s = 0; s < splits; s++) max_lse = fmax(max_lse, lse_partial[s * lse_split_stride + r]);
+        for (int64_t s = 0; s < splits && max_lse > -INFINITY; s++) sum += exp(lse_partial[s * lse_split_stride + r] - max_lse);
+        lse_ref[r] = max_lse > -INFINITY ? max_lse + log(sum) : -INFINITY;
+        for (int64_t j = 0; j < dv; j++) {
+            double value = 0;
+            for (int64_t s = 0; s < splits && max_lse > -INFINITY; s++) {
+                const double lse_s = lse_partial[s * lse_split_stride + r];
+                if (lse_s > -INFINITY) value += exp(lse_s - lse_ref[r]) * o_partial[s * split_stride + r * row_stride + j];
+            }
+            o_ref[r * dv + j] = value;
+        }
+    }
+    attngen_combine_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.splits = splits;
+    p.batch = batch;
+    p.seqlen_q = nq;
+    p.heads_q = (int32_t)heads;
+    p.o_partial = o_partial;
+    p.o_partial_layout = (attngen_layout){ heads * nq * row_stride, nq * row_stride, row_stride };
+    p.o_partial_split_stride = split_stride;
+    p.lse_partial = lse_partial;
+    p.lse_partial_layout = (attngen_layout){ heads * nq, nq, 1 };
+    p.lse_partial_split_stride = lse_split_stride;
+    p.o = o;
+    p.o_layout = (attngen_layout){ nq * o_row, dv + 2, o_row };
+    p.lse = lse;
+    p.lse_layout = (attngen_layout){ heads * nq, nq, 1 };
+    const attngen_status status = harness_combine(&p);
+
+    double o_err = 0, ref_max = 1, lse_err = 0;
+    long inf_mismatch = 0, masked_nonzero = 0, poison = 0, nan = 0;
+    unsigned char *logical = calloc(o_count, 1);
+    for (int64_t r = 0; r < rows && logical; r++) {
+        const int64_t q = r % nq, h = r / nq % heads, b = r / nq / heads;
+        const int64_t at = b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride;
+        for (int64_t j = 0; j < dv; j++) {
+            logical[at + j] = 1;
+            const double got = attngen_reference_load(o, storage, at + j);
+            if (!isfinite(got)) nan++;
+            ref_max = fmax(ref_max, fabs(o_ref[r * dv + j]));
+            o_err = fmax(o_err, fabs(got - o_ref[r * dv + j]));
+            if (isinf(lse_ref[r]) && got != 0.0) masked_nonzero++;
+        }
+        if (isinf(lse_ref[r]) != isinf(lse[r])) inf_mismatch++;
+        else if (!isinf(lse_ref[r])) lse_err = fmax(lse_err, fabs(lse[r] - lse_ref[r]));
+    }
+    for (size_t i = 0; i < o_count && logical; i++) {
+        if (!logical[i] && !is_poison(o, element, storage, (int64_t)i)) poison++;
+    }
+    if (!is_poison(lse, 4, storage, rows)) poison++;
+
+    /* The documented refusals, each on a copy of the valid parameters. */
+    long bad_status = 0;
+    attngen_combine_params bad = p;
+    bad.struct_size = sizeof p - 8;
+    bad_status += harness_combine(&bad) != ATTNGEN_ERROR_ABI_MISMATCH;
+    bad_status += harness_combine(NULL) != ATTNGEN_ERROR_NULL_POINTER;
+    bad = p; bad.splits = 0;
+    bad_status += harness_combine(&bad) != (rows > 0 ? ATTNGEN_ERROR_INVALID_SIZE : ATTNGEN_OK);
+    bad = p; bad.splits = -1;
+    bad_status += harness_combine(&bad) != ATTNGEN_ERROR_INVALID_SIZE;
+    bad = p; bad.lse_partial = NULL;
+    bad_status += harness_combine(&bad) != (rows > 0 ? ATTNGEN_ERROR_NULL_POINTER : ATTNGEN_OK);
+    bad = p; bad.o_partial_split_stride = -1;
+    bad_status += harness_combine(&bad) != (rows > 0 ? ATTNGEN_ERROR_INVALID_LAYOUT : ATTNGEN_OK);
+    bad = p; bad.o_layout.row_stride = 1; /* O rows overlapping */
+    bad_status += harness_combine(&bad) != (rows > 1 && dv > 1 ? ATTNGEN_ERROR_INVALID_LAYOUT : ATTNGEN_OK);
+
+    printf("COMBINE %s status=%d o_err=%.3e lse_err=%.3e nan=%ld inf_mismatch=%ld masked_nonzero=%ld poison=%ld "
+           "bad_status=%ld\n", text, (int)status, o_err / ref_max, lse_err, nan, inf_mismatch, masked_nonzero, poison,
+           bad_status);
+    free(logical); free(o_partial); free(lse_partial); free(o); free(lse); free(o_ref); free(lse_ref);
+    return status != ATTNGEN_OK || bad_status != 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s run CASE... | errors | dropmask CASE... | concurrent CASE...\n", argv[0]);
+        fprintf(stderr, "usage: %s run CASE... | errors | dropmask CASE... | concurrent CASE... | combine CASE...\n", argv[0]);
         return 2;
     }
     /* One line at a time, so that a crash loses at most the line of the call that crashed. */
@@ -697,6 +861,8 @@ int main(int argc, char **argv) {
         for (int i = 2; i < argc; i++) failures += run_dropmask(argv[i]);
     } else if (strcmp(argv[1], "concurrent") == 0) {
         for (int i = 2; i < argc; i++) failures += run_concurrent(argv[i]);
+    } else if (strcmp(argv[1], "combine") == 0) {
+        for (int i = 2; i < argc; i++) failures += run_combine(argv[i]);
     } else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);
         return 2;

@@ -42,6 +42,9 @@ extern const harness_variant harness_variant_info;
 /* Calls attngen_NAME_forward. */
 attngen_status harness_forward(const attngen_forward_params *params);
 
+/* Calls attngen_NAME_combine. */
+attngen_status harness_combine(const attngen_combine_params *params);
+
 /* Elements spanned by a tensor of (batch, heads, seqlen, dim) through `layout` (0 when any size is 0). */
 static inline int64_t harness_extent(const attngen_layout *layout, int64_t batch, int64_t heads, int64_t seqlen,
                                      int64_t dim) {

@@ -112,6 +112,12 @@ void attngen_reference_philox(const uint32_t counter[4], const uint32_t key[2], 
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
+/* The keys of sequence b: seqlens_k[b] when the call gives per-sequence counts (which must lie in 0 ... seqlen_k),
+   else seqlen_k. Sequence b then computes as a call with that seqlen_k. */
+static int64_t sequence_keys(const attngen_forward_params *params, int64_t b) {
+    return params->seqlens_k != NULL ? (int64_t)params->seqlens_k[b] : params->seqlen_k;
+}
+
 int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32_t threshold,
                                     int64_t b, int64_t h, int64_t q, int64_t k) {
     if (threshold == 0) {
@@ -119,7 +125,7 @@ int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32
     }
     uint64_t seed = params->dropout_seed, offset = params->dropout_offset;
     uint64_t row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)params->seqlen_q + (uint64_t)q;
-    uint64_t groups = ((uint64_t)params->seqlen_k + 7u) / 8u;     /* one Philox call per 8 keys of a row */
+    uint64_t groups = ((uint64_t)sequence_keys(params, b) + 7u) / 8u; /* one Philox call per 8 keys of a row */
     uint64_t element = row * groups + (uint64_t)k / 8u;
     uint32_t counter[4] = { (uint32_t)element, (uint32_t)(element >> 32), (uint32_t)offset, (uint32_t)(offset >> 32) };
     uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
@@ -157,7 +163,7 @@ int attngen_reference_add_band(attngen_reference_spec *spec, int has_left, int64
 
 int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
                             int64_t b, int64_t h, int64_t q, int64_t k) {
-    int64_t nq = params->seqlen_q, nk = params->seqlen_k;
+    int64_t nq = params->seqlen_q, nk = sequence_keys(params, b);
     for (int index = 0; index < spec->band_count; index++) {
         const attngen_reference_band *band = &spec->bands[index];
         int64_t diagonal = q + (band->bottom_right ? nk - nq : 0);
@@ -225,8 +231,13 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
     }
 
     for (int64_t b = 0; b < batch; b++) {
+        const int64_t nk_b = sequence_keys(params, b);
+        if (nk_b < 0 || nk_b > nk) {
+            free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
+            return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+        }
         for (int64_t hkv = 0; hkv < heads_kv; hkv++) {
-            for (int64_t key = 0; key < nk; key++) {
+            for (int64_t key = 0; key < nk_b; key++) {
                 int64_t k_at = element_index(&params->k_layout, b, hkv, key);
                 int64_t v_at = element_index(&params->v_layout, b, hkv, key);
                 for (int64_t i = 0; i < d; i++) {
@@ -246,7 +257,7 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                     }
                     /* Scores over every key, and their maximum over the kept ones. */
                     double maximum = -INFINITY, bound = 0.0;
-                    for (int64_t key = 0; key < nk; key++) {
+                    for (int64_t key = 0; key < nk_b; key++) {
                         kept[key] = (unsigned char)attngen_reference_keeps(params, spec, b, h, q, key);
                         double dot = 0.0, magnitude = 0.0;
                         const double *key_row = keys + key * d;
@@ -276,13 +287,13 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                         continue;
                     }
                     double sum = 0.0;
-                    for (int64_t key = 0; key < nk; key++) {
+                    for (int64_t key = 0; key < nk_b; key++) {
                         if (kept[key]) {
                             sum += exp(scores[key] - maximum);
                         }
                     }
                     lse[row] = maximum + log(sum);
-                    for (int64_t key = 0; key < nk; key++) {
+                    for (int64_t key = 0; key < nk_b; key++) {
                         if (!kept[key]) {
                             continue;
                         }

@@ -78,7 +78,8 @@ typedef struct attngen_reference_band {
     int bottom_right;  /* 1: shift = Nk - Nq, 0: shift = 0 */
 } attngen_reference_band;
 
-/* The predicate of a predicate mask: non-zero keeps. nq, nk are seqlen_q, seqlen_k. */
+/* The predicate of a predicate mask: non-zero keeps. nq, nk are seqlen_q and the keys of the sequence (seqlen_k, or
+   seqlens_k[b] when the call gives per-sequence key counts, which every function here follows). */
 typedef int (*attngen_reference_predicate)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);
 
 /* The compile-time part of a variant, as the reference needs it. */

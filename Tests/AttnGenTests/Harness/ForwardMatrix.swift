@@ -128,6 +128,15 @@ enum ForwardMatrix {
             empty.seed = runSeed &+ UInt64(index * 16 + 15)
             cases.append(empty)
         }
+        // Per-sequence key counts (seqlens_k): a few query rows against a cache of a different length per sequence.
+        var used = index % 2 == 0 ? ShapeCase(queryLength: 5, keyLength: 300) : ShapeCase(queryLength: 40, keyLength: 129)
+        used.batch = 4
+        if spec.heads == .runtime { used.heads = runtimeHeads[index % runtimeHeads.count] }
+        used.layout = ShapeCase.Layout.allCases[(index + 1) % ShapeCase.Layout.allCases.count]
+        used.seed = runSeed &+ UInt64(index * 16 + 12)
+        used.usedKeys = true
+        used.threads = openMP ? 2 : 0
+        cases.append(used)
         // A long row (many key tiles, a long fp32 sum) or many query tiles, cheap because the other side is short.
         var long = index % 2 == 0 ? ShapeCase(queryLength: 3, keyLength: 70_001) : ShapeCase(queryLength: 70_001, keyLength: 5)
         if spec.heads == .runtime { long.heads = (2, 1) }

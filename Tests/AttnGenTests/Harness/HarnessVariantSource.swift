@@ -85,6 +85,10 @@ enum HarnessVariantSource {
                 return attngen_\(spec.name)_forward(params);
             }
 
+            attngen_status harness_combine(const attngen_combine_params *params) {
+                return attngen_\(spec.name)_combine(params);
+            }
+
             """
     }
 

@@ -16,6 +16,8 @@ struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
     var sharedBlockMask = false
     /// OpenMP threads (0 = default).
     var threads = 0
+    /// Per-sequence key counts (seqlens_k): sequence 0 all keys, sequence 1 none, the others random.
+    var usedKeys = false
 
     /// The driver's CASE argument.
     var argument: String {
@@ -23,6 +25,7 @@ struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
         if let heads { parts += ["hq=\(heads.query)", "hkv=\(heads.keyValue)"] }
         parts += ["nq=\(queryLength)", "nk=\(keyLength)", "layout=\(layout.rawValue)", "seed=\(seed)",
                   "huge=\(hugeLogits ? 1 : 0)", "block=\(sharedBlockMask ? "shared" : "perhead")", "threads=\(threads)"]
+        if usedKeys { parts.append("used=1") }
         return parts.joined(separator: ",")
     }
 

@@ -237,6 +237,12 @@ static inline __device__ void attngen_cp_async_wait(void) {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
 }
 
+/* The keys sequence b of a forward call uses: seqlens_k[b] clamped into 0 ... seqlen_k (a device array the
+   launcher cannot check), or seqlen_k without one. */
+static inline __device__ int64_t attngen_sequence_keys(const attngen_forward_params &p, int64_t b) {
+    return p.seqlens_k != NULL ? attngen_min64(attngen_max64((int64_t)p.seqlens_k[b], 0), p.seqlen_k) : p.seqlen_k;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Global -> shared tile copies (the forward and backward kernels' only way of loading tiles).
  * ------------------------------------------------------------------------------------------- */

@@ -47,29 +47,36 @@ static inline attngen_status attngen_check_head_groups(int32_t heads_q, int32_t 
 }
 
 /*
- * Whether a non-empty [batch, heads, rows, inner] tensor with non-negative strides ends within
- * ATTNGEN_MAX_TENSOR_BYTES of its base: its furthest element, at
- * (batch-1)*batch_stride + (heads-1)*head_stride + (rows-1)*row_stride + inner-1, plus one, times
- * `element_bytes`. Each partial sum is bounded before it is formed, so nothing overflows here, and every
- * offset a kernel computes inside the tensor fits in int64_t.
+ * Whether a non-empty tensor of `count` strided dimensions (extents[i] elements, strides[i] apart, all
+ * non-negative) and a contiguous innermost one ends within ATTNGEN_MAX_TENSOR_BYTES of its base: its furthest
+ * element, at sum((extents[i]-1)*strides[i]) + inner-1, plus one, times `element_bytes`. Each partial sum is
+ * bounded before it is formed, so nothing overflows here, and every offset a kernel computes inside the tensor
+ * fits in int64_t.
  */
-static inline int attngen_layout_fits(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
-                                      int64_t inner, int64_t element_bytes)
+static inline int attngen_strides_fit(const int64_t *strides, const int64_t *extents, int count, int64_t inner,
+                                      int64_t element_bytes)
 {
     const int64_t limit = ATTNGEN_MAX_TENSOR_BYTES / element_bytes; /* elements */
-    const int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
-    const int64_t extents[3] = {batch, heads, rows};
     if (inner > limit) {
         return 0;
     }
     int64_t span = inner; /* one past the furthest element of the dimensions added so far */
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < count; ++i) {
         if (extents[i] > 1 && strides[i] > (limit - span) / (extents[i] - 1)) {
             return 0;
         }
         span += strides[i] * (extents[i] - 1);
     }
     return 1;
+}
+
+/* attngen_strides_fit of a [batch, heads, rows, inner] tensor. */
+static inline int attngen_layout_fits(attngen_layout layout, int64_t batch, int64_t heads, int64_t rows,
+                                      int64_t inner, int64_t element_bytes)
+{
+    const int64_t strides[3] = {layout.batch_stride, layout.head_stride, layout.row_stride};
+    const int64_t extents[3] = {batch, heads, rows};
+    return attngen_strides_fit(strides, extents, 3, inner, element_bytes);
 }
 
 /*
@@ -276,6 +283,74 @@ static inline attngen_status attngen_check_backward(const attngen_backward_param
     if (nq > 0 && (params->workspace == NULL || params->workspace_size < workspace_size(params)
                    || ((uintptr_t)params->workspace & 15u) != 0)) {
         return ATTNGEN_ERROR_WORKSPACE_TOO_SMALL;
+    }
+    *has_work = 1;
+    return ATTNGEN_OK;
+}
+
+/* Whether every entry of a forward call's seqlens_k (host memory, `batch` entries) lies in 0 ... seqlen_k. */
+static inline int attngen_sequence_keys_are_valid(const int32_t *seqlens_k, int64_t batch, int64_t seqlen_k)
+{
+    for (int64_t b = 0; b < batch; ++b) {
+        if (seqlens_k[b] < 0 || seqlens_k[b] > seqlen_k) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A [splits, batch, heads, rows, inner] tensor read by the combine call: no negative stride, and its span within
+   ATTNGEN_MAX_TENSOR_BYTES (attngen_strides_fit). Sizes are checked positive. */
+static inline int attngen_split_layout_is_valid(attngen_layout layout, int64_t split_stride, int64_t splits,
+                                                int64_t batch, int64_t heads, int64_t rows, int64_t inner,
+                                                int64_t element_bytes)
+{
+    const int64_t strides[4] = {split_stride, layout.batch_stride, layout.head_stride, layout.row_stride};
+    const int64_t extents[4] = {splits, batch, heads, rows};
+    for (int i = 0; i < 4; ++i) {
+        if (strides[i] < 0) {
+            return 0;
+        }
+    }
+    return attngen_strides_fit(strides, extents, 4, inner, element_bytes);
+}
+
+/*
+ * Every check of a combine call, in the order attngen_abi.h documents; `value_head_dim` and `element_bytes`
+ * describe the variant's O. Sets *has_work to 1 when there are rows to merge.
+ */
+static inline attngen_status attngen_check_combine(const attngen_combine_params *params, int64_t value_head_dim,
+                                                   int64_t element_bytes, int *has_work)
+{
+    *has_work = 0;
+    if (params == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    if (params->struct_size != sizeof(attngen_combine_params)) {
+        return ATTNGEN_ERROR_ABI_MISMATCH;
+    }
+    if (params->splits < 0 || params->splits > ATTNGEN_MAX_SEQLEN
+        || attngen_check_sizes(params->batch, params->seqlen_q, 0, params->heads_q, 0) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (params->batch == 0 || params->seqlen_q == 0) {
+        return ATTNGEN_OK;
+    }
+    if (params->splits == 0 || params->heads_q == 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (params->o_partial == NULL || params->lse_partial == NULL || params->o == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    const int64_t s = params->splits, nb = params->batch, hq = params->heads_q, nq = params->seqlen_q;
+    const int64_t fp32 = (int64_t)sizeof(float);
+    if (!attngen_split_layout_is_valid(params->o_partial_layout, params->o_partial_split_stride, s, nb, hq, nq,
+                                       value_head_dim, fp32)
+        || !attngen_split_layout_is_valid(params->lse_partial_layout, params->lse_partial_split_stride, s, nb, hq, nq,
+                                          1, fp32)
+        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, value_head_dim, element_bytes, 1)
+        || (params->lse != NULL && !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, fp32, 1))) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
     *has_work = 1;
     return ATTNGEN_OK;

@@ -848,6 +848,9 @@ extern "C" attngen_status attngen_blocksparse_b128_d128_bf16_causal_forward_cuda
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
 
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_blocksparse_b128_d128_bf16_causal_forward_mma_cuda(params, stream);
+
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
        their layouts do not matter then (every row is fully masked). */
     const bool reads_kv = p.seqlen_k > 0;

@@ -7,6 +7,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_90 (H100/H200): Br = 64, Bc = 128, 4 warps, 2 K/V stages, 156672 bytes of shared memory.
+ * Combine kernel: Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_tf32.cuh
  */
 #include "fp32_d64.cuh"
@@ -422,6 +423,100 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
 }  // namespace attngen_fp32_d64_detail
 
 /* ------------------------------------------------------------------------------------------------
+ * Combine: the merge of partial results (attngen_combine_params in attngen_abi.h), used by split-KV decoding
+ * below and exported as attngen_fp32_d64_combine_cuda. One warp per query row: the lanes reduce the row's
+ * partial LSEs (maximum, then the sum of exp(LSE_s - max)), then each lane merges its columns of O.
+ * ---------------------------------------------------------------------------------------------- */
+
+namespace attngen_fp32_d64_combine {
+
+using namespace attngen_fp32_d64_variant;
+
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+
+/* The combine call's tensors with the row count folded, as the kernel reads them. */
+struct CombineArguments {
+    attngen_combine_params params;
+    int64_t rows; /* batch * heads_q * seqlen_q */
+};
+
+__global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
+    const attngen_combine_params &p = arguments.params;
+    const int lane = threadIdx.x % 32;
+    const float *const o_partial = p.o_partial;
+    const float *const lse_partial = p.lse_partial;
+    for (int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32; row < arguments.rows;
+         row += (int64_t)gridDim.x * kWarps) {
+        const int64_t q = row % p.seqlen_q;
+        const int64_t h = row / p.seqlen_q % p.heads_q;
+        const int64_t b = row / p.seqlen_q / p.heads_q;
+        const int64_t lse_at = b * p.lse_partial_layout.batch_stride + h * p.lse_partial_layout.head_stride +
+                               q * p.lse_partial_layout.row_stride;
+        const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
+                             q * p.o_partial_layout.row_stride;
+        float max_lse = -INFINITY;
+        for (int64_t s = lane; s < p.splits; s += 32) {
+            max_lse = fmaxf(max_lse, lse_partial[s * p.lse_partial_split_stride + lse_at]);
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset /= 2) {
+            max_lse = fmaxf(max_lse, __shfl_xor_sync(0xffffffffu, max_lse, offset));
+        }
+        float sum = 0.0f;
+        if (max_lse != -INFINITY) {
+            for (int64_t s = lane; s < p.splits; s += 32) {
+                sum += expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - max_lse);
+            }
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+        /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
+        const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
+        const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
+        Element *const o_row = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride +
+                               q * p.o_layout.row_stride;
+        for (int column = lane; column < kValueHeadDim; column += 32) {
+            float value = 0.0f;
+            if (kept_any) {
+                for (int64_t s = 0; s < p.splits; ++s) {
+                    const float weight = expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - lse);
+                    if (weight > 0.0f) value += weight * o_partial[s * p.o_partial_split_stride + o_at + column];
+                }
+            }
+            attngen_store_float(o_row + column, value);
+        }
+        if (p.lse != NULL && lane == 0) {
+            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
+        }
+    }
+}
+
+/* Launches the merge of checked parameters on `stream`. */
+static attngen_status launch_combine(const attngen_combine_params &params, cudaStream_t stream) {
+    CombineArguments arguments;
+    arguments.params = params;
+    arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
+    const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
+    const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
+    combine_kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
+}
+
+}  // namespace attngen_fp32_d64_combine
+
+/* The public merge (attngen_abi.h): the ABI's checks for attngen_combine_params, then the combine kernel. */
+extern "C" attngen_status attngen_fp32_d64_combine_cuda(const attngen_combine_params *params, cudaStream_t stream) {
+    using namespace attngen_fp32_d64_combine;
+    int has_work = 0;
+    const attngen_status status =
+        attngen_check_combine(params, kValueHeadDim, (int64_t)sizeof(Element), &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
+    return launch_combine(*params, stream);
+}
+
+
+/* ------------------------------------------------------------------------------------------------
  * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
  * ---------------------------------------------------------------------------------------------- */
 
@@ -431,6 +526,9 @@ extern "C" attngen_status attngen_fp32_d64_forward_cuda(const attngen_forward_pa
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
+    /* Per-sequence key counts are read by the decode kernel only, which this variant has none of (fp32 storage,
+       dropout or a block-sparse layout). */
+    if (p.seqlens_k != NULL && p.seqlen_k > 0) return ATTNGEN_ERROR_UNSUPPORTED;
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
        is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
@@ -468,4 +566,18 @@ extern "C" attngen_status attngen_fp32_d64_forward_cuda(const attngen_forward_pa
     forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
+}
+
+/* The optional workspace of a forward call (attngen_abi.h): the bytes split-KV decoding needs for this call on the
+   current device, 0 when the call would not split; SIZE_MAX when params is NULL, its struct_size is wrong, or a
+   size or head count is refused. */
+extern "C" size_t attngen_fp32_d64_forward_workspace_size_cuda(const attngen_forward_params *params) {
+    using namespace attngen_fp32_d64_detail;
+    if (params == NULL || params->struct_size != sizeof(attngen_forward_params) ||
+        attngen_check_sizes_and_heads(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q,
+                                      params->heads_kv, &kVariantRules) != ATTNGEN_OK) {
+        return SIZE_MAX;
+    }
+    if (params->batch == 0 || params->seqlen_q == 0 || params->heads_q == 0 || params->heads_kv == 0) return 0;
+    return 0;  /* no decode kernel: calls never split */
 }

@@ -847,6 +847,12 @@ extern "C" attngen_status attngen_lse_d64_fp16_causal_forward_cuda(const attngen
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
+    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
+       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
+    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_lse_d64_fp16_causal_forward_mma_cuda(params, stream);
+
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_lse_d64_fp16_causal_forward_mma_cuda(params, stream);
 
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
        their layouts do not matter then (every row is fully masked). */

@@ -46,6 +46,19 @@ extern "C" {
  */
 attngen_status attngen_train_d128_bf16_causal_dropout_forward_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
+/*
+ * The bytes of the optional forward workspace (params->workspace) with which a call with few query rows splits
+ * its keys across thread blocks (split-KV decoding) on the current device; 0 when the call would not split.
+ * SIZE_MAX when params is NULL, its struct_size is wrong or a size or head count is refused.
+ */
+size_t attngen_train_d128_bf16_causal_dropout_forward_workspace_size_cuda(const attngen_forward_params *params);
+
+/*
+ * Merges partial results of the same query rows (attngen_combine_params in attngen_abi.h) on `stream`, into O
+ * in this variant's storage type (value head dim 128) and, when params->lse is set, the merged LSE.
+ */
+attngen_status attngen_train_d128_bf16_causal_dropout_combine_cuda(const attngen_combine_params *params, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,7 +4,7 @@
 /// these values, so the two cannot drift apart.
 public enum ABIDefinition {
     /// Bumped whenever the layout of a struct changes.
-    public static let version = 1
+    public static let version = 2
 
     /// A `#define` of the header.
     public struct Constant: Sendable {
@@ -42,6 +42,7 @@ public enum ABIDefinition {
         case floatPointer = "float *"
         case constFloatPointer = "const float *"
         case constBytePointer = "const uint8_t *"
+        case constInt32Pointer = "const int32_t *"
         case layout = "attngen_layout"
 
         var ctypes: String {
@@ -50,7 +51,8 @@ public enum ABIDefinition {
             case .int64: "ctypes.c_int64"
             case .int32: "ctypes.c_int32"
             case .uint64: "ctypes.c_uint64"
-            case .constPointer, .pointer, .floatPointer, .constFloatPointer, .constBytePointer: "ctypes.c_void_p"
+            case .constPointer, .pointer, .floatPointer, .constFloatPointer, .constBytePointer, .constInt32Pointer:
+                "ctypes.c_void_p"
             case .layout: "Layout"
             }
         }
@@ -108,6 +110,9 @@ public enum ABIDefinition {
         EnumCase(name: "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL", value: 8,
                  comment: ["Backward: the caller's workspace is NULL or smaller than ..._backward_workspace_size() says."]),
         EnumCase(name: "ATTNGEN_ERROR_INVALID_MODE", value: 9, comment: ["Backward: dq_mode is not one of attngen_dq_mode."]),
+        EnumCase(name: "ATTNGEN_ERROR_UNSUPPORTED", value: 10,
+                 comment: ["The call asks for what this variant's kernels do not do: CUDA forward with seqlens_k for a variant",
+                           "without a decode kernel (fp32 storage, dropout or a block-sparse layout)."]),
     ])
 
     public static let dqMode = Enumeration(
@@ -156,6 +161,22 @@ public enum ABIDefinition {
                 Field(name: "dropout_offset", type: .uint64),
                 Field(name: "num_threads", type: .int32,
                       group: ["C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA."]),
+                Field(name: "workspace", type: .pointer,
+                      group: ["CUDA, optional: scratch memory (16-byte aligned) for split-KV decoding. With at least",
+                              "attngen_NAME_forward_workspace_size_cuda(params) bytes, a call with few query rows splits",
+                              "the keys across thread blocks and merges the partial results (README.md, \"Decoding\");",
+                              "NULL, or fewer bytes, runs unsplit (slower, same result). The call owns it until the work",
+                              "it launched finishes. Ignored by the C backend."]),
+                Field(name: "workspace_size", type: .size),
+                Field(name: "seqlens_k", type: .constInt32Pointer,
+                      group: ["Optional: the keys each sequence uses, batch entries in 0 ... seqlen_k (the cache lengths of",
+                              "decoding). Sequence b then computes exactly as a call with seqlen_k = seqlens_k[b] would:",
+                              "its masks, dropout stream and fully masked rows follow that length. NULL: seqlen_k for every",
+                              "sequence. The C backend refuses entries outside 0 ... seqlen_k (ATTNGEN_ERROR_INVALID_SIZE);",
+                              "CUDA, which cannot read device memory before the launch, clamps them into that range; there",
+                              "the decode kernel runs such calls, and variants without one (fp32, dropout, block-sparse)",
+                              "return ATTNGEN_ERROR_UNSUPPORTED.",
+                              "Forward only: the backward pass takes whole sequences."]),
             ])
 
     public static let backwardParams = Structure(
@@ -189,6 +210,30 @@ public enum ABIDefinition {
                 Field(name: "workspace_size", type: .size),
             ])
 
+    public static let combineParams = Structure(
+        name: "attngen_combine_params", pythonName: "CombineParams",
+        comment: ["attngen_NAME_combine(_cuda): merges `splits` partial results of the same query rows, each the",
+                  "attention over a part of the keys (split-KV decoding, cascade attention, context parallelism):",
+                  "    LSE = log(sum_s exp(LSE_s)),   O = sum_s exp(LSE_s - LSE) * O_s.",
+                  "Partials whose LSE is -inf (no key kept) weigh nothing; rows where every partial is -inf get",
+                  "O = 0 and LSE = -inf. Natural-log LSE, as the forward pass saves it."],
+        fields: [Field(name: "struct_size", type: .size, group: ["Must be sizeof(attngen_combine_params)."]),
+                 Field(name: "splits", type: .int64, group: ["Partial results per row (at least 1 when there are rows)."]),
+                 Field(name: "batch", type: .int64, group: ["The rows: [batch, heads_q, seqlen_q]."]),
+                 Field(name: "seqlen_q", type: .int64), Field(name: "heads_q", type: .int32),
+                 Field(name: "o_partial", type: .constFloatPointer,
+                       group: ["Partial O in fp32, [splits, batch, heads_q, seqlen_q, value_head_dim]: element (s, b, h, q, i)",
+                               "at o_partial + s*o_partial_split_stride + b*batch_stride + h*head_stride + q*row_stride + i."]),
+                 Field(name: "o_partial_layout", type: .layout), Field(name: "o_partial_split_stride", type: .int64),
+                 Field(name: "lse_partial", type: .constFloatPointer,
+                       group: ["Partial LSE in fp32, [splits, batch, heads_q, seqlen_q], addressed the same way."]),
+                 Field(name: "lse_partial_layout", type: .layout), Field(name: "lse_partial_split_stride", type: .int64),
+                 Field(name: "o", type: .pointer, group: ["The merged O, in the variant's storage type."]),
+                 Field(name: "o_layout", type: .layout),
+                 Field(name: "lse", type: .floatPointer, group: ["The merged LSE (fp32); NULL: not written."]),
+                 Field(name: "lse_layout", type: .layout),
+        ])
+
     /// The order in which every entry point checks its arguments; the first problem found is returned, and nothing
     /// is read or written before all of them pass.
     public static let checkOrder: [(check: String, status: String)] = [
@@ -203,5 +248,7 @@ public enum ABIDefinition {
         ("a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself",
          "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(backward) the workspace is NULL, too small or not 16-byte aligned", "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL"),
+        ("(forward, C backend) an entry of seqlens_k is outside 0 ... seqlen_k", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("(forward, CUDA) seqlens_k with keys, for a variant without a decode kernel", "ATTNGEN_ERROR_UNSUPPORTED"),
     ]
 }

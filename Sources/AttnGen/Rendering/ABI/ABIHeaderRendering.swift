@@ -10,6 +10,7 @@ enum ABIHeaderRendering {
             "layout": structure(ABIDefinition.layout),
             "forward_params": structure(ABIDefinition.forwardParams),
             "backward_params": structure(ABIDefinition.backwardParams),
+            "combine_params": structure(ABIDefinition.combineParams),
             "check_order": ABIDefinition.checkOrder.enumerated()
                 .map { " *   \($0.offset + 1). \($0.element.check): \($0.element.status)" }.joined(separator: "\n"),
         ]

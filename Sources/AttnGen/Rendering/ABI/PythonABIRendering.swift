@@ -18,7 +18,8 @@ public enum PythonABIRendering {
                 lines.append("    \(item.name.replacingOccurrences(of: prefix, with: "")) = \(item.value)")
             }
         }
-        for structure in [ABIDefinition.layout, ABIDefinition.forwardParams, ABIDefinition.backwardParams] {
+        for structure in [ABIDefinition.layout, ABIDefinition.forwardParams, ABIDefinition.backwardParams,
+                          ABIDefinition.combineParams] {
             lines += ["", "", "class \(structure.pythonName)(ctypes.Structure):", "    _fields_ = ["]
             lines += structure.fields.map { "        (\"\($0.name)\", \($0.type.ctypes))," }
             lines.append("    ]")

@@ -36,12 +36,13 @@ public struct HopperEmitter: KernelEmitter {
         }
         let names = variant.names
         let fallback = MMAForwardKernel(variant: variant, plan: fallbackPlan, device: .sm90, templates: templates,
-                                        entry: "forward_mma_cuda")
+                                        decode: plan.decode, entry: "forward_mma_cuda")
         var files = [
             GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward)),
             GeneratedFile(path: names.hooksHeaderCUDA,
                           contents: try CUDAVariantHeader(variant: variant, device: .sm90, templates: templates).render()),
-            GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan.forward)),
+            GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan.forward,
+                                                                              decodes: plan.decode != nil)),
             GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
@@ -68,14 +69,19 @@ public struct HopperEmitter: KernelEmitter {
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines(plan) + ["Template: Templates/cuda/forward.cuh"])),
             "name": variant.name,
             "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
+            "value_head_dim": "\(variant.valueHeadDim)",
             "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
                                                   comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
         ])
     }
 
     /// `NAME.cu`: the Hopper kernel and launcher.
-    func source(_ variant: VariantModel, plan: TilePlan) throws(SpecError) -> String {
-        try templates.template("hopper/forward.cu").render([
+    func source(_ variant: VariantModel, plan: TilePlan, decodes: Bool) throws(SpecError) -> String {
+        let dispatch = decodes ? try templates.template("cuda/pieces/hopper_decode_dispatch.cu").render([
+            "name": variant.name, "max_query_rows": "\(DecodePlan.maximumQueryRows)",
+        ]) : ""
+        return try templates.template("hopper/forward.cu").render([
+            "decode_dispatch": dispatch,
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines(plan) + ["Template: Templates/hopper/forward.cu"])),
             "name": variant.name,
             "tile_rows": "\(plan.blockRows)",

@@ -38,7 +38,8 @@ public struct CUDAEmitter: KernelEmitter {
     public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {
         try checkTarget(of: plan)
         let names = variant.names
-        let forward = MMAForwardKernel(variant: variant, plan: plan.forward, device: target.device, templates: templates)
+        let forward = MMAForwardKernel(variant: variant, plan: plan.forward, device: target.device, templates: templates,
+                                       decode: plan.decode)
         var files = [
             GeneratedFile(path: names.forwardHeaderCUDA, contents: try forward.renderHeader()),
             GeneratedFile(path: names.hooksHeaderCUDA,

@@ -5,6 +5,8 @@ struct MMAForwardKernel {
     var plan: TilePlan
     var device: Device
     var templates: TemplateLibrary
+    /// The decode kernel rendered beside the forward kernel, when it runs the variant.
+    var decode: DecodePlan?
     /// The launcher's name after `attngen_NAME_`: `forward_cuda`, or `forward_mma_cuda` for the Hopper family's
     /// fallback.
     var entry = "forward_cuda"
@@ -31,6 +33,7 @@ struct MMAForwardKernel {
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + ["Template: Templates/cuda/forward.cuh"])),
             "name": variant.name,
             "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
+            "value_head_dim": "\(variant.valueHeadDim)",
             "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
                                                   comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
         ])
@@ -38,8 +41,24 @@ struct MMAForwardKernel {
 
     func renderSource() throws(SpecError) -> String {
         let products = variant.storage == .fp32 ? "cuda/products_tf32.cuh" : "cuda/products_f16.cuh"
+        let name = ["name": variant.name]
+        var decodeLines = ["Combine kernel: Templates/cuda/combine.cu."]
+        var decodeValues = ["decode": "",
+                            "decode_dispatch": try templates.template("cuda/pieces/forward_seqlens_unsupported.cu").render([:]),
+                            "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
+                                .render(name.merging(["size": "return 0;  /* no decode kernel: calls never split */"]) { $1 })]
+        if let decode {
+            let kernel = MMADecodeKernel(variant: variant, plan: decode, templates: templates)
+            decodeLines = ["Decode kernel: \(kernel.planLine) Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu."]
+            decodeValues = [
+                "decode": try kernel.render(products: products),
+                "decode_dispatch": try templates.template("cuda/pieces/forward_decode_dispatch.cu").render(name),
+                "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
+                    .render(name.merging(["size": "return attngen_\(variant.name)_decode::workspace_size(*params);"]) { $1 }),
+            ]
+        }
         return try templates.template("cuda/forward.cu").render([
-            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + [
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + decodeLines + [
                 "Templates: Templates/cuda/forward.cu, Templates/\(products)",
             ])),
             "name": variant.name,
@@ -48,7 +67,8 @@ struct MMAForwardKernel {
             "products": try templates.template(products).render([:]),
             "dropout": variant.dropout == nil ? "" : try templates.template("cuda/pieces/forward_dropout.cu").render([:]),
             "save_lse": variant.savesLogSumExp ? try templates.template("cuda/pieces/forward_lse_store.cu").render([:]) : "",
-        ])
+            "combine": try templates.template("cuda/combine.cu").render(name),
+        ].merging(decodeValues) { $1 })
     }
 
     /// The plan's `constexpr` block: tile sizes, warps, stages and the shared-memory layout.

@@ -1,0 +1,105 @@
+/// The decode kernel of the mma family (Templates/cuda/decode.cu): what a forward call with few query rows runs
+/// instead of the tiled forward kernel. Each thread block takes 16 packed rows — the query heads that share a
+/// key/value head, times the query rows, so that their K and V are read once — against one split of the keys;
+/// its warps take alternate key columns of every K/V tile and merge their softmax states at the end. When the
+/// blocks would not fill the GPU, the launcher splits the keys across blocks (Flash-Decoding) and the variant's
+/// combine kernel merges the partial (O, LSE) pairs.
+public struct DecodePlan: Sendable, Hashable {
+    /// Packed rows per thread block: one m16 fragment.
+    public static let rows = 16
+    /// Warps per block; each takes `warpColumns` keys of every K/V tile.
+    public static let warps = 4
+    /// The keys per warp and tile the planner tries, in order of preference: 32 measured 0–3 % faster than 16 at
+    /// d = 128 on the H200 (TUNING.md, D2), where its 64 KB tiles leave one block of three stages per SM.
+    public static let warpColumnChoices = [32, 16]
+    /// The query rows per call up to which the decode kernel runs (1 for decoding, more for speculative decoding).
+    public static let maximumQueryRows = 16
+    /// The most key splits one call uses.
+    public static let maximumSplits = 128
+
+    /// Keys of each warp per K/V tile.
+    public var warpColumns: Int
+    /// K/V tiles in the cp.async ring.
+    public var stages: Int
+    /// Thread blocks that share one multiprocessor (the launcher sizes the split count for them).
+    public var blocksPerMultiprocessor: Int
+    /// The shared-memory layout (same padding rules as the forward kernel's).
+    public var layout: MMAForwardLayout
+    /// Bytes of shared memory: the larger of the Q tile with the K/V ring and the warps' merge buffer.
+    public var sharedBytes: Int
+    /// Bytes of K and V per key of one key/value head: what decoding reads.
+    public var bytesPerKey: Int
+
+    /// Keys of one K/V tile.
+    public var tileColumns: Int { Self.warps * warpColumns }
+
+    /// The decode plan of `variant` within `budget` bytes of shared memory per block, or nil when the
+    /// decode kernel does not run the variant (every call then takes the forward kernel): fp32 storage (the
+    /// m16n8k16 products are 16-bit), dropout and block-sparse layouts (its packed rows mix query heads, which
+    /// those address one at a time), or a budget without room for two K/V tiles.
+    public static func plan(_ variant: VariantModel, budget: Int) -> DecodePlan? {
+        guard unsupportedReason(variant) == nil else { return nil }
+        return fitting(variant, budget: budget)
+    }
+
+    /// Why the decode kernel does not run `variant`, or nil when it does.
+    public static func unsupportedReason(_ variant: VariantModel) -> String? {
+        if variant.storage == .fp32 { return "fp32 storage (the decode kernel's products are 16-bit)" }
+        if variant.dropout != nil { return "dropout (the decode kernel packs query heads into rows)" }
+        if variant.blockSparse != nil { return "a block-sparse layout (the decode kernel packs query heads into rows)" }
+        return nil
+    }
+
+    /// The first choice of keys per warp that fits three stages (two blocks per SM if they fit, else one), or
+    /// else the first that fits two.
+    private static func fitting(_ variant: VariantModel, budget: Int) -> DecodePlan? {
+        let options = warpColumnChoices.compactMap { fitting(variant, warpColumns: $0, budget: budget) }
+        return options.first { $0.stages >= 3 } ?? options.first
+    }
+
+    private static func fitting(_ variant: VariantModel, warpColumns: Int, budget: Int) -> DecodePlan? {
+        let account = { (stages: Int) in
+            MMAForwardLayout(spec: variant.spec, rows: rows, columns: warps * warpColumns, stages: stages)
+        }
+        let single = account(1)
+        let queryBytes = single.queryTileElements * single.elementBytes
+        let stageBytes = (single.keyTileElements + single.valueTileElements) * single.elementBytes
+        // Two blocks per multiprocessor with three or more stages if they fit, else one block with as many as fit.
+        let twoBlocks = (budget / 2 - queryBytes) / stageBytes
+        let (stages, blocks) = twoBlocks >= 3 ? (min(twoBlocks, 4), 2) : (min((budget - queryBytes) / stageBytes, 4), 1)
+        guard stages >= 2 else { return nil }
+        let layout = account(stages)
+        let mergeBytes = warps * rows * (layout.valueHeadDimPadded + 2) * 4
+        let shared = max(queryBytes + stages * stageBytes, mergeBytes)
+        guard shared <= budget else { return nil }
+        return DecodePlan(warpColumns: warpColumns, stages: stages, blocksPerMultiprocessor: blocks, layout: layout,
+                          sharedBytes: shared,
+                          bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.storage.byteSize)
+    }
+
+    /// The byte account, for `attngen plan`.
+    public var accounts: [TilePlan.ByteAccount] {
+        // The Q tile and the K/V ring (the softmax sums stay in registers); the merge buffer reuses them.
+        layout.accounts.prefix(3).map { account in
+            var renamed = account
+            renamed.item = account.item.replacingOccurrences(of: "Br", with: "\(Self.rows)")
+                .replacingOccurrences(of: "Bc", with: "\(tileColumns)")
+            return renamed
+        }
+    }
+
+    /// What `attngen plan` prints about the kernel.
+    public var summary: KernelSummary {
+        KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows)", shape: [
+            "tile     \(Self.rows) packed rows (query heads of a key/value head x query rows), \(tileColumns) keys "
+                + "per K/V tile",
+            "warps    \(Self.warps) (each \(warpColumns) keys of every tile, merged at the end), \(stages) K/V "
+                + "stages, \(blocksPerMultiprocessor) block" + (blocksPerMultiprocessor == 1 ? "" : "s") + " per SM",
+            "splits   chosen per call: enough key ranges for \(blocksPerMultiprocessor) block"
+                + (blocksPerMultiprocessor == 1 ? "" : "s") + " per SM (at most "
+                + "\(Self.maximumSplits)), merged by the combine kernel",
+            "traffic  \(bytesPerKey) bytes of K and V per key and key/value head, read once per 16 packed rows: "
+                + "the time bound is batch x heads_kv x keys x that over the memory bandwidth",
+        ], accounts: accounts)
+    }
+}

@@ -1,0 +1,92 @@
+/* ------------------------------------------------------------------------------------------------
+ * Combine: the merge of partial results (attngen_combine_params in attngen_abi.h), used by split-KV decoding
+ * below and exported as attngen_{{name}}_combine_cuda. One warp per query row: the lanes reduce the row's
+ * partial LSEs (maximum, then the sum of exp(LSE_s - max)), then each lane merges its columns of O.
+ * ---------------------------------------------------------------------------------------------- */
+
+namespace attngen_{{name}}_combine {
+
+using namespace attngen_{{name}}_variant;
+
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+
+/* The combine call's tensors with the row count folded, as the kernel reads them. */
+struct CombineArguments {
+    attngen_combine_params params;
+    int64_t rows; /* batch * heads_q * seqlen_q */
+};
+
+__global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
+    const attngen_combine_params &p = arguments.params;
+    const int lane = threadIdx.x % 32;
+    const float *const o_partial = p.o_partial;
+    const float *const lse_partial = p.lse_partial;
+    for (int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32; row < arguments.rows;
+         row += (int64_t)gridDim.x * kWarps) {
+        const int64_t q = row % p.seqlen_q;
+        const int64_t h = row / p.seqlen_q % p.heads_q;
+        const int64_t b = row / p.seqlen_q / p.heads_q;
+        const int64_t lse_at = b * p.lse_partial_layout.batch_stride + h * p.lse_partial_layout.head_stride +
+                               q * p.lse_partial_layout.row_stride;
+        const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
+                             q * p.o_partial_layout.row_stride;
+        float max_lse = -INFINITY;
+        for (int64_t s = lane; s < p.splits; s += 32) {
+            max_lse = fmaxf(max_lse, lse_partial[s * p.lse_partial_split_stride + lse_at]);
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset /= 2) {
+            max_lse = fmaxf(max_lse, __shfl_xor_sync(0xffffffffu, max_lse, offset));
+        }
+        float sum = 0.0f;
+        if (max_lse != -INFINITY) {
+            for (int64_t s = lane; s < p.splits; s += 32) {
+                sum += expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - max_lse);
+            }
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+        /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
+        const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
+        const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
+        Element *const o_row = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride +
+                               q * p.o_layout.row_stride;
+        for (int column = lane; column < kValueHeadDim; column += 32) {
+            float value = 0.0f;
+            if (kept_any) {
+                for (int64_t s = 0; s < p.splits; ++s) {
+                    const float weight = expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - lse);
+                    if (weight > 0.0f) value += weight * o_partial[s * p.o_partial_split_stride + o_at + column];
+                }
+            }
+            attngen_store_float(o_row + column, value);
+        }
+        if (p.lse != NULL && lane == 0) {
+            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
+        }
+    }
+}
+
+/* Launches the merge of checked parameters on `stream`. */
+static attngen_status launch_combine(const attngen_combine_params &params, cudaStream_t stream) {
+    CombineArguments arguments;
+    arguments.params = params;
+    arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
+    const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
+    const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
+    combine_kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
+}
+
+}  // namespace attngen_{{name}}_combine
+
+/* The public merge (attngen_abi.h): the ABI's checks for attngen_combine_params, then the combine kernel. */
+extern "C" attngen_status attngen_{{name}}_combine_cuda(const attngen_combine_params *params, cudaStream_t stream) {
+    using namespace attngen_{{name}}_combine;
+    int has_work = 0;
+    const attngen_status status =
+        attngen_check_combine(params, kValueHeadDim, (int64_t)sizeof(Element), &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
+    return launch_combine(*params, stream);
+}

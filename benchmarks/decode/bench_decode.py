@@ -1,0 +1,198 @@
+"""Times attngen's decode path (calls with at most 16 query rows: the decode kernel, keys split across blocks and
+merged by the combine kernel) against SDPA's flash and cuDNN backends and the measured copy bandwidth, in one GPU run.
+
+    python3 benchmarks/decode/bench_decode.py --kernels benchmarks/decode/.generated --out DIR [--quick]
+
+Kernels come from benchmarks/decode/decode_spec.json (bash benchmarks/decode/prepare.sh, on a machine with Swift),
+are compiled here and called through ctypes with prepared parameters and the forward workspace the launcher asks for
+(benchmarks/gpu/bench.py's Kernel). Inputs are [B, H, S, D] (BHSD) tensors; one query row per sequence unless the
+row says otherwise. Every attngen result is checked against SDPA's output (O poisoned with NaN first) before it is
+timed. Bandwidth = bytes of K and V read / time; the copy anchor is a device-to-device copy of 4 GiB, (read + write)
+bytes / time. Times are medians of CUDA-event timings. Writes DECODE.md and decode.json into --out.
+"""
+import argparse
+import ctypes
+import datetime
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.attention
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gpu"))
+import bench  # noqa: E402  (benchmarks/gpu/bench.py: build_library, Kernel, median_ms)
+
+
+def copy_bandwidth(repeats):
+    """Device-to-device copy of 4 GiB: (read + write) bytes per second."""
+    source = torch.empty(1 << 31, dtype=torch.float16, device="cuda")
+    target = torch.empty_like(source)
+    ms = bench.median_ms(lambda: target.copy_(source), repeats)
+    del source, target
+    torch.cuda.empty_cache()
+    return 2 * (1 << 32) / (ms * 1e-3) / 1e9
+
+
+def read_bandwidth(repeats):
+    """A sum over 4 GiB of bf16 (fp32 accumulation): bytes read per second, the pace a decode kernel can reach."""
+    source = torch.empty(1 << 31, dtype=torch.bfloat16, device="cuda").normal_()
+    ms = bench.median_ms(lambda: torch.sum(source, dtype=torch.float32), repeats)
+    del source
+    torch.cuda.empty_cache()
+    return (1 << 32) / (ms * 1e-3) / 1e9
+
+
+def sdpa(backend, q, k, v, causal):
+    backends = {"flash": torch.nn.attention.SDPBackend.FLASH_ATTENTION,
+                "cudnn": torch.nn.attention.SDPBackend.CUDNN_ATTENTION}
+    gqa = q.shape[1] != k.shape[1]
+
+    def run():
+        with torch.nn.attention.sdpa_kernel(backends[backend]):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=gqa)
+    return run
+
+
+def shapes(quick):
+    """(batch, heads_q, heads_kv, keys): the issue's decode grid (one query row), within 40 GB of K and V."""
+    rows = []
+    for heads in ((32, 8), (32, 32)):
+        for batch in (1, 8, 64):
+            for keys in (4096, 16384, 65536, 131072):
+                if quick and (batch, keys) not in ((1, 4096), (8, 65536)):
+                    continue
+                rows.append((batch, heads[0], heads[1], keys))
+    return [r for r in rows if r[0] * r[2] * r[3] * 128 * 2 * 2 <= 40e9]
+
+
+def measure(library, name, dtype, batch, hq, hkv, keys, nq, repeats, copy_gbs, seed):
+    """One row: attngen's kernel checked against SDPA's output, then timed with the anchors (one query row: SDPA
+    flash and cuDNN without a mask; several rows: bottom-right causal, which SDPA takes only as an explicit mask,
+    so those rows have no anchor)."""
+    torch.manual_seed(seed)
+    q = torch.randn(batch, hq, nq, 128, device="cuda", dtype=dtype)
+    k = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=dtype)
+    v = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=dtype)
+    o = torch.full((batch, hq, nq, 128), float("nan"), device="cuda", dtype=dtype)
+    lse = torch.empty(batch, hq, nq, device="cuda", dtype=torch.float32)
+    if nq > 1:
+        allowed = torch.ones(nq, keys, device="cuda", dtype=torch.bool).tril(keys - nq)
+        reference = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, enable_gqa=hq != hkv)
+        anchors = {}
+    else:
+        reference = sdpa("flash", q, k, v, False)()
+        anchors = {backend: sdpa(backend, q, k, v, False) for backend in ("flash", "cudnn")}
+    kernel = bench.Kernel(library, name)
+    kernel.bind(q, k, v, o, lse)
+    kernel()
+    torch.cuda.synchronize()
+    error = ((o.float() - reference.float()).norm() / reference.float().norm()).item()
+    row = {"variant": name, "dtype": str(dtype).replace("torch.", ""), "batch": batch, "heads_q": hq,
+           "heads_kv": hkv, "keys": keys, "query_rows": nq, "rel_error": error,
+           "workspace_bytes": 0 if kernel.workspace is None else kernel.workspace.numel()}
+    bytes_read = batch * hkv * keys * 128 * 2 * q.element_size()
+    if not math.isfinite(error) or error > 2e-2:
+        row["result"] = "FAIL"
+        return row
+    ms = bench.median_ms(kernel, repeats)
+    row.update(attngen_ms=ms, attngen_gbs=bytes_read / (ms * 1e-3) / 1e9)
+    for backend, fn in anchors.items():
+        try:
+            row[f"{backend}_ms"] = bench.median_ms(fn, repeats)
+        except RuntimeError as problem:
+            row[f"{backend}_error"] = str(problem).splitlines()[0][:120]
+    best = min([row[f"{b}_ms"] for b in ("flash", "cudnn") if f"{b}_ms" in row], default=None)
+    if best:
+        row["vs_best_anchor"] = best / ms
+    row["of_copy_bandwidth"] = row["attngen_gbs"] / copy_gbs
+    row["result"] = "pass"
+    return row
+
+
+def run(args):
+    library_path, _ = bench.build_library(args.kernels, args.build, args.nvcc, args.arch, args.jobs)
+    library = ctypes.CDLL(library_path)
+    copy_gbs = copy_bandwidth(args.repeats)
+    read_gbs = read_bandwidth(args.repeats)
+    print(f"copy bandwidth {copy_gbs:.0f} GB/s (read + write), read bandwidth {read_gbs:.0f} GB/s (torch.sum)",
+          flush=True)
+    if args.tune:
+        # Tuning rows (TUNING.md): the copies of benchmarks/decode/tune_variants.py at three shapes.
+        tune_path, tune_names = bench.build_library(args.tune, args.build + "-tune", args.nvcc, args.arch, args.jobs)
+        tune_library = ctypes.CDLL(tune_path)
+        names = sorted(n for n in tune_names if not n.endswith("_mma"))
+        rows = []
+        for shape in ((8, 32, 8, 65536, 1), (64, 32, 8, 16384, 1), (1, 32, 8, 131072, 1), (8, 32, 32, 16384, 1)):
+            for name in ["dec_bf16_d128"] + names:
+                chosen = library if name == "dec_bf16_d128" else tune_library
+                row = measure(chosen, name, torch.bfloat16, *shape, args.repeats, copy_gbs, len(rows))
+                row["of_read_bandwidth"] = row.get("attngen_gbs", 0) / read_gbs
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                torch.cuda.empty_cache()
+        return copy_gbs, read_gbs, rows
+    plan = [("dec_bf16_d128", torch.bfloat16, s + (1,)) for s in shapes(args.quick)]
+    plan += [("dec_fp16_d128", torch.float16, s + (1,)) for s in shapes(args.quick)]
+    plan += [("dec_bf16_d128_causal", torch.bfloat16, (8, 32, 8, 65536, rows)) for rows in (4, 16)]
+    results = []
+    for name, dtype, (batch, hq, hkv, keys, nq) in plan:
+        row = measure(library, name, dtype, batch, hq, hkv, keys, nq, args.repeats, copy_gbs, len(results))
+        row["of_read_bandwidth"] = row.get("attngen_gbs", 0) / read_gbs
+        results.append(row)
+        print(json.dumps(row), flush=True)
+        torch.cuda.empty_cache()
+    return copy_gbs, read_gbs, results
+
+
+def markdown(copy_gbs, read_gbs, results, meta):
+    lines = [f"# Decode benchmark ({meta['date']})", "",
+             f"- GPU: {meta['gpu']}; torch {meta['torch']}; command: `{meta['command']}`",
+             f"- measured copy bandwidth: {copy_gbs:.0f} GB/s (read + write, 4 GiB device-to-device); read bandwidth: "
+             f"{read_gbs:.0f} GB/s (torch.sum over 4 GiB of bf16)",
+             "- time: median of CUDA-event timings; GB/s = bytes of K and V read / time; ratio = faster anchor's time / "
+             "attngen's (> 1: attngen faster)", "",
+             "| variant | B | Hq/Hkv | keys | rows | attngen ms | GB/s | % of copy | % of read | flash ms | cuDNN ms | "
+             "ratio | rel. err | result |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def cell(row, key, digits=3):
+        return f"{row[key]:.{digits}f}" if key in row else "–"
+    for row in results:
+        percent = f"{100 * row['of_copy_bandwidth']:.0f} %" if "of_copy_bandwidth" in row else "–"
+        read = f"{100 * row['of_read_bandwidth']:.0f} %" if row.get("of_read_bandwidth") else "–"
+        lines.append(f"| {row['variant']} | {row['batch']} | {row['heads_q']}/{row['heads_kv']} | {row['keys']} | "
+                     f"{row['query_rows']} | {cell(row, 'attngen_ms')} | {cell(row, 'attngen_gbs', 0)} | {percent} | {read} | "
+                     f"{cell(row, 'flash_ms')} | {cell(row, 'cudnn_ms')} | {cell(row, 'vs_best_anchor', 2)} | "
+                     f"{row['rel_error']:.1e} | {row['result']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kernels", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--build", default="/tmp/attngen-decode-build")
+    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
+    parser.add_argument("--arch", default="-gencode arch=compute_90a,code=sm_90a")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tune", help="a folder of tune_variants.py copies: time them at three shapes instead")
+    args = parser.parse_args()
+    copy_gbs, read_gbs, results = run(args)
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
+            "command": "bash benchmarks/decode/run.sh " + " ".join(sys.argv[1:])}
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "decode.json"), "w") as out:
+        json.dump({"meta": meta, "copy_gbs": copy_gbs, "read_gbs": read_gbs, "rows": results}, out, indent=1)
+    with open(os.path.join(args.out, "DECODE.md"), "w") as out:
+        out.write(markdown(copy_gbs, read_gbs, results, meta))
+    print(markdown(copy_gbs, read_gbs, results, meta))
+    return 0 if all(row["result"] == "pass" for row in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Writes tuning copies of a generated decode kernel with other launch constants (warps, keys per warp, K/V stages,
+blocks per SM), for the tuning rows of bench_decode.py (TUNING.md, D-entries). A development tool: the planner
+(Sources/AttnGen/Planning/DecodePlan.swift) owns the constants that ship.
+
+    python3 benchmarks/decode/tune_variants.py SOURCE_DIR BASE OUT_DIR NAME:WARPS:COLUMNS:STAGES:BLOCKS[:cp]...
+
+SOURCE_DIR holds BASE.cu, BASE.cuh, BASE_variant.cuh and BASE_mma.cu as `attngen emit cuda --arch sm90 --family
+auto` wrote them (head dim 128, 16-bit storage); each NAME gets the four files with BASE renamed and the decode
+namespace's constants replaced (the tile and shared-memory sizes recomputed as the planner does); a trailing `:cp`
+turns the bulk copies off (cp.async from every thread).
+"""
+import os
+import re
+import sys
+
+
+def retune(text, base, name, warps, columns, stages, blocks, bulk):
+    text = text.replace(base, name)
+    start = text.index(f"namespace attngen_{name}_decode {{")
+    end = text.index(f"}}  // namespace attngen_{name}_decode")
+    head_padded = int(re.search(r"constexpr int kHeadDimPadded = (\d+);", text[start:end]).group(1))
+    value_padded = int(re.search(r"constexpr int kValueHeadDimPadded = (\d+);", text[start:end]).group(1))
+    pad = int(re.search(r"constexpr int kRowPad = (\d+);", text[start:end]).group(1))
+    q_elements = 16 * (head_padded + pad)
+    k_elements = warps * columns * (head_padded + pad)
+    v_elements = warps * columns * (value_padded + pad)
+    shared = max(2 * (q_elements + stages * (k_elements + v_elements)), warps * 16 * (value_padded + 2) * 4)
+    values = {"kWarps": warps, "kWarpColumns": columns, "kStages": stages, "kBlocksPerMultiprocessor": blocks,
+              "kQTileElements": q_elements, "kKTileElements": k_elements, "kVTileElements": v_elements,
+              "kSharedBytes": shared}
+    section = text[start:end]
+    for key, value in values.items():
+        section = re.sub(rf"constexpr int {key} = \d+;", f"constexpr int {key} = {value};", section, count=1)
+    if not bulk:
+        section = section.replace("constexpr bool kBulkCopies = true;", "constexpr bool kBulkCopies = false;")
+    return text[:start] + section + text[end:]
+
+
+def main():
+    source, base, out = sys.argv[1:4]
+    os.makedirs(out, exist_ok=True)
+    for item in sys.argv[4:]:
+        name, warps, columns, stages, blocks, *flags = item.split(":")
+        for suffix in (".cu", ".cuh", "_variant.cuh", "_mma.cu"):
+            text = open(os.path.join(source, base + suffix)).read()
+            if suffix == "_mma.cu":
+                text = retune(text, base, name, int(warps), int(columns), int(stages), int(blocks), flags != ["cp"])
+            else:
+                text = text.replace(base, name)
+            open(os.path.join(out, name + suffix), "w").write(text)
+
+
+if __name__ == "__main__":
+    main()
