@@ -270,6 +270,8 @@ def _status_error(variant, function, status):
         "ERROR_CUDA": "a CUDA call failed (see torch.cuda for the error state)",
         "ERROR_WORKSPACE_TOO_SMALL": "the workspace was too small",
         "ERROR_INVALID_MODE": "the dQ mode is invalid",
+        "ERROR_UNSUPPORTED": "the variant's CUDA kernels do not take seqlens_k (it has no decode kernel: fp32 storage, "
+                             "dropout or a block-sparse layout)",
     }
     return AttnGenError(f"{function} returned {name}: {explanations.get(name, 'unknown status')} "
                         f"(variant {variant.name})")
@@ -288,7 +290,7 @@ def _uint64(value):
     return int(value) % (1 << 64)
 
 
-def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset):
+def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None):
     """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller)."""
     p = _abi.ForwardParams()
     p.struct_size = ctypes.sizeof(_abi.ForwardParams)
@@ -302,6 +304,8 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
         p.block_mask, p.block_mask_layout = block_mask.data_ptr(), _layout(block_mask)
     p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
     p.num_threads = torch.get_num_threads()
+    if seqlens_k is not None:
+        p.seqlens_k = seqlens_k.data_ptr()
     return p
 
 
@@ -338,7 +342,7 @@ def _launch(variant, direction, function, params, device):
         raise _status_error(variant, name, status)
 
 
-def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
+def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None):
     """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
     o = empty_like_layout(q, variant.value_head_dim, q.dtype)
     if variant.saves_lse:
@@ -346,7 +350,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset):
     else:
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
-    params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset)
+    params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -386,11 +390,12 @@ def _register(variant):
 
     @torch.library.custom_op(forward_name, mutates_args=())
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
-                dropout_seed: int, dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset)
+                seqlens_k: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
+                deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k)
 
     @forward.register_fake
-    def _(q, k, v, block_mask, dropout_seed, dropout_offset, deterministic):
+    def _(q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, deterministic):
         o = empty_like_layout(q, variant.value_head_dim, q.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
@@ -411,19 +416,22 @@ def _register(variant):
                 empty_like_layout(v, variant.value_head_dim, v.dtype))
 
     def setup_context(ctx, inputs, output):
-        q, k, v, block_mask, dropout_seed, dropout_offset, deterministic = inputs
+        q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, deterministic = inputs
         o, lse = output
+        ctx.per_sequence_keys = seqlens_k is not None
         ctx.save_for_backward(q, k, v, o, lse, block_mask)
         ctx.dropout = (dropout_seed, dropout_offset)
         ctx.deterministic = deterministic
         ctx.mark_non_differentiable(lse)
 
     def differentiate(ctx, grad_o, grad_lse):
+        if ctx.per_sequence_keys:
+            raise RuntimeError(f"{variant.name}: seqlens_k is for inference; the backward pass takes whole sequences")
         q, k, v, o, lse, block_mask = ctx.saved_tensors
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
         dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
-        return dq, dk, dv, None, None, None, None
+        return dq, dk, dv, None, None, None, None, None
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -492,7 +500,21 @@ def _plain_eager(q, k, v):
     return dispatch_stack is not None and dispatch_stack() == 0
 
 
-def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic):
+def _check_seqlens_k(variant, seqlens_k, batch, seqlen_k, device):
+    if not isinstance(seqlens_k, torch.Tensor):
+        raise TypeError(f"{variant.name}: seqlens_k must be a torch.Tensor of int32 (the keys each sequence uses)")
+    if seqlens_k.dtype not in (torch.int32, torch.int64) or tuple(seqlens_k.shape) != (batch,):
+        raise ValueError(f"{variant.name}: seqlens_k must be an int32 tensor of shape ({batch},), not "
+                         f"{seqlens_k.dtype} of shape {tuple(seqlens_k.shape)}")
+    if seqlens_k.device != device:
+        raise ValueError(f"{variant.name}: seqlens_k is on {seqlens_k.device} but q is on {device}")
+    if device.type == "cpu" and batch > 0 and (int(seqlens_k.min()) < 0 or int(seqlens_k.max()) > seqlen_k):
+        raise ValueError(f"{variant.name}: seqlens_k must lie in 0 ... {seqlen_k} (the keys of k)")
+    return seqlens_k.to(torch.int32).contiguous()
+
+
+def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
+         seqlens_k=None):
     """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
@@ -537,13 +559,18 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
     for name, value in (("dropout_seed", dropout_seed), ("dropout_offset", dropout_offset)):
         if not isinstance(value, int) or not -(1 << 63) <= value < (1 << 63):
             raise ValueError(f"{variant.name}: {name} must be an int of 64 bits, not {value!r}")
+    if seqlens_k is not None:
+        seqlens_k = _check_seqlens_k(variant, seqlens_k, batch, seqlen_k, device)
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)):
+            raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
+                               "detach the inputs or run under torch.no_grad()")
     if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)) and not variant.has_backward:
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
     if _plain_eager(q, k, v):  # eager inference: the kernels directly, skipping the op dispatch
-        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset)
+        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k)
     else:
-        o, lse = op(q, k, v, block_mask, dropout_seed, dropout_offset, bool(deterministic))
+        o, lse = op(q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o

@@ -299,19 +299,61 @@ def check_opcheck(package, device):
         if info.has_backward:
             q, k, v = (t.detach().requires_grad_() for t in (q, k, v))
         try:
-            torch.library.opcheck(forward, (q, k, v, block_mask, 7, 3, True))
+            torch.library.opcheck(forward, (q, k, v, block_mask, None, 7, 3, True))
             check(f"opcheck {name}_forward {device}", True)
         except Exception as error:
             check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
         if backward is not None:
             with torch.no_grad():
-                o, lse = forward(q, k, v, block_mask, 7, 3, True)
+                o, lse = forward(q, k, v, block_mask, None, 7, 3, True)
             try:
                 torch.library.opcheck(backward, (torch.randn_like(o), q.detach(), k.detach(), v.detach(), o, lse,
                                                  block_mask, 7, 3, True))
                 check(f"opcheck {name}_backward {device}", True)
             except Exception as error:
                 check(f"opcheck {name}_backward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
+
+
+def check_seqlens_k(package, device):
+    """seqlens_k: each sequence as a call with its own key count (the reference per sequence), an empty one with
+    O = 0 and LSE = -inf; on CUDA the variants without a decode kernel (fp32, dropout, block-sparse) refuse it."""
+    lengths = [50, 0, 23]
+    for name, info in sorted(package.VARIANTS.items()):
+        if info.dropout_p > 0:
+            continue  # the reference has no dropout mask here; check_dropout covers dropout
+        heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
+        decodes = info.storage != "fp32" and not info.block_sparse
+        for nq in (1, 7, 40):
+            q, k, v = inputs(info, 3, heads_q, heads_kv, nq, 50, device, "bhsd")
+            seqlens = torch.tensor(lengths, dtype=torch.int32, device=device)
+            block_mask = None
+            if info.block_sparse:
+                block_mask = torch.ones(-(-nq // info.block_rows), -(-50 // info.block_columns), dtype=torch.bool,
+                                        device=device)
+            function = getattr(package, name)
+            arguments = dict(layout="bhsd", seqlens_k=seqlens, block_mask=block_mask) if info.block_sparse else \
+                dict(layout="bhsd", seqlens_k=seqlens)
+            if device.startswith("cuda") and not decodes:
+                expect_error(f"seqlens_k refused by {name} on {device} (no decode kernel)", (package.AttnGenError,),
+                             ["UNSUPPORTED"], lambda: function(q, k, v, **arguments))
+                continue
+            with torch.no_grad():
+                o = function(q, k, v, **arguments)
+            for b, n in enumerate(lengths):
+                mask = None if block_mask is None else block_mask[None, None].expand(1, heads_q, -1, -1)
+                expected, _ = reference(info, q[b:b + 1], k[b:b + 1, :, :n], v[b:b + 1, :, :n], mask)
+                good, detail = close(o[b:b + 1].float(), expected, TOLERANCE[info.dtype])
+                check(f"seqlens_k {name} {device} nq={nq} sequence {b} ({n} keys)", good, detail)
+    bf16 = package.t_causal_gqa_bf16
+    q, k, v = inputs(package.VARIANTS["t_causal_gqa_bf16"], 2, 4, 2, 3, 9, device, "bshd", requires_grad=True)
+    expect_error(f"seqlens_k with inputs that require grad {device}", (RuntimeError,), ["inference"],
+                 lambda: bf16(q, k, v, seqlens_k=torch.tensor([9, 4], dtype=torch.int32, device=device)))
+    expect_error(f"seqlens_k of the wrong shape {device}", (ValueError,), ["seqlens_k"],
+                 lambda: bf16(q.detach(), k.detach(), v.detach(),
+                              seqlens_k=torch.tensor([9], dtype=torch.int32, device=device)))
+    if device == "cpu":
+        expect_error("seqlens_k above the keys (cpu)", (ValueError,), ["seqlens_k"],
+                     lambda: bf16(q.detach(), k.detach(), v.detach(), seqlens_k=torch.tensor([10, 4], dtype=torch.int32)))
 
 
 def check_errors(package, device):
@@ -421,6 +463,7 @@ def main():
              ("dropout", lambda: check_dropout(package, options.device)),
              ("deterministic", lambda: check_deterministic(package, options.device)),
              ("errors", lambda: check_errors(package, options.device)),
+             ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),
              ("tracing", lambda: check_tracing(package, options.device))]
     if options.device == "cpu":

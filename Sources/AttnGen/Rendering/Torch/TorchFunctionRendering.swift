@@ -58,6 +58,7 @@ struct TorchFunctionRendering {
         }
         if variant.savesLogSumExp { options.append(("return_lse=False", "return_lse")) }
         if variant.includesBackward { options.append(("deterministic=True", "deterministic")) }
+        options.append(("seqlens_k=None", "seqlens_k"))
         return options
     }
 
@@ -66,7 +67,7 @@ struct TorchFunctionRendering {
         let offered = Set(options.map(\.argument))
         let all: [(String, String)] = [
             ("block_mask", "None"), ("dropout_seed", "None"), ("dropout_offset", "0"), ("return_lse", "False"),
-            ("deterministic", "True"),
+            ("deterministic", "True"), ("seqlens_k", "None"),
         ]
         let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
         // Two lines, aligned under the call's opening parenthesis.
@@ -99,6 +100,7 @@ struct TorchFunctionRendering {
         if variant.dropout != nil {
             doc.append("dropout_seed (required), dropout_offset: the Philox key and stream of the dropout mask.")
         }
+        doc.append("seqlens_k: int32 [B], the keys each sequence uses (cache lengths; inference only), or None for all.")
         doc.append(variant.includesBackward
                    ? "Differentiable in q, k, v (the generated backward kernels; deterministic=False: the faster atomic dQ)."
                    : "Forward only (generated without --backward).")
