@@ -153,6 +153,7 @@ typedef struct attngen_variant_rules {
     int32_t saves_lse;            /* the forward pass writes the log-sum-exp (lse required) */
     int32_t sparse_block_rows;    /* block-sparse: the block (block_mask required); 0 and 0 when not */
     int32_t sparse_block_columns;
+    int32_t page_size;            /* paged K/V cache: keys per page (page_table required); 0 when contiguous */
 } attngen_variant_rules;
 
 /* The checks that open both passes: sizes, heads. Returns ATTNGEN_OK when they pass. */
@@ -197,22 +198,33 @@ static inline attngen_status attngen_check_forward(const attngen_forward_params 
     if (sizes != ATTNGEN_OK) {
         return sizes;
     }
+    const int paged = rules->page_size > 0 && params->seqlen_k > 0;
+    if (rules->page_size > 0 && (params->num_pages < 0 || params->num_pages > ATTNGEN_MAX_SEQLEN)) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
     if (params->batch == 0 || params->seqlen_q == 0) {
         return ATTNGEN_OK; /* no query rows: nothing to compute or write */
     }
-    if (params->heads_q == 0 || params->heads_kv == 0) {
+    if (params->heads_q == 0 || params->heads_kv == 0 || (paged && params->num_pages == 0)) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL
-        || (rules->saves_lse && params->lse == NULL) || (rules->sparse_block_rows > 0 && params->block_mask == NULL)) {
+        || (rules->saves_lse && params->lse == NULL) || (rules->sparse_block_rows > 0 && params->block_mask == NULL)
+        || (paged && params->page_table == NULL)) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
     /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
     const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
     const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = rules->element_bytes;
+    /* K and V: [batch, heads_kv, seqlen_k] rows, or for a paged cache [num_pages, heads_kv, page_size] rows and a
+       page table of ceil(seqlen_k / page_size) int32 entries per sequence, page_table_stride apart. */
+    const int64_t kv_outer = paged ? params->num_pages : nb, kv_rows = paged ? rules->page_size : nk;
+    const int64_t pages_per_sequence = paged ? (nk + rules->page_size - 1) / rules->page_size : 0;
+    const attngen_layout page_table_layout = {params->page_table_stride, 0, 1};
     if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, rules->head_dim, bytes, 0)
-        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, rules->head_dim, bytes, 0)
-        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, rules->value_head_dim, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, kv_outer, hkv, kv_rows, rules->head_dim, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, kv_outer, hkv, kv_rows, rules->value_head_dim, bytes, 0)
+        || (paged && !attngen_layout_is_valid(page_table_layout, nb, 1, 1, pages_per_sequence, 4, 0))
         || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, rules->value_head_dim, bytes, 1)
         || (rules->saves_lse && !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 1))
         || (rules->sparse_block_rows > 0
@@ -290,6 +302,22 @@ static inline int attngen_sequence_keys_are_valid(const int32_t *seqlens_k, int6
     for (int64_t b = 0; b < batch; ++b) {
         if (seqlens_k[b] < 0 || seqlens_k[b] > seqlen_k) {
             return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether every page a paged forward call reads (host memory: ceil(keys / page_size) entries of each sequence's row
+   of the page table, the keys being seqlens_k[b] or seqlen_k) lies in 0 ... num_pages - 1. */
+static inline int attngen_pages_are_valid(const attngen_forward_params *params, int64_t page_size)
+{
+    for (int64_t b = 0; b < params->batch; ++b) {
+        const int64_t keys = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
+        const int32_t *row = params->page_table + b * params->page_table_stride;
+        for (int64_t i = 0; i < (keys + page_size - 1) / page_size; ++i) {
+            if (row[i] < 0 || row[i] >= params->num_pages) {
+                return 0;
+            }
         }
     }
     return 1;

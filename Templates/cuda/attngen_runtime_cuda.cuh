@@ -311,6 +311,38 @@ static __device__ __forceinline__ void attngen_copy_tile(Raw *dst, const Raw *sr
     }
 }
 
+/* attngen_copy_tile for rows that are not evenly spaced (a paged K/V cache): row i starts at row_address(i),
+   which each thread asks for the rows it copies. Same zero-filling, same 16-byte cp.async when aligned16 (every
+   row start 16-byte aligned), plain loads otherwise; `base` is any address of the tensor (what a zero-byte copy
+   names). */
+template <int Threads, int Rows, int Dim, int DimPadded, int Stride, typename Raw, typename RowAddress>
+static __device__ __forceinline__ void attngen_copy_rows(Raw *dst, const Raw *base, RowAddress row_address,
+                                                         int64_t valid_rows, bool aligned16) {
+    constexpr int kChunkElements = 16 / (int)sizeof(Raw);
+    constexpr int kChunksPerRow = DimPadded / kChunkElements;
+    constexpr int kChunks = Rows * kChunksPerRow;
+    if (aligned16) {
+#pragma unroll 4
+        for (int chunk = threadIdx.x; chunk < kChunks; chunk += Threads) {
+            const int row = chunk / kChunksPerRow;
+            const int column = (chunk % kChunksPerRow) * kChunkElements;
+            const int remaining = Dim - column;
+            const bool live = row < valid_rows && remaining > 0;
+            const uint32_t bytes = live ? (uint32_t)(min(remaining, kChunkElements) * (int)sizeof(Raw)) : 0u;
+            const Raw *from = live ? row_address(row) + column : base;
+            attngen_cp_async_16(attngen_smem_address(dst + row * Stride + column), from, bytes);
+        }
+    } else {
+        for (int index = threadIdx.x; index < Rows * DimPadded; index += Threads) {
+            const int row = index / DimPadded;
+            const int column = index % DimPadded;
+            Raw value = Raw(0);
+            if (row < valid_rows && column < Dim) value = row_address(row)[column];
+            dst[row * Stride + column] = value;
+        }
+    }
+}
+
 /* Shared -> global, by one warp: writes the first `valid_rows` (at most Rows) of `Rows` rows of `Dim`
    elements, held in shared memory rows of `Stride` elements, to dst + i * row_stride. When every destination
    row starts on a 16-byte boundary and Dim fills whole 16-byte chunks, the lanes write consecutive chunks (a

@@ -17,7 +17,8 @@ namespace {{namespace}} {
 /* What the variant requires of its arguments (attngen_checks.h). */
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
-                                                 kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0};
+                                                 kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
+                                                 kPageSize};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).

@@ -52,7 +52,7 @@ import Testing
 
             static const harness_traits harness_cuda_traits = {
                 \(spec.headDim), \(spec.valueHeadDim), \(fixedQ), \(fixedKV), \(spec.savesLogSumExp ? 1 : 0),
-                \(spec.blockSparseLayout == nil ? 0 : 1), \(spec.storage.byteSize)
+                \(spec.blockSparseLayout == nil ? 0 : 1), \(spec.storage.byteSize), \(spec.pageSize ?? 0)
             };
 
             """.write(to: folder.appendingPathComponent("cuda_variant.h"), atomically: true, encoding: .utf8)

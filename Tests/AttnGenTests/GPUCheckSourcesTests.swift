@@ -65,10 +65,11 @@ enum GPUCheckSources {
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \(spec.savesLogSumExp ? 1 : 0), "
                         + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
                         + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns), "
-                        + "\(entry.plan.decode == nil ? 0 : 1)},")
+                        + "\(entry.plan.decode == nil ? 0 : 1), \(spec.pageSize ?? 0)},")
         }
         text += "\n/* name, launcher, forward workspace size, combine, reference setup, storage, d, dv, fixed heads q/kv,\n"
-        text += "   saves LSE, sparse block rows/columns, dropout p, masked, tile rows, tile columns, decode kernel */\n"
+        text += "   saves LSE, sparse block rows/columns, dropout p, masked, tile rows, tile columns, decode kernel,\n"
+        text += "   page size */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }

@@ -13,7 +13,7 @@ import Testing
 
     @Test func functionOffersOnlyTheVariantsRuntimeArguments() throws {
         let plain = TorchFunctionRendering(variant: try Self.variant(AttentionSpec(name: "plain", headDim: 64)), sources: [])
-        #expect(plain.function.hasPrefix("def plain(q, k, v, *, layout=\"bshd\"):"))
+        #expect(plain.function.hasPrefix("def plain(q, k, v, *, layout=\"bshd\", seqlens_k=None):"))
         #expect(plain.function.contains("block_mask=None, dropout_seed=None, dropout_offset=0,"))
         #expect(plain.function.contains("Forward only"))
 
@@ -21,9 +21,9 @@ import Testing
             .masked(by: .blockSparse(blockRows: 64, blockColumns: 32)).dropout(0.1).withBackward())
         let function = TorchFunctionRendering(variant: training, sources: []).function
         #expect(function.hasPrefix("def train(q, k, v, *, layout=\"bshd\", block_mask=None, dropout_seed=None, "
-                                   + "dropout_offset=0, return_lse=False, deterministic=True):"))
+                                   + "dropout_offset=0, return_lse=False, deterministic=True, seqlens_k=None):"))
         #expect(function.contains("layout=layout, block_mask=block_mask, dropout_seed=dropout_seed, dropout_offset=dropout_offset,"))
-        #expect(function.contains("return_lse=return_lse, deterministic=deterministic)"))
+        #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k)"))
         #expect(function.contains("ceil(Nq/64), ceil(Nk/32)"))
         #expect(function.contains("torch.bfloat16"))
     }

@@ -112,6 +112,56 @@ def measure(library, name, dtype, batch, hq, hkv, keys, nq, repeats, copy_gbs, s
     return row
 
 
+def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed):
+    """A paged cache of `page` keys per page (pages shuffled in the pool) against the contiguous kernel on the same
+    K and V: both checked against SDPA, then timed in turn."""
+    torch.manual_seed(seed)
+    q = torch.randn(batch, hq, 1, 128, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=torch.bfloat16)
+    reference = sdpa("flash", q, k, v, False)()
+    pages = keys // page
+    order = torch.randperm(batch * pages + 1, device="cuda")
+
+    def pool(t):
+        chunks = t.view(batch, hkv, pages, page, 128).permute(0, 2, 3, 1, 4).reshape(batch * pages, page, hkv, 128)
+        result = torch.empty(batch * pages + 1, page, hkv, 128, device="cuda", dtype=t.dtype)
+        result[order[:batch * pages]] = chunks
+        return result
+    k_pool, v_pool = pool(k), pool(v)
+    table = order[:batch * pages].view(batch, pages).to(torch.int32).contiguous()
+    row = {"variant": f"dec_bf16_d128_paged{page}", "dtype": "bfloat16", "batch": batch, "heads_q": hq,
+           "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page}
+    timings = {}
+    for name in ("dec_bf16_d128", f"dec_bf16_d128_paged{page}"):
+        o = torch.full((batch, hq, 1, 128), float("nan"), device="cuda", dtype=torch.bfloat16)
+        lse = torch.empty(batch, hq, 1, device="cuda", dtype=torch.float32)
+        kernel = bench.Kernel(library, name)
+        kernel.bind(q, k, v, o, lse)
+        if name != "dec_bf16_d128":
+            p = kernel.params
+            p.k, p.v = k_pool.data_ptr(), v_pool.data_ptr()
+            p.k_layout = bench.Layout(k_pool.stride(0), k_pool.stride(2), k_pool.stride(1))
+            p.v_layout = bench.Layout(v_pool.stride(0), v_pool.stride(2), v_pool.stride(1))
+            p.page_table, p.page_table_stride, p.num_pages = table.data_ptr(), pages, batch * pages + 1
+            size = kernel.workspace_size(ctypes.byref(p))
+            kernel.workspace = torch.empty(max(size, 16), device="cuda", dtype=torch.uint8)
+            p.workspace, p.workspace_size = kernel.workspace.data_ptr(), size
+        kernel()
+        torch.cuda.synchronize()
+        error = ((o.float() - reference.float()).norm() / reference.float().norm()).item()
+        row[f"{'paged' if name != 'dec_bf16_d128' else 'contiguous'}_rel_error"] = error
+        if not math.isfinite(error) or error > 2e-2:
+            row["result"] = "FAIL"
+            return row
+        timings[name] = bench.median_ms(kernel, repeats)
+    row["contiguous_ms"] = timings["dec_bf16_d128"]
+    row["paged_ms"] = timings[f"dec_bf16_d128_paged{page}"]
+    row["paged_vs_contiguous"] = row["contiguous_ms"] / row["paged_ms"]
+    row["result"] = "pass"
+    return row
+
+
 def run(args):
     library_path, _ = bench.build_library(args.kernels, args.build, args.nvcc, args.arch, args.jobs)
     library = ctypes.CDLL(library_path)
@@ -138,6 +188,13 @@ def run(args):
     plan += [("dec_fp16_d128", torch.float16, s + (1,)) for s in shapes(args.quick)]
     plan += [("dec_bf16_d128_causal", torch.bfloat16, (8, 32, 8, 65536, rows)) for rows in (4, 16)]
     results = []
+    if args.paged:
+        for page in (16, 64, 256):
+            for shape in ((8, 32, 8, 65536), (64, 32, 8, 16384), (1, 32, 8, 131072), (8, 32, 32, 16384)):
+                row = measure_paged(library, page, *shape, args.repeats, len(results))
+                results.append(row)
+                print(json.dumps(row), flush=True)
+                torch.cuda.empty_cache()
     for name, dtype, (batch, hq, hkv, keys, nq) in plan:
         row = measure(library, name, dtype, batch, hq, hkv, keys, nq, args.repeats, copy_gbs, len(results))
         row["of_read_bandwidth"] = row.get("attngen_gbs", 0) / read_gbs
@@ -159,13 +216,25 @@ def markdown(copy_gbs, read_gbs, results, meta):
 
     def cell(row, key, digits=3):
         return f"{row[key]:.{digits}f}" if key in row else "–"
+    paged = [row for row in results if "page" in row]
     for row in results:
+        if "page" in row:
+            continue
         percent = f"{100 * row['of_copy_bandwidth']:.0f} %" if "of_copy_bandwidth" in row else "–"
         read = f"{100 * row['of_read_bandwidth']:.0f} %" if row.get("of_read_bandwidth") else "–"
         lines.append(f"| {row['variant']} | {row['batch']} | {row['heads_q']}/{row['heads_kv']} | {row['keys']} | "
                      f"{row['query_rows']} | {cell(row, 'attngen_ms')} | {cell(row, 'attngen_gbs', 0)} | {percent} | {read} | "
                      f"{cell(row, 'flash_ms')} | {cell(row, 'cudnn_ms')} | {cell(row, 'vs_best_anchor', 2)} | "
                      f"{row['rel_error']:.1e} | {row['result']} |")
+    if paged:
+        lines += ["", "Paged caches (bf16, d = 128, one query row, pages shuffled in the pool) against the contiguous "
+                  "kernel on the same K and V:", "",
+                  "| page | B | Hq/Hkv | keys | contiguous ms | paged ms | paged / contiguous speed | result |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for row in paged:
+            lines.append(f"| {row['page']} | {row['batch']} | {row['heads_q']}/{row['heads_kv']} | {row['keys']} | "
+                         f"{cell(row, 'contiguous_ms')} | {cell(row, 'paged_ms')} | "
+                         f"{cell(row, 'paged_vs_contiguous', 2)} | {row['result']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -180,6 +249,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tune", help="a folder of tune_variants.py copies: time them at three shapes instead")
+    parser.add_argument("--paged", action="store_true", help="also time paged caches (pages of 16, 64, 256) against "
+                                                              "the contiguous kernel")
     args = parser.parse_args()
     copy_gbs, read_gbs, results = run(args)
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

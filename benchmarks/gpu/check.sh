@@ -12,6 +12,7 @@
 # 3. runs the PyTorch package of `attngen emit torch` (benchmarks/torch/.package, emitted by prepare.sh; carry it
 #    too) through its check on CUDA tensors (Tests/AttnGenTests/Fixtures/torch_package_check.py);
 # 4. writes the report ($OUT/REPORT.md; OUT defaults to /tmp/attngen-gpu-check).
+# ONLY=NAME[,NAME...] checks those variants alone (matrix and sanitizers) and skips the benchmark and the PyTorch step.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,16 +42,17 @@ say "build took $(( $(date +%s) - START )) s"
 [ -x "$BUILD/check_driver" ] || { say "BUILD FAILED"; exit 1; }
 
 say "== correctness matrix"
-"$BUILD/check_driver" 2>&1 | tee "$OUT/matrix.txt" | tee -a "$LOG"
+"$BUILD/check_driver" ${ONLY:+--only "$ONLY"} 2>&1 | tee "$OUT/matrix.txt" | tee -a "$LOG"
 MATRIX_STATUS=${PIPESTATUS[0]}
 
-SUBSET=cu_dense_d64_fp16,cu_causal_br_d64_fp16_lse,cu_blocksparse_d64_fp16_lse,cu_predicate_d64_fp16_lse,cu_dropout_d64_fp16,cu_gqa_8x2_d128_bf16_causal,cu_odd_d40_fp16_lse,cu_unaligned_d33_fp16,cu_fp32_d40_causal_dropout
+SUBSET=cu_paged1_d64_fp16_causal_br,cu_paged48_gqa_d64_bf16_window,cu_dense_d64_fp16,cu_causal_br_d64_fp16_lse,cu_blocksparse_d64_fp16_lse,cu_predicate_d64_fp16_lse,cu_dropout_d64_fp16,cu_gqa_8x2_d128_bf16_causal,cu_odd_d40_fp16_lse,cu_unaligned_d33_fp16,cu_fp32_d40_causal_dropout
+RACE_SUBSET=cu_dense_d64_fp16,cu_window_br_d128_fp16,cu_blocksparse_d64_fp16_lse,cu_unaligned_d33_fp16,cu_fp32_d64_lse
+if [ -n "${ONLY:-}" ]; then SUBSET=$ONLY; RACE_SUBSET=$ONLY; fi
 say "== compute-sanitizer memcheck ($SUBSET)"
 compute-sanitizer --tool memcheck --leak-check full "$BUILD/check_driver" --quick --only "$SUBSET" \
     >"$OUT/memcheck.txt" 2>&1
 MEMCHECK_STATUS=$?
 tail -3 "$OUT/memcheck.txt" | tee -a "$LOG"
-RACE_SUBSET=cu_dense_d64_fp16,cu_window_br_d128_fp16,cu_blocksparse_d64_fp16_lse,cu_unaligned_d33_fp16,cu_fp32_d64_lse
 say "== compute-sanitizer racecheck ($RACE_SUBSET)"
 compute-sanitizer --tool racecheck --racecheck-report all "$BUILD/check_driver" --quick --only "$RACE_SUBSET" \
     >"$OUT/racecheck.txt" 2>&1
@@ -62,14 +64,17 @@ compute-sanitizer --tool synccheck "$BUILD/check_driver" --quick --only cu_dense
 SYNCCHECK_STATUS=$?
 tail -2 "$OUT/synccheck.txt" | tee -a "$LOG"
 
-say "== benchmark (ANCHORS shapes: 16k tokens, hidden 2048, bf16)"
-"$BUILD/check_driver" --bench 2>&1 | tee "$OUT/bench.txt" | tee -a "$LOG"
+TORCH_STATUS=0
+if [ -z "${ONLY:-}" ]; then
+    say "== benchmark (ANCHORS shapes: 16k tokens, hidden 2048, bf16)"
+    "$BUILD/check_driver" --bench 2>&1 | tee "$OUT/bench.txt" | tee -a "$LOG"
 
-say "== the PyTorch package (attngen emit torch) on CUDA tensors"
-PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE="$BUILD/torch" \
-    python3 "$ROOT/Tests/AttnGenTests/Fixtures/torch_package_check.py" --device cuda 2>&1 \
-    | tee "$OUT/torch.txt" | tee -a "$LOG"
-TORCH_STATUS=${PIPESTATUS[0]}
+    say "== the PyTorch package (attngen emit torch) on CUDA tensors"
+    PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE="$BUILD/torch" \
+        python3 "$ROOT/Tests/AttnGenTests/Fixtures/torch_package_check.py" --device cuda 2>&1 \
+        | tee "$OUT/torch.txt" | tee -a "$LOG"
+    TORCH_STATUS=${PIPESTATUS[0]}
+fi
 
 # ---- report ----
 REPORT="$OUT/REPORT.md"

@@ -57,6 +57,7 @@ typedef struct check_variant {
     int tile_rows;
     int tile_columns;
     int decodes; /* 1: the variant has a decode kernel (which also runs calls with seqlens_k) */
+    int page_size; /* > 0: K and V come from a paged cache */
 } check_variant;
 
 #include "check_variants.inc"
@@ -172,7 +173,12 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     const int d = variant.head_dim, dv = variant.value_head_dim, st = variant.storage;
     const size_t eb = element_bytes(st);
     const int64_t nq_elems = shape.batch * shape.heads_q * shape.seqlen_q;
-    const int64_t nk_elems = shape.batch * shape.heads_kv * shape.seqlen_k;
+    /* A paged variant: K and V are pools of pages (each sequence's pages shuffled, one spare page). */
+    const int64_t page = variant.page_size;
+    const int64_t pages_per_sequence = page > 0 ? (shape.seqlen_k + page - 1) / page : 0;
+    const int64_t num_pages = page > 0 ? shape.batch * pages_per_sequence + 1 : 0;
+    const int64_t kv_outer = page > 0 ? num_pages : shape.batch, kv_rows = page > 0 ? page : shape.seqlen_k;
+    const int64_t nk_elems = kv_outer * shape.heads_kv * kv_rows;
     const size_t q_bytes = (size_t)(nq_elems * d) * eb, k_bytes = (size_t)(nk_elems * d) * eb;
     const size_t v_bytes = (size_t)(nk_elems * dv) * eb, o_bytes = (size_t)(nq_elems * dv) * eb;
     std::vector<uint8_t> hq(q_bytes + 16), hk(k_bytes + 16), hv(v_bytes + 16), ho(o_bytes + 16);
@@ -187,8 +193,20 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     p.heads_q = (int32_t)shape.heads_q;
     p.heads_kv = (int32_t)shape.heads_kv;
     fill_layout(&p.q_layout, shape, shape.heads_q, shape.seqlen_q, d);
-    fill_layout(&p.k_layout, shape, shape.heads_kv, shape.seqlen_k, d);
-    fill_layout(&p.v_layout, shape, shape.heads_kv, shape.seqlen_k, dv);
+    fill_layout(&p.k_layout, shape, shape.heads_kv, kv_rows, d);
+    fill_layout(&p.v_layout, shape, shape.heads_kv, kv_rows, dv);
+    std::vector<int32_t> hpages;
+    if (page > 0) {
+        std::vector<int32_t> order((size_t)num_pages);
+        for (int64_t i = 0; i < num_pages; ++i) order[(size_t)i] = (int32_t)i;
+        for (int64_t i = num_pages - 1; i > 0; --i) std::swap(order[(size_t)i], order[(size_t)(rng_next() % (uint64_t)(i + 1))]);
+        hpages.assign((size_t)(shape.batch * (pages_per_sequence + 1)), -7); /* one unused entry per row */
+        for (int64_t b = 0; b < shape.batch; ++b)
+            for (int64_t i = 0; i < pages_per_sequence; ++i)
+                hpages[(size_t)(b * (pages_per_sequence + 1) + i)] = order[(size_t)(b * pages_per_sequence + i)];
+        p.page_table_stride = pages_per_sequence + 1;
+        p.num_pages = num_pages;
+    }
     fill_layout(&p.o_layout, shape, shape.heads_q, shape.seqlen_q, dv);
     p.lse_layout.row_stride = 1;
     p.lse_layout.head_stride = shape.seqlen_q;
@@ -252,8 +270,14 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         CUDA_CHECK(cudaMalloc((void **)&dseqlens, hseqlens.size() * sizeof(int32_t)));
         CUDA_CHECK(cudaMemcpy(dseqlens, hseqlens.data(), hseqlens.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
     }
+    int32_t *dpages = NULL;
+    if (!hpages.empty()) {
+        CUDA_CHECK(cudaMalloc((void **)&dpages, hpages.size() * sizeof(int32_t)));
+        CUDA_CHECK(cudaMemcpy(dpages, hpages.data(), hpages.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+    }
     attngen_forward_params dp = p;
     dp.seqlens_k = dseqlens;
+    dp.page_table = dpages;
     dp.q = dq;
     dp.k = dk;
     dp.v = dvv;
@@ -284,6 +308,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         if (dmask) cudaFree(dmask);
         if (dworkspace) cudaFree(dworkspace);
         if (dseqlens) cudaFree(dseqlens);
+        if (dpages) cudaFree(dpages);
         return result;
     }
     if (status != ATTNGEN_OK) {
@@ -302,6 +327,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     if (dmask) cudaFree(dmask);
     if (dworkspace) cudaFree(dworkspace);
     if (dseqlens) cudaFree(dseqlens);
+    if (dpages) cudaFree(dpages);
 
     /* The float64 reference on the host copies. */
     attngen_reference_spec spec;
@@ -314,6 +340,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     hp.lse = NULL;
     hp.block_mask = hmask.empty() ? NULL : hmask.data();
     hp.seqlens_k = hseqlens.empty() ? NULL : hseqlens.data();
+    hp.page_table = hpages.empty() ? NULL : hpages.data();
     std::vector<double> ref_o((size_t)std::max<int64_t>(1, nq_elems * dv)), ref_lse((size_t)std::max<int64_t>(1, nq_elems));
     if (nq_elems > 0 && attngen_reference_forward(&hp, &spec, ref_o.data(), ref_lse.data(), NULL) != 0) {
         fprintf(stderr, "%s: the reference failed\n", variant.name);
@@ -454,6 +481,17 @@ static int check_errors(const check_variant &variant) {
     good.lse_layout.row_stride = 1;
     good.lse_layout.head_stride = s.seqlen_q;
     good.lse_layout.batch_stride = s.heads_q * s.seqlen_q;
+    int32_t *pages = NULL;
+    if (variant.page_size > 0) {
+        /* one page of page_size rows for K and V, every entry of the page table naming it */
+        CUDA_CHECK(cudaMalloc((void **)&pages, 64 * sizeof(int32_t)));
+        CUDA_CHECK(cudaMemset(pages, 0, 64 * sizeof(int32_t)));
+        good.page_table = pages;
+        good.page_table_stride = (s.seqlen_k + variant.page_size - 1) / variant.page_size;
+        good.num_pages = 1;
+        fill_layout(&good.k_layout, s, s.heads_kv, variant.page_size, variant.head_dim);
+        fill_layout(&good.v_layout, s, s.heads_kv, variant.page_size, variant.value_head_dim);
+    }
     int failures = 0;
     auto expect = [&](const char *what, const attngen_forward_params *p, attngen_status want) {
         const attngen_status got = variant.launch(p, 0);
@@ -480,6 +518,10 @@ static int check_errors(const check_variant &variant) {
     p = good; p.o = NULL; expect("NULL o", &p, ATTNGEN_ERROR_NULL_POINTER);
     if (variant.saves_lse) { p = good; p.lse = NULL; expect("NULL lse", &p, ATTNGEN_ERROR_NULL_POINTER); }
     if (variant.sparse_rows > 0) { p = good; p.block_mask = NULL; expect("NULL block_mask", &p, ATTNGEN_ERROR_NULL_POINTER); }
+    if (variant.page_size > 0) {
+        p = good; p.page_table = NULL; expect("NULL page_table", &p, ATTNGEN_ERROR_NULL_POINTER);
+        p = good; p.num_pages = 0; expect("no pages", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    }
     p = good; p.k_layout.row_stride = -1; expect("negative stride", &p, ATTNGEN_ERROR_INVALID_LAYOUT);
     p = good; p.o_layout.row_stride = variant.value_head_dim - 1; p.o_layout.head_stride = 1 << 12;
     p.o_layout.batch_stride = 1 << 14;
@@ -488,6 +530,7 @@ static int check_errors(const check_variant &variant) {
     CUDA_CHECK(cudaDeviceSynchronize());
     cudaFree(buffer);
     cudaFree(lse);
+    if (pages) cudaFree(pages);
     return failures;
 }
 

@@ -64,6 +64,9 @@ class ForwardParams(ctypes.Structure):
         ("workspace", ctypes.c_void_p),
         ("workspace_size", ctypes.c_size_t),
         ("seqlens_k", ctypes.c_void_p),
+        ("page_table", ctypes.c_void_p),
+        ("page_table_stride", ctypes.c_int64),
+        ("num_pages", ctypes.c_int64),
     ]
 
 

@@ -53,10 +53,27 @@ enum {
     FIXED_HEADS_KV = 0
 };
 
+/* Keys per page of a paged K/V cache; 0: contiguous K and V. */
+#define PAGE_SIZE 0
+
+/* The offset, in elements, of key `key` of sequence b in K or V (through `layout`, the head's offset aside):
+   b * batch_stride + key * row_stride, or with a paged cache the key's row of its page of the page table. */
+static inline int64_t key_row_offset(const attngen_forward_params *params, const attngen_layout *layout, int64_t b,
+                                     int64_t key)
+{
+#if PAGE_SIZE > 0
+    const int64_t page = params->page_table[b * params->page_table_stride + key / PAGE_SIZE];
+    return page * layout->batch_stride + (key % PAGE_SIZE) * layout->row_stride;
+#else
+    (void)params;
+    return b * layout->batch_stride + key * layout->row_stride;
+#endif
+}
+
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, 0,
-    0, 0
+    0, 0, PAGE_SIZE
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */

@@ -79,8 +79,9 @@ enum {
 
     /* Per-thread workspace, in floats (the plan's byte account, with rows rounded up to LANES). */
     QT_TILE_FLOATS = HEAD_DIM * LANES,            /* Q^T, scaled to base 2 */
-    K_TILE_FLOATS = ELEMENT_IS_FLOAT ? 0 : TILE_COLUMNS * HEAD_DIM,      /* K in fp32 (16-bit storage only) */
-    V_TILE_FLOATS = ELEMENT_IS_FLOAT ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM, /* V in fp32 (16-bit storage only) */
+    /* K and V in fp32 (16-bit storage, or a paged cache, whose rows are not evenly spaced) */
+    K_TILE_FLOATS = ELEMENT_IS_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * HEAD_DIM,
+    V_TILE_FLOATS = ELEMENT_IS_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM,
     ST_TILE_FLOATS = SCORE_ROWS * LANES,          /* S^T, then P^T */
     OT_TILE_FLOATS = VALUE_HEAD_DIM * LANES,      /* O^T, unnormalised */
     ROW_STATE_FLOATS = 3 * LANES,                 /* m, l, and the per-tile rescale factors */
@@ -266,10 +267,9 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 
     const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
                               + h * params->q_layout.head_stride;
-    const element_t *k_head = (const element_t *)params->k + b * params->k_layout.batch_stride
-                              + h_kv * params->k_layout.head_stride;
-    const element_t *v_head = (const element_t *)params->v + b * params->v_layout.batch_stride
-                              + h_kv * params->v_layout.head_stride;
+    /* K and V of the head (key_row_offset adds the sequence and the key). */
+    const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
+    const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
     element_t *o_head = (element_t *)params->o + b * params->o_layout.batch_stride
                         + h * params->o_layout.head_stride;
 
@@ -317,16 +317,18 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
             continue; /* the whole tile lies in a block that is off */
         }
 
-        /* K and V rows in fp32: read in place when stored as fp32, else converted into the workspace. */
-#if ELEMENT_IS_FLOAT
-        const float *k_rows = k_head + col0 * params->k_layout.row_stride;
-        const float *v_rows = v_head + col0 * params->v_layout.row_stride;
+        /* K and V rows in fp32: read in place when stored as fp32 in evenly spaced rows, else converted (or gathered
+           from their pages) into the workspace. */
+#if ELEMENT_IS_FLOAT && PAGE_SIZE == 0
+        const float *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
+        const float *v_rows = v_head + key_row_offset(params, &params->v_layout, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         const int64_t v_stride = params->v_layout.row_stride;
 #else
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(k_tile + j * HEAD_DIM, k_head + (col0 + j) * params->k_layout.row_stride, HEAD_DIM);
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + (col0 + j) * params->v_layout.row_stride, VALUE_HEAD_DIM);
+            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, b, col0 + j), HEAD_DIM);
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+                     VALUE_HEAD_DIM);
         }
         const float *k_rows = k_tile;
         const float *v_rows = v_tile;
@@ -406,6 +408,9 @@ attngen_status attngen_swa_w256_d128_bf16_causal_forward(const attngen_forward_p
     }
     if (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params->seqlens_k, params->batch, params->seqlen_k)) {
         return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (PAGE_SIZE > 0 && params->seqlen_k > 0 && !attngen_pages_are_valid(params, PAGE_SIZE)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
     /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
        anything, are replaced by zeros so that no offset is formed from them. */

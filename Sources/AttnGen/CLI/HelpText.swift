@@ -55,6 +55,8 @@ public enum HelpText {
           --dropout P                 dropout probability in [0, 1) (Philox4x32-10, see README)
           --lse                       also write the log-sum-exp of each row (fp32)
           --backward                  also generate the backward kernels (implies --lse)
+          --paged PAGE                K and V in a paged cache of PAGE keys per page, through a page table
+                                      given at run time (README, "Paged KV cache"); inference only
           Masks may repeat and combine as a conjunction, in the order given. Every other flag may be
           given once, and --window-align needs a --window.
 

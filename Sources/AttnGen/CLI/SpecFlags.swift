@@ -18,6 +18,7 @@ struct SpecFlags: Sendable, Hashable {
     var dropout: Double?
     var savesLogSumExp = false
     var includesBackward = false
+    var pageSize: Int?
     /// Flags seen, to refuse mixing them with `--spec` or `--catalogue`.
     var given: [String] = []
 
@@ -35,7 +36,7 @@ struct SpecFlags: Sendable, Hashable {
         case "--kv-heads":
             try cursor.once(flag, sets: ["the key/value head count"])
         case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--dropout", "--lse",
-             "--backward":
+             "--backward", "--paged":
             try cursor.once(flag)
         default:
             return false
@@ -104,6 +105,8 @@ struct SpecFlags: Sendable, Hashable {
             }
         case "--dropout":
             dropout = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
+        case "--paged":
+            pageSize = try ArgumentValue.integer(try cursor.value(for: flag), flag: flag)
         case "--lse":
             try cursor.noValue(for: flag)
             savesLogSumExp = true
@@ -155,6 +158,7 @@ struct SpecFlags: Sendable, Hashable {
         if let dropout { spec = spec.dropout(dropout) }
         if savesLogSumExp { spec = spec.savingLogSumExp() }
         if includesBackward { spec = spec.withBackward() }
+        if let pageSize { spec = spec.pagedKV(pageSize: pageSize) }
         return spec
     }
 }

@@ -24,6 +24,8 @@ public struct VariantModel: Sendable, Hashable {
     public var savesLogSumExp: Bool { spec.savesLogSumExp }
     public var includesBackward: Bool { spec.includesBackward }
     public var blockSparse: BlockSparseLayout? { masks.blockSparse }
+    /// Keys per page of a paged K/V cache, nil when K and V are contiguous.
+    public var pageSize: Int? { spec.pageSize }
 
     /// The softmax scale.
     public var scale: Double { spec.scale }
@@ -50,13 +52,16 @@ public struct VariantModel: Sendable, Hashable {
         }
         lines.append("Log-sum-exp: " + (savesLogSumExp ? "saved (fp32, natural log)." : "not saved.")
                      + (includesBackward ? " Backward pass: generated." : ""))
+        if let pageSize {
+            lines.append("K/V: a paged cache of \(pageSize) keys per page, through a page table given at run time.")
+        }
         return lines
     }
 
     /// The keys of `describingMacros`.
     public static let describingMacroKeys = [
         "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
-        "BLOCK_ROWS", "BLOCK_COLUMNS",
+        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE",
     ]
 
     /// The `#define ATTNGEN_NAME_<key> <value>`s that describe the variant in every backend's public header, for
@@ -65,7 +70,7 @@ public struct VariantModel: Sendable, Hashable {
         let values = [
             "\(headDim)", "\(valueHeadDim)", "\(heads.queryHeads ?? 0)", "\(heads.keyValueHeads ?? 0)",
             "\(storage.byteSize)", "\(scale)", savesLogSumExp ? "1" : "0", "\(dropout?.probability ?? 0.0)",
-            "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)",
+            "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)", "\(pageSize ?? 0)",
         ]
         return Array(zip(Self.describingMacroKeys, values))
     }

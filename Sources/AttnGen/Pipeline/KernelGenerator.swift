@@ -42,23 +42,23 @@ public struct KernelGenerator: Sendable {
     }
 
     /// The same, for any targets (`attngen plan` needs no renderer): each variant gets the first planner that
-    /// accepts it, or the first planner's refusal.
+    /// accepts it; when none does, the last planner's refusal (with `auto`, that of the family it falls back to).
     public static func plan(_ specs: [AttentionSpec], planners: [FamilyPlanner]) throws(SpecError) -> [PlannedVariant] {
         var planned: [PlannedVariant] = []
         for spec in specs {
             do throws(SpecError) {
                 let variant = try VariantModel(lowering: spec)
-                var firstRefusal: SpecError?
+                var refusal: SpecError?
                 for planner in planners {
                     do throws(SpecError) {
                         planned.append(PlannedVariant(variant: variant, plan: try planner.plan(variant)))
-                        firstRefusal = nil
+                        refusal = nil
                         break
                     } catch {
-                        firstRefusal = firstRefusal ?? error
+                        refusal = error
                     }
                 }
-                if let firstRefusal { throw firstRefusal }
+                if let refusal { throw refusal }
             } catch {
                 throw SpecError(field: "\(spec.name).\(error.field)", message: error.message)
             }

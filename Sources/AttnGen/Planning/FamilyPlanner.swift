@@ -18,6 +18,7 @@ public struct FamilyPlanner: Sendable {
             return VariantPlan(target: target, budget: budget, forward: forward,
                                backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil)
         case .mma:
+            try Self.checkPagedCache(variant)
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: target, budget: budget)) : nil
@@ -34,5 +35,13 @@ public struct FamilyPlanner: Sendable {
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
                                backward: backward, decode: DecodePlan.plan(variant, budget: budget))
         }
+    }
+
+    /// A paged K/V cache is read by the decode kernel only (every call of a paged variant runs it), so a paged
+    /// variant needs one: the field and the reason when it has none.
+    static func checkPagedCache(_ variant: VariantModel) throws(SpecError) {
+        guard variant.pageSize != nil, let reason = DecodePlan.unsupportedReason(variant) else { return }
+        throw SpecError(field: "pagedKV", message: "the CUDA kernels read a paged cache in the decode kernel, which "
+                            + "does not run \(reason)")
     }
 }

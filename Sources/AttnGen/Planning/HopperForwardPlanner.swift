@@ -45,6 +45,10 @@ public struct HopperForwardPlanner: Sendable {
         if variant.dropout != nil {
             return SpecError(field: "dropout", message: "\(family) has no dropout yet; use --family mma or --family auto")
         }
+        if variant.pageSize != nil {
+            return SpecError(field: "pagedKV", message: "\(family) reads contiguous K and V by TMA; use --family mma or "
+                                + "--family auto (the decode kernel reads paged caches)")
+        }
         if let sparse = variant.blockSparse {
             let index = variant.spec.masks.firstIndex(of: .blockSparse(sparse)) ?? 0
             for (name, size, tile) in [("blockRows", sparse.blockRows, tileRows), ("blockColumns", sparse.blockColumns, tileColumns)]

@@ -1,11 +1,11 @@
 // A variant in a spec file is an AttentionSpec, spelled with the DSL's names:
 //   {"name": "gqa", "headDim": 128, "valueHeadDim": 128, "heads": {"query": 32, "keyValue": 8}, "dtype": "bf16",
-//    "scale": 0.088, "masks": [...], "dropout": 0.1, "lse": true, "backward": false}
+//    "scale": 0.088, "masks": [...], "dropout": 0.1, "lse": true, "backward": false, "pagedKV": 16}
 // Only name and headDim are required; what is missing takes the DSL's defaults. Unknown keys are refused.
 
 extension AttentionSpec: Codable {
     static let specFileKeys = ["name", "headDim", "valueHeadDim", "heads", "dtype", "scale", "masks", "dropout", "lse",
-                               "backward"]
+                               "backward", "pagedKV"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
@@ -27,6 +27,7 @@ extension AttentionSpec: Codable {
         if try c.decodeIfPresent(Bool.self, forKey: SpecFileKey("backward")) == true {
             self = withBackward()
         }
+        pageSize = try c.decodeIntegerIfPresent(forKey: SpecFileKey("pagedKV"))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -45,5 +46,6 @@ extension AttentionSpec: Codable {
         try c.encodeIfPresent(dropout?.probability, forKey: SpecFileKey("dropout"))
         if savesLogSumExp { try c.encode(true, forKey: SpecFileKey("lse")) }
         if includesBackward { try c.encode(true, forKey: SpecFileKey("backward")) }
+        try c.encodeIfPresent(pageSize, forKey: SpecFileKey("pagedKV"))
     }
 }

@@ -71,6 +71,13 @@ extension AttentionSpec {
         return copy
     }
 
+    /// Reads K and V from a paged cache of `pageSize` keys per page through a page table given at run time.
+    public func pagedKV(pageSize: Int) -> AttentionSpec {
+        var copy = self
+        copy.pageSize = pageSize
+        return copy
+    }
+
     /// Renames the variant.
     public func named(_ name: String) -> AttentionSpec {
         var copy = self

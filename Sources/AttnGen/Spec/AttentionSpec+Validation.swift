@@ -4,6 +4,8 @@
 extension AttentionSpec {
     /// The largest head dimension supported, for Q/K and for V.
     public static let maximumHeadDim = 256
+    /// The largest page of a paged K/V cache, in keys.
+    public static let maximumPageSize = 1 << 16
 
     /// Checks the spec, throwing the first problem found.
     public func validate() throws(SpecError) {
@@ -39,6 +41,15 @@ extension AttentionSpec {
         if let dropout {
             guard dropout.probability.isFinite, dropout.probability >= 0, dropout.probability < 1 else {
                 throw SpecError(field: "dropout.probability", message: "must be in [0, 1), got \(dropout.probability)")
+            }
+        }
+        if let pageSize {
+            guard (1...Self.maximumPageSize).contains(pageSize) else {
+                throw SpecError(field: "pagedKV", message: "the page size must be in 1...\(Self.maximumPageSize) keys, got \(pageSize)")
+            }
+            if includesBackward {
+                throw SpecError(field: "pagedKV", message: "a paged K/V cache is for inference: the backward pass reads "
+                                    + "contiguous K and V; generate the paged variant without backward")
             }
         }
         if includesBackward && !savesLogSumExp {

@@ -35,6 +35,8 @@ public struct AttentionSpec: Sendable, Hashable {
     public var savesLogSumExp: Bool
     /// Whether backward kernels (dQ, dK, dV) are generated too; implies `savesLogSumExp`.
     public var includesBackward: Bool
+    /// Keys per page of a paged K/V cache (README.md, "Paged KV cache"), or nil for contiguous K and V.
+    public var pageSize: Int?
 
     public init(name: String, headDim: Int) {
         self.name = name
@@ -47,6 +49,7 @@ public struct AttentionSpec: Sendable, Hashable {
         self.dropout = nil
         self.savesLogSumExp = false
         self.includesBackward = false
+        self.pageSize = nil
     }
 
     /// Head dimension of V and O.

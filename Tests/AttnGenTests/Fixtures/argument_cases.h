@@ -31,6 +31,7 @@ typedef struct harness_traits {
     int saves_lse;       /* forward: the variant writes the log-sum-exp */
     int block_sparse;
     int element_bytes;   /* 4 (fp32) or 2 */
+    int page_size;       /* paged K/V cache: keys per page (K and V rows per page); 0 when contiguous */
 } harness_traits;
 
 /* Workspace sizes: 0, SIZE_MAX, or a size in between. */
@@ -146,7 +147,15 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
     HARNESS_LAYOUT_CASE("o_heads_overlap", o_layout, head_stride, 0);
     HARNESS_LAYOUT_CASE("q_row_stride_int64_max_half", q_layout, row_stride, INT64_MAX / 2);
     HARNESS_LAYOUT_CASE("q_batch_stride_int64_max", q_layout, batch_stride, INT64_MAX);
-    HARNESS_LAYOUT_CASE("k_row_stride_past_limit", k_layout, row_stride, harness_stride_past_limit(valid->seqlen_k, eb));
+    /* K's rows: seqlen_k of them, or page_size per page of a paged cache (whose page stride takes the case when a
+       page holds one row). */
+    const int64_t k_rows = traits->page_size > 0 ? traits->page_size : valid->seqlen_k;
+    if (k_rows > 1) {
+        HARNESS_LAYOUT_CASE("k_row_stride_past_limit", k_layout, row_stride, harness_stride_past_limit(k_rows, eb));
+    } else {
+        HARNESS_LAYOUT_CASE("k_page_stride_past_limit", k_layout, batch_stride,
+                            harness_stride_past_limit(valid->num_pages, eb));
+    }
     HARNESS_LAYOUT_CASE("v_batch_stride_2e62", v_layout, batch_stride, (int64_t)1 << 62);
     HARNESS_LAYOUT_CASE("o_batch_stride_int64_max", o_layout, batch_stride, INT64_MAX);
     HARNESS_LAYOUT_CASE("o_row_stride_past_limit", o_layout, row_stride, harness_stride_past_limit(valid->seqlen_q, eb));

@@ -395,6 +395,7 @@ static int run_errors(void)
     traits.saves_lse = 1;
     traits.block_sparse = spec->block_rows > 0;
     traits.element_bytes = eb;
+    traits.page_size = 0; /* backward variants are never paged */
     harness_backward_cases(&bp, &traits, check_case, &e);
 
     harness_workspace_cases(&bp, check_workspace, NULL);

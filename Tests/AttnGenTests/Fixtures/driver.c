@@ -289,6 +289,7 @@ typedef struct problem {
     tensor q, k, v, o, lse;
     uint8_t *block_mask;
     int32_t *seqlens_k;
+    int32_t *page_table;
     attngen_forward_params params;
 } problem;
 
@@ -320,9 +321,15 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     int64_t batch = shape->batch > 0 ? shape->batch : 0;
     int64_t f = layout_heads_factor;
     int l = shape->layout;
+    /* A paged variant reads K and V from pools of pages (tensors of num_pages "batches" of page_size rows): each
+       sequence's pages in shuffled order, one spare page no sequence uses. */
+    const int64_t page = spec->page_size;
+    const int64_t pages_per_sequence = page > 0 ? (nk + page - 1) / page : 0;
+    const int64_t num_pages = page > 0 ? batch * pages_per_sequence + 1 : 0;
+    const int64_t kv_outer = page > 0 ? num_pages : batch, kv_rows = page > 0 ? page : nk;
     if (tensor_create(&p->q, tensor_layout_kind(l, 0), es, batch, hq, hq * f, nq, spec->head_dim, 0)
-        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, batch, hkv, hkv * f, nk, spec->head_dim, 0)
-        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, batch, hkv, hkv * f, nk, spec->value_head_dim, 0)
+        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, kv_outer, hkv, hkv * f, kv_rows, spec->head_dim, 0)
+        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, kv_outer, hkv, hkv * f, kv_rows, spec->value_head_dim, 0)
         || tensor_create(&p->o, tensor_layout_kind(l, 3), es, batch, hq, hq * f, nq, spec->value_head_dim, 0)
         || tensor_create(&p->lse, tensor_layout_kind(l, 4), 4, batch, hq, hq * f, nq, 1, 1)) {
         return -1;
@@ -386,6 +393,32 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
         params->block_mask = p->block_mask;
         params->block_mask_layout = layout;
     }
+    if (page > 0) {
+        /* One row of pages_per_sequence + 1 entries per sequence (the last one unused), a shuffled permutation. */
+        const int64_t stride = pages_per_sequence + 1;
+        p->page_table = malloc((size_t)(batch * stride + 1) * sizeof(int32_t));
+        if (p->page_table == NULL) {
+            return -1;
+        }
+        for (int64_t i = 0; i < batch * stride; i++) {
+            p->page_table[i] = -7; /* unused entries: an index no call may read */
+        }
+        int64_t *order = malloc((size_t)(num_pages > 0 ? num_pages : 1) * sizeof(int64_t));
+        if (order == NULL) {
+            return -1;
+        }
+        for (int64_t i = 0; i < num_pages; i++) order[i] = i;
+        for (int64_t i = num_pages - 1; i > 0; i--) {
+            const int64_t j = (int64_t)(random_next(&state) % (uint64_t)(i + 1));
+            const int64_t t = order[i]; order[i] = order[j]; order[j] = t;
+        }
+        for (int64_t b = 0; b < batch; b++)
+            for (int64_t i = 0; i < pages_per_sequence; i++) p->page_table[b * stride + i] = (int32_t)order[b * pages_per_sequence + i];
+        free(order);
+        params->page_table = p->page_table;
+        params->page_table_stride = stride;
+        params->num_pages = num_pages;
+    }
     if (shape->used_keys && batch > 0) {
         p->seqlens_k = malloc((size_t)batch * sizeof(int32_t));
         if (p->seqlens_k == NULL) {
@@ -404,6 +437,7 @@ static void problem_destroy(problem *p) {
     tensor_destroy(&p->o); tensor_destroy(&p->lse);
     free(p->block_mask);
     free(p->seqlens_k);
+    free(p->page_table);
 }
 
 static double load_output(const problem *p, int64_t index) {
@@ -505,11 +539,26 @@ static int run_case(const char *text) {
         }
         p.seqlens_k[p.params.batch - 1] = saved;
     }
+    /* A paged variant: a page index past the pool, in a page the call reads, is refused before anything is written. */
+    int bad_page = 0;
+    if (p.page_table != NULL && p.params.batch > 0 && p.params.seqlen_q > 0 && p.params.heads_q > 0
+        && p.params.seqlen_k > 0 && (p.seqlens_k == NULL || p.seqlens_k[0] > 0)) {
+        const int32_t saved = p.page_table[0];
+        p.page_table[0] = (int32_t)p.params.num_pages;
+        unsigned char *before = malloc((size_t)p.o.count * (size_t)p.o.element_size);
+        if (before != NULL) {
+            memcpy(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size);
+            bad_page = harness_forward(&p.params) != ATTNGEN_ERROR_INVALID_LAYOUT
+                       || memcmp(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size) != 0;
+            free(before);
+        }
+        p.page_table[0] = saved;
+    }
     printf("RESULT %s status=%d reference=%d rel_l2=%.3e rel_max=%.3e lse_err=%.3e nan=%ld poison=%ld "
            "lse_inf_mismatch=%ld rows=%lld masked_rows=%ld masked_nonzero=%ld logit_max=%.3e "
-           "kernel_ms=%.1f reference_ms=%.1f bad_used=%d\n",
+           "kernel_ms=%.1f reference_ms=%.1f bad_used=%d bad_page=%d\n",
            text, (int)status, reference_rc, rel_l2, rel_max, lse_err, nan_count, poison, lse_inf_mismatch,
-           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms, bad_used);
+           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms, bad_used, bad_page);
     free(o_logical); free(lse_logical); free(o_ref); free(lse_ref); free(bound);
     problem_destroy(&p);
     return 0;
@@ -562,6 +611,7 @@ static int run_errors(void) {
     traits.saves_lse = variant->saves_lse;
     traits.block_sparse = spec->block_rows > 0;
     traits.element_bytes = storage_size(spec->storage);
+    traits.page_size = spec->page_size;
     harness_forward_cases(&p.params, &traits, check_case, &p);
     problem_destroy(&p);
     return 0;

@@ -238,8 +238,18 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
         }
         for (int64_t hkv = 0; hkv < heads_kv; hkv++) {
             for (int64_t key = 0; key < nk_b; key++) {
-                int64_t k_at = element_index(&params->k_layout, b, hkv, key);
-                int64_t v_at = element_index(&params->v_layout, b, hkv, key);
+                /* A paged cache: the key's row of its page (README.md, "Paged KV cache"). */
+                int64_t page = b, row = key;
+                if (spec->page_size > 0) {
+                    page = params->page_table[b * params->page_table_stride + key / spec->page_size];
+                    row = key % spec->page_size;
+                    if (page < 0 || page >= params->num_pages) {
+                        free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
+                        return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+                    }
+                }
+                int64_t k_at = element_index(&params->k_layout, page, hkv, row);
+                int64_t v_at = element_index(&params->v_layout, page, hkv, row);
                 for (int64_t i = 0; i < d; i++) {
                     keys[key * d + i] = attngen_reference_load(params->k, spec->storage, k_at + i);
                 }

@@ -95,6 +95,7 @@ typedef struct attngen_reference_spec {
     attngen_reference_predicate predicate;   /* NULL: no predicate mask */
     uint32_t dropout_threshold;    /* Dropout.dropThreshold (16-bit): dropped when the 16-bit value is below it; 0 = none */
     double dropout_keep_scale;     /* 1 / (1 - p); rounded once to fp32, as the README says */
+    int page_size;                 /* > 0: K and V are pages of a paged cache, through params->page_table */
 } attngen_reference_spec;
 
 /* Sets every field to "no mask, no dropout", scale = 1/sqrt(head_dim). */

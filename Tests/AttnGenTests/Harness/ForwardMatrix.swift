@@ -91,6 +91,12 @@ enum ForwardMatrix {
         // No LSE output.
         AttentionSpec(name: "nolse_fp32_d64", headDim: 64).storage(.fp32)
             .masked(by: .slidingWindow(left: 16, right: 16, alignment: .topLeft)),
+        // Paged K/V caches: pages of 1, of 16 (smaller than a key tile) and of 48 (neither divides the other).
+        AttentionSpec(name: "paged1_bf16_d64_causal", headDim: 64).storage(.bf16).pagedKV(pageSize: 1)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "paged16_fp16_d128", headDim: 128).storage(.fp16).pagedKV(pageSize: 16).savingLogSumExp(),
+        AttentionSpec(name: "paged48_fp32_d40_window", headDim: 40).storage(.fp32).pagedKV(pageSize: 48)
+            .masked(by: .slidingWindow(left: 30, right: 0, alignment: .bottomRight)).savingLogSumExp(),
     ]
 
     /// (Nq, Nk) pairs: each length on both sides, Nq ≠ Nk mostly.

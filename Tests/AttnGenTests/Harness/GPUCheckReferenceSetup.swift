@@ -39,6 +39,7 @@ enum GPUCheckReferenceSetup {
                 """
             setup.append("spec->predicate = check_predicate_\(spec.name);")
         }
+        if let pageSize = spec.pageSize { setup.append("spec->page_size = \(pageSize);") }
         if let dropout = spec.dropout {
             setup.append("spec->dropout_threshold = \(dropout.dropThreshold)u;")
             setup.append("spec->dropout_keep_scale = \(dropout.keepScale);")

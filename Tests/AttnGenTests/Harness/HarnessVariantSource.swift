@@ -63,6 +63,7 @@ enum HarnessVariantSource {
         reference.append(".predicate = \(predicate(of: spec) == nil ? "NULL" : "harness_predicate")")
         reference.append(".dropout_threshold = \(spec.dropout?.dropThreshold ?? 0)u")
         reference.append(".dropout_keep_scale = \(spec.dropout?.keepScale ?? 1.0)")
+        reference.append(".page_size = \(spec.pageSize ?? 0)")
         return """
             /* Written by the attngen test harness for variant \(spec.name). */
             #include <stddef.h>

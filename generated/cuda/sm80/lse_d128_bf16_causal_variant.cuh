@@ -37,11 +37,13 @@ constexpr int kSparseBlockRows = 1;  /* the block mask's block (1 x 1: none) */
 constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
+constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguous */
 
 /* What the variant requires of its arguments (attngen_checks.h). */
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
-                                                 kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0};
+                                                 kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
+                                                 kPageSize};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).

@@ -645,6 +645,45 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kV
     }
 }
 
+/* The offset of the page holding `key` in a paged cache of PageSize keys per page: its entry of the sequence's
+   row of the page table, clamped into the pool (the launcher cannot check device memory). A template, so that
+   variants without pages compile none of it. */
+template <int PageSize>
+static __device__ __forceinline__ int64_t page_offset(const int32_t *page_row, int64_t num_pages, int64_t key,
+                                                      int64_t page_stride) {
+    const int64_t page = attngen_min64(attngen_max64((int64_t)page_row[key / PageSize], 0), num_pages - 1);
+    return page * page_stride;
+}
+
+/* One K or V tile of keys [k0, k0 + kTileKeys) from a paged cache (`rows`: the pool at the head's offset): within
+   one page when pages are whole tiles (one lookup, evenly spaced rows), page by page when tiles are whole pages
+   (a lookup and an evenly spaced copy per page, none past the keys), else key by key. */
+template <int Dim, int DimPadded, int Stride>
+static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows, const attngen_layout &layout,
+                                                       const int32_t *page_row, int64_t num_pages, int64_t k0,
+                                                       int64_t nk, bool aligned16) {
+    constexpr int kPageUnit = kPageSize > 0 ? kPageSize : 1; /* the page size as a divisor */
+    if constexpr (kPageUnit % kTileKeys == 0) {
+        attngen_copy_tile<kThreads, kTileKeys, Dim, DimPadded, Stride>(
+            dst, rows + page_offset<kPageUnit>(page_row, num_pages, k0, layout.batch_stride) + k0 % kPageUnit * layout.row_stride,
+            layout.row_stride, nk - k0, aligned16);
+    } else if constexpr (kTileKeys % kPageUnit == 0) {
+#pragma unroll
+        for (int page = 0; page < kTileKeys / kPageUnit; ++page) {
+            const int64_t first = k0 + page * kPageUnit;
+            attngen_copy_tile<kThreads, kPageUnit, Dim, DimPadded, Stride>(
+                dst + page * kPageUnit * Stride,
+                first < nk ? rows + page_offset<kPageUnit>(page_row, num_pages, first, layout.batch_stride) : rows,
+                layout.row_stride, nk - first, aligned16);
+        }
+    } else {
+        attngen_copy_rows<kThreads, kTileKeys, Dim, DimPadded, Stride>(dst, rows, [&](int row) {
+            const int64_t key = k0 + row;
+            return rows + page_offset<kPageUnit>(page_row, num_pages, key, layout.batch_stride) + key % kPageUnit * layout.row_stride;
+        }, nk - k0, aligned16);
+    }
+}
+
 __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_kernel(const DecodeArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
@@ -682,26 +721,38 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     const int64_t tile_begin = attngen_min64(first_tile + split * tiles_per_split, last_tile);
     const int64_t tile_end = attngen_min64(tile_begin + tiles_per_split, last_tile);
 
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
+    /* K and V of this head: rows of the sequence, or with a paged cache (kPageSize > 0) the head's rows of every
+       page, found through the sequence's row of the page table (an index past the pages is clamped). */
+    const Raw *const k_rows = static_cast<const Raw *>(p.k) + (kPageSize > 0 ? 0 : b * p.k_layout.batch_stride) +
                               kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
+    const Raw *const v_rows = static_cast<const Raw *>(p.v) + (kPageSize > 0 ? 0 : b * p.v_layout.batch_stride) +
                               kv_head * p.v_layout.head_stride;
+    const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
     const bool aligned16 = arguments.aligned16 != 0;
 
     /* Loads key tile `tile` (if in range) into ring slot `slot`: K and V are two commit groups. */
     auto load_key_tile = [&](int64_t tile, int slot) {
+        const int64_t k0 = tile * kTileKeys;
         if (tile < tile_end) {
-            const int64_t k0 = tile * kTileKeys;
-            attngen_copy_tile<kThreads, kTileKeys, kHeadDim, kHeadDimPadded, kKStride>(
-                sK + slot * kKTileElements, k_rows + k0 * p.k_layout.row_stride, p.k_layout.row_stride, nk - k0,
-                aligned16);
+            if constexpr (kPageSize > 0) {
+                load_paged_tile<kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements, k_rows, p.k_layout,
+                                                                    page_row, p.num_pages, k0, nk, aligned16);
+            } else {
+                attngen_copy_tile<kThreads, kTileKeys, kHeadDim, kHeadDimPadded, kKStride>(
+                    sK + slot * kKTileElements, k_rows + k0 * p.k_layout.row_stride, p.k_layout.row_stride, nk - k0,
+                    aligned16);
+            }
         }
         attngen_cp_async_commit();
         if (tile < tile_end) {
-            const int64_t k0 = tile * kTileKeys;
-            attngen_copy_tile<kThreads, kTileKeys, kValueHeadDim, kValueHeadDimPadded, kVStride>(
-                sV + slot * kVTileElements, v_rows + k0 * p.v_layout.row_stride, p.v_layout.row_stride, nk - k0,
-                aligned16);
+            if constexpr (kPageSize > 0) {
+                load_paged_tile<kValueHeadDim, kValueHeadDimPadded, kVStride>(
+                    sV + slot * kVTileElements, v_rows, p.v_layout, page_row, p.num_pages, k0, nk, aligned16);
+            } else {
+                attngen_copy_tile<kThreads, kTileKeys, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+                    sV + slot * kVTileElements, v_rows + k0 * p.v_layout.row_stride, p.v_layout.row_stride, nk - k0,
+                    aligned16);
+            }
         }
         attngen_cp_async_commit();
     };
@@ -879,12 +930,13 @@ struct DecodeLaunch {
     size_t split_bytes;     /* workspace bytes of one split's partial O and LSE */
 };
 
-/* Whether the checked call `p` takes the decode kernel: some keys, at most kMaxQueryRows query rows or
-   per-sequence key counts (seqlens_k, which only this kernel reads: the tiled kernel has no register to spare
-   for a per-block key count at d = 128), and a grid within CUDA's limits (65535 x 65535 blocks of row tiles,
+/* Whether the checked call `p` takes the decode kernel: some keys, at most kMaxQueryRows query rows or what only
+   this kernel reads (per-sequence key counts, seqlens_k: the tiled kernel has no register to spare for a per-block
+   key count at d = 128; a paged cache), and a grid within CUDA's limits (65535 x 65535 blocks of row tiles,
    packed rows counted in 32 bits). */
 static bool decode_applies(const attngen_forward_params &p) {
-    if ((p.seqlen_q > kMaxQueryRows && p.seqlens_k == NULL) || p.seqlen_k == 0) return false;
+    const bool only_here = p.seqlens_k != NULL || kPageSize > 0; /* what the tiled kernel does not read */
+    if ((p.seqlen_q > kMaxQueryRows && !only_here) || p.seqlen_k == 0) return false;
     const int64_t packed_rows = (int64_t)(p.heads_q / p.heads_kv) * p.seqlen_q;
     const int64_t units = p.batch * (int64_t)p.heads_kv * ((packed_rows + kRows - 1) / kRows);
     return packed_rows < (1 << 30) && units <= (int64_t)65535 * 65535;
@@ -999,6 +1051,8 @@ extern "C" attngen_status attngen_mha_d128_bf16_causal_bottom_right_forward_cuda
     const attngen_forward_params &p = *params;
     /* At most kMaxQueryRows query rows: the decode kernel (query heads packed into rows, keys split across blocks). */
     if (attngen_mha_d128_bf16_causal_bottom_right_decode::decode_applies(p)) return attngen_mha_d128_bf16_causal_bottom_right_decode::launch_decode(p, stream);
+    /* A paged cache is read by the decode kernel only: a grid beyond its limits is refused. */
+    if (kPageSize > 0 && p.seqlen_k > 0) return ATTNGEN_ERROR_INVALID_SIZE;
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
        is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */

@@ -52,7 +52,8 @@
  *   9. a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself: ATTNGEN_ERROR_INVALID_LAYOUT
  *   10. (backward) the workspace is NULL, too small or not 16-byte aligned: ATTNGEN_ERROR_WORKSPACE_TOO_SMALL
  *   11. (forward, C backend) an entry of seqlens_k is outside 0 ... seqlen_k: ATTNGEN_ERROR_INVALID_SIZE
- *   12. (forward, CUDA) seqlens_k with keys, for a variant without a decode kernel: ATTNGEN_ERROR_UNSUPPORTED
+ *   12. (forward, paged, C backend) a page index the call reads is outside 0 ... num_pages - 1: ATTNGEN_ERROR_INVALID_LAYOUT
+ *   13. (forward, CUDA) seqlens_k with keys, for a variant without a decode kernel: ATTNGEN_ERROR_UNSUPPORTED
  *
  * The combine call checks, in this order: params NULL (ATTNGEN_ERROR_NULL_POINTER); struct_size
  * (ATTNGEN_ERROR_ABI_MISMATCH); a negative size, batch / seqlen_q above the limits, or splits above
@@ -174,6 +175,14 @@ typedef struct attngen_forward_params {
        return ATTNGEN_ERROR_UNSUPPORTED.
        Forward only: the backward pass takes whole sequences. */
     const int32_t *seqlens_k;
+
+    /* Paged variants (README.md, "Paged KV cache"): K and V are pools of num_pages pages of PAGE_SIZE
+       keys; key k of sequence b is row k % PAGE_SIZE of page page_table[b*page_table_stride +
+       k / PAGE_SIZE], element (page, h, row, i) at base + page*batch_stride + h*head_stride +
+       row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants. */
+    const int32_t *page_table;
+    int64_t page_table_stride;
+    int64_t num_pages;
 } attngen_forward_params;
 
 /* How the backward pass accumulates dQ, which every key tile contributes to. */

@@ -177,6 +177,12 @@ public enum ABIDefinition {
                               "the decode kernel runs such calls, and variants without one (fp32, dropout, block-sparse)",
                               "return ATTNGEN_ERROR_UNSUPPORTED.",
                               "Forward only: the backward pass takes whole sequences."]),
+                Field(name: "page_table", type: .constInt32Pointer,
+                      group: ["Paged variants (README.md, \"Paged KV cache\"): K and V are pools of num_pages pages of PAGE_SIZE",
+                              "keys; key k of sequence b is row k % PAGE_SIZE of page page_table[b*page_table_stride +",
+                              "k / PAGE_SIZE], element (page, h, row, i) at base + page*batch_stride + h*head_stride +",
+                              "row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants."]),
+                Field(name: "page_table_stride", type: .int64), Field(name: "num_pages", type: .int64),
             ])
 
     public static let backwardParams = Structure(
@@ -249,6 +255,8 @@ public enum ABIDefinition {
          "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(backward) the workspace is NULL, too small or not 16-byte aligned", "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL"),
         ("(forward, C backend) an entry of seqlens_k is outside 0 ... seqlen_k", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("(forward, paged, C backend) a page index the call reads is outside 0 ... num_pages - 1",
+         "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(forward, CUDA) seqlens_k with keys, for a variant without a decode kernel", "ATTNGEN_ERROR_UNSUPPORTED"),
     ]
 }

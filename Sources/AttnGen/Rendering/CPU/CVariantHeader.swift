@@ -21,6 +21,7 @@ struct CVariantHeader {
             "saves_lse": variant.savesLogSumExp ? "1" : "0",
             "sparse_block_rows": "\(variant.blockSparse?.blockRows ?? 0)",
             "sparse_block_columns": "\(variant.blockSparse?.blockColumns ?? 0)",
+            "page_size": "\(variant.pageSize ?? 0)",
             "softmax_scale": Literals.float(variant.scale),
             "score_scale_log2e": Literals.float(variant.scaleLog2e),
             "dropout_constants": try dropoutConstants(),

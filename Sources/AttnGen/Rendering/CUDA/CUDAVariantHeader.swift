@@ -52,6 +52,7 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kSparseBlockColumns = \(variant.blockSparse?.blockColumns ?? 1);")
         lines.append("constexpr int kFixedHeadsQ = \(variant.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
+        lines.append("constexpr int kPageSize = \(variant.pageSize ?? 0);  /* keys per page of a paged K/V cache; 0: contiguous */")
         return lines.joined(separator: "\n")
     }
 }
