@@ -1,5 +1,5 @@
 /// The decode kernel of the mma family (Templates/cuda/decode.cu): what a forward call with few query rows runs
-/// instead of the tiled forward kernel. Each thread block takes 16 packed rows — the query heads that share a
+/// instead of the tiled forward kernel (and every call with per-sequence key counts or a paged cache). Each thread block takes 16 packed rows — the query heads that share a
 /// key/value head, times the query rows, so that their K and V are read once — against one split of the keys;
 /// its warps take alternate key columns of every K/V tile and merge their softmax states at the end. When the
 /// blocks would not fill the GPU, the launcher splits the keys across blocks (Flash-Decoding) and the variant's
@@ -90,7 +90,8 @@ public struct DecodePlan: Sendable, Hashable {
 
     /// What `attngen plan` prints about the kernel.
     public var summary: KernelSummary {
-        KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows)", shape: [
+        KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows, or with seqlens_k or a "
+                      + "paged cache)", shape: [
             "tile     \(Self.rows) packed rows (query heads of a key/value head x query rows), \(tileColumns) keys "
                 + "per K/V tile",
             "warps    \(Self.warps) (each \(warpColumns) keys of every tile, merged at the end), \(stages) K/V "

@@ -515,7 +515,8 @@ extern "C" attngen_status attngen_mha_d128_fp16_combine_cuda(const attngen_combi
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Decoding: calls with at most kMaxQueryRows query rows (README.md, "Decoding").
+ * Decoding: calls with at most kMaxQueryRows query rows, and every call with per-sequence key counts or a paged
+ * cache, which only this kernel reads (README.md, "Decoding" and "Paged KV cache").
  *
  * The tiled forward kernel gives each (query head, query tile) a block, so at decode time a block holds one real
  * row and every query head of a group reads its key/value head again. Here a block takes kRows packed rows: row

@@ -519,7 +519,8 @@ extern "C" attngen_status attngen_train_gqa_32x8_d128_bf16_causal_combine_cuda(c
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Decoding: calls with at most kMaxQueryRows query rows (README.md, "Decoding").
+ * Decoding: calls with at most kMaxQueryRows query rows, and every call with per-sequence key counts or a paged
+ * cache, which only this kernel reads (README.md, "Decoding" and "Paged KV cache").
  *
  * The tiled forward kernel gives each (query head, query tile) a block, so at decode time a block holds one real
  * row and every query head of a group reads its key/value head again. Here a block takes kRows packed rows: row
