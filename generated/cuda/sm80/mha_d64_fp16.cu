@@ -705,7 +705,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     const int64_t kv_head = unit / arguments.row_tiles % p.heads_kv;
     if (b >= p.batch) return;
     const int64_t nq = p.seqlen_q;
-    const int32_t nk = (int32_t)attngen_sequence_keys(p, b); /* 32 bits, as in the forward kernel */
+    const int64_t nk = attngen_sequence_keys(p, b);
     const int kv_group = arguments.kv_group;
     const int row_begin = (int)row_tile * kRows;
     const int rows_here = min(kRows, arguments.packed_rows - row_begin);

@@ -42,21 +42,22 @@ struct MMAForwardKernel {
     func renderSource() throws(SpecError) -> String {
         let products = variant.storage == .fp32 ? "cuda/products_tf32.cuh" : "cuda/products_f16.cuh"
         let name = ["name": variant.name]
-        var decodeLines = ["Combine kernel: Templates/cuda/combine.cu."]
-        var decodeValues = ["decode": "",
-                            "decode_dispatch": try templates.template("cuda/pieces/forward_seqlens_unsupported.cu").render([:]),
-                            "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
-                                .render(name.merging(["size": "return 0;  /* no decode kernel: calls never split */"]) { $1 })]
-        if let decode {
-            let kernel = MMADecodeKernel(variant: variant, plan: decode, templates: templates)
-            decodeLines = ["Decode kernel: \(kernel.planLine) Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu."]
-            decodeValues = [
-                "decode": try kernel.render(products: products),
-                "decode_dispatch": try templates.template("cuda/pieces/forward_decode_dispatch.cu").render(name),
-                "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
-                    .render(name.merging(["size": "return attngen_\(variant.name)_decode::workspace_size(*params);"]) { $1 }),
-            ]
-        }
+        // With a decode kernel: its source, the launcher's hand-over to it and its workspace size; without one: no
+        // split (a workspace of 0) and seqlens_k refused.
+        let kernel = decode.map { MMADecodeKernel(variant: variant, plan: $0, templates: templates) }
+        let decodeLines = kernel.map {
+            ["Decode kernel: \($0.planLine) Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu."]
+        } ?? ["Combine kernel: Templates/cuda/combine.cu."]
+        let workspaceSize = kernel == nil ? "return 0;  /* no decode kernel: calls never split */"
+            : "return attngen_\(variant.name)_decode::workspace_size(*params);"
+        let decodeValues = [
+            "decode": try kernel?.render(products: products) ?? "",
+            "decode_dispatch": kernel == nil
+                ? try templates.template("cuda/pieces/forward_seqlens_unsupported.cu").render([:])
+                : try templates.template("cuda/pieces/forward_decode_dispatch.cu").render(name),
+            "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
+                .render(name.merging(["size": workspaceSize]) { $1 }),
+        ]
         return try templates.template("cuda/forward.cu").render([
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + decodeLines + [
                 "Templates: Templates/cuda/forward.cu, Templates/\(products)",
