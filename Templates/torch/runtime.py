@@ -64,6 +64,8 @@ class Variant:
     block_columns: int
     description: str
     sources: dict = field(default_factory=dict)
+    # The kind of each mask of the spec, in its order: "causal", "window", "block-sparse" or "predicate".
+    masks: tuple = ()
 
     @property
     def dtype(self):

@@ -150,7 +150,8 @@ public enum HelpText {
         The kernels are compiled on first use (C for CPU tensors, CUDA for compute capability 8.0 and 9.0) and cached.
 
           DIR/pyproject.toml, DIR/README.md (the functions and their arguments), DIR/NAME/ (the package:
-          __init__.py, _runtime.py, _variants.py, _abi.py, kernels/c, kernels/cuda/sm80, kernels/cuda/sm90)
+          __init__.py, _runtime.py, _variants.py, _abi.py, context_parallel.py (ring attention over a sequence
+          sharded across torch.distributed ranks), kernels/c, kernels/cuda/sm80, kernels/cuda/sm90)
 
         USAGE:
           attngen emit torch [VARIANT] --out DIR [--package NAME] [--force] [--quiet] [--budget BYTES]

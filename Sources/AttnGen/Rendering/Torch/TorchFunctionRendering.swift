@@ -16,6 +16,20 @@ struct TorchFunctionRendering {
         }
     }
 
+    /// The kind of each mask of the spec, in its order, as a Python tuple: "causal", "window", "block-sparse" or
+    /// "predicate" (what `context_parallel` needs to know to split a variant's work between shards of a sequence).
+    var maskKinds: String {
+        let kinds = variant.masks.source.map { mask in
+            switch mask {
+            case .causal: "causal"
+            case .slidingWindow: "window"
+            case .blockSparse: "block-sparse"
+            case .predicate: "predicate"
+            }
+        }
+        return "(" + kinds.map(PythonLiterals.string).joined(separator: ", ") + (kinds.count == 1 ? ",)" : ")")
+    }
+
     /// `NAME: Variant(...)` in `VARIANTS`.
     var tableEntry: String {
         let (headsQ, headsKV): (Int?, Int?) = switch variant.heads {
@@ -40,6 +54,7 @@ struct TorchFunctionRendering {
                 dropout_p=\(PythonLiterals.float(variant.dropout?.probability ?? 0)),
                 block_rows=\(variant.blockSparse?.blockRows ?? 0),
                 block_columns=\(variant.blockSparse?.blockColumns ?? 0),
+                masks=\(maskKinds),
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
                     \(sourceItems.joined(separator: ",\n        ")),

@@ -35,6 +35,7 @@ public struct TorchPackageRendering: Sendable {
         ])
         try add("\(package)/__main__.py", template: "__main__.py", ["banner": banner, "package": package])
         try add("\(package)/_runtime.py", template: "runtime.py", ["banner": banner, "package": package])
+        try add("\(package)/context_parallel.py", template: "context_parallel.py", ["banner": banner, "package": package])
         try add("\(package)/_variants.py", template: "variants.py", [
             "banner": banner, "package": package,
             "entries": functions.map(\.tableEntry).joined(separator: "\n"),
