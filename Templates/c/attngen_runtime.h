@@ -352,6 +352,9 @@ static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm
 static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm512_max_ps(a, b); }
 static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm512_min_ps(a, b); }
+/* The sum and the maximum of the lanes. */
+static inline float attngen_vf_sum(attngen_vf v) { return _mm512_reduce_add_ps(v); }
+static inline float attngen_vf_max_all(attngen_vf v) { return _mm512_reduce_max_ps(v); }
 /* 2^n for whole numbers n in [-127, 127] held as floats (n = -127 gives +0). */
 static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
 {
@@ -372,6 +375,18 @@ static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm
 static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm256_fmadd_ps(a, b, c); }
 static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm256_max_ps(a, b); }
 static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm256_min_ps(a, b); }
+static inline float attngen_vf_sum(attngen_vf v)
+{
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_add_ss(x, _mm_shuffle_ps(x, x, 1)));
+}
+static inline float attngen_vf_max_all(attngen_vf v)
+{
+    __m128 x = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_max_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_max_ss(x, _mm_shuffle_ps(x, x, 1)));
+}
 static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
 {
     const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
@@ -392,6 +407,16 @@ static inline attngen_vf attngen_vf_mul(attngen_vf a, attngen_vf b) { return _mm
 static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
 static inline attngen_vf attngen_vf_max(attngen_vf a, attngen_vf b) { return _mm_max_ps(a, b); }
 static inline attngen_vf attngen_vf_min(attngen_vf a, attngen_vf b) { return _mm_min_ps(a, b); }
+static inline float attngen_vf_sum(attngen_vf v)
+{
+    const __m128 x = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_add_ss(x, _mm_shuffle_ps(x, x, 1)));
+}
+static inline float attngen_vf_max_all(attngen_vf v)
+{
+    const __m128 x = _mm_max_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_max_ss(x, _mm_shuffle_ps(x, x, 1)));
+}
 static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
 {
     const __m128i bits = _mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23);
@@ -441,6 +466,13 @@ static inline attngen_vf attngen_vf_fma(attngen_vf a, attngen_vf b, attngen_vf c
         v.lane[i] = a.lane[i] * b.lane[i] + c.lane[i];
     }
     return v;
+}
+static inline float attngen_vf_sum(attngen_vf v) { return (v.lane[0] + v.lane[2]) + (v.lane[1] + v.lane[3]); }
+static inline float attngen_vf_max_all(attngen_vf v)
+{
+    const float a = attngen_select(v.lane[0] > v.lane[2], v.lane[0], v.lane[2]);
+    const float b = attngen_select(v.lane[1] > v.lane[3], v.lane[1], v.lane[3]);
+    return attngen_select(a > b, a, b);
 }
 static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
 {

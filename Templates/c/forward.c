@@ -348,6 +348,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     }
 }
 
+{{decode}}
 /* ---- the task loop, run by each thread of the team (or once, without OpenMP) ------------------ */
 
 static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
@@ -395,6 +396,7 @@ attngen_status attngen_{{name}}_forward(const attngen_forward_params *params)
 #else
     const int threads = 1;
 #endif
+    {{decode_dispatch}}
     float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
     if (workspaces == NULL) {
         return ATTNGEN_ERROR_OUT_OF_MEMORY;

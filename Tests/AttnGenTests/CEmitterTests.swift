@@ -61,9 +61,29 @@ import Testing
         #expect(header.contains("#define ATTNGEN_WINDOW_BF16_D40_GQA_TILE_COLUMNS \(plan.blockColumns)\n"))
         #expect(source.contains("TILE_ROWS = \(plan.blockRows),"))
         #expect(!source.contains("{{") && !header.contains("{{"))
-        // No N x N buffer: the only allocation is the fixed-size workspace.
-        #expect(source.components(separatedBy: "malloc(").count == 2)
+        // No N x N buffer: the allocations are the tiles' fixed-size workspace and the decode path's (fixed per
+        // thread, plus the partial results of its splits: rows x dv per split).
+        #expect(source.components(separatedBy: "malloc(").count == 3)
         #expect(source.contains("malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float))"))
+        #expect(source.contains("malloc((size_t)threads * DECODE_WORKSPACE_FLOATS * sizeof(float)"))
+    }
+
+    @Test func decodePathIsRenderedWhereThePlannerPlansIt() throws {
+        let plain = try KernelGenerator(emitter: CEmitter()).generate([AttentionSpec(name: "plain", headDim: 64)])
+        let plainSource = try #require(plain.first { $0.path == "plain.c" }).contents
+        #expect(plainSource.contains("DECODE_ROWS = \(CPUDecodePlan.maximumPackedRows),"))
+        #expect(plainSource.contains("if (decode_takes(&p)) {"))
+        let dropout = try KernelGenerator(emitter: CEmitter()).generate([AttentionSpec(name: "drop", headDim: 64).dropout(0.1)])
+        let dropoutSource = try #require(dropout.first { $0.path == "drop.c" }).contents
+        #expect(!dropoutSource.contains("decode_takes"))
+        #expect(dropoutSource.contains("No decode path (dropout"))
+        let plan = try FamilyPlanner(target: .c).plan(try VariantModel(lowering: AttentionSpec(name: "p", headDim: 128)
+            .storage(.bf16)))
+        #expect(plan.cpuDecode?.bytesPerKey == 512)
+        #expect(plan.kernels.contains { $0.kernel.hasPrefix("decode (calls whose query heads per key/value head") })
+        let sparse = try FamilyPlanner(target: .c).plan(try VariantModel(lowering: AttentionSpec(name: "s", headDim: 64)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 64, blockColumns: 64)))))
+        #expect(sparse.cpuDecode == nil)
     }
 
     @Test func regenerationGivesIdenticalBytes() throws {

@@ -363,6 +363,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     }
 }
 
+/* No decode path (a block-sparse layout (the decode path packs query heads into rows)): every call takes the tiles. */
 /* ---- the task loop, run by each thread of the team (or once, without OpenMP) ------------------ */
 
 static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
@@ -410,6 +411,7 @@ attngen_status attngen_blocksparse_b64_d64_fp16_forward(const attngen_forward_pa
 #else
     const int threads = 1;
 #endif
+    /* No decode path: every call takes the tiles. */
     float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
     if (workspaces == NULL) {
         return ATTNGEN_ERROR_OUT_OF_MEMORY;

@@ -380,6 +380,282 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     }
 }
 
+
+/* ---- decode: calls with few query rows (CPUDecodePlan) -------------------------------------------- */
+
+/*
+ * A call whose packed rows (the query heads that share a key/value head, times the query rows) number at most
+ * DECODE_ROWS runs here instead of the tiles above, whose query rows live in vector lanes and would leave most of
+ * them idle. One task is one (batch, key/value head, split of the keys): its packed rows read each K and V row
+ * once, and the vectors run along the head dimension. Keys come DECODE_KEYS at a time (one vector of scores per
+ * row, so the online softmax is vector-wide): K and V rows are converted to fp32 (or gathered from their pages)
+ * into the workspace, each row's scores are dot products with one horizontal sum, the masks set the scores they
+ * remove to -inf, and O += P V runs with the row's output held in registers. When batch x heads_kv tasks cannot
+ * occupy the threads, the keys are split into ranges of at least DECODE_MIN_SPLIT_KEYS and the partial results
+ * (O normalised, LSE in natural-log units, fp32) are merged by attngen_swa_w256_d128_bf16_causal_combine.
+ */
+
+enum {
+    DECODE_ROWS = 16,                       /* packed rows per task, at most */
+    DECODE_MIN_SPLIT_KEYS = 256,   /* keys per split, at least */
+    DECODE_KEYS = ATTNGEN_LANES,                         /* keys per step: one vector of scores per row */
+    /* Rows of Q, K, V and O in the workspace, padded with zeros to whole vectors. */
+    D_VECTORS = (HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES,
+    DV_VECTORS = (VALUE_HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES,
+    D_PAD = D_VECTORS * ATTNGEN_LANES,
+    DV_PAD = DV_VECTORS * ATTNGEN_LANES,
+    /* Output vectors of one row held in registers at a time (dividing DV_VECTORS, at most 8). */
+    DV_GROUP = DV_VECTORS % 8 == 0 ? 8 : DV_VECTORS % 4 == 0 ? 4 : DV_VECTORS % 2 == 0 ? 2 : 1,
+    DECODE_WORKSPACE_FLOATS = DECODE_ROWS * D_PAD + DECODE_KEYS * D_PAD + DECODE_KEYS * DV_PAD
+                              + DECODE_ROWS * DECODE_KEYS + DECODE_ROWS * DV_PAD + 2 * DECODE_ROWS
+};
+
+/* One row's scores against the step's `count` keys (base-2 units); the keys past `count` get -inf. Four keys at a
+   time share each load of the query row. */
+static inline void decode_scores(float *restrict s_row, const float *restrict q_row, const float *restrict k_block,
+                                 int64_t count)
+{
+    int64_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        attngen_vf a0 = attngen_vf_set(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        ATTNGEN_UNROLL
+        for (int c = 0; c < D_VECTORS; ++c) {
+            const attngen_vf q = attngen_vf_load(q_row + c * ATTNGEN_LANES);
+            a0 = attngen_vf_fma(attngen_vf_load(k_block + (j + 0) * D_PAD + c * ATTNGEN_LANES), q, a0);
+            a1 = attngen_vf_fma(attngen_vf_load(k_block + (j + 1) * D_PAD + c * ATTNGEN_LANES), q, a1);
+            a2 = attngen_vf_fma(attngen_vf_load(k_block + (j + 2) * D_PAD + c * ATTNGEN_LANES), q, a2);
+            a3 = attngen_vf_fma(attngen_vf_load(k_block + (j + 3) * D_PAD + c * ATTNGEN_LANES), q, a3);
+        }
+        s_row[j + 0] = attngen_vf_sum(a0);
+        s_row[j + 1] = attngen_vf_sum(a1);
+        s_row[j + 2] = attngen_vf_sum(a2);
+        s_row[j + 3] = attngen_vf_sum(a3);
+    }
+    for (; j < count; ++j) {
+        attngen_vf a = attngen_vf_set(0.0f);
+        ATTNGEN_UNROLL
+        for (int c = 0; c < D_VECTORS; ++c) {
+            a = attngen_vf_fma(attngen_vf_load(k_block + j * D_PAD + c * ATTNGEN_LANES),
+                               attngen_vf_load(q_row + c * ATTNGEN_LANES), a);
+        }
+        s_row[j] = attngen_vf_sum(a);
+    }
+    for (; j < DECODE_KEYS; ++j) {
+        s_row[j] = -INFINITY;
+    }
+}
+
+/* o_row = o_row * alpha + sum over the step's `count` keys of p_row[j] * V[j], DV_GROUP output vectors in registers
+   at a time. */
+static inline void decode_accumulate(float *restrict o_row, const float *restrict p_row,
+                                     const float *restrict v_block, int64_t count, float alpha)
+{
+    for (int c0 = 0; c0 < DV_VECTORS; c0 += DV_GROUP) {
+        attngen_vf acc[DV_GROUP];
+        ATTNGEN_UNROLL
+        for (int g = 0; g < DV_GROUP; ++g) {
+            acc[g] = attngen_vf_mul(attngen_vf_load(o_row + (c0 + g) * ATTNGEN_LANES), attngen_vf_set(alpha));
+        }
+        for (int64_t j = 0; j < count; ++j) {
+            const attngen_vf p = attngen_vf_set(p_row[j]);
+            ATTNGEN_UNROLL
+            for (int g = 0; g < DV_GROUP; ++g) {
+                acc[g] = attngen_vf_fma(p, attngen_vf_load(v_block + j * DV_PAD + (c0 + g) * ATTNGEN_LANES), acc[g]);
+            }
+        }
+        ATTNGEN_UNROLL
+        for (int g = 0; g < DV_GROUP; ++g) {
+            attngen_vf_store(o_row + (c0 + g) * ATTNGEN_LANES, acc[g]);
+        }
+    }
+}
+
+/* One task: the packed rows of key/value head h_kv of sequence b against keys [split * split_keys, + split_keys).
+   With one split it writes O (and LSE); with more, its partial result into o_partial and lse_partial. */
+static void decode_task(const attngen_forward_params *params, int64_t b, int64_t h_kv, int64_t split,
+                        int64_t split_keys, int64_t splits, float *workspace, float *o_partial, float *lse_partial)
+{
+    const int64_t nq = params->seqlen_q;
+    const int64_t nk = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
+    const int64_t group = params->heads_q / params->heads_kv;
+    const int64_t rows = group * nq; /* packed row r: query head h_kv * group + r / nq, query r % nq */
+
+    float *restrict q_rows = workspace;                      /* [DECODE_ROWS][D_PAD], scaled to base 2 */
+    float *restrict k_block = q_rows + DECODE_ROWS * D_PAD;  /* [DECODE_KEYS][D_PAD] */
+    float *restrict v_block = k_block + DECODE_KEYS * D_PAD; /* [DECODE_KEYS][DV_PAD] */
+    float *restrict scores = v_block + DECODE_KEYS * DV_PAD; /* [DECODE_ROWS][DECODE_KEYS]: S, then P */
+    float *restrict o_rows = scores + DECODE_ROWS * DECODE_KEYS; /* [DECODE_ROWS][DV_PAD], unnormalised */
+    float *restrict row_max = o_rows + DECODE_ROWS * DV_PAD; /* [DECODE_ROWS]: m (base 2) */
+    float *restrict row_sum = row_max + DECODE_ROWS;         /* [DECODE_ROWS]: l */
+    memset(workspace, 0, sizeof(float) * DECODE_WORKSPACE_FLOATS); /* the padding of every row stays zero */
+
+    const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
+    const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
+    const int64_t split_begin = split * split_keys;
+    const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
+    /* Each row's keys in this split (causal and window masks), and the union over the rows. */
+    int64_t key_lo[DECODE_ROWS];
+    int64_t key_hi[DECODE_ROWS];
+    int64_t begin = split_end;
+    int64_t end = split_begin;
+    for (int64_t r = 0; r < rows; ++r) {
+        const int64_t h = h_kv * group + r / nq;
+        const int64_t q = r % nq;
+        const element_t *q_row = (const element_t *)params->q + b * params->q_layout.batch_stride
+                                 + h * params->q_layout.head_stride + q * params->q_layout.row_stride;
+        for (int i = 0; i < HEAD_DIM; ++i) {
+            q_rows[r * D_PAD + i] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
+        }
+        int64_t lo = 0;
+        int64_t hi = nk;
+        row_key_bounds(q, nq, nk, &lo, &hi);
+        key_lo[r] = attngen_max_i64(lo, split_begin);
+        key_hi[r] = attngen_min_i64(hi, split_end);
+        if (key_lo[r] < key_hi[r]) {
+            begin = attngen_min_i64(begin, key_lo[r]);
+            end = attngen_max_i64(end, key_hi[r]);
+        }
+        row_max[r] = -INFINITY;
+        row_sum[r] = 0.0f;
+    }
+
+    for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
+        const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
+        for (int64_t j = 0; j < count; ++j) {
+            load_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, b, key0 + j), HEAD_DIM);
+            load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, b, key0 + j),
+                     VALUE_HEAD_DIM);
+        }
+        for (int64_t r = 0; r < rows; ++r) {
+            float *restrict s_row = scores + r * DECODE_KEYS;
+            decode_scores(s_row, q_rows + r * D_PAD, k_block, count);
+            /* The masks: keys outside the row's range, and predicates element by element. */
+            const int64_t h = h_kv * group + r / nq;
+            const int64_t q = r % nq;
+            for (int64_t j = 0; j < count; ++j) {
+                const int64_t k = key0 + j;
+                if (k < key_lo[r] || k >= key_hi[r] || !element_predicate_holds(b, h, q, k, nq, nk)) {
+                    s_row[j] = -INFINITY;
+                }
+            }
+            /* The online softmax of the step, vector-wide over its keys (as online_softmax above). */
+            const attngen_vf s = attngen_vf_load(s_row);
+            const float m_old = row_max[r];
+            const float step_max = attngen_vf_max_all(s);
+            const float m_new = step_max > m_old ? step_max : m_old;
+            const float m_used = m_new > -3.40282347e+38f ? m_new : -3.40282347e+38f;
+            const float alpha = attngen_exp2(m_old - m_used);
+            const attngen_vf p = attngen_vf_exp2(attngen_vf_sub(s, attngen_vf_set(m_used)));
+            attngen_vf_store(s_row, p);
+            row_max[r] = m_new;
+            row_sum[r] = row_sum[r] * alpha + attngen_vf_sum(p);
+            decode_accumulate(o_rows + r * DV_PAD, s_row, v_block, count, alpha);
+        }
+    }
+
+    for (int64_t r = 0; r < rows; ++r) {
+        const int64_t h = h_kv * group + r / nq;
+        const int64_t q = r % nq;
+        const float l = row_sum[r];
+        const float scale = l > 0.0f ? 1.0f / l : 0.0f;
+        const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
+        if (splits == 1) {
+            element_t *o_dst = (element_t *)params->o + b * params->o_layout.batch_stride
+                               + h * params->o_layout.head_stride + q * params->o_layout.row_stride;
+            for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                o_dst[i] = store_element(o_rows[r * DV_PAD + i] * scale);
+            }
+            if (VARIANT_RULES.saves_lse) {
+                params->lse[b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride
+                            + q * params->lse_layout.row_stride] = lse;
+            }
+        } else {
+            /* Partials [splits][batch][heads_q][seqlen_q] (x VALUE_HEAD_DIM for O). */
+            const int64_t at = ((split * params->batch + b) * params->heads_q + h) * nq + q;
+            for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                o_partial[at * VALUE_HEAD_DIM + i] = o_rows[r * DV_PAD + i] * scale;
+            }
+            lse_partial[at] = lse;
+        }
+    }
+}
+
+/* Whether the call takes the decode path: its packed rows fit one task. */
+static int decode_takes(const attngen_forward_params *params)
+{
+    return (int64_t)(params->heads_q / params->heads_kv) * params->seqlen_q <= DECODE_ROWS;
+}
+
+/* The decode path of a checked call with work to do, on `threads` threads. */
+static attngen_status run_decode(const attngen_forward_params *params, int threads)
+{
+    /* Splits: enough tasks for twice the threads, each split at least DECODE_MIN_SPLIT_KEYS keys. */
+    const int64_t head_tasks = params->batch * params->heads_kv;
+    int64_t splits = 1;
+    if (head_tasks < 2 * (int64_t)threads && params->seqlen_k > DECODE_MIN_SPLIT_KEYS) {
+        const int64_t wanted = (2 * (int64_t)threads + head_tasks - 1) / head_tasks;
+        const int64_t most = params->seqlen_k / DECODE_MIN_SPLIT_KEYS;
+        splits = attngen_max_i64(1, attngen_min_i64(wanted, most));
+    }
+    int64_t split_keys = (params->seqlen_k + splits - 1) / splits;
+    split_keys = attngen_max_i64(DECODE_KEYS, (split_keys + DECODE_KEYS - 1) / DECODE_KEYS * DECODE_KEYS);
+    splits = attngen_max_i64(1, (params->seqlen_k + split_keys - 1) / split_keys);
+
+    const int64_t partial_rows = splits > 1 ? splits * params->batch * params->heads_q * params->seqlen_q : 0;
+    float *workspaces = (float *)malloc((size_t)threads * DECODE_WORKSPACE_FLOATS * sizeof(float)
+                                        + (size_t)partial_rows * (VALUE_HEAD_DIM + 1) * sizeof(float));
+    if (workspaces == NULL) {
+        return ATTNGEN_ERROR_OUT_OF_MEMORY;
+    }
+    float *o_partial = workspaces + (size_t)threads * DECODE_WORKSPACE_FLOATS;
+    float *lse_partial = o_partial + (size_t)partial_rows * VALUE_HEAD_DIM;
+    const int64_t tasks = head_tasks * splits;
+    ATTNGEN_OMP(omp parallel num_threads(threads))
+    {
+#ifdef _OPENMP
+        float *workspace = workspaces + (size_t)omp_get_thread_num() * DECODE_WORKSPACE_FLOATS;
+#else
+        float *workspace = workspaces;
+#endif
+        ATTNGEN_OMP(omp for schedule(dynamic, 1))
+        for (int64_t task = 0; task < tasks; ++task) {
+            const int64_t split = task % splits;
+            const int64_t bh = task / splits;
+            decode_task(params, bh / params->heads_kv, bh % params->heads_kv, split, split_keys, splits, workspace,
+                        o_partial, lse_partial);
+        }
+    }
+    attngen_status status = ATTNGEN_OK;
+    if (splits > 1) {
+        const int64_t nq = params->seqlen_q;
+        attngen_combine_params merge;
+        memset(&merge, 0, sizeof merge);
+        merge.struct_size = sizeof merge;
+        merge.batch = params->batch;
+        merge.heads_q = params->heads_q;
+        merge.seqlen_q = nq;
+        merge.splits = splits;
+        merge.o_partial = o_partial;
+        merge.o_partial_layout.batch_stride = params->heads_q * nq * VALUE_HEAD_DIM;
+        merge.o_partial_layout.head_stride = nq * VALUE_HEAD_DIM;
+        merge.o_partial_layout.row_stride = VALUE_HEAD_DIM;
+        merge.o_partial_split_stride = params->batch * params->heads_q * nq * VALUE_HEAD_DIM;
+        merge.lse_partial = lse_partial;
+        merge.lse_partial_layout.batch_stride = params->heads_q * nq;
+        merge.lse_partial_layout.head_stride = nq;
+        merge.lse_partial_layout.row_stride = 1;
+        merge.lse_partial_split_stride = params->batch * params->heads_q * nq;
+        merge.o = params->o;
+        merge.o_layout = params->o_layout;
+        if (VARIANT_RULES.saves_lse) {
+            merge.lse = params->lse;
+            merge.lse_layout = params->lse_layout;
+        }
+        status = attngen_swa_w256_d128_bf16_causal_combine(&merge);
+    }
+    free(workspaces);
+    return status;
+}
 /* ---- the task loop, run by each thread of the team (or once, without OpenMP) ------------------ */
 
 static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
@@ -427,6 +703,10 @@ attngen_status attngen_swa_w256_d128_bf16_causal_forward(const attngen_forward_p
 #else
     const int threads = 1;
 #endif
+    /* Few query rows: the decode path (packed rows of a key/value head, split keys). */
+    if (decode_takes(&p)) {
+        return run_decode(&p, threads);
+    }
     float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
     if (workspaces == NULL) {
         return ATTNGEN_ERROR_OUT_OF_MEMORY;

@@ -404,6 +404,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     }
 }
 
+/* No decode path (dropout (the decode path packs query heads into rows)): every call takes the tiles. */
 /* ---- the task loop, run by each thread of the team (or once, without OpenMP) ------------------ */
 
 static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
@@ -451,6 +452,7 @@ attngen_status attngen_train_d64_fp16_dropout_forward(const attngen_forward_para
 #else
     const int threads = 1;
 #endif
+    /* No decode path: every call takes the tiles. */
     float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
     if (workspaces == NULL) {
         return ATTNGEN_ERROR_OUT_OF_MEMORY;

@@ -16,7 +16,8 @@ public struct FamilyPlanner: Sendable {
         case .cpu:
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             return VariantPlan(target: target, budget: budget, forward: forward,
-                               backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil)
+                               backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil,
+                               cpuDecode: CPUDecodePlan.plan(variant))
         case .mma:
             try Self.checkPagedCache(variant)
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)

@@ -12,6 +12,8 @@ public struct VariantPlan: Sendable, Hashable {
     public var backward: BackwardPlan?
     /// CUDA: the decode kernel calls with few query rows take (DecodePlan), nil when it does not run the variant.
     public var decode: DecodePlan? = nil
+    /// C: the decode path calls with few query rows take (CPUDecodePlan), nil when it does not run the variant.
+    public var cpuDecode: CPUDecodePlan? = nil
 
     /// The backward plan of each family.
     public enum BackwardPlan: Sendable, Hashable {
@@ -33,6 +35,7 @@ public struct VariantPlan: Sendable, Hashable {
         case nil: break
         }
         if let decode { kernels.append(decode.summary) }
+        if let cpuDecode { kernels.append(cpuDecode.summary) }
         return kernels
     }
 }

@@ -48,6 +48,7 @@ public struct CEmitter: KernelEmitter {
             GeneratedFile(path: names.forwardHeaderC, contents: try forwardHeader(variant, plan: plan)),
             GeneratedFile(path: names.hooksHeaderC, contents: try CVariantHeader(variant: variant, templates: templates).render()),
             GeneratedFile(path: names.forwardSourceC, contents: try CForwardKernel(variant: variant, plan: plan.forward,
+                                                                                  decode: plan.cpuDecode,
                                                                                   templates: templates).render()),
         ]
         if case .cpu(let backward) = plan.backward {

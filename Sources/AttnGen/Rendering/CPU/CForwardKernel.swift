@@ -3,6 +3,8 @@
 struct CForwardKernel {
     var variant: VariantModel
     var plan: TilePlan
+    /// The decode path, when the variant has one.
+    var decode: CPUDecodePlan?
     var templates: TemplateLibrary
 
     func render() throws(SpecError) -> String {
@@ -18,6 +20,21 @@ struct CForwardKernel {
             "masks": try masks(),
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
+            "decode": try decodePath(),
+            "decode_dispatch": decode == nil ? "/* No decode path: every call takes the tiles. */"
+                : try templates.template("c/pieces/forward_decode_dispatch.c").render([:]),
+        ])
+    }
+
+    private func decodePath() throws(SpecError) -> String {
+        guard decode != nil else {
+            return "/* No decode path (\(CPUDecodePlan.unsupportedReason(variant) ?? "not planned")): every call takes "
+                + "the tiles. */\n"
+        }
+        return try templates.template("c/pieces/forward_decode.c").render([
+            "name": variant.name,
+            "decode_rows": "\(CPUDecodePlan.maximumPackedRows)",
+            "decode_min_split_keys": "\(CPUDecodePlan.minimumKeysPerSplit)",
         ])
     }
 
