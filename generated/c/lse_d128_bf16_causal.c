@@ -449,6 +449,102 @@ static inline void decode_scores(float *restrict s_row, const float *restrict q_
     }
 }
 
+/* Four rows' scores against the step's `count` keys: a block of 4 rows x 4 keys in 16 accumulators, so that each
+   load of a K or Q vector feeds four products. */
+static inline void decode_scores_4(float *restrict s_rows, const float *restrict q_rows, const float *restrict k_block,
+                                   int64_t count)
+{
+    int64_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        attngen_vf acc[4][4];
+        ATTNGEN_UNROLL
+        for (int r = 0; r < 4; ++r) {
+            ATTNGEN_UNROLL
+            for (int jj = 0; jj < 4; ++jj) {
+                acc[r][jj] = attngen_vf_set(0.0f);
+            }
+        }
+        ATTNGEN_UNROLL
+        for (int c = 0; c < D_VECTORS; ++c) {
+            attngen_vf k[4];
+            ATTNGEN_UNROLL
+            for (int jj = 0; jj < 4; ++jj) {
+                k[jj] = attngen_vf_load(k_block + (j + jj) * D_PAD + c * ATTNGEN_LANES);
+            }
+            ATTNGEN_UNROLL
+            for (int r = 0; r < 4; ++r) {
+                const attngen_vf q = attngen_vf_load(q_rows + r * D_PAD + c * ATTNGEN_LANES);
+                ATTNGEN_UNROLL
+                for (int jj = 0; jj < 4; ++jj) {
+                    acc[r][jj] = attngen_vf_fma(k[jj], q, acc[r][jj]);
+                }
+            }
+        }
+        ATTNGEN_UNROLL
+        for (int r = 0; r < 4; ++r) {
+            ATTNGEN_UNROLL
+            for (int jj = 0; jj < 4; ++jj) {
+                s_rows[r * DECODE_KEYS + j + jj] = attngen_vf_sum(acc[r][jj]);
+            }
+        }
+    }
+    for (int r = 0; r < 4; ++r) {
+        for (int64_t jj = j; jj < count; ++jj) {
+            attngen_vf a = attngen_vf_set(0.0f);
+            ATTNGEN_UNROLL
+            for (int c = 0; c < D_VECTORS; ++c) {
+                a = attngen_vf_fma(attngen_vf_load(k_block + jj * D_PAD + c * ATTNGEN_LANES),
+                                   attngen_vf_load(q_rows + r * D_PAD + c * ATTNGEN_LANES), a);
+            }
+            s_rows[r * DECODE_KEYS + jj] = attngen_vf_sum(a);
+        }
+        for (int64_t jj = count; jj < DECODE_KEYS; ++jj) {
+            s_rows[r * DECODE_KEYS + jj] = -INFINITY;
+        }
+    }
+}
+
+/* Four rows of O += P V (each row's O first scaled by its alpha): 4 rows x DV_GROUP_4 vectors of outputs in
+   registers, so that each V vector loaded feeds four products. */
+enum { DV_GROUP_4 = DV_VECTORS % 4 == 0 ? 4 : DV_VECTORS % 2 == 0 ? 2 : 1 };
+static inline void decode_accumulate_4(float *restrict o_rows, const float *restrict p_rows,
+                                       const float *restrict v_block, int64_t count, const float *restrict alpha)
+{
+    for (int c0 = 0; c0 < DV_VECTORS; c0 += DV_GROUP_4) {
+        attngen_vf acc[4][DV_GROUP_4];
+        ATTNGEN_UNROLL
+        for (int r = 0; r < 4; ++r) {
+            ATTNGEN_UNROLL
+            for (int g = 0; g < DV_GROUP_4; ++g) {
+                acc[r][g] = attngen_vf_mul(attngen_vf_load(o_rows + r * DV_PAD + (c0 + g) * ATTNGEN_LANES),
+                                           attngen_vf_set(alpha[r]));
+            }
+        }
+        for (int64_t j = 0; j < count; ++j) {
+            attngen_vf v[DV_GROUP_4];
+            ATTNGEN_UNROLL
+            for (int g = 0; g < DV_GROUP_4; ++g) {
+                v[g] = attngen_vf_load(v_block + j * DV_PAD + (c0 + g) * ATTNGEN_LANES);
+            }
+            ATTNGEN_UNROLL
+            for (int r = 0; r < 4; ++r) {
+                const attngen_vf p = attngen_vf_set(p_rows[r * DECODE_KEYS + j]);
+                ATTNGEN_UNROLL
+                for (int g = 0; g < DV_GROUP_4; ++g) {
+                    acc[r][g] = attngen_vf_fma(p, v[g], acc[r][g]);
+                }
+            }
+        }
+        ATTNGEN_UNROLL
+        for (int r = 0; r < 4; ++r) {
+            ATTNGEN_UNROLL
+            for (int g = 0; g < DV_GROUP_4; ++g) {
+                attngen_vf_store(o_rows + r * DV_PAD + (c0 + g) * ATTNGEN_LANES, acc[r][g]);
+            }
+        }
+    }
+}
+
 /* o_row = o_row * alpha + sum over the step's `count` keys of p_row[j] * V[j], DV_GROUP output vectors in registers
    at a time. */
 static inline void decode_accumulate(float *restrict o_row, const float *restrict p_row,
@@ -500,6 +596,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
     int64_t key_lo[DECODE_ROWS];
     int64_t key_hi[DECODE_ROWS];
+    float alpha[DECODE_ROWS] = {0.0f}; /* each step's rescale factors of O, exp2(m_old - m_new) */
     int64_t begin = split_end;
     int64_t end = split_begin;
     for (int64_t r = 0; r < rows; ++r) {
@@ -530,9 +627,16 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, b, key0 + j),
                      VALUE_HEAD_DIM);
         }
+        /* S: four rows at a time, then the rest one by one. */
+        const int64_t whole = rows - rows % 4;
+        for (int64_t r = 0; r < whole; r += 4) {
+            decode_scores_4(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
+        }
+        for (int64_t r = whole; r < rows; ++r) {
+            decode_scores(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
+        }
         for (int64_t r = 0; r < rows; ++r) {
             float *restrict s_row = scores + r * DECODE_KEYS;
-            decode_scores(s_row, q_rows + r * D_PAD, k_block, count);
             /* The masks: keys outside the row's range, and predicates element by element. */
             const int64_t h = h_kv * group + r / nq;
             const int64_t q = r % nq;
@@ -548,12 +652,18 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             const float step_max = attngen_vf_max_all(s);
             const float m_new = step_max > m_old ? step_max : m_old;
             const float m_used = m_new > -3.40282347e+38f ? m_new : -3.40282347e+38f;
-            const float alpha = attngen_exp2(m_old - m_used);
+            alpha[r] = attngen_exp2(m_old - m_used);
             const attngen_vf p = attngen_vf_exp2(attngen_vf_sub(s, attngen_vf_set(m_used)));
             attngen_vf_store(s_row, p);
             row_max[r] = m_new;
-            row_sum[r] = row_sum[r] * alpha + attngen_vf_sum(p);
-            decode_accumulate(o_rows + r * DV_PAD, s_row, v_block, count, alpha);
+            row_sum[r] = row_sum[r] * alpha[r] + attngen_vf_sum(p);
+        }
+        /* O = O * alpha + P V: four rows at a time, then the rest one by one. */
+        for (int64_t r = 0; r < whole; r += 4) {
+            decode_accumulate_4(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha + r);
+        }
+        for (int64_t r = whole; r < rows; ++r) {
+            decode_accumulate(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha[r]);
         }
     }
 
