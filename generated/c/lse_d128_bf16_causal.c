@@ -430,10 +430,7 @@ static inline void decode_scores(float *restrict s_row, const float *restrict q_
             a2 = attngen_vf_fma(attngen_vf_load(k_block + (j + 2) * D_PAD + c * ATTNGEN_LANES), q, a2);
             a3 = attngen_vf_fma(attngen_vf_load(k_block + (j + 3) * D_PAD + c * ATTNGEN_LANES), q, a3);
         }
-        s_row[j + 0] = attngen_vf_sum(a0);
-        s_row[j + 1] = attngen_vf_sum(a1);
-        s_row[j + 2] = attngen_vf_sum(a2);
-        s_row[j + 3] = attngen_vf_sum(a3);
+        attngen_vf_sum4(s_row + j, a0, a1, a2, a3);
     }
     for (; j < count; ++j) {
         attngen_vf a = attngen_vf_set(0.0f);
@@ -482,10 +479,7 @@ static inline void decode_scores_4(float *restrict s_rows, const float *restrict
         }
         ATTNGEN_UNROLL
         for (int r = 0; r < 4; ++r) {
-            ATTNGEN_UNROLL
-            for (int jj = 0; jj < 4; ++jj) {
-                s_rows[r * DECODE_KEYS + j + jj] = attngen_vf_sum(acc[r][jj]);
-            }
+            attngen_vf_sum4(s_rows + r * DECODE_KEYS + j, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
         }
     }
     for (int r = 0; r < 4; ++r) {
