@@ -10,6 +10,7 @@ same threads reach). Every row is checked against torch's output before it is ti
 back to back (each contender alone, its OpenMP team awake, as in a decoding loop).
 """
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -92,7 +93,9 @@ def main():
               ("fp16", 1, 32, 8, 65536, 1), ("fp32", 1, 32, 8, 65536, 1)]
     if arguments.quick:
         shapes = shapes[2:3] + shapes[5:6]
-    lines = [f"- CPU: {bench.cpu_name()}, {bench.THREADS} threads; torch {torch.__version__}",
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# CPU decode: attngen C kernels against torch's SDPA", "", f"- date: {stamp}",
+             f"- CPU: {bench.cpu_name()}, {bench.THREADS} threads; torch {torch.__version__}",
              f"- read bandwidth (torch.sum over 1 GiB, the faster of fp32 and bf16): {bandwidth:.1f} GB/s",
              f"- command: `{arguments.command or 'python3 benchmarks/cpu/bench_decode.py'}`", "",
              "| dtype | B | Hq/Hkv | keys | rows | attngen ms | GB/s | % of read | torch SDPA ms | torch / attngen | rel. err | check |",
