@@ -403,6 +403,7 @@ enum {
     DECODE_ROWS = 16,                       /* packed rows per task, at most */
     DECODE_MIN_SPLIT_KEYS = 256,   /* keys per split, at least */
     DECODE_KEYS = ATTNGEN_LANES,                         /* keys per step: one vector of scores per row */
+    DECODE_HAS_PREDICATES = 0,   /* masks tested key by key (else ranges only) */
     /* Rows of Q, K, V and O in the workspace, padded with zeros to whole vectors. */
     D_VECTORS = (HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES,
     DV_VECTORS = (VALUE_HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES,
@@ -634,10 +635,12 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             /* The masks: keys outside the row's range, and predicates element by element. */
             const int64_t h = h_kv * group + r / nq;
             const int64_t q = r % nq;
-            for (int64_t j = 0; j < count; ++j) {
-                const int64_t k = key0 + j;
-                if (k < key_lo[r] || k >= key_hi[r] || !element_predicate_holds(b, h, q, k, nq, nk)) {
-                    s_row[j] = -INFINITY;
+            if (DECODE_HAS_PREDICATES || key0 < key_lo[r] || key0 + count > key_hi[r]) {
+                for (int64_t j = 0; j < count; ++j) {
+                    const int64_t k = key0 + j;
+                    if (k < key_lo[r] || k >= key_hi[r] || !element_predicate_holds(b, h, q, k, nq, nk)) {
+                        s_row[j] = -INFINITY;
+                    }
                 }
             }
             /* The online softmax of the step, vector-wide over its keys (as online_softmax above). */

@@ -35,6 +35,7 @@ struct CForwardKernel {
             "name": variant.name,
             "decode_rows": "\(CPUDecodePlan.maximumPackedRows)",
             "decode_min_split_keys": "\(CPUDecodePlan.minimumKeysPerSplit)",
+            "decode_has_predicates": variant.masks.hasPredicates ? "1" : "0",
         ])
     }
 
