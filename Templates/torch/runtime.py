@@ -66,6 +66,8 @@ class Variant:
     sources: dict = field(default_factory=dict)
     # The kind of each mask of the spec, in its order: "causal", "window", "block-sparse" or "predicate".
     masks: tuple = ()
+    # Keys per page of a paged K/V cache (k and v are page pools, page_table required); 0: contiguous K and V.
+    page_size: int = 0
 
     @property
     def dtype(self):
@@ -74,6 +76,10 @@ class Variant:
     @property
     def block_sparse(self):
         return self.block_rows > 0
+
+    @property
+    def paged(self):
+        return self.page_size > 0
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -266,7 +272,7 @@ def _status_error(variant, function, status):
         "ERROR_INVALID_SIZE": "a size or head count is out of range",
         "ERROR_INVALID_HEADS": "the head counts do not fit the variant (heads_q must be a multiple of heads_kv)",
         "ERROR_INVALID_LAYOUT": "a tensor's strides were refused (negative, overlapping, or spanning more than "
-                                f"{_abi.MAX_TENSOR_BYTES} bytes)",
+                                f"{_abi.MAX_TENSOR_BYTES} bytes), or a page_table entry lies outside the pools",
         "ERROR_ABI_MISMATCH": "the kernels were built for another ABI version; rebuild the package",
         "ERROR_OUT_OF_MEMORY": "the kernel could not allocate its scratch memory",
         "ERROR_CUDA": "a CUDA call failed (see torch.cuda for the error state)",
@@ -292,11 +298,16 @@ def _uint64(value):
     return int(value) % (1 << 64)
 
 
-def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None):
-    """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller)."""
+def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None,
+                   page_table=None):
+    """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller; for a paged
+    variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence])."""
     p = _abi.ForwardParams()
     p.struct_size = ctypes.sizeof(_abi.ForwardParams)
     p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
+    if variant.paged:
+        p.seqlen_k = page_table.shape[1] * variant.page_size
+        p.page_table, p.page_table_stride, p.num_pages = page_table.data_ptr(), page_table.stride(0), k.shape[0]
     p.heads_q, p.heads_kv = q.shape[1], k.shape[1]
     p.q, p.k, p.v, p.o = q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr()
     p.q_layout, p.k_layout, p.v_layout, p.o_layout = _layout(q), _layout(k), _layout(v), _layout(o)
@@ -344,7 +355,7 @@ def _launch(variant, direction, function, params, device):
         raise _status_error(variant, name, status)
 
 
-def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None):
+def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None):
     """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
     o = empty_like_layout(q, variant.value_head_dim, q.dtype)
     if variant.saves_lse:
@@ -352,7 +363,8 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
     else:
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
-    params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k)
+    params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k,
+                            page_table)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -392,12 +404,12 @@ def _register(variant):
 
     @torch.library.custom_op(forward_name, mutates_args=())
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
-                seqlens_k: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
-                deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k)
+                seqlens_k: Optional[torch.Tensor], page_table: Optional[torch.Tensor], dropout_seed: int,
+                dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table)
 
     @forward.register_fake
-    def _(q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, deterministic):
+    def _(q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, deterministic):
         o = empty_like_layout(q, variant.value_head_dim, q.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
@@ -418,7 +430,7 @@ def _register(variant):
                 empty_like_layout(v, variant.value_head_dim, v.dtype))
 
     def setup_context(ctx, inputs, output):
-        q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, deterministic = inputs
+        q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, deterministic = inputs
         o, lse = output
         ctx.per_sequence_keys = seqlens_k is not None
         ctx.save_for_backward(q, k, v, o, lse, block_mask)
@@ -433,7 +445,7 @@ def _register(variant):
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
         dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
-        return dq, dk, dv, None, None, None, None, None
+        return dq, dk, dv, None, None, None, None, None, None
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -515,8 +527,20 @@ def _check_seqlens_k(variant, seqlens_k, batch, seqlen_k, device):
     return seqlens_k.to(torch.int32).contiguous()
 
 
+def _check_page_table(variant, page_table, batch, device):
+    if not isinstance(page_table, torch.Tensor):
+        raise TypeError(f"{variant.name}: page_table must be a torch.Tensor of int32 [B, pages per sequence] (the pool "
+                        "page of each sequence's keys in order)")
+    if page_table.dtype not in (torch.int32, torch.int64) or page_table.dim() != 2 or page_table.shape[0] != batch:
+        raise ValueError(f"{variant.name}: page_table must be an int32 tensor of shape ({batch}, pages per sequence), "
+                         f"not {page_table.dtype} of shape {tuple(page_table.shape)}")
+    if page_table.device != device:
+        raise ValueError(f"{variant.name}: page_table is on {page_table.device} but q is on {device}")
+    return page_table.to(torch.int32).contiguous()
+
+
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
-         seqlens_k=None):
+         seqlens_k=None, page_table=None):
     """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
@@ -532,10 +556,22 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
     batch, heads_q, seqlen_q = q.shape[0], q.shape[1], q.shape[2]
     heads_kv, seqlen_k = k.shape[1], k.shape[2]
     axes = "[B, S, H, D]" if layout == "bshd" else "[B, H, S, D]"
-    if k.shape[0] != batch or v.shape[0] != batch:
+    if variant.paged:
+        pool = "[pages, page_size, H, D]" if layout == "bshd" else "[pages, H, page_size, D]"
+        if page_table is None:
+            raise ValueError(f"{variant.name}: the variant reads a paged cache (pages of {variant.page_size} keys); pass "
+                             f"page_table (int32 [B, pages per sequence]) and k, v as page pools {pool}")
+        if seqlen_k != variant.page_size or tuple(v.shape[:3]) != tuple(k.shape[:3]) or k.shape[0] == 0:
+            raise ValueError(f"{variant.name}: k and v must be page pools {pool} with page_size {variant.page_size} "
+                             f"and at least one page; got k {tuple(k.shape)} and v {tuple(v.shape)} ({layout})")
+        page_table = _check_page_table(variant, page_table, batch, device)
+        seqlen_k = page_table.shape[1] * variant.page_size
+    elif page_table is not None:
+        raise ValueError(f"{variant.name}: page_table is only for variants generated with a paged cache (--paged)")
+    if not variant.paged and (k.shape[0] != batch or v.shape[0] != batch):
         raise ValueError(f"{variant.name}: q, k and v must have the same batch size ({axes}); got "
                          f"{batch}, {k.shape[0]}, {v.shape[0]}")
-    if tuple(v.shape[:3]) != tuple(k.shape[:3]):
+    if not variant.paged and tuple(v.shape[:3]) != tuple(k.shape[:3]):
         raise ValueError(f"{variant.name}: k and v must have the same batch, heads and sequence length ({axes})")
     if heads_kv == 0 or heads_q % heads_kv != 0:
         raise ValueError(f"{variant.name}: the query heads ({heads_q}) must be a multiple of the key/value heads "
@@ -570,9 +606,9 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
     if _plain_eager(q, k, v):  # eager inference: the kernels directly, skipping the op dispatch
-        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k)
+        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table)
     else:
-        o, lse = op(q, k, v, block_mask, seqlens_k, dropout_seed, dropout_offset, bool(deterministic))
+        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o

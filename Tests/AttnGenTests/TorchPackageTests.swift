@@ -23,9 +23,18 @@ import Testing
         #expect(function.hasPrefix("def train(q, k, v, *, layout=\"bshd\", block_mask=None, dropout_seed=None, "
                                    + "dropout_offset=0, return_lse=False, deterministic=True, seqlens_k=None):"))
         #expect(function.contains("layout=layout, block_mask=block_mask, dropout_seed=dropout_seed, dropout_offset=dropout_offset,"))
-        #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k)"))
+        #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k, page_table=None)"))
         #expect(function.contains("ceil(Nq/64), ceil(Nk/32)"))
         #expect(function.contains("torch.bfloat16"))
+
+        let paged = TorchFunctionRendering(variant: try Self.variant(AttentionSpec(name: "cache", headDim: 64).storage(.bf16)
+            .savingLogSumExp().pagedKV(pageSize: 16)), sources: [])
+        #expect(paged.function.hasPrefix("def cache(q, k, v, *, layout=\"bshd\", return_lse=False, seqlens_k=None, "
+                                         + "page_table=None):"), "\(paged.function)")
+        #expect(paged.function.contains("seqlens_k=seqlens_k, page_table=page_table)"))
+        #expect(paged.function.contains("k [pages, 16, Hkv, 64]"))
+        #expect(paged.tableEntry.contains("page_size=16,"))
+        #expect(paged.example.contains { $0.contains("page_table=page_table") })
     }
 
     @Test func variantTableCarriesTheSpecAndTheSourcesPerFolder() throws {

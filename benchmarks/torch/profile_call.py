@@ -34,7 +34,7 @@ grad = torch.ones(1, 128, 8, 64, device="cuda", dtype=torch.bfloat16)
 timed("attngen fwd + backward(contiguous grad)", lambda: function(q, k, v).backward(grad))
 qt, kt, vt = (t.detach().transpose(1, 2).requires_grad_() for t in (q, k, v))
 with torch.no_grad():
-    o, lse = forward(qt, kt, vt, None, 0, 0, True)
+    o, lse = forward(qt, kt, vt, None, None, None, 0, 0, True)
 g = torch.ones_like(o)
 timed("backward op, main thread", lambda: backward(g, qt.detach(), kt.detach(), vt.detach(), o, lse, None, 0, 0, True))
 

@@ -52,6 +52,8 @@ def allowed(variant, b, h, nq, nk, device):
         return (k >= q - 20) & (k <= q + 5)
     if variant == "t_dropout_fp32":
         return k <= q + (nk - nq)
+    if variant == "t_paged_bf16":
+        return k <= q + (nk - nq)
     if variant == "t_predicate_fixed_fp16":
         return ((q + 2 * k) % 5 != 0) | (k == 0)
     return torch.ones(nq, nk, dtype=torch.bool, device=device)
@@ -130,6 +132,8 @@ def check_forward_backward(package, device, quick):
     if quick:
         cases = cases[:3]
     for name, info in sorted(package.VARIANTS.items()):
+        if info.paged:
+            continue  # check_paged: k and v are page pools
         function = getattr(package, name)
         for batch, heads_q, heads_kv, nq, nk, layout, strided in cases:
             if info.heads_q is not None:
@@ -171,6 +175,8 @@ def check_forward_backward(package, device, quick):
 
 def check_dropout(package, device):
     for name, info in sorted(package.VARIANTS.items()):
+        if info.paged:
+            continue  # check_paged: k and v are page pools
         if info.dropout_p == 0:
             continue
         function = getattr(package, name)
@@ -210,6 +216,8 @@ def check_dropout(package, device):
 
 def check_deterministic(package, device):
     for name, info in sorted(package.VARIANTS.items()):
+        if info.paged:
+            continue  # check_paged: k and v are page pools
         if not info.has_backward or info.dropout_p > 0:
             continue
         function = getattr(package, name)
@@ -289,6 +297,8 @@ def check_tracing(package, device):
 
 def check_opcheck(package, device):
     for name, info in sorted(package.VARIANTS.items()):
+        if info.paged:
+            continue  # check_paged: k and v are page pools
         forward, backward = package.OPS[name]
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
         q, k, v = (t.transpose(1, 2) for t in inputs(info, 2, heads_q, heads_kv, 37, 45, device, "bshd"))
@@ -299,13 +309,13 @@ def check_opcheck(package, device):
         if info.has_backward:
             q, k, v = (t.detach().requires_grad_() for t in (q, k, v))
         try:
-            torch.library.opcheck(forward, (q, k, v, block_mask, None, 7, 3, True))
+            torch.library.opcheck(forward, (q, k, v, block_mask, None, None, 7, 3, True))
             check(f"opcheck {name}_forward {device}", True)
         except Exception as error:
             check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
         if backward is not None:
             with torch.no_grad():
-                o, lse = forward(q, k, v, block_mask, None, 7, 3, True)
+                o, lse = forward(q, k, v, block_mask, None, None, 7, 3, True)
             try:
                 torch.library.opcheck(backward, (torch.randn_like(o), q.detach(), k.detach(), v.detach(), o, lse,
                                                  block_mask, 7, 3, True))
@@ -319,6 +329,8 @@ def check_seqlens_k(package, device):
     O = 0 and LSE = -inf; on CUDA the variants without a decode kernel (fp32, dropout, block-sparse) refuse it."""
     lengths = [50, 0, 23]
     for name, info in sorted(package.VARIANTS.items()):
+        if info.paged:
+            continue  # check_paged: k and v are page pools
         if info.dropout_p > 0:
             continue  # the reference has no dropout mask here; check_dropout covers dropout
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
@@ -354,6 +366,65 @@ def check_seqlens_k(package, device):
     if device == "cpu":
         expect_error("seqlens_k above the keys (cpu)", (ValueError,), ["seqlens_k"],
                      lambda: bf16(q.detach(), k.detach(), v.detach(), seqlens_k=torch.tensor([10, 4], dtype=torch.int32)))
+
+
+def check_paged(package, device):
+    """Paged caches: k and v as page pools in shuffled order, a page table per sequence, with and without seqlens_k,
+    against the reference on the gathered contiguous K and V; the op under opcheck; the refusals."""
+    info = package.VARIANTS["t_paged_bf16"]
+    function = package.t_paged_bf16
+    page = info.page_size
+    for layout in ("bshd", "bhsd"):
+        for nq, pages_per_sequence, lengths in ((1, 5, None), (3, 4, [64, 0, 17]), (20, 3, [48, 33, 1])):
+            batch, heads_q, heads_kv, pool_pages = 3, 4, 2, 3 * pages_per_sequence + 2
+            shape = (lambda rows, heads, dim: (batch, rows, heads, dim)) if layout == "bshd" else \
+                (lambda rows, heads, dim: (batch, heads, rows, dim))
+            q = torch.randn(*shape(nq, heads_q, info.head_dim), dtype=info.dtype, device=device)
+            pool_shape = (pool_pages, page, heads_kv, info.head_dim) if layout == "bshd" else \
+                (pool_pages, heads_kv, page, info.head_dim)
+            k_pool = torch.randn(*pool_shape, dtype=info.dtype, device=device)
+            v_pool = torch.randn(*pool_shape, dtype=info.dtype, device=device)
+            table = torch.randperm(pool_pages, device=device)[:batch * pages_per_sequence].view(batch, -1).to(torch.int32)
+            seqlens = None if lengths is None else torch.tensor(lengths, dtype=torch.int32, device=device)
+            o, lse = function(q, k_pool, v_pool, layout=layout, page_table=table, seqlens_k=seqlens, return_lse=True)
+            # the gathered cache: [B, Hkv, pages x page, D]
+            kb, vb = (t if layout == "bhsd" else t.transpose(1, 2) for t in (k_pool, v_pool))  # [pages, H, page, D]
+            gather = lambda pool: pool[table.long()].permute(0, 2, 1, 3, 4).reshape(batch, heads_kv, -1, info.head_dim)
+            k_full, v_full = gather(kb), gather(vb)
+            qb = to_bhsd(q, layout)
+            ok_all, details = True, []
+            for b in range(batch):
+                keys = k_full.shape[2] if seqlens is None else lengths[b]
+                want_o, want_lse = reference(info, qb[b:b + 1], k_full[b:b + 1, :, :keys], v_full[b:b + 1, :, :keys])
+                ok_o, detail = close(to_bhsd(o, layout)[b:b + 1], want_o, TOLERANCE[info.dtype])
+                ok_lse, _ = close(lse[b:b + 1], want_lse, LSE_TOLERANCE)
+                ok_all = ok_all and ok_o and ok_lse
+                details.append(detail)
+            check(f"paged t_paged_bf16 {device} {layout} nq={nq} pages={pages_per_sequence} seqlens_k={lengths}", ok_all,
+                  details[-1])
+    forward, _ = package.OPS["t_paged_bf16"]
+    q = torch.randn(2, 4, 3, info.head_dim, dtype=info.dtype, device=device)
+    pool = torch.randn(6, 2, page, info.head_dim, dtype=info.dtype, device=device)
+    table = torch.tensor([[4, 1], [0, 5]], dtype=torch.int32, device=device)
+    try:
+        torch.library.opcheck(forward, (q, pool, pool, None, None, table, 0, 0, True))
+        check(f"opcheck t_paged_bf16_forward {device}", True)
+    except Exception as error:
+        check(f"opcheck t_paged_bf16_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
+    qs, pools = q.transpose(1, 2), pool.transpose(1, 2)
+    expect_error(f"paged: page_table required {device}", (ValueError,), ["page_table", "paged"],
+                 lambda: function(qs, pools, pools))
+    expect_error(f"paged: page_table of the wrong shape {device}", (ValueError,), ["page_table", "(2, pages"],
+                 lambda: function(qs, pools, pools, page_table=table[:1]))
+    expect_error(f"paged: page_table not a tensor {device}", (TypeError,), ["page_table"],
+                 lambda: function(qs, pools, pools, page_table=[[0, 1]]))
+    expect_error(f"paged: pools with another page size {device}", (ValueError,), ["page pools", "page_size 16"],
+                 lambda: function(qs, pools[:, :8], pools[:, :8], page_table=table))
+    expect_error(f"paged: no page_table argument for a contiguous variant {device}", (TypeError,), ["page_table"],
+                 lambda: package.t_causal_gqa_bf16(qs, pools[:2], pools[:2], page_table=table))
+    if device == "cpu":  # the C entry refuses a page outside the pool; CUDA kernels clamp it (README)
+        expect_error("paged: a page index outside the pool", (package.AttnGenError,), ["ERROR_INVALID_LAYOUT", "page_table"],
+                     lambda: function(qs, pools, pools, page_table=table + 4))
 
 
 def check_errors(package, device):
@@ -464,6 +535,7 @@ def main():
              ("deterministic", lambda: check_deterministic(package, options.device)),
              ("errors", lambda: check_errors(package, options.device)),
              ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
+             ("paged", lambda: check_paged(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),
              ("tracing", lambda: check_tracing(package, options.device))]
     if options.device == "cpu":

@@ -55,6 +55,7 @@ struct TorchFunctionRendering {
                 block_rows=\(variant.blockSparse?.blockRows ?? 0),
                 block_columns=\(variant.blockSparse?.blockColumns ?? 0),
                 masks=\(maskKinds),
+                page_size=\(variant.pageSize ?? 0),
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
                     \(sourceItems.joined(separator: ",\n        ")),
@@ -74,6 +75,7 @@ struct TorchFunctionRendering {
         if variant.savesLogSumExp { options.append(("return_lse=False", "return_lse")) }
         if variant.includesBackward { options.append(("deterministic=True", "deterministic")) }
         options.append(("seqlens_k=None", "seqlens_k"))
+        if variant.pageSize != nil { options.append(("page_table=None", "page_table")) }
         return options
     }
 
@@ -82,7 +84,7 @@ struct TorchFunctionRendering {
         let offered = Set(options.map(\.argument))
         let all: [(String, String)] = [
             ("block_mask", "None"), ("dropout_seed", "None"), ("dropout_offset", "0"), ("return_lse", "False"),
-            ("deterministic", "True"), ("seqlens_k", "None"),
+            ("deterministic", "True"), ("seqlens_k", "None"), ("page_table", "None"),
         ]
         let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
         // Two lines, aligned under the call's opening parenthesis.
@@ -94,6 +96,10 @@ struct TorchFunctionRendering {
         let heads = switch variant.heads {
         case .runtime: ("Hq", "Hkv")
         case .fixed(let query, let keyValue): ("\(query)", "\(keyValue)")
+        }
+        if let pageSize = variant.pageSize {
+            return "q [B, Nq, \(heads.0), \(variant.headDim)], k [pages, \(pageSize), \(heads.1), \(variant.headDim)], "
+                + "v [pages, \(pageSize), \(heads.1), \(variant.valueHeadDim)] (page pools)"
         }
         return "q [B, Nq, \(heads.0), \(variant.headDim)], k [B, Nk, \(heads.1), \(variant.headDim)], "
             + "v [B, Nk, \(heads.1), \(variant.valueHeadDim)]"
@@ -114,6 +120,10 @@ struct TorchFunctionRendering {
         }
         if variant.dropout != nil {
             doc.append("dropout_seed (required), dropout_offset: the Philox key and stream of the dropout mask.")
+        }
+        if let pageSize = variant.pageSize {
+            doc.append("page_table (required): int32 [B, pages per sequence], the pool pages of each sequence's keys in order")
+            doc.append("(key k of sequence b: row k % \(pageSize) of page page_table[b, k // \(pageSize)]; Nk = pages per sequence x \(pageSize)).")
         }
         doc.append("seqlens_k: int32 [B], the keys each sequence uses (cache lengths; inference only), or None for all.")
         doc.append(variant.includesBackward
@@ -141,6 +151,17 @@ struct TorchFunctionRendering {
             "v = torch.randn(2, 1024, \(hkv), \(variant.valueHeadDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
         ]
         var arguments = ["q", "k", "v"]
+        if let pageSize = variant.pageSize {
+            lines = [
+                "q = torch.randn(2, 1, \(hq), \(variant.headDim), dtype=\(torchDType))   # one query row per sequence",
+                "k = torch.randn(64, \(pageSize), \(hkv), \(variant.headDim), dtype=\(torchDType))   # a pool of 64 pages",
+                "v = torch.randn(64, \(pageSize), \(hkv), \(variant.valueHeadDim), dtype=\(torchDType))",
+                "page_table = torch.randperm(64, dtype=torch.int32).view(2, 32)   # 32 pages per sequence",
+                "seqlens_k = torch.tensor([\(pageSize * 32), \(pageSize * 20 + 1)], dtype=torch.int32)   # keys in use",
+            ]
+            lines.append("o = \(name)(q, k, v, page_table=page_table, seqlens_k=seqlens_k)   # [2, 1, \(hq), \(variant.valueHeadDim)]")
+            return lines
+        }
         if let blockSparse = variant.blockSparse {
             lines.append("block_mask = torch.rand(-(-1024 // \(blockSparse.blockRows)), -(-1024 // \(blockSparse.blockColumns))) < 0.5")
             arguments.append("block_mask=block_mask")
