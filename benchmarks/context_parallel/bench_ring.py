@@ -72,12 +72,18 @@ def step_function(attention, q, k, v, grad_o):
     return step
 
 
+def whole_tokens(arguments, world):
+    """Tokens of the whole sequence with `world` ranks: --sequence (strong scaling), else --tokens per rank."""
+    return arguments.sequence if arguments.sequence else arguments.tokens * world
+
+
 def single(arguments, package, device):
     rows = []
-    q, k, v, grad_o = tensors(arguments, arguments.tokens, device, 0)
+    tokens = whole_tokens(arguments, 1)
+    q, k, v, grad_o = tensors(arguments, tokens, device, 0)
     function = getattr(package, arguments.variant)
     seconds = timed(step_function(lambda *t: function(*t), q, k, v, grad_o), arguments.repeats, device)
-    rows.append(("attngen, 1 GPU", 1, seconds, flops(arguments, arguments.tokens) / seconds / 1e12, "", "", ""))
+    rows.append(("attngen, 1 GPU", 1, seconds, flops(arguments, tokens) / seconds / 1e12, "", "", ""))
     import torch.nn.functional as F
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -90,14 +96,14 @@ def single(arguments, package, device):
                     v.repeat_interleave(groups, 2).transpose(1, 2), is_causal=not arguments.dense).transpose(1, 2)
         try:
             seconds = timed(step_function(sdpa, q, k, v, grad_o), arguments.repeats, device)
-            rows.append((f"{name}, 1 GPU", 1, seconds, flops(arguments, arguments.tokens) / seconds / 1e12, "", "", ""))
+            rows.append((f"{name}, 1 GPU", 1, seconds, flops(arguments, tokens) / seconds / 1e12, "", "", ""))
         except RuntimeError as error:
             rows.append((f"{name}, 1 GPU", 1, float("nan"), float("nan"), "", "", f"failed: {str(error)[:80]}"))
     return rows
 
 
 def simulate(arguments, package, cp, device, world):
-    tokens = arguments.tokens * world
+    tokens = whole_tokens(arguments, world)
     q, k, v, grad_o = tensors(arguments, tokens, device, 0)
     shards = [[cp.shard(t, rank=r, world_size=world) for t in (q, k, v, grad_o)] for r in range(world)]
     del q, k, v, grad_o
@@ -136,8 +142,8 @@ def distributed(arguments, package, cp, device):
     import torch.distributed as dist
 
     rank, world = dist.get_rank(), dist.get_world_size()
-    tokens = arguments.tokens * world
-    q, k, v, grad_o = tensors(arguments, arguments.tokens, device, 1 + rank)
+    tokens = whole_tokens(arguments, world)
+    q, k, v, grad_o = tensors(arguments, tokens // world, device, 1 + rank)
 
     def slowest(seconds):
         value = torch.tensor([seconds], device=device)
@@ -181,7 +187,9 @@ def main():
     parser.add_argument("--package", default="attngen_torch")
     parser.add_argument("--variant", default=None, help="default: cpb_causal_d128_bf16 (cpb_dense_d128_bf16 with --dense)")
     parser.add_argument("--dense", action="store_true", help="no mask (default: causal)")
-    parser.add_argument("--tokens", type=int, default=32768, help="tokens per GPU")
+    parser.add_argument("--tokens", type=int, default=32768, help="tokens per GPU (weak scaling)")
+    parser.add_argument("--sequence", type=int, default=0,
+                        help="tokens of the whole sequence, split over the GPUs (strong scaling; overrides --tokens)")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--heads", type=int, default=32)
     parser.add_argument("--kv-heads", type=int, default=8)
@@ -221,7 +229,8 @@ def main():
     if leader:
         name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
         print(f"{name}; {arguments.variant}; B={arguments.batch}, "
-              f"H={arguments.heads}/{arguments.kv_heads}, d={arguments.head_dim}, {arguments.tokens} tokens per GPU, "
+              f"H={arguments.heads}/{arguments.kv_heads}, d={arguments.head_dim}, "
+              f"{f'{arguments.sequence} tokens in all' if arguments.sequence else f'{arguments.tokens} tokens per GPU'}, "
               f"{'dense' if arguments.dense else 'causal, zigzag'}; forward + backward")
         print("| run | GPUs | ms per step | TFLOP/s per GPU | communication alone (ms) | compute alone (ms) | note |")
         print("|---|---|---|---|---|---|---|")

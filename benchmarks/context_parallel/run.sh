@@ -7,7 +7,8 @@
 # 3. train_ring.py --check: a small model, ring against one device (2 ranks as threads on the CPU, 2k tokens;
 #    torchrun on 2 and 4 GPUs, 16k tokens, where there are that many);
 # 4. bench_ring.py: weak scaling at 32k tokens per GPU (one GPU and SDPA; 2 and 4 ranks simulated on one GPU;
-#    torchrun on 2 and 4 GPUs where there are that many), causal and dense.
+#    torchrun on 2 and 4 GPUs where there are that many), causal and dense; strong scaling of one 128k-token
+#    causal sequence on 1, 2 and 4 GPUs.
 # Logs go to $OUT (default /tmp/attngen-cp-out). Exit status 1 when a check fails. NVLink multicast stays off.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -53,5 +54,15 @@ bench="benchmarks/context_parallel/bench_ring.py"
             fi
         done
     done
+    # Strong scaling: one causal sequence of 128k tokens on 1, 2 and 4 GPUs.
+    if [ "$quick" -eq 0 ]; then
+        timeout 150 python3 $bench --sequence 131072 --single --simulate 2,4 --repeats 3 \
+            --json "$OUT/bench-strong-1gpu.json" || status=1
+        for ranks in 2 4; do
+            if [ "$gpus" -ge "$ranks" ]; then
+                torchrun --standalone --nproc_per_node="$ranks" $bench --sequence 131072 --repeats 3 || status=1
+            fi
+        done
+    fi
 } 2>&1 | tee "$OUT/bench.log"
 exit $status
