@@ -628,7 +628,9 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             const float step_max = attngen_vf_max_all(s);
             const float m_new = step_max > m_old ? step_max : m_old;
             const float m_used = m_new > -3.40282347e+38f ? m_new : -3.40282347e+38f;
-            alpha[r] = attngen_exp2(m_old - m_used);
+            /* A step that leaves the maximum where it was rescales by exactly 1 (also for rows with nothing kept
+               yet, whose O and l are 0): no exp2. */
+            alpha[r] = m_new == m_old ? 1.0f : attngen_exp2(m_old - m_used);
             const attngen_vf p = attngen_vf_exp2(attngen_vf_sub(s, attngen_vf_set(m_used)));
             attngen_vf_store(s_row, p);
             row_max[r] = m_new;
