@@ -262,14 +262,16 @@ def _kinds(variant):
     return tuple(variant.masks)
 
 
+def _shape(variant):
+    """What a variant and its dense companion must share: head dims, storage, heads and scale."""
+    return (variant.head_dim, variant.value_head_dim, variant.storage, variant.heads_q, variant.heads_kv, variant.scale)
+
+
 def _dense_companion(variant):
     """The variant of this package without a mask that matches `variant` in everything else, or None."""
     for candidate in sorted(VARIANTS.values(), key=lambda v: v.name):
-        if (_kinds(candidate) == () and candidate.head_dim == variant.head_dim
-                and candidate.value_head_dim == variant.value_head_dim and candidate.storage == variant.storage
-                and candidate.heads_q == variant.heads_q and candidate.heads_kv == variant.heads_kv
-                and candidate.scale == variant.scale and candidate.saves_lse and candidate.dropout_p == 0
-                and (candidate.has_backward or not variant.has_backward)):
+        if (_kinds(candidate) == () and _shape(candidate) == _shape(variant) and candidate.saves_lse
+                and candidate.dropout_p == 0 and (candidate.has_backward or not variant.has_backward)):
             return candidate
     return None
 
@@ -309,7 +311,7 @@ class _Schedule:
         self.variant, self.rank, self.world_size, self.sharding = variant, rank, world_size, sharding
         self.causal = "causal" in kinds
         self.deterministic = bool(deterministic)
-        chunks = _chunks(sharding, world_size)
+        _chunks(sharding, world_size)  # refuses an unknown sharding or world size
         if length % len(_chunk_order(rank, world_size, sharding)) != 0:
             raise ValueError(f"context_parallel: a {sharding} shard holds {len(_chunk_order(rank, world_size, sharding))} "
                              f"equal chunks; {length} rows per rank do not split so")
@@ -323,10 +325,7 @@ class _Schedule:
                                  + (" and with a backward pass" if variant.has_backward else "")
                                  + f", for the pairs below the diagonal; this package has none (generate one "
                                    "beside it, or name it with dense_variant=)")
-            if _kinds(dense) != () or (dense.head_dim, dense.value_head_dim, dense.storage, dense.heads_q,
-                                       dense.heads_kv, dense.scale) != (variant.head_dim, variant.value_head_dim,
-                                                                        variant.storage, variant.heads_q,
-                                                                        variant.heads_kv, variant.scale):
+            if _kinds(dense) != () or _shape(dense) != _shape(variant):
                 raise ValueError(f"context_parallel: dense_variant {dense.name} must have no mask and the head dims, "
                                  f"storage, heads and scale of {variant.name}")
             if not dense.saves_lse or dense.dropout_p > 0:
@@ -343,6 +342,8 @@ class _Schedule:
                 raise ValueError(f"context_parallel: variant {variant.name} is block-sparse; pass block_mask, the "
                                  "layout of the whole sequence")
             self.block_mask = self._global_layout(block_mask)
+            # This rank's rows of blocks, the same at every step.
+            self.row_blocks = self._blocks(rank, variant.block_rows).to(self.block_mask.device)
         elif block_mask is not None:
             raise ValueError("context_parallel: block_mask is only for block-sparse variants")
 
@@ -372,9 +373,8 @@ class _Schedule:
         """The kernel call of this rank's queries against rank `owner`'s keys, or None when the masks keep nothing."""
         whole = slice(0, self.length)
         if self.block_mask is not None:
-            rows = self._blocks(self.rank, self.variant.block_rows).to(self.block_mask.device)
             columns = self._blocks(owner, self.variant.block_columns).to(self.block_mask.device)
-            layout = self.block_mask.index_select(-2, rows).index_select(-1, columns)
+            layout = self.block_mask.index_select(-2, self.row_blocks).index_select(-1, columns)
             layout = _runtime._check_block_mask(self.variant, layout, self.batch, self.heads_q, self.length,
                                                 self.length, layout.device)
             return _Pair(self.variant, whole, whole, layout)

@@ -394,6 +394,17 @@ enum {
                               + DECODE_ROWS * DECODE_KEYS + DECODE_ROWS * DV_PAD + 2 * DECODE_ROWS
 };
 
+/* One score: the dot product of a query row and a key row, both D_PAD floats (padding zero). */
+static inline float decode_score(const float *restrict q_row, const float *restrict k_row)
+{
+    attngen_vf a = attngen_vf_set(0.0f);
+    ATTNGEN_UNROLL
+    for (int c = 0; c < D_VECTORS; ++c) {
+        a = attngen_vf_fma(attngen_vf_load(k_row + c * ATTNGEN_LANES), attngen_vf_load(q_row + c * ATTNGEN_LANES), a);
+    }
+    return attngen_vf_sum(a);
+}
+
 /* One row's scores against the step's `count` keys (base-2 units); the keys past `count` get -inf. Four keys at a
    time share each load of the query row. */
 static inline void decode_scores(float *restrict s_row, const float *restrict q_row, const float *restrict k_block,
@@ -413,13 +424,7 @@ static inline void decode_scores(float *restrict s_row, const float *restrict q_
         attngen_vf_sum4(s_row + j, a0, a1, a2, a3);
     }
     for (; j < count; ++j) {
-        attngen_vf a = attngen_vf_set(0.0f);
-        ATTNGEN_UNROLL
-        for (int c = 0; c < D_VECTORS; ++c) {
-            a = attngen_vf_fma(attngen_vf_load(k_block + j * D_PAD + c * ATTNGEN_LANES),
-                               attngen_vf_load(q_row + c * ATTNGEN_LANES), a);
-        }
-        s_row[j] = attngen_vf_sum(a);
+        s_row[j] = decode_score(q_row, k_block + j * D_PAD);
     }
     for (; j < DECODE_KEYS; ++j) {
         s_row[j] = -INFINITY;
@@ -464,13 +469,7 @@ static inline void decode_scores_4(float *restrict s_rows, const float *restrict
     }
     for (int r = 0; r < 4; ++r) {
         for (int64_t jj = j; jj < count; ++jj) {
-            attngen_vf a = attngen_vf_set(0.0f);
-            ATTNGEN_UNROLL
-            for (int c = 0; c < D_VECTORS; ++c) {
-                a = attngen_vf_fma(attngen_vf_load(k_block + jj * D_PAD + c * ATTNGEN_LANES),
-                                   attngen_vf_load(q_rows + r * D_PAD + c * ATTNGEN_LANES), a);
-            }
-            s_rows[r * DECODE_KEYS + jj] = attngen_vf_sum(a);
+            s_rows[r * DECODE_KEYS + jj] = decode_score(q_rows + r * D_PAD, k_block + jj * D_PAD);
         }
         for (int64_t jj = count; jj < DECODE_KEYS; ++jj) {
             s_rows[r * DECODE_KEYS + jj] = -INFINITY;
