@@ -30,6 +30,24 @@ import Testing
         AttentionSpec(name: "hp_predicate_bh_d64_bf16", headDim: 64).storage(.bf16)
             .masked(by: .predicate(try! MaskExpressionParser.parse("(h % 2 == 0 && b == 0) || abs(q - k) <= 8"))),
         AttentionSpec(name: "hp_train_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)).withBackward(),
+        // Head dims past 128 and dv != d: key tiles of 64 (d = 256, also block-sparse),
+        // 112 (d = dv = 192) and 128 (d = 192, dv = 128); O += P·V with N = 256, 192 and 64.
+        AttentionSpec(name: "hp_causal_d256_bf16", headDim: 256).storage(.bf16).masked(by: .causal(.topLeft))
+            .savingLogSumExp(),
+        AttentionSpec(name: "hp_d192_v128_fp16", headDim: 192).valueHeadDim(128).storage(.fp16),
+        AttentionSpec(name: "hp_predicate_d192_bf16", headDim: 192).storage(.bf16)
+            .masked(by: .predicate(try! MaskExpressionParser.parse("(q + 2 * k) % 5 != 0"))),
+        AttentionSpec(name: "hp_sparse_d256_bf16", headDim: 256).storage(.bf16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 128))),
+        AttentionSpec(name: "hp_window_d128_v64_bf16", headDim: 128).valueHeadDim(64).storage(.bf16)
+            .masked(by: .slidingWindow(left: 200, right: 0, alignment: .bottomRight)),
+        // d = 256 at the register limit: key tiles of 80 with a causal mask, 48 with a window or a predicate.
+        AttentionSpec(name: "hp_window_d256_fp16", headDim: 256).storage(.fp16)
+            .masked(by: .causal(.bottomRight)).masked(by: .slidingWindow(left: 300, right: 0, alignment: .bottomRight)),
+        AttentionSpec(name: "hp_predicate_gqa_d256_bf16", headDim: 256).storage(.bf16).heads(query: 8, keyValue: 2)
+            .masked(by: .causal(.bottomRight))
+            .masked(by: .predicate(try! MaskExpressionParser.parse("(q + 2 * k) % 5 != 0")))
+            .savingLogSumExp(),
     ]
 
     /// The catalogue's variants the Hopper family runs.
@@ -61,9 +79,9 @@ import Testing
     /// What the family cannot run is refused with the field named, and `auto` gives it to the mma family.
     @Test(arguments: [
         (AttentionSpec(name: "f32", headDim: 64).storage(.fp32), "f32.dtype"),
-        (AttentionSpec(name: "d256", headDim: 256).storage(.bf16), "d256.headDim"),
+        (AttentionSpec(name: "d80", headDim: 80).storage(.bf16), "d80.headDim"),
         (AttentionSpec(name: "d96", headDim: 96).storage(.fp16), "d96.headDim"),
-        (AttentionSpec(name: "mla", headDim: 128).valueHeadDim(64).storage(.bf16), "mla.valueHeadDim"),
+        (AttentionSpec(name: "mla", headDim: 128).valueHeadDim(96).storage(.bf16), "mla.valueHeadDim"),
         (AttentionSpec(name: "drop", headDim: 64).storage(.fp16).dropout(0.1), "drop.dropout"),
         (AttentionSpec(name: "sp64", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft))
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 64, blockColumns: 128))),
@@ -106,6 +124,30 @@ import Testing
         // Emitting twice gives the same bytes.
         let again = try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
         #expect(again == files)
+    }
+
+    /// The key tile is the widest multiple of 16 up to 128 whose accumulators fit the registers (Bc / 2 + Bc / 4 +
+    /// dv / 2 <= 188, 168 with a sliding window or a predicate), whose two-stage ring fits shared memory beside one Q
+    /// tile, and that
+    /// divides a sparse block's columns.
+    @Test(arguments: [
+        (64, 64, nil, false, 128), (128, 128, nil, false, 128), (256, 256, nil, false, 80), (256, 256, nil, true, 48),
+        (192, 128, nil, false, 128), (192, 192, nil, false, 112), (192, 192, nil, true, 96), (192, 192, 128, false, 64),
+        (256, 64, nil, false, 128), (128, 256, nil, false, 80), (64, 64, 48, false, 48), (128, 128, nil, true, 128),
+    ] as [(Int, Int, Int?, Bool, Int)])
+    func keyTileIsTheWidestThatFits(headDim: Int, valueHeadDim: Int, sparseColumns: Int?, window: Bool,
+                                    expected: Int) throws {
+        var spec = AttentionSpec(name: "v", headDim: headDim).valueHeadDim(valueHeadDim).storage(.bf16)
+        if let sparseColumns {
+            spec = spec.masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: sparseColumns)))
+        }
+        if window { spec = spec.masked(by: .slidingWindow(left: 100, right: 0, alignment: .bottomRight)) }
+        let variant = try VariantModel(lowering: spec)
+        let plan = try HopperForwardPlanner(budget: Device.sm90.maximumBudget).plan(variant)
+        #expect(plan.blockColumns == expected)
+        #expect(plan.onChipBytes <= Device.sm90.maximumBudget)
+        #expect(plan.accumulatorRegistersPerThread == expected / 2 + expected / 4 + valueHeadDim / 2)
+        #expect(plan.accumulatorRegistersPerThread <= HopperForwardPlanner.accumulatorRegisterLimit(variant))
     }
 
     // MARK: - nvcc, ptxas and the SASS

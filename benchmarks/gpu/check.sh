@@ -31,6 +31,8 @@ say() { echo "$@" | tee -a "$LOG"; }
 
 say "== build ($NVCC, $JOBS jobs)"
 START=$(date +%s)
+# Objects of an earlier build (another KERNELS folder: NAME_mma.o of the Hopper family) would be linked too.
+rm -f "$BUILD"/*.o "$BUILD/check_driver"
 ls "$KERNELS"/*.cu | xargs -P "$JOBS" -I{} sh -c \
     "$NVCC -std=c++17 -O3 $ARCH -Werror all-warnings -Xptxas -warn-spills -c {} -o $BUILD/\$(basename {} .cu).o" \
     2>&1 | tee -a "$LOG"

@@ -3,9 +3,10 @@
 backends at the shapes of hopper_check's timing section, timed the same way (3 warm-ups, the median of 20 CUDA-event
 timings of one call), so that the ratios attngen / anchor come from the same run on the same GPU.
 
-Shapes: bf16, head dim d = 128 and 64, causal or not, N = 1024, 4096, 16384 (Nq = Nk), 16384 tokens (B = 16384 / N),
-hidden size 2048 (H = 2048 / d), tensors stored B, N, H, d (BSHD, as the checker's) and handed to SDPA as the
-(B, H, N, d) transposed view. TFLOP/s = 4 B H N^2 d, halved for causal (the checker's count).
+Shapes: bf16, head dims d = dv = 128, 64, 256 and d = 192 with dv = 128, causal or not, N = 1024, 2048, 4096, 16384
+(Nq = Nk), 16384 tokens (B = 16384 / N), hidden size 2048 (H = 2048 / d, rounded down), tensors stored B, N, H, d
+(BSHD, as the checker's) and handed to SDPA as the (B, H, N, d) transposed view. TFLOP/s = 2 B H N^2 (d + dv),
+halved for causal (the checker's count).
 
     python3 benchmarks/hopper-dev/anchor_sdpa.py [--ours CHECK_OUTPUT]
 
@@ -17,20 +18,23 @@ import argparse
 import re
 import sys
 
-SHAPES = [(d, causal, n) for d in (128, 64) for causal in (False, True) for n in (1024, 2048, 4096, 16384)]
+HEAD_DIMS = [(128, 128), (64, 64), (256, 256), (192, 128)]
+SHAPES = [(d, dv, causal, n) for d, dv in HEAD_DIMS for causal in (False, True) for n in (1024, 2048, 4096, 16384)]
 TOKENS, HIDDEN = 16384, 2048
 
 
 def parse_ours(path):
-    """(d, causal, N) -> TFLOP/s from hopper_check's TIME lines."""
+    """(d, dv, causal, N) -> TFLOP/s from hopper_check's TIME lines."""
     ours = {}
-    pattern = re.compile(r"^TIME hop_(dense|causal)_d(\d+)_bf16 B=\d+ H=\d+ N=(\d+) d=\d+ \S+\s+median\s+[\d.]+ ms\s+([\d.]+) TFLOP/s")
+    pattern = re.compile(r"^TIME hop_(dense|causal)_d(\d+)(?:v(\d+))?_bf16 B=\d+ H=\d+ N=(\d+) d=\d+ \S+\s+median\s+[\d.]+ ms\s+([\d.]+) TFLOP/s")
     try:
         with open(path) as f:
             for line in f:
                 m = pattern.match(line)
                 if m:
-                    ours[(int(m.group(2)), m.group(1) == "causal", int(m.group(3)))] = float(m.group(4))
+                    d = int(m.group(2))
+                    dv = int(m.group(3)) if m.group(3) else d
+                    ours[(d, dv, m.group(1) == "causal", int(m.group(4)))] = float(m.group(5))
     except OSError as e:
         print(f"ANCHOR note: cannot read {path}: {e}")
     return ours
@@ -55,14 +59,15 @@ def main():
     backends = [("cudnn", SDPBackend.CUDNN_ATTENTION), ("flash", SDPBackend.FLASH_ATTENTION)]
     results = {}
     start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    for d, causal, n in SHAPES:
+    for d, dv, causal, n in SHAPES:
         b, h = TOKENS // n, HIDDEN // d
         gen = torch.Generator(device="cuda").manual_seed(1)
-        q, k, v = (torch.empty(b, n, h, d, device="cuda", dtype=torch.bfloat16).uniform_(-1, 1, generator=gen).transpose(1, 2)
-                   for _ in range(3))
-        flops = 4.0 * b * h * n * n * d * (0.5 if causal else 1.0)
+        q, k, v = (torch.empty(b, n, h, width, device="cuda", dtype=torch.bfloat16).uniform_(-1, 1, generator=gen).transpose(1, 2)
+                   for width in (d, d, dv))
+        flops = 2.0 * b * h * n * n * (d + dv) * (0.5 if causal else 1.0)
         for name, backend in backends:
-            label = f"{name} d={d} {'causal' if causal else 'dense'} B={b} H={h} N={n}"
+            dims = f"d={d}" if dv == d else f"d={d}/{dv}"
+            label = f"{name} {dims} {'causal' if causal else 'dense'} B={b} H={h} N={n}"
             try:
                 with sdpa_kernel([backend]):
                     for _ in range(3):
@@ -81,7 +86,7 @@ def main():
             times.sort()
             ms = 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
             tflops = flops / (ms * 1e-3) / 1e12
-            results[(name, d, causal, n)] = tflops
+            results[(name, d, dv, causal, n)] = tflops
             print(f"ANCHOR {label:44s} median {ms:8.3f} ms  {tflops:7.1f} TFLOP/s")
             sys.stdout.flush()
         del q, k, v
@@ -89,15 +94,16 @@ def main():
         ours = parse_ours(args.ours)
         print("\n==== attngen vs anchors (TFLOP/s; ratio = attngen / anchor; target >= 1.05 x cuDNN) ====")
         print(f"{'shape':28s} {'attngen':>8s} {'cudnn':>8s} {'flash':>8s} {'/cudnn':>7s} {'/flash':>7s}")
-        for d, causal, n in SHAPES:
-            mine = ours.get((d, causal, n))
+        for d, dv, causal, n in SHAPES:
+            mine = ours.get((d, dv, causal, n))
             cells = []
             for name in ("cudnn", "flash"):
-                anchor = results.get((name, d, causal, n))
+                anchor = results.get((name, d, dv, causal, n))
                 cells.append(anchor)
             ratio = lambda a: f"{mine / a:7.3f}" if (mine and a) else f"{'-':>7s}"  # noqa: E731
             fmt = lambda x: f"{x:8.1f}" if x else f"{'-':>8s}"  # noqa: E731
-            shape = f"d={d} {'causal' if causal else 'dense'} N={n}"
+            dims = f"d={d}" if dv == d else f"d={d}/{dv}"
+            shape = f"{dims} {'causal' if causal else 'dense'} N={n}"
             print(f"RATIO {shape:22s} {fmt(mine)} {fmt(cells[0])} {fmt(cells[1])} {ratio(cells[0])} {ratio(cells[1])}")
     return 0
 

@@ -66,6 +66,14 @@ DECLARE(hop_causal_d64_bf16)
 DECLARE(hop_window_br_d64_fp16)
 DECLARE(hop_sparse_d128_bf16)
 DECLARE(hop_pred_d64_bf16)
+DECLARE(hop_dense_d256_bf16)
+DECLARE(hop_causal_d256_bf16)
+DECLARE(hop_causal_br_d256_fp16)
+DECLARE(hop_sparse_d256_bf16)
+DECLARE(hop_dense_d192v128_bf16)
+DECLARE(hop_causal_d192v128_bf16)
+DECLARE(hop_pred_d192_fp16)
+DECLARE(hop_window_br_d128v64_bf16)
 
 enum Storage { BF16, FP16 };
 enum Causal { NO_CAUSAL, TOP_LEFT, BOTTOM_RIGHT };
@@ -94,6 +102,15 @@ static const Variant kVariants[] = {
     {"hop_window_br_d64_fp16", attngen_hop_window_br_d64_fp16_forward_cuda, 64, 64, FP16, true, NO_CAUSAL, true, 200, 0, true, 0, 0, false},
     {"hop_sparse_d128_bf16", attngen_hop_sparse_d128_bf16_forward_cuda, 128, 128, BF16, true, NO_CAUSAL, false, 0, 0, false, 128, 128, false},
     {"hop_pred_d64_bf16", attngen_hop_pred_d64_bf16_forward_cuda, 64, 64, BF16, true, NO_CAUSAL, false, 0, 0, false, 0, 0, true},
+    /* Head dims past 128 (key tiles of 64 at d = 256, 112 at d = dv = 192) and dv != d. */
+    {"hop_dense_d256_bf16", attngen_hop_dense_d256_bf16_forward_cuda, 256, 256, BF16, true, NO_CAUSAL, false, 0, 0, false, 0, 0, false},
+    {"hop_causal_d256_bf16", attngen_hop_causal_d256_bf16_forward_cuda, 256, 256, BF16, true, TOP_LEFT, false, 0, 0, false, 0, 0, false},
+    {"hop_causal_br_d256_fp16", attngen_hop_causal_br_d256_fp16_forward_cuda, 256, 256, FP16, false, BOTTOM_RIGHT, false, 0, 0, false, 0, 0, false},
+    {"hop_sparse_d256_bf16", attngen_hop_sparse_d256_bf16_forward_cuda, 256, 256, BF16, true, NO_CAUSAL, false, 0, 0, false, 128, 128, false},
+    {"hop_dense_d192v128_bf16", attngen_hop_dense_d192v128_bf16_forward_cuda, 192, 128, BF16, true, NO_CAUSAL, false, 0, 0, false, 0, 0, false},
+    {"hop_causal_d192v128_bf16", attngen_hop_causal_d192v128_bf16_forward_cuda, 192, 128, BF16, false, TOP_LEFT, false, 0, 0, false, 0, 0, false},
+    {"hop_pred_d192_fp16", attngen_hop_pred_d192_fp16_forward_cuda, 192, 192, FP16, true, NO_CAUSAL, false, 0, 0, false, 0, 0, true},
+    {"hop_window_br_d128v64_bf16", attngen_hop_window_br_d128v64_bf16_forward_cuda, 128, 64, BF16, true, NO_CAUSAL, true, 200, 0, true, 0, 0, false},
 };
 
 static bool is_dense(const Variant &v) {
@@ -813,10 +830,12 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
     (void)only;
     printf("TIME skipped: built without nvcc (mock build)\n");
 #else
-    /* The timed variants: bf16, d = 128 and 64, causal or not. Hidden size 2048 (H = 2048 / d heads), 16384
-       tokens (B = 16384 / N), as FlashAttention-3's benchmarks; the same shapes as anchor_sdpa.py. */
-    const char *const timed[] = {"hop_dense_d128_bf16", "hop_causal_d128_bf16", "hop_dense_d64_bf16",
-                                 "hop_causal_d64_bf16"};
+    /* The timed variants: bf16, d = 64, 128, 256 and d = 192 with dv = 128, causal or not. Hidden size 2048
+       (H = 2048 / d heads, rounded down), 16384 tokens (B = 16384 / N), as FlashAttention-3's benchmarks; the same
+       shapes as anchor_sdpa.py. FLOPs = 2 B H N^2 (d + dv), halved for causal. */
+    const char *const timed[] = {"hop_dense_d128_bf16",     "hop_causal_d128_bf16",    "hop_dense_d64_bf16",
+                                 "hop_causal_d64_bf16",     "hop_dense_d256_bf16",     "hop_causal_d256_bf16",
+                                 "hop_dense_d192v128_bf16", "hop_causal_d192v128_bf16"};
     const int64_t tokens = 16384, hidden = 2048;
     const size_t elems = (size_t)tokens * hidden; /* per tensor, for every d */
     uint16_t *q, *k, *vv, *o;
@@ -839,7 +858,7 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
             if (!strcmp(candidate.name, name)) v = &candidate;
         if (v == NULL) continue;
         if (only && !strstr(only, v->name) && !strstr(v->name, only)) continue;
-        const int64_t d = v->d, H = hidden / d;
+        const int64_t d = v->d, dv = v->dv, H = hidden / d;
         for (int64_t N : {(int64_t)1024, (int64_t)2048, (int64_t)4096, (int64_t)16384}) {
             const int64_t B = tokens / N;
             attngen_forward_params p;
@@ -853,7 +872,8 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
             p.v = vv;
             p.o = o;
             p.lse = v->lse ? lse : NULL;
-            p.q_layout = p.k_layout = p.v_layout = p.o_layout = make_layout(BSHD, H, N, d);
+            p.q_layout = p.k_layout = make_layout(BSHD, H, N, d);
+            p.v_layout = p.o_layout = make_layout(BSHD, H, N, dv);
             p.lse_layout = make_lse_layout(BHSD, H, N);
             char label[128];
             snprintf(label, sizeof(label), "%s B=%lld H=%lld N=%lld d=%lld BSHD", v->name, (long long)B, (long long)H,
@@ -878,7 +898,7 @@ static void run_timing(std::vector<TimingResult> &results, const char *only) {
             }
             std::sort(times.begin(), times.end());
             const double ms = 0.5 * (times[9] + times[10]);
-            const double flops = 4.0 * B * H * (double)N * N * d * (v->causal != NO_CAUSAL ? 0.5 : 1.0);
+            const double flops = 2.0 * B * H * (double)N * N * (d + dv) * (v->causal != NO_CAUSAL ? 0.5 : 1.0);
             const double tflops = flops / (ms * 1e-3) / 1e12;
             printf("TIME %-56s median %8.3f ms  %7.1f TFLOP/s  (min %.3f max %.3f ms)\n", label, ms, tflops, times[0],
                    times[19]);

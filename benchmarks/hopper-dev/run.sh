@@ -28,8 +28,8 @@ BUILD=${BUILD:-/tmp/attngen-hopper-build}
 JOBS=${JOBS:-$(nproc)}
 OUT=${OUT:-/tmp/attngen-hopper-out}
 FLAGS="-gencode arch=compute_90a,code=sm_90a -O3 -std=c++17 ${EXTRA_FLAGS:-}"
-VARIANTS="hop_dense_d128_bf16 hop_causal_d128_bf16 hop_causal_br_d128_bf16 hop_causal_d128_fp16 hop_dense_d64_bf16
-hop_causal_d64_bf16 hop_window_br_d64_fp16 hop_sparse_d128_bf16 hop_pred_d64_bf16"
+# Every variant of variants.list but `ex` (hopper_check.cu's kVariants table describes the same ones).
+VARIANTS=$(grep -v '^#' "$DEV/variants.list" | awk 'NF && $1 != "ex" {print $1}' | tr '\n' ' ')
 
 SANITIZE=0
 BUILD_ONLY=0
@@ -117,7 +117,7 @@ SAN_STATUS=0
 if [ "$SANITIZE" -eq 1 ]; then
     for tool in memcheck synccheck racecheck; do
         say "== compute-sanitizer --tool $tool (small matrix)"
-        timeout 100 compute-sanitizer --tool $tool "$BUILD/hopper_check" --sanitize --only hop_dense_d128_bf16,hop_causal_br_d128_bf16,hop_window_br_d64_fp16 \
+        timeout 100 compute-sanitizer --tool $tool "$BUILD/hopper_check" --sanitize --only hop_dense_d128_bf16,hop_causal_br_d128_bf16,hop_window_br_d64_fp16,hop_causal_d256_bf16,hop_pred_d192_fp16 \
             >"$OUT/sanitize_$tool.txt" 2>&1
         s=$?
         tail -4 "$OUT/sanitize_$tool.txt" | tee -a "$LOG"

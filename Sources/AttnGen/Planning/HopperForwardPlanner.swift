@@ -1,46 +1,89 @@
 /// Plans the Hopper family's forward kernel (Templates/hopper/forward.cu) and states what it cannot run, naming the
-/// field: 16-bit storage only, head dims of 64 or 128 (the same for Q/K and V), no dropout yet, and sparse blocks
-/// the 128 × 128 tile divides. The kernel: a persistent grid (one CTA per SM looping over query tiles), a producer
-/// warpgroup (TMA loads of the Q tiles and of a ring of K/V tiles, completing on mbarriers) and two consumer
-/// warpgroups of 64 query rows each (S = QKᵀ and O += PV on wgmma).
+/// field: 16-bit storage only, head dims (Q/K and V each) in whole 64-column swizzle atoms up to 256, no dropout
+/// yet, and sparse blocks the tile divides. The kernel: a persistent grid (one CTA per SM looping over query tiles),
+/// a producer warpgroup (TMA loads of the Q tiles and of a ring of K/V tiles, completing on mbarriers) and two
+/// consumer warpgroups of 64 query rows each (S = QKᵀ and O += PV on wgmma).
+///
+/// The tile: Br = 128 query rows, and the widest key tile Bc (a multiple of 16, at most 128) whose accumulators fit
+/// a consumer thread's registers and whose K/V ring (two stages at least) fits shared memory beside a Q tile; for
+/// block-sparse variants Bc must also divide the sparse block's columns. So d = 64 and 128 run 128 × 128, d = 256
+/// 128 × 80 (its O alone is 128 registers a thread; 128 × 48 with a sliding window or a predicate), d = dv = 192
+/// 128 × 112 (shared memory).
 public struct HopperForwardPlanner: Sendable {
     public var budget: Int
 
-    /// Query rows per CTA (two consumer warpgroups of 64) and keys per K/V tile.
+    /// Query rows per CTA: two consumer warpgroups of 64 (the M of wgmma).
     public static let tileRows = 128
-    public static let tileColumns = 128
+    /// The widest key tile, and the step between the candidates (the k16 steps of O += P·V).
+    public static let maximumTileColumns = 128
+    public static let tileColumnStep = 16
+    /// Head dims (Q/K and V) are whole swizzle atoms of 64 16-bit columns (one TMA box each), up to 256.
+    public static let headDimAtom = 64
+    public static let maximumHeadDim = 256
+    /// Registers of a consumer thread (setmaxnreg) and those it keeps besides the accumulators: the loop, the softmax
+    /// state, addresses, the mask bounds of its rows. What is left holds S (Bc / 2 fp32), P (Bc / 4 packed 16-bit
+    /// pairs) and O (dv / 2 fp32) of its 64 rows at once. Measured with ptxas (nvcc 13.0, no spills allowed), d = 256:
+    /// Bc = 80 (188 accumulators) compiles clean without masks and with causal masks; with a sliding window (a row's
+    /// lower bound besides its upper one) it spills 88 bytes, with a causal mask and a window 24 bytes at Bc = 64
+    /// (176), and a predicate over b and h with GQA and a causal mask 4 bytes at Bc = 64; both compile clean at
+    /// Bc = 48 (164). So windows and predicates keep 20 registers more.
+    public static let consumerRegisters = 240
+    public static let reservedRegisters = 52
+    public static let maskRegisters = 20
+
+    /// The accumulator registers `variant`'s consumer threads may hold.
+    public static func accumulatorRegisterLimit(_ variant: VariantModel) -> Int {
+        let window = variant.masks.bands.contains { $0.lower != nil }
+        return consumerRegisters - reservedRegisters - (window || variant.masks.hasPredicates ? maskRegisters : 0)
+    }
+
     /// The shared-memory arrangements, in order of preference: K/V tiles in the TMA ring (the pipelined consumer loop
     /// needs two) and Q tiles (two let the producer load the next work item's Q while the consumers still read the
     /// current one; with one, the producer cannot start the next item before the current item's last S = QKᵀ has
-    /// completed). The first that fits the budget is taken: at d = 64 three K/V stages and two Q tiles, at d = 128
-    /// (where 3 + 2 needs 256 KB) two and two, which measured 0.5–2 % under three and one at N = 1k and 4k and 7.6 %
-    /// over it at N = 16k (TUNING.md, H4).
+    /// completed). For each Bc from the widest, the first that fits the budget is taken: at d = 64 three K/V stages
+    /// and two Q tiles, at d = 128 (where 3 + 2 needs 256 KB) two and two, which measured 0.5–2 % under three and one
+    /// at N = 1k and 4k and 7.6 % over it at N = 16k (TUNING.md, H4); at d = 256 two and one.
     public static let stageChoices: [(kv: Int, query: Int)] = [(3, 2), (2, 2), (3, 1), (2, 1)]
     /// Three warpgroups: a producer and two consumers.
     public static let warps = 12
     /// Shared memory the kernel rounds its base up by (128-byte swizzled tiles need 1024-byte alignment).
     public static let alignmentSlack = 1024
-    /// The head dims the kernel runs (whole 64-column swizzle atoms, at most two).
-    public static let headDims = [64, 128]
 
     public init(budget: Int) {
         self.budget = budget
     }
 
-    /// The first thing about `variant` this family cannot run, as a SpecError naming the field; nil when it can.
+    /// Whether the family takes `headDim` (for Q/K, or for V).
+    public static func runs(headDim: Int) -> Bool {
+        headDim > 0 && headDim % headDimAtom == 0 && headDim <= maximumHeadDim
+    }
+
+    /// fp32 accumulator registers (S, P and O) a consumer thread holds with key tiles of `tileColumns`.
+    public static func accumulatorRegisters(tileColumns: Int, valueHeadDim: Int) -> Int {
+        tileColumns / 2 + tileColumns / 4 + valueHeadDim / 2
+    }
+
+    /// The first thing about `variant` this family cannot run under the default budget, as a SpecError naming the
+    /// field; nil when it can.
     public static func unsupported(_ variant: VariantModel) -> SpecError? {
+        do {
+            _ = try HopperForwardPlanner(budget: Device.sm90.maximumBudget).plan(variant)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// What the family cannot run whatever the budget.
+    static func unsupportedFields(_ variant: VariantModel) -> SpecError? {
         let family = "the hopper family (sm90)"
         if variant.storage == .fp32 {
             return SpecError(field: "dtype", message: "\(family) stores fp16 or bf16, got fp32; use --family mma, or "
                                 + "--family auto to fall back to it per variant")
         }
-        if !headDims.contains(variant.headDim) {
-            return SpecError(field: "headDim", message: "\(family) runs head dims \(headDims), got \(variant.headDim); "
-                                + "use --family mma or --family auto")
-        }
-        if variant.valueHeadDim != variant.headDim {
-            return SpecError(field: "valueHeadDim", message: "\(family) needs valueHeadDim = headDim, got "
-                                + "\(variant.valueHeadDim); use --family mma or --family auto")
+        for (field, dim) in [("headDim", variant.headDim), ("valueHeadDim", variant.valueHeadDim)] where !runs(headDim: dim) {
+            return SpecError(field: field, message: "\(family) runs head dims that are multiples of \(headDimAtom) up to "
+                                + "\(maximumHeadDim), got \(dim); use --family mma or --family auto")
         }
         if variant.dropout != nil {
             return SpecError(field: "dropout", message: "\(family) has no dropout yet; use --family mma or --family auto")
@@ -49,49 +92,73 @@ public struct HopperForwardPlanner: Sendable {
             return SpecError(field: "pagedKV", message: "\(family) reads contiguous K and V by TMA; use --family mma or "
                                 + "--family auto (the decode kernel reads paged caches)")
         }
-        if let sparse = variant.blockSparse {
-            let index = variant.spec.masks.firstIndex(of: .blockSparse(sparse)) ?? 0
-            for (name, size, tile) in [("blockRows", sparse.blockRows, tileRows), ("blockColumns", sparse.blockColumns, tileColumns)]
-            where size % tile != 0 {
-                return SpecError(field: "masks[\(index)].blockSparse.\(name)",
-                                 message: "must be a multiple of \(tile) for \(family) (its tiles may not straddle "
-                                    + "sparse blocks), got \(size); use --family mma or --family auto")
-            }
+        if let sparse = variant.blockSparse, sparse.blockRows % tileRows != 0 {
+            return SpecError(field: "\(sparseField(variant)).blockRows",
+                             message: "must be a multiple of \(tileRows) for \(family) (its tiles may not straddle "
+                                + "sparse blocks), got \(sparse.blockRows); use --family mma or --family auto")
         }
         return nil
     }
 
+    private static func sparseField(_ variant: VariantModel) -> String {
+        guard let sparse = variant.blockSparse else { return "masks" }
+        return "masks[\(variant.spec.masks.firstIndex(of: .blockSparse(sparse)) ?? 0)].blockSparse"
+    }
+
+    /// The key-tile widths to try, widest first: multiples of 16 up to 128 whose accumulators fit the registers and,
+    /// for block-sparse variants, that divide the sparse block's columns.
+    static func tileColumnCandidates(_ variant: VariantModel) -> [Int] {
+        stride(from: maximumTileColumns, through: tileColumnStep, by: -tileColumnStep).filter { columns in
+            accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim)
+                <= accumulatorRegisterLimit(variant)
+                && (variant.blockSparse.map { $0.blockColumns % columns == 0 } ?? true)
+        }
+    }
+
     /// The forward plan, or a SpecError naming what the family cannot run or the budget it does not fit.
     public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
-        if let problem = Self.unsupported(variant) { throw problem }
+        if let problem = Self.unsupportedFields(variant) { throw problem }
         let maximum = Device.sm90.maximumBudget
         guard budget > 0, budget <= maximum else {
             throw SpecError(field: "budget", message: "must be in 1...\(maximum) bytes for sm90 (the shared memory of one "
                                 + "thread block), got \(budget)")
         }
-        let candidates = Self.stageChoices.map {
-            (choice: $0, accounts: Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
-                                                stages: $0.kv, queryBuffers: $0.query))
+        let widths = Self.tileColumnCandidates(variant)
+        if widths.isEmpty, let sparse = variant.blockSparse {
+            throw SpecError(field: "\(Self.sparseField(variant)).blockColumns",
+                            message: "must be a multiple of 16 for the hopper family (sm90) (its key tiles may not "
+                                + "straddle sparse blocks), got \(sparse.blockColumns); use --family mma or --family auto")
         }
-        guard let chosen = candidates.first(where: { $0.accounts.reduce(0) { $0 + $1.bytes } <= budget }) else {
-            let least = candidates.map { $0.accounts.reduce(0) { $0 + $1.bytes } }.min()!
-            throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim); "
-                                + "its tiles need \(least) bytes with 2 K/V stages and one Q tile")
+        var least = Int.max
+        for columns in widths {
+            for choice in Self.stageChoices {
+                let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
+                                            tileColumns: columns, stages: choice.kv, queryBuffers: choice.query)
+                let bytes = accounts.reduce(0) { $0 + $1.bytes }
+                least = min(least, bytes)
+                guard bytes <= budget else { continue }
+                return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: columns,
+                                warps: Self.warps, stages: choice.kv, accounts: accounts,
+                                accumulatorRegistersPerThread: Self.accumulatorRegisters(
+                                    tileColumns: columns, valueHeadDim: variant.valueHeadDim),
+                                queryBuffers: choice.query)
+            }
         }
-        // Each consumer thread holds 64 rows x (Bc + dv) / 128 threads of fp32 accumulators (S and O).
-        return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: Self.tileColumns,
-                        warps: Self.warps, stages: chosen.choice.kv, accounts: chosen.accounts,
-                        accumulatorRegistersPerThread: 64 * (Self.tileColumns + variant.valueHeadDim) / 128,
-                        queryBuffers: chosen.choice.query)
+        throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim)"
+                            + (variant.valueHeadDim == variant.headDim ? "" : ", valueHeadDim \(variant.valueHeadDim)")
+                            + "; its tiles need at least \(least) bytes (2 K/V stages of \(widths.last ?? 0) keys and "
+                            + "one Q tile)")
     }
 
     /// The kernel's shared memory: the Q tiles, the K/V ring, their mbarriers, and the alignment slack.
-    static func account(headDim d: Int, valueHeadDim dv: Int, stages: Int, queryBuffers: Int) -> [TilePlan.ByteAccount] {
+    static func account(headDim d: Int, valueHeadDim dv: Int, tileColumns bc: Int, stages: Int,
+                        queryBuffers: Int) -> [TilePlan.ByteAccount] {
         let barriers = 2 * queryBuffers + 4 * stages
         return [
-            .init(item: "Q tiles (\(queryBuffers) × 128 × \(d) × 2 B, 128-byte swizzle)", bytes: queryBuffers * tileRows * d * 2),
-            .init(item: "K tiles (\(stages) stages × 128 × \(d) × 2 B)", bytes: stages * tileColumns * d * 2),
-            .init(item: "V tiles (\(stages) stages × 128 × \(dv) × 2 B)", bytes: stages * tileColumns * dv * 2),
+            .init(item: "Q tiles (\(queryBuffers) × \(tileRows) × \(d) × 2 B, 128-byte swizzle)",
+                  bytes: queryBuffers * tileRows * d * 2),
+            .init(item: "K tiles (\(stages) stages × \(bc) × \(d) × 2 B)", bytes: stages * bc * d * 2),
+            .init(item: "V tiles (\(stages) stages × \(bc) × \(dv) × 2 B)", bytes: stages * bc * dv * 2),
             .init(item: "mbarriers (full/empty of each Q tile and of K and V per stage: \(barriers) × 8 B)", bytes: barriers * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: alignmentSlack),
         ]

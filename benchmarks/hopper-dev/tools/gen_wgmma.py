@@ -4,7 +4,9 @@
 The block between the markers
     /* BEGIN GENERATED WGMMA (benchmarks/hopper-dev/tools/gen_wgmma.py) */
     /* END GENERATED WGMMA */
-in that header is this script's output; to add a shape, add N to NS and run
+in that header is this script's output; to add a shape, add N to SS_NS (A and B from shared memory: S = Q·Kᵀ,
+N = the key tile Bc, the multiples of 16 the planner may choose) or RS_NS (A from registers: O += P·V, N = the
+value head dim) and run
     python3 benchmarks/hopper-dev/tools/gen_wgmma.py --write
 (the operand lists of wgmma are long and purely mechanical, so they are generated, not typed).
 Each wrapper is one asm statement: D (N/2 fp32 registers, "+f"), then A (a descriptor, or four 32-bit
@@ -15,7 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-NS = [64, 96, 128]
+SS_NS = list(range(16, 193, 16))
+RS_NS = [64, 128, 192, 256]
 TYPES = [("__nv_bfloat16", "bf16"), ("__half", "f16")]
 
 
@@ -48,12 +51,13 @@ def wrap_string(s, width=100):
 
 def emit():
     lines = []
-    for n in NS:
+    for n in sorted(set(SS_NS) | set(RS_NS)):
         regs = n // 2
         for ctype, ptype in TYPES:
             # A and B from shared memory.
-            ia, ib, isd = regs, regs + 1, regs + 2
-            lines.append(f"""/* D[64 x {n}] (+)= A[64 x 16] * B[16 x {n}], {ptype}, A and B from shared memory (descriptors). */
+            if n in SS_NS:
+                ia, ib, isd = regs, regs + 1, regs + 2
+                lines.append(f"""/* D[64 x {n}] (+)= A[64 x 16] * B[16 x {n}], {ptype}, A and B from shared memory (descriptors). */
 template <int ScaleD, int TransA, int TransB>
 static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_ss(float (&d)[{regs}], uint64_t desc_a, uint64_t desc_b,
                                                               {ctype}) {{
@@ -71,11 +75,12 @@ static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_ss(float (&d)[{r
         : "memory");
 }}
 """)
-            # A from registers.
-            a0 = regs
-            ib = regs + 4
-            isd = regs + 5
-            lines.append(f"""/* D[64 x {n}] (+)= A[64 x 16] * B[16 x {n}], {ptype}, A from registers (4 x 32 bits a thread), B from shared memory. */
+            if n in RS_NS:
+                # A from registers.
+                a0 = regs
+                ib = regs + 4
+                isd = regs + 5
+                lines.append(f"""/* D[64 x {n}] (+)= A[64 x 16] * B[16 x {n}], {ptype}, A from registers (4 x 32 bits a thread), B from shared memory. */
 template <int ScaleD, int TransB>
 static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_rs(float (&d)[{regs}], const uint32_t (&a)[4], uint64_t desc_b,
                                                               {ctype}) {{
@@ -98,7 +103,7 @@ static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_rs(float (&d)[{r
     lines.append("template <int N, int ScaleD, int TransA, int TransB, typename Element>")
     lines.append("static __device__ __forceinline__ void attngen_wgmma_ss(float (&d)[N / 2], uint64_t desc_a, uint64_t desc_b) {")
     first = True
-    for n in NS:
+    for n in SS_NS:
         kw = "if constexpr" if first else "} else if constexpr"
         lines.append(f"    {kw} (N == {n}) {{")
         lines.append(f"        attngen_wgmma_m64n{n}k16_ss<ScaleD, TransA, TransB>(d, desc_a, desc_b, Element());")
@@ -111,7 +116,7 @@ static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_rs(float (&d)[{r
     lines.append("template <int N, int ScaleD, int TransB, typename Element>")
     lines.append("static __device__ __forceinline__ void attngen_wgmma_rs(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t desc_b) {")
     first = True
-    for n in NS:
+    for n in RS_NS:
         kw = "if constexpr" if first else "} else if constexpr"
         lines.append(f"    {kw} (N == {n}) {{")
         lines.append(f"        attngen_wgmma_m64n{n}k16_rs<ScaleD, TransB>(d, a, desc_b, Element());")

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 64, 8 warps, 2 K/V stages, 202752 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 80, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 1 Q tile, 230480 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_MHA_D256_BF16_CAUSAL_CUH
@@ -32,9 +32,9 @@
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_BLOCK_COLUMNS  0
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_PAGE_SIZE      0
 #define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_ROWS      128
-#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_COLUMNS   64
-#define ATTNGEN_MHA_D256_BF16_CAUSAL_THREADS        256
-#define ATTNGEN_MHA_D256_BF16_CAUSAL_SHARED_BYTES   202752
+#define ATTNGEN_MHA_D256_BF16_CAUSAL_TILE_COLUMNS   80
+#define ATTNGEN_MHA_D256_BF16_CAUSAL_THREADS        384
+#define ATTNGEN_MHA_D256_BF16_CAUSAL_SHARED_BYTES   230480
 
 #ifdef __cplusplus
 extern "C" {

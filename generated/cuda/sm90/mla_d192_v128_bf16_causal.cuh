@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 128, 8 warps, 2 K/V stages, 223232 bytes of shared memory.
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 1 Q tile, 214096 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_MLA_D192_V128_BF16_CAUSAL_CUH
@@ -33,8 +33,8 @@
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_PAGE_SIZE      0
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_TILE_ROWS      128
 #define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_TILE_COLUMNS   128
-#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_THREADS        256
-#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_SHARED_BYTES   223232
+#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_THREADS        384
+#define ATTNGEN_MLA_D192_V128_BF16_CAUSAL_SHARED_BYTES   214096
 
 #ifdef __cplusplus
 extern "C" {

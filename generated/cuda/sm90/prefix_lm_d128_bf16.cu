@@ -42,8 +42,8 @@
  *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
  *       exit.
  *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
- *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x 128
- *       fp32 accumulators: 64 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
+ *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
+ *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
  *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
  *       warpgroup (see consume()): S(j+1) and P(j)·V(j) are issued back to back, K(j+1) goes back to the producer
  *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
@@ -68,7 +68,7 @@
  * another (block j holds columns 64j .. 64j + 63 of every row; it is loaded by one TMA copy at column 64j).
  * Inside a block, row r is the 128 bytes at r * 128, its 16-byte chunk q (columns 8q .. 8q + 7 of the block)
  * stored at chunk position q ^ (r % 8) (the swizzle; every block starts on a 1024-byte boundary, as the pattern
- * and the descriptors' base offset of 0 require: R * 128 is a multiple of 1024 for R = 64, 128).
+ * and the descriptors' base offset of 0 require: R * 128 is a multiple of 1024 for every R that is a multiple of 8).
  *
  * Descriptors (attngen_runtime_hopper.cuh explains the fields and the canonical layouts):
  *   S = Q·Kᵀ, k16 step kk (head-dim columns 16kk .. 16kk + 15), consumer c:
@@ -153,7 +153,9 @@ using namespace attngen_prefix_lm_d128_bf16_variant;
  * ---------------------------------------------------------------------------------------------------------- */
 
 constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
-constexpr int kBlockN = 128; /* keys per K/V tile (also the N of S = Q·Kᵀ) */
+/* Keys per K/V tile (also the N of S = Q·Kᵀ): the planner's widest multiple of 16 up to 128 whose accumulators fit
+   the consumers' registers and whose ring fits shared memory (128 at d = 64 and 128, 80 at d = 256). */
+constexpr int kBlockN = 128;
 /* K/V ring depth: what the planner's shared-memory account fits in the budget beside the Q tiles (3 at d = dv = 64,
    2 at d = dv = 128 under the default 227 KB, where it prefers two Q tiles to a third stage; fewer with a smaller
    --budget): more stages let the producer run further ahead of the consumers (TMA latency, the first tiles). */
@@ -193,8 +195,12 @@ static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Elemen
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
 static_assert(!kDropout, "the Hopper kernel has no dropout: the generator keeps the mma.sync kernel for it");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
-              "head dims are whole 64-column blocks (64 or 128); others keep the mma.sync kernel for now");
-static_assert(kHeadDim <= 128 && kValueHeadDim <= 128, "d, dv <= 128: the accumulators must fit in 240 registers");
+              "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
+static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
+/* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
+   (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
+   at least 52 stay for the rest. */
+static_assert(kBlockN / 2 + kBlockN / 4 + kValueHeadDim / 2 <= 240 - 52, "the accumulators leave room for the rest");
 static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
 static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
 /* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
@@ -206,7 +212,7 @@ static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRow
 constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
 constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
 constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
-constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 */
+constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at kBlockN = 128, 10240 at 80 */
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
@@ -265,15 +271,20 @@ struct SharedLayout {
 
 /* The visible key tiles of a CTA, in order: tiles [tile_begin, tile_end) of kBlockN keys that the causal and
    window masks leave, minus those the block-sparse mask skips (the planner only picks this kernel when the
-   128 x 128 tile divides the sparse block). Producer and consumers both walk it with next(). */
+   kBlockM x kBlockN tile divides the sparse block). Producer and consumers both walk it with next().
+   Positions, heads and tile numbers are 32-bit here and in the consumer: the launcher hands this kernel only
+   sequence lengths, head and batch counts below 2^31 - 256 (attngen_hopper_tma_layout_ok), so a position plus a
+   tile fits, and 64-bit copies would take registers the accumulators need (d = 256). The mask hooks get them
+   widened. */
 struct KeyTiles {
-    int64_t tile_begin, tile_end;
-    int64_t b, h, q_begin;
+    int32_t tile_begin, tile_end;
+    int32_t b, h, q_begin;
     const uint8_t *block_mask;
     attngen_layout block_mask_layout;
 
-    __device__ __forceinline__ int64_t next(int64_t tile) const {
-        while (tile < tile_end && key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, tile * kBlockN)) {
+    __device__ __forceinline__ int32_t next(int32_t tile) const {
+        while (tile < tile_end &&
+               key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, (int64_t)tile * kBlockN)) {
             ++tile;
         }
         return tile;
@@ -282,9 +293,9 @@ struct KeyTiles {
 
 /* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
 struct WorkItem {
-    int64_t b, h, q_begin;
+    int32_t b, h, q_begin;
     KeyTiles tiles;
-    int64_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
+    int32_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
 };
 
 /* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
@@ -340,14 +351,14 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
     const uint32_t b = head_index / heads_q;
 
     WorkItem item;
-    item.b = b;
-    item.h = head_index - b * heads_q;
-    item.q_begin = (int64_t)(arguments.query_tiles - 1 - rank) * kBlockM;
-    const int64_t q_end = attngen_min64(item.q_begin + kBlockM, p.seqlen_q);
+    item.b = (int32_t)b;
+    item.h = (int32_t)(head_index - b * heads_q);
+    item.q_begin = (int32_t)((arguments.query_tiles - 1 - rank) * (uint32_t)kBlockM);
+    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, p.seqlen_q);
     int64_t key_begin = 0, key_end = 0;
     visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
-    item.tiles.tile_begin = key_begin > 0 ? key_begin / kBlockN : 0;
-    item.tiles.tile_end = key_end > key_begin ? (key_end + kBlockN - 1) / kBlockN : item.tiles.tile_begin;
+    item.tiles.tile_begin = key_begin > 0 ? (int32_t)(key_begin / kBlockN) : 0;
+    item.tiles.tile_end = key_end > key_begin ? (int32_t)((key_end + kBlockN - 1) / kBlockN) : item.tiles.tile_begin;
     item.tiles.b = item.b;
     item.tiles.h = item.h;
     item.tiles.q_begin = item.q_begin;
@@ -401,13 +412,13 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
         }
         ++q_count;
 
-        for (int64_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+        for (int32_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
             const int slot = (int)(fill % kStages);
             const uint32_t use = fill / kStages;
             /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
                S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
             if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
-            const int32_t k0 = (int32_t)(tile * kBlockN); /* keys past seqlen_k arrive as zeros */
+            const int32_t k0 = tile * kBlockN; /* keys past seqlen_k arrive as zeros */
             attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
             for (int block = 0; block < kQKColumnBlocks; ++block) {
@@ -506,7 +517,8 @@ static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
 static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int64_t k0, int64_t consumer_q_begin,
                                                    int64_t consumer_q_end, int64_t thread_row, int quad_lane,
                                                    int64_t b, int64_t h, int64_t nq, int64_t nk) {
-    static_assert(kBlockN / 4 <= 32, "the keys a thread holds of one row fit one 32-bit mask");
+    /* The keys a thread holds of one row (kBlockN / 4) as bits of one word. */
+    using KeptBits = typename std::conditional<kBlockN / 4 <= 32, uint32_t, uint64_t>::type;
     if (tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) return;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -515,17 +527,19 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
         row_key_bounds(q, nq, nk, lo, hi);
         const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
         const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
-        uint32_t kept = 0;
+        KeptBits kept = 0;
 #pragma unroll 1
         for (int i = 0; i < kBlockN / 4; ++i) {
             const int key = 8 * (i >> 1) + 2 * quad_lane + (i & 1);
-            if (key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk)) kept |= 1u << i;
+            if (key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk)) {
+                kept |= KeptBits(1) << i;
+            }
         }
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
-                if (((kept >> (2 * j + e)) & 1u) == 0) s[4 * j + 2 * r + e] = -INFINITY;
+                if (((kept >> (2 * j + e)) & 1u) == 0u) s[4 * j + 2 * r + e] = -INFINITY;
             }
         }
     }
@@ -639,16 +653,16 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
                                                     uint32_t &tile_count, uint32_t &q_count) {
     const attngen_forward_params &p = arguments.params;
     const KeyTiles &tiles = item.tiles;
-    const int64_t b = item.b, h = item.h, q_begin = item.q_begin;
+    const int32_t b = item.b, h = item.h, q_begin = item.q_begin;
     const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
     const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
     const int lane = thread % 32;
     const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
     const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
-    const int64_t consumer_q_end = attngen_min64(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
-    const int64_t thread_row = consumer_q_begin + warp * 16 + group;                       /* + 8 r */
+    const int32_t nq = (int32_t)p.seqlen_q, nk = (int32_t)p.seqlen_k; /* below 2^31 - 256 (see KeyTiles) */
+    const int32_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
+    const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
+    const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
 
     float o[kOTileFloats];
 #pragma unroll
@@ -667,8 +681,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
         /* Prologue, the item's first tile: its scores and softmax; its P·V goes with the next S. O is still 0, so
            its correction is not applied. */
-        const int64_t tile = item.first_tile;
-        int64_t next = tiles.next(tile + 1);
+        const int32_t tile = item.first_tile;
+        int32_t next = tiles.next(tile + 1);
         uint32_t count = tile_count; /* this tile's number in the CTA */
         int slot = (int)(count % kStages);
         uint32_t parity = (count / kStages) & 1u;
@@ -685,7 +699,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         pack_p(p_frag, s);
 
         while (next < tiles.tile_end) {
-            const int64_t following = tiles.next(next + 1);
+            const int32_t following = tiles.next(next + 1);
             ++count;
             const int next_slot = (int)(count % kStages);
             const uint32_t next_parity = (count / kStages) & 1u;
