@@ -52,7 +52,7 @@ import Testing
         let withBackward = Self.extremes.enumerated().map { $0.element.named("bw\($0.offset)").withBackward() }
         let folder = try HarnessFixtures.temporaryFolder("extremes-\(target.rawValue)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        // The Hopper family runs only part of these (fp16/bf16, d = 64 or 128, no dropout): on sm90 the extremes go
+        // The Hopper family runs only part of these (fp16/bf16, head dims multiples of 64): on sm90 the extremes go
         // through `--family auto`, each to the first family that runs it; HopperCompileTests checks its refusals.
         let generator = target.family == .hopper ? try KernelGenerator(choice: TargetChoice(device: .sm90, family: nil))
             : KernelGenerator(emitter: try EmitterFactory.emitter(for: target))

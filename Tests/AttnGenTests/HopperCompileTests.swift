@@ -11,7 +11,7 @@ import Testing
     // MARK: - Variants
 
     /// One variant of each code path the Hopper kernel has: every mask kind the family runs, both storages,
-    /// d = 64 and 128, GQA, LSE, and a backward pass (the mma.sync one).
+    /// head dims 64 to 256 and dv != d, dropout, GQA, LSE, and a backward pass (the mma.sync one).
     static let matrix: [AttentionSpec] = [
         AttentionSpec(name: "hp_dense_d128_bf16", headDim: 128).storage(.bf16).savingLogSumExp(),
         AttentionSpec(name: "hp_causal_d64_fp16", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft)),
@@ -41,6 +41,10 @@ import Testing
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 128))),
         AttentionSpec(name: "hp_window_d128_v64_bf16", headDim: 128).valueHeadDim(64).storage(.bf16)
             .masked(by: .slidingWindow(left: 200, right: 0, alignment: .bottomRight)),
+        // Dropout: the mma.sync kernels' keep mask on the wgmma fragments (its Philox calls keep 20 registers).
+        AttentionSpec(name: "hp_dropout_causal_d128_bf16", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft))
+            .dropout(0.1).savingLogSumExp(),
+        AttentionSpec(name: "hp_dropout_d64_fp16", headDim: 64).storage(.fp16).dropout(0.25),
         // d = 256 at the register limit: key tiles of 80 with a causal mask, 48 with a window or a predicate.
         AttentionSpec(name: "hp_window_d256_fp16", headDim: 256).storage(.fp16)
             .masked(by: .causal(.bottomRight)).masked(by: .slidingWindow(left: 300, right: 0, alignment: .bottomRight)),
@@ -82,7 +86,7 @@ import Testing
         (AttentionSpec(name: "d80", headDim: 80).storage(.bf16), "d80.headDim"),
         (AttentionSpec(name: "d96", headDim: 96).storage(.fp16), "d96.headDim"),
         (AttentionSpec(name: "mla", headDim: 128).valueHeadDim(96).storage(.bf16), "mla.valueHeadDim"),
-        (AttentionSpec(name: "drop", headDim: 64).storage(.fp16).dropout(0.1), "drop.dropout"),
+        (AttentionSpec(name: "paged", headDim: 64).storage(.fp16).pagedKV(pageSize: 16), "paged.pagedKV"),
         (AttentionSpec(name: "sp64", headDim: 64).storage(.fp16).masked(by: .causal(.topLeft))
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 64, blockColumns: 128))),
          "sp64.masks[1].blockSparse.blockRows"),
@@ -148,6 +152,31 @@ import Testing
         #expect(plan.onChipBytes <= Device.sm90.maximumBudget)
         #expect(plan.accumulatorRegistersPerThread == expected / 2 + expected / 4 + valueHeadDim / 2)
         #expect(plan.accumulatorRegistersPerThread <= HopperForwardPlanner.accumulatorRegisterLimit(variant))
+    }
+
+    /// Variants without masks or dropout get a second kernel with the widest key tile up to 192 that fits, for calls
+    /// with at least 4096 keys; masked, dropout and d >= 192 variants get none.
+    @Test(arguments: [
+        (AttentionSpec(name: "w64", headDim: 64).storage(.bf16), 192),
+        (AttentionSpec(name: "w128", headDim: 128).storage(.fp16).heads(query: 32, keyValue: 8), 160),
+        (AttentionSpec(name: "w256", headDim: 256).storage(.bf16), nil),
+        (AttentionSpec(name: "wc", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)), nil),
+        (AttentionSpec(name: "wd", headDim: 64).storage(.bf16).dropout(0.1), nil),
+        (AttentionSpec(name: "wp", headDim: 64).storage(.bf16)
+            .masked(by: .predicate(try! MaskExpressionParser.parse("k % 2 == 0"))), nil),
+    ] as [(AttentionSpec, Int?)])
+    func wideKernelForVariantsWithoutMasks(spec: AttentionSpec, expected: Int?) throws {
+        let plan = try Self.planned(spec, TargetChoice(device: .sm90, family: .hopper))
+        #expect(plan.wideForward?.blockColumns == expected)
+        if let wide = plan.wideForward {
+            #expect(wide.onChipBytes <= Device.sm90.maximumBudget && wide.blockColumns > plan.forward.blockColumns)
+            let source = try #require(try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
+                .first { $0.path == "\(spec.name).cu" }).contents
+            #expect(source.contains("namespace attngen_\(spec.name)_hopper_wide_detail {"))
+            #expect(source.contains("constexpr int kBlockN = \(wide.blockColumns);"))
+            #expect(source.contains("if (p.seqlen_k >= \(HopperForwardPlanner.wideMinimumKeys)) return "
+                                    + "attngen_\(spec.name)_hopper_wide_detail::launch(p, stream);"))
+        }
     }
 
     // MARK: - nvcc, ptxas and the SASS
@@ -245,6 +274,17 @@ import Testing
         for spec in specs {
             let hopper = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_detail") }
             #expect(hopper.count == 1, "expected one Hopper kernel for \(spec.name), got \(hopper.count)")
+            // Variants without masks or dropout also get the kernel with the wider key tile (TUNING.md H12).
+            let plan = try KernelGenerator.plan([spec], planners: [FamilyPlanner(target: .hopperSM90)])[0].plan
+            let wide = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_wide_detail") }
+            #expect(wide.count == (plan.wideForward == nil ? 0 : 1), "\(spec.name): \(wide.count) wide kernels")
+            let wideSASS = functions.filter {
+                $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_wide_detail")
+            }
+            for body in wideSASS {
+                #expect(body.contains("HGMMA") && body.contains("UTMALDG") && !body.contains("HMMA"),
+                        "\(spec.name): the wide kernel lacks wgmma or TMA")
+            }
             let fallback = reports.filter { $0.function.contains("attngen_\(spec.name)_detail") }
             #expect(fallback.count == 1, "expected one mma.sync fallback kernel for \(spec.name), got \(fallback.count)")
             let sass = functions.filter { $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_detail") }

@@ -114,9 +114,9 @@ public enum HelpText {
 
           --arch sm80|sm90            compute capability 8.0 (A100) or 9.0 (H100/H200); default sm80
           --family hopper|mma|auto    the kernel family: hopper (sm90 only, the sm90 default: TMA, wgmma, warp
-                                      specialisation; fp16/bf16, d and dv multiples of 64 up to 256, no
-                                      dropout, sparse block rows of 128; anything else is refused naming
-                                      the field),
+                                      specialisation; fp16/bf16, d and dv multiples of 64 up to 256,
+                                      sparse block rows of 128; anything else is refused naming the
+                                      field),
                                       mma (mma.sync, the sm80 default, runs every variant), or auto (hopper
                                       where it runs, mma elsewhere)
 

@@ -28,12 +28,14 @@ public struct FamilyPlanner: Sendable {
         case .hopper:
             // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the
             // mma.sync backward pass (the Hopper family has none of its own yet).
-            let forward = try HopperForwardPlanner(budget: budget).plan(variant)
+            let planner = HopperForwardPlanner(budget: budget)
+            let forward = try planner.plan(variant)
             let mma = Target(device: target.device, family: .mma)
             let fallback = try TilePlanner(target: mma, budget: budget).plan(variant)
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
+                               wideForward: planner.widePlan(variant, narrow: forward),
                                backward: backward, decode: DecodePlan.plan(variant, budget: budget))
         }
     }

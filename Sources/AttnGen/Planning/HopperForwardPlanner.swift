@@ -1,6 +1,6 @@
 /// Plans the Hopper family's forward kernel (Templates/hopper/forward.cu) and states what it cannot run, naming the
-/// field: 16-bit storage only, head dims (Q/K and V each) in whole 64-column swizzle atoms up to 256, no dropout
-/// yet, and sparse blocks the tile divides. The kernel: a persistent grid (one CTA per SM looping over query tiles),
+/// field: 16-bit storage only, head dims (Q/K and V each) in whole 64-column swizzle atoms up to 256, and sparse
+/// blocks the tile divides. The kernel: a persistent grid (one CTA per SM looping over query tiles),
 /// a producer warpgroup (TMA loads of the Q tiles and of a ring of K/V tiles, completing on mbarriers) and two
 /// consumer warpgroups of 64 query rows each (S = QKᵀ and O += PV on wgmma).
 ///
@@ -26,7 +26,7 @@ public struct HopperForwardPlanner: Sendable {
     /// Bc = 80 (188 accumulators) compiles clean without masks and with causal masks; with a sliding window (a row's
     /// lower bound besides its upper one) it spills 88 bytes, with a causal mask and a window 24 bytes at Bc = 64
     /// (176), and a predicate over b and h with GQA and a causal mask 4 bytes at Bc = 64; both compile clean at
-    /// Bc = 48 (164). So windows and predicates keep 20 registers more.
+    /// Bc = 48 (164). So windows, predicates and dropout (its Philox calls) keep 20 registers more.
     public static let consumerRegisters = 240
     public static let reservedRegisters = 52
     public static let maskRegisters = 20
@@ -34,7 +34,8 @@ public struct HopperForwardPlanner: Sendable {
     /// The accumulator registers `variant`'s consumer threads may hold.
     public static func accumulatorRegisterLimit(_ variant: VariantModel) -> Int {
         let window = variant.masks.bands.contains { $0.lower != nil }
-        return consumerRegisters - reservedRegisters - (window || variant.masks.hasPredicates ? maskRegisters : 0)
+        let extra = window || variant.masks.hasPredicates || variant.dropout != nil
+        return consumerRegisters - reservedRegisters - (extra ? maskRegisters : 0)
     }
 
     /// The shared-memory arrangements, in order of preference: K/V tiles in the TMA ring (the pipelined consumer loop
@@ -85,9 +86,6 @@ public struct HopperForwardPlanner: Sendable {
             return SpecError(field: field, message: "\(family) runs head dims that are multiples of \(headDimAtom) up to "
                                 + "\(maximumHeadDim), got \(dim); use --family mma or --family auto")
         }
-        if variant.dropout != nil {
-            return SpecError(field: "dropout", message: "\(family) has no dropout yet; use --family mma or --family auto")
-        }
         if variant.pageSize != nil {
             return SpecError(field: "pagedKV", message: "\(family) reads contiguous K and V by TMA; use --family mma or "
                                 + "--family auto (the decode kernel reads paged caches)")
@@ -115,6 +113,43 @@ public struct HopperForwardPlanner: Sendable {
         }
     }
 
+    /// The wide kernel (variants without masks or dropout): key tiles up to 192, for calls with at least
+    /// `wideMinimumKeys` keys. Measured on the H200 (TUNING.md H8, one call against the 128-key tile): d = 64 with 192
+    /// keys and d = 128 with 160 gained 6–8 % at N = 16k, 0–2 % at 2k–4k, and lost 2–5 % at N = 1k (the last tile's
+    /// padding: 1024 keys are 5.3 tiles of 192) and under causal masks; so one kernel of each width, chosen by the
+    /// launcher from the key count.
+    public static let maximumWideTileColumns = 192
+    public static let wideMinimumKeys = 4096
+
+    /// The wide kernel's plan for `variant`, whose narrow plan is `narrow`: the widest key tile above it (a multiple
+    /// of 16 up to 192) whose accumulators fit the registers and whose ring fits the budget; nil for variants with
+    /// masks or dropout, or when no wider tile fits (d = 256, d = 192).
+    public func widePlan(_ variant: VariantModel, narrow: TilePlan) -> TilePlan? {
+        guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
+              variant.dropout == nil else { return nil }
+        for columns in stride(from: Self.maximumWideTileColumns, to: narrow.blockColumns, by: -Self.tileColumnStep)
+        where Self.accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim)
+            <= Self.accumulatorRegisterLimit(variant) {
+            if let plan = fitting(variant, columns: columns) { return plan }
+        }
+        return nil
+    }
+
+    /// The plan with key tiles of `columns` in the first stage arrangement that fits the budget, or nil.
+    func fitting(_ variant: VariantModel, columns: Int) -> TilePlan? {
+        for choice in Self.stageChoices {
+            let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
+                                        tileColumns: columns, stages: choice.kv, queryBuffers: choice.query)
+            guard accounts.reduce(0, { $0 + $1.bytes }) <= budget else { continue }
+            return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: columns,
+                            warps: Self.warps, stages: choice.kv, accounts: accounts,
+                            accumulatorRegistersPerThread: Self.accumulatorRegisters(
+                                tileColumns: columns, valueHeadDim: variant.valueHeadDim),
+                            queryBuffers: choice.query)
+        }
+        return nil
+    }
+
     /// The forward plan, or a SpecError naming what the family cannot run or the budget it does not fit.
     public func plan(_ variant: VariantModel) throws(SpecError) -> TilePlan {
         if let problem = Self.unsupportedFields(variant) { throw problem }
@@ -129,21 +164,15 @@ public struct HopperForwardPlanner: Sendable {
                             message: "must be a multiple of 16 for the hopper family (sm90) (its key tiles may not "
                                 + "straddle sparse blocks), got \(sparse.blockColumns); use --family mma or --family auto")
         }
-        var least = Int.max
         for columns in widths {
-            for choice in Self.stageChoices {
-                let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
-                                            tileColumns: columns, stages: choice.kv, queryBuffers: choice.query)
-                let bytes = accounts.reduce(0) { $0 + $1.bytes }
-                least = min(least, bytes)
-                guard bytes <= budget else { continue }
-                return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: columns,
-                                warps: Self.warps, stages: choice.kv, accounts: accounts,
-                                accumulatorRegistersPerThread: Self.accumulatorRegisters(
-                                    tileColumns: columns, valueHeadDim: variant.valueHeadDim),
-                                queryBuffers: choice.query)
-            }
+            if let plan = fitting(variant, columns: columns) { return plan }
         }
+        let least = widths.map { columns in
+            Self.stageChoices.map { choice in
+                Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim, tileColumns: columns,
+                             stages: choice.kv, queryBuffers: choice.query).reduce(0) { $0 + $1.bytes }
+            }.min() ?? 0
+        }.min() ?? 0
         throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim)"
                             + (variant.valueHeadDim == variant.headDim ? "" : ", valueHeadDim \(variant.valueHeadDim)")
                             + "; its tiles need at least \(least) bytes (2 K/V stages of \(widths.last ?? 0) keys and "

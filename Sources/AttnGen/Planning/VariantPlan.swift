@@ -8,6 +8,9 @@ public struct VariantPlan: Sendable, Hashable {
     public var forward: TilePlan
     /// The Hopper family: the mma.sync forward its launcher runs for layouts TMA cannot address.
     public var fallbackForward: TilePlan? = nil
+    /// The Hopper family, variants without masks or dropout: a second forward kernel with a wider key tile, which the
+    /// launcher runs from `HopperForwardPlanner.wideMinimumKeys` keys on; nil when no wider tile fits.
+    public var wideForward: TilePlan? = nil
     /// The backward kernels' plan, when the variant has a backward pass.
     public var backward: BackwardPlan?
     /// CUDA: the decode kernel calls with few query rows take (DecodePlan), nil when it does not run the variant.
@@ -24,6 +27,11 @@ public struct VariantPlan: Sendable, Hashable {
     /// One entry per kernel, for `attngen plan` and banners: its name, its shape and its on-chip byte account.
     public var kernels: [KernelSummary] {
         var kernels = [forward.summary]
+        if let wideForward {
+            var summary = wideForward.summary
+            summary.kernel = "forward, wide key tile (seqlen_k >= \(HopperForwardPlanner.wideMinimumKeys))"
+            kernels.append(summary)
+        }
         if let fallbackForward {
             var summary = fallbackForward.summary
             summary.kernel = "forward fallback (mma.sync, for layouts TMA cannot address)"

@@ -7,6 +7,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 2 K/V TMA stages, 2 Q tiles, 197728 bytes of shared memory; persistent (one CTA per SM).
+ * From 4096 keys on: Bc = 160, 2 K/V stages, 2 Q tiles, 230496 bytes of shared memory.
  * Template: Templates/hopper/forward.cu
  */
 /*
@@ -34,6 +35,9 @@
  *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
  *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
  *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
+ * Variants without masks or dropout get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once
+ * per key-tile width the planner chose): the launcher runs the one with the wider key tile from
+ * HopperForwardPlanner.wideMinimumKeys keys on (TUNING.md H8, H12).
  * Block: 3 warpgroups, 384 threads.
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
@@ -141,9 +145,13 @@
 /* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
    element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
    run on the variant's mma.sync kernel (mha_d128_bf16_mma.cu), which takes every layout the ABI allows. (Head dims
-   other than 64 and 128, dropout and fp32 storage never reach this family: its planner refuses them.) */
+   that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
 extern "C" attngen_status attngen_mha_d128_bf16_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * One kernel of the variant, with one key-tile width (Templates/hopper/pieces/forward_kernel.cu, rendered in
+ * namespace attngen_mha_d128_bf16_hopper_detail; the file's top comment describes it).
+ * ---------------------------------------------------------------------------------------------------------- */
 namespace attngen_mha_d128_bf16_hopper_detail {
 
 using namespace attngen_mha_d128_bf16_variant;
@@ -193,7 +201,6 @@ static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "f
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
-static_assert(!kDropout, "the Hopper kernel has no dropout: the generator keeps the mma.sync kernel for it");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
               "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
@@ -577,6 +584,15 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
     }
 }
 
+/* Zeroes the dropped probabilities of key tile k0 .. k0 + kBlockN - 1 (after online_softmax, whose row sums are
+   taken before dropout, as the log-sum-exp wants; the kept ones are scaled by kKeepScale in the epilogue). Empty
+   for variants without dropout. */
+static __device__ __forceinline__ void apply_dropout(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, int32_t b, int32_t h,
+                                                     const attngen_forward_params &p) {
+    (void)s, (void)k0, (void)thread_row, (void)quad_lane, (void)b, (void)h, (void)p;
+}
+
 static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const float (&correction)[2]) {
 #pragma unroll
     for (int j = 0; j < kValueHeadDim / 8; ++j) {
@@ -696,6 +712,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
+        if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
         pack_p(p_frag, s);
 
         while (next < tiles.tile_end) {
@@ -716,6 +733,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
+            if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
                WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
                this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
@@ -847,42 +865,17 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-}  // namespace attngen_mha_d128_bf16_hopper_detail
-
 /* ------------------------------------------------------------------------------------------------------------
- * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
- * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
+ * Launch of this tile's kernel, after the launcher's checks: one CTA per multiprocessor (at most one per unit of
+ * work), each looping over its work items.
  * ---------------------------------------------------------------------------------------------------------- */
-
-extern "C" attngen_status attngen_mha_d128_bf16_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
-    using namespace attngen_mha_d128_bf16_hopper_detail;
-    /* The ABI's checks, in its order (attngen_checks.h). */
-    int has_work = 0;
-    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
-    if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
-    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
-       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
-    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
-
-    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
-    if (p.seqlens_k != NULL) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
-
-    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
-       their layouts do not matter then (every row is fully masked). */
-    const bool reads_kv = p.seqlen_k > 0;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
-        return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
-    }
-
-    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
-       (far beyond any memory) would take the mma.sync kernel. */
+static attngen_status launch(const attngen_forward_params &p, cudaStream_t stream) {
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device (the launcher checked
+       that the most of them, at the narrowest tile, stay below 2^31). */
     const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
     const int64_t work_items = query_tiles * heads_total;
+    const bool reads_kv = p.seqlen_k > 0;
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
        Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
@@ -945,4 +938,840 @@ extern "C" attngen_status attngen_mha_d128_bf16_forward_cuda(const attngen_forwa
     forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
+}
+
+}  // namespace attngen_mha_d128_bf16_hopper_detail
+
+/* ------------------------------------------------------------------------------------------------------------
+ * One kernel of the variant, with one key-tile width (Templates/hopper/pieces/forward_kernel.cu, rendered in
+ * namespace attngen_mha_d128_bf16_hopper_wide_detail; the file's top comment describes it).
+ * ---------------------------------------------------------------------------------------------------------- */
+namespace attngen_mha_d128_bf16_hopper_wide_detail {
+
+using namespace attngen_mha_d128_bf16_variant;
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The plan (generator: rendered by the planner).
+ * ---------------------------------------------------------------------------------------------------------- */
+
+constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
+/* Keys per K/V tile (also the N of S = Q·Kᵀ): the planner's widest multiple of 16 up to 128 whose accumulators fit
+   the consumers' registers and whose ring fits shared memory (128 at d = 64 and 128, 80 at d = 256). */
+constexpr int kBlockN = 160;
+/* K/V ring depth: what the planner's shared-memory account fits in the budget beside the Q tiles (3 at d = dv = 64,
+   2 at d = dv = 128 under the default 227 KB, where it prefers two Q tiles to a third stage; fewer with a smaller
+   --budget): more stages let the producer run further ahead of the consumers (TMA latency, the first tiles). */
+constexpr int kStages = 2;
+/* Q tiles in shared memory: 2 where the account fits them beside the K/V ring (the producer then loads the next
+   item's Q as soon as the item before the current one has issued its last S), else 1 (it loads it once the
+   current item's last S = Q·Kᵀ has completed). */
+constexpr int kQStages = 2;
+/* Whether every work item visits the same key tiles (the variant has no causal, window or block-sparse mask): then
+   the order of the items only serves L2 (heads in groups whose K and V fit), else longest first (see the top of
+   the file). */
+constexpr bool kUniformItems = true;
+/* Items of unequal length at d = 64 go in pairs of one head whose lengths add up to the same, head-major (see the
+   top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
+constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
+constexpr int kConsumerWarpgroups = 2;
+constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
+constexpr int kConsumerRegisters = 240;
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Derived constants.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+constexpr int kWarpgroupThreads = 128;
+constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
+constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
+constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
+constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
+constexpr int kElementBytes = 2;
+
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
+              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "four warps per consumer warpgroup");
+
+static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
+              "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
+              "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
+static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
+/* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
+   (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
+   at least 52 stay for the rest. */
+static_assert(kBlockN / 2 + kBlockN / 4 + kValueHeadDim / 2 <= 240 - 52, "the accumulators leave room for the rest");
+static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+/* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
+   must consumer c's 64-row slice of Q: */
+static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
+                  (kRowsPerConsumer * kSwizzleRowBytes) % 1024 == 0,
+              "tiles and column blocks start on 1024-byte boundaries");
+
+constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
+constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
+constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
+constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at kBlockN = 128, 10240 at 80 */
+constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
+constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
+constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
+                  kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
+              "a tile is its column blocks");
+
+constexpr uint32_t kQOffset = 0;
+constexpr uint32_t kKOffset = kQOffset + kQStages * kQTileBytes;
+constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
+constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
+constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per Q buffer; k/v full/empty per slot */
+constexpr uint32_t kSharedAlignmentSlack = 1024;
+constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
+static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
+static_assert(kQStages == 1 || kQStages == 2, "one or two Q buffers");
+
+/* Everything the CTAs need besides the tensor maps, computed once on the host. */
+struct KernelArguments {
+    attngen_forward_params params;
+    int32_t kv_group;   /* query heads per key/value head */
+    int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
+    /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
+    uint32_t query_tiles;
+    uint32_t heads_total;
+    uint32_t heads_per_group; /* waves: heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t work_items;
+    uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
+    uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
+};
+
+/* Shared-memory addresses of one CTA's tiles and barriers. */
+struct SharedLayout {
+    uint32_t base; /* 1024-byte aligned */
+    __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
+    __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
+    __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t q_full(int buffer) const { return base + kBarrierOffset + 8u * buffer; }
+    __device__ __forceinline__ uint32_t q_empty(int buffer) const {
+        return base + kBarrierOffset + 8u * (kQStages + buffer);
+    }
+    __device__ __forceinline__ uint32_t k_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + slot);
+    }
+    __device__ __forceinline__ uint32_t v_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t k_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 2 * kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t v_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
+    }
+};
+
+/* The visible key tiles of a CTA, in order: tiles [tile_begin, tile_end) of kBlockN keys that the causal and
+   window masks leave, minus those the block-sparse mask skips (the planner only picks this kernel when the
+   kBlockM x kBlockN tile divides the sparse block). Producer and consumers both walk it with next().
+   Positions, heads and tile numbers are 32-bit here and in the consumer: the launcher hands this kernel only
+   sequence lengths, head and batch counts below 2^31 - 256 (attngen_hopper_tma_layout_ok), so a position plus a
+   tile fits, and 64-bit copies would take registers the accumulators need (d = 256). The mask hooks get them
+   widened. */
+struct KeyTiles {
+    int32_t tile_begin, tile_end;
+    int32_t b, h, q_begin;
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
+
+    __device__ __forceinline__ int32_t next(int32_t tile) const {
+        while (tile < tile_end &&
+               key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, (int64_t)tile * kBlockN)) {
+            ++tile;
+        }
+        return tile;
+    }
+};
+
+/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
+struct WorkItem {
+    int32_t b, h, q_begin;
+    KeyTiles tiles;
+    int32_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
+};
+
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+/* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
+   stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
+   or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
+     waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
+       heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
+       group's heads in turn, then rank 1, and so on;
+     pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
+       step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
+   32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
+   needs no 64-bit division. */
+constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
+static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
+                                               uint32_t &rank) {
+    if (!kPairedItems) {
+        if (n * gridDim.x >= arguments.work_items) return kStepDone;
+        const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
+        if (w >= arguments.work_items) return kStepNone;
+        const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
+        const uint32_t group = w / group_items;
+        const uint32_t within = w - group * group_items;
+        const uint32_t first_head = group * arguments.heads_per_group;
+        const uint32_t heads_left = arguments.heads_total - first_head;
+        const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
+        rank = within / heads_here;
+        head_index = first_head + (within - rank * heads_here);
+        return kStepItem;
+    } else {
+        const uint32_t u = blockIdx.x + (n >> 1) * gridDim.x;
+        if (u >= arguments.work_units) return kStepDone;
+        head_index = u / arguments.query_pairs;
+        const uint32_t pair = u - head_index * arguments.query_pairs;
+        const uint32_t partner = arguments.query_tiles - 1 - pair;
+        if ((n & 1u) == 0) {
+            rank = pair;
+            return kStepItem;
+        }
+        rank = partner;
+        return partner != pair ? kStepItem : kStepNone;
+    }
+}
+
+/* Work item (head_index, rank) of cta_step(): query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h)
+   with q_begin = (query_tiles - 1 - rank) · kBlockM, and its visible key tiles. */
+static __device__ __forceinline__ WorkItem work_item(const KernelArguments &arguments, uint32_t head_index,
+                                                     uint32_t rank) {
+    const attngen_forward_params &p = arguments.params;
+    const uint32_t heads_q = (uint32_t)p.heads_q;
+    const uint32_t b = head_index / heads_q;
+
+    WorkItem item;
+    item.b = (int32_t)b;
+    item.h = (int32_t)(head_index - b * heads_q);
+    item.q_begin = (int32_t)((arguments.query_tiles - 1 - rank) * (uint32_t)kBlockM);
+    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, p.seqlen_q);
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
+    item.tiles.tile_begin = key_begin > 0 ? (int32_t)(key_begin / kBlockN) : 0;
+    item.tiles.tile_end = key_end > key_begin ? (int32_t)((key_end + kBlockN - 1) / kBlockN) : item.tiles.tile_begin;
+    item.tiles.b = item.b;
+    item.tiles.h = item.h;
+    item.tiles.q_begin = item.q_begin;
+    item.tiles.block_mask = p.block_mask;
+    item.tiles.block_mask_layout = p.block_mask_layout;
+    item.first_tile = item.tiles.next(item.tiles.tile_begin);
+    return item;
+}
+
+constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
+constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
+constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Producer: one thread.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Walks the CTA's work items and, for each that visits key tiles, loads its Q tile into the next Q buffer and its
+   K and V tiles into the ring (fill numbers and Q uses counted over all items, see "Synchronisation"). */
+static __device__ __forceinline__ void produce(const SharedLayout &smem, const KernelArguments &arguments,
+                                               const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
+                                               const CUtensorMap *tmap_v) {
+    /* With seqlen_k = 0 no item visits a key tile (and the K/V maps are left empty). */
+    if (arguments.params.seqlen_k == 0) return;
+    attngen_prefetch_tensor_map(tmap_q);
+    attngen_prefetch_tensor_map(tmap_k);
+    attngen_prefetch_tensor_map(tmap_v);
+
+    uint32_t fill = 0;    /* K/V tiles loaded so far, over all items */
+    uint32_t q_count = 0; /* Q tiles loaded so far */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
+        const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
+
+        /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are
+           filled with zeros by TMA (and still counted in the transaction bytes). The buffer's previous Q (use
+           q_count / kQStages - 1) must have been read by the last S = Q·Kᵀ of its item, in every consumer warp. */
+        const int q_buffer = (int)(q_count % kQStages);
+        const uint32_t q_use = q_count / kQStages;
+        if (q_use > 0) attngen_mbarrier_wait_parity(smem.q_empty(q_buffer), (q_use - 1) & 1u);
+        attngen_mbarrier_arrive_expect_tx(smem.q_full(q_buffer), kQTileBytes);
+#pragma unroll
+        for (int block = 0; block < kQKColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.q(q_buffer) + block * kQColumnBlockBytes, tmap_q, smem.q_full(q_buffer),
+                                block * kBlockColumns, (int32_t)item.q_begin, h, b);
+        }
+        ++q_count;
+
+        for (int32_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+            const int slot = (int)(fill % kStages);
+            const uint32_t use = fill / kStages;
+            /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
+               S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
+            const int32_t k0 = tile * kBlockN; /* keys past seqlen_k arrive as zeros */
+            attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
+#pragma unroll
+            for (int block = 0; block < kQKColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
+            /* The same for V (released after O += P·V of that use completed). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (use - 1) & 1u);
+            attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+#pragma unroll
+            for (int block = 0; block < kVColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Consumer: one warpgroup, 64 query rows.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Issues S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file)
+   as one wgmma group and returns at once: s belongs to the tensor cores until a wgmma.wait_group that covers this
+   group, after which the caller runs attngen_fence_operands(s) before reading it. */
+static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int q_buffer,
+                                                    int consumer, int slot) {
+    const uint32_t q_rows = smem.q(q_buffer) + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
+    const uint32_t k_rows = smem.k(slot);
+    attngen_fence_operands(s);
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+        const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
+        const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
+        const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
+        if (kk == 0) {
+            attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
+        } else {
+            attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
+        }
+    }
+    attngen_wgmma_commit_group();
+}
+
+/* Issues O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B) as one
+   wgmma group and returns at once: o and p belong to the tensor cores until a wgmma.wait_group that covers this
+   group (then complete_pv). */
+static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
+                                                const SharedLayout &smem, int slot) {
+    const uint32_t v_rows = smem.v(slot);
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                         kKVColumnBlockBytes, 1024);
+        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+    }
+    attngen_wgmma_commit_group();
+}
+
+/* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
+   overwrite P) after the wait. */
+static __device__ __forceinline__ void complete_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4]) {
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+}
+
+/* One arrival of this warp on an "empty" barrier (count kConsumerWarps): every lane has passed the wait_group
+   that completed the warpgroup's wgmma reading the slot. */
+static __device__ __forceinline__ void release_slot(uint32_t barrier, int lane) {
+    __syncwarp();
+    if (lane == 0) attngen_mbarrier_arrive(barrier);
+}
+
+static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
+    return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
+}
+
+/* Masks on the scores of key tile k0 .. k0 + kBlockN - 1, only when the tile crosses a mask boundary for the
+   consumer's rows (keys past seqlen_k included): each row's kept keys [lo, hi) as offsets into the tile, then the
+   per-element predicate, if any. Thread rows: thread_row + 8 r; columns 8j + 2 quad_lane + e. Each row's verdicts
+   are gathered first as bits (column 8j + 2 quad_lane + e is bit 2j + e), by a loop the generator rolls when the
+   variant has a per-element predicate: unrolled, the predicate's 64-bit arithmetic for all of a row's keys would
+   hold registers that the S, O and P accumulators need at once (ptxas spilled them). */
+static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int64_t k0, int64_t consumer_q_begin,
+                                                   int64_t consumer_q_end, int64_t thread_row, int quad_lane,
+                                                   int64_t b, int64_t h, int64_t nq, int64_t nk) {
+    /* The keys a thread holds of one row (kBlockN / 4) as bits of one word. */
+    using KeptBits = typename std::conditional<kBlockN / 4 <= 32, uint32_t, uint64_t>::type;
+    if (tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) return;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t q = thread_row + 8 * r;
+        int64_t lo = 0, hi = 0;
+        row_key_bounds(q, nq, nk, lo, hi);
+        const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
+        const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
+        KeptBits kept = 0;
+#pragma unroll
+        for (int i = 0; i < kBlockN / 4; ++i) {
+            const int key = 8 * (i >> 1) + 2 * quad_lane + (i & 1);
+            if (key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk)) {
+                kept |= KeptBits(1) << i;
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                if (((kept >> (2 * j + e)) & 1u) == 0u) s[4 * j + 2 * r + e] = -INFINITY;
+            }
+        }
+    }
+}
+
+/* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
+   a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
+   thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
+   the caller rescales once the O += P·V in flight (of the previous tile) has completed: O(j) = O(j-1) ·
+   correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
+static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
+                                                      float (&row_sum)[2], float (&correction)[2]) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float tile_max = -INFINITY;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
+        }
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+        const float new_max = fmaxf(row_max[r], tile_max);
+        /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+        correction[r] = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+        row_max[r] = new_max;
+        float tile_sum = 0.0f;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+            tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
+        }
+        row_sum[r] = row_sum[r] * correction[r] + tile_sum;
+    }
+}
+
+/* Zeroes the dropped probabilities of key tile k0 .. k0 + kBlockN - 1 (after online_softmax, whose row sums are
+   taken before dropout, as the log-sum-exp wants; the kept ones are scaled by kKeepScale in the epilogue). Empty
+   for variants without dropout. */
+static __device__ __forceinline__ void apply_dropout(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, int32_t b, int32_t h,
+                                                     const attngen_forward_params &p) {
+    (void)s, (void)k0, (void)thread_row, (void)quad_lane, (void)b, (void)h, (void)p;
+}
+
+static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const float (&correction)[2]) {
+#pragma unroll
+    for (int j = 0; j < kValueHeadDim / 8; ++j) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            o[4 * j + 2 * r] *= correction[r];
+            o[4 * j + 2 * r + 1] *= correction[r];
+        }
+    }
+}
+
+/* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator column groups
+   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], const float (&s)[kSTileFloats]) {
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+        p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+        p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+        p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+    }
+}
+
+/* Ping-pong between the two consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of
+   the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
+   on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
+   kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
+   wgmma (the S of an item's first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives
+   on the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
+   threads of the other warpgroup. The turns run on across work items: both consumers walk the same items and
+   tile lists, so each has the same number n of issue steps in the CTA (n = the visible tiles of all its items;
+   an item's last P·V is issued outside the turns). To start, consumer 1 arrives once on consumer 0's barrier;
+   after that each consumer signals after every step. Consumer 1 passes its barrier n times on consumer 0's n
+   signals; consumer 0 passes its barrier n times in the steps and once more at the end, on consumer 1's start
+   signal and n step signals. No phase of a barrier can see two arrivals of the same warpgroup: consumer 1's
+   (k + 1)-th signal follows its k-th pass of its own barrier, which needs consumer 0's k-th signal, which follows
+   consumer 0's pass of the phase that consumer 1's k-th signal completed (and symmetrically). Every barrier
+   therefore ends with no pending arrival. Since consumer 1 signals after its last step of an item (not after its
+   epilogue), consumer 0 issues the next item's first S while consumer 1 finishes the current one. */
+static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
+constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
+
+/* (Branches on the warp-uniform consumer index so that the barrier ids are constants in SASS: with an id in a
+   register ptxas reserves all 16 barriers.) */
+static __device__ __forceinline__ void scheduler_wait(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_arrive(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    }
+}
+
+/* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
+   the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
+
+       wait_group 1   S(j+1) is complete (groups complete in order) -> release K(j+1), masks + softmax of S(j+1),
+                      which runs while the tensor cores still do P(j)·V(j);
+       wait_group 0   P(j)·V(j) is complete -> release V(j), rescale O by the correction of tile j+1, P(j+1) from
+                      S(j+1) (P(j)'s registers are free only now).
+
+   Registers: S (kBlockN / 2 floats), P (kBlockN / 4 words) and O (kValueHeadDim / 2 floats) are live at once.
+   The waits on k_full / v_full / q_full take the parity of the use (see "Synchronisation" at the top).
+   Tile j of the CTA's count (over all its items, tile_count before the item) sits in slot j % kStages as use
+   j / kStages; the item's Q in buffer q_count % kQStages as use q_count / kQStages. Both counts are advanced here. */
+static __device__ __forceinline__ void consume_item(const SharedLayout &smem, const WorkItem &item,
+                                                    const KernelArguments &arguments, int consumer,
+                                                    uint32_t &tile_count, uint32_t &q_count) {
+    const attngen_forward_params &p = arguments.params;
+    const KeyTiles &tiles = item.tiles;
+    const int32_t b = item.b, h = item.h, q_begin = item.q_begin;
+    const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
+    const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
+    const int lane = thread % 32;
+    const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
+    const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
+    const int32_t nq = (int32_t)p.seqlen_q, nk = (int32_t)p.seqlen_k; /* below 2^31 - 256 (see KeyTiles) */
+    const int32_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
+    const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
+    const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
+
+    float o[kOTileFloats];
+#pragma unroll
+    for (int i = 0; i < kOTileFloats; ++i) o[i] = 0.0f;
+    float s[kSTileFloats];
+#pragma unroll
+    for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
+    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
+    float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
+
+    if (item.first_tile < tiles.tile_end) {
+        const int q_buffer = (int)(q_count % kQStages);
+        attngen_mbarrier_wait_parity(smem.q_full(q_buffer), (q_count / kQStages) & 1u);
+        uint32_t p_frag[kPFragments][4];
+        float correction[2];
+
+        /* Prologue, the item's first tile: its scores and softmax; its P·V goes with the next S. O is still 0, so
+           its correction is not applied. */
+        const int32_t tile = item.first_tile;
+        int32_t next = tiles.next(tile + 1);
+        uint32_t count = tile_count; /* this tile's number in the CTA */
+        int slot = (int)(count % kStages);
+        uint32_t parity = (count / kStages) & 1u;
+        attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+        scheduler_wait(consumer);
+        issue_scores(s, smem, q_buffer, consumer, slot);
+        scheduler_signal(consumer);
+        attngen_wgmma_wait_group<0>();
+        attngen_fence_operands(s);
+        release_slot(smem.k_empty(slot), lane);
+        if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+        online_softmax(s, row_max, row_sum, correction);
+        if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
+        pack_p(p_frag, s);
+
+        while (next < tiles.tile_end) {
+            const int32_t following = tiles.next(next + 1);
+            ++count;
+            const int next_slot = (int)(count % kStages);
+            const uint32_t next_parity = (count / kStages) & 1u;
+            attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
+            scheduler_wait(consumer);
+            issue_scores(s, smem, q_buffer, consumer, next_slot); /* group: S(next) */
+            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            issue_pv(o, p_frag, smem, slot);                      /* group: O += P(tile)·V(tile) */
+            scheduler_signal(consumer);
+
+            attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
+            attngen_fence_operands(s);
+            release_slot(smem.k_empty(next_slot), lane);
+            if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+            online_softmax(s, row_max, row_sum, correction);
+            if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
+            /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
+               WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
+               this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
+               it), so inside one warpgroup only the masks and maxima overlap P·V; the exponentials overlap the
+               other warpgroup's GEMMs (ping-pong). */
+            attngen_fence_operands(s);
+            attngen_fence_operand(correction[0]);
+            attngen_fence_operand(correction[1]);
+
+            attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
+            complete_pv(o, p_frag);
+            release_slot(smem.v_empty(slot), lane);
+            rescale_o(o, correction);
+            pack_p(p_frag, s);
+
+            next = following;
+            slot = next_slot;
+            parity = next_parity;
+        }
+
+        /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
+           it). */
+        attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+        issue_pv(o, p_frag, smem, slot);
+        attngen_wgmma_wait_group<0>();
+        complete_pv(o, p_frag);
+        release_slot(smem.v_empty(slot), lane);
+        tile_count = count + 1;
+        ++q_count;
+    }
+
+    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
+       LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
+       8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
+       memory for 16-byte stores). */
+    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    const bool o_aligned4 = arguments.o_aligned4 != 0;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        const int64_t q = thread_row + 8 * r;
+        const bool kept_any = sum > 0.0f;
+        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        if (q < nq) {
+            Element *const o_row = o_base + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                const int column = 8 * j + 2 * quad_lane;
+                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
+                if (o_aligned4) {
+                    attngen_store_pair(o_row + column, lo, hi);
+                } else {
+                    attngen_store_float(o_row + column, lo);
+                    attngen_store_float(o_row + column + 1, hi);
+                }
+            }
+            if (kSavesLogSumExp && quad_lane == 0) {
+                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
+            }
+        }
+    }
+}
+
+/* One consumer warpgroup's part of the CTA: its 64 rows of each of the CTA's work items, in the producer's order. */
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const KernelArguments &arguments,
+                                               int consumer) {
+    uint32_t tile_count = 0, q_count = 0;
+    if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        consume_item(smem, item, arguments, consumer, tile_count, q_count);
+    }
+    if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
+}
+
+#endif /* sm_90a device code */
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The kernel.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
+                   const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ KernelArguments arguments) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
+    SharedLayout smem;
+    smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
+
+    if (threadIdx.x == 0) {
+#pragma unroll
+        for (int buffer = 0; buffer < kQStages; ++buffer) {
+            attngen_mbarrier_init(smem.q_full(buffer), 1);
+            attngen_mbarrier_init(smem.q_empty(buffer), kConsumerWarps);
+        }
+#pragma unroll
+        for (int slot = 0; slot < kStages; ++slot) {
+            attngen_mbarrier_init(smem.k_full(slot), 1);
+            attngen_mbarrier_init(smem.v_full(slot), 1);
+            attngen_mbarrier_init(smem.k_empty(slot), kConsumerWarps);
+            attngen_mbarrier_init(smem.v_empty(slot), kConsumerWarps);
+        }
+        attngen_fence_mbarrier_init();
+    }
+    __syncthreads();
+
+    const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
+    if (warpgroup == 0) {
+        attngen_setmaxnreg_dec<kProducerRegisters>();
+        if (threadIdx.x == 0) produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+    } else {
+        attngen_setmaxnreg_inc<kConsumerRegisters>();
+        consume(smem, arguments, warpgroup - 1);
+    }
+#else
+    /* Built for another target than sm_90a: the launcher never gets here (the launch fails with "no kernel
+       image"), but keep the body empty and well-formed. */
+    (void)tmap_q;
+    (void)tmap_k;
+    (void)tmap_v;
+    (void)arguments;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Launch of this tile's kernel, after the launcher's checks: one CTA per multiprocessor (at most one per unit of
+ * work), each looping over its work items.
+ * ---------------------------------------------------------------------------------------------------------- */
+static attngen_status launch(const attngen_forward_params &p, cudaStream_t stream) {
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device (the launcher checked
+       that the most of them, at the narrowest tile, stay below 2^31). */
+    const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    const int64_t work_items = query_tiles * heads_total;
+    const bool reads_kv = p.seqlen_k > 0;
+
+    /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
+       Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
+       nk · (d + dv) · 2 bytes per key/value head, kv_group query heads per key/value head; otherwise one group
+       (longest first over all heads). Pairs: a unit is a pair of query tiles of one head (see the top of the
+       file), the units head-major. */
+    int multiprocessors = 0, l2_bytes = 0;
+    if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
+    const int64_t query_pairs = (query_tiles + 1) / 2;
+    const int64_t work_units = kPairedItems ? query_pairs * heads_total : work_items;
+    const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
+    const int64_t kv_group = p.heads_q / p.heads_kv;
+    const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
+    /* Masked items (waves at d = 128) also go in L2-sized groups of heads when a head has at most 16 query tiles
+       (N <= 2k): there ~130 heads' longest tiles in flight do not keep their K and V in L2 (TUNING.md H6). */
+    const bool grouped = kUniformItems || query_tiles <= 16;
+    int64_t heads_per_group = grouped && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
+                                                           : heads_total;
+    if (heads_per_group < 1) heads_per_group = 1;
+    if (heads_per_group > heads_total) heads_per_group = heads_total;
+
+    /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
+    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    CUtensorMap tmap_q, tmap_k, tmap_v;
+    memset(&tmap_k, 0, sizeof(tmap_k));
+    memset(&tmap_v, 0, sizeof(tmap_v));
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+                                         kBlockM) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    if (reads_kv) {
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.k_layout, kBlockN) != ATTNGEN_OK ||
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.v_layout, kBlockN) != ATTNGEN_OK) {
+            return ATTNGEN_ERROR_CUDA;
+        }
+    }
+
+    KernelArguments arguments;
+    arguments.params = p;
+    arguments.kv_group = (int32_t)kv_group;
+    arguments.o_aligned4 = ((uintptr_t)p.o % 4 == 0 && p.o_layout.batch_stride % 2 == 0 &&
+                            p.o_layout.head_stride % 2 == 0 && p.o_layout.row_stride % 2 == 0)
+                               ? 1
+                               : 0;
+    arguments.query_tiles = (uint32_t)query_tiles;
+    arguments.heads_total = (uint32_t)heads_total;
+    arguments.heads_per_group = (uint32_t)heads_per_group;
+    arguments.work_items = (uint32_t)work_items;
+    arguments.query_pairs = (uint32_t)query_pairs;
+    arguments.work_units = (uint32_t)work_units;
+
+    if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
+    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
+        cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
+    if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    return ATTNGEN_OK;
+}
+
+}  // namespace attngen_mha_d128_bf16_hopper_wide_detail
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
+ * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+extern "C" attngen_status attngen_mha_d128_bf16_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace attngen_mha_d128_bf16_variant;
+    /* The ABI's checks, in its order (attngen_checks.h). */
+    int has_work = 0;
+    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
+    const attngen_forward_params &p = *params;
+    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
+       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
+    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
+
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
+
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
+       their layouts do not matter then (every row is fully masked). */
+    const bool reads_kv = p.seqlen_k > 0;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+        return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
+    }
+
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
+       at the narrowest tile (far beyond any memory) would take the mma.sync kernel. */
+    const int64_t query_tiles = (p.seqlen_q + 128 - 1) / 128;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d128_bf16_forward_mma_cuda(params, stream);
+    /* Calls with at least 4096 keys run the kernel with the wider key tile (160 keys against
+       128: fewer waits, barriers and rescales per key; at short key ranges its last tile's padding costs
+       more than that saves; TUNING.md H8, H12). */
+    if (p.seqlen_k >= 4096) return attngen_mha_d128_bf16_hopper_wide_detail::launch(p, stream);
+    return attngen_mha_d128_bf16_hopper_detail::launch(p, stream);
 }

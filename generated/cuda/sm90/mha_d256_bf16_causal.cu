@@ -34,6 +34,9 @@
  *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
  *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
  *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
+ * Variants without masks or dropout get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once
+ * per key-tile width the planner chose): the launcher runs the one with the wider key tile from
+ * HopperForwardPlanner.wideMinimumKeys keys on (TUNING.md H8, H12).
  * Block: 3 warpgroups, 384 threads.
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
@@ -141,9 +144,13 @@
 /* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
    element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
    run on the variant's mma.sync kernel (mha_d256_bf16_causal_mma.cu), which takes every layout the ABI allows. (Head dims
-   other than 64 and 128, dropout and fp32 storage never reach this family: its planner refuses them.) */
+   that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
 extern "C" attngen_status attngen_mha_d256_bf16_causal_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * One kernel of the variant, with one key-tile width (Templates/hopper/pieces/forward_kernel.cu, rendered in
+ * namespace attngen_mha_d256_bf16_causal_hopper_detail; the file's top comment describes it).
+ * ---------------------------------------------------------------------------------------------------------- */
 namespace attngen_mha_d256_bf16_causal_hopper_detail {
 
 using namespace attngen_mha_d256_bf16_causal_variant;
@@ -193,7 +200,6 @@ static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "f
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
-static_assert(!kDropout, "the Hopper kernel has no dropout: the generator keeps the mma.sync kernel for it");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
               "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
@@ -577,6 +583,15 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
     }
 }
 
+/* Zeroes the dropped probabilities of key tile k0 .. k0 + kBlockN - 1 (after online_softmax, whose row sums are
+   taken before dropout, as the log-sum-exp wants; the kept ones are scaled by kKeepScale in the epilogue). Empty
+   for variants without dropout. */
+static __device__ __forceinline__ void apply_dropout(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, int32_t b, int32_t h,
+                                                     const attngen_forward_params &p) {
+    (void)s, (void)k0, (void)thread_row, (void)quad_lane, (void)b, (void)h, (void)p;
+}
+
 static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const float (&correction)[2]) {
 #pragma unroll
     for (int j = 0; j < kValueHeadDim / 8; ++j) {
@@ -696,6 +711,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
+        if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
         pack_p(p_frag, s);
 
         while (next < tiles.tile_end) {
@@ -716,6 +732,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
+            if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
                WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
                this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
@@ -847,42 +864,17 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-}  // namespace attngen_mha_d256_bf16_causal_hopper_detail
-
 /* ------------------------------------------------------------------------------------------------------------
- * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
- * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
+ * Launch of this tile's kernel, after the launcher's checks: one CTA per multiprocessor (at most one per unit of
+ * work), each looping over its work items.
  * ---------------------------------------------------------------------------------------------------------- */
-
-extern "C" attngen_status attngen_mha_d256_bf16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
-    using namespace attngen_mha_d256_bf16_causal_hopper_detail;
-    /* The ABI's checks, in its order (attngen_checks.h). */
-    int has_work = 0;
-    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
-    if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
-    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
-       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
-    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
-
-    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
-    if (p.seqlens_k != NULL) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
-
-    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
-       their layouts do not matter then (every row is fully masked). */
-    const bool reads_kv = p.seqlen_k > 0;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
-        return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
-    }
-
-    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
-       (far beyond any memory) would take the mma.sync kernel. */
+static attngen_status launch(const attngen_forward_params &p, cudaStream_t stream) {
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device (the launcher checked
+       that the most of them, at the narrowest tile, stay below 2^31). */
     const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
     const int64_t work_items = query_tiles * heads_total;
+    const bool reads_kv = p.seqlen_k > 0;
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
        Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
@@ -945,4 +937,42 @@ extern "C" attngen_status attngen_mha_d256_bf16_causal_forward_cuda(const attnge
     forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
+}
+
+}  // namespace attngen_mha_d256_bf16_causal_hopper_detail
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
+ * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+extern "C" attngen_status attngen_mha_d256_bf16_causal_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace attngen_mha_d256_bf16_causal_variant;
+    /* The ABI's checks, in its order (attngen_checks.h). */
+    int has_work = 0;
+    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
+    const attngen_forward_params &p = *params;
+    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
+       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
+    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
+
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
+
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
+       their layouts do not matter then (every row is fully masked). */
+    const bool reads_kv = p.seqlen_k > 0;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+        return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
+    }
+
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
+       at the narrowest tile (far beyond any memory) would take the mma.sync kernel. */
+    const int64_t query_tiles = (p.seqlen_q + 128 - 1) / 128;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d256_bf16_causal_forward_mma_cuda(params, stream);
+    return attngen_mha_d256_bf16_causal_hopper_detail::launch(p, stream);
 }

@@ -6,615 +6,991 @@
  * Dropout: p = 0.1 (16-bit threshold 6553, keep scale 1.1111112), Philox4x32-10 as in README.md.
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
- * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 128, 4 warps, 2 K/V stages, 94208 bytes of shared memory.
- * Combine kernel: Templates/cuda/combine.cu.
- * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 2 Q tiles, 132224 bytes of shared memory; persistent (one CTA per SM).
+ * Template: Templates/hopper/forward.cu
  */
+/*
+ * Hopper (sm_90a) forward attention kernel of attngen: warp-specialised, TMA + mbarrier + wgmma, after the
+ * structure of FlashAttention-3's forward pass, for the variant `train_d64_fp16_dropout` (its constants and mask hooks are
+ * train_d64_fp16_dropout_variant.cuh's). Layouts TMA cannot address run on the variant's mma.sync kernel (train_d64_fp16_dropout_mma.cu).
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Work decomposition
+ * ------------------------------------------------------------------------------------------------------------
+ * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
+ * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below):
+ *   - waves (kPairedItems false): the heads in groups, groups one after another, inside a group the last query
+ *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
+ *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
+ *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
+ *     kUniformItems), or when a head has at most 16 query tiles, a group is as many heads as have their K and V
+ *     in half of L2 (the launcher's heads_per_group); otherwise one group holds all heads, so that the items run
+ *     longest first (under a causal mask query tile t of T sees t + 1 key tiles);
+ *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
+ *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
+ *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So
+ *     every CTA gets the same work per unit without a global counter, and the CTAs in flight work on the K and V
+ *     of about G / (T / 2) consecutive heads, which stay in L2, where longest first over all heads has every head
+ *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
+ *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
+ *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
+ * Variants without masks or dropout get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once
+ * per key-tile width the planner chose): the launcher runs the one with the wider key tile from
+ * HopperForwardPlanner.wideMinimumKeys keys on (TUNING.md H8, H12).
+ * Block: 3 warpgroups, 384 threads.
+ *
+ *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
+ *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
+ *       kStages-deep ring that runs on from one item to the next. So the next item's Q and first K/V tiles load
+ *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
+ *       exit.
+ *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
+ *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
+ *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
+ *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
+ *       warpgroup (see consume()): S(j+1) and P(j)·V(j) are issued back to back, K(j+1) goes back to the producer
+ *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
+ *       registers, and the natural-log LSE.
+ *
+ * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
+ * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
+ *
+ * TODO (performance): O through shared memory with 16-byte stores or one TMA store.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
+ * ------------------------------------------------------------------------------------------------------------
+ *   Q   kQStages x (kBlockM x kHeadDim)     at 0
+ *   K   kStages x (kBlockN x kHeadDim)      after Q
+ *   V   kStages x (kBlockN x kValueHeadDim) after K
+ *   mbarriers (8 bytes each): q_full[kQStages], q_empty[kQStages], k_full[kStages], v_full[kStages],
+ *                             k_empty[kStages], v_empty[kStages]
+ *
+ * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
+ * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
+ * another (block j holds columns 64j .. 64j + 63 of every row; it is loaded by one TMA copy at column 64j).
+ * Inside a block, row r is the 128 bytes at r * 128, its 16-byte chunk q (columns 8q .. 8q + 7 of the block)
+ * stored at chunk position q ^ (r % 8) (the swizzle; every block starts on a 1024-byte boundary, as the pattern
+ * and the descriptors' base offset of 0 require: R * 128 is a multiple of 1024 for every R that is a multiple of 8).
+ *
+ * Descriptors (attngen_runtime_hopper.cuh explains the fields and the canonical layouts):
+ *   S = Q·Kᵀ, k16 step kk (head-dim columns 16kk .. 16kk + 15), consumer c:
+ *     A = Q rows 64c .. 64c + 63, K-major:  start = Q + (kk / 4) * kBlockM * 128 + 64c * 128 + (kk % 4) * 32
+ *     B = K (N = kBlockN keys), K-major:    start = K[slot] + (kk / 4) * kBlockN * 128 + (kk % 4) * 32
+ *     both with SBO = 1024 (8 rows of 128 bytes to the next 8 rows), LBO unused (16), swizzle 128B, no transpose.
+ *     The 32-byte steps stay inside a 128-byte row (4 steps per column block), so the start is never a multiple
+ *     of 1024 apart from kk % 4 = 0 -- which is fine: the swizzle is applied to the full address the hardware
+ *     forms (start + row * 128 + chunk * 16), exactly where TMA put chunk (2 (kk % 4) + chunk) of that row;
+ *     after 4 steps the next column block starts kBlockM (or kBlockN) * 128 bytes further.
+ *   O += P·V, k16 step kk (keys 16kk .. 16kk + 15):
+ *     A = P from registers (the S accumulators of the same 16 keys, repacked: see the runtime header);
+ *     B = V (K = keys, N = kValueHeadDim), MN-major (consecutive elements of a V row are consecutive N, i.e. the
+ *     "transposed" B, tnspB = 1): start = V[slot] + kk * 16 * 128 (16 keys = 2 groups of 8 rows of 128 bytes, so
+ *     every start is 1024-aligned), SBO = 1024 (the next 8 keys), LBO = kBlockN * 128 (the next 64 columns of V:
+ *     the next column block), swizzle 128B.
+ *
+ * ------------------------------------------------------------------------------------------------------------
+ * Synchronisation (mbarriers; the runtime header explains phases and parities)
+ * ------------------------------------------------------------------------------------------------------------
+ *   q_full[b]      count 1: the producer's arrive.expect_tx(Q bytes) + the Q copies of the item in Q buffer b.
+ *   q_empty[b]     count kConsumerWarps (8): lane 0 of each consumer warp arrives once the wgmma group of the
+ *                  item's last S = Q·Kᵀ has completed, i.e. Q buffer b is free for a later item.
+ *   k_full[s]      count 1: arrive.expect_tx(K bytes) + the K copies of the tile in slot s.
+ *   v_full[s]      count 1: the same for V (separate, so that S = Q·Kᵀ may start while V is in flight).
+ *   k_empty[s]     count kConsumerWarps (8): lane 0 of each consumer warp arrives once the wgmma group of
+ *                  S = Q·Kᵀ reading K of slot s has completed (the wgmma.wait_group that covers it), i.e. K is free.
+ *   v_empty[s]     count kConsumerWarps (8): the same for V of slot s, after O += P·V has completed.
+ * The producer's fill number f (0, 1, 2, ...) of the visible key tiles, counted over all of the CTA's work items
+ * in order (the ring and its phases run on from one item to the next), goes to slot s = f % kStages as use
+ * u = f / kStages of that slot. Consumers wait k_full[s] / v_full[s] with parity u & 1 (the completion of phase
+ * u). The producer, for u >= 1, waits k_empty[s] (before the K copies) and v_empty[s] (before the V copies) with
+ * parity (u - 1) & 1 (the consumers' release of use u - 1); for u = 0 it does not wait (the slot was never used).
+ * K and V of one slot are separate resources with separate full / empty pairs, so the argument below holds for
+ * each pair on its own. Parity waits are unambiguous because no barrier can get two phases ahead of its waiter:
+ *   - a consumer warp waiting for phase u of k_full[s] (or v_full[s]): phase u + 1 would need fill
+ *     f + kStages, which the producer issues only after phase u of k_empty[s] (v_empty[s]), which needs this
+ *     very warp's arrival after its use u -- so the barrier is in phase u (pending) or u + 1 (u complete), never
+ *     u + 2;
+ *   - the producer waiting for phase u - 1 of k_empty[s] (v_empty[s]): phase u would need the consumers to finish
+ *     use u of the slot, i.e. fill f, which the producer has not issued yet.
+ * No deadlock: consumer iteration j needs K(j) and V(j - 1); the producer issues K(f), V(f), K(f + 1), ... and
+ * K(f) waits for S(f - kStages) (done in iteration f - kStages), V(f) for P(f - kStages)·V (done in iteration
+ * f - kStages + 1 <= j - 1 for every fill f <= j a consumer can be waiting on), so every wait of the producer is
+ * on work the consumers finish without needing that fill.
+ * The Q buffers work the same way: the n-th work item with visible tiles (n = 0, 1, ... over the CTA's items)
+ * loads its Q into buffer n % kQStages as use n / kQStages; consumers wait q_full with parity (n / kQStages) & 1,
+ * the producer waits q_empty with parity (n / kQStages - 1) & 1 for n >= kQStages. No deadlock: the producer
+ * issues item n's Q only after every K/V fill of item n - 1, and the consumers release the Q of item
+ * n - kQStages after its last S, which needs nothing beyond that item's own fills.
+ * Producer and consumers walk the same work items and the same list of visible key tiles of each: both compute
+ * them from the same arguments (cta_step() and work_item(), then visible_key_range and key_tile_is_skipped of the
+ * item's query range), so their fill / use numbers agree. An item whose list is empty loads nothing (not even Q)
+ * and its consumers write O = 0 and LSE = -inf.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <type_traits>
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The variant (generator: train_d64_fp16_dropout).
+ * ---------------------------------------------------------------------------------------------------------- */
 #include "train_d64_fp16_dropout.cuh"
 #include "train_d64_fp16_dropout_variant.cuh"
+#include "attngen_runtime_hopper.cuh"
 
-/*
- * FlashAttention-2 forward pass for the variant `train_d64_fp16_dropout`.
- *
- * One thread block computes one tile of kBlockRows query rows for one (batch, query head); each of its
- * kWarps warps owns kRowsPerWarp of those rows (16 or 32: kMTiles fragments of 16 rows, which share every
- * K and V fragment read from shared memory). The block walks the key tiles of kBlockColumns keys that its masks
- * leave visible, streaming K and V through a kStages-deep ring of shared-memory buffers with cp.async,
- * and keeps an online softmax per row: the running maximum m and the output accumulator O stay in
- * registers (each lane's share of the running sum l too, or in shared memory where O leaves no room),
- * and P = exp(S - m) never leaves registers between S = Q·Kᵀ and O += P·V.
- * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
- * The finished O tile goes out through shared memory where it fits, so that each warp writes its whole rows
- * with 16-byte stores.
- */
+/* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
+   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
+   run on the variant's mma.sync kernel (train_d64_fp16_dropout_mma.cu), which takes every layout the ABI allows. (Head dims
+   that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
+extern "C" attngen_status attngen_train_d64_fp16_dropout_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
-namespace attngen_train_d64_fp16_dropout_detail {
+/* ------------------------------------------------------------------------------------------------------------
+ * One kernel of the variant, with one key-tile width (Templates/hopper/pieces/forward_kernel.cu, rendered in
+ * namespace attngen_train_d64_fp16_dropout_hopper_detail; the file's top comment describes it).
+ * ---------------------------------------------------------------------------------------------------------- */
+namespace attngen_train_d64_fp16_dropout_hopper_detail {
 
 using namespace attngen_train_d64_fp16_dropout_variant;
 
-/* ------------------------------------------------------------------------------------------------
- * Compile-time shape of the tile plan (train_d64_fp16_dropout_variant.cuh holds the variant's).
- * ---------------------------------------------------------------------------------------------- */
+/* ------------------------------------------------------------------------------------------------------------
+ * The plan (generator: rendered by the planner).
+ * ---------------------------------------------------------------------------------------------------------- */
 
-constexpr int kHeadDimPadded = 64;
-constexpr int kValueHeadDimPadded = 64;
-constexpr int kRowPad = 8;
-constexpr int kBlockRows = 128;  /* Br */
-constexpr int kBlockColumns = 128;  /* Bc */
-constexpr int kWarps = 4;
-constexpr int kStages = 2;  /* K/V tiles in the cp.async ring */
-constexpr bool kRowSumsInShared = true;  /* else in registers */
-/* Shared memory, as the plan accounts it: the Q tile, kStages K and V tiles, and the row sums. */
-constexpr int kQTileElements = 9216;
-constexpr int kKTileElements = 9216;
-constexpr int kVTileElements = 9216;
-constexpr int kSharedBytes = 94208;
+constexpr int kBlockM = 128; /* query rows per CTA: 2 consumer warpgroups x 64 */
+/* Keys per K/V tile (also the N of S = Q·Kᵀ): the planner's widest multiple of 16 up to 128 whose accumulators fit
+   the consumers' registers and whose ring fits shared memory (128 at d = 64 and 128, 80 at d = 256). */
+constexpr int kBlockN = 128;
+/* K/V ring depth: what the planner's shared-memory account fits in the budget beside the Q tiles (3 at d = dv = 64,
+   2 at d = dv = 128 under the default 227 KB, where it prefers two Q tiles to a third stage; fewer with a smaller
+   --budget): more stages let the producer run further ahead of the consumers (TMA latency, the first tiles). */
+constexpr int kStages = 3;
+/* Q tiles in shared memory: 2 where the account fits them beside the K/V ring (the producer then loads the next
+   item's Q as soon as the item before the current one has issued its last S), else 1 (it loads it once the
+   current item's last S = Q·Kᵀ has completed). */
+constexpr int kQStages = 2;
+/* Whether every work item visits the same key tiles (the variant has no causal, window or block-sparse mask): then
+   the order of the items only serves L2 (heads in groups whose K and V fit), else longest first (see the top of
+   the file). */
+constexpr bool kUniformItems = true;
+/* Items of unequal length at d = 64 go in pairs of one head whose lengths add up to the same, head-major (see the
+   top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
+constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
+constexpr int kConsumerWarpgroups = 2;
+constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
+constexpr int kConsumerRegisters = 240;
 
-constexpr int kThreads = kWarps * 32;
-constexpr int kRowsPerWarp = kBlockRows / kWarps;
-constexpr int kMTiles = kRowsPerWarp / 16;  /* m16 fragments per warp */
-/* Q, K and V rows in shared memory: the head dimension padded with zeros to a multiple of 16, plus
-   kRowPad elements so that the rows a warp reads together fall into different banks. */
-constexpr int kQStride = kHeadDimPadded + kRowPad;
-constexpr int kKStride = kHeadDimPadded + kRowPad;
-constexpr int kVStride = kValueHeadDimPadded + kRowPad;
-static_assert(kQTileElements == kBlockRows * kQStride && kKTileElements == kBlockColumns * kKStride &&
-                  kVTileElements == kBlockColumns * kVStride,
-              "the planned tiles hold whole padded rows");
-/* The output tile is written through shared memory (rows of kOStride elements over the Q tile and the K/V
-   ring, free by then) when it fits there, so that each warp stores its whole rows with 16-byte stores. Value
-   head dims that are not multiples of 16 keep direct stores: their padded fragments leave no registers for
-   the copy (ptxas spilled at d = 33 and 40). */
-constexpr int kOStride = kValueHeadDimPadded + kRowPad;
-constexpr bool kStagesOutput =
-    kValueHeadDim % 16 == 0 &&
-    kBlockRows * kOStride * (int)sizeof(Element) <=
-        (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw);
-/* Each lane's share of its rows' softmax sums: in registers where the accumulators leave room (16-row
-   warps, or 32-row warps up to value head dim 64; head dims multiples of 16, no dropout), else in shared
-   memory (one float per lane and row, read and written once per key tile), which frees registers for the
-   accumulators of 32-row warps at larger head dims. */
-constexpr int kRowSumFloats = kRowSumsInShared ? kThreads * kMTiles * 2 : 0;
-static_assert(kSharedBytes == (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) +
-                                 kRowSumFloats * (int)sizeof(float),
-              "the planned shared memory holds the Q tile, the K/V ring and the row sums");
-static_assert(kRowsPerWarp == 16 || kRowsPerWarp == 32, "each warp owns 16 or 32 query rows");
-static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query tile");
-static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
-              "tiles are made of 16 x 16 fragments");
+/* ------------------------------------------------------------------------------------------------------------
+ * Derived constants.
+ * ---------------------------------------------------------------------------------------------------------- */
 
-/* Everything a block needs besides the ABI's parameters, computed once on the host. */
+constexpr int kWarpgroupThreads = 128;
+constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
+constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
+constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
+constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
+constexpr int kElementBytes = 2;
+
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
+              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "four warps per consumer warpgroup");
+
+static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
+              "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
+              "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
+static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
+/* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
+   (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
+   at least 52 stay for the rest. */
+static_assert(kBlockN / 2 + kBlockN / 4 + kValueHeadDim / 2 <= 240 - 52, "the accumulators leave room for the rest");
+static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+/* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
+   must consumer c's 64-row slice of Q: */
+static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
+                  (kRowsPerConsumer * kSwizzleRowBytes) % 1024 == 0,
+              "tiles and column blocks start on 1024-byte boundaries");
+
+constexpr int kQKColumnBlocks = kHeadDim / kBlockColumns;
+constexpr int kVColumnBlocks = kValueHeadDim / kBlockColumns;
+constexpr uint32_t kQColumnBlockBytes = kBlockM * kSwizzleRowBytes;  /* 16384 */
+constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at kBlockN = 128, 10240 at 80 */
+constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
+constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
+constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
+                  kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
+              "a tile is its column blocks");
+
+constexpr uint32_t kQOffset = 0;
+constexpr uint32_t kKOffset = kQOffset + kQStages * kQTileBytes;
+constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
+constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
+constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per Q buffer; k/v full/empty per slot */
+constexpr uint32_t kSharedAlignmentSlack = 1024;
+constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
+static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
+static_assert(kQStages == 1 || kQStages == 2, "one or two Q buffers");
+
+/* Everything the CTAs need besides the tensor maps, computed once on the host. */
 struct KernelArguments {
     attngen_forward_params params;
-    int32_t kv_group;    /* query heads per key/value head */
-    int32_t aligned16;   /* Q, K, V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
-    int32_t o_aligned16; /* O rows start on 16-byte boundaries: 16-byte stores are safe */
+    int32_t kv_group;   /* query heads per key/value head */
+    int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
+    /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
+    uint32_t query_tiles;
+    uint32_t heads_total;
+    uint32_t heads_per_group; /* waves: heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t work_items;
+    uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
+    uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
 };
 
-/* ------------------------------------------------------------------------------------------------
- * Global -> shared copies.
- * ---------------------------------------------------------------------------------------------- */
-
-/* Copies `Rows` rows of `Dim` elements into shared memory rows of `Stride` elements with the block's kThreads
-   threads (attngen_copy_tile in attngen_runtime_cuda.cuh: 16-byte cp.async when aligned, zero-filled padding). */
-template <int Rows, int Dim, int DimPadded, int Stride>
-static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64_t row_stride, int64_t valid_rows,
-                                                 bool aligned16) {
-    attngen_copy_tile<kThreads, Rows, Dim, DimPadded, Stride>(dst, src, row_stride, valid_rows, aligned16);
-}
-
-/* ------------------------------------------------------------------------------------------------
- * Tensor-core products of one warp (16 query rows).
- * ---------------------------------------------------------------------------------------------- */
-
-/* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
-   through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
-   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
-
-/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
-static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
-                                                   const Raw *sK, int warp, int lane) {
-#pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; ++n) {
-            s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
-        }
+/* Shared-memory addresses of one CTA's tiles and barriers. */
+struct SharedLayout {
+    uint32_t base; /* 1024-byte aligned */
+    __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
+    __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
+    __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t q_full(int buffer) const { return base + kBarrierOffset + 8u * buffer; }
+    __device__ __forceinline__ uint32_t q_empty(int buffer) const {
+        return base + kBarrierOffset + 8u * (kQStages + buffer);
     }
-    /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
-    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
-    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
-#pragma unroll
-    for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
-        uint32_t a[kMTiles][4];
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-            attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
-        }
-#pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; n += 2) {
-            uint32_t kb[4];
-            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
-#pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-                attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
-                attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
-            }
-        }
+    __device__ __forceinline__ uint32_t k_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + slot);
     }
-}
-
-/* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
-   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
-                                                          const Raw *sV, int lane) {
-    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
-#pragma unroll
-    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
-        uint32_t a[kMTiles][4];
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-            a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
-            a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
-            a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
-            a[m][3] = attngen_pack2(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3], Element());
-        }
-#pragma unroll
-        for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
-            uint32_t vb[4];
-            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
-#pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-                attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
-                attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
-            }
-        }
+    __device__ __forceinline__ uint32_t v_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + kStages + slot);
     }
-}
+    __device__ __forceinline__ uint32_t k_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 2 * kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t v_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
+    }
+};
 
-/* ------------------------------------------------------------------------------------------------
- * The kernel.
- * ---------------------------------------------------------------------------------------------- */
+/* The visible key tiles of a CTA, in order: tiles [tile_begin, tile_end) of kBlockN keys that the causal and
+   window masks leave, minus those the block-sparse mask skips (the planner only picks this kernel when the
+   kBlockM x kBlockN tile divides the sparse block). Producer and consumers both walk it with next().
+   Positions, heads and tile numbers are 32-bit here and in the consumer: the launcher hands this kernel only
+   sequence lengths, head and batch counts below 2^31 - 256 (attngen_hopper_tma_layout_ok), so a position plus a
+   tile fits, and 64-bit copies would take registers the accumulators need (d = 256). The mask hooks get them
+   widened. */
+struct KeyTiles {
+    int32_t tile_begin, tile_end;
+    int32_t b, h, q_begin;
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
 
-__global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArguments arguments) {
-    extern __shared__ __align__(16) unsigned char shared_memory[];
-    Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
-    Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
-    Raw *const sV = sK + kStages * kKTileElements;           /* kStages V tiles */
-    /* kRowSumsInShared: this lane's share of the sum of row (m, r) at sRowSum[(m * 2 + r) * kThreads + threadIdx.x] */
-    float *const sRowSum = reinterpret_cast<float *>(sV + kStages * kVTileElements);
-
-    const attngen_forward_params &p = arguments.params;
-    const int warp = threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    const int group = lane / 4;       /* the fragment row this lane holds (and row + 8) */
-    const int quad_lane = lane % 4;   /* the fragment column pair this lane holds */
-
-    /* Which (batch, head) and which query tile. Tiles run last to first: under a causal mask the last
-       tiles see the most keys, so the longest blocks start first. */
-    const int64_t head_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
-    if (head_index >= p.batch * (int64_t)p.heads_q) return;
-    const int64_t b = head_index / p.heads_q;
-    const int64_t h = head_index % p.heads_q;
-    const int64_t kv_head = h / arguments.kv_group;
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockRows;
-    const int64_t q_end = attngen_min64(q_begin + kBlockRows, nq);
-
-    const Raw *const q_rows = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride +
-                              h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
-                              kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
-                              kv_head * p.v_layout.head_stride;
-    const bool aligned16 = arguments.aligned16 != 0;
-
-    /* The key tiles to visit: [tile_begin, tile_end), minus those a run-time mask skips. */
-    int64_t key_begin = 0, key_end = 0;
-    visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
-    const int64_t tile_begin = key_begin / kBlockColumns;
-    const int64_t tile_end = key_end > key_begin ? (key_end + kBlockColumns - 1) / kBlockColumns : tile_begin;
-    auto next_visible_tile = [&](int64_t tile) {
-        while (tile < tile_end && key_tile_is_skipped(p.block_mask, p.block_mask_layout, b, h, q_begin, tile * kBlockColumns)) ++tile;
+    __device__ __forceinline__ int32_t next(int32_t tile) const {
+        while (tile < tile_end &&
+               key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, (int64_t)tile * kBlockN)) {
+            ++tile;
+        }
         return tile;
-    };
-
-    /* Loads key tile `tile` (if it exists) into ring slot `slot`: K and V are two commit groups, so the
-       scores can start while V is still in flight. */
-    auto load_key_tile = [&](int64_t tile, int slot) {
-        if (tile < tile_end) {
-            const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements,
-                                                                         k_rows + k0 * p.k_layout.row_stride,
-                                                                         p.k_layout.row_stride, nk - k0, aligned16);
-        }
-        attngen_cp_async_commit();
-        if (tile < tile_end) {
-            const int64_t k0 = tile * kBlockColumns;
-            copy_tile<kBlockColumns, kValueHeadDim, kValueHeadDimPadded, kVStride>(sV + slot * kVTileElements,
-                                                                                   v_rows + k0 * p.v_layout.row_stride,
-                                                                                   p.v_layout.row_stride, nk - k0,
-                                                                                   aligned16);
-        }
-        attngen_cp_async_commit();
-    };
-
-    /* Q tile first (its own group), then the first kStages - 1 key tiles. */
-    copy_tile<kBlockRows, kHeadDim, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin,
-                                                              aligned16);
-    attngen_cp_async_commit();
-    int64_t tile_to_load = next_visible_tile(tile_begin);
-#pragma unroll
-    for (int slot = 0; slot < kStages - 1; ++slot) {
-        load_key_tile(tile_to_load, slot);
-        if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
     }
+};
 
-    /* Per-thread state: in each m16 fragment m, rows (group) and (group + 8). */
-    float o_acc[kMTiles][kValueHeadDimPadded / 8][4];
-    float row_max[kMTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
-    /* row_sum(m * 2 + r): this lane's share of sum(exp) of row (m, r), in registers or in shared memory. */
-    float row_sum_registers[kMTiles * 2];
-    auto row_sum = [&](int i) -> float & {
-        if constexpr (kRowSumsInShared) {
-            return sRowSum[i * kThreads + threadIdx.x];
+/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
+struct WorkItem {
+    int32_t b, h, q_begin;
+    KeyTiles tiles;
+    int32_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
+};
+
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+/* What step n (0, 1, ...) of this CTA's walk over the work is (see the top of the file): the last one (kStepDone:
+   stop), no item (kStepNone: in the last wave of uniform items, or the absent partner of an odd T's middle tile),
+   or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
+     waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
+       heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
+       group's heads in turn, then rank 1, and so on;
+     pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
+       step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
+   32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
+   needs no 64-bit division. */
+constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
+static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
+                                               uint32_t &rank) {
+    if (!kPairedItems) {
+        if (n * gridDim.x >= arguments.work_items) return kStepDone;
+        const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
+        if (w >= arguments.work_items) return kStepNone;
+        const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
+        const uint32_t group = w / group_items;
+        const uint32_t within = w - group * group_items;
+        const uint32_t first_head = group * arguments.heads_per_group;
+        const uint32_t heads_left = arguments.heads_total - first_head;
+        const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
+        rank = within / heads_here;
+        head_index = first_head + (within - rank * heads_here);
+        return kStepItem;
+    } else {
+        const uint32_t u = blockIdx.x + (n >> 1) * gridDim.x;
+        if (u >= arguments.work_units) return kStepDone;
+        head_index = u / arguments.query_pairs;
+        const uint32_t pair = u - head_index * arguments.query_pairs;
+        const uint32_t partner = arguments.query_tiles - 1 - pair;
+        if ((n & 1u) == 0) {
+            rank = pair;
+            return kStepItem;
+        }
+        rank = partner;
+        return partner != pair ? kStepItem : kStepNone;
+    }
+}
+
+/* Work item (head_index, rank) of cta_step(): query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h)
+   with q_begin = (query_tiles - 1 - rank) · kBlockM, and its visible key tiles. */
+static __device__ __forceinline__ WorkItem work_item(const KernelArguments &arguments, uint32_t head_index,
+                                                     uint32_t rank) {
+    const attngen_forward_params &p = arguments.params;
+    const uint32_t heads_q = (uint32_t)p.heads_q;
+    const uint32_t b = head_index / heads_q;
+
+    WorkItem item;
+    item.b = (int32_t)b;
+    item.h = (int32_t)(head_index - b * heads_q);
+    item.q_begin = (int32_t)((arguments.query_tiles - 1 - rank) * (uint32_t)kBlockM);
+    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, p.seqlen_q);
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
+    item.tiles.tile_begin = key_begin > 0 ? (int32_t)(key_begin / kBlockN) : 0;
+    item.tiles.tile_end = key_end > key_begin ? (int32_t)((key_end + kBlockN - 1) / kBlockN) : item.tiles.tile_begin;
+    item.tiles.b = item.b;
+    item.tiles.h = item.h;
+    item.tiles.q_begin = item.q_begin;
+    item.tiles.block_mask = p.block_mask;
+    item.tiles.block_mask_layout = p.block_mask_layout;
+    item.first_tile = item.tiles.next(item.tiles.tile_begin);
+    return item;
+}
+
+constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
+constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
+constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Producer: one thread.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Walks the CTA's work items and, for each that visits key tiles, loads its Q tile into the next Q buffer and its
+   K and V tiles into the ring (fill numbers and Q uses counted over all items, see "Synchronisation"). */
+static __device__ __forceinline__ void produce(const SharedLayout &smem, const KernelArguments &arguments,
+                                               const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
+                                               const CUtensorMap *tmap_v) {
+    /* With seqlen_k = 0 no item visits a key tile (and the K/V maps are left empty). */
+    if (arguments.params.seqlen_k == 0) return;
+    attngen_prefetch_tensor_map(tmap_q);
+    attngen_prefetch_tensor_map(tmap_k);
+    attngen_prefetch_tensor_map(tmap_v);
+
+    uint32_t fill = 0;    /* K/V tiles loaded so far, over all items */
+    uint32_t q_count = 0; /* Q tiles loaded so far */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
+        const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
+
+        /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are
+           filled with zeros by TMA (and still counted in the transaction bytes). The buffer's previous Q (use
+           q_count / kQStages - 1) must have been read by the last S = Q·Kᵀ of its item, in every consumer warp. */
+        const int q_buffer = (int)(q_count % kQStages);
+        const uint32_t q_use = q_count / kQStages;
+        if (q_use > 0) attngen_mbarrier_wait_parity(smem.q_empty(q_buffer), (q_use - 1) & 1u);
+        attngen_mbarrier_arrive_expect_tx(smem.q_full(q_buffer), kQTileBytes);
+#pragma unroll
+        for (int block = 0; block < kQKColumnBlocks; ++block) {
+            attngen_tma_load_4d(smem.q(q_buffer) + block * kQColumnBlockBytes, tmap_q, smem.q_full(q_buffer),
+                                block * kBlockColumns, (int32_t)item.q_begin, h, b);
+        }
+        ++q_count;
+
+        for (int32_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+            const int slot = (int)(fill % kStages);
+            const uint32_t use = fill / kStages;
+            /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
+               S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
+            const int32_t k0 = tile * kBlockN; /* keys past seqlen_k arrive as zeros */
+            attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
+#pragma unroll
+            for (int block = 0; block < kQKColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
+            /* The same for V (released after O += P·V of that use completed). */
+            if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (use - 1) & 1u);
+            attngen_mbarrier_arrive_expect_tx(smem.v_full(slot), kVTileBytes);
+#pragma unroll
+            for (int block = 0; block < kVColumnBlocks; ++block) {
+                attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
+                                    block * kBlockColumns, k0, kv_head, b);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Consumer: one warpgroup, 64 query rows.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Issues S = Q·Kᵀ for the consumer's 64 rows and the kBlockN keys of the slot (layouts: see the top of the file)
+   as one wgmma group and returns at once: s belongs to the tensor cores until a wgmma.wait_group that covers this
+   group, after which the caller runs attngen_fence_operands(s) before reading it. */
+static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int q_buffer,
+                                                    int consumer, int slot) {
+    const uint32_t q_rows = smem.q(q_buffer) + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
+    const uint32_t k_rows = smem.k(slot);
+    attngen_fence_operands(s);
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+        const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
+        const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
+        const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
+        if (kk == 0) {
+            attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
         } else {
-            return row_sum_registers[i];
+            attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
         }
-    };
-#pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-            o_acc[m][n][0] = o_acc[m][n][1] = o_acc[m][n][2] = o_acc[m][n][3] = 0.0f;
-        }
-        row_max[m][0] = row_max[m][1] = -INFINITY;
-        row_sum(m * 2) = row_sum(m * 2 + 1) = 0.0f;
     }
-    const int64_t warp_row = q_begin + warp * kRowsPerWarp + group;
+    attngen_wgmma_commit_group();
+}
 
-    int64_t tile = next_visible_tile(tile_begin);
-    for (int iteration = 0; tile < tile_end; ++iteration) {
-        const int slot = iteration % kStages;
-        const int64_t k0 = tile * kBlockColumns;
-
-        /* Wait for K of this tile (V and the tiles ahead may stay in flight). Past the barrier every warp is
-           done with the previous iteration, so its slot takes the tile kStages - 1 ahead; with one slot, the
-           previous iteration's last barrier freed it and the tile to load is this one. */
-        if constexpr (kStages == 1) {
-            load_key_tile(tile_to_load, 0);
-            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
-        }
-        attngen_cp_async_wait<kStages == 1 ? 1 : 2 * (kStages - 1) - 1>();
-        __syncthreads();
-        if constexpr (kStages > 1) {
-            load_key_tile(tile_to_load, (iteration + kStages - 1) % kStages);
-            if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
-        }
-
-        /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
-        float s[kMTiles][kBlockColumns / 8][4];
-        warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
-
-        /* Per-element masks, only on tiles that cross a mask boundary: each row's kept keys [lo, hi) as
-           offsets into the tile, then the predicate (if any) per element. */
-        if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
+/* Issues O += P·V with P in registers (kPFragments k16 steps) and V of the slot (MN-major, transposed B) as one
+   wgmma group and returns at once: o and p belong to the tensor cores until a wgmma.wait_group that covers this
+   group (then complete_pv). */
+static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
+                                                const SharedLayout &smem, int slot) {
+    const uint32_t v_rows = smem.v(slot);
+    attngen_fence_operands(o);
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+    for (int kk = 0; kk < kPFragments; ++kk) {
 #pragma unroll
-                for (int r = 0; r < 2; ++r) {
-                    const int64_t q = warp_row + m * 16 + r * 8;
-                    int64_t lo = 0, hi = 0;
-                    row_key_bounds(q, nq, nk, lo, hi);
-                    const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockColumns), 0);
-                    const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockColumns), 0);
-#pragma unroll
-                    for (int n = 0; n < kBlockColumns / 8; ++n) {
-#pragma unroll
-                        for (int c = 0; c < 2; ++c) {
-                            const int key = n * 8 + quad_lane * 2 + c;
-                            const bool kept = key >= key_lo && key < key_hi &&
-                                              element_predicate_holds(b, h, q, k0 + key, nq, nk);
-                            if (!kept) s[m][n][2 * r + c] = -INFINITY;
-                        }
-                    }
-                }
-            }
-        }
-
-        /* Online softmax: new running maximum, rescale of the old sum and output, P = exp2(S·c - m·c). */
-#pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
-#pragma unroll
-            for (int r = 0; r < 2; ++r) {
-                float tile_max = -INFINITY;
-#pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    tile_max = fmaxf(tile_max, fmaxf(s[m][n][2 * r], s[m][n][2 * r + 1]));
-                }
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-                tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-                const float new_max = fmaxf(row_max[m][r], tile_max);
-                /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
-                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-                const float correction = attngen_exp2(row_max[m][r] * kScaleLog2 - scaled_max);
-                row_max[m][r] = new_max;
-                float tile_sum = 0.0f;
-#pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    o_acc[m][n][2 * r] *= correction;
-                    o_acc[m][n][2 * r + 1] *= correction;
-                }
-#pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScaleLog2, -scaled_max));
-                    s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScaleLog2, -scaled_max));
-                    tile_sum += s[m][n][2 * r] + s[m][n][2 * r + 1];
-                }
-                row_sum(m * 2 + r) = row_sum(m * 2 + r) * correction + tile_sum;
-            }
-        }
-
-        /* Dropout (README.md, "Dropout"): one Philox4x32-10 call per row and group of 8 keys; key k's
-           16-bit value is halfword k % 8 (word (k % 8) / 2: low half for even k, high half for odd k),
-           and the probability is dropped when that value is below kDropThreshold. The row sums above
-           are taken before dropout, as the log-sum-exp wants; kept probabilities are scaled by
-           kKeepScale in the epilogue.
-           For each pair of n8 tiles (n, n + 1), quad lane c makes call c: row r = c % 2 (fragment row
-           group or group + 8), tile n + c / 2; quad lane c holds keys 2c, 2c + 1 of every tile, the
-           halves of word c of the calls; attngen_dropout_quad_keep exchanges the quad's keep bits, after
-           which this lane's bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
-           past nq make calls no one stores; every lane takes part in the shuffles. */
-        {
-            const uint64_t groups_per_row = (uint64_t)((nk + 7) / 8);
-            const int call_row = (quad_lane & 1) * 8;  /* this lane's call: row r = quad_lane % 2 ... */
-            const int call_tile = quad_lane >> 1;      /* ... of tile n + quad_lane / 2 */
-        #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
-                const int64_t q = warp_row + m * 16 + call_row;
-                const uint64_t first_group =
-                    (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q) * groups_per_row +
-                    (uint64_t)(k0 / 8 + call_tile);
-        #pragma unroll
-                for (int n = 0; n < kBlockColumns / 8; n += 2) {
-                    const attngen_philox_words words =
-                        attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
-                    const uint32_t keep = attngen_dropout_quad_keep(words, kDropThreshold, quad_lane);
-        #pragma unroll
-                    for (int j = 0; j < 4; ++j) {  /* call j: row r = j % 2, tile n + j / 2 */
-                        if ((keep & (1u << (4 * j))) == 0) s[m][n + j / 2][2 * (j % 2)] = 0.0f;
-                        if ((keep & (1u << (16 + 4 * j))) == 0) s[m][n + j / 2][2 * (j % 2) + 1] = 0.0f;
-                    }
-                }
-            }
-        }
-
-        /* Wait for V of this tile, then O += P·V. */
-        attngen_cp_async_wait<2 * (kStages - 1)>();
-        __syncthreads();
-        warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements, lane);
-
-        /* With one slot, everyone is done with it before the next iteration refills it. */
-        if constexpr (kStages == 1) __syncthreads();
-        tile = next_visible_tile(tile + 1);
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
     }
-    attngen_cp_async_wait<0>();
-
-    /* Epilogue: O = acc / l (times the dropout keep scale), LSE = m·scale + log(l); a row that kept
-       nothing gets O = 0 and LSE = -inf. Where the tile fits (kStagesOutput), O goes through shared memory
-       (the Q tile and the K/V ring are free once every warp is past its last P·V, and every copy has landed):
-       each lane writes its fragment pairs into its warp's rows there, then the warp writes those rows with
-       16-byte stores. */
-    Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
-    Element *const sO = reinterpret_cast<Element *>(shared_memory);
-    if constexpr (kStagesOutput) __syncthreads(); /* every warp past its last P·V, every copy landed */
+    attngen_wgmma_fence();
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                         kKVColumnBlockBytes, 1024);
+        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+    }
+    attngen_wgmma_commit_group();
+}
+
+/* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
+   overwrite P) after the wait. */
+static __device__ __forceinline__ void complete_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4]) {
+    attngen_fence_operands(o);
+#pragma unroll
+    for (int kk = 0; kk < kPFragments; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
+    }
+}
+
+/* One arrival of this warp on an "empty" barrier (count kConsumerWarps): every lane has passed the wait_group
+   that completed the warpgroup's wgmma reading the slot. */
+static __device__ __forceinline__ void release_slot(uint32_t barrier, int lane) {
+    __syncwarp();
+    if (lane == 0) attngen_mbarrier_arrive(barrier);
+}
+
+static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
+    return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
+}
+
+/* Masks on the scores of key tile k0 .. k0 + kBlockN - 1, only when the tile crosses a mask boundary for the
+   consumer's rows (keys past seqlen_k included): each row's kept keys [lo, hi) as offsets into the tile, then the
+   per-element predicate, if any. Thread rows: thread_row + 8 r; columns 8j + 2 quad_lane + e. Each row's verdicts
+   are gathered first as bits (column 8j + 2 quad_lane + e is bit 2j + e), by a loop the generator rolls when the
+   variant has a per-element predicate: unrolled, the predicate's 64-bit arithmetic for all of a row's keys would
+   hold registers that the S, O and P accumulators need at once (ptxas spilled them). */
+static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int64_t k0, int64_t consumer_q_begin,
+                                                   int64_t consumer_q_end, int64_t thread_row, int quad_lane,
+                                                   int64_t b, int64_t h, int64_t nq, int64_t nk) {
+    /* The keys a thread holds of one row (kBlockN / 4) as bits of one word. */
+    using KeptBits = typename std::conditional<kBlockN / 4 <= 32, uint32_t, uint64_t>::type;
+    if (tile_is_interior(consumer_q_begin, consumer_q_end, k0, k0 + kBlockN, nq, nk)) return;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t q = thread_row + 8 * r;
+        int64_t lo = 0, hi = 0;
+        row_key_bounds(q, nq, nk, lo, hi);
+        const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kBlockN), 0);
+        const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kBlockN), 0);
+        KeptBits kept = 0;
+#pragma unroll
+        for (int i = 0; i < kBlockN / 4; ++i) {
+            const int key = 8 * (i >> 1) + 2 * quad_lane + (i & 1);
+            if (key >= key_lo && key < key_hi && element_predicate_holds(b, h, q, k0 + key, nq, nk)) {
+                kept |= KeptBits(1) << i;
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                if (((kept >> (2 * j + e)) & 1u) == 0u) s[4 * j + 2 * r + e] = -INFINITY;
+            }
+        }
+    }
+}
+
+/* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
+   a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
+   thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
+   the caller rescales once the O += P·V in flight (of the previous tile) has completed: O(j) = O(j-1) ·
+   correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
+static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
+                                                      float (&row_sum)[2], float (&correction)[2]) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float tile_max = -INFINITY;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
+        }
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+        const float new_max = fmaxf(row_max[r], tile_max);
+        /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
+        correction[r] = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+        row_max[r] = new_max;
+        float tile_sum = 0.0f;
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+            tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
+        }
+        row_sum[r] = row_sum[r] * correction[r] + tile_sum;
+    }
+}
+
+/* Zeroes the dropped probabilities of key tile k0 .. k0 + kBlockN - 1 (after online_softmax, whose row sums are
+   taken before dropout, as the log-sum-exp wants; the kept ones are scaled by kKeepScale in the epilogue). Empty
+   for variants without dropout. */
+static __device__ __forceinline__ void apply_dropout(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, int32_t b, int32_t h,
+                                                     const attngen_forward_params &p) {
+    (void)s, (void)k0, (void)thread_row, (void)quad_lane, (void)b, (void)h, (void)p;
+    /* Dropout (README.md, "Dropout"): the keep mask of the mma.sync kernels (Templates/cuda/pieces/forward_dropout.cu)
+       on this kernel's fragments, bit for bit. One Philox4x32-10 call per row and group of 8 keys; for each pair of
+       8-key groups (n, n + 1) quad lane c makes call c (row thread_row + 8 (c % 2), group n + c / 2 of the tile) and
+       attngen_dropout_quad_keep hands every lane its keep bits: those of call j at 4j (key 2c) and 16 + 4j (key
+       2c + 1). Lanes of rows past nq make calls no one stores. */
+    const uint64_t groups_per_row = (uint64_t)((p.seqlen_k + 7) / 8);
+    const uint64_t call_row = (uint64_t)thread_row + (uint64_t)((quad_lane & 1) * 8);
+    const uint64_t first_group =
+        (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)p.seqlen_q + call_row) * groups_per_row +
+        (uint64_t)(k0 / 8 + (quad_lane >> 1));
+#pragma unroll
+    for (int n = 0; n < kBlockN / 8; n += 2) {
+        const attngen_philox_words words =
+            attngen_dropout_words(first_group + (uint64_t)n, p.dropout_seed, p.dropout_offset);
+        const uint32_t keep = attngen_dropout_quad_keep(words, kDropThreshold, quad_lane);
+#pragma unroll
+        for (int j = 0; j < 4; ++j) { /* call j: row r = j % 2, group n + j / 2 */
+            if ((keep & (1u << (4 * j))) == 0) s[4 * (n + j / 2) + 2 * (j % 2)] = 0.0f;
+            if ((keep & (1u << (16 + 4 * j))) == 0) s[4 * (n + j / 2) + 2 * (j % 2) + 1] = 0.0f;
+        }
+    }
+}
+
+static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const float (&correction)[2]) {
+#pragma unroll
+    for (int j = 0; j < kValueHeadDim / 8; ++j) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
-            float sum = row_sum(m * 2 + r);
-            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-            const int64_t q = warp_row + m * 16 + r * 8;
-            const bool kept_any = sum > 0.0f;
-            const float factor = kept_any ? kKeepScale / sum : 0.0f;
-            if constexpr (kStagesOutput) {
-                Element *const o_row = sO + (warp * kRowsPerWarp + m * 16 + r * 8 + group) * kOStride;
+            o[4 * j + 2 * r] *= correction[r];
+            o[4 * j + 2 * r + 1] *= correction[r];
+        }
+    }
+}
+
+/* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator column groups
+   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], const float (&s)[kSTileFloats]) {
 #pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    attngen_store_pair(o_row + n * 8 + quad_lane * 2, o_acc[m][n][2 * r] * factor,
-                                       o_acc[m][n][2 * r + 1] * factor);
-                }
-            } else if (q < nq) {
-                /* the tile does not fit in shared memory (a value head dim far above the head dim) */
-                Element *const o_row = o_rows + q * p.o_layout.row_stride;
+    for (int kk = 0; kk < kPFragments; ++kk) {
+        p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+        p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+        p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+        p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+    }
+}
+
+/* Ping-pong between the two consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of
+   the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
+   on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
+   kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
+   wgmma (the S of an item's first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives
+   on the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
+   threads of the other warpgroup. The turns run on across work items: both consumers walk the same items and
+   tile lists, so each has the same number n of issue steps in the CTA (n = the visible tiles of all its items;
+   an item's last P·V is issued outside the turns). To start, consumer 1 arrives once on consumer 0's barrier;
+   after that each consumer signals after every step. Consumer 1 passes its barrier n times on consumer 0's n
+   signals; consumer 0 passes its barrier n times in the steps and once more at the end, on consumer 1's start
+   signal and n step signals. No phase of a barrier can see two arrivals of the same warpgroup: consumer 1's
+   (k + 1)-th signal follows its k-th pass of its own barrier, which needs consumer 0's k-th signal, which follows
+   consumer 0's pass of the phase that consumer 1's k-th signal completed (and symmetrically). Every barrier
+   therefore ends with no pending arrival. Since consumer 1 signals after its last step of an item (not after its
+   epilogue), consumer 0 issues the next item's first S while consumer 1 finishes the current one. */
+static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
+constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
+
+/* (Branches on the warp-uniform consumer index so that the barrier ids are constants in SASS: with an id in a
+   register ptxas reserves all 16 barriers.) */
+static __device__ __forceinline__ void scheduler_wait(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    }
+}
+static __device__ __forceinline__ void scheduler_signal(int consumer) {
+    if (consumer == 0) {
+        attngen_named_barrier_arrive(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
+    }
+}
+
+/* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
+   the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
+
+       wait_group 1   S(j+1) is complete (groups complete in order) -> release K(j+1), masks + softmax of S(j+1),
+                      which runs while the tensor cores still do P(j)·V(j);
+       wait_group 0   P(j)·V(j) is complete -> release V(j), rescale O by the correction of tile j+1, P(j+1) from
+                      S(j+1) (P(j)'s registers are free only now).
+
+   Registers: S (kBlockN / 2 floats), P (kBlockN / 4 words) and O (kValueHeadDim / 2 floats) are live at once.
+   The waits on k_full / v_full / q_full take the parity of the use (see "Synchronisation" at the top).
+   Tile j of the CTA's count (over all its items, tile_count before the item) sits in slot j % kStages as use
+   j / kStages; the item's Q in buffer q_count % kQStages as use q_count / kQStages. Both counts are advanced here. */
+static __device__ __forceinline__ void consume_item(const SharedLayout &smem, const WorkItem &item,
+                                                    const KernelArguments &arguments, int consumer,
+                                                    uint32_t &tile_count, uint32_t &q_count) {
+    const attngen_forward_params &p = arguments.params;
+    const KeyTiles &tiles = item.tiles;
+    const int32_t b = item.b, h = item.h, q_begin = item.q_begin;
+    const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer); /* 0 .. 127 within the warpgroup */
+    const int warp = thread / 32;                                              /* rows 16 warp .. 16 warp + 15 */
+    const int lane = thread % 32;
+    const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
+    const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
+    const int32_t nq = (int32_t)p.seqlen_q, nk = (int32_t)p.seqlen_k; /* below 2^31 - 256 (see KeyTiles) */
+    const int32_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
+    const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
+    const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
+
+    float o[kOTileFloats];
 #pragma unroll
-                for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
-                    const int column = n * 8 + quad_lane * 2;
-                    if (column < kValueHeadDim) attngen_store_float(o_row + column, o_acc[m][n][2 * r] * factor);
-                    if (column + 1 < kValueHeadDim) {
-                        attngen_store_float(o_row + column + 1, o_acc[m][n][2 * r + 1] * factor);
-                    }
+    for (int i = 0; i < kOTileFloats; ++i) o[i] = 0.0f;
+    float s[kSTileFloats];
+#pragma unroll
+    for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
+    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
+    float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
+
+    if (item.first_tile < tiles.tile_end) {
+        const int q_buffer = (int)(q_count % kQStages);
+        attngen_mbarrier_wait_parity(smem.q_full(q_buffer), (q_count / kQStages) & 1u);
+        uint32_t p_frag[kPFragments][4];
+        float correction[2];
+
+        /* Prologue, the item's first tile: its scores and softmax; its P·V goes with the next S. O is still 0, so
+           its correction is not applied. */
+        const int32_t tile = item.first_tile;
+        int32_t next = tiles.next(tile + 1);
+        uint32_t count = tile_count; /* this tile's number in the CTA */
+        int slot = (int)(count % kStages);
+        uint32_t parity = (count / kStages) & 1u;
+        attngen_mbarrier_wait_parity(smem.k_full(slot), parity);
+        scheduler_wait(consumer);
+        issue_scores(s, smem, q_buffer, consumer, slot);
+        scheduler_signal(consumer);
+        attngen_wgmma_wait_group<0>();
+        attngen_fence_operands(s);
+        release_slot(smem.k_empty(slot), lane);
+        if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+        online_softmax(s, row_max, row_sum, correction);
+        if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
+        pack_p(p_frag, s);
+
+        while (next < tiles.tile_end) {
+            const int32_t following = tiles.next(next + 1);
+            ++count;
+            const int next_slot = (int)(count % kStages);
+            const uint32_t next_parity = (count / kStages) & 1u;
+            attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
+            scheduler_wait(consumer);
+            issue_scores(s, smem, q_buffer, consumer, next_slot); /* group: S(next) */
+            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            issue_pv(o, p_frag, smem, slot);                      /* group: O += P(tile)·V(tile) */
+            scheduler_signal(consumer);
+
+            attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
+            attngen_fence_operands(s);
+            release_slot(smem.k_empty(next_slot), lane);
+            if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
+            online_softmax(s, row_max, row_sum, correction);
+            if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
+            /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
+               WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
+               this fence, a wgmma.fence, an opaque branch nor data dependences of the release on the softmax move
+               it), so inside one warpgroup only the masks and maxima overlap P·V; the exponentials overlap the
+               other warpgroup's GEMMs (ping-pong). */
+            attngen_fence_operands(s);
+            attngen_fence_operand(correction[0]);
+            attngen_fence_operand(correction[1]);
+
+            attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
+            complete_pv(o, p_frag);
+            release_slot(smem.v_empty(slot), lane);
+            rescale_o(o, correction);
+            pack_p(p_frag, s);
+
+            next = following;
+            slot = next_slot;
+            parity = next_parity;
+        }
+
+        /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
+           it). */
+        attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+        issue_pv(o, p_frag, smem, slot);
+        attngen_wgmma_wait_group<0>();
+        complete_pv(o, p_frag);
+        release_slot(smem.v_empty(slot), lane);
+        tile_count = count + 1;
+        ++q_count;
+    }
+
+    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
+       LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
+       8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
+       memory for 16-byte stores). */
+    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    const bool o_aligned4 = arguments.o_aligned4 != 0;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        const int64_t q = thread_row + 8 * r;
+        const bool kept_any = sum > 0.0f;
+        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        if (q < nq) {
+            Element *const o_row = o_base + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                const int column = 8 * j + 2 * quad_lane;
+                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
+                if (o_aligned4) {
+                    attngen_store_pair(o_row + column, lo, hi);
+                } else {
+                    attngen_store_float(o_row + column, lo);
+                    attngen_store_float(o_row + column + 1, hi);
                 }
             }
-            if (quad_lane == 0 && q < nq) {
+            if (kSavesLogSumExp && quad_lane == 0) {
                 p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
-                    kept_any ? row_max[m][r] * kScale + logf(sum) : -INFINITY;
+                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
             }
         }
     }
-    if constexpr (kStagesOutput) {
-        __syncwarp();
-        const int64_t warp_begin = q_begin + warp * kRowsPerWarp;
-        attngen_store_warp_rows<kRowsPerWarp, kValueHeadDim, kOStride>(
-            o_rows + warp_begin * p.o_layout.row_stride, sO + warp * kRowsPerWarp * kOStride, p.o_layout.row_stride,
-            nq - warp_begin, arguments.o_aligned16 != 0, lane);
-    }
 }
 
-/* ------------------------------------------------------------------------------------------------
- * Host side.
- * ---------------------------------------------------------------------------------------------- */
+/* One consumer warpgroup's part of the CTA: its 64 rows of each of the CTA's work items, in the producer's order. */
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const KernelArguments &arguments,
+                                               int consumer) {
+    uint32_t tile_count = 0, q_count = 0;
+    if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        consume_item(smem, item, arguments, consumer, tile_count, q_count);
+    }
+    if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
+}
 
-}  // namespace attngen_train_d64_fp16_dropout_detail
+#endif /* sm_90a device code */
 
-/* ------------------------------------------------------------------------------------------------
- * Combine: the merge of partial results (attngen_combine_params in attngen_abi.h), used by split-KV decoding
- * below and exported as attngen_train_d64_fp16_dropout_combine_cuda. One warp per query row: the lanes reduce the row's
- * partial LSEs (maximum, then the sum of exp(LSE_s - max)), then each lane merges its columns of O.
- * ---------------------------------------------------------------------------------------------- */
+/* ------------------------------------------------------------------------------------------------------------
+ * The kernel.
+ * ---------------------------------------------------------------------------------------------------------- */
 
-namespace attngen_train_d64_fp16_dropout_combine {
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
+                   const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ KernelArguments arguments) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
+    SharedLayout smem;
+    smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
 
-using namespace attngen_train_d64_fp16_dropout_variant;
-
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
-
-/* The combine call's tensors with the row count folded, as the kernel reads them. */
-struct CombineArguments {
-    attngen_combine_params params;
-    int64_t rows; /* batch * heads_q * seqlen_q */
-};
-
-__global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
-    const attngen_combine_params &p = arguments.params;
-    const int lane = threadIdx.x % 32;
-    const float *const o_partial = p.o_partial;
-    const float *const lse_partial = p.lse_partial;
-    for (int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32; row < arguments.rows;
-         row += (int64_t)gridDim.x * kWarps) {
-        const int64_t q = row % p.seqlen_q;
-        const int64_t h = row / p.seqlen_q % p.heads_q;
-        const int64_t b = row / p.seqlen_q / p.heads_q;
-        const int64_t lse_at = b * p.lse_partial_layout.batch_stride + h * p.lse_partial_layout.head_stride +
-                               q * p.lse_partial_layout.row_stride;
-        const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
-                             q * p.o_partial_layout.row_stride;
-        float max_lse = -INFINITY;
-        for (int64_t s = lane; s < p.splits; s += 32) {
-            max_lse = fmaxf(max_lse, lse_partial[s * p.lse_partial_split_stride + lse_at]);
+    if (threadIdx.x == 0) {
+#pragma unroll
+        for (int buffer = 0; buffer < kQStages; ++buffer) {
+            attngen_mbarrier_init(smem.q_full(buffer), 1);
+            attngen_mbarrier_init(smem.q_empty(buffer), kConsumerWarps);
         }
 #pragma unroll
-        for (int offset = 16; offset > 0; offset /= 2) {
-            max_lse = fmaxf(max_lse, __shfl_xor_sync(0xffffffffu, max_lse, offset));
+        for (int slot = 0; slot < kStages; ++slot) {
+            attngen_mbarrier_init(smem.k_full(slot), 1);
+            attngen_mbarrier_init(smem.v_full(slot), 1);
+            attngen_mbarrier_init(smem.k_empty(slot), kConsumerWarps);
+            attngen_mbarrier_init(smem.v_empty(slot), kConsumerWarps);
         }
-        float sum = 0.0f;
-        if (max_lse != -INFINITY) {
-            for (int64_t s = lane; s < p.splits; s += 32) {
-                sum += expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - max_lse);
-            }
-        }
-#pragma unroll
-        for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-        /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
-        const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
-        const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
-        Element *const o_row = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride +
-                               q * p.o_layout.row_stride;
-        for (int column = lane; column < kValueHeadDim; column += 32) {
-            float value = 0.0f;
-            if (kept_any) {
-                for (int64_t s = 0; s < p.splits; ++s) {
-                    const float weight = expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - lse);
-                    if (weight > 0.0f) value += weight * o_partial[s * p.o_partial_split_stride + o_at + column];
-                }
-            }
-            attngen_store_float(o_row + column, value);
-        }
-        if (p.lse != NULL && lane == 0) {
-            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
-        }
+        attngen_fence_mbarrier_init();
     }
+    __syncthreads();
+
+    const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
+    if (warpgroup == 0) {
+        attngen_setmaxnreg_dec<kProducerRegisters>();
+        if (threadIdx.x == 0) produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+    } else {
+        attngen_setmaxnreg_inc<kConsumerRegisters>();
+        consume(smem, arguments, warpgroup - 1);
+    }
+#else
+    /* Built for another target than sm_90a: the launcher never gets here (the launch fails with "no kernel
+       image"), but keep the body empty and well-formed. */
+    (void)tmap_q;
+    (void)tmap_k;
+    (void)tmap_v;
+    (void)arguments;
+#endif
 }
 
-/* Launches the merge of checked parameters on `stream`. */
-static attngen_status launch_combine(const attngen_combine_params &params, cudaStream_t stream) {
-    CombineArguments arguments;
-    arguments.params = params;
-    arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
-    const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
-    const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    combine_kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
-    return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
-}
-
-}  // namespace attngen_train_d64_fp16_dropout_combine
-
-/* The public merge (attngen_abi.h): the ABI's checks for attngen_combine_params, then the combine kernel. */
-extern "C" attngen_status attngen_train_d64_fp16_dropout_combine_cuda(const attngen_combine_params *params, cudaStream_t stream) {
-    using namespace attngen_train_d64_fp16_dropout_combine;
-    int has_work = 0;
-    const attngen_status status =
-        attngen_check_combine(params, kValueHeadDim, (int64_t)sizeof(Element), &has_work);
-    if (status != ATTNGEN_OK || !has_work) return status;
-    return launch_combine(*params, stream);
-}
-
-
-/* ------------------------------------------------------------------------------------------------
- * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
- * ---------------------------------------------------------------------------------------------- */
-
-extern "C" attngen_status attngen_train_d64_fp16_dropout_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
-    using namespace attngen_train_d64_fp16_dropout_detail;
-    int has_work = 0;
-    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
-    if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
-    /* Per-sequence key counts are read by the decode kernel only, which this variant has none of (fp32 storage,
-       dropout or a block-sparse layout). */
-    if (p.seqlens_k != NULL && p.seqlen_k > 0) return ATTNGEN_ERROR_UNSUPPORTED;
-
-    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
-       is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
-    const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
+/* ------------------------------------------------------------------------------------------------------------
+ * Launch of this tile's kernel, after the launcher's checks: one CTA per multiprocessor (at most one per unit of
+ * work), each looping over its work items.
+ * ---------------------------------------------------------------------------------------------------------- */
+static attngen_status launch(const attngen_forward_params &p, cudaStream_t stream) {
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device (the launcher checked
+       that the most of them, at the narrowest tile, stay below 2^31). */
+    const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
-    const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
-    if (query_tiles > 2147483647 || grid_z > 65535) return ATTNGEN_ERROR_INVALID_SIZE;
+    const int64_t work_items = query_tiles * heads_total;
+    const bool reads_kv = p.seqlen_k > 0;
+
+    /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
+       Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
+       nk · (d + dv) · 2 bytes per key/value head, kv_group query heads per key/value head; otherwise one group
+       (longest first over all heads). Pairs: a unit is a pair of query tiles of one head (see the top of the
+       file), the units head-major. */
+    int multiprocessors = 0, l2_bytes = 0;
+    if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
+    const int64_t query_pairs = (query_tiles + 1) / 2;
+    const int64_t work_units = kPairedItems ? query_pairs * heads_total : work_items;
+    const int64_t grid = work_units < multiprocessors ? work_units : multiprocessors;
+    const int64_t kv_group = p.heads_q / p.heads_kv;
+    const int64_t kv_head_bytes = p.seqlen_k * (kHeadDim + kValueHeadDim) * kElementBytes;
+    /* Masked items (waves at d = 128) also go in L2-sized groups of heads when a head has at most 16 query tiles
+       (N <= 2k): there ~130 heads' longest tiles in flight do not keep their K and V in L2 (TUNING.md H6). */
+    const bool grouped = kUniformItems || query_tiles <= 16;
+    int64_t heads_per_group = grouped && kv_head_bytes > 0 ? (l2_bytes / 2) / kv_head_bytes * kv_group
+                                                           : heads_total;
+    if (heads_per_group < 1) heads_per_group = 1;
+    if (heads_per_group > heads_total) heads_per_group = heads_total;
+
+    /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
+    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    CUtensorMap tmap_q, tmap_k, tmap_v;
+    memset(&tmap_k, 0, sizeof(tmap_k));
+    memset(&tmap_v, 0, sizeof(tmap_v));
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+                                         kBlockM) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    if (reads_kv) {
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.k_layout, kBlockN) != ATTNGEN_OK ||
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                             p.v_layout, kBlockN) != ATTNGEN_OK) {
+            return ATTNGEN_ERROR_CUDA;
+        }
+    }
 
     KernelArguments arguments;
     arguments.params = p;
-    attngen_forward_params &used = arguments.params;
-    if (p.seqlen_k == 0) {
-        /* No keys: K, V and the block mask have no element and are never read; their strides, which may then be
-           anything, become zeros so that no offset is formed from them. */
-        const attngen_layout none = {0, 0, 0};
-        used.k_layout = used.v_layout = used.block_mask_layout = none;
-    }
-    arguments.kv_group = p.heads_q / p.heads_kv;
-
-    /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
-    const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const bool aligned16 = attngen_rows_aligned16(used.q, used.q_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.k, used.k_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.v, used.v_layout, element_bytes);
-    arguments.aligned16 = aligned16 ? 1 : 0;
-    arguments.o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, (int64_t)sizeof(Element)) ? 1 : 0;
+    arguments.kv_group = (int32_t)kv_group;
+    arguments.o_aligned4 = ((uintptr_t)p.o % 4 == 0 && p.o_layout.batch_stride % 2 == 0 &&
+                            p.o_layout.head_stride % 2 == 0 && p.o_layout.row_stride % 2 == 0)
+                               ? 1
+                               : 0;
+    arguments.query_tiles = (uint32_t)query_tiles;
+    arguments.heads_total = (uint32_t)heads_total;
+    arguments.heads_per_group = (uint32_t)heads_per_group;
+    arguments.work_items = (uint32_t)work_items;
+    arguments.query_pairs = (uint32_t)query_pairs;
+    arguments.work_units = (uint32_t)work_units;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
         cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
-    const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
-    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }
 
-/* The optional workspace of a forward call (attngen_abi.h): the bytes split-KV decoding needs for this call on the
-   current device, 0 when the call would not split; SIZE_MAX when params is NULL, its struct_size is wrong, or a
-   size or head count is refused. */
-extern "C" size_t attngen_train_d64_fp16_dropout_forward_workspace_size_cuda(const attngen_forward_params *params) {
-    using namespace attngen_train_d64_fp16_dropout_detail;
-    if (params == NULL || params->struct_size != sizeof(attngen_forward_params) ||
-        attngen_check_sizes_and_heads(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q,
-                                      params->heads_kv, &kVariantRules) != ATTNGEN_OK) {
-        return SIZE_MAX;
+}  // namespace attngen_train_d64_fp16_dropout_hopper_detail
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Launcher: the C ABI's checks in the ABI's order (as Templates/cuda/forward.cu), then what TMA needs, then
+ * one CTA per multiprocessor (at most one per unit of work), each looping over its work items.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+extern "C" attngen_status attngen_train_d64_fp16_dropout_forward_cuda(const attngen_forward_params *params, cudaStream_t stream) {
+    using namespace attngen_train_d64_fp16_dropout_variant;
+    /* The ABI's checks, in its order (attngen_checks.h). */
+    int has_work = 0;
+    const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
+    if (status != ATTNGEN_OK || !has_work) return status;
+    const attngen_forward_params &p = *params;
+
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    if (p.seqlens_k != NULL) return attngen_train_d64_fp16_dropout_forward_mma_cuda(params, stream);
+
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
+       their layouts do not matter then (every row is fully masked). */
+    const bool reads_kv = p.seqlen_k > 0;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+        return attngen_train_d64_fp16_dropout_forward_mma_cuda(params, stream);
     }
-    if (params->batch == 0 || params->seqlen_q == 0 || params->heads_q == 0 || params->heads_kv == 0) return 0;
-    return 0;  /* no decode kernel: calls never split */
+
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
+       at the narrowest tile (far beyond any memory) would take the mma.sync kernel. */
+    const int64_t query_tiles = (p.seqlen_q + 128 - 1) / 128;
+    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    if (heads_total > 2147483647LL / query_tiles) return attngen_train_d64_fp16_dropout_forward_mma_cuda(params, stream);
+    return attngen_train_d64_fp16_dropout_hopper_detail::launch(p, stream);
 }

@@ -41,8 +41,7 @@ public struct HopperEmitter: KernelEmitter {
             GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward)),
             GeneratedFile(path: names.hooksHeaderCUDA,
                           contents: try CUDAVariantHeader(variant: variant, device: .sm90, templates: templates).render()),
-            GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan.forward,
-                                                                              decodes: plan.decode != nil)),
+            GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan)),
             GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
@@ -75,15 +74,42 @@ public struct HopperEmitter: KernelEmitter {
         ])
     }
 
-    /// `NAME.cu`: the Hopper kernel and launcher.
-    func source(_ variant: VariantModel, plan: TilePlan, decodes: Bool) throws(SpecError) -> String {
-        let dispatch = decodes ? try templates.template("cuda/pieces/hopper_decode_dispatch.cu").render([
+    /// `NAME.cu`: the Hopper kernel (one per key-tile width the plan holds) and the launcher.
+    func source(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> String {
+        let dispatch = plan.decode != nil ? try templates.template("cuda/pieces/hopper_decode_dispatch.cu").render([
             "name": variant.name, "max_query_rows": "\(DecodePlan.maximumQueryRows)",
         ]) : ""
+        var kernels = try kernel(variant, plan: plan.forward, suffix: "")
+        var tileDispatch = ""
+        if let wide = plan.wideForward {
+            kernels += "\n" + (try kernel(variant, plan: wide, suffix: "_wide"))
+            tileDispatch = try templates.template("hopper/pieces/forward_wide_dispatch.cu").render([
+                "name": variant.name, "minimum_keys": "\(HopperForwardPlanner.wideMinimumKeys)",
+                "wide_columns": "\(wide.blockColumns)", "narrow_columns": "\(plan.forward.blockColumns)",
+            ])
+        }
+        var lines = planLines(plan.forward)
+        if let wide = plan.wideForward {
+            lines.append("From \(HopperForwardPlanner.wideMinimumKeys) keys on: Bc = \(wide.blockColumns), \(wide.stages) K/V "
+                         + "stages, \(wide.queryBuffers) Q tile" + (wide.queryBuffers == 1 ? "" : "s") + ", "
+                         + "\(wide.onChipBytes) bytes of shared memory.")
+        }
         return try templates.template("hopper/forward.cu").render([
             "decode_dispatch": dispatch,
-            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines(plan) + ["Template: Templates/hopper/forward.cu"])),
+            "banner": GeneratedBanner.cComment(Banner.lines(variant, file: lines + ["Template: Templates/hopper/forward.cu"])),
             "name": variant.name,
+            "tile_rows": "\(plan.forward.blockRows)",
+            "kernels": kernels,
+            "tile_dispatch": tileDispatch,
+        ])
+    }
+
+    /// One kernel (Templates/hopper/pieces/forward_kernel.cu) in the namespace `attngen_NAME_hopper<suffix>_detail`,
+    /// with `plan`'s tile.
+    func kernel(_ variant: VariantModel, plan: TilePlan, suffix: String) throws(SpecError) -> String {
+        try templates.template("hopper/pieces/forward_kernel.cu").render([
+            "name": variant.name,
+            "suffix": suffix,
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
             "stages": "\(plan.stages)",
@@ -93,6 +119,7 @@ public struct HopperEmitter: KernelEmitter {
             "uniform_items": variant.masks.ranges.isEmpty && variant.masks.blockSparse == nil ? "true" : "false",
             // A per-element predicate's verdicts are gathered in a rolled loop (registers); bounds alone unroll.
             "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
+            "dropout": variant.dropout == nil ? "" : try templates.template("hopper/pieces/forward_dropout.cu").render([:]),
         ])
     }
 }
