@@ -165,11 +165,6 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
         return attngen_{{name}}_forward_mma_cuda(params, stream);
     }
 
-    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
-       at the narrowest tile (far beyond any memory) would take the mma.sync kernel. */
-    const int64_t query_tiles = (p.seqlen_q + {{tile_rows}} - 1) / {{tile_rows}};
-    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    if (heads_total > 2147483647LL / query_tiles) return attngen_{{name}}_forward_mma_cuda(params, stream);
 {{tile_dispatch}}
     return attngen_{{name}}_hopper_detail::launch(p, stream);
 }

@@ -103,10 +103,10 @@ public struct HopperForwardPlanner: Sendable {
         return "masks[\(variant.spec.masks.firstIndex(of: .blockSparse(sparse)) ?? 0)].blockSparse"
     }
 
-    /// The key-tile widths to try, widest first: multiples of 16 up to 128 whose accumulators fit the registers and,
-    /// for block-sparse variants, that divide the sparse block's columns.
-    static func tileColumnCandidates(_ variant: VariantModel) -> [Int] {
-        stride(from: maximumTileColumns, through: tileColumnStep, by: -tileColumnStep).filter { columns in
+    /// The key-tile widths to try, widest first: multiples of 16 up to `maximum` whose accumulators fit the registers
+    /// and, for block-sparse variants, that divide the sparse block's columns.
+    static func tileColumnCandidates(_ variant: VariantModel, upTo maximum: Int = maximumTileColumns) -> [Int] {
+        stride(from: maximum, through: tileColumnStep, by: -tileColumnStep).filter { columns in
             accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim)
                 <= accumulatorRegisterLimit(variant)
                 && (variant.blockSparse.map { $0.blockColumns % columns == 0 } ?? true)
@@ -127,9 +127,8 @@ public struct HopperForwardPlanner: Sendable {
     public func widePlan(_ variant: VariantModel, narrow: TilePlan) -> TilePlan? {
         guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
               variant.dropout == nil else { return nil }
-        for columns in stride(from: Self.maximumWideTileColumns, to: narrow.blockColumns, by: -Self.tileColumnStep)
-        where Self.accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim)
-            <= Self.accumulatorRegisterLimit(variant) {
+        for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
+        where columns > narrow.blockColumns {
             if let plan = fitting(variant, columns: columns) { return plan }
         }
         return nil
@@ -167,12 +166,13 @@ public struct HopperForwardPlanner: Sendable {
         for columns in widths {
             if let plan = fitting(variant, columns: columns) { return plan }
         }
-        let least = widths.map { columns in
+        // Bytes grow with the width, the stages and the Q tiles: the narrowest width's smallest arrangement.
+        let least = widths.last.map { columns in
             Self.stageChoices.map { choice in
                 Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim, tileColumns: columns,
                              stages: choice.kv, queryBuffers: choice.query).reduce(0) { $0 + $1.bytes }
             }.min() ?? 0
-        }.min() ?? 0
+        } ?? 0
         throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim)"
                             + (variant.valueHeadDim == variant.headDim ? "" : ", valueHeadDim \(variant.valueHeadDim)")
                             + "; its tiles need at least \(least) bytes (2 K/V stages of \(widths.last ?? 0) keys and "

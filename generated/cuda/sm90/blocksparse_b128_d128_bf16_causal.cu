@@ -869,10 +869,11 @@ __global__ void __launch_bounds__(kThreads, 1)
  * work), each looping over its work items.
  * ---------------------------------------------------------------------------------------------------------- */
 static attngen_status launch(const attngen_forward_params &p, cudaStream_t stream) {
-    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device (the launcher checked
-       that the most of them, at the narrowest tile, stay below 2^31). */
+    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
+       (far beyond any memory) take the mma.sync kernel. */
     const int64_t query_tiles = (p.seqlen_q + kBlockM - 1) / kBlockM;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
+    if (heads_total > 2147483647LL / query_tiles) return attngen_blocksparse_b128_d128_bf16_causal_forward_mma_cuda(&p, stream);
     const int64_t work_items = query_tiles * heads_total;
     const bool reads_kv = p.seqlen_k > 0;
 
@@ -896,7 +897,8 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     if (heads_per_group < 1) heads_per_group = 1;
     if (heads_per_group > heads_total) heads_per_group = heads_total;
 
-    /* Tensor maps: boxes of {64 columns, 128 rows, 1 head, 1 batch}, 128-byte swizzle, zeros out of bounds. */
+    /* Tensor maps: boxes of {64 columns, kBlockM rows (Q) or kBlockN rows (K, V), 1 head, 1 batch}, 128-byte
+       swizzle, zeros out of bounds. */
     const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
                                                                                  : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
     CUtensorMap tmap_q, tmap_k, tmap_v;
@@ -966,10 +968,5 @@ extern "C" attngen_status attngen_blocksparse_b128_d128_bf16_causal_forward_cuda
         return attngen_blocksparse_b128_d128_bf16_causal_forward_mma_cuda(params, stream);
     }
 
-    /* Work items: query tiles x (batch · query heads), counted in 32 bits on the device; more than 2^31 - 1 of them
-       at the narrowest tile (far beyond any memory) would take the mma.sync kernel. */
-    const int64_t query_tiles = (p.seqlen_q + 128 - 1) / 128;
-    const int64_t heads_total = p.batch * (int64_t)p.heads_q;
-    if (heads_total > 2147483647LL / query_tiles) return attngen_blocksparse_b128_d128_bf16_causal_forward_mma_cuda(params, stream);
     return attngen_blocksparse_b128_d128_bf16_causal_hopper_detail::launch(p, stream);
 }

@@ -98,7 +98,6 @@ public struct HopperEmitter: KernelEmitter {
             "decode_dispatch": dispatch,
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: lines + ["Template: Templates/hopper/forward.cu"])),
             "name": variant.name,
-            "tile_rows": "\(plan.forward.blockRows)",
             "kernels": kernels,
             "tile_dispatch": tileDispatch,
         ])
