@@ -48,6 +48,13 @@ extension AttentionSpec {
         return copy
     }
 
+    /// Adds a score modifier; several apply in order, each to the score the previous one produced.
+    public func modified(by modifier: ScoreModifier) -> AttentionSpec {
+        var copy = self
+        copy.scoreModifiers.append(modifier)
+        return copy
+    }
+
     /// Enables dropout with probability `probability` in [0, 1).
     public func dropout(_ probability: Double) -> AttentionSpec {
         var copy = self

@@ -29,6 +29,9 @@ public struct AttentionSpec: Sendable, Hashable {
     public var scaleOverride: Double?
     /// Masks, combined as a conjunction. Empty means no mask.
     public var masks: [Mask]
+    /// Score modifiers (ALiBi, soft cap, expressions), applied in order to the scaled score before the masks
+    /// and the softmax. Empty means the plain scaled score.
+    public var scoreModifiers: [ScoreModifier]
     /// Dropout on the probabilities, if any.
     public var dropout: Dropout?
     /// Whether the kernel writes the log-sum-exp of each query row.
@@ -46,6 +49,7 @@ public struct AttentionSpec: Sendable, Hashable {
         self.storage = .fp16
         self.scaleOverride = nil
         self.masks = []
+        self.scoreModifiers = []
         self.dropout = nil
         self.savesLogSumExp = false
         self.includesBackward = false
