@@ -68,7 +68,7 @@ enum {
     DP_FLOATS = TILE_ROWS * KEY_LANES,       /* dP, then scale * dS */
     DQ_FLOATS = TILE_ROWS * HEAD_LANES,      /* this pair's dQ */
     SCRATCH_FLOATS = KT_FLOATS + VT_FLOATS + KR_FLOATS + DKT_FLOATS + DVT_FLOATS + S_FLOATS
-                     + DP_FLOATS + DQ_FLOATS + KEY_LANES + 2 * TILE_ROWS
+                     + DP_FLOATS + DQ_FLOATS + 2 * KEY_LANES + 2 * TILE_ROWS
 };
 
 /* ---- the product kernel ------------------------------------------------------------------------- */
@@ -237,7 +237,8 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     float *restrict dp_tile = s_tile + S_FLOATS;          /* dP, then scale * dS  [TILE_ROWS][KEY_LANES] */
     float *restrict dq_tile = dp_tile + DP_FLOATS;        /* dQ   [TILE_ROWS][HEAD_LANES] */
     float *restrict z_row = dq_tile + DQ_FLOATS;          /* dropout: 0 or 1/(1-p) per key */
-    float *restrict lse_rows = z_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
+    float *restrict g_row = z_row + KEY_LANES;            /* score modifier: its derivative per key */
+    float *restrict lse_rows = g_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
     float *restrict d_rows = lse_rows + TILE_ROWS;        /* D per row */
 
     /* Load K and V for the tile in three layouts (zero past the last key), clear the accumulators. */
@@ -307,6 +308,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                     continue;
                 }
                 const int64_t q = row0 + r;
+                {{score_modifier}}
 
                 /* Masks: keys outside [keep_begin, keep_end) (tile-relative; padding keys included) get P = 0. */
                 int64_t first_key = 0;
@@ -339,7 +341,8 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                                                                         lse));
                     const attngen_vf z = attngen_vf_load(z_row + j);
                     const attngen_vf dp = attngen_vf_load(dp_row + j);
-                    const attngen_vf ds = attngen_vf_mul(p, attngen_vf_sub(attngen_vf_mul(dp, z), d_row));
+                    attngen_vf ds = attngen_vf_mul(p, attngen_vf_sub(attngen_vf_mul(dp, z), d_row));
+                    {{score_modifier_gradient}}
                     attngen_vf_store(s_row + j, attngen_vf_mul(p, z));
                     attngen_vf_store(dp_row + j, attngen_vf_mul(ds, softmax_scale));
                 }

@@ -320,6 +320,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 
         /* S^T = K Q^T (base-2 units), accumulated over d in fp32. */
         compute_scores(st_tile, qt_tile, k_rows, k_stride, cols);
+        {{score_modifier}}
         {{masks}}
 
         /* Online softmax; l takes P before dropout. */

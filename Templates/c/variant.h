@@ -60,10 +60,14 @@ static inline int64_t key_row_offset(const attngen_forward_params *params, const
 #endif
 }
 
+/* Score modifiers (README.md, "Score modifiers"): whether the variant has any, and how many run-time arrays they read. */
+#define HAS_SCORE_MODIFIER {{has_score_modifier}}
+#define SCORE_PARAMETER_COUNT {{score_parameter_count}}
+
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, {{saves_lse}},
-    {{sparse_block_rows}}, {{sparse_block_columns}}, PAGE_SIZE
+    {{sparse_block_rows}}, {{sparse_block_columns}}, PAGE_SIZE, SCORE_PARAMETER_COUNT
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
@@ -122,6 +126,41 @@ static inline int element_predicate_holds(int64_t b, int64_t h, int64_t q, int64
     (void)nq;
     (void)nk;
     {{element_predicate}}
+}
+
+/* ---- score modifier (README.md, "Score modifiers") ---------------------------------------------- */
+
+/* The modified score of the scaled score s (natural-log units) of query q and key k of query head h, batch b;
+   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. */
+static inline float score_modifier(float s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk,
+                                   int64_t heads_q, const float *score_parameters)
+{
+    (void)s;
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    (void)heads_q;
+    (void)score_parameters;
+    {{score_modifier}}
+}
+
+/* The derivative of score_modifier with respect to s, at the same arguments. */
+static inline float score_modifier_derivative(float s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                              int64_t nk, int64_t heads_q, const float *score_parameters)
+{
+    (void)s;
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    (void)heads_q;
+    (void)score_parameters;
+    {{score_modifier_derivative}}
 }
 
 /* Whether a block-sparse layout turns off the whole tile of query rows from q_begin and keys from k_begin. */

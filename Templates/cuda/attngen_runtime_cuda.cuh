@@ -37,6 +37,15 @@ static inline __host__ __device__ int64_t attngen_min64(int64_t a, int64_t b) { 
 static inline __host__ __device__ int64_t attngen_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline __host__ __device__ int64_t attngen_abs64(int64_t a) { return a < 0 ? -a : a; }
 
+/* The standard ALiBi slope of query head h of n (README.md, "Score modifiers"): with p the largest power of two
+   <= n, 2^(-8 (h + 1) / p) for h < p, and 2^(-4 (2 (h - p) + 1) / p) (the odd slopes of 2p heads) for the rest. */
+static inline __host__ __device__ float attngen_alibi_slope(int64_t h, int64_t n) {
+    int64_t p = 1;
+    while (p * 2 <= n) p *= 2;
+    const float exponent = h < p ? -8.0f * (float)(h + 1) / (float)p : -4.0f * (float)(2 * (h - p) + 1) / (float)p;
+    return exp2f(exponent);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Philox4x32-10 (README.md, "Dropout"). Known answer: counter 0, key 0 ->
  * 0x6627e8d5 0xe169c58d 0xbc57ac4c 0x9b00dbd8.

@@ -282,6 +282,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         float ds[kQueryRows / 8][4];
         warp_mma_abt_pair<kQueryRows, kHeadDimPadded, kKStride, kQStride, kValueHeadDimPadded, kVStride, kOStride>(
             s, sK + key_slice * 16 * kKStride, sQ, ds, sV + key_slice * 16 * kVStride, sO, lane);
+        {{key_score_modifier}}
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kKeyRows, nq, nk)) {
 #pragma unroll
             for (int n = 0; n < kQueryRows / 8; ++n) {
@@ -311,7 +312,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
             for (int i = 0; i < 4; ++i) {
                 const int column = n * 8 + quad_lane * 2 + (i % 2);
                 const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-                ds[n][i] = s[n][i] * (ds[n][i] * z - sD[column]);
+                ds[n][i] = s[n][i] * (ds[n][i] * z - sD[column]){{key_score_modifier_gradient}};
                 s[n][i] *= z;
             }
         }
@@ -558,6 +559,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         float dp[kDqColumns / 8][4];
         warp_mma_abt_pair<kDqColumns, kHeadDimPadded, kQStride, kKStride, kValueHeadDimPadded, kOStride, kVStride>(
             s, sQ + warp * 16 * kQStride, sK, dp, sO + warp * 16 * kOStride, sV, lane);
+        {{query_score_modifier}}
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kDqColumns, nq, nk)) {
 #pragma unroll
             for (int n = 0; n < kDqColumns / 8; ++n) {
@@ -578,7 +580,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
                 const int r = i / 2;
                 const float probability = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2[r]));
                 const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-                s[n][i] = probability * (dp[n][i] * z - row_dot[r]);
+                s[n][i] = probability * (dp[n][i] * z - row_dot[r]){{query_score_modifier_gradient}};
             }
         }
         /* dQ += dS K. */

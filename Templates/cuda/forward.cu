@@ -209,6 +209,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
         float s[kMTiles][kBlockColumns / 8][4];
         warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
+        {{score_modifier}}
 
         /* Per-element masks, only on tiles that cross a mask boundary: each row's kept keys [lo, hi) as
            offsets into the tile, then the predicate (if any) per element. */

@@ -18,7 +18,7 @@ namespace {{namespace}} {
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
                                                  kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
-                                                 kPageSize};
+                                                 kPageSize, kScoreParameterCount};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).
@@ -76,6 +76,42 @@ static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int
     (void)q;
     (void)nq;
     {{element_kept}}
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Score modifier (README.md, "Score modifiers").
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The modified score of the scaled score s (natural-log units) of query q and key k of query head h, batch b;
+   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. */
+static __device__ __forceinline__ float score_modifier(float s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                       int64_t nk, int64_t heads_q, const float *score_parameters) {
+    (void)s;
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    (void)heads_q;
+    (void)score_parameters;
+    {{score_modifier}}
+}
+
+/* The derivative of score_modifier with respect to s, at the same arguments. */
+static __device__ __forceinline__ float score_modifier_derivative(float s, int64_t b, int64_t h, int64_t q, int64_t k,
+                                                                  int64_t nq, int64_t nk, int64_t heads_q,
+                                                                  const float *score_parameters) {
+    (void)s;
+    (void)b;
+    (void)h;
+    (void)q;
+    (void)k;
+    (void)nq;
+    (void)nk;
+    (void)heads_q;
+    (void)score_parameters;
+    {{score_modifier_derivative}}
 }
 
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the

@@ -37,6 +37,17 @@ import Testing
             Case(spec: spec("bwd_gqa_f16", 48, .fp16).heads(query: 4, keyValue: 2).valueHeadDim(32), shapes: [
                 (1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false),
             ]),
+            // Score modifiers: the kernels' symbolic derivative against the reference's dual numbers.
+            Case(spec: spec("bwd_alibi_causal_f32", 32, .fp32).modified(by: .alibi).masked(by: .causal),
+                 shapes: small + large),
+            Case(spec: spec("bwd_softcap_f32", 40, .fp32).scale(0.6).modified(by: .softcap(1.5)), shapes: small + large),
+            Case(spec: spec("bwd_scoremod_dropout_f32", 24, .fp32).dropout(0.2)
+                    .modified(by: ForwardMatrix.score("where(s > 0, s * gain[h], tanh(s)) - slope[h] * abs(q - k) / 16"))
+                    .modified(by: .alibi(slopes: .runtime, alignment: .bottomRight)),
+                 shapes: small),
+            Case(spec: spec("bwd_alibi_softcap_bf16", 64, .bf16).heads(query: 4, keyValue: 2).modified(by: .alibi)
+                    .modified(by: .softcap(3)).masked(by: .slidingWindow(left: 30, right: 10, alignment: .bottomRight)),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
             Case(spec: spec("bwd_mqa_f32", 16, .fp32).heads(query: 4, keyValue: 1), shapes: [
                 (1, 4, 1, 17, 23, "bshd", true), (1, 4, 1, 64, 200, "bhsd", false),
             ]),

@@ -52,7 +52,7 @@ enum GPUCheckSources {
             "Written by Tests/AttnGenTests/GPUCheckSourcesTests.swift from benchmarks/gpu/check_variants.json.",
         ]) + "\n\n"
         for spec in specs { text += "#include \"\(spec.name).cuh\"\n" }
-        text += "\n" + ReferencePredicateSource.helpers
+        text += "\n" + ReferencePredicateSource.helpers + ReferenceScoreSource.helpers
         var rows: [String] = []
         for (spec, entry) in zip(specs, planned) {
             let plan = entry.plan.forward
@@ -65,11 +65,12 @@ enum GPUCheckSources {
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \(spec.savesLogSumExp ? 1 : 0), "
                         + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
                         + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns), "
-                        + "\(entry.plan.decode == nil ? 0 : 1), \(spec.pageSize ?? 0)},")
+                        + "\(entry.plan.decode == nil ? 0 : 1), \(spec.pageSize ?? 0), "
+                        + "\(HarnessVariantSource.scoreParameters(of: spec).count)},")
         }
         text += "\n/* name, launcher, forward workspace size, combine, reference setup, storage, d, dv, fixed heads q/kv,\n"
         text += "   saves LSE, sparse block rows/columns, dropout p, masked, tile rows, tile columns, decode kernel,\n"
-        text += "   page size */\n"
+        text += "   page size, score parameter arrays */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }
@@ -77,7 +78,7 @@ enum GPUCheckSources {
     /// A PyTorch-expressible description of the masks for the driver's PyTorch comparison: "none", "causal"
     /// (top-left, as `is_causal`) or "" when PyTorch's scaled_dot_product_attention has no such variant.
     private static func torchMask(_ spec: AttentionSpec) -> String {
-        if spec.dropout != nil { return "" }
+        if spec.dropout != nil || !spec.scoreModifiers.isEmpty { return "" }
         if spec.masks.isEmpty { return "none" }
         if spec.masks == [.causal(.topLeft)] { return "causal" }
         return ""
@@ -89,15 +90,17 @@ enum GPUCheckSources {
             "Written by Tests/AttnGenTests/GPUCheckSourcesTests.swift from benchmarks/gpu-backward/check_variants.json.",
         ]) + "\n\n"
         for spec in specs { text += "#include \"\(spec.name)_backward.cuh\"\n" }
-        text += "\n" + ReferencePredicateSource.helpers
+        text += "\n" + ReferencePredicateSource.helpers + ReferenceScoreSource.helpers
         var rows: [String] = []
         for spec in specs {
             text += GPUCheckReferenceSetup.source(for: spec)
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
                         + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
-                        + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\"},")
+                        + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\", "
+                        + "\(HarnessVariantSource.scoreParameters(of: spec).count)},")
         }
-        text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask */\n"
+        text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask,\n"
+        text += "   score parameter arrays */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }

@@ -19,6 +19,7 @@
  * Exit status 1 when any case fails.
  */
 #include <cuda_runtime.h>
+#include <vector>
 
 #include <math.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@ typedef struct check_variant {
     void (*setup)(attngen_reference_spec *);
     int storage, head_dim, value_head_dim, fixed_heads_q, fixed_heads_kv;
     const char *torch_mask;
+    int score_parameters; /* run-time arrays of the score modifiers (heads_q fp32 values each) */
 } check_variant;
 
 #include "check_variants.inc"
@@ -101,7 +103,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
     const int64_t group = p->hq / p->hkv;
     const size_t n = (size_t)(p->nk > 0 ? p->nk : 1);
     double *s = (double *)malloc(n * sizeof(double)), *z = (double *)malloc(n * sizeof(double));
-    double *dp = (double *)malloc(n * sizeof(double));
+    double *dp = (double *)malloc(n * sizeof(double)), *g = (double *)malloc(n * sizeof(double));
     const uint32_t threshold = p->spec->dropout_threshold;
     const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
     memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
@@ -123,6 +125,13 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                     double dot = 0.0;
                     for (int i = 0; i < p->d; ++i) dot += qrow[i] * krow[i];
                     s[kj] = p->scale * dot;
+                    g[kj] = 1.0; /* the score modifier's derivative */
+                    if (p->spec->score_modifier != NULL) {
+                        g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                                   p->fparams->score_parameters);
+                        s[kj] = p->spec->score_modifier(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                        p->fparams->score_parameters);
+                    }
                     max = s[kj] > max ? s[kj] : max;
                     z[kj] = threshold == 0 ? 1.0
                           : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
@@ -149,7 +158,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                 double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
                     if (s[kj] == 0.0) continue;
-                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale;
+                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
                     const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
@@ -165,6 +174,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
     free(s);
     free(z);
     free(dp);
+    free(g);
 }
 
 /* ||got - ref|| / ||ref||; infinity when an element is NaN (not written). */
@@ -240,6 +250,11 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     fp.dropout_seed = rng_state ^ 0x5eedu;
     fp.dropout_offset = 7;
     p.fparams = &fp;
+    /* The score modifiers' run-time arrays: values in [0.25, 1), a host copy for the reference, a device copy. */
+    const int64_t parameter_count = (int64_t)variant->score_parameters * p.hq;
+    float *parameters = (float *)malloc((size_t)(parameter_count + 1) * sizeof(float));
+    for (int64_t i = 0; i <= parameter_count; ++i) parameters[i] = (float)(0.625 + 0.375 * uniform());
+    fp.score_parameters = variant->score_parameters > 0 ? parameters : NULL;
 
     void *host[5];
     for (int t = 0; t < 5; ++t) host[t] = malloc((size_t)(counts[t] + 1) * eb);
@@ -339,6 +354,13 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     bp.lse_layout = fp.lse_layout;
     bp.block_mask = dev_mask;
     bp.block_mask_layout = fp.block_mask_layout;
+    float *dev_parameters = NULL;
+    if (variant->score_parameters > 0) {
+        CHECK_CUDA(cudaMalloc(&dev_parameters, (size_t)(parameter_count + 1) * sizeof(float)));
+        CHECK_CUDA(cudaMemcpy(dev_parameters, parameters, (size_t)(parameter_count + 1) * sizeof(float),
+                              cudaMemcpyHostToDevice));
+    }
+    bp.score_parameters = dev_parameters;
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
     bp.dq_mode = ATTNGEN_DQ_FAST;
@@ -419,6 +441,8 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     CHECK_CUDA(cudaFree(workspace));
     if (dev_mask != NULL) CHECK_CUDA(cudaFree(dev_mask));
     free(block_mask);
+    free(parameters);
+    if (dev_parameters != NULL) cudaFree(dev_parameters);
     free(o_ref);
     free(lse_ref);
     free(lse);
@@ -490,6 +514,14 @@ static void measure_large(const check_variant *variant) {
     bp.dq = dq;
     bp.dk = dk;
     bp.dv = dvp;
+    float *parameters = NULL; /* the score modifiers' run-time arrays, all 0.5 */
+    if (variant->score_parameters > 0) {
+        std::vector<float> host_parameters((size_t)(variant->score_parameters * heads), 0.5f);
+        CHECK_CUDA(cudaMalloc(&parameters, host_parameters.size() * sizeof(float)));
+        CHECK_CUDA(cudaMemcpy(parameters, host_parameters.data(), host_parameters.size() * sizeof(float),
+                              cudaMemcpyHostToDevice));
+    }
+    bp.score_parameters = parameters;
     /* Q, K, dQ, dK; V, O, dO, dV; LSE. */
     const size_t io_bytes = (size_t)4 * qk_bytes + (size_t)4 * v_bytes + (size_t)(heads * n) * sizeof(float);
     for (int mode = 0; mode < 2; ++mode) {
@@ -528,6 +560,7 @@ static void measure_large(const check_variant *variant) {
     }
     void *buffers[9] = {q, k, v, o, d_o, dq, dk, dvp, lse};
     for (int i = 0; i < 9; ++i) CHECK_CUDA(cudaFree(buffers[i]));
+    if (parameters != NULL) CHECK_CUDA(cudaFree(parameters));
 }
 
 int main(int argc, char **argv) {

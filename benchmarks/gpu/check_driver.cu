@@ -58,6 +58,7 @@ typedef struct check_variant {
     int tile_columns;
     int decodes; /* 1: the variant has a decode kernel (which also runs calls with seqlens_k) */
     int page_size; /* > 0: K and V come from a paged cache */
+    int score_parameters; /* run-time arrays of the score modifiers (heads_q fp32 values each) */
 } check_variant;
 
 #include "check_variants.inc"
@@ -241,6 +242,14 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         p.block_mask_layout.batch_stride = shape.heads_q * rows * cols;
     }
 
+    /* The score modifiers' run-time arrays: values in [0.25, 1), on the host for the reference and on the device. */
+    std::vector<float> hparameters((size_t)(variant.score_parameters * shape.heads_q) + 1);
+    for (auto &value : hparameters) value = (float)(0.25 + 0.75 * rng_uniform());
+    float *dparameters = NULL;
+    CUDA_CHECK(cudaMalloc((void **)&dparameters, hparameters.size() * sizeof(float)));
+    CUDA_CHECK(cudaMemcpy(dparameters, hparameters.data(), hparameters.size() * sizeof(float), cudaMemcpyHostToDevice));
+    if (variant.score_parameters > 0) p.score_parameters = hparameters.data(); /* the device copy goes to dp */
+
     /* Device copies; O and LSE poisoned with NaN (all bits set). */
     void *dq = NULL, *dk = NULL, *dvv = NULL, *dout = NULL;
     float *dlse = NULL;
@@ -276,6 +285,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         CUDA_CHECK(cudaMemcpy(dpages, hpages.data(), hpages.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
     }
     attngen_forward_params dp = p;
+    dp.score_parameters = variant.score_parameters > 0 ? dparameters : NULL;
     dp.seqlens_k = dseqlens;
     dp.page_table = dpages;
     dp.q = dq;
@@ -309,6 +319,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         if (dworkspace) cudaFree(dworkspace);
         if (dseqlens) cudaFree(dseqlens);
         if (dpages) cudaFree(dpages);
+        cudaFree(dparameters);
         return result;
     }
     if (status != ATTNGEN_OK) {
@@ -328,6 +339,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     if (dworkspace) cudaFree(dworkspace);
     if (dseqlens) cudaFree(dseqlens);
     if (dpages) cudaFree(dpages);
+    cudaFree(dparameters);
 
     /* The float64 reference on the host copies. */
     attngen_reference_spec spec;
@@ -474,6 +486,7 @@ static int check_errors(const check_variant &variant) {
     good.o = buffer;
     good.lse = lse;
     good.block_mask = (const uint8_t *)buffer;
+    good.score_parameters = (const float *)buffer;
     fill_layout(&good.q_layout, s, s.heads_q, s.seqlen_q, variant.head_dim);
     fill_layout(&good.k_layout, s, s.heads_kv, s.seqlen_k, variant.head_dim);
     fill_layout(&good.v_layout, s, s.heads_kv, s.seqlen_k, variant.value_head_dim);
@@ -518,6 +531,9 @@ static int check_errors(const check_variant &variant) {
     p = good; p.o = NULL; expect("NULL o", &p, ATTNGEN_ERROR_NULL_POINTER);
     if (variant.saves_lse) { p = good; p.lse = NULL; expect("NULL lse", &p, ATTNGEN_ERROR_NULL_POINTER); }
     if (variant.sparse_rows > 0) { p = good; p.block_mask = NULL; expect("NULL block_mask", &p, ATTNGEN_ERROR_NULL_POINTER); }
+    if (variant.score_parameters > 0) {
+        p = good; p.score_parameters = NULL; expect("NULL score_parameters", &p, ATTNGEN_ERROR_NULL_POINTER);
+    }
     if (variant.page_size > 0) {
         p = good; p.page_table = NULL; expect("NULL page_table", &p, ATTNGEN_ERROR_NULL_POINTER);
         p = good; p.num_pages = 0; expect("no pages", &p, ATTNGEN_ERROR_INVALID_SIZE);

@@ -6,6 +6,8 @@ public struct VariantModel: Sendable, Hashable {
     public let spec: AttentionSpec
     public let names: VariantNames
     public let masks: MaskModel
+    /// The score modifiers, lowered to one expression and its derivative.
+    public let scoreModifier: ScoreModifierModel
 
     /// Validates `spec` and lowers it; throws the first problem with its field.
     public init(lowering spec: AttentionSpec) throws(SpecError) {
@@ -13,6 +15,7 @@ public struct VariantModel: Sendable, Hashable {
         self.spec = spec
         names = VariantNames(spec.name)
         masks = try MaskModel(lowering: spec.masks)
+        scoreModifier = try ScoreModifierModel(lowering: spec.scoreModifiers)
     }
 
     public var name: String { spec.name }
@@ -44,6 +47,11 @@ public struct VariantModel: Sendable, Hashable {
             lines.append("Heads: \(query) query, \(keyValue) key/value (\(kind)).")
         }
         lines.append("Masks: \(masks.summary).")
+        if !scoreModifier.isEmpty {
+            let arrays = scoreModifier.parameters.isEmpty ? ""
+                : " Run-time arrays (score_parameters, in this order): \(scoreModifier.parameters.joined(separator: ", "))."
+            lines.append("Score modifiers, in order: \(scoreModifier.descriptions.joined(separator: "; ")).\(arrays)")
+        }
         if let dropout {
             lines.append("Dropout: p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold), keep scale "
                          + "\(Float(dropout.keepScale))), Philox4x32-10 as in README.md.")
@@ -61,7 +69,7 @@ public struct VariantModel: Sendable, Hashable {
     /// The keys of `describingMacros`.
     public static let describingMacroKeys = [
         "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
-        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE",
+        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE", "SCORE_PARAMETERS",
     ]
 
     /// The `#define ATTNGEN_NAME_<key> <value>`s that describe the variant in every backend's public header, for
@@ -71,6 +79,7 @@ public struct VariantModel: Sendable, Hashable {
             "\(headDim)", "\(valueHeadDim)", "\(heads.queryHeads ?? 0)", "\(heads.keyValueHeads ?? 0)",
             "\(storage.byteSize)", "\(scale)", savesLogSumExp ? "1" : "0", "\(dropout?.probability ?? 0.0)",
             "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)", "\(pageSize ?? 0)",
+            "\(scoreModifier.parameters.count)",
         ]
         return Array(zip(Self.describingMacroKeys, values))
     }

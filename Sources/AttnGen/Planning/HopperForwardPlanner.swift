@@ -34,7 +34,7 @@ public struct HopperForwardPlanner: Sendable {
     /// The accumulator registers `variant`'s consumer threads may hold.
     public static func accumulatorRegisterLimit(_ variant: VariantModel) -> Int {
         let window = variant.masks.bands.contains { $0.lower != nil }
-        let extra = window || variant.masks.hasPredicates || variant.dropout != nil
+        let extra = window || variant.masks.hasPredicates || variant.dropout != nil || !variant.scoreModifier.isEmpty
         return consumerRegisters - reservedRegisters - (extra ? maskRegisters : 0)
     }
 
@@ -126,7 +126,7 @@ public struct HopperForwardPlanner: Sendable {
     /// masks or dropout, or when no wider tile fits (d = 256, d = 192).
     public func widePlan(_ variant: VariantModel, narrow: TilePlan) -> TilePlan? {
         guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
-              variant.dropout == nil else { return nil }
+              variant.dropout == nil, variant.scoreModifier.isEmpty else { return nil }
         for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
         where columns > narrow.blockColumns {
             if let plan = fitting(variant, columns: columns) { return plan }

@@ -402,6 +402,25 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
     }
 }
 
+/* The score modifier (README.md, "Score modifiers") on the scores of key tile k0 .. k0 + kBlockN - 1, before the
+   masks: each raw score S becomes m(S · scale) / scale. Not called for variants without one (kScoreModifier). */
+static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, int32_t b, int32_t h, int32_t nq, int32_t nk,
+                                                     const attngen_forward_params &p) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                float &score = s[4 * j + 2 * r + e];
+                score = score_modifier(score * kScale, b, h, thread_row + 8 * r, k0 + 8 * j + 2 * quad_lane + e, nq, nk,
+                                       p.heads_q, p.score_parameters) * kInverseScale;
+            }
+        }
+    }
+}
+
 /* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
    a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
    thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
@@ -561,6 +580,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_fence_operands(s);
         release_slot(smem.k_empty(slot), lane);
         if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, b, h, nq, nk, p);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
@@ -582,6 +602,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_fence_operands(s);
             release_slot(smem.k_empty(next_slot), lane);
             if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, b, h, nq, nk, p);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);

@@ -107,6 +107,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
     double *s = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
     double *z = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
     double *dp = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
+    double *g = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double)); /* the score modifier's derivative */
     const uint32_t threshold = p->spec->dropout_threshold;
     const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
     double loss = 0.0;
@@ -137,6 +138,13 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                         dot += qrow[i] * krow[i];
                     }
                     s[kj] = p->scale * dot;
+                    g[kj] = 1.0;
+                    if (p->spec->score_modifier != NULL) {
+                        g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                                   p->fparams->score_parameters);
+                        s[kj] = p->spec->score_modifier(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                        p->fparams->score_parameters);
+                    }
                     max = s[kj] > max ? s[kj] : max;
                     z[kj] = threshold == 0 ? 1.0
                           : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
@@ -174,7 +182,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                     if (s[kj] == 0.0) {
                         continue;
                     }
-                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale;
+                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
                     const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
@@ -186,7 +194,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                         dvrow[i] += s[kj] * z[kj] * dorow[i];
                     }
                     if (dq_terms != NULL) {
-                        const double terms = s[kj] * (fabs(dp[kj] * z[kj]) + fabs(big_d)) * p->scale;
+                        const double terms = s[kj] * (fabs(dp[kj] * z[kj]) + fabs(big_d)) * p->scale * fabs(g[kj]);
                         double *dq_terms_row = dq_terms + ((b * p->hq + h) * p->nq + qi) * p->d;
                         double *dk_terms_row = dk_terms + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                         for (int i = 0; i < p->d; ++i) {
@@ -201,6 +209,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
     free(s);
     free(z);
     free(dp);
+    free(g);
     return loss;
 }
 
@@ -330,6 +339,13 @@ static int run_errors(void)
     fp.seqlen_k = nk;
     fp.heads_q = (int32_t)hq;
     fp.heads_kv = (int32_t)hkv;
+    /* The score modifiers' run-time arrays, with room for the error cases' larger head counts. */
+    float *score_parameters = malloc((size_t)(8 * harness_variant_info.score_parameter_count * hq + 1) * sizeof(float));
+    if (score_parameters == NULL) {
+        return 1;
+    }
+    harness_fill_score_parameters(score_parameters, 8 * harness_variant_info.score_parameter_count * hq + 1);
+    fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
     fp.q = buffers[0];
     fp.k = buffers[1];
     fp.v = buffers[2];
@@ -371,6 +387,7 @@ static int run_errors(void)
     bp.o_layout = bp.d_o_layout = fp.o_layout;
     bp.lse_layout = fp.lse_layout;
     bp.block_mask = fp.block_mask;
+    bp.score_parameters = fp.score_parameters;
     bp.block_mask_layout = fp.block_mask_layout;
     bp.dropout_seed = fp.dropout_seed;
     bp.num_threads = 2;
@@ -396,6 +413,7 @@ static int run_errors(void)
     traits.block_sparse = spec->block_rows > 0;
     traits.element_bytes = eb;
     traits.page_size = 0; /* backward variants are never paged */
+    traits.score_parameter_count = harness_variant_info.score_parameter_count;
     harness_backward_cases(&bp, &traits, check_case, &e);
 
     harness_workspace_cases(&bp, check_workspace, NULL);
@@ -415,6 +433,7 @@ static int run_errors(void)
         free(buffers[t]);
     }
     free(block_mask);
+    free(score_parameters);
     free(bp.workspace);
     return 0;
 }
@@ -469,6 +488,12 @@ int main(int argc, char **argv)
     fp.seqlen_k = p.nk;
     fp.heads_q = (int32_t)p.hq;
     fp.heads_kv = (int32_t)p.hkv;
+    float *score_parameters = malloc((size_t)(harness_variant_info.score_parameter_count * p.hq + 1) * sizeof(float));
+    if (score_parameters == NULL) {
+        return 1;
+    }
+    harness_fill_score_parameters(score_parameters, harness_variant_info.score_parameter_count * p.hq + 1);
+    fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
     fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
     fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);
     fp.v_layout = make_layout(bshd, p.hkv, p.nk, p.dv);
@@ -540,6 +565,7 @@ int main(int argc, char **argv)
     bp.o_layout = bp.d_o_layout = fp.o_layout;
     bp.lse_layout = fp.lse_layout;
     bp.block_mask = fp.block_mask;
+    bp.score_parameters = fp.score_parameters;
     bp.block_mask_layout = fp.block_mask_layout;
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
@@ -619,7 +645,7 @@ int main(int argc, char **argv)
            err_fast, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
     /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
     void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk,
-                           block_mask, bp.workspace};
+                           block_mask, bp.workspace, score_parameters};
     for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {
         free(allocations[i]);
     }

@@ -290,6 +290,7 @@ typedef struct problem {
     uint8_t *block_mask;
     int32_t *seqlens_k;
     int32_t *page_table;
+    float *score_parameters;
     attngen_forward_params params;
 } problem;
 
@@ -362,6 +363,16 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     params->dropout_seed = random_next(&state);
     params->dropout_offset = random_next(&state);
     params->num_threads = shape->threads;
+    if (variant->score_parameter_count > 0) {
+        /* heads_q values per array (times the head factor, for the error cases' larger head counts). */
+        const int64_t count = variant->score_parameter_count * hq * layout_heads_factor;
+        p->score_parameters = malloc((size_t)(count + 1) * sizeof(float));
+        if (p->score_parameters == NULL) {
+            return -1;
+        }
+        harness_fill_score_parameters(p->score_parameters, count + 1);
+        params->score_parameters = p->score_parameters;
+    }
 
     if (spec->block_rows > 0) {
         /* One byte per block, density about 0.7; block row 1 and block column 2 are all zero,
@@ -438,6 +449,7 @@ static void problem_destroy(problem *p) {
     free(p->block_mask);
     free(p->seqlens_k);
     free(p->page_table);
+    free(p->score_parameters);
 }
 
 static double load_output(const problem *p, int64_t index) {
@@ -612,6 +624,7 @@ static int run_errors(void) {
     traits.block_sparse = spec->block_rows > 0;
     traits.element_bytes = storage_size(spec->storage);
     traits.page_size = spec->page_size;
+    traits.score_parameter_count = variant->score_parameter_count;
     harness_forward_cases(&p.params, &traits, check_case, &p);
     problem_destroy(&p);
     return 0;

@@ -35,6 +35,8 @@ typedef struct harness_variant {
     int saves_lse;
     /* Dropout probability of the spec (0 when none). */
     double dropout_probability;
+    /* Run-time arrays of the score modifiers: the drivers pass heads_q values per array in score_parameters. */
+    int score_parameter_count;
 } harness_variant;
 
 extern const harness_variant harness_variant_info;
@@ -57,5 +59,22 @@ static inline int64_t harness_extent(const attngen_layout *layout, int64_t batch
 
 /* The spec's predicate (returns 1 when the spec has none). */
 int harness_predicate(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);
+
+/* The spec's score modifier and its derivative with respect to s (s and 1 when the spec has none), in double
+   precision, rendered by the harness independently of the generator (the derivative by dual numbers). */
+double harness_score_modifier(double s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk,
+                              int64_t heads_q, const float *score_parameters);
+double harness_score_modifier_derivative(double s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk,
+                                         int64_t heads_q, const float *score_parameters);
+
+/* Fills the run-time arrays of a score modifier: `count` values in [0.25, 1) (positive, as ALiBi slopes are), the
+   same for every seed, so that the forward and backward checks of one variant agree. */
+static inline void harness_fill_score_parameters(float *values, int64_t count) {
+    uint32_t state = 0x9E3779B9u;
+    for (int64_t i = 0; i < count; i++) {
+        state = state * 1664525u + 1013904223u;
+        values[i] = 0.25f + 0.75f * (float)(state >> 8) * (1.0f / 16777216.0f);
+    }
+}
 
 #endif /* ATTNGEN_HARNESS_DRIVER_H */

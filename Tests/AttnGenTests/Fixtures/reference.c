@@ -277,6 +277,15 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                         }
                         scores[key] = spec->scale * dot;
                         bounds[key] = spec->scale * magnitude;
+                        if (spec->score_modifier != NULL) {
+                            const double slope = spec->score_modifier_derivative != NULL
+                                ? spec->score_modifier_derivative(scores[key], b, h, q, key, nq, nk_b, heads_q,
+                                                                  params->score_parameters)
+                                : 1.0;
+                            scores[key] = spec->score_modifier(scores[key], b, h, q, key, nq, nk_b, heads_q,
+                                                               params->score_parameters);
+                            bounds[key] = fabs(slope) * bounds[key] + fabs(scores[key]);
+                        }
                         if (kept[key]) {
                             if (scores[key] > maximum) {
                                 maximum = scores[key];

@@ -6,6 +6,7 @@
  * `attngen_forward_params` (attngen_abi.h, generated), and computes in double precision:
  *
  *   for each (b, h, q):  S[k] = scale * sum_i Q[b,h,q,i] * K[b,h/g,k,i]          (g = heads_q / heads_kv)
+ *                        S[k] = score_modifier(S[k], b, h, q, k, ...)   when the spec has one
  *                        kept(k) = every mask keeps (b, h, q, k)
  *                        LSE = log(sum_{kept} exp(S[k]))       (-INFINITY when no key is kept)
  *                        P[k] = exp(S[k] - LSE) for kept keys, 0 otherwise
@@ -28,7 +29,9 @@
  *
  * Outputs are dense, in [b][h][q][j] order (j over value_head_dim), whatever the layouts in `params`.
  * `row_logit_bound` (optional, may be NULL, [b][h][q]) receives, per row, scale * max over kept keys of
- * sum_i |Q_i K_i|: the size of the logits, which bounds the rounding error any fp32 kernel makes in them.
+ * sum_i |Q_i K_i|: the size of the logits, which bounds the rounding error any fp32 kernel makes in them. With a
+ * score modifier m, each key counts |m'(S)| * scale * sum_i |Q_i K_i| + |m(S)| instead (the error carried through
+ * m, and m's own rounding).
  *
  * Masks (a conjunction, as in AttentionSpec):
  *   - a "band" is a causal mask or a sliding window: it keeps q + shift - left <= k <= q + shift + right,
@@ -82,6 +85,11 @@ typedef struct attngen_reference_band {
    seqlens_k[b] when the call gives per-sequence key counts, which every function here follows). */
 typedef int (*attngen_reference_predicate)(int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk);
 
+/* A score modifier (README.md, "Score modifiers"): the modified score of the scaled score s, and (for the backward
+   reference) its derivative with respect to s. score_parameters is the call's params->score_parameters. */
+typedef double (*attngen_reference_score_modifier)(double s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                                   int64_t nk, int64_t heads_q, const float *score_parameters);
+
 /* The compile-time part of a variant, as the reference needs it. */
 typedef struct attngen_reference_spec {
     int head_dim;                  /* d of Q and K */
@@ -96,6 +104,8 @@ typedef struct attngen_reference_spec {
     uint32_t dropout_threshold;    /* Dropout.dropThreshold (16-bit): dropped when the 16-bit value is below it; 0 = none */
     double dropout_keep_scale;     /* 1 / (1 - p); rounded once to fp32, as the README says */
     int page_size;                 /* > 0: K and V are pages of a paged cache, through params->page_table */
+    attngen_reference_score_modifier score_modifier;             /* NULL: the plain scaled score */
+    attngen_reference_score_modifier score_modifier_derivative;  /* its derivative (NULL with it) */
 } attngen_reference_spec;
 
 /* Sets every field to "no mask, no dropout", scale = 1/sqrt(head_dim). */

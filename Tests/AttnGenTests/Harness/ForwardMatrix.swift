@@ -23,6 +23,10 @@ enum ForwardMatrix {
         do { return try MaskExpressionParser.parse(text) } catch { fatalError("bad test predicate \(text): \(error)") }
     }
 
+    static func score(_ text: String) -> ScoreModifier {
+        do { return .expression(try ScoreExpressionParser.parse(text)) } catch { fatalError("bad test score expression \(text): \(error)") }
+    }
+
     /// (name, spec) of every variant; dims and storage are spread so that each (storage, dim) pair occurs.
     static let specs: [AttentionSpec] = [
         // No mask.
@@ -91,6 +95,23 @@ enum ForwardMatrix {
         // No LSE output.
         AttentionSpec(name: "nolse_fp32_d64", headDim: 64).storage(.fp32)
             .masked(by: .slidingWindow(left: 16, right: 16, alignment: .topLeft)),
+        // Score modifiers (README.md, "Score modifiers"): ALiBi with standard and run-time slopes, soft caps, general
+        // expressions with run-time arrays, compositions, with masks and dropout.
+        AttentionSpec(name: "alibi_causal_bf16_d64", headDim: 64).storage(.bf16).modified(by: .alibi)
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "alibi_runtime_br_gqa_fp32_d40", headDim: 40).storage(.fp32).heads(query: 4, keyValue: 2)
+            .modified(by: .alibi(slopes: .runtime, alignment: .bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "softcap_fp16_d128", headDim: 128).storage(.fp16).scale(0.5).modified(by: .softcap(2.5))
+            .savingLogSumExp(),
+        AttentionSpec(name: "scoremod_window_fp32_d72", headDim: 72).storage(.fp32)
+            .modified(by: score("where(q >= k, s - 0.1 * abs(q - k) / (1 + h), 0.5 * s) + log(1 + exp(-abs(s)))"))
+            .masked(by: .slidingWindow(left: 200, right: 50, alignment: .topLeft)).savingLogSumExp(),
+        AttentionSpec(name: "scoremod_params_dropout_sparse_bf16_d64", headDim: 64).storage(.bf16)
+            .modified(by: score("s * gain[h] - bias[h] * abs(q - k) / 64"))
+            .masked(by: .blockSparse(blockRows: 32, blockColumns: 64)).dropout(0.2).savingLogSumExp(),
+        AttentionSpec(name: "alibi_softcap_predicate_fp32_d16", headDim: 16).storage(.fp32).scale(2.0)
+            .modified(by: .alibi).modified(by: .softcap(4)).modified(by: score("max(s, -3) - min(k, 5) / 8"))
+            .masked(by: .predicate(parse("q % 3 != 1 || k < 4"))).savingLogSumExp(),
         // Paged K/V caches: pages of 1, of 16 (smaller than a key tile) and of 48 (neither divides the other).
         AttentionSpec(name: "paged1_bf16_d64_causal", headDim: 64).storage(.bf16).pagedKV(pageSize: 1)
             .masked(by: .causal(.bottomRight)).savingLogSumExp(),

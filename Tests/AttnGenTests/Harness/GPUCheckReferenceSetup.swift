@@ -39,6 +39,13 @@ enum GPUCheckReferenceSetup {
                 """
             setup.append("spec->predicate = check_predicate_\(spec.name);")
         }
+        if !spec.scoreModifiers.isEmpty {
+            text += "\n/* \(spec.name): the score modifiers, with their derivative by dual numbers. */\n"
+            text += ReferenceScoreSource.functions(spec, parameters: HarnessVariantSource.scoreParameters(of: spec),
+                                                   prefix: "check_\(spec.name)", isStatic: true)
+            setup.append("spec->score_modifier = check_\(spec.name)_score_modifier;")
+            setup.append("spec->score_modifier_derivative = check_\(spec.name)_score_modifier_derivative;")
+        }
         if let pageSize = spec.pageSize { setup.append("spec->page_size = \(pageSize);") }
         if let dropout = spec.dropout {
             setup.append("spec->dropout_threshold = \(dropout.dropThreshold)u;")

@@ -64,6 +64,10 @@ enum HarnessVariantSource {
         reference.append(".dropout_threshold = \(spec.dropout?.dropThreshold ?? 0)u")
         reference.append(".dropout_keep_scale = \(spec.dropout?.keepScale ?? 1.0)")
         reference.append(".page_size = \(spec.pageSize ?? 0)")
+        if !spec.scoreModifiers.isEmpty {
+            reference.append(".score_modifier = harness_score_modifier")
+            reference.append(".score_modifier_derivative = harness_score_modifier_derivative")
+        }
         return """
             /* Written by the attngen test harness for variant \(spec.name). */
             #include <stddef.h>
@@ -80,6 +84,7 @@ enum HarnessVariantSource {
                 .fixed_heads_kv = \(spec.heads.keyValueHeads ?? 0),
                 .saves_lse = \(spec.savesLogSumExp ? 1 : 0),
                 .dropout_probability = \(spec.dropout?.probability ?? 0),
+                .score_parameter_count = \(scoreParameters(of: spec).count),
             };
 
             attngen_status harness_forward(const attngen_forward_params *params) {
@@ -106,10 +111,17 @@ enum HarnessVariantSource {
             """
     }
 
+    /// The run-time arrays of the spec's score modifiers, in the order the ABI passes them (README.md, "Score
+    /// modifiers": the order of first appearance, which `attngen plan` lists).
+    static func scoreParameters(of spec: AttentionSpec) -> [String] {
+        (try? VariantModel(lowering: spec))?.scoreModifier.parameters ?? []
+    }
+
     static func predicateSource(_ spec: AttentionSpec) -> String {
         let function = predicateFunction(predicate(of: spec), name: "harness_predicate", isStatic: false)
         return """
-            /* Written by the attngen test harness: the predicate of variant \(spec.name). */
+            /* Written by the attngen test harness: the predicate and the score modifier of variant \(spec.name). */
+            #include <math.h>
             #include <stdint.h>
             #include <stdlib.h>
 
@@ -117,6 +129,8 @@ enum HarnessVariantSource {
 
             \(ReferencePredicateSource.helpers)
             \(function)
+            \(ReferenceScoreSource.helpers)
+            \(ReferenceScoreSource.functions(spec, parameters: scoreParameters(of: spec)))
             """
     }
 }

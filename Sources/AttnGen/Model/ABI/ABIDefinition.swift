@@ -4,7 +4,7 @@
 /// these values, so the two cannot drift apart.
 public enum ABIDefinition {
     /// Bumped whenever the layout of a struct changes.
-    public static let version = 2
+    public static let version = 3
 
     /// A `#define` of the header.
     public struct Constant: Sendable {
@@ -91,7 +91,8 @@ public enum ABIDefinition {
     public static let status = Enumeration(name: "attngen_status", pythonName: "Status", comment: [], cases: [
         EnumCase(name: "ATTNGEN_OK", value: 0, comment: []),
         EnumCase(name: "ATTNGEN_ERROR_NULL_POINTER", value: 1,
-                 comment: ["A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse) is NULL."]),
+                 comment: ["A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse, score_parameters when",
+                           "the variant's score modifiers read run-time arrays) is NULL."]),
         EnumCase(name: "ATTNGEN_ERROR_INVALID_SIZE", value: 2,
                  comment: ["batch, seqlen_q, seqlen_k or a head count is negative, batch or a sequence length is above",
                            "ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN, or heads are zero while sizes are not."]),
@@ -183,6 +184,7 @@ public enum ABIDefinition {
                               "k / PAGE_SIZE], element (page, h, row, i) at base + page*batch_stride + h*head_stride +",
                               "row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants."]),
                 Field(name: "page_table_stride", type: .int64), Field(name: "num_pages", type: .int64),
+                scoreParameters,
             ])
 
     public static let backwardParams = Structure(
@@ -214,7 +216,16 @@ public enum ABIDefinition {
                       group: ["Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;",
                               "the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O)."]),
                 Field(name: "workspace_size", type: .size),
+                scoreParameters,
             ])
+
+    /// The run-time arrays of a variant's score modifiers, in both params structs.
+    private static let scoreParameters = Field(
+        name: "score_parameters", type: .constFloatPointer,
+        group: ["Variants whose score modifiers read run-time arrays (README.md, \"Score modifiers\"): heads_q fp32",
+                "values per array, array i of query head h at score_parameters[i * heads_q + h], the arrays in the order",
+                "`attngen plan` lists them (ATTNGEN_NAME_SCORE_PARAMETERS of them). Required (non-NULL) when that count is",
+                "above 0, ignored otherwise. Backward: the same values as the forward call."])
 
     public static let combineParams = Structure(
         name: "attngen_combine_params", pythonName: "CombineParams",

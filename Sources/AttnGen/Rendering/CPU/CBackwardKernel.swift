@@ -29,6 +29,10 @@ struct CBackwardKernel {
             "element_mask": variant.masks.hasPredicates
                 ? try templates.template("c/pieces/backward_predicate_masks.c").render([:]) : "",
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),
+            "score_modifier": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("c/pieces/backward_score_modifier.c").render([:]),
+            "score_modifier_gradient": variant.scoreModifier.isEmpty ? ""
+                : "ds = attngen_vf_mul(ds, attngen_vf_load(g_row + j));  /* the score modifier's derivative */",
         ])
     }
 }

@@ -18,6 +18,8 @@ struct CForwardKernel {
             "tile_rows": "\(plan.blockRows)",
             "tile_columns": "\(plan.blockColumns)",
             "masks": try masks(),
+            "score_modifier": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("c/pieces/forward_score_modifier.c").render([:]),
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
             "decode": try decodePath(),

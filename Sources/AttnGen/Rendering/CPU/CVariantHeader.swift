@@ -25,7 +25,10 @@ struct CVariantHeader {
             "softmax_scale": Literals.float(variant.scale),
             "score_scale_log2e": Literals.float(variant.scaleLog2e),
             "dropout_constants": try dropoutConstants(),
+            "has_score_modifier": variant.scoreModifier.isEmpty ? "0" : "1",
+            "score_parameter_count": "\(variant.scoreModifier.parameters.count)",
         ]
+        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, dialect: .c).values) { $1 }
         values.merge(storage) { $1 }
         let hooks = MaskHooksRendering(masks: variant.masks, dialect: .c).values
         for key in ["key_range", "row_bounds", "key_query_bounds", "element_predicate", "tile_skipped"] {

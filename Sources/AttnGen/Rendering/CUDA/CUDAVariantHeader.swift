@@ -19,6 +19,7 @@ struct CUDAVariantHeader {
             "namespace": names.variantNamespace,
             "constants": constants,
         ]
+        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, dialect: .cuda).values) { $1 }
         let hooks = MaskHooksRendering(masks: variant.masks, dialect: .cuda).values
         for key in ["key_range", "tile_interior", "row_bounds", "element_predicate", "element_kept", "tile_skipped"] {
             values[key] = hooks[key]
@@ -40,6 +41,7 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kValueHeadDim = \(variant.valueHeadDim);")
         lines.append("constexpr float kScale = \(Literals.float(variant.scale));")
         lines.append("constexpr float kScaleLog2 = \(Literals.float(variant.scaleLog2e));  /* scale · log2(e) */")
+        lines.append("constexpr float kInverseScale = \(Literals.float(1 / variant.scale));  /* 1 / scale */")
         lines.append("constexpr float kLog2e = \(Literals.float(1.4426950408889634));")
         lines.append("constexpr bool kDropout = \(variant.dropout != nil);")
         lines.append("constexpr float kKeepScale = \(Literals.float(variant.dropout?.keepScale ?? 1));  /* 1 / (1 - p) */")
@@ -52,6 +54,8 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kSparseBlockColumns = \(variant.blockSparse?.blockColumns ?? 1);")
         lines.append("constexpr int kFixedHeadsQ = \(variant.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
+        lines.append("constexpr bool kScoreModifier = \(!variant.scoreModifier.isEmpty);  /* README.md, \"Score modifiers\" */")
+        lines.append("constexpr int kScoreParameterCount = \(variant.scoreModifier.parameters.count);  /* run-time arrays of the score modifiers */")
         lines.append("constexpr int kPageSize = \(variant.pageSize ?? 0);  /* keys per page of a paged K/V cache; 0: contiguous */")
         return lines.joined(separator: "\n")
     }

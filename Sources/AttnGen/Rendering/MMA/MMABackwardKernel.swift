@@ -45,6 +45,7 @@ struct MMABackwardKernel {
     }
 
     func renderSource() throws(SpecError) -> String {
+        let modified = !variant.scoreModifier.isEmpty
         let products = variant.storage == .fp32 ? "cuda/backward_products_tf32.cuh" : "cuda/backward_products_f16.cuh"
         let keepBits = variant.dropout == nil ? "cuda/pieces/backward_no_dropout_keep_bits.cu"
                                               : "cuda/pieces/backward_dropout_keep_bits.cu"
@@ -56,6 +57,11 @@ struct MMABackwardKernel {
             "constants": constants,
             "dropout_keep_bits": try templates.template(keepBits).render([:]),
             "products": try templates.template(products).render([:]),
+            "key_score_modifier": modified ? try templates.template("cuda/pieces/backward_key_score_modifier.cu").render([:]) : "",
+            "key_score_modifier_gradient": modified ? " * g[n][i]" : "",
+            "query_score_modifier": modified
+                ? try templates.template("cuda/pieces/backward_query_score_modifier.cu").render([:]) : "",
+            "query_score_modifier_gradient": modified ? " * g[n][i]" : "",
         ])
     }
 
