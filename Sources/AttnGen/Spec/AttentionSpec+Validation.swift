@@ -56,6 +56,7 @@ extension AttentionSpec {
             throw SpecError(field: "backward", message: "the backward pass reads the saved log-sum-exp; enable savesLogSumExp")
         }
         try validateMasks()
+        try validateScoreModifiers()
     }
 
     private func validateName() throws(SpecError) {

@@ -1,0 +1,62 @@
+// The derivative of a score expression with respect to the score s, which the backward pass multiplies into
+// dS (the chain rule through the modifier: dL/ds = dL/dm · dm/ds).
+
+extension ScoreExpression {
+    /// ∂/∂s, symbolic and simplified (`simplified()`): s → 1; the index variables, constants, parameters and the
+    /// ALiBi slope → 0; sums, differences, the product and quotient rules; d exp(a) = exp(a) · a',
+    /// d log(a) = a' / a, d tanh(a) = (1 - tanh(a) · tanh(a)) · a', d abs(a) = where(a >= 0, a', -a'),
+    /// d min(a, b) = where(a <= b, a', b'), d max(a, b) = where(a >= b, a', b'), d where(c, a, b) = where(c, a', b').
+    ///
+    /// At the kinks of abs, min, max and where the result is one of the one-sided derivatives. The derivative of
+    /// ALiBi, `s - slope[h] * abs(q - k)`, is the constant 1; that of a soft cap `30 * tanh(s / 30)` is
+    /// `1 - tanh(s / 30) * tanh(s / 30)`.
+    public func derivative() -> ScoreExpression {
+        differentiated.simplified()
+    }
+
+    /// The derivative built with the simplifying constructors (so that zero terms vanish as they appear).
+    private var differentiated: ScoreExpression {
+        switch self {
+        case .score:
+            return .constant(1)
+        case .variable, .constant, .parameter, .standardAlibiSlope:
+            return .constant(0)
+        case .unary(let function, let a):
+            let da = a.differentiated
+            if da.isZero { return .constant(0) }
+            switch function {
+            case .negate:
+                return .applying(.negate, da)
+            case .exp:
+                return .applying(.multiply, self, da)
+            case .log:
+                return .applying(.divide, da, a)
+            case .tanh:
+                let square = ScoreExpression.applying(.multiply, self, self)
+                return .applying(.multiply, .applying(.subtract, .constant(1), square), da)
+            case .abs:
+                return .choosing(.comparison(.greaterOrEqual, a, .constant(0)), da, .applying(.negate, da))
+            }
+        case .binary(let op, let a, let b):
+            let (da, db) = (a.differentiated, b.differentiated)
+            switch op {
+            case .add:
+                return .applying(.add, da, db)
+            case .subtract:
+                return .applying(.subtract, da, db)
+            case .multiply:
+                return .applying(.add, .applying(.multiply, da, b), .applying(.multiply, a, db))
+            case .divide:
+                if db.isZero { return .applying(.divide, da, b) }
+                let numerator = ScoreExpression.applying(.subtract, .applying(.multiply, da, b), .applying(.multiply, a, db))
+                return .applying(.divide, numerator, .applying(.multiply, b, b))
+            case .minimum:
+                return .choosing(.comparison(.lessOrEqual, a, b), da, db)
+            case .maximum:
+                return .choosing(.comparison(.greaterOrEqual, a, b), da, db)
+            }
+        case .select(let condition, let a, let b):
+            return .choosing(condition, a.differentiated, b.differentiated)
+        }
+    }
+}
