@@ -23,7 +23,7 @@ enum ReferenceScoreSource {
         static inline ref_dual rd_where(int c, ref_dual a, ref_dual b) { return c ? a : b; }
         /* The ALiBi paper's slopes: for p the largest power of two <= n, the geometric sequence 2^(-8/p)^(i+1) for
            the first p heads, then every other slope of 2p heads (indices 0, 2, 4, ...) for the rest. */
-        static double ref_alibi_slope(int64_t h, int64_t n) {
+        static inline double ref_alibi_slope(int64_t h, int64_t n) {
             int64_t p = 1;
             while (p * 2 <= n) p *= 2;
             if (h < p) return pow(pow(2.0, -8.0 / (double)p), (double)(h + 1));
