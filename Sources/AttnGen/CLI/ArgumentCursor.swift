@@ -45,7 +45,8 @@ struct ArgumentCursor {
         // A value may start with '-' (a negative number), but not with '--' (the next flag).
         guard !value.hasPrefix("--") else {
             throw .usage("\(flag) needs a value, got the flag \(value.count <= 40 ? value : value.prefix(37) + "...")"
-                         + (flag == "--predicate" ? " (write --predicate='...' for a value that starts with --)" : ""))
+                         + (flag == "--predicate" || flag == "--score-mod"
+                            ? " (write \(flag)='...' for a value that starts with --)" : ""))
         }
         index += 1
         return value

@@ -52,13 +52,21 @@ public enum HelpText {
           --window-align top-left|bottom-right    alignment of every --window (default: top-left)
           --block-sparse ROWSxCOLS    block-sparse mask, layout given at run time (64x64, or 64)
           --predicate 'EXPR'          mask predicate over b, h, q, k, nq, nk, e.g. 'q >= k && q - k < 256'
+          --alibi                     ALiBi score modifier with the standard slopes of the query heads
+          --alibi-runtime             ALiBi with run-time slopes (the parameter array alibi_slopes[h])
+          --alibi-align top-left|bottom-right     alignment of every --alibi/--alibi-runtime (default: top-left)
+          --softcap C                 soft cap: the score becomes C * tanh(s / C), C > 0
+          --score-mod 'EXPR'          score expression over s, b, h, q, k, nq, nk and name[h] arrays,
+                                      e.g. 's - 0.5 * abs(q - k)' (README, "Score modifiers")
           --dropout P                 dropout probability in [0, 1) (Philox4x32-10, see README)
           --lse                       also write the log-sum-exp of each row (fp32)
           --backward                  also generate the backward kernels (implies --lse)
           --paged PAGE                K and V in a paged cache of PAGE keys per page, through a page table
                                       given at run time (README, "Paged KV cache"); inference only
-          Masks may repeat and combine as a conjunction, in the order given. Every other flag may be
-          given once, and --window-align needs a --window.
+          Masks may repeat and combine as a conjunction, in the order given. Score modifiers (--alibi,
+          --alibi-runtime, --softcap, --score-mod) may repeat and apply in the order given, each to the
+          score the previous one produced. Every other flag may be given once; --window-align needs a
+          --window, --alibi-align an --alibi or --alibi-runtime.
 
         OTHER SOURCES:
           --spec FILE.json            variants from a JSON spec file (format in README, "Command line");

@@ -1,9 +1,16 @@
-/// The DSL as command-line flags: one variant, built flag by flag. Masks keep the order they were given in.
+/// The DSL as command-line flags: one variant, built flag by flag. Masks keep the order they were given in, and so
+/// do score modifiers.
 struct SpecFlags: Sendable, Hashable {
     enum PendingMask: Sendable, Hashable {
         case mask(Mask)
         /// A window whose alignment comes from `--window-align` (which may follow it).
         case window(left: Int?, right: Int?)
+    }
+
+    enum PendingModifier: Sendable, Hashable {
+        case modifier(ScoreModifier)
+        /// ALiBi whose alignment comes from `--alibi-align` (which may follow it).
+        case alibi(ScoreModifier.AlibiSlopes)
     }
 
     var name = "attention"
@@ -15,6 +22,8 @@ struct SpecFlags: Sendable, Hashable {
     var scale: Double?
     var masks: [PendingMask] = []
     var windowAlignment: DiagonalAlignment = .topLeft
+    var scoreModifiers: [PendingModifier] = []
+    var alibiAlignment: DiagonalAlignment = .topLeft
     var dropout: Double?
     var savesLogSumExp = false
     var includesBackward = false
@@ -27,15 +36,17 @@ struct SpecFlags: Sendable, Hashable {
     /// Consumes `flag` if it is a spec flag; returns false when it is not one.
     mutating func consume(_ flag: String, from cursor: inout ArgumentCursor) throws(CommandLineError) -> Bool {
         switch flag {
-        case "--causal", "--window", "--block-sparse", "--predicate":
-            break // masks repeat
+        case "--causal", "--window", "--block-sparse", "--predicate", "--alibi", "--alibi-runtime", "--softcap",
+             "--score-mod":
+            break // masks and score modifiers repeat
         case "--heads":
             try cursor.once(flag, sets: ["the query head count", "the key/value head count"])
         case "--query-heads":
             try cursor.once(flag, sets: ["the query head count"])
         case "--kv-heads":
             try cursor.once(flag, sets: ["the key/value head count"])
-        case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--dropout", "--lse",
+        case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--alibi-align", "--dropout",
+             "--lse",
              "--backward", "--paged":
             try cursor.once(flag)
         default:
@@ -103,6 +114,25 @@ struct SpecFlags: Sendable, Hashable {
                 // A predicate that does not parse is a bad value, like a bad number.
                 throw .usage("--predicate: \(error.message)")
             }
+        case "--alibi", "--alibi-runtime":
+            try cursor.noValue(for: flag)
+            scoreModifiers.append(.alibi(flag == "--alibi" ? .standard : .runtime))
+        case "--alibi-align":
+            let text = try cursor.value(for: flag)
+            guard let alignment = DiagonalAlignment(rawValue: text) else {
+                throw .usage("--alibi-align takes \(Self.alignments.joined(separator: " or ")), got \"\(text)\"")
+            }
+            alibiAlignment = alignment
+        case "--softcap":
+            scoreModifiers.append(.modifier(.softcap(try ArgumentValue.number(try cursor.value(for: flag), flag: flag))))
+        case "--score-mod":
+            let text = try cursor.value(for: flag)
+            do {
+                scoreModifiers.append(.modifier(.expression(try ScoreExpressionParser.parse(text))))
+            } catch {
+                // An expression that does not parse is a bad value, like a bad number.
+                throw .usage("--score-mod: \(error.message)")
+            }
         case "--dropout":
             dropout = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
         case "--paged":
@@ -120,11 +150,16 @@ struct SpecFlags: Sendable, Hashable {
         return true
     }
 
-    /// Refuses flags that would have no effect: `--window-align` without a `--window`.
+    /// Refuses flags that would have no effect: `--window-align` without a `--window`, `--alibi-align` without an
+    /// `--alibi` or `--alibi-runtime`.
     func checkEveryFlagApplies() throws(CommandLineError) {
         let hasWindow = masks.contains { if case .window = $0 { true } else { false } }
         if given.contains("--window-align") && !hasWindow {
             throw .usage("--window-align sets the alignment of --window masks, and no --window is given")
+        }
+        let hasAlibi = scoreModifiers.contains { if case .alibi = $0 { true } else { false } }
+        if given.contains("--alibi-align") && !hasAlibi {
+            throw .usage("--alibi-align sets the alignment of --alibi and --alibi-runtime, and neither is given")
         }
     }
 
@@ -153,6 +188,12 @@ struct SpecFlags: Sendable, Hashable {
             case .mask(let mask): spec = spec.masked(by: mask)
             case .window(let left, let right):
                 spec = spec.masked(by: .slidingWindow(left: left, right: right, alignment: windowAlignment))
+            }
+        }
+        for pending in scoreModifiers {
+            switch pending {
+            case .modifier(let modifier): spec = spec.modified(by: modifier)
+            case .alibi(let slopes): spec = spec.modified(by: .alibi(slopes: slopes, alignment: alibiAlignment))
             }
         }
         if let dropout { spec = spec.dropout(dropout) }

@@ -52,6 +52,8 @@ extension SpecFileError {
         case is StorageType.Type: "one of \(StorageType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
         case is DiagonalAlignment.Type:
             "one of \(DiagonalAlignment.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        case is ScoreModifier.AlibiSlopes.Type:
+            "one of \(ScoreModifier.AlibiSlopes.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
         default: "a value of type \(type)"
         }
     }
@@ -63,6 +65,9 @@ extension SpecFileError {
         }
         if description.hasPrefix("Cannot initialize DiagonalAlignment from invalid String value") {
             return "expected one of \(DiagonalAlignment.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        }
+        if description.hasPrefix("Cannot initialize AlibiSlopes from invalid String value") {
+            return "expected one of \(ScoreModifier.AlibiSlopes.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
         }
         return description
     }
