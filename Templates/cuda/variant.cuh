@@ -83,9 +83,10 @@ static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int
  * ---------------------------------------------------------------------------------------------- */
 
 /* The modified score of the scaled score s (natural-log units) of query q and key k of query head h, batch b;
-   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. */
-static __device__ __forceinline__ float score_modifier(float s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
-                                                       int64_t nk, int64_t heads_q, const float *score_parameters) {
+   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. The positions and lengths
+   come as fp32 values (exact below 2^24), as the expression reads them. */
+static __device__ __forceinline__ float score_modifier(float s, float b, int64_t h, float q, float k, float nq, float nk,
+                                                       int64_t heads_q, const float *score_parameters) {
     (void)s;
     (void)b;
     (void)h;
@@ -99,8 +100,8 @@ static __device__ __forceinline__ float score_modifier(float s, int64_t b, int64
 }
 
 /* The derivative of score_modifier with respect to s, at the same arguments. */
-static __device__ __forceinline__ float score_modifier_derivative(float s, int64_t b, int64_t h, int64_t q, int64_t k,
-                                                                  int64_t nq, int64_t nk, int64_t heads_q,
+static __device__ __forceinline__ float score_modifier_derivative(float s, float b, int64_t h, float q, float k,
+                                                                  float nq, float nk, int64_t heads_q,
                                                                   const float *score_parameters) {
     (void)s;
     (void)b;

@@ -30,8 +30,11 @@ public struct TilePlanner: Sendable {
     /// V fragment read from shared memory, halving ldmatrix traffic per mma): fp16/bf16 with head dims up
     /// to 128. Larger head dims (and tf32's wider operand registers) leave too few registers beside the
     /// accumulators (ptxas spills).
+    /// A score modifier beside dropout (a per-element expression and the Philox words) spilled with 32-row warps
+    /// at every key tile (sm_90a, d = 64: 24 bytes at Bc = 64); 16-row warps hold half the accumulators.
     static func usesWideWarps(_ spec: AttentionSpec) -> Bool {
         spec.storage != .fp32 && spec.headDim <= 128 && spec.valueHeadDim <= 128
+            && (spec.scoreModifiers.isEmpty || spec.dropout == nil)
     }
 
     /// Accumulators per thread for 32-row warps: O (dv) plus S (Bc) = 192, so Bc = 128 at d = 64 and
@@ -43,13 +46,17 @@ public struct TilePlanner: Sendable {
     /// Accumulators a 32-row warp may hold for `spec`: mask code that stays live through the key loop takes
     /// registers from them. A block-sparse lookup on top of a causal or window mask spills at 192 (ptxas,
     /// sm_80 and sm_90a) and keeps 16 fewer; a per-element predicate (an arbitrary expression of b, h, q, k
-    /// per element) spilled at 176 on sm_80 and keeps 32 fewer. The costs add up. (Dropout fits at 192 on
+    /// per element) spilled at 176 on sm_80 and keeps 32 fewer, and so does a score modifier. The costs add up. (Dropout fits at 192 on
     /// both targets, see CUDAEmitter.dropoutSource.)
     static func wideAccumulatorLimit(for variant: VariantModel) -> Int {
         let predicate = variant.masks.hasPredicates, sparse = variant.blockSparse != nil
         let diagonal = !variant.masks.ranges.isEmpty
         var cost = 0
         if predicate { cost += 32 }
+        if !variant.scoreModifier.isEmpty {
+            // An expression of s, b, h, q, k per element, like a predicate.
+            cost += 32
+        }
         if sparse && diagonal { cost += 16 }
         return wideAccumulatorLimit - cost
     }

@@ -3,7 +3,7 @@
 for (int64_t j = 0; j < cols; ++j) {
     float *restrict s_row = st_tile + j * LANES;
     for (int64_t r = 0; r < rows; ++r) {
-        s_row[r] = score_modifier(s_row[r] * ATTNGEN_LN2_F, b, h, row0 + r, col0 + j, nq, nk, params->heads_q,
-                                  params->score_parameters) * ATTNGEN_LOG2E_F;
+        s_row[r] = score_modifier(s_row[r] * ATTNGEN_LN2_F, (float)b, h, (float)(row0 + r), (float)(col0 + j), (float)nq,
+                                  (float)nk, params->heads_q, params->score_parameters) * ATTNGEN_LOG2E_F;
     }
 }

@@ -407,15 +407,17 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
 static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
                                                      int quad_lane, int32_t b, int32_t h, int32_t nq, int32_t nk,
                                                      const attngen_forward_params &p) {
+    const float first_key = (float)(k0 + 2 * quad_lane); /* positions in fp32, as the expression reads them */
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
+        const float q = (float)(thread_row + 8 * r);
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
                 float &score = s[4 * j + 2 * r + e];
-                score = score_modifier(score * kScale, b, h, thread_row + 8 * r, k0 + 8 * j + 2 * quad_lane + e, nq, nk,
-                                       p.heads_q, p.score_parameters) * kInverseScale;
+                score = score_modifier(score * kScale, (float)b, h, q, first_key + (float)(8 * j + e), (float)nq,
+                                       (float)nk, p.heads_q, p.score_parameters) * kInverseScale;
             }
         }
     }
