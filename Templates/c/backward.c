@@ -265,6 +265,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
 
     for (int64_t h = h_kv * group; h < (h_kv + 1) * group; ++h) {
         const float *lse_head = params->lse + b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride;
+        {{score_modifier_state}}
         for (int64_t row0 = 0; row0 < nq; row0 += TILE_ROWS) {
             const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
             /* The keys some row of this query tile keeps; skip the query tile if it misses this key tile. */
@@ -330,9 +331,10 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                 }
                 {{dropout}}
 
-                /* P = exp2(S * scale * log2(e) - LSE) (masked scores give 0); dS = P * (dP * Z - D), scaled by
+                /* P = exp2(S * scale * log2(e) - LSE) (masked scores give 0; a score modifier's S is in base 2
+                   already); dS = P * (dP * Z - D), scaled by
                    the softmax scale for dK and dQ; S becomes P * Z for dV, dP becomes scale * dS. */
-                const attngen_vf score_scale = attngen_vf_set(SCORE_SCALE_LOG2E);
+                const attngen_vf score_scale = attngen_vf_set(SCORE_TO_LOG2);
                 const attngen_vf lse = attngen_vf_set(lse_rows[r]);
                 const attngen_vf d_row = attngen_vf_set(d_rows[r]);
                 const attngen_vf softmax_scale = attngen_vf_set(SOFTMAX_SCALE);

@@ -291,6 +291,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     int64_t key_begin = 0;
     int64_t key_end = nk;
     visible_key_range(row0, row0 + rows, nq, nk, &key_begin, &key_end);
+    {{score_modifier_state}}
 
     for (int64_t col0 = key_begin - key_begin % TILE_COLUMNS; col0 < key_end; col0 += TILE_COLUMNS) {
         /* Keys at or past key_end are masked for every row of the tile: the last tile stops there. */

@@ -73,6 +73,8 @@ static const attngen_variant_rules VARIANT_RULES = {
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
 static const float SOFTMAX_SCALE = {{softmax_scale}};
 static const float SCORE_SCALE_LOG2E = {{score_scale_log2e}};
+/* What turns the backward pass's score into base 2: scale * log2(e), or 1 when a score modifier gives base 2. */
+static const float SCORE_TO_LOG2 = {{score_to_log2}};
 
 {{dropout_constants}}
 
@@ -130,37 +132,55 @@ static inline int element_predicate_holds(int64_t b, int64_t h, int64_t q, int64
 
 /* ---- score modifier (README.md, "Score modifiers") ---------------------------------------------- */
 
-/* The modified score of the scaled score s (natural-log units) of query q and key k of query head h, batch b;
-   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. The positions and lengths
-   come as fp32 values (exact below 2^24), as the expression reads them. */
-static inline float score_modifier(float s, float b, int64_t h, float q, float k, float nq, float nk, int64_t heads_q,
-                                   const float *score_parameters)
+/* What the modifier reads of one (batch, query head): the batch index and the lengths as fp32 values, and the
+   subexpressions that depend on neither the score nor the positions (slopes, run-time arrays, ...). */
+typedef struct score_modifier_state {
+    float b, nq, nk;
+    float value[{{score_modifier_state_size}}];
+} score_modifier_state;
+
+static inline score_modifier_state score_modifier_prepare(int64_t b, int64_t h, int64_t nq, int64_t nk, int64_t heads_q,
+                                                          const float *score_parameters)
 {
-    (void)s;
-    (void)b;
+    score_modifier_state state;
     (void)h;
-    (void)q;
-    (void)k;
-    (void)nq;
-    (void)nk;
     (void)heads_q;
     (void)score_parameters;
-    {{score_modifier}}
+    state.b = (float)b;
+    state.nq = (float)nq;
+    state.nk = (float)nk;
+    {{score_modifier_prepare}}
+    return state;
 }
 
-/* The derivative of score_modifier with respect to s, at the same arguments. */
-static inline float score_modifier_derivative(float s, float b, int64_t h, float q, float k, float nq, float nk,
-                                              int64_t heads_q, const float *score_parameters)
+/* The modified score in base 2, log2(e) * m(scale * s), of the raw score s = Q.K^T of query q and key k (positions
+   as fp32 values, exact below 2^24). */
+static inline float score_modifier_log2(float s, float q, float k, const score_modifier_state *state)
 {
     (void)s;
-    (void)b;
-    (void)h;
     (void)q;
     (void)k;
-    (void)nq;
-    (void)nk;
-    (void)heads_q;
-    (void)score_parameters;
+    (void)state;
+    {{score_modifier_value}}
+}
+
+/* The same from the forward kernel's base-2 score s = scale * log2(e) * Q.K^T: log2(e) * m(ln(2) * s). */
+static inline float score_modifier_log2_from_log2(float s, float q, float k, const score_modifier_state *state)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    {{score_modifier_value_from_log2}}
+}
+
+/* The derivative m'(scale * s) of the modifier with respect to the scaled score, at the raw score s. */
+static inline float score_modifier_derivative(float s, float q, float k, const score_modifier_state *state)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
     {{score_modifier_derivative}}
 }
 

@@ -172,6 +172,27 @@ static inline __device__ float attngen_exp2(float x) {
     return out;
 }
 
+/* Score modifiers' functions (README.md, "Score modifiers") on the multi-function unit, where the accurate libm
+   versions would take tens of instructions per score:
+   attngen_expf(x) = 2^(x log2 e) (relative error about 2^-21 plus the rounding of x log2 e, which grows with |x|);
+   attngen_logf(x) = log2(x) ln 2 (absolute error about 2^-21 near 1, relative elsewhere);
+   attngen_tanhf(x) = 1 - 2 / (e^(2x) + 1) (absolute error below 1e-6, exact -1 and 1 far out). Not volatile: a
+   value and its derivative that read the same tanh share one. */
+static inline __device__ float attngen_expf(float x) { return attngen_exp2(x * 1.44269504088896341f); }
+
+static inline __device__ float attngen_logf(float x) {
+    float out;
+    asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(out) : "f"(x));
+    return out * 0.693147180559945309f;
+}
+
+static inline __device__ float attngen_tanhf(float x) {
+    const float e = attngen_exp2(x * 2.88539008177792681f); /* e^(2x) */
+    float inverse;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(inverse) : "f"(e + 1.0f));
+    return fmaf(-2.0f, inverse, 1.0f);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Tensor-core and copy instructions (PTX ISA, sm_80+).
  * ------------------------------------------------------------------------------------------- */

@@ -300,7 +300,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
-                s[n][i] = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2));
+                s[n][i] = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2));
             }
         }
 
@@ -496,6 +496,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 
     /* This lane's rows: warp_row and warp_row + 8; their LSE·log2e (+inf: no row or fully masked) and D. */
     const int64_t warp_row = q_begin + warp * 16 + group;
+    {{query_score_modifier_state}}
     float lse2[2], row_dot[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -578,7 +579,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const int r = i / 2;
-                const float probability = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2[r]));
+                const float probability = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2[r]));
                 const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
                 s[n][i] = probability * (dp[n][i] * z - row_dot[r]){{query_score_modifier_gradient}};
             }

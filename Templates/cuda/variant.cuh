@@ -82,36 +82,43 @@ static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int
  * Score modifier (README.md, "Score modifiers").
  * ---------------------------------------------------------------------------------------------- */
 
-/* The modified score of the scaled score s (natural-log units) of query q and key k of query head h, batch b;
-   score_parameters holds the run-time arrays, array i of head h at [i * heads_q + h]. The positions and lengths
-   come as fp32 values (exact below 2^24), as the expression reads them. */
-static __device__ __forceinline__ float score_modifier(float s, float b, int64_t h, float q, float k, float nq, float nk,
-                                                       int64_t heads_q, const float *score_parameters) {
-    (void)s;
-    (void)b;
+/* What the modifier reads of one (batch, query head): the batch index and the lengths as fp32 values, and the
+   subexpressions that depend on neither the score nor the positions (slopes, run-time arrays, ...). */
+struct ScoreModifierState {
+    float b, nq, nk;
+    float value[{{score_modifier_state_size}}];
+};
+
+static __device__ __forceinline__ ScoreModifierState score_modifier_prepare(int64_t b, int64_t h, int64_t nq, int64_t nk,
+                                                                            int64_t heads_q, const float *score_parameters) {
+    ScoreModifierState state;
     (void)h;
-    (void)q;
-    (void)k;
-    (void)nq;
-    (void)nk;
     (void)heads_q;
     (void)score_parameters;
-    {{score_modifier}}
+    state.b = (float)b;
+    state.nq = (float)nq;
+    state.nk = (float)nk;
+    {{score_modifier_prepare}}
+    return state;
 }
 
-/* The derivative of score_modifier with respect to s, at the same arguments. */
-static __device__ __forceinline__ float score_modifier_derivative(float s, float b, int64_t h, float q, float k,
-                                                                  float nq, float nk, int64_t heads_q,
-                                                                  const float *score_parameters) {
+/* The modified score in base 2, log2(e) · m(scale · s), of the raw score s = Q·Kᵀ of query q and key k (positions
+   as fp32 values, exact below 2^24). */
+static __device__ __forceinline__ float score_modifier_log2(float s, float q, float k, const ScoreModifierState &state) {
     (void)s;
-    (void)b;
-    (void)h;
     (void)q;
     (void)k;
-    (void)nq;
-    (void)nk;
-    (void)heads_q;
-    (void)score_parameters;
+    (void)state;
+    {{score_modifier_value}}
+}
+
+/* The derivative m'(scale · s) of the modifier with respect to the scaled score, at the raw score s. */
+static __device__ __forceinline__ float score_modifier_derivative(float s, float q, float k,
+                                                                  const ScoreModifierState &state) {
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
     {{score_modifier_derivative}}
 }
 

@@ -587,6 +587,12 @@ def run_all(args, library):
         args.ratio_rows, finished = ratio_rows(args, library, [4096, 16384], out_of_time)
         if not finished:
             return rows
+    if not args.no_backward and "modifiers" in args.sections:
+        import bench_modifiers
+        args.modifier_rows, finished = bench_modifiers.modifier_rows(args, anchors, library, [1024, 4096, 16384],
+                                                                     out_of_time, sys.modules[__name__])
+        if not finished:
+            return rows
     if "rest" not in args.sections:
         return rows
 
@@ -925,10 +931,11 @@ def main():
     parser.add_argument("--no-backward", action="store_true", help="skip the backward rows and the ratios")
     parser.add_argument("--budget-s", type=float, default=400, help="stop starting rows after this many seconds")
     parser.add_argument("--flex-budget-s", type=float, default=300, help="no new FlexAttention compiles after this")
-    parser.add_argument("--sections", default="dense,backward,ratios,rest",
+    parser.add_argument("--sections", default="dense,backward,ratios,modifiers,rest",
                         help="which parts to run: dense (bf16 forward d=64/128), backward, ratios (block-sparse and "
-                             "dropout against the same kernel), rest (GQA, sparse and dropout against the anchors, "
-                             "fp16, d=256)")
+                             "dropout against the same kernel), modifiers (ALiBi and soft cap against the same kernel "
+                             "and FlexAttention, bench_modifiers.py), rest (GQA, sparse and dropout against the "
+                             "anchors, fp16, d=256)")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--render", help="re-render BENCH.md and bench_plot.png into --out from a bench_results.json")
     parser.add_argument("--tune", help="a folder of tuning variants (tn<LABEL>_<dtype>_d<d>[_causal].cu) to time")
@@ -975,19 +982,21 @@ def main():
     }
     start = time.time()
     args.ratio_rows = []
+    args.modifier_rows = []
     rows = run_all(args, library)
     meta["seconds"] = round(time.time() - start, 1)
     for r in rows:
         r.pop("_bind", None)
     with open(os.path.join(args.out, "bench_results.json"), "w") as f:
-        json.dump({"meta": meta, "rows": rows, "ratios": args.ratio_rows}, f, indent=1)
+        json.dump({"meta": meta, "rows": rows, "ratios": args.ratio_rows, "modifiers": args.modifier_rows}, f, indent=1)
     with open(os.path.join(args.out, "BENCH.md"), "w") as f:
-        f.write(markdown(rows, meta, args.ratio_rows))
+        import bench_modifiers
+        f.write(markdown(rows, meta, args.ratio_rows) + bench_modifiers.markdown(args.modifier_rows))
     try:
         plot(rows, meta, os.path.join(args.out, "bench_plot.png"))
     except Exception as error:  # noqa: BLE001 - the numbers matter more than the picture
         print(f"plot failed: {error}", file=sys.stderr)
-    failures = sum(1 for r in rows + args.ratio_rows if r["check"] != "pass")
+    failures = sum(1 for r in rows + args.ratio_rows + args.modifier_rows if r["check"] != "pass")
     print(f"{len(rows)} rows, {failures} failing checks, {meta['seconds']} s")
     return 1 if failures else 0
 

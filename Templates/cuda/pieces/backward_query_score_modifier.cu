@@ -1,5 +1,5 @@
-/* The score modifier: the raw score S becomes m(S·scale) / scale before the masks, and g keeps m'(S·scale)
-   for dS (README.md, "Score modifiers"). */
+/* The score modifier: the raw score S becomes the modified score in base 2 before the masks (kScoreToLog2 is 1
+   below), and g keeps m'(scale · S) for dS (README.md, "Score modifiers"). */
 float g[kDqColumns / 8][4];
 {
     const float query = (float)warp_row, first_key = (float)(k0 + quad_lane * 2); /* fp32, as the expression reads them */
@@ -8,10 +8,8 @@ float g[kDqColumns / 8][4];
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
             const float q = query + (float)((i / 2) * 8), k = first_key + (float)(n * 8 + (i % 2));
-            const float scaled = s[n][i] * kScale;
-            g[n][i] = score_modifier_derivative(scaled, (float)b, h, q, k, (float)nq, (float)nk, p.heads_q, p.score_parameters);
-            s[n][i] = score_modifier(scaled, (float)b, h, q, k, (float)nq, (float)nk, p.heads_q, p.score_parameters)
-                      * kInverseScale;
+            g[n][i] = score_modifier_derivative(s[n][i], q, k, modifier_state);
+            s[n][i] = score_modifier_log2(s[n][i], q, k, modifier_state);
         }
     }
 }

@@ -1,5 +1,5 @@
-/* The score modifier on every score of this warp's rows: the raw score S becomes m(S·scale) / scale
-   (README.md, "Score modifiers"); the masks below then override it. */
+/* The score modifier on every score of this warp's rows: the raw score S becomes the modified score in base 2
+   (README.md, "Score modifiers"; kScoreToLog2 is 1 below); the masks below then override it. */
 {
     const float first_key = (float)(k0 + quad_lane * 2); /* positions in fp32, as the expression reads them */
 #pragma unroll
@@ -11,9 +11,8 @@
             for (int n = 0; n < kBlockColumns / 8; ++n) {
 #pragma unroll
                 for (int c = 0; c < 2; ++c) {
-                    s[m][n][2 * r + c] = score_modifier(s[m][n][2 * r + c] * kScale, (float)b, h, q,
-                                                        first_key + (float)(n * 8 + c), (float)nq, (float)nk, p.heads_q,
-                                                        p.score_parameters) * kInverseScale;
+                    s[m][n][2 * r + c] = score_modifier_log2(s[m][n][2 * r + c], q, first_key + (float)(n * 8 + c),
+                                                             modifier_state);
                 }
             }
         }

@@ -31,6 +31,8 @@ struct CBackwardKernel {
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("c/pieces/backward_score_modifier.c").render([:]),
+            "score_modifier_state": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("c/pieces/score_modifier_state.c").render([:]),
             "score_modifier_gradient": variant.scoreModifier.isEmpty ? ""
                 : "ds = attngen_vf_mul(ds, attngen_vf_load(g_row + j));  /* the score modifier's derivative */",
         ])

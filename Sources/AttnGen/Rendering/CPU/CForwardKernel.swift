@@ -20,6 +20,7 @@ struct CForwardKernel {
             "masks": try masks(),
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("c/pieces/forward_score_modifier.c").render([:]),
+            "score_modifier_state": variant.scoreModifier.isEmpty ? "" : try templates.template("c/pieces/score_modifier_state.c").render([:]),
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
             "decode": try decodePath(),

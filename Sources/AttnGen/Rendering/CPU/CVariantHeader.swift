@@ -24,11 +24,12 @@ struct CVariantHeader {
             "page_size": "\(variant.pageSize ?? 0)",
             "softmax_scale": Literals.float(variant.scale),
             "score_scale_log2e": Literals.float(variant.scaleLog2e),
+            "score_to_log2": variant.scoreModifier.isEmpty ? "SCORE_SCALE_LOG2E" : "1.0f",
             "dropout_constants": try dropoutConstants(),
             "has_score_modifier": variant.scoreModifier.isEmpty ? "0" : "1",
             "score_parameter_count": "\(variant.scoreModifier.parameters.count)",
         ]
-        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, dialect: .c).values) { $1 }
+        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, scale: variant.scale, dialect: .c).values) { $1 }
         values.merge(storage) { $1 }
         let hooks = MaskHooksRendering(masks: variant.masks, dialect: .c).values
         for key in ["key_range", "row_bounds", "key_query_bounds", "element_predicate", "tile_skipped"] {

@@ -19,7 +19,7 @@ struct CUDAVariantHeader {
             "namespace": names.variantNamespace,
             "constants": constants,
         ]
-        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, dialect: .cuda).values) { $1 }
+        values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, scale: variant.scale, dialect: .cuda).values) { $1 }
         let hooks = MaskHooksRendering(masks: variant.masks, dialect: .cuda).values
         for key in ["key_range", "tile_interior", "row_bounds", "element_predicate", "element_kept", "tile_skipped"] {
             values[key] = hooks[key]
@@ -41,7 +41,13 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kValueHeadDim = \(variant.valueHeadDim);")
         lines.append("constexpr float kScale = \(Literals.float(variant.scale));")
         lines.append("constexpr float kScaleLog2 = \(Literals.float(variant.scaleLog2e));  /* scale · log2(e) */")
-        lines.append("constexpr float kInverseScale = \(Literals.float(1 / variant.scale));  /* 1 / scale */")
+        if variant.scoreModifier.isEmpty {
+            lines.append("constexpr float kScoreToLog2 = kScaleLog2;  /* the kernels' raw score Q·Kᵀ to base 2 */")
+            lines.append("constexpr float kScoreToNatural = kScale;  /* ... and to natural-log units (the LSE) */")
+        } else {
+            lines.append("constexpr float kScoreToLog2 = 1.0f;  /* the score modifier gives the score in base 2 */")
+            lines.append("constexpr float kScoreToNatural = \(Literals.float(0.6931471805599453));  /* ln 2: to natural-log units (the LSE) */")
+        }
         lines.append("constexpr float kLog2e = \(Literals.float(1.4426950408889634));")
         lines.append("constexpr bool kDropout = \(variant.dropout != nil);")
         lines.append("constexpr float kKeepScale = \(Literals.float(variant.dropout?.keepScale ?? 1));  /* 1 / (1 - p) */")

@@ -62,6 +62,7 @@ struct MMABackwardKernel {
             "query_score_modifier": modified
                 ? try templates.template("cuda/pieces/backward_query_score_modifier.cu").render([:]) : "",
             "query_score_modifier_gradient": modified ? " * g[n][i]" : "",
+            "query_score_modifier_state": modified ? try templates.template("cuda/pieces/score_modifier_state.cu").render([:]) : "",
         ])
     }
 

@@ -69,6 +69,7 @@ struct MMAForwardKernel {
             "dropout": variant.dropout == nil ? "" : try templates.template("cuda/pieces/forward_dropout.cu").render([:]),
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("cuda/pieces/forward_score_modifier.cu").render([:]),
+            "score_modifier_state": variant.scoreModifier.isEmpty ? "" : try templates.template("cuda/pieces/score_modifier_state.cu").render([:]),
             "save_lse": variant.savesLogSumExp ? try templates.template("cuda/pieces/forward_lse_store.cu").render([:]) : "",
             "combine": try templates.template("cuda/combine.cu").render(name),
         ].merging(decodeValues) { $1 })

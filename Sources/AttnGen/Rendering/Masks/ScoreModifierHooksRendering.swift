@@ -1,30 +1,62 @@
-/// The bodies of the two score-modifier hooks every kernel of a variant calls, rendered from its
-/// `ScoreModifierModel` for C or CUDA. The shells are fixed code in Templates/c/variant.h and
+/// The bodies of the score-modifier hooks every kernel of a variant calls, rendered from its `ScoreModifierModel`
+/// in the kernels' form (`ScoreKernelForm`) for C or CUDA. The shells are fixed code in Templates/c/variant.h and
 /// Templates/cuda/variant.cuh:
 ///
-/// | hook                         | answers                                                         |
-/// |------------------------------|-----------------------------------------------------------------|
-/// | `score_modifier`             | the modified score of the scaled score `s` at (b, h, q, k)       |
-/// | `score_modifier_derivative`  | its derivative with respect to `s` (the backward pass's factor)  |
+/// | hook                             | answers                                                              |
+/// |----------------------------------|----------------------------------------------------------------------|
+/// | `score_modifier_prepare`         | the state of one (batch, head): b, nq, nk and the hoisted values      |
+/// | `score_modifier_log2`            | log2(e) · m(scale · s) for the kernel's raw score s = Q·Kᵀ            |
+/// | `score_modifier_log2_from_log2`  | (C) log2(e) · m(ln 2 · s) for the C forward pass's base-2 score       |
+/// | `score_modifier_derivative`      | m'(scale · s): the backward pass's factor on dS                       |
 ///
-/// Run-time arrays read `score_parameters[i * heads_q + h]`, i being the array's place in `model.parameters`.
+/// Run-time arrays read `score_parameters[i * heads_q + h]`, i being the array's place in `model.parameters`;
+/// they are read once per (batch, head), in `score_modifier_prepare`.
 struct ScoreModifierHooksRendering {
     var model: ScoreModifierModel
+    var scale: Double
     var dialect: SourceDialect
+
+    private static let log2e = 1.4426950408889634
+    private static let ln2 = 0.6931471805599453
 
     /// The template values of the hooks, by placeholder.
     var values: [String: String] {
-        [
-            "score_modifier": body(model.expression, none: "return s;  /* no score modifier */"),
-            "score_modifier_derivative": body(model.derivative, none: "return 1.0f;  /* no score modifier */"),
+        guard !model.isEmpty else {
+            return [
+                "score_modifier_state_size": "1",
+                "score_modifier_prepare": "state.value[0] = 0.0f;  /* no score modifier */",
+                "score_modifier_value": "return s;  /* no score modifier */",
+                "score_modifier_derivative": "return 1.0f;  /* no score modifier */",
+            ].merging(dialect == .c ? ["score_modifier_value_from_log2": "return s;  /* no score modifier */"] : [:]) { $1 }
+        }
+        let raw = ScoreKernelForm(model: model, inputScale: scale, outputScale: Self.log2e)
+        let base2 = ScoreKernelForm(model: model, inputScale: Self.ln2, outputScale: Self.log2e)
+        var hoisted = raw.hoisted
+        if dialect == .c {
+            for value in base2.hoisted where !hoisted.contains(value) { hoisted.append(value) }
+        }
+        let state = dialect == .c ? "state->" : "state."
+        let override: (ScoreExpression) -> String? = { expression in
+            hoisted.firstIndex(of: expression).map { "\(state)value[\($0)]" }
+        }
+        let comments = model.descriptions.map { "/* \(MaskHooksRendering.commentSafe($0)) */" }
+        func body(_ expression: ScoreExpression) -> String {
+            (comments + ["return \(expression.source(dialect, parameterIndex: parameterIndex, override: override));"])
+                .joined(separator: "\n")
+        }
+        var prepare = hoisted.enumerated().map { index, expression in
+            "state.value[\(index)] = \(expression.source(dialect, parameterIndex: parameterIndex));  "
+                + "/* \(MaskHooksRendering.commentSafe(expression.description)) */"
+        }
+        if prepare.isEmpty { prepare = ["state.value[0] = 0.0f;  /* nothing per head */"] }
+        var values = [
+            "score_modifier_state_size": "\(max(hoisted.count, 1))",
+            "score_modifier_prepare": prepare.joined(separator: "\n"),
+            "score_modifier_value": body(raw.value),
+            "score_modifier_derivative": body(raw.derivative),
         ]
-    }
-
-    private func body(_ expression: ScoreExpression?, none: String) -> String {
-        guard let expression else { return none }
-        var lines = model.descriptions.map { "/* \(MaskHooksRendering.commentSafe($0)) */" }
-        lines.append("return \(expression.source(dialect, parameterIndex: parameterIndex));")
-        return lines.joined(separator: "\n")
+        if dialect == .c { values["score_modifier_value_from_log2"] = body(base2.value) }
+        return values
     }
 
     private func parameterIndex(_ name: String) -> Int {
