@@ -282,7 +282,6 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         float ds[kQueryRows / 8][4];
         warp_mma_abt_pair<kQueryRows, kHeadDimPadded, kKStride, kQStride, kValueHeadDimPadded, kVStride, kOStride>(
             s, sK + key_slice * 16 * kKStride, sQ, ds, sV + key_slice * 16 * kVStride, sO, lane);
-        {{key_score_modifier}}
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kKeyRows, nq, nk)) {
 #pragma unroll
             for (int n = 0; n < kQueryRows / 8; ++n) {
@@ -294,28 +293,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                 }
             }
         }
-        /* Pᵀ = exp2(S·scale·log2e − LSE·log2e); a fully masked row (LSE = −inf) has P = 0. */
-#pragma unroll
-        for (int n = 0; n < kQueryRows / 8; ++n) {
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
-                s[n][i] = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2));
-            }
-        }
-
-        /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ. */
-        const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
-#pragma unroll
-        for (int n = 0; n < kQueryRows / 8; ++n) {
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const int column = n * 8 + quad_lane * 2 + (i % 2);
-                const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-                ds[n][i] = s[n][i] * (ds[n][i] * z - sD[column]){{key_score_modifier_gradient}};
-                s[n][i] *= z;
-            }
-        }
+        {{key_probabilities}}
 
         /* dV += (P∘Z)ᵀ dO and dK += dSᵀ Q, over this warp's columns. */
         warp_mma_rb<kDvColumns, kQueryRows, kOStride>(dv_acc, s, sO + part * kDvColumns, lane);
@@ -560,7 +538,6 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         float dp[kDqColumns / 8][4];
         warp_mma_abt_pair<kDqColumns, kHeadDimPadded, kQStride, kKStride, kValueHeadDimPadded, kOStride, kVStride>(
             s, sQ + warp * 16 * kQStride, sK, dp, sO + warp * 16 * kOStride, sV, lane);
-        {{query_score_modifier}}
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kDqColumns, nq, nk)) {
 #pragma unroll
             for (int n = 0; n < kDqColumns / 8; ++n) {
@@ -572,18 +549,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
                 }
             }
         }
-        /* P = exp2(S·scale·log2e − LSE·log2e); dS = P∘(dP∘Z − D) replaces P. */
-        const uint32_t keep = dropout_keep_bits<kDqColumns / 8, false>(p, b, h, warp_row, k0 + quad_lane * 2);
-#pragma unroll
-        for (int n = 0; n < kDqColumns / 8; ++n) {
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const int r = i / 2;
-                const float probability = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2[r]));
-                const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-                s[n][i] = probability * (dp[n][i] * z - row_dot[r]){{query_score_modifier_gradient}};
-            }
-        }
+        {{query_probabilities}}
         /* dQ += dS K. */
         warp_mma_rb<kHeadDimPadded, kDqColumns, kKStride>(dq_acc, s, sK, lane);
         tile = next;

@@ -30,6 +30,9 @@ public struct ScoreModifierModel: Sendable, Hashable {
     /// "soft cap 30: 30 * tanh(s / 30)", "score expression: s - 0.5 * abs(q - k)".
     public let descriptions: [String]
 
+    /// The derivative's value when it is a constant (ALiBi, any modifier linear in s), else nil (also when empty).
+    public var constantDerivative: Double? { derivative?.constantValue }
+
     /// Whether the spec has no score modifiers (the score is the plain scaled score).
     public var isEmpty: Bool { source.isEmpty }
 

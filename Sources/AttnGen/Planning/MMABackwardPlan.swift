@@ -90,15 +90,13 @@ public struct MMABackwardPlan: Sendable, Hashable {
         let pad = spec.storage == .fp32 ? 4 : 8
         // Key kernel: as few warps per 16 keys as fit with at least 32 query rows; then 16 query rows.
         let registerLimit = spec.dropout == nil ? Self.keyRegisterLimit : Self.keyRegisterLimitWithDropout(target)
-        let modified = !spec.scoreModifiers.isEmpty
         var found: (keys: Int, queries: Int, parts: Int, stages: Int, piece: Int, accounts: [TilePlan.ByteAccount])?
         search: for (parts, minimumRows) in [(1, 32), (2, 32), (4, 32), (1, 16), (2, 16), (4, 16)] {
             let dp = Self.padded(spec.headDim, parts: parts), dvp = Self.padded(spec.valueHeadDim, parts: parts)
             for keys in columnChoices where keys / 16 * parts <= Self.maximumKeyWarps {
                 for queries in rowChoices where queries >= minimumRows {
                     let piece = Self.pieceColumns(dp, queries: queries, warps: keys / 16 * parts)
-                    // A score modifier keeps its derivative g beside Sᵀ: kQueryRows / 2 more accumulators.
-                    let registers = (dp + dvp) / (2 * parts) + max(queries, piece / 2) + (modified ? queries / 2 : 0)
+                    let registers = (dp + dvp) / (2 * parts) + max(queries, piece / 2)
                     guard registers <= registerLimit else { continue }
                     for stages in [2, 1] {
                         let accounts = Self.keyAccounts(keys: keys, queries: queries, stages: stages, dp: dp, dvp: dvp,
@@ -124,7 +122,7 @@ public struct MMABackwardPlan: Sendable, Hashable {
         // Deterministic dQ kernel.
         var dqFound: (rows: Int, columns: Int, stages: Int, accounts: [TilePlan.ByteAccount])?
         dqSearch: for rows in rowChoices {
-            for columns in columnChoices where dp / 2 + columns + (modified ? columns / 2 : 0) <= Self.dqRegisterLimit {
+            for columns in columnChoices where dp / 2 + columns <= Self.dqRegisterLimit {
                 for stages in [2, 1] {
                     let accounts = Self.dqAccounts(rows: rows, columns: columns, stages: stages, dp: dp, dvp: dvp, pad: pad,
                                                    element: element)

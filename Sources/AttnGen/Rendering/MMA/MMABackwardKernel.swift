@@ -57,13 +57,25 @@ struct MMABackwardKernel {
             "constants": constants,
             "dropout_keep_bits": try templates.template(keepBits).render([:]),
             "products": try templates.template(products).render([:]),
-            "key_score_modifier": modified ? try templates.template("cuda/pieces/backward_key_score_modifier.cu").render([:]) : "",
-            "key_score_modifier_gradient": modified ? " * g[n][i]" : "",
-            "query_score_modifier": modified
-                ? try templates.template("cuda/pieces/backward_query_score_modifier.cu").render([:]) : "",
-            "query_score_modifier_gradient": modified ? " * g[n][i]" : "",
+            "key_probabilities": try probabilities("cuda/pieces/backward_key_probabilities"),
+            "query_probabilities": try probabilities("cuda/pieces/backward_query_probabilities"),
             "query_score_modifier_state": modified ? try templates.template("cuda/pieces/score_modifier_state.cu").render([:]) : "",
         ])
+    }
+
+    /// The pass that turns scores into P and dS: the plain one, or with a score modifier the one that evaluates it
+    /// (and its derivative, while the raw score is at hand) in the same pass.
+    private func probabilities(_ piece: String) throws(SpecError) -> String {
+        guard !variant.scoreModifier.isEmpty else { return try templates.template(piece + ".cu").render([:]) }
+        return try templates.template(piece + "_modified.cu").render(["gradient": gradientFactor])
+    }
+
+    /// The factor on dS: the derivative at the raw score, or its constant value (nothing when it is 1).
+    private var gradientFactor: String {
+        guard let constant = variant.scoreModifier.constantDerivative else {
+            return " * score_modifier_derivative(raw, q, k, modifier_state)"
+        }
+        return constant == 1 ? "" : " * \(Literals.float(constant))"
     }
 
     /// The backward plan's `constexpr` block.
