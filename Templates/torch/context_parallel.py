@@ -31,8 +31,8 @@ the split below:
     each pair reads its rows and columns of it, so any structure the layout holds (causal at block granularity,
     global tokens, ...) is kept. The chunks of the sharding must be whole blocks.
 Sliding windows and predicates are refused: their kernels evaluate them on the positions within one call, which
-for a pair of shards are not the global ones. Dropout is refused for the same reason (its Philox counter is the
-position within the call). Variants must save the log-sum-exp (--lse); training needs --backward.
+for a pair of shards are not the global ones; so are score modifiers (ALiBi's |q - k| and any expression of the
+positions). Dropout is refused for the same reason (its Philox counter is the position within the call). Variants must save the log-sum-exp (--lse); training needs --backward.
 
 Transports. `group` is a torch.distributed process group (default: the world group; NCCL for CUDA tensors, gloo for
 CPU tensors), or a rank of a `LocalRing`, which simulates R ranks with threads in one process (for tests, and for
@@ -299,6 +299,9 @@ class _Schedule:
             raise ValueError(f"context_parallel: variant {variant.name} has a {refused[0]} mask, which its kernels "
                              "evaluate on the positions within one call; ring attention needs masks of global "
                              "positions (none, causal, or a block-sparse layout of the whole sequence)")
+        if variant.score_modifiers:
+            raise ValueError(f"context_parallel: variant {variant.name} has score modifiers, which its kernels "
+                             "evaluate on the positions within one call; ring attention needs global positions")
         if variant.dropout_p > 0:
             raise ValueError(f"context_parallel: variant {variant.name} applies dropout, whose Philox counter is the "
                              "position within one call; ring attention would repeat the mask between pairs of shards")

@@ -68,6 +68,9 @@ class Variant:
     masks: tuple = ()
     # Keys per page of a paged K/V cache (k and v are page pools, page_table required); 0: contiguous K and V.
     page_size: int = 0
+    # The score modifiers in words (empty: none), and the run-time arrays they read, in the order of score_parameters.
+    score_modifiers: tuple = ()
+    score_parameters: tuple = ()
 
     @property
     def dtype(self):
@@ -299,7 +302,7 @@ def _uint64(value):
 
 
 def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None,
-                   page_table=None):
+                   page_table=None, score_parameters=None):
     """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller; for a paged
     variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence])."""
     p = _abi.ForwardParams()
@@ -319,11 +322,13 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
     p.num_threads = torch.get_num_threads()
     if seqlens_k is not None:
         p.seqlens_k = seqlens_k.data_ptr()
+    if score_parameters is not None:
+        p.score_parameters = score_parameters.data_ptr()
     return p
 
 
 def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                    deterministic):
+                    deterministic, score_parameters=None):
     """The attngen_backward_params of a call (gradients allocated by the caller; the workspace is left unset)."""
     p = _abi.BackwardParams()
     p.struct_size = ctypes.sizeof(_abi.BackwardParams)
@@ -340,6 +345,8 @@ def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dr
     p.dropout_seed, p.dropout_offset = _uint64(dropout_seed), _uint64(dropout_offset)
     p.dq_mode = _abi.DqMode.DETERMINISTIC if deterministic else _abi.DqMode.FAST
     p.num_threads = torch.get_num_threads()
+    if score_parameters is not None:
+        p.score_parameters = score_parameters.data_ptr()
     return p
 
 
@@ -355,7 +362,8 @@ def _launch(variant, direction, function, params, device):
         raise _status_error(variant, name, status)
 
 
-def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None):
+def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None,
+                score_parameters=None):
     """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
     o = empty_like_layout(q, variant.value_head_dim, q.dtype)
     if variant.saves_lse:
@@ -364,7 +372,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k,
-                            page_table)
+                            page_table, score_parameters)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -377,7 +385,8 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
     return o, lse
 
 
-def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
+def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
+                 score_parameters=None):
     """The backward kernels: (dQ, dK, dV), each laid out like its input."""
     if grad_o.stride(-1) != 1:
         grad_o = grad_o.contiguous()
@@ -386,7 +395,7 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
     kernels = library(variant, q.device)
     params = backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                             deterministic)
+                             deterministic, score_parameters)
     size = kernels.workspace_size(ctypes.byref(params))
     if size == ctypes.c_size_t(-1).value:
         raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
@@ -404,12 +413,14 @@ def _register(variant):
 
     @torch.library.custom_op(forward_name, mutates_args=())
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
-                seqlens_k: Optional[torch.Tensor], page_table: Optional[torch.Tensor], dropout_seed: int,
-                dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table)
+                seqlens_k: Optional[torch.Tensor], page_table: Optional[torch.Tensor],
+                score_parameters: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
+                deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
+                           score_parameters)
 
     @forward.register_fake
-    def _(q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, deterministic):
+    def _(q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset, deterministic):
         o = empty_like_layout(q, variant.value_head_dim, q.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
@@ -420,20 +431,22 @@ def _register(variant):
 
     @torch.library.custom_op(f"{PACKAGE}::{variant.name}_backward", mutates_args=())
     def backward(grad_o: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, o: torch.Tensor,
-                 lse: torch.Tensor, block_mask: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
+                 lse: torch.Tensor, block_mask: Optional[torch.Tensor], score_parameters: Optional[torch.Tensor],
+                 dropout_seed: int, dropout_offset: int,
                  deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic)
+        return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
+                            score_parameters)
 
     @backward.register_fake
-    def _(grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic):
+    def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, dropout_seed, dropout_offset, deterministic):
         return (empty_like_layout(q, variant.head_dim, q.dtype), empty_like_layout(k, variant.head_dim, k.dtype),
                 empty_like_layout(v, variant.value_head_dim, v.dtype))
 
     def setup_context(ctx, inputs, output):
-        q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, deterministic = inputs
+        q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset, deterministic = inputs
         o, lse = output
         ctx.per_sequence_keys = seqlens_k is not None
-        ctx.save_for_backward(q, k, v, o, lse, block_mask)
+        ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters)
         ctx.dropout = (dropout_seed, dropout_offset)
         ctx.deterministic = deterministic
         ctx.mark_non_differentiable(lse)
@@ -441,11 +454,12 @@ def _register(variant):
     def differentiate(ctx, grad_o, grad_lse):
         if ctx.per_sequence_keys:
             raise RuntimeError(f"{variant.name}: seqlens_k is for inference; the backward pass takes whole sequences")
-        q, k, v, o, lse, block_mask = ctx.saved_tensors
+        q, k, v, o, lse, block_mask, score_parameters = ctx.saved_tensors
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
-        dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
-        return dq, dk, dv, None, None, None, None, None, None
+        dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, ctx.dropout[0], ctx.dropout[1],
+                              ctx.deterministic)
+        return dq, dk, dv, None, None, None, None, None, None, None
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -539,8 +553,27 @@ def _check_page_table(variant, page_table, batch, device):
     return page_table.to(torch.int32).contiguous()
 
 
+def _check_score_parameters(variant, score_parameters, heads_q, device):
+    arrays = len(variant.score_parameters)
+    if score_parameters is None:
+        raise ValueError(f"{variant.name}: the variant's score modifiers read run-time arrays "
+                         f"({', '.join(variant.score_parameters)}); pass score_parameters, float32 [{arrays}, Hq]")
+    if not isinstance(score_parameters, torch.Tensor):
+        raise TypeError(f"{variant.name}: score_parameters must be a torch.Tensor of float32 [{arrays}, Hq]")
+    if score_parameters.dtype != torch.float32 or tuple(score_parameters.shape) != (arrays, heads_q):
+        raise ValueError(f"{variant.name}: score_parameters must be a float32 tensor of shape ({arrays}, {heads_q}) "
+                         f"(rows: {', '.join(variant.score_parameters)}), not {score_parameters.dtype} of shape "
+                         f"{tuple(score_parameters.shape)}")
+    if score_parameters.device != device:
+        raise ValueError(f"{variant.name}: score_parameters is on {score_parameters.device} but q is on {device}")
+    if score_parameters.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(f"{variant.name}: score_parameters requires grad, but gradients of score modifier "
+                           "parameters are not generated yet; pass score_parameters.detach()")
+    return score_parameters.contiguous()
+
+
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
-         seqlens_k=None, page_table=None):
+         seqlens_k=None, page_table=None, score_parameters=None):
     """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
@@ -602,13 +635,20 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
         if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)):
             raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
                                "detach the inputs or run under torch.no_grad()")
+    if variant.score_parameters:
+        score_parameters = _check_score_parameters(variant, score_parameters, heads_q, device)
+    elif score_parameters is not None:
+        raise ValueError(f"{variant.name}: score_parameters is only for variants whose score modifiers read run-time "
+                         "arrays (--alibi-runtime, or name[h] in --score-mod)")
     if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)) and not variant.has_backward:
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
     if _plain_eager(q, k, v):  # eager inference: the kernels directly, skipping the op dispatch
-        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table)
+        o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
+                             score_parameters)
     else:
-        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, dropout_seed, dropout_offset, bool(deterministic))
+        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset,
+                    bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o

@@ -23,7 +23,8 @@ import Testing
         #expect(function.hasPrefix("def train(q, k, v, *, layout=\"bshd\", block_mask=None, dropout_seed=None, "
                                    + "dropout_offset=0, return_lse=False, deterministic=True, seqlens_k=None):"))
         #expect(function.contains("layout=layout, block_mask=block_mask, dropout_seed=dropout_seed, dropout_offset=dropout_offset,"))
-        #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k, page_table=None)"))
+        #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k,"))
+        #expect(function.contains("page_table=None, score_parameters=None)"))
         #expect(function.contains("ceil(Nq/64), ceil(Nk/32)"))
         #expect(function.contains("torch.bfloat16"))
 
@@ -31,7 +32,17 @@ import Testing
             .savingLogSumExp().pagedKV(pageSize: 16)), sources: [])
         #expect(paged.function.hasPrefix("def cache(q, k, v, *, layout=\"bshd\", return_lse=False, seqlens_k=None, "
                                          + "page_table=None):"), "\(paged.function)")
-        #expect(paged.function.contains("seqlens_k=seqlens_k, page_table=page_table)"))
+        #expect(paged.function.contains("seqlens_k=seqlens_k,"))
+        #expect(paged.function.contains("page_table=page_table, score_parameters=None)"))
+
+        let modified = TorchFunctionRendering(variant: try Self.variant(AttentionSpec(name: "alibi", headDim: 64)
+            .modified(by: .alibi(slopes: .runtime, alignment: .topLeft)).modified(by: .softcap(30))), sources: [])
+        #expect(modified.function.hasPrefix("def alibi(q, k, v, *, layout=\"bshd\", seqlens_k=None, score_parameters=None):"),
+                "\(modified.function)")
+        #expect(modified.function.contains("page_table=None, score_parameters=score_parameters)"))
+        #expect(modified.function.contains("score_parameters (required): float32 [1, Hq]"))
+        #expect(modified.tableEntry.contains("score_parameters=(\"alibi_slopes\",),"))
+        #expect(modified.tableEntry.contains("score_modifiers=(\"ALiBi"))
         #expect(paged.function.contains("k [pages, 16, Hkv, 64]"))
         #expect(paged.tableEntry.contains("page_size=16,"))
         #expect(paged.example.contains { $0.contains("page_table=page_table") })

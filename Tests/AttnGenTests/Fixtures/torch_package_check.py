@@ -52,11 +52,40 @@ def allowed(variant, b, h, nq, nk, device):
         return (k >= q - 20) & (k <= q + 5)
     if variant == "t_dropout_fp32":
         return k <= q + (nk - nq)
+    if variant == "t_alibi_softcap_fp32":
+        return k <= q
     if variant == "t_paged_bf16":
         return k <= q + (nk - nq)
     if variant == "t_predicate_fixed_fp16":
         return ((q + 2 * k) % 5 != 0) | (k == 0)
     return torch.ones(nq, nk, dtype=torch.bool, device=device)
+
+
+_SCORE_PARAMETERS = {}
+
+
+def score_parameters(info, heads_q, device):
+    """The run-time arrays of a variant's score modifiers, [arrays, Hq] in [0.25, 1), the same tensor for every call of
+    one (variant, Hq, device); None for variants without."""
+    if not info.score_parameters:
+        return None
+    key = (info.name, heads_q, str(device))
+    if key not in _SCORE_PARAMETERS:
+        _SCORE_PARAMETERS[key] = 0.25 + 0.75 * torch.rand(len(info.score_parameters), heads_q, device=device)
+    return _SCORE_PARAMETERS[key]
+
+
+def modified(variant_info, s):
+    """The score modifiers of torch_variants.json, written again: ALiBi with run-time slopes (bottom-right), then a
+    soft cap of 2."""
+    if variant_info.name != "t_alibi_softcap_fp32":
+        return s
+    heads_q, nq, nk = s.shape[1], s.shape[2], s.shape[3]
+    slopes = score_parameters(variant_info, heads_q, s.device)[0].double()[None, :, None, None]
+    q = torch.arange(nq, device=s.device, dtype=torch.float64)[:, None]
+    k = torch.arange(nk, device=s.device, dtype=torch.float64)[None, :]
+    s = s - slopes * (q + (nk - nq) - k).abs()
+    return 2.0 * torch.tanh(s / 2.0)
 
 
 def reference(variant_info, q, k, v, block_mask=None, keep=None):
@@ -66,7 +95,7 @@ def reference(variant_info, q, k, v, block_mask=None, keep=None):
     batch, heads_q, nq, _ = q.shape
     group = heads_q // k.shape[1]
     k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
-    s = (q @ k.transpose(-1, -2)) * variant_info.scale
+    s = modified(variant_info, (q @ k.transpose(-1, -2)) * variant_info.scale)
     mask = allowed(variant_info.name, 0, 0, nq, k.shape[2], q.device)[None, None].expand(batch, heads_q, -1, -1)
     if block_mask is not None:
         rows = torch.arange(nq, device=q.device) // variant_info.block_rows
@@ -151,6 +180,8 @@ def check_forward_backward(package, device, quick):
                 options["block_mask"] = block_mask
             if info.saves_lse:
                 options["return_lse"] = True
+            if info.score_parameters:
+                options["score_parameters"] = score_parameters(info, heads_q, device)
             result = function(q, k, v, **options)
             o, lse = result if info.saves_lse else (result, None)
             expected_o, expected_lse = reference(info, to_bhsd(q, layout).detach(), to_bhsd(k, layout).detach(),
@@ -218,8 +249,8 @@ def check_deterministic(package, device):
     for name, info in sorted(package.VARIANTS.items()):
         if info.paged:
             continue  # check_paged: k and v are page pools
-        if not info.has_backward or info.dropout_p > 0:
-            continue
+        if not info.has_backward or info.dropout_p > 0 or info.score_parameters:
+            continue  # score_parameters: check_forward_backward and check_score_parameters
         function = getattr(package, name)
         q, k, v = inputs(info, 2, 4, 2, 150, 150, device, "bshd")
         grads = []
@@ -308,17 +339,18 @@ def check_opcheck(package, device):
                                      device=device) < 0.7).view(torch.uint8)
         if info.has_backward:
             q, k, v = (t.detach().requires_grad_() for t in (q, k, v))
+        parameters = score_parameters(info, heads_q, device)
         try:
-            torch.library.opcheck(forward, (q, k, v, block_mask, None, None, 7, 3, True))
+            torch.library.opcheck(forward, (q, k, v, block_mask, None, None, parameters, 7, 3, True))
             check(f"opcheck {name}_forward {device}", True)
         except Exception as error:
             check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
         if backward is not None:
             with torch.no_grad():
-                o, lse = forward(q, k, v, block_mask, None, None, 7, 3, True)
+                o, lse = forward(q, k, v, block_mask, None, None, parameters, 7, 3, True)
             try:
                 torch.library.opcheck(backward, (torch.randn_like(o), q.detach(), k.detach(), v.detach(), o, lse,
-                                                 block_mask, 7, 3, True))
+                                                 block_mask, parameters, 7, 3, True))
                 check(f"opcheck {name}_backward {device}", True)
             except Exception as error:
                 check(f"opcheck {name}_backward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
@@ -331,8 +363,8 @@ def check_seqlens_k(package, device):
     for name, info in sorted(package.VARIANTS.items()):
         if info.paged:
             continue  # check_paged: k and v are page pools
-        if info.dropout_p > 0:
-            continue  # the reference has no dropout mask here; check_dropout covers dropout
+        if info.dropout_p > 0 or info.score_parameters:
+            continue  # the reference has no dropout mask here (check_dropout); score_parameters: check_score_parameters
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
         decodes = info.storage != "fp32" and not info.block_sparse
         for nq in (1, 7, 40):
@@ -407,7 +439,7 @@ def check_paged(package, device):
     pool = torch.randn(6, 2, page, info.head_dim, dtype=info.dtype, device=device)
     table = torch.tensor([[4, 1], [0, 5]], dtype=torch.int32, device=device)
     try:
-        torch.library.opcheck(forward, (q, pool, pool, None, None, table, 0, 0, True))
+        torch.library.opcheck(forward, (q, pool, pool, None, None, table, None, 0, 0, True))
         check(f"opcheck t_paged_bf16_forward {device}", True)
     except Exception as error:
         check(f"opcheck t_paged_bf16_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
@@ -425,6 +457,28 @@ def check_paged(package, device):
     if device == "cpu":  # the C entry refuses a page outside the pool; CUDA kernels clamp it (README)
         expect_error("paged: a page index outside the pool", (package.AttnGenError,), ["ERROR_INVALID_LAYOUT", "page_table"],
                      lambda: function(qs, pools, pools, page_table=table + 4))
+
+
+def check_score_parameters(package, device):
+    """The run-time arrays of a score modifier: required, checked (dtype, shape, device), refused where the variant
+    reads none; values that differ give outputs that differ."""
+    info = package.VARIANTS["t_alibi_softcap_fp32"]
+    function = package.t_alibi_softcap_fp32
+    q, k, v = inputs(info, 1, 4, 2, 20, 24, device, "bshd")
+    good = score_parameters(info, 4, device)
+    expect_error(f"score_parameters: required {device}", (ValueError,), ["score_parameters", "alibi_slopes"],
+                 lambda: function(q, k, v))
+    expect_error(f"score_parameters: wrong shape {device}", (ValueError,), ["score_parameters", "(1, 4)"],
+                 lambda: function(q, k, v, score_parameters=good[:, :2]))
+    expect_error(f"score_parameters: wrong dtype {device}", (ValueError,), ["score_parameters", "float32"],
+                 lambda: function(q, k, v, score_parameters=good.double()))
+    expect_error(f"score_parameters: not a tensor {device}", (TypeError,), ["score_parameters"],
+                 lambda: function(q, k, v, score_parameters=[[0.5] * 4]))
+    expect_error(f"score_parameters: on a variant without {device}", (TypeError,), ["score_parameters"],
+                 lambda: package.t_window_fp32(q, k, v, score_parameters=good))
+    first = function(q, k, v, score_parameters=good)
+    second = function(q, k, v, score_parameters=good * 0.5)
+    check(f"score_parameters: other slopes give another output {device}", not torch.equal(first, second))
 
 
 def check_errors(package, device):
@@ -534,6 +588,7 @@ def main():
              ("dropout", lambda: check_dropout(package, options.device)),
              ("deterministic", lambda: check_deterministic(package, options.device)),
              ("errors", lambda: check_errors(package, options.device)),
+             ("score parameters", lambda: check_score_parameters(package, options.device)),
              ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
              ("paged", lambda: check_paged(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),

@@ -30,6 +30,11 @@ struct TorchFunctionRendering {
         return "(" + kinds.map(PythonLiterals.string).joined(separator: ", ") + (kinds.count == 1 ? ",)" : ")")
     }
 
+    /// A tuple of Python strings.
+    private func pythonTuple(_ items: [String]) -> String {
+        "(" + items.map(PythonLiterals.string).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+    }
+
     /// `NAME: Variant(...)` in `VARIANTS`.
     var tableEntry: String {
         let (headsQ, headsKV): (Int?, Int?) = switch variant.heads {
@@ -56,6 +61,8 @@ struct TorchFunctionRendering {
                 block_columns=\(variant.blockSparse?.blockColumns ?? 0),
                 masks=\(maskKinds),
                 page_size=\(variant.pageSize ?? 0),
+                score_modifiers=\(pythonTuple(variant.scoreModifier.descriptions)),
+                score_parameters=\(pythonTuple(variant.scoreModifier.parameters)),
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
                     \(sourceItems.joined(separator: ",\n        ")),
@@ -76,6 +83,7 @@ struct TorchFunctionRendering {
         if variant.includesBackward { options.append(("deterministic=True", "deterministic")) }
         options.append(("seqlens_k=None", "seqlens_k"))
         if variant.pageSize != nil { options.append(("page_table=None", "page_table")) }
+        if !variant.scoreModifier.parameters.isEmpty { options.append(("score_parameters=None", "score_parameters")) }
         return options
     }
 
@@ -84,12 +92,12 @@ struct TorchFunctionRendering {
         let offered = Set(options.map(\.argument))
         let all: [(String, String)] = [
             ("block_mask", "None"), ("dropout_seed", "None"), ("dropout_offset", "0"), ("return_lse", "False"),
-            ("deterministic", "True"), ("seqlens_k", "None"), ("page_table", "None"),
+            ("deterministic", "True"), ("seqlens_k", "None"), ("page_table", "None"), ("score_parameters", "None"),
         ]
         let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
-        // Two lines, aligned under the call's opening parenthesis.
-        return items.prefix(3).joined(separator: ", ") + ",\n" + String(repeating: " ", count: 25)
-            + items.dropFirst(3).joined(separator: ", ")
+        // Three lines, aligned under the call's opening parenthesis.
+        let indent = ",\n" + String(repeating: " ", count: 25)
+        return [items[0..<3], items[3..<6], items[6...]].map { $0.joined(separator: ", ") }.joined(separator: indent)
     }
 
     private var shapes: String {
@@ -126,6 +134,11 @@ struct TorchFunctionRendering {
             doc.append("(key k of sequence b: row k % \(pageSize) of page page_table[b, k // \(pageSize)]; Nk = pages per sequence x \(pageSize)).")
         }
         doc.append("seqlens_k: int32 [B], the keys each sequence uses (cache lengths; inference only), or None for all.")
+        let arrays = variant.scoreModifier.parameters
+        if !arrays.isEmpty {
+            doc.append("score_parameters (required): float32 [\(arrays.count), Hq], the score modifiers' run-time arrays, rows "
+                       + arrays.joined(separator: ", ") + " (not differentiated).")
+        }
         doc.append(variant.includesBackward
                    ? "Differentiable in q, k, v (the generated backward kernels; deterministic=False: the faster atomic dQ)."
                    : "Forward only (generated without --backward).")
