@@ -17,6 +17,7 @@
  *   attngen_dropout_group / _value / _row / _calls   the 16-bit dropout values of README "Dropout"
  *   attngen_floor_div / attngen_floor_mod            integer division rounding toward -infinity
  *   attngen_min_i64 / attngen_max_i64 / attngen_abs_i64   64-bit minimum, maximum and absolute value
+ *   attngen_alibi_slope                              the standard ALiBi slope of a query head (README "Score modifiers")
  *   attngen_exp2                                     2^x for the softmax (x <= 0), 0 for -infinity
  *   attngen_select                                   branch-free choice between two floats
  *   attngen_vf, attngen_vf_*                         vectors of fp32 lanes (AVX-512F, AVX2 + FMA or portable C)
@@ -263,6 +264,22 @@ static inline int64_t attngen_max_i64(int64_t a, int64_t b)
 static inline int64_t attngen_abs_i64(int64_t a)
 {
     return a < 0 ? -a : a;
+}
+
+/* ln(2) and log2(e) in fp32: the forward kernel keeps scores in base-2 units, score modifiers read natural ones. */
+#define ATTNGEN_LN2_F 0.693147180559945309f
+#define ATTNGEN_LOG2E_F 1.44269504088896341f
+
+/* The standard ALiBi slope of query head h of n (README.md, "Score modifiers"): with p the largest power of two
+   <= n, 2^(-8 (h + 1) / p) for h < p, and 2^(-4 (2 (h - p) + 1) / p) (the odd slopes of 2p heads) for the rest. */
+static inline float attngen_alibi_slope(int64_t h, int64_t n)
+{
+    int64_t p = 1;
+    while (p * 2 <= n) {
+        p *= 2;
+    }
+    const double exponent = h < p ? -8.0 * (double)(h + 1) / (double)p : -4.0 * (double)(2 * (h - p) + 1) / (double)p;
+    return (float)exp2(exponent);
 }
 
 /* ---- exp2 --------------------------------------------------------------------------------------- */

@@ -70,15 +70,21 @@ static inline int64_t key_row_offset(const attngen_forward_params *params, const
 #endif
 }
 
+/* Score modifiers (README.md, "Score modifiers"): whether the variant has any, and how many run-time arrays they read. */
+#define HAS_SCORE_MODIFIER 0
+#define SCORE_PARAMETER_COUNT 0
+
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, 0,
-    0, 0, PAGE_SIZE
+    0, 0, PAGE_SIZE, SCORE_PARAMETER_COUNT
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */
 static const float SOFTMAX_SCALE = 0.088388346f;
 static const float SCORE_SCALE_LOG2E = 0.12751743f;
+/* What turns the backward pass's score into base 2: scale * log2(e), or 1 when a score modifier gives base 2. */
+static const float SCORE_TO_LOG2 = SCORE_SCALE_LOG2E;
 
 /* No dropout. */
 
@@ -133,6 +139,60 @@ static inline int element_predicate_holds(int64_t b, int64_t h, int64_t q, int64
     (void)nq;
     (void)nk;
     return 1;
+}
+
+/* ---- score modifier (README.md, "Score modifiers") ---------------------------------------------- */
+
+/* What the modifier reads of one (batch, query head): the batch index and the lengths as fp32 values, and the
+   subexpressions that depend on neither the score nor the positions (slopes, run-time arrays, ...). */
+typedef struct score_modifier_state {
+    float b, nq, nk;
+    float value[1];
+} score_modifier_state;
+
+static inline score_modifier_state score_modifier_prepare(int64_t b, int64_t h, int64_t nq, int64_t nk, int64_t heads_q,
+                                                          const float *score_parameters)
+{
+    score_modifier_state state;
+    (void)h;
+    (void)heads_q;
+    (void)score_parameters;
+    state.b = (float)b;
+    state.nq = (float)nq;
+    state.nk = (float)nk;
+    state.value[0] = 0.0f;  /* no score modifier */
+    return state;
+}
+
+/* The modified score in base 2, log2(e) * m(scale * s), of the raw score s = Q.K^T of query q and key k (positions
+   as fp32 values, exact below 2^24). */
+static inline float score_modifier_log2(float s, float q, float k, const score_modifier_state *state)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    return s;  /* no score modifier */
+}
+
+/* The same from the forward kernel's base-2 score s = scale * log2(e) * Q.K^T: log2(e) * m(ln(2) * s). */
+static inline float score_modifier_log2_from_log2(float s, float q, float k, const score_modifier_state *state)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    return s;  /* no score modifier */
+}
+
+/* The derivative m'(scale * s) of the modifier with respect to the scaled score, at the raw score s. */
+static inline float score_modifier_derivative(float s, float q, float k, const score_modifier_state *state)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    return 1.0f;  /* no score modifier */
 }
 
 /* Whether a block-sparse layout turns off the whole tile of query rows from q_begin and keys from k_begin. */

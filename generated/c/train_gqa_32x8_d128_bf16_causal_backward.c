@@ -79,7 +79,7 @@ enum {
     DP_FLOATS = TILE_ROWS * KEY_LANES,       /* dP, then scale * dS */
     DQ_FLOATS = TILE_ROWS * HEAD_LANES,      /* this pair's dQ */
     SCRATCH_FLOATS = KT_FLOATS + VT_FLOATS + KR_FLOATS + DKT_FLOATS + DVT_FLOATS + S_FLOATS
-                     + DP_FLOATS + DQ_FLOATS + KEY_LANES + 2 * TILE_ROWS
+                     + DP_FLOATS + DQ_FLOATS + 2 * KEY_LANES + 2 * TILE_ROWS
 };
 
 /* ---- the product kernel ------------------------------------------------------------------------- */
@@ -248,7 +248,8 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     float *restrict dp_tile = s_tile + S_FLOATS;          /* dP, then scale * dS  [TILE_ROWS][KEY_LANES] */
     float *restrict dq_tile = dp_tile + DP_FLOATS;        /* dQ   [TILE_ROWS][HEAD_LANES] */
     float *restrict z_row = dq_tile + DQ_FLOATS;          /* dropout: 0 or 1/(1-p) per key */
-    float *restrict lse_rows = z_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
+    float *restrict g_row = z_row + KEY_LANES;            /* score modifier: its derivative per key */
+    float *restrict lse_rows = g_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
     float *restrict d_rows = lse_rows + TILE_ROWS;        /* D per row */
 
     /* Load K and V for the tile in three layouts (zero past the last key), clear the accumulators. */
@@ -337,9 +338,10 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                     z_row[j] = 1.0f;
                 }
 
-                /* P = exp2(S * scale * log2(e) - LSE) (masked scores give 0); dS = P * (dP * Z - D), scaled by
+                /* P = exp2(S * scale * log2(e) - LSE) (masked scores give 0; a score modifier's S is in base 2
+                   already); dS = P * (dP * Z - D), scaled by
                    the softmax scale for dK and dQ; S becomes P * Z for dV, dP becomes scale * dS. */
-                const attngen_vf score_scale = attngen_vf_set(SCORE_SCALE_LOG2E);
+                const attngen_vf score_scale = attngen_vf_set(SCORE_TO_LOG2);
                 const attngen_vf lse = attngen_vf_set(lse_rows[r]);
                 const attngen_vf d_row = attngen_vf_set(d_rows[r]);
                 const attngen_vf softmax_scale = attngen_vf_set(SOFTMAX_SCALE);
@@ -348,7 +350,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                                                                         lse));
                     const attngen_vf z = attngen_vf_load(z_row + j);
                     const attngen_vf dp = attngen_vf_load(dp_row + j);
-                    const attngen_vf ds = attngen_vf_mul(p, attngen_vf_sub(attngen_vf_mul(dp, z), d_row));
+                    attngen_vf ds = attngen_vf_mul(p, attngen_vf_sub(attngen_vf_mul(dp, z), d_row));
                     attngen_vf_store(s_row + j, attngen_vf_mul(p, z));
                     attngen_vf_store(dp_row + j, attngen_vf_mul(ds, softmax_scale));
                 }

@@ -41,6 +41,15 @@ static inline __host__ __device__ int64_t attngen_min64(int64_t a, int64_t b) { 
 static inline __host__ __device__ int64_t attngen_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline __host__ __device__ int64_t attngen_abs64(int64_t a) { return a < 0 ? -a : a; }
 
+/* The standard ALiBi slope of query head h of n (README.md, "Score modifiers"): with p the largest power of two
+   <= n, 2^(-8 (h + 1) / p) for h < p, and 2^(-4 (2 (h - p) + 1) / p) (the odd slopes of 2p heads) for the rest. */
+static inline __host__ __device__ float attngen_alibi_slope(int64_t h, int64_t n) {
+    int64_t p = 1;
+    while (p * 2 <= n) p *= 2;
+    const float exponent = h < p ? -8.0f * (float)(h + 1) / (float)p : -4.0f * (float)(2 * (h - p) + 1) / (float)p;
+    return exp2f(exponent);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Philox4x32-10 (README.md, "Dropout"). Known answer: counter 0, key 0 ->
  * 0x6627e8d5 0xe169c58d 0xbc57ac4c 0x9b00dbd8.
@@ -165,6 +174,27 @@ static inline __device__ float attngen_exp2(float x) {
     float out;
     asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(out) : "f"(x));
     return out;
+}
+
+/* Score modifiers' functions (README.md, "Score modifiers") on the multi-function unit, where the accurate libm
+   versions would take tens of instructions per score:
+   attngen_expf(x) = 2^(x log2 e) (relative error about 2^-21 plus the rounding of x log2 e, which grows with |x|);
+   attngen_logf(x) = log2(x) ln 2 (absolute error about 2^-21 near 1, relative elsewhere);
+   attngen_tanhf(x) = 1 - 2 / (e^(2x) + 1) (absolute error below 1e-6, exact -1 and 1 far out). Not volatile: a
+   value and its derivative that read the same tanh share one. */
+static inline __device__ float attngen_expf(float x) { return attngen_exp2(x * 1.44269504088896341f); }
+
+static inline __device__ float attngen_logf(float x) {
+    float out;
+    asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(out) : "f"(x));
+    return out * 0.693147180559945309f;
+}
+
+static inline __device__ float attngen_tanhf(float x) {
+    const float e = attngen_exp2(x * 2.88539008177792681f); /* e^(2x) */
+    float inverse;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(inverse) : "f"(e + 1.0f));
+    return fmaf(-2.0f, inverse, 1.0f);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -487,20 +487,20 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
             }
         }
         /* Pᵀ = exp2(S·scale·log2e − LSE·log2e); a fully masked row (LSE = −inf) has P = 0. */
-#pragma unroll
+        #pragma unroll
         for (int n = 0; n < kQueryRows / 8; ++n) {
-#pragma unroll
+        #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
-                s[n][i] = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2));
+                s[n][i] = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2));
             }
         }
 
         /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ. */
         const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
-#pragma unroll
+        #pragma unroll
         for (int n = 0; n < kQueryRows / 8; ++n) {
-#pragma unroll
+        #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const int column = n * 8 + quad_lane * 2 + (i % 2);
                 const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
@@ -764,12 +764,12 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         }
         /* P = exp2(S·scale·log2e − LSE·log2e); dS = P∘(dP∘Z − D) replaces P. */
         const uint32_t keep = dropout_keep_bits<kDqColumns / 8, false>(p, b, h, warp_row, k0 + quad_lane * 2);
-#pragma unroll
+        #pragma unroll
         for (int n = 0; n < kDqColumns / 8; ++n) {
-#pragma unroll
+        #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const int r = i / 2;
-                const float probability = attngen_exp2(fmaf(s[n][i], kScaleLog2, -lse2[r]));
+                const float probability = attngen_exp2(fmaf(s[n][i], kScoreToLog2, -lse2[r]));
                 const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
                 s[n][i] = probability * (dp[n][i] * z - row_dot[r]);
             }

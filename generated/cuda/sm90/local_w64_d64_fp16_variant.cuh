@@ -28,6 +28,8 @@ constexpr int kHeadDim = 64;
 constexpr int kValueHeadDim = 64;
 constexpr float kScale = 0.125f;
 constexpr float kScaleLog2 = 0.18033688f;  /* scale · log2(e) */
+constexpr float kScoreToLog2 = kScaleLog2;  /* the kernels' raw score Q·Kᵀ to base 2 */
+constexpr float kScoreToNatural = kScale;  /* ... and to natural-log units (the LSE) */
 constexpr float kLog2e = 1.442695f;
 constexpr bool kDropout = false;
 constexpr float kKeepScale = 1.0f;  /* 1 / (1 - p) */
@@ -37,13 +39,15 @@ constexpr int kSparseBlockRows = 1;  /* the block mask's block (1 x 1: none) */
 constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
+constexpr bool kScoreModifier = false;  /* README.md, "Score modifiers" */
+constexpr int kScoreParameterCount = 0;  /* run-time arrays of the score modifiers */
 constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguous */
 
 /* What the variant requires of its arguments (attngen_checks.h). */
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
                                                  kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
-                                                 kPageSize};
+                                                 kPageSize, kScoreParameterCount};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).
@@ -110,6 +114,50 @@ static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int
     if (k > q + (0) + 64) return false;  /* sliding window (top-left, left 64, right 64) */
     if (k < q + (0) - 64) return false;  /* sliding window (top-left, left 64, right 64) */
     return true;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Score modifier (README.md, "Score modifiers").
+ * ---------------------------------------------------------------------------------------------- */
+
+/* What the modifier reads of one (batch, query head): the batch index and the lengths as fp32 values, and the
+   subexpressions that depend on neither the score nor the positions (slopes, run-time arrays, ...). */
+struct ScoreModifierState {
+    float b, nq, nk;
+    float value[1];
+};
+
+static __device__ __forceinline__ ScoreModifierState score_modifier_prepare(int64_t b, int64_t h, int64_t nq, int64_t nk,
+                                                                            int64_t heads_q, const float *score_parameters) {
+    ScoreModifierState state;
+    (void)h;
+    (void)heads_q;
+    (void)score_parameters;
+    state.b = (float)b;
+    state.nq = (float)nq;
+    state.nk = (float)nk;
+    state.value[0] = 0.0f;  /* no score modifier */
+    return state;
+}
+
+/* The modified score in base 2, log2(e) · m(scale · s), of the raw score s = Q·Kᵀ of query q and key k (positions
+   as fp32 values, exact below 2^24). */
+static __device__ __forceinline__ float score_modifier_log2(float s, float q, float k, const ScoreModifierState &state) {
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    return s;  /* no score modifier */
+}
+
+/* The derivative m'(scale · s) of the modifier with respect to the scaled score, at the raw score s. */
+static __device__ __forceinline__ float score_modifier_derivative(float s, float q, float k,
+                                                                  const ScoreModifierState &state) {
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    return 1.0f;  /* no score modifier */
 }
 
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the

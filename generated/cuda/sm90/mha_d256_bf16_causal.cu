@@ -551,6 +551,26 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
     }
 }
 
+/* The score modifier (README.md, "Score modifiers") on the scores of key tile k0 .. k0 + kBlockN - 1, before the
+   masks: each raw score S becomes the modified score in base 2, log2 e · m(S · scale) (kScoreToLog2 is then 1 in
+   the softmax). Not called for variants without one (kScoreModifier). */
+static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
+                                                     int quad_lane, const ScoreModifierState &state) {
+    const float first_key = (float)(k0 + 2 * quad_lane); /* positions in fp32, as the expression reads them */
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const float q = (float)(thread_row + 8 * r);
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                float &score = s[4 * j + 2 * r + e];
+                score = score_modifier_log2(score, q, first_key + (float)(8 * j + e), state);
+            }
+        }
+    }
+}
+
 /* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
    a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
    thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
@@ -569,14 +589,14 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
         const float new_max = fmaxf(row_max[r], tile_max);
         /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
-        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-        correction[r] = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
+        correction[r] = attngen_exp2(row_max[r] * kScoreToLog2 - scaled_max);
         row_max[r] = new_max;
         float tile_sum = 0.0f;
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
-            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScaleLog2, -scaled_max));
-            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScaleLog2, -scaled_max));
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScoreToLog2, -scaled_max));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScoreToLog2, -scaled_max));
             tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
         }
         row_sum[r] = row_sum[r] * correction[r] + tile_sum;
@@ -685,7 +705,9 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     float s[kSTileFloats];
 #pragma unroll
     for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
-    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r */
+    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r (base 2 with a
+                                                  score modifier: kScoreToLog2) */
+    const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);
     float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
 
     if (item.first_tile < tiles.tile_end) {
@@ -709,6 +731,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_fence_operands(s);
         release_slot(smem.k_empty(slot), lane);
         if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
@@ -730,6 +753,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_fence_operands(s);
             release_slot(smem.k_empty(next_slot), lane);
             if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
@@ -793,7 +817,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             }
             if (kSavesLogSumExp && quad_lane == 0) {
                 p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
-                    kept_any ? row_max[r] * kScale + logf(sum) : -INFINITY;
+                    kept_any ? row_max[r] * kScoreToNatural + logf(sum) : -INFINITY;
             }
         }
     }

@@ -337,8 +337,8 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
                 const float new_max = fmaxf(row_max[m][r], tile_max);
                 /* A row with nothing kept yet keeps max -inf; use 0 there so that no inf - inf appears. */
-                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-                const float correction = attngen_exp2(row_max[m][r] * kScaleLog2 - scaled_max);
+                const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
+                const float correction = attngen_exp2(row_max[m][r] * kScoreToLog2 - scaled_max);
                 row_max[m][r] = new_max;
                 float tile_sum = 0.0f;
 #pragma unroll
@@ -348,8 +348,8 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 }
 #pragma unroll
                 for (int n = 0; n < kBlockColumns / 8; ++n) {
-                    s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScaleLog2, -scaled_max));
-                    s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScaleLog2, -scaled_max));
+                    s[m][n][2 * r] = attngen_exp2(fmaf(s[m][n][2 * r], kScoreToLog2, -scaled_max));
+                    s[m][n][2 * r + 1] = attngen_exp2(fmaf(s[m][n][2 * r + 1], kScoreToLog2, -scaled_max));
                     tile_sum += s[m][n][2 * r] + s[m][n][2 * r + 1];
                 }
                 row_sum(m * 2 + r) = row_sum(m * 2 + r) * correction + tile_sum;
