@@ -101,6 +101,36 @@ struct SpecFuzzer {
         }
     }
 
+    /// A score expression that stays finite at every score and position: each level wraps the one below (`s` at the
+    /// bottom) in a form that is defined everywhere (no log or division of something that may reach 0, no exp of
+    /// something that may grow).
+    mutating func scoreExpression(depth: Int) -> ScoreExpression {
+        let inner: ScoreExpression = depth == 0 ? .score : scoreExpression(depth: depth - 1)
+        let c = ScoreExpression.constant((Double.random(in: 0.2...3, using: &random) * 100).rounded() / 100)
+        let distance = ScoreExpression.unary(.abs, .binary(.subtract, .variable(.query), .variable(.key)))
+        switch Int.random(in: 0..<8, using: &random) {
+        case 0: return .binary(.multiply, inner, c)
+        case 1: return .binary(.subtract, inner, .binary(.divide, .binary(.multiply, c, distance), .constant(64)))
+        case 2: return .binary(.multiply, c, .unary(.tanh, .binary(.divide, inner, c)))
+        case 3: return .select(.comparison(random.pick(MaskPredicate.ComparisonOperator.allCases), .variable(.query),
+                                           .variable(.key)), inner, .binary(.subtract, inner, c))
+        case 4: return random.chance(0.5) ? .binary(.maximum, inner, .unary(.negate, c)) : .binary(.minimum, inner, c)
+        case 5: return .binary(.subtract, inner,
+                               .binary(.multiply, c, .unary(.log, .binary(.add, .constant(1), distance))))
+        case 6: return .binary(.add, inner, .unary(.exp, .unary(.negate, .binary(.divide, .unary(.abs, inner), c))))
+        default: return .binary(.multiply, inner, .parameter(random.pick(["gain", "scale2"])))
+        }
+    }
+
+    mutating func scoreModifier() -> ScoreModifier {
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: return .alibi(slopes: random.pick(ScoreModifier.AlibiSlopes.allCases),
+                              alignment: random.pick(DiagonalAlignment.allCases))
+        case 1: return .softcap((Double.random(in: 0.5...50, using: &random) * 10).rounded() / 10)
+        default: return .expression(scoreExpression(depth: Int.random(in: 0...2, using: &random)))
+        }
+    }
+
     /// A spec validation and the C planner accept.
     mutating func validSpec(name: String) -> AttentionSpec {
         var spec = AttentionSpec(name: name, headDim: headDim())
@@ -133,6 +163,9 @@ struct SpecFuzzer {
             default:
                 spec = spec.masked(by: .predicate(acceptedPredicate()))
             }
+        }
+        if random.chance(0.25) {
+            for _ in 0..<Int.random(in: 1...2, using: &random) { spec = spec.modified(by: scoreModifier()) }
         }
         if random.chance(0.3) { spec = spec.dropout(random.pick([0.0, Double.random(in: 0...0.9, using: &random)])) }
         if random.chance(0.5) { spec = spec.savingLogSumExp() }
