@@ -570,6 +570,9 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     int64_t key_lo[DECODE_ROWS];
     int64_t key_hi[DECODE_ROWS];
     float alpha[DECODE_ROWS] = {0.0f}; /* each step's rescale factors of O, exp2(m_old - m_new) */
+#if HAS_SCORE_MODIFIER
+    score_modifier_state modifier_states[DECODE_ROWS]; /* per packed row: its query head's state */
+#endif
     int64_t begin = split_end;
     int64_t end = split_begin;
     for (int64_t r = 0; r < rows; ++r) {
@@ -591,6 +594,9 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
         row_max[r] = -INFINITY;
         row_sum[r] = 0.0f;
+#if HAS_SCORE_MODIFIER
+        modifier_states[r] = score_modifier_prepare(b, h, nq, nk, params->heads_q, params->score_parameters);
+#endif
     }
 
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
@@ -613,6 +619,12 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             /* The masks: keys outside the row's range, and predicates element by element. */
             const int64_t h = h_kv * group + r / nq;
             const int64_t q = r % nq;
+#if HAS_SCORE_MODIFIER
+            /* The score modifier (README.md, "Score modifiers"), base 2 in and out; the masks below override it. */
+            for (int64_t j = 0; j < count; ++j) {
+                s_row[j] = score_modifier_log2_from_log2(s_row[j], (float)q, (float)(key0 + j), &modifier_states[r]);
+            }
+#endif
             if (DECODE_HAS_PREDICATES || key0 < key_lo[r] || key0 + count > key_hi[r]) {
                 for (int64_t j = 0; j < count; ++j) {
                     const int64_t k = key0 + j;

@@ -25,7 +25,6 @@ public struct CPUDecodePlan: Sendable, Hashable {
     public static func unsupportedReason(_ variant: VariantModel) -> String? {
         if variant.dropout != nil { return "dropout (the decode path packs query heads into rows)" }
         if variant.blockSparse != nil { return "a block-sparse layout (the decode path packs query heads into rows)" }
-        if !variant.scoreModifier.isEmpty { return "a score modifier (not in the decode path yet)" }
         return nil
     }
 
