@@ -69,7 +69,7 @@ def score_parameters(info, heads_q, device):
     one (variant, Hq, device); None for variants without."""
     if not info.score_parameters:
         return None
-    key = (info.name, heads_q, str(device))
+    key = (info.name, heads_q, str(torch.empty(0, device=device).device))  # "cuda" and "cuda:0" are one device
     if key not in _SCORE_PARAMETERS:
         _SCORE_PARAMETERS[key] = 0.25 + 0.75 * torch.rand(len(info.score_parameters), heads_q, device=device)
     return _SCORE_PARAMETERS[key]
