@@ -340,11 +340,10 @@ static int run_errors(void)
     fp.heads_q = (int32_t)hq;
     fp.heads_kv = (int32_t)hkv;
     /* The score modifiers' run-time arrays, with room for the error cases' larger head counts. */
-    float *score_parameters = malloc((size_t)(8 * harness_variant_info.score_parameter_count * hq + 1) * sizeof(float));
+    float *score_parameters = harness_new_score_parameters(8 * harness_variant_info.score_parameter_count * hq);
     if (score_parameters == NULL) {
         return 1;
     }
-    harness_fill_score_parameters(score_parameters, 8 * harness_variant_info.score_parameter_count * hq + 1);
     fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
     fp.q = buffers[0];
     fp.k = buffers[1];
@@ -488,11 +487,10 @@ int main(int argc, char **argv)
     fp.seqlen_k = p.nk;
     fp.heads_q = (int32_t)p.hq;
     fp.heads_kv = (int32_t)p.hkv;
-    float *score_parameters = malloc((size_t)(harness_variant_info.score_parameter_count * p.hq + 1) * sizeof(float));
+    float *score_parameters = harness_new_score_parameters(harness_variant_info.score_parameter_count * p.hq);
     if (score_parameters == NULL) {
         return 1;
     }
-    harness_fill_score_parameters(score_parameters, harness_variant_info.score_parameter_count * p.hq + 1);
     fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
     fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
     fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);

@@ -366,11 +366,10 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     if (variant->score_parameter_count > 0) {
         /* heads_q values per array (times the head factor, for the error cases' larger head counts). */
         const int64_t count = variant->score_parameter_count * hq * layout_heads_factor;
-        p->score_parameters = malloc((size_t)(count + 1) * sizeof(float));
+        p->score_parameters = harness_new_score_parameters(count);
         if (p->score_parameters == NULL) {
             return -1;
         }
-        harness_fill_score_parameters(p->score_parameters, count + 1);
         params->score_parameters = p->score_parameters;
     }
 

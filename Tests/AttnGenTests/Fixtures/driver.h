@@ -21,6 +21,9 @@
 #ifndef ATTNGEN_HARNESS_DRIVER_H
 #define ATTNGEN_HARNESS_DRIVER_H
 
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "attngen_abi.h"
 #include "reference.h"
 
@@ -67,14 +70,17 @@ double harness_score_modifier(double s, int64_t b, int64_t h, int64_t q, int64_t
 double harness_score_modifier_derivative(double s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk,
                                          int64_t heads_q, const float *score_parameters);
 
-/* Fills the run-time arrays of a score modifier: `count` values in [0.25, 1) (positive, as ALiBi slopes are), the
-   same for every seed, so that the forward and backward checks of one variant agree. */
-static inline void harness_fill_score_parameters(float *values, int64_t count) {
+/* The run-time arrays of a score modifier: `count` values (and one spare) in [0.25, 1) (positive, as ALiBi slopes
+   are), the same for every seed, so that the forward and backward checks of one variant agree; malloc'ed (the
+   caller frees them), NULL when out of memory. */
+static inline float *harness_new_score_parameters(int64_t count) {
+    float *values = (float *)malloc((size_t)(count + 1) * sizeof(float));
     uint32_t state = 0x9E3779B9u;
-    for (int64_t i = 0; i < count; i++) {
+    for (int64_t i = 0; values != NULL && i <= count; i++) {
         state = state * 1664525u + 1013904223u;
         values[i] = 0.25f + 0.75f * (float)(state >> 8) * (1.0f / 16777216.0f);
     }
+    return values;
 }
 
 #endif /* ATTNGEN_HARNESS_DRIVER_H */
