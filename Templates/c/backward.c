@@ -404,6 +404,7 @@ static void run_backward(const attngen_backward_params *params, float *q_rows, f
     for (int64_t bh = 0; bh < bh_count; ++bh) {
         prepare_rows(params, dq_accumulator, row_dot, q_rows, do_rows, padded_rows, bh);
     }
+    {{sink_gradient}}
 
     float *scratch = (float *)malloc((size_t)SCRATCH_FLOATS * sizeof(float));
     if (scratch == NULL) {

@@ -224,6 +224,7 @@ static void online_softmax(float *restrict st_tile, int64_t cols, float *restric
     }
 }
 
+{{sink_join}}
 /* O^T *= alpha, lane by lane. */
 static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
 {
@@ -335,6 +336,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 
     /* O = O / l (0 for a fully masked row); the log-sum-exp in natural-log units. */
     for (int64_t r = 0; r < rows; ++r) {
+        {{sink}}
         const float l = row_sum[r];
         element_t *o_dst = o_head + (row0 + r) * params->o_layout.row_stride;
         if (l > 0.0f) {

@@ -64,10 +64,13 @@ static inline int64_t key_row_offset(const attngen_forward_params *params, const
 #define HAS_SCORE_MODIFIER {{has_score_modifier}}
 #define SCORE_PARAMETER_COUNT {{score_parameter_count}}
 
+/* Attention sinks (README.md, "Attention sinks"): a learned logit per query head in the softmax's denominator. */
+#define HAS_SINKS {{has_sinks}}
+
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, {{saves_lse}},
-    {{sparse_block_rows}}, {{sparse_block_columns}}, PAGE_SIZE, SCORE_PARAMETER_COUNT
+    {{sparse_block_rows}}, {{sparse_block_columns}}, PAGE_SIZE, SCORE_PARAMETER_COUNT, HAS_SINKS
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */

@@ -151,6 +151,7 @@ __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments argu
     }
 }
 
+{{sink_gradient_kernel}}
 /* ------------------------------------------------------------------------------------------------
  * Main kernel: dK and dV of one key tile (and dQ's share, in fast mode).
  * ---------------------------------------------------------------------------------------------- */
@@ -721,6 +722,7 @@ extern "C" attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_
         prepare_kernel<<<(unsigned)((rows + 7) / 8), 256, 0, stream>>>(arguments);
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     }
+    {{sink_gradient_launch}}
     /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
         if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {

@@ -298,6 +298,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             float sum = row_sum(m * 2 + r);
             sum += __shfl_xor_sync(0xffffffffu, sum, 1);
             sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+            {{sink}}
             const int64_t q = warp_row + m * 16 + r * 8;
             const bool kept_any = sum > 0.0f;
             const float factor = kept_any ? kKeepScale / sum : 0.0f;

@@ -302,6 +302,9 @@ class _Schedule:
         if variant.score_modifiers:
             raise ValueError(f"context_parallel: variant {variant.name} has score modifiers, which its kernels "
                              "evaluate on the positions within one call; ring attention needs global positions")
+        if variant.sinks:
+            raise ValueError(f"context_parallel: variant {variant.name} has attention sinks, which each call would add "
+                             "to its partial result; the ring merges the partials of several calls (not supported yet)")
         if variant.dropout_p > 0:
             raise ValueError(f"context_parallel: variant {variant.name} applies dropout, whose Philox counter is the "
                              "position within one call; ring attention would repeat the mask between pairs of shards")
@@ -450,7 +453,7 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout):
         parts = None
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
-            dq_part, dk_part, dv_part = _runtime.run_backward(
+            dq_part, dk_part, dv_part, _ = _runtime.run_backward(
                 pair.variant, gh[:, :, pair.rows], qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys],
                 oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic)
             dqh[:, :, pair.rows] += dq_part

@@ -71,6 +71,8 @@ class Variant:
     # The score modifiers in words (empty: none), and the run-time arrays they read, in the order of score_parameters.
     score_modifiers: tuple = ()
     score_parameters: tuple = ()
+    # Whether each query head has a learned sink logit (the sinks argument, differentiable with a backward pass).
+    sinks: bool = False
 
     @property
     def dtype(self):
@@ -302,7 +304,7 @@ def _uint64(value):
 
 
 def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None,
-                   page_table=None, score_parameters=None):
+                   page_table=None, score_parameters=None, sinks=None):
     """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller; for a paged
     variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence])."""
     p = _abi.ForwardParams()
@@ -324,11 +326,13 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
         p.seqlens_k = seqlens_k.data_ptr()
     if score_parameters is not None:
         p.score_parameters = score_parameters.data_ptr()
+    if sinks is not None:
+        p.sinks = sinks.data_ptr()
     return p
 
 
 def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                    deterministic, score_parameters=None):
+                    deterministic, score_parameters=None, sinks=None, dsinks=None):
     """The attngen_backward_params of a call (gradients allocated by the caller; the workspace is left unset)."""
     p = _abi.BackwardParams()
     p.struct_size = ctypes.sizeof(_abi.BackwardParams)
@@ -347,6 +351,8 @@ def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dr
     p.num_threads = torch.get_num_threads()
     if score_parameters is not None:
         p.score_parameters = score_parameters.data_ptr()
+    if sinks is not None:
+        p.sinks, p.dsinks = sinks.data_ptr(), dsinks.data_ptr()
     return p
 
 
@@ -363,7 +369,7 @@ def _launch(variant, direction, function, params, device):
 
 
 def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None,
-                score_parameters=None):
+                score_parameters=None, sinks=None):
     """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
     o = empty_like_layout(q, variant.value_head_dim, q.dtype)
     if variant.saves_lse:
@@ -372,7 +378,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k,
-                            page_table, score_parameters)
+                            page_table, score_parameters, sinks)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -386,23 +392,26 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
 
 
 def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
-                 score_parameters=None):
-    """The backward kernels: (dQ, dK, dV), each laid out like its input."""
+                 score_parameters=None, sinks=None):
+    """The backward kernels: (dQ, dK, dV, dsinks), each laid out like its input (dsinks float32 [Hq] with sinks, else
+    empty)."""
     if grad_o.stride(-1) != 1:
         grad_o = grad_o.contiguous()
     dq = empty_like_layout(q, variant.head_dim, q.dtype)
     dk = empty_like_layout(k, variant.head_dim, k.dtype)
     dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
+    # The kernels add the sinks' gradient to dsinks: zeros.
+    dsinks = torch.zeros((q.shape[1] if sinks is not None else 0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                             deterministic, score_parameters)
+                             deterministic, score_parameters, sinks, dsinks)
     size = kernels.workspace_size(ctypes.byref(params))
     if size == ctypes.c_size_t(-1).value:
         raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
     workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
     params.workspace, params.workspace_size = workspace.data_ptr(), workspace.numel()
     _launch(variant, "backward", kernels.backward, params, q.device)
-    return dq, dk, dv
+    return dq, dk, dv, dsinks
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -414,13 +423,14 @@ def _register(variant):
     @torch.library.custom_op(forward_name, mutates_args=())
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
                 seqlens_k: Optional[torch.Tensor], page_table: Optional[torch.Tensor],
-                score_parameters: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
-                deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+                score_parameters: Optional[torch.Tensor], sinks: Optional[torch.Tensor], dropout_seed: int,
+                dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
         return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                           score_parameters)
+                           score_parameters, sinks)
 
     @forward.register_fake
-    def _(q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset, deterministic):
+    def _(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
+          deterministic):
         o = empty_like_layout(q, variant.value_head_dim, q.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
@@ -432,21 +442,23 @@ def _register(variant):
     @torch.library.custom_op(f"{PACKAGE}::{variant.name}_backward", mutates_args=())
     def backward(grad_o: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, o: torch.Tensor,
                  lse: torch.Tensor, block_mask: Optional[torch.Tensor], score_parameters: Optional[torch.Tensor],
-                 dropout_seed: int, dropout_offset: int,
-                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                 sinks: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
+                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
-                            score_parameters)
+                            score_parameters, sinks)
 
     @backward.register_fake
-    def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, dropout_seed, dropout_offset, deterministic):
+    def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, dropout_seed, dropout_offset, deterministic):
         return (empty_like_layout(q, variant.head_dim, q.dtype), empty_like_layout(k, variant.head_dim, k.dtype),
-                empty_like_layout(v, variant.value_head_dim, v.dtype))
+                empty_like_layout(v, variant.value_head_dim, v.dtype),
+                q.new_empty((q.shape[1] if sinks is not None else 0,), dtype=torch.float32))
 
     def setup_context(ctx, inputs, output):
-        q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset, deterministic = inputs
+        (q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
+         deterministic) = inputs
         o, lse = output
         ctx.per_sequence_keys = seqlens_k is not None
-        ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters)
+        ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters, sinks)
         ctx.dropout = (dropout_seed, dropout_offset)
         ctx.deterministic = deterministic
         ctx.mark_non_differentiable(lse)
@@ -454,12 +466,12 @@ def _register(variant):
     def differentiate(ctx, grad_o, grad_lse):
         if ctx.per_sequence_keys:
             raise RuntimeError(f"{variant.name}: seqlens_k is for inference; the backward pass takes whole sequences")
-        q, k, v, o, lse, block_mask, score_parameters = ctx.saved_tensors
+        q, k, v, o, lse, block_mask, score_parameters, sinks = ctx.saved_tensors
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
-        dq, dk, dv = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, ctx.dropout[0], ctx.dropout[1],
-                              ctx.deterministic)
-        return dq, dk, dv, None, None, None, None, None, None, None
+        dq, dk, dv, dsinks = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, ctx.dropout[0],
+                                      ctx.dropout[1], ctx.deterministic)
+        return dq, dk, dv, None, None, None, None, dsinks if sinks is not None else None, None, None, None
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -514,10 +526,12 @@ def _check_block_mask(variant, block_mask, batch, heads_q, seqlen_q, seqlen_k, d
     return block_mask
 
 
-def _plain_eager(q, k, v):
+def _plain_eager(q, k, v, sinks=None):
     """Whether the call may skip the custom op: plain tensors, no grad needed, not compiling, and no dispatch mode
     (fake tensors, make_fx, functionalization) active, so that nothing traces or transforms it."""
-    if torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad):
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks)):
+        return False
+    if sinks is not None and type(sinks) is not torch.Tensor:
         return False
     if not (type(q) is torch.Tensor and type(k) is torch.Tensor and type(v) is torch.Tensor):
         return False
@@ -572,8 +586,22 @@ def _check_score_parameters(variant, score_parameters, heads_q, device):
     return score_parameters.contiguous()
 
 
+def _check_sinks(variant, sinks, heads_q, device):
+    if sinks is None:
+        raise ValueError(f"{variant.name}: the variant has attention sinks; pass sinks, float32 [Hq] (one logit per "
+                         "query head, natural-log units; -inf: none)")
+    if not isinstance(sinks, torch.Tensor):
+        raise TypeError(f"{variant.name}: sinks must be a torch.Tensor of float32 [Hq]")
+    if sinks.dtype != torch.float32 or tuple(sinks.shape) != (heads_q,):
+        raise ValueError(f"{variant.name}: sinks must be a float32 tensor of shape ({heads_q},) (one logit per query "
+                         f"head), not {sinks.dtype} of shape {tuple(sinks.shape)}")
+    if sinks.device != device:
+        raise ValueError(f"{variant.name}: sinks is on {sinks.device} but q is on {device}")
+    return sinks.contiguous()
+
+
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
-         seqlens_k=None, page_table=None, score_parameters=None):
+         seqlens_k=None, page_table=None, score_parameters=None, sinks=None):
     """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
@@ -640,14 +668,22 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
     elif score_parameters is not None:
         raise ValueError(f"{variant.name}: score_parameters is only for variants whose score modifiers read run-time "
                          "arrays (--alibi-runtime, or name[h] in --score-mod)")
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)) and not variant.has_backward:
+    if variant.sinks:
+        sinks = _check_sinks(variant, sinks, heads_q, device)
+        if seqlens_k is not None and torch.is_grad_enabled() and sinks.requires_grad:
+            raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
+                               "detach sinks or run under torch.no_grad()")
+    elif sinks is not None:
+        raise ValueError(f"{variant.name}: sinks is only for variants generated with attention sinks (--sinks)")
+    differentiated = (q, k, v) + ((sinks,) if sinks is not None else ())
+    if torch.is_grad_enabled() and any(t.requires_grad for t in differentiated) and not variant.has_backward:
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
-    if _plain_eager(q, k, v):  # eager inference: the kernels directly, skipping the op dispatch
+    if _plain_eager(q, k, v, sinks):  # eager inference: the kernels directly, skipping the op dispatch
         o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                             score_parameters)
+                             score_parameters, sinks)
     else:
-        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, dropout_seed, dropout_offset,
+        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
                     bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)

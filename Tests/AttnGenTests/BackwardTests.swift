@@ -48,6 +48,14 @@ import Testing
             Case(spec: spec("bwd_alibi_softcap_bf16", 64, .bf16).heads(query: 4, keyValue: 2).modified(by: .alibi)
                     .modified(by: .softcap(3)).masked(by: .slidingWindow(left: 30, right: 10, alignment: .bottomRight)),
                  shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+            // Attention sinks: dsinks against the reference and (fd) finite differences; every fourth head's sink is -inf.
+            Case(spec: spec("bwd_sinks_causal_f32", 32, .fp32).withSinks().masked(by: .causal(.bottomRight)),
+                 shapes: small + large),
+            Case(spec: spec("bwd_sinks_gqa_dropout_bf16", 64, .bf16).heads(query: 4, keyValue: 2).withSinks().dropout(0.1)
+                    .masked(by: .slidingWindow(left: 12, right: 3)),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+            Case(spec: spec("bwd_sinks_softcap_f32", 24, .fp32).withSinks().modified(by: .softcap(2)).masked(by: .causal),
+                 shapes: small),
             Case(spec: spec("bwd_mqa_f32", 16, .fp32).heads(query: 4, keyValue: 1), shapes: [
                 (1, 4, 1, 17, 23, "bshd", true), (1, 4, 1, 64, 200, "bhsd", false),
             ]),
@@ -87,6 +95,10 @@ import Testing
                 let error = Double(report[gradient] ?? "") ?? .infinity
                 #expect(error <= tolerance, "\(label): \(gradient) relative error \(error) > \(tolerance)")
             }
+            if spec.sinks {
+                let error = Double(report["dsinks"] ?? "") ?? .infinity
+                #expect(error >= 0 && error <= tolerance, "\(label): dsinks relative error \(error) > \(tolerance)")
+            }
             #expect(report["deterministic"] == "1", "\(label): deterministic mode differs between runs")
             if fd {
                 let error = Double(report["fd"] ?? "") ?? .infinity
@@ -108,6 +120,8 @@ import Testing
             Case(spec: AttentionSpec(name: "bwd_empty_f32", headDim: 16).storage(.fp32).withBackward(), shapes: shapes),
             Case(spec: AttentionSpec(name: "bwd_empty_sparse_f16", headDim: 24).storage(.fp16)
                 .masked(by: .blockSparse(blockSize: 16)).masked(by: .causal(.bottomRight)).withBackward(), shapes: shapes),
+            Case(spec: AttentionSpec(name: "bwd_empty_sinks_f32", headDim: 8).storage(.fp32).withSinks().withBackward(),
+                 shapes: shapes),
             Case(spec: AttentionSpec(name: "bwd_empty_gqa_bf16", headDim: 40).storage(.bf16).heads(query: 4, keyValue: 2)
                 .dropout(0.1).withBackward(), shapes: shapes),
         ]
@@ -131,7 +145,7 @@ import Testing
             print("backward empty \(label): \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")
             #expect(report["status"] == "0,0,0,0", "\(label): status codes \(report["status"] ?? "?") (forward, deterministic x2, fast)")
             // With no reference gradient the driver's measure is ||kernel||: exactly 0 when every element is +-0.
-            for gradient in ["dq", "dk", "dv", "fast"] {
+            for gradient in ["dq", "dk", "dv", "fast"] + (spec.sinks ? ["dsinks"] : []) {
                 #expect(Double(report[gradient] ?? "") == 0, "\(label): \(gradient) = \(report[gradient] ?? "?"), expected all zeros")
             }
         }

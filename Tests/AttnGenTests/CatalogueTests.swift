@@ -33,7 +33,7 @@ func expectSameTree(_ actual: [String: Data], _ committed: [String: Data], label
 @Suite struct CatalogueTests {
     @Test func catalogueIsSmallUniqueAndValid() throws {
         let variants = DefaultCatalogue.variants
-        #expect((16...30).contains(variants.count))
+        #expect((16...32).contains(variants.count))
         #expect(Set(variants.map(\.name)).count == variants.count)
         for spec in variants {
             try spec.validate()

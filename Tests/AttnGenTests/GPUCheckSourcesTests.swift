@@ -66,11 +66,11 @@ enum GPUCheckSources {
                         + "\(sparse?.blockRows ?? 0), \(sparse?.blockColumns ?? 0), \(spec.dropout?.probability ?? 0), "
                         + "\(spec.masks.isEmpty ? 0 : 1), \(plan.blockRows), \(plan.blockColumns), "
                         + "\(entry.plan.decode == nil ? 0 : 1), \(spec.pageSize ?? 0), "
-                        + "\(HarnessVariantSource.scoreParameters(of: spec).count)},")
+                        + "\(HarnessVariantSource.scoreParameters(of: spec).count), \(spec.sinks ? 1 : 0)},")
         }
         text += "\n/* name, launcher, forward workspace size, combine, reference setup, storage, d, dv, fixed heads q/kv,\n"
         text += "   saves LSE, sparse block rows/columns, dropout p, masked, tile rows, tile columns, decode kernel,\n"
-        text += "   page size, score parameter arrays */\n"
+        text += "   page size, score parameter arrays, sinks */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }
@@ -78,7 +78,7 @@ enum GPUCheckSources {
     /// A PyTorch-expressible description of the masks for the driver's PyTorch comparison: "none", "causal"
     /// (top-left, as `is_causal`) or "" when PyTorch's scaled_dot_product_attention has no such variant.
     private static func torchMask(_ spec: AttentionSpec) -> String {
-        if spec.dropout != nil || !spec.scoreModifiers.isEmpty { return "" }
+        if spec.dropout != nil || !spec.scoreModifiers.isEmpty || spec.sinks { return "" }
         if spec.masks.isEmpty { return "none" }
         if spec.masks == [.causal(.topLeft)] { return "causal" }
         return ""
@@ -97,10 +97,10 @@ enum GPUCheckSources {
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
                         + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\", "
-                        + "\(HarnessVariantSource.scoreParameters(of: spec).count)},")
+                        + "\(HarnessVariantSource.scoreParameters(of: spec).count), \(spec.sinks ? 1 : 0)},")
         }
         text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask,\n"
-        text += "   score parameter arrays */\n"
+        text += "   score parameter arrays, sinks */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }

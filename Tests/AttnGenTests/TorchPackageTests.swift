@@ -24,7 +24,7 @@ import Testing
                                    + "dropout_offset=0, return_lse=False, deterministic=True, seqlens_k=None):"))
         #expect(function.contains("layout=layout, block_mask=block_mask, dropout_seed=dropout_seed, dropout_offset=dropout_offset,"))
         #expect(function.contains("return_lse=return_lse, deterministic=deterministic, seqlens_k=seqlens_k,"))
-        #expect(function.contains("page_table=None, score_parameters=None)"))
+        #expect(function.contains("page_table=None, score_parameters=None, sinks=None)"))
         #expect(function.contains("ceil(Nq/64), ceil(Nk/32)"))
         #expect(function.contains("torch.bfloat16"))
 
@@ -33,19 +33,30 @@ import Testing
         #expect(paged.function.hasPrefix("def cache(q, k, v, *, layout=\"bshd\", return_lse=False, seqlens_k=None, "
                                          + "page_table=None):"), "\(paged.function)")
         #expect(paged.function.contains("seqlens_k=seqlens_k,"))
-        #expect(paged.function.contains("page_table=page_table, score_parameters=None)"))
+        #expect(paged.function.contains("page_table=page_table, score_parameters=None, sinks=None)"))
 
         let modified = TorchFunctionRendering(variant: try Self.variant(AttentionSpec(name: "alibi", headDim: 64)
             .modified(by: .alibi(slopes: .runtime, alignment: .topLeft)).modified(by: .softcap(30))), sources: [])
         #expect(modified.function.hasPrefix("def alibi(q, k, v, *, layout=\"bshd\", seqlens_k=None, score_parameters=None):"),
                 "\(modified.function)")
-        #expect(modified.function.contains("page_table=None, score_parameters=score_parameters)"))
+        #expect(modified.function.contains("page_table=None, score_parameters=score_parameters, sinks=None)"))
         #expect(modified.function.contains("score_parameters (required): float32 [1, Hq]"))
         #expect(modified.tableEntry.contains("score_parameters=(\"alibi_slopes\",),"))
         #expect(modified.tableEntry.contains("score_modifiers=(\"ALiBi"))
         #expect(paged.function.contains("k [pages, 16, Hkv, 64]"))
         #expect(paged.tableEntry.contains("page_size=16,"))
         #expect(paged.example.contains { $0.contains("page_table=page_table") })
+
+        let sinks = TorchFunctionRendering(variant: try Self.variant(AttentionSpec(name: "sinks", headDim: 64).withSinks()
+            .withBackward()), sources: [])
+        #expect(sinks.function.hasPrefix("def sinks(q, k, v, *, layout=\"bshd\", return_lse=False, deterministic=True, "
+                                         + "seqlens_k=None, sinks=None):"), "\(sinks.function)")
+        #expect(sinks.function.contains("score_parameters=None, sinks=sinks)"))
+        #expect(sinks.function.contains("sinks (required): float32 [Hq]"))
+        #expect(sinks.function.contains("Differentiable in q, k, v and sinks"))
+        #expect(sinks.tableEntry.contains("sinks=True,"))
+        #expect(modified.tableEntry.contains("sinks=False,"))
+        #expect(sinks.example.contains { $0.contains("sinks=sinks") })
     }
 
     @Test func variantTableCarriesTheSpecAndTheSourcesPerFolder() throws {

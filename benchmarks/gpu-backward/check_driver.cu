@@ -39,6 +39,7 @@ typedef struct check_variant {
     int storage, head_dim, value_head_dim, fixed_heads_q, fixed_heads_kv;
     const char *torch_mask;
     int score_parameters; /* run-time arrays of the score modifiers (heads_q fp32 values each) */
+    int sinks;            /* 1: attention sinks (heads_q fp32 logits) */
 } check_variant;
 
 #include "check_variants.inc"
@@ -96,6 +97,8 @@ typedef struct problem {
     const attngen_forward_params *fparams;
     const attngen_reference_spec *spec;
     double *q, *k, *v, *d_o; /* dense [b][h][s][i] */
+    const float *sinks;      /* the sink logits [h], NULL without sinks */
+    double *dsinks;          /* the reference dL/dsinks [h] */
 } problem;
 
 /* Float64 gradients of L = sum(O * dO) (ported from backward_driver.c). */
@@ -109,6 +112,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
     memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
     memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
     memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
+    memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
     for (int64_t b = 0; b < p->batch; ++b) {
         for (int64_t h = 0; h < p->hq; ++h) {
             const int64_t hk = h / group;
@@ -136,8 +140,11 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                     z[kj] = threshold == 0 ? 1.0
                           : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
                 }
-                if (max == -INFINITY) continue; /* fully masked row: no gradient */
-                double sum = 0.0;
+                /* The sink: a term of the denominator without a value row. */
+                const double sink = p->sinks != NULL ? (double)p->sinks[h] : -INFINITY;
+                max = sink > max ? sink : max;
+                if (max == -INFINITY) continue; /* fully masked row without a sink: no gradient */
+                double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
                     s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
                     sum += s[kj];
@@ -155,6 +162,8 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                     dp[kj] = dot;
                     big_d += s[kj] * z[kj] * dot;
                 }
+                /* dL/dsink = -P(sink) * D. */
+                if (sink != -INFINITY) p->dsinks[h] -= exp(sink - max) / sum * big_d;
                 double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
                     if (s[kj] == 0.0) continue;
@@ -255,6 +264,12 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     float *parameters = (float *)malloc((size_t)(parameter_count + 1) * sizeof(float));
     for (int64_t i = 0; i <= parameter_count; ++i) parameters[i] = (float)(0.625 + 0.375 * uniform());
     fp.score_parameters = variant->score_parameters > 0 ? parameters : NULL;
+    /* Sink logits in [-1, 3), -inf (no sink) for every fourth head. */
+    float *sinks = (float *)malloc((size_t)(p.hq + 1) * sizeof(float));
+    for (int64_t h = 0; h <= p.hq; ++h) sinks[h] = h % 4 == 3 ? -INFINITY : (float)(1.0 + 2.0 * uniform());
+    fp.sinks = variant->sinks ? sinks : NULL;
+    p.sinks = fp.sinks;
+    p.dsinks = (double *)malloc((size_t)(p.hq + 1) * sizeof(double));
 
     void *host[5];
     for (int t = 0; t < 5; ++t) host[t] = malloc((size_t)(counts[t] + 1) * eb);
@@ -361,6 +376,15 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
                               cudaMemcpyHostToDevice));
     }
     bp.score_parameters = dev_parameters;
+    float *dev_sinks = NULL, *dev_dsinks = NULL;
+    if (variant->sinks) {
+        CHECK_CUDA(cudaMalloc(&dev_sinks, (size_t)(p.hq + 1) * sizeof(float)));
+        CHECK_CUDA(cudaMemcpy(dev_sinks, sinks, (size_t)(p.hq + 1) * sizeof(float), cudaMemcpyHostToDevice));
+        CHECK_CUDA(cudaMalloc(&dev_dsinks, (size_t)(p.hq + 1) * sizeof(float)));
+    }
+    bp.sinks = dev_sinks;
+    bp.dsinks = dev_dsinks;
+    std::vector<float> dsinks_runs[3];
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
     bp.dq_mode = ATTNGEN_DQ_FAST;
@@ -378,6 +402,11 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
             CHECK_CUDA(cudaMemset(grad[t], 0xff, (size_t)(counts[t] + 1) * eb));
             results[run][t] = malloc((size_t)(counts[t] + 1) * eb);
         }
+        /* dsinks is added to: zeros in the deterministic runs, 0.5 in the fast one. */
+        dsinks_runs[run].assign((size_t)p.hq, run < 2 ? 0.0f : 0.5f);
+        if (dev_dsinks != NULL) {
+            CHECK_CUDA(cudaMemcpy(dev_dsinks, dsinks_runs[run].data(), (size_t)p.hq * sizeof(float), cudaMemcpyHostToDevice));
+        }
         bp.dq_mode = run < 2 ? ATTNGEN_DQ_DETERMINISTIC : ATTNGEN_DQ_FAST;
         bp.workspace = workspace;
         bp.workspace_size = run < 2 ? deterministic_bytes : fast_bytes;
@@ -387,8 +416,11 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
             CHECK_CUDA(cudaMemcpy(results[run][t], (char *)grad[t] + grad_offset, (size_t)counts[t] * eb,
                                   cudaMemcpyDeviceToHost));
         }
+        if (dev_dsinks != NULL) {
+            CHECK_CUDA(cudaMemcpy(dsinks_runs[run].data(), dev_dsinks, (size_t)p.hq * sizeof(float), cudaMemcpyDeviceToHost));
+        }
     }
-    int identical = 1;
+    int identical = dsinks_runs[0] == dsinks_runs[1];
     for (int t = 0; t < 3; ++t) identical = identical && memcmp(results[0][t], results[1][t], (size_t)counts[t] * eb) == 0;
     double errors[2][3];
     for (int mode = 0; mode < 2; ++mode) {
@@ -397,16 +429,30 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         errors[mode][1] = relative_error(results[run][1], storage, fp.k_layout, rk, p.batch, p.hkv, p.nk, p.d);
         errors[mode][2] = relative_error(results[run][2], storage, fp.v_layout, rv, p.batch, p.hkv, p.nk, p.dv);
     }
-    double worst = 0.0;
+    /* dsinks: max |kernel - reference| / max |reference| over both modes (-1 without sinks). */
+    double dsinks_error = -1.0;
+    if (variant->sinks) {
+        double scale = 0.0, diff = 0.0;
+        for (int64_t h = 0; h < p.hq; ++h) {
+            scale = fmax(scale, fabs(p.dsinks[h]));
+            for (int run = 0; run < 3; run += 2) {
+                const double got = (double)dsinks_runs[run][(size_t)h] - (run == 2 ? 0.5 : 0.0);
+                const double error = fabs(got - p.dsinks[h]);
+                diff = error > diff || isnan(error) ? error : diff;
+            }
+        }
+        dsinks_error = scale > 0.0 ? diff / scale : diff;
+    }
+    double worst = dsinks_error > 0.0 || isnan(dsinks_error) ? dsinks_error : 0.0;
     for (int mode = 0; mode < 2; ++mode)
         for (int t = 0; t < 3; ++t) worst = errors[mode][t] > worst || isnan(errors[mode][t]) ? errors[mode][t] : worst;
     const int pass = reference_status == 0 && statuses[0] == 0 && statuses[1] == 0 && statuses[2] == 0 && identical &&
                      worst <= tolerance(storage);
     printf("%-30s b=%lld hq=%lld hkv=%lld nq=%lld nk=%lld %s | det dq=%.2e dk=%.2e dv=%.2e | fast dq=%.2e dk=%.2e dv=%.2e"
-           " | bit-identical=%d status=%d,%d,%d ws=%zu/%zu %s\n",
+           " | dsinks=%.2e | bit-identical=%d status=%d,%d,%d ws=%zu/%zu %s\n",
            variant->name, (long long)p.batch, (long long)p.hq, (long long)p.hkv, (long long)p.nq, (long long)p.nk,
            sh.misaligned_outputs ? (sh.bshd ? "bshd, outputs off 16 B" : "bhsd, outputs off 16 B") : (sh.bshd ? "bshd" : "bhsd"),
-           errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2],
+           errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2], dsinks_error,
            identical, statuses[0], statuses[1], statuses[2], deterministic_bytes, fast_bytes, pass ? "PASS" : "FAIL");
     fflush(stdout);
 
@@ -443,6 +489,10 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     free(block_mask);
     free(parameters);
     if (dev_parameters != NULL) cudaFree(dev_parameters);
+    free(sinks);
+    free(p.dsinks);
+    if (dev_sinks != NULL) cudaFree(dev_sinks);
+    if (dev_dsinks != NULL) cudaFree(dev_dsinks);
     free(o_ref);
     free(lse_ref);
     free(lse);
@@ -522,6 +572,13 @@ static void measure_large(const check_variant *variant) {
                               cudaMemcpyHostToDevice));
     }
     bp.score_parameters = parameters;
+    float *sink_values = NULL; /* sinks: all 0, and their gradient */
+    if (variant->sinks) {
+        CHECK_CUDA(cudaMalloc(&sink_values, (size_t)(2 * heads) * sizeof(float)));
+        CHECK_CUDA(cudaMemset(sink_values, 0, (size_t)(2 * heads) * sizeof(float)));
+    }
+    bp.sinks = sink_values;
+    bp.dsinks = variant->sinks ? sink_values + heads : NULL;
     /* Q, K, dQ, dK; V, O, dO, dV; LSE. */
     const size_t io_bytes = (size_t)4 * qk_bytes + (size_t)4 * v_bytes + (size_t)(heads * n) * sizeof(float);
     for (int mode = 0; mode < 2; ++mode) {
@@ -561,6 +618,7 @@ static void measure_large(const check_variant *variant) {
     void *buffers[9] = {q, k, v, o, d_o, dq, dk, dvp, lse};
     for (int i = 0; i < 9; ++i) CHECK_CUDA(cudaFree(buffers[i]));
     if (parameters != NULL) CHECK_CUDA(cudaFree(parameters));
+    if (sink_values != NULL) CHECK_CUDA(cudaFree(sink_values));
 }
 
 int main(int argc, char **argv) {

@@ -59,6 +59,7 @@ typedef struct check_variant {
     int decodes; /* 1: the variant has a decode kernel (which also runs calls with seqlens_k) */
     int page_size; /* > 0: K and V come from a paged cache */
     int score_parameters; /* run-time arrays of the score modifiers (heads_q fp32 values each) */
+    int sinks;            /* 1: attention sinks (heads_q fp32 logits) */
 } check_variant;
 
 #include "check_variants.inc"
@@ -249,6 +250,13 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     CUDA_CHECK(cudaMalloc((void **)&dparameters, hparameters.size() * sizeof(float)));
     CUDA_CHECK(cudaMemcpy(dparameters, hparameters.data(), hparameters.size() * sizeof(float), cudaMemcpyHostToDevice));
     if (variant.score_parameters > 0) p.score_parameters = hparameters.data(); /* the device copy goes to dp */
+    /* Sink logits: in [-1, 3), -inf (no sink) for every fourth head; host copy for the reference, device for dp. */
+    std::vector<float> hsinks((size_t)shape.heads_q + 1);
+    for (size_t h = 0; h < hsinks.size(); ++h) hsinks[h] = h % 4 == 3 ? -INFINITY : (float)(-1.0 + 4.0 * rng_uniform());
+    float *dsinks = NULL;
+    CUDA_CHECK(cudaMalloc((void **)&dsinks, hsinks.size() * sizeof(float)));
+    CUDA_CHECK(cudaMemcpy(dsinks, hsinks.data(), hsinks.size() * sizeof(float), cudaMemcpyHostToDevice));
+    if (variant.sinks) p.sinks = hsinks.data();
 
     /* Device copies; O and LSE poisoned with NaN (all bits set). */
     void *dq = NULL, *dk = NULL, *dvv = NULL, *dout = NULL;
@@ -286,6 +294,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     }
     attngen_forward_params dp = p;
     dp.score_parameters = variant.score_parameters > 0 ? dparameters : NULL;
+    dp.sinks = variant.sinks ? dsinks : NULL;
     dp.seqlens_k = dseqlens;
     dp.page_table = dpages;
     dp.q = dq;
@@ -320,6 +329,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         if (dseqlens) cudaFree(dseqlens);
         if (dpages) cudaFree(dpages);
         cudaFree(dparameters);
+        cudaFree(dsinks);
         return result;
     }
     if (status != ATTNGEN_OK) {
@@ -340,6 +350,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     if (dseqlens) cudaFree(dseqlens);
     if (dpages) cudaFree(dpages);
     cudaFree(dparameters);
+    cudaFree(dsinks);
 
     /* The float64 reference on the host copies. */
     attngen_reference_spec spec;
@@ -487,6 +498,7 @@ static int check_errors(const check_variant &variant) {
     good.lse = lse;
     good.block_mask = (const uint8_t *)buffer;
     good.score_parameters = (const float *)buffer;
+    good.sinks = (const float *)buffer;
     fill_layout(&good.q_layout, s, s.heads_q, s.seqlen_q, variant.head_dim);
     fill_layout(&good.k_layout, s, s.heads_kv, s.seqlen_k, variant.head_dim);
     fill_layout(&good.v_layout, s, s.heads_kv, s.seqlen_k, variant.value_head_dim);
@@ -534,6 +546,7 @@ static int check_errors(const check_variant &variant) {
     if (variant.score_parameters > 0) {
         p = good; p.score_parameters = NULL; expect("NULL score_parameters", &p, ATTNGEN_ERROR_NULL_POINTER);
     }
+    if (variant.sinks) { p = good; p.sinks = NULL; expect("NULL sinks", &p, ATTNGEN_ERROR_NULL_POINTER); }
     if (variant.page_size > 0) {
         p = good; p.page_table = NULL; expect("NULL page_table", &p, ATTNGEN_ERROR_NULL_POINTER);
         p = good; p.num_pages = 0; expect("no pages", &p, ATTNGEN_ERROR_INVALID_SIZE);

@@ -19,14 +19,14 @@ forward_op, backward_op = attngen_torch.OPS["t_causal_gqa_bf16"]
 class ThroughOps(torch.autograd.Function):
     @staticmethod
     def forward(ctx, q, k, v):
-        o, lse = forward_op(q, k, v, None, None, None, 0, 0, True)
+        o, lse = forward_op(q, k, v, None, None, None, None, None, 0, 0, True)
         ctx.save_for_backward(q, k, v, o, lse)
         return o
 
     @staticmethod
     def backward(ctx, grad_o):
         q, k, v, o, lse = ctx.saved_tensors
-        dq, dk, dv = backward_op(grad_o.contiguous(), q, k, v, o, lse, None, 0, 0, True)
+        dq, dk, dv, _ = backward_op(grad_o.contiguous(), q, k, v, o, lse, None, None, None, 0, 0, True)
         return dq, dk, dv
 
 
@@ -60,14 +60,14 @@ def main():
     grad = torch.ones(1, 8, 128, 64, device=device, dtype=torch.bfloat16)
     print(f"| forward + backward, B=1 H=8 N=128 d=64 bf16 causal, {device} | µs per call |")
     print("|---|---|")
-    timed("custom op with register_autograd", lambda: forward_op(q, k, v, None, None, None, 0, 0, True)[0].backward(grad), device)
+    timed("custom op with register_autograd", lambda: forward_op(q, k, v, None, None, None, None, None, 0, 0, True)[0].backward(grad), device)
     timed("torch.autograd.Function around the two ops", lambda: ThroughOps.apply(q, k, v).backward(grad), device)
     timed("autograd.Function around x * 2 (Python autograd alone)", lambda: Doubling.apply(q).backward(grad), device)
     timed("SDPA", lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True).backward(grad), device)
     with torch.no_grad():
-        o, lse = forward_op(q, k, v, None, None, None, 0, 0, True)
-    timed("forward op alone", lambda: forward_op(q.detach(), k.detach(), v.detach(), None, None, None, 0, 0, True), device)
-    timed("backward op alone", lambda: backward_op(grad, q.detach(), k.detach(), v.detach(), o, lse, None, 0, 0, True),
+        o, lse = forward_op(q, k, v, None, None, None, None, None, 0, 0, True)
+    timed("forward op alone", lambda: forward_op(q.detach(), k.detach(), v.detach(), None, None, None, None, None, 0, 0, True), device)
+    timed("backward op alone", lambda: backward_op(grad, q.detach(), k.detach(), v.detach(), o, lse, None, None, None, 0, 0, True),
           device)
 
 

@@ -67,7 +67,7 @@ def breakdown(device, repeats):
     forward_op, backward_op = OPS["t_causal_gqa_bf16"]
     q, k, v = (torch.randn(1, 8, 128, 64, device=device, dtype=torch.bfloat16) for _ in range(3))
     with torch.no_grad():
-        o, lse = forward_op(q, k, v, None, None, None, 0, 0, True)
+        o, lse = forward_op(q, k, v, None, None, None, None, None, 0, 0, True)
     grad = torch.randn_like(o)
     kernels = _runtime.library(variant, q.device)
     stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream) if device == "cuda" else None
@@ -84,10 +84,10 @@ def breakdown(device, repeats):
     backward_params.workspace, backward_params.workspace_size = workspace.data_ptr(), workspace.numel()
     rows = [
         ("function (checks + op + kernel), forward", lambda: attngen_torch.t_causal_gqa_bf16(q, k, v, layout="bhsd")),
-        ("custom op alone, forward", lambda: forward_op(q, k, v, None, None, None, 0, 0, True)),
+        ("custom op alone, forward", lambda: forward_op(q, k, v, None, None, None, None, None, 0, 0, True)),
         ("run_forward alone", lambda: _runtime.run_forward(variant, q, k, v, None, 0, 0)),
         ("C entry point, prepared params, forward", prepared(kernels.forward, forward_params)),
-        ("custom op alone, backward", lambda: backward_op(grad, q, k, v, o, lse, None, 0, 0, True)),
+        ("custom op alone, backward", lambda: backward_op(grad, q, k, v, o, lse, None, None, None, 0, 0, True)),
         ("run_backward alone", lambda: _runtime.run_backward(variant, grad, q, k, v, o, lse, None, 0, 0, True)),
         ("C entry point, prepared params, backward", prepared(kernels.backward, backward_params)),
     ]

@@ -6,11 +6,14 @@
 #define ATTNGEN_H
 
 #include "attngen_abi.h"
+#include "alibi_d128_bf16_causal.h"
 #include "blocksparse_b128_d128_bf16_causal.h"
 #include "blocksparse_b64_d64_fp16.h"
 #include "chunked_sinks_d64_fp16.h"
 #include "fp32_d64.h"
 #include "fp32_d64_causal_lse.h"
+#include "gpt_oss_swa_w128_d64_bf16_sinks.h"
+#include "gpt_oss_swa_w128_d64_bf16_sinks_backward.h"
 #include "gqa_32x8_d128_bf16_causal.h"
 #include "gqa_32x8_swa_w512_d128_bf16.h"
 #include "local_w64_d64_fp16.h"

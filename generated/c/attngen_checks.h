@@ -159,6 +159,7 @@ typedef struct attngen_variant_rules {
     int32_t sparse_block_columns;
     int32_t page_size;            /* paged K/V cache: keys per page (page_table required); 0 when contiguous */
     int32_t score_parameter_count; /* run-time arrays of the score modifiers (score_parameters required when > 0) */
+    int32_t has_sinks;            /* attention sinks (sinks required) */
 } attngen_variant_rules;
 
 /* The checks that open both passes: sizes, heads. Returns ATTNGEN_OK when they pass. */
@@ -216,7 +217,8 @@ static inline attngen_status attngen_check_forward(const attngen_forward_params 
     if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL
         || (rules->saves_lse && params->lse == NULL) || (rules->sparse_block_rows > 0 && params->block_mask == NULL)
         || (paged && params->page_table == NULL)
-        || (rules->score_parameter_count > 0 && params->score_parameters == NULL)) {
+        || (rules->score_parameter_count > 0 && params->score_parameters == NULL)
+        || (rules->has_sinks && params->sinks == NULL)) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
     /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
@@ -274,7 +276,8 @@ static inline attngen_status attngen_check_backward(const attngen_backward_param
     if (params->q == NULL || params->k == NULL || params->v == NULL || params->o == NULL || params->lse == NULL
         || params->d_o == NULL || params->dq == NULL || params->dk == NULL || params->dv == NULL
         || (rules->sparse_block_rows > 0 && params->block_mask == NULL)
-        || (rules->score_parameter_count > 0 && params->score_parameters == NULL)) {
+        || (rules->score_parameter_count > 0 && params->score_parameters == NULL)
+        || (rules->has_sinks && params->sinks == NULL)) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
     /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.

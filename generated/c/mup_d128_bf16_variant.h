@@ -74,10 +74,13 @@ static inline int64_t key_row_offset(const attngen_forward_params *params, const
 #define HAS_SCORE_MODIFIER 0
 #define SCORE_PARAMETER_COUNT 0
 
+/* Attention sinks (README.md, "Attention sinks"): a learned logit per query head in the softmax's denominator. */
+#define HAS_SINKS 0
+
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, 0,
-    0, 0, PAGE_SIZE, SCORE_PARAMETER_COUNT
+    0, 0, PAGE_SIZE, SCORE_PARAMETER_COUNT, HAS_SINKS
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */

@@ -58,6 +58,8 @@ public enum HelpText {
           --softcap C                 soft cap: the score becomes C * tanh(s / C), C > 0
           --score-mod 'EXPR'          score expression over s, b, h, q, k, nq, nk and name[h] arrays,
                                       e.g. 's - 0.5 * abs(q - k)' (README, "Score modifiers")
+          --sinks                     a learned sink logit per query head, given at run time (the sinks
+                                      array), in the softmax's denominator (README, "Attention sinks")
           --dropout P                 dropout probability in [0, 1) (Philox4x32-10, see README)
           --lse                       also write the log-sum-exp of each row (fp32)
           --backward                  also generate the backward kernels (implies --lse)

@@ -26,6 +26,7 @@ struct SpecFlags: Sendable, Hashable {
     var alibiAlignment: DiagonalAlignment = .topLeft
     var dropout: Double?
     var savesLogSumExp = false
+    var sinks = false
     var includesBackward = false
     var pageSize: Int?
     /// Flags seen, to refuse mixing them with `--spec` or `--catalogue`.
@@ -46,7 +47,7 @@ struct SpecFlags: Sendable, Hashable {
         case "--kv-heads":
             try cursor.once(flag, sets: ["the key/value head count"])
         case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--alibi-align", "--dropout",
-             "--lse",
+             "--lse", "--sinks",
              "--backward", "--paged":
             try cursor.once(flag)
         default:
@@ -140,6 +141,9 @@ struct SpecFlags: Sendable, Hashable {
         case "--lse":
             try cursor.noValue(for: flag)
             savesLogSumExp = true
+        case "--sinks":
+            try cursor.noValue(for: flag)
+            sinks = true
         case "--backward":
             try cursor.noValue(for: flag)
             includesBackward = true
@@ -196,6 +200,7 @@ struct SpecFlags: Sendable, Hashable {
             case .alibi(let slopes): spec = spec.modified(by: .alibi(slopes: slopes, alignment: alibiAlignment))
             }
         }
+        if sinks { spec = spec.withSinks() }
         if let dropout { spec = spec.dropout(dropout) }
         if savesLogSumExp { spec = spec.savingLogSumExp() }
         if includesBackward { spec = spec.withBackward() }

@@ -18,6 +18,8 @@
 /// | d = 256, d = 96  | the largest supported head size (Gemma) and a non-power-of-two one (Phi) |
 /// | d 192 / dv 128   | different Q/K and V head sizes (DeepSeek's MLA) |
 /// | custom scale     | 1/d scaling (μP) instead of 1/√d |
+/// | score modifiers  | ALiBi with the standard slopes (BLOOM, MPT), causal |
+/// | attention sinks  | gpt-oss's layer: GQA 64:8, d = 64, a 128-key causal window, learned sinks, training |
 ///
 /// Every variant leaves batch, sequence lengths and strides to run time; heads are run-time unless fixed.
 /// Every variant plans on every target (`c`, `sm80`, `sm90`) with the default budgets.
@@ -86,5 +88,12 @@ public enum DefaultCatalogue {
 
         // 1/d scaling instead of 1/sqrt(d).
         AttentionSpec(name: "mup_d128_bf16", headDim: 128).storage(.bf16).scale(1.0 / 128.0),
+
+        // Score modifiers and attention sinks.
+        AttentionSpec(name: "alibi_d128_bf16_causal", headDim: 128).storage(.bf16).modified(by: .alibi)
+            .masked(by: .causal),
+        AttentionSpec(name: "gpt_oss_swa_w128_d64_bf16_sinks", headDim: 64).heads(query: 64, keyValue: 8).storage(.bf16)
+            .masked(by: .causal(.bottomRight)).masked(by: .slidingWindow(left: 127, right: 0, alignment: .bottomRight))
+            .withSinks().withBackward(),
     ]
 }

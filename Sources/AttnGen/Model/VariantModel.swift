@@ -26,6 +26,8 @@ public struct VariantModel: Sendable, Hashable {
     public var dropout: Dropout? { spec.dropout }
     public var savesLogSumExp: Bool { spec.savesLogSumExp }
     public var includesBackward: Bool { spec.includesBackward }
+    /// Whether each query head has a learned sink logit (`sinks` at run time; `dsinks` in the backward pass).
+    public var hasSinks: Bool { spec.sinks }
     public var blockSparse: BlockSparseLayout? { masks.blockSparse }
     /// Keys per page of a paged K/V cache, nil when K and V are contiguous.
     public var pageSize: Int? { spec.pageSize }
@@ -52,6 +54,10 @@ public struct VariantModel: Sendable, Hashable {
                 : " Run-time arrays (score_parameters, in this order): \(scoreModifier.parameters.joined(separator: ", "))."
             lines.append("Score modifiers, in order: \(scoreModifier.descriptions.joined(separator: "; ")).\(arrays)")
         }
+        if hasSinks {
+            lines.append("Attention sinks: one learned logit per query head (sinks[h], natural-log units) in the "
+                         + "softmax's denominator, without a value row.")
+        }
         if let dropout {
             lines.append("Dropout: p = \(dropout.probability) (16-bit threshold \(dropout.dropThreshold), keep scale "
                          + "\(Float(dropout.keepScale))), Philox4x32-10 as in README.md.")
@@ -69,7 +75,7 @@ public struct VariantModel: Sendable, Hashable {
     /// The keys of `describingMacros`.
     public static let describingMacroKeys = [
         "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
-        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE", "SCORE_PARAMETERS",
+        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE", "SCORE_PARAMETERS", "SINKS",
     ]
 
     /// The `#define ATTNGEN_NAME_<key> <value>`s that describe the variant in every backend's public header, for
@@ -79,7 +85,7 @@ public struct VariantModel: Sendable, Hashable {
             "\(headDim)", "\(valueHeadDim)", "\(heads.queryHeads ?? 0)", "\(heads.keyValueHeads ?? 0)",
             "\(storage.byteSize)", "\(scale)", savesLogSumExp ? "1" : "0", "\(dropout?.probability ?? 0.0)",
             "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)", "\(pageSize ?? 0)",
-            "\(scoreModifier.parameters.count)",
+            "\(scoreModifier.parameters.count)", hasSinks ? "1" : "0",
         ]
         return Array(zip(Self.describingMacroKeys, values))
     }

@@ -1,11 +1,11 @@
 // A variant in a spec file is an AttentionSpec, spelled with the DSL's names:
 //   {"name": "gqa", "headDim": 128, "valueHeadDim": 128, "heads": {"query": 32, "keyValue": 8}, "dtype": "bf16",
-//    "scale": 0.088, "masks": [...], "scoreModifiers": [...], "dropout": 0.1, "lse": true, "backward": false, "pagedKV": 16}
+//    "scale": 0.088, "masks": [...], "scoreModifiers": [...], "sinks": true, "dropout": 0.1, "lse": true, "backward": false, "pagedKV": 16}
 // Only name and headDim are required; what is missing takes the DSL's defaults. Unknown keys are refused.
 
 extension AttentionSpec: Codable {
     static let specFileKeys = ["name", "headDim", "valueHeadDim", "heads", "dtype", "scale", "masks", "scoreModifiers",
-                               "dropout", "lse", "backward", "pagedKV"]
+                               "sinks", "dropout", "lse", "backward", "pagedKV"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: SpecFileKey.self)
@@ -23,6 +23,7 @@ extension AttentionSpec: Codable {
         scaleOverride = try c.decodeIfPresent(Double.self, forKey: SpecFileKey("scale"))
         masks = try c.decodeIfPresent([Mask].self, forKey: SpecFileKey("masks")) ?? []
         scoreModifiers = try c.decodeIfPresent([ScoreModifier].self, forKey: SpecFileKey("scoreModifiers")) ?? []
+        sinks = try c.decodeIfPresent(Bool.self, forKey: SpecFileKey("sinks")) ?? false
         dropout = try c.decodeIfPresent(Double.self, forKey: SpecFileKey("dropout")).map(Dropout.init(probability:))
         savesLogSumExp = try c.decodeIfPresent(Bool.self, forKey: SpecFileKey("lse")) ?? false
         if try c.decodeIfPresent(Bool.self, forKey: SpecFileKey("backward")) == true {
@@ -45,6 +46,7 @@ extension AttentionSpec: Codable {
         try c.encodeIfPresent(scaleOverride, forKey: SpecFileKey("scale"))
         if !masks.isEmpty { try c.encode(masks, forKey: SpecFileKey("masks")) }
         if !scoreModifiers.isEmpty { try c.encode(scoreModifiers, forKey: SpecFileKey("scoreModifiers")) }
+        if sinks { try c.encode(true, forKey: SpecFileKey("sinks")) }
         try c.encodeIfPresent(dropout?.probability, forKey: SpecFileKey("dropout"))
         if savesLogSumExp { try c.encode(true, forKey: SpecFileKey("lse")) }
         if includesBackward { try c.encode(true, forKey: SpecFileKey("backward")) }

@@ -55,6 +55,14 @@ extension AttentionSpec {
         return copy
     }
 
+    /// Gives each query head a learned sink logit, passed at run time (`sinks`, one fp32 per query head): it joins
+    /// the softmax's denominator without a value row, and the backward pass adds its gradient to `dsinks`.
+    public func withSinks(_ enabled: Bool = true) -> AttentionSpec {
+        var copy = self
+        copy.sinks = enabled
+        return copy
+    }
+
     /// Enables dropout with probability `probability` in [0, 1).
     public func dropout(_ probability: Double) -> AttentionSpec {
         var copy = self

@@ -32,6 +32,9 @@ public struct AttentionSpec: Sendable, Hashable {
     /// Score modifiers (ALiBi, soft cap, expressions), applied in order to the scaled score before the masks
     /// and the softmax. Empty means the plain scaled score.
     public var scoreModifiers: [ScoreModifier]
+    /// Whether each query head has a learned sink logit (a run-time array, README.md "Attention sinks"): a term
+    /// exp(sink[h]) in the softmax's denominator without a value row (gpt-oss, StreamingLLM's learned sink).
+    public var sinks: Bool
     /// Dropout on the probabilities, if any.
     public var dropout: Dropout?
     /// Whether the kernel writes the log-sum-exp of each query row.
@@ -50,6 +53,7 @@ public struct AttentionSpec: Sendable, Hashable {
         self.scaleOverride = nil
         self.masks = []
         self.scoreModifiers = []
+        self.sinks = false
         self.dropout = nil
         self.savesLogSumExp = false
         self.includesBackward = false

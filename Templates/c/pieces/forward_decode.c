@@ -294,6 +294,15 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t r = 0; r < rows; ++r) {
         const int64_t h = h_kv * group + r / nq;
         const int64_t q = r % nq;
+#if HAS_SINKS
+        /* The sink joins the row's denominator once: in the first split (the combine adds the splits' sums). */
+        if (split == 0) {
+            const float sink_scale = join_sink(params->sinks[h], &row_max[r], &row_sum[r]);
+            for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
+                o_rows[r * DV_PAD + i] *= sink_scale;
+            }
+        }
+#endif
         const float l = row_sum[r];
         const float scale = l > 0.0f ? 1.0f / l : 0.0f;
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;

@@ -651,6 +651,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         float sum = row_sum[r];
         sum += __shfl_xor_sync(0xffffffffu, sum, 1);
         sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        {{sink}}
         const int64_t q = thread_row + 8 * r;
         const bool kept_any = sum > 0.0f;
         const float factor = kept_any ? kKeepScale / sum : 0.0f;

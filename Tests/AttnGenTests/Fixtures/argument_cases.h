@@ -33,6 +33,7 @@ typedef struct harness_traits {
     int element_bytes;   /* 4 (fp32) or 2 */
     int page_size;       /* paged K/V cache: keys per page (K and V rows per page); 0 when contiguous */
     int score_parameter_count; /* run-time arrays of the score modifiers (score_parameters required when > 0) */
+    int sinks;           /* attention sinks (sinks required) */
 } harness_traits;
 
 /* Workspace sizes: 0, SIZE_MAX, or a size in between. */
@@ -141,6 +142,9 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
     if (traits->score_parameter_count > 0) {
         HARNESS_CASE("null_score_parameters", c.score_parameters = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
     }
+    if (traits->sinks) {
+        HARNESS_CASE("null_sinks", c.sinks = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
+    }
     HARNESS_CASE("pointers_before_layouts", c.o = NULL; c.q_layout.row_stride = -1, ATTNGEN_ERROR_NULL_POINTER, 0);
 
     HARNESS_LAYOUT_CASE("negative_q_row_stride", q_layout, row_stride, -valid->q_layout.row_stride);
@@ -216,6 +220,9 @@ static inline void harness_backward_cases(const attngen_backward_params *valid, 
     }
     if (traits->score_parameter_count > 0) {
         HARNESS_CASE("null_score_parameters", c.score_parameters = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
+    }
+    if (traits->sinks) {
+        HARNESS_CASE("null_sinks", c.sinks = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
     }
     HARNESS_CASE("pointers_before_layouts", c.dv = NULL; c.q_layout.row_stride = -1, ATTNGEN_ERROR_NULL_POINTER, 0);
 

@@ -95,6 +95,8 @@ typedef struct problem {
     const attngen_reference_spec *spec;
     /* Dense inputs in double, [b][h][s][i]. */
     double *q, *k, *v, *d_o;
+    /* The sink logits in double, [h] (NULL without sinks), and the reference dL/dsinks the gradients give. */
+    double *sinks, *dsinks;
 } problem;
 
 /* The loss L = sum(O * dO) and, when grads != NULL, its gradients, all in double. With dq_terms != NULL, also the
@@ -112,6 +114,9 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
     const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
     double loss = 0.0;
     if (dq != NULL) {
+        if (p->sinks != NULL) {
+            memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
+        }
         memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
         memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
         memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
@@ -149,10 +154,13 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                     z[kj] = threshold == 0 ? 1.0
                           : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
                 }
+                /* The sink: a term of the denominator without a value row. */
+                const double sink = p->sinks != NULL ? p->sinks[h] : -INFINITY;
+                max = sink > max ? sink : max;
                 if (max == -INFINITY) {
-                    continue; /* fully masked row: O = 0, no gradient */
+                    continue; /* fully masked row without a sink: O = 0, no gradient */
                 }
-                double sum = 0.0;
+                double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
                     s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
                     sum += s[kj];
@@ -176,6 +184,10 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                 }
                 if (dq == NULL) {
                     continue;
+                }
+                if (p->sinks != NULL && sink != -INFINITY) {
+                    /* dL/dsink = -P(sink) * D: every P moves by -P * P(sink), and D = sum P Z dP = dO . O. */
+                    p->dsinks[h] -= exp(sink - max) / sum * big_d;
                 }
                 double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
@@ -345,6 +357,11 @@ static int run_errors(void)
         return 1;
     }
     fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
+    float *sinks = harness_new_sinks(8 * hq);
+    if (sinks == NULL) {
+        return 1;
+    }
+    fp.sinks = harness_variant_info.sinks ? sinks : NULL;
     fp.q = buffers[0];
     fp.k = buffers[1];
     fp.v = buffers[2];
@@ -387,6 +404,7 @@ static int run_errors(void)
     bp.lse_layout = fp.lse_layout;
     bp.block_mask = fp.block_mask;
     bp.score_parameters = fp.score_parameters;
+    bp.sinks = fp.sinks;
     bp.block_mask_layout = fp.block_mask_layout;
     bp.dropout_seed = fp.dropout_seed;
     bp.num_threads = 2;
@@ -413,6 +431,7 @@ static int run_errors(void)
     traits.element_bytes = eb;
     traits.page_size = 0; /* backward variants are never paged */
     traits.score_parameter_count = harness_variant_info.score_parameter_count;
+    traits.sinks = harness_variant_info.sinks;
     harness_backward_cases(&bp, &traits, check_case, &e);
 
     harness_workspace_cases(&bp, check_workspace, NULL);
@@ -433,6 +452,7 @@ static int run_errors(void)
     }
     free(block_mask);
     free(score_parameters);
+    free(sinks);
     free(bp.workspace);
     return 0;
 }
@@ -492,6 +512,22 @@ int main(int argc, char **argv)
         return 1;
     }
     fp.score_parameters = harness_variant_info.score_parameter_count > 0 ? score_parameters : NULL;
+    float *sinks = harness_new_sinks(p.hq);
+    float *dsinks = malloc((size_t)(p.hq + 1) * sizeof(float));
+    float *dsinks2 = malloc((size_t)(p.hq + 1) * sizeof(float));
+    p.sinks = malloc((size_t)(p.hq + 1) * sizeof(double));
+    p.dsinks = malloc((size_t)(p.hq + 1) * sizeof(double));
+    if (sinks == NULL || dsinks == NULL || dsinks2 == NULL || p.sinks == NULL || p.dsinks == NULL) {
+        return 1;
+    }
+    for (int64_t h = 0; h < p.hq; ++h) {
+        p.sinks[h] = sinks[h];
+    }
+    double *sinks_dense = p.sinks;
+    if (!harness_variant_info.sinks) {
+        p.sinks = NULL;
+    }
+    fp.sinks = harness_variant_info.sinks ? sinks : NULL;
     fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
     fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);
     fp.v_layout = make_layout(bshd, p.hkv, p.nk, p.dv);
@@ -564,19 +600,24 @@ int main(int argc, char **argv)
     bp.lse_layout = fp.lse_layout;
     bp.block_mask = fp.block_mask;
     bp.score_parameters = fp.score_parameters;
+    bp.sinks = fp.sinks;
     bp.block_mask_layout = fp.block_mask_layout;
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
     bp.workspace_size = harness_backward_workspace_size(&bp);
     bp.workspace = aligned_alloc(64, (bp.workspace_size + 63) / 64 * 64 + 64);
 
-    /* Deterministic mode twice (must be bit-identical), fast mode once. */
+    /* Deterministic mode twice (must be bit-identical), fast mode once. dsinks (variants with sinks) is added to:
+       zeros in the deterministic runs. */
     int statuses[3];
     void *outputs[3][3] = {{dq, dk, dv}, {dq2, dk2, dv2}, {NULL, NULL, NULL}};
+    float *sink_outputs[2] = {dsinks, dsinks2};
     for (int run = 0; run < 2; ++run) {
         poison(outputs[run][0], storage, counts[0]);
         poison(outputs[run][1], storage, counts[1]);
         poison(outputs[run][2], storage, counts[2]);
+        memset(sink_outputs[run], 0, (size_t)p.hq * sizeof(float));
+        bp.dsinks = harness_variant_info.sinks ? sink_outputs[run] : NULL;
         bp.dq = outputs[run][0];
         bp.dk = outputs[run][1];
         bp.dv = outputs[run][2];
@@ -585,7 +626,8 @@ int main(int argc, char **argv)
         statuses[run] = harness_backward(&bp);
     }
     const int identical = memcmp(dq, dq2, (size_t)counts[0] * eb) == 0 && memcmp(dk, dk2, (size_t)counts[1] * eb) == 0
-                          && memcmp(dv, dv2, (size_t)counts[2] * eb) == 0;
+                          && memcmp(dv, dv2, (size_t)counts[2] * eb) == 0
+                          && memcmp(dsinks, dsinks2, (size_t)p.hq * sizeof(float)) == 0;
 
     double *rq = malloc((size_t)(counts[0] + 1) * sizeof(double));
     double *rk = malloc((size_t)(counts[1] + 1) * sizeof(double));
@@ -596,6 +638,16 @@ int main(int argc, char **argv)
     const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
     const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
     const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, p.batch, p.hkv, p.nk, p.dv);
+    /* dsinks: max |kernel - reference| / max |reference| (-1 without sinks); the fast run adds to 0.5 each. */
+    double dsinks_scale = 0.0, dsinks_worst = 0.0;
+    for (int64_t h = 0; harness_variant_info.sinks && h < p.hq; ++h) {
+        dsinks_scale = fabs(p.dsinks[h]) > dsinks_scale ? fabs(p.dsinks[h]) : dsinks_scale;
+        const double diff = fabs((double)dsinks[h] - p.dsinks[h]);
+        dsinks_worst = diff > dsinks_worst || diff != diff ? diff : dsinks_worst;
+    }
+    for (int64_t h = 0; h < p.hq; ++h) {
+        dsinks2[h] = 0.5f;
+    }
 
     poison(dq2, storage, counts[0]);
     poison(dk2, storage, counts[1]);
@@ -605,7 +657,14 @@ int main(int argc, char **argv)
     bp.dv = dv2;
     bp.dq_mode = ATTNGEN_DQ_FAST;
     bp.num_threads = 2;
+    bp.dsinks = harness_variant_info.sinks ? dsinks2 : NULL;
     statuses[2] = harness_backward(&bp);
+    for (int64_t h = 0; harness_variant_info.sinks && h < p.hq; ++h) {
+        const double diff = fabs(((double)dsinks2[h] - 0.5) - p.dsinks[h]);
+        dsinks_worst = diff > dsinks_worst || diff != diff ? diff : dsinks_worst;
+    }
+    const double err_sinks = !harness_variant_info.sinks ? -1.0
+                           : dsinks_scale > 0.0 ? dsinks_worst / dsinks_scale : dsinks_worst;
     double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
     const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
     err_fast = err_fast_k > err_fast ? err_fast_k : err_fast;
@@ -614,15 +673,21 @@ int main(int argc, char **argv)
     double fd_error = -1.0;
     if (finite_differences) {
         double worst = 0.0, scale_ref = 0.0;
-        double *tensors[3] = {p.q, p.k, p.v};
-        double *grads[3] = {rq, rk, rv};
-        const int64_t sizes[3] = {counts[0], counts[1], counts[2]};
-        for (int t = 0; t < 3; ++t) {
+        /* Q, K, V, and the sink logits when the variant has them (the loss recomputes p.dsinks: a copy). */
+        double *dsinks_saved = malloc((size_t)(p.hq + 1) * sizeof(double));
+        if (dsinks_saved == NULL) {
+            return 1;
+        }
+        memcpy(dsinks_saved, p.dsinks, (size_t)p.hq * sizeof(double));
+        double *tensors[4] = {p.q, p.k, p.v, p.sinks};
+        double *grads[4] = {rq, rk, rv, dsinks_saved};
+        const int64_t sizes[4] = {counts[0], counts[1], counts[2], p.sinks != NULL ? p.hq : 0};
+        for (int t = 0; t < 4; ++t) {
             for (int64_t i = 0; i < sizes[t]; ++i) {
                 scale_ref = fabs(grads[t][i]) > scale_ref ? fabs(grads[t][i]) : scale_ref;
             }
         }
-        for (int t = 0; t < 3; ++t) {
+        for (int t = 0; t < 4; ++t) {
             for (int trial = 0; trial < 12 && sizes[t] > 0; ++trial) {
                 const int64_t i = (int64_t)((uniform() + 1.0) * 0.5 * (double)sizes[t]) % sizes[t];
                 const double saved = tensors[t][i];
@@ -636,14 +701,16 @@ int main(int argc, char **argv)
                 worst = diff > worst ? diff : worst;
             }
         }
+        free(dsinks_saved);
         fd_error = scale_ref > 0.0 ? worst / scale_ref : worst;
     }
 
-    printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e deterministic=%d fd=%.3e status=%d,%d,%d,%d\n", err_q, err_k, err_v,
-           err_fast, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
+    printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e dsinks=%.3e deterministic=%d fd=%.3e status=%d,%d,%d,%d\n", err_q, err_k,
+           err_v, err_fast, err_sinks, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
     /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
     void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk,
-                           block_mask, bp.workspace, score_parameters};
+                           block_mask, bp.workspace, score_parameters, sinks, dsinks, dsinks2, sinks_dense,
+                           p.dsinks};
     for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {
         free(allocations[i]);
     }

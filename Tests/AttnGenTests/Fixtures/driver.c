@@ -291,6 +291,7 @@ typedef struct problem {
     int32_t *seqlens_k;
     int32_t *page_table;
     float *score_parameters;
+    float *sinks;
     attngen_forward_params params;
 } problem;
 
@@ -372,6 +373,13 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
         }
         params->score_parameters = p->score_parameters;
     }
+    if (variant->sinks) {
+        p->sinks = harness_new_sinks(hq * layout_heads_factor);
+        if (p->sinks == NULL) {
+            return -1;
+        }
+        params->sinks = p->sinks;
+    }
 
     if (spec->block_rows > 0) {
         /* One byte per block, density about 0.7; block row 1 and block column 2 are all zero,
@@ -449,6 +457,7 @@ static void problem_destroy(problem *p) {
     free(p->seqlens_k);
     free(p->page_table);
     free(p->score_parameters);
+    free(p->sinks);
 }
 
 static double load_output(const problem *p, int64_t index) {
@@ -624,6 +633,7 @@ static int run_errors(void) {
     traits.element_bytes = storage_size(spec->storage);
     traits.page_size = spec->page_size;
     traits.score_parameter_count = variant->score_parameter_count;
+    traits.sinks = variant->sinks;
     harness_forward_cases(&p.params, &traits, check_case, &p);
     problem_destroy(&p);
     return 0;

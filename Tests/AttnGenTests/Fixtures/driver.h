@@ -21,6 +21,7 @@
 #ifndef ATTNGEN_HARNESS_DRIVER_H
 #define ATTNGEN_HARNESS_DRIVER_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -40,6 +41,8 @@ typedef struct harness_variant {
     double dropout_probability;
     /* Run-time arrays of the score modifiers: the drivers pass heads_q values per array in score_parameters. */
     int score_parameter_count;
+    /* Whether the variant has attention sinks: the drivers pass heads_q logits in sinks. */
+    int sinks;
 } harness_variant;
 
 extern const harness_variant harness_variant_info;
@@ -79,6 +82,19 @@ static inline float *harness_new_score_parameters(int64_t count) {
     for (int64_t i = 0; values != NULL && i <= count; i++) {
         state = state * 1664525u + 1013904223u;
         values[i] = 0.25f + 0.75f * (float)(state >> 8) * (1.0f / 16777216.0f);
+    }
+    return values;
+}
+
+/* Sink logits for `count` query heads (and one spare): in [-1, 3) (as large as the scores, so that the sink takes
+   a real share of each row), -inf (no sink) for every fourth head; the same for every seed, like the score
+   parameters. malloc'ed (the caller frees them), NULL when out of memory. */
+static inline float *harness_new_sinks(int64_t count) {
+    float *values = (float *)malloc((size_t)(count + 1) * sizeof(float));
+    uint32_t state = 0x7F4A7C15u;
+    for (int64_t i = 0; values != NULL && i <= count; i++) {
+        state = state * 1664525u + 1013904223u;
+        values[i] = i % 4 == 3 ? -INFINITY : -1.0f + 4.0f * (float)(state >> 8) * (1.0f / 16777216.0f);
     }
     return values;
 }

@@ -301,11 +301,16 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                     for (int64_t j = 0; j < dv; j++) {
                         out[j] = 0.0;
                     }
-                    if (maximum == -INFINITY) {              /* no key kept (or Nk = 0) */
+                    /* The sink: one more term of the denominator, with no value row. */
+                    const double sink = spec->sinks ? (double)params->sinks[h] : -INFINITY;
+                    if (sink > maximum) {
+                        maximum = sink;
+                    }
+                    if (maximum == -INFINITY) {              /* no key kept (or Nk = 0), and no sink */
                         lse[row] = -INFINITY;
                         continue;
                     }
-                    double sum = 0.0;
+                    double sum = sink == -INFINITY ? 0.0 : exp(sink - maximum);
                     for (int64_t key = 0; key < nk_b; key++) {
                         if (kept[key]) {
                             sum += exp(scores[key] - maximum);

@@ -8,10 +8,12 @@
  *   for each (b, h, q):  S[k] = scale * sum_i Q[b,h,q,i] * K[b,h/g,k,i]          (g = heads_q / heads_kv)
  *                        S[k] = score_modifier(S[k], b, h, q, k, ...)   when the spec has one
  *                        kept(k) = every mask keeps (b, h, q, k)
- *                        LSE = log(sum_{kept} exp(S[k]))       (-INFINITY when no key is kept)
+ *                        LSE = log(sum_{kept} exp(S[k]) + exp(sink[h]))   (-INFINITY when no key is kept
+ *                              and there is no sink; the sink term only with spec.sinks, sink[h] = params->sinks[h])
  *                        P[k] = exp(S[k] - LSE) for kept keys, 0 otherwise
  *                        P[k] *= dropout: 0 when dropped, keep_scale otherwise (README "Dropout")
- *                        O[b,h,q,:] = sum_k P[k] * V[b,h/g,k,:]  (all zeros when no key is kept)
+ *                        O[b,h,q,:] = sum_k P[k] * V[b,h/g,k,:]  (all zeros when no key is kept; the sink has
+ *                                                                 no value row)
  *
  * Usage (host pointers only; copy device tensors to the host first):
  *
@@ -106,6 +108,7 @@ typedef struct attngen_reference_spec {
     int page_size;                 /* > 0: K and V are pages of a paged cache, through params->page_table */
     attngen_reference_score_modifier score_modifier;             /* NULL: the plain scaled score */
     attngen_reference_score_modifier score_modifier_derivative;  /* its derivative (NULL with it) */
+    int sinks;                     /* 1: params->sinks[h] is a sink logit of query head h (-inf: none) */
 } attngen_reference_spec;
 
 /* Sets every field to "no mask, no dropout", scale = 1/sqrt(head_dim). */

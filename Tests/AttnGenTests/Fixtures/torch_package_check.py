@@ -56,6 +56,8 @@ def allowed(variant, b, h, nq, nk, device):
         return k <= q
     if variant == "t_paged_bf16":
         return k <= q + (nk - nq)
+    if variant == "t_sinks_window_fp32":
+        return (k >= q - 24) & (k <= q)
     if variant == "t_predicate_fixed_fp16":
         return ((q + 2 * k) % 5 != 0) | (k == 0)
     return torch.ones(nq, nk, dtype=torch.bool, device=device)
@@ -75,6 +77,16 @@ def score_parameters(info, heads_q, device):
     return _SCORE_PARAMETERS[key]
 
 
+def sink_logits(info, heads_q, device, requires_grad=False):
+    """Sink logits for a variant with sinks: float32 [Hq] in [-1, 3), -inf (no sink) for every fourth head; None
+    for variants without."""
+    if not info.sinks:
+        return None
+    sinks = -1.0 + 4.0 * torch.rand(heads_q, device=device)
+    sinks[3::4] = -math.inf
+    return sinks.requires_grad_(requires_grad)
+
+
 def modified(variant_info, s):
     """The score modifiers of torch_variants.json, written again: ALiBi with run-time slopes (bottom-right), then a
     soft cap of 2."""
@@ -88,9 +100,10 @@ def modified(variant_info, s):
     return 2.0 * torch.tanh(s / 2.0)
 
 
-def reference(variant_info, q, k, v, block_mask=None, keep=None):
+def reference(variant_info, q, k, v, block_mask=None, keep=None, sinks=None):
     """softmax(scale q k^T, masked) v in float64 on [B, H, S, D] tensors; rows with no allowed key give 0 and
-    LSE -inf. `keep` (dropout): [B, Hq, Nq, Nk] bool, kept entries scaled by 1/(1-p)."""
+    LSE -inf. `keep` (dropout): [B, Hq, Nq, Nk] bool, kept entries scaled by 1/(1-p). `sinks` [Hq]: one more
+    column of the softmax per head, without a value row."""
     q, k, v = q.double(), k.double(), v.double()
     batch, heads_q, nq, _ = q.shape
     group = heads_q // k.shape[1]
@@ -102,7 +115,14 @@ def reference(variant_info, q, k, v, block_mask=None, keep=None):
         columns = torch.arange(k.shape[2], device=q.device) // variant_info.block_columns
         mask = mask & block_mask.bool()[:, :, rows][:, :, :, columns]
     s = s.masked_fill(~mask, -math.inf)
-    lse = torch.logsumexp(s, -1)
+    if sinks is not None:
+        # -inf sinks (no sink) as a constant: the gradient of a -inf logsumexp (a fully masked row) is NaN.
+        sinks = sinks.double()
+        sinks = torch.where(torch.isinf(sinks), torch.full_like(sinks, -math.inf).detach(), sinks)
+        column = sinks[None, :, None, None].expand(batch, heads_q, nq, 1)
+        lse = torch.logsumexp(torch.cat([s, column], -1), -1)
+    else:
+        lse = torch.logsumexp(s, -1)
     p = torch.exp(s - lse[..., None]).nan_to_num(0.0)
     if keep is not None:
         p = p * keep / (1 - variant_info.dropout_p)
@@ -182,10 +202,14 @@ def check_forward_backward(package, device, quick):
                 options["return_lse"] = True
             if info.score_parameters:
                 options["score_parameters"] = score_parameters(info, heads_q, device)
+            sinks = sink_logits(info, heads_q, device, requires_grad=info.has_backward)
+            if sinks is not None:
+                options["sinks"] = sinks
             result = function(q, k, v, **options)
             o, lse = result if info.saves_lse else (result, None)
             expected_o, expected_lse = reference(info, to_bhsd(q, layout).detach(), to_bhsd(k, layout).detach(),
-                                                 to_bhsd(v, layout).detach(), block_mask)
+                                                 to_bhsd(v, layout).detach(), block_mask,
+                                                 sinks=None if sinks is None else sinks.detach())
             check(f"forward shape {label}", tuple(o.shape) == tuple(q.shape[:-1]) + (info.value_head_dim,),
                   f"{tuple(o.shape)}")
             ok, detail = close(to_bhsd(o, layout), expected_o, TOLERANCE[info.dtype])
@@ -197,11 +221,15 @@ def check_forward_backward(package, device, quick):
                 grad = torch.randn_like(o)
                 o.backward(grad)
                 q64, k64, v64 = (to_bhsd(t, layout).detach().double().requires_grad_() for t in (q, k, v))
-                expected, _ = reference(info, q64, k64, v64, block_mask)
+                sinks64 = None if sinks is None else sinks.detach().double().requires_grad_()
+                expected, _ = reference(info, q64, k64, v64, block_mask, sinks=sinks64)
                 expected.backward(to_bhsd(grad, layout).double())
                 for tensor, tensor64, axis in ((q, q64, "dq"), (k, k64, "dk"), (v, v64, "dv")):
                     ok, detail = close(to_bhsd(tensor.grad, layout), tensor64.grad, GRAD_TOLERANCE[info.dtype])
                     check(f"{axis} {label}", ok, detail)
+                if sinks is not None:
+                    ok, detail = close(sinks.grad, sinks64.grad, GRAD_TOLERANCE[info.dtype])
+                    check(f"dsinks {label}", ok, detail)
 
 
 def check_dropout(package, device):
@@ -249,8 +277,8 @@ def check_deterministic(package, device):
     for name, info in sorted(package.VARIANTS.items()):
         if info.paged:
             continue  # check_paged: k and v are page pools
-        if not info.has_backward or info.dropout_p > 0 or info.score_parameters:
-            continue  # score_parameters: check_forward_backward and check_score_parameters
+        if not info.has_backward or info.dropout_p > 0 or info.score_parameters or info.sinks:
+            continue  # score_parameters, sinks: check_forward_backward, check_score_parameters and check_sinks
         function = getattr(package, name)
         q, k, v = inputs(info, 2, 4, 2, 150, 150, device, "bshd")
         grads = []
@@ -340,17 +368,19 @@ def check_opcheck(package, device):
         if info.has_backward:
             q, k, v = (t.detach().requires_grad_() for t in (q, k, v))
         parameters = score_parameters(info, heads_q, device)
+        sinks = sink_logits(info, heads_q, device, requires_grad=info.has_backward)
         try:
-            torch.library.opcheck(forward, (q, k, v, block_mask, None, None, parameters, 7, 3, True))
+            torch.library.opcheck(forward, (q, k, v, block_mask, None, None, parameters, sinks, 7, 3, True))
             check(f"opcheck {name}_forward {device}", True)
         except Exception as error:
             check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
         if backward is not None:
             with torch.no_grad():
-                o, lse = forward(q, k, v, block_mask, None, None, parameters, 7, 3, True)
+                o, lse = forward(q, k, v, block_mask, None, None, parameters, sinks, 7, 3, True)
             try:
                 torch.library.opcheck(backward, (torch.randn_like(o), q.detach(), k.detach(), v.detach(), o, lse,
-                                                 block_mask, parameters, 7, 3, True))
+                                                 block_mask, parameters, None if sinks is None else sinks.detach(),
+                                                 7, 3, True))
                 check(f"opcheck {name}_backward {device}", True)
             except Exception as error:
                 check(f"opcheck {name}_backward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
@@ -363,8 +393,8 @@ def check_seqlens_k(package, device):
     for name, info in sorted(package.VARIANTS.items()):
         if info.paged:
             continue  # check_paged: k and v are page pools
-        if info.dropout_p > 0 or info.score_parameters:
-            continue  # the reference has no dropout mask here (check_dropout); score_parameters: check_score_parameters
+        if info.dropout_p > 0 or info.score_parameters or info.sinks:
+            continue  # the reference has no dropout mask here (check_dropout); score_parameters, sinks: their checks
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
         decodes = info.storage != "fp32" and not info.block_sparse
         for nq in (1, 7, 40):
@@ -439,7 +469,7 @@ def check_paged(package, device):
     pool = torch.randn(6, 2, page, info.head_dim, dtype=info.dtype, device=device)
     table = torch.tensor([[4, 1], [0, 5]], dtype=torch.int32, device=device)
     try:
-        torch.library.opcheck(forward, (q, pool, pool, None, None, table, None, 0, 0, True))
+        torch.library.opcheck(forward, (q, pool, pool, None, None, table, None, None, 0, 0, True))
         check(f"opcheck t_paged_bf16_forward {device}", True)
     except Exception as error:
         check(f"opcheck t_paged_bf16_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
@@ -479,6 +509,30 @@ def check_score_parameters(package, device):
     first = function(q, k, v, score_parameters=good)
     second = function(q, k, v, score_parameters=good * 0.5)
     check(f"score_parameters: other slopes give another output {device}", not torch.equal(first, second))
+
+
+def check_sinks(package, device):
+    """The sinks argument: required, checked, refused by variants without sinks and by context parallelism's
+    ring; -inf sinks give the plain softmax; a large sink takes the whole row (O -> 0)."""
+    info = package.VARIANTS["t_sinks_window_fp32"]
+    function = package.t_sinks_window_fp32
+    q, k, v = inputs(info, 1, 4, 2, 50, 60, device, "bshd")
+    good = sink_logits(info, 4, device)
+    expect_error(f"sinks: required {device}", (ValueError,), ["sinks", "float32"], lambda: function(q, k, v))
+    expect_error(f"sinks: wrong shape {device}", (ValueError,), ["sinks", "(4,)"], lambda: function(q, k, v, sinks=good[:2]))
+    expect_error(f"sinks: wrong dtype {device}", (ValueError,), ["sinks", "float32"],
+                 lambda: function(q, k, v, sinks=good.double()))
+    expect_error(f"sinks: not a tensor {device}", (TypeError,), ["sinks"], lambda: function(q, k, v, sinks=[0.0] * 4))
+    expect_error(f"sinks: on a variant without {device}", (TypeError,), ["sinks"],
+                 lambda: package.t_window_fp32(q, k, v, sinks=good))
+    none = torch.full((4,), -math.inf, device=device)
+    o_none = function(q, k, v, sinks=none)
+    expected, _ = reference(info, to_bhsd(q, "bshd"), to_bhsd(k, "bshd"), to_bhsd(v, "bshd"))
+    ok, detail = close(to_bhsd(o_none, "bshd"), expected, TOLERANCE[info.dtype])
+    check(f"sinks: -inf gives the plain softmax {device}", ok, detail)
+    o_large = function(q, k, v, sinks=torch.full((4,), 200.0, device=device))
+    check(f"sinks: a large sink takes the whole row {device}", o_large.abs().max().item() < 1e-30,
+          f"max |O| {o_large.abs().max().item():.2e}")
 
 
 def check_errors(package, device):
@@ -589,6 +643,7 @@ def main():
              ("deterministic", lambda: check_deterministic(package, options.device)),
              ("errors", lambda: check_errors(package, options.device)),
              ("score parameters", lambda: check_score_parameters(package, options.device)),
+             ("sinks", lambda: check_sinks(package, options.device)),
              ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
              ("paged", lambda: check_paged(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),

@@ -118,6 +118,19 @@ enum ForwardMatrix {
         AttentionSpec(name: "paged16_fp16_d128", headDim: 128).storage(.fp16).pagedKV(pageSize: 16).savingLogSumExp(),
         AttentionSpec(name: "paged48_fp32_d40_window", headDim: 40).storage(.fp32).pagedKV(pageSize: 48)
             .masked(by: .slidingWindow(left: 30, right: 0, alignment: .bottomRight)).savingLogSumExp(),
+        // Attention sinks (README.md, "Attention sinks"): alone, with masks, dropout, a modifier, a paged cache (the
+        // decode path's splits), without the LSE; every fourth head's sink is -inf (no sink).
+        AttentionSpec(name: "sinks_causal_bf16_d64", headDim: 64).storage(.bf16).withSinks()
+            .masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "sinks_window_dropout_fp32_d40", headDim: 40).storage(.fp32).withSinks().dropout(0.2)
+            .masked(by: .slidingWindow(left: 24, right: 8, alignment: .topLeft)).savingLogSumExp(),
+        // (ALiBi aligned bottom-right, as decoding uses it: with top-left biases, rows 70000 past their keys weigh them
+        // below fp16's range against the sink, and O is 0 in storage where the float64 reference is 1e-119.)
+        AttentionSpec(name: "sinks_paged16_alibi_fp16_d128", headDim: 128).storage(.fp16).withSinks().pagedKV(pageSize: 16)
+            .modified(by: .alibi(slopes: .standard, alignment: .bottomRight)).masked(by: .causal(.bottomRight))
+            .savingLogSumExp(),
+        AttentionSpec(name: "sinks_sparse_nolse_fp16_d16", headDim: 16).storage(.fp16).withSinks()
+            .masked(by: .blockSparse(blockRows: 16, blockColumns: 32)),
     ]
 
     /// (Nq, Nk) pairs: each length on both sides, Nq ≠ Nk mostly.

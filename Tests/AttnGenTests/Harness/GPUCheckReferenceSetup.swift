@@ -47,6 +47,7 @@ enum GPUCheckReferenceSetup {
             setup.append("spec->score_modifier_derivative = check_\(spec.name)_score_modifier_derivative;")
         }
         if let pageSize = spec.pageSize { setup.append("spec->page_size = \(pageSize);") }
+        if spec.sinks { setup.append("spec->sinks = 1;") }
         if let dropout = spec.dropout {
             setup.append("spec->dropout_threshold = \(dropout.dropThreshold)u;")
             setup.append("spec->dropout_keep_scale = \(dropout.keepScale);")

@@ -68,6 +68,7 @@ enum HarnessVariantSource {
             reference.append(".score_modifier = harness_score_modifier")
             reference.append(".score_modifier_derivative = harness_score_modifier_derivative")
         }
+        reference.append(".sinks = \(spec.sinks ? 1 : 0)")
         return """
             /* Written by the attngen test harness for variant \(spec.name). */
             #include <stddef.h>
@@ -85,6 +86,7 @@ enum HarnessVariantSource {
                 .saves_lse = \(spec.savesLogSumExp ? 1 : 0),
                 .dropout_probability = \(spec.dropout?.probability ?? 0),
                 .score_parameter_count = \(scoreParameters(of: spec).count),
+                .sinks = \(spec.sinks ? 1 : 0),
             };
 
             attngen_status harness_forward(const attngen_forward_params *params) {

@@ -176,6 +176,21 @@ static inline __device__ float attngen_exp2(float x) {
     return out;
 }
 
+/* Joins a sink logit (README.md, "Attention sinks"; natural-log units) to one row's softmax state: row_log2 the
+   row's maximum in base 2 (-inf when it kept nothing) and sum its sum of 2^(score - maximum). Both move to
+   max(row_log2, sink · log2 e) and the sum gains the sink's term, as one more key without a value row would give;
+   returns the factor the row's unnormalised O is rescaled by (0 for a row that kept nothing, whose O is 0). A sink
+   of -inf changes nothing; a NaN sink makes the row NaN. */
+static inline __device__ float attngen_join_sink(float sink, float &row_log2, float &sum) {
+    const float sink_log2 = sink * 1.44269504088896341f;
+    const float top = fmaxf(row_log2, sink_log2);
+    if (top == -INFINITY) return 1.0f;
+    const float scale = attngen_exp2(row_log2 - top);
+    sum = sum * scale + attngen_exp2(sink_log2 - top);
+    row_log2 = top;
+    return scale;
+}
+
 /* Score modifiers' functions (README.md, "Score modifiers") on the multi-function unit, where the accurate libm
    versions would take tens of instructions per score:
    attngen_expf(x) = 2^(x log2 e) (relative error about 2^-21 plus the rounding of x log2 e, which grows with |x|);

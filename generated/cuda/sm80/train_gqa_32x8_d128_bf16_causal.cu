@@ -894,7 +894,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         float row_maximum = -INFINITY;
 #pragma unroll
         for (int w = 0; w < kWarps; ++w) row_maximum = fmaxf(row_maximum, sMergeMax[w * kRows + row]);
-        const float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScaleLog2;
+        float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScaleLog2;
         float sum = 0.0f, value = 0.0f;
 #pragma unroll
         for (int w = 0; w < kWarps; ++w) {
@@ -902,12 +902,12 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
             sum += weight * sMergeSum[w * kRows + row];
             value += weight * sMergeO[(w * kRows + row) * kMergeStride + column];
         }
-        const bool kept_any = sum > 0.0f;
-        const float out = kept_any ? value / sum : 0.0f;
-        const float lse = kept_any ? (scaled_max + log2f(sum)) * 0.69314718f : -INFINITY;
         const int packed = row_begin + row;
         const int64_t q = packed / kv_group;
         const int64_t h = kv_head * kv_group + packed % kv_group;
+        const bool kept_any = sum > 0.0f;
+        const float out = kept_any ? value / sum : 0.0f;
+        const float lse = kept_any ? (scaled_max + log2f(sum)) * 0.69314718f : -INFINITY;
         if (partial) {
             const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * nq + q;
             arguments.o_partial[partial_row * kValueHeadDim + column] = out;

@@ -41,13 +41,14 @@ constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 constexpr bool kScoreModifier = false;  /* README.md, "Score modifiers" */
 constexpr int kScoreParameterCount = 0;  /* run-time arrays of the score modifiers */
+constexpr bool kSinks = false;  /* a learned sink logit per query head (README.md, "Attention sinks") */
 constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguous */
 
 /* What the variant requires of its arguments (attngen_checks.h). */
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
                                                  kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
-                                                 kPageSize, kScoreParameterCount};
+                                                 kPageSize, kScoreParameterCount, kSinks ? 1 : 0};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).

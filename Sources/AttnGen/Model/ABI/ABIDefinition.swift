@@ -4,7 +4,7 @@
 /// these values, so the two cannot drift apart.
 public enum ABIDefinition {
     /// Bumped whenever the layout of a struct changes.
-    public static let version = 3
+    public static let version = 4
 
     /// A `#define` of the header.
     public struct Constant: Sendable {
@@ -92,7 +92,7 @@ public enum ABIDefinition {
         EnumCase(name: "ATTNGEN_OK", value: 0, comment: []),
         EnumCase(name: "ATTNGEN_ERROR_NULL_POINTER", value: 1,
                  comment: ["A required pointer (q, k, v, o, lse when saved, block_mask when block-sparse, score_parameters when",
-                           "the variant's score modifiers read run-time arrays) is NULL."]),
+                           "the variant's score modifiers read run-time arrays, sinks when it has attention sinks) is NULL."]),
         EnumCase(name: "ATTNGEN_ERROR_INVALID_SIZE", value: 2,
                  comment: ["batch, seqlen_q, seqlen_k or a head count is negative, batch or a sequence length is above",
                            "ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN, or heads are zero while sizes are not."]),
@@ -184,7 +184,7 @@ public enum ABIDefinition {
                               "k / PAGE_SIZE], element (page, h, row, i) at base + page*batch_stride + h*head_stride +",
                               "row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants."]),
                 Field(name: "page_table_stride", type: .int64), Field(name: "num_pages", type: .int64),
-                scoreParameters,
+                scoreParameters, sinks,
             ])
 
     public static let backwardParams = Structure(
@@ -216,7 +216,12 @@ public enum ABIDefinition {
                       group: ["Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;",
                               "the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O)."]),
                 Field(name: "workspace_size", type: .size),
-                scoreParameters,
+                scoreParameters, sinks,
+                Field(name: "dsinks", type: .floatPointer,
+                      group: ["Variants with attention sinks, optional: heads_q fp32 values the call ADDS the gradient of the",
+                              "sink logits to, dL/dsinks[h] = -sum over (b, q) of exp(sinks[h] - LSE) * rowsum(dO * O) (zero",
+                              "them first for the gradient alone; a call with nothing to compute adds nothing). NULL: the",
+                              "gradient is not computed. Ignored by variants without sinks."]),
             ])
 
     /// The run-time arrays of a variant's score modifiers, in both params structs.
@@ -226,6 +231,14 @@ public enum ABIDefinition {
                 "values per array, array i of query head h at score_parameters[i * heads_q + h], the arrays in the order",
                 "`attngen plan` lists them (ATTNGEN_NAME_SCORE_PARAMETERS of them). Required (non-NULL) when that count is",
                 "above 0, ignored otherwise. Backward: the same values as the forward call."])
+
+    /// The sink logits of a variant with attention sinks, in both params structs.
+    private static let sinks = Field(
+        name: "sinks", type: .constFloatPointer,
+        group: ["Variants with attention sinks (README.md, \"Attention sinks\"): heads_q fp32 logits, sinks[h] of query head h",
+                "in natural-log units (as the scaled, modified scores are), each a term exp(sinks[h]) of its rows' softmax",
+                "denominator without a value row; -inf is no sink. Required (non-NULL) for such variants, ignored",
+                "otherwise. Backward: the same values as the forward call."])
 
     public static let combineParams = Structure(
         name: "attngen_combine_params", pythonName: "CombineParams",

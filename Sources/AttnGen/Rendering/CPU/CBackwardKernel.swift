@@ -29,6 +29,8 @@ struct CBackwardKernel {
             "element_mask": variant.masks.hasPredicates
                 ? try templates.template("c/pieces/backward_predicate_masks.c").render([:]) : "",
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/backward_dropout.c").render([:]),
+            "sink_gradient": variant.hasSinks
+                ? try templates.template("c/pieces/backward_sink_gradient.c").render([:]) : "",
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("c/pieces/backward_score_modifier.c").render([:]),
             "score_modifier_state": variant.scoreModifier.isEmpty ? ""

@@ -21,6 +21,8 @@ struct CForwardKernel {
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("c/pieces/forward_score_modifier.c").render([:]),
             "score_modifier_state": variant.scoreModifier.isEmpty ? "" : try templates.template("c/pieces/score_modifier_state.c").render([:]),
+            "sink_join": variant.hasSinks ? try templates.template("c/pieces/forward_sink_join.c").render([:]) : "",
+            "sink": variant.hasSinks ? try templates.template("c/pieces/forward_sink.c").render([:]) : "",
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
             "decode": try decodePath(),

@@ -28,6 +28,7 @@ struct CVariantHeader {
             "dropout_constants": try dropoutConstants(),
             "has_score_modifier": variant.scoreModifier.isEmpty ? "0" : "1",
             "score_parameter_count": "\(variant.scoreModifier.parameters.count)",
+            "has_sinks": variant.hasSinks ? "1" : "0",
         ]
         values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, scale: variant.scale, dialect: .c).values) { $1 }
         values.merge(storage) { $1 }

@@ -62,6 +62,7 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
         lines.append("constexpr bool kScoreModifier = \(!variant.scoreModifier.isEmpty);  /* README.md, \"Score modifiers\" */")
         lines.append("constexpr int kScoreParameterCount = \(variant.scoreModifier.parameters.count);  /* run-time arrays of the score modifiers */")
+        lines.append("constexpr bool kSinks = \(variant.hasSinks);  /* a learned sink logit per query head (README.md, \"Attention sinks\") */")
         lines.append("constexpr int kPageSize = \(variant.pageSize ?? 0);  /* keys per page of a paged K/V cache; 0: contiguous */")
         return lines.joined(separator: "\n")
     }

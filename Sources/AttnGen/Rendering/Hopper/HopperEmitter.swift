@@ -119,6 +119,7 @@ public struct HopperEmitter: KernelEmitter {
             // A per-element predicate's verdicts are gathered in a rolled loop (registers); bounds alone unroll.
             "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
             "dropout": variant.dropout == nil ? "" : try templates.template("hopper/pieces/forward_dropout.cu").render([:]),
+            "sink": variant.hasSinks ? try templates.template("hopper/pieces/forward_sink.cu").render([:]) : "",
         ])
     }
 }

@@ -57,6 +57,10 @@ struct MMABackwardKernel {
             "constants": constants,
             "dropout_keep_bits": try templates.template(keepBits).render([:]),
             "products": try templates.template(products).render([:]),
+            "sink_gradient_kernel": variant.hasSinks
+                ? try templates.template("cuda/pieces/backward_sink_gradient.cu").render([:]) : "",
+            "sink_gradient_launch": variant.hasSinks
+                ? try templates.template("cuda/pieces/backward_sink_gradient_launch.cu").render([:]) : "",
             "key_probabilities": try probabilities("cuda/pieces/backward_key_probabilities"),
             "query_probabilities": try probabilities("cuda/pieces/backward_query_probabilities"),
             "query_score_modifier_state": modified ? try templates.template("cuda/pieces/score_modifier_state.cu").render([:]) : "",

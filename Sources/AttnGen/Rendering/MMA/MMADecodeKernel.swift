@@ -19,6 +19,7 @@ struct MMADecodeKernel {
             "name": variant.name,
             "constants": constants,
             "products": try templates.template(products).render([:]),
+            "sink": variant.hasSinks ? try templates.template("cuda/pieces/decode_sink.cu").render([:]) : "",
         ])
     }
 

@@ -70,6 +70,7 @@ struct MMAForwardKernel {
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("cuda/pieces/forward_score_modifier.cu").render([:]),
             "score_modifier_state": variant.scoreModifier.isEmpty ? "" : try templates.template("cuda/pieces/score_modifier_state.cu").render([:]),
+            "sink": variant.hasSinks ? try templates.template("cuda/pieces/forward_sink.cu").render([:]) : "",
             "save_lse": variant.savesLogSumExp ? try templates.template("cuda/pieces/forward_lse_store.cu").render([:]) : "",
             "combine": try templates.template("cuda/combine.cu").render(name),
         ].merging(decodeValues) { $1 })

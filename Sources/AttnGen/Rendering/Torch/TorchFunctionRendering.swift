@@ -63,6 +63,7 @@ struct TorchFunctionRendering {
                 page_size=\(variant.pageSize ?? 0),
                 score_modifiers=\(pythonTuple(variant.scoreModifier.descriptions)),
                 score_parameters=\(pythonTuple(variant.scoreModifier.parameters)),
+                sinks=\(PythonLiterals.bool(variant.hasSinks)),
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
                     \(sourceItems.joined(separator: ",\n        ")),
@@ -84,6 +85,7 @@ struct TorchFunctionRendering {
         options.append(("seqlens_k=None", "seqlens_k"))
         if variant.pageSize != nil { options.append(("page_table=None", "page_table")) }
         if !variant.scoreModifier.parameters.isEmpty { options.append(("score_parameters=None", "score_parameters")) }
+        if variant.hasSinks { options.append(("sinks=None", "sinks")) }
         return options
     }
 
@@ -93,6 +95,7 @@ struct TorchFunctionRendering {
         let all: [(String, String)] = [
             ("block_mask", "None"), ("dropout_seed", "None"), ("dropout_offset", "0"), ("return_lse", "False"),
             ("deterministic", "True"), ("seqlens_k", "None"), ("page_table", "None"), ("score_parameters", "None"),
+            ("sinks", "None"),
         ]
         let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
         // Three lines, aligned under the call's opening parenthesis.
@@ -139,8 +142,12 @@ struct TorchFunctionRendering {
             doc.append("score_parameters (required): float32 [\(arrays.count), Hq], the score modifiers' run-time arrays, rows "
                        + arrays.joined(separator: ", ") + " (not differentiated).")
         }
+        if variant.hasSinks {
+            doc.append("sinks (required): float32 [Hq], each query head's sink logit (natural-log units, -inf: none), a term of"
+                       + " the softmax's denominator without a value row" + (variant.includesBackward ? "; differentiable." : "."))
+        }
         doc.append(variant.includesBackward
-                   ? "Differentiable in q, k, v (the generated backward kernels; deterministic=False: the faster atomic dQ)."
+                   ? "Differentiable in q, k, v\(variant.hasSinks ? " and sinks" : "") (the generated backward kernels; deterministic=False: the faster atomic dQ)."
                    : "Forward only (generated without --backward).")
         let docText = doc.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
         return """
@@ -164,6 +171,8 @@ struct TorchFunctionRendering {
             "v = torch.randn(2, 1024, \(hkv), \(variant.valueHeadDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
         ]
         var arguments = ["q", "k", "v"]
+        let sinks = "sinks = torch.zeros(\(hq), requires_grad=\(PythonLiterals.bool(variant.includesBackward && variant.pageSize == nil)))"
+            + "   # one sink logit per query head"
         if let pageSize = variant.pageSize {
             lines = [
                 "q = torch.randn(2, 1, \(hq), \(variant.headDim), dtype=\(torchDType))   # one query row per sequence",
@@ -172,7 +181,9 @@ struct TorchFunctionRendering {
                 "page_table = torch.randperm(64, dtype=torch.int32).view(2, 32)   # 32 pages per sequence",
                 "seqlens_k = torch.tensor([\(pageSize * 32), \(pageSize * 20 + 1)], dtype=torch.int32)   # keys in use",
             ]
-            lines.append("o = \(name)(q, k, v, page_table=page_table, seqlens_k=seqlens_k)   # [2, 1, \(hq), \(variant.valueHeadDim)]")
+            if variant.hasSinks { lines.append(sinks) }
+            lines.append("o = \(name)(q, k, v, page_table=page_table, seqlens_k=seqlens_k\(variant.hasSinks ? ", sinks=sinks" : ""))"
+                         + "   # [2, 1, \(hq), \(variant.valueHeadDim)]")
             return lines
         }
         if let blockSparse = variant.blockSparse {
@@ -180,8 +191,14 @@ struct TorchFunctionRendering {
             arguments.append("block_mask=block_mask")
         }
         if variant.dropout != nil { arguments.append("dropout_seed=1234, dropout_offset=0") }
+        if variant.hasSinks {
+            lines.append(sinks)
+            arguments.append("sinks=sinks")
+        }
         lines.append("o = \(name)(\(arguments.joined(separator: ", ")))   # [2, 1024, \(hq), \(variant.valueHeadDim)]")
-        if variant.includesBackward { lines.append("o.float().square().mean().backward()   # q.grad, k.grad, v.grad") }
+        if variant.includesBackward {
+            lines.append("o.float().square().mean().backward()   # q.grad, k.grad, v.grad" + (variant.hasSinks ? ", sinks.grad" : ""))
+        }
         return lines
     }
 

@@ -1,0 +1,33 @@
+/* ------------------------------------------------------------------------------------------------
+ * Attention sinks (README.md, "Attention sinks"): dsinks[h] += -sum over (b, q) of exp(sinks[h] - LSE) · D, the
+ * sink's probability times the row's D. One block per query head, in a fixed order of additions (deterministic
+ * in both dQ modes); a sink of -inf has probability 0 and adds nothing.
+ * ---------------------------------------------------------------------------------------------- */
+
+__global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArguments arguments) {
+    const attngen_backward_params &p = arguments.params;
+    const int64_t h = blockIdx.x;
+    const float sink = p.sinks[h];
+    const int64_t rows = sink == -INFINITY ? 0 : p.batch * p.seqlen_q;
+    float total = 0.0f;
+    for (int64_t i = threadIdx.x; i < rows; i += 256) {
+        const int64_t b = i / p.seqlen_q, q = i % p.seqlen_q;
+        const float lse =
+            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
+        total = fmaf(expf(sink - lse), arguments.row_dot[(b * p.heads_q + h) * p.seqlen_q + q], total);
+    }
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) {
+        total += __shfl_xor_sync(0xffffffffu, total, offset);
+    }
+    __shared__ float warp_totals[8];
+    if (threadIdx.x % 32 == 0) warp_totals[threadIdx.x / 32] = total;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float sum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < 8; ++w) sum += warp_totals[w];
+        p.dsinks[h] -= sum;
+    }
+}
+

@@ -1,0 +1,9 @@
+/* The sink joins the row's softmax denominator (README.md, "Attention sinks"): maximum, sum and O move to it. */
+float row_log2 = sum > 0.0f ? row_max[m][r] * kScoreToLog2 : -INFINITY;
+const float sink_scale = attngen_join_sink(p.sinks[h], row_log2, sum);
+row_max[m][r] = row_log2 * (1.0f / kScoreToLog2);
+#pragma unroll
+for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+    o_acc[m][n][2 * r] *= sink_scale;
+    o_acc[m][n][2 * r + 1] *= sink_scale;
+}
