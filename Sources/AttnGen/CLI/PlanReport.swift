@@ -9,7 +9,12 @@ public enum PlanReport {
                             blockDensity: Double? = nil) -> String {
         var lines: [String] = []
         lines.append("variant \(variant.name): headDim \(variant.headDim), valueHeadDim \(variant.valueHeadDim), "
-                     + "\(variant.storage.rawValue), heads \(variant.headsSummary), masks \(variant.masks.summary)")
+                     + "\(variant.storage.rawValue), heads \(variant.headsSummary), masks \(variant.masks.summary)"
+                     + (variant.scoreModifier.isEmpty ? "" : ", score modifiers "
+                        + variant.scoreModifier.descriptions.joined(separator: "; "))
+                     + (variant.scoreModifier.parameters.isEmpty ? "" : " (run-time arrays, in score_parameters' order: "
+                        + variant.scoreModifier.parameters.joined(separator: ", ") + ")")
+                     + (variant.hasSinks ? ", attention sinks (run-time logits per query head)" : ""))
         lines.append("target   \(plan.target.rawValue) (\(plan.target.family.rawValue) kernels on \(plan.target.device.displayName))")
         for kernel in plan.kernels {
             lines.append("kernel   \(kernel.kernel)")
