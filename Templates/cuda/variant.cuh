@@ -122,6 +122,20 @@ static __device__ __forceinline__ float score_modifier_derivative(float s, float
     {{score_modifier_derivative}}
 }
 
+/* The gradient of the modifiers' run-time arrays at one score: accumulators[i] += dm · dm/d(array i)[h], dm being
+   dL/dm at the raw score s (README.md, "Score modifiers"). */
+static __device__ __forceinline__ void score_modifier_parameter_gradients(float s, float q, float k,
+                                                                          const ScoreModifierState &state, float dm,
+                                                                          float *accumulators) {
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    (void)dm;
+    (void)accumulators;
+    {{score_modifier_parameter_gradients}}
+}
+
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the
    block-sparse layout; the tiles of every kernel divide the sparse block). */
 static __device__ __forceinline__ bool key_tile_is_skipped(const uint8_t *block_mask, const attngen_layout &layout,

@@ -453,7 +453,7 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout):
         parts = None
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
-            dq_part, dk_part, dv_part, _ = _runtime.run_backward(
+            dq_part, dk_part, dv_part, _, _ = _runtime.run_backward(
                 pair.variant, gh[:, :, pair.rows], qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys],
                 oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic)
             dqh[:, :, pair.rows] += dq_part

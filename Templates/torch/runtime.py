@@ -332,7 +332,7 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
 
 
 def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                    deterministic, score_parameters=None, sinks=None, dsinks=None):
+                    deterministic, score_parameters=None, sinks=None, dsinks=None, dscore_parameters=None):
     """The attngen_backward_params of a call (gradients allocated by the caller; the workspace is left unset)."""
     p = _abi.BackwardParams()
     p.struct_size = ctypes.sizeof(_abi.BackwardParams)
@@ -353,6 +353,8 @@ def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dr
         p.score_parameters = score_parameters.data_ptr()
     if sinks is not None:
         p.sinks, p.dsinks = sinks.data_ptr(), dsinks.data_ptr()
+    if dscore_parameters is not None:
+        p.dscore_parameters = dscore_parameters.data_ptr()
     return p
 
 
@@ -393,8 +395,8 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
 
 def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
                  score_parameters=None, sinks=None):
-    """The backward kernels: (dQ, dK, dV, dsinks), each laid out like its input (dsinks float32 [Hq] with sinks, else
-    empty)."""
+    """The backward kernels: (dQ, dK, dV, dsinks, dscore_parameters), each laid out like its input (dsinks float32
+    [Hq] with sinks, dscore_parameters float32 [arrays, Hq] with score_parameters, else empty)."""
     if grad_o.stride(-1) != 1:
         grad_o = grad_o.contiguous()
     dq = empty_like_layout(q, variant.head_dim, q.dtype)
@@ -402,16 +404,20 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     dv = empty_like_layout(v, variant.value_head_dim, v.dtype)
     # The kernels add the sinks' gradient to dsinks: zeros.
     dsinks = torch.zeros((q.shape[1] if sinks is not None else 0,), dtype=torch.float32, device=q.device)
+    # ... and the run-time arrays' gradient to dscore_parameters.
+    dscore_parameters = torch.zeros(tuple(score_parameters.shape) if score_parameters is not None else (0, q.shape[1]),
+                                    dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                             deterministic, score_parameters, sinks, dsinks)
+                             deterministic, score_parameters, sinks, dsinks,
+                             dscore_parameters if score_parameters is not None else None)
     size = kernels.workspace_size(ctypes.byref(params))
     if size == ctypes.c_size_t(-1).value:
         raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
     workspace = torch.empty((max(size, 16),), dtype=torch.uint8, device=q.device)
     params.workspace, params.workspace_size = workspace.data_ptr(), workspace.numel()
     _launch(variant, "backward", kernels.backward, params, q.device)
-    return dq, dk, dv, dsinks
+    return dq, dk, dv, dsinks, dscore_parameters
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -443,7 +449,7 @@ def _register(variant):
     def backward(grad_o: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, o: torch.Tensor,
                  lse: torch.Tensor, block_mask: Optional[torch.Tensor], score_parameters: Optional[torch.Tensor],
                  sinks: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
-                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
                             score_parameters, sinks)
 
@@ -451,7 +457,9 @@ def _register(variant):
     def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, dropout_seed, dropout_offset, deterministic):
         return (empty_like_layout(q, variant.head_dim, q.dtype), empty_like_layout(k, variant.head_dim, k.dtype),
                 empty_like_layout(v, variant.value_head_dim, v.dtype),
-                q.new_empty((q.shape[1] if sinks is not None else 0,), dtype=torch.float32))
+                q.new_empty((q.shape[1] if sinks is not None else 0,), dtype=torch.float32),
+                q.new_empty(tuple(score_parameters.shape) if score_parameters is not None else (0, q.shape[1]),
+                            dtype=torch.float32))
 
     def setup_context(ctx, inputs, output):
         (q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
@@ -469,9 +477,10 @@ def _register(variant):
         q, k, v, o, lse, block_mask, score_parameters, sinks = ctx.saved_tensors
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
-        dq, dk, dv, dsinks = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, ctx.dropout[0],
-                                      ctx.dropout[1], ctx.deterministic)
-        return dq, dk, dv, None, None, None, None, dsinks if sinks is not None else None, None, None, None
+        dq, dk, dv, dsinks, dparameters = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks,
+                                                   ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
+        return (dq, dk, dv, None, None, None, dparameters if score_parameters is not None else None,
+                dsinks if sinks is not None else None, None, None, None)
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -526,12 +535,12 @@ def _check_block_mask(variant, block_mask, batch, heads_q, seqlen_q, seqlen_k, d
     return block_mask
 
 
-def _plain_eager(q, k, v, sinks=None):
+def _plain_eager(q, k, v, sinks=None, score_parameters=None):
     """Whether the call may skip the custom op: plain tensors, no grad needed, not compiling, and no dispatch mode
     (fake tensors, make_fx, functionalization) active, so that nothing traces or transforms it."""
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks)):
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks, score_parameters)):
         return False
-    if sinks is not None and type(sinks) is not torch.Tensor:
+    if any(t is not None and type(t) is not torch.Tensor for t in (sinks, score_parameters)):
         return False
     if not (type(q) is torch.Tensor and type(k) is torch.Tensor and type(v) is torch.Tensor):
         return False
@@ -580,9 +589,6 @@ def _check_score_parameters(variant, score_parameters, heads_q, device):
                          f"{tuple(score_parameters.shape)}")
     if score_parameters.device != device:
         raise ValueError(f"{variant.name}: score_parameters is on {score_parameters.device} but q is on {device}")
-    if score_parameters.requires_grad and torch.is_grad_enabled():
-        raise RuntimeError(f"{variant.name}: score_parameters requires grad, but gradients of score modifier "
-                           "parameters are not generated yet; pass score_parameters.detach()")
     return score_parameters.contiguous()
 
 
@@ -660,9 +666,6 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
             raise ValueError(f"{variant.name}: {name} must be an int of 64 bits, not {value!r}")
     if seqlens_k is not None:
         seqlens_k = _check_seqlens_k(variant, seqlens_k, batch, seqlen_k, device)
-        if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)):
-            raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
-                               "detach the inputs or run under torch.no_grad()")
     if variant.score_parameters:
         score_parameters = _check_score_parameters(variant, score_parameters, heads_q, device)
     elif score_parameters is not None:
@@ -670,16 +673,16 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
                          "arrays (--alibi-runtime, or name[h] in --score-mod)")
     if variant.sinks:
         sinks = _check_sinks(variant, sinks, heads_q, device)
-        if seqlens_k is not None and torch.is_grad_enabled() and sinks.requires_grad:
-            raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
-                               "detach sinks or run under torch.no_grad()")
     elif sinks is not None:
         raise ValueError(f"{variant.name}: sinks is only for variants generated with attention sinks (--sinks)")
-    differentiated = (q, k, v) + ((sinks,) if sinks is not None else ())
+    differentiated = (q, k, v) + tuple(t for t in (sinks, score_parameters) if t is not None)
+    if seqlens_k is not None and torch.is_grad_enabled() and any(t.requires_grad for t in differentiated):
+        raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
+                           "detach the inputs or run under torch.no_grad()")
     if torch.is_grad_enabled() and any(t.requires_grad for t in differentiated) and not variant.has_backward:
         raise RuntimeError(f"{variant.name}: an input requires grad but the variant was generated without a backward "
                            "pass (--backward); detach the inputs or generate it with --backward")
-    if _plain_eager(q, k, v, sinks):  # eager inference: the kernels directly, skipping the op dispatch
+    if _plain_eager(q, k, v, sinks, score_parameters):  # eager inference: the kernels directly, skipping the op dispatch
         o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
                              score_parameters, sinks)
     else:

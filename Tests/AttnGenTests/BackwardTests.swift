@@ -48,6 +48,13 @@ import Testing
             Case(spec: spec("bwd_alibi_softcap_bf16", 64, .bf16).heads(query: 4, keyValue: 2).modified(by: .alibi)
                     .modified(by: .softcap(3)).masked(by: .slidingWindow(left: 30, right: 10, alignment: .bottomRight)),
                  shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+            // The run-time arrays' gradient (dscore_parameters) against the reference's dual numbers and finite differences.
+            Case(spec: spec("bwd_params_causal_f32", 32, .fp32).modified(by: .alibi(slopes: .runtime, alignment: .bottomRight))
+                    .modified(by: ForwardMatrix.score("s * gain[h] + 0.25 * tanh(s) * bias[h]")).masked(by: .causal(.bottomRight)),
+                 shapes: small + large),
+            Case(spec: spec("bwd_params_gqa_sinks_bf16", 64, .bf16).heads(query: 4, keyValue: 2).withSinks()
+                    .modified(by: .alibi(slopes: .runtime, alignment: .topLeft)).modified(by: .softcap(5)),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
             // Attention sinks: dsinks against the reference and (fd) finite differences; every fourth head's sink is -inf.
             Case(spec: spec("bwd_sinks_causal_f32", 32, .fp32).withSinks().masked(by: .causal(.bottomRight)),
                  shapes: small + large),
@@ -94,6 +101,10 @@ import Testing
             for gradient in ["dq", "dk", "dv", "fast"] {
                 let error = Double(report[gradient] ?? "") ?? .infinity
                 #expect(error <= tolerance, "\(label): \(gradient) relative error \(error) > \(tolerance)")
+            }
+            if !HarnessVariantSource.scoreParameters(of: spec).isEmpty {
+                let error = Double(report["dparameters"] ?? "") ?? .infinity
+                #expect(error >= 0 && error <= tolerance, "\(label): dscore_parameters relative error \(error) > \(tolerance)")
             }
             if spec.sinks {
                 let error = Double(report["dsinks"] ?? "") ?? .infinity

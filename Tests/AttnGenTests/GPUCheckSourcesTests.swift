@@ -97,10 +97,12 @@ enum GPUCheckSources {
             rows.append("    {\"\(spec.name)\", attngen_\(spec.name)_backward_cuda, attngen_\(spec.name)_backward_workspace_size_cuda, "
                         + "check_setup_\(spec.name), \(HarnessVariantSource.storageConstant(spec.storage)), \(spec.headDim), \(spec.valueHeadDim), "
                         + "\(spec.heads.queryHeads ?? 0), \(spec.heads.keyValueHeads ?? 0), \"\(torchMask(spec))\", "
-                        + "\(HarnessVariantSource.scoreParameters(of: spec).count), \(spec.sinks ? 1 : 0)},")
+                        + "\(HarnessVariantSource.scoreParameters(of: spec).count), \(spec.sinks ? 1 : 0), "
+                        + (spec.scoreModifiers.isEmpty ? "NULL" : "check_\(spec.name)_score_modifier_parameter_derivative")
+                        + "},")
         }
         text += "\n/* name, launcher, workspace size, reference setup, storage, d, dv, fixed heads q/kv, PyTorch mask,\n"
-        text += "   score parameter arrays, sinks */\n"
+        text += "   score parameter arrays, sinks, the modifier's derivative in an array entry (dual numbers) */\n"
         text += "static const check_variant check_variants[] = {\n" + rows.joined(separator: "\n") + "\n};\n"
         return text
     }

@@ -306,4 +306,61 @@ struct ScoreExpressionGenerator {
         }
         #expect(checked > 1000, "only \(checked) points checked")
     }
+
+    /// The derivative in a run-time array's entry name[h] (the arrays' gradient) against central differences in
+    /// that entry, on the same random expressions; and ALiBi's slope gives -abs(q + shift - k).
+    @Test func parameterDerivativeMatchesCentralDifferences() throws {
+        let alibi = ScoreModifier.alibi(slopes: .runtime, alignment: .topLeft).lowered
+        #expect(alibi.derivative(withRespectTo: .parameter(ScoreModifier.alibiParameter)) == (try parse("-abs(q - k)")))
+        #expect(alibi.derivative(withRespectTo: .parameter("other")) == .constant(0))
+        #expect(try parse("s * gain[h] + tanh(s) * bias[h]").derivative(withRespectTo: .parameter("bias"))
+                == (try parse("tanh(s)")))
+        var generator = ScoreExpressionGenerator(random: SeededGenerator(seed: 0x9A7A), wideConstants: false)
+        let parameters = ["slope": [0.25, 0.5, 1.5], "bias_2": [-1, 0, 2], "_w": [3, -0.5, 0.125]]
+        var checked = 0
+        for _ in 0..<400 {
+            let expression = generator.expression(depth: 4)
+            for name in parameters.keys.sorted() {
+                let derivative = expression.derivative(withRespectTo: .parameter(name))
+                let s = Double.random(in: -4...4, using: &generator.random)
+                let head = Int64.random(in: 0...2, using: &generator.random)
+                var environment = ScoreEnvironment(score: s, b: 1, h: head, q: Int64.random(in: 0...9, using: &generator.random),
+                                                   k: Int64.random(in: 0...9, using: &generator.random),
+                                                   nq: 10, nk: 12, headsQ: 3, parameters: parameters)
+                let entry = parameters[name]![Int(head)]
+                func at(_ value: Double) -> ScoreEnvironment {
+                    var moved = environment
+                    moved.parameters[name]![Int(head)] = value
+                    return moved
+                }
+                func decisions(_ value: Double) -> [Bool] {
+                    var result: [Bool] = []
+                    Self.branches(expression, at(value), into: &result)
+                    return result
+                }
+                func finite(_ value: Double) -> Bool {
+                    var finite = true
+                    expression.forEachNode { node in
+                        if case .expression(let part) = node, !part.evaluate(at(value)).isFinite { finite = false }
+                        return finite
+                    }
+                    return finite
+                }
+                let h = 1e-4
+                guard finite(entry - 2 * h), finite(entry), finite(entry + 2 * h) else { continue }
+                guard decisions(entry - 2 * h) == decisions(entry), decisions(entry) == decisions(entry + 2 * h) else { continue }
+                let values = [-2.0, -1, 1, 2].map { expression.evaluate(at(entry + $0 * h)) }
+                guard values.allSatisfy({ $0.isFinite && abs($0) < 1e6 }) else { continue }
+                let wide = (values[3] - values[0]) / (4 * h)
+                let narrow = (values[2] - values[1]) / (2 * h)
+                guard abs(wide - narrow) <= 1e-5 * max(1, abs(narrow)) else { continue }
+                environment = at(entry)
+                let exact = derivative.evaluate(environment)
+                #expect(abs(exact - narrow) <= 1e-5 * max(1, abs(narrow)),
+                        "d/d \(name)[h] \(expression): \(exact) (\(derivative)) vs \(narrow)")
+                checked += 1
+            }
+        }
+        #expect(checked > 600, "only \(checked) points checked")
+    }
 }

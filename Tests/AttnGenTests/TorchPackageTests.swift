@@ -41,6 +41,7 @@ import Testing
                 "\(modified.function)")
         #expect(modified.function.contains("page_table=None, score_parameters=score_parameters, sinks=None)"))
         #expect(modified.function.contains("score_parameters (required): float32 [1, Hq]"))
+        #expect(modified.function.contains("Forward only"))
         #expect(modified.tableEntry.contains("score_parameters=(\"alibi_slopes\",),"))
         #expect(modified.tableEntry.contains("score_modifiers=(\"ALiBi"))
         #expect(paged.function.contains("k [pages, 16, Hkv, 64]"))

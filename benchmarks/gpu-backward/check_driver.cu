@@ -40,6 +40,9 @@ typedef struct check_variant {
     const char *torch_mask;
     int score_parameters; /* run-time arrays of the score modifiers (heads_q fp32 values each) */
     int sinks;            /* 1: attention sinks (heads_q fp32 logits) */
+    /* d(modified score)/d(entry h of run-time array `index`), the reference's dual numbers; NULL without modifiers */
+    double (*parameter_derivative)(double s, int index, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq,
+                                   int64_t nk, int64_t heads_q, const float *score_parameters);
 } check_variant;
 
 #include "check_variants.inc"
@@ -99,6 +102,8 @@ typedef struct problem {
     double *q, *k, *v, *d_o; /* dense [b][h][s][i] */
     const float *sinks;      /* the sink logits [h], NULL without sinks */
     double *dsinks;          /* the reference dL/dsinks [h] */
+    const check_variant *variant;
+    double *dparameters;     /* the reference gradient of the score modifiers' run-time arrays, [array][h] */
 } problem;
 
 /* Float64 gradients of L = sum(O * dO) (ported from backward_driver.c). */
@@ -113,6 +118,8 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
     memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
     memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
     memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
+    memset(p->dparameters, 0, (size_t)(p->variant->score_parameters * p->hq + 1) * sizeof(double));
+    double *x = (double *)malloc(n * sizeof(double)); /* the scaled score before the modifier */
     for (int64_t b = 0; b < p->batch; ++b) {
         for (int64_t h = 0; h < p->hq; ++h) {
             const int64_t hk = h / group;
@@ -129,6 +136,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                     double dot = 0.0;
                     for (int i = 0; i < p->d; ++i) dot += qrow[i] * krow[i];
                     s[kj] = p->scale * dot;
+                    x[kj] = s[kj];
                     g[kj] = 1.0; /* the score modifier's derivative */
                     if (p->spec->score_modifier != NULL) {
                         g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
@@ -168,6 +176,11 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
                 for (int64_t kj = 0; kj < p->nk; ++kj) {
                     if (s[kj] == 0.0) continue;
                     const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
+                    for (int i = 0; i < p->variant->score_parameters; ++i) {  /* dL/dm * dm/d(array i)[h] */
+                        p->dparameters[i * p->hq + h] += s[kj] * (dp[kj] * z[kj] - big_d)
+                            * p->variant->parameter_derivative(x[kj], i, b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                               p->fparams->score_parameters);
+                    }
                     const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
@@ -184,6 +197,7 @@ static void reference_gradients(const problem *p, double *dq, double *dk, double
     free(z);
     free(dp);
     free(g);
+    free(x);
 }
 
 /* ||got - ref|| / ||ref||; infinity when an element is NaN (not written). */
@@ -270,6 +284,8 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     fp.sinks = variant->sinks ? sinks : NULL;
     p.sinks = fp.sinks;
     p.dsinks = (double *)malloc((size_t)(p.hq + 1) * sizeof(double));
+    p.variant = variant;
+    p.dparameters = (double *)malloc((size_t)(parameter_count + 1) * sizeof(double));
 
     void *host[5];
     for (int t = 0; t < 5; ++t) host[t] = malloc((size_t)(counts[t] + 1) * eb);
@@ -385,6 +401,10 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     bp.sinks = dev_sinks;
     bp.dsinks = dev_dsinks;
     std::vector<float> dsinks_runs[3];
+    float *dev_dparameters = NULL;
+    if (parameter_count > 0) CHECK_CUDA(cudaMalloc(&dev_dparameters, (size_t)(parameter_count + 1) * sizeof(float)));
+    bp.dscore_parameters = dev_dparameters;
+    std::vector<float> dparameters_runs[3];
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
     bp.dq_mode = ATTNGEN_DQ_FAST;
@@ -407,6 +427,11 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         if (dev_dsinks != NULL) {
             CHECK_CUDA(cudaMemcpy(dev_dsinks, dsinks_runs[run].data(), (size_t)p.hq * sizeof(float), cudaMemcpyHostToDevice));
         }
+        dparameters_runs[run].assign((size_t)parameter_count, run < 2 ? 0.0f : 0.5f);
+        if (dev_dparameters != NULL) {
+            CHECK_CUDA(cudaMemcpy(dev_dparameters, dparameters_runs[run].data(), (size_t)parameter_count * sizeof(float),
+                                  cudaMemcpyHostToDevice));
+        }
         bp.dq_mode = run < 2 ? ATTNGEN_DQ_DETERMINISTIC : ATTNGEN_DQ_FAST;
         bp.workspace = workspace;
         bp.workspace_size = run < 2 ? deterministic_bytes : fast_bytes;
@@ -419,8 +444,12 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         if (dev_dsinks != NULL) {
             CHECK_CUDA(cudaMemcpy(dsinks_runs[run].data(), dev_dsinks, (size_t)p.hq * sizeof(float), cudaMemcpyDeviceToHost));
         }
+        if (dev_dparameters != NULL) {
+            CHECK_CUDA(cudaMemcpy(dparameters_runs[run].data(), dev_dparameters, (size_t)parameter_count * sizeof(float),
+                                  cudaMemcpyDeviceToHost));
+        }
     }
-    int identical = dsinks_runs[0] == dsinks_runs[1];
+    int identical = dsinks_runs[0] == dsinks_runs[1] && dparameters_runs[0] == dparameters_runs[1];
     for (int t = 0; t < 3; ++t) identical = identical && memcmp(results[0][t], results[1][t], (size_t)counts[t] * eb) == 0;
     double errors[2][3];
     for (int mode = 0; mode < 2; ++mode) {
@@ -443,16 +472,31 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         }
         dsinks_error = scale > 0.0 ? diff / scale : diff;
     }
+    /* dscore_parameters the same way (-1 without run-time arrays). */
+    double dparameters_error = -1.0;
+    if (parameter_count > 0) {
+        double scale = 0.0, diff = 0.0;
+        for (int64_t i = 0; i < parameter_count; ++i) {
+            scale = fmax(scale, fabs(p.dparameters[i]));
+            for (int run = 0; run < 3; run += 2) {
+                const double got = (double)dparameters_runs[run][(size_t)i] - (run == 2 ? 0.5 : 0.0);
+                const double error = fabs(got - p.dparameters[i]);
+                diff = error > diff || isnan(error) ? error : diff;
+            }
+        }
+        dparameters_error = scale > 0.0 ? diff / scale : diff;
+    }
     double worst = dsinks_error > 0.0 || isnan(dsinks_error) ? dsinks_error : 0.0;
+    worst = dparameters_error > worst || isnan(dparameters_error) ? dparameters_error : worst;
     for (int mode = 0; mode < 2; ++mode)
         for (int t = 0; t < 3; ++t) worst = errors[mode][t] > worst || isnan(errors[mode][t]) ? errors[mode][t] : worst;
     const int pass = reference_status == 0 && statuses[0] == 0 && statuses[1] == 0 && statuses[2] == 0 && identical &&
                      worst <= tolerance(storage);
     printf("%-30s b=%lld hq=%lld hkv=%lld nq=%lld nk=%lld %s | det dq=%.2e dk=%.2e dv=%.2e | fast dq=%.2e dk=%.2e dv=%.2e"
-           " | dsinks=%.2e | bit-identical=%d status=%d,%d,%d ws=%zu/%zu %s\n",
+           " | dsinks=%.2e dparameters=%.2e | bit-identical=%d status=%d,%d,%d ws=%zu/%zu %s\n",
            variant->name, (long long)p.batch, (long long)p.hq, (long long)p.hkv, (long long)p.nq, (long long)p.nk,
            sh.misaligned_outputs ? (sh.bshd ? "bshd, outputs off 16 B" : "bhsd, outputs off 16 B") : (sh.bshd ? "bshd" : "bhsd"),
-           errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2], dsinks_error,
+           errors[0][0], errors[0][1], errors[0][2], errors[1][0], errors[1][1], errors[1][2], dsinks_error, dparameters_error,
            identical, statuses[0], statuses[1], statuses[2], deterministic_bytes, fast_bytes, pass ? "PASS" : "FAIL");
     fflush(stdout);
 
@@ -491,6 +535,8 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
     if (dev_parameters != NULL) cudaFree(dev_parameters);
     free(sinks);
     free(p.dsinks);
+    free(p.dparameters);
+    if (dev_dparameters != NULL) cudaFree(dev_dparameters);
     if (dev_sinks != NULL) cudaFree(dev_sinks);
     if (dev_dsinks != NULL) cudaFree(dev_dsinks);
     free(o_ref);

@@ -26,7 +26,7 @@ class ThroughOps(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_o):
         q, k, v, o, lse = ctx.saved_tensors
-        dq, dk, dv, _ = backward_op(grad_o.contiguous(), q, k, v, o, lse, None, None, None, 0, 0, True)
+        dq, dk, dv, _, _ = backward_op(grad_o.contiguous(), q, k, v, o, lse, None, None, None, 0, 0, True)
         return dq, dk, dv
 
 

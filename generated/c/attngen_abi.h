@@ -257,7 +257,8 @@ typedef struct attngen_backward_params {
     int32_t num_threads;
 
     /* Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;
-       the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O). */
+       the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O) (CUDA,
+       with run-time arrays: also the partial sums of their gradient). */
     void *workspace;
     size_t workspace_size;
 
@@ -278,6 +279,12 @@ typedef struct attngen_backward_params {
        them first for the gradient alone; a call with nothing to compute adds nothing). NULL: the
        gradient is not computed. Ignored by variants without sinks. */
     float *dsinks;
+
+    /* Variants whose score modifiers read run-time arrays, optional: laid out like score_parameters,
+       the values the call ADDS the arrays' gradient to, dL/d(array i)[h] = the sum over the head's
+       kept scores of dL/dm * dm/d(array i)[h] (zero them first for the gradient alone). NULL: not
+       computed. Ignored by variants without run-time arrays. */
+    float *dscore_parameters;
 } attngen_backward_params;
 
 /* attngen_NAME_combine(_cuda): merges `splits` partial results of the same query rows, each the

@@ -109,6 +109,7 @@ class BackwardParams(ctypes.Structure):
         ("score_parameters", ctypes.c_void_p),
         ("sinks", ctypes.c_void_p),
         ("dsinks", ctypes.c_void_p),
+        ("dscore_parameters", ctypes.c_void_p),
     ]
 
 

@@ -198,6 +198,20 @@ static inline float score_modifier_derivative(float s, float q, float k, const s
     return 1.0f;  /* no score modifier */
 }
 
+/* The gradient of the modifiers' run-time arrays at one score: accumulators[i] += dm * dm/d(array i)[h], dm being
+   dL/dm at the raw score s (README.md, "Score modifiers"). */
+static inline void score_modifier_parameter_gradients(float s, float q, float k, const score_modifier_state *state,
+                                                      float dm, double *accumulators)
+{
+    (void)s;
+    (void)q;
+    (void)k;
+    (void)state;
+    (void)dm;
+    (void)accumulators;
+    /* no run-time arrays */
+}
+
 /* Whether a block-sparse layout turns off the whole tile of query rows from q_begin and keys from k_begin. */
 static inline int key_tile_is_skipped(const uint8_t *block_mask, const attngen_layout *layout, int64_t b, int64_t h,
                                       int64_t q_begin, int64_t k_begin)

@@ -79,7 +79,7 @@ enum {
     DP_FLOATS = TILE_ROWS * KEY_LANES,       /* dP, then scale * dS */
     DQ_FLOATS = TILE_ROWS * HEAD_LANES,      /* this pair's dQ */
     SCRATCH_FLOATS = KT_FLOATS + VT_FLOATS + KR_FLOATS + DKT_FLOATS + DVT_FLOATS + S_FLOATS
-                     + DP_FLOATS + DQ_FLOATS + 2 * KEY_LANES + 2 * TILE_ROWS
+                     + DP_FLOATS + DQ_FLOATS + 4 * KEY_LANES + 2 * TILE_ROWS
 };
 
 /* ---- the product kernel ------------------------------------------------------------------------- */
@@ -232,7 +232,7 @@ static void prepare_rows(const attngen_backward_params *params, float *dq_accumu
 
 static void backward_key_tile(const attngen_backward_params *params, int64_t b, int64_t h_kv, int64_t col0,
                               float *dq_accumulator, const float *row_dot, const float *q_rows, const float *do_rows,
-                              int64_t padded_rows, float *scratch, int atomic)
+                              int64_t padded_rows, float *scratch, int atomic, double *parameter_partials)
 {
     const int64_t nq = params->seqlen_q;
     const int64_t nk = params->seqlen_k;
@@ -251,6 +251,11 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     float *restrict g_row = z_row + KEY_LANES;            /* score modifier: its derivative per key */
     float *restrict lse_rows = g_row + KEY_LANES;         /* LSE in base 2 per row (-inf: nothing flows back) */
     float *restrict d_rows = lse_rows + TILE_ROWS;        /* D per row */
+    float *restrict x_row = d_rows + TILE_ROWS;           /* score parameters' gradient: a row's raw scores */
+    float *restrict dm_row = x_row + KEY_LANES;           /* ... and its dL/dm (dS before the modifier's derivative) */
+    (void)x_row;
+    (void)dm_row;
+    (void)parameter_partials;
 
     /* Load K and V for the tile in three layouts (zero past the last key), clear the accumulators. */
     const element_t *k_head = (const element_t *)params->k + b * params->k_layout.batch_stride
@@ -395,7 +400,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
 /* ---- the passes, run by each thread of the team (or once, without OpenMP) ---------------------- */
 
 static void run_backward(const attngen_backward_params *params, float *q_rows, float *do_rows, int64_t padded_rows,
-                         int *out_of_memory)
+                         double *parameter_partials, int *out_of_memory)
 {
     /* No workspace without query rows (Nq = 0): nothing then reads it. */
     float *dq_accumulator = (float *)params->workspace;
@@ -427,14 +432,15 @@ static void run_backward(const attngen_backward_params *params, float *q_rows, f
                 const int64_t group = task / key_tiles;
                 backward_key_tile(params, group / params->heads_kv, group % params->heads_kv,
                                   (task % key_tiles) * TILE_COLUMNS, dq_accumulator, row_dot, q_rows, do_rows, padded_rows,
-                                  scratch, 1);
+                                  scratch, 1, parameter_partials);
             }
         } else {
             ATTNGEN_OMP(omp for schedule(dynamic, 1))
             for (int64_t group = 0; group < groups; ++group) {
                 for (int64_t tile = 0; tile < key_tiles; ++tile) {
                     backward_key_tile(params, group / params->heads_kv, group % params->heads_kv, tile * TILE_COLUMNS,
-                                      dq_accumulator, row_dot, q_rows, do_rows, padded_rows, scratch, 0);
+                                      dq_accumulator, row_dot, q_rows, do_rows, padded_rows, scratch, 0,
+                                      parameter_partials);
                 }
             }
         }
@@ -489,21 +495,24 @@ attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward(const attngen_ba
        ATTNGEN_MAX_TENSOR_BYTES), is not even asked of malloc. */
     float *q_rows = q_bytes < SIZE_MAX ? (float *)malloc(q_bytes) : NULL;
     float *do_rows = do_bytes < SIZE_MAX ? (float *)malloc(do_bytes) : NULL;
+    /* The score parameters' gradient: a partial sum per (batch, query head, key tile), zero where a tile is skipped. */
+    double *parameter_partials = NULL;
     int out_of_memory = q_rows == NULL || do_rows == NULL;
     if (!out_of_memory) {
 #ifdef _OPENMP
         if (p.num_threads > 0) {
             ATTNGEN_OMP(omp parallel num_threads(p.num_threads))
-            run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
+            run_backward(&p, q_rows, do_rows, padded_rows, parameter_partials, &out_of_memory);
         } else {
             ATTNGEN_OMP(omp parallel)
-            run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
+            run_backward(&p, q_rows, do_rows, padded_rows, parameter_partials, &out_of_memory);
         }
 #else
-        run_backward(&p, q_rows, do_rows, padded_rows, &out_of_memory);
+        run_backward(&p, q_rows, do_rows, padded_rows, parameter_partials, &out_of_memory);
 #endif
     }
     free(q_rows);
     free(do_rows);
+    free(parameter_partials);
     return out_of_memory ? ATTNGEN_ERROR_OUT_OF_MEMORY : ATTNGEN_OK;
 }

@@ -17,6 +17,8 @@ struct ScoreKernelForm: Sendable {
     var value: ScoreExpression
     /// ∂m/∂s at s = inputScale · x, over the same leaves.
     var derivative: ScoreExpression
+    /// ∂m/∂parameters[i][h] at s = inputScale · x, one per run-time array, over the same leaves.
+    var parameterDerivatives: [ScoreExpression]
     /// The subexpressions computed once per (batch, head), in order: state value i is `hoisted[i]`.
     var hoisted: [ScoreExpression]
 
@@ -26,11 +28,16 @@ struct ScoreKernelForm: Sendable {
             .scaled(by: outputScale).simplified()
         let derivative = (model.derivative ?? .constant(1)).substituting(score: input).simplified().kernelRewritten()
             .simplified()
+        let parameterDerivatives = model.parameterDerivatives.map {
+            $0.substituting(score: input).simplified().kernelRewritten().simplified()
+        }
         var hoisted: [ScoreExpression] = []
         value.collectHoisted(into: &hoisted)
         derivative.collectHoisted(into: &hoisted)
+        for expression in parameterDerivatives { expression.collectHoisted(into: &hoisted) }
         self.value = value
         self.derivative = derivative
+        self.parameterDerivatives = parameterDerivatives
         self.hoisted = hoisted
     }
 }

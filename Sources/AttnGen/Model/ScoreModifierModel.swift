@@ -26,6 +26,9 @@ public struct ScoreModifierModel: Sendable, Hashable {
     /// The distinct parameter arrays the modifiers read, in order of first appearance (modifier by modifier, each
     /// in the order of its canonical text). Array i is passed at `score_parameters[i * heads_q + h]`.
     public let parameters: [String]
+    /// ∂expression/∂parameters[i][h], simplified, one per array (in `parameters`' order): the backward pass sums
+    /// dL/dm times it over a head's scores for the gradient of `score_parameters[i * heads_q + h]`.
+    public let parameterDerivatives: [ScoreExpression]
     /// Each modifier in words, in the spec's order: "ALiBi (standard slopes, top-left)",
     /// "soft cap 30: 30 * tanh(s / 30)", "score expression: s - 0.5 * abs(q - k)".
     public let descriptions: [String]
@@ -65,6 +68,17 @@ public struct ScoreModifierModel: Sendable, Hashable {
                                                  operatorLimit: Self.maximumDerivativeOperators) {
             throw SpecError(field: "scoreModifiers", message: "the derivative of the score modifiers' composition \(problem)")
         }
+        var parameterDerivatives: [ScoreExpression] = []
+        for name in parameters {
+            let derivative = composed?.derivative(withRespectTo: .parameter(name)) ?? .constant(0)
+            if let problem = derivative.sizeProblem(depthLimit: Self.maximumDerivativeDepth,
+                                                    operatorLimit: Self.maximumDerivativeOperators) {
+                throw SpecError(field: "scoreModifiers",
+                                message: "the derivative of the score modifiers' composition in \(name)[h] \(problem)")
+            }
+            parameterDerivatives.append(derivative)
+        }
+        self.parameterDerivatives = parameterDerivatives
     }
 
     /// The modified score in float64 (the plain `score` when there are no modifiers); see

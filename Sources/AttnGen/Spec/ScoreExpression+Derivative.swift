@@ -1,5 +1,14 @@
 // The derivative of a score expression with respect to the score s, which the backward pass multiplies into
-// dS (the chain rule through the modifier: dL/ds = dL/dm · dm/ds).
+// dS (the chain rule through the modifier: dL/ds = dL/dm · dm/ds), and with respect to a run-time parameter array's
+// entry name[h], which gives that parameter's gradient (dL/dp = sum of dL/dm · dm/dp over the head's scores).
+
+/// What a score expression is differentiated with respect to.
+public enum DifferentiationVariable: Sendable, Hashable {
+    /// The score s.
+    case score
+    /// The entry `name[h]` of a run-time parameter array (the expression reads it only at its own head h).
+    case parameter(String)
+}
 
 extension ScoreExpression {
     /// ∂/∂s, symbolic and simplified (`simplified()`): s → 1; the index variables, constants, parameters and the
@@ -10,19 +19,24 @@ extension ScoreExpression {
     /// At the kinks of abs, min, max and where the result is one of the one-sided derivatives. The derivative of
     /// ALiBi, `s - slope[h] * abs(q - k)`, is the constant 1; that of a soft cap `30 * tanh(s / 30)` is
     /// `1 - tanh(s / 30) * tanh(s / 30)`.
-    public func derivative() -> ScoreExpression {
-        differentiated.simplified()
+    ///
+    /// With respect to a parameter `.parameter(name)`, the same rules with that parameter the variable (→ 1) and s a
+    /// constant: ALiBi with run-time slopes, `s - alibi_slopes[h] * abs(q - k)`, gives `-abs(q - k)`.
+    public func derivative(withRespectTo variable: DifferentiationVariable = .score) -> ScoreExpression {
+        differentiated(variable).simplified()
     }
 
     /// The derivative built with the simplifying constructors (so that zero terms vanish as they appear).
-    private var differentiated: ScoreExpression {
+    private func differentiated(_ variable: DifferentiationVariable) -> ScoreExpression {
         switch self {
         case .score:
-            return .constant(1)
-        case .variable, .constant, .parameter, .standardAlibiSlope:
+            return .constant(variable == .score ? 1 : 0)
+        case .parameter(let name):
+            return .constant(variable == .parameter(name) ? 1 : 0)
+        case .variable, .constant, .standardAlibiSlope:
             return .constant(0)
         case .unary(let function, let a):
-            let da = a.differentiated
+            let da = a.differentiated(variable)
             if da.isZero { return .constant(0) }
             switch function {
             case .negate:
@@ -38,7 +52,7 @@ extension ScoreExpression {
                 return .choosing(.comparison(.greaterOrEqual, a, .constant(0)), da, .applying(.negate, da))
             }
         case .binary(let op, let a, let b):
-            let (da, db) = (a.differentiated, b.differentiated)
+            let (da, db) = (a.differentiated(variable), b.differentiated(variable))
             switch op {
             case .add:
                 return .applying(.add, da, db)
@@ -56,7 +70,7 @@ extension ScoreExpression {
                 return .choosing(.comparison(.greaterOrEqual, a, b), da, db)
             }
         case .select(let condition, let a, let b):
-            return .choosing(condition, a.differentiated, b.differentiated)
+            return .choosing(condition, a.differentiated(variable), b.differentiated(variable))
         }
     }
 }

@@ -16,7 +16,9 @@ const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key,
             const float score = raw == -INFINITY ? -INFINITY : score_modifier_log2(raw, q, k, modifier_state);
             const float probability = attngen_exp2(score - lse_log2(sLse[column]));
             const float z = ((keep >> (n * 4 + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-            ds[n][i] = probability * (ds[n][i] * z - sD[column]){{gradient}};
+            const float dm = probability * (ds[n][i] * z - sD[column]);  /* dL/dm */
+            {{parameter_gradient}}
+            ds[n][i] = dm{{gradient}};
             s[n][i] = probability * z;
         }
     }

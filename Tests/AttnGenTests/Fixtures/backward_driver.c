@@ -97,6 +97,9 @@ typedef struct problem {
     double *q, *k, *v, *d_o;
     /* The sink logits in double, [h] (NULL without sinks), and the reference dL/dsinks the gradients give. */
     double *sinks, *dsinks;
+    /* The run-time arrays of the score modifiers (P of them) and the reference gradient, [P][h]. */
+    int parameter_arrays;
+    double *dparameters;
 } problem;
 
 /* The loss L = sum(O * dO) and, when grads != NULL, its gradients, all in double. With dq_terms != NULL, also the
@@ -110,6 +113,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
     double *z = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
     double *dp = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
     double *g = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double)); /* the score modifier's derivative */
+    double *x = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double)); /* the scaled score before the modifier */
     const uint32_t threshold = p->spec->dropout_threshold;
     const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
     double loss = 0.0;
@@ -117,6 +121,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
         if (p->sinks != NULL) {
             memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
         }
+        memset(p->dparameters, 0, (size_t)(p->parameter_arrays * p->hq + 1) * sizeof(double));
         memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
         memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
         memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
@@ -143,6 +148,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                         dot += qrow[i] * krow[i];
                     }
                     s[kj] = p->scale * dot;
+                    x[kj] = s[kj];
                     g[kj] = 1.0;
                     if (p->spec->score_modifier != NULL) {
                         g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
@@ -195,6 +201,12 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
                         continue;
                     }
                     const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
+                    /* dL/d(array i)[h] = sum of dL/dm * dm/d(array i)[h], dL/dm = P (dP Z - D). */
+                    for (int i = 0; i < p->parameter_arrays; ++i) {
+                        p->dparameters[i * p->hq + h] += s[kj] * (dp[kj] * z[kj] - big_d)
+                            * harness_score_modifier_parameter_derivative(x[kj], i, b, h, qi, kj, p->nq, p->nk, p->hq,
+                                                                          p->fparams->score_parameters);
+                    }
                     const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
                     double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
@@ -222,6 +234,7 @@ static double loss_and_gradients_terms(const problem *p, double *dq, double *dk,
     free(z);
     free(dp);
     free(g);
+    free(x);
     return loss;
 }
 
@@ -528,6 +541,15 @@ int main(int argc, char **argv)
         p.sinks = NULL;
     }
     fp.sinks = harness_variant_info.sinks ? sinks : NULL;
+    /* The arrays' gradient: the reference, and the kernel's (added to: zeros, then 0.5 in the fast run). */
+    p.parameter_arrays = harness_variant_info.score_parameter_count;
+    const int64_t parameter_count = p.parameter_arrays * p.hq;
+    p.dparameters = malloc((size_t)(parameter_count + 1) * sizeof(double));
+    float *dparameters = malloc((size_t)(parameter_count + 1) * sizeof(float));
+    float *dparameters2 = malloc((size_t)(parameter_count + 1) * sizeof(float));
+    if (p.dparameters == NULL || dparameters == NULL || dparameters2 == NULL) {
+        return 1;
+    }
     fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
     fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);
     fp.v_layout = make_layout(bshd, p.hkv, p.nk, p.dv);
@@ -612,12 +634,15 @@ int main(int argc, char **argv)
     int statuses[3];
     void *outputs[3][3] = {{dq, dk, dv}, {dq2, dk2, dv2}, {NULL, NULL, NULL}};
     float *sink_outputs[2] = {dsinks, dsinks2};
+    float *parameter_outputs[2] = {dparameters, dparameters2};
     for (int run = 0; run < 2; ++run) {
         poison(outputs[run][0], storage, counts[0]);
         poison(outputs[run][1], storage, counts[1]);
         poison(outputs[run][2], storage, counts[2]);
         memset(sink_outputs[run], 0, (size_t)p.hq * sizeof(float));
         bp.dsinks = harness_variant_info.sinks ? sink_outputs[run] : NULL;
+        memset(parameter_outputs[run], 0, (size_t)(parameter_count + 1) * sizeof(float));
+        bp.dscore_parameters = parameter_count > 0 ? parameter_outputs[run] : NULL;
         bp.dq = outputs[run][0];
         bp.dk = outputs[run][1];
         bp.dv = outputs[run][2];
@@ -627,7 +652,8 @@ int main(int argc, char **argv)
     }
     const int identical = memcmp(dq, dq2, (size_t)counts[0] * eb) == 0 && memcmp(dk, dk2, (size_t)counts[1] * eb) == 0
                           && memcmp(dv, dv2, (size_t)counts[2] * eb) == 0
-                          && memcmp(dsinks, dsinks2, (size_t)p.hq * sizeof(float)) == 0;
+                          && memcmp(dsinks, dsinks2, (size_t)p.hq * sizeof(float)) == 0
+                          && memcmp(dparameters, dparameters2, (size_t)parameter_count * sizeof(float)) == 0;
 
     double *rq = malloc((size_t)(counts[0] + 1) * sizeof(double));
     double *rk = malloc((size_t)(counts[1] + 1) * sizeof(double));
@@ -648,6 +674,14 @@ int main(int argc, char **argv)
     for (int64_t h = 0; h < p.hq; ++h) {
         dsinks2[h] = 0.5f;
     }
+    /* dscore_parameters the same way (-1 without run-time arrays). */
+    double parameters_scale = 0.0, parameters_worst = 0.0;
+    for (int64_t i = 0; i < parameter_count; ++i) {
+        parameters_scale = fabs(p.dparameters[i]) > parameters_scale ? fabs(p.dparameters[i]) : parameters_scale;
+        const double diff = fabs((double)dparameters[i] - p.dparameters[i]);
+        parameters_worst = diff > parameters_worst || diff != diff ? diff : parameters_worst;
+        dparameters2[i] = 0.5f;
+    }
 
     poison(dq2, storage, counts[0]);
     poison(dk2, storage, counts[1]);
@@ -658,7 +692,14 @@ int main(int argc, char **argv)
     bp.dq_mode = ATTNGEN_DQ_FAST;
     bp.num_threads = 2;
     bp.dsinks = harness_variant_info.sinks ? dsinks2 : NULL;
+    bp.dscore_parameters = parameter_count > 0 ? dparameters2 : NULL;
     statuses[2] = harness_backward(&bp);
+    for (int64_t i = 0; i < parameter_count; ++i) {
+        const double diff = fabs(((double)dparameters2[i] - 0.5) - p.dparameters[i]);
+        parameters_worst = diff > parameters_worst || diff != diff ? diff : parameters_worst;
+    }
+    const double err_parameters = parameter_count == 0 ? -1.0
+                                : parameters_scale > 0.0 ? parameters_worst / parameters_scale : parameters_worst;
     for (int64_t h = 0; harness_variant_info.sinks && h < p.hq; ++h) {
         const double diff = fabs(((double)dsinks2[h] - 0.5) - p.dsinks[h]);
         dsinks_worst = diff > dsinks_worst || diff != diff ? diff : dsinks_worst;
@@ -702,15 +743,38 @@ int main(int argc, char **argv)
             }
         }
         free(dsinks_saved);
+        /* The arrays' entries: steps that are exact in fp32 (the arrays are fp32), the quotient over the real step. */
+        double *dparameters_saved = malloc((size_t)(parameter_count + 1) * sizeof(double));
+        if (dparameters_saved == NULL) {
+            return 1;
+        }
+        memcpy(dparameters_saved, p.dparameters, (size_t)parameter_count * sizeof(double));
+        for (int64_t i = 0; i < parameter_count; ++i) {
+            scale_ref = fabs(dparameters_saved[i]) > scale_ref ? fabs(dparameters_saved[i]) : scale_ref;
+        }
+        for (int trial = 0; trial < 12 && parameter_count > 0; ++trial) {
+            const int64_t i = (int64_t)((uniform() + 1.0) * 0.5 * (double)parameter_count) % parameter_count;
+            const float saved = score_parameters[i];
+            score_parameters[i] = saved + 1.0f / 8192.0f;
+            const double up = (double)score_parameters[i] - (double)saved;
+            const double plus = loss_and_gradients(&p, NULL, NULL, NULL);
+            score_parameters[i] = saved - 1.0f / 8192.0f;
+            const double down = (double)saved - (double)score_parameters[i];
+            const double minus = loss_and_gradients(&p, NULL, NULL, NULL);
+            score_parameters[i] = saved;
+            const double diff = fabs((plus - minus) / (up + down) - dparameters_saved[i]);
+            worst = diff > worst ? diff : worst;
+        }
+        free(dparameters_saved);
         fd_error = scale_ref > 0.0 ? worst / scale_ref : worst;
     }
 
-    printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e dsinks=%.3e deterministic=%d fd=%.3e status=%d,%d,%d,%d\n", err_q, err_k,
-           err_v, err_fast, err_sinks, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
+    printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e dsinks=%.3e dparameters=%.3e deterministic=%d fd=%.3e "
+           "status=%d,%d,%d,%d\n", err_q, err_k, err_v, err_fast, err_sinks, err_parameters, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
     /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
     void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk,
                            block_mask, bp.workspace, score_parameters, sinks, dsinks, dsinks2, sinks_dense,
-                           p.dsinks};
+                           p.dsinks, p.dparameters, dparameters, dparameters2};
     for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {
         free(allocations[i]);
     }

@@ -72,6 +72,11 @@ double harness_score_modifier(double s, int64_t b, int64_t h, int64_t q, int64_t
                               int64_t heads_q, const float *score_parameters);
 double harness_score_modifier_derivative(double s, int64_t b, int64_t h, int64_t q, int64_t k, int64_t nq, int64_t nk,
                                          int64_t heads_q, const float *score_parameters);
+/* Its derivative with respect to entry h of run-time array `index` (score_parameters[index * heads_q + h]), by dual
+   numbers seeded there (0 when the spec has no such array). */
+double harness_score_modifier_parameter_derivative(double s, int index, int64_t b, int64_t h, int64_t q, int64_t k,
+                                                   int64_t nq, int64_t nk, int64_t heads_q,
+                                                   const float *score_parameters);
 
 /* The run-time arrays of a score modifier: `count` values (and one spare) in [0.25, 1) (positive, as ALiBi slopes
    are), the same for every seed, so that the forward and backward checks of one variant agree; malloc'ed (the

@@ -87,20 +87,22 @@ def sink_logits(info, heads_q, device, requires_grad=False):
     return sinks.requires_grad_(requires_grad)
 
 
-def modified(variant_info, s):
+def modified(variant_info, s, parameters=None):
     """The score modifiers of torch_variants.json, written again: ALiBi with run-time slopes (bottom-right), then a
-    soft cap of 2."""
+    soft cap of 2. `parameters`: the slopes [1, Hq] (differentiable), else the cached ones."""
     if variant_info.name != "t_alibi_softcap_fp32":
         return s
     heads_q, nq, nk = s.shape[1], s.shape[2], s.shape[3]
-    slopes = score_parameters(variant_info, heads_q, s.device)[0].double()[None, :, None, None]
+    if parameters is None:
+        parameters = score_parameters(variant_info, heads_q, s.device)
+    slopes = parameters[0].double()[None, :, None, None]
     q = torch.arange(nq, device=s.device, dtype=torch.float64)[:, None]
     k = torch.arange(nk, device=s.device, dtype=torch.float64)[None, :]
     s = s - slopes * (q + (nk - nq) - k).abs()
     return 2.0 * torch.tanh(s / 2.0)
 
 
-def reference(variant_info, q, k, v, block_mask=None, keep=None, sinks=None):
+def reference(variant_info, q, k, v, block_mask=None, keep=None, sinks=None, parameters=None):
     """softmax(scale q k^T, masked) v in float64 on [B, H, S, D] tensors; rows with no allowed key give 0 and
     LSE -inf. `keep` (dropout): [B, Hq, Nq, Nk] bool, kept entries scaled by 1/(1-p). `sinks` [Hq]: one more
     column of the softmax per head, without a value row."""
@@ -108,7 +110,7 @@ def reference(variant_info, q, k, v, block_mask=None, keep=None, sinks=None):
     batch, heads_q, nq, _ = q.shape
     group = heads_q // k.shape[1]
     k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
-    s = modified(variant_info, (q @ k.transpose(-1, -2)) * variant_info.scale)
+    s = modified(variant_info, (q @ k.transpose(-1, -2)) * variant_info.scale, parameters)
     mask = allowed(variant_info.name, 0, 0, nq, k.shape[2], q.device)[None, None].expand(batch, heads_q, -1, -1)
     if block_mask is not None:
         rows = torch.arange(nq, device=q.device) // variant_info.block_rows
@@ -200,8 +202,10 @@ def check_forward_backward(package, device, quick):
                 options["block_mask"] = block_mask
             if info.saves_lse:
                 options["return_lse"] = True
+            parameters = None
             if info.score_parameters:
-                options["score_parameters"] = score_parameters(info, heads_q, device)
+                parameters = score_parameters(info, heads_q, device).clone().requires_grad_(info.has_backward)
+                options["score_parameters"] = parameters
             sinks = sink_logits(info, heads_q, device, requires_grad=info.has_backward)
             if sinks is not None:
                 options["sinks"] = sinks
@@ -222,7 +226,8 @@ def check_forward_backward(package, device, quick):
                 o.backward(grad)
                 q64, k64, v64 = (to_bhsd(t, layout).detach().double().requires_grad_() for t in (q, k, v))
                 sinks64 = None if sinks is None else sinks.detach().double().requires_grad_()
-                expected, _ = reference(info, q64, k64, v64, block_mask, sinks=sinks64)
+                parameters64 = None if parameters is None else parameters.detach().double().requires_grad_()
+                expected, _ = reference(info, q64, k64, v64, block_mask, sinks=sinks64, parameters=parameters64)
                 expected.backward(to_bhsd(grad, layout).double())
                 for tensor, tensor64, axis in ((q, q64, "dq"), (k, k64, "dk"), (v, v64, "dv")):
                     ok, detail = close(to_bhsd(tensor.grad, layout), tensor64.grad, GRAD_TOLERANCE[info.dtype])
@@ -230,6 +235,9 @@ def check_forward_backward(package, device, quick):
                 if sinks is not None:
                     ok, detail = close(sinks.grad, sinks64.grad, GRAD_TOLERANCE[info.dtype])
                     check(f"dsinks {label}", ok, detail)
+                if parameters is not None:
+                    ok, detail = close(parameters.grad, parameters64.grad, GRAD_TOLERANCE[info.dtype])
+                    check(f"dscore_parameters {label}", ok, detail)
 
 
 def check_dropout(package, device):

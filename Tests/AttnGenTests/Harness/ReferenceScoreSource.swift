@@ -2,11 +2,11 @@
 
 /// Score modifiers as C for the float64 reference, written independently of the generator: each modifier of the
 /// spec is rendered from the spec itself (not from the generator's lowered expression), ALiBi's slopes from the
-/// paper's own construction, and the derivative by dual numbers (forward-mode differentiation), so that the
-/// generator's symbolic derivative is checked against a second, unrelated one.
+/// paper's own construction, and the derivatives by dual numbers (forward-mode differentiation, seeded in s or in
+/// one run-time array's entry), so that the generator's symbolic derivatives are checked against unrelated ones.
 enum ReferenceScoreSource {
     static let helpers = """
-        typedef struct ref_dual { double v, d; } ref_dual; /* a value and its derivative with respect to s */
+        typedef struct ref_dual { double v, d; } ref_dual; /* a value and its derivative (in s, or in one array entry) */
         static inline ref_dual rd(double v, double d) { ref_dual r; r.v = v; r.d = d; return r; }
         static inline ref_dual rd_const(double v) { return rd(v, 0.0); }
         static inline ref_dual rd_add(ref_dual a, ref_dual b) { return rd(a.v + b.v, a.d + b.d); }
@@ -32,8 +32,9 @@ enum ReferenceScoreSource {
 
         """
 
-    /// The C source of the two functions `PREFIX_score_modifier` and `PREFIX_score_modifier_derivative` for `spec`
-    /// (identity and 1 when it has no modifier), static when `isStatic`.
+    /// The C source of the functions `PREFIX_score_modifier`, `PREFIX_score_modifier_derivative` (in s) and
+    /// `PREFIX_score_modifier_parameter_derivative` (in entry h of run-time array `index`) for `spec` (identity, 1
+    /// and 0 when it has no modifier), static when `isStatic`.
     static func functions(_ spec: AttentionSpec, parameters: [String], prefix: String = "harness",
                           isStatic: Bool = false) -> String {
         var steps: [String] = []
@@ -58,19 +59,24 @@ enum ReferenceScoreSource {
             + "const float *score_parameters"
         let linkage = isStatic ? "static " : ""
         return """
-            static ref_dual \(prefix)_modify(double s, \(arguments)) {
-                (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk; (void)heads_q; (void)score_parameters;
-                const ref_dual m0 = rd(s, 1.0);
+            /* seed -1: derivatives in s; seed i: in entry h of run-time array i. */
+            static ref_dual \(prefix)_modify(double s, int seed, \(arguments)) {
+                (void)b; (void)h; (void)q; (void)k; (void)nq; (void)nk; (void)heads_q; (void)score_parameters; (void)seed;
+                const ref_dual m0 = rd(s, seed < 0 ? 1.0 : 0.0);
                 \(steps.joined(separator: "\n    "))
                 return \(result);
             }
 
             \(linkage)double \(prefix)_score_modifier(double s, \(arguments)) {
-                return \(prefix)_modify(s, b, h, q, k, nq, nk, heads_q, score_parameters).v;
+                return \(prefix)_modify(s, -1, b, h, q, k, nq, nk, heads_q, score_parameters).v;
             }
 
             \(linkage)double \(prefix)_score_modifier_derivative(double s, \(arguments)) {
-                return \(prefix)_modify(s, b, h, q, k, nq, nk, heads_q, score_parameters).d;
+                return \(prefix)_modify(s, -1, b, h, q, k, nq, nk, heads_q, score_parameters).d;
+            }
+
+            \(linkage)double \(prefix)_score_modifier_parameter_derivative(double s, int index, \(arguments)) {
+                return \(prefix)_modify(s, index, b, h, q, k, nq, nk, heads_q, score_parameters).d;
             }
 
             """
@@ -80,7 +86,7 @@ enum ReferenceScoreSource {
 
     private static func parameter(_ name: String, parameters: [String]) -> String {
         guard let index = parameters.firstIndex(of: name) else { preconditionFailure("no parameter \(name)") }
-        return "rd_const((double)score_parameters[\(index) * heads_q + h])"
+        return "rd((double)score_parameters[\(index) * heads_q + h], seed == \(index) ? 1.0 : 0.0)"
     }
 
     static func expression(_ expression: ScoreExpression, score: String, parameters: [String]) -> String {

@@ -99,6 +99,7 @@ struct KernelArguments {
     attngen_backward_params params;
     float *row_dot;          /* D, [batch][heads_q][seqlen_q] */
     float *dq_accumulator;   /* fast mode: [batch][heads_q][seqlen_q][kHeadDim], else NULL */
+    float *parameter_partials; /* the score parameters' gradient: [batch][heads_q][key tiles][arrays], or NULL */
     int32_t kv_group;        /* query heads per key/value head */
     int32_t aligned16;       /* Q, K, V, dO rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     int32_t outputs_aligned16; /* dQ, dK, dV rows start on 16-byte boundaries: 16-byte stores are safe */
@@ -850,7 +851,8 @@ static size_t row_dot_bytes(const attngen_backward_params &p) {
     return attngen_size_add_aligned(attngen_size_mul(query_rows(p), sizeof(float)), 0, 256);
 }
 
-/* D, then (fast mode) the fp32 dQ accumulator; SIZE_MAX for parameters the launcher refuses (NULL, struct_size,
+/* D, then (fast mode) the fp32 dQ accumulator, then the score parameters' partial sums (variants with run-time
+   arrays); SIZE_MAX for parameters the launcher refuses (NULL, struct_size,
    negative sizes, sizes above the limits) and for sizes that do not fit in size_t; 0 without query rows. */
 static size_t workspace_bytes(const attngen_backward_params *params) {
     if (params == NULL || params->struct_size != sizeof(attngen_backward_params)) return SIZE_MAX;
@@ -859,7 +861,8 @@ static size_t workspace_bytes(const attngen_backward_params *params) {
     if (p.batch == 0 || p.seqlen_q == 0 || p.heads_q == 0) return 0;
     const size_t accumulator =
         p.dq_mode == ATTNGEN_DQ_FAST ? attngen_size_mul(query_rows(p), kHeadDim * sizeof(float)) : 0;
-    return attngen_size_add_aligned(row_dot_bytes(p), accumulator, 256);
+    const size_t parameter_partials = 0  /* no run-time arrays */;
+    return attngen_size_add_aligned(attngen_size_add_aligned(row_dot_bytes(p), accumulator, 256), parameter_partials, 256);
 }
 
 /* Opts a kernel into `bytes` of dynamic shared memory. */
@@ -923,6 +926,7 @@ extern "C" attngen_status attngen_train_d128_bf16_causal_dropout_backward_cuda(c
     arguments.row_dot = static_cast<float *>(p.workspace);
     arguments.dq_accumulator =
         fast && p.seqlen_q > 0 ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p)) : NULL;
+    arguments.parameter_partials = NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;

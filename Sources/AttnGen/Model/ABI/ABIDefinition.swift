@@ -214,7 +214,8 @@ public enum ABIDefinition {
                       group: ["C backend: worker threads when built with OpenMP; 0 = the OpenMP default."]),
                 Field(name: "workspace", type: .pointer,
                       group: ["Scratch memory of at least attngen_NAME_backward_workspace_size(params) bytes, 16-byte aligned;",
-                              "the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O)."]),
+                              "the call owns it until it returns. Holds dQ in fp32 and the row sums D = rowsum(dO * O) (CUDA,",
+                              "with run-time arrays: also the partial sums of their gradient)."]),
                 Field(name: "workspace_size", type: .size),
                 scoreParameters, sinks,
                 Field(name: "dsinks", type: .floatPointer,
@@ -222,6 +223,11 @@ public enum ABIDefinition {
                               "sink logits to, dL/dsinks[h] = -sum over (b, q) of exp(sinks[h] - LSE) * rowsum(dO * O) (zero",
                               "them first for the gradient alone; a call with nothing to compute adds nothing). NULL: the",
                               "gradient is not computed. Ignored by variants without sinks."]),
+                Field(name: "dscore_parameters", type: .floatPointer,
+                      group: ["Variants whose score modifiers read run-time arrays, optional: laid out like score_parameters,",
+                              "the values the call ADDS the arrays' gradient to, dL/d(array i)[h] = the sum over the head's",
+                              "kept scores of dL/dm * dm/d(array i)[h] (zero them first for the gradient alone). NULL: not",
+                              "computed. Ignored by variants without run-time arrays."]),
             ])
 
     /// The run-time arrays of a variant's score modifiers, in both params structs.

@@ -35,8 +35,23 @@ struct CBackwardKernel {
                 : try templates.template("c/pieces/backward_score_modifier.c").render([:]),
             "score_modifier_state": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("c/pieces/score_modifier_state.c").render([:]),
+            "parameter_gradient_head_begin": try parameterGradientPiece("head_begin"),
+            "parameter_gradient_scores": try parameterGradientPiece("scores"),
+            "parameter_gradient_store": variant.scoreModifier.parameters.isEmpty ? ""
+                : "attngen_vf_store(dm_row + j, ds);  /* dL/dm, for the run-time arrays' gradient */",
+            "parameter_gradient_accumulate": try parameterGradientPiece("accumulate"),
+            "parameter_gradient_head_end": try parameterGradientPiece("head_end"),
+            "parameter_gradient_allocate": try parameterGradientPiece("allocate"),
+            "parameter_gradient_reduce": try parameterGradientPiece("reduce"),
             "score_modifier_gradient": variant.scoreModifier.isEmpty ? ""
                 : "ds = attngen_vf_mul(ds, attngen_vf_load(g_row + j));  /* the score modifier's derivative */",
         ])
+    }
+
+    /// A piece of the run-time arrays' gradient (Templates/c/pieces/backward_parameter_gradient_NAME.c), or nothing
+    /// for a variant whose modifiers read no run-time array.
+    private func parameterGradientPiece(_ name: String) throws(SpecError) -> String {
+        guard !variant.scoreModifier.parameters.isEmpty else { return "" }
+        return try templates.template("c/pieces/backward_parameter_gradient_\(name).c").render([:])
     }
 }

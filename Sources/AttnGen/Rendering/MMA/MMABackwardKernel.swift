@@ -61,6 +61,16 @@ struct MMABackwardKernel {
                 ? try templates.template("cuda/pieces/backward_sink_gradient.cu").render([:]) : "",
             "sink_gradient_launch": variant.hasSinks
                 ? try templates.template("cuda/pieces/backward_sink_gradient_launch.cu").render([:]) : "",
+            "parameter_gradient_kernel": try parameterGradientPiece("kernel"),
+            "parameter_gradient_declare": try parameterGradientPiece("declare"),
+            "parameter_gradient_flush": try parameterGradientPiece("flush"),
+            // The score parameters' gradient: a partial sum per (batch, query head, key tile) and array.
+            "parameter_partials_bytes": variant.scoreModifier.parameters.isEmpty ? "0  /* no run-time arrays */"
+                : "attngen_size_mul(attngen_size_mul((size_t)p.batch, (size_t)p.heads_q), "
+                    + "attngen_size_mul((size_t)((p.seqlen_k + kKeyRows - 1) / kKeyRows), kScoreParameterCount * sizeof(float)))",
+            "parameter_gradient_partials": try parameterGradientPiece("partials"),
+            "parameter_gradient_clear": try parameterGradientPiece("clear"),
+            "parameter_gradient_launch": try parameterGradientPiece("launch"),
             "key_probabilities": try probabilities("cuda/pieces/backward_key_probabilities"),
             "query_probabilities": try probabilities("cuda/pieces/backward_query_probabilities"),
             "query_score_modifier_state": modified ? try templates.template("cuda/pieces/score_modifier_state.cu").render([:]) : "",
@@ -71,7 +81,21 @@ struct MMABackwardKernel {
     /// (and its derivative, while the raw score is at hand) in the same pass.
     private func probabilities(_ piece: String) throws(SpecError) -> String {
         guard !variant.scoreModifier.isEmpty else { return try templates.template(piece + ".cu").render([:]) }
-        return try templates.template(piece + "_modified.cu").render(["gradient": gradientFactor])
+        var values = ["gradient": gradientFactor]
+        if piece.hasSuffix("key_probabilities") {
+            // The key kernel also sums the run-time arrays' gradient (dm/d(array i)[h] at each kept score).
+            values["parameter_gradient"] = variant.scoreModifier.parameters.isEmpty ? ""
+                : "if (accumulates_parameters && dm != 0.0f) "
+                    + "score_modifier_parameter_gradients(raw, q, k, modifier_state, dm, parameter_gradient);"
+        }
+        return try templates.template(piece + "_modified.cu").render(values)
+    }
+
+    /// A piece of the run-time arrays' gradient (Templates/cuda/pieces/backward_parameter_gradient_NAME.cu), or
+    /// nothing for a variant whose modifiers read no run-time array.
+    private func parameterGradientPiece(_ name: String) throws(SpecError) -> String {
+        guard !variant.scoreModifier.parameters.isEmpty else { return "" }
+        return try templates.template("cuda/pieces/backward_parameter_gradient_\(name).cu").render([:])
     }
 
     /// The factor on dS: the derivative at the raw score, or its constant value (nothing when it is 1).

@@ -8,6 +8,7 @@
 /// | `score_modifier_log2`            | log2(e) · m(scale · s) for the kernel's raw score s = Q·Kᵀ            |
 /// | `score_modifier_log2_from_log2`  | (C) log2(e) · m(ln 2 · s) for the C forward pass's base-2 score       |
 /// | `score_modifier_derivative`      | m'(scale · s): the backward pass's factor on dS                       |
+/// | `score_modifier_parameter_gradients` | adds dm · ∂m/∂array_i[h] to accumulator i: the arrays' gradient  |
 ///
 /// Run-time arrays read `score_parameters[i * heads_q + h]`, i being the array's place in `model.parameters`;
 /// they are read once per (batch, head), in `score_modifier_prepare`.
@@ -27,6 +28,7 @@ struct ScoreModifierHooksRendering {
                 "score_modifier_prepare": "state.value[0] = 0.0f;  /* no score modifier */",
                 "score_modifier_value": "return s;  /* no score modifier */",
                 "score_modifier_derivative": "return 1.0f;  /* no score modifier */",
+                "score_modifier_parameter_gradients": "/* no run-time arrays */",
             ].merging(dialect == .c ? ["score_modifier_value_from_log2": "return s;  /* no score modifier */"] : [:]) { $1 }
         }
         let raw = ScoreKernelForm(model: model, inputScale: scale, outputScale: Self.log2e)
@@ -54,6 +56,11 @@ struct ScoreModifierHooksRendering {
             "score_modifier_prepare": prepare.joined(separator: "\n"),
             "score_modifier_value": body(raw.value),
             "score_modifier_derivative": body(raw.derivative),
+            "score_modifier_parameter_gradients": raw.parameterDerivatives.isEmpty ? "/* no run-time arrays */"
+                : raw.parameterDerivatives.enumerated().map { index, expression in
+                    "accumulators[\(index)] += dm * (\(expression.source(dialect, parameterIndex: parameterIndex, override: override)));"
+                        + "  /* d/d \(model.parameters[index])[h] */"
+                }.joined(separator: "\n"),
         ]
         if dialect == .c { values["score_modifier_value_from_log2"] = body(base2.value) }
         return values

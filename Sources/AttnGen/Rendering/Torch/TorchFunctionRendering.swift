@@ -140,14 +140,14 @@ struct TorchFunctionRendering {
         let arrays = variant.scoreModifier.parameters
         if !arrays.isEmpty {
             doc.append("score_parameters (required): float32 [\(arrays.count), Hq], the score modifiers' run-time arrays, rows "
-                       + arrays.joined(separator: ", ") + " (not differentiated).")
+                       + arrays.joined(separator: ", ") + (variant.includesBackward ? "; differentiable." : "."))
         }
         if variant.hasSinks {
             doc.append("sinks (required): float32 [Hq], each query head's sink logit (natural-log units, -inf: none), a term of"
                        + " the softmax's denominator without a value row" + (variant.includesBackward ? "; differentiable." : "."))
         }
         doc.append(variant.includesBackward
-                   ? "Differentiable in q, k, v\(variant.hasSinks ? " and sinks" : "") (the generated backward kernels; deterministic=False: the faster atomic dQ)."
+                   ? "Differentiable in q, k, v\(differentiatedExtras) (the generated backward kernels; deterministic=False: the faster atomic dQ)."
                    : "Forward only (generated without --backward).")
         let docText = doc.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
         return """
@@ -159,7 +159,17 @@ struct TorchFunctionRendering {
             """
     }
 
-    /// Lines that build inputs for the variant and call it (the README's and the docstring's example).
+    /// ", score_parameters and sinks" or what of them the variant reads: its differentiable run-time arrays.
+    private var differentiatedExtras: String {
+        let extras = (variant.scoreModifier.parameters.isEmpty ? [] : ["score_parameters"]) + (variant.hasSinks ? ["sinks"] : [])
+        switch extras.count {
+        case 0: return ""
+        case 1: return " and " + extras[0]
+        default: return ", " + extras.dropLast().joined(separator: ", ") + " and " + extras.last!
+        }
+    }
+
+        /// Lines that build inputs for the variant and call it (the README's and the docstring's example).
     var example: [String] {
         let (hq, hkv) = switch variant.heads {
         case .runtime: (8, 8)

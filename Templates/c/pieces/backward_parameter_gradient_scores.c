@@ -1,0 +1,1 @@
+memcpy(x_row, s_row, sizeof(float) * KEY_LANES); /* the raw scores, for the arrays' gradient */
