@@ -47,7 +47,6 @@ public struct DecodePlan: Sendable, Hashable {
         if variant.storage == .fp32 { return "fp32 storage (the decode kernel's products are 16-bit)" }
         if variant.dropout != nil { return "dropout (the decode kernel packs query heads into rows)" }
         if variant.blockSparse != nil { return "a block-sparse layout (the decode kernel packs query heads into rows)" }
-        if !variant.scoreModifier.isEmpty { return "a score modifier (not in the decode kernel yet)" }
         return nil
     }
 

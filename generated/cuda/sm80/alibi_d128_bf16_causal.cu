@@ -8,7 +8,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_80 and later (A100): Br = 128, Bc = 32, 4 warps, 2 K/V stages, 71680 bytes of shared memory.
- * Combine kernel: Templates/cuda/combine.cu.
+ * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 4 K/V stages, 143616 bytes of shared memory, 1 block per SM; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
  */
 #include "alibi_d128_bf16_causal.cuh"
@@ -536,6 +536,548 @@ extern "C" attngen_status attngen_alibi_d128_bf16_causal_combine_cuda(const attn
     return launch_combine(*params, stream);
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Decoding: calls with at most kMaxQueryRows query rows, and every call with per-sequence key counts or a paged
+ * cache, which only this kernel reads (README.md, "Decoding" and "Paged KV cache").
+ *
+ * The tiled forward kernel gives each (query head, query tile) a block, so at decode time a block holds one real
+ * row and every query head of a group reads its key/value head again. Here a block takes kRows packed rows: row
+ * r of a (batch, key/value head) is query row r / kv_group of query head kv_head * kv_group + r % kv_group, so the
+ * heads that share K and V read them once, and several query rows per head (speculative decoding) fit as well.
+ * The block walks its keys through a kStages-deep cp.async ring of tiles of kTileKeys keys; warp w takes keys
+ * [w * kWarpColumns, (w + 1) * kWarpColumns) of every tile with its own online softmax, and the warps merge
+ * their states through shared memory at the end. When batch x heads_kv x row tiles cannot fill the GPU, the
+ * launcher splits each row tile's keys into `splits` ranges, one block each, which write fp32 partial results
+ * (O normalised, natural-log LSE) to the caller's workspace; the combine kernel above merges them.
+ * ---------------------------------------------------------------------------------------------- */
+
+namespace attngen_alibi_d128_bf16_causal_decode {
+
+using namespace attngen_alibi_d128_bf16_causal_variant;
+
+constexpr int kHeadDimPadded = 128;
+constexpr int kValueHeadDimPadded = 128;
+constexpr int kRowPad = 8;
+constexpr int kWarps = 4;
+constexpr int kWarpColumns = 16;  /* keys of each warp per K/V tile */
+constexpr int kStages = 4;  /* K/V tiles in the cp.async ring */
+constexpr int kBlocksPerMultiprocessor = 1;
+constexpr int kMaxQueryRows = 16;  /* calls with more take the forward kernel */
+constexpr int kMaxSplits = 128;
+/* Shared memory, as the plan accounts it: the Q tile and kStages K and V tiles (later the merge buffer). */
+constexpr int kQTileElements = 2176;
+constexpr int kKTileElements = 8704;
+constexpr int kVTileElements = 8704;
+constexpr int kSharedBytes = 143616;
+
+constexpr int kThreads = kWarps * 32;
+constexpr int kRows = 16;                         /* packed rows per block: one m16 fragment */
+constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile */
+/* The names the tensor-core products use: each warp multiplies the block's 16 rows by its kWarpColumns keys. */
+constexpr int kMTiles = 1;
+constexpr int kRowsPerWarp = 16;
+constexpr int kBlockColumns = kWarpColumns;
+constexpr int kQStride = kHeadDimPadded + kRowPad;
+constexpr int kKStride = kHeadDimPadded + kRowPad;
+constexpr int kVStride = kValueHeadDimPadded + kRowPad;
+static_assert(kQTileElements == kRows * kQStride && kKTileElements == kTileKeys * kKStride &&
+                  kVTileElements == kTileKeys * kVStride,
+              "the planned tiles hold whole padded rows");
+/* The warps' merge buffer (over the ring, free by then): O, running maximum and sum of each warp's 16 rows. */
+constexpr int kMergeStride = kValueHeadDimPadded;
+static_assert(kSharedBytes >= (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) &&
+                  kSharedBytes >= kWarps * kRows * (kMergeStride + 2) * (int)sizeof(float),
+              "the planned shared memory holds the Q tile and the K/V ring, and later the merge buffer");
+static_assert(kWarpColumns % 16 == 0, "each warp's keys are whole k16 steps of P·V");
+
+/* Everything a block needs besides the ABI's parameters, computed once on the host. */
+struct DecodeArguments {
+    attngen_forward_params params;
+    int32_t kv_group;     /* query heads per key/value head */
+    int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head) */
+    int32_t row_tiles;    /* blocks of kRows packed rows per (batch, key/value head) */
+    int32_t splits;       /* key ranges per row tile; 1 writes O and LSE directly */
+    int32_t aligned16;    /* K and V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
+    float *o_partial;     /* splits > 1: [splits][batch][heads_q][seqlen_q][value_head_dim] */
+    float *lse_partial;   /* splits > 1: [splits][batch][heads_q][seqlen_q] */
+};
+
+/* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
+   through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
+   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
+
+/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
+static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
+                                                   const Raw *sK, int warp, int lane) {
+#pragma unroll
+    for (int m = 0; m < kMTiles; ++m) {
+#pragma unroll
+        for (int n = 0; n < kBlockColumns / 8; ++n) {
+            s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
+        }
+    }
+    /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
+    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
+    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
+#pragma unroll
+    for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
+        uint32_t a[kMTiles][4];
+#pragma unroll
+        for (int m = 0; m < kMTiles; ++m) {
+            attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
+        }
+#pragma unroll
+        for (int n = 0; n < kBlockColumns / 8; n += 2) {
+            uint32_t kb[4];
+            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
+#pragma unroll
+            for (int m = 0; m < kMTiles; ++m) {
+                attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
+                attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
+            }
+        }
+    }
+}
+
+/* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
+   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
+static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
+                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
+                                                          const Raw *sV, int lane) {
+    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
+#pragma unroll
+    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
+        uint32_t a[kMTiles][4];
+#pragma unroll
+        for (int m = 0; m < kMTiles; ++m) {
+            a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
+            a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
+            a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
+            a[m][3] = attngen_pack2(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3], Element());
+        }
+#pragma unroll
+        for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
+            uint32_t vb[4];
+            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
+#pragma unroll
+            for (int m = 0; m < kMTiles; ++m) {
+                attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
+                attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
+            }
+        }
+    }
+}
+
+/* The offset of the page holding `key` in a paged cache of PageSize keys per page: its entry of the sequence's
+   row of the page table, clamped into the pool (the launcher cannot check device memory). A template, so that
+   variants without pages compile none of it. */
+template <int PageSize>
+static __device__ __forceinline__ int64_t page_offset(const int32_t *page_row, int64_t num_pages, int64_t key,
+                                                      int64_t page_stride) {
+    const int64_t page = attngen_min64(attngen_max64((int64_t)page_row[key / PageSize], 0), num_pages - 1);
+    return page * page_stride;
+}
+
+/* One K or V tile of keys [k0, k0 + kTileKeys) from a paged cache (`rows`: the pool at the head's offset): within
+   one page when pages are whole tiles (one lookup, evenly spaced rows), page by page when tiles are whole pages
+   (a lookup and an evenly spaced copy per page, none past the keys), else key by key. */
+template <int Dim, int DimPadded, int Stride>
+static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows, const attngen_layout &layout,
+                                                       const int32_t *page_row, int64_t num_pages, int64_t k0,
+                                                       int64_t nk, bool aligned16) {
+    constexpr int kPageUnit = kPageSize > 0 ? kPageSize : 1; /* the page size as a divisor */
+    if constexpr (kPageUnit % kTileKeys == 0) {
+        attngen_copy_tile<kThreads, kTileKeys, Dim, DimPadded, Stride>(
+            dst, rows + page_offset<kPageUnit>(page_row, num_pages, k0, layout.batch_stride) + k0 % kPageUnit * layout.row_stride,
+            layout.row_stride, nk - k0, aligned16);
+    } else if constexpr (kTileKeys % kPageUnit == 0) {
+#pragma unroll
+        for (int page = 0; page < kTileKeys / kPageUnit; ++page) {
+            const int64_t first = k0 + page * kPageUnit;
+            attngen_copy_tile<kThreads, kPageUnit, Dim, DimPadded, Stride>(
+                dst + page * kPageUnit * Stride,
+                first < nk ? rows + page_offset<kPageUnit>(page_row, num_pages, first, layout.batch_stride) : rows,
+                layout.row_stride, nk - first, aligned16);
+        }
+    } else {
+        attngen_copy_rows<kThreads, kTileKeys, Dim, DimPadded, Stride>(dst, rows, [&](int row) {
+            const int64_t key = k0 + row;
+            return rows + page_offset<kPageUnit>(page_row, num_pages, key, layout.batch_stride) + key % kPageUnit * layout.row_stride;
+        }, nk - k0, aligned16);
+    }
+}
+
+__global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_kernel(const DecodeArguments arguments) {
+    extern __shared__ __align__(16) unsigned char shared_memory[];
+    Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
+    Raw *const sK = sQ + kQTileElements;            /* kStages K tiles */
+    Raw *const sV = sK + kStages * kKTileElements;  /* kStages V tiles */
+
+    const attngen_forward_params &p = arguments.params;
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int group = lane / 4;      /* the fragment row this lane holds (and row + 8) */
+    const int quad_lane = lane % 4;  /* the fragment column pair this lane holds */
+
+    /* Which split (x), and which row tile of which (batch, key/value head) (y, z folded). */
+    const int split = blockIdx.x;
+    const int64_t unit = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
+    const int64_t row_tile = unit % arguments.row_tiles;
+    const int64_t b = unit / arguments.row_tiles / p.heads_kv;
+    const int64_t kv_head = unit / arguments.row_tiles % p.heads_kv;
+    if (b >= p.batch) return;
+    const int64_t nq = p.seqlen_q;
+    const int64_t nk = attngen_sequence_keys(p, b);
+    const int kv_group = arguments.kv_group;
+    const int row_begin = (int)row_tile * kRows;
+    const int rows_here = min(kRows, arguments.packed_rows - row_begin);
+    /* The query rows these packed rows hold: [q_first, q_last]. */
+    const int64_t q_first = row_begin / kv_group;
+    const int64_t q_last = (row_begin + rows_here - 1) / kv_group;
+
+    /* The key tiles any of the rows can see, and this split's share of them. */
+    int64_t key_begin = 0, key_end = 0;
+    visible_key_range(q_first, q_last + 1, nq, nk, key_begin, key_end);
+    const int64_t first_tile = key_begin / kTileKeys;
+    const int64_t last_tile = key_end > key_begin ? (key_end + kTileKeys - 1) / kTileKeys : first_tile;
+    const int64_t tiles_per_split = (last_tile - first_tile + arguments.splits - 1) / arguments.splits;
+    const int64_t tile_begin = attngen_min64(first_tile + split * tiles_per_split, last_tile);
+    const int64_t tile_end = attngen_min64(tile_begin + tiles_per_split, last_tile);
+
+    /* K and V of this head: rows of the sequence, or with a paged cache (kPageSize > 0) the head's rows of every
+       page, found through the sequence's row of the page table (an index past the pages is clamped). */
+    const Raw *const k_rows = static_cast<const Raw *>(p.k) + (kPageSize > 0 ? 0 : b * p.k_layout.batch_stride) +
+                              kv_head * p.k_layout.head_stride;
+    const Raw *const v_rows = static_cast<const Raw *>(p.v) + (kPageSize > 0 ? 0 : b * p.v_layout.batch_stride) +
+                              kv_head * p.v_layout.head_stride;
+    const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
+    const bool aligned16 = arguments.aligned16 != 0;
+
+    /* Loads key tile `tile` (if in range) into ring slot `slot`: K and V are two commit groups. */
+    auto load_key_tile = [&](int64_t tile, int slot) {
+        const int64_t k0 = tile * kTileKeys;
+        if (tile < tile_end) {
+            if constexpr (kPageSize > 0) {
+                load_paged_tile<kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements, k_rows, p.k_layout,
+                                                                    page_row, p.num_pages, k0, nk, aligned16);
+            } else {
+                attngen_copy_tile<kThreads, kTileKeys, kHeadDim, kHeadDimPadded, kKStride>(
+                    sK + slot * kKTileElements, k_rows + k0 * p.k_layout.row_stride, p.k_layout.row_stride, nk - k0,
+                    aligned16);
+            }
+        }
+        attngen_cp_async_commit();
+        if (tile < tile_end) {
+            if constexpr (kPageSize > 0) {
+                load_paged_tile<kValueHeadDim, kValueHeadDimPadded, kVStride>(
+                    sV + slot * kVTileElements, v_rows, p.v_layout, page_row, p.num_pages, k0, nk, aligned16);
+            } else {
+                attngen_copy_tile<kThreads, kTileKeys, kValueHeadDim, kValueHeadDimPadded, kVStride>(
+                    sV + slot * kVTileElements, v_rows + k0 * p.v_layout.row_stride, p.v_layout.row_stride, nk - k0,
+                    aligned16);
+            }
+        }
+        attngen_cp_async_commit();
+    };
+#pragma unroll
+    for (int slot = 0; slot < kStages - 1; ++slot) load_key_tile(tile_begin + slot, slot);
+
+    /* The packed Q rows, gathered from their heads with plain loads (a few kilobytes), zeros past the rows. */
+    const Raw *const q_base = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride;
+    for (int i = threadIdx.x; i < kRows * kHeadDimPadded; i += kThreads) {
+        const int r = i / kHeadDimPadded, column = i % kHeadDimPadded;
+        Raw value = 0;
+        if (r < rows_here && column < kHeadDim) {
+            const int packed = row_begin + r;
+            const int64_t h = kv_head * kv_group + packed % kv_group;
+            value = q_base[h * p.q_layout.head_stride + (int64_t)(packed / kv_group) * p.q_layout.row_stride + column];
+        }
+        sQ[r * kQStride + column] = value;
+    }
+
+    /* Per-thread state of the warp's two fragment rows (group, group + 8). */
+    float o_acc[1][kValueHeadDimPadded / 8][4];
+    float row_max[2] = {-INFINITY, -INFINITY};  /* of the scores (raw Q·Kᵀ, or modified in base 2) */
+    float row_sum[2] = {0.0f, 0.0f};            /* this lane's share */
+#pragma unroll
+    for (int n = 0; n < kValueHeadDimPadded / 8; ++n) o_acc[0][n][0] = o_acc[0][n][1] = o_acc[0][n][2] = o_acc[0][n][3] = 0.0f;
+    /* The query row and head of each of this lane's two rows. Rows past rows_here (zeros in sQ) are computed
+       like the others and never stored. */
+    int64_t row_q[2], row_h[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int packed = row_begin + group + 8 * r;
+        row_q[r] = packed / kv_group;
+        row_h[r] = kv_head * kv_group + packed % kv_group;
+    }
+    /* The score modifier's state of each row's (batch, query head) (README.md, "Score modifiers"). */
+    ScoreModifierState modifier_states[2];
+    #pragma unroll
+    for (int r = 0; r < 2; ++r) modifier_states[r] = score_modifier_prepare(b, row_h[r], nq, nk, p.heads_q, p.score_parameters);
+
+    for (int64_t tile = tile_begin; tile < tile_end; ++tile) {
+        const int iteration = (int)(tile - tile_begin);
+        const int slot = iteration % kStages;
+        const int64_t k0 = tile * kTileKeys + warp * kWarpColumns; /* this warp's first key */
+
+        /* Wait for K of this tile; past the barrier every warp is done with the previous iteration, whose slot
+           takes the tile kStages - 1 ahead. */
+        attngen_cp_async_wait<2 * (kStages - 1) - 1>();
+        __syncthreads();
+        load_key_tile(tile + kStages - 1, (iteration + kStages - 1) % kStages);
+
+        float s[1][kWarpColumns / 8][4];
+        warp_scores(s, sQ, sK + slot * kKTileElements + warp * kWarpColumns * kKStride, 0, lane);
+
+        /* The score modifier, each row with its own query row and head: S becomes the modified score in base 2 (masked
+           below, after it, as in the forward kernel). */
+        #pragma unroll
+        for (int r = 0; r < 2; ++r) {
+        #pragma unroll
+            for (int n = 0; n < kWarpColumns / 8; ++n) {
+        #pragma unroll
+                for (int c = 0; c < 2; ++c) {
+                    const float key = (float)(k0 + n * 8 + quad_lane * 2 + c);  /* fp32, as the expression reads them */
+                    s[0][n][2 * r + c] = score_modifier_log2(s[0][n][2 * r + c], (float)row_q[r], key, modifier_states[r]);
+                }
+            }
+        }
+        /* Masks (each row with its own query row and head) and keys past the end. */
+        if (!tile_is_interior(q_first, q_last + 1, k0, k0 + kWarpColumns, nq, nk)) {
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                int64_t lo = 0, hi = 0;
+                row_key_bounds(row_q[r], nq, nk, lo, hi);
+                const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kWarpColumns), 0);
+                const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kWarpColumns), 0);
+#pragma unroll
+                for (int n = 0; n < kWarpColumns / 8; ++n) {
+#pragma unroll
+                    for (int c = 0; c < 2; ++c) {
+                        const int key = n * 8 + quad_lane * 2 + c;
+                        const bool kept = key >= key_lo && key < key_hi &&
+                                          element_predicate_holds(b, row_h[r], row_q[r], k0 + key, nq, nk);
+                        if (!kept) s[0][n][2 * r + c] = -INFINITY;
+                    }
+                }
+            }
+        }
+
+        /* Online softmax of the warp's rows over its keys. */
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            float tile_max = -INFINITY;
+#pragma unroll
+            for (int n = 0; n < kWarpColumns / 8; ++n) tile_max = fmaxf(tile_max, fmaxf(s[0][n][2 * r], s[0][n][2 * r + 1]));
+            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+            tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+            const float new_max = fmaxf(row_max[r], tile_max);
+            const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
+            const float correction = attngen_exp2(row_max[r] * kScoreToLog2 - scaled_max);
+            row_max[r] = new_max;
+            float tile_sum = 0.0f;
+#pragma unroll
+            for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+                o_acc[0][n][2 * r] *= correction;
+                o_acc[0][n][2 * r + 1] *= correction;
+            }
+#pragma unroll
+            for (int n = 0; n < kWarpColumns / 8; ++n) {
+                s[0][n][2 * r] = attngen_exp2(fmaf(s[0][n][2 * r], kScoreToLog2, -scaled_max));
+                s[0][n][2 * r + 1] = attngen_exp2(fmaf(s[0][n][2 * r + 1], kScoreToLog2, -scaled_max));
+                tile_sum += s[0][n][2 * r] + s[0][n][2 * r + 1];
+            }
+            row_sum[r] = row_sum[r] * correction + tile_sum;
+        }
+
+        /* Wait for V of this tile, then O += P·V over the warp's keys. */
+        attngen_cp_async_wait<2 * (kStages - 1)>();
+        __syncthreads();
+        warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements + warp * kWarpColumns * kVStride, lane);
+    }
+    attngen_cp_async_wait<0>();
+    __syncthreads(); /* every warp past its last P·V: the ring becomes the merge buffer */
+
+    /* Each warp's state into shared memory: O (unnormalised), the running maximum and the sum of each row. */
+    float *const sMergeO = reinterpret_cast<float *>(shared_memory);  /* [kWarps][kRows][kMergeStride] */
+    float *const sMergeMax = sMergeO + kWarps * kRows * kMergeStride; /* [kWarps][kRows] */
+    float *const sMergeSum = sMergeMax + kWarps * kRows;              /* [kWarps][kRows] */
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int row = group + 8 * r;
+        float sum = row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        float *const o_row = sMergeO + (warp * kRows + row) * kMergeStride;
+#pragma unroll
+        for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
+            o_row[n * 8 + quad_lane * 2] = o_acc[0][n][2 * r];
+            o_row[n * 8 + quad_lane * 2 + 1] = o_acc[0][n][2 * r + 1];
+        }
+        if (quad_lane == 0) {
+            sMergeMax[warp * kRows + row] = row_max[r];
+            sMergeSum[warp * kRows + row] = sum;
+        }
+    }
+    __syncthreads();
+
+    /* The merged rows: O = sum_w O_w 2^((m_w - m)·c) / l and LSE = (m·c + log2 l)·ln 2, with l the sum of the
+       warps' sums weighted the same way; a row that kept no key gets O = 0 and LSE = -inf. */
+    const bool partial = arguments.splits > 1;
+    for (int i = threadIdx.x; i < rows_here * kValueHeadDim; i += kThreads) {
+        const int row = i / kValueHeadDim, column = i % kValueHeadDim;
+        float row_maximum = -INFINITY;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) row_maximum = fmaxf(row_maximum, sMergeMax[w * kRows + row]);
+        float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScoreToLog2;
+        float sum = 0.0f, value = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) {
+            const float weight = attngen_exp2(sMergeMax[w * kRows + row] * kScoreToLog2 - scaled_max);
+            sum += weight * sMergeSum[w * kRows + row];
+            value += weight * sMergeO[(w * kRows + row) * kMergeStride + column];
+        }
+        const int packed = row_begin + row;
+        const int64_t q = packed / kv_group;
+        const int64_t h = kv_head * kv_group + packed % kv_group;
+        const bool kept_any = sum > 0.0f;
+        const float out = kept_any ? value / sum : 0.0f;
+        const float lse = kept_any ? (scaled_max + log2f(sum)) * 0.69314718f : -INFINITY;
+        if (partial) {
+            const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * nq + q;
+            arguments.o_partial[partial_row * kValueHeadDim + column] = out;
+            if (column == 0) arguments.lse_partial[partial_row] = lse;
+        } else {
+            Element *const o = static_cast<Element *>(p.o);
+            attngen_store_float(o + b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride +
+                                    column,
+                                out);
+            if (kSavesLogSumExp && column == 0) {
+                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Host side: whether a call takes the decode kernel, its split count, its workspace, its launch.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The launch of one call: packed rows, row tiles, key splits and the workspace the splits need. */
+struct DecodeLaunch {
+    int32_t kv_group, packed_rows, row_tiles, splits;
+    int64_t units;          /* batch * heads_kv * row_tiles: blocks per split */
+    size_t split_bytes;     /* workspace bytes of one split's partial O and LSE */
+};
+
+/* Whether the checked call `p` takes the decode kernel: some keys, at most kMaxQueryRows query rows or what only
+   this kernel reads (per-sequence key counts, seqlens_k: the tiled kernel has no register to spare for a per-block
+   key count at d = 128; a paged cache), and a grid within CUDA's limits (65535 x 65535 blocks of row tiles,
+   packed rows counted in 32 bits). */
+static bool decode_applies(const attngen_forward_params &p) {
+    const bool only_here = p.seqlens_k != NULL || kPageSize > 0; /* what the tiled kernel does not read */
+    if ((p.seqlen_q > kMaxQueryRows && !only_here) || p.seqlen_k == 0) return false;
+    const int64_t packed_rows = (int64_t)(p.heads_q / p.heads_kv) * p.seqlen_q;
+    const int64_t units = p.batch * (int64_t)p.heads_kv * ((packed_rows + kRows - 1) / kRows);
+    return packed_rows < (1 << 30) && units <= (int64_t)65535 * 65535;
+}
+
+/* Aligned to 256 bytes, the start of the partial LSEs after the partial O of `splits` splits. */
+static size_t partial_lse_offset(size_t o_bytes) { return (o_bytes + 255) / 256 * 256; }
+
+/* The launch of `p` on the current device with at most `workspace_size` bytes of workspace: enough key splits
+   for kBlocksPerMultiprocessor blocks on every multiprocessor (at most kMaxSplits, none of them empty), fewer if
+   the workspace is smaller. Returns false when a CUDA query fails. */
+static bool plan_launch(const attngen_forward_params &p, size_t workspace_size, DecodeLaunch &launch) {
+    launch.kv_group = p.heads_q / p.heads_kv;
+    launch.packed_rows = (int32_t)(launch.kv_group * p.seqlen_q);
+    launch.row_tiles = (launch.packed_rows + kRows - 1) / kRows;
+    launch.units = p.batch * (int64_t)p.heads_kv * launch.row_tiles;
+    const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
+    launch.split_bytes = (size_t)rows * (kValueHeadDim + 1) * sizeof(float) + 512;
+    int device = 0, multiprocessors = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
+        return false;
+    }
+    const int64_t slots = (int64_t)multiprocessors * kBlocksPerMultiprocessor;
+    const int64_t key_tiles = (p.seqlen_k + kTileKeys - 1) / kTileKeys;
+    /* Whole waves: as many splits as leave every (unit, split) block a slot of the first wave. */
+    int64_t splits = launch.units >= slots ? 1 : slots / launch.units;
+    splits = attngen_min64(attngen_min64(splits, kMaxSplits), key_tiles);
+    if (splits > 1) {
+        const int64_t fitting = (int64_t)(workspace_size / launch.split_bytes);
+        splits = attngen_min64(splits, fitting);
+    }
+    launch.splits = splits > 1 ? (int32_t)splits : 1;
+    return true;
+}
+
+/* Runs the checked call `p` through the decode kernel (and the combine kernel when the keys are split). */
+static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_t stream) {
+    DecodeLaunch launch;
+    if (!plan_launch(p, p.workspace != NULL && ((uintptr_t)p.workspace & 15u) == 0 ? p.workspace_size : 0, launch)) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    /* (y, z): the units folded under the 65535 limit of each (decode_applies bounds their product). */
+    const int64_t grid_y = launch.units < 65535 ? launch.units : 65535;
+    const int64_t grid_z = (launch.units + grid_y - 1) / grid_y;
+
+    DecodeArguments arguments;
+    arguments.params = p;
+    arguments.kv_group = launch.kv_group;
+    arguments.packed_rows = launch.packed_rows;
+    arguments.row_tiles = launch.row_tiles;
+    arguments.splits = launch.splits;
+    arguments.aligned16 = attngen_rows_aligned16(p.k, p.k_layout, (int64_t)sizeof(Raw)) &&
+                                  attngen_rows_aligned16(p.v, p.v_layout, (int64_t)sizeof(Raw))
+                              ? 1
+                              : 0;
+    const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
+    const size_t o_bytes = (size_t)launch.splits * (size_t)rows * kValueHeadDim * sizeof(float);
+    arguments.o_partial = launch.splits > 1 ? static_cast<float *>(p.workspace) : NULL;
+    arguments.lse_partial =
+        launch.splits > 1 ? reinterpret_cast<float *>(static_cast<unsigned char *>(p.workspace) + partial_lse_offset(o_bytes))
+                          : NULL;
+
+    if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
+    if (cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
+    decode_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    if (launch.splits == 1) return ATTNGEN_OK;
+
+    /* Merge the partial results: [splits][batch][heads_q][seqlen_q] rows, contiguous. */
+    attngen_combine_params merge = {};
+    merge.struct_size = sizeof(merge);
+    merge.splits = launch.splits;
+    merge.batch = p.batch;
+    merge.seqlen_q = p.seqlen_q;
+    merge.heads_q = p.heads_q;
+    merge.o_partial = arguments.o_partial;
+    merge.o_partial_layout = {p.heads_q * p.seqlen_q * kValueHeadDim, p.seqlen_q * kValueHeadDim, kValueHeadDim};
+    merge.o_partial_split_stride = rows * kValueHeadDim;
+    merge.lse_partial = arguments.lse_partial;
+    merge.lse_partial_layout = {p.heads_q * p.seqlen_q, p.seqlen_q, 1};
+    merge.lse_partial_split_stride = rows;
+    merge.o = p.o;
+    merge.o_layout = p.o_layout;
+    merge.lse = kSavesLogSumExp ? p.lse : NULL;
+    merge.lse_layout = p.lse_layout;
+    return attngen_alibi_d128_bf16_causal_combine::launch_combine(merge, stream);
+}
+
+/* The workspace a call's key splits need (0 when it does not split). */
+static size_t workspace_size(const attngen_forward_params &p) {
+    if (!decode_applies(p)) return 0;
+    DecodeLaunch launch;
+    if (!plan_launch(p, SIZE_MAX, launch) || launch.splits == 1) return 0;
+    return launch.split_bytes * (size_t)launch.splits;
+}
+
+}  // namespace attngen_alibi_d128_bf16_causal_decode
 
 /* ------------------------------------------------------------------------------------------------
  * Launcher: checks the parameters as the C ABI says, then launches one block per (query tile, b·h).
@@ -547,9 +1089,10 @@ extern "C" attngen_status attngen_alibi_d128_bf16_causal_forward_cuda(const attn
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
-    /* Per-sequence key counts are read by the decode kernel only, which this variant has none of (fp32 storage,
-       dropout or a block-sparse layout). */
-    if (p.seqlens_k != NULL && p.seqlen_k > 0) return ATTNGEN_ERROR_UNSUPPORTED;
+    /* At most kMaxQueryRows query rows: the decode kernel (query heads packed into rows, keys split across blocks). */
+    if (attngen_alibi_d128_bf16_causal_decode::decode_applies(p)) return attngen_alibi_d128_bf16_causal_decode::launch_decode(p, stream);
+    /* A paged cache is read by the decode kernel only: a grid beyond its limits is refused. */
+    if (kPageSize > 0 && p.seqlen_k > 0) return ATTNGEN_ERROR_INVALID_SIZE;
 
     /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
        is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
@@ -600,5 +1143,5 @@ extern "C" size_t attngen_alibi_d128_bf16_causal_forward_workspace_size_cuda(con
         return SIZE_MAX;
     }
     if (params->batch == 0 || params->seqlen_q == 0 || params->heads_q == 0 || params->heads_kv == 0) return 0;
-    return 0;  /* no decode kernel: calls never split */
+    return attngen_alibi_d128_bf16_causal_decode::workspace_size(*params);
 }

@@ -779,7 +779,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
 
     /* Per-thread state of the warp's two fragment rows (group, group + 8). */
     float o_acc[1][kValueHeadDimPadded / 8][4];
-    float row_max[2] = {-INFINITY, -INFINITY};  /* of raw scores Q·Kᵀ (unscaled) */
+    float row_max[2] = {-INFINITY, -INFINITY};  /* of the scores (raw Q·Kᵀ, or modified in base 2) */
     float row_sum[2] = {0.0f, 0.0f};            /* this lane's share */
 #pragma unroll
     for (int n = 0; n < kValueHeadDimPadded / 8; ++n) o_acc[0][n][0] = o_acc[0][n][1] = o_acc[0][n][2] = o_acc[0][n][3] = 0.0f;
@@ -837,8 +837,8 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
             const float new_max = fmaxf(row_max[r], tile_max);
-            const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScaleLog2;
-            const float correction = attngen_exp2(row_max[r] * kScaleLog2 - scaled_max);
+            const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
+            const float correction = attngen_exp2(row_max[r] * kScoreToLog2 - scaled_max);
             row_max[r] = new_max;
             float tile_sum = 0.0f;
 #pragma unroll
@@ -848,8 +848,8 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
             }
 #pragma unroll
             for (int n = 0; n < kWarpColumns / 8; ++n) {
-                s[0][n][2 * r] = attngen_exp2(fmaf(s[0][n][2 * r], kScaleLog2, -scaled_max));
-                s[0][n][2 * r + 1] = attngen_exp2(fmaf(s[0][n][2 * r + 1], kScaleLog2, -scaled_max));
+                s[0][n][2 * r] = attngen_exp2(fmaf(s[0][n][2 * r], kScoreToLog2, -scaled_max));
+                s[0][n][2 * r + 1] = attngen_exp2(fmaf(s[0][n][2 * r + 1], kScoreToLog2, -scaled_max));
                 tile_sum += s[0][n][2 * r] + s[0][n][2 * r + 1];
             }
             row_sum[r] = row_sum[r] * correction + tile_sum;
@@ -894,11 +894,11 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         float row_maximum = -INFINITY;
 #pragma unroll
         for (int w = 0; w < kWarps; ++w) row_maximum = fmaxf(row_maximum, sMergeMax[w * kRows + row]);
-        float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScaleLog2;
+        float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScoreToLog2;
         float sum = 0.0f, value = 0.0f;
 #pragma unroll
         for (int w = 0; w < kWarps; ++w) {
-            const float weight = attngen_exp2(sMergeMax[w * kRows + row] * kScaleLog2 - scaled_max);
+            const float weight = attngen_exp2(sMergeMax[w * kRows + row] * kScoreToLog2 - scaled_max);
             sum += weight * sMergeSum[w * kRows + row];
             value += weight * sMergeO[(w * kRows + row) * kMergeStride + column];
         }

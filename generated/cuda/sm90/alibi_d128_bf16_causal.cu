@@ -980,6 +980,9 @@ extern "C" attngen_status attngen_alibi_d128_bf16_causal_forward_cuda(const attn
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
     const attngen_forward_params &p = *params;
+    /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
+       split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
+    if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_alibi_d128_bf16_causal_forward_mma_cuda(params, stream);
 
     /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
     if (p.seqlens_k != NULL) return attngen_alibi_d128_bf16_causal_forward_mma_cuda(params, stream);

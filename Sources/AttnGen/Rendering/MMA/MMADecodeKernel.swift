@@ -20,6 +20,10 @@ struct MMADecodeKernel {
             "constants": constants,
             "products": try templates.template(products).render([:]),
             "sink": variant.hasSinks ? try templates.template("cuda/pieces/decode_sink.cu").render([:]) : "",
+            "score_modifier_state": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("cuda/pieces/decode_score_modifier_state.cu").render([:]),
+            "score_modifier": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("cuda/pieces/decode_score_modifier.cu").render([:]),
         ])
     }
 
