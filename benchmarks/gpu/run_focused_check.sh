@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A focused GPU check in one device call, for a change that touches a few variants: the mma.sync forward check of
+# MMA_ONLY (benchmarks/gpu/check.sh with ONLY=..., sanitizers included; "all" runs every variant and the anchors),
+# the Hopper family's (--family auto) forward check of HOPPER_ONLY, the backward check of every variant when
+# BACKWARD=1 (benchmarks/gpu-backward/check.sh) and the PyTorch package on CUDA tensors when TORCH=1. Empty lists
+# skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
+# benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
+# reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt).
+#
+#     MMA_ONLY=cu_a,cu_b HOPPER_ONLY=cu_a BACKWARD=1 TORCH=1 bash benchmarks/gpu/run_focused_check.sh
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${OUT:-/tmp/attngen-focused-check}
+mkdir -p "$OUT"
+LOG="$OUT/focused_check.log"
+: >"$LOG"
+say() { echo "$@" | tee -a "$LOG"; }
+START=$(date +%s)
+STATUS=0
+say "== $(date -u '+%Y-%m-%d %H:%M UTC') $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
+if [ -n "${MMA_ONLY:-}" ]; then
+    say "== mma.sync forward: $MMA_ONLY"
+    if [ "$MMA_ONLY" = all ]; then ONLY_ARG=""; else ONLY_ARG=$MMA_ONLY; fi
+    ONLY="$ONLY_ARG" OUT=/tmp/fc-mma BUILD=/tmp/fc-mma-build bash "$ROOT/benchmarks/gpu/check.sh" >/tmp/fc-mma.out 2>&1
+    code=$?; STATUS=$((STATUS | code))
+    say "exit $code after $(( $(date +%s) - START )) s"
+    grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY|failing checks" /tmp/fc-mma.out | tee -a "$LOG"
+    cp /tmp/fc-mma/REPORT.md "$OUT/mma-REPORT.md"
+fi
+if [ -n "${HOPPER_ONLY:-}" ]; then
+    say "== Hopper family (auto) forward: $HOPPER_ONLY"
+    KERNELS="$ROOT/benchmarks/gpu/.generated/forward-hopper" ONLY="$HOPPER_ONLY" OUT=/tmp/fc-hopper \
+        BUILD=/tmp/fc-hopper-build bash "$ROOT/benchmarks/gpu/check.sh" >/tmp/fc-hopper.out 2>&1
+    code=$?; STATUS=$((STATUS | code))
+    say "exit $code after $(( $(date +%s) - START )) s"
+    grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY" /tmp/fc-hopper.out | tee -a "$LOG"
+    cp /tmp/fc-hopper/REPORT.md "$OUT/hopper-REPORT.md"
+fi
+if [ "${BACKWARD:-0}" = 1 ]; then
+    say "== backward, every variant"
+    bash "$ROOT/benchmarks/gpu-backward/check.sh" /tmp/fc-bwd >/tmp/fc-bwd.out 2>&1
+    code=$?; STATUS=$((STATUS | code))
+    say "exit $code after $(( $(date +%s) - START )) s"
+    grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" /tmp/fc-bwd.out | tee -a "$LOG"
+    cp /tmp/fc-bwd.out "$OUT/backward.log"
+fi
+if [ "${TORCH:-0}" = 1 ]; then
+    say "== the PyTorch package on CUDA tensors"
+    PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE=/tmp/fc-torch \
+        python3 "$ROOT/Tests/AttnGenTests/Fixtures/torch_package_check.py" --device cuda >"$OUT/torch.txt" 2>&1
+    code=$?; STATUS=$((STATUS | code))
+    say "exit $code after $(( $(date +%s) - START )) s"
+    grep -E "FAIL|failing checks" "$OUT/torch.txt" | tee -a "$LOG"
+fi
+say "== done after $(( $(date +%s) - START )) s, status $STATUS"
+exit $STATUS
