@@ -2,7 +2,8 @@
 with the same score_mod: `bench.py --sections modifiers`.
 
 For d = 128 bf16 (B = 16384 / N, H = 16), causal and not, each modifier variant of bench_spec.json
-(bk_bf16_d128[_causal]_{alibi,softcap}) is checked first: its forward output and its gradients against FlexAttention
+(bk_bf16_d128[_causal]_{alibi,softcap,softcap_approx}; the last is `30 * tanh_approx(s / 30)`, timed against Flex's
+accurate tanh) is checked first: its forward output and its gradients against FlexAttention
 running the same score_mod (and block mask) under torch.compile, within bench.py's bf16 tolerance. Then the forward
 and the backward (deterministic dQ) are timed, with the plain kernel of the same shape (bk_bf16_d128[_causal]) and
 Flex's forward and backward, in one process. The issue's targets: modifier / plain >= 0.95 (as time: plain / modifier),
@@ -26,7 +27,8 @@ def score_mods(heads):
 
     def softcap(score, b, h, q_idx, kv_idx):
         return 30.0 * torch.tanh(score / 30.0)
-    return {"alibi": alibi, "softcap": softcap}
+    # softcap_approx: our kernel's tanh_approx (one tanh.approx.f32) against Flex's accurate tanh.
+    return {"alibi": alibi, "softcap": softcap, "softcap_approx": softcap}
 
 
 def modifier_rows(args, anchors, library, seqlens, out_of_time, helpers):

@@ -45,7 +45,7 @@ extension ScoreExpression {
                 return .applying(.multiply, self, da)
             case .log:
                 return .applying(.divide, da, a)
-            case .tanh:
+            case .tanh, .tanhApprox:
                 let square = ScoreExpression.applying(.multiply, self, self)
                 return .applying(.multiply, .applying(.subtract, .constant(1), square), da)
             case .abs:

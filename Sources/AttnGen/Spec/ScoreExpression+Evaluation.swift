@@ -49,7 +49,7 @@ extension ScoreExpression {
             case .negate: return -x
             case .exp: return Foundation.exp(x)
             case .log: return Foundation.log(x)
-            case .tanh: return Foundation.tanh(x)
+            case .tanh, .tanhApprox: return Foundation.tanh(x)
             case .abs: return Swift.abs(x)
             }
         case .binary(let op, let lhs, let rhs):

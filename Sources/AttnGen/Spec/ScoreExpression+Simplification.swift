@@ -46,7 +46,7 @@ extension ScoreExpression {
             case .negate: result = -value
             case .exp: result = Foundation.exp(value)
             case .log: result = Foundation.log(value)
-            case .tanh: result = Foundation.tanh(value)
+            case .tanh, .tanhApprox: result = Foundation.tanh(value)
             case .abs: result = Swift.abs(value)
             }
             if let folded = folded(result) { return folded }

@@ -29,6 +29,9 @@ public indirect enum ScoreExpression: Sendable, Hashable {
         case exp
         case log
         case tanh
+        /// tanh on the GPU's special-function unit (`tanh.approx.f32`: one instruction instead of two, relative
+        /// error up to 2^-10.99); C and the reference evaluate it as tanh. The fast choice for a soft cap.
+        case tanhApprox = "tanh_approx"
         case abs
     }
 

@@ -21,8 +21,8 @@ public enum ScoreExpressionParser {
 
     /// The names the text may not use for a parameter array: the variables, the functions, `true`, `false`
     /// and `alibi_slope`.
-    public static let reservedNames: Set<String> = Set(["s", "exp", "log", "tanh", "abs", "min", "max", "where", "true",
-                                                        "false", "alibi_slope"] + IndexVariable.allCases.map(\.rawValue))
+    public static let reservedNames: Set<String> = Set(["s", "exp", "log", "tanh", "tanh_approx", "abs", "min", "max", "where",
+                                                        "true", "false", "alibi_slope"] + IndexVariable.allCases.map(\.rawValue))
 
     /// Parses `text`, throwing a `SpecError` on the field `scoreModifiers.expression` that says where it went wrong.
     public static func parse(_ text: String) throws(SpecError) -> ScoreExpression {
@@ -103,6 +103,7 @@ private struct Parser {
             case "exp": self = .unary(.exp)
             case "log": self = .unary(.log)
             case "tanh": self = .unary(.tanh)
+            case "tanh_approx": self = .unary(.tanhApprox)
             case "abs": self = .unary(.abs)
             case "min": self = .binary(.minimum)
             case "max": self = .binary(.maximum)

@@ -102,7 +102,7 @@ enum ReferenceScoreSource {
             case .negate: "rd_neg"
             case .exp: "rd_exp"
             case .log: "rd_log"
-            case .tanh: "rd_tanh"
+            case .tanh, .tanhApprox: "rd_tanh"
             case .abs: "rd_abs"
             }
             return "\(name)(\(recurse(operand)))"

@@ -20,8 +20,8 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
 }
 
 /// Draws random specs that validation accepts: every feature and combination (masks of every kind, huge and
-/// unbounded windows, predicates with degenerate comparisons, dropout, fixed and run-time heads, head dims 1…256,
-/// dv ≠ d), and random shapes for them (Nq ≠ Nk, N = 1, empty sequences, lengths around the tiles).
+/// unbounded windows, predicates with degenerate comparisons, score modifiers, sinks, dropout, fixed and run-time
+/// heads, head dims 1…256, dv ≠ d), and random shapes for them (Nq ≠ Nk, N = 1, empty sequences, lengths around the tiles).
 struct SpecFuzzer {
     var random: SeededGenerator
 
@@ -167,6 +167,7 @@ struct SpecFuzzer {
         if random.chance(0.25) {
             for _ in 0..<Int.random(in: 1...2, using: &random) { spec = spec.modified(by: scoreModifier()) }
         }
+        if random.chance(0.2) { spec = spec.withSinks() }
         if random.chance(0.3) { spec = spec.dropout(random.pick([0.0, Double.random(in: 0...0.9, using: &random)])) }
         if random.chance(0.5) { spec = spec.savingLogSumExp() }
         if random.chance(0.3) { spec = spec.withBackward() }

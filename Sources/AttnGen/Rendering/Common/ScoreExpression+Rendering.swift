@@ -32,10 +32,11 @@ extension ScoreExpression {
             let name = switch (function, dialect) {
             case (.exp, .c): "expf"
             case (.log, .c): "logf"
-            case (.tanh, .c): "tanhf"
+            case (.tanh, .c), (.tanhApprox, .c): "tanhf"
             case (.exp, .cuda): "attngen_expf"
             case (.log, .cuda): "attngen_logf"
             case (.tanh, .cuda): "attngen_tanhf"
+            case (.tanhApprox, .cuda): "attngen_tanh_approx"
             case (.abs, _), (.negate, _): "fabsf"
             }
             return "\(name)(\(render(operand)))"
