@@ -363,4 +363,17 @@ struct ScoreExpressionGenerator {
         }
         #expect(checked > 600, "only \(checked) points checked")
     }
+
+    /// tanh_approx: the fast tanh of CUDA (tanh.approx.f32), tanh everywhere else, with tanh's derivative.
+    @Test func tanhApproxIsTanhOutsideCUDA() throws {
+        let cap = try parse("30 * tanh_approx(s / 30)")
+        #expect(cap.description == "30 * tanh_approx(s / 30)")
+        #expect(cap.derivative() == (try parse("1 - tanh_approx(s / 30) * tanh_approx(s / 30)")))
+        let environment = ScoreEnvironment(score: 12.5, b: 0, h: 0, q: 0, k: 0, nq: 1, nk: 1, headsQ: 1, parameters: [:])
+        #expect(cap.evaluate(environment) == (try parse("30 * tanh(s / 30)")).evaluate(environment))
+        #expect(cap.source(.cuda, parameterIndex: { _ in 0 }).contains("attngen_tanh_approx("))
+        #expect(cap.source(.c, parameterIndex: { _ in 0 }).contains("tanhf("))
+        #expect(!cap.source(.c, parameterIndex: { _ in 0 }).contains("approx"))
+        #expect(throws: SpecError.self) { try ScoreExpressionParser.parse("s * tanh_approx[h]") }
+    }
 }

@@ -196,7 +196,8 @@ static inline __device__ float attngen_join_sink(float sink, float &row_log2, fl
    attngen_expf(x) = 2^(x log2 e) (relative error about 2^-21 plus the rounding of x log2 e, which grows with |x|);
    attngen_logf(x) = log2(x) ln 2 (absolute error about 2^-21 near 1, relative elsewhere);
    attngen_tanhf(x) = 1 - 2 / (e^(2x) + 1) (absolute error below 1e-6, exact -1 and 1 far out). Not volatile: a
-   value and its derivative that read the same tanh share one. */
+   value and its derivative that read the same tanh share one. (attngen_tanh_approx, below, is the one-instruction
+   tanh_approx.) */
 static inline __device__ float attngen_expf(float x) { return attngen_exp2(x * 1.44269504088896341f); }
 
 static inline __device__ float attngen_logf(float x) {
@@ -210,6 +211,14 @@ static inline __device__ float attngen_tanhf(float x) {
     float inverse;
     asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(inverse) : "f"(e + 1.0f));
     return fmaf(-2.0f, inverse, 1.0f);
+}
+
+/* tanh_approx of the score language: the special-function unit's own tanh (sm_75+), one instruction, relative
+   error up to 2^-10.99 (PTX ISA, tanh.approx.f32). */
+static inline __device__ float attngen_tanh_approx(float x) {
+    float out;
+    asm("tanh.approx.f32 %0, %1;" : "=f"(out) : "f"(x));
+    return out;
 }
 
 /* ---------------------------------------------------------------------------------------------
