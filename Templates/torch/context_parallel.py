@@ -34,6 +34,12 @@ Sliding windows and predicates are refused: their kernels evaluate them on the p
 for a pair of shards are not the global ones; so are score modifiers (ALiBi's |q - k| and any expression of the
 positions). Dropout is refused for the same reason (its Philox counter is the position within the call). Variants must save the log-sum-exp (--lse); training needs --backward.
 
+Attention sinks (variants generated with --sinks): pass `sinks` (float32 [Hq]) as to the variant's function. Each
+row's sink joins its softmax once: in the pair on the diagonal (this rank's queries against its own keys); the other
+pairs get -inf sinks (none). The backward pass returns this rank's share of dL/dsinks (its rows' terms); sinks are
+replicated across the ranks, so the gradient of the whole sequence is the sum over ranks, which the data-parallel
+reduction of replicated parameters forms (or torch.distributed.all_reduce over the group).
+
 Transports. `group` is a torch.distributed process group (default: the world group; NCCL for CUDA tensors, gloo for
 CPU tensors), or a rank of a `LocalRing`, which simulates R ranks with threads in one process (for tests, and for
 running the schedule on one device without a process group). PyTorch runs the backward functions of every thread
@@ -258,6 +264,14 @@ class _Pair:
         self.variant, self.rows, self.keys, self.block_mask = variant, rows, keys, block_mask
 
 
+def _pair_sinks(pair, owner, rank, sinks):
+    """The sinks argument of a pair's call: the real logits on the diagonal pair (every row of the rank is in it),
+    -inf (no sink) elsewhere for a variant that reads sinks, None for one that does not."""
+    if not pair.variant.sinks:
+        return None
+    return sinks if owner == rank else torch.full_like(sinks, float("-inf"))
+
+
 def _kinds(variant):
     return tuple(variant.masks)
 
@@ -302,9 +316,6 @@ class _Schedule:
         if variant.score_modifiers:
             raise ValueError(f"context_parallel: variant {variant.name} has score modifiers, which its kernels "
                              "evaluate on the positions within one call; ring attention needs global positions")
-        if variant.sinks:
-            raise ValueError(f"context_parallel: variant {variant.name} has attention sinks, which each call would add "
-                             "to its partial result; the ring merges the partials of several calls (not supported yet)")
         if variant.dropout_p > 0:
             raise ValueError(f"context_parallel: variant {variant.name} applies dropout, whose Philox counter is the "
                              "position within one call; ring attention would repeat the mask between pairs of shards")
@@ -416,7 +427,7 @@ def _heads_first(x, layout):
     return x.transpose(1, 2) if layout == "bshd" else x
 
 
-def _ring_forward(schedule, ring, q, k, v, layout):
+def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
     """This rank's O (storage dtype, laid out like q) and LSE [B, Hq, S] fp32."""
     qh = _heads_first(q, layout)
     batch, heads, rows = qh.shape[0], qh.shape[1], qh.shape[2]
@@ -430,7 +441,8 @@ def _ring_forward(schedule, ring, q, k, v, layout):
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
             o_part, lse_part = _runtime.run_forward(
-                pair.variant, qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys], pair.block_mask, 0, 0)
+                pair.variant, qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys], pair.block_mask, 0, 0,
+                sinks=_pair_sinks(pair, owner, schedule.rank, sinks))
             _merge(o_total[:, :, pair.rows], lse_total[:, :, pair.rows], o_part, lse_part)
         if pending is not None:
             visiting = tuple(pending.wait())
@@ -439,9 +451,11 @@ def _ring_forward(schedule, ring, q, k, v, layout):
     return o, lse_total
 
 
-def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout):
-    """(dQ, dK, dV) of this rank's rows, in the storage dtype, laid out like q, k and v."""
+def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
+    """(dQ, dK, dV) of this rank's rows, in the storage dtype, laid out like q, k and v, and this rank's share of
+    dL/dsinks (None without sinks)."""
     qh, oh, gh = _heads_first(q, layout), _heads_first(o, layout), _heads_first(grad_o, layout)
+    dsinks_total = torch.zeros_like(sinks) if sinks is not None else None
     dq_total = torch.zeros(q.shape, dtype=torch.float32, device=q.device)
     dqh = _heads_first(dq_total, layout)
     visiting = (k.contiguous(), v.contiguous())
@@ -453,10 +467,14 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout):
         parts = None
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
-            dq_part, dk_part, dv_part, _, _ = _runtime.run_backward(
+            pair_sinks = _pair_sinks(pair, owner, schedule.rank, sinks)
+            dq_part, dk_part, dv_part, dsinks_part, _ = _runtime.run_backward(
                 pair.variant, gh[:, :, pair.rows], qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys],
-                oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic)
+                oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic,
+                sinks=pair_sinks)
             dqh[:, :, pair.rows] += dq_part
+            if pair_sinks is not None:
+                dsinks_total += dsinks_part  # only the diagonal pair's is not 0
             parts = (dk_part, dv_part)
         if carried is None:
             sums = (torch.zeros(visiting[0].shape, dtype=torch.float32, device=q.device),
@@ -472,21 +490,21 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout):
             visiting = tuple(pending.wait())
     if schedule.world_size > 1:
         sums = tuple(carried.wait())
-    return dq_total.to(q.dtype), sums[0].to(k.dtype), sums[1].to(v.dtype)
+    return dq_total.to(q.dtype), sums[0].to(k.dtype), sums[1].to(v.dtype), dsinks_total
 
 
 class _RingAttention(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, schedule, ring, layout):
-        o, lse = _ring_forward(schedule, ring, q, k, v, layout)
-        ctx.save_for_backward(q, k, v, o, lse)
+    def forward(ctx, q, k, v, sinks, schedule, ring, layout):
+        o, lse = _ring_forward(schedule, ring, q, k, v, layout, sinks)
+        ctx.save_for_backward(q, k, v, o, lse, sinks)
         ctx.schedule, ctx.ring, ctx.layout = schedule, ring, layout
         ctx.mark_non_differentiable(lse)
         return o, lse
 
     @staticmethod
     def backward(ctx, grad_o, grad_lse):
-        q, k, v, o, lse = ctx.saved_tensors
+        q, k, v, o, lse, sinks = ctx.saved_tensors
         if isinstance(ctx.ring, _LocalRingRank) and q.device.type == "cuda" and ctx.ring.world_size > 1:
             # PyTorch runs the backward functions of all threads' graphs on a CUDA device in one worker thread of
             # that device; a rank waiting there for another rank's message would wait forever.
@@ -496,11 +514,11 @@ class _RingAttention(torch.autograd.Function):
                                "thread, or use a process group")
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
-        dq, dk, dv = _ring_backward(ctx.schedule, ctx.ring, grad_o, q, k, v, o, lse, ctx.layout)
-        return dq, dk, dv, None, None, None
+        dq, dk, dv, dsinks = _ring_backward(ctx.schedule, ctx.ring, grad_o, q, k, v, o, lse, ctx.layout, sinks)
+        return dq, dk, dv, dsinks, None, None, None
 
 
-def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic):
+def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic, sinks=None):
     """The transport and the checked schedule of a call; errors name the argument at fault."""
     ring = _ring(group)
     if layout not in ("bshd", "bhsd"):
@@ -529,7 +547,11 @@ def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_varian
                          f"({heads_kv})")
     if (tuple(v.shape[:3]) != tuple(k.shape[:3])) or q.shape[0] != k.shape[0]:
         raise ValueError("context_parallel: q, k and v must have the same batch, and k and v the same rows and heads")
-    return ring, schedule
+    if probe.sinks:
+        sinks = _runtime._check_sinks(probe, sinks, heads_q, q.device)
+    elif sinks is not None:
+        raise ValueError(f"context_parallel: sinks is only for variants generated with attention sinks (--sinks)")
+    return ring, schedule, sinks
 
 
 def _check_backward(schedule):
@@ -539,7 +561,7 @@ def _check_backward(schedule):
 
 
 def ring_attention(q, k, v, *, variant, group=None, layout="bshd", sharding="zigzag", block_mask=None,
-                   dense_variant=None, return_lse=False, deterministic=True):
+                   dense_variant=None, return_lse=False, deterministic=True, sinks=None):
     """Attention of this rank's queries over the whole sharded sequence: this rank's rows of O (and LSE).
 
     q [B, S, Hq, D], k [B, S, Hkv, D], v [B, S, Hkv, Dv] (layout="bshd"; "bhsd" swaps S and H): this rank's S rows
@@ -548,30 +570,34 @@ def ring_attention(q, k, v, *, variant, group=None, layout="bshd", sharding="zig
     group (default: the world) or a LocalRing rank. Differentiable in q, k and v when the variants have a backward
     pass: the backward pass runs the ring again (`deterministic` as in the variant's function: the ring's own sums
     are always in rank order). Returns O in q's layout, and with return_lse=True also LSE [B, Hq, S] fp32 (natural
-    log, the whole sequence's).
+    log, the whole sequence's). `sinks`: the variant's sink logits (float32 [Hq], required by variants with sinks,
+    differentiable: this rank's share of their gradient; see the module's notes).
     """
-    ring, schedule = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic)
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)):
+    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant,
+                                     deterministic, sinks)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks)):
         _check_backward(schedule)
-    o, lse = _RingAttention.apply(q, k, v, schedule, ring, layout)
+    o, lse = _RingAttention.apply(q, k, v, sinks, schedule, ring, layout)
     return (o, lse) if return_lse else o
 
 
 def ring_attention_forward(q, k, v, *, variant, group=None, layout="bshd", sharding="zigzag", block_mask=None,
-                           dense_variant=None):
+                           dense_variant=None, sinks=None):
     """The forward pass of ring_attention without autograd: (O, LSE) of this rank's rows, as ring_attention's
     arguments say. With ring_attention_backward, for callers that keep their own graph (or a LocalRing of CUDA
     tensors, whose backward autograd cannot run)."""
-    ring, schedule = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, True)
+    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, True, sinks)
     with torch.no_grad():
-        return _ring_forward(schedule, ring, q, k, v, layout)
+        return _ring_forward(schedule, ring, q, k, v, layout, sinks)
 
 
 def ring_attention_backward(grad_o, q, k, v, o, lse, *, variant, group=None, layout="bshd", sharding="zigzag",
-                            block_mask=None, dense_variant=None, deterministic=True):
+                            block_mask=None, dense_variant=None, deterministic=True, sinks=None):
     """The backward pass of ring_attention without autograd: (dQ, dK, dV) of this rank's rows from the gradient of
-    its O and the (O, LSE) ring_attention_forward returned, with the same arguments (every rank calls it)."""
-    ring, schedule = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic)
+    its O and the (O, LSE) ring_attention_forward returned, with the same arguments (every rank calls it); for a
+    variant with sinks (dQ, dK, dV, this rank's share of dL/dsinks)."""
+    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant,
+                                     deterministic, sinks)
     _check_backward(schedule)
     expected = q.shape[:-1] + (schedule.variant.value_head_dim,)
     if not isinstance(grad_o, torch.Tensor) or tuple(grad_o.shape) != tuple(expected) or grad_o.dtype != q.dtype:
@@ -587,4 +613,5 @@ def ring_attention_backward(grad_o, q, k, v, o, lse, *, variant, group=None, lay
     if grad_o.stride(-1) != 1:
         grad_o = grad_o.contiguous()
     with torch.no_grad():
-        return _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout)
+        dq, dk, dv, dsinks = _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks)
+    return (dq, dk, dv, dsinks) if dsinks is not None else (dq, dk, dv)

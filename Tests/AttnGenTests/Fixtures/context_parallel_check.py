@@ -206,6 +206,61 @@ def local_ring_checks(package, cp, device, quick):
          4, 2, autograd=False)
 
 
+def sink_checks(package, cp, device):
+    """Attention sinks through the ring: O, dQ, dK, dV and dL/dsinks (the ranks' shares summed) against the
+    package's single call on the whole sequence with the same sinks (every fourth head's sink -inf)."""
+    for variant, world, sharding in (("cp_causal_sinks_bf16", 2, "zigzag"), ("cp_causal_sinks_bf16", 3, "contiguous"),
+                                     ("cp_dense_sinks_fp32", 2, "zigzag"), ("cp_dense_sinks_fp32", 4, "contiguous")):
+        info = package.VARIANTS[variant]
+        heads_q, heads_kv = 4, 2
+        n = (2 * world if sharding == "zigzag" else world) * (12 if device == "cpu" else 48)
+        q = torch.randn(2, n, heads_q, info.head_dim, device=device).to(info.dtype)
+        k = torch.randn(2, n, heads_kv, info.head_dim, device=device).to(info.dtype)
+        v = torch.randn(2, n, heads_kv, info.value_head_dim, device=device).to(info.dtype)
+        grad_o = torch.randn(2, n, heads_q, info.value_head_dim, device=device).to(info.dtype)
+        sinks = -1.0 + 4.0 * torch.rand(heads_q, device=device)
+        sinks[3::4] = float("-inf")
+        autograd = device == "cpu"
+
+        def rank_body(rank):
+            r = rank.rank
+            parts = [cp.shard(t, rank=r, world_size=world, sharding=sharding).detach().requires_grad_() for t in (q, k, v)]
+            grad_part = cp.shard(grad_o, rank=r, world_size=world, sharding=sharding)
+            own_sinks = sinks.clone().requires_grad_(autograd)
+            options = dict(variant=variant, group=rank, sharding=sharding, sinks=own_sinks)
+            if autograd:
+                o = cp.ring_attention(*parts, **options)
+                o.backward(grad_part)
+                grads = [t.grad for t in parts] + [own_sinks.grad]
+            else:
+                o, lse = cp.ring_attention_forward(*parts, **options)
+                grads = list(cp.ring_attention_backward(grad_part, *parts, o, lse, **options))
+            whole = [cp.unshard(t.detach(), group=rank, sharding=sharding) for t in [o] + grads[:3]]
+            return whole, grads[3]
+
+        results = cp.LocalRing(world).run(rank_body)
+        o, dq, dk, dv = results[0][0]
+        dsinks = sum(share for _, share in results)
+        leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+        single_sinks = sinks.clone().requires_grad_()
+        single_o = getattr(package, variant)(*leaves, sinks=single_sinks)
+        single_o.backward(grad_o)
+        errors = {"O": relative_error(o, single_o.detach()), "dQ": relative_error(dq, leaves[0].grad),
+                  "dK": relative_error(dk, leaves[1].grad), "dV": relative_error(dv, leaves[2].grad),
+                  "dsinks": relative_error(dsinks, single_sinks.grad)}
+        tolerance = 1e-2 if info.storage in ("bf16", "fp16") else (4e-3 if device == "cuda" else 2e-4)
+        check(f"ring with sinks {variant} R={world} {sharding}", max(errors.values()) < tolerance,
+              ", ".join(f"{key} {value:.1e}" for key, value in errors.items())
+              + f" against the single call (tolerance {tolerance:.0e})")
+    x = torch.randn(1, 8, 2, 32, device=device)
+    expect_error("refused: a sink variant without sinks", ValueError, ["sinks", "float32"],
+                 lambda: cp.ring_attention_forward(x, x, x[..., :16], variant="cp_dense_sinks_fp32",
+                                                   group=cp.LocalRing(1).rank(0)))
+    expect_error("refused: sinks for a variant without", ValueError, ["sinks", "--sinks"],
+                 lambda: cp.ring_attention_forward(x, x, x[..., :16], variant="cp_dense_fp32",
+                                                   group=cp.LocalRing(1).rank(0), sinks=torch.zeros(2, device=device)))
+
+
 def refusal_checks(package, cp, device):
     x = torch.randn(1, 8, 2, 32, device=device)
     ring = cp.LocalRing(2)
@@ -357,6 +412,7 @@ def main():
     cp = importlib.import_module(f"{arguments.package}.context_parallel")
     for name, body in (("LocalRing", lambda: local_ring_checks(package, cp, arguments.device, arguments.quick)),
                        ("refusals", lambda: refusal_checks(package, cp, arguments.device)),
+                       ("sinks", lambda: sink_checks(package, cp, arguments.device)),
                        ("processes", lambda: process_checks(package, cp, arguments.package, arguments.device)
                         if arguments.processes else None)):
         try:
