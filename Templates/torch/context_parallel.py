@@ -264,12 +264,17 @@ class _Pair:
         self.variant, self.rows, self.keys, self.block_mask = variant, rows, keys, block_mask
 
 
-def _pair_sinks(pair, owner, rank, sinks):
+def _no_sinks(sinks):
+    """-inf logits shaped like `sinks` (None without sinks): what the pairs off the diagonal pass, made once a pass."""
+    return torch.full_like(sinks, float("-inf")) if sinks is not None else None
+
+
+def _pair_sinks(pair, owner, rank, sinks, no_sinks):
     """The sinks argument of a pair's call: the real logits on the diagonal pair (every row of the rank is in it),
-    -inf (no sink) elsewhere for a variant that reads sinks, None for one that does not."""
+    `no_sinks` elsewhere for a variant that reads sinks, None for one that does not."""
     if not pair.variant.sinks:
         return None
-    return sinks if owner == rank else torch.full_like(sinks, float("-inf"))
+    return sinks if owner == rank else no_sinks
 
 
 def _kinds(variant):
@@ -433,6 +438,7 @@ def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
     batch, heads, rows = qh.shape[0], qh.shape[1], qh.shape[2]
     o_total = torch.zeros((batch, heads, rows, schedule.variant.value_head_dim), dtype=torch.float32, device=q.device)
     lse_total = torch.full((batch, heads, rows), float("-inf"), dtype=torch.float32, device=q.device)
+    no_sinks = _no_sinks(sinks)
     visiting = (k.contiguous(), v.contiguous())
     for step in range(schedule.world_size):
         owner = (schedule.rank - step) % schedule.world_size
@@ -442,7 +448,7 @@ def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
             o_part, lse_part = _runtime.run_forward(
                 pair.variant, qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys], pair.block_mask, 0, 0,
-                sinks=_pair_sinks(pair, owner, schedule.rank, sinks))
+                sinks=_pair_sinks(pair, owner, schedule.rank, sinks, no_sinks))
             _merge(o_total[:, :, pair.rows], lse_total[:, :, pair.rows], o_part, lse_part)
         if pending is not None:
             visiting = tuple(pending.wait())
@@ -456,6 +462,7 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
     dL/dsinks (None without sinks)."""
     qh, oh, gh = _heads_first(q, layout), _heads_first(o, layout), _heads_first(grad_o, layout)
     dsinks_total = torch.zeros_like(sinks) if sinks is not None else None
+    no_sinks = _no_sinks(sinks)
     dq_total = torch.zeros(q.shape, dtype=torch.float32, device=q.device)
     dqh = _heads_first(dq_total, layout)
     visiting = (k.contiguous(), v.contiguous())
@@ -467,7 +474,7 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
         parts = None
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
-            pair_sinks = _pair_sinks(pair, owner, schedule.rank, sinks)
+            pair_sinks = _pair_sinks(pair, owner, schedule.rank, sinks, no_sinks)
             dq_part, dk_part, dv_part, dsinks_part, _ = _runtime.run_backward(
                 pair.variant, gh[:, :, pair.rows], qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys],
                 oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic,

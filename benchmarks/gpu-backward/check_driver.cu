@@ -221,6 +221,24 @@ static double relative_error(const void *got_base, int storage, attngen_layout l
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
 }
 
+/* The error of a gradient the kernels add to (dsinks, dscore_parameters) over the deterministic run (added to 0)
+   and the fast one (added to 0.5): max |kernel - start - reference| / max over entries of max(|reference|,
+   terms / 8) (terms: the sums of the sizes of each entry's terms, or NULL), the difference itself when that is 0;
+   NaN wins. */
+static double added_gradient_error(const std::vector<float> (&runs)[3], const double *reference, const double *terms,
+                                   int64_t count) {
+    double scale = 0.0, diff = 0.0;
+    for (int64_t i = 0; i < count; ++i) {
+        scale = fmax(scale, fmax(fabs(reference[i]), terms != NULL ? terms[i] / 8.0 : 0.0));
+        for (int run = 0; run < 3; run += 2) {
+            const double got = (double)runs[run][(size_t)i] - (run == 2 ? 0.5 : 0.0);
+            const double error = fabs(got - reference[i]);
+            diff = error > diff || isnan(error) ? error : diff;
+        }
+    }
+    return scale > 0.0 ? diff / scale : diff;
+}
+
 /* Writes a tensor as dense float32 [b][h][s][i]. */
 static void write_dense(FILE *f, const void *base, int storage, attngen_layout layout, int64_t batch, int64_t heads,
                         int64_t rows, int inner) {
@@ -463,36 +481,13 @@ static int check_case(const check_variant *variant, shape sh, const char *outdir
         errors[mode][1] = relative_error(results[run][1], storage, fp.k_layout, rk, p.batch, p.hkv, p.nk, p.d);
         errors[mode][2] = relative_error(results[run][2], storage, fp.v_layout, rv, p.batch, p.hkv, p.nk, p.dv);
     }
-    /* dsinks: max |kernel - reference| / max |reference| over both modes (-1 without sinks). */
-    double dsinks_error = -1.0;
-    if (variant->sinks) {
-        double scale = 0.0, diff = 0.0;
-        for (int64_t h = 0; h < p.hq; ++h) {
-            scale = fmax(scale, fabs(p.dsinks[h]));
-            for (int run = 0; run < 3; run += 2) {
-                const double got = (double)dsinks_runs[run][(size_t)h] - (run == 2 ? 0.5 : 0.0);
-                const double error = fabs(got - p.dsinks[h]);
-                diff = error > diff || isnan(error) ? error : diff;
-            }
-        }
-        dsinks_error = scale > 0.0 ? diff / scale : diff;
-    }
-    /* dscore_parameters the same way (-1 without run-time arrays), over max(max |reference|, an eighth of the largest
-       sum of its terms' sizes): a sum over many scores that cancels below its terms carries the storage's and tf32's
-       rounding of each dS at the terms' size, as dQ and dK do (Fixtures/backward_driver.c, relative_error). */
-    double dparameters_error = -1.0;
-    if (parameter_count > 0) {
-        double scale = 0.0, diff = 0.0;
-        for (int64_t i = 0; i < parameter_count; ++i) {
-            scale = fmax(scale, fmax(fabs(p.dparameters[i]), p.dparameter_terms[i] / 8.0));
-            for (int run = 0; run < 3; run += 2) {
-                const double got = (double)dparameters_runs[run][(size_t)i] - (run == 2 ? 0.5 : 0.0);
-                const double error = fabs(got - p.dparameters[i]);
-                diff = error > diff || isnan(error) ? error : diff;
-            }
-        }
-        dparameters_error = scale > 0.0 ? diff / scale : diff;
-    }
+    /* dsinks over max |reference| (-1 without sinks); dscore_parameters (-1 without run-time arrays) over at least an
+       eighth of its terms' sizes: a sum over many scores that cancels below its terms carries the storage's and
+       tf32's rounding of each dS at the terms' size, as dQ and dK do (Fixtures/backward_driver.c, relative_error). */
+    const double dsinks_error = variant->sinks ? added_gradient_error(dsinks_runs, p.dsinks, NULL, p.hq) : -1.0;
+    const double dparameters_error =
+        parameter_count > 0 ? added_gradient_error(dparameters_runs, p.dparameters, p.dparameter_terms, parameter_count)
+                            : -1.0;
     double worst = dsinks_error > 0.0 || isnan(dsinks_error) ? dsinks_error : 0.0;
     worst = dparameters_error > worst || isnan(dparameters_error) ? dparameters_error : worst;
     for (int mode = 0; mode < 2; ++mode)

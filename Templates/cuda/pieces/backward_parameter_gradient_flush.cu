@@ -6,9 +6,7 @@ if (arguments.parameter_partials != NULL && next.head != item.head) {
     float *const sPartials = reinterpret_cast<float *>(sS);
 #pragma unroll
     for (int i = 0; i < kScoreParameterCount; ++i) {
-        float value = parameter_gradient[i];
-#pragma unroll
-        for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(0xffffffffu, value, offset);
+        const float value = attngen_warp_sum(parameter_gradient[i]);
         if (lane == 0) sPartials[warp * kScoreParameterCount + i] = value;
         parameter_gradient[i] = 0.0f;
     }

@@ -15,17 +15,8 @@ __global__ void __launch_bounds__(256) parameter_gradient_kernel(const KernelArg
             const int64_t b = slot / key_tiles, tile = slot % key_tiles;
             total += arguments.parameter_partials[((b * p.heads_q + h) * key_tiles + tile) * kScoreParameterCount + i];
         }
-#pragma unroll
-        for (int offset = 16; offset > 0; offset /= 2) total += __shfl_xor_sync(0xffffffffu, total, offset);
-        if (threadIdx.x % 32 == 0) warp_totals[threadIdx.x / 32] = total;
-        __syncthreads();
-        if (threadIdx.x == 0) {
-            float sum = 0.0f;
-#pragma unroll
-            for (int w = 0; w < 8; ++w) sum += warp_totals[w];
-            p.dscore_parameters[i * p.heads_q + h] += sum;
-        }
-        __syncthreads();
+        const float sum = attngen_block_sum_256(total, warp_totals);
+        if (threadIdx.x == 0) p.dscore_parameters[i * p.heads_q + h] += sum;
     }
 }
 

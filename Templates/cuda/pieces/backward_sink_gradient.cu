@@ -16,18 +16,8 @@ __global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArgument
             p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
         total = fmaf(expf(sink - lse), arguments.row_dot[(b * p.heads_q + h) * p.seqlen_q + q], total);
     }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        total += __shfl_xor_sync(0xffffffffu, total, offset);
-    }
     __shared__ float warp_totals[8];
-    if (threadIdx.x % 32 == 0) warp_totals[threadIdx.x / 32] = total;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        float sum = 0.0f;
-#pragma unroll
-        for (int w = 0; w < 8; ++w) sum += warp_totals[w];
-        p.dsinks[h] -= sum;
-    }
+    const float sum = attngen_block_sum_256(total, warp_totals);
+    if (threadIdx.x == 0) p.dsinks[h] -= sum;
 }
 

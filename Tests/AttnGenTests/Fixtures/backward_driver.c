@@ -243,6 +243,23 @@ static double loss_and_gradients(const problem *p, double *dq, double *dk, doubl
     return loss_and_gradients_terms(p, dq, dk, dv, NULL, NULL);
 }
 
+/* The error of a gradient the kernels add to (dsinks, dscore_parameters), over both dQ modes: max |kernel - start -
+   reference| / max |reference| (the difference itself when the reference is 0; NaN wins), `deterministic` having
+   started at 0 and `fast` at 0.5. */
+static double added_gradient_error(const float *deterministic, const float *fast, const double *reference, int64_t count)
+{
+    double scale = 0.0, worst = 0.0;
+    for (int64_t i = 0; i < count; ++i) {
+        scale = fabs(reference[i]) > scale ? fabs(reference[i]) : scale;
+        const double diffs[2] = {fabs((double)deterministic[i] - reference[i]),
+                                 fabs(((double)fast[i] - 0.5) - reference[i])};
+        for (int run = 0; run < 2; ++run) {
+            worst = diffs[run] > worst || diffs[run] != diffs[run] ? diffs[run] : worst;
+        }
+    }
+    return scale > 0.0 ? worst / scale : worst;
+}
+
 /* ||kernel - reference|| / max(||reference||, ||terms|| / 8) over a gradient stored as `storage` through `layout`;
    NaN wins. `terms` (NULL for dV, which does not cancel) is the gradient built from the sizes of the terms of each dS
    (loss_and_gradients_terms). Each row of dS sums to zero, and dQ, dK can cancel far below the size of their terms
@@ -664,22 +681,11 @@ int main(int argc, char **argv)
     const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
     const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
     const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, p.batch, p.hkv, p.nk, p.dv);
-    /* dsinks: max |kernel - reference| / max |reference| (-1 without sinks); the fast run adds to 0.5 each. */
-    double dsinks_scale = 0.0, dsinks_worst = 0.0;
-    for (int64_t h = 0; harness_variant_info.sinks && h < p.hq; ++h) {
-        dsinks_scale = fabs(p.dsinks[h]) > dsinks_scale ? fabs(p.dsinks[h]) : dsinks_scale;
-        const double diff = fabs((double)dsinks[h] - p.dsinks[h]);
-        dsinks_worst = diff > dsinks_worst || diff != diff ? diff : dsinks_worst;
-    }
+    /* The fast run adds dsinks and dscore_parameters to 0.5 each (the deterministic ones added to 0). */
     for (int64_t h = 0; h < p.hq; ++h) {
         dsinks2[h] = 0.5f;
     }
-    /* dscore_parameters the same way (-1 without run-time arrays). */
-    double parameters_scale = 0.0, parameters_worst = 0.0;
     for (int64_t i = 0; i < parameter_count; ++i) {
-        parameters_scale = fabs(p.dparameters[i]) > parameters_scale ? fabs(p.dparameters[i]) : parameters_scale;
-        const double diff = fabs((double)dparameters[i] - p.dparameters[i]);
-        parameters_worst = diff > parameters_worst || diff != diff ? diff : parameters_worst;
         dparameters2[i] = 0.5f;
     }
 
@@ -694,18 +700,9 @@ int main(int argc, char **argv)
     bp.dsinks = harness_variant_info.sinks ? dsinks2 : NULL;
     bp.dscore_parameters = parameter_count > 0 ? dparameters2 : NULL;
     statuses[2] = harness_backward(&bp);
-    for (int64_t i = 0; i < parameter_count; ++i) {
-        const double diff = fabs(((double)dparameters2[i] - 0.5) - p.dparameters[i]);
-        parameters_worst = diff > parameters_worst || diff != diff ? diff : parameters_worst;
-    }
-    const double err_parameters = parameter_count == 0 ? -1.0
-                                : parameters_scale > 0.0 ? parameters_worst / parameters_scale : parameters_worst;
-    for (int64_t h = 0; harness_variant_info.sinks && h < p.hq; ++h) {
-        const double diff = fabs(((double)dsinks2[h] - 0.5) - p.dsinks[h]);
-        dsinks_worst = diff > dsinks_worst || diff != diff ? diff : dsinks_worst;
-    }
-    const double err_sinks = !harness_variant_info.sinks ? -1.0
-                           : dsinks_scale > 0.0 ? dsinks_worst / dsinks_scale : dsinks_worst;
+    const double err_sinks = harness_variant_info.sinks ? added_gradient_error(dsinks, dsinks2, p.dsinks, p.hq) : -1.0;
+    const double err_parameters =
+        parameter_count > 0 ? added_gradient_error(dparameters, dparameters2, p.dparameters, parameter_count) : -1.0;
     double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
     const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
     err_fast = err_fast_k > err_fast ? err_fast_k : err_fast;

@@ -169,6 +169,30 @@ static inline __device__ uint32_t attngen_to_tf32(float x) {
     return out;
 }
 
+/* The sum of `value` over the 32 lanes of the warp, every lane getting it: a butterfly of shuffles (16, 8, 4, 2, 1),
+   the same order of additions on every call. */
+static inline __device__ float attngen_warp_sum(float value) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(0xffffffffu, value, offset);
+    return value;
+}
+
+/* The sum of `value` over a block of 256 threads in a fixed order (each warp's lanes, then the 8 warps in order),
+   returned to thread 0 (the others get 0). `warp_totals`: 8 floats of shared memory, free again on return. Every
+   thread of the block calls it. */
+static inline __device__ float attngen_block_sum_256(float value, float *warp_totals) {
+    value = attngen_warp_sum(value);
+    if (threadIdx.x % 32 == 0) warp_totals[threadIdx.x / 32] = value;
+    __syncthreads();
+    float sum = 0.0f;
+    if (threadIdx.x == 0) {
+#pragma unroll
+        for (int w = 0; w < 8; ++w) sum += warp_totals[w];
+    }
+    __syncthreads();
+    return sum;
+}
+
 /* 2^x on the special-function unit; 2^-inf = +0. */
 static inline __device__ float attngen_exp2(float x) {
     float out;

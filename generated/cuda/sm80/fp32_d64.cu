@@ -469,8 +469,7 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
                 sum += expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - max_lse);
             }
         }
-#pragma unroll
-        for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+        sum = attngen_warp_sum(sum);
         /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
         const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
         const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;

@@ -294,10 +294,7 @@ __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments argu
     for (int i = lane; i < kValueHeadDim; i += 32) {
         dot = fmaf(attngen_load_float(do_row + i), attngen_load_float(o_row + i), dot);
     }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        dot += __shfl_xor_sync(0xffffffffu, dot, offset);
-    }
+    dot = attngen_warp_sum(dot);
     if (lane == 0) arguments.row_dot[row] = dot;
     if (arguments.dq_accumulator != NULL) {
         float *const dq_row = arguments.dq_accumulator + row * kHeadDim;
@@ -323,19 +320,9 @@ __global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArgument
             p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
         total = fmaf(expf(sink - lse), arguments.row_dot[(b * p.heads_q + h) * p.seqlen_q + q], total);
     }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        total += __shfl_xor_sync(0xffffffffu, total, offset);
-    }
     __shared__ float warp_totals[8];
-    if (threadIdx.x % 32 == 0) warp_totals[threadIdx.x / 32] = total;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        float sum = 0.0f;
-#pragma unroll
-        for (int w = 0; w < 8; ++w) sum += warp_totals[w];
-        p.dsinks[h] -= sum;
-    }
+    const float sum = attngen_block_sum_256(total, warp_totals);
+    if (threadIdx.x == 0) p.dsinks[h] -= sum;
 }
 
 /* ------------------------------------------------------------------------------------------------

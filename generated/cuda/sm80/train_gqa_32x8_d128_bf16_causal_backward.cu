@@ -293,10 +293,7 @@ __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments argu
     for (int i = lane; i < kValueHeadDim; i += 32) {
         dot = fmaf(attngen_load_float(do_row + i), attngen_load_float(o_row + i), dot);
     }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-        dot += __shfl_xor_sync(0xffffffffu, dot, offset);
-    }
+    dot = attngen_warp_sum(dot);
     if (lane == 0) arguments.row_dot[row] = dot;
     if (arguments.dq_accumulator != NULL) {
         float *const dq_row = arguments.dq_accumulator + row * kHeadDim;
