@@ -7,7 +7,8 @@ import Testing
 /// be refused with exit status 64 or 1 and a message naming the field, leaving nothing behind.
 ///
 /// Each run draws fresh specs: `ATTNGEN_FUZZ_SEED` replays a run (the seed is printed), `ATTNGEN_FUZZ_SPECS` and
-/// `ATTNGEN_FUZZ_INVALID` set how many valid specs and invalid inputs a run draws (defaults below).
+/// `ATTNGEN_FUZZ_INVALID` set how many valid specs and invalid inputs a run draws (defaults below), and
+/// `ATTNGEN_FUZZ_INDEX` checks only the valid spec of that index (a failure message names it: "fuzz spec 224").
 @Suite struct FuzzTests {
     static let seed: UInt64 = {
         if let text = ProcessInfo.processInfo.environment["ATTNGEN_FUZZ_SEED"], let value = UInt64(text) { return value }
@@ -22,13 +23,15 @@ import Testing
     static let invalidCount = count("ATTNGEN_FUZZ_INVALID", default: 400)
     /// Valid specs are checked in this many groups, run in parallel.
     static let groups = 8
+    /// The one valid spec a replay checks, when `ATTNGEN_FUZZ_INDEX` names it.
+    static let onlyIndex: Int? = ProcessInfo.processInfo.environment["ATTNGEN_FUZZ_INDEX"].flatMap { Int($0) }
 
     @Test(arguments: 0..<groups)
     func randomValidSpecsMatchTheReference(group: Int) throws {
         print("FUZZ seed=\(Self.seed) (ATTNGEN_FUZZ_SEED=\(Self.seed) replays this run) group=\(group)")
         let objects = try FuzzObjects.shared()
         var checkedCases = 0, checkedBackward = 0
-        for index in stride(from: group, to: Self.validCount, by: Self.groups) {
+        for index in stride(from: group, to: Self.validCount, by: Self.groups) where Self.onlyIndex.map({ $0 == index }) ?? true {
             var fuzzer = SpecFuzzer(seed: Self.seed &+ UInt64(index) &* 0x9E37_79B9)
             let spec = fuzzer.validSpec(name: "fz\(index)")
             let context = "fuzz spec \(index) (seed \(Self.seed)): \(SpecFileRendering.json(spec))"
