@@ -7,17 +7,25 @@ import Testing
 /// tables the drivers walk (`check_variants.inc`: per variant its launchers, its float64 reference setup and
 /// predicate). `bash benchmarks/gpu/prepare.sh` runs this suite with `ATTNGEN_GPU_CHECK_OUT` set, which writes
 /// `forward/` (the mma.sync family), `forward-hopper/` (the same variants with `--family auto`: the Hopper kernel
-/// where it runs) and `backward/` under that folder; without it the suite checks that everything emits.
+/// where it runs), `backward/` (the mma.sync family), `backward-hopper/` (`--family auto` with the Hopper key kernel
+/// of the backward pass where it runs, `FamilyPlanner.hopperBackward`) and `bench-hopper-backward/` (the benchmark's
+/// variants, benchmarks/gpu/bench_spec.json, the same way: `bench.sh run --kernels` that folder) under that folder;
+/// without it the suite checks that everything emits.
 @Suite struct GPUCheckSourcesTests {
     @Test func checkSourcesEmitAndAreWrittenWhenAsked() throws {
         let forward = try GPUCheckSources.forwardFiles()
         let backward = try GPUCheckSources.backwardFiles()
         let forwardHopper = try GPUCheckSources.forwardFiles(choice: TargetChoice(device: .sm90, family: nil))
         #expect(forwardHopper.contains { $0.path.hasSuffix("_mma.cu") }, "no check variant runs on the Hopper family")
+        let backwardHopper = try GPUCheckSources.backwardFiles(choice: TargetChoice(device: .sm90, family: nil))
+        #expect(backwardHopper.contains { $0.path.hasSuffix("_backward.cu") && $0.contents.contains("namespace hopper") },
+                "no backward check variant runs the Hopper key kernel")
         #expect(forward.contains { $0.path == "check_variants.inc" } && backward.contains { $0.path == "check_variants.inc" })
         #expect(try GPUCheckSources.forwardFiles() == forward, "emission is deterministic")
         guard let out = ProcessInfo.processInfo.environment["ATTNGEN_GPU_CHECK_OUT"], !out.isEmpty else { return }
-        for (folder, files) in [("forward", forward), ("forward-hopper", forwardHopper), ("backward", backward)] {
+        let benchHopperBackward = try GPUCheckSources.benchFilesWithHopperBackward()
+        for (folder, files) in [("forward", forward), ("forward-hopper", forwardHopper), ("backward", backward),
+                                ("backward-hopper", backwardHopper), ("bench-hopper-backward", benchHopperBackward)] {
             let url = URL(fileURLWithPath: out).appendingPathComponent(folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -37,9 +45,20 @@ enum GPUCheckSources {
         return files
     }
 
-    static func backwardFiles() throws -> [GeneratedFile] {
+    /// The benchmark's kernels as `prepare.sh` emits them for sm90 (`--family auto`), with the Hopper key kernel of the
+    /// backward pass where it runs.
+    static func benchFilesWithHopperBackward() throws -> [GeneratedFile] {
+        var generator = try KernelGenerator(choice: TargetChoice(device: .sm90, family: nil))
+        generator.hopperBackward = true
+        return try generator.generate(try CheckSpecFiles.load("benchmarks/gpu/bench_spec.json"))
+    }
+
+    /// The backward check's kernels: sm90's mma.sync family unless `choice` says otherwise.
+    static func backwardFiles(choice: TargetChoice = TargetChoice(device: .sm90, family: .mma)) throws -> [GeneratedFile] {
         let specs = try CheckSpecFiles.backward()
-        var files = try KernelGenerator(emitter: try CUDAEmitter(target: .cudaSM90)).generate(specs)
+        var generator = try KernelGenerator(choice: choice)
+        generator.hopperBackward = true  /* the Hopper key kernel where it runs (the mma.sync family has none) */
+        var files = try generator.generate(specs)
         files.append(GeneratedFile(path: "check_variants.inc", contents: backwardTable(specs)))
         return files
     }

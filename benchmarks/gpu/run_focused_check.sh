@@ -2,7 +2,9 @@
 # A focused GPU check in one device call, for a change that touches a few variants: the mma.sync forward check of
 # MMA_ONLY (benchmarks/gpu/check.sh with ONLY=..., sanitizers included; "all" runs every variant and the anchors),
 # the Hopper family's (--family auto) forward check of HOPPER_ONLY, the backward check of every variant when
-# BACKWARD=1 (benchmarks/gpu-backward/check.sh) and the PyTorch package on CUDA tensors when TORCH=1. Empty lists
+# BACKWARD=1 (benchmarks/gpu-backward/check.sh; BACKWARD=hopper: the same with the Hopper family's backward, --family
+# auto, whose key kernel runs on wgmma where it can; BACKWARD=both: the two) and the PyTorch package on CUDA tensors
+# when TORCH=1. Empty lists
 # skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
 # benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
 # reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt).
@@ -36,14 +38,20 @@ if [ -n "${HOPPER_ONLY:-}" ]; then
     grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY" /tmp/fc-hopper.out | tee -a "$LOG"
     cp /tmp/fc-hopper/REPORT.md "$OUT/hopper-REPORT.md"
 fi
-if [ "${BACKWARD:-0}" = 1 ]; then
-    say "== backward, every variant"
-    bash "$ROOT/benchmarks/gpu-backward/check.sh" /tmp/fc-bwd >/tmp/fc-bwd.out 2>&1
+backward_check() { # $1: the kernels' folder under benchmarks/gpu/.generated, $2: a label
+    say "== backward ($2), every variant"
+    KERNELS="$ROOT/benchmarks/gpu/.generated/$1" bash "$ROOT/benchmarks/gpu-backward/check.sh" "/tmp/fc-$1" \
+        >"/tmp/fc-$1.out" 2>&1
     code=$?; STATUS=$((STATUS | code))
     say "exit $code after $(( $(date +%s) - START )) s"
-    grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" /tmp/fc-bwd.out | tee -a "$LOG"
-    cp /tmp/fc-bwd.out "$OUT/backward.log"
-fi
+    grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" "/tmp/fc-$1.out" | tee -a "$LOG"
+    cp "/tmp/fc-$1.out" "$OUT/$1.log"
+}
+case "${BACKWARD:-0}" in
+    1) backward_check backward mma.sync ;;
+    hopper) backward_check backward-hopper "Hopper family" ;;
+    both) backward_check backward-hopper "Hopper family"; backward_check backward mma.sync ;;
+esac
 if [ "${TORCH:-0}" = 1 ]; then
     say "== the PyTorch package on CUDA tensors"
     PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE=/tmp/fc-torch \

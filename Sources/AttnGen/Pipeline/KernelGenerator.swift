@@ -9,6 +9,9 @@ public struct KernelGenerator: Sendable {
     /// The renderers to try, in order: each variant is planned and rendered by the first whose planner accepts it.
     public var emitters: [any KernelEmitter]
     public var budget: Int?
+    /// The Hopper family's wgmma key kernel of the backward pass (`FamilyPlanner.hopperBackward`): off until it has
+    /// passed the GPU check; the check and the benchmark turn it on.
+    public var hopperBackward = false
 
     /// One family.
     public init(emitter: any KernelEmitter, budget: Int? = nil) {
@@ -38,7 +41,9 @@ public struct KernelGenerator: Sendable {
 
     /// Validates, lowers and plans every spec; throws the first problem, its field prefixed by the variant's name.
     public func plan(_ specs: [AttentionSpec]) throws(SpecError) -> [PlannedVariant] {
-        try Self.plan(specs, planners: emitters.map { FamilyPlanner(target: $0.target, budget: budget) })
+        try Self.plan(specs, planners: emitters.map {
+            FamilyPlanner(target: $0.target, budget: budget, hopperBackward: hopperBackward)
+        })
     }
 
     /// The same, for any targets (`attngen plan` needs no renderer): each variant gets the first planner that

@@ -3,11 +3,16 @@
 public struct FamilyPlanner: Sendable {
     public var target: Target
     public var budget: Int
+    /// The Hopper family: plan its wgmma key kernel of the backward pass (`HopperBackwardPlanner`) where it runs the
+    /// variant. Off by default: the kernel is new and has not yet run on a GPU (issue 14); the GPU check
+    /// (benchmarks/gpu/prepare.sh's backward-hopper folder) and the benchmark turn it on.
+    public var hopperBackward: Bool
 
     /// A planner for `target` with `budget` bytes of on-chip memory (the device's default when nil).
-    public init(target: Target, budget: Int? = nil) {
+    public init(target: Target, budget: Int? = nil, hopperBackward: Bool = false) {
         self.target = target
         self.budget = budget ?? target.defaultBudget
+        self.hopperBackward = hopperBackward
     }
 
     /// Every kernel plan of `variant`, or a `SpecError` naming the field or the budget nothing fits.
@@ -27,7 +32,7 @@ public struct FamilyPlanner: Sendable {
                                decode: DecodePlan.plan(variant, budget: budget))
         case .hopper:
             // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the
-            // mma.sync backward pass (the Hopper family has none of its own yet).
+            // mma.sync backward pass, whose key kernel the Hopper one replaces where it runs the variant (when asked).
             let planner = HopperForwardPlanner(budget: budget)
             let forward = try planner.plan(variant)
             let mma = Target(device: target.device, family: .mma)
@@ -36,7 +41,10 @@ public struct FamilyPlanner: Sendable {
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
                                wideForward: planner.widePlan(variant, narrow: forward),
-                               backward: backward, decode: DecodePlan.plan(variant, budget: budget))
+                               backward: backward,
+                               hopperBackward: variant.includesBackward && hopperBackward
+                                   ? try? HopperBackwardPlanner.plan(variant, budget: budget).get() : nil,
+                               decode: DecodePlan.plan(variant, budget: budget))
         }
     }
 

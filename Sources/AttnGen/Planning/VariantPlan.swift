@@ -13,6 +13,9 @@ public struct VariantPlan: Sendable, Hashable {
     public var wideForward: TilePlan? = nil
     /// The backward kernels' plan, when the variant has a backward pass.
     public var backward: BackwardPlan?
+    /// The Hopper family: the wgmma key kernel of the backward pass, which replaces the mma.sync one where it runs
+    /// (nil when the variant keeps the mma.sync key kernel: `HopperBackwardPlanner.unsupportedReason`).
+    public var hopperBackward: HopperBackwardPlan? = nil
     /// CUDA: the decode kernel calls with few query rows take (DecodePlan), nil when it does not run the variant.
     public var decode: DecodePlan? = nil
     /// C: the decode path calls with few query rows take (CPUDecodePlan), nil when it does not run the variant.
@@ -42,6 +45,7 @@ public struct VariantPlan: Sendable, Hashable {
         case .mma(let plan): kernels += plan.summaries
         case nil: break
         }
+        if let hopperBackward { kernels.append(hopperBackward.summary) }
         if let decode { kernels.append(decode.summary) }
         if let cpuDecode { kernels.append(cpuDecode.summary) }
         return kernels

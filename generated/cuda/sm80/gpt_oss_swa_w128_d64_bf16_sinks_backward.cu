@@ -863,6 +863,16 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
     return grid_z <= 65535;
 }
 
+/* Step (b) of the launcher: dK, dV (and fast dQ) of every key tile, by key_kernel. */
+static attngen_status launch_key_kernel(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y,
+                                        unsigned grid_z, cudaStream_t stream) {
+    if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    key_kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kKeySharedBytes, stream>>>(arguments);
+    return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
+}
+
 }  // namespace attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_detail
 
 extern "C" size_t attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_workspace_size_cuda(const attngen_backward_params *params) {
@@ -936,11 +946,8 @@ extern "C" attngen_status attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_cuda(
     }
     /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
-        if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {
-            return ATTNGEN_ERROR_CUDA;
-        }
-        key_kernel<<<dim3((unsigned)key_tiles, key_y, key_z), kThreads, kKeySharedBytes, stream>>>(arguments);
-        if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+        const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
+        if (key_status != ATTNGEN_OK) return key_status;
     }
     if (rows > 0 && !fast) {
         /* (c) deterministic dQ. */

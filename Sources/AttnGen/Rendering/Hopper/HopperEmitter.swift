@@ -1,7 +1,8 @@
 /// The renderer of the Hopper family (sm_90a): per variant `NAME` the public header `NAME.cuh`, the variant header
 /// `NAME_variant.cuh` (the same as the mma family's), the Hopper forward kernel and launcher `NAME.cu`
 /// (Templates/hopper/forward.cu), the mma.sync forward `NAME_mma.cu` its launcher runs for layouts TMA cannot
-/// address, and with a backward pass the mma.sync backward kernels `NAME_backward.{cuh,cu}`. Every output folder
+/// address, and with a backward pass the backward kernels `NAME_backward.{cuh,cu}` (the mma.sync ones, with the
+/// Hopper key kernel beside them where `HopperBackwardPlanner` runs the variant). Every output folder
 /// also gets the ABI headers and both runtime headers (attngen_runtime_cuda.cuh, attngen_runtime_hopper.cuh).
 public struct HopperEmitter: KernelEmitter {
     public let templates: TemplateLibrary
@@ -45,7 +46,8 @@ public struct HopperEmitter: KernelEmitter {
             GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
         ]
         if case .mma(let backwardPlan) = plan.backward {
-            files += try MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates).files()
+            files += try MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates,
+                                           hopper: plan.hopperBackward).files()
         }
         return files
     }

@@ -1,10 +1,14 @@
 /// `NAME_backward.cuh` and `NAME_backward.cu`: the mma.sync backward pass (Templates/cuda/backward.{cuh,cu}) of a
-/// variant that asks for it, with the tensor-core products of the storage type and the dropout keep bits.
+/// variant that asks for it, with the tensor-core products of the storage type and the dropout keep bits; in the
+/// Hopper family with the wgmma key kernel of `hopper` (Templates/hopper/pieces/backward_key_kernel.cu) beside the
+/// mma.sync one, which the launcher runs where TMA cannot address the tensors.
 struct MMABackwardKernel {
     var variant: VariantModel
     var plan: MMABackwardPlan
     var device: Device
     var templates: TemplateLibrary
+    /// The Hopper family's key kernel, when it runs the variant.
+    var hopper: HopperBackwardPlan? = nil
 
     private var planLines: [String] {
         ["Backward plan for \(device.displayName):",
@@ -12,6 +16,14 @@ struct MMABackwardKernel {
             + "\(plan.keyWarps) warps, \(plan.keySharedBytes) bytes of shared memory.",
          "dQ kernel (deterministic mode): \(plan.dqRows) queries x \(plan.dqColumns) keys per step "
             + "(\(buffers(plan.dqStages))), \(plan.dqWarps) warps, \(plan.dqSharedBytes) bytes of shared memory."]
+            + hopperPlanLines
+    }
+
+    private var hopperPlanLines: [String] {
+        guard let hopper else { return [] }
+        return ["Hopper key kernel (wgmma, TMA): \(hopper.keyRows) keys x \(hopper.queryRows) queries per step "
+                + "(\(buffers(hopper.stages))), 12 warps, \(hopper.sharedBytes) bytes of shared memory; the key kernel "
+                + "above runs where TMA cannot address the tensors."]
     }
 
     private func buffers(_ count: Int) -> String { count == 1 ? "1 buffer" : "\(count) buffers" }
@@ -51,8 +63,15 @@ struct MMABackwardKernel {
                                               : "cuda/pieces/backward_dropout_keep_bits.cu"
         return try templates.template("cuda/backward.cu").render([
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + [
-                "Templates: Templates/cuda/backward.cu, Templates/\(products)",
+                "Templates: Templates/cuda/backward.cu, Templates/\(products)"
+                    + (hopper == nil ? "" : ", Templates/hopper/pieces/backward_key_kernel.cu"),
             ])),
+            "hopper_includes": hopper == nil ? "" : "#include \"\(HopperEmitter.runtimeHeaderName)\"\n\n#include <type_traits>",
+            "hopper_key_kernel": try hopperKeyKernel(),
+            "hopper_key_dispatch": hopper == nil ? ""
+                : "if (hopper::runs(arguments.params)) return hopper::launch(arguments, key_tiles, grid_y, grid_z, stream);",
+            "key_kernel_choice": hopper == nil ? "key_kernel"
+                : "hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel",
             "name": variant.name,
             "constants": constants,
             "dropout_keep_bits": try templates.template(keepBits).render([:]),
@@ -75,6 +94,18 @@ struct MMABackwardKernel {
             "query_probabilities": try probabilities("cuda/pieces/backward_query_probabilities"),
             "query_score_modifier_state": modified ? try templates.template("cuda/pieces/score_modifier_state.cu").render([:]) : "",
         ])
+    }
+
+    /// The Hopper key kernel and its launch (namespace `hopper` of the backward file), or nothing.
+    private func hopperKeyKernel() throws(SpecError) -> String {
+        guard let hopper else { return "" }
+        return try templates.template("hopper/pieces/backward_key_kernel.cu").render([
+            "key_rows": "\(hopper.keyRows)",
+            "query_rows": "\(hopper.queryRows)",
+            "stages": "\(hopper.stages)",
+            "shared_bytes": "\(hopper.sharedBytes)",
+            "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
+        ]) + "\n"
     }
 
     /// The pass that turns scores into P and dS: the plain one, or with a score modifier the one that evaluates it

@@ -1,0 +1,93 @@
+/// The Hopper family's key kernel of the backward pass (Templates/hopper/pieces/backward_key_kernel.cu): dK, dV and,
+/// in fast mode, dQ's atomic share on wgmma, with TMA loads from a producer warpgroup. It replaces the mma.sync key
+/// kernel of the variant's backward pass where its launcher can address the tensors by TMA; the pre-pass, the
+/// deterministic dQ kernel and the fast-mode finish stay those of `MMABackwardPlan`.
+///
+/// Shape: one CTA per 128 keys (two consumer warpgroups of 64 keys, the M of every wgmma but dQ's), steps of
+/// `queryRows` query rows: 128 at d = 64 and 64 at d = 128, so that each consumer's share of dQ = dS·K is one
+/// 64 x 64 block, and Sᵀ, dPᵀ (queryRows / 2 fp32 each) with dK and dV (d / 2 and dv / 2) stay within
+/// `accumulatorRegisterLimit` of a consumer thread's 240 registers.
+public struct HopperBackwardPlan: Sendable, Hashable {
+    /// Keys per CTA.
+    public var keyRows: Int
+    /// Query rows per step (the N of Sᵀ = K·Qᵀ).
+    public var queryRows: Int
+    /// Buffers of Q, dO, LSE and D.
+    public var stages: Int
+    /// What occupies shared memory, item by item (the 1024 bytes of alignment slack included).
+    public var accounts: [TilePlan.ByteAccount]
+
+    public var sharedBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
+
+    /// Sᵀ and dPᵀ (queryRows / 2 fp32 each) and dK, dV (headDim / 2, valueHeadDim / 2) live at once in a consumer
+    /// thread: at most this many of its 240 registers, the rest for addresses, fragments and the masks.
+    public static let accumulatorRegisterLimit = 192
+
+    var summary: KernelSummary {
+        KernelSummary(kernel: "backward key kernel, Hopper (wgmma, TMA; dQ atomically in fast mode)",
+                      shape: ["tile     \(keyRows) keys per CTA x \(queryRows) query rows per step "
+                              + "(\(stages) buffers)",
+                              "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups of 64 keys"],
+                      accounts: accounts)
+    }
+}
+
+/// Plans the Hopper key kernel of a variant, or says why it does not run it (the variant then keeps the mma.sync key
+/// kernel: the reason names the field).
+public enum HopperBackwardPlanner {
+    public static let keyRows = 128
+    public static let stages = 2
+
+    /// The plan, or the reason the variant keeps the mma.sync key kernel.
+    public static func plan(_ variant: VariantModel, budget: Int) -> Result<HopperBackwardPlan, SpecError> {
+        if let reason = unsupportedReason(variant) { return .failure(reason) }
+        let queryRows = variant.headDim == 64 ? 128 : 64
+        let d = variant.headDim, dv = variant.valueHeadDim
+        let accounts: [TilePlan.ByteAccount] = [
+            .init(item: "K tile (\(keyRows) x \(d), bf16/fp16)", bytes: keyRows * d * 2),
+            .init(item: "V tile (\(keyRows) x \(dv))", bytes: keyRows * dv * 2),
+            .init(item: "Q tiles (\(stages) x \(queryRows) x \(d))", bytes: stages * queryRows * d * 2),
+            .init(item: "dO tiles (\(stages) x \(queryRows) x \(dv))", bytes: stages * queryRows * dv * 2),
+            .init(item: "dS tiles (2 x \(keyRows) x \(queryRows))", bytes: 2 * keyRows * queryRows * 2),
+            .init(item: "LSE and D rows (\(stages) x 2 x \(queryRows) fp32)", bytes: stages * 2 * queryRows * 4),
+            .init(item: "mbarriers (\(1 + 2 * stages))", bytes: (1 + 2 * stages) * 8),
+            .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: 1024),
+        ]
+        let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages, accounts: accounts)
+        guard plan.sharedBytes <= budget else {
+            return .failure(SpecError(field: "budget", message: "the Hopper key kernel needs \(plan.sharedBytes) bytes "
+                                          + "of shared memory, more than the budget of \(budget)"))
+        }
+        return .success(plan)
+    }
+
+    /// Why `variant` keeps the mma.sync key kernel, naming the field; nil when the Hopper one runs it.
+    static func unsupportedReason(_ variant: VariantModel) -> SpecError? {
+        let name = variant.name
+        guard variant.storage != .fp32 else {
+            return SpecError(field: "\(name).dtype", message: "the Hopper key kernel takes fp16 or bf16 (wgmma)")
+        }
+        guard [64, 128].contains(variant.headDim), [64, 128].contains(variant.valueHeadDim) else {
+            return SpecError(field: "\(name).headDim", message: "the Hopper key kernel takes head dims of 64 or 128")
+        }
+        let queryRows = variant.headDim == 64 ? 128 : 64
+        guard queryRows + variant.headDim / 2 + variant.valueHeadDim / 2 <= HopperBackwardPlan.accumulatorRegisterLimit else {
+            return SpecError(field: "\(name).valueHeadDim", message: "the Hopper key kernel's accumulators do not fit "
+                                 + "at d = \(variant.headDim), dv = \(variant.valueHeadDim)")
+        }
+        guard variant.dropout == nil else {
+            return SpecError(field: "\(name).dropout", message: "the Hopper key kernel has no dropout yet")
+        }
+        guard variant.scoreModifier.isEmpty else {
+            return SpecError(field: "\(name).scoreModifiers", message: "the Hopper key kernel has no score modifiers yet")
+        }
+        guard variant.pageSize == nil else {
+            return SpecError(field: "\(name).pagedKV", message: "the backward pass reads no paged cache")
+        }
+        if let sparse = variant.blockSparse, sparse.blockRows % queryRows != 0 || sparse.blockColumns % keyRows != 0 {
+            return SpecError(field: "\(name).masks", message: "the Hopper key kernel's \(keyRows) x \(queryRows) tile "
+                                 + "must divide the sparse block (\(sparse.blockRows) x \(sparse.blockColumns))")
+        }
+        return nil
+    }
+}

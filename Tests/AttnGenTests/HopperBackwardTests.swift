@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import AttnGen
+
+/// The Hopper family's key kernel of the backward pass (issue 14) without a GPU: what its planner takes and refuses
+/// (naming the field), that it is off unless asked for (it has not yet run on a GPU), what the backward file holds
+/// with it, and nvcc + ptxas + cuobjdump on it: no spills, no local memory, no wgmma serialised for lack of
+/// registers (ptxas's C7512), and wgmma (`HGMMA`) with TMA loads (`UTMALDG`) in its SASS.
+@Suite struct HopperBackwardTests {
+    static func variant(_ spec: AttentionSpec) throws -> VariantModel { try VariantModel(lowering: spec) }
+
+    static func plan(_ spec: AttentionSpec, hopperBackward: Bool) throws -> VariantPlan {
+        try FamilyPlanner(target: .hopperSM90, hopperBackward: hopperBackward).plan(try variant(spec))
+    }
+
+    // MARK: - Planner (no nvcc needed)
+
+    @Test(arguments: [(64, 64, 128, 166_952), (128, 128, 64, 165_928), (128, 64, 64, 133_160)])
+    func plansTheTileAndItsAccount(headDim: Int, valueHeadDim: Int, queryRows: Int, sharedBytes: Int) throws {
+        let spec = AttentionSpec(name: "hb", headDim: headDim).valueHeadDim(valueHeadDim).storage(.bf16).withBackward()
+        let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
+        #expect(plan.keyRows == 128 && plan.queryRows == queryRows && plan.stages == 2)
+        // K, V, two Q and dO buffers, two dS tiles, the LSE and D rows, 5 mbarriers, 1024 bytes of alignment slack.
+        let d = headDim, dv = valueHeadDim
+        let expected = 128 * (d + dv) * 2 + 2 * queryRows * (d + dv) * 2 + 2 * 128 * queryRows * 2 + 2 * 2 * queryRows * 4
+            + 5 * 8 + 1024
+        #expect(plan.sharedBytes == expected && plan.sharedBytes == sharedBytes)
+    }
+
+    @Test(arguments: [
+        (AttentionSpec(name: "f32", headDim: 64).storage(.fp32).withBackward(), "f32.dtype"),
+        (AttentionSpec(name: "d256", headDim: 256).storage(.bf16).withBackward(), "d256.headDim"),
+        (AttentionSpec(name: "d40", headDim: 40).storage(.bf16).withBackward(), "d40.headDim"),
+        (AttentionSpec(name: "v128", headDim: 64).valueHeadDim(128).storage(.bf16).withBackward(), "v128.valueHeadDim"),
+        (AttentionSpec(name: "drop", headDim: 128).storage(.bf16).dropout(0.1).withBackward(), "drop.dropout"),
+        (AttentionSpec(name: "cap", headDim: 128).storage(.bf16).modified(by: .softcap(30)).withBackward(),
+         "cap.scoreModifiers"),
+        (AttentionSpec(name: "sp64", headDim: 64).storage(.fp16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 64))).withBackward(), "sp64.masks"),
+        (AttentionSpec(name: "sp_rows", headDim: 64).storage(.fp16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 64, blockColumns: 128))).withBackward(), "sp_rows.masks"),
+    ])
+    func refusesNamingTheField(spec: AttentionSpec, field: String) throws {
+        let result = HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget)
+        guard case .failure(let error) = result else {
+            Issue.record("\(spec.name): planned, expected a refusal naming \(field)")
+            return
+        }
+        #expect(error.field == field, "\(spec.name): \(error)")
+        // The variant keeps the mma.sync key kernel: the family still plans its backward pass.
+        if HopperForwardPlanner.unsupported(try Self.variant(spec)) == nil {
+            let plan = try Self.plan(spec, hopperBackward: true)
+            #expect(plan.hopperBackward == nil)
+            if case .mma = plan.backward {} else { Issue.record("\(spec.name): no mma.sync backward plan") }
+        }
+    }
+
+    @Test func refusesWhatDoesNotFitTheBudget() throws {
+        let spec = AttentionSpec(name: "hb", headDim: 128).storage(.bf16).withBackward()
+        let result = HopperBackwardPlanner.plan(try Self.variant(spec), budget: 100_000)
+        guard case .failure(let error) = result else {
+            Issue.record("planned within 100000 bytes")
+            return
+        }
+        #expect(error.field == "budget")
+    }
+
+    @Test func offUnlessAskedForAndOnlyInTheHopperFamily() throws {
+        let spec = AttentionSpec(name: "hb", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)).withBackward()
+        #expect(try Self.plan(spec, hopperBackward: false).hopperBackward == nil)
+        let asked = try Self.plan(spec, hopperBackward: true)
+        #expect(asked.hopperBackward?.queryRows == 64)
+        #expect(asked.kernels.contains { $0.kernel.hasPrefix("backward key kernel, Hopper") })
+        let mma = try FamilyPlanner(target: .cudaSM90, hopperBackward: true).plan(try Self.variant(spec))
+        #expect(mma.hopperBackward == nil, "the mma.sync family has no Hopper kernel")
+        let forwardOnly = AttentionSpec(name: "fo", headDim: 128).storage(.bf16)
+        #expect(try Self.plan(forwardOnly, hopperBackward: true).hopperBackward == nil)
+    }
+
+    // MARK: - Rendered files (no nvcc needed)
+
+    static func backwardSource(_ spec: AttentionSpec, hopperBackward: Bool) throws -> String {
+        var generator = KernelGenerator(emitter: try HopperEmitter())
+        generator.hopperBackward = hopperBackward
+        let files = try generator.generate([spec])
+        return try #require(files.first { $0.path == "\(spec.name)_backward.cu" }).contents
+    }
+
+    @Test func theBackwardFileHoldsTheKernelAndTheLauncherChoosesIt() throws {
+        let spec = AttentionSpec(name: "hb", headDim: 64).storage(.fp16).masked(by: .causal(.bottomRight)).withBackward()
+        let with = try Self.backwardSource(spec, hopperBackward: true)
+        #expect(with.contains("namespace hopper {") && with.contains("#include \"attngen_runtime_hopper.cuh\""))
+        #expect(with.contains("constexpr int kBlockQueries = 128;"))
+        #expect(with.contains("if (hopper::runs(arguments.params)) return hopper::launch(arguments, key_tiles, grid_y, grid_z, stream);"))
+        #expect(with.contains("Hopper key kernel (wgmma, TMA): 128 keys x 128 queries per step"))
+        #expect(!with.contains("{{"))
+        let without = try Self.backwardSource(spec, hopperBackward: false)
+        #expect(!without.contains("namespace hopper") && !without.contains("attngen_runtime_hopper.cuh"))
+        #expect(without.contains("by key_kernel. */"))
+        // Predicates gather their verdicts in a rolled loop (registers); the rest unroll it.
+        let predicate = AttentionSpec(name: "hp", headDim: 64).storage(.bf16)
+            .masked(by: .predicate(try MaskExpressionParser.parse("abs(q - k) <= 8"))).withBackward()
+        #expect(try Self.backwardSource(predicate, hopperBackward: true).contains("#pragma unroll 1\n                for (int i = 0; i < kBlockQueries / 4; ++i) {"))
+        #expect(with.contains("#pragma unroll\n                for (int i = 0; i < kBlockQueries / 4; ++i) {"))
+    }
+
+    // MARK: - nvcc, ptxas and the SASS
+
+    /// The backward check's variants the Hopper key kernel runs (benchmarks/gpu-backward/check_variants.json).
+    static var checkVariants: [AttentionSpec] {
+        get throws {
+            try CheckSpecFiles.backward().filter { spec in
+                guard let variant = try? VariantModel(lowering: spec) else { return false }
+                return HopperBackwardPlanner.unsupportedReason(variant) == nil
+            }
+        }
+    }
+
+    @Test func checkVariantsCompileWithoutSpillsToWgmmaAndTMA() async throws {
+        let specs = try Self.checkVariants
+        #expect(specs.count >= 8, "the backward check runs the Hopper key kernel on \(specs.map(\.name))")
+        let nvcc = try CUDACompileTests.nvccPath()
+        let cuobjdump = try HopperCompileTests.cuobjdumpPath(nvcc: nvcc)
+        let folder = try HarnessFixtures.temporaryFolder("hopper-backward")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = KernelGenerator(emitter: try HopperEmitter())
+        generator.hopperBackward = true
+        for file in try generator.generate(specs) {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for spec in specs {
+                group.addTask {
+                    await CUDACompileSlots.shared.acquire()
+                    let compiled: CUDAToolOutcome
+                    do {
+                        compiled = try await CUDAToolOutcome.runOffThePool(nvcc, [
+                            "-std=c++17", "-O3", "-gencode", "arch=compute_90a,code=sm_90a", "-Werror", "all-warnings",
+                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
+                            "-c", "\(spec.name)_backward.cu", "-o", "\(spec.name)_backward.o",
+                        ], in: folder)
+                    } catch {
+                        await CUDACompileSlots.shared.release()
+                        throw error
+                    }
+                    await CUDACompileSlots.shared.release()
+                    #expect(compiled.status == 0, "nvcc failed on \(spec.name):\n\(compiled.output)")
+                    guard compiled.status == 0 else { return }
+                    #expect(!compiled.output.contains("lmem") && !compiled.output.contains("C7512"),
+                            "\(spec.name): \(compiled.output)")
+                    let reports = PTXASReport.parse(compiled.output)
+                    let hopper = reports.filter { $0.function.contains("hopper10key_kernel") }
+                    #expect(hopper.count == 1, "\(spec.name): expected the Hopper key kernel, got \(hopper.count)")
+                    for report in reports {
+                        #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0 && report.stackFrameBytes == 0,
+                                "\(spec.name) \(report.function) spills or uses local memory: \(report)")
+                    }
+                    let sass = try await CUDAToolOutcome.runOffThePool(cuobjdump, ["-sass", "\(spec.name)_backward.o"],
+                                                                       in: folder)
+                    #expect(sass.status == 0, "cuobjdump failed: \(sass.output)")
+                    let bodies = sass.output.components(separatedBy: "Function : ").dropFirst()
+                        .filter { $0.prefix { $0 != "\n" }.contains("hopper10key_kernel") }
+                    #expect(bodies.count == 1, "\(spec.name): the Hopper key kernel's SASS")
+                    for body in bodies {
+                        #expect(body.contains("HGMMA") && body.contains("UTMALDG") && !body.contains("HMMA"),
+                                "\(spec.name): the Hopper key kernel lacks wgmma or TMA, or uses mma.sync")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
