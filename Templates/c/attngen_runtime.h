@@ -357,7 +357,11 @@ static inline void attngen_bf16_row_to_float(float *dst, const uint16_t *src, in
  */
 #if defined(__AVX512F__) && !defined(ATTNGEN_PORTABLE)
 #include <immintrin.h>
+#if defined(__AVX512BF16__) && defined(ATTNGEN_PREFER_BF16_DOT)
+#define ATTNGEN_ISA "avx512+bf16"
+#else
 #define ATTNGEN_ISA "avx512"
+#endif
 enum { ATTNGEN_LANES = 16 };
 typedef __m512 attngen_vf;
 static inline attngen_vf attngen_vf_load(const float *p) { return _mm512_loadu_ps(p); }
@@ -390,6 +394,22 @@ static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
     const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_castsi512_ps(bits);
 }
+/* bf16 dot products (AVX512_BF16's vdpbf16ps): ATTNGEN_BF16_DOT when the compiler targets them and the build asks
+   for them with -DATTNGEN_PREFER_BF16_DOT. A lane of attngen_vbf16_pairs holds two bf16 values, the first in the low
+   16 bits; attngen_vf_dot_bf16 adds to each fp32 lane a.lo * b.lo + a.hi * b.hi for the one pair b of every lane (the
+   products exact, the sums in fp32; bf16 subnormals, below 1.2e-38, count as zero). Opt-in because the instruction's
+   rate differs between CPUs: on the Intel Xeon of benchmarks/cpu/NOTES.md (13) it issues at a quarter of the fp32
+   FMA's rate, so its two products per lane make the bf16 forward 20 % slower there; where it runs at the FMA's
+   rate (AMD Zen 4 and 5 by their documentation; not measured here) it halves the instructions of S = Q·Kᵀ. */
+#if defined(__AVX512BF16__) && defined(ATTNGEN_PREFER_BF16_DOT)
+#define ATTNGEN_BF16_DOT 1
+typedef __m512i attngen_vbf16_pairs;
+static inline attngen_vbf16_pairs attngen_vbf16_pairs_load(const uint32_t *p) { return _mm512_loadu_si512(p); }
+static inline attngen_vf attngen_vf_dot_bf16(attngen_vf acc, attngen_vbf16_pairs a, uint32_t b)
+{
+    return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)_mm512_set1_epi32((int)b));
+}
+#endif
 #elif defined(__AVX2__) && defined(__FMA__) && !defined(ATTNGEN_PORTABLE)
 #include <immintrin.h>
 #define ATTNGEN_ISA "avx2"

@@ -17,6 +17,7 @@
 /* {{storage_comment}} */
 typedef {{element_type}} element_t;
 #define ELEMENT_IS_FLOAT {{element_is_float}}
+#define ELEMENT_IS_BF16 {{element_is_bf16}}
 
 static inline float load_element(element_t value)
 {

@@ -3,8 +3,9 @@ import Testing
 @testable import AttnGen
 
 /// The generated C kernels choose their vector code when they are compiled (attngen_runtime.h, "vectors of fp32
-/// lanes"): AVX-512F with 16 lanes, AVX2 + FMA with 8, SSE2 with 4 (any x86-64 build), or portable C11 with 4-lane
-/// structs (-DATTNGEN_PORTABLE). ForwardMatrixTests and BackwardTests build with the plain warning policy (no -m
+/// lanes"): AVX-512F with 16 lanes (and with AVX512_BF16 and -DATTNGEN_PREFER_BF16_DOT, bf16 dot products for the
+/// scores of bf16 variants), AVX2 +
+/// FMA with 8, SSE2 with 4 (any x86-64 build), or portable C11 with 4-lane structs (-DATTNGEN_PORTABLE). ForwardMatrixTests and BackwardTests build with the plain warning policy (no -m
 /// flags), so on x86-64 they run the SSE2 path; this suite
 /// builds a cross-section of the same variants for each vector path, checks that the path taken is the one asked
 /// for, and, where this CPU can run it, compares the results with the same float64 references.
@@ -12,12 +13,27 @@ import Testing
     /// One vector path: the compiler flags that select it and the CPU feature it needs at run time.
     struct VectorPath: Sendable, CustomTestStringConvertible {
         var name: String
+        /// The ATTNGEN_ISA the flags select.
+        var isa: String
         var flags: [String]
         var cpuFeature: String?
         var testDescription: String { name }
+
+        init(name: String, isa: String? = nil, flags: [String], cpuFeature: String?) {
+            self.name = name
+            self.isa = isa ?? name
+            self.flags = flags
+            self.cpuFeature = cpuFeature
+        }
     }
 
     static let paths: [VectorPath] = [
+        // AVX-512 with AVX512_BF16, asked for: bf16 variants with an even head dim compute S = Q·Kᵀ on vdpbf16ps.
+        VectorPath(name: "avx512+bf16", flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c",
+                                                "-DATTNGEN_PREFER_BF16_DOT"], cpuFeature: "avx512bf16"),
+        // The same CPU without the request: plain AVX-512 (vdpbf16ps is slower than fp32 FMAs on some CPUs).
+        VectorPath(name: "avx512-bf16-unasked", isa: "avx512", flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma",
+                                                                         "-mf16c"], cpuFeature: "avx512bf16"),
         VectorPath(name: "avx512", flags: ["-mavx512f", "-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx512f"),
         VectorPath(name: "avx2", flags: ["-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx2"),
         VectorPath(name: "sse2", flags: [], cpuFeature: "sse2"),
@@ -79,7 +95,7 @@ import Testing
                 try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
             }
             let (runs, isa) = try Self.probe(path, runtimeHeader: folder.appendingPathComponent(CEmitter.runtimeHeaderName))
-            #expect(isa == path.name, "\(path.name) flags selected the \(isa) path")
+            #expect(isa == path.isa, "\(path.name) flags selected the \(isa) path")
             try HarnessFixtures.copy(HarnessFixtures.driverSources, to: folder)
             try HarnessVariantSource.variantSource(spec)
                 .write(to: folder.appendingPathComponent(HarnessVariantSource.variantFileName), atomically: true, encoding: .utf8)
@@ -126,7 +142,7 @@ import Testing
             defer { try? FileManager.default.removeItem(at: folder) }
             try BackwardBuild.prepare(spec, in: folder)
             let (runs, isa) = try Self.probe(path, runtimeHeader: folder.appendingPathComponent(CEmitter.runtimeHeaderName))
-            #expect(isa == path.name, "\(path.name) flags selected the \(isa) path")
+            #expect(isa == path.isa, "\(path.name) flags selected the \(isa) path")
             try BackwardBuild.compile(spec, in: folder,
                                       extraFlags: path.flags + (HarnessFixtures.supportsOpenMP ? ["-fopenmp"] : []))
             guard runs else {

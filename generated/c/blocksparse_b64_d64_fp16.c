@@ -89,6 +89,15 @@ enum {
                        + ROW_STATE_FLOATS
 };
 
+/* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT), an even head dim and evenly spaced K rows: S^T = K Q^T
+   runs on vdpbf16ps, two products per lane and instruction, with K read in place and Q^T held as the stored bf16
+   pairs (d, d + 1) of each row (exact); the scale * log2(e) is applied to the sums. */
+#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && HEAD_DIM % 2 == 0 && PAGE_SIZE == 0
+#define SCORES_USE_BF16_DOT 1
+#else
+#define SCORES_USE_BF16_DOT 0
+#endif
+
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
 /*
@@ -138,6 +147,66 @@ static inline void score_block(float *restrict st, const float *restrict qt_tile
     }
 }
 
+#if SCORES_USE_BF16_DOT
+/* score_block on bf16 pairs: st[jj][r] = scale * log2(e) * sum_i K[key0 + jj][i] * Q[r][i], with qt_pairs[i][r] the
+   pair (Q[r][2i], Q[r][2i + 1]) and K rows (bf16, `k_stride` elements apart) read in place two elements at a time. */
+static inline void score_block_bf16(float *restrict st, const uint32_t *restrict qt_pairs,
+                                    const element_t *restrict k_rows, int64_t k_stride, int64_t key0, int64_t cols,
+                                    int chunk)
+{
+    const element_t *k[KEY_BLOCK];
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        k[jj] = k_rows + attngen_min_i64(key0 + jj, cols - 1) * k_stride;
+    }
+    const uint32_t *restrict q_lanes = qt_pairs + chunk * ATTNGEN_LANES;
+    attngen_vf acc[KEY_BLOCK][CHUNK_VECTORS];
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        ATTNGEN_UNROLL
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
+            acc[jj][v] = attngen_vf_set(0.0f);
+        }
+    }
+    for (int i = 0; i < HEAD_DIM / 2; ++i) {
+        attngen_vbf16_pairs q[CHUNK_VECTORS];
+        ATTNGEN_UNROLL
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
+            q[v] = attngen_vbf16_pairs_load(q_lanes + i * LANES + v * ATTNGEN_LANES);
+        }
+        ATTNGEN_UNROLL
+        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            uint32_t pair;
+            memcpy(&pair, k[jj] + 2 * i, sizeof pair);
+            ATTNGEN_UNROLL
+            for (int v = 0; v < CHUNK_VECTORS; ++v) {
+                acc[jj][v] = attngen_vf_dot_bf16(acc[jj][v], q[v], pair);
+            }
+        }
+    }
+    const attngen_vf scale = attngen_vf_set(SCORE_SCALE_LOG2E);
+    float *restrict st_lanes = st + chunk * ATTNGEN_LANES;
+    ATTNGEN_UNROLL
+    for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+        ATTNGEN_UNROLL
+        for (int v = 0; v < CHUNK_VECTORS; ++v) {
+            attngen_vf_store(st_lanes + jj * LANES + v * ATTNGEN_LANES, attngen_vf_mul(acc[jj][v], scale));
+        }
+    }
+}
+
+/* compute_scores on bf16 pairs (score_block_bf16). */
+static void compute_scores_bf16(float *restrict st_tile, const uint32_t *restrict qt_pairs,
+                                const element_t *restrict k_rows, int64_t k_stride, int64_t cols)
+{
+    for (int64_t key0 = 0; key0 < cols; key0 += KEY_BLOCK) {
+        for (int chunk = 0; chunk < ROW_VECTORS; chunk += CHUNK_VECTORS) {
+            score_block_bf16(st_tile + key0 * LANES, qt_pairs, k_rows, k_stride, key0, cols, chunk);
+        }
+    }
+}
+
+#else
 /* S^T = K Q^T for the tile's `cols` keys: row j of st_tile holds key j's scores for every lane (query row). */
 static void compute_scores(float *restrict st_tile, const float *restrict qt_tile, const float *restrict k_rows,
                            int64_t k_stride, int64_t cols)
@@ -148,6 +217,7 @@ static void compute_scores(float *restrict st_tile, const float *restrict qt_til
         }
     }
 }
+#endif
 
 /* BLOCK rows of O^T: ot[c][r] += sum_{j < cols} v_rows[j][c] * pt[j][r], V rows `v_stride` floats apart, for the
    CHUNK_VECTORS vectors of rows from `chunk`. */
@@ -284,7 +354,22 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     (void)k_tile; /* fp32 variants read K and V in place */
     (void)v_tile;
 
-    /* Load Q^T in fp32 with scale * log2(e) folded in (padding lanes zero); start m = -inf, l = 0, O = 0. */
+#if SCORES_USE_BF16_DOT
+    /* Load Q^T as bf16 pairs [HEAD_DIM / 2][LANES] (padding lanes zero), in the first half of qt_tile. */
+    uint32_t *restrict qt_pairs = (uint32_t *)qt_tile;
+    for (int i = 0; i < HEAD_DIM / 2; ++i) {
+        for (int64_t r = rows; r < LANES; ++r) {
+            qt_pairs[i * LANES + r] = 0u;
+        }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        const element_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
+        for (int i = 0; i < HEAD_DIM / 2; ++i) {
+            qt_pairs[i * LANES + r] = (uint32_t)q_row[2 * i] | (uint32_t)q_row[2 * i + 1] << 16;
+        }
+    }
+#else
+    /* Load Q^T in fp32 with scale * log2(e) folded in (padding lanes zero). */
     for (int i = 0; i < HEAD_DIM; ++i) {
         for (int64_t r = rows; r < LANES; ++r) {
             qt_tile[i * LANES + r] = 0.0f;
@@ -296,6 +381,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
             qt_tile[i * LANES + r] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
         }
     }
+#endif
+    /* Start m = -inf, l = 0, O = 0. */
     for (int i = 0; i < VALUE_HEAD_DIM * LANES; ++i) {
         ot_tile[i] = 0.0f;
     }
@@ -324,6 +411,16 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         const float *v_rows = v_head + key_row_offset(params, &params->v_layout, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         const int64_t v_stride = params->v_layout.row_stride;
+#elif SCORES_USE_BF16_DOT
+        /* K read in place by the bf16 dot products; V in fp32. */
+        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
+        const int64_t k_stride = params->k_layout.row_stride;
+        for (int64_t j = 0; j < cols; ++j) {
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+                     VALUE_HEAD_DIM);
+        }
+        const float *v_rows = v_tile;
+        const int64_t v_stride = VALUE_HEAD_DIM;
 #else
         for (int64_t j = 0; j < cols; ++j) {
             load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, b, col0 + j), HEAD_DIM);
@@ -337,7 +434,11 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 #endif
 
         /* S^T = K Q^T (base-2 units), accumulated over d in fp32. */
+#if SCORES_USE_BF16_DOT
+        compute_scores_bf16(st_tile, qt_pairs, k_rows, k_stride, cols);
+#else
         compute_scores(st_tile, qt_tile, k_rows, k_stride, cols);
+#endif
 
         /* Online softmax; l takes P before dropout. */
         online_softmax(st_tile, cols, row_max, row_sum, alpha);

@@ -27,6 +27,7 @@
 /* Q, K, V and O are fp32. */
 typedef float element_t;
 #define ELEMENT_IS_FLOAT 1
+#define ELEMENT_IS_BF16 0
 
 static inline float load_element(element_t value)
 {

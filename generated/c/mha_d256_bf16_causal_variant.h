@@ -27,6 +27,7 @@
 /* Q, K, V and O are bf16, passed as raw bfloat16 bits (round to nearest even on store). */
 typedef uint16_t element_t;
 #define ELEMENT_IS_FLOAT 0
+#define ELEMENT_IS_BF16 1
 
 static inline float load_element(element_t value)
 {

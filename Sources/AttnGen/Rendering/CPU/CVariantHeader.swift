@@ -43,17 +43,17 @@ struct CVariantHeader {
     private var storage: [String: String] {
         switch variant.storage {
         case .fp32:
-            ["storage_comment": "Q, K, V and O are fp32.", "element_type": "float", "element_is_float": "1",
+            ["storage_comment": "Q, K, V and O are fp32.", "element_type": "float", "element_is_float": "1", "element_is_bf16": "0",
              "load_element": "value", "store_element": "value",
              "load_row": "memcpy(dst, src, (size_t)count * sizeof(float));"]
         case .fp16:
             ["storage_comment": "Q, K, V and O are fp16, passed as raw IEEE binary16 bits (round to nearest even on store).",
-             "element_type": "uint16_t", "element_is_float": "0",
+             "element_type": "uint16_t", "element_is_float": "0", "element_is_bf16": "0",
              "load_element": "attngen_half_to_float(value)", "store_element": "attngen_float_to_half(value)",
              "load_row": "attngen_half_row_to_float(dst, src, count);"]
         case .bf16:
             ["storage_comment": "Q, K, V and O are bf16, passed as raw bfloat16 bits (round to nearest even on store).",
-             "element_type": "uint16_t", "element_is_float": "0",
+             "element_type": "uint16_t", "element_is_float": "0", "element_is_bf16": "1",
              "load_element": "attngen_bf16_to_float(value)", "store_element": "attngen_float_to_bf16(value)",
              "load_row": "attngen_bf16_row_to_float(dst, src, count);"]
         }
