@@ -107,101 +107,20 @@ typedef struct problem {
     double *dparameter_terms; /* ... and the sum of its terms' sizes, |dL/dm * dm/dp| (see the comparison) */
 } problem;
 
-/* Float64 gradients of L = sum(O * dO) (ported from backward_driver.c). */
+/* Float64 gradients of L = sum(O * dO): attngen_reference_backward (Tests/AttnGenTests/Fixtures/reference.c, the
+   same reference the C backward is checked against) on the problem, with the sinks in double. */
 static void reference_gradients(const problem *p, double *dq, double *dk, double *dv) {
-    const int64_t group = p->hq / p->hkv;
-    const size_t n = (size_t)(p->nk > 0 ? p->nk : 1);
-    double *s = (double *)malloc(n * sizeof(double)), *z = (double *)malloc(n * sizeof(double));
-    double *dp = (double *)malloc(n * sizeof(double)), *g = (double *)malloc(n * sizeof(double));
-    const uint32_t threshold = p->spec->dropout_threshold;
-    const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
-    memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
-    memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
-    memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
-    memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
-    memset(p->dparameters, 0, (size_t)(p->variant->score_parameters * p->hq + 1) * sizeof(double));
-    memset(p->dparameter_terms, 0, (size_t)(p->variant->score_parameters * p->hq + 1) * sizeof(double));
-    double *x = (double *)malloc(n * sizeof(double)); /* the scaled score before the modifier */
-    for (int64_t b = 0; b < p->batch; ++b) {
-        for (int64_t h = 0; h < p->hq; ++h) {
-            const int64_t hk = h / group;
-            for (int64_t qi = 0; qi < p->nq; ++qi) {
-                const double *qrow = p->q + ((b * p->hq + h) * p->nq + qi) * p->d;
-                const double *dorow = p->d_o + ((b * p->hq + h) * p->nq + qi) * p->dv;
-                double max = -INFINITY;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    if (!attngen_reference_keeps(p->fparams, p->spec, b, h, qi, kj)) {
-                        s[kj] = -INFINITY;
-                        continue;
-                    }
-                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double dot = 0.0;
-                    for (int i = 0; i < p->d; ++i) dot += qrow[i] * krow[i];
-                    s[kj] = p->scale * dot;
-                    x[kj] = s[kj];
-                    g[kj] = 1.0; /* the score modifier's derivative */
-                    if (p->spec->score_modifier != NULL) {
-                        g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                                   p->fparams->score_parameters);
-                        s[kj] = p->spec->score_modifier(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                        p->fparams->score_parameters);
-                    }
-                    max = s[kj] > max ? s[kj] : max;
-                    z[kj] = threshold == 0 ? 1.0
-                          : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
-                }
-                /* The sink: a term of the denominator without a value row. */
-                const double sink = p->sinks != NULL ? (double)p->sinks[h] : -INFINITY;
-                max = sink > max ? sink : max;
-                if (max == -INFINITY) continue; /* fully masked row without a sink: no gradient */
-                double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
-                    sum += s[kj];
-                }
-                double big_d = 0.0;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    s[kj] /= sum;
-                    if (s[kj] == 0.0) {
-                        dp[kj] = 0.0;
-                        continue;
-                    }
-                    const double *vrow = p->v + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
-                    double dot = 0.0;
-                    for (int i = 0; i < p->dv; ++i) dot += dorow[i] * vrow[i];
-                    dp[kj] = dot;
-                    big_d += s[kj] * z[kj] * dot;
-                }
-                /* dL/dsink = -P(sink) * D. */
-                if (sink != -INFINITY) p->dsinks[h] -= exp(sink - max) / sum * big_d;
-                double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    if (s[kj] == 0.0) continue;
-                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
-                    for (int i = 0; i < p->variant->score_parameters; ++i) {  /* dL/dm * dm/d(array i)[h] */
-                        const double term = s[kj] * (dp[kj] * z[kj] - big_d)
-                            * p->variant->parameter_derivative(x[kj], i, b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                               p->fparams->score_parameters);
-                        p->dparameters[i * p->hq + h] += term;
-                        p->dparameter_terms[i * p->hq + h] += fabs(term);
-                    }
-                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
-                    for (int i = 0; i < p->d; ++i) {
-                        dqrow[i] += ds * krow[i];
-                        dkrow[i] += ds * qrow[i];
-                    }
-                    for (int i = 0; i < p->dv; ++i) dvrow[i] += s[kj] * z[kj] * dorow[i];
-                }
-            }
-        }
-    }
-    free(s);
-    free(z);
-    free(dp);
-    free(g);
-    free(x);
+    std::vector<double> sinks;
+    if (p->sinks != NULL) sinks.assign(p->sinks, p->sinks + p->hq);
+    const attngen_reference_backward_inputs inputs = {
+        p->fparams, p->spec, p->q, p->k, p->v, p->d_o, p->sinks != NULL ? sinks.data() : NULL,
+        p->variant->score_parameters,
+        p->variant->score_parameters > 0 ? p->variant->parameter_derivative : NULL,
+    };
+    const attngen_reference_gradients gradients = {
+        dq, dk, dv, NULL, NULL, p->dsinks, p->dparameters, p->dparameter_terms,
+    };
+    attngen_reference_backward(&inputs, &gradients);
 }
 
 /* ||got - ref|| / ||ref||; infinity when an element is NaN (not written). */

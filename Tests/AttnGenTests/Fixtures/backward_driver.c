@@ -102,140 +102,19 @@ typedef struct problem {
     double *dparameters;
 } problem;
 
-/* The loss L = sum(O * dO) and, when grads != NULL, its gradients, all in double. With dq_terms != NULL, also the
-   gradients of Q and K with every dS replaced by the size of its terms, P·(|dP·Z| + |D|): the scale below which a
-   cancelling dQ or dK cannot be judged relatively (see relative_error). */
+/* The loss L = sum(O * dO) and, when dq != NULL, its gradients (with dq_terms != NULL also the sizes of dQ's and dK's
+   terms, see relative_error), all in double: attngen_reference_backward (reference.c) on the problem. */
 static double loss_and_gradients_terms(const problem *p, double *dq, double *dk, double *dv, double *dq_terms,
                                        double *dk_terms)
 {
-    const int64_t group = p->hq / p->hkv;
-    double *s = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
-    double *z = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
-    double *dp = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double));
-    double *g = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double)); /* the score modifier's derivative */
-    double *x = malloc((size_t)(p->nk > 0 ? p->nk : 1) * sizeof(double)); /* the scaled score before the modifier */
-    const uint32_t threshold = p->spec->dropout_threshold;
-    const double keep_scale = (double)(float)p->spec->dropout_keep_scale;
-    double loss = 0.0;
-    if (dq != NULL) {
-        if (p->sinks != NULL) {
-            memset(p->dsinks, 0, (size_t)p->hq * sizeof(double));
-        }
-        memset(p->dparameters, 0, (size_t)(p->parameter_arrays * p->hq + 1) * sizeof(double));
-        memset(dq, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
-        memset(dk, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
-        memset(dv, 0, (size_t)(p->batch * p->hkv * p->nk * p->dv) * sizeof(double));
-    }
-    if (dq_terms != NULL) {
-        memset(dq_terms, 0, (size_t)(p->batch * p->hq * p->nq * p->d) * sizeof(double));
-        memset(dk_terms, 0, (size_t)(p->batch * p->hkv * p->nk * p->d) * sizeof(double));
-    }
-    for (int64_t b = 0; b < p->batch; ++b) {
-        for (int64_t h = 0; h < p->hq; ++h) {
-            const int64_t hk = h / group;
-            for (int64_t qi = 0; qi < p->nq; ++qi) {
-                const double *qrow = p->q + ((b * p->hq + h) * p->nq + qi) * p->d;
-                const double *dorow = p->d_o + ((b * p->hq + h) * p->nq + qi) * p->dv;
-                double max = -INFINITY;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    if (!attngen_reference_keeps(p->fparams, p->spec, b, h, qi, kj)) {
-                        s[kj] = -INFINITY;
-                        continue;
-                    }
-                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double dot = 0.0;
-                    for (int i = 0; i < p->d; ++i) {
-                        dot += qrow[i] * krow[i];
-                    }
-                    s[kj] = p->scale * dot;
-                    x[kj] = s[kj];
-                    g[kj] = 1.0;
-                    if (p->spec->score_modifier != NULL) {
-                        g[kj] = p->spec->score_modifier_derivative(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                                   p->fparams->score_parameters);
-                        s[kj] = p->spec->score_modifier(s[kj], b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                        p->fparams->score_parameters);
-                    }
-                    max = s[kj] > max ? s[kj] : max;
-                    z[kj] = threshold == 0 ? 1.0
-                          : (attngen_reference_dropout_keeps(p->fparams, threshold, b, h, qi, kj) ? keep_scale : 0.0);
-                }
-                /* The sink: a term of the denominator without a value row. */
-                const double sink = p->sinks != NULL ? p->sinks[h] : -INFINITY;
-                max = sink > max ? sink : max;
-                if (max == -INFINITY) {
-                    continue; /* fully masked row without a sink: O = 0, no gradient */
-                }
-                double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
-                    sum += s[kj];
-                }
-                /* s now holds P; O = sum P Z V; L += O . dO; dP = dO . V. */
-                double big_d = 0.0;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    s[kj] /= sum;
-                    if (s[kj] == 0.0) {
-                        dp[kj] = 0.0;
-                        continue;
-                    }
-                    const double *vrow = p->v + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
-                    double dot = 0.0;
-                    for (int i = 0; i < p->dv; ++i) {
-                        dot += dorow[i] * vrow[i];
-                    }
-                    dp[kj] = dot;
-                    loss += s[kj] * z[kj] * dot;
-                    big_d += s[kj] * z[kj] * dot;
-                }
-                if (dq == NULL) {
-                    continue;
-                }
-                if (p->sinks != NULL && sink != -INFINITY) {
-                    /* dL/dsink = -P(sink) * D: every P moves by -P * P(sink), and D = sum P Z dP = dO . O. */
-                    p->dsinks[h] -= exp(sink - max) / sum * big_d;
-                }
-                double *dqrow = dq + ((b * p->hq + h) * p->nq + qi) * p->d;
-                for (int64_t kj = 0; kj < p->nk; ++kj) {
-                    if (s[kj] == 0.0) {
-                        continue;
-                    }
-                    const double ds = s[kj] * (dp[kj] * z[kj] - big_d) * p->scale * g[kj];
-                    /* dL/d(array i)[h] = sum of dL/dm * dm/d(array i)[h], dL/dm = P (dP Z - D). */
-                    for (int i = 0; i < p->parameter_arrays; ++i) {
-                        p->dparameters[i * p->hq + h] += s[kj] * (dp[kj] * z[kj] - big_d)
-                            * harness_score_modifier_parameter_derivative(x[kj], i, b, h, qi, kj, p->nq, p->nk, p->hq,
-                                                                          p->fparams->score_parameters);
-                    }
-                    const double *krow = p->k + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double *dkrow = dk + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                    double *dvrow = dv + ((b * p->hkv + hk) * p->nk + kj) * p->dv;
-                    for (int i = 0; i < p->d; ++i) {
-                        dqrow[i] += ds * krow[i];
-                        dkrow[i] += ds * qrow[i];
-                    }
-                    for (int i = 0; i < p->dv; ++i) {
-                        dvrow[i] += s[kj] * z[kj] * dorow[i];
-                    }
-                    if (dq_terms != NULL) {
-                        const double terms = s[kj] * (fabs(dp[kj] * z[kj]) + fabs(big_d)) * p->scale * fabs(g[kj]);
-                        double *dq_terms_row = dq_terms + ((b * p->hq + h) * p->nq + qi) * p->d;
-                        double *dk_terms_row = dk_terms + ((b * p->hkv + hk) * p->nk + kj) * p->d;
-                        for (int i = 0; i < p->d; ++i) {
-                            dq_terms_row[i] += terms * fabs(krow[i]);
-                            dk_terms_row[i] += terms * fabs(qrow[i]);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    free(s);
-    free(z);
-    free(dp);
-    free(g);
-    free(x);
-    return loss;
+    const attngen_reference_backward_inputs inputs = {
+        p->fparams, p->spec, p->q, p->k, p->v, p->d_o, p->sinks, p->parameter_arrays,
+        p->parameter_arrays > 0 ? harness_score_modifier_parameter_derivative : NULL,
+    };
+    const attngen_reference_gradients gradients = {
+        dq, dk, dv, dq_terms, dk_terms, p->sinks != NULL ? p->dsinks : NULL, p->dparameters, NULL,
+    };
+    return attngen_reference_backward(&inputs, dq != NULL ? &gradients : NULL);
 }
 
 static double loss_and_gradients(const problem *p, double *dq, double *dk, double *dv)

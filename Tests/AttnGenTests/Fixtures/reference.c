@@ -338,3 +338,151 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
     free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
     return ATTNGEN_REFERENCE_OK;
 }
+
+/* ---- the backward pass (reference.h: attngen_reference_backward) ----------------------------------------- */
+
+/* Zeroes `count` doubles at `p` when it is given. */
+static void clear_doubles(double *p, int64_t count) {
+    if (p != NULL) {
+        memset(p, 0, (size_t)(count > 0 ? count : 1) * sizeof(double));
+    }
+}
+
+double attngen_reference_backward(const attngen_reference_backward_inputs *in, const attngen_reference_gradients *out) {
+    const attngen_forward_params *params = in->params;
+    const attngen_reference_spec *spec = in->spec;
+    const int64_t batch = params->batch, hq = params->heads_q, hkv = params->heads_kv;
+    const int64_t nq = params->seqlen_q, nk = params->seqlen_k;
+    const int d = spec->head_dim, dv = spec->value_head_dim;
+    const int64_t group = hq / hkv;
+    const size_t n = (size_t)(nk > 0 ? nk : 1);
+    double *s = malloc(n * sizeof(double));  /* scores, then P */
+    double *z = malloc(n * sizeof(double));  /* dropout factors */
+    double *dp = malloc(n * sizeof(double));
+    double *g = malloc(n * sizeof(double));  /* the score modifier's derivative */
+    double *x = malloc(n * sizeof(double));  /* the scaled score before the modifier */
+    const uint32_t threshold = spec->dropout_threshold;
+    const double keep_scale = (double)(float)spec->dropout_keep_scale;
+    const int gradients = out != NULL && out->dq != NULL;
+    if (gradients) {
+        clear_doubles(out->dq, batch * hq * nq * d);
+        clear_doubles(out->dk, batch * hkv * nk * d);
+        clear_doubles(out->dv, batch * hkv * nk * dv);
+        clear_doubles(out->dq_terms, batch * hq * nq * d);
+        clear_doubles(out->dk_terms, batch * hkv * nk * d);
+        clear_doubles(out->dsinks, hq);
+        clear_doubles(out->dparameters, in->parameter_arrays * hq + 1);
+        clear_doubles(out->dparameter_terms, in->parameter_arrays * hq + 1);
+    }
+    double loss = 0.0;
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t h = 0; h < hq; ++h) {
+            const int64_t hk = h / group;
+            for (int64_t qi = 0; qi < nq; ++qi) {
+                const double *qrow = in->q + ((b * hq + h) * nq + qi) * d;
+                const double *dorow = in->d_o + ((b * hq + h) * nq + qi) * dv;
+                double max = -INFINITY;
+                for (int64_t kj = 0; kj < nk; ++kj) {
+                    if (!attngen_reference_keeps(params, spec, b, h, qi, kj)) {
+                        s[kj] = -INFINITY;
+                        continue;
+                    }
+                    const double *krow = in->k + ((b * hkv + hk) * nk + kj) * d;
+                    double dot = 0.0;
+                    for (int i = 0; i < d; ++i) {
+                        dot += qrow[i] * krow[i];
+                    }
+                    s[kj] = spec->scale * dot;
+                    x[kj] = s[kj];
+                    g[kj] = 1.0;
+                    if (spec->score_modifier != NULL) {
+                        g[kj] = spec->score_modifier_derivative(s[kj], b, h, qi, kj, nq, nk, hq,
+                                                                params->score_parameters);
+                        s[kj] = spec->score_modifier(s[kj], b, h, qi, kj, nq, nk, hq, params->score_parameters);
+                    }
+                    max = s[kj] > max ? s[kj] : max;
+                    z[kj] = threshold == 0 ? 1.0
+                          : (attngen_reference_dropout_keeps(params, threshold, b, h, qi, kj) ? keep_scale : 0.0);
+                }
+                /* The sink: a term of the denominator without a value row. */
+                const double sink = in->sinks != NULL ? in->sinks[h] : -INFINITY;
+                max = sink > max ? sink : max;
+                if (max == -INFINITY) {
+                    continue; /* fully masked row without a sink: O = 0, no gradient */
+                }
+                double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
+                for (int64_t kj = 0; kj < nk; ++kj) {
+                    s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
+                    sum += s[kj];
+                }
+                /* s now holds P; O = sum P Z V; L += O . dO; dP = dO . V; D = sum P Z dP = dO . O. */
+                double big_d = 0.0;
+                for (int64_t kj = 0; kj < nk; ++kj) {
+                    s[kj] /= sum;
+                    if (s[kj] == 0.0) {
+                        dp[kj] = 0.0;
+                        continue;
+                    }
+                    const double *vrow = in->v + ((b * hkv + hk) * nk + kj) * dv;
+                    double dot = 0.0;
+                    for (int i = 0; i < dv; ++i) {
+                        dot += dorow[i] * vrow[i];
+                    }
+                    dp[kj] = dot;
+                    loss += s[kj] * z[kj] * dot;
+                    big_d += s[kj] * z[kj] * dot;
+                }
+                if (!gradients) {
+                    continue;
+                }
+                if (out->dsinks != NULL && sink != -INFINITY) {
+                    /* dL/dsink = -P(sink) D: every P moves by -P P(sink). */
+                    out->dsinks[h] -= exp(sink - max) / sum * big_d;
+                }
+                double *dqrow = out->dq + ((b * hq + h) * nq + qi) * d;
+                for (int64_t kj = 0; kj < nk; ++kj) {
+                    if (s[kj] == 0.0) {
+                        continue;
+                    }
+                    const double dm = s[kj] * (dp[kj] * z[kj] - big_d); /* dL/dm at this score */
+                    const double ds = dm * spec->scale * g[kj];
+                    for (int i = 0; i < in->parameter_arrays; ++i) {
+                        const double term = dm * in->parameter_derivative(x[kj], i, b, h, qi, kj, nq, nk, hq,
+                                                                          params->score_parameters);
+                        if (out->dparameters != NULL) {
+                            out->dparameters[i * hq + h] += term;
+                        }
+                        if (out->dparameter_terms != NULL) {
+                            out->dparameter_terms[i * hq + h] += fabs(term);
+                        }
+                    }
+                    const double *krow = in->k + ((b * hkv + hk) * nk + kj) * d;
+                    double *dkrow = out->dk + ((b * hkv + hk) * nk + kj) * d;
+                    double *dvrow = out->dv + ((b * hkv + hk) * nk + kj) * dv;
+                    for (int i = 0; i < d; ++i) {
+                        dqrow[i] += ds * krow[i];
+                        dkrow[i] += ds * qrow[i];
+                    }
+                    for (int i = 0; i < dv; ++i) {
+                        dvrow[i] += s[kj] * z[kj] * dorow[i];
+                    }
+                    if (out->dq_terms != NULL && out->dk_terms != NULL) {
+                        const double terms = s[kj] * (fabs(dp[kj] * z[kj]) + fabs(big_d)) * spec->scale * fabs(g[kj]);
+                        double *dq_terms_row = out->dq_terms + ((b * hq + h) * nq + qi) * d;
+                        double *dk_terms_row = out->dk_terms + ((b * hkv + hk) * nk + kj) * d;
+                        for (int i = 0; i < d; ++i) {
+                            dq_terms_row[i] += terms * fabs(krow[i]);
+                            dk_terms_row[i] += terms * fabs(qrow[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(s);
+    free(z);
+    free(dp);
+    free(g);
+    free(x);
+    return loss;
+}

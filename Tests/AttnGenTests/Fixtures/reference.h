@@ -122,6 +122,40 @@ int attngen_reference_add_band(attngen_reference_spec *spec, int has_left, int64
 int attngen_reference_forward(const attngen_forward_params *params, const attngen_reference_spec *spec,
                               double *o, double *lse, double *row_logit_bound);
 
+/* The derivative of the score modifier with respect to element h of its run-time array `index`, at the scaled
+   score s before the modifier (the harness renders it per variant). */
+typedef double (*attngen_reference_parameter_derivative)(double s, int index, int64_t b, int64_t h, int64_t q,
+                                                         int64_t k, int64_t nq, int64_t nk, int64_t heads_q,
+                                                         const float *score_parameters);
+
+/* What the float64 backward reads: the call (sizes, masks, dropout seed and offset, score parameters in `params`),
+   the variant, Q, K, V and dO dense in double ([b][h][s][i]), the sink logits [heads_q] (NULL without sinks) and the
+   run-time arrays' derivative. */
+typedef struct attngen_reference_backward_inputs {
+    const attngen_forward_params *params;
+    const attngen_reference_spec *spec;
+    const double *q, *k, *v, *d_o;
+    const double *sinks;
+    int parameter_arrays;                                        /* the score modifiers' run-time arrays */
+    attngen_reference_parameter_derivative parameter_derivative; /* NULL when parameter_arrays = 0 */
+} attngen_reference_backward_inputs;
+
+/* What it writes, each dense in double and overwritten; NULL fields are not computed (all NULL: the loss alone).
+   dq_terms and dk_terms are dQ and dK with every dS replaced by the size of its terms, P (|dP Z| + |D|) |m'|: the
+   scale below which a cancelling dQ or dK cannot be judged relatively; dparameter_terms the sum of the sizes of the
+   arrays' gradient terms. dsinks [heads_q]; dparameters and dparameter_terms [array][heads_q]. */
+typedef struct attngen_reference_gradients {
+    double *dq, *dk, *dv;
+    double *dq_terms, *dk_terms;
+    double *dsinks;
+    double *dparameters, *dparameter_terms;
+} attngen_reference_gradients;
+
+/* The loss L = sum(O * dO) of the forward pass in double, and its gradients into `out` (NULL: the loss only), with
+   the masks, dropout (Z = keep scale or 0), the score modifier (dS times its derivative), the sinks
+   (dL/dsink = -P(sink) D) and the run-time arrays (dL/dm times dm/d(array)). */
+double attngen_reference_backward(const attngen_reference_backward_inputs *in, const attngen_reference_gradients *out);
+
 /* Whether every mask of `spec` keeps (b, h, q, k) (dropout aside). */
 int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
                             int64_t b, int64_t h, int64_t q, int64_t k);
