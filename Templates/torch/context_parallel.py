@@ -31,8 +31,12 @@ the split below:
     each pair reads its rows and columns of it, so any structure the layout holds (causal at block granularity,
     global tokens, ...) is kept. The chunks of the sharding must be whole blocks.
 Sliding windows and predicates are refused: their kernels evaluate them on the positions within one call, which
-for a pair of shards are not the global ones; so are score modifiers (ALiBi's |q - k| and any expression of the
-positions). Dropout is refused for the same reason (its Philox counter is the position within the call). Variants must save the log-sum-exp (--lse); training needs --backward.
+for a pair of shards are not the global ones; so are score modifiers that read positions (q, k, nq or nk: ALiBi's
+|q - k|, any expression of them). Score modifiers of the score, the batch and the head alone (a soft cap,
+`tanh_approx`, per-head run-time arrays) run in every pair as in one call; pass `score_parameters` (float32
+[arrays, Hq]) as to the variant's function, and the backward pass returns this rank's share of its gradient (the
+sum over ranks is the whole sequence's, as for sinks). A causal variant's dense companion must have the same score
+modifiers. Dropout is refused for the same reason as the masks (its Philox counter is the position within the call). Variants must save the log-sum-exp (--lse); training needs --backward.
 
 Attention sinks (variants generated with --sinks): pass `sinks` (float32 [Hq]) as to the variant's function. Each
 row's sink joins its softmax once: in the pair on the diagonal (this rank's queries against its own keys); the other
@@ -282,8 +286,9 @@ def _kinds(variant):
 
 
 def _shape(variant):
-    """What a variant and its dense companion must share: head dims, storage, heads and scale."""
-    return (variant.head_dim, variant.value_head_dim, variant.storage, variant.heads_q, variant.heads_kv, variant.scale)
+    """What a variant and its dense companion must share: head dims, storage, heads, scale and score modifiers."""
+    return (variant.head_dim, variant.value_head_dim, variant.storage, variant.heads_q, variant.heads_kv, variant.scale,
+            tuple(variant.score_modifiers), tuple(variant.score_parameters))
 
 
 def _dense_companion(variant):
@@ -318,9 +323,10 @@ class _Schedule:
             raise ValueError(f"context_parallel: variant {variant.name} has a {refused[0]} mask, which its kernels "
                              "evaluate on the positions within one call; ring attention needs masks of global "
                              "positions (none, causal, or a block-sparse layout of the whole sequence)")
-        if variant.score_modifiers:
-            raise ValueError(f"context_parallel: variant {variant.name} has score modifiers, which its kernels "
-                             "evaluate on the positions within one call; ring attention needs global positions")
+        if variant.score_modifier_positions:
+            raise ValueError(f"context_parallel: variant {variant.name} has score modifiers that read positions (q, k, "
+                             "nq or nk), which its kernels evaluate on the positions within one call; ring attention "
+                             "needs global positions (modifiers of the score, batch and head alone are supported)")
         if variant.dropout_p > 0:
             raise ValueError(f"context_parallel: variant {variant.name} applies dropout, whose Philox counter is the "
                              "position within one call; ring attention would repeat the mask between pairs of shards")
@@ -343,13 +349,14 @@ class _Schedule:
             dense = _variant(dense_variant, "dense_variant") if dense_variant is not None else _dense_companion(variant)
             if dense is None:
                 raise ValueError(f"context_parallel: the causal variant {variant.name} needs a variant without a "
-                                 "mask of the same head dims, storage, heads and scale, saving the log-sum-exp"
+                                 "mask of the same head dims, storage, heads, scale and score modifiers, saving the "
+                                 "log-sum-exp"
                                  + (" and with a backward pass" if variant.has_backward else "")
                                  + f", for the pairs below the diagonal; this package has none (generate one "
                                    "beside it, or name it with dense_variant=)")
             if _kinds(dense) != () or _shape(dense) != _shape(variant):
                 raise ValueError(f"context_parallel: dense_variant {dense.name} must have no mask and the head dims, "
-                                 f"storage, heads and scale of {variant.name}")
+                                 f"storage, heads, scale and score modifiers of {variant.name}")
             if not dense.saves_lse or dense.dropout_p > 0:
                 raise ValueError(f"context_parallel: dense_variant {dense.name} must save the log-sum-exp and apply "
                                  "no dropout")
@@ -432,7 +439,7 @@ def _heads_first(x, layout):
     return x.transpose(1, 2) if layout == "bshd" else x
 
 
-def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
+def _ring_forward(schedule, ring, q, k, v, layout, sinks=None, score_parameters=None):
     """This rank's O (storage dtype, laid out like q) and LSE [B, Hq, S] fp32."""
     qh = _heads_first(q, layout)
     batch, heads, rows = qh.shape[0], qh.shape[1], qh.shape[2]
@@ -448,7 +455,7 @@ def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
             o_part, lse_part = _runtime.run_forward(
                 pair.variant, qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys], pair.block_mask, 0, 0,
-                sinks=_pair_sinks(pair, owner, schedule.rank, sinks, no_sinks))
+                sinks=_pair_sinks(pair, owner, schedule.rank, sinks, no_sinks), score_parameters=score_parameters)
             _merge(o_total[:, :, pair.rows], lse_total[:, :, pair.rows], o_part, lse_part)
         if pending is not None:
             visiting = tuple(pending.wait())
@@ -457,11 +464,12 @@ def _ring_forward(schedule, ring, q, k, v, layout, sinks=None):
     return o, lse_total
 
 
-def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
-    """(dQ, dK, dV) of this rank's rows, in the storage dtype, laid out like q, k and v, and this rank's share of
-    dL/dsinks (None without sinks)."""
+def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None, score_parameters=None):
+    """(dQ, dK, dV) of this rank's rows, in the storage dtype, laid out like q, k and v, and this rank's shares of
+    dL/dsinks and of dL/dscore_parameters (None without them)."""
     qh, oh, gh = _heads_first(q, layout), _heads_first(o, layout), _heads_first(grad_o, layout)
     dsinks_total = torch.zeros_like(sinks) if sinks is not None else None
+    dparameters_total = torch.zeros_like(score_parameters) if score_parameters is not None else None
     no_sinks = _no_sinks(sinks)
     dq_total = torch.zeros(q.shape, dtype=torch.float32, device=q.device)
     dqh = _heads_first(dq_total, layout)
@@ -475,13 +483,15 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
         if pair is not None:
             kh, vh = _heads_first(visiting[0], layout), _heads_first(visiting[1], layout)
             pair_sinks = _pair_sinks(pair, owner, schedule.rank, sinks, no_sinks)
-            dq_part, dk_part, dv_part, dsinks_part, _ = _runtime.run_backward(
+            dq_part, dk_part, dv_part, dsinks_part, dparameters_part = _runtime.run_backward(
                 pair.variant, gh[:, :, pair.rows], qh[:, :, pair.rows], kh[:, :, pair.keys], vh[:, :, pair.keys],
                 oh[:, :, pair.rows], lse[:, :, pair.rows], pair.block_mask, 0, 0, schedule.deterministic,
-                sinks=pair_sinks)
+                sinks=pair_sinks, score_parameters=score_parameters)
             dqh[:, :, pair.rows] += dq_part
             if pair_sinks is not None:
                 dsinks_total += dsinks_part  # only the diagonal pair's is not 0
+            if score_parameters is not None:
+                dparameters_total += dparameters_part  # every pair's scores
             parts = (dk_part, dv_part)
         if carried is None:
             sums = (torch.zeros(visiting[0].shape, dtype=torch.float32, device=q.device),
@@ -497,21 +507,21 @@ def _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks=None):
             visiting = tuple(pending.wait())
     if schedule.world_size > 1:
         sums = tuple(carried.wait())
-    return dq_total.to(q.dtype), sums[0].to(k.dtype), sums[1].to(v.dtype), dsinks_total
+    return dq_total.to(q.dtype), sums[0].to(k.dtype), sums[1].to(v.dtype), dsinks_total, dparameters_total
 
 
 class _RingAttention(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, sinks, schedule, ring, layout):
-        o, lse = _ring_forward(schedule, ring, q, k, v, layout, sinks)
-        ctx.save_for_backward(q, k, v, o, lse, sinks)
+    def forward(ctx, q, k, v, sinks, score_parameters, schedule, ring, layout):
+        o, lse = _ring_forward(schedule, ring, q, k, v, layout, sinks, score_parameters)
+        ctx.save_for_backward(q, k, v, o, lse, sinks, score_parameters)
         ctx.schedule, ctx.ring, ctx.layout = schedule, ring, layout
         ctx.mark_non_differentiable(lse)
         return o, lse
 
     @staticmethod
     def backward(ctx, grad_o, grad_lse):
-        q, k, v, o, lse, sinks = ctx.saved_tensors
+        q, k, v, o, lse, sinks, score_parameters = ctx.saved_tensors
         if isinstance(ctx.ring, _LocalRingRank) and q.device.type == "cuda" and ctx.ring.world_size > 1:
             # PyTorch runs the backward functions of all threads' graphs on a CUDA device in one worker thread of
             # that device; a rank waiting there for another rank's message would wait forever.
@@ -521,11 +531,13 @@ class _RingAttention(torch.autograd.Function):
                                "thread, or use a process group")
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
-        dq, dk, dv, dsinks = _ring_backward(ctx.schedule, ctx.ring, grad_o, q, k, v, o, lse, ctx.layout, sinks)
-        return dq, dk, dv, dsinks, None, None, None
+        dq, dk, dv, dsinks, dparameters = _ring_backward(ctx.schedule, ctx.ring, grad_o, q, k, v, o, lse, ctx.layout,
+                                                         sinks, score_parameters)
+        return dq, dk, dv, dsinks, dparameters, None, None, None
 
 
-def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic, sinks=None):
+def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, deterministic, sinks=None,
+             score_parameters=None):
     """The transport and the checked schedule of a call; errors name the argument at fault."""
     ring = _ring(group)
     if layout not in ("bshd", "bhsd"):
@@ -558,7 +570,12 @@ def _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_varian
         sinks = _runtime._check_sinks(probe, sinks, heads_q, q.device)
     elif sinks is not None:
         raise ValueError(f"context_parallel: sinks is only for variants generated with attention sinks (--sinks)")
-    return ring, schedule, sinks
+    if probe.score_parameters:
+        score_parameters = _runtime._check_score_parameters(probe, score_parameters, heads_q, q.device)
+    elif score_parameters is not None:
+        raise ValueError("context_parallel: score_parameters is only for variants whose score modifiers read run-time "
+                         "arrays (name[h] in --score-mod)")
+    return ring, schedule, sinks, score_parameters
 
 
 def _check_backward(schedule):
@@ -568,7 +585,7 @@ def _check_backward(schedule):
 
 
 def ring_attention(q, k, v, *, variant, group=None, layout="bshd", sharding="zigzag", block_mask=None,
-                   dense_variant=None, return_lse=False, deterministic=True, sinks=None):
+                   dense_variant=None, return_lse=False, deterministic=True, sinks=None, score_parameters=None):
     """Attention of this rank's queries over the whole sharded sequence: this rank's rows of O (and LSE).
 
     q [B, S, Hq, D], k [B, S, Hkv, D], v [B, S, Hkv, Dv] (layout="bshd"; "bhsd" swaps S and H): this rank's S rows
@@ -578,33 +595,38 @@ def ring_attention(q, k, v, *, variant, group=None, layout="bshd", sharding="zig
     pass: the backward pass runs the ring again (`deterministic` as in the variant's function: the ring's own sums
     are always in rank order). Returns O in q's layout, and with return_lse=True also LSE [B, Hq, S] fp32 (natural
     log, the whole sequence's). `sinks`: the variant's sink logits (float32 [Hq], required by variants with sinks,
-    differentiable: this rank's share of their gradient; see the module's notes).
+    differentiable: this rank's share of their gradient; see the module's notes). `score_parameters`: the run-time
+    arrays of the variant's score modifiers (float32 [arrays, Hq], required by variants that read them,
+    differentiable likewise).
     """
-    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant,
-                                     deterministic, sinks)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks)):
+    ring, schedule, sinks, score_parameters = _prepare(q, k, v, variant, group, layout, sharding, block_mask,
+                                                       dense_variant, deterministic, sinks, score_parameters)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (q, k, v, sinks, score_parameters)):
         _check_backward(schedule)
-    o, lse = _RingAttention.apply(q, k, v, sinks, schedule, ring, layout)
+    o, lse = _RingAttention.apply(q, k, v, sinks, score_parameters, schedule, ring, layout)
     return (o, lse) if return_lse else o
 
 
 def ring_attention_forward(q, k, v, *, variant, group=None, layout="bshd", sharding="zigzag", block_mask=None,
-                           dense_variant=None, sinks=None):
+                           dense_variant=None, sinks=None, score_parameters=None):
     """The forward pass of ring_attention without autograd: (O, LSE) of this rank's rows, as ring_attention's
     arguments say. With ring_attention_backward, for callers that keep their own graph (or a LocalRing of CUDA
     tensors, whose backward autograd cannot run)."""
-    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant, True, sinks)
+    ring, schedule, sinks, score_parameters = _prepare(q, k, v, variant, group, layout, sharding, block_mask,
+                                                       dense_variant, True, sinks, score_parameters)
     with torch.no_grad():
-        return _ring_forward(schedule, ring, q, k, v, layout, sinks)
+        return _ring_forward(schedule, ring, q, k, v, layout, sinks, score_parameters)
 
 
 def ring_attention_backward(grad_o, q, k, v, o, lse, *, variant, group=None, layout="bshd", sharding="zigzag",
-                            block_mask=None, dense_variant=None, deterministic=True, sinks=None):
+                            block_mask=None, dense_variant=None, deterministic=True, sinks=None,
+                            score_parameters=None):
     """The backward pass of ring_attention without autograd: (dQ, dK, dV) of this rank's rows from the gradient of
-    its O and the (O, LSE) ring_attention_forward returned, with the same arguments (every rank calls it); for a
-    variant with sinks (dQ, dK, dV, this rank's share of dL/dsinks)."""
-    ring, schedule, sinks = _prepare(q, k, v, variant, group, layout, sharding, block_mask, dense_variant,
-                                     deterministic, sinks)
+    its O and the (O, LSE) ring_attention_forward returned, with the same arguments (every rank calls it), followed
+    by this rank's share of dL/dsinks for a variant with sinks and of dL/dscore_parameters for one with run-time
+    arrays."""
+    ring, schedule, sinks, score_parameters = _prepare(q, k, v, variant, group, layout, sharding, block_mask,
+                                                       dense_variant, deterministic, sinks, score_parameters)
     _check_backward(schedule)
     expected = q.shape[:-1] + (schedule.variant.value_head_dim,)
     if not isinstance(grad_o, torch.Tensor) or tuple(grad_o.shape) != tuple(expected) or grad_o.dtype != q.dtype:
@@ -620,5 +642,6 @@ def ring_attention_backward(grad_o, q, k, v, o, lse, *, variant, group=None, lay
     if grad_o.stride(-1) != 1:
         grad_o = grad_o.contiguous()
     with torch.no_grad():
-        dq, dk, dv, dsinks = _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks)
-    return (dq, dk, dv, dsinks) if dsinks is not None else (dq, dk, dv)
+        dq, dk, dv, dsinks, dparameters = _ring_backward(schedule, ring, grad_o, q, k, v, o, lse, layout, sinks,
+                                                         score_parameters)
+    return (dq, dk, dv) + tuple(t for t in (dsinks, dparameters) if t is not None)

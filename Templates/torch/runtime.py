@@ -71,6 +71,8 @@ class Variant:
     # The score modifiers in words (empty: none), and the run-time arrays they read, in the order of score_parameters.
     score_modifiers: tuple = ()
     score_parameters: tuple = ()
+    # Whether the score modifiers read positions within the call (q, k, nq or nk: ALiBi does, a soft cap does not).
+    score_modifier_positions: bool = False
     # Whether each query head has a learned sink logit (the sinks argument, differentiable with a backward pass).
     sinks: bool = False
 

@@ -53,7 +53,9 @@ import Testing
         let passing = outcome.output.split(separator: "\n").filter { $0.hasPrefix("pass") }
         #expect(passing.count >= 60, "only \(passing.count) checks ran")
         for expected in ["pass  ring cp_causal_bf16 R=4 zigzag", "pass  ring cp_sparse_fp32 causal block layout",
-                         "pass  gloo process group R=3 cp_causal_bf16", "pass  refused: window mask"] {
+                         "pass  gloo process group R=3 cp_causal_bf16", "pass  refused: window mask",
+                         "pass  ring with score modifiers cp_causal_gain_bf16 R=2 zigzag",
+                         "pass  refused: a modifier of the positions (ALiBi)"] {
             #expect(passing.contains { $0.hasPrefix(expected) }, "missing \(expected)")
         }
 

@@ -43,6 +43,19 @@ extension ScoreExpressionTests {
         #expect(shifted == -1.5)
     }
 
+    /// What ring attention needs to know (context_parallel.py): whether the modified score reads positions.
+    @Test func variablesAndWhetherPositionsAreRead() throws {
+        #expect(try ScoreModifierModel(lowering: []).variables.isEmpty)
+        let softcap = try ScoreModifierModel(lowering: [.softcap(30)])
+        #expect(softcap.variables.isEmpty && !softcap.readsPositions)
+        let alibi = try ScoreModifierModel(lowering: [.alibi(slopes: .runtime, alignment: .bottomRight)])
+        #expect(alibi.variables == [.query, .key, .queryLength, .keyLength] && alibi.readsPositions)
+        let perHead = try ScoreModifierModel(lowering: [.expression(try parse("where(s > 0, s * gain[h], tanh(s)) + b"))])
+        #expect(perHead.variables == [.batch] && !perHead.readsPositions)
+        let length = try ScoreModifierModel(lowering: [.softcap(3), .expression(try parse("s / nk"))])
+        #expect(length.variables == [.keyLength] && length.readsPositions)
+    }
+
     @Test func parametersAreListedInOrderOfFirstAppearance() throws {
         let model = try ScoreModifierModel(lowering: [
             .expression(try parse("s + a[h] * w[h] - a[h]")),

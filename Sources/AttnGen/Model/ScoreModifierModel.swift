@@ -33,6 +33,23 @@ public struct ScoreModifierModel: Sendable, Hashable {
     /// "soft cap 30: 30 * tanh(s / 30)", "score expression: s - 0.5 * abs(q - k)".
     public let descriptions: [String]
 
+    /// The index variables the modifiers read (ALiBi: q, k and, bottom-right, nq and nk; a soft cap: none).
+    public var variables: Set<IndexVariable> {
+        var found = Set<IndexVariable>()
+        expression?.forEachNode { node in
+            if case .expression(.variable(let variable)) = node { found.insert(variable) }
+            return true
+        }
+        return found
+    }
+
+    /// Whether the modified score depends on the positions within a call (q, k, nq or nk), which a call over part of
+    /// a sequence (a pair of shards of ring attention) does not see as the whole sequence's; b, h and the run-time
+    /// arrays are the same in every such call.
+    public var readsPositions: Bool {
+        !variables.isDisjoint(with: [.query, .key, .queryLength, .keyLength])
+    }
+
     /// The derivative's value when it is a constant (ALiBi, any modifier linear in s), else nil (also when empty).
     public var constantDerivative: Double? { derivative?.constantValue }
 

@@ -261,6 +261,70 @@ def sink_checks(package, cp, device):
                                                    group=cp.LocalRing(1).rank(0), sinks=torch.zeros(2, device=device)))
 
 
+def modifier_checks(package, cp, device):
+    """Score modifiers of the score, batch and head alone through the ring (a soft cap; an expression of run-time
+    arrays, gain[h] and bias[h]): O, dQ, dK, dV and dL/dscore_parameters (the ranks' shares summed) against the
+    package's single call on the whole sequence; a modifier of the positions (ALiBi) refused."""
+    for variant, world, sharding in (("cp_causal_softcap_fp32", 2, "zigzag"), ("cp_causal_softcap_fp32", 3, "contiguous"),
+                                     ("cp_dense_softcap_fp32", 2, "contiguous"), ("cp_causal_gain_bf16", 2, "zigzag"),
+                                     ("cp_dense_gain_bf16", 3, "contiguous")):
+        info = package.VARIANTS[variant]
+        heads_q, heads_kv = 4, 2
+        n = (2 * world if sharding == "zigzag" else world) * (12 if device == "cpu" else 48)
+        q = torch.randn(2, n, heads_q, info.head_dim, device=device).to(info.dtype)
+        k = torch.randn(2, n, heads_kv, info.head_dim, device=device).to(info.dtype)
+        v = torch.randn(2, n, heads_kv, info.value_head_dim, device=device).to(info.dtype)
+        grad_o = torch.randn(2, n, heads_q, info.value_head_dim, device=device).to(info.dtype)
+        arrays = len(info.score_parameters)
+        parameters = (0.5 + torch.rand(arrays, heads_q, device=device)) if arrays else None
+        autograd = device == "cpu"
+
+        def rank_body(rank):
+            r = rank.rank
+            parts = [cp.shard(t, rank=r, world_size=world, sharding=sharding).detach().requires_grad_() for t in (q, k, v)]
+            grad_part = cp.shard(grad_o, rank=r, world_size=world, sharding=sharding)
+            own = parameters.clone().requires_grad_(autograd) if parameters is not None else None
+            options = dict(variant=variant, group=rank, sharding=sharding, score_parameters=own)
+            if autograd:
+                o = cp.ring_attention(*parts, **options)
+                o.backward(grad_part)
+                grads = [t.grad for t in parts] + ([own.grad] if own is not None else [])
+            else:
+                o, lse = cp.ring_attention_forward(*parts, **options)
+                grads = list(cp.ring_attention_backward(grad_part, *parts, o, lse, **options))
+            whole = [cp.unshard(t.detach(), group=rank, sharding=sharding) for t in [o] + grads[:3]]
+            return whole, (grads[3] if own is not None else None)
+
+        results = cp.LocalRing(world).run(rank_body)
+        o, dq, dk, dv = results[0][0]
+        leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+        single_parameters = parameters.clone().requires_grad_() if parameters is not None else None
+        extra = dict(score_parameters=single_parameters) if parameters is not None else {}
+        single_o = getattr(package, variant)(*leaves, **extra)
+        single_o.backward(grad_o)
+        errors = {"O": relative_error(o, single_o.detach()), "dQ": relative_error(dq, leaves[0].grad),
+                  "dK": relative_error(dk, leaves[1].grad), "dV": relative_error(dv, leaves[2].grad)}
+        if parameters is not None:
+            errors["dscore_parameters"] = relative_error(sum(share for _, share in results), single_parameters.grad)
+        tolerance = 1e-2 if info.storage in ("bf16", "fp16") else (4e-3 if device == "cuda" else 2e-4)
+        check(f"ring with score modifiers {variant} R={world} {sharding}", max(errors.values()) < tolerance,
+              ", ".join(f"{key} {value:.1e}" for key, value in errors.items())
+              + f" against the single call (tolerance {tolerance:.0e})")
+    x = torch.randn(1, 8, 2, 32, device=device)
+    one = cp.LocalRing(1).rank(0)
+    expect_error("refused: a modifier of the positions (ALiBi)", ValueError, ["read positions", "q, k"],
+                 lambda: cp.ring_attention_forward(x, x, x, variant="cp_alibi_fp32", group=one))
+    y = torch.randn(1, 8, 2, 64, device=device).to(torch.bfloat16)
+    expect_error("refused: a modifier with arrays without score_parameters", ValueError, ["score_parameters"],
+                 lambda: cp.ring_attention_forward(y, y, y, variant="cp_dense_gain_bf16", group=one))
+    expect_error("refused: score_parameters for a variant without arrays", ValueError, ["score_parameters", "arrays"],
+                 lambda: cp.ring_attention_forward(x, x, x[..., :16], variant="cp_dense_softcap_fp32", group=one,
+                                                   score_parameters=torch.ones(1, 2, device=device)))
+    expect_error("refused: a dense companion with other modifiers", ValueError, ["score modifiers"],
+                 lambda: cp.ring_attention_forward(x, x, x[..., :16], variant="cp_causal_softcap_fp32", group=one,
+                                                   dense_variant="cp_dense_fp32"))
+
+
 def refusal_checks(package, cp, device):
     x = torch.randn(1, 8, 2, 32, device=device)
     ring = cp.LocalRing(2)
@@ -413,6 +477,7 @@ def main():
     for name, body in (("LocalRing", lambda: local_ring_checks(package, cp, arguments.device, arguments.quick)),
                        ("refusals", lambda: refusal_checks(package, cp, arguments.device)),
                        ("sinks", lambda: sink_checks(package, cp, arguments.device)),
+                       ("score modifiers", lambda: modifier_checks(package, cp, arguments.device)),
                        ("processes", lambda: process_checks(package, cp, arguments.package, arguments.device)
                         if arguments.processes else None)):
         try:

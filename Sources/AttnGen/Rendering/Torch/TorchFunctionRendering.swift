@@ -63,6 +63,7 @@ struct TorchFunctionRendering {
                 page_size=\(variant.pageSize ?? 0),
                 score_modifiers=\(pythonTuple(variant.scoreModifier.descriptions)),
                 score_parameters=\(pythonTuple(variant.scoreModifier.parameters)),
+                score_modifier_positions=\(PythonLiterals.bool(variant.scoreModifier.readsPositions)),
                 sinks=\(PythonLiterals.bool(variant.hasSinks)),
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
