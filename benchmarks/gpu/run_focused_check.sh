@@ -40,8 +40,9 @@ if [ -n "${HOPPER_ONLY:-}" ]; then
 fi
 backward_check() { # $1: the kernels' folder under benchmarks/gpu/.generated, $2: a label
     say "== backward ($2), every variant"
-    KERNELS="$ROOT/benchmarks/gpu/.generated/$1" bash "$ROOT/benchmarks/gpu-backward/check.sh" "/tmp/fc-$1" \
-        >"/tmp/fc-$1.out" 2>&1
+    # Bounded (BACKWARD_TIMEOUT seconds, default 420), so that a kernel that hangs leaves the rest of the call.
+    KERNELS="$ROOT/benchmarks/gpu/.generated/$1" timeout "${BACKWARD_TIMEOUT:-420}" \
+        bash "$ROOT/benchmarks/gpu-backward/check.sh" "/tmp/fc-$1" >"/tmp/fc-$1.out" 2>&1
     code=$?; STATUS=$((STATUS | code))
     say "exit $code after $(( $(date +%s) - START )) s"
     grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" "/tmp/fc-$1.out" | tee -a "$LOG"
