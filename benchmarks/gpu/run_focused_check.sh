@@ -3,13 +3,16 @@
 # MMA_ONLY (benchmarks/gpu/check.sh with ONLY=..., sanitizers included; "all" runs every variant and the anchors),
 # the Hopper family's (--family auto) forward check of HOPPER_ONLY, the backward check of every variant when
 # BACKWARD=1 (benchmarks/gpu-backward/check.sh; BACKWARD=hopper: the same with the Hopper family's backward, --family
-# auto, whose key kernel runs on wgmma where it can; BACKWARD=both: the two) and the PyTorch package on CUDA tensors
-# when TORCH=1. Empty lists
+# auto, whose key kernel runs on wgmma where it can; BACKWARD=both: the two), the PyTorch package on CUDA tensors
+# when TORCH=1, and the backward benchmark against the anchors when BENCH_BACKWARD is a kernels folder under
+# benchmarks/gpu/.generated (bench: the default build; bench-hopper-backward: with the Hopper key kernel; bf16, N 1k,
+# 4k, 16k, bench.sh's BENCH.md and bench_results.json copied to $OUT/bench-backward). Empty lists
 # skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
 # benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
 # reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt).
 #
 #     MMA_ONLY=cu_a,cu_b HOPPER_ONLY=cu_a BACKWARD=1 TORCH=1 bash benchmarks/gpu/run_focused_check.sh
+#     BACKWARD=hopper BENCH_BACKWARD=bench-hopper-backward bash benchmarks/gpu/run_focused_check.sh  # issue 14
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${OUT:-/tmp/attngen-focused-check}
@@ -60,6 +63,15 @@ if [ "${TORCH:-0}" = 1 ]; then
     code=$?; STATUS=$((STATUS | code))
     say "exit $code after $(( $(date +%s) - START )) s"
     grep -E "FAIL|failing checks" "$OUT/torch.txt" | tee -a "$LOG"
+fi
+if [ -n "${BENCH_BACKWARD:-}" ]; then
+    say "== backward benchmark, kernels of benchmarks/gpu/.generated/$BENCH_BACKWARD"
+    OUT="$OUT/bench-backward" timeout "${BENCH_TIMEOUT:-360}" bash "$ROOT/benchmarks/gpu/bench.sh" run \
+        --kernels "$ROOT/benchmarks/gpu/.generated/$BENCH_BACKWARD" --sections backward --dtypes bf16 --quick \
+        --no-flex --repeats 10 >/tmp/fc-bench.out 2>&1
+    code=$?; STATUS=$((STATUS | code))
+    say "exit $code after $(( $(date +%s) - START )) s"
+    grep -E "FAIL|attngen.*cudnn|TFLOP" /tmp/fc-bench.out | head -40 | tee -a "$LOG"
 fi
 say "== done after $(( $(date +%s) - START )) s, status $STATUS"
 exit $STATUS
