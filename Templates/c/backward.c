@@ -22,7 +22,8 @@
  * then writes them once. dQ gathers contributions from every key tile: it is accumulated in fp32 in the
  * caller's workspace and converted at the end. In deterministic mode a task owns all key tiles of its
  * (batch, key/value head) and visits them in order, so every dQ element receives its additions in one
- * fixed order; in fast mode key tiles are separate tasks that add into dQ atomically.
+ * fixed order; in fast mode, when those groups are fewer than the threads, key tiles are separate tasks that add
+ * into dQ atomically (with enough groups fast mode runs the deterministic schedule, the faster one here).
  *
  * Keys lie in vector lanes (attngen_vf, ATTNGEN_LANES floats; the key tile is padded to KEY_LANES with zero
  * keys, which the masks remove). Every product is then one register-tiled kernel, rank_update:
@@ -40,9 +41,20 @@
 
 #ifdef _OPENMP
 #define ATTNGEN_OMP(directive) _Pragma(#directive)
+int omp_get_num_threads(void);
 #else
 #define ATTNGEN_OMP(directive)
 #endif
+
+/* The threads of the team running the passes (1 without OpenMP). */
+static int team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
 
 
 /* {{name}}_variant.h fixes the head dimensions, the backward plan the tile sizes. */
@@ -408,7 +420,10 @@ static void run_backward(const attngen_backward_params *params, float *q_rows, f
     const int64_t bh_count = params->batch * params->heads_q;
     const int64_t key_tiles = (params->seqlen_k + TILE_COLUMNS - 1) / TILE_COLUMNS;
     const int64_t groups = params->batch * params->heads_kv;
-    const int fast = params->dq_mode == ATTNGEN_DQ_FAST;
+    /* Fast mode splits the work by key tile, adding into dQ atomically, only when the (batch, key/value head) groups
+       cannot occupy the team: otherwise the groups run as in deterministic mode, which is faster on a CPU (no
+       atomics; benchmarks/cpu/NOTES.md, 14) and gives the same dQ. */
+    const int fast = params->dq_mode == ATTNGEN_DQ_FAST && groups < team_size();
 
     ATTNGEN_OMP(omp for schedule(static))
     for (int64_t bh = 0; bh < bh_count; ++bh) {
