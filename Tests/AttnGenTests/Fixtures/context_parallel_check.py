@@ -206,49 +206,69 @@ def local_ring_checks(package, cp, device, quick):
          4, 2, autograd=False)
 
 
+def ring_against_single(package, cp, device, variant, world, sharding, extra_name, make_extra):
+    """O, dQ, dK, dV of the ring over `world` LocalRing ranks against the package's single call on the whole sequence,
+    and with `extra_name` (sinks or score_parameters, from make_extra(heads_q), or None) the gradient of that argument:
+    the ranks' shares summed against the single call's backward kernels run on the ring's own O and LSE. That
+    gradient is one sum per head over every score, whose terms cancel: against the single call's own (bf16) O, the
+    rounding of the two O's alone moved it by up to 1.4e-2 in 2 of 13 runs; from the same O and LSE the two differ
+    only in the order of fp32 additions. Autograd on CPU, the explicit passes on CUDA. Returns (errors, tolerance)."""
+    info = package.VARIANTS[variant]
+    heads_q, heads_kv = 4, 2
+    n = (2 * world if sharding == "zigzag" else world) * (12 if device == "cpu" else 48)
+    q = torch.randn(2, n, heads_q, info.head_dim, device=device).to(info.dtype)
+    k = torch.randn(2, n, heads_kv, info.head_dim, device=device).to(info.dtype)
+    v = torch.randn(2, n, heads_kv, info.value_head_dim, device=device).to(info.dtype)
+    grad_o = torch.randn(2, n, heads_q, info.value_head_dim, device=device).to(info.dtype)
+    extra = make_extra(heads_q)
+    autograd = device == "cpu"
+
+    def rank_body(rank):
+        r = rank.rank
+        parts = [cp.shard(t, rank=r, world_size=world, sharding=sharding).detach().requires_grad_() for t in (q, k, v)]
+        grad_part = cp.shard(grad_o, rank=r, world_size=world, sharding=sharding)
+        own = extra.clone().requires_grad_(autograd) if extra is not None else None
+        options = dict(variant=variant, group=rank, sharding=sharding)
+        if own is not None:
+            options[extra_name] = own
+        if autograd:
+            o, lse = cp.ring_attention(*parts, return_lse=True, **options)
+            o.backward(grad_part)
+            grads = [t.grad for t in parts] + ([own.grad] if own is not None else [])
+        else:
+            o, lse = cp.ring_attention_forward(*parts, **options)
+            grads = list(cp.ring_attention_backward(grad_part, *parts, o, lse, **options))
+        whole = [cp.unshard(t.detach(), group=rank, sharding=sharding) for t in [o] + grads[:3]]
+        whole.append(cp.unshard(lse.detach(), group=rank, dim=2, sharding=sharding))
+        return whole, (grads[3] if own is not None else None)
+
+    results = cp.LocalRing(world).run(rank_body)
+    o, dq, dk, dv, lse = results[0][0]
+    leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+    single_o = getattr(package, variant)(*leaves, **({extra_name: extra} if extra is not None else {}))
+    single_o.backward(grad_o)
+    errors = {"O": relative_error(o, single_o.detach()), "dQ": relative_error(dq, leaves[0].grad),
+              "dK": relative_error(dk, leaves[1].grad), "dV": relative_error(dv, leaves[2].grad)}
+    if extra is not None:
+        heads_first = [t.transpose(1, 2) for t in (grad_o, q, k, v, o)]
+        reference = cp._runtime.run_backward(info, *heads_first, lse, None, 0, 0, True, **{extra_name: extra})
+        errors["d" + extra_name] = relative_error(sum(share for _, share in results),
+                                                  reference[3] if extra_name == "sinks" else reference[4])
+    tolerance = 1e-2 if info.storage in ("bf16", "fp16") else (4e-3 if device == "cuda" else 2e-4)
+    return errors, tolerance
+
+
 def sink_checks(package, cp, device):
     """Attention sinks through the ring: O, dQ, dK, dV and dL/dsinks (the ranks' shares summed) against the
     package's single call on the whole sequence with the same sinks (every fourth head's sink -inf)."""
-    for variant, world, sharding in (("cp_causal_sinks_bf16", 2, "zigzag"), ("cp_causal_sinks_bf16", 3, "contiguous"),
-                                     ("cp_dense_sinks_fp32", 2, "zigzag"), ("cp_dense_sinks_fp32", 4, "contiguous")):
-        info = package.VARIANTS[variant]
-        heads_q, heads_kv = 4, 2
-        n = (2 * world if sharding == "zigzag" else world) * (12 if device == "cpu" else 48)
-        q = torch.randn(2, n, heads_q, info.head_dim, device=device).to(info.dtype)
-        k = torch.randn(2, n, heads_kv, info.head_dim, device=device).to(info.dtype)
-        v = torch.randn(2, n, heads_kv, info.value_head_dim, device=device).to(info.dtype)
-        grad_o = torch.randn(2, n, heads_q, info.value_head_dim, device=device).to(info.dtype)
+    def make_sinks(heads_q):
         sinks = -1.0 + 4.0 * torch.rand(heads_q, device=device)
         sinks[3::4] = float("-inf")
-        autograd = device == "cpu"
+        return sinks
 
-        def rank_body(rank):
-            r = rank.rank
-            parts = [cp.shard(t, rank=r, world_size=world, sharding=sharding).detach().requires_grad_() for t in (q, k, v)]
-            grad_part = cp.shard(grad_o, rank=r, world_size=world, sharding=sharding)
-            own_sinks = sinks.clone().requires_grad_(autograd)
-            options = dict(variant=variant, group=rank, sharding=sharding, sinks=own_sinks)
-            if autograd:
-                o = cp.ring_attention(*parts, **options)
-                o.backward(grad_part)
-                grads = [t.grad for t in parts] + [own_sinks.grad]
-            else:
-                o, lse = cp.ring_attention_forward(*parts, **options)
-                grads = list(cp.ring_attention_backward(grad_part, *parts, o, lse, **options))
-            whole = [cp.unshard(t.detach(), group=rank, sharding=sharding) for t in [o] + grads[:3]]
-            return whole, grads[3]
-
-        results = cp.LocalRing(world).run(rank_body)
-        o, dq, dk, dv = results[0][0]
-        dsinks = sum(share for _, share in results)
-        leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
-        single_sinks = sinks.clone().requires_grad_()
-        single_o = getattr(package, variant)(*leaves, sinks=single_sinks)
-        single_o.backward(grad_o)
-        errors = {"O": relative_error(o, single_o.detach()), "dQ": relative_error(dq, leaves[0].grad),
-                  "dK": relative_error(dk, leaves[1].grad), "dV": relative_error(dv, leaves[2].grad),
-                  "dsinks": relative_error(dsinks, single_sinks.grad)}
-        tolerance = 1e-2 if info.storage in ("bf16", "fp16") else (4e-3 if device == "cuda" else 2e-4)
+    for variant, world, sharding in (("cp_causal_sinks_bf16", 2, "zigzag"), ("cp_causal_sinks_bf16", 3, "contiguous"),
+                                     ("cp_dense_sinks_fp32", 2, "zigzag"), ("cp_dense_sinks_fp32", 4, "contiguous")):
+        errors, tolerance = ring_against_single(package, cp, device, variant, world, sharding, "sinks", make_sinks)
         check(f"ring with sinks {variant} R={world} {sharding}", max(errors.values()) < tolerance,
               ", ".join(f"{key} {value:.1e}" for key, value in errors.items())
               + f" against the single call (tolerance {tolerance:.0e})")
@@ -268,45 +288,10 @@ def modifier_checks(package, cp, device):
     for variant, world, sharding in (("cp_causal_softcap_fp32", 2, "zigzag"), ("cp_causal_softcap_fp32", 3, "contiguous"),
                                      ("cp_dense_softcap_fp32", 2, "contiguous"), ("cp_causal_gain_bf16", 2, "zigzag"),
                                      ("cp_dense_gain_bf16", 3, "contiguous")):
-        info = package.VARIANTS[variant]
-        heads_q, heads_kv = 4, 2
-        n = (2 * world if sharding == "zigzag" else world) * (12 if device == "cpu" else 48)
-        q = torch.randn(2, n, heads_q, info.head_dim, device=device).to(info.dtype)
-        k = torch.randn(2, n, heads_kv, info.head_dim, device=device).to(info.dtype)
-        v = torch.randn(2, n, heads_kv, info.value_head_dim, device=device).to(info.dtype)
-        grad_o = torch.randn(2, n, heads_q, info.value_head_dim, device=device).to(info.dtype)
-        arrays = len(info.score_parameters)
-        parameters = (0.5 + torch.rand(arrays, heads_q, device=device)) if arrays else None
-        autograd = device == "cpu"
-
-        def rank_body(rank):
-            r = rank.rank
-            parts = [cp.shard(t, rank=r, world_size=world, sharding=sharding).detach().requires_grad_() for t in (q, k, v)]
-            grad_part = cp.shard(grad_o, rank=r, world_size=world, sharding=sharding)
-            own = parameters.clone().requires_grad_(autograd) if parameters is not None else None
-            options = dict(variant=variant, group=rank, sharding=sharding, score_parameters=own)
-            if autograd:
-                o = cp.ring_attention(*parts, **options)
-                o.backward(grad_part)
-                grads = [t.grad for t in parts] + ([own.grad] if own is not None else [])
-            else:
-                o, lse = cp.ring_attention_forward(*parts, **options)
-                grads = list(cp.ring_attention_backward(grad_part, *parts, o, lse, **options))
-            whole = [cp.unshard(t.detach(), group=rank, sharding=sharding) for t in [o] + grads[:3]]
-            return whole, (grads[3] if own is not None else None)
-
-        results = cp.LocalRing(world).run(rank_body)
-        o, dq, dk, dv = results[0][0]
-        leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
-        single_parameters = parameters.clone().requires_grad_() if parameters is not None else None
-        extra = dict(score_parameters=single_parameters) if parameters is not None else {}
-        single_o = getattr(package, variant)(*leaves, **extra)
-        single_o.backward(grad_o)
-        errors = {"O": relative_error(o, single_o.detach()), "dQ": relative_error(dq, leaves[0].grad),
-                  "dK": relative_error(dk, leaves[1].grad), "dV": relative_error(dv, leaves[2].grad)}
-        if parameters is not None:
-            errors["dscore_parameters"] = relative_error(sum(share for _, share in results), single_parameters.grad)
-        tolerance = 1e-2 if info.storage in ("bf16", "fp16") else (4e-3 if device == "cuda" else 2e-4)
+        arrays = len(package.VARIANTS[variant].score_parameters)
+        errors, tolerance = ring_against_single(
+            package, cp, device, variant, world, sharding, "score_parameters",
+            lambda heads_q: (0.5 + torch.rand(arrays, heads_q, device=device)) if arrays else None)
         check(f"ring with score modifiers {variant} R={world} {sharding}", max(errors.values()) < tolerance,
               ", ".join(f"{key} {value:.1e}" for key, value in errors.items())
               + f" against the single call (tolerance {tolerance:.0e})")
