@@ -150,19 +150,9 @@ import Testing
             for spec in try Self.matrix {
                 let plan = try MMABackwardPlan(spec: spec, target: target)
                 group.addTask {
-                    await CUDACompileSlots.shared.acquire()
-                    let outcome: CUDAToolOutcome
-                    do {
-                        outcome = try CUDAToolOutcome.run(nvcc, [
-                            "-std=c++17", "-O3", "-gencode", gencode, "-Werror", "all-warnings",
-                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
-                            "-c", "\(spec.name)_backward.cu", "-o", "\(spec.name)_backward.o",
-                        ], in: folder)
-                    } catch {
-                        await CUDACompileSlots.shared.release()
-                        throw error
-                    }
-                    await CUDACompileSlots.shared.release()
+                    let outcome = try await CUDACompileSlots.compile(
+                        nvcc: nvcc, gencode: gencode, source: "\(spec.name)_backward.cu",
+                        object: "\(spec.name)_backward.o", in: folder)
                     #expect(outcome.status == 0, "nvcc failed on \(spec.name) for \(architecture):\n\(outcome.output)")
                     guard outcome.status == 0 else { return }
                     let reports = PTXASReport.parse(outcome.output)

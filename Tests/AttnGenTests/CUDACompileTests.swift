@@ -167,19 +167,8 @@ import Testing
                     .joined()
                     .write(to: folder.appendingPathComponent(unitName), atomically: true, encoding: .utf8)
                 group.addTask {
-                    await CUDACompileSlots.shared.acquire()
-                    let outcome: CUDAToolOutcome
-                    do {
-                        outcome = try await CUDAToolOutcome.runOffThePool(nvcc, [
-                            "-std=c++17", "-O3", "-gencode", gencode, "-Werror", "all-warnings",
-                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
-                            "-c", unitName, "-o", "unit\(index).o",
-                        ], in: folder)
-                    } catch {
-                        await CUDACompileSlots.shared.release()
-                        throw error
-                    }
-                    await CUDACompileSlots.shared.release()
+                    let outcome = try await CUDACompileSlots.compile(nvcc: nvcc, gencode: gencode, source: unitName,
+                                                                     object: "unit\(index).o", in: folder)
                     #expect(outcome.status == 0, "nvcc failed on \(unit.map(\.name)) for \(architecture):\n\(outcome.output)")
                     #expect(!outcome.output.contains("lmem"), "\(outcome.output)")
                     return PTXASReport.parse(outcome.output)
@@ -238,6 +227,27 @@ actor CUDACompileSlots {
             available += 1
         } else {
             waiting.removeFirst().resume()
+        }
+    }
+}
+
+extension CUDACompileSlots {
+    /// nvcc on `source` (in `folder`) into `object` for `gencode` under the project's warning policy (warnings are
+    /// errors; ptxas reports every kernel and warns of spills and local memory), in one of the slots.
+    static func compile(nvcc: String, gencode: String, source: String, object: String,
+                        in folder: URL) async throws -> CUDAToolOutcome {
+        await shared.acquire()
+        do {
+            let outcome = try await CUDAToolOutcome.runOffThePool(nvcc, [
+                "-std=c++17", "-O3", "-gencode", gencode, "-Werror", "all-warnings",
+                "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
+                "-c", source, "-o", object,
+            ], in: folder)
+            await shared.release()
+            return outcome
+        } catch {
+            await shared.release()
+            throw error
         }
     }
 }

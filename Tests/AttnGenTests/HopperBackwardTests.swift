@@ -131,19 +131,9 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for spec in specs {
                 group.addTask {
-                    await CUDACompileSlots.shared.acquire()
-                    let compiled: CUDAToolOutcome
-                    do {
-                        compiled = try await CUDAToolOutcome.runOffThePool(nvcc, [
-                            "-std=c++17", "-O3", "-gencode", "arch=compute_90a,code=sm_90a", "-Werror", "all-warnings",
-                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
-                            "-c", "\(spec.name)_backward.cu", "-o", "\(spec.name)_backward.o",
-                        ], in: folder)
-                    } catch {
-                        await CUDACompileSlots.shared.release()
-                        throw error
-                    }
-                    await CUDACompileSlots.shared.release()
+                    let compiled = try await CUDACompileSlots.compile(
+                        nvcc: nvcc, gencode: "arch=compute_90a,code=sm_90a", source: "\(spec.name)_backward.cu",
+                        object: "\(spec.name)_backward.o", in: folder)
                     #expect(compiled.status == 0, "nvcc failed on \(spec.name):\n\(compiled.output)")
                     guard compiled.status == 0 else { return }
                     #expect(!compiled.output.contains("lmem") && !compiled.output.contains("C7512"),

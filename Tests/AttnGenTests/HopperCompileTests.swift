@@ -238,19 +238,9 @@ import Testing
                         + ($0.includesBackward ? "#include \"\($0.name)_backward.cu\"\n" : "")
                 }.joined().write(to: folder.appendingPathComponent("unit\(index).cu"), atomically: true, encoding: .utf8)
                 group.addTask {
-                    await CUDACompileSlots.shared.acquire()
-                    let compiled: CUDAToolOutcome
-                    do {
-                        compiled = try await CUDAToolOutcome.runOffThePool(nvcc, [
-                            "-std=c++17", "-O3", "-gencode", "arch=compute_90a,code=sm_90a", "-Werror", "all-warnings",
-                            "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
-                            "-c", "unit\(index).cu", "-o", "unit\(index).o",
-                        ], in: folder)
-                    } catch {
-                        await CUDACompileSlots.shared.release()
-                        throw error
-                    }
-                    await CUDACompileSlots.shared.release()
+                    let compiled = try await CUDACompileSlots.compile(
+                        nvcc: nvcc, gencode: "arch=compute_90a,code=sm_90a", source: "unit\(index).cu",
+                        object: "unit\(index).o", in: folder)
                     #expect(compiled.status == 0, "nvcc failed on \(unit.map(\.name)):\n\(compiled.output)")
                     #expect(!compiled.output.contains("lmem"), "\(compiled.output)")
                     guard compiled.status == 0 else { return ([], "") }

@@ -20,6 +20,11 @@ mkdir -p "$OUT"
 LOG="$OUT/focused_check.log"
 : >"$LOG"
 say() { echo "$@" | tee -a "$LOG"; }
+# The end of a step: its exit status ($1) joins the script's, and the log says how long the call has run.
+step_done() {
+    STATUS=$((STATUS | $1))
+    say "exit $1 after $(( $(date +%s) - START )) s"
+}
 START=$(date +%s)
 STATUS=0
 say "== $(date -u '+%Y-%m-%d %H:%M UTC') $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
@@ -27,8 +32,7 @@ if [ -n "${MMA_ONLY:-}" ]; then
     say "== mma.sync forward: $MMA_ONLY"
     if [ "$MMA_ONLY" = all ]; then ONLY_ARG=""; else ONLY_ARG=$MMA_ONLY; fi
     ONLY="$ONLY_ARG" OUT=/tmp/fc-mma BUILD=/tmp/fc-mma-build bash "$ROOT/benchmarks/gpu/check.sh" >/tmp/fc-mma.out 2>&1
-    code=$?; STATUS=$((STATUS | code))
-    say "exit $code after $(( $(date +%s) - START )) s"
+    step_done $?
     grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY|failing checks" /tmp/fc-mma.out | tee -a "$LOG"
     cp /tmp/fc-mma/REPORT.md "$OUT/mma-REPORT.md"
 fi
@@ -36,8 +40,7 @@ if [ -n "${HOPPER_ONLY:-}" ]; then
     say "== Hopper family (auto) forward: $HOPPER_ONLY"
     KERNELS="$ROOT/benchmarks/gpu/.generated/forward-hopper" ONLY="$HOPPER_ONLY" OUT=/tmp/fc-hopper \
         BUILD=/tmp/fc-hopper-build bash "$ROOT/benchmarks/gpu/check.sh" >/tmp/fc-hopper.out 2>&1
-    code=$?; STATUS=$((STATUS | code))
-    say "exit $code after $(( $(date +%s) - START )) s"
+    step_done $?
     grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY" /tmp/fc-hopper.out | tee -a "$LOG"
     cp /tmp/fc-hopper/REPORT.md "$OUT/hopper-REPORT.md"
 fi
@@ -46,8 +49,7 @@ backward_check() { # $1: the kernels' folder under benchmarks/gpu/.generated, $2
     # Bounded (BACKWARD_TIMEOUT seconds, default 420), so that a kernel that hangs leaves the rest of the call.
     KERNELS="$ROOT/benchmarks/gpu/.generated/$1" timeout "${BACKWARD_TIMEOUT:-420}" \
         bash "$ROOT/benchmarks/gpu-backward/check.sh" "/tmp/fc-$1" >"/tmp/fc-$1.out" 2>&1
-    code=$?; STATUS=$((STATUS | code))
-    say "exit $code after $(( $(date +%s) - START )) s"
+    step_done $?
     grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" "/tmp/fc-$1.out" | tee -a "$LOG"
     cp "/tmp/fc-$1.out" "$OUT/$1.log"
 }
@@ -60,8 +62,7 @@ if [ "${TORCH:-0}" = 1 ]; then
     say "== the PyTorch package on CUDA tensors"
     PYTHONUNBUFFERED=1 PYTHONPATH="$ROOT/benchmarks/torch/.package" ATTNGEN_TORCH_CACHE=/tmp/fc-torch \
         python3 "$ROOT/Tests/AttnGenTests/Fixtures/torch_package_check.py" --device cuda >"$OUT/torch.txt" 2>&1
-    code=$?; STATUS=$((STATUS | code))
-    say "exit $code after $(( $(date +%s) - START )) s"
+    step_done $?
     grep -E "FAIL|failing checks" "$OUT/torch.txt" | tee -a "$LOG"
 fi
 if [ -n "${BENCH_BACKWARD:-}" ]; then
@@ -69,8 +70,7 @@ if [ -n "${BENCH_BACKWARD:-}" ]; then
     OUT="$OUT/bench-backward" timeout "${BENCH_TIMEOUT:-360}" bash "$ROOT/benchmarks/gpu/bench.sh" run \
         --kernels "$ROOT/benchmarks/gpu/.generated/$BENCH_BACKWARD" --sections backward --dtypes bf16 --quick \
         --no-flex --repeats 10 >/tmp/fc-bench.out 2>&1
-    code=$?; STATUS=$((STATUS | code))
-    say "exit $code after $(( $(date +%s) - START )) s"
+    step_done $?
     grep -E "FAIL|attngen.*cudnn|TFLOP" /tmp/fc-bench.out | head -40 | tee -a "$LOG"
 fi
 say "== done after $(( $(date +%s) - START )) s, status $STATUS"

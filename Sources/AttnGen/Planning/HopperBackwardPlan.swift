@@ -38,10 +38,14 @@ public enum HopperBackwardPlanner {
     public static let keyRows = 128
     public static let stages = 2
 
+    /// Query rows per step at head dim `headDim`: 128 at d = 64, 64 at d = 128, so that each consumer's share of
+    /// dQ = dS·K is one 64 x 64 block.
+    static func queryRows(headDim: Int) -> Int { headDim == 64 ? 128 : 64 }
+
     /// The plan, or the reason the variant keeps the mma.sync key kernel.
     public static func plan(_ variant: VariantModel, budget: Int) -> Result<HopperBackwardPlan, SpecError> {
         if let reason = unsupportedReason(variant) { return .failure(reason) }
-        let queryRows = variant.headDim == 64 ? 128 : 64
+        let queryRows = Self.queryRows(headDim: variant.headDim)
         let d = variant.headDim, dv = variant.valueHeadDim
         let accounts: [TilePlan.ByteAccount] = [
             .init(item: "K tile (\(keyRows) x \(d), bf16/fp16)", bytes: keyRows * d * 2),
@@ -70,7 +74,7 @@ public enum HopperBackwardPlanner {
         guard [64, 128].contains(variant.headDim), [64, 128].contains(variant.valueHeadDim) else {
             return SpecError(field: "\(name).headDim", message: "the Hopper key kernel takes head dims of 64 or 128")
         }
-        let queryRows = variant.headDim == 64 ? 128 : 64
+        let queryRows = Self.queryRows(headDim: variant.headDim)
         guard queryRows + variant.headDim / 2 + variant.valueHeadDim / 2 <= HopperBackwardPlan.accumulatorRegisterLimit else {
             return SpecError(field: "\(name).valueHeadDim", message: "the Hopper key kernel's accumulators do not fit "
                                  + "at d = \(variant.headDim), dv = \(variant.valueHeadDim)")

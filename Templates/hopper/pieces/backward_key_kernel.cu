@@ -136,22 +136,12 @@ struct Walk {
 /* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 
-static __device__ __forceinline__ void reduce_add2(float *address, float x, float y) {
-    asm volatile("red.global.add.v2.f32 [%0], {%1, %2};\n" ::"l"(address), "f"(x), "f"(y) : "memory");
-}
-
 static __device__ __forceinline__ void store_shared_u32(uint32_t address, uint32_t value) {
     asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(address), "r"(value) : "memory");
 }
 
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
     return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
-}
-
-/* One arrival of this warp on an "empty" barrier: every lane has passed the wait that completed its reads. */
-static __device__ __forceinline__ void release_buffer(uint32_t barrier, int lane) {
-    __syncwarp();
-    if (lane == 0) attngen_mbarrier_arrive(barrier);
 }
 
 /* Producer thread 0: K and V once, then Q and dO of each item. */
@@ -260,15 +250,6 @@ static __device__ __forceinline__ void issue_accumulate(float (&acc)[Columns / 2
     }
 }
 
-template <int Count>
-static __device__ __forceinline__ void fence_fragments(uint32_t (&x)[Count][4]) {
-#pragma unroll
-    for (int i = 0; i < Count; ++i) {
-#pragma unroll
-        for (int j = 0; j < 4; ++j) attngen_fence_operand(x[i][j]);
-    }
-}
-
 /* One consumer warpgroup: keys 64c .. 64c + 63 of the tile, every item of the walk; Fast: also dQ's share (a
    template parameter: with the dQ products behind a run-time branch ptxas serialises every wgmma). */
 template <bool Fast>
@@ -358,8 +339,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         }
         attngen_fence_operands(dv);
         attngen_fence_operands(dk);
-        fence_fragments(p_frag);
-        fence_fragments(ds_frag);
+        attngen_fence_operands(p_frag);
+        attngen_fence_operands(ds_frag);
         attngen_wgmma_fence();
         issue_accumulate<kValueHeadDim>(dv, p_frag, smem.d_o(stage));
         issue_accumulate<kHeadDim>(dk, ds_frag, smem.q(stage));
@@ -388,8 +369,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             attngen_wgmma_wait_group<0>();
             attngen_fence_operands(dv);
             attngen_fence_operands(dk);
-            fence_fragments(p_frag);
-            fence_fragments(ds_frag);
+            attngen_fence_operands(p_frag);
+            attngen_fence_operands(ds_frag);
             /* dQ share = dS[dq rows, all keys] · K[all keys, dq columns]: A = dSᵀ tile read transposed (M-major), B
                = K read transposed (N-major), k16 steps over the keys. */
             attngen_fence_operands(dq);
@@ -414,9 +395,9 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_wgmma_wait_group<0>(); /* dV, dK (and dQ) */
         attngen_fence_operands(dv);
         attngen_fence_operands(dk);
-        fence_fragments(p_frag);
-        fence_fragments(ds_frag);
-        release_buffer(smem.q_empty(stage), lane);
+        attngen_fence_operands(p_frag);
+        attngen_fence_operands(ds_frag);
+        attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
         if (Fast) {
             attngen_fence_operands(dq);
             float *const dq_rows = arguments.dq_accumulator + ((int64_t)b * p.heads_q + h) * nq * kHeadDim;
@@ -426,7 +407,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 if (q >= nq) continue;
 #pragma unroll
                 for (int j = 0; j < kDqColumns / 8; ++j) {
-                    reduce_add2(dq_rows + (int64_t)q * kHeadDim + dq_column0 + 8 * j + 2 * quad_lane, dq[4 * j + 2 * r],
+                    attngen_atomic_add2(dq_rows + (int64_t)q * kHeadDim + dq_column0 + 8 * j + 2 * quad_lane, dq[4 * j + 2 * r],
                                 dq[4 * j + 2 * r + 1]);
                 }
             }

@@ -100,6 +100,13 @@ static __device__ __forceinline__ void attngen_mbarrier_arrive(uint32_t barrier)
         : "memory");
 }
 
+/* One arrival of the calling warp (lane 0 arrives once every lane has got here): for "empty" barriers counted in
+   warps, released once every lane has passed the wait that completed its reads of the buffer. */
+static __device__ __forceinline__ void attngen_mbarrier_arrive_warp(uint32_t barrier, int lane) {
+    __syncwarp();
+    if (lane == 0) attngen_mbarrier_arrive(barrier);
+}
+
 /* One arrival that also expects `bytes` more transaction bytes in the current phase (the TMA copies that
    complete on this barrier). Issued by the thread that issues the copies, before them. */
 static __device__ __forceinline__ void attngen_mbarrier_arrive_expect_tx(uint32_t barrier, uint32_t bytes) {
@@ -294,6 +301,15 @@ template <int Count>
 static __device__ __forceinline__ void attngen_fence_operands(float (&x)[Count]) {
 #pragma unroll
     for (int i = 0; i < Count; ++i) attngen_fence_operand(x[i]);
+}
+/* The A fragments of Count k16 steps (4 x 32 bits each) that a register-A wgmma reads. */
+template <int Count>
+static __device__ __forceinline__ void attngen_fence_operands(uint32_t (&x)[Count][4]) {
+#pragma unroll
+    for (int i = 0; i < Count; ++i) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) attngen_fence_operand(x[i][j]);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -478,11 +478,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
                                                 const SharedLayout &smem, int slot) {
     const uint32_t v_rows = smem.v(slot);
     attngen_fence_operands(o);
-#pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-#pragma unroll
-        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
-    }
+    attngen_fence_operands(p);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
@@ -497,18 +493,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
    overwrite P) after the wait. */
 static __device__ __forceinline__ void complete_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4]) {
     attngen_fence_operands(o);
-#pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-#pragma unroll
-        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
-    }
-}
-
-/* One arrival of this warp on an "empty" barrier (count kConsumerWarps): every lane has passed the wait_group
-   that completed the warpgroup's wgmma reading the slot. */
-static __device__ __forceinline__ void release_slot(uint32_t barrier, int lane) {
-    __syncwarp();
-    if (lane == 0) attngen_mbarrier_arrive(barrier);
+    attngen_fence_operands(p);
 }
 
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
@@ -730,8 +715,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         scheduler_signal(consumer);
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
-        release_slot(smem.k_empty(slot), lane);
-        if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
+        if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
         if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
@@ -752,8 +737,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
             attngen_fence_operands(s);
-            release_slot(smem.k_empty(next_slot), lane);
-            if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            attngen_mbarrier_arrive_warp(smem.k_empty(next_slot), lane);
+            if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
             if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
@@ -769,7 +754,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
             complete_pv(o, p_frag);
-            release_slot(smem.v_empty(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
             rescale_o(o, correction);
             pack_p(p_frag, s);
 
@@ -784,7 +769,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
-        release_slot(smem.v_empty(slot), lane);
+        attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
         tile_count = count + 1;
         ++q_count;
     }
@@ -1298,11 +1283,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
                                                 const SharedLayout &smem, int slot) {
     const uint32_t v_rows = smem.v(slot);
     attngen_fence_operands(o);
-#pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-#pragma unroll
-        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
-    }
+    attngen_fence_operands(p);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
@@ -1317,18 +1298,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
    overwrite P) after the wait. */
 static __device__ __forceinline__ void complete_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4]) {
     attngen_fence_operands(o);
-#pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-#pragma unroll
-        for (int i = 0; i < 4; ++i) attngen_fence_operand(p[kk][i]);
-    }
-}
-
-/* One arrival of this warp on an "empty" barrier (count kConsumerWarps): every lane has passed the wait_group
-   that completed the warpgroup's wgmma reading the slot. */
-static __device__ __forceinline__ void release_slot(uint32_t barrier, int lane) {
-    __syncwarp();
-    if (lane == 0) attngen_mbarrier_arrive(barrier);
+    attngen_fence_operands(p);
 }
 
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
@@ -1550,8 +1520,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         scheduler_signal(consumer);
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
-        release_slot(smem.k_empty(slot), lane);
-        if (next >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+        attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
+        if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
         if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction);
@@ -1572,8 +1542,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
             attngen_fence_operands(s);
-            release_slot(smem.k_empty(next_slot), lane);
-            if (following >= tiles.tile_end) release_slot(smem.q_empty(q_buffer), lane); /* the item's last S */
+            attngen_mbarrier_arrive_warp(smem.k_empty(next_slot), lane);
+            if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
             if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction);
@@ -1589,7 +1559,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
             complete_pv(o, p_frag);
-            release_slot(smem.v_empty(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
             rescale_o(o, correction);
             pack_p(p_frag, s);
 
@@ -1604,7 +1574,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
-        release_slot(smem.v_empty(slot), lane);
+        attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
         tile_count = count + 1;
         ++q_count;
     }
