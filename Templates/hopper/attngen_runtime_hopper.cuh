@@ -9,8 +9,9 @@
  *
  *   mbarrier          init / arrive / arrive.expect_tx / try_wait.parity (a wait loop)
  *   TMA               cp.async.bulk.tensor 2D..5D loads global -> shared completing on an mbarrier, the bulk
- *                     tensor store shared -> global with its commit / wait, prefetch.tensormap
- *   proxy fences      fence.proxy.async.shared::cta, fence.mbarrier_init
+ *                     tensor store and reduce-add shared -> global with their commit / waits, prefetch.tensormap
+ *   proxy fences      fence.proxy.async.shared::cta and .global, fence.mbarrier_init
+ *   counters          a global counter that orders blocks (ld.acquire / red.release at GPU scope)
  *   wgmma             fence / commit_group / wait_group<N>; mma_async m64nNk16 bf16 and fp16 with fp32
  *                     accumulators, A from shared memory (descriptor) or from registers, B from shared memory
  *   descriptors       the 64-bit shared-memory matrix descriptor of the 128-byte swizzle
@@ -221,6 +222,15 @@ static __device__ __forceinline__ void attngen_tma_store_4d(const CUtensorMap *m
                  "r"(src), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
                  : "memory");
 }
+/* Bulk tensor reduce-add shared -> global of one box of fp32 (each element added atomically; out-of-range parts
+   of the box are skipped). The source as for attngen_tma_store_4d. */
+static __device__ __forceinline__ void attngen_tma_reduce_add_4d(const CUtensorMap *map, uint32_t src, int32_t c0,
+                                                                 int32_t c1, int32_t c2, int32_t c3) {
+    asm volatile("cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group [%0, {%2, %3, %4, %5}], "
+                 "[%1];\n" ::"l"(reinterpret_cast<uint64_t>(map)),
+                 "r"(src), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+                 : "memory");
+}
 static __device__ __forceinline__ void attngen_bulk_commit_group(void) {
     asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
 }
@@ -228,6 +238,40 @@ static __device__ __forceinline__ void attngen_bulk_commit_group(void) {
 template <int Pending>
 static __device__ __forceinline__ void attngen_bulk_wait_group_read(void) {
     asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(Pending) : "memory");
+}
+
+/* Waits until at most `Pending` bulk groups of this thread are still in flight: the others' global writes are
+   performed (then attngen_fence_proxy_async_global() before a generic-proxy release makes them visible through it). */
+template <int Pending>
+static __device__ __forceinline__ void attngen_bulk_wait_group(void) {
+    asm volatile("cp.async.bulk.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+/* Orders this thread's async-proxy global accesses (bulk copies and reductions) with its later generic-proxy ones. */
+static __device__ __forceinline__ void attngen_fence_proxy_async_global(void) {
+    asm volatile("fence.proxy.async.global;\n" ::: "memory");
+}
+
+/* A counter in global memory that orders work between blocks: one block waits for a value (acquire, GPU scope:
+   what the blocks that counted wrote before counting is visible after), another adds one once its writes are done
+   (release). The waiter must be sure the value comes (the counting blocks started no later than it). */
+static __device__ __forceinline__ void attngen_counter_wait_equal(const uint32_t *counter, uint32_t value) {
+    uint32_t seen;
+#ifdef ATTNGEN_HOPPER_WAIT_TIMEOUT /* as for attngen_mbarrier_wait_parity */
+    const long long start = clock64();
+#endif
+    do {
+        asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(seen) : "l"(counter) : "memory");
+#ifdef ATTNGEN_HOPPER_WAIT_TIMEOUT
+        if (seen != value && clock64() - start > (long long)(ATTNGEN_HOPPER_WAIT_TIMEOUT)) {
+            printf("attngen hopper: counter wait timed out: block (%u, %u, %u) thread %u counter %p at %u, waits for %u\n",
+                   blockIdx.x, blockIdx.y, blockIdx.z, threadIdx.x, (const void *)counter, seen, value);
+            __trap();
+        }
+#endif
+    } while (seen != value);
+}
+static __device__ __forceinline__ void attngen_counter_release_increment(uint32_t *counter) {
+    asm volatile("red.release.gpu.global.add.u32 [%0], 1;\n" ::"l"(counter) : "memory");
 }
 
 /* Fetches a tensor map into the cache ahead of its first use (a hint). */
@@ -239,8 +283,15 @@ static __device__ __forceinline__ void attngen_prefetch_tensor_map(const CUtenso
  * setmaxnreg (sm_90a): moves registers between the warpgroups of a block. Every warp of the warpgroup executes
  * it (.sync.aligned). It takes effect only when the kernel has a register cap at entry (__launch_bounds__ with a
  * minimum of 1 block, or -maxrregcount) and each role is one branch of an if/else; ptxas warns (C7508) when it
- * ignores it. The count is a multiple of 8 in [24, 256]; .inc blocks until the pool has the registers.
+ * ignores it. The count is a multiple of 8 in [24, 256]; .inc blocks until the pool has the registers. The pool
+ * is what the block started with, attngen_launch_registers(threads) a thread: the warpgroups' counts after the
+ * moves must add up to no more, or an .inc waits forever (the kernel hangs; nothing reports it).
  * ------------------------------------------------------------------------------------------- */
+
+/* The registers a thread starts with in a block of `threads` threads under __launch_bounds__(threads, 1) when the
+   kernel moves registers with setmaxnreg: ptxas's cap, 64K over the threads rounded down to a multiple of 8 (384
+   threads: 168; ptxas -v reports it). */
+constexpr int attngen_launch_registers(int threads) { return 65536 / threads / 8 * 8; }
 
 template <int Registers>
 static __device__ __forceinline__ void attngen_setmaxnreg_inc(void) {
@@ -1328,9 +1379,10 @@ static inline bool attngen_hopper_tma_layout_ok(const void *base, attngen_layout
     return true;
 }
 
-/* Encodes the tiled tensor map of one ABI tensor of 16-bit elements for loads of boxes of 64 elements (128
-   bytes: one 128-byte swizzle row) x `box_rows` rows x 1 head x 1 batch, with the 128-byte swizzle and zero fill
-   out of bounds. Dimensions innermost first: {dim, rows, heads, batch}; byte strides {row, head, batch}.
+/* Encodes the tiled tensor map of one tensor of 16-bit elements (an ABI tensor) or fp32 ones (the backward pass's
+   dQ accumulator) for boxes of one 128-byte swizzle row (64 or 32 elements) x `box_rows` rows x 1 head x 1
+   batch, with the 128-byte swizzle and zero fill out of bounds. Dimensions innermost first: {dim, rows, heads,
+   batch}; element strides {row, head, batch}.
    Requires attngen_hopper_tma_layout_ok; a dimension of one element gets a placeholder stride (any multiple of
    16 is accepted and none is ever applied); `rows` = 0 is encoded as 1 (a tensor map cannot be empty) and must
    then never be loaded from. Returns ATTNGEN_ERROR_CUDA when the driver lacks the call or refuses the map. */
@@ -1340,7 +1392,7 @@ static inline attngen_status attngen_hopper_encode_tensor_map(CUtensorMap *map, 
                                                               uint32_t box_rows) {
     const attngen_encode_tiled_fn encode = attngen_hopper_encode_tiled();
     if (encode == NULL) return ATTNGEN_ERROR_CUDA;
-    const int64_t element_bytes = 2;
+    const int64_t element_bytes = type == CU_TENSOR_MAP_DATA_TYPE_FLOAT32 ? 4 : 2;
     const cuuint64_t dims[4] = {(cuuint64_t)dim, (cuuint64_t)(rows > 0 ? rows : 1), (cuuint64_t)heads,
                                 (cuuint64_t)batch};
     const int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};
@@ -1358,7 +1410,7 @@ static inline attngen_status attngen_hopper_encode_tensor_map(CUtensorMap *map, 
             byte_strides[i] = (cuuint64_t)((span + 15) / 16 * 16);
         }
     }
-    const cuuint32_t box[4] = {64, box_rows, 1, 1};
+    const cuuint32_t box[4] = {(cuuint32_t)(128 / element_bytes), box_rows, 1, 1};
     const cuuint32_t element_strides[4] = {1, 1, 1, 1};
     const CUresult result = encode(map, type, 4, const_cast<void *>(base), dims, byte_strides, box, element_strides,
                                    CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,

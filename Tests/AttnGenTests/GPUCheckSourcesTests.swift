@@ -8,9 +8,7 @@ import Testing
 /// predicate). `bash benchmarks/gpu/prepare.sh` runs this suite with `ATTNGEN_GPU_CHECK_OUT` set, which writes
 /// `forward/` (the mma.sync family), `forward-hopper/` (the same variants with `--family auto`: the Hopper kernel
 /// where it runs), `backward/` (the mma.sync family), `backward-hopper/` (`--family auto` with the Hopper key kernel
-/// of the backward pass where it runs, `FamilyPlanner.hopperBackward`) and `bench-hopper-backward/` (the benchmark's
-/// variants, benchmarks/gpu/bench_spec.json, the same way: `bench.sh run --kernels` that folder) under that folder;
-/// without it the suite checks that everything emits.
+/// of the backward pass where it runs) under that folder; without it the suite checks that everything emits.
 @Suite struct GPUCheckSourcesTests {
     @Test func checkSourcesEmitAndAreWrittenWhenAsked() throws {
         let forward = try GPUCheckSources.forwardFiles()
@@ -23,9 +21,8 @@ import Testing
         #expect(forward.contains { $0.path == "check_variants.inc" } && backward.contains { $0.path == "check_variants.inc" })
         #expect(try GPUCheckSources.forwardFiles() == forward, "emission is deterministic")
         guard let out = ProcessInfo.processInfo.environment["ATTNGEN_GPU_CHECK_OUT"], !out.isEmpty else { return }
-        let benchHopperBackward = try GPUCheckSources.benchFilesWithHopperBackward()
         for (folder, files) in [("forward", forward), ("forward-hopper", forwardHopper), ("backward", backward),
-                                ("backward-hopper", backwardHopper), ("bench-hopper-backward", benchHopperBackward)] {
+                                ("backward-hopper", backwardHopper)] {
             let url = URL(fileURLWithPath: out).appendingPathComponent(folder)
             try? FileManager.default.removeItem(at: url)
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -45,20 +42,10 @@ enum GPUCheckSources {
         return files
     }
 
-    /// The benchmark's kernels as `prepare.sh` emits them for sm90 (`--family auto`), with the Hopper key kernel of the
-    /// backward pass where it runs.
-    static func benchFilesWithHopperBackward() throws -> [GeneratedFile] {
-        var generator = try KernelGenerator(choice: TargetChoice(device: .sm90, family: nil))
-        generator.hopperBackward = true
-        return try generator.generate(try CheckSpecFiles.load("benchmarks/gpu/bench_spec.json"))
-    }
-
     /// The backward check's kernels: sm90's mma.sync family unless `choice` says otherwise.
     static func backwardFiles(choice: TargetChoice = TargetChoice(device: .sm90, family: .mma)) throws -> [GeneratedFile] {
         let specs = try CheckSpecFiles.backward()
-        var generator = try KernelGenerator(choice: choice)
-        generator.hopperBackward = true  /* the Hopper key kernel where it runs (the mma.sync family has none) */
-        var files = try generator.generate(specs)
+        var files = try KernelGenerator(choice: choice).generate(specs)
         files.append(GeneratedFile(path: "check_variants.inc", contents: backwardTable(specs)))
         return files
     }

@@ -3,9 +3,9 @@ import Testing
 @testable import AttnGen
 
 /// The Hopper family's key kernel of the backward pass (issue 14) without a GPU: what its planner takes and refuses
-/// (naming the field), that it is off unless asked for (it has not yet run on a GPU), what the backward file holds
-/// with it, and nvcc + ptxas + cuobjdump on it: no spills, no local memory, no wgmma serialised for lack of
-/// registers (ptxas's C7512), and wgmma (`HGMMA`) with TMA loads (`UTMALDG`) in its SASS.
+/// (naming the field), that it is on by default and off when asked, what the backward file holds with it, and nvcc +
+/// ptxas + cuobjdump on it: no spills, no local memory, no wgmma serialised for lack of registers (ptxas's C7512),
+/// and wgmma (`HGMMA`) with TMA loads (`UTMALDG`) and reductions (`UTMAREDG`) in its SASS.
 @Suite struct HopperBackwardTests {
     static func variant(_ spec: AttentionSpec) throws -> VariantModel { try VariantModel(lowering: spec) }
 
@@ -15,15 +15,17 @@ import Testing
 
     // MARK: - Planner (no nvcc needed)
 
-    @Test(arguments: [(64, 64, 128, 166_952), (128, 128, 64, 165_928), (128, 64, 64, 133_160)])
+    @Test(arguments: [(64, 64, 128, 199_736), (128, 128, 64, 198_712), (128, 64, 64, 165_944)])
     func plansTheTileAndItsAccount(headDim: Int, valueHeadDim: Int, queryRows: Int, sharedBytes: Int) throws {
         let spec = AttentionSpec(name: "hb", headDim: headDim).valueHeadDim(valueHeadDim).storage(.bf16).withBackward()
         let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
         #expect(plan.keyRows == 128 && plan.queryRows == queryRows && plan.stages == 2)
-        // K, V, two Q and dO buffers, two dS tiles, the LSE and D rows, 5 mbarriers, 1024 bytes of alignment slack.
+        #expect(!plan.descendingDqOrder, "no mask bounds the keys from above: ascending")
+        // K, V, two Q and dO buffers, two dS tiles, the fp32 dQ tile, the LSE and D rows, 7 mbarriers, 1024 bytes of
+        // alignment slack.
         let d = headDim, dv = valueHeadDim
-        let expected = 128 * (d + dv) * 2 + 2 * queryRows * (d + dv) * 2 + 2 * 128 * queryRows * 2 + 2 * 2 * queryRows * 4
-            + 5 * 8 + 1024
+        let expected = 128 * (d + dv) * 2 + 2 * queryRows * (d + dv) * 2 + 2 * 128 * queryRows * 2 + queryRows * d * 4
+            + 2 * 2 * queryRows * 4 + 7 * 8 + 1024
         #expect(plan.sharedBytes == expected && plan.sharedBytes == sharedBytes)
     }
 
@@ -55,6 +57,17 @@ import Testing
         }
     }
 
+    /// The deterministic mode's key-tile order: descending where the masks bound the keys from above (a key tile's
+    /// first item is then the diagonal one), ascending otherwise.
+    @Test(arguments: [(Mask.causal(.topLeft), true), (.causal(.bottomRight), true),
+                      (.slidingWindow(left: 100, right: 0, alignment: .topLeft), true),
+                      (.slidingWindow(left: 100, right: nil, alignment: .topLeft), false)])
+    func ordersTheDeterministicDqByTheMasks(mask: Mask, descending: Bool) throws {
+        let spec = AttentionSpec(name: "ho", headDim: 128).storage(.bf16).masked(by: mask).withBackward()
+        let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
+        #expect(plan.descendingDqOrder == descending)
+    }
+
     @Test func refusesWhatDoesNotFitTheBudget() throws {
         let spec = AttentionSpec(name: "hb", headDim: 128).storage(.bf16).withBackward()
         let result = HopperBackwardPlanner.plan(try Self.variant(spec), budget: 100_000)
@@ -65,9 +78,10 @@ import Testing
         #expect(error.field == "budget")
     }
 
-    @Test func offUnlessAskedForAndOnlyInTheHopperFamily() throws {
+    @Test func onByDefaultOffWhenAskedAndOnlyInTheHopperFamily() throws {
         let spec = AttentionSpec(name: "hb", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)).withBackward()
         #expect(try Self.plan(spec, hopperBackward: false).hopperBackward == nil)
+        #expect(try FamilyPlanner(target: .hopperSM90).plan(try Self.variant(spec)).hopperBackward?.queryRows == 64)
         let asked = try Self.plan(spec, hopperBackward: true)
         #expect(asked.hopperBackward?.queryRows == 64)
         #expect(asked.kernels.contains { $0.kernel.hasPrefix("backward key kernel, Hopper") })
@@ -91,17 +105,21 @@ import Testing
         let with = try Self.backwardSource(spec, hopperBackward: true)
         #expect(with.contains("namespace hopper {") && with.contains("#include \"attngen_runtime_hopper.cuh\""))
         #expect(with.contains("constexpr int kBlockQueries = 128;"))
-        #expect(with.contains("if (hopper::runs(arguments.params)) return hopper::launch(arguments, key_tiles, grid_y, grid_z, stream);"))
+        #expect(with.contains("if (hopper::runs(arguments.params)) return hopper::launch(arguments, grid_y, grid_z, stream);"))
         #expect(with.contains("Hopper key kernel (wgmma, TMA): 128 keys x 128 queries per step"))
         #expect(!with.contains("{{"))
         let without = try Self.backwardSource(spec, hopperBackward: false)
         #expect(!without.contains("namespace hopper") && !without.contains("attngen_runtime_hopper.cuh"))
         #expect(without.contains("by key_kernel. */"))
-        // Predicates gather their verdicts in a rolled loop (registers); the rest unroll it.
+        // Predicates gather their verdicts in a rolled loop (registers); the rest unroll it 16 verdicts at a time.
         let predicate = AttentionSpec(name: "hp", headDim: 64).storage(.bf16)
             .masked(by: .predicate(try MaskExpressionParser.parse("abs(q - k) <= 8"))).withBackward()
         #expect(try Self.backwardSource(predicate, hopperBackward: true).contains("#pragma unroll 1\n                for (int i = 0; i < kBlockQueries / 4; ++i) {"))
-        #expect(with.contains("#pragma unroll\n                for (int i = 0; i < kBlockQueries / 4; ++i) {"))
+        #expect(with.contains("#pragma unroll 16\n                for (int i = 0; i < kBlockQueries / 4; ++i) {"))
+        // Both dQ modes add dQ through the accumulator by bulk reductions; the deterministic one in key-tile order.
+        #expect(with.contains("const bool wgmma_key = hopper::runs(used);"))
+        #expect(with.contains("attngen_tma_reduce_add_4d(") && with.contains("attngen_counter_wait_equal(counter, earlier)"))
+        #expect(without.contains("const bool wgmma_key = false;"))
     }
 
     // MARK: - nvcc, ptxas and the SASS
@@ -123,9 +141,7 @@ import Testing
         let cuobjdump = try HopperCompileTests.cuobjdumpPath(nvcc: nvcc)
         let folder = try HarnessFixtures.temporaryFolder("hopper-backward")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var generator = KernelGenerator(emitter: try HopperEmitter())
-        generator.hopperBackward = true
-        for file in try generator.generate(specs) {
+        for file in try KernelGenerator(emitter: try HopperEmitter()).generate(specs) {
             try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -152,8 +168,9 @@ import Testing
                         .filter { $0.prefix { $0 != "\n" }.contains("hopper10key_kernel") }
                     #expect(bodies.count == 1, "\(spec.name): the Hopper key kernel's SASS")
                     for body in bodies {
-                        #expect(body.contains("HGMMA") && body.contains("UTMALDG") && !body.contains("HMMA"),
-                                "\(spec.name): the Hopper key kernel lacks wgmma or TMA, or uses mma.sync")
+                        #expect(body.contains("HGMMA") && body.contains("UTMALDG") && body.contains("UTMAREDG")
+                                    && !body.contains("HMMA"),
+                                "\(spec.name): the Hopper key kernel lacks wgmma, TMA loads or reductions, or uses mma.sync")
                     }
                 }
             }

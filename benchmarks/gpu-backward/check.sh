@@ -11,7 +11,9 @@
 #   2. torch_compare.py: the same gradients against PyTorch autograd of scaled_dot_product_attention (float64
 #      and the storage dtype) where PyTorch has the variant; PyTorch's math-backward peak memory at N = 16384;
 #   3. compute-sanitizer memcheck and racecheck on a small run.
-# Logs go to OUTDIR (default /tmp/gpu-backward-out). Exit status: non-zero when a step fails.
+# Logs go to OUTDIR (default /tmp/gpu-backward-out). Exit status: non-zero when a step fails. NVCC_EXTRA adds flags
+# to the kernels' build, e.g. NVCC_EXTRA=-DATTNGEN_HOPPER_WAIT_TIMEOUT=4000000000 turns a Hopper kernel's hung
+# mbarrier wait into a message and a trap (attngen_runtime_hopper.cuh).
 set -u
 export PATH="$PATH:/usr/local/cuda/bin"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +35,7 @@ echo "== build"
 start=$(date +%s)
 pids=()
 for source in "$KERNELS"/*_backward.cu; do
-    nvcc -std=c++17 -O3 $ARCH -I"$KERNELS" -c "$source" -o "$BUILD/$(basename "$source" .cu).o" &
+    nvcc -std=c++17 -O3 $ARCH ${NVCC_EXTRA:-} -I"$KERNELS" -c "$source" -o "$BUILD/$(basename "$source" .cu).o" &
     pids+=($!)
 done
 nvcc -std=c++17 -O2 $ARCH -I"$KERNELS" -I"$FIXTURES" -c "$HERE/check_driver.cu" -o "$BUILD/check_driver.o" &

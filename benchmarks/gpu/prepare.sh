@@ -9,8 +9,6 @@
 #              KERNELS=benchmarks/gpu/.generated/backward-hopper bash benchmarks/gpu-backward/check.sh
 #   bench/     the kernels of benchmarks/gpu/bench_spec.json (sm90, --family auto), for bench.sh run and the
 #              profiling scripts
-#   bench-hopper-backward/  the same with the Hopper key kernel of the backward pass (not yet the default: it has
-#              not run on a GPU), for bash benchmarks/gpu/bench.sh run --kernels benchmarks/gpu/.generated/bench-hopper-backward
 # and, through benchmarks/torch/prepare.sh, the PyTorch package check.sh step 3 runs (benchmarks/torch/.package).
 #
 #     bash benchmarks/gpu/prepare.sh
@@ -31,6 +29,6 @@ swift build --package-path "$ROOT" --product attngen
 ATTNGEN_GPU_CHECK_OUT="$OUT" swift test --package-path "$ROOT" --filter GPUCheckSourcesTests >"$OUT/prepare.log" 2>&1 \
     || { cat "$OUT/prepare.log" >&2; exit 1; }
 bash "$ROOT/benchmarks/torch/prepare.sh"
-for folder in forward forward-hopper backward backward-hopper bench bench-hopper-backward; do
+for folder in forward forward-hopper backward backward-hopper bench; do
     echo "benchmarks/gpu/.generated/$folder: $(ls "$OUT/$folder"/*.cu | wc -l) CUDA sources"
 done

@@ -5,14 +5,14 @@
 # BACKWARD=1 (benchmarks/gpu-backward/check.sh; BACKWARD=hopper: the same with the Hopper family's backward, --family
 # auto, whose key kernel runs on wgmma where it can; BACKWARD=both: the two), the PyTorch package on CUDA tensors
 # when TORCH=1, and the backward benchmark against the anchors when BENCH_BACKWARD is a kernels folder under
-# benchmarks/gpu/.generated (bench: the default build; bench-hopper-backward: with the Hopper key kernel; bf16, N 1k,
+# benchmarks/gpu/.generated (bench: the default build, --family auto; bf16, N 1k,
 # 4k, 16k, bench.sh's BENCH.md and bench_results.json copied to $OUT/bench-backward). Empty lists
 # skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
 # benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
 # reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt).
 #
 #     MMA_ONLY=cu_a,cu_b HOPPER_ONLY=cu_a BACKWARD=1 TORCH=1 bash benchmarks/gpu/run_focused_check.sh
-#     BACKWARD=hopper BENCH_BACKWARD=bench-hopper-backward bash benchmarks/gpu/run_focused_check.sh  # issue 14
+#     BACKWARD=hopper BENCH_BACKWARD=bench bash benchmarks/gpu/run_focused_check.sh  # issue 14
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${OUT:-/tmp/attngen-focused-check}
@@ -27,6 +27,7 @@ step_done() {
 }
 START=$(date +%s)
 STATUS=0
+HUNG=0
 say "== $(date -u '+%Y-%m-%d %H:%M UTC') $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
 if [ -n "${MMA_ONLY:-}" ]; then
     say "== mma.sync forward: $MMA_ONLY"
@@ -49,7 +50,9 @@ backward_check() { # $1: the kernels' folder under benchmarks/gpu/.generated, $2
     # Bounded (BACKWARD_TIMEOUT seconds, default 420), so that a kernel that hangs leaves the rest of the call.
     KERNELS="$ROOT/benchmarks/gpu/.generated/$1" timeout "${BACKWARD_TIMEOUT:-420}" \
         bash "$ROOT/benchmarks/gpu-backward/check.sh" "/tmp/fc-$1" >"/tmp/fc-$1.out" 2>&1
-    step_done $?
+    local code=$?
+    step_done $code
+    [ $code -eq 124 ] && { HUNG=1; say "the backward check ran past ${BACKWARD_TIMEOUT:-420} s (a kernel hung?)"; }
     grep -E "FAIL|ERROR SUMMARY|RACECHECK SUMMARY|cases=|== done" "/tmp/fc-$1.out" | tee -a "$LOG"
     cp "/tmp/fc-$1.out" "$OUT/$1.log"
 }
@@ -65,7 +68,9 @@ if [ "${TORCH:-0}" = 1 ]; then
     step_done $?
     grep -E "FAIL|failing checks" "$OUT/torch.txt" | tee -a "$LOG"
 fi
-if [ -n "${BENCH_BACKWARD:-}" ]; then
+if [ -n "${BENCH_BACKWARD:-}" ] && [ $HUNG = 1 ]; then
+    say "== backward benchmark skipped: the backward check hung"
+elif [ -n "${BENCH_BACKWARD:-}" ]; then
     say "== backward benchmark, kernels of benchmarks/gpu/.generated/$BENCH_BACKWARD"
     OUT="$OUT/bench-backward" timeout "${BENCH_TIMEOUT:-360}" bash "$ROOT/benchmarks/gpu/bench.sh" run \
         --kernels "$ROOT/benchmarks/gpu/.generated/$BENCH_BACKWARD" --sections backward --dtypes bf16 --quick \

@@ -9,9 +9,9 @@ public struct KernelGenerator: Sendable {
     /// The renderers to try, in order: each variant is planned and rendered by the first whose planner accepts it.
     public var emitters: [any KernelEmitter]
     public var budget: Int?
-    /// The Hopper family's wgmma key kernel of the backward pass (`FamilyPlanner.hopperBackward`): off until it has
-    /// passed the GPU check; the check and the benchmark turn it on.
-    public var hopperBackward = false
+    /// The Hopper family's wgmma key kernel of the backward pass (`FamilyPlanner.hopperBackward`); false plans the
+    /// mma.sync key kernel instead.
+    public var hopperBackward = true
 
     /// One family.
     public init(emitter: any KernelEmitter, budget: Int? = nil) {

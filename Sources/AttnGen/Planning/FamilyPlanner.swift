@@ -4,12 +4,12 @@ public struct FamilyPlanner: Sendable {
     public var target: Target
     public var budget: Int
     /// The Hopper family: plan its wgmma key kernel of the backward pass (`HopperBackwardPlanner`) where it runs the
-    /// variant. Off by default: the kernel is new and has not yet run on a GPU (issue 14); the GPU check
-    /// (benchmarks/gpu/prepare.sh's backward-hopper folder) and the benchmark turn it on.
+    /// variant (on by default since it passed the GPU check, 2026-11-29; off gives the mma.sync key kernel, for A/B
+    /// comparisons).
     public var hopperBackward: Bool
 
     /// A planner for `target` with `budget` bytes of on-chip memory (the device's default when nil).
-    public init(target: Target, budget: Int? = nil, hopperBackward: Bool = false) {
+    public init(target: Target, budget: Int? = nil, hopperBackward: Bool = true) {
         self.target = target
         self.budget = budget ?? target.defaultBudget
         self.hopperBackward = hopperBackward

@@ -1,12 +1,13 @@
-/// The Hopper family's key kernel of the backward pass (Templates/hopper/pieces/backward_key_kernel.cu): dK, dV and,
-/// in fast mode, dQ's atomic share on wgmma, with TMA loads from a producer warpgroup. It replaces the mma.sync key
-/// kernel of the variant's backward pass where its launcher can address the tensors by TMA; the pre-pass, the
-/// deterministic dQ kernel and the fast-mode finish stay those of `MMABackwardPlan`.
+/// The Hopper family's key kernel of the backward pass (Templates/hopper/pieces/backward_key_kernel.cu): dK, dV and
+/// dQ's shares on wgmma, with TMA loads from a producer warpgroup and dQ added by bulk tensor reductions into the
+/// fp32 accumulator (in key-tile order in the deterministic mode). It replaces the mma.sync key kernel of the
+/// variant's backward pass where its launcher can address the tensors by TMA, and then the deterministic mode's
+/// dQ kernel too; the pre-pass and the finish stay those of `MMABackwardPlan`.
 ///
 /// Shape: one CTA per 128 keys (two consumer warpgroups of 64 keys, the M of every wgmma but dQ's), steps of
 /// `queryRows` query rows: 128 at d = 64 and 64 at d = 128, so that each consumer's share of dQ = dS·K is one
 /// 64 x 64 block, and Sᵀ, dPᵀ (queryRows / 2 fp32 each) with dK and dV (d / 2 and dv / 2) stay within
-/// `accumulatorRegisterLimit` of a consumer thread's 240 registers.
+/// `accumulatorRegisterLimit` of a consumer thread's 232 registers.
 public struct HopperBackwardPlan: Sendable, Hashable {
     /// Keys per CTA.
     public var keyRows: Int
@@ -14,20 +15,26 @@ public struct HopperBackwardPlan: Sendable, Hashable {
     public var queryRows: Int
     /// Buffers of Q, dO, LSE and D.
     public var stages: Int
+    /// The deterministic mode's order of the key tiles adding into a query tile's dQ: descending where the masks
+    /// bound the keys from above (causal, windows: a key tile's first work item is the diagonal one, which the
+    /// tiles above it reach first, so that each waits for nobody in the steady state), ascending otherwise.
+    /// The launch then numbers the key tiles the same way, so that a block only waits for blocks started before it.
+    public var descendingDqOrder: Bool
     /// What occupies shared memory, item by item (the 1024 bytes of alignment slack included).
     public var accounts: [TilePlan.ByteAccount]
 
     public var sharedBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
 
     /// Sᵀ and dPᵀ (queryRows / 2 fp32 each) and dK, dV (headDim / 2, valueHeadDim / 2) live at once in a consumer
-    /// thread: at most this many of its 240 registers, the rest for addresses, fragments and the masks.
+    /// thread: at most this many of its 232 registers, the rest for addresses, fragments and the masks.
     public static let accumulatorRegisterLimit = 192
 
     var summary: KernelSummary {
-        KernelSummary(kernel: "backward key kernel, Hopper (wgmma, TMA; dQ atomically in fast mode)",
+        KernelSummary(kernel: "backward key kernel, Hopper (wgmma, TMA; dQ by bulk reduce-add, in key-tile order when deterministic)",
                       shape: ["tile     \(keyRows) keys per CTA x \(queryRows) query rows per step "
                               + "(\(stages) buffers)",
-                              "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups of 64 keys"],
+                              "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups of 64 keys",
+                              "dQ order \(descendingDqOrder ? "descending" : "ascending") key tiles (deterministic mode)"],
                       accounts: accounts)
     }
 }
@@ -53,11 +60,14 @@ public enum HopperBackwardPlanner {
             .init(item: "Q tiles (\(stages) x \(queryRows) x \(d))", bytes: stages * queryRows * d * 2),
             .init(item: "dO tiles (\(stages) x \(queryRows) x \(dv))", bytes: stages * queryRows * dv * 2),
             .init(item: "dS tiles (2 x \(keyRows) x \(queryRows))", bytes: 2 * keyRows * queryRows * 2),
+            .init(item: "dQ tile (\(queryRows) x \(d) fp32, for the bulk reduce-add)", bytes: queryRows * d * 4),
             .init(item: "LSE and D rows (\(stages) x 2 x \(queryRows) fp32)", bytes: stages * 2 * queryRows * 4),
-            .init(item: "mbarriers (\(1 + 2 * stages))", bytes: (1 + 2 * stages) * 8),
+            .init(item: "mbarriers (\(3 + 2 * stages))", bytes: (3 + 2 * stages) * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: 1024),
         ]
-        let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages, accounts: accounts)
+        let descending = variant.masks.bands.contains { $0.upper != nil }
+        let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages,
+                                      descendingDqOrder: descending, accounts: accounts)
         guard plan.sharedBytes <= budget else {
             return .failure(SpecError(field: "budget", message: "the Hopper key kernel needs \(plan.sharedBytes) bytes "
                                           + "of shared memory, more than the budget of \(budget)"))

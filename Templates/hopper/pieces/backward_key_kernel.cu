@@ -7,25 +7,31 @@
  * One CTA per (key tile of kBlockKeys keys, batch, key/value head), 384 threads:
  *   warpgroup 0, the producer: thread 0 loads K and V of the tile once, then per work item (query head of the
  *     group, query tile of kBlockQueries rows that the masks leave; the same walk as key_kernel) Q and dO by TMA
- *     into the next of kStages buffers; warp 1 writes the item's LSE·log2e and D rows into the buffer beside them.
+ *     into the next of kStages buffers; warp 1 writes the item's LSE·log2e and D rows into the buffer beside them;
+ *     warp 2 adds each item's dQ share from shared memory into the fp32 accumulator by bulk tensor reductions
+ *     (cp.reduce.async.bulk.tensor), in deterministic mode in key-tile order: it waits until the item's counter
+ *     (one per batch, query head and query tile) says every key tile before its own has added, and counts itself
+ *     in once its reduction is done, so that every element sums its shares in the same order on every run.
  *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
  *     but dQ's) and per item runs
  *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
  *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ − D)
  *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
- *     and in fast mode writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of
- *     dQ = dS·K (dS and K transposed operands from shared memory) and adds it into the fp32 accumulator with
- *     vector reductions (red.global.add.v2.f32).
+ *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of dQ = dS·K
+ *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
  *   dK (times scale) and dV stay in registers until the end.
  *
  * Shared memory (base rounded up to 1024 bytes): K and V of the tile, kStages x (Q, dO) in 128-byte-swizzled
  * column blocks of 64 columns (TMA boxes of {64, rows}), two dSᵀ buffers [key][query] in column blocks of 64
  * queries (the layout the transposed A operand of dQ = dS·K reads; two so that consumer c may write the next item's
- * dS while the other one still reads this one's), kStages x (LSE·log2e, D) rows, and the mbarriers:
+ * dS while the other one still reads this one's), the fp32 dQ tile (kBlockQueries x kHeadDim in column blocks of
+ * 32 fp32, 128-byte swizzled: the TMA boxes of the reduction), kStages x (LSE·log2e, D) rows, and the mbarriers:
  *   kv_full         K and V have landed (count 1 + transaction bytes);
  *   q_full[s]       buffer s holds its item's Q, dO (TMA transaction bytes) and LSE, D rows (the 32 lanes of the
  *                   producer's warp 1 arrive): count 33;
- *   q_empty[s]      every consumer warp is done with buffer s (count kConsumerWarps).
+ *   q_empty[s]      every consumer warp is done with buffer s (count kConsumerWarps);
+ *   dq_full         the dQ tile holds the item's shares (count kConsumerWarps);
+ *   dq_empty        warp 2's reductions have read the dQ tile (count 1).
  * Use u of a buffer (u = item count / kStages) waits on phase parity u & 1; the producer waits for q_empty's
  * phase u - 1 before refilling it.
  * ---------------------------------------------------------------------------------------------------------- */
@@ -34,12 +40,16 @@ namespace hopper {
 constexpr int kBlockKeys = {{key_rows}};       /* keys per CTA: 2 consumer warpgroups x 64 */
 constexpr int kBlockQueries = {{query_rows}};  /* query rows per step: the N of Sᵀ and dPᵀ, the K of dV and dK */
 constexpr int kStages = {{stages}};            /* Q, dO, LSE and D buffers */
+/* Deterministic mode: the key tiles add into each query tile's dQ from the highest down (the masks bound the keys
+   from above: a key tile's first item is the diagonal one) or from the lowest up; block x runs key tile
+   gridDim.x - 1 - x or x accordingly, so that a block waits only for blocks started before it. */
+constexpr bool kDescendingDqOrder = {{descending_dq_order}};
 constexpr int kConsumerWarpgroups = 2;
 constexpr int kWarpgroupThreads = 128;
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
-constexpr int kProducerRegisters = 32; /* setmaxnreg: what the producer keeps (its walk and row copies) */
-constexpr int kConsumerRegisters = 240;
+constexpr int kProducerRegisters = 40; /* setmaxnreg: what the producer keeps (40 + 2 x 232 = 3 x 168) */
+constexpr int kConsumerRegisters = 232;
 constexpr int kRowBytes = 128;    /* one row of a 128-byte-swizzled column block */
 constexpr int kBlockColumns = 64; /* 16-bit elements per swizzled row */
 /* dQ = dS·K: consumer c computes 64 query rows x kDqColumns columns of the step's kBlockQueries x kHeadDim. */
@@ -55,8 +65,9 @@ static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 
               "head dims of 64 or 128 (whole swizzled column blocks, the N of dK += dSᵀ·Q and dV += Pᵀ·dO)");
 static_assert(kDqColumns == kBlockColumns, "each consumer's dQ share is one 64-column block of K");
 static_assert(kStages == 2, "two buffers of Q, dO, LSE and D");
-static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
-              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
+                  kThreads * attngen_launch_registers(kThreads),
+              "setmaxnreg: the warpgroups' registers fit the pool the block starts with (else an .inc waits forever)");
 
 constexpr uint32_t kKeyColumnBlockBytes = kBlockKeys * kRowBytes;      /* K, V and dSᵀ column blocks: 16384 */
 constexpr uint32_t kQueryColumnBlockBytes = kBlockQueries * kRowBytes; /* Q and dO column blocks */
@@ -65,25 +76,31 @@ constexpr uint32_t kVBytes = kBlockKeys * kValueHeadDim * 2;
 constexpr uint32_t kQBytes = kBlockQueries * kHeadDim * 2;
 constexpr uint32_t kDoBytes = kBlockQueries * kValueHeadDim * 2;
 constexpr uint32_t kDsBytes = kBlockQueries * kBlockKeys * 2;
+constexpr uint32_t kDqTileBytes = kBlockQueries * kHeadDim * 4; /* fp32 */
+constexpr int kDqBoxColumns = kRowBytes / 4;                     /* fp32 columns per swizzled row: 32 */
 constexpr uint32_t kKOffset = 0;
 constexpr uint32_t kVOffset = kKOffset + kKBytes;
 constexpr uint32_t kQOffset = kVOffset + kVBytes;
 constexpr uint32_t kDoOffset = kQOffset + kStages * kQBytes;
 constexpr uint32_t kDsOffset = kDoOffset + kStages * kDoBytes;
-constexpr uint32_t kLseOffset = kDsOffset + 2 * kDsBytes;
+constexpr uint32_t kDqOffset = kDsOffset + 2 * kDsBytes;
+constexpr uint32_t kLseOffset = kDqOffset + kDqTileBytes;
 constexpr uint32_t kDOffset = kLseOffset + kStages * kBlockQueries * 4;
 constexpr uint32_t kBarrierOffset = kDOffset + kStages * kBlockQueries * 4;
-constexpr int kBarrierCount = 1 + 2 * kStages;
+constexpr int kBarrierCount = 1 + 2 * kStages + 2;
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes == {{shared_bytes}}, "the planner's account of the Hopper key kernel");
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
-static_assert(kQOffset % 1024 == 0 && kDoOffset % 1024 == 0 && kDsOffset % 1024 == 0 && kQBytes % 1024 == 0 &&
+static_assert(kBlockQueries == kWgmmaDqRows, "the launcher sizes the deterministic mode's counters by this step");
+static_assert(kQOffset % 1024 == 0 && kDoOffset % 1024 == 0 && kDsOffset % 1024 == 0 && kDqOffset % 1024 == 0 &&
+                  kQBytes % 1024 == 0 &&
                   kDoBytes % 1024 == 0 && kQueryColumnBlockBytes % 1024 == 0,
               "swizzled tiles start on 1024-byte boundaries");
 constexpr uint32_t kLseLanes = 32;               /* the producer's warp 1 */
 constexpr uint32_t kFullArrivals = 1 + kLseLanes; /* q_full: the TMA thread and the LSE warp */
 constexpr uint32_t kDsBarrier = 1;               /* named barrier: both consumers have written dSᵀ */
+constexpr int kDqWriterWarp = 2;                 /* the producer's warp that adds the dQ tiles */
 
 /* Shared-memory addresses of one CTA's tiles and barriers. */
 struct SharedLayout {
@@ -94,6 +111,7 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t q(int stage) const { return base + kQOffset + (uint32_t)stage * kQBytes; }
     __device__ __forceinline__ uint32_t d_o(int stage) const { return base + kDoOffset + (uint32_t)stage * kDoBytes; }
     __device__ __forceinline__ uint32_t ds(int buffer) const { return base + kDsOffset + (uint32_t)buffer * kDsBytes; }
+    __device__ __forceinline__ uint32_t dq_tile() const { return base + kDqOffset; }
     __device__ __forceinline__ float *lse(int stage) const {
         return reinterpret_cast<float *>(generic + kLseOffset) + stage * kBlockQueries;
     }
@@ -105,6 +123,8 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t q_empty(int stage) const {
         return base + kBarrierOffset + 8u * (1 + kStages + stage);
     }
+    __device__ __forceinline__ uint32_t dq_full() const { return base + kBarrierOffset + 8u * (1 + 2 * kStages); }
+    __device__ __forceinline__ uint32_t dq_empty() const { return base + kBarrierOffset + 8u * (2 + 2 * kStages); }
 };
 
 /* The CTA's work: the query heads of its key/value head and their query tiles whose queries keep some key of the
@@ -138,6 +158,10 @@ struct Walk {
 
 static __device__ __forceinline__ void store_shared_u32(uint32_t address, uint32_t value) {
     asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(address), "r"(value) : "memory");
+}
+
+static __device__ __forceinline__ void store_shared_f32x2(uint32_t address, float lo, float hi) {
+    asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(address), "f"(lo), "f"(hi) : "memory");
 }
 
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
@@ -211,6 +235,65 @@ static __device__ __forceinline__ void produce_rows(const SharedLayout &smem, co
     }
 }
 
+/* Producer warp 2: each item's dQ tile into the fp32 accumulator, a bulk tensor reduce-add per 32-column block
+   (rows past seqlen_q fall outside the map and are skipped). Deterministic mode (arguments.dq_order): first waits
+   until the item's counter equals the number of key tiles before this one in kDescendingDqOrder's order that
+   visit the item (the walk's rule: the tiles holding the visible keys form a run, less the block-sparse layout's
+   skipped ones, which the lanes test 32 at a time), and adds one to it once the reduction's writes are performed.
+   Those tiles' blocks have lower indices (see key_kernel), so they started no later: the wait ends. */
+static __device__ __forceinline__ void write_dq(const SharedLayout &smem, const Walk &walk,
+                                                const KernelArguments &arguments, const CUtensorMap *tmap_dq,
+                                                int lane) {
+    const attngen_backward_params &p = arguments.params;
+    const bool ordered = arguments.dq_order != NULL;
+    const int32_t key_tile = walk.k0 / kBlockKeys;
+    if (lane == 0) attngen_prefetch_tensor_map(tmap_dq);
+    int32_t head = 0, tile = 0;
+    uint32_t count = 0;
+    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        uint32_t *counter = NULL;
+        uint32_t earlier = 0;
+        if (ordered) {
+            int64_t key_begin = 0, key_end = 0;
+            visible_key_range(q0, min(q0 + kBlockQueries, walk.nq), walk.nq, walk.nk, key_begin, key_end);
+            /* The tiles before this one: [from, to). key_end > key_begin: this tile visits the item. */
+            const int32_t from = kDescendingDqOrder ? key_tile + 1 : (int32_t)(key_begin / kBlockKeys);
+            const int32_t to = kDescendingDqOrder ? (int32_t)((key_end - 1) / kBlockKeys) + 1 : key_tile;
+#pragma unroll 1
+            for (int32_t first = from; first < to; first += 32) {
+                const int32_t t = first + lane;
+                const bool counts = t < to && !key_tile_is_skipped(walk.block_mask, walk.block_mask_layout,
+                                                                   walk.b, h, q0, t * kBlockKeys);
+                earlier += (uint32_t)__popc(__ballot_sync(0xffffffffu, counts));
+            }
+            counter = arguments.dq_order + ((int64_t)walk.b * p.heads_q + h) * walk.query_tiles + tile;
+        }
+        if (lane == 0) {
+            if (ordered) {
+                attngen_counter_wait_equal(counter, earlier);
+                attngen_fence_proxy_async_global(); /* the earlier tiles' sums before this reduction (async proxy) */
+            }
+            attngen_mbarrier_wait_parity(smem.dq_full(), count & 1u);
+#pragma unroll
+            for (int block = 0; block < kHeadDim / kDqBoxColumns; ++block) {
+                attngen_tma_reduce_add_4d(tmap_dq, smem.dq_tile() + (uint32_t)block * kQueryColumnBlockBytes,
+                                          block * kDqBoxColumns, q0, h, walk.b);
+            }
+            attngen_bulk_commit_group();
+            attngen_bulk_wait_group_read<0>();
+            attngen_mbarrier_arrive(smem.dq_empty());
+            if (ordered) {
+                attngen_bulk_wait_group<0>();
+                attngen_fence_proxy_async_global();
+                attngen_counter_release_increment(counter);
+            }
+        }
+        __syncwarp();
+    }
+    if (lane == 0) attngen_bulk_wait_group<0>();
+}
+
 /* Issues C = A·Bᵀ over the head dimension (Sᵀ = K_c·Qᵀ or dPᵀ = V_c·dOᵀ), both operands K-major tiles in shared
    memory: A the consumer's 64 rows of a kBlockKeys-row tile, B a kBlockQueries-row tile. One wgmma group. */
 template <int Columns>
@@ -250,9 +333,7 @@ static __device__ __forceinline__ void issue_accumulate(float (&acc)[Columns / 2
     }
 }
 
-/* One consumer warpgroup: keys 64c .. 64c + 63 of the tile, every item of the walk; Fast: also dQ's share (a
-   template parameter: with the dQ products behind a run-time branch ptxas serialises every wgmma). */
-template <bool Fast>
+/* One consumer warpgroup: keys 64c .. 64c + 63 of the tile and its share of dQ, every item of the walk. */
 static __device__ __forceinline__ void consume(const SharedLayout &smem, const Walk &walk,
                                                const KernelArguments &arguments, int consumer) {
     const attngen_backward_params &p = arguments.params;
@@ -290,8 +371,9 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_fence_operands(s);
         if (!tile_is_interior(q0, min(q0 + kBlockQueries, nq), consumer_k0, consumer_k0 + 64, nq, nk)) {
             /* Each key row's verdicts over the thread's kBlockQueries / 4 queries as bits first (query
-               8 (i / 2) + 2c + i % 2 is bit i), by a loop the generator rolls for per-element predicates, whose
-               arithmetic for all of them at once would take registers that the accumulators need. */
+               8 (i / 2) + 2c + i % 2 is bit i), by a loop the generator rolls for per-element predicates and
+               unrolls 16 at a time otherwise: the arithmetic for all of them at once would take registers that the
+               accumulators need. */
 #pragma unroll
             for (int r = 0; r < 2; ++r) {
                 const int32_t k = thread_key + 8 * r;
@@ -347,7 +429,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_wgmma_commit_group();
 
         float dq[kDqColumns / 2];
-        if (Fast) {
+        {
             /* dSᵀ into buffer count % 2, [key][query] in column blocks of 64 queries, 128-byte swizzle: the pair
                of queries 8j + 2c, + 1 of key row r sits in chunk (j % 8) ^ (r % 8) of the row, r % 8 = g. */
             const uint32_t ds_tile = smem.ds((int)(count & 1u));
@@ -392,26 +474,37 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             }
             attngen_wgmma_commit_group();
         }
-        attngen_wgmma_wait_group<0>(); /* dV, dK (and dQ) */
+        attngen_wgmma_wait_group<0>(); /* dV, dK and dQ */
         attngen_fence_operands(dv);
         attngen_fence_operands(dk);
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
         attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
-        if (Fast) {
-            attngen_fence_operands(dq);
-            float *const dq_rows = arguments.dq_accumulator + ((int64_t)b * p.heads_q + h) * nq * kHeadDim;
+        /* The share into the dQ tile once warp 2 has read the last one: row r, fp32 column col in 32-column block
+           col / 32 at 16-byte chunk (col % 32) / 4 ^ r % 8 (r % 8 = g); two rows share each bank (conflict-free). */
+        attngen_fence_operands(dq);
+        if (count > 0) attngen_mbarrier_wait_parity(smem.dq_empty(), (count - 1) & 1u);
+        /* The lane opaque here, so that the addresses are formed at each item rather than hoisted out of the loop
+           (registers that the accumulators need). */
+        int store_thread = thread;
+        asm volatile("" : "+r"(store_thread));
+        const int store_group = (store_thread % 32) / 4;
+        const int store_column0 = (kDqSplitsColumns ? kDqColumns * consumer : 0) + 2 * (store_thread % 4);
+        const int store_row0 = (kDqSplitsColumns ? 0 : 64 * consumer) + (store_thread / 32) * 16 + store_group;
 #pragma unroll
-            for (int r = 0; r < 2; ++r) {
-                const int32_t q = q0 + dq_row0 + warp * 16 + group + 8 * r;
-                if (q >= nq) continue;
+        for (int r = 0; r < 2; ++r) {
+            const int row = store_row0 + 8 * r;
 #pragma unroll
-                for (int j = 0; j < kDqColumns / 8; ++j) {
-                    attngen_atomic_add2(dq_rows + (int64_t)q * kHeadDim + dq_column0 + 8 * j + 2 * quad_lane, dq[4 * j + 2 * r],
-                                dq[4 * j + 2 * r + 1]);
-                }
+            for (int j = 0; j < kDqColumns / 8; ++j) {
+                const int column = store_column0 + 8 * j;
+                const uint32_t address = smem.dq_tile() + (uint32_t)(column / kDqBoxColumns) * kQueryColumnBlockBytes +
+                                         (uint32_t)row * kRowBytes +
+                                         (uint32_t)((((column % kDqBoxColumns) / 4) ^ store_group) * 16 + (column % 4) * 4);
+                store_shared_f32x2(address, dq[4 * j + 2 * r], dq[4 * j + 2 * r + 1]);
             }
         }
+        attngen_fence_proxy_async_shared(); /* the stores before the bulk reduction (async proxy) reads them */
+        attngen_mbarrier_arrive_warp(smem.dq_full(), lane);
     }
 
     /* dK = scale · Σ dSᵀ·Q and dV, straight from the fragments: key rows thread_key + 8 r, columns 8j + 2c, + 1. */
@@ -455,7 +548,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
 __global__ void __launch_bounds__(kThreads, 1)
     key_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
                const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ CUtensorMap tmap_do,
-               const __grid_constant__ KernelArguments arguments) {
+               const __grid_constant__ CUtensorMap tmap_dq, const __grid_constant__ KernelArguments arguments) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
     extern __shared__ __align__(1024) unsigned char shared_memory[];
     SharedLayout smem;
@@ -470,7 +563,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     walk.b = (int32_t)(group_index / p.heads_kv);
     const int32_t kv_head = (int32_t)(group_index % p.heads_kv);
     walk.first_head = kv_head * arguments.kv_group;
-    walk.k0 = (int32_t)blockIdx.x * kBlockKeys;
+    const bool descending = kDescendingDqOrder && arguments.dq_order != NULL;
+    walk.k0 = (int32_t)(descending ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kBlockKeys;
     walk.nq = (int32_t)p.seqlen_q;
     walk.nk = (int32_t)p.seqlen_k;
     walk.query_tiles = (int32_t)((p.seqlen_q + kBlockQueries - 1) / kBlockQueries);
@@ -485,6 +579,8 @@ __global__ void __launch_bounds__(kThreads, 1)
             attngen_mbarrier_init(smem.q_full(stage), kFullArrivals);
             attngen_mbarrier_init(smem.q_empty(stage), kConsumerWarps);
         }
+        attngen_mbarrier_init(smem.dq_full(), kConsumerWarps);
+        attngen_mbarrier_init(smem.dq_empty(), 1);
         attngen_fence_mbarrier_init();
     }
     __syncthreads();
@@ -496,40 +592,44 @@ __global__ void __launch_bounds__(kThreads, 1)
             produce_tiles(smem, walk, &tmap_q, &tmap_k, &tmap_v, &tmap_do, kv_head);
         } else if (threadIdx.x / 32 == 1) {
             produce_rows(smem, walk, arguments, (int)threadIdx.x % 32);
+        } else if (threadIdx.x / 32 == kDqWriterWarp) {
+            write_dq(smem, walk, arguments, &tmap_dq, (int)threadIdx.x % 32);
         }
     } else {
         attngen_setmaxnreg_inc<kConsumerRegisters>();
-        if (arguments.dq_accumulator != NULL) {
-            consume<true>(smem, walk, arguments, warpgroup - 1);
-        } else {
-            consume<false>(smem, walk, arguments, warpgroup - 1);
-        }
+        consume(smem, walk, arguments, warpgroup - 1);
     }
 #else
     (void)tmap_q;
     (void)tmap_k;
     (void)tmap_v;
     (void)tmap_do;
+    (void)tmap_dq;
     (void)arguments;
 #endif
 }
 
-/* Whether this kernel can load the call's tensors: Q, K, V and dO TMA-addressable (16-byte aligned bases and
-   strides, extents below 2^31 - 256). */
+/* Whether this kernel runs the call: queries and keys (the mma.sync kernel writes the zeros of the empty cases), and
+   Q, K, V and dO TMA-addressable (16-byte aligned bases and strides, extents below 2^31 - 256). */
 static bool runs(const attngen_backward_params &p) {
-    return attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) &&
+    return p.seqlen_q > 0 && p.seqlen_k > 0 &&
+           attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) &&
            attngen_hopper_tma_layout_ok(p.d_o, p.d_o_layout, p.seqlen_q, p.heads_q, p.batch) &&
            attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) &&
            attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch);
 }
 
-/* The launch, on the key kernel's grid (key tiles x (batch, key/value head) folded into y and z). */
-static attngen_status launch(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y, unsigned grid_z,
-                             cudaStream_t stream) {
+/* The launch: key tiles of kBlockKeys keys (not the mma.sync kernel's kKeyRows) x the key kernel's (batch,
+   key/value head) grid, folded into y and z. */
+static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
     const attngen_backward_params &p = arguments.params;
+    const int64_t key_tiles = (p.seqlen_k + kBlockKeys - 1) / kBlockKeys; /* below 2^31: seqlen_k is (runs) */
     const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
                                                                                  : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-    CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do;
+    CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do, tmap_dq;
+    /* The dQ accumulator, dense [batch][heads_q][seqlen_q][kHeadDim] fp32 (the launcher always gives it here). */
+    const attngen_layout accumulator_layout = {(int64_t)p.heads_q * p.seqlen_q * kHeadDim, p.seqlen_q * kHeadDim,
+                                               kHeadDim};
     if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
                                          kBlockQueries) != ATTNGEN_OK ||
         attngen_hopper_encode_tensor_map(&tmap_do, p.d_o, type, kValueHeadDim, p.seqlen_q, p.heads_q, p.batch,
@@ -537,14 +637,17 @@ static attngen_status launch(const KernelArguments &arguments, int64_t key_tiles
         attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch, p.k_layout,
                                          kBlockKeys) != ATTNGEN_OK ||
         attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
-                                         p.v_layout, kBlockKeys) != ATTNGEN_OK) {
+                                         p.v_layout, kBlockKeys) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&tmap_dq, arguments.dq_accumulator, CU_TENSOR_MAP_DATA_TYPE_FLOAT32,
+                                         kHeadDim, p.seqlen_q, p.heads_q, p.batch, accumulator_layout,
+                                         kBlockQueries) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
     if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kSharedBytes) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
     key_kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v,
-                                                                                            tmap_do, arguments);
+                                                                                            tmap_do, tmap_dq, arguments);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 

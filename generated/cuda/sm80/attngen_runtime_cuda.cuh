@@ -162,6 +162,17 @@ static inline __device__ void attngen_store_pair(__nv_bfloat16 *p, float lo, flo
     *reinterpret_cast<uint32_t *>(p) = attngen_pack2(lo, hi, __nv_bfloat16());
 }
 
+/* Four fp32 values stored as four consecutive elements (one 8-byte store for 16-bit types, one 16-byte store for
+   fp32); `p` is aligned to the four. */
+static inline __device__ void attngen_store_quad(float *p, float4 x) { *reinterpret_cast<float4 *>(p) = x; }
+static inline __device__ void attngen_store_quad(__half *p, float4 x) {
+    *reinterpret_cast<uint2 *>(p) = make_uint2(attngen_pack2(x.x, x.y, __half()), attngen_pack2(x.z, x.w, __half()));
+}
+static inline __device__ void attngen_store_quad(__nv_bfloat16 *p, float4 x) {
+    *reinterpret_cast<uint2 *>(p) =
+        make_uint2(attngen_pack2(x.x, x.y, __nv_bfloat16()), attngen_pack2(x.z, x.w, __nv_bfloat16()));
+}
+
 /* fp32 -> tf32 (round to nearest, ties away), as the tf32 tensor-core path takes its operands. */
 static inline __device__ uint32_t attngen_to_tf32(float x) {
     uint32_t out;

@@ -60,6 +60,7 @@ constexpr int kDqStages = 2;  /* key-tile buffers of the dQ kernel */
 constexpr int kDqWarps = 4;
 constexpr int kKeySharedBytes = 82944;  /* the plan's account of the key kernel */
 constexpr int kDqSharedBytes = 55296;  /* the plan's account of the dQ kernel */
+constexpr int kWgmmaDqRows = 0;  /* the Hopper key kernel's query step (its dQ order counters); 0: none */
 
 constexpr int kThreads = kWarps * 32;
 constexpr int kDqThreads = kDqWarps * 32;
@@ -98,11 +99,14 @@ static_assert(kDkColumns % 16 == 0 && kDvColumns % 16 == 0 && kHeadDimPadded % k
 struct KernelArguments {
     attngen_backward_params params;
     float *row_dot;          /* D, [batch][heads_q][seqlen_q] */
-    float *dq_accumulator;   /* fast mode: [batch][heads_q][seqlen_q][kHeadDim], else NULL */
+    float *dq_accumulator;   /* fast mode, and the Hopper key kernel's: [batch][heads_q][seqlen_q][kHeadDim], else NULL */
+    uint32_t *dq_order;      /* the Hopper key kernel's deterministic mode: per (batch, query head, query tile of
+                                kWgmmaDqRows) the key tiles that have added their dQ shares, else NULL */
     float *parameter_partials; /* the score parameters' gradient: [batch][heads_q][key tiles][arrays], or NULL */
     int32_t kv_group;        /* query heads per key/value head */
     int32_t aligned16;       /* Q, K, V, dO rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     int32_t outputs_aligned16; /* dQ, dK, dV rows start on 16-byte boundaries: 16-byte stores are safe */
+    int32_t rows_o_aligned16;  /* O and dO rows start on 16-byte boundaries: the pre-pass loads 16 bytes at a time */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -314,31 +318,64 @@ static __device__ __forceinline__ void shared_store(Raw *p, float x) {
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Pre-pass: D = rowsum(dO ∘ O), and (fast mode) dQ accumulator = 0. One warp per query row.
+ * Pre-pass: D = rowsum(dO ∘ O), and the cleared dQ accumulator (when there is one). kPrepareRowLanes lanes per
+ * query row (the power of two covering its 16-byte chunks of O), reading O and dO 16 bytes at a time where their
+ * rows start on 16-byte boundaries, else an element at a time; the accumulator rows are cleared 16 bytes at a time
+ * (they start on 16-byte boundaries when kHeadDim is a multiple of 4).
  * ---------------------------------------------------------------------------------------------- */
+
+constexpr int kPrepareChunkElements = 16 / (int)sizeof(Element);
+constexpr int kPrepareChunks = (kValueHeadDim + kPrepareChunkElements - 1) / kPrepareChunkElements;
+constexpr int kPrepareRowLanes = kPrepareChunks <= 1 ? 1 : kPrepareChunks <= 2 ? 2 : kPrepareChunks <= 4 ? 4
+                                 : kPrepareChunks <= 8 ? 8 : kPrepareChunks <= 16 ? 16 : 32;
+constexpr int kPrepareRowsPerBlock = 256 / kPrepareRowLanes;
 
 __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
-    const int64_t row = (int64_t)blockIdx.x * 8 + threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    if (row >= rows) return;
-    const int64_t q = row % p.seqlen_q;
-    const int64_t bh = row / p.seqlen_q;
+    const int64_t row = (int64_t)blockIdx.x * kPrepareRowsPerBlock + threadIdx.x / kPrepareRowLanes;
+    const int lane = (int)threadIdx.x % kPrepareRowLanes;
+    /* Every lane of the warp reaches the shuffles below (the whole warp takes part in them); rows past the end
+       read and write nothing. */
+    const bool live = row < rows;
+    const int64_t q = live ? row % p.seqlen_q : 0;
+    const int64_t bh = live ? row / p.seqlen_q : 0;
     const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
     const Element *const o_row = static_cast<const Element *>(p.o) + b * p.o_layout.batch_stride +
                                  h * p.o_layout.head_stride + q * p.o_layout.row_stride;
     const Element *const do_row = static_cast<const Element *>(p.d_o) + b * p.d_o_layout.batch_stride +
                                   h * p.d_o_layout.head_stride + q * p.d_o_layout.row_stride;
+    const int end = live ? kValueHeadDim : 0;
     float dot = 0.0f;
-    for (int i = lane; i < kValueHeadDim; i += 32) {
-        dot = fmaf(attngen_load_float(do_row + i), attngen_load_float(o_row + i), dot);
+    if (kValueHeadDim % kPrepareChunkElements == 0 && arguments.rows_o_aligned16) {
+        for (int chunk = lane; chunk * kPrepareChunkElements < end; chunk += kPrepareRowLanes) {
+            alignas(16) Element o_values[kPrepareChunkElements], do_values[kPrepareChunkElements];
+            *reinterpret_cast<uint4 *>(o_values) = *reinterpret_cast<const uint4 *>(o_row + chunk * kPrepareChunkElements);
+            *reinterpret_cast<uint4 *>(do_values) =
+                *reinterpret_cast<const uint4 *>(do_row + chunk * kPrepareChunkElements);
+#pragma unroll
+            for (int e = 0; e < kPrepareChunkElements; ++e) {
+                dot = fmaf(attngen_load_float(do_values + e), attngen_load_float(o_values + e), dot);
+            }
+        }
+    } else {
+        for (int i = lane; i < end; i += kPrepareRowLanes) {
+            dot = fmaf(attngen_load_float(do_row + i), attngen_load_float(o_row + i), dot);
+        }
     }
-    dot = attngen_warp_sum(dot);
+#pragma unroll
+    for (int offset = kPrepareRowLanes / 2; offset > 0; offset /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+    if (!live) return;
     if (lane == 0) arguments.row_dot[row] = dot;
     if (arguments.dq_accumulator != NULL) {
         float *const dq_row = arguments.dq_accumulator + row * kHeadDim;
-        for (int i = lane; i < kHeadDim; i += 32) dq_row[i] = 0.0f;
+        if (kHeadDim % 4 == 0) {
+            for (int i = lane; i < kHeadDim / 4; i += kPrepareRowLanes) {
+                reinterpret_cast<float4 *>(dq_row)[i] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            }
+        } else {
+            for (int i = lane; i < kHeadDim; i += kPrepareRowLanes) dq_row[i] = 0.0f;
+        }
     }
 }
 
@@ -821,6 +858,23 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 __global__ void __launch_bounds__(256) finish_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t count = p.batch * (int64_t)p.heads_q * p.seqlen_q * kHeadDim;
+    if (kHeadDim % 4 == 0 && arguments.outputs_aligned16) {
+        /* Four elements a thread: one 16-byte load of the accumulator, one store of four (dQ rows on 16-byte
+           boundaries, kHeadDim a multiple of 4: a group of four never crosses a row). */
+        for (int64_t index = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) * 4; index < count;
+             index += (int64_t)gridDim.x * blockDim.x * 4) {
+            const int64_t row = index / kHeadDim;
+            const int column = (int)(index % kHeadDim);
+            const int64_t q = row % p.seqlen_q;
+            const int64_t bh = row / p.seqlen_q;
+            const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
+            Element *const dq_row = static_cast<Element *>(p.dq) + b * p.dq_layout.batch_stride +
+                                    h * p.dq_layout.head_stride + q * p.dq_layout.row_stride;
+            const float4 sum = *reinterpret_cast<const float4 *>(arguments.dq_accumulator + index);
+            attngen_store_quad(dq_row + column, make_float4(sum.x * kScale, sum.y * kScale, sum.z * kScale, sum.w * kScale));
+        }
+        return;
+    }
     for (int64_t index = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; index < count;
          index += (int64_t)gridDim.x * blockDim.x) {
         const int64_t row = index / kHeadDim;
@@ -848,18 +902,33 @@ static size_t row_dot_bytes(const attngen_backward_params &p) {
     return attngen_size_add_aligned(attngen_size_mul(query_rows(p), sizeof(float)), 0, 256);
 }
 
-/* D, then (fast mode) the fp32 dQ accumulator, then the score parameters' partial sums (variants with run-time
-   arrays); SIZE_MAX for parameters the launcher refuses (NULL, struct_size,
-   negative sizes, sizes above the limits) and for sizes that do not fit in size_t; 0 without query rows. */
+/* The fp32 dQ accumulator: fast mode, and the deterministic one where the variant has a Hopper key kernel (which
+   adds dQ in key-tile order there instead of running dq_kernel); 0 otherwise. */
+static size_t accumulator_bytes(const attngen_backward_params &p) {
+    const bool accumulates = p.dq_mode == ATTNGEN_DQ_FAST || kWgmmaDqRows > 0;
+    return accumulates ? attngen_size_mul(query_rows(p), kHeadDim * sizeof(float)) : 0;
+}
+
+/* The Hopper key kernel's order counters (deterministic mode): one uint32 per batch, query head and query tile. */
+static size_t order_counter_bytes(const attngen_backward_params &p) {
+    if (kWgmmaDqRows == 0 || p.dq_mode == ATTNGEN_DQ_FAST) return 0;
+    const size_t tiles = (size_t)((p.seqlen_q + kWgmmaDqRows - 1) / (kWgmmaDqRows > 0 ? kWgmmaDqRows : 1));
+    return attngen_size_mul(attngen_size_mul(attngen_size_mul((size_t)p.batch, (size_t)p.heads_q), tiles), sizeof(uint32_t));
+}
+
+/* D, then the fp32 dQ accumulator (accumulator_bytes), then the score parameters' partial sums (variants with
+   run-time arrays), then the order counters (order_counter_bytes); SIZE_MAX for parameters the launcher refuses
+   (NULL, struct_size, negative sizes, sizes above the limits) and for sizes that do not fit in size_t; 0 without
+   query rows. */
 static size_t workspace_bytes(const attngen_backward_params *params) {
     if (params == NULL || params->struct_size != sizeof(attngen_backward_params)) return SIZE_MAX;
     const attngen_backward_params &p = *params;
     if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) return SIZE_MAX;
     if (p.batch == 0 || p.seqlen_q == 0 || p.heads_q == 0) return 0;
-    const size_t accumulator =
-        p.dq_mode == ATTNGEN_DQ_FAST ? attngen_size_mul(query_rows(p), kHeadDim * sizeof(float)) : 0;
     const size_t parameter_partials = 0  /* no run-time arrays */;
-    return attngen_size_add_aligned(attngen_size_add_aligned(row_dot_bytes(p), accumulator, 256), parameter_partials, 256);
+    return attngen_size_add_aligned(
+        attngen_size_add_aligned(attngen_size_add_aligned(row_dot_bytes(p), accumulator_bytes(p), 256), parameter_partials, 256),
+        order_counter_bytes(p), 256);
 }
 
 /* Opts a kernel into `bytes` of dynamic shared memory. */
@@ -930,20 +999,36 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     const bool outputs_aligned16 = attngen_rows_aligned16(used.dq, used.dq_layout, output_bytes) &&
                                    attngen_rows_aligned16(used.dk, used.dk_layout, output_bytes) &&
                                    attngen_rows_aligned16(used.dv, used.dv_layout, output_bytes);
+    /* The Hopper key kernel (where it runs the call) adds dQ into the accumulator in both modes, in key-tile order
+       in the deterministic one; the mma.sync key kernel only in fast mode (dq_kernel computes it otherwise). */
+    const bool wgmma_key = false;
+    const bool accumulates = fast || wgmma_key;
     arguments.row_dot = static_cast<float *>(p.workspace);
-    arguments.dq_accumulator =
-        fast && p.seqlen_q > 0 ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p)) : NULL;
+    arguments.dq_accumulator = accumulates && p.seqlen_q > 0
+                                   ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p))
+                                   : NULL;
     arguments.parameter_partials = NULL;
+    arguments.dq_order = NULL;
+    const size_t order_bytes = wgmma_key ? order_counter_bytes(p) : 0;
+    if (order_bytes > 0) {
+        const size_t before = attngen_size_add_aligned(
+            attngen_size_add_aligned(row_dot_bytes(p), accumulator_bytes(p), 256), 0  /* no run-time arrays */, 256);
+        arguments.dq_order = reinterpret_cast<uint32_t *>(static_cast<char *>(p.workspace) + before);
+    }
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
+    arguments.rows_o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, output_bytes) &&
+                                         attngen_rows_aligned16(used.d_o, used.d_o_layout, output_bytes)
+                                     ? 1 : 0;
 
     /* No overflow: rows · kHeadDim is at most the elements of dQ (ATTNGEN_MAX_TENSOR_BYTES), the sequence
        lengths at most ATTNGEN_MAX_SEQLEN. */
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
     const int64_t key_tiles = (p.seqlen_k + kKeyRows - 1) / kKeyRows;
     const int64_t query_tiles = (p.seqlen_q + kDqRows - 1) / kDqRows;
-    if ((rows + 7) / 8 > 2147483647 || key_tiles > 2147483647 || query_tiles > 2147483647) {
+    if ((rows + kPrepareRowsPerBlock - 1) / kPrepareRowsPerBlock > 2147483647 || key_tiles > 2147483647 ||
+        query_tiles > 2147483647) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     unsigned key_y = 1, key_z = 1, dq_y = 1, dq_z = 1;
@@ -953,15 +1038,18 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
 
     /* (a) D and the cleared accumulator. */
     if (rows > 0) {
-        prepare_kernel<<<(unsigned)((rows + 7) / 8), 256, 0, stream>>>(arguments);
+        prepare_kernel<<<(unsigned)((rows + kPrepareRowsPerBlock - 1) / kPrepareRowsPerBlock), 256, 0, stream>>>(arguments);
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
+    }
+    if (arguments.dq_order != NULL && cudaMemsetAsync(arguments.dq_order, 0, order_bytes, stream) != cudaSuccess) {
+        return ATTNGEN_ERROR_CUDA;
     }
     /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
         const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;
     }
-    if (rows > 0 && !fast) {
+    if (rows > 0 && !accumulates) {
         /* (c) deterministic dQ. */
         if (allow_shared_memory(reinterpret_cast<const void *>(dq_kernel), kDqSharedBytes) != ATTNGEN_OK) {
             return ATTNGEN_ERROR_CUDA;
@@ -971,7 +1059,8 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     } else if (rows > 0) {
         /* (d) dQ from the fp32 accumulator. */
         const int64_t count = rows * kHeadDim;
-        const int64_t blocks = attngen_min64((count + 255) / 256, 65535 * 8);
+        const int64_t threads = kHeadDim % 4 == 0 && outputs_aligned16 ? count / 4 : count; /* as finish_kernel */
+        const int64_t blocks = attngen_min64((threads + 255) / 256, 65535 * 8);
         finish_kernel<<<(unsigned)blocks, 256, 0, stream>>>(arguments);
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     }

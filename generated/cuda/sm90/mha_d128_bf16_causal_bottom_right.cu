@@ -194,8 +194,9 @@ constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column b
 constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
 constexpr int kElementBytes = 2;
 
-static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536,
-              "setmaxnreg: the warpgroups' registers fit the SM's 64K");
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
+                  kThreads * attngen_launch_registers(kThreads),
+              "setmaxnreg: the warpgroups' registers fit the pool the block starts with (else an .inc waits forever)");
 static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "four warps per consumer warpgroup");
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,

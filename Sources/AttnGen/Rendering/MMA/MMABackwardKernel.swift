@@ -69,7 +69,8 @@ struct MMABackwardKernel {
             "hopper_includes": hopper == nil ? "" : "#include \"\(HopperEmitter.runtimeHeaderName)\"\n\n#include <type_traits>",
             "hopper_key_kernel": try hopperKeyKernel(),
             "hopper_key_dispatch": hopper == nil ? ""
-                : "if (hopper::runs(arguments.params)) return hopper::launch(arguments, key_tiles, grid_y, grid_z, stream);",
+                : "if (hopper::runs(arguments.params)) return hopper::launch(arguments, grid_y, grid_z, stream);",
+            "wgmma_key_runs": hopper == nil ? "false" : "hopper::runs(used)",
             "key_kernel_choice": hopper == nil ? "key_kernel"
                 : "hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel",
             "name": variant.name,
@@ -103,8 +104,11 @@ struct MMABackwardKernel {
             "key_rows": "\(hopper.keyRows)",
             "query_rows": "\(hopper.queryRows)",
             "stages": "\(hopper.stages)",
+            "descending_dq_order": hopper.descendingDqOrder ? "true" : "false",
             "shared_bytes": "\(hopper.sharedBytes)",
-            "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
+            // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
+            // d = 64, whose 128-query steps leave the fewest registers, the whole unrolled loop spills).
+            "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll 16",
         ]) + "\n"
     }
 
@@ -155,6 +159,8 @@ struct MMABackwardKernel {
             "constexpr int kDqWarps = \(plan.dqWarps);",
             "constexpr int kKeySharedBytes = \(plan.keySharedBytes);  /* the plan's account of the key kernel */",
             "constexpr int kDqSharedBytes = \(plan.dqSharedBytes);  /* the plan's account of the dQ kernel */",
+            "constexpr int kWgmmaDqRows = \(hopper?.queryRows ?? 0);  /* the Hopper key kernel's query step "
+                + "(its dQ order counters); 0: none */",
         ].joined(separator: "\n")
     }
 }
