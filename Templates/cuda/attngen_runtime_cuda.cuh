@@ -299,16 +299,6 @@ static inline __device__ void attngen_ldmatrix_x4_trans(uint32_t (&r)[4], uint32
 static inline __device__ void attngen_cp_async_16(uint32_t shared_address, const void *global, uint32_t source_bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address), "l"(global), "r"(source_bytes));
 }
-/* p[0..1] += (x, y) atomically, p 8-byte aligned: one 8-byte vector reduction on sm_90, two scalar atomics before
-   it. */
-static inline __device__ void attngen_atomic_add2(float *p, float x, float y) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("red.global.add.v2.f32 [%0], {%1, %2};\n" ::"l"(p), "f"(x), "f"(y) : "memory");
-#else
-    atomicAdd(p, x);
-    atomicAdd(p + 1, y);
-#endif
-}
 
 /* p[0..3] += (x, y, z, w) atomically, p 16-byte aligned: one 16-byte vector reduction on sm_90, four scalar
    atomics before it. */
