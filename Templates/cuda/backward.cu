@@ -730,7 +730,8 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
 }
 
 {{hopper_key_kernel}}
-/* Step (b) of the launcher: dK, dV (and fast dQ) of every key tile, by {{key_kernel_choice}}. */
+/* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
+   {{key_kernel_choice}}. */
 static attngen_status launch_key_kernel(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y,
                                         unsigned grid_z, cudaStream_t stream) {
     {{hopper_key_dispatch}}
@@ -829,7 +830,7 @@ extern "C" attngen_status attngen_{{name}}_backward_cuda(const attngen_backward_
     }
     {{sink_gradient_launch}}
     {{parameter_gradient_clear}}
-    /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
+    /* (b) dK, dV (and dQ into the accumulator): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
         const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;

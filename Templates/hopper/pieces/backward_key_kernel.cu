@@ -1,8 +1,8 @@
 /* ------------------------------------------------------------------------------------------------------------
  * The Hopper key kernel (sm_90a; Templates/hopper/pieces/backward_key_kernel.cu, planned by HopperBackwardPlanner):
- * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup. The launcher runs it instead
- * of key_kernel when every tensor it loads is TMA-addressable (attngen_hopper_tma_layout_ok); prepare_kernel,
- * dq_kernel (deterministic mode) and finish_kernel (fast mode) are shared.
+ * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup, and dQ in both modes. The
+ * launcher runs it instead of key_kernel (and then never dq_kernel) when every tensor it loads is TMA-addressable
+ * (attngen_hopper_tma_layout_ok); prepare_kernel and finish_kernel are shared.
  *
  * One CTA per (key tile of kBlockKeys keys, batch, key/value head), 384 threads:
  *   warpgroup 0, the producer: thread 0 loads K and V of the tile once, then per work item (query head of the

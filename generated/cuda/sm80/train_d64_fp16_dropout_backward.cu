@@ -949,7 +949,8 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
     return grid_z <= 65535;
 }
 
-/* Step (b) of the launcher: dK, dV (and fast dQ) of every key tile, by key_kernel. */
+/* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
+   key_kernel. */
 static attngen_status launch_key_kernel(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y,
                                         unsigned grid_z, cudaStream_t stream) {
     if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {
@@ -1044,7 +1045,7 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     if (arguments.dq_order != NULL && cudaMemsetAsync(arguments.dq_order, 0, order_bytes, stream) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
-    /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
+    /* (b) dK, dV (and dQ into the accumulator): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
         const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;

@@ -914,9 +914,9 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
 
 /* ------------------------------------------------------------------------------------------------------------
  * The Hopper key kernel (sm_90a; Templates/hopper/pieces/backward_key_kernel.cu, planned by HopperBackwardPlanner):
- * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup. The launcher runs it instead
- * of key_kernel when every tensor it loads is TMA-addressable (attngen_hopper_tma_layout_ok); prepare_kernel,
- * dq_kernel (deterministic mode) and finish_kernel (fast mode) are shared.
+ * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup, and dQ in both modes. The
+ * launcher runs it instead of key_kernel (and then never dq_kernel) when every tensor it loads is TMA-addressable
+ * (attngen_hopper_tma_layout_ok); prepare_kernel and finish_kernel are shared.
  *
  * One CTA per (key tile of kBlockKeys keys, batch, key/value head), 384 threads:
  *   warpgroup 0, the producer: thread 0 loads K and V of the tile once, then per work item (query head of the
@@ -1567,7 +1567,8 @@ static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, 
 
 }  // namespace hopper
 
-/* Step (b) of the launcher: dK, dV (and fast dQ) of every key tile, by hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel. */
+/* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
+   hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel. */
 static attngen_status launch_key_kernel(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y,
                                         unsigned grid_z, cudaStream_t stream) {
     if (hopper::runs(arguments.params)) return hopper::launch(arguments, grid_y, grid_z, stream);
@@ -1663,7 +1664,7 @@ extern "C" attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward_cuda(
     if (arguments.dq_order != NULL && cudaMemsetAsync(arguments.dq_order, 0, order_bytes, stream) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
-    /* (b) dK, dV (and fast dQ): one block per key tile and (batch, key/value head). */
+    /* (b) dK, dV (and dQ into the accumulator): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
         const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;
