@@ -105,7 +105,7 @@ import Testing
         let with = try Self.backwardSource(spec, hopperBackward: true)
         #expect(with.contains("namespace hopper {") && with.contains("#include \"attngen_runtime_hopper.cuh\""))
         #expect(with.contains("constexpr int kBlockQueries = 128;"))
-        #expect(with.contains("if (hopper::runs(arguments.params)) return hopper::launch(arguments, grid_y, grid_z, stream);"))
+        #expect(with.contains("if (wgmma_key) return hopper::launch(arguments, grid_y, grid_z, stream);"))
         #expect(with.contains("Hopper key kernel (wgmma, TMA): 128 keys x 128 queries per step"))
         #expect(!with.contains("{{"))
         let without = try Self.backwardSource(spec, hopperBackward: false)

@@ -180,11 +180,14 @@ static inline __device__ uint32_t attngen_to_tf32(float x) {
     return out;
 }
 
-/* The sum of `value` over the 32 lanes of the warp, every lane getting it: a butterfly of shuffles (16, 8, 4, 2, 1),
-   the same order of additions on every call. */
+/* The sum of `value` over each group of `Lanes` consecutive lanes (a power of two, 32 by default: the warp), every
+   lane of the group getting it: a butterfly of shuffles (Lanes / 2, ..., 2, 1), the same order of additions on
+   every call. Every lane of the warp calls it. */
+template <int Lanes = 32>
 static inline __device__ float attngen_warp_sum(float value) {
+    static_assert(Lanes >= 1 && Lanes <= 32 && (Lanes & (Lanes - 1)) == 0, "a power of two of lanes");
 #pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(0xffffffffu, value, offset);
+    for (int offset = Lanes / 2; offset > 0; offset /= 2) value += __shfl_xor_sync(0xffffffffu, value, offset);
     return value;
 }
 

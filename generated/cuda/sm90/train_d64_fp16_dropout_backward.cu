@@ -363,8 +363,7 @@ __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments argu
             dot = fmaf(attngen_load_float(do_row + i), attngen_load_float(o_row + i), dot);
         }
     }
-#pragma unroll
-    for (int offset = kPrepareRowLanes / 2; offset > 0; offset /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+    dot = attngen_warp_sum<kPrepareRowLanes>(dot);
     if (!live) return;
     if (lane == 0) arguments.row_dot[row] = dot;
     if (arguments.dq_accumulator != NULL) {
@@ -855,12 +854,17 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
  * Fast mode: dQ = scale · accumulator, in the storage type.
  * ---------------------------------------------------------------------------------------------- */
 
+/* Elements of dQ a thread of finish_kernel converts at a time: four (one 16-byte load of the accumulator, one
+   store of four) where dQ's rows start on 16-byte boundaries and kHeadDim is a multiple of 4, so that a group never
+   crosses a row; else one. The launcher sizes the grid by it. */
+static __host__ __device__ __forceinline__ int finish_group_elements(const KernelArguments &arguments) {
+    return kHeadDim % 4 == 0 && arguments.outputs_aligned16 ? 4 : 1;
+}
+
 __global__ void __launch_bounds__(256) finish_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t count = p.batch * (int64_t)p.heads_q * p.seqlen_q * kHeadDim;
-    if (kHeadDim % 4 == 0 && arguments.outputs_aligned16) {
-        /* Four elements a thread: one 16-byte load of the accumulator, one store of four (dQ rows on 16-byte
-           boundaries, kHeadDim a multiple of 4: a group of four never crosses a row). */
+    if (finish_group_elements(arguments) == 4) {
         for (int64_t index = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) * 4; index < count;
              index += (int64_t)gridDim.x * blockDim.x * 4) {
             const int64_t row = index / kHeadDim;
@@ -916,19 +920,30 @@ static size_t order_counter_bytes(const attngen_backward_params &p) {
     return attngen_size_mul(attngen_size_mul(attngen_size_mul((size_t)p.batch, (size_t)p.heads_q), tiles), sizeof(uint32_t));
 }
 
-/* D, then the fp32 dQ accumulator (accumulator_bytes), then the score parameters' partial sums (variants with
-   run-time arrays), then the order counters (order_counter_bytes); SIZE_MAX for parameters the launcher refuses
-   (NULL, struct_size, negative sizes, sizes above the limits) and for sizes that do not fit in size_t; 0 without
-   query rows. */
+/* The workspace's parts, each starting on a 256-byte boundary: D at 0, then the fp32 dQ accumulator
+   (accumulator_bytes), the score parameters' partial sums (variants with run-time arrays) and the order counters
+   (order_counter_bytes); offsets of parts that are empty are where the next one starts. SIZE_MAX from the first
+   part that does not fit in size_t on. */
+struct WorkspaceLayout {
+    size_t accumulator, parameter_partials, order_counters, total;
+};
+static WorkspaceLayout workspace_layout(const attngen_backward_params &p) {
+    WorkspaceLayout layout;
+    layout.accumulator = row_dot_bytes(p);
+    layout.parameter_partials = attngen_size_add_aligned(layout.accumulator, accumulator_bytes(p), 256);
+    layout.order_counters = attngen_size_add_aligned(layout.parameter_partials, 0  /* no run-time arrays */, 256);
+    layout.total = attngen_size_add_aligned(layout.order_counters, order_counter_bytes(p), 256);
+    return layout;
+}
+
+/* workspace_layout's total; SIZE_MAX for parameters the launcher refuses (NULL, struct_size, negative sizes, sizes
+   above the limits) and for sizes that do not fit in size_t; 0 without query rows. */
 static size_t workspace_bytes(const attngen_backward_params *params) {
     if (params == NULL || params->struct_size != sizeof(attngen_backward_params)) return SIZE_MAX;
     const attngen_backward_params &p = *params;
     if (attngen_check_sizes(p.batch, p.seqlen_q, p.seqlen_k, p.heads_q, p.heads_kv) != ATTNGEN_OK) return SIZE_MAX;
     if (p.batch == 0 || p.seqlen_q == 0 || p.heads_q == 0) return 0;
-    const size_t parameter_partials = 0  /* no run-time arrays */;
-    return attngen_size_add_aligned(
-        attngen_size_add_aligned(attngen_size_add_aligned(row_dot_bytes(p), accumulator_bytes(p), 256), parameter_partials, 256),
-        order_counter_bytes(p), 256);
+    return workspace_layout(p).total;
 }
 
 /* Opts a kernel into `bytes` of dynamic shared memory. */
@@ -951,8 +966,9 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
 
 /* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
    key_kernel. */
-static attngen_status launch_key_kernel(const KernelArguments &arguments, int64_t key_tiles, unsigned grid_y,
-                                        unsigned grid_z, cudaStream_t stream) {
+static attngen_status launch_key_kernel(const KernelArguments &arguments, bool wgmma_key, int64_t key_tiles,
+                                        unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
+    (void)wgmma_key; /* false: the variant has no Hopper key kernel */
     if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
@@ -1000,22 +1016,19 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     const bool outputs_aligned16 = attngen_rows_aligned16(used.dq, used.dq_layout, output_bytes) &&
                                    attngen_rows_aligned16(used.dk, used.dk_layout, output_bytes) &&
                                    attngen_rows_aligned16(used.dv, used.dv_layout, output_bytes);
-    /* The Hopper key kernel (where it runs the call) adds dQ into the accumulator in both modes, in key-tile order
-       in the deterministic one; the mma.sync key kernel only in fast mode (dq_kernel computes it otherwise). */
+    /* Which key kernel runs the call (decided here once; launch_key_kernel follows it). The Hopper one adds dQ into
+       the accumulator in both modes, in key-tile order in the deterministic one; the mma.sync key kernel only in
+       fast mode (dq_kernel computes it otherwise). */
     const bool wgmma_key = false;
     const bool accumulates = fast || wgmma_key;
-    arguments.row_dot = static_cast<float *>(p.workspace);
-    arguments.dq_accumulator = accumulates && p.seqlen_q > 0
-                                   ? reinterpret_cast<float *>(static_cast<char *>(p.workspace) + row_dot_bytes(p))
-                                   : NULL;
+    const WorkspaceLayout layout = workspace_layout(p); /* attngen_check_backward: the workspace holds it */
+    char *const workspace = static_cast<char *>(p.workspace);
+    arguments.row_dot = reinterpret_cast<float *>(workspace);
+    arguments.dq_accumulator =
+        accumulates && p.seqlen_q > 0 ? reinterpret_cast<float *>(workspace + layout.accumulator) : NULL;
     arguments.parameter_partials = NULL;
-    arguments.dq_order = NULL;
     const size_t order_bytes = wgmma_key ? order_counter_bytes(p) : 0;
-    if (order_bytes > 0) {
-        const size_t before = attngen_size_add_aligned(
-            attngen_size_add_aligned(row_dot_bytes(p), accumulator_bytes(p), 256), 0  /* no run-time arrays */, 256);
-        arguments.dq_order = reinterpret_cast<uint32_t *>(static_cast<char *>(p.workspace) + before);
-    }
+    arguments.dq_order = order_bytes > 0 ? reinterpret_cast<uint32_t *>(workspace + layout.order_counters) : NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
@@ -1047,7 +1060,7 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     }
     /* (b) dK, dV (and dQ into the accumulator): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
-        const attngen_status key_status = launch_key_kernel(arguments, key_tiles, key_y, key_z, stream);
+        const attngen_status key_status = launch_key_kernel(arguments, wgmma_key, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;
     }
     if (rows > 0 && !accumulates) {
@@ -1060,7 +1073,7 @@ extern "C" attngen_status attngen_train_d64_fp16_dropout_backward_cuda(const att
     } else if (rows > 0) {
         /* (d) dQ from the fp32 accumulator. */
         const int64_t count = rows * kHeadDim;
-        const int64_t threads = kHeadDim % 4 == 0 && outputs_aligned16 ? count / 4 : count; /* as finish_kernel */
+        const int64_t threads = count / finish_group_elements(arguments);
         const int64_t blocks = attngen_min64((threads + 255) / 256, 65535 * 8);
         finish_kernel<<<(unsigned)blocks, 256, 0, stream>>>(arguments);
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;

@@ -68,8 +68,8 @@ struct MMABackwardKernel {
             ])),
             "hopper_includes": hopper == nil ? "" : "#include \"\(HopperEmitter.runtimeHeaderName)\"\n\n#include <type_traits>",
             "hopper_key_kernel": try hopperKeyKernel(),
-            "hopper_key_dispatch": hopper == nil ? ""
-                : "if (hopper::runs(arguments.params)) return hopper::launch(arguments, grid_y, grid_z, stream);",
+            "hopper_key_dispatch": hopper == nil ? "(void)wgmma_key; /* false: the variant has no Hopper key kernel */"
+                : "if (wgmma_key) return hopper::launch(arguments, grid_y, grid_z, stream);",
             "wgmma_key_runs": hopper == nil ? "false" : "hopper::runs(used)",
             "key_kernel_choice": hopper == nil ? "key_kernel"
                 : "hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel",
