@@ -7,10 +7,11 @@ if (params->dsinks != NULL) {
         const double sink = (double)params->sinks[h];
         double total = 0.0;
         for (int64_t b = 0; b < params->batch && sink != -INFINITY; ++b) {
-            for (int64_t q = 0; q < params->seqlen_q; ++q) {
-                const double lse = (double)params->lse[b * params->lse_layout.batch_stride
-                                                       + h * params->lse_layout.head_stride
-                                                       + q * params->lse_layout.row_stride];
+            const attngen_sequence_rows sequence = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                            params->total_q);
+            for (int64_t q = 0; q < sequence.count; ++q) {
+                const double lse = (double)params->lse[attngen_sequence_row_offset(sequence, &params->lse_layout, q)
+                                                       + h * params->lse_layout.head_stride];
                 total += exp(sink - lse) * (double)row_dot[(b * params->heads_q + h) * params->seqlen_q + q];
             }
         }

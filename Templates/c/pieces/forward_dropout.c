@@ -5,8 +5,8 @@
    16-bit value of key j in row r is halfword j - group_start of that row's call. Groups whose
    probabilities are all zero are skipped. */
 {
-    const uint64_t groups_per_row = ((uint64_t)nk + 7u) / 8u;
-    const uint64_t first_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq
+    const uint64_t groups_per_row = ((uint64_t)dropout_nk + 7u) / 8u;
+    const uint64_t first_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)dropout_nq
                                + (uint64_t)row0;
     for (int64_t group_start = -(col0 % 8); group_start < cols; group_start += 8) {
         const int64_t first = attngen_max_i64(0, group_start);

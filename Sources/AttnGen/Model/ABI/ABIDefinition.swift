@@ -4,7 +4,7 @@
 /// these values, so the two cannot drift apart.
 public enum ABIDefinition {
     /// Bumped whenever the layout of a struct changes.
-    public static let version = 4
+    public static let version = 5
 
     /// A `#define` of the header.
     public struct Constant: Sendable {
@@ -185,7 +185,7 @@ public enum ABIDefinition {
                               "row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants."]),
                 Field(name: "page_table_stride", type: .int64), Field(name: "num_pages", type: .int64),
                 scoreParameters, sinks,
-            ])
+            ] + variableLengths(backward: false))
 
     public static let backwardParams = Structure(
         name: "attngen_backward_params", pythonName: "BackwardParams", comment: [],
@@ -228,7 +228,32 @@ public enum ABIDefinition {
                               "the values the call ADDS the arrays' gradient to, dL/d(array i)[h] = the sum over the head's",
                               "kept scores of dL/dm * dm/d(array i)[h] (zero them first for the gradient alone). NULL: not",
                               "computed. Ignored by variants without run-time arrays."]),
-            ])
+            ] + variableLengths(backward: true))
+
+    /// Variable-length batches (packed sequences), in both params structs: the prefix sums of the query and key rows
+    /// of each sequence and the packed tensors' row counts (README.md, "Variable-length batches").
+    private static func variableLengths(backward: Bool) -> [Field] {
+        let queryTensors = backward ? "Q, O, LSE, dO and dQ" : "Q, O and LSE"
+        let keyTensors = backward ? "K, V, dK and dV" : "K and V"
+        return [
+            Field(name: "cu_seqlens_q", type: .constInt32Pointer,
+                  group: ["Variable-length batches (README.md, \"Variable-length batches\"), optional: batch + 1 int32 prefix sums.",
+                          "With cu_seqlens_q, \(queryTensors) hold the sequences' rows packed one after another: query q of",
+                          "sequence b is packed row cu_seqlens_q[b] + q, element (b, h, q, i) at base + h*head_stride +",
+                          "(cu_seqlens_q[b] + q)*row_stride + i (batch_stride is not used); sequence b has",
+                          "cu_seqlens_q[b+1] - cu_seqlens_q[b] query rows, at most seqlen_q (the longest sequence, which sizes",
+                          "the grid), and the tensors total_q rows. cu_seqlens_k does the same for \(keyTensors) with seqlen_k",
+                          "and total_k (paged variants take no cu_seqlens_k: their key counts come from seqlens_k). Either may",
+                          "be given alone. Sequence b computes as batch element b of a call with its own lengths would (masks",
+                          "aligned per sequence, fully masked rows); dropout draws the bits of batch element b of a call of",
+                          "seqlen_q x seqlen_k. The C backend refuses prefix sums that start below 0, decrease, give a sequence",
+                          "more than seqlen_q / seqlen_k rows or end past total_q / total_k (ATTNGEN_ERROR_INVALID_SIZE); CUDA,",
+                          "which cannot read device memory before the launch, clamps them into those ranges. NULL: every",
+                          "sequence has seqlen_q / seqlen_k rows, batch_stride apart."]),
+            Field(name: "cu_seqlens_k", type: .constInt32Pointer),
+            Field(name: "total_q", type: .int64), Field(name: "total_k", type: .int64),
+        ]
+    }
 
     /// The run-time arrays of a variant's score modifiers, in both params structs.
     private static let scoreParameters = Field(
@@ -281,10 +306,15 @@ public enum ABIDefinition {
         ("nothing to compute (no query rows; backward: no query rows and no keys)", "ATTNGEN_OK, without reading any pointer"),
         ("a head count is 0", "ATTNGEN_ERROR_INVALID_SIZE"),
         ("a pointer the variant reads or writes is NULL", "ATTNGEN_ERROR_NULL_POINTER"),
-        ("a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself",
+        ("(paged) cu_seqlens_k is given", "ATTNGEN_ERROR_UNSUPPORTED"),
+        ("total_q or total_k is negative or above ATTNGEN_MAX_SEQLEN (with cu_seqlens_q / cu_seqlens_k)", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself (packed tensors: total_q / total_k rows)",
          "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(backward) the workspace is NULL, too small or not 16-byte aligned", "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL"),
-        ("(forward, C backend) an entry of seqlens_k is outside 0 ... seqlen_k", "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("(C backend) cu_seqlens_q / cu_seqlens_k start below 0, decrease, give a sequence more than seqlen_q / seqlen_k rows or end past total_q / total_k",
+         "ATTNGEN_ERROR_INVALID_SIZE"),
+        ("(forward, C backend) an entry of seqlens_k is outside 0 ... seqlen_k (or the sequence's keys of cu_seqlens_k)",
+         "ATTNGEN_ERROR_INVALID_SIZE"),
         ("(forward, paged, C backend) a page index the call reads is outside 0 ... num_pages - 1",
          "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(forward, CUDA) seqlens_k with keys, for a variant without a decode kernel", "ATTNGEN_ERROR_UNSUPPORTED"),
