@@ -20,7 +20,7 @@ from ._runtime import AttnGenBuildError, AttnGenError, Variant
 from ._variants import VARIANTS
 
 __all__ = [
-    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build",
+    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build", "varlen_attention",
     {{exports}}
 ]
 
@@ -43,6 +43,29 @@ def attention(q, k, v, *, variant, **options):
     except KeyError:
         raise ValueError(f"unknown variant {variant!r}; this package holds {', '.join(sorted(_FUNCTIONS))}") from None
     return function(q, k, v, **options)
+
+
+def varlen_attention(q, k, v, cu_seqlens_q, cu_seqlens_k, *, variant, max_seqlen_q=None, max_seqlen_k=None,
+                     **options):
+    """A variable-length batch, as flash_attn_varlen_func takes it: q [total_q, Hq, D], k [total_k, Hkv, D] and
+    v [total_k, Hkv, Dv] hold the rows of every sequence one after another, cu_seqlens_q and cu_seqlens_k (int32
+    [B + 1]) their prefix sums; sequence b is rows cu_seqlens_q[b] ... cu_seqlens_q[b + 1] - 1 of q against rows
+    cu_seqlens_k[b] ... cu_seqlens_k[b + 1] - 1 of k and v, with its masks aligned to its own lengths. Returns
+    O [total_q, Hq, Dv] (with return_lse=True also LSE [Hq, total_q]); the variant's other options as for its function
+    (block_mask, dropout_seed, dropout_offset, return_lse, deterministic, seqlens_k, score_parameters, sinks);
+    differentiable where the variant has a backward pass. max_seqlen_q / max_seqlen_k: the longest sequence of each
+    side, computed from the prefix sums when None (which waits for the GPU)."""
+    try:
+        described = VARIANTS[variant]
+    except KeyError:
+        raise ValueError(f"unknown variant {variant!r}; this package holds {', '.join(sorted(VARIANTS))}") from None
+    defaults = {"block_mask": None, "dropout_seed": None, "dropout_offset": 0, "return_lse": False,
+                "deterministic": True, "seqlens_k": None, "score_parameters": None, "sinks": None}
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise TypeError(f"varlen_attention got unexpected options {', '.join(unknown)}")
+    return _runtime.call_varlen(described, OPS[variant][0], q, k, v, cu_seqlens_q, cu_seqlens_k,
+                                max_seqlen_q=max_seqlen_q, max_seqlen_k=max_seqlen_k, **{**defaults, **options})
 
 
 def build(devices=("cpu",), variants=None, quiet=False):

@@ -305,10 +305,21 @@ def _uint64(value):
     return int(value) % (1 << 64)
 
 
+def _pack(p, q, k, packing):
+    """A variable-length batch (README, "Variable-length batches"): q and k are the packed tensors viewed as one
+    "batch" of all their rows, [1, H, total, D]; packing is (cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k),
+    the int32 prefix sums of the sequences' rows on each side and the longest sequence of each."""
+    cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k = packing
+    p.batch = cu_seqlens_q.numel() - 1
+    p.cu_seqlens_q, p.total_q, p.seqlen_q = cu_seqlens_q.data_ptr(), q.shape[2], max_seqlen_q
+    if cu_seqlens_k is not None:
+        p.cu_seqlens_k, p.total_k, p.seqlen_k = cu_seqlens_k.data_ptr(), k.shape[2], max_seqlen_k
+
+
 def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None,
-                   page_table=None, score_parameters=None, sinks=None):
+                   page_table=None, score_parameters=None, sinks=None, packing=None):
     """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller; for a paged
-    variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence])."""
+    variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence]; packing: see _pack)."""
     p = _abi.ForwardParams()
     p.struct_size = ctypes.sizeof(_abi.ForwardParams)
     p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
@@ -330,11 +341,14 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
         p.score_parameters = score_parameters.data_ptr()
     if sinks is not None:
         p.sinks = sinks.data_ptr()
+    if packing is not None:
+        _pack(p, q, k, packing)
     return p
 
 
 def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
-                    deterministic, score_parameters=None, sinks=None, dsinks=None, dscore_parameters=None):
+                    deterministic, score_parameters=None, sinks=None, dsinks=None, dscore_parameters=None,
+                    packing=None):
     """The attngen_backward_params of a call (gradients allocated by the caller; the workspace is left unset)."""
     p = _abi.BackwardParams()
     p.struct_size = ctypes.sizeof(_abi.BackwardParams)
@@ -357,6 +371,8 @@ def backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dr
         p.sinks, p.dsinks = sinks.data_ptr(), dsinks.data_ptr()
     if dscore_parameters is not None:
         p.dscore_parameters = dscore_parameters.data_ptr()
+    if packing is not None:
+        _pack(p, q, k, packing)
     return p
 
 
@@ -373,8 +389,9 @@ def _launch(variant, direction, function, params, device):
 
 
 def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None,
-                score_parameters=None, sinks=None):
-    """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE)."""
+                score_parameters=None, sinks=None, packing=None):
+    """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE).
+    With packing (see _pack), q and k are [1, H, total, D] views of packed rows and so are O and LSE."""
     o = empty_like_layout(q, variant.value_head_dim, q.dtype)
     if variant.saves_lse:
         lse = torch.empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32, device=q.device)
@@ -382,7 +399,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k,
-                            page_table, score_parameters, sinks)
+                            page_table, score_parameters, sinks, packing)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -396,7 +413,7 @@ def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seql
 
 
 def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
-                 score_parameters=None, sinks=None):
+                 score_parameters=None, sinks=None, packing=None):
     """The backward kernels: (dQ, dK, dV, dsinks, dscore_parameters), each laid out like its input (dsinks float32
     [Hq] with sinks, dscore_parameters float32 [arrays, Hq] with score_parameters, else empty)."""
     if grad_o.stride(-1) != 1:
@@ -412,7 +429,7 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     kernels = library(variant, q.device)
     params = backward_params(variant, grad_o, q, k, v, o, lse, dq, dk, dv, block_mask, dropout_seed, dropout_offset,
                              deterministic, score_parameters, sinks, dsinks,
-                             dscore_parameters if score_parameters is not None else None)
+                             dscore_parameters if score_parameters is not None else None, packing)
     size = kernels.workspace_size(ctypes.byref(params))
     if size == ctypes.c_size_t(-1).value:
         raise AttnGenError(f"attngen_{variant.name}_backward_workspace_size refused the sizes (variant {variant.name})")
@@ -425,6 +442,11 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
 # ---------------------------------------------------------------------------------------------------------------------
 # The custom ops: `{{package}}::NAME_forward` and `{{package}}::NAME_backward`
 
+def _packing(cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k):
+    """The packing of a variable-length call as _pack takes it, or None for fixed lengths."""
+    return None if cu_seqlens_q is None else (cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k)
+
+
 def _register(variant):
     forward_name = f"{PACKAGE}::{variant.name}_forward"
 
@@ -432,13 +454,16 @@ def _register(variant):
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, block_mask: Optional[torch.Tensor],
                 seqlens_k: Optional[torch.Tensor], page_table: Optional[torch.Tensor],
                 score_parameters: Optional[torch.Tensor], sinks: Optional[torch.Tensor], dropout_seed: int,
-                dropout_offset: int, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+                dropout_offset: int, deterministic: bool, cu_seqlens_q: Optional[torch.Tensor] = None,
+                cu_seqlens_k: Optional[torch.Tensor] = None, max_seqlen_q: int = 0,
+                max_seqlen_k: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        packing = _packing(cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k)
         return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                           score_parameters, sinks)
+                           score_parameters, sinks, packing)
 
     @forward.register_fake
     def _(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-          deterministic):
+          deterministic, cu_seqlens_q=None, cu_seqlens_k=None, max_seqlen_q=0, max_seqlen_k=0):
         o = empty_like_layout(q, variant.value_head_dim, q.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
@@ -451,12 +476,16 @@ def _register(variant):
     def backward(grad_o: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, o: torch.Tensor,
                  lse: torch.Tensor, block_mask: Optional[torch.Tensor], score_parameters: Optional[torch.Tensor],
                  sinks: Optional[torch.Tensor], dropout_seed: int, dropout_offset: int,
-                 deterministic: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                 deterministic: bool, cu_seqlens_q: Optional[torch.Tensor] = None,
+                 cu_seqlens_k: Optional[torch.Tensor] = None, max_seqlen_q: int = 0, max_seqlen_k: int = 0
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        packing = _packing(cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k)
         return run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, deterministic,
-                            score_parameters, sinks)
+                            score_parameters, sinks, packing)
 
     @backward.register_fake
-    def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, dropout_seed, dropout_offset, deterministic):
+    def _(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks, dropout_seed, dropout_offset, deterministic,
+          cu_seqlens_q=None, cu_seqlens_k=None, max_seqlen_q=0, max_seqlen_k=0):
         return (empty_like_layout(q, variant.head_dim, q.dtype), empty_like_layout(k, variant.head_dim, k.dtype),
                 empty_like_layout(v, variant.value_head_dim, v.dtype),
                 q.new_empty((q.shape[1] if sinks is not None else 0,), dtype=torch.float32),
@@ -465,10 +494,11 @@ def _register(variant):
 
     def setup_context(ctx, inputs, output):
         (q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-         deterministic) = inputs
+         deterministic, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k) = inputs
         o, lse = output
         ctx.per_sequence_keys = seqlens_k is not None
-        ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters, sinks)
+        ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters, sinks, cu_seqlens_q, cu_seqlens_k)
+        ctx.max_seqlens = (max_seqlen_q, max_seqlen_k)
         ctx.dropout = (dropout_seed, dropout_offset)
         ctx.deterministic = deterministic
         ctx.mark_non_differentiable(lse)
@@ -476,13 +506,14 @@ def _register(variant):
     def differentiate(ctx, grad_o, grad_lse):
         if ctx.per_sequence_keys:
             raise RuntimeError(f"{variant.name}: seqlens_k is for inference; the backward pass takes whole sequences")
-        q, k, v, o, lse, block_mask, score_parameters, sinks = ctx.saved_tensors
+        q, k, v, o, lse, block_mask, score_parameters, sinks, cu_seqlens_q, cu_seqlens_k = ctx.saved_tensors
         if grad_o.stride(-1) != 1:
             grad_o = grad_o.contiguous()
         dq, dk, dv, dsinks, dparameters = backward(grad_o, q, k, v, o, lse, block_mask, score_parameters, sinks,
-                                                   ctx.dropout[0], ctx.dropout[1], ctx.deterministic)
+                                                   ctx.dropout[0], ctx.dropout[1], ctx.deterministic, cu_seqlens_q,
+                                                   cu_seqlens_k, ctx.max_seqlens[0], ctx.max_seqlens[1])
         return (dq, dk, dv, None, None, None, dparameters if score_parameters is not None else None,
-                dsinks if sinks is not None else None, None, None, None)
+                dsinks if sinks is not None else None, None, None, None, None, None, None, None)
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -609,8 +640,9 @@ def _check_sinks(variant, sinks, heads_q, device):
 
 
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
-         seqlens_k=None, page_table=None, score_parameters=None, sinks=None):
-    """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout."""
+         seqlens_k=None, page_table=None, score_parameters=None, sinks=None, packing=None):
+    """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout.
+    packing (from call_varlen): q, k and v are [1, H, total, D] views of packed rows (see _pack)."""
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"{variant.name}: layout must be 'bshd' ([batch, seq, heads, dim], flash_attn_func's) or "
                          f"'bhsd' ([batch, heads, seq, dim], scaled_dot_product_attention's), not {layout!r}")
@@ -624,6 +656,8 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
     batch, heads_q, seqlen_q = q.shape[0], q.shape[1], q.shape[2]
     heads_kv, seqlen_k = k.shape[1], k.shape[2]
+    if packing is not None:  # the sequences' count and longest lengths, as the masks and counts see them
+        batch, seqlen_q, seqlen_k = packing[0].numel() - 1, packing[2], packing[3]
     axes = "[B, S, H, D]" if layout == "bshd" else "[B, H, S, D]"
     if variant.paged:
         pool = "[pages, page_size, H, D]" if layout == "bshd" else "[pages, H, page_size, D]"
@@ -637,7 +671,7 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
         seqlen_k = page_table.shape[1] * variant.page_size
     elif page_table is not None:
         raise ValueError(f"{variant.name}: page_table is only for variants generated with a paged cache (--paged)")
-    if not variant.paged and (k.shape[0] != batch or v.shape[0] != batch):
+    if not variant.paged and packing is None and (k.shape[0] != batch or v.shape[0] != batch):
         raise ValueError(f"{variant.name}: q, k and v must have the same batch size ({axes}); got "
                          f"{batch}, {k.shape[0]}, {v.shape[0]}")
     if not variant.paged and tuple(v.shape[:3]) != tuple(k.shape[:3]):
@@ -686,10 +720,76 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
                            "pass (--backward); detach the inputs or generate it with --backward")
     if _plain_eager(q, k, v, sinks, score_parameters):  # eager inference: the kernels directly, skipping the op dispatch
         o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                             score_parameters, sinks)
+                             score_parameters, sinks, packing)
+    elif packing is not None:
+        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
+                    bool(deterministic), *packing)
     else:
         o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
                     bool(deterministic))
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o
+
+
+def _check_prefix_sums(variant, name, cu, rows, total, device):
+    """cu_seqlens_q / cu_seqlens_k: int32 (or int64) [B + 1] prefix sums on q's device; on the CPU also checked to
+    start at 0 or above, never decrease and end within the packed tensor's `total` rows (on CUDA the kernels clamp)."""
+    if not isinstance(cu, torch.Tensor):
+        raise TypeError(f"{variant.name}: {name} must be a torch.Tensor of int32 [B + 1] (the prefix sums of the "
+                        f"sequences' {rows})")
+    if cu.dtype not in (torch.int32, torch.int64) or cu.dim() != 1 or cu.numel() == 0:
+        raise ValueError(f"{variant.name}: {name} must be a 1-D int32 tensor of B + 1 prefix sums, not {cu.dtype} "
+                         f"of shape {tuple(cu.shape)}")
+    if cu.device != device:
+        raise ValueError(f"{variant.name}: {name} is on {cu.device} but q is on {device}")
+    if cu.dtype == torch.int64 and cu.numel() > 0 and (int(cu.min()) < -(1 << 31) or int(cu.max()) >= (1 << 31)):
+        raise ValueError(f"{variant.name}: {name} holds values beyond int32")
+    if device.type == "cpu" and (int(cu[0]) < 0 or bool((cu[1:] < cu[:-1]).any()) or int(cu[-1]) > total):
+        raise ValueError(f"{variant.name}: {name} must start at 0 or above, never decrease and end at or below the "
+                         f"{total} packed {rows}; got {cu.tolist() if cu.numel() <= 16 else 'a longer tensor'}")
+    return cu.to(torch.int32).contiguous()
+
+
+def call_varlen(variant, op, q, k, v, cu_seqlens_q, cu_seqlens_k, *, max_seqlen_q, max_seqlen_k, **options):
+    """A variable-length batch (README, "Variable-length batches"), in the layout of flash_attn_varlen_func: q
+    [total_q, Hq, D], k [total_k, Hkv, D], v [total_k, Hkv, Dv] hold the sequences' rows one after another,
+    cu_seqlens_q and cu_seqlens_k their int32 prefix sums [B + 1]; returns O [total_q, Hq, Dv] (and LSE [Hq, total_q]
+    with return_lse=True). max_seqlen_q / max_seqlen_k: the longest sequence of each side (computed from the prefix
+    sums when None, which waits for the GPU)."""
+    if variant.paged:
+        raise ValueError(f"{variant.name}: the variant reads a paged cache; its keys come from page_table (call the "
+                         "variant's function with page_table and seqlens_k)")
+    if not isinstance(q, torch.Tensor):
+        raise TypeError(f"{variant.name}: q must be a torch.Tensor, not {type(q).__name__}")
+    device = q.device
+    for name, tensor, last in (("q", q, variant.head_dim), ("k", k, variant.head_dim), ("v", v, variant.value_head_dim)):
+        if not isinstance(tensor, torch.Tensor) or tensor.dim() != 3:
+            raise ValueError(f"{variant.name}: {name} must be a 3-D tensor [total, heads, {last}] of packed rows, not "
+                             f"{tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__}")
+    if k.shape[0] != v.shape[0] or k.shape[1] != v.shape[1]:
+        raise ValueError(f"{variant.name}: k and v must have the same rows and heads; got {tuple(k.shape)} and "
+                         f"{tuple(v.shape)}")
+    cu_seqlens_q = _check_prefix_sums(variant, "cu_seqlens_q", cu_seqlens_q, "query rows", q.shape[0], device)
+    cu_seqlens_k = _check_prefix_sums(variant, "cu_seqlens_k", cu_seqlens_k, "keys", k.shape[0], device)
+    if cu_seqlens_q.numel() != cu_seqlens_k.numel():
+        raise ValueError(f"{variant.name}: cu_seqlens_q and cu_seqlens_k must have the same length (B + 1); got "
+                         f"{cu_seqlens_q.numel()} and {cu_seqlens_k.numel()}")
+    longest = []
+    for name, cu, given in (("max_seqlen_q", cu_seqlens_q, max_seqlen_q), ("max_seqlen_k", cu_seqlens_k, max_seqlen_k)):
+        if given is None:
+            given = int((cu[1:] - cu[:-1]).max()) if cu.numel() > 1 else 0
+        if not isinstance(given, int) or not 0 <= given <= _abi.MAX_SEQLEN:
+            raise ValueError(f"{variant.name}: {name} must be an int in 0 ... {_abi.MAX_SEQLEN}, not {given!r}")
+        longest.append(given)
+    if device.type == "cpu" and cu_seqlens_q.numel() > 1:
+        for name, cu, bound in (("max_seqlen_q", cu_seqlens_q, longest[0]), ("max_seqlen_k", cu_seqlens_k, longest[1])):
+            if int((cu[1:] - cu[:-1]).max()) > bound:
+                raise ValueError(f"{variant.name}: a sequence is longer than {name} = {bound}")
+    packing = (cu_seqlens_q, cu_seqlens_k, longest[0], longest[1])
+    views = [t.unsqueeze(0).transpose(1, 2) for t in (q, k, v)]  # [1, H, total, D]
+    result = call(variant, op, *views, layout="bhsd", packing=packing, **options)
+    if options.get("return_lse"):
+        o, lse = result
+        return o.squeeze(0).transpose(0, 1), lse.squeeze(0)
+    return result.squeeze(0).transpose(0, 1)

@@ -8,7 +8,8 @@ import Testing
     /// One backward case: a variant and the shapes it runs.
     struct Case: CustomStringConvertible, Sendable {
         var spec: AttentionSpec
-        /// (batch, heads_q, heads_kv, Nq, Nk, layout, finite differences)
+        /// (batch, heads_q, heads_kv, Nq, Nk, layout, finite differences); a layout "bshd+v3" also packs a
+        /// variable-length batch (the driver's VARLEN: 1 queries, 2 keys, 3 both).
         var shapes: [(Int, Int, Int, Int, Int, String, Bool)]
         var description: String { spec.name }
     }
@@ -16,9 +17,10 @@ import Testing
     static let cases: [Case] = {
         let small: [(Int, Int, Int, Int, Int, String, Bool)] = [
             (1, 2, 1, 17, 23, "bshd", true), (2, 2, 2, 1, 9, "bhsd", true), (1, 4, 2, 40, 33, "bhsd", false),
+            (4, 2, 1, 37, 50, "bshd+v3", true),
         ]
         let large: [(Int, Int, Int, Int, Int, String, Bool)] = [
-            (1, 4, 1, 130, 257, "bshd", false), (1, 2, 2, 200, 77, "bhsd", false),
+            (1, 4, 1, 130, 257, "bshd", false), (1, 2, 2, 200, 77, "bhsd", false), (5, 2, 2, 90, 140, "bhsd+v1", false),
         ]
         func spec(_ name: String, _ d: Int, _ storage: StorageType) -> AttentionSpec {
             AttentionSpec(name: name, headDim: d).storage(storage).withBackward()
@@ -35,7 +37,7 @@ import Testing
             Case(spec: spec("bwd_dropout_f32", 16, .fp32).dropout(0.2).masked(by: .causal), shapes: small + large),
             Case(spec: spec("bwd_dropout_bf16", 128, .bf16).dropout(0.1), shapes: small),
             Case(spec: spec("bwd_gqa_f16", 48, .fp16).heads(query: 4, keyValue: 2).valueHeadDim(32), shapes: [
-                (1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false),
+                (1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false), (4, 4, 2, 40, 70, "bhsd+v2", false),
             ]),
             // Score modifiers: the kernels' symbolic derivative against the reference's dual numbers.
             Case(spec: spec("bwd_alibi_causal_f32", 32, .fp32).modified(by: .alibi).masked(by: .causal),
@@ -47,20 +49,20 @@ import Testing
                  shapes: small),
             Case(spec: spec("bwd_alibi_softcap_bf16", 64, .bf16).heads(query: 4, keyValue: 2).modified(by: .alibi)
                     .modified(by: .softcap(3)).masked(by: .slidingWindow(left: 30, right: 10, alignment: .bottomRight)),
-                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false), (4, 4, 2, 40, 70, "bhsd+v2", false)]),
             // The run-time arrays' gradient (dscore_parameters) against the reference's dual numbers and finite differences.
             Case(spec: spec("bwd_params_causal_f32", 32, .fp32).modified(by: .alibi(slopes: .runtime, alignment: .bottomRight))
                     .modified(by: ForwardMatrix.score("s * gain[h] + 0.25 * tanh(s) * bias[h]")).masked(by: .causal(.bottomRight)),
                  shapes: small + large),
             Case(spec: spec("bwd_params_gqa_sinks_bf16", 64, .bf16).heads(query: 4, keyValue: 2).withSinks()
                     .modified(by: .alibi(slopes: .runtime, alignment: .topLeft)).modified(by: .softcap(5)),
-                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false), (4, 4, 2, 40, 70, "bhsd+v2", false)]),
             // Attention sinks: dsinks against the reference and (fd) finite differences; every fourth head's sink is -inf.
             Case(spec: spec("bwd_sinks_causal_f32", 32, .fp32).withSinks().masked(by: .causal(.bottomRight)),
                  shapes: small + large),
             Case(spec: spec("bwd_sinks_gqa_dropout_bf16", 64, .bf16).heads(query: 4, keyValue: 2).withSinks().dropout(0.1)
                     .masked(by: .slidingWindow(left: 12, right: 3)),
-                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false)]),
+                 shapes: [(1, 4, 2, 17, 23, "bshd", false), (2, 4, 2, 130, 90, "bhsd", false), (4, 4, 2, 40, 70, "bhsd+v2", false)]),
             Case(spec: spec("bwd_sinks_softcap_f32", 24, .fp32).withSinks().modified(by: .softcap(2)).masked(by: .causal),
                  shapes: small),
             Case(spec: spec("bwd_mqa_f32", 16, .fp32).heads(query: 4, keyValue: 1), shapes: [
@@ -89,13 +91,16 @@ import Testing
         try BackwardBuild.compile(spec, in: folder, extraFlags: ["-fopenmp"])
         let tolerance = Self.tolerance(spec.storage)
         for (index, shape) in testCase.shapes.enumerated() {
-            let (batch, hq, hkv, nq, nk, layout, fd) = shape
+            let (batch, hq, hkv, nq, nk, layoutAndPacking, fd) = shape
+            let layout = String(layoutAndPacking.prefix { $0 != "+" })
+            let varlen = layoutAndPacking.split(separator: "+v").dropFirst().first.map(String.init) ?? "0"
             let outcome = try ChildProcess.run(
-                ["./\(BackwardBuild.driverName)", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout, fd ? "1" : "0"],
+                ["./\(BackwardBuild.driverName)", "\(batch)", "\(hq)", "\(hkv)", "\(nq)", "\(nk)", "\(index + 1)", layout,
+                 fd ? "1" : "0", varlen],
                 in: folder, timeoutSeconds: 300)
             try #require(outcome.status == 0, "\(spec.name) \(shape): driver failed: \(outcome.output)")
             let report = Self.parse(outcome.output)
-            let label = "\(spec.name) B=\(batch) Hq=\(hq) Hkv=\(hkv) Nq=\(nq) Nk=\(nk) \(layout)"
+            let label = "\(spec.name) B=\(batch) Hq=\(hq) Hkv=\(hkv) Nq=\(nq) Nk=\(nk) \(layoutAndPacking)"
             print("backward \(label): \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")
             #expect(report["status"] == "0,0,0,0", "\(label): status codes \(report["status"] ?? "?")")
             for gradient in ["dq", "dk", "dv", "fast"] {
@@ -111,6 +116,7 @@ import Testing
                 #expect(error >= 0 && error <= tolerance, "\(label): dsinks relative error \(error) > \(tolerance)")
             }
             #expect(report["deterministic"] == "1", "\(label): deterministic mode differs between runs")
+            #expect(report["outside"] == "0", "\(label): gradients written outside the packed sequences")
             if fd {
                 let error = Double(report["fd"] ?? "") ?? .infinity
                 #expect(error >= 0 && error < 1e-6, "\(label): reference gradient vs finite differences \(error)")

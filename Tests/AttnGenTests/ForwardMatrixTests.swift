@@ -42,6 +42,7 @@ import Testing
             #expect(line.int("masked_nonzero") == 0, "\(context): fully masked rows not zero\n\(line)")
             #expect(line.int("bad_used") == 0, "\(context): a seqlens_k entry above seqlen_k was not refused\n\(line)")
             #expect(line.int("bad_page") == 0, "\(context): a page index past the pool was not refused\n\(line)")
+            #expect(line.int("bad_varlen") == 0, "\(context): prefix sums past the packed rows were not refused\n\(line)")
             ErrorSummary.shared.record(spec.storage, relL2: relL2, relMax: relMax, lse: lse, huge: huge, long: keyLength > 1537)
             print("HARNESS-CASE variant=\(spec.name) storage=\(spec.storage.rawValue) \(line.caseText) "
                 + "rel_l2=\(scientific(relL2)) rel_max=\(scientific(relMax)) lse_err=\(scientific(lse)) "

@@ -116,6 +116,26 @@ static inline int64_t harness_stride_past_limit(int64_t extent, int element_byte
 #define HARNESS_LAYOUT_CASE(name, layout, field, value)                                                         \
     HARNESS_CASE(name, c.layout.field = (value), ATTNGEN_ERROR_INVALID_LAYOUT, 0)
 
+/* Prefix sums of a variable-length batch in which every sequence is empty (valid calls have at most 64 sequences). */
+static const int32_t harness_zero_prefix[65] = {0};
+
+/* Variable-length batches (README, "Variable-length batches"), both passes: the packed row counts are sizes, the
+   packed tensors' layouts are checked over them, and a batch of empty sequences needs no valid stride (the forward
+   then has nothing to do; the backward still writes dK = dV = 0: `empty_works`). */
+#define HARNESS_PACKED_CASES(empty_works)                                                                                        \
+    HARNESS_CASE("packed_total_q_negative", c.cu_seqlens_q = harness_zero_prefix; c.total_q = -1,                 \
+                 ATTNGEN_ERROR_INVALID_SIZE, 0);                                                                  \
+    HARNESS_CASE("packed_total_q_above_limit", c.cu_seqlens_q = harness_zero_prefix;                              \
+                 c.total_q = (int64_t)ATTNGEN_MAX_SEQLEN + 1, ATTNGEN_ERROR_INVALID_SIZE, 0);                     \
+    HARNESS_CASE("packed_q_row_stride_past_limit", c.cu_seqlens_q = harness_zero_prefix;                          \
+                 c.total_q = c.batch * c.seqlen_q;                                                                \
+                 c.q_layout.row_stride = harness_stride_past_limit(c.total_q, traits->element_bytes),             \
+                 ATTNGEN_ERROR_INVALID_LAYOUT, 0);                                                                \
+    if (valid->batch <= 64) {                                                                                     \
+        HARNESS_CASE("packed_empty_any_strides", c.cu_seqlens_q = harness_zero_prefix; c.total_q = 0;             \
+                     c.q_layout.row_stride = -1; c.o_layout.batch_stride = INT64_MAX, ATTNGEN_OK, empty_works);   \
+    }
+
 static inline void harness_forward_cases(const attngen_forward_params *valid, const harness_traits *traits,
                                          harness_forward_visit visit, void *context)
 {
@@ -182,6 +202,17 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
                  c.v_layout.row_stride = traits->value_head_dim, ATTNGEN_OK, 1);
     HARNESS_CASE("empty_keys_any_strides", c.seqlen_k = 0; c.k_layout.row_stride = -1; c.v_layout.batch_stride = INT64_MAX;
                  c.block_mask_layout.row_stride = -1, ATTNGEN_OK, 1);
+    HARNESS_PACKED_CASES(0);
+    if (traits->page_size > 0) {
+        HARNESS_CASE("paged_cu_seqlens_k", c.cu_seqlens_k = harness_zero_prefix; c.total_k = 0,
+                     ATTNGEN_ERROR_UNSUPPORTED, 0);
+    } else {
+        HARNESS_CASE("packed_total_k_negative", c.cu_seqlens_k = harness_zero_prefix; c.total_k = -1,
+                     ATTNGEN_ERROR_INVALID_SIZE, 0);
+        HARNESS_CASE("packed_k_row_stride_past_limit", c.cu_seqlens_k = harness_zero_prefix;
+                     c.total_k = c.batch * c.seqlen_k; c.k_layout.row_stride = harness_stride_past_limit(c.total_k, eb),
+                     ATTNGEN_ERROR_INVALID_LAYOUT, 0);
+    }
 }
 
 /* The nine tensors of a backward call: layout, rows (> 1 in the valid call), inner size, element bytes and whether
@@ -225,6 +256,9 @@ static inline void harness_backward_cases(const attngen_backward_params *valid, 
         HARNESS_CASE("null_sinks", c.sinks = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
     }
     HARNESS_CASE("pointers_before_layouts", c.dv = NULL; c.q_layout.row_stride = -1, ATTNGEN_ERROR_NULL_POINTER, 0);
+    HARNESS_PACKED_CASES(1);
+    HARNESS_CASE("packed_total_k_negative", c.cu_seqlens_k = harness_zero_prefix; c.total_k = -1,
+                 ATTNGEN_ERROR_INVALID_SIZE, 0);
 
     /* Every tensor: a negative stride, a stride that overflows, one past the limit; outputs: overlapping rows. */
     const int eb = traits->element_bytes, d = traits->head_dim, dv = traits->value_head_dim;

@@ -4,7 +4,7 @@
  * Linked with reference.c (masks and dropout decisions), harness_variant.c (the variant's forward and its
  * reference spec), harness_predicate.c, harness_backward.c (calls attngen_NAME_backward) and the kernels.
  *
- *   backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED LAYOUT(bshd|bhsd) FD(0|1)
+ *   backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED LAYOUT(bshd|bhsd) FD(0|1) [VARLEN(0|1|2|3)]
  *   backward_driver errors
  *
  * Runs the kernel's forward pass (for O and LSE), then the backward pass in deterministic mode twice
@@ -13,6 +13,10 @@
  * where <rel> is ||kernel - reference|| / ||reference|| over each gradient. With FD=1 it also checks the
  * reference gradients themselves by central finite differences of L = sum(O * dO) in double precision.
  * The gradients are poisoned with NaN before each call, so an element the kernel does not write fails.
+ * VARLEN packs a variable-length batch (README "Variable-length batches"; driver.h harness_prefix_sums): 1 the query
+ * side (Q, O, LSE, dO, dQ by cu_seqlens_q), 2 the key side (K, V, dK, dV by cu_seqlens_k), 3 both; the packed rows
+ * outside every sequence hold NaN in the inputs and must keep their poison in the gradients: the line adds
+ * outside=<elements written there> (always printed, 0 without VARLEN).
  *
  * `errors` runs the calls of argument_cases.h (invalid arguments and valid calls with empty tensors) on a valid
  * problem (batch 2, Nq = 9, Nk = 13, BHSD) and prints one line per call,
@@ -87,6 +91,30 @@ static int64_t at(attngen_layout layout, int64_t b, int64_t h, int64_t s)
     return b * layout.batch_stride + h * layout.head_stride + s * layout.row_stride;
 }
 
+/* One side (queries or keys) of a call: its tensors' rows of sequence b start at packed row prefix[b] of a
+   variable-length batch (batch_stride unused), else at batch b. */
+typedef struct side {
+    const int32_t *prefix;  /* NULL: fixed lengths */
+    int64_t rows;           /* the bound: seqlen_q or seqlen_k */
+    int64_t total;          /* packed rows of the tensors (with the gaps), or batch * rows */
+} side;
+
+static int64_t side_rows(const side *sd, int64_t b)
+{
+    return sd->prefix != NULL ? (int64_t)sd->prefix[b + 1] - sd->prefix[b] : sd->rows;
+}
+
+static int64_t side_at(const side *sd, attngen_layout layout, int64_t b, int64_t h, int64_t s)
+{
+    return sd->prefix != NULL ? at(layout, 0, h, sd->prefix[b] + s) : at(layout, b, h, s);
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state >> 11;
+}
+
 typedef struct problem {
     int64_t batch, hq, hkv, nq, nk;
     int d, dv;
@@ -146,14 +174,15 @@ static double added_gradient_error(const float *deterministic, const float *fast
    so the storage's rounding reaches every dS at the size of its terms, and relative to a cancelled reference that
    error is unbounded. The floor of an eighth of the terms keeps such cases judged at the storage's precision. */
 static double relative_error(const void *kernel, int storage, attngen_layout layout, const double *reference,
-                             const double *terms, int64_t batch, int64_t heads, int64_t rows, int inner)
+                             const double *terms, int64_t batch, int64_t heads, const side *sd, int inner)
 {
     double diff = 0.0, norm = 0.0, terms_norm = 0.0;
+    const int64_t rows = sd->rows;
     for (int64_t b = 0; b < batch; ++b) {
         for (int64_t h = 0; h < heads; ++h) {
-            for (int64_t s = 0; s < rows; ++s) {
+            for (int64_t s = 0; s < side_rows(sd, b); ++s) {
                 for (int i = 0; i < inner; ++i) {
-                    const double got = attngen_reference_load(kernel, storage, at(layout, b, h, s) + i);
+                    const double got = attngen_reference_load(kernel, storage, side_at(sd, layout, b, h, s) + i);
                     const double want = reference[((b * heads + h) * rows + s) * inner + i];
                     if (isnan(got)) {
                         return INFINITY;
@@ -372,10 +401,11 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "errors") == 0) {
         return run_errors();
     }
-    if (argc != 9) {
-        fprintf(stderr, "usage: backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED bshd|bhsd FD | errors\n");
+    if (argc != 9 && argc != 10) {
+        fprintf(stderr, "usage: backward_driver BATCH HEADS_Q HEADS_KV NQ NK SEED bshd|bhsd FD [VARLEN] | errors\n");
         return 2;
     }
+    const int varlen = argc == 10 ? atoi(argv[9]) : 0;
     problem p;
     p.batch = atoll(argv[1]);
     p.hq = atoll(argv[2]);
@@ -393,8 +423,17 @@ int main(int argc, char **argv)
     const int storage = spec->storage;
     const int eb = storage_bytes(storage);
 
-    const int64_t nq_elems = p.batch * p.hq * p.nq, nk_elems = p.batch * p.hkv * p.nk;
+    /* The two sides: packed (VARLEN) with 2 rows before the first sequence and 3 after the last, or fixed. */
+    uint64_t prefix_state = rng_state ^ 0x9a11u;
+    int32_t *cu_q = (varlen & 1) && p.batch > 0 ? harness_prefix_sums(p.batch, p.nq, &prefix_state, next_random) : NULL;
+    int32_t *cu_k = (varlen & 2) && p.batch > 0 ? harness_prefix_sums(p.batch, p.nk, &prefix_state, next_random) : NULL;
+    const side qs = {cu_q, p.nq, cu_q != NULL ? cu_q[p.batch] + 3 : p.batch * p.nq};
+    const side ks = {cu_k, p.nk, cu_k != NULL ? cu_k[p.batch] + 3 : p.batch * p.nk};
+    const int64_t nq_elems = qs.total * p.hq, nk_elems = ks.total * p.hkv;
     const int64_t counts[] = {nq_elems * p.d, nk_elems * p.d, nk_elems * p.dv, nq_elems * p.dv};
+    /* The dense double copies: [b][h][bound rows][i], rows past a sequence zero. */
+    const int64_t dense_q = p.batch * p.hq * p.nq, dense_k = p.batch * p.hkv * p.nk;
+    const int64_t dense_counts[] = {dense_q * p.d, dense_k * p.d, dense_k * p.dv, dense_q * p.dv};
     void *q = malloc((size_t)(counts[0] + 1) * eb), *k = malloc((size_t)(counts[1] + 1) * eb);
     void *v = malloc((size_t)(counts[2] + 1) * eb), *o = malloc((size_t)(counts[3] + 1) * eb);
     void *d_o = malloc((size_t)(counts[3] + 1) * eb);
@@ -403,10 +442,10 @@ int main(int argc, char **argv)
     void *dq2 = malloc((size_t)(counts[0] + 1) * eb), *dk2 = malloc((size_t)(counts[1] + 1) * eb);
     void *dv2 = malloc((size_t)(counts[2] + 1) * eb);
     float *lse = malloc((size_t)(nq_elems + 1) * sizeof(float));
-    p.q = malloc((size_t)(counts[0] + 1) * sizeof(double));
-    p.k = malloc((size_t)(counts[1] + 1) * sizeof(double));
-    p.v = malloc((size_t)(counts[2] + 1) * sizeof(double));
-    p.d_o = malloc((size_t)(counts[3] + 1) * sizeof(double));
+    p.q = calloc((size_t)(dense_counts[0] + 1), sizeof(double));
+    p.k = calloc((size_t)(dense_counts[1] + 1), sizeof(double));
+    p.v = calloc((size_t)(dense_counts[2] + 1), sizeof(double));
+    p.d_o = calloc((size_t)(dense_counts[3] + 1), sizeof(double));
 
     attngen_forward_params fp;
     memset(&fp, 0, sizeof fp);
@@ -446,30 +485,38 @@ int main(int argc, char **argv)
     if (p.dparameters == NULL || dparameters == NULL || dparameters2 == NULL) {
         return 1;
     }
-    fp.q_layout = make_layout(bshd, p.hq, p.nq, p.d);
-    fp.k_layout = make_layout(bshd, p.hkv, p.nk, p.d);
-    fp.v_layout = make_layout(bshd, p.hkv, p.nk, p.dv);
-    fp.o_layout = make_layout(bshd, p.hq, p.nq, p.dv);
-    fp.lse_layout = make_layout(0, p.hq, p.nq, 1);
+    const int64_t q_rows = cu_q != NULL ? qs.total : p.nq, k_rows = cu_k != NULL ? ks.total : p.nk;
+    fp.q_layout = make_layout(bshd, p.hq, q_rows, p.d);
+    fp.k_layout = make_layout(bshd, p.hkv, k_rows, p.d);
+    fp.v_layout = make_layout(bshd, p.hkv, k_rows, p.dv);
+    fp.o_layout = make_layout(bshd, p.hq, q_rows, p.dv);
+    fp.lse_layout = make_layout(0, p.hq, q_rows, 1);
+    fp.cu_seqlens_q = cu_q;
+    fp.cu_seqlens_k = cu_k;
+    fp.total_q = cu_q != NULL ? qs.total : 0;
+    fp.total_k = cu_k != NULL ? ks.total : 0;
     fp.dropout_seed = rng_state ^ 0x5eedu;
     fp.dropout_offset = 7;
     p.fparams = &fp;
 
-    /* Random inputs, stored in the storage type; the double copies hold the rounded values. */
-    struct { void *base; double *dense; attngen_layout layout; int64_t heads, rows; int inner; } inputs[] = {
-        {q, p.q, fp.q_layout, p.hq, p.nq, p.d},
-        {k, p.k, fp.k_layout, p.hkv, p.nk, p.d},
-        {v, p.v, fp.v_layout, p.hkv, p.nk, p.dv},
-        {d_o, p.d_o, fp.o_layout, p.hq, p.nq, p.dv},
+    /* Random inputs, stored in the storage type; the double copies hold the rounded values. Packed rows outside
+       every sequence hold NaN, which no kernel may read. */
+    struct { void *base; double *dense; attngen_layout layout; int64_t heads; const side *sd; int inner; } inputs[] = {
+        {q, p.q, fp.q_layout, p.hq, &qs, p.d},
+        {k, p.k, fp.k_layout, p.hkv, &ks, p.d},
+        {v, p.v, fp.v_layout, p.hkv, &ks, p.dv},
+        {d_o, p.d_o, fp.o_layout, p.hq, &qs, p.dv},
     };
     for (int t = 0; t < 4; ++t) {
+        poison(inputs[t].base, storage, counts[t]);
         for (int64_t b = 0; b < p.batch; ++b) {
             for (int64_t h = 0; h < inputs[t].heads; ++h) {
-                for (int64_t s = 0; s < inputs[t].rows; ++s) {
+                for (int64_t s = 0; s < side_rows(inputs[t].sd, b); ++s) {
                     for (int i = 0; i < inputs[t].inner; ++i) {
-                        const int64_t index = at(inputs[t].layout, b, h, s) + i;
+                        const int64_t index = side_at(inputs[t].sd, inputs[t].layout, b, h, s) + i;
+                        const int64_t rows = inputs[t].sd->rows;
                         store(inputs[t].base, storage, index, uniform() * (t == 0 ? 2.0 : 1.0));
-                        inputs[t].dense[((b * inputs[t].heads + h) * inputs[t].rows + s) * inputs[t].inner + i] =
+                        inputs[t].dense[((b * inputs[t].heads + h) * rows + s) * inputs[t].inner + i] =
                             attngen_reference_load(inputs[t].base, storage, index);
                     }
                 }
@@ -522,6 +569,10 @@ int main(int argc, char **argv)
     bp.block_mask_layout = fp.block_mask_layout;
     bp.dropout_seed = fp.dropout_seed;
     bp.dropout_offset = fp.dropout_offset;
+    bp.cu_seqlens_q = fp.cu_seqlens_q;
+    bp.cu_seqlens_k = fp.cu_seqlens_k;
+    bp.total_q = fp.total_q;
+    bp.total_k = fp.total_k;
     bp.workspace_size = harness_backward_workspace_size(&bp);
     bp.workspace = aligned_alloc(64, (bp.workspace_size + 63) / 64 * 64 + 64);
 
@@ -551,15 +602,44 @@ int main(int argc, char **argv)
                           && memcmp(dsinks, dsinks2, (size_t)p.hq * sizeof(float)) == 0
                           && memcmp(dparameters, dparameters2, (size_t)parameter_count * sizeof(float)) == 0;
 
-    double *rq = malloc((size_t)(counts[0] + 1) * sizeof(double));
-    double *rk = malloc((size_t)(counts[1] + 1) * sizeof(double));
-    double *rv = malloc((size_t)(counts[2] + 1) * sizeof(double));
-    double *tq = malloc((size_t)(counts[0] + 1) * sizeof(double));
-    double *tk = malloc((size_t)(counts[1] + 1) * sizeof(double));
+    double *rq = malloc((size_t)(dense_counts[0] + 1) * sizeof(double));
+    double *rk = malloc((size_t)(dense_counts[1] + 1) * sizeof(double));
+    double *rv = malloc((size_t)(dense_counts[2] + 1) * sizeof(double));
+    double *tq = malloc((size_t)(dense_counts[0] + 1) * sizeof(double));
+    double *tk = malloc((size_t)(dense_counts[1] + 1) * sizeof(double));
     loss_and_gradients_terms(&p, rq, rk, rv, tq, tk);
-    const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
-    const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
-    const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, p.batch, p.hkv, p.nk, p.dv);
+    const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, p.batch, p.hq, &qs, p.d);
+    const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, p.batch, p.hkv, &ks, p.d);
+    const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, p.batch, p.hkv, &ks, p.dv);
+    /* Packed rows outside every sequence: the gradients there keep their poison. */
+    long outside = 0;
+    {
+        const side *sides[3] = {&qs, &ks, &ks};
+        const void *written[3] = {dq, dk, dv};
+        const attngen_layout layouts[3] = {fp.q_layout, fp.k_layout, fp.v_layout};
+        const int64_t heads[3] = {p.hq, p.hkv, p.hkv};
+        const int inners[3] = {p.d, p.d, p.dv};
+        for (int t = 0; t < 3; ++t) {
+            const side *sd = sides[t];
+            if (sd->prefix == NULL) {
+                continue;
+            }
+            for (int64_t row = 0; row < sd->total; ++row) {
+                int64_t b = 0;
+                while (b < p.batch && !(row >= sd->prefix[b] && row < sd->prefix[b + 1])) {
+                    ++b;
+                }
+                if (b < p.batch) {
+                    continue; /* a row of sequence b */
+                }
+                for (int64_t h = 0; h < heads[t]; ++h) {
+                    for (int i = 0; i < inners[t]; ++i) {
+                        outside += !isnan(attngen_reference_load(written[t], storage, at(layouts[t], 0, h, row) + i));
+                    }
+                }
+            }
+        }
+    }
     /* The fast run adds dsinks and dscore_parameters to 0.5 each (the deterministic ones added to 0). */
     for (int64_t h = 0; h < p.hq; ++h) {
         dsinks2[h] = 0.5f;
@@ -582,8 +662,8 @@ int main(int argc, char **argv)
     const double err_sinks = harness_variant_info.sinks ? added_gradient_error(dsinks, dsinks2, p.dsinks, p.hq) : -1.0;
     const double err_parameters =
         parameter_count > 0 ? added_gradient_error(dparameters, dparameters2, p.dparameters, parameter_count) : -1.0;
-    double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, p.batch, p.hq, p.nq, p.d);
-    const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, p.batch, p.hkv, p.nk, p.d);
+    double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, p.batch, p.hq, &qs, p.d);
+    const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, p.batch, p.hkv, &ks, p.d);
     err_fast = err_fast_k > err_fast ? err_fast_k : err_fast;
 
     /* Central finite differences of the double-precision loss at a few coordinates of Q, K and V. */
@@ -598,7 +678,7 @@ int main(int argc, char **argv)
         memcpy(dsinks_saved, p.dsinks, (size_t)p.hq * sizeof(double));
         double *tensors[4] = {p.q, p.k, p.v, p.sinks};
         double *grads[4] = {rq, rk, rv, dsinks_saved};
-        const int64_t sizes[4] = {counts[0], counts[1], counts[2], p.sinks != NULL ? p.hq : 0};
+        const int64_t sizes[4] = {dense_counts[0], dense_counts[1], dense_counts[2], p.sinks != NULL ? p.hq : 0};
         for (int t = 0; t < 4; ++t) {
             for (int64_t i = 0; i < sizes[t]; ++i) {
                 scale_ref = fabs(grads[t][i]) > scale_ref ? fabs(grads[t][i]) : scale_ref;
@@ -646,11 +726,12 @@ int main(int argc, char **argv)
     }
 
     printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e dsinks=%.3e dparameters=%.3e deterministic=%d fd=%.3e "
-           "status=%d,%d,%d,%d\n", err_q, err_k, err_v, err_fast, err_sinks, err_parameters, identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2]);
+           "status=%d,%d,%d,%d outside=%ld\n", err_q, err_k, err_v, err_fast, err_sinks, err_parameters, identical,
+           fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2], outside);
     /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
     void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk,
                            block_mask, bp.workspace, score_parameters, sinks, dsinks, dsinks2, sinks_dense,
-                           p.dsinks, p.dparameters, dparameters, dparameters2};
+                           p.dsinks, p.dparameters, dparameters, dparameters2, cu_q, cu_k};
     for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {
         free(allocations[i]);
     }

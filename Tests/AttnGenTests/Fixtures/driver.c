@@ -21,6 +21,10 @@
  *   b=1,hq=2,hkv=1,nq=17,nk=128,layout=bshd|bhsd|padded|mixed,seed=1,huge=0|1,block=perhead|shared,threads=0,used=0|1
  * (used=1: per-sequence key counts, seqlens_k: sequence 0 uses every key, sequence 1 none, the others a random
  * count; the reference follows them, and the line adds bad_used = whether a count above nk was not refused)
+ * (varlen=1|2|3: a variable-length batch, README "Variable-length batches": 1 packs the query rows (cu_seqlens_q), 2
+ * the keys (cu_seqlens_k), 3 both; sequence 0 has nq / nk rows, sequence 1 none, sequence 2 one, the others a random
+ * count up to nq / nk; the packed tensors start 2 rows in and end 3 rows after the last sequence (rows no call may
+ * write); the line adds bad_varlen = whether prefix sums ending past total_q / total_k were not refused)
  * (mixed: Q BHSD, K padded, V BSHD, O padded, LSE as for BSHD)
  * (with fixed heads, hq and hkv default to the spec's counts).
  *
@@ -77,11 +81,12 @@ typedef struct test_case {
     int shared_block_mask;
     int threads;
     int used_keys; /* 1: per-sequence key counts (seqlens_k), random in 0 ... nk with 0 and nk among them */
+    int varlen;    /* bit 0: packed query rows (cu_seqlens_q); bit 1: packed keys (cu_seqlens_k) */
 } test_case;
 
 static int parse_case(const char *text, test_case *out) {
     const harness_variant *variant = &harness_variant_info;
-    test_case c = { 1, 2, 1, 17, 17, LAYOUT_BSHD, 1, 0, 0, 0, 0 };
+    test_case c = { 1, 2, 1, 17, 17, LAYOUT_BSHD, 1, 0, 0, 0, 0, 0 };
     if (variant->fixed_heads_q > 0) {
         c.heads_q = variant->fixed_heads_q;
         c.heads_kv = variant->fixed_heads_kv;
@@ -108,6 +113,7 @@ static int parse_case(const char *text, test_case *out) {
         else if (strcmp(key, "huge") == 0) c.huge = (int)number;
         else if (strcmp(key, "threads") == 0) c.threads = (int)number;
         else if (strcmp(key, "used") == 0) c.used_keys = (int)number;
+        else if (strcmp(key, "varlen") == 0) c.varlen = (int)number;
         else if (strcmp(key, "layout") == 0) {
             if (strcmp(value, "bshd") == 0) c.layout = LAYOUT_BSHD;
             else if (strcmp(value, "bhsd") == 0) c.layout = LAYOUT_BHSD;
@@ -137,6 +143,7 @@ typedef struct tensor {
     int64_t count;                 /* elements in the buffer, guard included */
     attngen_layout layout;
     int64_t batch, heads, seqlen, dim;
+    const int32_t *prefix;         /* a packed tensor of a variable-length batch: the prefix sums of its rows */
 } tensor;
 
 static void make_layout(int kind, int64_t heads, int64_t seqlen, int64_t dim, attngen_layout *layout) {
@@ -181,7 +188,15 @@ static void make_lse_layout(int kind, int64_t heads, int64_t seqlen, attngen_lay
 }
 
 static int64_t tensor_index(const tensor *t, int64_t b, int64_t h, int64_t s) {
+    if (t->prefix != NULL) {
+        return h * t->layout.head_stride + ((int64_t)t->prefix[b] + s) * t->layout.row_stride;
+    }
     return b * t->layout.batch_stride + h * t->layout.head_stride + s * t->layout.row_stride;
+}
+
+/* The rows of sequence b in a tensor: its count of a variable-length batch, else seqlen. */
+static int64_t tensor_rows(const tensor *t, int64_t b) {
+    return t->prefix != NULL ? (int64_t)t->prefix[b + 1] - t->prefix[b] : t->seqlen;
 }
 
 /* Allocates a tensor laid out for `layout_heads` heads (>= heads, so that calls with more heads stay in bounds). */
@@ -264,7 +279,7 @@ static void tensor_fill_random(tensor *t, int storage, uint64_t *state, double a
     tensor_poison(t, storage);
     for (int64_t b = 0; b < t->batch; b++)
         for (int64_t h = 0; h < t->heads; h++)
-            for (int64_t s = 0; s < t->seqlen; s++) {
+            for (int64_t s = 0; s < tensor_rows(t, b); s++) {
                 int64_t at = tensor_index(t, b, h, s);
                 for (int64_t i = 0; i < t->dim; i++) {
                     store_value(t->data, storage, at + i, amplitude * random_signed(state));
@@ -280,7 +295,7 @@ static unsigned char *tensor_logical_mask(const tensor *t) {
     }
     for (int64_t b = 0; b < t->batch; b++)
         for (int64_t h = 0; h < t->heads; h++)
-            for (int64_t s = 0; s < t->seqlen; s++) {
+            for (int64_t s = 0; s < tensor_rows(t, b); s++) {
                 int64_t at = tensor_index(t, b, h, s);
                 for (int64_t i = 0; i < t->dim; i++) {
                     mask[at + i] = 1;
@@ -296,6 +311,7 @@ typedef struct problem {
     tensor q, k, v, o, lse;
     uint8_t *block_mask;
     int32_t *seqlens_k;
+    int32_t *cu_seqlens_q, *cu_seqlens_k;
     int32_t *page_table;
     float *score_parameters;
     float *sinks;
@@ -335,15 +351,32 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     const int64_t page = spec->page_size;
     const int64_t pages_per_sequence = page > 0 ? (nk + page - 1) / page : 0;
     const int64_t num_pages = page > 0 ? batch * pages_per_sequence + 1 : 0;
-    const int64_t kv_outer = page > 0 ? num_pages : batch, kv_rows = page > 0 ? page : nk;
-    if (tensor_create(&p->q, tensor_layout_kind(l, 0), es, batch, hq, hq * f, nq, spec->head_dim, 0)
-        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, kv_outer, hkv, hkv * f, kv_rows, spec->head_dim, 0)
-        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, kv_outer, hkv, hkv * f, kv_rows, spec->value_head_dim, 0)
-        || tensor_create(&p->o, tensor_layout_kind(l, 3), es, batch, hq, hq * f, nq, spec->value_head_dim, 0)
-        || tensor_create(&p->lse, tensor_layout_kind(l, 4), 4, batch, hq, hq * f, nq, 1, 1)) {
+    uint64_t state = shape->seed * 0x2545F4914F6CDD1Dull + 12345u;
+    /* A variable-length batch: the prefix sums of each packed side (2 rows before the first sequence, 3 after the
+       last), and the packed tensors as one "batch" of total rows. */
+    const int pack_queries = (shape->varlen & 1) && batch > 0, pack_keys = (shape->varlen & 2) && batch > 0 && page == 0;
+    if ((pack_queries && (p->cu_seqlens_q = harness_prefix_sums(batch, nq, &state, random_next)) == NULL)
+        || (pack_keys && (p->cu_seqlens_k = harness_prefix_sums(batch, nk, &state, random_next)) == NULL)) {
         return -1;
     }
-    uint64_t state = shape->seed * 0x2545F4914F6CDD1Dull + 12345u;
+    const int64_t q_outer = pack_queries ? 1 : batch, q_rows = pack_queries ? p->cu_seqlens_q[batch] + 3 : nq;
+    const int64_t kv_outer = page > 0 ? num_pages : (pack_keys ? 1 : batch);
+    const int64_t kv_rows = page > 0 ? page : (pack_keys ? p->cu_seqlens_k[batch] + 3 : nk);
+    if (tensor_create(&p->q, tensor_layout_kind(l, 0), es, q_outer, hq, hq * f, q_rows, spec->head_dim, 0)
+        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, kv_outer, hkv, hkv * f, kv_rows, spec->head_dim, 0)
+        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, kv_outer, hkv, hkv * f, kv_rows, spec->value_head_dim, 0)
+        || tensor_create(&p->o, tensor_layout_kind(l, 3), es, q_outer, hq, hq * f, q_rows, spec->value_head_dim, 0)
+        || tensor_create(&p->lse, tensor_layout_kind(l, 4), 4, q_outer, hq, hq * f, q_rows, 1, 1)) {
+        return -1;
+    }
+    if (pack_queries) {
+        p->q.prefix = p->o.prefix = p->lse.prefix = p->cu_seqlens_q;
+        p->q.batch = p->o.batch = p->lse.batch = batch;
+    }
+    if (pack_keys) {
+        p->k.prefix = p->v.prefix = p->cu_seqlens_k;
+        p->k.batch = p->v.batch = batch;
+    }
     double amplitude = shape->huge ? huge_amplitude(spec) : 1.0;
     tensor_fill_random(&p->q, spec->storage, &state, amplitude);
     tensor_fill_random(&p->k, spec->storage, &state, amplitude);
@@ -371,6 +404,10 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     params->dropout_seed = random_next(&state);
     params->dropout_offset = random_next(&state);
     params->num_threads = shape->threads;
+    params->cu_seqlens_q = p->cu_seqlens_q;
+    params->cu_seqlens_k = p->cu_seqlens_k;
+    params->total_q = pack_queries ? q_rows : 0;
+    params->total_k = pack_keys ? kv_rows : 0;
     if (variant->score_parameter_count > 0) {
         /* heads_q values per array (times the head factor, for the error cases' larger head counts). */
         const int64_t count = variant->score_parameter_count * hq * layout_heads_factor;
@@ -450,7 +487,9 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
             return -1;
         }
         for (int64_t b = 0; b < batch; b++) {
-            p->seqlens_k[b] = (int32_t)(b == 0 ? nk : (b == 1 ? 0 : (int64_t)(random_next(&state) % (uint64_t)(nk + 1))));
+            /* Within the sequence's keys when they are packed. */
+            const int64_t keys = pack_keys ? tensor_rows(&p->k, b) : nk;
+            p->seqlens_k[b] = (int32_t)(b == 0 ? keys : (b == 1 ? 0 : (int64_t)(random_next(&state) % (uint64_t)(keys + 1))));
         }
         params->seqlens_k = p->seqlens_k;
     }
@@ -462,6 +501,8 @@ static void problem_destroy(problem *p) {
     tensor_destroy(&p->o); tensor_destroy(&p->lse);
     free(p->block_mask);
     free(p->seqlens_k);
+    free(p->cu_seqlens_q);
+    free(p->cu_seqlens_k);
     free(p->page_table);
     free(p->score_parameters);
     free(p->sinks);
@@ -505,7 +546,7 @@ static int run_case(const char *text) {
     unsigned char *lse_logical = tensor_logical_mask(&p.lse);
     for (int64_t b = 0; b < shape.batch; b++)
         for (int64_t h = 0; h < shape.heads_q; h++)
-            for (int64_t q = 0; q < shape.nq; q++) {
+            for (int64_t q = 0; q < tensor_rows(&p.o, b); q++) {
                 int64_t row = (b * shape.heads_q + h) * shape.nq + q;
                 int64_t at = tensor_index(&p.o, b, h, q);
                 int fully_masked = isinf(lse_ref[row]) && lse_ref[row] < 0;
@@ -582,11 +623,27 @@ static int run_case(const char *text) {
         }
         p.page_table[0] = saved;
     }
+    /* A variable-length batch: prefix sums that end past the packed rows are refused before anything is written. */
+    int bad_varlen = 0;
+    int32_t *prefix = p.cu_seqlens_q != NULL ? p.cu_seqlens_q : p.cu_seqlens_k;
+    if (prefix != NULL && p.params.seqlen_q > 0 && p.params.heads_q > 0) {
+        const int32_t saved = prefix[p.params.batch];
+        prefix[p.params.batch] = (int32_t)(prefix == p.cu_seqlens_q ? p.params.total_q : p.params.total_k) + 1;
+        unsigned char *before = malloc((size_t)p.o.count * (size_t)p.o.element_size);
+        if (before != NULL) {
+            memcpy(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size);
+            bad_varlen = harness_forward(&p.params) != ATTNGEN_ERROR_INVALID_SIZE
+                         || memcmp(before, p.o.data, (size_t)p.o.count * (size_t)p.o.element_size) != 0;
+            free(before);
+        }
+        prefix[p.params.batch] = saved;
+    }
     printf("RESULT %s status=%d reference=%d rel_l2=%.3e rel_max=%.3e lse_err=%.3e nan=%ld poison=%ld "
            "lse_inf_mismatch=%ld rows=%lld masked_rows=%ld masked_nonzero=%ld logit_max=%.3e "
-           "kernel_ms=%.1f reference_ms=%.1f bad_used=%d bad_page=%d\n",
+           "kernel_ms=%.1f reference_ms=%.1f bad_used=%d bad_page=%d bad_varlen=%d\n",
            text, (int)status, reference_rc, rel_l2, rel_max, lse_err, nan_count, poison, lse_inf_mismatch,
-           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms, bad_used, bad_page);
+           (long long)rows, masked_rows, masked_nonzero, logit_max, kernel_ms, reference_ms, bad_used, bad_page,
+           bad_varlen);
     free(o_logical); free(lse_logical); free(o_ref); free(lse_ref); free(bound);
     problem_destroy(&p);
     return 0;
@@ -620,7 +677,7 @@ static int run_errors(void) {
     const attngen_reference_spec *spec = &variant->reference;
     int fixed = variant->fixed_heads_q > 0;
     test_case shape = { 2, fixed ? variant->fixed_heads_q : 4, fixed ? variant->fixed_heads_kv : 2,
-                        9, 13, LAYOUT_BHSD, 99, 0, 0, 0, 0 };
+                        9, 13, LAYOUT_BHSD, 99, 0, 0, 0, 0, 0 };
     problem p;
     /* Tensors are laid out for 8 times the heads, so that calls with other head counts stay in bounds. */
     if (problem_create(&p, &shape, 8) != 0) {

@@ -104,4 +104,22 @@ static inline float *harness_new_sinks(int64_t count) {
     return values;
 }
 
+/* The prefix sums of a variable-length batch of `batch` sequences of at most `bound` rows (README, "Variable-length
+   batches"): sequence 0 has `bound` rows, sequence 1 none, sequence 2 one, the others a count in 0 ... bound drawn
+   with `next`; the first sequence starts at row 2 (packed rows before it that no call may touch). batch + 1
+   entries, malloc'ed (the caller frees them), NULL when out of memory. */
+static inline int32_t *harness_prefix_sums(int64_t batch, int64_t bound, uint64_t *state, uint64_t (*next)(uint64_t *)) {
+    int32_t *prefix = (int32_t *)malloc((size_t)(batch + 1) * sizeof(int32_t));
+    if (prefix == NULL) {
+        return NULL;
+    }
+    prefix[0] = 2;
+    for (int64_t b = 0; b < batch; b++) {
+        const int64_t rows = b == 0 ? bound : b == 1 ? 0 : b == 2 ? (bound > 0 ? 1 : 0)
+                                                       : (int64_t)(next(state) % (uint64_t)(bound + 1));
+        prefix[b + 1] = (int32_t)(prefix[b] + rows);
+    }
+    return prefix;
+}
+
 #endif /* ATTNGEN_HARNESS_DRIVER_H */

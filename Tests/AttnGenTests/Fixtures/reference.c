@@ -112,10 +112,31 @@ void attngen_reference_philox(const uint32_t counter[4], const uint32_t key[2], 
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
+/* The query rows of sequence b: the difference of the prefix sums cu_seqlens_q of a variable-length batch, else
+   seqlen_q. */
+static int64_t sequence_queries(const attngen_forward_params *params, int64_t b) {
+    return params->cu_seqlens_q != NULL ? (int64_t)params->cu_seqlens_q[b + 1] - params->cu_seqlens_q[b]
+                                        : params->seqlen_q;
+}
+
 /* The keys of sequence b: seqlens_k[b] when the call gives per-sequence counts (which must lie in 0 ... seqlen_k),
-   else seqlen_k. Sequence b then computes as a call with that seqlen_k. */
+   else the difference of the prefix sums cu_seqlens_k, else seqlen_k. Sequence b then computes as a call with that
+   seqlen_k (and sequence_queries as seqlen_q). */
 static int64_t sequence_keys(const attngen_forward_params *params, int64_t b) {
-    return params->seqlens_k != NULL ? (int64_t)params->seqlens_k[b] : params->seqlen_k;
+    if (params->seqlens_k != NULL) {
+        return (int64_t)params->seqlens_k[b];
+    }
+    return params->cu_seqlens_k != NULL ? (int64_t)params->cu_seqlens_k[b + 1] - params->cu_seqlens_k[b]
+                                        : params->seqlen_k;
+}
+
+/* Where row s of sequence b starts in a tensor: packed row prefix[b] + s of a variable-length batch (batch_stride
+   unused), else row s of batch b. */
+static int64_t sequence_element(const attngen_layout *layout, const int32_t *prefix, int64_t b, int64_t h, int64_t s) {
+    if (prefix != NULL) {
+        return h * layout->head_stride + ((int64_t)prefix[b] + s) * layout->row_stride;
+    }
+    return b * layout->batch_stride + h * layout->head_stride + s * layout->row_stride;
 }
 
 int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32_t threshold,
@@ -125,7 +146,10 @@ int attngen_reference_dropout_keeps(const attngen_forward_params *params, uint32
     }
     uint64_t seed = params->dropout_seed, offset = params->dropout_offset;
     uint64_t row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)params->seqlen_q + (uint64_t)q;
-    uint64_t groups = ((uint64_t)sequence_keys(params, b) + 7u) / 8u; /* one Philox call per 8 keys of a row */
+    /* One Philox call per 8 keys of a row; rows and groups are counted in the call's seqlen_q x seqlen_k (with
+       per-sequence counts seqlens_k, that sequence's keys), whatever the lengths of a variable-length batch. */
+    uint64_t keys = params->seqlens_k != NULL ? (uint64_t)params->seqlens_k[b] : (uint64_t)params->seqlen_k;
+    uint64_t groups = (keys + 7u) / 8u;
     uint64_t element = row * groups + (uint64_t)k / 8u;
     uint32_t counter[4] = { (uint32_t)element, (uint32_t)(element >> 32), (uint32_t)offset, (uint32_t)(offset >> 32) };
     uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
@@ -163,7 +187,7 @@ int attngen_reference_add_band(attngen_reference_spec *spec, int has_left, int64
 
 int attngen_reference_keeps(const attngen_forward_params *params, const attngen_reference_spec *spec,
                             int64_t b, int64_t h, int64_t q, int64_t k) {
-    int64_t nq = params->seqlen_q, nk = sequence_keys(params, b);
+    int64_t nq = sequence_queries(params, b), nk = sequence_keys(params, b);
     for (int index = 0; index < spec->band_count; index++) {
         const attngen_reference_band *band = &spec->bands[index];
         int64_t diagonal = q + (band->bottom_right ? nk - nq : 0);
@@ -232,9 +256,23 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
 
     for (int64_t b = 0; b < batch; b++) {
         const int64_t nk_b = sequence_keys(params, b);
-        if (nk_b < 0 || nk_b > nk) {
+        const int64_t nq_b = sequence_queries(params, b);
+        if (nk_b < 0 || nk_b > nk || nq_b < 0 || nq_b > nq) {
             free(keys); free(values); free(query); free(scores); free(bounds); free(kept);
             return ATTNGEN_REFERENCE_BAD_ARGUMENT;
+        }
+        /* Rows past a shorter sequence of a variable-length batch: O = 0, LSE = 0 (no one compares them). */
+        for (int64_t h = 0; h < heads_q; h++) {
+            for (int64_t q = nq_b; q < nq; q++) {
+                int64_t row = (b * heads_q + h) * nq + q;
+                for (int64_t j = 0; j < dv; j++) {
+                    o[row * dv + j] = 0.0;
+                }
+                lse[row] = 0.0;
+                if (row_logit_bound != NULL) {
+                    row_logit_bound[row] = 0.0;
+                }
+            }
         }
         for (int64_t hkv = 0; hkv < heads_kv; hkv++) {
             for (int64_t key = 0; key < nk_b; key++) {
@@ -248,8 +286,10 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                         return ATTNGEN_REFERENCE_BAD_ARGUMENT;
                     }
                 }
-                int64_t k_at = element_index(&params->k_layout, page, hkv, row);
-                int64_t v_at = element_index(&params->v_layout, page, hkv, row);
+                int64_t k_at = spec->page_size > 0 ? element_index(&params->k_layout, page, hkv, row)
+                                                   : sequence_element(&params->k_layout, params->cu_seqlens_k, b, hkv, key);
+                int64_t v_at = spec->page_size > 0 ? element_index(&params->v_layout, page, hkv, row)
+                                                   : sequence_element(&params->v_layout, params->cu_seqlens_k, b, hkv, key);
                 for (int64_t i = 0; i < d; i++) {
                     keys[key * d + i] = attngen_reference_load(params->k, spec->storage, k_at + i);
                 }
@@ -258,10 +298,10 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                 }
             }
             for (int64_t h = hkv * group; h < (hkv + 1) * group; h++) {
-                for (int64_t q = 0; q < nq; q++) {
+                for (int64_t q = 0; q < nq_b; q++) {
                     int64_t row = (b * heads_q + h) * nq + q;
                     double *out = o + row * dv;
-                    int64_t q_at = element_index(&params->q_layout, b, h, q);
+                    int64_t q_at = sequence_element(&params->q_layout, params->cu_seqlens_q, b, h, q);
                     for (int64_t i = 0; i < d; i++) {
                         query[i] = attngen_reference_load(params->q, spec->storage, q_at + i);
                     }
@@ -279,10 +319,10 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                         bounds[key] = spec->scale * magnitude;
                         if (spec->score_modifier != NULL) {
                             const double slope = spec->score_modifier_derivative != NULL
-                                ? spec->score_modifier_derivative(scores[key], b, h, q, key, nq, nk_b, heads_q,
+                                ? spec->score_modifier_derivative(scores[key], b, h, q, key, nq_b, nk_b, heads_q,
                                                                   params->score_parameters)
                                 : 1.0;
-                            scores[key] = spec->score_modifier(scores[key], b, h, q, key, nq, nk_b, heads_q,
+                            scores[key] = spec->score_modifier(scores[key], b, h, q, key, nq_b, nk_b, heads_q,
                                                                params->score_parameters);
                             bounds[key] = fabs(slope) * bounds[key] + fabs(scores[key]);
                         }
@@ -376,13 +416,16 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
     }
     double loss = 0.0;
     for (int64_t b = 0; b < batch; ++b) {
+        /* A variable-length batch: the sequence's own lengths (rows past them in the dense arrays are ignored and
+           their gradients stay 0). */
+        const int64_t nq_b = sequence_queries(params, b), nk_b = sequence_keys(params, b);
         for (int64_t h = 0; h < hq; ++h) {
             const int64_t hk = h / group;
-            for (int64_t qi = 0; qi < nq; ++qi) {
+            for (int64_t qi = 0; qi < nq_b; ++qi) {
                 const double *qrow = in->q + ((b * hq + h) * nq + qi) * d;
                 const double *dorow = in->d_o + ((b * hq + h) * nq + qi) * dv;
                 double max = -INFINITY;
-                for (int64_t kj = 0; kj < nk; ++kj) {
+                for (int64_t kj = 0; kj < nk_b; ++kj) {
                     if (!attngen_reference_keeps(params, spec, b, h, qi, kj)) {
                         s[kj] = -INFINITY;
                         continue;
@@ -396,9 +439,9 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
                     x[kj] = s[kj];
                     g[kj] = 1.0;
                     if (spec->score_modifier != NULL) {
-                        g[kj] = spec->score_modifier_derivative(s[kj], b, h, qi, kj, nq, nk, hq,
+                        g[kj] = spec->score_modifier_derivative(s[kj], b, h, qi, kj, nq_b, nk_b, hq,
                                                                 params->score_parameters);
-                        s[kj] = spec->score_modifier(s[kj], b, h, qi, kj, nq, nk, hq, params->score_parameters);
+                        s[kj] = spec->score_modifier(s[kj], b, h, qi, kj, nq_b, nk_b, hq, params->score_parameters);
                     }
                     max = s[kj] > max ? s[kj] : max;
                     z[kj] = threshold == 0 ? 1.0
@@ -411,13 +454,13 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
                     continue; /* fully masked row without a sink: O = 0, no gradient */
                 }
                 double sum = sink == -INFINITY ? 0.0 : exp(sink - max);
-                for (int64_t kj = 0; kj < nk; ++kj) {
+                for (int64_t kj = 0; kj < nk_b; ++kj) {
                     s[kj] = s[kj] == -INFINITY ? 0.0 : exp(s[kj] - max);
                     sum += s[kj];
                 }
                 /* s now holds P; O = sum P Z V; L += O . dO; dP = dO . V; D = sum P Z dP = dO . O. */
                 double big_d = 0.0;
-                for (int64_t kj = 0; kj < nk; ++kj) {
+                for (int64_t kj = 0; kj < nk_b; ++kj) {
                     s[kj] /= sum;
                     if (s[kj] == 0.0) {
                         dp[kj] = 0.0;
@@ -440,14 +483,14 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
                     out->dsinks[h] -= exp(sink - max) / sum * big_d;
                 }
                 double *dqrow = out->dq + ((b * hq + h) * nq + qi) * d;
-                for (int64_t kj = 0; kj < nk; ++kj) {
+                for (int64_t kj = 0; kj < nk_b; ++kj) {
                     if (s[kj] == 0.0) {
                         continue;
                     }
                     const double dm = s[kj] * (dp[kj] * z[kj] - big_d); /* dL/dm at this score */
                     const double ds = dm * spec->scale * g[kj];
                     for (int i = 0; i < in->parameter_arrays; ++i) {
-                        const double term = dm * in->parameter_derivative(x[kj], i, b, h, qi, kj, nq, nk, hq,
+                        const double term = dm * in->parameter_derivative(x[kj], i, b, h, qi, kj, nq_b, nk_b, hq,
                                                                           params->score_parameters);
                         if (out->dparameters != NULL) {
                             out->dparameters[i * hq + h] += term;

@@ -30,6 +30,11 @@
  *     int rc = attngen_reference_forward(&params, &spec, o, lse, NULL);   // 0 on success
  *
  * Outputs are dense, in [b][h][q][j] order (j over value_head_dim), whatever the layouts in `params`.
+ * Variable-length batches (params->cu_seqlens_q / cu_seqlens_k, README "Variable-length batches"): sequence b has
+ * cu[b+1] - cu[b] query rows / keys and reads packed row cu[b] + s of Q / K / V (batch_stride unused); its masks,
+ * predicates and score modifiers see those lengths, dropout counts in seqlen_q x seqlen_k as always. The outputs
+ * stay [b][h][seqlen_q] with rows past a sequence's end set to 0, and the backward's dense inputs and gradients are
+ * [b][h][seqlen_q or seqlen_k][i] with rows past a sequence's end ignored (gradients 0).
  * `row_logit_bound` (optional, may be NULL, [b][h][q]) receives, per row, scale * max over kept keys of
  * sum_i |Q_i K_i|: the size of the logits, which bounds the rounding error any fp32 kernel makes in them. With a
  * score modifier m, each key counts |m'(S)| * scale * sum_i |Q_i K_i| + |m(S)| instead (the error carried through

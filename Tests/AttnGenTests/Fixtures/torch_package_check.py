@@ -10,6 +10,7 @@ exits 1 when any fails.
 """
 import argparse
 import importlib
+import itertools
 import math
 import os
 import sys
@@ -633,6 +634,86 @@ def check_cuda_graph(package):
     check(f"CUDA graph {name}: and differs from the captured call's result", not torch.equal(captured, expected))
 
 
+def check_varlen(package, device):
+    """varlen_attention: packed sequences of different lengths (an empty one, one of a single row, Nq != Nk per
+    sequence, a sequence without keys) against the reference of each sequence alone, with its masks aligned to its own
+    lengths; gradients through autograd where the variant has a backward pass; the argument checks."""
+    lengths_q, lengths_k = [40, 0, 1, 17, 9], [33, 5, 7, 60, 0]
+    cu_q = torch.tensor([0] + list(itertools.accumulate(lengths_q)), dtype=torch.int32, device=device)
+    cu_k = torch.tensor([0] + list(itertools.accumulate(lengths_k)), dtype=torch.int32, device=device)
+    for name, info in sorted(package.VARIANTS.items()):
+        if info.paged or info.dropout_p > 0:
+            continue  # paged caches take their keys from the page table; dropout: check_dropout
+        heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
+        differentiable = info.has_backward
+        q = torch.randn(cu_q[-1].item(), heads_q, info.head_dim, dtype=info.dtype, device=device)
+        k = torch.randn(cu_k[-1].item(), heads_kv, info.head_dim, dtype=info.dtype, device=device)
+        v = torch.randn(cu_k[-1].item(), heads_kv, info.value_head_dim, dtype=info.dtype, device=device)
+        for tensor in (q, k, v):
+            tensor.requires_grad_(differentiable)
+        options = {}
+        block_mask = None
+        if info.block_sparse:
+            block_mask = torch.rand(len(lengths_q), heads_q, -(-max(lengths_q) // info.block_rows),
+                                    -(-max(lengths_k) // info.block_columns), device=device) < 0.6
+            options["block_mask"] = block_mask
+        parameters = score_parameters(info, heads_q, device)
+        if parameters is not None:
+            options["score_parameters"] = parameters
+        sinks = sink_logits(info, heads_q, device)
+        if sinks is not None:
+            options["sinks"] = sinks
+        result = package.varlen_attention(q, k, v, cu_q, cu_k, variant=name, return_lse=info.saves_lse, **options)
+        o, lse = result if info.saves_lse else (result, None)
+        check(f"varlen {name} {device} shapes", tuple(o.shape) == (q.shape[0], heads_q, info.value_head_dim)
+              and (lse is None or tuple(lse.shape) == (heads_q, q.shape[0])), f"o {tuple(o.shape)}")
+        grad = torch.randn_like(o) if differentiable else None
+        loss_reference = 0.0
+        for b, (nq, nk) in enumerate(zip(lengths_q, lengths_k)):
+            rows = slice(cu_q[b].item(), cu_q[b + 1].item())
+            keys = slice(cu_k[b].item(), cu_k[b + 1].item())
+            mask = None
+            if block_mask is not None:
+                mask = block_mask[b:b + 1, :, :-(-nq // info.block_rows), :-(-nk // info.block_columns)]
+            expected, expected_lse = reference(info, q[rows].transpose(0, 1)[None], k[keys].transpose(0, 1)[None],
+                                               v[keys].transpose(0, 1)[None], mask, sinks=sinks)
+            got = o[rows].transpose(0, 1)[None]
+            good, detail = close(got.float(), expected, TOLERANCE[info.dtype])
+            if lse is not None and nq > 0:
+                good_lse, detail_lse = close(lse[:, rows][None], expected_lse, LSE_TOLERANCE)
+                good, detail = good and good_lse, detail + "; lse " + detail_lse
+            check(f"varlen {name} {device} sequence {b} (nq={nq}, nk={nk})", good, detail)
+            if differentiable and nq > 0:
+                loss_reference = loss_reference + (expected * grad[rows].transpose(0, 1)[None].double()).sum()
+        if differentiable:
+            (o.float() * grad.float()).sum().backward()
+            got = [t.grad.clone() for t in (q, k, v)]
+            for t in (q, k, v):
+                t.grad = None
+            loss_reference.backward()
+            for label, actual, tensor in zip(("dq", "dk", "dv"), got, (q, k, v)):
+                good, detail = close(actual.float(), tensor.grad, GRAD_TOLERANCE[info.dtype])
+                check(f"varlen {name} {device} {label}", good, detail)
+    bf16 = package.VARIANTS["t_causal_gqa_bf16"]
+    q = torch.randn(int(cu_q[-1]), 4, bf16.head_dim, dtype=bf16.dtype, device=device)
+    k = torch.randn(int(cu_k[-1]), 2, bf16.head_dim, dtype=bf16.dtype, device=device)
+    expect_error(f"varlen prefix sums of different lengths {device}", (ValueError,), ["cu_seqlens_q", "cu_seqlens_k"],
+                 lambda: package.varlen_attention(q, k, k, cu_q, cu_k[:-1], variant="t_causal_gqa_bf16"))
+    expect_error(f"varlen 4-D q {device}", (ValueError,), ["3-D"],
+                 lambda: package.varlen_attention(q[None], k, k, cu_q, cu_k, variant="t_causal_gqa_bf16"))
+    expect_error(f"varlen paged variant {device}", (ValueError,), ["page_table"],
+                 lambda: package.varlen_attention(q, k, k, cu_q, cu_k, variant="t_paged_bf16"))
+    expect_error(f"varlen unknown option {device}", (TypeError,), ["layout"],
+                 lambda: package.varlen_attention(q, k, k, cu_q, cu_k, variant="t_causal_gqa_bf16", layout="bhsd"))
+    if device == "cpu":
+        decreasing = torch.tensor([0, 40, 30, 41, 58, 67], dtype=torch.int32)
+        expect_error("varlen decreasing prefix sums (cpu)", (ValueError,), ["cu_seqlens_q", "decrease"],
+                     lambda: package.varlen_attention(q, k, k, decreasing, cu_k, variant="t_causal_gqa_bf16"))
+        expect_error("varlen a sequence past max_seqlen_q (cpu)", (ValueError,), ["max_seqlen_q"],
+                     lambda: package.varlen_attention(q, k, k, cu_q, cu_k, variant="t_causal_gqa_bf16",
+                                                      max_seqlen_q=20))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--package", default="attngen_torch")
@@ -654,6 +735,7 @@ def main():
              ("sinks", lambda: check_sinks(package, options.device)),
              ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
              ("paged", lambda: check_paged(package, options.device)),
+             ("varlen", lambda: check_varlen(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),
              ("tracing", lambda: check_tracing(package, options.device))]
     if options.device == "cpu":

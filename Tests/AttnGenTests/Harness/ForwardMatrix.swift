@@ -177,6 +177,18 @@ enum ForwardMatrix {
         used.usedKeys = true
         used.threads = openMP ? 2 : 0
         cases.append(used)
+        // A variable-length batch: packed query rows, keys or both (paged caches pack queries only, their keys come
+        // from the page table), with an empty sequence and one of length 1; every fourth variant caps the packed keys
+        // with seqlens_k too; decode-sized rows (the decode path) on odd variants.
+        var packed = index % 2 == 0 ? ShapeCase(queryLength: 70, keyLength: 129) : ShapeCase(queryLength: 3, keyLength: 300)
+        packed.batch = 5
+        if spec.heads == .runtime { packed.heads = runtimeHeads[(index + 2) % runtimeHeads.count] }
+        packed.layout = ShapeCase.Layout.allCases[(index + 2) % ShapeCase.Layout.allCases.count]
+        packed.seed = runSeed &+ UInt64(index * 16 + 11)
+        packed.packing = spec.pageSize != nil ? 1 : [3, 1, 2][index % 3]
+        packed.usedKeys = index % 4 == 3
+        packed.threads = openMP ? 2 : 0
+        cases.append(packed)
         // A long row (many key tiles, a long fp32 sum) or many query tiles, cheap because the other side is short.
         var long = index % 2 == 0 ? ShapeCase(queryLength: 3, keyLength: 70_001) : ShapeCase(queryLength: 70_001, keyLength: 5)
         if spec.heads == .runtime { long.heads = (2, 1) }

@@ -18,6 +18,9 @@ struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
     var threads = 0
     /// Per-sequence key counts (seqlens_k): sequence 0 all keys, sequence 1 none, the others random.
     var usedKeys = false
+    /// A variable-length batch (README, "Variable-length batches"): 1 packs the query rows (cu_seqlens_q), 2 the keys
+    /// (cu_seqlens_k), 3 both; sequence 0 has every row, sequence 1 none, sequence 2 one, the others a random count.
+    var packing = 0
 
     /// The driver's CASE argument.
     var argument: String {
@@ -26,6 +29,7 @@ struct ShapeCase: Sendable, Hashable, CustomStringConvertible {
         parts += ["nq=\(queryLength)", "nk=\(keyLength)", "layout=\(layout.rawValue)", "seed=\(seed)",
                   "huge=\(hugeLogits ? 1 : 0)", "block=\(sharedBlockMask ? "shared" : "perhead")", "threads=\(threads)"]
         if usedKeys { parts.append("used=1") }
+        if packing != 0 { parts.append("varlen=\(packing)") }
         return parts.joined(separator: ",")
     }
 
