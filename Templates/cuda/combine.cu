@@ -14,9 +14,15 @@ constexpr int kThreads = kWarps * 32;
 /* The combine call's tensors with the row count folded, as the kernel reads them. */
 struct CombineArguments {
     attngen_combine_params params;
-    int64_t rows; /* batch * heads_q * seqlen_q */
+    int64_t rows;                /* batch * heads_q * seqlen_q */
+    const int32_t *cu_seqlens_q; /* split-KV decoding of a variable-length batch: O and LSE rows packed as the
+                                    forward call's (README.md, "Variable-length batches"), else NULL */
+    int64_t total_q;             /* the packed rows, with cu_seqlens_q */
 };
 
+/* Two instances: combine_kernel<false> for the public merge and whole batches, combine_kernel<true> for split-KV
+   decoding of a variable-length batch (O and LSE rows packed by cu_seqlens_q). */
+template <bool Packed>
 __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
     const attngen_combine_params &p = arguments.params;
     const int lane = threadIdx.x % 32;
@@ -27,6 +33,11 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         const int64_t q = row % p.seqlen_q;
         const int64_t h = row / p.seqlen_q % p.heads_q;
         const int64_t b = row / p.seqlen_q / p.heads_q;
+        /* The sequence's rows of O and LSE: row q of batch b, or packed row cu_seqlens_q[b] + q (none past a shorter
+           sequence's end: its partials were never written). */
+        const attngen_sequence_rows sequence =
+            attngen_rows_of<Packed>(arguments.cu_seqlens_q, b, p.seqlen_q, arguments.total_q);
+        if (Packed && q >= sequence.count) continue;
         const int64_t lse_at = b * p.lse_partial_layout.batch_stride + h * p.lse_partial_layout.head_stride +
                                q * p.lse_partial_layout.row_stride;
         const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
@@ -49,8 +60,7 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
         const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
         const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
-        Element *const o_row = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride +
-                               q * p.o_layout.row_stride;
+        Element *const o_row = attngen_sequence_row(static_cast<Element *>(p.o), sequence, p.o_layout, h, q);
         for (int column = lane; column < kValueHeadDim; column += 32) {
             float value = 0.0f;
             if (kept_any) {
@@ -62,19 +72,27 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
             attngen_store_float(o_row + column, value);
         }
         if (p.lse != NULL && lane == 0) {
-            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
+            *attngen_sequence_row(p.lse, sequence, p.lse_layout, h, q) = lse;
         }
     }
 }
 
-/* Launches the merge of checked parameters on `stream`. */
-static attngen_status launch_combine(const attngen_combine_params &params, cudaStream_t stream) {
+/* Launches the merge of checked parameters on `stream`; cu_seqlens_q (device memory, or NULL) packs the rows of O and
+   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). */
+static attngen_status launch_combine(const attngen_combine_params &params, const int32_t *cu_seqlens_q, int64_t total_q,
+                                     cudaStream_t stream) {
     CombineArguments arguments;
     arguments.params = params;
     arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
+    arguments.cu_seqlens_q = cu_seqlens_q;
+    arguments.total_q = total_q;
     const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
     const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    combine_kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    if (cu_seqlens_q != NULL) {
+        combine_kernel<true><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    } else {
+        combine_kernel<false><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    }
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 
@@ -87,5 +105,5 @@ extern "C" attngen_status attngen_{{name}}_combine_cuda(const attngen_combine_pa
     const attngen_status status =
         attngen_check_combine(params, kValueHeadDim, (int64_t)sizeof(Element), &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
-    return launch_combine(*params, stream);
+    return launch_combine(*params, NULL, 0, stream);
 }

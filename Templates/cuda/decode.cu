@@ -23,8 +23,6 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kRows = 16;                         /* packed rows per block: one m16 fragment */
 constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile */
 /* The names the tensor-core products use: each warp multiplies the block's 16 rows by its kWarpColumns keys. */
-constexpr int kMTiles = 1;
-constexpr int kRowsPerWarp = 16;
 constexpr int kBlockColumns = kWarpColumns;
 constexpr int kQStride = kHeadDimPadded + kRowPad;
 constexpr int kKStride = kHeadDimPadded + kRowPad;
@@ -43,7 +41,7 @@ static_assert(kWarpColumns % 16 == 0, "each warp's keys are whole k16 steps of P
 struct DecodeArguments {
     attngen_forward_params params;
     int32_t kv_group;     /* query heads per key/value head */
-    int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head) */
+    int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head), of the longest sequence */
     int32_t row_tiles;    /* blocks of kRows packed rows per (batch, key/value head) */
     int32_t splits;       /* key ranges per row tile; 1 writes O and LSE directly */
     int32_t aligned16;    /* K and V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
@@ -92,6 +90,9 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
     }
 }
 
+/* Two instances: decode_kernel<false> for whole batches, decode_kernel<true> for variable-length batches (cu_seqlens_q,
+   cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums. */
+template <bool Packed>
 __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_kernel(const DecodeArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
@@ -111,11 +112,17 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     const int64_t b = unit / arguments.row_tiles / p.heads_kv;
     const int64_t kv_head = unit / arguments.row_tiles % p.heads_kv;
     if (b >= p.batch) return;
-    const int64_t nq = p.seqlen_q;
-    const int64_t nk = attngen_sequence_keys(p, b);
+    /* The sequence's query rows and keys: batch_stride apart, or packed by cu_seqlens_q / cu_seqlens_k (README.md,
+       "Variable-length batches"); of its keys, those seqlens_k gives (clamped: the launcher cannot check device
+       memory). Its packed rows are the first kv_group * nq of the row tiles, which cover the longest sequence. */
+    const attngen_sequence_rows query_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows key_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = attngen_sequence_key_count(p.seqlens_k, b, key_rows.count);
     const int kv_group = arguments.kv_group;
     const int row_begin = (int)row_tile * kRows;
-    const int rows_here = min(kRows, arguments.packed_rows - row_begin);
+    const int rows_here = min(kRows, (Packed ? kv_group * (int)nq : arguments.packed_rows) - row_begin);
+    if (Packed && rows_here <= 0) return; /* past a shorter sequence's rows */
     /* The query rows these packed rows hold: [q_first, q_last]. */
     const int64_t q_first = row_begin / kv_group;
     const int64_t q_last = (row_begin + rows_here - 1) / kv_group;
@@ -131,10 +138,11 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
 
     /* K and V of this head: rows of the sequence, or with a paged cache (kPageSize > 0) the head's rows of every
        page, found through the sequence's row of the page table (an index past the pages is clamped). */
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + (kPageSize > 0 ? 0 : b * p.k_layout.batch_stride) +
-                              kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + (kPageSize > 0 ? 0 : b * p.v_layout.batch_stride) +
-                              kv_head * p.v_layout.head_stride;
+    const Raw *const k_base = static_cast<const Raw *>(p.k), *const v_base = static_cast<const Raw *>(p.v);
+    const Raw *const k_rows = kPageSize > 0 ? k_base + kv_head * p.k_layout.head_stride
+                                            : attngen_sequence_row(k_base, key_rows, p.k_layout, kv_head, 0);
+    const Raw *const v_rows = kPageSize > 0 ? v_base + kv_head * p.v_layout.head_stride
+                                            : attngen_sequence_row(v_base, key_rows, p.v_layout, kv_head, 0);
     const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
     const bool aligned16 = arguments.aligned16 != 0;
 
@@ -168,7 +176,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     for (int slot = 0; slot < kStages - 1; ++slot) load_key_tile(tile_begin + slot, slot);
 
     /* The packed Q rows, gathered from their heads with plain loads (a few kilobytes), zeros past the rows. */
-    const Raw *const q_base = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride;
+    const Raw *const q_base = attngen_sequence_row(static_cast<const Raw *>(p.q), query_rows, p.q_layout, 0, 0);
     for (int i = threadIdx.x; i < kRows * kHeadDimPadded; i += kThreads) {
         const int r = i / kHeadDimPadded, column = i % kHeadDimPadded;
         Raw value = 0;
@@ -315,17 +323,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         const float out = kept_any ? value / sum : 0.0f;
         const float lse = kept_any ? (scaled_max + log2f(sum)) * 0.69314718f : -INFINITY;
         if (partial) {
-            const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * nq + q;
+            /* the partials keep the bounds' rows, [split][batch][heads_q][seqlen_q] */
+            const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * p.seqlen_q + q;
             arguments.o_partial[partial_row * kValueHeadDim + column] = out;
             if (column == 0) arguments.lse_partial[partial_row] = lse;
         } else {
             Element *const o = static_cast<Element *>(p.o);
-            attngen_store_float(o + b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride +
-                                    column,
-                                out);
-            if (kSavesLogSumExp && column == 0) {
-                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
-            }
+            attngen_store_float(attngen_sequence_row(o, query_rows, p.o_layout, h, q) + column, out);
+            if (kSavesLogSumExp && column == 0) *attngen_sequence_row(p.lse, query_rows, p.lse_layout, h, q) = lse;
         }
     }
 }
@@ -412,15 +417,18 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
                           : NULL;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
-    if (cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
+    void (*const kernel)(DecodeArguments) =
+        p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL ? decode_kernel<true> : decode_kernel<false>;
+    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
-    decode_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     if (launch.splits == 1) return ATTNGEN_OK;
 
-    /* Merge the partial results: [splits][batch][heads_q][seqlen_q] rows, contiguous. */
+    /* Merge the partial results: [splits][batch][heads_q][seqlen_q] rows, contiguous, into each sequence's rows of O
+       and LSE (packed by cu_seqlens_q, whose rows past a shorter sequence's end the decode kernel left unwritten). */
     attngen_combine_params merge = {};
     merge.struct_size = sizeof(merge);
     merge.splits = launch.splits;
@@ -437,7 +445,7 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
     merge.o_layout = p.o_layout;
     merge.lse = kSavesLogSumExp ? p.lse : NULL;
     merge.lse_layout = p.lse_layout;
-    return attngen_{{name}}_combine::launch_combine(merge, stream);
+    return attngen_{{name}}_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream);
 }
 
 /* The workspace a call's key splits need (0 when it does not split). */

@@ -132,8 +132,10 @@
 #include "attngen_runtime_hopper.cuh"
 
 /* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
-   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
-   run on the variant's mma.sync kernel ({{name}}_mma.cu), which takes every layout the ABI allows. (Head dims
+   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates; per-sequence
+   key counts (seqlens_k). Such calls run on the variant's mma.sync kernel ({{name}}_mma.cu), which takes every
+   layout and call the ABI allows. Variable-length batches (cu_seqlens_q, cu_seqlens_k) run here: a packed side's
+   tensor map holds all its rows as one batch (README.md, "Variable-length batches"). (Head dims
    that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
 extern "C" attngen_status attngen_{{name}}_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
@@ -150,18 +152,24 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
+    if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
+    /* The checked call with the layouts its kernels may use (unused batch strides of packed tensors zeroed). */
+    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
     {{decode_dispatch}}
 
-    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume that the keys of a tile past the
+       sequence's count are zeros or another sequence's, not rows of the same cache that must not be read). */
     if (p.seqlens_k != NULL) return attngen_{{name}}_forward_mma_cuda(params, stream);
 
-    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
-       their layouts do not matter then (every row is fully masked). */
-    const bool reads_kv = p.seqlen_k > 0;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
+       K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
+    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
+    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
+    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
+    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, q_rows, p.heads_q, q_batches) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, kv_rows, p.heads_kv, kv_batches) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, kv_rows, p.heads_kv, kv_batches)))) {
         return attngen_{{name}}_forward_mma_cuda(params, stream);
     }
 

@@ -276,7 +276,7 @@ import Testing
                         "\(spec.name): the wide kernel lacks wgmma or TMA")
             }
             let fallback = reports.filter { $0.function.contains("attngen_\(spec.name)_detail") }
-            #expect(fallback.count == 1, "expected one mma.sync fallback kernel for \(spec.name), got \(fallback.count)")
+            #expect(fallback.count == 2, "expected the mma.sync fallback kernel's two instances (whole and variable-length batches) for \(spec.name), got \(fallback.count)")
             let sass = functions.filter { $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_detail") }
             #expect(sass.count == 1, "expected the SASS of \(spec.name)'s Hopper kernel, got \(sass.count)")
             for body in sass {

@@ -9,8 +9,12 @@
  * with V one-hot, O[q][k] is zero exactly where the element was dropped (or masked), and that pattern must
  * equal the reference's attngen_reference_dropout_keeps for every (q, k). Decoding shapes (at most 16 query
  * rows: the decode kernel) run without and with the forward workspace (keys split across blocks, merged by the
- * combine kernel); the public combine call is checked on random partials against a double-precision merge. It
- * also checks the Philox known answer on the device and the launcher's argument errors.
+ * combine kernel); the public combine call is checked on random partials against a double-precision merge.
+ * Variable-length batches (README.md, "Variable-length batches") pack the queries, the keys or both of ragged
+ * sequences (the longest, an empty one, one of one row or key, one of a random length; query and key counts differ
+ * in every sequence), with rows before the first sequence and after the last that the kernels must leave poisoned,
+ * through the tiled kernel and the decode kernel (with and without split keys). It also checks the Philox known
+ * answer on the device and the launcher's argument errors.
  *
  *   check_driver [--quick] [--only NAME[,NAME...]] [--seed N] [--bench]
  *
@@ -114,7 +118,22 @@ typedef struct check_shape {
     int o_misaligned; /* 1: O starts one element past a 16-byte boundary (the kernels' unaligned store path) */
     int workspace;    /* 1: pass the forward workspace the variant asks for (split-KV decoding) */
     int used_keys;    /* 1: per-sequence key counts (seqlens_k): sequence 0 all keys, 1 none, the others random */
+    int packed;       /* variable-length batch: PACK_QUERIES (cu_seqlens_q) and / or PACK_KEYS (cu_seqlens_k); seqlen_q
+                         and seqlen_k are the longest sequence's (sequence_length) */
 } check_shape;
+
+enum { PACK_QUERIES = 1, PACK_KEYS = 2 };
+
+/* The length of sequence b of a variable-length batch with the given longest length: the longest, none, one, a
+   random one, in turn (rotated by `shift`, so that the query and key counts of a sequence differ). */
+static int64_t sequence_length(int64_t b, int64_t longest, int shift) {
+    switch ((b + shift) % 4) {
+        case 0: return longest;
+        case 1: return 0;
+        case 2: return std::min<int64_t>(1, longest);
+        default: return longest > 1 ? 1 + (int64_t)(rng_next() % (uint64_t)(longest - 1)) : longest;
+    }
+}
 
 static const check_shape full_shapes[] = {
     {2, 4, 2, 128, 128, 0},   /* GQA at run time, whole tiles */
@@ -134,12 +153,22 @@ static const check_shape full_shapes[] = {
     {2, 3, 3, 3, 40, 0, 0, 1},     /* MHA, fewer keys than one tile */
     {4, 8, 2, 1, 3000, 1, 0, 1, 1}, /* decoding with per-sequence cache lengths (seqlens_k), keys split */
     {4, 4, 4, 37, 500, 0, 0, 0, 1}, /* the tiled kernel with per-sequence key counts */
+    /* Variable-length batches: packed queries, keys or both, ragged (an empty sequence, one of one row). */
+    {4, 4, 2, 203, 150, 0, 0, 0, 0, PACK_QUERIES | PACK_KEYS}, /* GQA, partial tiles, BHSD packing */
+    {5, 2, 2, 130, 301, 1, 1, 0, 0, PACK_QUERIES | PACK_KEYS}, /* BSHD packing, O unaligned */
+    {4, 3, 3, 257, 190, 0, 0, 0, 0, PACK_QUERIES},             /* queries packed, keys batch_stride apart */
+    {4, 2, 1, 66, 333, 1, 0, 0, 0, PACK_KEYS},                 /* keys packed, MQA */
+    {8, 8, 2, 5, 3000, 1, 0, 0, 0, PACK_QUERIES | PACK_KEYS},  /* the decode kernel, unsplit */
+    {8, 8, 2, 5, 3000, 1, 0, 1, 0, PACK_QUERIES | PACK_KEYS},  /* the decode kernel, keys split and merged */
+    {4, 4, 4, 3, 700, 0, 1, 1, 1, PACK_QUERIES},               /* the decode kernel with seqlens_k, split */
 };
 static const check_shape quick_shapes[] = {
     {1, 2, 2, 77, 203, 1},
     {1, 4, 1, 7, 300, 1, 0, 1}, /* the decode kernel with split keys */
     {1, 2, 1, 130, 130, 0},
     {1, 2, 2, 77, 203, 1, 1},
+    {4, 2, 2, 90, 70, 1, 0, 0, 0, PACK_QUERIES | PACK_KEYS}, /* a variable-length batch */
+    {4, 4, 2, 3, 300, 0, 0, 1, 0, PACK_QUERIES | PACK_KEYS}, /* the same through the decode kernel, split */
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -174,17 +203,34 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     }
     const int d = variant.head_dim, dv = variant.value_head_dim, st = variant.storage;
     const size_t eb = element_bytes(st);
-    const int64_t nq_elems = shape.batch * shape.heads_q * shape.seqlen_q;
+    const int64_t nq_elems = shape.batch * shape.heads_q * shape.seqlen_q; /* rows of the dense reference */
+    /* A variable-length batch: the prefix sums of the packed sides, the first sequence at row 3 (Q, O, LSE) or 2
+       (K, V) and rows after the last, which belong to no sequence (O and LSE there must stay poisoned). */
+    const bool packs_q = (shape.packed & PACK_QUERIES) != 0, packs_k = (shape.packed & PACK_KEYS) != 0;
+    std::vector<int32_t> cu_q, cu_k;
+    if (packs_q) {
+        cu_q.push_back(3);
+        for (int64_t b = 0; b < shape.batch; ++b) cu_q.push_back(cu_q.back() + (int32_t)sequence_length(b, shape.seqlen_q, 0));
+    }
+    if (packs_k) {
+        cu_k.push_back(2);
+        for (int64_t b = 0; b < shape.batch; ++b) cu_k.push_back(cu_k.back() + (int32_t)sequence_length(b, shape.seqlen_k, 1));
+    }
+    const int64_t total_q = packs_q ? cu_q.back() + 5 : 0, total_k = packs_k ? cu_k.back() + 4 : 0;
     /* A paged variant: K and V are pools of pages (each sequence's pages shuffled, one spare page). */
     const int64_t page = variant.page_size;
     const int64_t pages_per_sequence = page > 0 ? (shape.seqlen_k + page - 1) / page : 0;
     const int64_t num_pages = page > 0 ? shape.batch * pages_per_sequence + 1 : 0;
-    const int64_t kv_outer = page > 0 ? num_pages : shape.batch, kv_rows = page > 0 ? page : shape.seqlen_k;
+    const int64_t kv_outer = page > 0 ? num_pages : (packs_k ? 1 : shape.batch);
+    const int64_t kv_rows = page > 0 ? page : (packs_k ? total_k : shape.seqlen_k);
     const int64_t nk_elems = kv_outer * shape.heads_kv * kv_rows;
-    const size_t q_bytes = (size_t)(nq_elems * d) * eb, k_bytes = (size_t)(nk_elems * d) * eb;
-    const size_t v_bytes = (size_t)(nk_elems * dv) * eb, o_bytes = (size_t)(nq_elems * dv) * eb;
+    /* Rows of Q, O and LSE: [batch][heads_q][seqlen_q], or packed [heads_q][total_q]. */
+    const int64_t q_outer = packs_q ? 1 : shape.batch, q_rows = packs_q ? total_q : shape.seqlen_q;
+    const int64_t q_side = q_outer * shape.heads_q * q_rows;
+    const size_t q_bytes = (size_t)(q_side * d) * eb, k_bytes = (size_t)(nk_elems * d) * eb;
+    const size_t v_bytes = (size_t)(nk_elems * dv) * eb, o_bytes = (size_t)(q_side * dv) * eb;
     std::vector<uint8_t> hq(q_bytes + 16), hk(k_bytes + 16), hv(v_bytes + 16), ho(o_bytes + 16);
-    std::vector<float> hlse((size_t)nq_elems + 1);
+    std::vector<float> hlse((size_t)q_side + 1);
 
     attngen_forward_params p;
     memset(&p, 0, sizeof(p));
@@ -194,7 +240,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     p.seqlen_k = shape.seqlen_k;
     p.heads_q = (int32_t)shape.heads_q;
     p.heads_kv = (int32_t)shape.heads_kv;
-    fill_layout(&p.q_layout, shape, shape.heads_q, shape.seqlen_q, d);
+    fill_layout(&p.q_layout, shape, shape.heads_q, q_rows, d);
     fill_layout(&p.k_layout, shape, shape.heads_kv, kv_rows, d);
     fill_layout(&p.v_layout, shape, shape.heads_kv, kv_rows, dv);
     std::vector<int32_t> hpages;
@@ -209,14 +255,23 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         p.page_table_stride = pages_per_sequence + 1;
         p.num_pages = num_pages;
     }
-    fill_layout(&p.o_layout, shape, shape.heads_q, shape.seqlen_q, dv);
+    fill_layout(&p.o_layout, shape, shape.heads_q, q_rows, dv);
     p.lse_layout.row_stride = 1;
-    p.lse_layout.head_stride = shape.seqlen_q;
-    p.lse_layout.batch_stride = shape.heads_q * shape.seqlen_q;
+    p.lse_layout.head_stride = q_rows;
+    p.lse_layout.batch_stride = shape.heads_q * q_rows;
     p.dropout_seed = seed;
     p.dropout_offset = offset;
+    /* Packed tensors: batch_stride is not used; an odd value shows any kernel that reads it. */
+    if (packs_q) {
+        p.total_q = total_q;
+        p.q_layout.batch_stride = p.o_layout.batch_stride = p.lse_layout.batch_stride = 1000003;
+    }
+    if (packs_k) {
+        p.total_k = total_k;
+        p.k_layout.batch_stride = p.v_layout.batch_stride = 1000003;
+    }
 
-    for (int64_t i = 0; i < nq_elems * d; ++i) store_element(hq.data(), st, i, (float)(q_scale * rng_normal()));
+    for (int64_t i = 0; i < q_side * d; ++i) store_element(hq.data(), st, i, (float)(q_scale * rng_normal()));
     for (int64_t i = 0; i < nk_elems * d; ++i) store_element(hk.data(), st, i, (float)rng_normal());
     if (v_one_hot) {
         /* element (b, h, k, j) = (j == k), through the V layout */
@@ -266,12 +321,12 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     CUDA_CHECK(cudaMalloc(&dk, k_bytes + 16));
     CUDA_CHECK(cudaMalloc(&dvv, v_bytes + 16));
     CUDA_CHECK(cudaMalloc(&dout, o_bytes + 16));
-    CUDA_CHECK(cudaMalloc((void **)&dlse, ((size_t)nq_elems + 1) * sizeof(float)));
+    CUDA_CHECK(cudaMalloc((void **)&dlse, ((size_t)q_side + 1) * sizeof(float)));
     CUDA_CHECK(cudaMemcpy(dq, hq.data(), q_bytes, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dk, hk.data(), k_bytes, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dvv, hv.data(), v_bytes, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemset(dout, 0xFF, o_bytes + 16));
-    CUDA_CHECK(cudaMemset(dlse, 0xFF, ((size_t)nq_elems + 1) * sizeof(float)));
+    CUDA_CHECK(cudaMemset(dlse, 0xFF, ((size_t)q_side + 1) * sizeof(float)));
     if (!hmask.empty()) {
         CUDA_CHECK(cudaMalloc((void **)&dmask, hmask.size()));
         CUDA_CHECK(cudaMemcpy(dmask, hmask.data(), hmask.size(), cudaMemcpyHostToDevice));
@@ -287,6 +342,16 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         CUDA_CHECK(cudaMalloc((void **)&dseqlens, hseqlens.size() * sizeof(int32_t)));
         CUDA_CHECK(cudaMemcpy(dseqlens, hseqlens.data(), hseqlens.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
     }
+    /* The prefix sums of a variable-length batch, on the device. */
+    int32_t *dcu_q = NULL, *dcu_k = NULL;
+    if (packs_q) {
+        CUDA_CHECK(cudaMalloc((void **)&dcu_q, cu_q.size() * sizeof(int32_t)));
+        CUDA_CHECK(cudaMemcpy(dcu_q, cu_q.data(), cu_q.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+    }
+    if (packs_k) {
+        CUDA_CHECK(cudaMalloc((void **)&dcu_k, cu_k.size() * sizeof(int32_t)));
+        CUDA_CHECK(cudaMemcpy(dcu_k, cu_k.data(), cu_k.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+    }
     int32_t *dpages = NULL;
     if (!hpages.empty()) {
         CUDA_CHECK(cudaMalloc((void **)&dpages, hpages.size() * sizeof(int32_t)));
@@ -296,6 +361,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     dp.score_parameters = variant.score_parameters > 0 ? dparameters : NULL;
     dp.sinks = variant.sinks ? dsinks : NULL;
     dp.seqlens_k = dseqlens;
+    dp.cu_seqlens_q = dcu_q;
+    dp.cu_seqlens_k = dcu_k;
     dp.page_table = dpages;
     dp.q = dq;
     dp.k = dk;
@@ -316,8 +383,9 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         }
     }
     const attngen_status status = variant.launch(&dp, 0);
-    if (shape.used_keys && !variant.decodes) {
-        /* seqlens_k needs the decode kernel: refused, and nothing written (O stays poisoned). */
+    if ((shape.used_keys && !variant.decodes) || (packs_k && page > 0)) {
+        /* seqlens_k needs the decode kernel, and a paged cache takes no cu_seqlens_k: refused, and nothing written
+           (O stays poisoned). */
         if (status != ATTNGEN_ERROR_UNSUPPORTED) result.bad++;
         CUDA_CHECK(cudaDeviceSynchronize());
         std::vector<uint8_t> untouched(o_bytes);
@@ -327,6 +395,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         if (dmask) cudaFree(dmask);
         if (dworkspace) cudaFree(dworkspace);
         if (dseqlens) cudaFree(dseqlens);
+        if (dcu_q) cudaFree(dcu_q);
+        if (dcu_k) cudaFree(dcu_k);
         if (dpages) cudaFree(dpages);
         cudaFree(dparameters);
         cudaFree(dsinks);
@@ -339,7 +409,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     CUDA_CHECK(cudaGetLastError());
     CUDA_CHECK(cudaDeviceSynchronize());
     CUDA_CHECK(cudaMemcpy(ho.data(), (uint8_t *)dout + o_offset, o_bytes + 16 - o_offset, cudaMemcpyDeviceToHost));
-    CUDA_CHECK(cudaMemcpy(hlse.data(), dlse, ((size_t)nq_elems + 1) * sizeof(float), cudaMemcpyDeviceToHost));
+    CUDA_CHECK(cudaMemcpy(hlse.data(), dlse, ((size_t)q_side + 1) * sizeof(float), cudaMemcpyDeviceToHost));
     cudaFree(dq);
     cudaFree(dk);
     cudaFree(dvv);
@@ -348,6 +418,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     if (dmask) cudaFree(dmask);
     if (dworkspace) cudaFree(dworkspace);
     if (dseqlens) cudaFree(dseqlens);
+    if (dcu_q) cudaFree(dcu_q);
+    if (dcu_k) cudaFree(dcu_k);
     if (dpages) cudaFree(dpages);
     cudaFree(dparameters);
     cudaFree(dsinks);
@@ -363,6 +435,8 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     hp.lse = NULL;
     hp.block_mask = hmask.empty() ? NULL : hmask.data();
     hp.seqlens_k = hseqlens.empty() ? NULL : hseqlens.data();
+    hp.cu_seqlens_q = packs_q ? cu_q.data() : NULL;
+    hp.cu_seqlens_k = packs_k ? cu_k.data() : NULL;
     hp.page_table = hpages.empty() ? NULL : hpages.data();
     std::vector<double> ref_o((size_t)std::max<int64_t>(1, nq_elems * dv)), ref_lse((size_t)std::max<int64_t>(1, nq_elems));
     if (nq_elems > 0 && attngen_reference_forward(&hp, &spec, ref_o.data(), ref_lse.data(), NULL) != 0) {
@@ -371,14 +445,20 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         return result;
     }
 
-    /* Compare: the reference is dense [b][h][q][j]; the kernel's O goes through o_layout. */
+    /* Compare: the reference is dense [b][h][q][j] (rows past a shorter sequence's end unused); the kernel's O goes
+       through o_layout, row q of batch b or packed row cu_q[b] + q. Every element of O and LSE that belongs to no
+       sequence's row must stay poisoned. */
     double diff2 = 0, ref2 = 0;
+    std::vector<uint8_t> o_written((size_t)q_side * dv, 0), lse_written((size_t)q_side, 0);
     for (int64_t b = 0; b < shape.batch; ++b)
         for (int64_t h = 0; h < shape.heads_q; ++h)
-            for (int64_t q = 0; q < shape.seqlen_q; ++q) {
+            for (int64_t q = 0; q < (packs_q ? cu_q[(size_t)b + 1] - cu_q[(size_t)b] : shape.seqlen_q); ++q) {
                 const int64_t row = (b * shape.heads_q + h) * shape.seqlen_q + q;
+                const int64_t batch_index = packs_q ? 0 : b, packed_row = packs_q ? cu_q[(size_t)b] + q : q;
                 for (int64_t j = 0; j < dv; ++j) {
-                    const int64_t at = b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride + j;
+                    const int64_t at = batch_index * p.o_layout.batch_stride + h * p.o_layout.head_stride +
+                                       packed_row * p.o_layout.row_stride + j;
+                    o_written[(size_t)at] = 1;
                     const double got = attngen_reference_load(ho.data(), st, at);
                     const double want = ref_o[(size_t)(row * dv + j)];
                     if (!isfinite(got)) {
@@ -393,7 +473,9 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
                     }
                 }
                 if (variant.saves_lse) {
-                    const double got = hlse[(size_t)(b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q)];
+                    const int64_t at = batch_index * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + packed_row;
+                    lse_written[(size_t)at] = 1;
+                    const double got = hlse[(size_t)at];
                     const double want = ref_lse[(size_t)row];
                     if (isinf(want) || isinf(got)) {
                         if (!(isinf(want) && isinf(got) && want < 0 && got < 0)) result.bad++;
@@ -406,8 +488,22 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
             }
     if (!isfinite(diff2)) result.bad++;
     result.rel_error = ref2 > 0 ? sqrt(diff2 / ref2) : sqrt(diff2);
-    /* Poison past the end must be untouched (no write out of bounds). */
+    /* Poison past the end, and in a variable-length batch outside the sequences' rows, must be untouched. */
     for (size_t i = o_bytes; i < o_bytes + 16 - o_offset; ++i) if (ho[i] != 0xFF) result.bad++;
+    if (packs_q) {
+        int untouched_bad = 0;
+        for (size_t i = 0; i < o_written.size(); ++i) {
+            if (o_written[i]) continue;
+            for (size_t byte = 0; byte < eb; ++byte) untouched_bad += ho[i * eb + byte] != 0xFF;
+        }
+        for (size_t i = 0; i < lse_written.size() && variant.saves_lse; ++i) {
+            uint32_t bits;
+            memcpy(&bits, &hlse[i], 4);
+            untouched_bad += !lse_written[i] && bits != 0xFFFFFFFFu;
+        }
+        if (untouched_bad) fprintf(stderr, "%s: %d bytes outside the sequences' rows written\n", variant.name, untouched_bad);
+        result.bad += untouched_bad;
+    }
     return result;
 }
 
@@ -556,7 +652,25 @@ static int check_errors(const check_variant &variant) {
     p.o_layout.batch_stride = 1 << 14;
     if (variant.value_head_dim > 1) expect("overlapping O rows", &p, ATTNGEN_ERROR_INVALID_LAYOUT);
     p = good; p.batch = 0; p.q = NULL; expect("empty batch", &p, ATTNGEN_OK);
+    /* Variable-length batches: prefix sums {0, 8} (one sequence of every row) on the device. */
+    int32_t *prefix = NULL;
+    const int32_t host_prefix[2] = {0, 8};
+    CUDA_CHECK(cudaMalloc((void **)&prefix, sizeof(host_prefix)));
+    CUDA_CHECK(cudaMemcpy(prefix, host_prefix, sizeof(host_prefix), cudaMemcpyHostToDevice));
+    p = good; p.cu_seqlens_q = prefix; p.total_q = 8; expect("packed queries", &p, ATTNGEN_OK);
+    p = good; p.cu_seqlens_q = prefix; p.total_q = -1; expect("negative total_q", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    p = good; p.cu_seqlens_q = prefix; p.total_q = 0; expect("no packed query rows", &p, ATTNGEN_OK);
+    p = good; p.cu_seqlens_q = prefix; p.total_q = 1 << 20; expect("packed O rows over the next head", &p, ATTNGEN_ERROR_INVALID_LAYOUT);
+    if (variant.page_size > 0) {
+        p = good; p.cu_seqlens_k = prefix; p.total_k = 8; expect("paged with cu_seqlens_k", &p, ATTNGEN_ERROR_UNSUPPORTED);
+    } else {
+        p = good; p.cu_seqlens_k = prefix; p.total_k = 8; expect("packed keys", &p, ATTNGEN_OK);
+        p = good; p.cu_seqlens_k = prefix; p.total_k = 0; expect("no packed keys", &p, ATTNGEN_OK);
+        p = good; p.cu_seqlens_k = prefix; p.total_k = (int64_t)ATTNGEN_MAX_SEQLEN + 1;
+        expect("total_k past the limit", &p, ATTNGEN_ERROR_INVALID_SIZE);
+    }
     CUDA_CHECK(cudaDeviceSynchronize());
+    cudaFree(prefix);
     cudaFree(buffer);
     cudaFree(lse);
     if (pages) cudaFree(pages);
@@ -747,10 +861,11 @@ int main(int argc, char **argv) {
             worst.lse_error = std::max(worst.lse_error, r.lse_error);
             worst.bad += r.bad;
             if (r.bad || r.rel_error > tolerance) {
-                printf("  %s shape %d (B%lld Hq%lld Hkv%lld Nq%lld Nk%lld %s): rel %.3g abs %.3g bad %d\n", variant.name, i,
-                       (long long)shapes[i].batch, (long long)shapes[i].heads_q, (long long)shapes[i].heads_kv,
-                       (long long)shapes[i].seqlen_q, (long long)shapes[i].seqlen_k, shapes[i].bshd ? "BSHD" : "BHSD",
-                       r.rel_error, r.max_abs_error, r.bad);
+                printf("  %s shape %d (B%lld Hq%lld Hkv%lld Nq%lld Nk%lld %s%s%s): rel %.3g abs %.3g bad %d\n",
+                       variant.name, i, (long long)shapes[i].batch, (long long)shapes[i].heads_q,
+                       (long long)shapes[i].heads_kv, (long long)shapes[i].seqlen_q, (long long)shapes[i].seqlen_k,
+                       shapes[i].bshd ? "BSHD" : "BHSD", shapes[i].packed & PACK_QUERIES ? ", packed Q" : "",
+                       shapes[i].packed & PACK_KEYS ? ", packed K/V" : "", r.rel_error, r.max_abs_error, r.bad);
             }
         }
         int pattern = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A focused GPU check in one device call, for a change that touches a few variants: the mma.sync forward check of
 # MMA_ONLY (benchmarks/gpu/check.sh with ONLY=..., sanitizers included; "all" runs every variant and the anchors),
-# the Hopper family's (--family auto) forward check of HOPPER_ONLY, the backward check of every variant when
+# the Hopper family's (--family auto) forward check of HOPPER_ONLY ("all": every variant), the backward check of every variant when
 # BACKWARD=1 (benchmarks/gpu-backward/check.sh; BACKWARD=hopper: the same with the Hopper family's backward, --family
 # auto, whose key kernel runs on wgmma where it can; BACKWARD=both: the two), the PyTorch package on CUDA tensors
 # when TORCH=1, and the backward benchmark against the anchors when BENCH_BACKWARD is a kernels folder under
@@ -9,7 +9,8 @@
 # 4k, 16k, bench.sh's BENCH.md and bench_results.json copied to $OUT/bench-backward). Empty lists
 # skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
 # benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
-# reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt).
+# reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt). BENCH_VARLEN=1 also times variable-length batches
+# against a dense batch (benchmarks/gpu/bench_varlen.py: $OUT/varlen/VARLEN.md).
 #
 #     MMA_ONLY=cu_a,cu_b HOPPER_ONLY=cu_a BACKWARD=1 TORCH=1 bash benchmarks/gpu/run_focused_check.sh
 #     BACKWARD=hopper BENCH_BACKWARD=bench bash benchmarks/gpu/run_focused_check.sh  # issue 14
@@ -39,7 +40,8 @@ if [ -n "${MMA_ONLY:-}" ]; then
 fi
 if [ -n "${HOPPER_ONLY:-}" ]; then
     say "== Hopper family (auto) forward: $HOPPER_ONLY"
-    KERNELS="$ROOT/benchmarks/gpu/.generated/forward-hopper" ONLY="$HOPPER_ONLY" OUT=/tmp/fc-hopper \
+    if [ "$HOPPER_ONLY" = all ]; then HOPPER_ARG=""; else HOPPER_ARG=$HOPPER_ONLY; fi
+    KERNELS="$ROOT/benchmarks/gpu/.generated/forward-hopper" ONLY="$HOPPER_ARG" OUT=/tmp/fc-hopper \
         BUILD=/tmp/fc-hopper-build bash "$ROOT/benchmarks/gpu/check.sh" >/tmp/fc-hopper.out 2>&1
     step_done $?
     grep -E "ALL PASS|FAIL|ERROR SUMMARY|RACECHECK SUMMARY" /tmp/fc-hopper.out | tee -a "$LOG"
@@ -77,6 +79,14 @@ elif [ -n "${BENCH_BACKWARD:-}" ]; then
         --no-flex --repeats 10 >/tmp/fc-bench.out 2>&1
     step_done $?
     grep -E "FAIL|attngen.*cudnn|TFLOP" /tmp/fc-bench.out | head -40 | tee -a "$LOG"
+fi
+if [ "${BENCH_VARLEN:-0}" = 1 ]; then
+    say "== variable-length batches against a dense batch (benchmarks/gpu/bench_varlen.py)"
+    timeout "${BENCH_TIMEOUT:-360}" python3 "$ROOT/benchmarks/gpu/bench_varlen.py" --out "$OUT/varlen" \
+        >/tmp/fc-varlen.out 2>&1
+    step_done $?
+    grep -E "^\||FAIL|Error" /tmp/fc-varlen.out | tee -a "$LOG"
+    cp /tmp/fc-varlen.out "$OUT/varlen.log"
 fi
 say "== done after $(( $(date +%s) - START )) s, status $STATUS"
 exit $STATUS

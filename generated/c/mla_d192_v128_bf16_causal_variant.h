@@ -57,17 +57,20 @@ enum {
 /* Keys per page of a paged K/V cache; 0: contiguous K and V. */
 #define PAGE_SIZE 0
 
-/* The offset, in elements, of key `key` of sequence b in K or V (through `layout`, the head's offset aside):
-   b * batch_stride + key * row_stride, or with a paged cache the key's row of its page of the page table. */
-static inline int64_t key_row_offset(const attngen_forward_params *params, const attngen_layout *layout, int64_t b,
-                                     int64_t key)
+/* The offset, in elements, of key `key` of sequence b in K or V (through `layout`, the head's offset aside): the key's
+   row of the sequence's rows `keys` (attngen_sequence_rows_of: batch_stride apart, or packed by cu_seqlens_k), or with
+   a paged cache the key's row of its page of the page table. */
+static inline int64_t key_row_offset(const attngen_forward_params *params, const attngen_layout *layout,
+                                     attngen_sequence_rows keys, int64_t b, int64_t key)
 {
 #if PAGE_SIZE > 0
+    (void)keys;
     const int64_t page = params->page_table[b * params->page_table_stride + key / PAGE_SIZE];
     return page * layout->batch_stride + (key % PAGE_SIZE) * layout->row_stride;
 #else
     (void)params;
-    return b * layout->batch_stride + key * layout->row_stride;
+    (void)b;
+    return attngen_sequence_row_offset(keys, layout, key);
 #endif
 }
 

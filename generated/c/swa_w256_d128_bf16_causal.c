@@ -329,18 +329,31 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
 static void forward_tile(const attngen_forward_params *params, int64_t b, int64_t h, int64_t row0,
                          float *workspace)
 {
-    const int64_t nq = params->seqlen_q;
-    /* The keys of this sequence (seqlens_k, checked by the entry point, or seqlen_k). */
-    const int64_t nk = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
+    /* The sequence's query rows and keys (packed by cu_seqlens_q / cu_seqlens_k, or batch_stride apart; the keys it
+       uses: seqlens_k, checked by the entry point), and the lengths dropout counts with (README.md, "Variable-length
+       batches"). */
+    const attngen_sequence_rows query_rows = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                      params->total_q);
+    const attngen_sequence_rows key_rows = attngen_sequence_rows_of(params->cu_seqlens_k, b, params->seqlen_k,
+                                                                    params->total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = attngen_sequence_key_count(params->seqlens_k, b, key_rows.count);
+    if (row0 >= nq) {
+        return; /* a tile past this sequence's rows (the grid of a variable-length batch covers the longest) */
+    }
+    const int64_t dropout_nq = params->seqlen_q;
+    const int64_t dropout_nk = params->seqlens_k != NULL ? nk : params->seqlen_k;
+    (void)dropout_nq;
+    (void)dropout_nk;
     const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
     const int64_t h_kv = h / (params->heads_q / params->heads_kv); /* GQA: query heads share a kv head */
 
-    const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
+    const element_t *q_head = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, 0)
                               + h * params->q_layout.head_stride;
     /* K and V of the head (key_row_offset adds the sequence and the key). */
     const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
     const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
-    element_t *o_head = (element_t *)params->o + b * params->o_layout.batch_stride
+    element_t *o_head = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0)
                         + h * params->o_layout.head_stride;
 
     float *restrict qt_tile = workspace;                /* [HEAD_DIM][LANES] */
@@ -407,24 +420,24 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         /* K and V rows in fp32: read in place when stored as fp32 in evenly spaced rows, else converted (or gathered
            from their pages) into the workspace. */
 #if ELEMENT_IS_FLOAT && PAGE_SIZE == 0
-        const float *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
-        const float *v_rows = v_head + key_row_offset(params, &params->v_layout, b, col0);
+        const float *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
+        const float *v_rows = v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         const int64_t v_stride = params->v_layout.row_stride;
 #elif SCORES_USE_BF16_DOT
         /* K read in place by the bf16 dot products; V in fp32. */
-        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
+        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
                      VALUE_HEAD_DIM);
         }
         const float *v_rows = v_tile;
         const int64_t v_stride = VALUE_HEAD_DIM;
 #else
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, b, col0 + j), HEAD_DIM);
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0 + j), HEAD_DIM);
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
                      VALUE_HEAD_DIM);
         }
         const float *k_rows = k_tile;
@@ -666,8 +679,13 @@ static inline void decode_accumulate(float *restrict o_row, const float *restric
 static void decode_task(const attngen_forward_params *params, int64_t b, int64_t h_kv, int64_t split,
                         int64_t split_keys, int64_t splits, float *workspace, float *o_partial, float *lse_partial)
 {
-    const int64_t nq = params->seqlen_q;
-    const int64_t nk = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
+    /* The sequence's query rows and keys (README.md, "Variable-length batches"; seqlens_k checked by the entry point). */
+    const attngen_sequence_rows query_rows = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                      params->total_q);
+    const attngen_sequence_rows key_rows = attngen_sequence_rows_of(params->cu_seqlens_k, b, params->seqlen_k,
+                                                                    params->total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = attngen_sequence_key_count(params->seqlens_k, b, key_rows.count);
     const int64_t group = params->heads_q / params->heads_kv;
     const int64_t rows = group * nq; /* packed row r: query head h_kv * group + r / nq, query r % nq */
 
@@ -696,8 +714,8 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t r = 0; r < rows; ++r) {
         const int64_t h = h_kv * group + r / nq;
         const int64_t q = r % nq;
-        const element_t *q_row = (const element_t *)params->q + b * params->q_layout.batch_stride
-                                 + h * params->q_layout.head_stride + q * params->q_layout.row_stride;
+        const element_t *q_row = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
+                                 + h * params->q_layout.head_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
             q_rows[r * D_PAD + i] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
         }
@@ -720,8 +738,8 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
         const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
         for (int64_t j = 0; j < count; ++j) {
-            load_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, b, key0 + j), HEAD_DIM);
-            load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, b, key0 + j),
+            load_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j), HEAD_DIM);
+            load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
                      VALUE_HEAD_DIM);
         }
         /* S: four rows at a time, then the rest one by one. */
@@ -790,18 +808,18 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         const float scale = l > 0.0f ? 1.0f / l : 0.0f;
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
         if (splits == 1) {
-            element_t *o_dst = (element_t *)params->o + b * params->o_layout.batch_stride
-                               + h * params->o_layout.head_stride + q * params->o_layout.row_stride;
+            element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)
+                               + h * params->o_layout.head_stride;
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
                 o_dst[i] = store_element(o_rows[r * DV_PAD + i] * scale);
             }
             if (VARIANT_RULES.saves_lse) {
-                params->lse[b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride
-                            + q * params->lse_layout.row_stride] = lse;
+                params->lse[attngen_sequence_row_offset(query_rows, &params->lse_layout, q)
+                            + h * params->lse_layout.head_stride] = lse;
             }
         } else {
             /* Partials [splits][batch][heads_q][seqlen_q] (x VALUE_HEAD_DIM for O). */
-            const int64_t at = ((split * params->batch + b) * params->heads_q + h) * nq + q;
+            const int64_t at = ((split * params->batch + b) * params->heads_q + h) * params->seqlen_q + q;
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
                 o_partial[at * VALUE_HEAD_DIM + i] = o_rows[r * DV_PAD + i] * scale;
             }
@@ -814,6 +832,53 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
 static int decode_takes(const attngen_forward_params *params)
 {
     return (int64_t)(params->heads_q / params->heads_kv) * params->seqlen_q <= DECODE_ROWS;
+}
+
+/* Merges the decode partials ([splits][batch][heads_q][seqlen_q], x VALUE_HEAD_DIM for O) into O and LSE: of every
+   sequence (b < 0), or of sequence b alone, whose rows cu_seqlens_q packs. */
+static attngen_status merge_decode_partials(const attngen_forward_params *params, const float *o_partial,
+                                            const float *lse_partial, int64_t splits, int64_t b)
+{
+    const int64_t nq = params->seqlen_q;
+    attngen_combine_params merge;
+    memset(&merge, 0, sizeof merge);
+    merge.struct_size = sizeof merge;
+    merge.batch = params->batch;
+    merge.heads_q = params->heads_q;
+    merge.seqlen_q = nq;
+    merge.splits = splits;
+    merge.o_partial = o_partial;
+    merge.o_partial_layout.batch_stride = params->heads_q * nq * VALUE_HEAD_DIM;
+    merge.o_partial_layout.head_stride = nq * VALUE_HEAD_DIM;
+    merge.o_partial_layout.row_stride = VALUE_HEAD_DIM;
+    merge.o_partial_split_stride = params->batch * params->heads_q * nq * VALUE_HEAD_DIM;
+    merge.lse_partial = lse_partial;
+    merge.lse_partial_layout.batch_stride = params->heads_q * nq;
+    merge.lse_partial_layout.head_stride = nq;
+    merge.lse_partial_layout.row_stride = 1;
+    merge.lse_partial_split_stride = params->batch * params->heads_q * nq;
+    merge.o = params->o;
+    merge.o_layout = params->o_layout;
+    if (VARIANT_RULES.saves_lse) {
+        merge.lse = params->lse;
+        merge.lse_layout = params->lse_layout;
+    }
+    if (b >= 0) {
+        const attngen_sequence_rows query_rows = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                          params->total_q);
+        if (query_rows.count == 0) {
+            return ATTNGEN_OK;
+        }
+        merge.batch = 1;
+        merge.seqlen_q = query_rows.count;
+        merge.o_partial += b * merge.o_partial_layout.batch_stride;
+        merge.lse_partial += b * merge.lse_partial_layout.batch_stride;
+        merge.o = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0);
+        if (merge.lse != NULL) {
+            merge.lse = params->lse + attngen_sequence_row_offset(query_rows, &params->lse_layout, 0);
+        }
+    }
+    return attngen_swa_w256_d128_bf16_causal_combine(&merge);
 }
 
 /* The decode path of a checked call with work to do, on `threads` threads. */
@@ -856,32 +921,13 @@ static attngen_status run_decode(const attngen_forward_params *params, int threa
         }
     }
     attngen_status status = ATTNGEN_OK;
-    if (splits > 1) {
-        const int64_t nq = params->seqlen_q;
-        attngen_combine_params merge;
-        memset(&merge, 0, sizeof merge);
-        merge.struct_size = sizeof merge;
-        merge.batch = params->batch;
-        merge.heads_q = params->heads_q;
-        merge.seqlen_q = nq;
-        merge.splits = splits;
-        merge.o_partial = o_partial;
-        merge.o_partial_layout.batch_stride = params->heads_q * nq * VALUE_HEAD_DIM;
-        merge.o_partial_layout.head_stride = nq * VALUE_HEAD_DIM;
-        merge.o_partial_layout.row_stride = VALUE_HEAD_DIM;
-        merge.o_partial_split_stride = params->batch * params->heads_q * nq * VALUE_HEAD_DIM;
-        merge.lse_partial = lse_partial;
-        merge.lse_partial_layout.batch_stride = params->heads_q * nq;
-        merge.lse_partial_layout.head_stride = nq;
-        merge.lse_partial_layout.row_stride = 1;
-        merge.lse_partial_split_stride = params->batch * params->heads_q * nq;
-        merge.o = params->o;
-        merge.o_layout = params->o_layout;
-        if (VARIANT_RULES.saves_lse) {
-            merge.lse = params->lse;
-            merge.lse_layout = params->lse_layout;
+    if (splits > 1 && params->cu_seqlens_q != NULL) {
+        /* Packed query rows: one merge per sequence, of its rows of the partials into its rows of O and LSE. */
+        for (int64_t b = 0; b < params->batch && status == ATTNGEN_OK; ++b) {
+            status = merge_decode_partials(params, o_partial, lse_partial, splits, b);
         }
-        status = attngen_swa_w256_d128_bf16_causal_combine(&merge);
+    } else if (splits > 1) {
+        status = merge_decode_partials(params, o_partial, lse_partial, splits, -1);
     }
     free(workspaces);
     return status;
@@ -912,7 +958,11 @@ attngen_status attngen_swa_w256_d128_bf16_causal_forward(const attngen_forward_p
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
-    if (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params->seqlens_k, params->batch, params->seqlen_k)) {
+    if ((params->cu_seqlens_q != NULL
+         && !attngen_prefix_sums_are_valid(params->cu_seqlens_q, params->batch, params->seqlen_q, params->total_q))
+        || (params->cu_seqlens_k != NULL
+            && !attngen_prefix_sums_are_valid(params->cu_seqlens_k, params->batch, params->seqlen_k, params->total_k))
+        || (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params))) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     if (PAGE_SIZE > 0 && params->seqlen_k > 0 && !attngen_pages_are_valid(params, PAGE_SIZE)) {
@@ -921,9 +971,15 @@ attngen_status attngen_swa_w256_d128_bf16_causal_forward(const attngen_forward_p
     /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
        anything, are replaced by zeros so that no offset is formed from them. */
     attngen_forward_params p = *params;
+    const attngen_layout none = {0, 0, 0};
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = none;
+    }
     if (p.seqlen_k == 0) {
-        const attngen_layout none = {0, 0, 0};
-        p.k_layout = p.v_layout = p.block_mask_layout = none;
+        p.block_mask_layout = none;
+    }
+    if (p.cu_seqlens_q != NULL && p.total_q == 0) {
+        return ATTNGEN_OK; /* every sequence is empty */
     }
     const int64_t row_tiles = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS;
     /* One workspace per thread, allocated before the threads start: no thread can fail alone, and no

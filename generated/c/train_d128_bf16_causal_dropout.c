@@ -329,18 +329,31 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
 static void forward_tile(const attngen_forward_params *params, int64_t b, int64_t h, int64_t row0,
                          float *workspace)
 {
-    const int64_t nq = params->seqlen_q;
-    /* The keys of this sequence (seqlens_k, checked by the entry point, or seqlen_k). */
-    const int64_t nk = params->seqlens_k != NULL ? params->seqlens_k[b] : params->seqlen_k;
+    /* The sequence's query rows and keys (packed by cu_seqlens_q / cu_seqlens_k, or batch_stride apart; the keys it
+       uses: seqlens_k, checked by the entry point), and the lengths dropout counts with (README.md, "Variable-length
+       batches"). */
+    const attngen_sequence_rows query_rows = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                      params->total_q);
+    const attngen_sequence_rows key_rows = attngen_sequence_rows_of(params->cu_seqlens_k, b, params->seqlen_k,
+                                                                    params->total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = attngen_sequence_key_count(params->seqlens_k, b, key_rows.count);
+    if (row0 >= nq) {
+        return; /* a tile past this sequence's rows (the grid of a variable-length batch covers the longest) */
+    }
+    const int64_t dropout_nq = params->seqlen_q;
+    const int64_t dropout_nk = params->seqlens_k != NULL ? nk : params->seqlen_k;
+    (void)dropout_nq;
+    (void)dropout_nk;
     const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
     const int64_t h_kv = h / (params->heads_q / params->heads_kv); /* GQA: query heads share a kv head */
 
-    const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
+    const element_t *q_head = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, 0)
                               + h * params->q_layout.head_stride;
     /* K and V of the head (key_row_offset adds the sequence and the key). */
     const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
     const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
-    element_t *o_head = (element_t *)params->o + b * params->o_layout.batch_stride
+    element_t *o_head = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0)
                         + h * params->o_layout.head_stride;
 
     float *restrict qt_tile = workspace;                /* [HEAD_DIM][LANES] */
@@ -407,24 +420,24 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         /* K and V rows in fp32: read in place when stored as fp32 in evenly spaced rows, else converted (or gathered
            from their pages) into the workspace. */
 #if ELEMENT_IS_FLOAT && PAGE_SIZE == 0
-        const float *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
-        const float *v_rows = v_head + key_row_offset(params, &params->v_layout, b, col0);
+        const float *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
+        const float *v_rows = v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         const int64_t v_stride = params->v_layout.row_stride;
 #elif SCORES_USE_BF16_DOT
         /* K read in place by the bf16 dot products; V in fp32. */
-        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, b, col0);
+        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
                      VALUE_HEAD_DIM);
         }
         const float *v_rows = v_tile;
         const int64_t v_stride = VALUE_HEAD_DIM;
 #else
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, b, col0 + j), HEAD_DIM);
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, b, col0 + j),
+            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0 + j), HEAD_DIM);
+            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
                      VALUE_HEAD_DIM);
         }
         const float *k_rows = k_tile;
@@ -466,8 +479,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
            16-bit value of key j in row r is halfword j - group_start of that row's call. Groups whose
            probabilities are all zero are skipped. */
         {
-            const uint64_t groups_per_row = ((uint64_t)nk + 7u) / 8u;
-            const uint64_t first_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)nq
+            const uint64_t groups_per_row = ((uint64_t)dropout_nk + 7u) / 8u;
+            const uint64_t first_row = ((uint64_t)b * (uint64_t)params->heads_q + (uint64_t)h) * (uint64_t)dropout_nq
                                        + (uint64_t)row0;
             for (int64_t group_start = -(col0 % 8); group_start < cols; group_start += 8) {
                 const int64_t first = attngen_max_i64(0, group_start);
@@ -516,8 +529,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
             }
         }
         /* Log-sum-exp of the kept scores in natural-log units: (m + log2(l)) * ln(2); -inf for a fully masked row. */
-        params->lse[b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride
-                    + (row0 + r) * params->lse_layout.row_stride] =
+        params->lse[attngen_sequence_row_offset(query_rows, &params->lse_layout, row0 + r) + h * params->lse_layout.head_stride] =
             l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
     }
 }
@@ -549,7 +561,11 @@ attngen_status attngen_train_d128_bf16_causal_dropout_forward(const attngen_forw
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
-    if (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params->seqlens_k, params->batch, params->seqlen_k)) {
+    if ((params->cu_seqlens_q != NULL
+         && !attngen_prefix_sums_are_valid(params->cu_seqlens_q, params->batch, params->seqlen_q, params->total_q))
+        || (params->cu_seqlens_k != NULL
+            && !attngen_prefix_sums_are_valid(params->cu_seqlens_k, params->batch, params->seqlen_k, params->total_k))
+        || (params->seqlens_k != NULL && !attngen_sequence_keys_are_valid(params))) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
     if (PAGE_SIZE > 0 && params->seqlen_k > 0 && !attngen_pages_are_valid(params, PAGE_SIZE)) {
@@ -558,9 +574,15 @@ attngen_status attngen_train_d128_bf16_causal_dropout_forward(const attngen_forw
     /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
        anything, are replaced by zeros so that no offset is formed from them. */
     attngen_forward_params p = *params;
+    const attngen_layout none = {0, 0, 0};
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = none;
+    }
     if (p.seqlen_k == 0) {
-        const attngen_layout none = {0, 0, 0};
-        p.k_layout = p.v_layout = p.block_mask_layout = none;
+        p.block_mask_layout = none;
+    }
+    if (p.cu_seqlens_q != NULL && p.total_q == 0) {
+        return ATTNGEN_OK; /* every sequence is empty */
     }
     const int64_t row_tiles = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS;
     /* One workspace per thread, allocated before the threads start: no thread can fail alone, and no

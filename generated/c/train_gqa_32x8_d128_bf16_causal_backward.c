@@ -205,19 +205,28 @@ static void prepare_rows(const attngen_backward_params *params, float *dq_accumu
                          float *do_rows, int64_t padded_rows, int64_t bh)
 {
     const int64_t b = bh / params->heads_q, h = bh % params->heads_q;
-    const element_t *o_head = (const element_t *)params->o + b * params->o_layout.batch_stride
+    /* The sequence's query rows (packed by cu_seqlens_q, or batch_stride apart). */
+    const attngen_sequence_rows sequence = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                    params->total_q);
+    const element_t *o_head = (const element_t *)params->o + attngen_sequence_row_offset(sequence, &params->o_layout, 0)
                               + h * params->o_layout.head_stride;
-    const element_t *do_head = (const element_t *)params->d_o + b * params->d_o_layout.batch_stride
+    const element_t *do_head = (const element_t *)params->d_o
+                               + attngen_sequence_row_offset(sequence, &params->d_o_layout, 0)
                                + h * params->d_o_layout.head_stride;
-    const element_t *q_head = (const element_t *)params->q + b * params->q_layout.batch_stride
+    const element_t *q_head = (const element_t *)params->q + attngen_sequence_row_offset(sequence, &params->q_layout, 0)
                               + h * params->q_layout.head_stride;
     for (int64_t q = 0; q < padded_rows; ++q) {
         float *restrict q_dst = q_rows + (bh * padded_rows + q) * HEAD_DIM;
         float *restrict do_dst = do_rows + (bh * padded_rows + q) * VALUE_HEAD_DIM;
-        if (q >= params->seqlen_q) {
+        if (q >= sequence.count) {
             /* Rows past the end, up to a whole query tile: zero, so that tile products may read them. */
             memset(q_dst, 0, sizeof(float) * HEAD_DIM);
             memset(do_dst, 0, sizeof(float) * VALUE_HEAD_DIM);
+            if (q < params->seqlen_q) {
+                /* Past a shorter sequence of a variable-length batch: D and dQ of rows no one reads. */
+                row_dot[bh * params->seqlen_q + q] = 0.0f;
+                memset(dq_accumulator + (bh * params->seqlen_q + q) * HEAD_DIM, 0, sizeof(float) * HEAD_DIM);
+            }
             continue;
         }
         const element_t *o_row = o_head + q * params->o_layout.row_stride;
@@ -246,8 +255,21 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                               float *dq_accumulator, const float *row_dot, const float *q_rows, const float *do_rows,
                               int64_t padded_rows, float *scratch, int atomic, double *parameter_partials)
 {
-    const int64_t nq = params->seqlen_q;
-    const int64_t nk = params->seqlen_k;
+    /* The sequence's query rows and keys (packed by cu_seqlens_q / cu_seqlens_k, or batch_stride apart), and the
+       lengths dropout counts with (README.md, "Variable-length batches"). */
+    const attngen_sequence_rows query_rows = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                      params->total_q);
+    const attngen_sequence_rows key_rows = attngen_sequence_rows_of(params->cu_seqlens_k, b, params->seqlen_k,
+                                                                    params->total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = key_rows.count;
+    if (col0 >= nk) {
+        return; /* a key tile past this sequence's keys (the tiles of a variable-length batch cover the longest) */
+    }
+    const int64_t dropout_nq = params->seqlen_q;
+    const int64_t dropout_nk = params->seqlen_k;
+    (void)dropout_nq;
+    (void)dropout_nk;
     const int64_t cols = attngen_min_i64(TILE_COLUMNS, nk - col0);
     const int64_t group = params->heads_q / params->heads_kv;
 
@@ -270,9 +292,9 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     (void)parameter_partials;
 
     /* Load K and V for the tile in three layouts (zero past the last key), clear the accumulators. */
-    const element_t *k_head = (const element_t *)params->k + b * params->k_layout.batch_stride
+    const element_t *k_head = (const element_t *)params->k + attngen_sequence_row_offset(key_rows, &params->k_layout, 0)
                               + h_kv * params->k_layout.head_stride;
-    const element_t *v_head = (const element_t *)params->v + b * params->v_layout.batch_stride
+    const element_t *v_head = (const element_t *)params->v + attngen_sequence_row_offset(key_rows, &params->v_layout, 0)
                               + h_kv * params->v_layout.head_stride;
     for (int j = 0; j < KEY_LANES; ++j) {
         const element_t *k_src = j < cols ? k_head + (col0 + j) * params->k_layout.row_stride : NULL;
@@ -292,7 +314,8 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     memset(dv_columns, 0, sizeof(float) * DVT_FLOATS);
 
     for (int64_t h = h_kv * group; h < (h_kv + 1) * group; ++h) {
-        const float *lse_head = params->lse + b * params->lse_layout.batch_stride + h * params->lse_layout.head_stride;
+        const float *lse_head = params->lse + attngen_sequence_row_offset(query_rows, &params->lse_layout, 0)
+                                + h * params->lse_layout.head_stride;
         for (int64_t row0 = 0; row0 < nq; row0 += TILE_ROWS) {
             const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
             /* The keys some row of this query tile keeps; skip the query tile if it misses this key tile. */
@@ -315,7 +338,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
                     const int64_t q = row0 + r;
                     const float lse = lse_head[q * params->lse_layout.row_stride];
                     lse_rows[r] = lse == -INFINITY ? -INFINITY : lse * 1.44269504088896341f;
-                    d_rows[r] = row_dot[(b * params->heads_q + h) * nq + q];
+                    d_rows[r] = row_dot[(b * params->heads_q + h) * params->seqlen_q + q];
                 } else {
                     lse_rows[r] = -INFINITY;
                     d_rows[r] = 0.0f;
@@ -378,7 +401,7 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
             key_gradient_product(dk_columns, q_tile, dp_tile, 1);
             query_gradient_product(dq_tile, dp_tile, k_rows, 0);
             for (int64_t r = 0; r < rows; ++r) {
-                float *dq_row = dq_accumulator + ((b * params->heads_q + h) * nq + row0 + r) * HEAD_DIM;
+                float *dq_row = dq_accumulator + ((b * params->heads_q + h) * params->seqlen_q + row0 + r) * HEAD_DIM;
                 const float *restrict dq_src = dq_tile + r * HEAD_LANES;
                 if (atomic) {
                     for (int i = 0; i < HEAD_DIM; ++i) {
@@ -395,8 +418,10 @@ static void backward_key_tile(const attngen_backward_params *params, int64_t b, 
     }
 
     /* Write dK and dV of the tile once, in the storage type. */
-    element_t *dk_head = (element_t *)params->dk + b * params->dk_layout.batch_stride + h_kv * params->dk_layout.head_stride;
-    element_t *dv_head = (element_t *)params->dv + b * params->dv_layout.batch_stride + h_kv * params->dv_layout.head_stride;
+    element_t *dk_head = (element_t *)params->dk + attngen_sequence_row_offset(key_rows, &params->dk_layout, 0)
+                         + h_kv * params->dk_layout.head_stride;
+    element_t *dv_head = (element_t *)params->dv + attngen_sequence_row_offset(key_rows, &params->dv_layout, 0)
+                         + h_kv * params->dv_layout.head_stride;
     for (int64_t j = 0; j < cols; ++j) {
         element_t *dk_dst = dk_head + (col0 + j) * params->dk_layout.row_stride;
         element_t *dv_dst = dv_head + (col0 + j) * params->dv_layout.row_stride;
@@ -469,9 +494,11 @@ static void run_backward(const attngen_backward_params *params, float *q_rows, f
     ATTNGEN_OMP(omp for schedule(static))
     for (int64_t bh = 0; bh < bh_count; ++bh) {
         const int64_t b = bh / params->heads_q, h = bh % params->heads_q;
-        element_t *dq_head = (element_t *)params->dq + b * params->dq_layout.batch_stride
+        const attngen_sequence_rows sequence = attngen_sequence_rows_of(params->cu_seqlens_q, b, params->seqlen_q,
+                                                                        params->total_q);
+        element_t *dq_head = (element_t *)params->dq + attngen_sequence_row_offset(sequence, &params->dq_layout, 0)
                              + h * params->dq_layout.head_stride;
-        for (int64_t q = 0; q < params->seqlen_q; ++q) {
+        for (int64_t q = 0; q < sequence.count; ++q) {
             const float *src = dq_accumulator + (bh * params->seqlen_q + q) * HEAD_DIM;
             element_t *dst = dq_head + q * params->dq_layout.row_stride;
             for (int i = 0; i < HEAD_DIM; ++i) {
@@ -492,13 +519,22 @@ attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward(const attngen_ba
     /* Tensors with no element (all query-side ones when Nq = 0, all key-side ones when Nk = 0, the block mask in
        either case) are never read or written; their strides, which may then be anything, are replaced by zeros
        so that no offset is formed from them. */
+    if ((params->cu_seqlens_q != NULL
+         && !attngen_prefix_sums_are_valid(params->cu_seqlens_q, params->batch, params->seqlen_q, params->total_q))
+        || (params->cu_seqlens_k != NULL
+            && !attngen_prefix_sums_are_valid(params->cu_seqlens_k, params->batch, params->seqlen_k, params->total_k))) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
     attngen_backward_params p = *params;
     const attngen_layout none = {0, 0, 0};
-    if (p.seqlen_q == 0) {
-        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = p.block_mask_layout = none;
+    if (p.seqlen_q == 0 || (p.cu_seqlens_q != NULL && p.total_q == 0)) {
+        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = none;
     }
-    if (p.seqlen_k == 0) {
-        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = p.block_mask_layout = none;
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = none;
+    }
+    if (p.seqlen_q == 0 || p.seqlen_k == 0) {
+        p.block_mask_layout = none;
     }
     /* Q and dO in fp32, each head's rows padded with zero rows to whole query tiles (the pre-pass fills them). */
     const int64_t padded_rows = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;

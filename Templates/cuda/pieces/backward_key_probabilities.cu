@@ -1,6 +1,6 @@
 /* Pᵀ = exp2(S·scale·log2e − LSE·log2e); a fully masked row (LSE = −inf) has P = 0. */
 #pragma unroll
-for (int n = 0; n < kQueryRows / 8; ++n) {
+for (int n = 0; n < QueryRows / 8; ++n) {
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
         const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
@@ -9,9 +9,9 @@ for (int n = 0; n < kQueryRows / 8; ++n) {
 }
 
 /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ. */
-const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
+const uint32_t keep = dropout_keep_bits<QueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
 #pragma unroll
-for (int n = 0; n < kQueryRows / 8; ++n) {
+for (int n = 0; n < QueryRows / 8; ++n) {
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
         const int column = n * 8 + quad_lane * 2 + (i % 2);

@@ -2,12 +2,12 @@
    masked) becomes the modified score in base 2, Pᵀ = exp2(that − LSE·log2e), dSᵀ = Pᵀ∘(dPᵀ∘Z − D)∘m'(scale·S)
    replaces dPᵀ and Pᵀ∘Z replaces Pᵀ: the derivative is taken while the raw score is at hand, so no array of it is
    kept. */
-const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
+const uint32_t keep = dropout_keep_bits<QueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
 {
     const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);
     const float first_query = (float)(q_begin + quad_lane * 2), key = (float)warp_key; /* fp32, as the expression reads them */
 #pragma unroll
-    for (int n = 0; n < kQueryRows / 8; ++n) {
+    for (int n = 0; n < QueryRows / 8; ++n) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
             const int column = n * 8 + quad_lane * 2 + (i % 2);

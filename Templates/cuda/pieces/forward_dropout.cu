@@ -8,16 +8,18 @@
    group or group + 8), tile n + c / 2; quad lane c holds keys 2c, 2c + 1 of every tile, the
    halves of word c of the calls; attngen_dropout_quad_keep exchanges the quad's keep bits, after
    which this lane's bits of call j sit at 4j (key 2c) and 16 + 4j (key 2c + 1). Lanes of rows
-   past nq make calls no one stores; every lane takes part in the shuffles. */
+   past nq make calls no one stores; every lane takes part in the shuffles. Rows and key groups count with the
+   call's seqlen_q and seqlen_k, for every sequence of a variable-length batch too (README.md, "Variable-length
+   batches"; per-sequence key counts, seqlens_k, never reach this kernel: dropout variants refuse them). */
 {
-    const uint64_t groups_per_row = (uint64_t)((nk + 7) / 8);
+    const uint64_t groups_per_row = (uint64_t)((p.seqlen_k + 7) / 8);
     const int call_row = (quad_lane & 1) * 8;  /* this lane's call: row r = quad_lane % 2 ... */
     const int call_tile = quad_lane >> 1;      /* ... of tile n + quad_lane / 2 */
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
         const int64_t q = warp_row + m * 16 + call_row;
         const uint64_t first_group =
-            (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)nq + (uint64_t)q) * groups_per_row +
+            (((uint64_t)b * (uint64_t)p.heads_q + (uint64_t)h) * (uint64_t)p.seqlen_q + (uint64_t)q) * groups_per_row +
             (uint64_t)(k0 / 8 + call_tile);
 #pragma unroll
         for (int n = 0; n < kBlockColumns / 8; n += 2) {

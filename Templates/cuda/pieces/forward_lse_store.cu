@@ -1,4 +1,4 @@
 if (quad_lane == 0 && q < nq) {
-    p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+    *attngen_sequence_row(p.lse, query_rows, p.lse_layout, h, q) =
         kept_any ? row_max[m][r] * kScoreToNatural + logf(sum) : -INFINITY;
 }

@@ -3,7 +3,7 @@
 {
     const float first_key = (float)(k0 + quad_lane * 2); /* positions in fp32, as the expression reads them */
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
             const float q = (float)(warp_row + m * 16 + r * 8);

@@ -2,7 +2,8 @@
  * The Hopper key kernel (sm_90a; Templates/hopper/pieces/backward_key_kernel.cu, planned by HopperBackwardPlanner):
  * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup, and dQ in both modes. The
  * launcher runs it instead of key_kernel (and then never dq_kernel) when every tensor it loads is TMA-addressable
- * (attngen_hopper_tma_layout_ok); prepare_kernel and finish_kernel are shared.
+ * (attngen_hopper_tma_layout_ok) and the batch is not of variable lengths (runs() below); prepare_kernel and
+ * finish_kernel are shared.
  *
  * One CTA per (key tile of kBlockKeys keys, batch, key/value head), 384 threads:
  *   warpgroup 0, the producer: thread 0 loads K and V of the tile once, then per work item (query head of the
@@ -609,10 +610,12 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-/* Whether this kernel runs the call: queries and keys (the mma.sync kernel writes the zeros of the empty cases), and
-   Q, K, V and dO TMA-addressable (16-byte aligned bases and strides, extents below 2^31 - 256). */
+/* Whether this kernel runs the call: queries and keys (the mma.sync kernel writes the zeros of the empty cases), whole
+   batches (its TMA tensor maps address [batch][head][row] tensors, not the rows of packed sequences: the mma.sync
+   kernels run variable-length batches, cu_seqlens_q or cu_seqlens_k, for now), and Q, K, V and dO TMA-addressable
+   (16-byte aligned bases and strides, extents below 2^31 - 256). */
 static bool runs(const attngen_backward_params &p) {
-    return p.seqlen_q > 0 && p.seqlen_k > 0 &&
+    return p.seqlen_q > 0 && p.seqlen_k > 0 && p.cu_seqlens_q == NULL && p.cu_seqlens_k == NULL &&
            attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) &&
            attngen_hopper_tma_layout_ok(p.d_o, p.d_o_layout, p.seqlen_q, p.heads_q, p.batch) &&
            attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) &&

@@ -147,6 +147,79 @@ static inline size_t attngen_size_add_aligned(size_t a, size_t b, size_t align)
     return (a + b + (align - 1)) & ~(align - 1);
 }
 
+/* ---- variable-length batches: the rows of one sequence, for the checks and for every kernel ---------------- */
+
+#if defined(__CUDACC__)
+#define ATTNGEN_HOST_DEVICE __host__ __device__
+#else
+#define ATTNGEN_HOST_DEVICE
+#endif
+
+/* The rows of sequence b on one side of a call (its queries, or its keys): the batch index the layouts' batch_stride
+   multiplies (b, or 0 for packed rows), the packed row of the sequence's row 0 (0 without prefix sums) and how many
+   rows the sequence has. */
+typedef struct attngen_sequence_rows {
+    int64_t batch;
+    int64_t first;
+    int64_t count;
+} attngen_sequence_rows;
+
+/* The rows of sequence b from the prefix sums `cu` (cu_seqlens_q or cu_seqlens_k; NULL: `bound` rows at batch index b),
+   clamped into 0 ... total and to at most `bound` rows, so that no row outside the tensors is addressed whatever the
+   prefix sums hold (the C backend refuses bad ones first: attngen_prefix_sums_are_valid). */
+static inline ATTNGEN_HOST_DEVICE attngen_sequence_rows attngen_sequence_rows_of(const int32_t *cu, int64_t b,
+                                                                                 int64_t bound, int64_t total)
+{
+    attngen_sequence_rows rows;
+    if (cu == NULL) {
+        rows.batch = b;
+        rows.first = 0;
+        rows.count = bound;
+        return rows;
+    }
+    int64_t first = cu[b];
+    int64_t end = cu[b + 1];
+    first = first < 0 ? 0 : (first > total ? total : first);
+    end = end < first ? first : (end > total ? total : end);
+    rows.batch = 0;
+    rows.first = first;
+    rows.count = end - first < bound ? end - first : bound;
+    return rows;
+}
+
+/* The offset, in elements, of row `row` of the sequence in a tensor with this layout (the head's offset aside). */
+static inline ATTNGEN_HOST_DEVICE int64_t attngen_sequence_row_offset(attngen_sequence_rows rows,
+                                                                      const attngen_layout *layout, int64_t row)
+{
+    return rows.batch * layout->batch_stride + (rows.first + row) * layout->row_stride;
+}
+
+/* The keys sequence b uses: seqlens_k[b] when given (clamped into 0 ... available), else all `available` keys. */
+static inline ATTNGEN_HOST_DEVICE int64_t attngen_sequence_key_count(const int32_t *seqlens_k, int64_t b,
+                                                                     int64_t available)
+{
+    if (seqlens_k == NULL) {
+        return available;
+    }
+    const int64_t keys = seqlens_k[b];
+    return keys < 0 ? 0 : (keys > available ? available : keys);
+}
+
+/* Whether prefix sums (host memory, batch + 1 entries) start at 0 or above, never decrease, give no sequence more than
+   `bound` rows and end at or below `total`. */
+static inline int attngen_prefix_sums_are_valid(const int32_t *cu, int64_t batch, int64_t bound, int64_t total)
+{
+    if (cu[0] < 0) {
+        return 0;
+    }
+    for (int64_t b = 0; b < batch; ++b) {
+        if (cu[b + 1] < cu[b] || (int64_t)cu[b + 1] - cu[b] > bound) {
+            return 0;
+        }
+    }
+    return cu[batch] <= total;
+}
+
 /* What a variant requires of its arguments beyond the ABI's own rules (its headers define one). */
 typedef struct attngen_variant_rules {
     int64_t head_dim;             /* d of Q and K */
@@ -161,6 +234,12 @@ typedef struct attngen_variant_rules {
     int32_t score_parameter_count; /* run-time arrays of the score modifiers (score_parameters required when > 0) */
     int32_t has_sinks;            /* attention sinks (sinks required) */
 } attngen_variant_rules;
+
+/* The packed row count of a variable-length side: 0 ... ATTNGEN_MAX_SEQLEN when prefix sums are given (else unused). */
+static inline int attngen_packed_rows_are_valid(const int32_t *cu, int64_t total)
+{
+    return cu == NULL || (total >= 0 && total <= ATTNGEN_MAX_SEQLEN);
+}
 
 /* The checks that open both passes: sizes, heads. Returns ATTNGEN_OK when they pass. */
 static inline attngen_status attngen_check_sizes_and_heads(int64_t batch, int64_t seqlen_q, int64_t seqlen_k,
@@ -221,20 +300,33 @@ static inline attngen_status attngen_check_forward(const attngen_forward_params 
         || (rules->has_sinks && params->sinks == NULL)) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
+    if (rules->page_size > 0 && params->cu_seqlens_k != NULL) {
+        return ATTNGEN_ERROR_UNSUPPORTED; /* a paged cache takes its key counts from seqlens_k */
+    }
+    if (!attngen_packed_rows_are_valid(params->cu_seqlens_q, params->total_q)
+        || !attngen_packed_rows_are_valid(params->cu_seqlens_k, params->total_k)) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
     /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and outputs without overlaps. */
     const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
     const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = rules->element_bytes;
-    /* K and V: [batch, heads_kv, seqlen_k] rows, or for a paged cache [num_pages, heads_kv, page_size] rows and a
-       page table of ceil(seqlen_k / page_size) int32 entries per sequence, page_table_stride apart. */
-    const int64_t kv_outer = paged ? params->num_pages : nb, kv_rows = paged ? rules->page_size : nk;
+    /* Q, O and LSE: [batch, heads_q, seqlen_q] rows, or packed (cu_seqlens_q) [1, heads_q, total_q]. */
+    const int64_t q_outer = params->cu_seqlens_q != NULL ? 1 : nb;
+    const int64_t q_rows = params->cu_seqlens_q != NULL ? params->total_q : nq;
+    /* K and V: [batch, heads_kv, seqlen_k] rows, packed [1, heads_kv, total_k], or for a paged cache [num_pages,
+       heads_kv, page_size] rows and a page table of ceil(seqlen_k / page_size) int32 entries per sequence,
+       page_table_stride apart. */
+    const int64_t kv_outer = paged ? params->num_pages : (params->cu_seqlens_k != NULL ? 1 : nb);
+    const int64_t kv_rows = paged ? rules->page_size : (params->cu_seqlens_k != NULL ? params->total_k : nk);
     const int64_t pages_per_sequence = paged ? (nk + rules->page_size - 1) / rules->page_size : 0;
     const attngen_layout page_table_layout = {params->page_table_stride, 0, 1};
-    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, rules->head_dim, bytes, 0)
+    if (!attngen_layout_is_valid(params->q_layout, q_outer, hq, q_rows, rules->head_dim, bytes, 0)
         || !attngen_layout_is_valid(params->k_layout, kv_outer, hkv, kv_rows, rules->head_dim, bytes, 0)
         || !attngen_layout_is_valid(params->v_layout, kv_outer, hkv, kv_rows, rules->value_head_dim, bytes, 0)
         || (paged && !attngen_layout_is_valid(page_table_layout, nb, 1, 1, pages_per_sequence, 4, 0))
-        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, rules->value_head_dim, bytes, 1)
-        || (rules->saves_lse && !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 1))
+        || !attngen_layout_is_valid(params->o_layout, q_outer, hq, q_rows, rules->value_head_dim, bytes, 1)
+        || (rules->saves_lse
+            && !attngen_layout_is_valid(params->lse_layout, q_outer, hq, q_rows, 1, (int64_t)sizeof(float), 1))
         || (rules->sparse_block_rows > 0
             && !attngen_block_mask_is_valid(params->block_mask_layout, nb, hq, nq, nk, rules))) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
@@ -280,20 +372,27 @@ static inline attngen_status attngen_check_backward(const attngen_backward_param
         || (rules->has_sinks && params->sinks == NULL)) {
         return ATTNGEN_ERROR_NULL_POINTER;
     }
+    if (!attngen_packed_rows_are_valid(params->cu_seqlens_q, params->total_q)
+        || !attngen_packed_rows_are_valid(params->cu_seqlens_k, params->total_k)) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
     /* Every tensor read or written: strides, span (ATTNGEN_MAX_TENSOR_BYTES), and gradients without overlaps.
-       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. */
+       A tensor with no element (Nq = 0 or Nk = 0) is never addressed: any strides do. Packed tensors (cu_seqlens_q,
+       cu_seqlens_k) are [1, heads, total] rows. */
     const int64_t nb = params->batch, hq = params->heads_q, hkv = params->heads_kv;
     const int64_t nq = params->seqlen_q, nk = params->seqlen_k, bytes = rules->element_bytes;
     const int64_t d = rules->head_dim, dv = rules->value_head_dim;
-    if (!attngen_layout_is_valid(params->q_layout, nb, hq, nq, d, bytes, 0)
-        || !attngen_layout_is_valid(params->k_layout, nb, hkv, nk, d, bytes, 0)
-        || !attngen_layout_is_valid(params->v_layout, nb, hkv, nk, dv, bytes, 0)
-        || !attngen_layout_is_valid(params->o_layout, nb, hq, nq, dv, bytes, 0)
-        || !attngen_layout_is_valid(params->d_o_layout, nb, hq, nq, dv, bytes, 0)
-        || !attngen_layout_is_valid(params->lse_layout, nb, hq, nq, 1, (int64_t)sizeof(float), 0)
-        || !attngen_layout_is_valid(params->dq_layout, nb, hq, nq, d, bytes, 1)
-        || !attngen_layout_is_valid(params->dk_layout, nb, hkv, nk, d, bytes, 1)
-        || !attngen_layout_is_valid(params->dv_layout, nb, hkv, nk, dv, bytes, 1)
+    const int64_t qb = params->cu_seqlens_q != NULL ? 1 : nb, qr = params->cu_seqlens_q != NULL ? params->total_q : nq;
+    const int64_t kb = params->cu_seqlens_k != NULL ? 1 : nb, kr = params->cu_seqlens_k != NULL ? params->total_k : nk;
+    if (!attngen_layout_is_valid(params->q_layout, qb, hq, qr, d, bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, kb, hkv, kr, d, bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, kb, hkv, kr, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->o_layout, qb, hq, qr, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->d_o_layout, qb, hq, qr, dv, bytes, 0)
+        || !attngen_layout_is_valid(params->lse_layout, qb, hq, qr, 1, (int64_t)sizeof(float), 0)
+        || !attngen_layout_is_valid(params->dq_layout, qb, hq, qr, d, bytes, 1)
+        || !attngen_layout_is_valid(params->dk_layout, kb, hkv, kr, d, bytes, 1)
+        || !attngen_layout_is_valid(params->dv_layout, kb, hkv, kr, dv, bytes, 1)
         || (rules->sparse_block_rows > 0
             && !attngen_block_mask_is_valid(params->block_mask_layout, nb, hq, nq, nk, rules))) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
@@ -306,11 +405,14 @@ static inline attngen_status attngen_check_backward(const attngen_backward_param
     return ATTNGEN_OK;
 }
 
-/* Whether every entry of a forward call's seqlens_k (host memory, `batch` entries) lies in 0 ... seqlen_k. */
-static inline int attngen_sequence_keys_are_valid(const int32_t *seqlens_k, int64_t batch, int64_t seqlen_k)
+/* Whether every entry of a forward call's seqlens_k (host memory, `batch` entries) lies in 0 ... seqlen_k, and within
+   the sequence's keys when cu_seqlens_k (checked first) packs them. */
+static inline int attngen_sequence_keys_are_valid(const attngen_forward_params *params)
 {
-    for (int64_t b = 0; b < batch; ++b) {
-        if (seqlens_k[b] < 0 || seqlens_k[b] > seqlen_k) {
+    for (int64_t b = 0; b < params->batch; ++b) {
+        const int64_t available = params->cu_seqlens_k != NULL
+                                      ? (int64_t)params->cu_seqlens_k[b + 1] - params->cu_seqlens_k[b] : params->seqlen_k;
+        if (params->seqlens_k[b] < 0 || params->seqlens_k[b] > available) {
             return 0;
         }
     }

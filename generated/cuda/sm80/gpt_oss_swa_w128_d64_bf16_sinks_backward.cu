@@ -36,6 +36,12 @@
  *                    computes), recomputing S, P, dP and dS, and writes dQ = scale · Σ dS K straight to
  *                    params->dq. No atomics: bit-identical run to run.
  *   finish_kernel    fast mode only: dQ = scale · accumulator, rounded to the storage type.
+ *
+ * Each kernel has two instances: <false> for whole batches, <true> for variable-length batches (cu_seqlens_q,
+ * cu_seqlens_k: README.md, "Variable-length batches"), where each sequence computes with its own lengths, its rows
+ * packed in the tensors, and the grids and workspace rows ([batch][heads_q][seqlen_q]) cover the longest sequence;
+ * blocks past a shorter sequence's rows or keys exit. The instance for whole batches reads lengths and offsets from
+ * the parameters, as before variable-length batches.
  */
 
 namespace attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_detail {
@@ -79,6 +85,10 @@ constexpr int kKeySlices = kKeyRows / 16;                   /* warps along the k
 constexpr int kDkColumns = kHeadDimPadded / kParts;         /* dK columns one warp accumulates */
 constexpr int kDvColumns = kValueHeadDimPadded / kParts;    /* dV columns one warp accumulates */
 constexpr int kDqStride = kHeadDimPadded + 4;                /* fp32 dQ staging rows (fast mode) */
+/* Variable-length batches: the key kernel's query steps of kPackedQueryRows rows (half the plan's, at least 16), so that
+   its S and dS fragments leave registers for the sequence's lengths (ptxas spilled at the plan's kQueryRows: d = 192
+   with dv = 128, a 128 x 64 sparse layout at d = 128); the buffers keep the plan's kQueryRows rows. */
+constexpr int kPackedQueryRows = kQueryRows >= 32 ? kQueryRows / 2 : kQueryRows;
 /* The planned shared memory (kKeySharedBytes, kDqSharedBytes) holds the tiles at these strides. */
 static_assert(kKeySharedBytes ==
                   (int)sizeof(Raw) * (kKeyRows * (kKStride + kVStride) + kQueryStages * kQueryRows * (kQStride + kOStride) +
@@ -133,7 +143,9 @@ static __device__ __forceinline__ float lse_log2(float lse) { return lse == -INF
      columns. Lane group g makes, per pair of fragments u, the call of query column0 + 16u + 8 (g / 4) + g % 2
      and key group (g / 2) % 2 (value [2u + g / 4][g % 4]); eight ballots, one per halfword, tell each lane
      the keep bits of its halfword (lane / 4) for every lane's call.
-   The loops are not unrolled, so the Philox rounds of different calls are not interleaved (registers).
+   Rows and key groups count with the call's seqlen_q and seqlen_k, for every sequence of a variable-length batch too
+   (README.md, "Variable-length batches"). The loops are not unrolled, so the Philox rounds of different calls are
+   not interleaved (registers).
    The body is a piece of the variant with dropout (Templates/cuda/pieces/backward_dropout_keep_bits.cu); without
    dropout it keeps all. */
 template <int Fragments, bool RowsAreKeys>
@@ -290,22 +302,27 @@ constexpr int kPrepareRowLanes = kPrepareChunks <= 1 ? 1 : kPrepareChunks <= 2 ?
                                  : kPrepareChunks <= 8 ? 8 : kPrepareChunks <= 16 ? 16 : 32;
 constexpr int kPrepareRowsPerBlock = 256 / kPrepareRowLanes;
 
+template <bool Packed>
 __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
     const int64_t row = (int64_t)blockIdx.x * kPrepareRowsPerBlock + threadIdx.x / kPrepareRowLanes;
     const int lane = (int)threadIdx.x % kPrepareRowLanes;
     /* Every lane of the warp reaches the shuffles below (the whole warp takes part in them); rows past the end
-       read and write nothing. */
+       read and write nothing. The rows are [batch][heads_q][seqlen_q]; past a shorter sequence of a variable-length
+       batch they read nothing and get D = 0 and a cleared accumulator row, which no kernel reads. */
     const bool live = row < rows;
     const int64_t q = live ? row % p.seqlen_q : 0;
     const int64_t bh = live ? row / p.seqlen_q : 0;
     const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
-    const Element *const o_row = static_cast<const Element *>(p.o) + b * p.o_layout.batch_stride +
-                                 h * p.o_layout.head_stride + q * p.o_layout.row_stride;
-    const Element *const do_row = static_cast<const Element *>(p.d_o) + b * p.d_o_layout.batch_stride +
-                                  h * p.d_o_layout.head_stride + q * p.d_o_layout.row_stride;
-    const int end = live ? kValueHeadDim : 0;
+    const attngen_sequence_rows sequence = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const bool reads = live && (!Packed || q < sequence.count);
+    const int64_t read_row = !Packed || reads ? q : 0;
+    const Element *const o_row =
+        attngen_sequence_row(static_cast<const Element *>(p.o), sequence, p.o_layout, h, read_row);
+    const Element *const do_row =
+        attngen_sequence_row(static_cast<const Element *>(p.d_o), sequence, p.d_o_layout, h, read_row);
+    const int end = reads ? kValueHeadDim : 0;
     float dot = 0.0f;
     if (kValueHeadDim % kPrepareChunkElements == 0 && arguments.rows_o_aligned16) {
         for (int chunk = lane; chunk * kPrepareChunkElements < end; chunk += kPrepareRowLanes) {
@@ -344,6 +361,7 @@ __global__ void __launch_bounds__(256) prepare_kernel(const KernelArguments argu
  * in both dQ modes); a sink of -inf has probability 0 and adds nothing.
  * ---------------------------------------------------------------------------------------------- */
 
+template <bool Packed>
 __global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t h = blockIdx.x;
@@ -352,8 +370,10 @@ __global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArgument
     float total = 0.0f;
     for (int64_t i = threadIdx.x; i < rows; i += 256) {
         const int64_t b = i / p.seqlen_q, q = i % p.seqlen_q;
-        const float lse =
-            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride];
+        /* the sequence's rows of LSE (packed in a variable-length batch, where rows past its end have none) */
+        const attngen_sequence_rows sequence = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+        if (Packed && q >= sequence.count) continue;
+        const float lse = *attngen_sequence_row(p.lse, sequence, p.lse_layout, h, q);
         total = fmaf(expf(sink - lse), arguments.row_dot[(b * p.heads_q + h) * p.seqlen_q + q], total);
     }
     __shared__ float warp_totals[8];
@@ -362,9 +382,11 @@ __global__ void __launch_bounds__(256) sink_gradient_kernel(const KernelArgument
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Main kernel: dK and dV of one key tile (and dQ's share, in fast mode).
+ * Main kernel: dK and dV of one key tile (and dQ's share, in fast mode), in query steps of QueryRows rows:
+ * key_kernel<kQueryRows, false> for whole batches, key_kernel<kPackedQueryRows, true> for variable-length ones.
  * ---------------------------------------------------------------------------------------------- */
 
+template <int QueryRows, bool Packed>
 __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sK = reinterpret_cast<Raw *>(shared_memory);
@@ -388,16 +410,21 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
     if (group_index >= p.batch * (int64_t)p.heads_kv) return;
     const int64_t b = group_index / p.heads_kv;
     const int64_t kv_head = group_index % p.heads_kv;
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    /* The sequence's query rows and keys (packed in a variable-length batch, where a key tile past its keys exits);
+       the masks and the score modifier use its own lengths nq and nk, dropout the call's (README.md, "Dropout"). */
+    const attngen_sequence_rows query_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows key_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    /* (the lengths lie below 2^31, which the compiler is told in a variable-length batch: one register each) */
+    const int64_t nq = Packed ? (uint32_t)query_rows.count : query_rows.count;
+    const int64_t nk = Packed ? (uint32_t)key_rows.count : key_rows.count;
     const int64_t k0 = (int64_t)blockIdx.x * kKeyRows;
+    if (Packed && k0 >= nk) return;
     const bool aligned16 = arguments.aligned16 != 0;
     const bool fast = arguments.dq_accumulator != NULL;
 
     /* K and V of the tile, once (the first cp.async group). */
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
-                              kv_head * p.k_layout.head_stride + k0 * p.k_layout.row_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
-                              kv_head * p.v_layout.head_stride + k0 * p.v_layout.row_stride;
+    const Raw *const k_rows = attngen_sequence_row(static_cast<const Raw *>(p.k), key_rows, p.k_layout, kv_head, k0);
+    const Raw *const v_rows = attngen_sequence_row(static_cast<const Raw *>(p.v), key_rows, p.v_layout, kv_head, k0);
     attngen_copy_tile<kThreads, kKeyRows, kHeadDim, kHeadDimPadded, kKStride>(sK, k_rows, p.k_layout.row_stride,
                                                                               nk - k0, aligned16);
     attngen_copy_tile<kThreads, kKeyRows, kValueHeadDim, kValueHeadDimPadded, kVStride>(
@@ -412,12 +439,12 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         int64_t tile;   /* query tile, 0 ..< query_tiles */
     };
     const int64_t first_head = kv_head * arguments.kv_group;
-    const int64_t query_tiles = (nq + kQueryRows - 1) / kQueryRows;
+    const int64_t query_tiles = (nq + QueryRows - 1) / QueryRows;
     auto next_item = [&](WorkItem item) -> WorkItem {
         for (; item.head < arguments.kv_group; ++item.head, item.tile = 0) {
             for (; item.tile < query_tiles; ++item.tile) {
-                const int64_t q_begin = item.tile * kQueryRows;
-                const int64_t q_end = attngen_min64(q_begin + kQueryRows, nq);
+                const int64_t q_begin = item.tile * QueryRows;
+                const int64_t q_end = attngen_min64(q_begin + QueryRows, nq);
                 int64_t key_begin = 0, key_end = 0;
                 visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
                 if (key_end <= k0 || key_begin >= k0 + kKeyRows || key_begin >= key_end) continue;
@@ -432,18 +459,21 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
     auto load_item = [&](WorkItem item, int stage) {
         if (item.head < arguments.kv_group) {
             const int64_t h = first_head + item.head;
-            const int64_t q_begin = item.tile * kQueryRows;
-            const Raw *const q_rows = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride +
-                                      h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
-            const Raw *const do_rows = static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride +
-                                       h * p.d_o_layout.head_stride + q_begin * p.d_o_layout.row_stride;
-            attngen_copy_tile<kThreads, kQueryRows, kHeadDim, kHeadDimPadded, kQStride>(
+            const int64_t q_begin = item.tile * QueryRows;
+            /* the sequence's rows read anew from the prefix sums (in a variable-length batch), not held in registers
+               through the loop over the items, which the largest tiles do not have to spare (ptxas spilled) */
+            const attngen_sequence_rows item_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+            const Raw *const q_rows =
+                attngen_sequence_row(static_cast<const Raw *>(p.q), item_rows, p.q_layout, h, q_begin);
+            const Raw *const do_rows =
+                attngen_sequence_row(static_cast<const Raw *>(p.d_o), item_rows, p.d_o_layout, h, q_begin);
+            attngen_copy_tile<kThreads, QueryRows, kHeadDim, kHeadDimPadded, kQStride>(
                 sQ_stages + stage * kQueryRows * kQStride, q_rows, p.q_layout.row_stride, nq - q_begin, aligned16);
-            attngen_copy_tile<kThreads, kQueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
+            attngen_copy_tile<kThreads, QueryRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
                 sO_stages + stage * kQueryRows * kOStride, do_rows, p.d_o_layout.row_stride, nq - q_begin, aligned16);
-            const float *const lse_rows = p.lse + b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride;
-            const float *const d_rows = arguments.row_dot + (b * p.heads_q + h) * nq;
-            for (int r = threadIdx.x; r < kQueryRows; r += kThreads) {
+            const float *const lse_rows = attngen_sequence_row(p.lse, item_rows, p.lse_layout, h, 0);
+            const float *const d_rows = arguments.row_dot + (b * p.heads_q + h) * p.seqlen_q;
+            for (int r = threadIdx.x; r < QueryRows; r += kThreads) {
                 const int64_t q = q_begin + r;
                 const bool live = q < nq;
                 attngen_cp_async_4(attngen_smem_address(sLse_stages + stage * kQueryRows + r),
@@ -480,21 +510,21 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         __syncthreads();   /* this item's tiles (and, the first time, K and V) are in shared memory */
 
         const int64_t h = first_head + item.head;
-        const int64_t q_begin = item.tile * kQueryRows;
-        const int64_t q_end = attngen_min64(q_begin + kQueryRows, nq);
+        const int64_t q_begin = item.tile * QueryRows;
+        const int64_t q_end = attngen_min64(q_begin + QueryRows, nq);
         const Raw *const sQ = sQ_stages + stage * kQueryRows * kQStride;
         const Raw *const sO = sO_stages + stage * kQueryRows * kOStride;
         const float *const sLse = sLse_stages + stage * kQueryRows;
         const float *const sD = sD_stages + stage * kQueryRows;
 
-        /* Sᵀ = K Qᵀ (raw, unscaled) and dPᵀ = V dOᵀ for this warp's 16 keys and all kQueryRows queries. */
-        float s[kQueryRows / 8][4];
-        float ds[kQueryRows / 8][4];
-        warp_mma_abt_pair<kQueryRows, kHeadDimPadded, kKStride, kQStride, kValueHeadDimPadded, kVStride, kOStride>(
+        /* Sᵀ = K Qᵀ (raw, unscaled) and dPᵀ = V dOᵀ for this warp's 16 keys and all QueryRows queries. */
+        float s[QueryRows / 8][4];
+        float ds[QueryRows / 8][4];
+        warp_mma_abt_pair<QueryRows, kHeadDimPadded, kKStride, kQStride, kValueHeadDimPadded, kVStride, kOStride>(
             s, sK + key_slice * 16 * kKStride, sQ, ds, sV + key_slice * 16 * kVStride, sO, lane);
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kKeyRows, nq, nk)) {
 #pragma unroll
-            for (int n = 0; n < kQueryRows / 8; ++n) {
+            for (int n = 0; n < QueryRows / 8; ++n) {
 #pragma unroll
                 for (int i = 0; i < 4; ++i) {
                     const int64_t k = warp_key + (i / 2) * 8;
@@ -505,7 +535,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         }
         /* Pᵀ = exp2(S·scale·log2e − LSE·log2e); a fully masked row (LSE = −inf) has P = 0. */
         #pragma unroll
-        for (int n = 0; n < kQueryRows / 8; ++n) {
+        for (int n = 0; n < QueryRows / 8; ++n) {
         #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const float lse2 = lse_log2(sLse[n * 8 + quad_lane * 2 + (i % 2)]);
@@ -514,9 +544,9 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         }
 
         /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ. */
-        const uint32_t keep = dropout_keep_bits<kQueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
+        const uint32_t keep = dropout_keep_bits<QueryRows / 8, true>(p, b, h, warp_key, q_begin + quad_lane * 2);
         #pragma unroll
-        for (int n = 0; n < kQueryRows / 8; ++n) {
+        for (int n = 0; n < QueryRows / 8; ++n) {
         #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const int column = n * 8 + quad_lane * 2 + (i % 2);
@@ -527,14 +557,14 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
         }
 
         /* dV += (P∘Z)ᵀ dO and dK += dSᵀ Q, over this warp's columns. */
-        warp_mma_rb<kDvColumns, kQueryRows, kOStride>(dv_acc, s, sO + part * kDvColumns, lane);
-        warp_mma_rb<kDkColumns, kQueryRows, kQStride>(dk_acc, ds, sQ + part * kDkColumns, lane);
+        warp_mma_rb<kDvColumns, QueryRows, kOStride>(dv_acc, s, sO + part * kDvColumns, lane);
+        warp_mma_rb<kDkColumns, QueryRows, kQStride>(dk_acc, ds, sQ + part * kDkColumns, lane);
 
         if (fast) {
             /* dS to shared memory, query-major, then dQ += dS K in pieces of 16 rows x kDqPieceColumns. */
             if (part == 0) {
 #pragma unroll
-                for (int n = 0; n < kQueryRows / 8; ++n) {
+                for (int n = 0; n < QueryRows / 8; ++n) {
 #pragma unroll
                     for (int i = 0; i < 4; ++i) {
                         const int column = n * 8 + quad_lane * 2 + (i % 2);
@@ -544,8 +574,8 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
             }
             __syncthreads();
             constexpr int kPiecesPerRow = kHeadDimPadded / kDqPieceColumns;
-            float *const dq_head = arguments.dq_accumulator + (b * p.heads_q + h) * nq * kHeadDim;
-            for (int piece = warp; piece < (kQueryRows / 16) * kPiecesPerRow; piece += kWarps) {
+            float *const dq_head = arguments.dq_accumulator + (b * p.heads_q + h) * p.seqlen_q * kHeadDim;
+            for (int piece = warp; piece < (QueryRows / 16) * kPiecesPerRow; piece += kWarps) {
                 const int row_block = piece / kPiecesPerRow;
                 const int column0 = (piece % kPiecesPerRow) * kDqPieceColumns;
                 /* Two accumulators, over the first and second half of the keys: independent mma chains. */
@@ -584,7 +614,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
             constexpr bool kVectorAtomics = kHeadDim % 4 == 0;
             if constexpr (kVectorAtomics) {
                 constexpr int kChunksPerRow = kHeadDim >= 4 ? kHeadDim / 4 : 1;
-                for (int chunk = threadIdx.x; chunk < kQueryRows * kChunksPerRow; chunk += kThreads) {
+                for (int chunk = threadIdx.x; chunk < QueryRows * kChunksPerRow; chunk += kThreads) {
                     const int row = chunk / kChunksPerRow;
                     const int column = (chunk % kChunksPerRow) * 4;
                     if (q_begin + row >= nq) break;  /* rows ascend with chunk */
@@ -592,7 +622,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
                     attngen_atomic_add4(dq_head + (q_begin + row) * kHeadDim + column, from[0], from[1], from[2], from[3]);
                 }
             } else {
-                for (int index = threadIdx.x; index < kQueryRows * kHeadDim; index += kThreads) {
+                for (int index = threadIdx.x; index < QueryRows * kHeadDim; index += kThreads) {
                     const int row = index / kHeadDim;
                     const int column = index % kHeadDim;
                     if (q_begin + row >= nq) break;
@@ -608,8 +638,10 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
     /* dK = scale · Σ dSᵀ Q and dV, once, in the storage type. With kStagesOutputs each warp writes its
        fragments into its keys' rows of the K and V tiles (no warp reads them any more), and then, per key slice,
        part 0 writes the dK rows and the last part the dV rows with 16-byte stores. */
-    Element *const dk_rows = static_cast<Element *>(p.dk) + b * p.dk_layout.batch_stride + kv_head * p.dk_layout.head_stride;
-    Element *const dv_rows = static_cast<Element *>(p.dv) + b * p.dv_layout.batch_stride + kv_head * p.dv_layout.head_stride;
+    /* the sequence's key rows read anew, as in load_item */
+    const attngen_sequence_rows output_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    Element *const dk_rows = attngen_sequence_row(static_cast<Element *>(p.dk), output_rows, p.dk_layout, kv_head, 0);
+    Element *const dv_rows = attngen_sequence_row(static_cast<Element *>(p.dv), output_rows, p.dv_layout, kv_head, 0);
     if constexpr (kStagesOutputs) {
         Element *const sdK = reinterpret_cast<Element *>(sK);
         Element *const sdV = reinterpret_cast<Element *>(sV);
@@ -668,6 +700,7 @@ __global__ void __launch_bounds__(kThreads, 1) key_kernel(const KernelArguments 
  * Deterministic dQ: one block per query tile, key tiles in order.
  * ---------------------------------------------------------------------------------------------- */
 
+template <bool Packed>
 __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
@@ -686,20 +719,22 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
     const int64_t b = head_index / p.heads_q;
     const int64_t h = head_index % p.heads_q;
     const int64_t kv_head = h / arguments.kv_group;
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
+    /* The sequence's query rows and keys (as in key_kernel); a query tile past its rows exits. */
+    const attngen_sequence_rows query_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows key_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    const int64_t nq = query_rows.count, nk = key_rows.count;
     const int64_t q_begin = (int64_t)blockIdx.x * kDqRows;
+    if (Packed && q_begin >= nq) return;
     const int64_t q_end = attngen_min64(q_begin + kDqRows, nq);
     const bool aligned16 = arguments.aligned16 != 0;
 
-    const Raw *const k_head = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride + kv_head * p.k_layout.head_stride;
-    const Raw *const v_head = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride + kv_head * p.v_layout.head_stride;
+    const Raw *const k_head = attngen_sequence_row(static_cast<const Raw *>(p.k), key_rows, p.k_layout, kv_head, 0);
+    const Raw *const v_head = attngen_sequence_row(static_cast<const Raw *>(p.v), key_rows, p.v_layout, kv_head, 0);
     attngen_copy_tile<kDqThreads, kDqRows, kHeadDim, kHeadDimPadded, kQStride>(
-        sQ, static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride + h * p.q_layout.head_stride +
-                q_begin * p.q_layout.row_stride,
+        sQ, attngen_sequence_row(static_cast<const Raw *>(p.q), query_rows, p.q_layout, h, q_begin),
         p.q_layout.row_stride, nq - q_begin, aligned16);
     attngen_copy_tile<kDqThreads, kDqRows, kValueHeadDim, kValueHeadDimPadded, kOStride>(
-        sO, static_cast<const Raw *>(p.d_o) + b * p.d_o_layout.batch_stride + h * p.d_o_layout.head_stride +
-                q_begin * p.d_o_layout.row_stride,
+        sO, attngen_sequence_row(static_cast<const Raw *>(p.d_o), query_rows, p.d_o_layout, h, q_begin),
         p.d_o_layout.row_stride, nq - q_begin, aligned16);
     attngen_cp_async_commit();
 
@@ -712,9 +747,8 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
         lse2[r] = INFINITY;
         row_dot[r] = 0.0f;
         if (q < nq) {
-            lse2[r] = lse_log2(p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
-                                     q * p.lse_layout.row_stride]);
-            row_dot[r] = arguments.row_dot[(b * p.heads_q + h) * nq + q];
+            lse2[r] = lse_log2(*attngen_sequence_row(p.lse, query_rows, p.lse_layout, h, q));
+            row_dot[r] = arguments.row_dot[(b * p.heads_q + h) * p.seqlen_q + q];
         }
     }
 
@@ -800,7 +834,7 @@ __global__ void __launch_bounds__(kDqThreads) dq_kernel(const KernelArguments ar
 
     /* dQ = scale · Σ dS K, in the storage type. With kStagesOutputs each warp writes its fragments into its
        own rows of the Q tile (which only it reads), then those rows with 16-byte stores. */
-    Element *const dq_rows = static_cast<Element *>(p.dq) + b * p.dq_layout.batch_stride + h * p.dq_layout.head_stride;
+    Element *const dq_rows = attngen_sequence_row(static_cast<Element *>(p.dq), query_rows, p.dq_layout, h, 0);
     if constexpr (kStagesOutputs) {
         __syncthreads();   /* with no key tile visited, other threads' copies of Q may still be landing */
         Element *const sdQ = reinterpret_cast<Element *>(sQ + warp * 16 * kQStride);
@@ -844,19 +878,28 @@ static __host__ __device__ __forceinline__ int finish_group_elements(const Kerne
     return kHeadDim % 4 == 0 && arguments.outputs_aligned16 ? 4 : 1;
 }
 
+/* The row of dQ that accumulator row `row` ([batch][heads_q][seqlen_q]) goes to: row q of batch b, or in a
+   variable-length batch packed row cu_seqlens_q[b] + q, and NULL past a shorter sequence's rows. */
+template <bool Packed>
+static __device__ __forceinline__ Element *finish_row(const attngen_backward_params &p, int64_t row) {
+    const int64_t q = row % p.seqlen_q;
+    const int64_t bh = row / p.seqlen_q;
+    const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
+    const attngen_sequence_rows sequence = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    if (Packed && q >= sequence.count) return nullptr;
+    return attngen_sequence_row(static_cast<Element *>(p.dq), sequence, p.dq_layout, h, q);
+}
+
+template <bool Packed>
 __global__ void __launch_bounds__(256) finish_kernel(const KernelArguments arguments) {
     const attngen_backward_params &p = arguments.params;
     const int64_t count = p.batch * (int64_t)p.heads_q * p.seqlen_q * kHeadDim;
     if (finish_group_elements(arguments) == 4) {
         for (int64_t index = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) * 4; index < count;
              index += (int64_t)gridDim.x * blockDim.x * 4) {
-            const int64_t row = index / kHeadDim;
             const int column = (int)(index % kHeadDim);
-            const int64_t q = row % p.seqlen_q;
-            const int64_t bh = row / p.seqlen_q;
-            const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
-            Element *const dq_row = static_cast<Element *>(p.dq) + b * p.dq_layout.batch_stride +
-                                    h * p.dq_layout.head_stride + q * p.dq_layout.row_stride;
+            Element *const dq_row = finish_row<Packed>(p, index / kHeadDim);
+            if (Packed && dq_row == nullptr) continue;
             const float4 sum = *reinterpret_cast<const float4 *>(arguments.dq_accumulator + index);
             attngen_store_quad(dq_row + column, make_float4(sum.x * kScale, sum.y * kScale, sum.z * kScale, sum.w * kScale));
         }
@@ -864,13 +907,9 @@ __global__ void __launch_bounds__(256) finish_kernel(const KernelArguments argum
     }
     for (int64_t index = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; index < count;
          index += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t row = index / kHeadDim;
         const int column = (int)(index % kHeadDim);
-        const int64_t q = row % p.seqlen_q;
-        const int64_t bh = row / p.seqlen_q;
-        const int64_t b = bh / p.heads_q, h = bh % p.heads_q;
-        Element *const dq_row = static_cast<Element *>(p.dq) + b * p.dq_layout.batch_stride +
-                                h * p.dq_layout.head_stride + q * p.dq_layout.row_stride;
+        Element *const dq_row = finish_row<Packed>(p, index / kHeadDim);
+        if (Packed && dq_row == nullptr) continue;
         attngen_store_float(dq_row + column, arguments.dq_accumulator[index] * kScale);
     }
 }
@@ -949,13 +988,15 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
 
 /* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
    key_kernel. */
-static attngen_status launch_key_kernel(const KernelArguments &arguments, bool wgmma_key, int64_t key_tiles,
-                                        unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
+static attngen_status launch_key_kernel(const KernelArguments &arguments, bool wgmma_key, bool packed,
+                                        int64_t key_tiles, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
     (void)wgmma_key; /* false: the variant has no Hopper key kernel */
-    if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kKeySharedBytes) != ATTNGEN_OK) {
+    void (*const kernel)(KernelArguments) =
+        packed ? key_kernel<kPackedQueryRows, true> : key_kernel<kQueryRows, false>;
+    if (allow_shared_memory(reinterpret_cast<const void *>(kernel), kKeySharedBytes) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
-    key_kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kKeySharedBytes, stream>>>(arguments);
+    kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kKeySharedBytes, stream>>>(arguments);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 
@@ -974,20 +1015,14 @@ extern "C" attngen_status attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_cuda(
     const attngen_backward_params &p = *params;
     const bool fast = p.dq_mode == ATTNGEN_DQ_FAST;
 
+    const bool packed = p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL; /* the kernels' <true> instances */
+
     KernelArguments arguments;
-    arguments.params = p;
-    /* Tensors with no element (the query side when Nq = 0, the key side when Nk = 0, the block mask in either case)
-       are never read or written; their strides, which may then be anything, become zeros so that no offset is
-       formed from them. */
-    const attngen_layout none = {0, 0, 0};
-    attngen_backward_params &used = arguments.params;
-    if (p.seqlen_q == 0) {
-        used.q_layout = used.o_layout = used.d_o_layout = used.lse_layout = used.dq_layout = none;
-        used.block_mask_layout = none;
-    }
-    if (p.seqlen_k == 0) {
-        used.k_layout = used.v_layout = used.dk_layout = used.dv_layout = used.block_mask_layout = none;
-    }
+    /* Tensors with no element (the query side without rows, the key side without keys, the block mask when either is
+       empty) are never read or written; their strides, which may then be anything, become zeros so that no offset is
+       formed from them, and so do the batch strides of packed tensors, which no element uses. */
+    arguments.params = attngen_backward_layouts_in_use(p);
+    const attngen_backward_params &used = arguments.params;
 
     /* 16-byte copies need every Q, K, V and dO row to start on a 16-byte boundary, 16-byte stores every dQ, dK
        and dV row. */
@@ -1035,7 +1070,12 @@ extern "C" attngen_status attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_cuda(
 
     /* (a) D and the cleared accumulator. */
     if (rows > 0) {
-        prepare_kernel<<<(unsigned)((rows + kPrepareRowsPerBlock - 1) / kPrepareRowsPerBlock), 256, 0, stream>>>(arguments);
+        const unsigned blocks = (unsigned)((rows + kPrepareRowsPerBlock - 1) / kPrepareRowsPerBlock);
+        if (packed) {
+            prepare_kernel<true><<<blocks, 256, 0, stream>>>(arguments);
+        } else {
+            prepare_kernel<false><<<blocks, 256, 0, stream>>>(arguments);
+        }
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     }
     if (arguments.dq_order != NULL && cudaMemsetAsync(arguments.dq_order, 0, order_bytes, stream) != cudaSuccess) {
@@ -1043,27 +1083,37 @@ extern "C" attngen_status attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_cuda(
     }
     /* (a') the sink logits' gradient, from D and the LSE. */
     if (rows > 0 && p.dsinks != NULL) {
-        sink_gradient_kernel<<<(unsigned)p.heads_q, 256, 0, stream>>>(arguments);
+        if (packed) {
+            sink_gradient_kernel<true><<<(unsigned)p.heads_q, 256, 0, stream>>>(arguments);
+        } else {
+            sink_gradient_kernel<false><<<(unsigned)p.heads_q, 256, 0, stream>>>(arguments);
+        }
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     }
     /* (b) dK, dV (and dQ into the accumulator): one block per key tile and (batch, key/value head). */
     if (key_tiles > 0) {
-        const attngen_status key_status = launch_key_kernel(arguments, wgmma_key, key_tiles, key_y, key_z, stream);
+        const attngen_status key_status =
+            launch_key_kernel(arguments, wgmma_key, packed, key_tiles, key_y, key_z, stream);
         if (key_status != ATTNGEN_OK) return key_status;
     }
     if (rows > 0 && !accumulates) {
         /* (c) deterministic dQ. */
-        if (allow_shared_memory(reinterpret_cast<const void *>(dq_kernel), kDqSharedBytes) != ATTNGEN_OK) {
+        void (*const kernel)(KernelArguments) = packed ? dq_kernel<true> : dq_kernel<false>;
+        if (allow_shared_memory(reinterpret_cast<const void *>(kernel), kDqSharedBytes) != ATTNGEN_OK) {
             return ATTNGEN_ERROR_CUDA;
         }
-        dq_kernel<<<dim3((unsigned)query_tiles, dq_y, dq_z), kDqThreads, kDqSharedBytes, stream>>>(arguments);
+        kernel<<<dim3((unsigned)query_tiles, dq_y, dq_z), kDqThreads, kDqSharedBytes, stream>>>(arguments);
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     } else if (rows > 0) {
         /* (d) dQ from the fp32 accumulator. */
         const int64_t count = rows * kHeadDim;
         const int64_t threads = count / finish_group_elements(arguments);
         const int64_t blocks = attngen_min64((threads + 255) / 256, 65535 * 8);
-        finish_kernel<<<(unsigned)blocks, 256, 0, stream>>>(arguments);
+        if (packed) {
+            finish_kernel<true><<<(unsigned)blocks, 256, 0, stream>>>(arguments);
+        } else {
+            finish_kernel<false><<<(unsigned)blocks, 256, 0, stream>>>(arguments);
+        }
         if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     }
     return ATTNGEN_OK;

@@ -26,6 +26,11 @@
  * Scores are kept raw (unscaled) and scale·log2(e) is folded into the exponent, so exp becomes one exp2.
  * The finished O tile goes out through shared memory where it fits, so that each warp writes its whole rows
  * with 16-byte stores.
+ *
+ * Variable-length batches (cu_seqlens_q, cu_seqlens_k: README.md, "Variable-length batches") run the same body with
+ * 16 rows per warp: each block then also holds its sequence's lengths and row offsets, for which 32-row warps, whose
+ * accumulators fill the registers, have no room (ptxas spilled). Whole batches keep the plan's warps, and lengths
+ * and offsets that the parameters give.
  */
 
 namespace attngen_lse_d128_bf16_causal_detail {
@@ -83,6 +88,11 @@ static_assert(kBlockRows == kWarps * kRowsPerWarp, "the warps cover the query ti
 static_assert(kBlockColumns % 16 == 0 && kHeadDimPadded % 16 == 0 && kValueHeadDimPadded % 16 == 0,
               "tiles are made of 16 x 16 fragments");
 
+/* Variable-length batches: one m16 fragment per warp, kPackedBlockRows query rows per block (of the Q tile's
+   kBlockRows; forward_kernel below). */
+constexpr int kPackedMTiles = 1;
+constexpr int kPackedBlockRows = kWarps * 16 * kPackedMTiles;
+
 /* Everything a block needs besides the ABI's parameters, computed once on the host. */
 struct KernelArguments {
     attngen_forward_params params;
@@ -104,31 +114,32 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Tensor-core products of one warp (16 query rows).
+ * Tensor-core products of one warp (MTiles fragments of 16 query rows).
  * ---------------------------------------------------------------------------------------------- */
 
 /* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
-   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
+   16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
-static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
+/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all kBlockColumns keys of a K tile. */
+template <int MTiles>
+static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColumns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
         for (int n = 0; n < kBlockColumns / 8; ++n) {
             s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
         }
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
-    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
+    const Raw *const q_lane = sQ + (warp * MTiles * 16 + lane % 16) * kQStride + (lane / 16) * 8;
     const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
-        uint32_t a[kMTiles][4];
+        uint32_t a[MTiles][4];
 #pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
+        for (int m = 0; m < MTiles; ++m) {
             attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
         }
 #pragma unroll
@@ -136,7 +147,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockCol
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+            for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
                 attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
             }
@@ -146,15 +157,16 @@ static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockCol
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
+template <int MTiles>
+static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
+                                                          const float (&s)[MTiles][kBlockColumns / 8][4],
                                                           const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
     for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
-        uint32_t a[kMTiles][4];
+        uint32_t a[MTiles][4];
 #pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
+        for (int m = 0; m < MTiles; ++m) {
             a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
             a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
             a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
@@ -165,7 +177,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kV
             uint32_t vb[4];
             attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+            for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
                 attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
             }
@@ -177,12 +189,21 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kV
  * The kernel.
  * ---------------------------------------------------------------------------------------------- */
 
+/* One block: a query tile of MTiles fragments of 16 rows per warp for one (batch, query head), of one sequence of a
+   variable-length batch when Packed. Two instances: forward_kernel<kMTiles, false> for whole batches (the plan's
+   tile), forward_kernel<kPackedMTiles, true> for variable-length batches (two kernels, not one with a branch:
+   ptxas allocates one kernel's registers for both bodies, and the plan's spilled then). */
+template <int MTiles, bool Packed>
 __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
+    constexpr int kTileRowsPerWarp = MTiles * 16;
+    constexpr int kTileRows = kWarps * kTileRowsPerWarp;
+    static_assert(kTileRows <= kBlockRows, "the Q tile holds the block's rows");
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
     Raw *const sK = sQ + kQTileElements;                     /* kStages K tiles */
     Raw *const sV = sK + kStages * kKTileElements;           /* kStages V tiles */
-    /* kRowSumsInShared: this lane's share of the sum of row (m, r) at sRowSum[(m * 2 + r) * kThreads + threadIdx.x] */
+    /* kRowSumsInShared: this lane's share of the sum of row (m, r) at sRowSum[(m * 2 + r) * kThreads + threadIdx.x]
+       (MTiles <= kMTiles: within the planned kRowSumFloats) */
     float *const sRowSum = reinterpret_cast<float *>(sV + kStages * kVTileElements);
 
     const attngen_forward_params &p = arguments.params;
@@ -198,16 +219,19 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     const int64_t b = head_index / p.heads_q;
     const int64_t h = head_index % p.heads_q;
     const int64_t kv_head = h / arguments.kv_group;
-    const int64_t nq = p.seqlen_q, nk = p.seqlen_k;
-    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kBlockRows;
-    const int64_t q_end = attngen_min64(q_begin + kBlockRows, nq);
+    /* The sequence's query rows and keys: batch_stride apart, or packed by cu_seqlens_q / cu_seqlens_k, where the grid
+       covers the longest sequence and a tile past this one's rows exits. The masks, the score modifier and the
+       bounds use the sequence's own lengths nq and nk (dropout counts with the call's, README.md, "Dropout"). */
+    const attngen_sequence_rows query_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows key_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    const int64_t nq = query_rows.count, nk = key_rows.count;
+    const int64_t q_begin = (int64_t)(gridDim.x - 1 - blockIdx.x) * kTileRows;
+    if (Packed && q_begin >= nq) return;
+    const int64_t q_end = attngen_min64(q_begin + kTileRows, nq);
 
-    const Raw *const q_rows = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride +
-                              h * p.q_layout.head_stride + q_begin * p.q_layout.row_stride;
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + b * p.k_layout.batch_stride +
-                              kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + b * p.v_layout.batch_stride +
-                              kv_head * p.v_layout.head_stride;
+    const Raw *const q_rows = attngen_sequence_row(static_cast<const Raw *>(p.q), query_rows, p.q_layout, h, q_begin);
+    const Raw *const k_rows = attngen_sequence_row(static_cast<const Raw *>(p.k), key_rows, p.k_layout, kv_head, 0);
+    const Raw *const v_rows = attngen_sequence_row(static_cast<const Raw *>(p.v), key_rows, p.v_layout, kv_head, 0);
     const bool aligned16 = arguments.aligned16 != 0;
 
     /* The key tiles to visit: [tile_begin, tile_end), minus those a run-time mask skips. */
@@ -241,8 +265,8 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     };
 
     /* Q tile first (its own group), then the first kStages - 1 key tiles. */
-    copy_tile<kBlockRows, kHeadDim, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin,
-                                                              aligned16);
+    copy_tile<kTileRows, kHeadDim, kHeadDimPadded, kQStride>(sQ, q_rows, p.q_layout.row_stride, q_end - q_begin,
+                                                             aligned16);
     attngen_cp_async_commit();
     int64_t tile_to_load = next_visible_tile(tile_begin);
 #pragma unroll
@@ -252,10 +276,10 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
     }
 
     /* Per-thread state: in each m16 fragment m, rows (group) and (group + 8). */
-    float o_acc[kMTiles][kValueHeadDimPadded / 8][4];
-    float row_max[kMTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
+    float o_acc[MTiles][kValueHeadDimPadded / 8][4];
+    float row_max[MTiles][2];  /* of raw scores Q·Kᵀ (unscaled) */
     /* row_sum(m * 2 + r): this lane's share of sum(exp) of row (m, r), in registers or in shared memory. */
-    float row_sum_registers[kMTiles * 2];
+    float row_sum_registers[MTiles * 2];
     auto row_sum = [&](int i) -> float & {
         if constexpr (kRowSumsInShared) {
             return sRowSum[i * kThreads + threadIdx.x];
@@ -264,7 +288,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         }
     };
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
             o_acc[m][n][0] = o_acc[m][n][1] = o_acc[m][n][2] = o_acc[m][n][3] = 0.0f;
@@ -272,7 +296,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
         row_max[m][0] = row_max[m][1] = -INFINITY;
         row_sum(m * 2) = row_sum(m * 2 + 1) = 0.0f;
     }
-    const int64_t warp_row = q_begin + warp * kRowsPerWarp + group;
+    const int64_t warp_row = q_begin + warp * kTileRowsPerWarp + group;
 
     int64_t tile = next_visible_tile(tile_begin);
     for (int iteration = 0; tile < tile_end; ++iteration) {
@@ -293,15 +317,15 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             if (tile_to_load < tile_end) tile_to_load = next_visible_tile(tile_to_load + 1);
         }
 
-        /* S = Q·Kᵀ for this warp's rows: kMTiles x kBlockColumns / 8 fragments of 16 x 8. */
-        float s[kMTiles][kBlockColumns / 8][4];
+        /* S = Q·Kᵀ for this warp's rows: MTiles x kBlockColumns / 8 fragments of 16 x 8. */
+        float s[MTiles][kBlockColumns / 8][4];
         warp_scores(s, sQ, sK + slot * kKTileElements, warp, lane);
 
         /* Per-element masks, only on tiles that cross a mask boundary: each row's kept keys [lo, hi) as
            offsets into the tile, then the predicate (if any) per element. */
         if (!tile_is_interior(q_begin, q_end, k0, k0 + kBlockColumns, nq, nk)) {
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+            for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
                 for (int r = 0; r < 2; ++r) {
                     const int64_t q = warp_row + m * 16 + r * 8;
@@ -325,7 +349,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
 
         /* Online softmax: new running maximum, rescale of the old sum and output, P = exp2(S·c - m·c). */
 #pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
+        for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
             for (int r = 0; r < 2; ++r) {
                 float tile_max = -INFINITY;
@@ -372,11 +396,11 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
        (the Q tile and the K/V ring are free once every warp is past its last P·V, and every copy has landed):
        each lane writes its fragment pairs into its warp's rows there, then the warp writes those rows with
        16-byte stores. */
-    Element *const o_rows = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    Element *const o_rows = attngen_sequence_row(static_cast<Element *>(p.o), query_rows, p.o_layout, h, 0);
     Element *const sO = reinterpret_cast<Element *>(shared_memory);
     if constexpr (kStagesOutput) __syncthreads(); /* every warp past its last P·V, every copy landed */
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
             float sum = row_sum(m * 2 + r);
@@ -386,7 +410,7 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
             const bool kept_any = sum > 0.0f;
             const float factor = kept_any ? kKeepScale / sum : 0.0f;
             if constexpr (kStagesOutput) {
-                Element *const o_row = sO + (warp * kRowsPerWarp + m * 16 + r * 8 + group) * kOStride;
+                Element *const o_row = sO + (warp * kTileRowsPerWarp + m * 16 + r * 8 + group) * kOStride;
 #pragma unroll
                 for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
                     attngen_store_pair(o_row + n * 8 + quad_lane * 2, o_acc[m][n][2 * r] * factor,
@@ -405,16 +429,16 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
                 }
             }
             if (quad_lane == 0 && q < nq) {
-                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                *attngen_sequence_row(p.lse, query_rows, p.lse_layout, h, q) =
                     kept_any ? row_max[m][r] * kScoreToNatural + logf(sum) : -INFINITY;
             }
         }
     }
     if constexpr (kStagesOutput) {
         __syncwarp();
-        const int64_t warp_begin = q_begin + warp * kRowsPerWarp;
-        attngen_store_warp_rows<kRowsPerWarp, kValueHeadDim, kOStride>(
-            o_rows + warp_begin * p.o_layout.row_stride, sO + warp * kRowsPerWarp * kOStride, p.o_layout.row_stride,
+        const int64_t warp_begin = q_begin + warp * kTileRowsPerWarp;
+        attngen_store_warp_rows<kTileRowsPerWarp, kValueHeadDim, kOStride>(
+            o_rows + warp_begin * p.o_layout.row_stride, sO + warp * kTileRowsPerWarp * kOStride, p.o_layout.row_stride,
             nq - warp_begin, arguments.o_aligned16 != 0, lane);
     }
 }
@@ -441,9 +465,15 @@ constexpr int kThreads = kWarps * 32;
 /* The combine call's tensors with the row count folded, as the kernel reads them. */
 struct CombineArguments {
     attngen_combine_params params;
-    int64_t rows; /* batch * heads_q * seqlen_q */
+    int64_t rows;                /* batch * heads_q * seqlen_q */
+    const int32_t *cu_seqlens_q; /* split-KV decoding of a variable-length batch: O and LSE rows packed as the
+                                    forward call's (README.md, "Variable-length batches"), else NULL */
+    int64_t total_q;             /* the packed rows, with cu_seqlens_q */
 };
 
+/* Two instances: combine_kernel<false> for the public merge and whole batches, combine_kernel<true> for split-KV
+   decoding of a variable-length batch (O and LSE rows packed by cu_seqlens_q). */
+template <bool Packed>
 __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
     const attngen_combine_params &p = arguments.params;
     const int lane = threadIdx.x % 32;
@@ -454,6 +484,11 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         const int64_t q = row % p.seqlen_q;
         const int64_t h = row / p.seqlen_q % p.heads_q;
         const int64_t b = row / p.seqlen_q / p.heads_q;
+        /* The sequence's rows of O and LSE: row q of batch b, or packed row cu_seqlens_q[b] + q (none past a shorter
+           sequence's end: its partials were never written). */
+        const attngen_sequence_rows sequence =
+            attngen_rows_of<Packed>(arguments.cu_seqlens_q, b, p.seqlen_q, arguments.total_q);
+        if (Packed && q >= sequence.count) continue;
         const int64_t lse_at = b * p.lse_partial_layout.batch_stride + h * p.lse_partial_layout.head_stride +
                                q * p.lse_partial_layout.row_stride;
         const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
@@ -476,8 +511,7 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         /* No partial kept a key: O = 0 and LSE = -inf, as a fully masked row of the forward pass. */
         const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
         const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
-        Element *const o_row = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride +
-                               q * p.o_layout.row_stride;
+        Element *const o_row = attngen_sequence_row(static_cast<Element *>(p.o), sequence, p.o_layout, h, q);
         for (int column = lane; column < kValueHeadDim; column += 32) {
             float value = 0.0f;
             if (kept_any) {
@@ -489,19 +523,27 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
             attngen_store_float(o_row + column, value);
         }
         if (p.lse != NULL && lane == 0) {
-            p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
+            *attngen_sequence_row(p.lse, sequence, p.lse_layout, h, q) = lse;
         }
     }
 }
 
-/* Launches the merge of checked parameters on `stream`. */
-static attngen_status launch_combine(const attngen_combine_params &params, cudaStream_t stream) {
+/* Launches the merge of checked parameters on `stream`; cu_seqlens_q (device memory, or NULL) packs the rows of O and
+   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). */
+static attngen_status launch_combine(const attngen_combine_params &params, const int32_t *cu_seqlens_q, int64_t total_q,
+                                     cudaStream_t stream) {
     CombineArguments arguments;
     arguments.params = params;
     arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
+    arguments.cu_seqlens_q = cu_seqlens_q;
+    arguments.total_q = total_q;
     const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
     const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    combine_kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    if (cu_seqlens_q != NULL) {
+        combine_kernel<true><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    } else {
+        combine_kernel<false><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    }
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 
@@ -514,7 +556,7 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_combine_cuda(const attnge
     const attngen_status status =
         attngen_check_combine(params, kValueHeadDim, (int64_t)sizeof(Element), &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
-    return launch_combine(*params, stream);
+    return launch_combine(*params, NULL, 0, stream);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -555,8 +597,6 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kRows = 16;                         /* packed rows per block: one m16 fragment */
 constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile */
 /* The names the tensor-core products use: each warp multiplies the block's 16 rows by its kWarpColumns keys. */
-constexpr int kMTiles = 1;
-constexpr int kRowsPerWarp = 16;
 constexpr int kBlockColumns = kWarpColumns;
 constexpr int kQStride = kHeadDimPadded + kRowPad;
 constexpr int kKStride = kHeadDimPadded + kRowPad;
@@ -575,7 +615,7 @@ static_assert(kWarpColumns % 16 == 0, "each warp's keys are whole k16 steps of P
 struct DecodeArguments {
     attngen_forward_params params;
     int32_t kv_group;     /* query heads per key/value head */
-    int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head) */
+    int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head), of the longest sequence */
     int32_t row_tiles;    /* blocks of kRows packed rows per (batch, key/value head) */
     int32_t splits;       /* key ranges per row tile; 1 writes O and LSE directly */
     int32_t aligned16;    /* K and V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
@@ -585,26 +625,27 @@ struct DecodeArguments {
 
 /* fp16 / bf16 operands on mma.sync m16n8k16 with fp32 accumulators; fragments come from shared memory
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
-   16-byte bank groups). Each K or V fragment read serves all kMTiles row fragments of the warp. */
+   16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for the warp's kRowsPerWarp rows of the Q tile against all kBlockColumns keys of a K tile. */
-static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockColumns / 8][4], const Raw *sQ,
+/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all kBlockColumns keys of a K tile. */
+template <int MTiles>
+static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColumns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
-    for (int m = 0; m < kMTiles; ++m) {
+    for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
         for (int n = 0; n < kBlockColumns / 8; ++n) {
             s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
         }
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
-    const Raw *const q_lane = sQ + (warp * kRowsPerWarp + lane % 16) * kQStride + (lane / 16) * 8;
+    const Raw *const q_lane = sQ + (warp * MTiles * 16 + lane % 16) * kQStride + (lane / 16) * 8;
     const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
-        uint32_t a[kMTiles][4];
+        uint32_t a[MTiles][4];
 #pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
+        for (int m = 0; m < MTiles; ++m) {
             attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
         }
 #pragma unroll
@@ -612,7 +653,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockCol
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+            for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
                 attngen_mma_16816(s[m][n + 1], a[m], kb[2], kb[3], Element());
             }
@@ -622,15 +663,16 @@ static __device__ __forceinline__ void warp_scores(float (&s)[kMTiles][kBlockCol
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[kMTiles][kBlockColumns / 8][4],
+template <int MTiles>
+static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
+                                                          const float (&s)[MTiles][kBlockColumns / 8][4],
                                                           const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
     for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
-        uint32_t a[kMTiles][4];
+        uint32_t a[MTiles][4];
 #pragma unroll
-        for (int m = 0; m < kMTiles; ++m) {
+        for (int m = 0; m < MTiles; ++m) {
             a[m][0] = attngen_pack2(s[m][2 * kk][0], s[m][2 * kk][1], Element());
             a[m][1] = attngen_pack2(s[m][2 * kk][2], s[m][2 * kk][3], Element());
             a[m][2] = attngen_pack2(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1], Element());
@@ -641,7 +683,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[kMTiles][kV
             uint32_t vb[4];
             attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
 #pragma unroll
-            for (int m = 0; m < kMTiles; ++m) {
+            for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
                 attngen_mma_16816(o[m][n + 1], a[m], vb[2], vb[3], Element());
             }
@@ -688,6 +730,9 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
     }
 }
 
+/* Two instances: decode_kernel<false> for whole batches, decode_kernel<true> for variable-length batches (cu_seqlens_q,
+   cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums. */
+template <bool Packed>
 __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_kernel(const DecodeArguments arguments) {
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
@@ -707,11 +752,17 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     const int64_t b = unit / arguments.row_tiles / p.heads_kv;
     const int64_t kv_head = unit / arguments.row_tiles % p.heads_kv;
     if (b >= p.batch) return;
-    const int64_t nq = p.seqlen_q;
-    const int64_t nk = attngen_sequence_keys(p, b);
+    /* The sequence's query rows and keys: batch_stride apart, or packed by cu_seqlens_q / cu_seqlens_k (README.md,
+       "Variable-length batches"); of its keys, those seqlens_k gives (clamped: the launcher cannot check device
+       memory). Its packed rows are the first kv_group * nq of the row tiles, which cover the longest sequence. */
+    const attngen_sequence_rows query_rows = attngen_rows_of<Packed>(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows key_rows = attngen_rows_of<Packed>(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    const int64_t nq = query_rows.count;
+    const int64_t nk = attngen_sequence_key_count(p.seqlens_k, b, key_rows.count);
     const int kv_group = arguments.kv_group;
     const int row_begin = (int)row_tile * kRows;
-    const int rows_here = min(kRows, arguments.packed_rows - row_begin);
+    const int rows_here = min(kRows, (Packed ? kv_group * (int)nq : arguments.packed_rows) - row_begin);
+    if (Packed && rows_here <= 0) return; /* past a shorter sequence's rows */
     /* The query rows these packed rows hold: [q_first, q_last]. */
     const int64_t q_first = row_begin / kv_group;
     const int64_t q_last = (row_begin + rows_here - 1) / kv_group;
@@ -727,10 +778,11 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
 
     /* K and V of this head: rows of the sequence, or with a paged cache (kPageSize > 0) the head's rows of every
        page, found through the sequence's row of the page table (an index past the pages is clamped). */
-    const Raw *const k_rows = static_cast<const Raw *>(p.k) + (kPageSize > 0 ? 0 : b * p.k_layout.batch_stride) +
-                              kv_head * p.k_layout.head_stride;
-    const Raw *const v_rows = static_cast<const Raw *>(p.v) + (kPageSize > 0 ? 0 : b * p.v_layout.batch_stride) +
-                              kv_head * p.v_layout.head_stride;
+    const Raw *const k_base = static_cast<const Raw *>(p.k), *const v_base = static_cast<const Raw *>(p.v);
+    const Raw *const k_rows = kPageSize > 0 ? k_base + kv_head * p.k_layout.head_stride
+                                            : attngen_sequence_row(k_base, key_rows, p.k_layout, kv_head, 0);
+    const Raw *const v_rows = kPageSize > 0 ? v_base + kv_head * p.v_layout.head_stride
+                                            : attngen_sequence_row(v_base, key_rows, p.v_layout, kv_head, 0);
     const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
     const bool aligned16 = arguments.aligned16 != 0;
 
@@ -764,7 +816,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     for (int slot = 0; slot < kStages - 1; ++slot) load_key_tile(tile_begin + slot, slot);
 
     /* The packed Q rows, gathered from their heads with plain loads (a few kilobytes), zeros past the rows. */
-    const Raw *const q_base = static_cast<const Raw *>(p.q) + b * p.q_layout.batch_stride;
+    const Raw *const q_base = attngen_sequence_row(static_cast<const Raw *>(p.q), query_rows, p.q_layout, 0, 0);
     for (int i = threadIdx.x; i < kRows * kHeadDimPadded; i += kThreads) {
         const int r = i / kHeadDimPadded, column = i % kHeadDimPadded;
         Raw value = 0;
@@ -908,17 +960,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         const float out = kept_any ? value / sum : 0.0f;
         const float lse = kept_any ? (scaled_max + log2f(sum)) * 0.69314718f : -INFINITY;
         if (partial) {
-            const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * nq + q;
+            /* the partials keep the bounds' rows, [split][batch][heads_q][seqlen_q] */
+            const int64_t partial_row = ((split * p.batch + b) * p.heads_q + h) * p.seqlen_q + q;
             arguments.o_partial[partial_row * kValueHeadDim + column] = out;
             if (column == 0) arguments.lse_partial[partial_row] = lse;
         } else {
             Element *const o = static_cast<Element *>(p.o);
-            attngen_store_float(o + b * p.o_layout.batch_stride + h * p.o_layout.head_stride + q * p.o_layout.row_stride +
-                                    column,
-                                out);
-            if (kSavesLogSumExp && column == 0) {
-                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] = lse;
-            }
+            attngen_store_float(attngen_sequence_row(o, query_rows, p.o_layout, h, q) + column, out);
+            if (kSavesLogSumExp && column == 0) *attngen_sequence_row(p.lse, query_rows, p.lse_layout, h, q) = lse;
         }
     }
 }
@@ -1005,15 +1054,18 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
                           : NULL;
 
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
-    if (cudaFuncSetAttribute(decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
+    void (*const kernel)(DecodeArguments) =
+        p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL ? decode_kernel<true> : decode_kernel<false>;
+    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
-    decode_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     if (launch.splits == 1) return ATTNGEN_OK;
 
-    /* Merge the partial results: [splits][batch][heads_q][seqlen_q] rows, contiguous. */
+    /* Merge the partial results: [splits][batch][heads_q][seqlen_q] rows, contiguous, into each sequence's rows of O
+       and LSE (packed by cu_seqlens_q, whose rows past a shorter sequence's end the decode kernel left unwritten). */
     attngen_combine_params merge = {};
     merge.struct_size = sizeof(merge);
     merge.splits = launch.splits;
@@ -1030,7 +1082,7 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
     merge.o_layout = p.o_layout;
     merge.lse = kSavesLogSumExp ? p.lse : NULL;
     merge.lse_layout = p.lse_layout;
-    return attngen_lse_d128_bf16_causal_combine::launch_combine(merge, stream);
+    return attngen_lse_d128_bf16_causal_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream);
 }
 
 /* The workspace a call's key splits need (0 when it does not split). */
@@ -1052,15 +1104,20 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
+    if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
+    /* The checked call with the layouts its kernels may use: the strides of tensors without elements and the unused
+       batch strides of packed ones zeroed (attngen_forward_layouts_in_use). */
+    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
     /* At most kMaxQueryRows query rows: the decode kernel (query heads packed into rows, keys split across blocks). */
     if (attngen_lse_d128_bf16_causal_decode::decode_applies(p)) return attngen_lse_d128_bf16_causal_decode::launch_decode(p, stream);
     /* A paged cache is read by the decode kernel only: a grid beyond its limits is refused. */
     if (kPageSize > 0 && p.seqlen_k > 0) return ATTNGEN_ERROR_INVALID_SIZE;
 
-    /* Grid: x = query tiles, (y, z) = batch·heads folded under the 65535 limit of y and z. No overflow: seqlen_q
-       is at most ATTNGEN_MAX_SEQLEN and batch·heads_q at most the rows of O, which fits ATTNGEN_MAX_TENSOR_BYTES. */
-    const int64_t query_tiles = (p.seqlen_q + kBlockRows - 1) / kBlockRows;
+    /* Grid: x = query tiles (of the longest sequence in a variable-length batch), (y, z) = batch·heads folded under
+       the 65535 limit of y and z. No overflow: seqlen_q is at most ATTNGEN_MAX_SEQLEN, batch and heads_q below 2^31. */
+    const bool packed = p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL;
+    const int64_t tile_rows = packed ? kPackedBlockRows : kBlockRows;
+    const int64_t query_tiles = (p.seqlen_q + tile_rows - 1) / tile_rows;
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     const int64_t grid_y = heads_total < 65535 ? heads_total : 65535;
     const int64_t grid_z = (heads_total + grid_y - 1) / grid_y;
@@ -1068,30 +1125,24 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
 
     KernelArguments arguments;
     arguments.params = p;
-    attngen_forward_params &used = arguments.params;
-    if (p.seqlen_k == 0) {
-        /* No keys: K, V and the block mask have no element and are never read; their strides, which may then be
-           anything, become zeros so that no offset is formed from them. */
-        const attngen_layout none = {0, 0, 0};
-        used.k_layout = used.v_layout = used.block_mask_layout = none;
-    }
     arguments.kv_group = p.heads_q / p.heads_kv;
 
     /* 16-byte copies need every Q, K and V row to start on a 16-byte boundary, 16-byte stores every O row. */
     const int64_t element_bytes = (int64_t)sizeof(Raw);
-    const bool aligned16 = attngen_rows_aligned16(used.q, used.q_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.k, used.k_layout, element_bytes) &&
-                           attngen_rows_aligned16(used.v, used.v_layout, element_bytes);
+    const bool aligned16 = attngen_rows_aligned16(p.q, p.q_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.k, p.k_layout, element_bytes) &&
+                           attngen_rows_aligned16(p.v, p.v_layout, element_bytes);
     arguments.aligned16 = aligned16 ? 1 : 0;
-    arguments.o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, (int64_t)sizeof(Element)) ? 1 : 0;
+    arguments.o_aligned16 = attngen_rows_aligned16(p.o, p.o_layout, (int64_t)sizeof(Element)) ? 1 : 0;
 
+    void (*const kernel)(KernelArguments) =
+        packed ? forward_kernel<kPackedMTiles, true> : forward_kernel<kMTiles, false>;
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
-    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
-        cudaSuccess) {
+    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)query_tiles, (unsigned)grid_y, (unsigned)grid_z);
-    forward_kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }

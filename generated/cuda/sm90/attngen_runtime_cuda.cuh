@@ -330,10 +330,27 @@ static inline __device__ void attngen_cp_async_wait(void) {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
 }
 
-/* The keys sequence b of a forward call uses: seqlens_k[b] clamped into 0 ... seqlen_k (a device array the
-   launcher cannot check), or seqlen_k without one. */
-static inline __device__ int64_t attngen_sequence_keys(const attngen_forward_params &p, int64_t b) {
-    return p.seqlens_k != NULL ? attngen_min64(attngen_max64((int64_t)p.seqlens_k[b], 0), p.seqlen_k) : p.seqlen_k;
+/* ---------------------------------------------------------------------------------------------
+ * Variable-length batches (README.md, "Variable-length batches").
+ * ------------------------------------------------------------------------------------------- */
+
+/* The rows of sequence b on one side of a call (attngen_sequence_rows_of) in a kernel instantiated for variable-length
+   batches (Packed: the prefix sums `cu` pack them) or for whole batches, where they are `bound` rows at batch index b
+   and the compiler knows it (no load, no register; the kernels' code for whole batches stays as it was). */
+template <bool Packed>
+static __device__ __forceinline__ attngen_sequence_rows attngen_rows_of(const int32_t *cu, int64_t b, int64_t bound,
+                                                                        int64_t total) {
+    return attngen_sequence_rows_of(Packed ? cu : nullptr, b, bound, total);
+}
+
+/* The address of row `row` of head `head` of a sequence's rows (attngen_sequence_rows_of) in a tensor at `base`:
+   attngen_sequence_row_offset plus the head's offset, added batch, head, row, the order in which the kernels formed
+   their addresses before variable-length batches, so that a whole batch (rows.batch = b, rows.first = 0, known at
+   compile time) compiles to the same instructions. */
+template <typename T>
+static __device__ __forceinline__ T *attngen_sequence_row(T *base, attngen_sequence_rows rows,
+                                                          const attngen_layout &layout, int64_t head, int64_t row) {
+    return base + rows.batch * layout.batch_stride + head * layout.head_stride + (rows.first + row) * layout.row_stride;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -486,6 +503,45 @@ static inline bool attngen_rows_aligned16(const void *base, attngen_layout layou
     const uint64_t bytes = (uint64_t)element_bytes;
     return (uintptr_t)base % 16 == 0 && ((uint64_t)layout.batch_stride * bytes) % 16 == 0 &&
            ((uint64_t)layout.head_stride * bytes) % 16 == 0 && ((uint64_t)layout.row_stride * bytes) % 16 == 0;
+}
+
+/* A checked forward call's parameters as its kernels take them: the strides of tensors without elements (K and V
+   when no sequence has keys: seqlen_k = 0, or cu_seqlens_k with total_k = 0; the block mask without keys), which the
+   checks leave unbounded, become zeros so that no offset is formed from them; and the batch strides of packed
+   tensors (cu_seqlens_q: Q, O, LSE; cu_seqlens_k: K, V), which no element uses, become zeros so that they neither
+   enter an offset nor fail the 16-byte alignment test (README.md, "Variable-length batches"). Not for calls whose
+   every sequence is empty (cu_seqlens_q with total_q = 0), which launch nothing. */
+static inline attngen_forward_params attngen_forward_layouts_in_use(const attngen_forward_params &checked) {
+    attngen_forward_params p = checked;
+    const attngen_layout none = {0, 0, 0};
+    if (p.cu_seqlens_q != NULL) p.q_layout.batch_stride = p.o_layout.batch_stride = p.lse_layout.batch_stride = 0;
+    if (p.cu_seqlens_k != NULL) p.k_layout.batch_stride = p.v_layout.batch_stride = 0;
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) p.k_layout = p.v_layout = none;
+    if (p.seqlen_k == 0) p.block_mask_layout = none;
+    return p;
+}
+
+/* The same for a checked backward call: the query side (Q, O, dO, LSE, dQ) without rows (seqlen_q = 0, or
+   cu_seqlens_q with total_q = 0), the key side (K, V, dK, dV) without keys, the block mask when either is empty, and
+   the batch strides of packed tensors. */
+static inline attngen_backward_params attngen_backward_layouts_in_use(const attngen_backward_params &checked) {
+    attngen_backward_params p = checked;
+    const attngen_layout none = {0, 0, 0};
+    if (p.cu_seqlens_q != NULL) {
+        p.q_layout.batch_stride = p.o_layout.batch_stride = p.d_o_layout.batch_stride = 0;
+        p.lse_layout.batch_stride = p.dq_layout.batch_stride = 0;
+    }
+    if (p.cu_seqlens_k != NULL) {
+        p.k_layout.batch_stride = p.v_layout.batch_stride = p.dk_layout.batch_stride = p.dv_layout.batch_stride = 0;
+    }
+    if (p.seqlen_q == 0 || (p.cu_seqlens_q != NULL && p.total_q == 0)) {
+        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = none;
+    }
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = none;
+    }
+    if (p.seqlen_q == 0 || p.seqlen_k == 0) p.block_mask_layout = none;
+    return p;
 }
 
 /* The shared-memory limit of the current device, for kernels that need more than 48 KB. */

@@ -143,8 +143,10 @@
 #include "attngen_runtime_hopper.cuh"
 
 /* What the TMA path cannot take: Q, K or V not 16-byte aligned, or a stride of a dimension with more than one
-   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates. Such calls
-   run on the variant's mma.sync kernel (mha_d128_fp16_mma.cu), which takes every layout the ABI allows. (Head dims
+   element that is zero (a broadcast) or not a multiple of 16 bytes, or sizes past int32 coordinates; per-sequence
+   key counts (seqlens_k). Such calls run on the variant's mma.sync kernel (mha_d128_fp16_mma.cu), which takes every
+   layout and call the ABI allows. Variable-length batches (cu_seqlens_q, cu_seqlens_k) run here: a packed side's
+   tensor map holds all its rows as one batch (README.md, "Variable-length batches"). (Head dims
    that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
 extern "C" attngen_status attngen_mha_d128_fp16_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
 
@@ -297,11 +299,25 @@ struct KeyTiles {
         }
         return tile;
     }
+    /* The last tile next() visits (of a walk that visits any). */
+    __device__ __forceinline__ int32_t last() const {
+        int32_t tile = tile_end - 1;
+        while (tile > tile_begin &&
+               key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, (int64_t)tile * kBlockN)) {
+            --tile;
+        }
+        return tile;
+    }
 };
 
-/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
+/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles.
+   Sequence b has nq query rows and nk keys; in the tensors its row 0 is row q_row0 (keys: k_row0) of batch index
+   q_batch (k_batch): 0 and b for fixed lengths, the packed row cu_seqlens[b] and 0 for a variable-length batch
+   (README.md, "Variable-length batches"), whose tensor maps hold all packed rows as one batch. */
 struct WorkItem {
     int32_t b, h, q_begin;
+    int32_t nq, nk;
+    int32_t q_row0, q_batch, k_row0, k_batch;
     KeyTiles tiles;
     int32_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
 };
@@ -362,11 +378,23 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
     item.b = (int32_t)b;
     item.h = (int32_t)(head_index - b * heads_q);
     item.q_begin = (int32_t)((arguments.query_tiles - 1 - rank) * (uint32_t)kBlockM);
-    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, p.seqlen_q);
+    /* The sequence's rows (clamped into the packed tensors whatever the prefix sums hold) and keys. */
+    const attngen_sequence_rows queries = attngen_sequence_rows_of(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows keys = attngen_sequence_rows_of(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    item.nq = (int32_t)queries.count;
+    item.nk = (int32_t)keys.count;
+    item.q_row0 = (int32_t)queries.first;
+    item.q_batch = (int32_t)queries.batch;
+    item.k_row0 = (int32_t)keys.first;
+    item.k_batch = (int32_t)keys.batch;
+    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, item.nq);
     int64_t key_begin = 0, key_end = 0;
-    visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
+    visible_key_range(item.q_begin, q_end, item.nq, item.nk, key_begin, key_end);
     item.tiles.tile_begin = key_begin > 0 ? (int32_t)(key_begin / kBlockN) : 0;
-    item.tiles.tile_end = key_end > key_begin ? (int32_t)((key_end + kBlockN - 1) / kBlockN) : item.tiles.tile_begin;
+    /* No key tile past the sequence's rows (a shorter sequence of a variable-length batch: the grid covers the
+       longest), nor where the masks leave none. */
+    item.tiles.tile_end = key_end > key_begin && item.q_begin < item.nq ? (int32_t)((key_end + kBlockN - 1) / kBlockN)
+                                                                       : item.tiles.tile_begin;
     item.tiles.b = item.b;
     item.tiles.h = item.h;
     item.tiles.q_begin = item.q_begin;
@@ -404,10 +432,11 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
         if (step == kStepNone) continue;
         const WorkItem item = work_item(arguments, head_index, rank);
         if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
-        const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
+        const int32_t h = (int32_t)item.h, kv_head = h / arguments.kv_group;
 
         /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are
-           filled with zeros by TMA (and still counted in the transaction bytes). The buffer's previous Q (use
+           filled with zeros by TMA (and still counted in the transaction bytes); rows past a packed sequence are
+           the next one's, which no consumer stores. The buffer's previous Q (use
            q_count / kQStages - 1) must have been read by the last S = Q·Kᵀ of its item, in every consumer warp. */
         const int q_buffer = (int)(q_count % kQStages);
         const uint32_t q_use = q_count / kQStages;
@@ -416,7 +445,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 #pragma unroll
         for (int block = 0; block < kQKColumnBlocks; ++block) {
             attngen_tma_load_4d(smem.q(q_buffer) + block * kQColumnBlockBytes, tmap_q, smem.q_full(q_buffer),
-                                block * kBlockColumns, (int32_t)item.q_begin, h, b);
+                                block * kBlockColumns, item.q_row0 + item.q_begin, h, item.q_batch);
         }
         ++q_count;
 
@@ -426,12 +455,14 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
             /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
                S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
             if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
-            const int32_t k0 = tile * kBlockN; /* keys past seqlen_k arrive as zeros */
+            /* Keys past seqlen_k arrive as zeros; past a packed sequence's keys, as the next rows (masked, and their
+               V rows zeroed by the consumers: zero_packed_value_rows). */
+            const int32_t k0 = item.k_row0 + tile * kBlockN;
             attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
             for (int block = 0; block < kQKColumnBlocks; ++block) {
                 attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
-                                    block * kBlockColumns, k0, kv_head, b);
+                                    block * kBlockColumns, k0, kv_head, item.k_batch);
             }
             /* The same for V (released after O += P·V of that use completed). */
             if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (use - 1) & 1u);
@@ -439,7 +470,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 #pragma unroll
             for (int block = 0; block < kVColumnBlocks; ++block) {
                 attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
-                                    block * kBlockColumns, k0, kv_head, b);
+                                    block * kBlockColumns, k0, kv_head, item.k_batch);
             }
         }
     }
@@ -488,6 +519,37 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
         attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
     }
     attngen_wgmma_commit_group();
+}
+
+/* A packed key side (cu_seqlens_k): the V rows of key tile `tile` past the sequence's nk keys hold the next
+   sequence's rows (or whatever the packed tensor holds there), whose P is 0 but whose values may not be finite, and
+   0 · inf or 0 · NaN would reach O. Before its P·V, each consumer warpgroup zeroes those rows of the slot (a row of
+   a 128-byte-swizzled column block is one 128-byte line, its 16-byte chunks permuted within it), fences them for
+   the async proxy that wgmma reads through, and waits for its 128 threads (named barrier kZeroBarrier + consumer).
+   Both warpgroups write the same zeros; the producer refills the slot only after both released it. Not the
+   default path: fixed-length key sides get zeros past seqlen_k from TMA itself. */
+constexpr uint32_t kZeroBarrier = 3; /* ids 3 and 4; 1 and 2 are the scheduler's */
+static __device__ __forceinline__ void zero_packed_value_rows(const SharedLayout &smem, int slot, int32_t tile,
+                                                              int32_t nk, int consumer, int thread) {
+    const int32_t first_row = nk - tile * kBlockN; /* rows first_row .. kBlockN - 1 are past the keys */
+    if (first_row >= kBlockN) return;
+    const int32_t chunks = (kBlockN - (first_row > 0 ? first_row : 0)) * (kSwizzleRowBytes / 16);
+    const uint32_t first = smem.v(slot) + (uint32_t)(first_row > 0 ? first_row : 0) * kSwizzleRowBytes;
+#pragma unroll 1
+    for (int block = 0; block < kVColumnBlocks; ++block) {
+        for (int32_t chunk = thread; chunk < chunks; chunk += kWarpgroupThreads) {
+            asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};\n" ::"r"(first + block * kKVColumnBlockBytes +
+                                                                             16u * (uint32_t)chunk),
+                         "r"(0u)
+                         : "memory");
+        }
+    }
+    attngen_fence_proxy_async_shared();
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kZeroBarrier, kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kZeroBarrier + 1, kWarpgroupThreads);
+    }
 }
 
 /* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
@@ -681,7 +743,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     const int lane = thread % 32;
     const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
     const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
-    const int32_t nq = (int32_t)p.seqlen_q, nk = (int32_t)p.seqlen_k; /* below 2^31 - 256 (see KeyTiles) */
+    const int32_t nq = item.nq, nk = item.nk; /* the sequence's; below 2^31 - 256 (see KeyTiles) */
     const int32_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
     const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
     const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
@@ -767,6 +829,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
            it). */
         attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)). */
+        if (p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
@@ -779,7 +843,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
        LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
        8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
        memory for 16-byte stores). */
-    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    Element *const o_base = static_cast<Element *>(p.o) + (int64_t)item.q_batch * p.o_layout.batch_stride +
+                            (int64_t)item.q_row0 * p.o_layout.row_stride + h * p.o_layout.head_stride;
     const bool o_aligned4 = arguments.o_aligned4 != 0;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -803,7 +868,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
                 }
             }
             if (kSavesLogSumExp && quad_lane == 0) {
-                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
+                      ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
                     kept_any ? row_max[r] * kScoreToNatural + logf(sum) : -INFINITY;
             }
         }
@@ -886,7 +952,11 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d128_fp16_forward_mma_cuda(&p, stream);
     const int64_t work_items = query_tiles * heads_total;
-    const bool reads_kv = p.seqlen_k > 0;
+    /* K and V are read when some sequence has keys; a packed side's tensor maps hold all its rows as one batch. */
+    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
+    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
+    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
+    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
        Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
@@ -915,14 +985,14 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
-    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, q_rows, p.heads_q, q_batches, p.q_layout,
                                          kBlockM) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
     if (reads_kv) {
-        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, kv_rows, p.heads_kv, kv_batches,
                                              p.k_layout, kBlockN) != ATTNGEN_OK ||
-            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, kv_rows, p.heads_kv, kv_batches,
                                              p.v_layout, kBlockN) != ATTNGEN_OK) {
             return ATTNGEN_ERROR_CUDA;
         }
@@ -1103,11 +1173,25 @@ struct KeyTiles {
         }
         return tile;
     }
+    /* The last tile next() visits (of a walk that visits any). */
+    __device__ __forceinline__ int32_t last() const {
+        int32_t tile = tile_end - 1;
+        while (tile > tile_begin &&
+               key_tile_is_skipped(block_mask, block_mask_layout, b, h, q_begin, (int64_t)tile * kBlockN)) {
+            --tile;
+        }
+        return tile;
+    }
 };
 
-/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles. */
+/* One work item: query rows q_begin .. q_begin + kBlockM - 1 of (batch b, query head h), and its key tiles.
+   Sequence b has nq query rows and nk keys; in the tensors its row 0 is row q_row0 (keys: k_row0) of batch index
+   q_batch (k_batch): 0 and b for fixed lengths, the packed row cu_seqlens[b] and 0 for a variable-length batch
+   (README.md, "Variable-length batches"), whose tensor maps hold all packed rows as one batch. */
 struct WorkItem {
     int32_t b, h, q_begin;
+    int32_t nq, nk;
+    int32_t q_row0, q_batch, k_row0, k_batch;
     KeyTiles tiles;
     int32_t first_tile; /* tiles.next(tiles.tile_begin); tiles.tile_end when the item visits no key tile */
 };
@@ -1168,11 +1252,23 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
     item.b = (int32_t)b;
     item.h = (int32_t)(head_index - b * heads_q);
     item.q_begin = (int32_t)((arguments.query_tiles - 1 - rank) * (uint32_t)kBlockM);
-    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, p.seqlen_q);
+    /* The sequence's rows (clamped into the packed tensors whatever the prefix sums hold) and keys. */
+    const attngen_sequence_rows queries = attngen_sequence_rows_of(p.cu_seqlens_q, b, p.seqlen_q, p.total_q);
+    const attngen_sequence_rows keys = attngen_sequence_rows_of(p.cu_seqlens_k, b, p.seqlen_k, p.total_k);
+    item.nq = (int32_t)queries.count;
+    item.nk = (int32_t)keys.count;
+    item.q_row0 = (int32_t)queries.first;
+    item.q_batch = (int32_t)queries.batch;
+    item.k_row0 = (int32_t)keys.first;
+    item.k_batch = (int32_t)keys.batch;
+    const int64_t q_end = attngen_min64((int64_t)item.q_begin + kBlockM, item.nq);
     int64_t key_begin = 0, key_end = 0;
-    visible_key_range(item.q_begin, q_end, p.seqlen_q, p.seqlen_k, key_begin, key_end);
+    visible_key_range(item.q_begin, q_end, item.nq, item.nk, key_begin, key_end);
     item.tiles.tile_begin = key_begin > 0 ? (int32_t)(key_begin / kBlockN) : 0;
-    item.tiles.tile_end = key_end > key_begin ? (int32_t)((key_end + kBlockN - 1) / kBlockN) : item.tiles.tile_begin;
+    /* No key tile past the sequence's rows (a shorter sequence of a variable-length batch: the grid covers the
+       longest), nor where the masks leave none. */
+    item.tiles.tile_end = key_end > key_begin && item.q_begin < item.nq ? (int32_t)((key_end + kBlockN - 1) / kBlockN)
+                                                                       : item.tiles.tile_begin;
     item.tiles.b = item.b;
     item.tiles.h = item.h;
     item.tiles.q_begin = item.q_begin;
@@ -1210,10 +1306,11 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
         if (step == kStepNone) continue;
         const WorkItem item = work_item(arguments, head_index, rank);
         if (item.first_tile >= item.tiles.tile_end) continue; /* the consumers write O = 0 */
-        const int32_t b = (int32_t)item.b, h = (int32_t)item.h, kv_head = h / arguments.kv_group;
+        const int32_t h = (int32_t)item.h, kv_head = h / arguments.kv_group;
 
         /* Q: kQKColumnBlocks boxes of {64 columns, kBlockM rows} at columns 0, 64, ... Rows past seqlen_q are
-           filled with zeros by TMA (and still counted in the transaction bytes). The buffer's previous Q (use
+           filled with zeros by TMA (and still counted in the transaction bytes); rows past a packed sequence are
+           the next one's, which no consumer stores. The buffer's previous Q (use
            q_count / kQStages - 1) must have been read by the last S = Q·Kᵀ of its item, in every consumer warp. */
         const int q_buffer = (int)(q_count % kQStages);
         const uint32_t q_use = q_count / kQStages;
@@ -1222,7 +1319,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 #pragma unroll
         for (int block = 0; block < kQKColumnBlocks; ++block) {
             attngen_tma_load_4d(smem.q(q_buffer) + block * kQColumnBlockBytes, tmap_q, smem.q_full(q_buffer),
-                                block * kBlockColumns, (int32_t)item.q_begin, h, b);
+                                block * kBlockColumns, item.q_row0 + item.q_begin, h, item.q_batch);
         }
         ++q_count;
 
@@ -1232,12 +1329,14 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
             /* The slot's previous K (use - 1) must have been read by every consumer warp (released right after its
                S = Q·Kᵀ completed, i.e. about one softmax before the V of that use is released). */
             if (use > 0) attngen_mbarrier_wait_parity(smem.k_empty(slot), (use - 1) & 1u);
-            const int32_t k0 = tile * kBlockN; /* keys past seqlen_k arrive as zeros */
+            /* Keys past seqlen_k arrive as zeros; past a packed sequence's keys, as the next rows (masked, and their
+               V rows zeroed by the consumers: zero_packed_value_rows). */
+            const int32_t k0 = item.k_row0 + tile * kBlockN;
             attngen_mbarrier_arrive_expect_tx(smem.k_full(slot), kKTileBytes);
 #pragma unroll
             for (int block = 0; block < kQKColumnBlocks; ++block) {
                 attngen_tma_load_4d(smem.k(slot) + block * kKVColumnBlockBytes, tmap_k, smem.k_full(slot),
-                                    block * kBlockColumns, k0, kv_head, b);
+                                    block * kBlockColumns, k0, kv_head, item.k_batch);
             }
             /* The same for V (released after O += P·V of that use completed). */
             if (use > 0) attngen_mbarrier_wait_parity(smem.v_empty(slot), (use - 1) & 1u);
@@ -1245,7 +1344,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 #pragma unroll
             for (int block = 0; block < kVColumnBlocks; ++block) {
                 attngen_tma_load_4d(smem.v(slot) + block * kKVColumnBlockBytes, tmap_v, smem.v_full(slot),
-                                    block * kBlockColumns, k0, kv_head, b);
+                                    block * kBlockColumns, k0, kv_head, item.k_batch);
             }
         }
     }
@@ -1294,6 +1393,37 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
         attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
     }
     attngen_wgmma_commit_group();
+}
+
+/* A packed key side (cu_seqlens_k): the V rows of key tile `tile` past the sequence's nk keys hold the next
+   sequence's rows (or whatever the packed tensor holds there), whose P is 0 but whose values may not be finite, and
+   0 · inf or 0 · NaN would reach O. Before its P·V, each consumer warpgroup zeroes those rows of the slot (a row of
+   a 128-byte-swizzled column block is one 128-byte line, its 16-byte chunks permuted within it), fences them for
+   the async proxy that wgmma reads through, and waits for its 128 threads (named barrier kZeroBarrier + consumer).
+   Both warpgroups write the same zeros; the producer refills the slot only after both released it. Not the
+   default path: fixed-length key sides get zeros past seqlen_k from TMA itself. */
+constexpr uint32_t kZeroBarrier = 3; /* ids 3 and 4; 1 and 2 are the scheduler's */
+static __device__ __forceinline__ void zero_packed_value_rows(const SharedLayout &smem, int slot, int32_t tile,
+                                                              int32_t nk, int consumer, int thread) {
+    const int32_t first_row = nk - tile * kBlockN; /* rows first_row .. kBlockN - 1 are past the keys */
+    if (first_row >= kBlockN) return;
+    const int32_t chunks = (kBlockN - (first_row > 0 ? first_row : 0)) * (kSwizzleRowBytes / 16);
+    const uint32_t first = smem.v(slot) + (uint32_t)(first_row > 0 ? first_row : 0) * kSwizzleRowBytes;
+#pragma unroll 1
+    for (int block = 0; block < kVColumnBlocks; ++block) {
+        for (int32_t chunk = thread; chunk < chunks; chunk += kWarpgroupThreads) {
+            asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};\n" ::"r"(first + block * kKVColumnBlockBytes +
+                                                                             16u * (uint32_t)chunk),
+                         "r"(0u)
+                         : "memory");
+        }
+    }
+    attngen_fence_proxy_async_shared();
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kZeroBarrier, kWarpgroupThreads);
+    } else {
+        attngen_named_barrier_sync(kZeroBarrier + 1, kWarpgroupThreads);
+    }
 }
 
 /* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
@@ -1487,7 +1617,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     const int lane = thread % 32;
     const int group = lane / 4;     /* g: this thread's rows are 16 warp + g and 16 warp + g + 8 */
     const int quad_lane = lane % 4; /* c: this thread's columns are 8j + 2c, 8j + 2c + 1 */
-    const int32_t nq = (int32_t)p.seqlen_q, nk = (int32_t)p.seqlen_k; /* below 2^31 - 256 (see KeyTiles) */
+    const int32_t nq = item.nq, nk = item.nk; /* the sequence's; below 2^31 - 256 (see KeyTiles) */
     const int32_t consumer_q_begin = q_begin + consumer * kRowsPerConsumer;
     const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
     const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
@@ -1573,6 +1703,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
            it). */
         attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)). */
+        if (p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
@@ -1585,7 +1717,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
        LSE = -inf (its acc is exactly 0 and factor 0). Stores go straight from the fragments: columns 8j + 2c and
        8j + 2c + 1 of rows thread_row and thread_row + 8, one 4-byte store per pair (TODO: stage through shared
        memory for 16-byte stores). */
-    Element *const o_base = static_cast<Element *>(p.o) + b * p.o_layout.batch_stride + h * p.o_layout.head_stride;
+    Element *const o_base = static_cast<Element *>(p.o) + (int64_t)item.q_batch * p.o_layout.batch_stride +
+                            (int64_t)item.q_row0 * p.o_layout.row_stride + h * p.o_layout.head_stride;
     const bool o_aligned4 = arguments.o_aligned4 != 0;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -1609,7 +1742,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
                 }
             }
             if (kSavesLogSumExp && quad_lane == 0) {
-                p.lse[b * p.lse_layout.batch_stride + h * p.lse_layout.head_stride + q * p.lse_layout.row_stride] =
+                p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
+                      ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
                     kept_any ? row_max[r] * kScoreToNatural + logf(sum) : -INFINITY;
             }
         }
@@ -1692,7 +1826,11 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     if (heads_total > 2147483647LL / query_tiles) return attngen_mha_d128_fp16_forward_mma_cuda(&p, stream);
     const int64_t work_items = query_tiles * heads_total;
-    const bool reads_kv = p.seqlen_k > 0;
+    /* K and V are read when some sequence has keys; a packed side's tensor maps hold all its rows as one batch. */
+    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
+    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
+    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
+    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
        Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
@@ -1721,14 +1859,14 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
-    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, q_rows, p.heads_q, q_batches, p.q_layout,
                                          kBlockM) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
     if (reads_kv) {
-        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, kv_rows, p.heads_kv, kv_batches,
                                              p.k_layout, kBlockN) != ATTNGEN_OK ||
-            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, kv_rows, p.heads_kv, kv_batches,
                                              p.v_layout, kBlockN) != ATTNGEN_OK) {
             return ATTNGEN_ERROR_CUDA;
         }
@@ -1771,20 +1909,26 @@ extern "C" attngen_status attngen_mha_d128_fp16_forward_cuda(const attngen_forwa
     int has_work = 0;
     const attngen_status status = attngen_check_forward(params, &kVariantRules, &has_work);
     if (status != ATTNGEN_OK || !has_work) return status;
-    const attngen_forward_params &p = *params;
+    if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
+    /* The checked call with the layouts its kernels may use (unused batch strides of packed tensors zeroed). */
+    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
     /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
        split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
     if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_mha_d128_fp16_forward_mma_cuda(params, stream);
 
-    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume one key count). */
+    /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume that the keys of a tile past the
+       sequence's count are zeros or another sequence's, not rows of the same cache that must not be read). */
     if (p.seqlens_k != NULL) return attngen_mha_d128_fp16_forward_mma_cuda(params, stream);
 
-    /* What TMA needs (above: otherwise the mma.sync kernel runs the call). K and V are never read when seqlen_k = 0, so
-       their layouts do not matter then (every row is fully masked). */
-    const bool reads_kv = p.seqlen_k > 0;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)))) {
+    /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
+       K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
+    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
+    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
+    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
+    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
+    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, q_rows, p.heads_q, q_batches) ||
+        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, kv_rows, p.heads_kv, kv_batches) ||
+                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, kv_rows, p.heads_kv, kv_batches)))) {
         return attngen_mha_d128_fp16_forward_mma_cuda(params, stream);
     }
 
