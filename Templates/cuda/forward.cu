@@ -377,7 +377,7 @@ extern "C" attngen_status attngen_{{name}}_{{entry}}(const attngen_forward_param
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use: the strides of tensors without elements and the unused
        batch strides of packed ones zeroed (attngen_forward_layouts_in_use). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     {{decode_dispatch}}
 
     /* Grid: x = query tiles (of the longest sequence in a variable-length batch), (y, z) = batch·heads folded under

@@ -154,7 +154,7 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
     if (status != ATTNGEN_OK || !has_work) return status;
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use (unused batch strides of packed tensors zeroed). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     {{decode_dispatch}}
 
     /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume that the keys of a tile past the
@@ -163,13 +163,13 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
 
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
        K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
-    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
-    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
-    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
-    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, q_rows, p.heads_q, q_batches) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, kv_rows, p.heads_kv, kv_batches) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, kv_rows, p.heads_kv, kv_batches)))) {
+    const attngen_hopper_forward_extents extents = attngen_hopper_forward_extents_of(p);
+    const bool q_ok = attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches);
+    const bool kv_ok =
+        !extents.reads_kv ||
+        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches) &&
+         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches));
+    if (!q_ok || !kv_ok) {
         return attngen_{{name}}_forward_mma_cuda(params, stream);
     }
 

@@ -191,6 +191,17 @@ import Testing
                         "\(spec.name) uses \(report.sharedBytes) B of static shared memory; its plan accounts \(plan.onChipBytes)")
                 #expect(report.registers > 0 && report.registers <= 255, "\(spec.name): \(report)")
             }
+            // The decode kernel's instances: whole and variable-length batches, each in 16-row blocks and, where the
+            // plan has them, 64-row blocks (decode_kernel<Packed, Block>); none of them spills.
+            if let decode = DecodePlan.plan(try VariantModel(lowering: spec), budget: target.device.defaultBudget) {
+                let decodeReports = reports.filter { $0.function.contains("attngen_\(spec.name)_decode13decode_kernel") }
+                #expect(decodeReports.count == (decode.wide == nil ? 2 : 4),
+                        "expected the decode kernel's instances of \(spec.name) on \(architecture), got \(decodeReports.count)")
+                for report in decodeReports {
+                    #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0 && report.stackFrameBytes == 0,
+                            "\(spec.name) decode spills or uses local memory on \(architecture): \(report)")
+                }
+            }
             guard spec.includesBackward else { continue }
             // The backward kernels (pre-pass, key, dQ and finishing kernels) must not spill either.
             let backward = reports.filter { $0.function.contains("attngen_\(spec.name)_backward_detail") }

@@ -23,12 +23,38 @@ import Testing
         #expect(sm80.warpColumns == 16 && sm80.stages == 4)
     }
 
+    @Test func wideBlocksShareTheTilesWithTheirOwnQTileAndStages() throws {
+        // d = 128: the 64-row Q tile (64 x 136 x 2 B) still leaves three 128-key stages in one block per SM.
+        let d128 = try #require(try plan(AttentionSpec(name: "d128", headDim: 128).storage(.bf16)))
+        let wide128 = try #require(d128.wide)
+        #expect(wide128.rows == 64 && wide128.keyWarps == 1 && wide128.stages == 3 && wide128.blocksPerMultiprocessor == 1)
+        #expect(wide128.sharedBytes == 64 * 136 * 2 + 3 * 2 * 128 * 136 * 2)
+        #expect(wide128.layout.keyTileElements == d128.layout.keyTileElements)
+        // d = 64: two narrow blocks of three stages per SM, but the wide Q tile does not fit twice: one block of four.
+        let d64 = try #require(try plan(AttentionSpec(name: "d64", headDim: 64).storage(.fp16)))
+        #expect(d64.wide?.blocksPerMultiprocessor == 1 && d64.wide?.stages == 4)
+        // d = 256: 33 KB of Q leave two 64-key stages on sm_90 and fewer than two on sm_80, where every call
+        // keeps the 16-row blocks.
+        let d256 = try #require(try plan(AttentionSpec(name: "d256", headDim: 256).storage(.bf16)))
+        #expect(d256.wide?.stages == 2)
+        let d256sm80 = try #require(try plan(AttentionSpec(name: "d256", headDim: 256).storage(.bf16), device: .sm80))
+        #expect(d256sm80.wide == nil)
+        #expect(d256sm80.summary.shape.contains { $0.hasPrefix("wide     none") })
+    }
+
     @Test func mergeBufferFitsEveryPlan() throws {
         for dim in [1, 33, 64, 96, 128, 192, 256] {
             let spec = AttentionSpec(name: "v", headDim: dim).storage(.fp16)
             let decode = try #require(try plan(spec), "d = \(dim)")
             #expect(decode.sharedBytes >= DecodePlan.warps * DecodePlan.rows * (decode.layout.valueHeadDimPadded + 2) * 4)
             #expect(decode.sharedBytes <= Device.sm90.defaultBudget)
+            if let wide = decode.wide {
+                // One warp per row group: the merge buffer holds each of the 64 rows once.
+                #expect(wide.sharedBytes >= wide.rows * (wide.layout.valueHeadDimPadded + 2) * 4)
+                #expect(wide.sharedBytes >= (wide.layout.queryTileElements + wide.stages
+                    * (wide.layout.keyTileElements + wide.layout.valueTileElements)) * 2)
+                #expect(wide.sharedBytes <= Device.sm90.defaultBudget)
+            }
         }
     }
 

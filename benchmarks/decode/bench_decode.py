@@ -112,16 +112,17 @@ def measure(library, name, dtype, batch, hq, hkv, keys, nq, repeats, copy_gbs, s
     return row
 
 
-def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed):
-    """A paged cache of `page` keys per page (pages shuffled in the pool) against the contiguous kernel on the same
-    K and V: both checked against SDPA, then timed in turn."""
+def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name="shuffled"):
+    """A paged cache of `page` keys per page (pages shuffled in the pool, or in order: `order_name`) against the
+    contiguous kernel on the same K and V: both checked against SDPA, then timed in turn."""
     torch.manual_seed(seed)
     q = torch.randn(batch, hq, 1, 128, device="cuda", dtype=torch.bfloat16)
     k = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=torch.bfloat16)
     v = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=torch.bfloat16)
     reference = sdpa("flash", q, k, v, False)()
     pages = keys // page
-    order = torch.randperm(batch * pages + 1, device="cuda")
+    order = (torch.randperm(batch * pages + 1, device="cuda") if order_name == "shuffled"
+             else torch.arange(batch * pages + 1, device="cuda"))
 
     def pool(t):
         chunks = t.view(batch, hkv, pages, page, 128).permute(0, 2, 3, 1, 4).reshape(batch * pages, page, hkv, 128)
@@ -131,7 +132,7 @@ def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed):
     k_pool, v_pool = pool(k), pool(v)
     table = order[:batch * pages].view(batch, pages).to(torch.int32).contiguous()
     row = {"variant": f"dec_bf16_d128_paged{page}", "dtype": "bfloat16", "batch": batch, "heads_q": hq,
-           "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page}
+           "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page, "page_order": order_name}
     timings = {}
     for name in ("dec_bf16_d128", f"dec_bf16_d128_paged{page}"):
         o = torch.full((batch, hq, 1, 128), float("nan"), device="cuda", dtype=torch.bfloat16)
@@ -188,13 +189,16 @@ def run(args):
     plan += [("dec_fp16_d128", torch.float16, s + (1,)) for s in shapes(args.quick)]
     plan += [("dec_bf16_d128_causal", torch.bfloat16, (8, 32, 8, 65536, rows)) for rows in (4, 16)]
     results = []
-    if args.paged:
-        for page in (16, 64, 256):
-            for shape in ((8, 32, 8, 65536), (64, 32, 8, 16384), (1, 32, 8, 131072), (8, 32, 32, 16384)):
-                row = measure_paged(library, page, *shape, args.repeats, len(results))
-                results.append(row)
-                print(json.dumps(row), flush=True)
-                torch.cuda.empty_cache()
+    if args.paged or args.paged_only:
+        for order_name in args.page_orders.split(","):
+            for page in (16, 64, 256):
+                for shape in ((8, 32, 8, 65536), (64, 32, 8, 16384), (1, 32, 8, 131072), (8, 32, 32, 16384)):
+                    row = measure_paged(library, page, *shape, args.repeats, len(results), order_name)
+                    results.append(row)
+                    print(json.dumps(row), flush=True)
+                    torch.cuda.empty_cache()
+    if args.paged_only:
+        plan = []
     for name, dtype, (batch, hq, hkv, keys, nq) in plan:
         row = measure(library, name, dtype, batch, hq, hkv, keys, nq, args.repeats, copy_gbs, len(results))
         row["of_read_bandwidth"] = row.get("attngen_gbs", 0) / read_gbs
@@ -227,12 +231,13 @@ def markdown(copy_gbs, read_gbs, results, meta):
                      f"{cell(row, 'flash_ms')} | {cell(row, 'cudnn_ms')} | {cell(row, 'vs_best_anchor', 2)} | "
                      f"{row['rel_error']:.1e} | {row['result']} |")
     if paged:
-        lines += ["", "Paged caches (bf16, d = 128, one query row, pages shuffled in the pool) against the contiguous "
-                  "kernel on the same K and V:", "",
-                  "| page | B | Hq/Hkv | keys | contiguous ms | paged ms | paged / contiguous speed | result |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["", "Paged caches (bf16, d = 128, one query row; the pages shuffled in the pool, or in order) against "
+                  "the contiguous kernel on the same K and V:", "",
+                  "| page | pages | B | Hq/Hkv | keys | contiguous ms | paged ms | paged / contiguous speed | result |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for row in paged:
-            lines.append(f"| {row['page']} | {row['batch']} | {row['heads_q']}/{row['heads_kv']} | {row['keys']} | "
+            lines.append(f"| {row['page']} | {row.get('page_order', 'shuffled')} | {row['batch']} | "
+                         f"{row['heads_q']}/{row['heads_kv']} | {row['keys']} | "
                          f"{cell(row, 'contiguous_ms')} | {cell(row, 'paged_ms')} | "
                          f"{cell(row, 'paged_vs_contiguous', 2)} | {row['result']} |")
     return "\n".join(lines) + "\n"
@@ -251,7 +256,12 @@ def main():
     parser.add_argument("--tune", help="a folder of tune_variants.py copies: time them at three shapes instead")
     parser.add_argument("--paged", action="store_true", help="also time paged caches (pages of 16, 64, 256) against "
                                                               "the contiguous kernel")
+    parser.add_argument("--paged-only", action="store_true", help="time the paged caches alone")
+    parser.add_argument("--page-orders", default="shuffled",
+                        help="comma-separated orders of the pages in the pool: shuffled (default), sequential")
     args = parser.parse_args()
+    if any(order not in ("shuffled", "sequential") for order in args.page_orders.split(",")):
+        parser.error(f"--page-orders: expected shuffled and/or sequential, got {args.page_orders!r}")
     copy_gbs, read_gbs, results = run(args)
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,

@@ -6,8 +6,9 @@ blocks per SM), for the tuning rows of bench_decode.py (TUNING.md, D-entries). A
 
 SOURCE_DIR holds BASE.cu, BASE.cuh, BASE_variant.cuh and BASE_mma.cu as `attngen emit cuda --arch sm90 --family
 auto` wrote them (head dim 128, 16-bit storage); each NAME gets the four files with BASE renamed and the decode
-namespace's constants replaced (the tile and shared-memory sizes recomputed as the planner does); a trailing `:cp`
-turns the bulk copies off (cp.async from every thread).
+namespace's constants replaced (those of the 16-row block shape, NarrowBlock, the first of each name; the tile and
+shared-memory sizes recomputed as the planner does); a trailing `:cp` turns the bulk copies off (cp.async from every
+thread).
 """
 import os
 import re
@@ -44,7 +45,7 @@ def main():
         for suffix in (".cu", ".cuh", "_variant.cuh", "_mma.cu"):
             text = open(os.path.join(source, base + suffix)).read()
             if suffix == "_mma.cu":
-                text = retune(text, base, name, int(warps), int(columns), int(stages), int(blocks), flags != ["cp"])
+                text = retune(text, base, name, int(warps), int(columns), int(stages), int(blocks), "cp" not in flags)
             else:
                 text = text.replace(base, name)
             open(os.path.join(out, name + suffix), "w").write(text)

@@ -10,7 +10,9 @@
 # skip a step. Run from the repository root on the GPU machine with benchmarks/gpu/.generated and
 # benchmarks/torch/.package carried (bash benchmarks/gpu/prepare.sh, here); writes $OUT/focused_check.log and the
 # reports (mma-REPORT.md, hopper-REPORT.md, backward.log, torch.txt). BENCH_VARLEN=1 also times variable-length batches
-# against a dense batch (benchmarks/gpu/bench_varlen.py: $OUT/varlen/VARLEN.md).
+# against a dense batch (benchmarks/gpu/bench_varlen.py: $OUT/varlen/VARLEN.md). DECODE=1 runs the decode table
+# (benchmarks/decode/run.sh, benchmarks/decode/.generated carried: bash benchmarks/decode/prepare.sh, here) into
+# $OUT/decode; DECODE=paged adds the paged caches.
 #
 #     MMA_ONLY=cu_a,cu_b HOPPER_ONLY=cu_a BACKWARD=1 TORCH=1 bash benchmarks/gpu/run_focused_check.sh
 #     BACKWARD=hopper BENCH_BACKWARD=bench bash benchmarks/gpu/run_focused_check.sh  # issue 14
@@ -87,6 +89,18 @@ if [ "${BENCH_VARLEN:-0}" = 1 ]; then
     step_done $?
     grep -E "^\||FAIL|Error" /tmp/fc-varlen.out | tee -a "$LOG"
     cp /tmp/fc-varlen.out "$OUT/varlen.log"
+fi
+if [ "${DECODE:-0}" != 0 ]; then
+    # The decode table (benchmarks/decode/run.sh, with benchmarks/decode/.generated carried); DECODE=paged adds the
+    # paged caches against the contiguous one.
+    say "== decode benchmark (benchmarks/decode/run.sh, DECODE=$DECODE)"
+    PAGED_ARG=""
+    [ "$DECODE" = paged ] && PAGED_ARG=--paged
+    OUT="$OUT/decode" timeout "${BENCH_TIMEOUT:-360}" bash "$ROOT/benchmarks/decode/run.sh" $PAGED_ARG \
+        >/tmp/fc-decode.out 2>&1
+    step_done $?
+    grep -E "^\||FAIL|Error" /tmp/fc-decode.out | tee -a "$LOG"
+    cp /tmp/fc-decode.out "$OUT/decode.log"
 fi
 say "== done after $(( $(date +%s) - START )) s, status $STATUS"
 exit $STATUS

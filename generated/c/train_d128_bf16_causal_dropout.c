@@ -571,16 +571,9 @@ attngen_status attngen_train_d128_bf16_causal_dropout_forward(const attngen_forw
     if (PAGE_SIZE > 0 && params->seqlen_k > 0 && !attngen_pages_are_valid(params, PAGE_SIZE)) {
         return ATTNGEN_ERROR_INVALID_LAYOUT;
     }
-    /* Without keys, K, V and the block mask have no element and are never read; their strides, which may then be
-       anything, are replaced by zeros so that no offset is formed from them. */
-    attngen_forward_params p = *params;
-    const attngen_layout none = {0, 0, 0};
-    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
-        p.k_layout = p.v_layout = none;
-    }
-    if (p.seqlen_k == 0) {
-        p.block_mask_layout = none;
-    }
+    /* Strides of tensors without elements, and the batch strides of packed ones, become zeros
+       (attngen_forward_layouts_in_use, in attngen_checks.h: the same rule as the CUDA launchers'). */
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     if (p.cu_seqlens_q != NULL && p.total_q == 0) {
         return ATTNGEN_OK; /* every sequence is empty */
     }

@@ -528,26 +528,15 @@ attngen_status attngen_train_d128_bf16_causal_dropout_backward(const attngen_bac
     if (status != ATTNGEN_OK || !has_work) {
         return status;
     }
-    /* Tensors with no element (all query-side ones when Nq = 0, all key-side ones when Nk = 0, the block mask in
-       either case) are never read or written; their strides, which may then be anything, are replaced by zeros
-       so that no offset is formed from them. */
     if ((params->cu_seqlens_q != NULL
          && !attngen_prefix_sums_are_valid(params->cu_seqlens_q, params->batch, params->seqlen_q, params->total_q))
         || (params->cu_seqlens_k != NULL
             && !attngen_prefix_sums_are_valid(params->cu_seqlens_k, params->batch, params->seqlen_k, params->total_k))) {
         return ATTNGEN_ERROR_INVALID_SIZE;
     }
-    attngen_backward_params p = *params;
-    const attngen_layout none = {0, 0, 0};
-    if (p.seqlen_q == 0 || (p.cu_seqlens_q != NULL && p.total_q == 0)) {
-        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = none;
-    }
-    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
-        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = none;
-    }
-    if (p.seqlen_q == 0 || p.seqlen_k == 0) {
-        p.block_mask_layout = none;
-    }
+    /* Strides of tensors without elements, and the batch strides of packed ones, become zeros
+       (attngen_backward_layouts_in_use, in attngen_checks.h: the same rule as the CUDA launcher's). */
+    const attngen_backward_params p = attngen_backward_layouts_in_use(params);
     /* Q and dO in fp32, each head's rows padded with zero rows to whole query tiles (the pre-pass fills them). */
     const int64_t padded_rows = (p.seqlen_q + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
     const size_t head_rows = query_rows(&p, padded_rows);

@@ -1,13 +1,16 @@
 /// The decode kernel of the mma family (Templates/cuda/decode.cu): what a forward call with few query rows runs
-/// instead of the tiled forward kernel (and every call with per-sequence key counts or a paged cache). Each thread block takes 16 packed rows — the query heads that share a
-/// key/value head, times the query rows, so that their K and V are read once — against one split of the keys;
-/// its warps take alternate key columns of every K/V tile and merge their softmax states at the end. When the
-/// blocks would not fill the GPU, the launcher splits the keys across blocks (Flash-Decoding) and the variant's
-/// combine kernel merges the partial (O, LSE) pairs.
+/// instead of the tiled forward kernel (and every call with per-sequence key counts or a paged cache). Each thread
+/// block takes packed rows — the query heads that share a key/value head, times the query rows, so that their K and
+/// V are read once — against one split of the keys. Two block shapes: 16 rows, whose four warps take alternate keys
+/// of every K/V tile and merge their softmax states at the end, and (for calls of more packed rows) 64 rows, each
+/// warp 16 of them against whole tiles. When the blocks would not fill the GPU, the launcher splits the keys across
+/// blocks (Flash-Decoding) and the variant's combine kernel merges the partial (O, LSE) pairs.
 public struct DecodePlan: Sendable, Hashable {
-    /// Packed rows per thread block: one m16 fragment.
+    /// Packed rows per thread block of the narrow shape: one m16 fragment.
     public static let rows = 16
-    /// Warps per block; each takes `warpColumns` keys of every K/V tile.
+    /// Packed rows per thread block of the wide shape: one m16 fragment per warp.
+    public static let wideRows = 64
+    /// Warps per block.
     public static let warps = 4
     /// The keys per warp and tile the planner tries, in order of preference: 32 measured 0–3 % faster than 16 at
     /// d = 128 on the H200 (TUNING.md, D2), where its 64 KB tiles leave one block of three stages per SM.
@@ -17,20 +20,47 @@ public struct DecodePlan: Sendable, Hashable {
     /// The most key splits one call uses.
     public static let maximumSplits = 128
 
-    /// Keys of each warp per K/V tile.
+    /// One block shape of the decode kernel: `rowGroups` groups of 16 packed rows, each group's keys of a K/V tile
+    /// shared by `warps / rowGroups` warps (merged at the end).
+    public struct BlockShape: Sendable, Hashable {
+        /// Groups of 16 packed rows per block; warp w takes group w / (warps / rowGroups).
+        public var rowGroups: Int
+        /// K/V tiles in the cp.async ring.
+        public var stages: Int
+        /// Thread blocks that share one multiprocessor (the launcher sizes the split count for them).
+        public var blocksPerMultiprocessor: Int
+        /// The shared-memory layout (same padding rules as the forward kernel's).
+        public var layout: MMAForwardLayout
+        /// Bytes of shared memory: the larger of the Q tile with the K/V ring and the warps' merge buffer.
+        public var sharedBytes: Int
+
+        /// Packed rows per block.
+        public var rows: Int { 16 * rowGroups }
+        /// Warps that share each row group's keys.
+        public var keyWarps: Int { DecodePlan.warps / rowGroups }
+    }
+
+    /// Keys of each warp per K/V tile in the narrow shape (the wide shape's warps take whole tiles).
     public var warpColumns: Int
-    /// K/V tiles in the cp.async ring.
-    public var stages: Int
-    /// Thread blocks that share one multiprocessor (the launcher sizes the split count for them).
-    public var blocksPerMultiprocessor: Int
-    /// The shared-memory layout (same padding rules as the forward kernel's).
-    public var layout: MMAForwardLayout
-    /// Bytes of shared memory: the larger of the Q tile with the K/V ring and the warps' merge buffer.
-    public var sharedBytes: Int
+    /// Blocks of 16 packed rows, four warps taking alternate keys of each tile: calls of at most 16 packed rows
+    /// (query heads per key/value head x query rows), and every call when the wide shape is absent.
+    public var narrow: BlockShape
+    /// Blocks of 64 packed rows, each warp 16 of them against whole tiles: calls of more packed rows (speculative
+    /// decoding with grouped heads), which in 16-row blocks would read the same K and V once per 16 rows. Nil when
+    /// its Q tile leaves no room for two stages.
+    public var wide: BlockShape?
     /// Bytes of K and V per key of one key/value head: what decoding reads.
     public var bytesPerKey: Int
 
-    /// Keys of one K/V tile.
+    /// K/V tiles in the narrow shape's ring.
+    public var stages: Int { narrow.stages }
+    /// Narrow blocks per multiprocessor.
+    public var blocksPerMultiprocessor: Int { narrow.blocksPerMultiprocessor }
+    /// The narrow shape's shared-memory layout.
+    public var layout: MMAForwardLayout { narrow.layout }
+    /// The narrow shape's shared memory.
+    public var sharedBytes: Int { narrow.sharedBytes }
+    /// Keys of one K/V tile (both shapes).
     public var tileColumns: Int { Self.warps * warpColumns }
 
     /// The decode plan of `variant` within `budget` bytes of shared memory per block, or nil when the
@@ -50,39 +80,49 @@ public struct DecodePlan: Sendable, Hashable {
         return nil
     }
 
-    /// The first choice of keys per warp that fits three stages (two blocks per SM if they fit, else one), or
-    /// else the first that fits two.
+    /// The first choice of keys per warp whose narrow shape fits three stages (two blocks per SM if they fit, else
+    /// one), or else the first that fits two; the wide shape with the same K/V tiles, as many stages as fit.
     private static func fitting(_ variant: VariantModel, budget: Int) -> DecodePlan? {
-        let options = warpColumnChoices.compactMap { fitting(variant, warpColumns: $0, budget: budget) }
+        let options = warpColumnChoices.compactMap { warpColumns -> DecodePlan? in
+            let tileColumns = warps * warpColumns
+            guard let narrow = shape(variant, rowGroups: 1, tileColumns: tileColumns, budget: budget) else { return nil }
+            return DecodePlan(warpColumns: warpColumns, narrow: narrow,
+                              wide: shape(variant, rowGroups: wideRows / 16, tileColumns: tileColumns, budget: budget),
+                              bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.storage.byteSize)
+        }
         return options.first { $0.stages >= 3 } ?? options.first
     }
 
-    private static func fitting(_ variant: VariantModel, warpColumns: Int, budget: Int) -> DecodePlan? {
+    /// A block shape of `rowGroups` row groups and K/V tiles of `tileColumns` keys: two blocks per multiprocessor
+    /// with three or more stages if they fit, else one block with as many stages as fit (at most four), nil when
+    /// fewer than two do.
+    private static func shape(_ variant: VariantModel, rowGroups: Int, tileColumns: Int, budget: Int) -> BlockShape? {
+        let rows = 16 * rowGroups
         let account = { (stages: Int) in
-            MMAForwardLayout(spec: variant.spec, rows: rows, columns: warps * warpColumns, stages: stages)
+            MMAForwardLayout(spec: variant.spec, rows: rows, columns: tileColumns, stages: stages)
         }
         let single = account(1)
         let queryBytes = single.queryTileElements * single.elementBytes
         let stageBytes = (single.keyTileElements + single.valueTileElements) * single.elementBytes
-        // Two blocks per multiprocessor with three or more stages if they fit, else one block with as many as fit.
         let twoBlocks = (budget / 2 - queryBytes) / stageBytes
         let (stages, blocks) = twoBlocks >= 3 ? (min(twoBlocks, 4), 2) : (min((budget - queryBytes) / stageBytes, 4), 1)
         guard stages >= 2 else { return nil }
         let layout = account(stages)
-        let mergeBytes = warps * rows * (layout.valueHeadDimPadded + 2) * 4
+        let mergeBytes = (warps / rowGroups) * rows * (layout.valueHeadDimPadded + 2) * 4
         let shared = max(queryBytes + stages * stageBytes, mergeBytes)
         guard shared <= budget else { return nil }
-        return DecodePlan(warpColumns: warpColumns, stages: stages, blocksPerMultiprocessor: blocks, layout: layout,
-                          sharedBytes: shared,
-                          bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.storage.byteSize)
+        return BlockShape(rowGroups: rowGroups, stages: stages, blocksPerMultiprocessor: blocks, layout: layout,
+                          sharedBytes: shared)
     }
 
-    /// The byte account, for `attngen plan`.
-    public var accounts: [TilePlan.ByteAccount] {
+    /// The byte account of the narrow shape, for `attngen plan`.
+    public var accounts: [TilePlan.ByteAccount] { Self.accounts(narrow, tileColumns: tileColumns) }
+
+    private static func accounts(_ shape: BlockShape, tileColumns: Int) -> [TilePlan.ByteAccount] {
         // The Q tile and the K/V ring (the softmax sums stay in registers); the merge buffer reuses them.
-        layout.accounts.prefix(3).map { account in
+        shape.layout.accounts.prefix(3).map { account in
             var renamed = account
-            renamed.item = account.item.replacingOccurrences(of: "Br", with: "\(Self.rows)")
+            renamed.item = account.item.replacingOccurrences(of: "Br", with: "\(shape.rows)")
                 .replacingOccurrences(of: "Bc", with: "\(tileColumns)")
             return renamed
         }
@@ -90,16 +130,22 @@ public struct DecodePlan: Sendable, Hashable {
 
     /// What `attngen plan` prints about the kernel.
     public var summary: KernelSummary {
-        KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows, or with seqlens_k or a "
-                      + "paged cache)", shape: [
+        let wideLine = wide.map { wide in
+            "wide     calls of more than \(Self.rows) packed rows: \(wide.rows) rows per block, each warp 16 rows "
+                + "against whole tiles, \(wide.stages) K/V stages, \(wide.sharedBytes) bytes of shared memory, "
+                + "\(wide.blocksPerMultiprocessor) block" + (wide.blocksPerMultiprocessor == 1 ? "" : "s") + " per SM"
+        } ?? "wide     none (a \(Self.wideRows)-row Q tile leaves no room for two K/V stages): every call in "
+            + "\(Self.rows)-row blocks"
+        return KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows, or with seqlens_k "
+                             + "or a paged cache)", shape: [
             "tile     \(Self.rows) packed rows (query heads of a key/value head x query rows), \(tileColumns) keys "
                 + "per K/V tile",
             "warps    \(Self.warps) (each \(warpColumns) keys of every tile, merged at the end), \(stages) K/V "
                 + "stages, \(blocksPerMultiprocessor) block" + (blocksPerMultiprocessor == 1 ? "" : "s") + " per SM",
-            "splits   chosen per call: enough key ranges for \(blocksPerMultiprocessor) block"
-                + (blocksPerMultiprocessor == 1 ? "" : "s") + " per SM (at most "
+            wideLine,
+            "splits   chosen per call: enough key ranges for every block slot of the GPU (at most "
                 + "\(Self.maximumSplits)), merged by the combine kernel",
-            "traffic  \(bytesPerKey) bytes of K and V per key and key/value head, read once per 16 packed rows: "
+            "traffic  \(bytesPerKey) bytes of K and V per key and key/value head, read once per block of packed rows: "
                 + "the time bound is batch x heads_kv x keys x that over the memory bandwidth",
         ], accounts: accounts)
     }

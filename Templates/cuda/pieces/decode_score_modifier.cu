@@ -3,7 +3,7 @@
 #pragma unroll
 for (int r = 0; r < 2; ++r) {
 #pragma unroll
-    for (int n = 0; n < kWarpColumns / 8; ++n) {
+    for (int n = 0; n < kColumns / 8; ++n) {
 #pragma unroll
         for (int c = 0; c < 2; ++c) {
             const float key = (float)(k0 + n * 8 + quad_lane * 2 + c);  /* fp32, as the expression reads them */

@@ -435,6 +435,56 @@ static inline int attngen_pages_are_valid(const attngen_forward_params *params, 
     return 1;
 }
 
+/* A checked forward call's parameters as every backend's kernels take them: the strides of tensors without elements
+   (K and V when no sequence has keys: seqlen_k = 0, or cu_seqlens_k with total_k = 0; the block mask without keys),
+   which the checks leave unbounded, become zeros so that no offset is formed from them; and the batch strides of
+   packed tensors (cu_seqlens_q: Q, O, LSE; cu_seqlens_k: K, V), which no element uses, become zeros so that they
+   neither enter an offset nor fail a 16-byte alignment test (README.md, "Variable-length batches"). */
+static inline attngen_forward_params attngen_forward_layouts_in_use(const attngen_forward_params *checked)
+{
+    attngen_forward_params p = *checked;
+    const attngen_layout none = {0, 0, 0};
+    if (p.cu_seqlens_q != NULL) {
+        p.q_layout.batch_stride = p.o_layout.batch_stride = p.lse_layout.batch_stride = 0;
+    }
+    if (p.cu_seqlens_k != NULL) {
+        p.k_layout.batch_stride = p.v_layout.batch_stride = 0;
+    }
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = none;
+    }
+    if (p.seqlen_k == 0) {
+        p.block_mask_layout = none;
+    }
+    return p;
+}
+
+/* The same for a checked backward call: the query side (Q, O, dO, LSE, dQ) without rows (seqlen_q = 0, or
+   cu_seqlens_q with total_q = 0), the key side (K, V, dK, dV) without keys, the block mask when either is empty, and
+   the batch strides of packed tensors. */
+static inline attngen_backward_params attngen_backward_layouts_in_use(const attngen_backward_params *checked)
+{
+    attngen_backward_params p = *checked;
+    const attngen_layout none = {0, 0, 0};
+    if (p.cu_seqlens_q != NULL) {
+        p.q_layout.batch_stride = p.o_layout.batch_stride = p.d_o_layout.batch_stride = 0;
+        p.lse_layout.batch_stride = p.dq_layout.batch_stride = 0;
+    }
+    if (p.cu_seqlens_k != NULL) {
+        p.k_layout.batch_stride = p.v_layout.batch_stride = p.dk_layout.batch_stride = p.dv_layout.batch_stride = 0;
+    }
+    if (p.seqlen_q == 0 || (p.cu_seqlens_q != NULL && p.total_q == 0)) {
+        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = none;
+    }
+    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
+        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = none;
+    }
+    if (p.seqlen_q == 0 || p.seqlen_k == 0) {
+        p.block_mask_layout = none;
+    }
+    return p;
+}
+
 /* A [splits, batch, heads, rows, inner] tensor read by the combine call: no negative stride, and its span within
    ATTNGEN_MAX_TENSOR_BYTES (attngen_strides_fit). Sizes are checked positive. */
 static inline int attngen_split_layout_is_valid(attngen_layout layout, int64_t split_stride, int64_t splits,

@@ -505,45 +505,6 @@ static inline bool attngen_rows_aligned16(const void *base, attngen_layout layou
            ((uint64_t)layout.head_stride * bytes) % 16 == 0 && ((uint64_t)layout.row_stride * bytes) % 16 == 0;
 }
 
-/* A checked forward call's parameters as its kernels take them: the strides of tensors without elements (K and V
-   when no sequence has keys: seqlen_k = 0, or cu_seqlens_k with total_k = 0; the block mask without keys), which the
-   checks leave unbounded, become zeros so that no offset is formed from them; and the batch strides of packed
-   tensors (cu_seqlens_q: Q, O, LSE; cu_seqlens_k: K, V), which no element uses, become zeros so that they neither
-   enter an offset nor fail the 16-byte alignment test (README.md, "Variable-length batches"). Not for calls whose
-   every sequence is empty (cu_seqlens_q with total_q = 0), which launch nothing. */
-static inline attngen_forward_params attngen_forward_layouts_in_use(const attngen_forward_params &checked) {
-    attngen_forward_params p = checked;
-    const attngen_layout none = {0, 0, 0};
-    if (p.cu_seqlens_q != NULL) p.q_layout.batch_stride = p.o_layout.batch_stride = p.lse_layout.batch_stride = 0;
-    if (p.cu_seqlens_k != NULL) p.k_layout.batch_stride = p.v_layout.batch_stride = 0;
-    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) p.k_layout = p.v_layout = none;
-    if (p.seqlen_k == 0) p.block_mask_layout = none;
-    return p;
-}
-
-/* The same for a checked backward call: the query side (Q, O, dO, LSE, dQ) without rows (seqlen_q = 0, or
-   cu_seqlens_q with total_q = 0), the key side (K, V, dK, dV) without keys, the block mask when either is empty, and
-   the batch strides of packed tensors. */
-static inline attngen_backward_params attngen_backward_layouts_in_use(const attngen_backward_params &checked) {
-    attngen_backward_params p = checked;
-    const attngen_layout none = {0, 0, 0};
-    if (p.cu_seqlens_q != NULL) {
-        p.q_layout.batch_stride = p.o_layout.batch_stride = p.d_o_layout.batch_stride = 0;
-        p.lse_layout.batch_stride = p.dq_layout.batch_stride = 0;
-    }
-    if (p.cu_seqlens_k != NULL) {
-        p.k_layout.batch_stride = p.v_layout.batch_stride = p.dk_layout.batch_stride = p.dv_layout.batch_stride = 0;
-    }
-    if (p.seqlen_q == 0 || (p.cu_seqlens_q != NULL && p.total_q == 0)) {
-        p.q_layout = p.o_layout = p.d_o_layout = p.lse_layout = p.dq_layout = none;
-    }
-    if (p.seqlen_k == 0 || (p.cu_seqlens_k != NULL && p.total_k == 0)) {
-        p.k_layout = p.v_layout = p.dk_layout = p.dv_layout = none;
-    }
-    if (p.seqlen_q == 0 || p.seqlen_k == 0) p.block_mask_layout = none;
-    return p;
-}
-
 /* The shared-memory limit of the current device, for kernels that need more than 48 KB. */
 static inline attngen_status attngen_check_shared_memory(size_t bytes) {
     int device = 0, limit = 0;

@@ -121,14 +121,15 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all kBlockColumns keys of a K tile. */
-template <int MTiles>
-static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColumns / 8][4], const Raw *sQ,
+/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
+   unless the caller says otherwise: the decode kernel's wide blocks). */
+template <int MTiles, int Columns = kBlockColumns>
+static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
     for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; ++n) {
+        for (int n = 0; n < Columns / 8; ++n) {
             s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
         }
     }
@@ -143,7 +144,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
             attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
         }
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; n += 2) {
+        for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
 #pragma unroll
@@ -157,13 +158,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles>
+template <int MTiles, int Columns = kBlockColumns>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[MTiles][kBlockColumns / 8][4],
+                                                          const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
-    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
+    for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
 #pragma unroll
         for (int m = 0; m < MTiles; ++m) {
@@ -568,7 +569,7 @@ extern "C" attngen_status attngen_blocksparse_b64_d64_fp16_forward_cuda(const at
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use: the strides of tensors without elements and the unused
        batch strides of packed ones zeroed (attngen_forward_layouts_in_use). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     /* Per-sequence key counts are read by the decode kernel only, which this variant has none of (fp32 storage,
        dropout or a block-sparse layout). */
     if (p.seqlens_k != NULL && p.seqlen_k > 0) return ATTNGEN_ERROR_UNSUPPORTED;

@@ -7,7 +7,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_80 and later (A100): Br = 128, Bc = 64, 4 warps, 2 K/V stages, 106496 bytes of shared memory.
- * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 4 K/V stages, 143616 bytes of shared memory, 1 block per SM; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
+ * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 4 K/V stages, 143616 bytes of shared memory, 1 block per SM; 64 packed rows for more, 4 stages, 156672 bytes; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
  */
 #include "mha_d128_fp16_causal.cuh"
@@ -121,14 +121,15 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all kBlockColumns keys of a K tile. */
-template <int MTiles>
-static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColumns / 8][4], const Raw *sQ,
+/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
+   unless the caller says otherwise: the decode kernel's wide blocks). */
+template <int MTiles, int Columns = kBlockColumns>
+static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
     for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; ++n) {
+        for (int n = 0; n < Columns / 8; ++n) {
             s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
         }
     }
@@ -143,7 +144,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
             attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
         }
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; n += 2) {
+        for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
 #pragma unroll
@@ -157,13 +158,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles>
+template <int MTiles, int Columns = kBlockColumns>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[MTiles][kBlockColumns / 8][4],
+                                                          const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
-    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
+    for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
 #pragma unroll
         for (int m = 0; m < MTiles; ++m) {
@@ -560,14 +561,17 @@ extern "C" attngen_status attngen_mha_d128_fp16_causal_combine_cuda(const attnge
  * cache, which only this kernel reads (README.md, "Decoding" and "Paged KV cache").
  *
  * The tiled forward kernel gives each (query head, query tile) a block, so at decode time a block holds one real
- * row and every query head of a group reads its key/value head again. Here a block takes kRows packed rows: row
- * r of a (batch, key/value head) is query row r / kv_group of query head kv_head * kv_group + r % kv_group, so the
- * heads that share K and V read them once, and several query rows per head (speculative decoding) fit as well.
- * The block walks its keys through a kStages-deep cp.async ring of tiles of kTileKeys keys; warp w takes keys
- * [w * kWarpColumns, (w + 1) * kWarpColumns) of every tile with its own online softmax, and the warps merge
- * their states through shared memory at the end. When batch x heads_kv x row tiles cannot fill the GPU, the
- * launcher splits each row tile's keys into `splits` ranges, one block each, which write fp32 partial results
- * (O normalised, natural-log LSE) to the caller's workspace; the combine kernel above merges them.
+ * row and every query head of a group reads its key/value head again. Here a block takes packed rows: row r of a
+ * (batch, key/value head) is query row r / kv_group of query head kv_head * kv_group + r % kv_group, so the heads
+ * that share K and V read them once, and several query rows per head (speculative decoding) fit as well.
+ * The block walks its keys through a kStages-deep cp.async ring of tiles of kTileKeys keys, in one of two shapes:
+ *   NarrowBlock: 16 packed rows; warp w takes keys [w * kWarpColumns, (w + 1) * kWarpColumns) of every tile with
+ *     its own online softmax, and the warps merge their states through shared memory at the end;
+ *   WideBlock (calls of more than 16 packed rows, e.g. 16 query rows of 4 grouped heads): 64 packed rows, warp w
+ *     rows 16w .. 16w + 15 against every key of the tile, so that 64 rows read K and V once instead of four times.
+ * When batch x heads_kv x row tiles cannot fill the GPU, the launcher splits each row tile's keys into `splits`
+ * ranges, one block each, which write fp32 partial results (O normalised, natural-log LSE) to the caller's
+ * workspace; the combine kernel above merges them.
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_mha_d128_fp16_causal_decode {
@@ -578,41 +582,64 @@ constexpr int kHeadDimPadded = 128;
 constexpr int kValueHeadDimPadded = 128;
 constexpr int kRowPad = 8;
 constexpr int kWarps = 4;
-constexpr int kWarpColumns = 16;  /* keys of each warp per K/V tile */
-constexpr int kStages = 4;  /* K/V tiles in the cp.async ring */
-constexpr int kBlocksPerMultiprocessor = 1;
+constexpr int kWarpColumns = 16;  /* keys of each warp per K/V tile in 16-row blocks */
 constexpr int kMaxQueryRows = 16;  /* calls with more take the forward kernel */
 constexpr int kMaxSplits = 128;
-/* Shared memory, as the plan accounts it: the Q tile and kStages K and V tiles (later the merge buffer). */
-constexpr int kQTileElements = 2176;
+/* One K and one V tile, as the plan accounts them. */
 constexpr int kKTileElements = 8704;
 constexpr int kVTileElements = 8704;
-constexpr int kSharedBytes = 143616;
+/* The block shapes (BlockShape below derives the rest): shared memory holds the Q tile and kStages K and V
+   tiles, later the merge buffer. */
+struct NarrowBlock {  /* 16 packed rows, the warps sharing each tile's keys */
+    static constexpr int kRowGroups = 1;
+    static constexpr int kStages = 4;  /* K/V tiles in the cp.async ring */
+    static constexpr int kBlocksPerMultiprocessor = 1;
+    static constexpr int kQTileElements = 2176;
+    static constexpr int kSharedBytes = 143616;
+};
+struct WideBlock {  /* 64 packed rows, each warp 16 of them */
+    static constexpr int kRowGroups = 4;
+    static constexpr int kStages = 4;  /* K/V tiles in the cp.async ring */
+    static constexpr int kBlocksPerMultiprocessor = 1;
+    static constexpr int kQTileElements = 8704;
+    static constexpr int kSharedBytes = 156672;
+};
+constexpr bool kHasWideBlock = true;
 
 constexpr int kThreads = kWarps * 32;
-constexpr int kRows = 16;                         /* packed rows per block: one m16 fragment */
-constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile */
-/* The names the tensor-core products use: each warp multiplies the block's 16 rows by its kWarpColumns keys. */
+constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile, in both block shapes */
+/* The key count the tensor-core products take by default: a 16-row block's warp against its kWarpColumns keys. */
 constexpr int kBlockColumns = kWarpColumns;
 constexpr int kQStride = kHeadDimPadded + kRowPad;
 constexpr int kKStride = kHeadDimPadded + kRowPad;
 constexpr int kVStride = kValueHeadDimPadded + kRowPad;
-static_assert(kQTileElements == kRows * kQStride && kKTileElements == kTileKeys * kKStride &&
-                  kVTileElements == kTileKeys * kVStride,
+static_assert(kKTileElements == kTileKeys * kKStride && kVTileElements == kTileKeys * kVStride,
               "the planned tiles hold whole padded rows");
-/* The warps' merge buffer (over the ring, free by then): O, running maximum and sum of each warp's 16 rows. */
+/* The warps' merge buffer (over the ring, free by then): O, running maximum and sum of each warp's rows. */
 constexpr int kMergeStride = kValueHeadDimPadded;
-static_assert(kSharedBytes >= (kQTileElements + kStages * (kKTileElements + kVTileElements)) * (int)sizeof(Raw) &&
-                  kSharedBytes >= kWarps * kRows * (kMergeStride + 2) * (int)sizeof(float),
-              "the planned shared memory holds the Q tile and the K/V ring, and later the merge buffer");
-static_assert(kWarpColumns % 16 == 0, "each warp's keys are whole k16 steps of P·V");
+
+/* What the kernel derives from a block shape (NarrowBlock or WideBlock above): Rows packed rows, in row groups of
+   16; the kKeyWarps warps of a row group take kColumns keys each of every K/V tile. */
+template <typename Block>
+struct BlockShape : Block {
+    static constexpr int kRows = 16 * Block::kRowGroups;
+    static constexpr int kKeyWarps = kWarps / Block::kRowGroups;
+    static constexpr int kColumns = kTileKeys / kKeyWarps;
+    static_assert(kWarps % Block::kRowGroups == 0 && kColumns % 16 == 0,
+                  "each row group has whole warps, each warp whole k16 steps of P·V");
+    static_assert(Block::kQTileElements == kRows * kQStride, "the planned Q tile holds whole padded rows");
+    static_assert(Block::kSharedBytes >= (Block::kQTileElements + Block::kStages * (kKTileElements + kVTileElements)) *
+                                             (int)sizeof(Raw) &&
+                      Block::kSharedBytes >= kKeyWarps * kRows * (kMergeStride + 2) * (int)sizeof(float),
+                  "the planned shared memory holds the Q tile and the K/V ring, and later the merge buffer");
+};
 
 /* Everything a block needs besides the ABI's parameters, computed once on the host. */
 struct DecodeArguments {
     attngen_forward_params params;
     int32_t kv_group;     /* query heads per key/value head */
     int32_t packed_rows;  /* kv_group * seqlen_q: the rows of one (batch, key/value head), of the longest sequence */
-    int32_t row_tiles;    /* blocks of kRows packed rows per (batch, key/value head) */
+    int32_t row_tiles;    /* blocks of packed rows (the launched shape's) per (batch, key/value head) */
     int32_t splits;       /* key ranges per row tile; 1 writes O and LSE directly */
     int32_t aligned16;    /* K and V rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     float *o_partial;     /* splits > 1: [splits][batch][heads_q][seqlen_q][value_head_dim] */
@@ -623,14 +650,15 @@ struct DecodeArguments {
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
-/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all kBlockColumns keys of a K tile. */
-template <int MTiles>
-static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColumns / 8][4], const Raw *sQ,
+/* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
+   unless the caller says otherwise: the decode kernel's wide blocks). */
+template <int MTiles, int Columns = kBlockColumns>
+static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
     for (int m = 0; m < MTiles; ++m) {
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; ++n) {
+        for (int n = 0; n < Columns / 8; ++n) {
             s[m][n][0] = s[m][n][1] = s[m][n][2] = s[m][n][3] = 0.0f;
         }
     }
@@ -645,7 +673,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
             attngen_ldmatrix_x4(a[m], attngen_smem_address(q_lane + m * 16 * kQStride + kk * 16));
         }
 #pragma unroll
-        for (int n = 0; n < kBlockColumns / 8; n += 2) {
+        for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
             attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
 #pragma unroll
@@ -659,13 +687,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][kBlockColu
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
    the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles>
+template <int MTiles, int Columns = kBlockColumns>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
-                                                          const float (&s)[MTiles][kBlockColumns / 8][4],
+                                                          const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
     const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
 #pragma unroll
-    for (int kk = 0; kk < kBlockColumns / 16; ++kk) {
+    for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
 #pragma unroll
         for (int m = 0; m < MTiles; ++m) {
@@ -687,57 +715,143 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
     }
 }
 
-/* The offset of the page holding `key` in a paged cache of PageSize keys per page: its entry of the sequence's
-   row of the page table, clamped into the pool (the launcher cannot check device memory). A template, so that
-   variants without pages compile none of it. */
-template <int PageSize>
-static __device__ __forceinline__ int64_t page_offset(const int32_t *page_row, int64_t num_pages, int64_t key,
-                                                      int64_t page_stride) {
-    const int64_t page = attngen_min64(attngen_max64((int64_t)page_row[key / PageSize], 0), num_pages - 1);
-    return page * page_stride;
+/* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
+   pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
+   64): kTilePages pages per tile; other sizes (1, 48): a page per key, looked up by each copy. In the first two the tile's page
+   numbers are read one iteration ahead of its copies (TilePages), so that no page-table load stands in front of
+   a cp.async (TUNING.md, D4 and D5). */
+constexpr int kPageUnit = kPageSize > 0 ? kPageSize : 1; /* the page size as a divisor */
+constexpr bool kPagesWholeTiles = kPageSize > 0 && kPageUnit % kTileKeys == 0;
+/* At most 16 pages per tile (pages of 8 keys and more): their numbers stay in registers; smaller pages are gathered. */
+constexpr bool kTilesWholePages =
+    kPageSize > 0 && !kPagesWholeTiles && kTileKeys % kPageUnit == 0 && kTileKeys / kPageUnit <= 16;
+constexpr int kTilePages = kTilesWholePages ? kTileKeys / kPageUnit : 1;
+
+/* The page holding `key`: its entry of the sequence's row of the page table, clamped into the pool (the
+   launcher cannot check device memory). */
+static __device__ __forceinline__ int32_t page_of(const int32_t *page_row, int64_t num_pages, int64_t key) {
+    return (int32_t)attngen_min64(attngen_max64((int64_t)__ldg(page_row + key / kPageUnit), 0), num_pages - 1);
 }
 
-/* One K or V tile of keys [k0, k0 + kTileKeys) from a paged cache (`rows`: the pool at the head's offset): within
-   one page when pages are whole tiles (one lookup, evenly spaced rows), page by page when tiles are whole pages
-   (a lookup and an evenly spaced copy per page, none past the keys), else key by key. */
-template <int Dim, int DimPadded, int Stride>
-static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows, const attngen_layout &layout,
-                                                       const int32_t *page_row, int64_t num_pages, int64_t k0,
-                                                       int64_t nk, bool aligned16) {
-    constexpr int kPageUnit = kPageSize > 0 ? kPageSize : 1; /* the page size as a divisor */
-    if constexpr (kPageUnit % kTileKeys == 0) {
-        attngen_copy_tile<kThreads, kTileKeys, Dim, DimPadded, Stride>(
-            dst, rows + page_offset<kPageUnit>(page_row, num_pages, k0, layout.batch_stride) + k0 % kPageUnit * layout.row_stride,
-            layout.row_stride, nk - k0, aligned16);
-    } else if constexpr (kTileKeys % kPageUnit == 0) {
+/* The pages of one key tile (the pages of its keys below nk; 0 for the others, whose rows are zero-filled). */
+struct TilePages {
+    int32_t page[kTilePages];
+};
+
+/* The pages of key tile `tile` (nothing when the cache is contiguous, or when tile is past the split's tiles). */
+static __device__ __forceinline__ TilePages tile_pages(const int32_t *page_row, int64_t num_pages, int64_t tile,
+                                                       int64_t tile_end, int64_t nk) {
+    TilePages pages;
 #pragma unroll
-        for (int page = 0; page < kTileKeys / kPageUnit; ++page) {
-            const int64_t first = k0 + page * kPageUnit;
+    for (int i = 0; i < kTilePages; ++i) {
+        const int64_t first = tile * kTileKeys + (int64_t)i * kPageUnit;
+        pages.page[i] = (kPagesWholeTiles || kTilesWholePages) && tile < tile_end && first < nk
+                            ? page_of(page_row, num_pages, first)
+                            : 0;
+    }
+    return pages;
+}
+
+/* One thread's share of copying the rows of a tile's pages of K or V (tiles that are whole pages: 16, 64 keys)
+   with 16-byte cp.async: the same rows and 16-byte column of every page, so its offset within a page and in the
+   tile is computed once per call, and a page costs the thread one multiply and its copies (TUNING.md, D8: the
+   general copy, called once per page, spent 8x the address arithmetic of a contiguous tile, with one warp per
+   scheduler to hide it). Applies when the block's threads cover whole rows and each page is whole passes. */
+template <int Dim, int DimPadded, int Stride>
+struct PageCopy {
+    static constexpr int kChunkElements = 16 / (int)sizeof(Raw);
+    static constexpr int kChunksPerRow = DimPadded / kChunkElements;
+    static constexpr int kRowStep = kThreads / kChunksPerRow; /* rows one pass of the block covers */
+    static constexpr bool kApplies =
+        kTilesWholePages && kThreads % kChunksPerRow == 0 && kRowStep <= kPageUnit && kPageUnit % kRowStep == 0;
+    static constexpr int kPasses = kApplies ? kPageUnit / kRowStep : 1;
+
+    int64_t offset;     /* elements from a page's first row of the head to this thread's chunk */
+    int64_t step;       /* elements between this thread's rows */
+    uint32_t position;  /* bytes from a tile's start to this thread's chunk in shared memory */
+    uint32_t bytes;     /* of the chunk that lie inside the row (16 unless Dim ends inside it) */
+    int32_t row0;       /* this thread's first row of each page */
+
+    __device__ __forceinline__ PageCopy(const attngen_layout &layout) {
+        row0 = (int)threadIdx.x / kChunksPerRow;
+        const int column = (int)threadIdx.x % kChunksPerRow * kChunkElements;
+        offset = row0 * layout.row_stride + column;
+        step = kRowStep * layout.row_stride;
+        position = (uint32_t)((row0 * Stride + column) * (int)sizeof(Raw));
+        bytes = (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
+    }
+
+    /* The tile of keys [k0, k0 + kTileKeys) into shared memory at `tile` from the pages `pages` of `rows` (the pool
+       at the head's offset); rows at or past nk are zero-filled. */
+    __device__ __forceinline__ void copy(uint32_t tile, const Raw *rows, int64_t page_stride, const TilePages &pages,
+                                         int64_t k0, int64_t nk) const {
+#pragma unroll
+        for (int i = 0; i < kTilePages; ++i) {
+            const Raw *const page = rows + pages.page[i] * page_stride + offset;
+#pragma unroll
+            for (int pass = 0; pass < kPasses; ++pass) {
+                const int row = i * kPageUnit + pass * kRowStep; /* of the tile, less row0 */
+                const bool live = k0 + row + row0 < nk && bytes > 0;
+                attngen_cp_async_16(tile + position + (uint32_t)(row * Stride * (int)sizeof(Raw)),
+                                    live ? page + pass * step : rows, live ? bytes : 0u);
+            }
+        }
+    }
+};
+
+/* One K or V tile of keys [k0, k0 + kTileKeys) from a paged cache (`rows`: the pool at the head's offset), whose
+   pages `pages` holds where pages and tiles nest: within one page (evenly spaced rows), page by page (an evenly
+   spaced copy per page, none past the keys), else key by key. */
+template <int Dim, int DimPadded, int Stride, bool UsePageCopy>
+static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows, const attngen_layout &layout,
+                                                       const TilePages &pages, const int32_t *page_row,
+                                                       int64_t num_pages, int64_t k0, int64_t nk, bool aligned16,
+                                                       const PageCopy<Dim, DimPadded, Stride> &page_copy) {
+    if constexpr (UsePageCopy && PageCopy<Dim, DimPadded, Stride>::kApplies) {
+        if (aligned16) {
+            page_copy.copy(attngen_smem_address(dst), rows, layout.batch_stride, pages, k0, nk);
+            return;
+        }
+    }
+    if constexpr (kPagesWholeTiles) {
+        attngen_copy_tile<kThreads, kTileKeys, Dim, DimPadded, Stride>(
+            dst, rows + pages.page[0] * layout.batch_stride + k0 % kPageUnit * layout.row_stride, layout.row_stride,
+            nk - k0, aligned16);
+    } else if constexpr (kTilesWholePages) {
+#pragma unroll
+        for (int i = 0; i < kTilePages; ++i) {
+            const int64_t first = k0 + i * kPageUnit;
             attngen_copy_tile<kThreads, kPageUnit, Dim, DimPadded, Stride>(
-                dst + page * kPageUnit * Stride,
-                first < nk ? rows + page_offset<kPageUnit>(page_row, num_pages, first, layout.batch_stride) : rows,
-                layout.row_stride, nk - first, aligned16);
+                dst + i * kPageUnit * Stride, rows + pages.page[i] * layout.batch_stride, layout.row_stride,
+                nk - first, aligned16);
         }
     } else {
         attngen_copy_rows<kThreads, kTileKeys, Dim, DimPadded, Stride>(dst, rows, [&](int row) {
             const int64_t key = k0 + row;
-            return rows + page_offset<kPageUnit>(page_row, num_pages, key, layout.batch_stride) + key % kPageUnit * layout.row_stride;
+            return rows + page_of(page_row, num_pages, key) * layout.batch_stride + key % kPageUnit * layout.row_stride;
         }, nk - k0, aligned16);
     }
 }
 
-/* Two instances: decode_kernel<false> for whole batches, decode_kernel<true> for variable-length batches (cu_seqlens_q,
-   cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums. */
-template <bool Packed>
-__global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_kernel(const DecodeArguments arguments) {
+/* Instances: decode_kernel<false, ...> for whole batches, decode_kernel<true, ...> for variable-length batches
+   (cu_seqlens_q, cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums; each in the block
+   shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock). */
+template <bool Packed, typename Block>
+__global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
+    decode_kernel(const DecodeArguments arguments) {
+    using Shape = BlockShape<Block>;
+    constexpr int kRows = Shape::kRows, kStages = Shape::kStages, kColumns = Shape::kColumns;
+    constexpr int kKeyWarps = Shape::kKeyWarps;
     extern __shared__ __align__(16) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
-    Raw *const sK = sQ + kQTileElements;            /* kStages K tiles */
+    Raw *const sK = sQ + Shape::kQTileElements;     /* kStages K tiles */
     Raw *const sV = sK + kStages * kKTileElements;  /* kStages V tiles */
 
     const attngen_forward_params &p = arguments.params;
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
+    const int row_group = warp / kKeyWarps; /* the warp's 16 packed rows of the block's kRows */
+    const int key_warp = warp % kKeyWarps;  /* its kColumns keys of each tile */
     const int group = lane / 4;      /* the fragment row this lane holds (and row + 8) */
     const int quad_lane = lane % 4;  /* the fragment column pair this lane holds */
 
@@ -782,13 +896,20 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
     const bool aligned16 = arguments.aligned16 != 0;
 
-    /* Loads key tile `tile` (if in range) into ring slot `slot`: K and V are two commit groups. */
-    auto load_key_tile = [&](int64_t tile, int slot) {
+    /* Loads key tile `tile` (if in range) into ring slot `slot`, a paged cache's tile from the pages `pages`
+       (tile_pages(), read an iteration earlier): K and V are two commit groups. */
+    /* The page copies' per-thread offsets, in 16-row blocks (the 64-row blocks have no registers left for them: a
+       variant with ALiBi, soft cap and sinks spilled; they copy page by page with the general copy). */
+    constexpr bool kUsePageCopy = Block::kRowGroups == 1;
+    const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(p.k_layout);
+    const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(p.v_layout);
+    auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
         if (tile < tile_end) {
             if constexpr (kPageSize > 0) {
-                load_paged_tile<kHeadDim, kHeadDimPadded, kKStride>(sK + slot * kKTileElements, k_rows, p.k_layout,
-                                                                    page_row, p.num_pages, k0, nk, aligned16);
+                load_paged_tile<kHeadDim, kHeadDimPadded, kKStride, kUsePageCopy>(
+                    sK + slot * kKTileElements, k_rows, p.k_layout, pages, page_row, p.num_pages, k0, nk, aligned16,
+                    k_page_copy);
             } else {
                 attngen_copy_tile<kThreads, kTileKeys, kHeadDim, kHeadDimPadded, kKStride>(
                     sK + slot * kKTileElements, k_rows + k0 * p.k_layout.row_stride, p.k_layout.row_stride, nk - k0,
@@ -798,8 +919,9 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         attngen_cp_async_commit();
         if (tile < tile_end) {
             if constexpr (kPageSize > 0) {
-                load_paged_tile<kValueHeadDim, kValueHeadDimPadded, kVStride>(
-                    sV + slot * kVTileElements, v_rows, p.v_layout, page_row, p.num_pages, k0, nk, aligned16);
+                load_paged_tile<kValueHeadDim, kValueHeadDimPadded, kVStride, kUsePageCopy>(
+                    sV + slot * kVTileElements, v_rows, p.v_layout, pages, page_row, p.num_pages, k0, nk, aligned16,
+                    v_page_copy);
             } else {
                 attngen_copy_tile<kThreads, kTileKeys, kValueHeadDim, kValueHeadDimPadded, kVStride>(
                     sV + slot * kVTileElements, v_rows + k0 * p.v_layout.row_stride, p.v_layout.row_stride, nk - k0,
@@ -809,7 +931,11 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         attngen_cp_async_commit();
     };
 #pragma unroll
-    for (int slot = 0; slot < kStages - 1; ++slot) load_key_tile(tile_begin + slot, slot);
+    for (int slot = 0; slot < kStages - 1; ++slot) {
+        load_key_tile(tile_begin + slot, slot, tile_pages(page_row, p.num_pages, tile_begin + slot, tile_end, nk));
+    }
+    /* The pages of the next tile to load (kStages - 1 ahead of the one computed on). */
+    TilePages next_pages = tile_pages(page_row, p.num_pages, tile_begin + kStages - 1, tile_end, nk);
 
     /* The packed Q rows, gathered from their heads with plain loads (a few kilobytes), zeros past the rows. */
     const Raw *const q_base = attngen_sequence_row(static_cast<const Raw *>(p.q), query_rows, p.q_layout, 0, 0);
@@ -824,7 +950,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         sQ[r * kQStride + column] = value;
     }
 
-    /* Per-thread state of the warp's two fragment rows (group, group + 8). */
+    /* Per-thread state of the warp's two fragment rows (group, group + 8 of its row group). */
     float o_acc[1][kValueHeadDimPadded / 8][4];
     float row_max[2] = {-INFINITY, -INFINITY};  /* of the scores (raw Q·Kᵀ, or modified in base 2) */
     float row_sum[2] = {0.0f, 0.0f};            /* this lane's share */
@@ -835,7 +961,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     int64_t row_q[2], row_h[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-        const int packed = row_begin + group + 8 * r;
+        const int packed = row_begin + row_group * 16 + group + 8 * r;
         row_q[r] = packed / kv_group;
         row_h[r] = kv_head * kv_group + packed % kv_group;
     }
@@ -843,27 +969,28 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
     for (int64_t tile = tile_begin; tile < tile_end; ++tile) {
         const int iteration = (int)(tile - tile_begin);
         const int slot = iteration % kStages;
-        const int64_t k0 = tile * kTileKeys + warp * kWarpColumns; /* this warp's first key */
+        const int64_t k0 = tile * kTileKeys + key_warp * kColumns; /* this warp's first key */
 
         /* Wait for K of this tile; past the barrier every warp is done with the previous iteration, whose slot
            takes the tile kStages - 1 ahead. */
         attngen_cp_async_wait<2 * (kStages - 1) - 1>();
         __syncthreads();
-        load_key_tile(tile + kStages - 1, (iteration + kStages - 1) % kStages);
+        load_key_tile(tile + kStages - 1, (iteration + kStages - 1) % kStages, next_pages);
+        next_pages = tile_pages(page_row, p.num_pages, tile + kStages, tile_end, nk);
 
-        float s[1][kWarpColumns / 8][4];
-        warp_scores(s, sQ, sK + slot * kKTileElements + warp * kWarpColumns * kKStride, 0, lane);
+        float s[1][kColumns / 8][4];
+        warp_scores<1, kColumns>(s, sQ, sK + slot * kKTileElements + key_warp * kColumns * kKStride, row_group, lane);
 
         /* Masks (each row with its own query row and head) and keys past the end. */
-        if (!tile_is_interior(q_first, q_last + 1, k0, k0 + kWarpColumns, nq, nk)) {
+        if (!tile_is_interior(q_first, q_last + 1, k0, k0 + kColumns, nq, nk)) {
 #pragma unroll
             for (int r = 0; r < 2; ++r) {
                 int64_t lo = 0, hi = 0;
                 row_key_bounds(row_q[r], nq, nk, lo, hi);
-                const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kWarpColumns), 0);
-                const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kWarpColumns), 0);
+                const int key_lo = (int)attngen_max64(attngen_min64(lo - k0, kColumns), 0);
+                const int key_hi = (int)attngen_max64(attngen_min64(hi - k0, kColumns), 0);
 #pragma unroll
-                for (int n = 0; n < kWarpColumns / 8; ++n) {
+                for (int n = 0; n < kColumns / 8; ++n) {
 #pragma unroll
                     for (int c = 0; c < 2; ++c) {
                         const int key = n * 8 + quad_lane * 2 + c;
@@ -880,7 +1007,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         for (int r = 0; r < 2; ++r) {
             float tile_max = -INFINITY;
 #pragma unroll
-            for (int n = 0; n < kWarpColumns / 8; ++n) tile_max = fmaxf(tile_max, fmaxf(s[0][n][2 * r], s[0][n][2 * r + 1]));
+            for (int n = 0; n < kColumns / 8; ++n) tile_max = fmaxf(tile_max, fmaxf(s[0][n][2 * r], s[0][n][2 * r + 1]));
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
             const float new_max = fmaxf(row_max[r], tile_max);
@@ -894,7 +1021,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
                 o_acc[0][n][2 * r + 1] *= correction;
             }
 #pragma unroll
-            for (int n = 0; n < kWarpColumns / 8; ++n) {
+            for (int n = 0; n < kColumns / 8; ++n) {
                 s[0][n][2 * r] = attngen_exp2(fmaf(s[0][n][2 * r], kScoreToLog2, -scaled_max));
                 s[0][n][2 * r + 1] = attngen_exp2(fmaf(s[0][n][2 * r + 1], kScoreToLog2, -scaled_max));
                 tile_sum += s[0][n][2 * r] + s[0][n][2 * r + 1];
@@ -905,30 +1032,30 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         /* Wait for V of this tile, then O += P·V over the warp's keys. */
         attngen_cp_async_wait<2 * (kStages - 1)>();
         __syncthreads();
-        warp_accumulate_pv(o_acc, s, sV + slot * kVTileElements + warp * kWarpColumns * kVStride, lane);
+        warp_accumulate_pv<1, kColumns>(o_acc, s, sV + slot * kVTileElements + key_warp * kColumns * kVStride, lane);
     }
     attngen_cp_async_wait<0>();
     __syncthreads(); /* every warp past its last P·V: the ring becomes the merge buffer */
 
     /* Each warp's state into shared memory: O (unnormalised), the running maximum and the sum of each row. */
-    float *const sMergeO = reinterpret_cast<float *>(shared_memory);  /* [kWarps][kRows][kMergeStride] */
-    float *const sMergeMax = sMergeO + kWarps * kRows * kMergeStride; /* [kWarps][kRows] */
-    float *const sMergeSum = sMergeMax + kWarps * kRows;              /* [kWarps][kRows] */
+    float *const sMergeO = reinterpret_cast<float *>(shared_memory);     /* [kKeyWarps][kRows][kMergeStride] */
+    float *const sMergeMax = sMergeO + kKeyWarps * kRows * kMergeStride; /* [kKeyWarps][kRows] */
+    float *const sMergeSum = sMergeMax + kKeyWarps * kRows;              /* [kKeyWarps][kRows] */
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-        const int row = group + 8 * r;
+        const int row = row_group * 16 + group + 8 * r;
         float sum = row_sum[r];
         sum += __shfl_xor_sync(0xffffffffu, sum, 1);
         sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-        float *const o_row = sMergeO + (warp * kRows + row) * kMergeStride;
+        float *const o_row = sMergeO + (key_warp * kRows + row) * kMergeStride;
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; ++n) {
             o_row[n * 8 + quad_lane * 2] = o_acc[0][n][2 * r];
             o_row[n * 8 + quad_lane * 2 + 1] = o_acc[0][n][2 * r + 1];
         }
         if (quad_lane == 0) {
-            sMergeMax[warp * kRows + row] = row_max[r];
-            sMergeSum[warp * kRows + row] = sum;
+            sMergeMax[key_warp * kRows + row] = row_max[r];
+            sMergeSum[key_warp * kRows + row] = sum;
         }
     }
     __syncthreads();
@@ -940,11 +1067,11 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
         const int row = i / kValueHeadDim, column = i % kValueHeadDim;
         float row_maximum = -INFINITY;
 #pragma unroll
-        for (int w = 0; w < kWarps; ++w) row_maximum = fmaxf(row_maximum, sMergeMax[w * kRows + row]);
+        for (int w = 0; w < kKeyWarps; ++w) row_maximum = fmaxf(row_maximum, sMergeMax[w * kRows + row]);
         float scaled_max = row_maximum == -INFINITY ? 0.0f : row_maximum * kScoreToLog2;
         float sum = 0.0f, value = 0.0f;
 #pragma unroll
-        for (int w = 0; w < kWarps; ++w) {
+        for (int w = 0; w < kKeyWarps; ++w) {
             const float weight = attngen_exp2(sMergeMax[w * kRows + row] * kScoreToLog2 - scaled_max);
             sum += weight * sMergeSum[w * kRows + row];
             value += weight * sMergeO[(w * kRows + row) * kMergeStride + column];
@@ -972,8 +1099,9 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) decode_ker
  * Host side: whether a call takes the decode kernel, its split count, its workspace, its launch.
  * ---------------------------------------------------------------------------------------------- */
 
-/* The launch of one call: packed rows, row tiles, key splits and the workspace the splits need. */
+/* The launch of one call: its block shape, packed rows, row tiles, key splits and the workspace the splits need. */
 struct DecodeLaunch {
+    bool wide;              /* WideBlock: more than 16 packed rows, and the plan has the shape */
     int32_t kv_group, packed_rows, row_tiles, splits;
     int64_t units;          /* batch * heads_kv * row_tiles: blocks per split */
     size_t split_bytes;     /* workspace bytes of one split's partial O and LSE */
@@ -987,20 +1115,22 @@ static bool decode_applies(const attngen_forward_params &p) {
     const bool only_here = p.seqlens_k != NULL || kPageSize > 0; /* what the tiled kernel does not read */
     if ((p.seqlen_q > kMaxQueryRows && !only_here) || p.seqlen_k == 0) return false;
     const int64_t packed_rows = (int64_t)(p.heads_q / p.heads_kv) * p.seqlen_q;
-    const int64_t units = p.batch * (int64_t)p.heads_kv * ((packed_rows + kRows - 1) / kRows);
+    const int64_t units = p.batch * (int64_t)p.heads_kv * ((packed_rows + 15) / 16); /* at most, in 16-row blocks */
     return packed_rows < (1 << 30) && units <= (int64_t)65535 * 65535;
 }
 
 /* Aligned to 256 bytes, the start of the partial LSEs after the partial O of `splits` splits. */
 static size_t partial_lse_offset(size_t o_bytes) { return (o_bytes + 255) / 256 * 256; }
 
-/* The launch of `p` on the current device with at most `workspace_size` bytes of workspace: enough key splits
-   for kBlocksPerMultiprocessor blocks on every multiprocessor (at most kMaxSplits, none of them empty), fewer if
-   the workspace is smaller. Returns false when a CUDA query fails. */
+/* The launch of `p` on the current device with at most `workspace_size` bytes of workspace: the wide shape for more
+   than 16 packed rows when the plan has it, and enough key splits for every block slot of the multiprocessors (at
+   most kMaxSplits, none of them empty), fewer if the workspace is smaller. Returns false when a CUDA query fails. */
 static bool plan_launch(const attngen_forward_params &p, size_t workspace_size, DecodeLaunch &launch) {
     launch.kv_group = p.heads_q / p.heads_kv;
     launch.packed_rows = (int32_t)(launch.kv_group * p.seqlen_q);
-    launch.row_tiles = (launch.packed_rows + kRows - 1) / kRows;
+    launch.wide = kHasWideBlock && launch.packed_rows > BlockShape<NarrowBlock>::kRows;
+    const int rows_per_block = launch.wide ? BlockShape<WideBlock>::kRows : BlockShape<NarrowBlock>::kRows;
+    launch.row_tiles = (launch.packed_rows + rows_per_block - 1) / rows_per_block;
     launch.units = p.batch * (int64_t)p.heads_kv * launch.row_tiles;
     const int64_t rows = p.batch * (int64_t)p.heads_q * p.seqlen_q;
     launch.split_bytes = (size_t)rows * (kValueHeadDim + 1) * sizeof(float) + 512;
@@ -1009,7 +1139,8 @@ static bool plan_launch(const attngen_forward_params &p, size_t workspace_size, 
         cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
         return false;
     }
-    const int64_t slots = (int64_t)multiprocessors * kBlocksPerMultiprocessor;
+    const int64_t slots = (int64_t)multiprocessors *
+                          (launch.wide ? WideBlock::kBlocksPerMultiprocessor : NarrowBlock::kBlocksPerMultiprocessor);
     const int64_t key_tiles = (p.seqlen_k + kTileKeys - 1) / kTileKeys;
     /* Whole waves: as many splits as leave every (unit, split) block a slot of the first wave. */
     int64_t splits = launch.units >= slots ? 1 : slots / launch.units;
@@ -1049,14 +1180,23 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
         launch.splits > 1 ? reinterpret_cast<float *>(static_cast<unsigned char *>(p.workspace) + partial_lse_offset(o_bytes))
                           : NULL;
 
-    if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
-    void (*const kernel)(DecodeArguments) =
-        p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL ? decode_kernel<true> : decode_kernel<false>;
-    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) != cudaSuccess) {
+    /* The instance: whole batch or packed, narrow or wide (WideBlock is NarrowBlock again when the plan has no
+       wide shape, and then never chosen). */
+    const bool packed = p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL;
+    void (*kernel)(DecodeArguments) = packed ? decode_kernel<true, NarrowBlock> : decode_kernel<false, NarrowBlock>;
+    int shared_bytes = NarrowBlock::kSharedBytes;
+    if constexpr (kHasWideBlock) {
+        if (launch.wide) {
+            kernel = packed ? decode_kernel<true, WideBlock> : decode_kernel<false, WideBlock>;
+            shared_bytes = WideBlock::kSharedBytes;
+        }
+    }
+    if (attngen_check_shared_memory((size_t)shared_bytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
+    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
-    kernel<<<grid, kThreads, kSharedBytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, (size_t)shared_bytes, stream>>>(arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     if (launch.splits == 1) return ATTNGEN_OK;
 
@@ -1103,7 +1243,7 @@ extern "C" attngen_status attngen_mha_d128_fp16_causal_forward_cuda(const attnge
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use: the strides of tensors without elements and the unused
        batch strides of packed ones zeroed (attngen_forward_layouts_in_use). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     /* At most kMaxQueryRows query rows: the decode kernel (query heads packed into rows, keys split across blocks). */
     if (attngen_mha_d128_fp16_causal_decode::decode_applies(p)) return attngen_mha_d128_fp16_causal_decode::launch_decode(p, stream);
     /* A paged cache is read by the decode kernel only: a grid beyond its limits is refused. */

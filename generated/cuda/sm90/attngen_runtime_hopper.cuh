@@ -1383,6 +1383,34 @@ static inline bool attngen_hopper_tma_layout_ok(const void *base, attngen_layout
     return true;
 }
 
+#if defined(__CUDA_ARCH__)
+/* A 32-bit load from shared memory by its shared-window address (a table the CTA wrote before a barrier). */
+static __device__ __forceinline__ int32_t attngen_load_shared_s32(uint32_t address) {
+    int32_t value;
+    asm volatile("ld.shared.s32 %0, [%1];" : "=r"(value) : "r"(address));
+    return value;
+}
+#endif
+
+/* The extents of a forward call's tensor maps, one rule for the launcher's TMA checks and the kernel's maps: a
+   fixed-length side is [batch, heads, seqlen] rows, a packed side (cu_seqlens_q, cu_seqlens_k) one batch of all its
+   total rows; K and V are read only when some sequence has keys. */
+struct attngen_hopper_forward_extents {
+    int64_t q_rows, q_batches;
+    int64_t kv_rows, kv_batches;
+    bool reads_kv;
+};
+static inline attngen_hopper_forward_extents attngen_hopper_forward_extents_of(const attngen_forward_params &p) {
+    attngen_hopper_forward_extents extents;
+    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
+    extents.q_rows = packed_q ? p.total_q : p.seqlen_q;
+    extents.q_batches = packed_q ? 1 : p.batch;
+    extents.kv_rows = packed_k ? p.total_k : p.seqlen_k;
+    extents.kv_batches = packed_k ? 1 : p.batch;
+    extents.reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
+    return extents;
+}
+
 /* Encodes the tiled tensor map of one tensor of 16-bit elements (an ABI tensor) or fp32 ones (the backward pass's
    dQ accumulator) for boxes of one 128-byte swizzle row (64 or 32 elements) x `box_rows` rows x 1 head x 1
    batch, with the 128-byte swizzle and zero fill out of bounds. Dimensions innermost first: {dim, rows, heads,

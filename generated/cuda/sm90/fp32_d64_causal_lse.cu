@@ -573,7 +573,7 @@ extern "C" attngen_status attngen_fp32_d64_causal_lse_forward_cuda(const attngen
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use: the strides of tensors without elements and the unused
        batch strides of packed ones zeroed (attngen_forward_layouts_in_use). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     /* Per-sequence key counts are read by the decode kernel only, which this variant has none of (fp32 storage,
        dropout or a block-sparse layout). */
     if (p.seqlens_k != NULL && p.seqlen_k > 0) return ATTNGEN_ERROR_UNSUPPORTED;

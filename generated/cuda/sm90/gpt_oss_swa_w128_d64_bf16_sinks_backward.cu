@@ -1683,7 +1683,7 @@ extern "C" attngen_status attngen_gpt_oss_swa_w128_d64_bf16_sinks_backward_cuda(
     /* Tensors with no element (the query side without rows, the key side without keys, the block mask when either is
        empty) are never read or written; their strides, which may then be anything, become zeros so that no offset is
        formed from them, and so do the batch strides of packed tensors, which no element uses. */
-    arguments.params = attngen_backward_layouts_in_use(p);
+    arguments.params = attngen_backward_layouts_in_use(&p);
     const attngen_backward_params &used = arguments.params;
 
     /* 16-byte copies need every Q, K, V and dO row to start on a 16-byte boundary, 16-byte stores every dQ, dK

@@ -237,6 +237,9 @@ constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+/* The sequence table of a variable-length batch (see SequenceTable), after the barriers, when the launcher found
+   room for it past kSharedBytes. */
+constexpr uint32_t kSequenceTableOffset = kBarrierOffset + kBarrierCount * 8;
 static_assert(kStages >= 2, "the pipelined consumer loop needs K(j + 1) while V(j) is in use");
 static_assert(kQStages == 1 || kQStages == 2, "one or two Q buffers");
 
@@ -252,9 +255,37 @@ struct KernelArguments {
     uint32_t work_items;
     uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
     uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
+    uint32_t sorted_sequences; /* > 0: the sequences (batch) of a variable-length batch in a SequenceTable */
 };
 
-/* Shared-memory addresses of one CTA's tiles and barriers. */
+/* A variable-length batch of uniform items (cu_seqlens_q; no mask that makes items of one sequence differ), when its
+   table fits the shared memory the plan leaves free: each CTA ranks the sequences by their keys (the length of each
+   of their items), longest first: order(i) is the sequence of rank i, first_item(i) counts the items of the
+   sequences ranked before i (query tiles x query heads each), first_item(B) = items() all of them. cta_step() then
+   hands out exactly those items, rank by rank, each sequence's heads in turn and each head's query tiles (its K and
+   V stay in L2), in the waves described at the top of the file: no step lands past a shorter sequence's rows, and
+   the waves end on the shortest items (TUNING.md, V2). In shared memory, 32-bit words: the item count, a word of
+   padding, then (first_item(i), order(i)) for i = 0 .. B; addresses that need no B, so that the producer (24
+   registers) keeps none of them live. */
+constexpr int kSequenceTableWords = 2; /* before the pairs */
+static inline int sequence_table_bytes(int64_t sequences) {
+    return (int)((kSequenceTableWords + 2 * (sequences + 1)) * (int64_t)sizeof(int32_t));
+}
+struct SequenceTable {
+    uint32_t address;  /* shared-window address of the table */
+    int32_t sequences; /* B; 0: no table, the order of the fixed-length waves */
+#if defined(__CUDA_ARCH__)
+    __device__ __forceinline__ uint32_t items() const { return (uint32_t)attngen_load_shared_s32(address); }
+    __device__ __forceinline__ uint32_t first_item(int32_t i) const {
+        return (uint32_t)attngen_load_shared_s32(address + 4u * (kSequenceTableWords + 2u * (uint32_t)i));
+    }
+    __device__ __forceinline__ int32_t order(int32_t i) const {
+        return attngen_load_shared_s32(address + 4u * (kSequenceTableWords + 2u * (uint32_t)i + 1u));
+    }
+#endif
+};
+
+/* Shared-memory addresses of one CTA's tiles and barriers, and its sequence table. */
 struct SharedLayout {
     uint32_t base; /* 1024-byte aligned */
     __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
@@ -275,6 +306,11 @@ struct SharedLayout {
     }
     __device__ __forceinline__ uint32_t v_empty(int slot) const {
         return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
+    }
+    /* The sequence table of a call with arguments.sorted_sequences > 0 (read from the kernel's parameters at each
+       use rather than kept in a register: the producer has 24). */
+    __device__ __forceinline__ SequenceTable sequences(const KernelArguments &arguments) const {
+        return SequenceTable{base + kSequenceTableOffset, (int32_t)arguments.sorted_sequences};
     }
 };
 
@@ -329,18 +365,42 @@ struct WorkItem {
    or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
      waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
        heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
-       group's heads in turn, then rank 1, and so on;
+       group's heads in turn, then rank 1, and so on; with a sequence table, in its order (SequenceTable);
      pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
        step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
    32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
    needs no 64-bit division. */
 constexpr int kStepItem = 0, kStepNone = 1, kStepDone = 2;
-static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, uint32_t n, uint32_t &head_index,
-                                               uint32_t &rank) {
+static __device__ __forceinline__ int cta_step(const KernelArguments &arguments, const SequenceTable &table, uint32_t n,
+                                               uint32_t &head_index, uint32_t &rank) {
     if (!kPairedItems) {
-        if (n * gridDim.x >= arguments.work_items) return kStepDone;
+        /* The items: those of the sequence table, or every (head, query tile) of the bounds. */
+        /* (Tables are built for uniform items only: other variants compile none of their code.) */
+        const bool tabled = kUniformItems && table.sequences > 0;
+        const uint32_t items = tabled ? table.items() : arguments.work_items;
+        if (n * gridDim.x >= items) return kStepDone;
         const uint32_t w = n * gridDim.x + ((n & 1u) != 0 ? gridDim.x - 1 - blockIdx.x : blockIdx.x);
-        if (w >= arguments.work_items) return kStepNone;
+        if (w >= items) return kStepNone;
+        if (tabled) {
+            /* The rank whose items hold w: the last i with first_item[i] <= w (one with items, since w < all). */
+            int32_t low = 0, high = table.sequences - 1;
+            while (low < high) {
+                const int32_t middle = (low + high + 1) >> 1;
+                if (table.first_item(middle) <= w) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            const uint32_t first = table.first_item(low);
+            const uint32_t heads_q = (uint32_t)arguments.params.heads_q;
+            const uint32_t tiles = (table.first_item(low + 1) - first) / heads_q; /* query tiles */
+            const uint32_t within = w - first;
+            const uint32_t h = within / tiles;
+            head_index = (uint32_t)table.order(low) * heads_q + h;
+            rank = arguments.query_tiles - 1 - (within - h * tiles);
+            return kStepItem;
+        }
         const uint32_t group_items = arguments.heads_per_group * arguments.query_tiles;
         const uint32_t group = w / group_items;
         const uint32_t within = w - group * group_items;
@@ -426,7 +486,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
     uint32_t q_count = 0; /* Q tiles loaded so far */
     for (uint32_t n = 0;; ++n) {
         uint32_t head_index = 0, rank = 0;
-        const int step = cta_step(arguments, n, head_index, rank);
+        const int step = cta_step(arguments, smem.sequences(arguments), n, head_index, rank);
         if (step == kStepDone) break;
         if (step == kStepNone) continue;
         const WorkItem item = work_item(arguments, head_index, rank);
@@ -882,13 +942,62 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
     if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
     for (uint32_t n = 0;; ++n) {
         uint32_t head_index = 0, rank = 0;
-        const int step = cta_step(arguments, n, head_index, rank);
+        const int step = cta_step(arguments, smem.sequences(arguments), n, head_index, rank);
         if (step == kStepDone) break;
         if (step == kStepNone) continue;
         const WorkItem item = work_item(arguments, head_index, rank);
         consume_item(smem, item, arguments, consumer, tile_count, q_count);
     }
     if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
+}
+
+/* Builds the CTA's sequence table (SequenceTable, at `table`; all threads, before the warpgroups part): the keys of
+   each sequence into the first_item words as scratch, each sequence's rank from them (most keys first, ties by
+   index), then the items before each rank by one warp's scan, which overwrites the scratch. */
+static __device__ __forceinline__ void build_sequence_table(int32_t *table, const KernelArguments &arguments) {
+    const attngen_forward_params &p = arguments.params;
+    const int32_t sequences = (int32_t)arguments.sorted_sequences;
+    int32_t *const pairs = table + kSequenceTableWords; /* pairs[2i]: first_item(i), pairs[2i + 1]: order(i) */
+    for (int32_t b = (int32_t)threadIdx.x; b < sequences; b += kThreads) {
+        pairs[2 * b] = (int32_t)attngen_sequence_rows_of(p.cu_seqlens_k, b, p.seqlen_k, p.total_k).count;
+    }
+    __syncthreads();
+    for (int32_t b = (int32_t)threadIdx.x; b < sequences; b += kThreads) {
+        const int32_t keys = pairs[2 * b];
+        int32_t rank = 0;
+        for (int32_t j = 0; j < sequences; ++j) {
+            const int32_t other = pairs[2 * j];
+            rank += (other > keys || (other == keys && j < b)) ? 1 : 0;
+        }
+        pairs[2 * rank + 1] = b;
+    }
+    __syncthreads();
+    if (threadIdx.x < 32) {
+        const int lane = (int)threadIdx.x;
+        int32_t carry = 0;
+        for (int32_t base = 0; base < sequences; base += 32) {
+            const int32_t i = base + lane;
+            int32_t items = 0;
+            if (i < sequences) {
+                const int64_t rows =
+                    attngen_sequence_rows_of(p.cu_seqlens_q, pairs[2 * i + 1], p.seqlen_q, p.total_q).count;
+                items = (int32_t)((rows + kBlockM - 1) / kBlockM) * p.heads_q;
+            }
+            int32_t sum = items; /* inclusive scan over the warp */
+#pragma unroll
+            for (int offset = 1; offset < 32; offset <<= 1) {
+                const int32_t below = __shfl_up_sync(0xffffffffu, sum, offset);
+                if (lane >= offset) sum += below;
+            }
+            if (i < sequences) pairs[2 * (i + 1)] = carry + sum;
+            carry += __shfl_sync(0xffffffffu, sum, 31);
+        }
+        if (lane == 0) {
+            pairs[0] = 0;
+            table[0] = carry;
+        }
+    }
+    __syncthreads();
 }
 
 #endif /* sm_90a device code */
@@ -904,6 +1013,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     extern __shared__ __align__(1024) unsigned char shared_memory[];
     SharedLayout smem;
     smem.base = (attngen_hopper_smem_address(shared_memory) + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
+    if (kUniformItems && arguments.sorted_sequences > 0) {
+        build_sequence_table(reinterpret_cast<int32_t *>(shared_memory + (smem.base -
+                                                                          attngen_hopper_smem_address(shared_memory)) +
+                                                         kSequenceTableOffset),
+                             arguments);
+    }
 
     if (threadIdx.x == 0) {
 #pragma unroll
@@ -951,11 +1066,8 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     const int64_t heads_total = p.batch * (int64_t)p.heads_q;
     if (heads_total > 2147483647LL / query_tiles) return attngen_lse_d128_bf16_causal_forward_mma_cuda(&p, stream);
     const int64_t work_items = query_tiles * heads_total;
-    /* K and V are read when some sequence has keys; a packed side's tensor maps hold all its rows as one batch. */
-    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
-    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
-    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
-    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
+    /* The tensor maps' extents (a packed side's maps hold all its rows as one batch), as the launcher checked them. */
+    const attngen_hopper_forward_extents extents = attngen_hopper_forward_extents_of(p);
 
     /* The grid: one CTA per multiprocessor (the kernel's shared memory allows one), at most one per unit of work.
        Waves: each item a unit; with uniform items the heads of a group share half of L2 with their K and V:
@@ -984,15 +1096,15 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
-    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, q_rows, p.heads_q, q_batches, p.q_layout,
-                                         kBlockM) != ATTNGEN_OK) {
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, extents.q_rows, p.heads_q, extents.q_batches,
+                                         p.q_layout, kBlockM) != ATTNGEN_OK) {
         return ATTNGEN_ERROR_CUDA;
     }
-    if (reads_kv) {
-        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, kv_rows, p.heads_kv, kv_batches,
-                                             p.k_layout, kBlockN) != ATTNGEN_OK ||
-            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, kv_rows, p.heads_kv, kv_batches,
-                                             p.v_layout, kBlockN) != ATTNGEN_OK) {
+    if (extents.reads_kv) {
+        if (attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, extents.kv_rows, p.heads_kv,
+                                             extents.kv_batches, p.k_layout, kBlockN) != ATTNGEN_OK ||
+            attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, extents.kv_rows, p.heads_kv,
+                                             extents.kv_batches, p.v_layout, kBlockN) != ATTNGEN_OK) {
             return ATTNGEN_ERROR_CUDA;
         }
     }
@@ -1011,12 +1123,24 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     arguments.query_pairs = (uint32_t)query_pairs;
     arguments.work_units = (uint32_t)work_units;
 
+    /* A variable-length batch of uniform items gets its sequence table (SequenceTable) where the device's shared
+       memory has room for it past the plan's; otherwise the fixed-length order, whose waves also hold the steps past
+       shorter sequences' rows. */
     if (attngen_check_shared_memory((size_t)kSharedBytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
-    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes) !=
+    int shared_bytes = kSharedBytes;
+    arguments.sorted_sequences = 0;
+    if (kUniformItems && !kPairedItems && p.cu_seqlens_q != NULL && p.batch <= 65536) {
+        const int with_table = kSharedBytes + sequence_table_bytes(p.batch);
+        if (attngen_check_shared_memory((size_t)with_table) == ATTNGEN_OK) {
+            shared_bytes = with_table;
+            arguments.sorted_sequences = (uint32_t)p.batch;
+        }
+    }
+    if (cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes) !=
         cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
-    forward_kernel<<<(unsigned)grid, kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
+    forward_kernel<<<(unsigned)grid, kThreads, (size_t)shared_bytes, stream>>>(tmap_q, tmap_k, tmap_v, arguments);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     return ATTNGEN_OK;
 }
@@ -1036,7 +1160,7 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
     if (status != ATTNGEN_OK || !has_work) return status;
     if (params->cu_seqlens_q != NULL && params->total_q == 0) return ATTNGEN_OK; /* every sequence is empty */
     /* The checked call with the layouts its kernels may use (unused batch strides of packed tensors zeroed). */
-    const attngen_forward_params p = attngen_forward_layouts_in_use(*params);
+    const attngen_forward_params p = attngen_forward_layouts_in_use(params);
     /* At most 16 query rows: the decode kernel of the mma.sync launcher (query heads packed into rows, keys
        split across blocks), which reads K and V at the memory's pace where the Hopper kernel's 128-row tiles would idle. */
     if (p.seqlen_q <= 16 && p.seqlen_k > 0) return attngen_lse_d128_bf16_causal_forward_mma_cuda(params, stream);
@@ -1047,13 +1171,13 @@ extern "C" attngen_status attngen_lse_d128_bf16_causal_forward_cuda(const attnge
 
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
        K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
-    const bool packed_q = p.cu_seqlens_q != NULL, packed_k = p.cu_seqlens_k != NULL;
-    const bool reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
-    const int64_t q_rows = packed_q ? p.total_q : p.seqlen_q, q_batches = packed_q ? 1 : p.batch;
-    const int64_t kv_rows = packed_k ? p.total_k : p.seqlen_k, kv_batches = packed_k ? 1 : p.batch;
-    if (!attngen_hopper_tma_layout_ok(p.q, p.q_layout, q_rows, p.heads_q, q_batches) ||
-        (reads_kv && (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, kv_rows, p.heads_kv, kv_batches) ||
-                      !attngen_hopper_tma_layout_ok(p.v, p.v_layout, kv_rows, p.heads_kv, kv_batches)))) {
+    const attngen_hopper_forward_extents extents = attngen_hopper_forward_extents_of(p);
+    const bool q_ok = attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches);
+    const bool kv_ok =
+        !extents.reads_kv ||
+        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches) &&
+         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches));
+    if (!q_ok || !kv_ok) {
         return attngen_lse_d128_bf16_causal_forward_mma_cuda(params, stream);
     }
 

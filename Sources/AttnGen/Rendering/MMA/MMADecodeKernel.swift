@@ -10,8 +10,10 @@ struct MMADecodeKernel {
     var planLine: String {
         "\(DecodePlan.rows) packed rows x \(plan.tileColumns) keys per tile, \(DecodePlan.warps) warps, "
             + "\(plan.stages) K/V stages, \(plan.sharedBytes) bytes of shared memory, \(plan.blocksPerMultiprocessor) "
-            + "block" + (plan.blocksPerMultiprocessor == 1 ? "" : "s") + " per SM; up to \(DecodePlan.maximumQueryRows) "
-            + "query rows per call."
+            + "block" + (plan.blocksPerMultiprocessor == 1 ? "" : "s") + " per SM; "
+            + (plan.wide.map { "\($0.rows) packed rows for more, \($0.stages) stages, \($0.sharedBytes) bytes; " }
+                ?? "no wide blocks; ")
+            + "up to \(DecodePlan.maximumQueryRows) query rows per call."
     }
 
     func render(products: String) throws(SpecError) -> String {
@@ -27,24 +29,44 @@ struct MMADecodeKernel {
         ])
     }
 
-    /// The plan's `constexpr` block.
+    /// The plan's `constexpr` block: the tiles both block shapes share, then each shape's own constants.
     var constants: String {
         let layout = plan.layout
-        return [
+        var lines = [
             "constexpr int kHeadDimPadded = \(layout.headDimPadded);",
             "constexpr int kValueHeadDimPadded = \(layout.valueHeadDimPadded);",
             "constexpr int kRowPad = \(layout.rowPad);",
             "constexpr int kWarps = \(DecodePlan.warps);",
-            "constexpr int kWarpColumns = \(plan.warpColumns);  /* keys of each warp per K/V tile */",
-            "constexpr int kStages = \(plan.stages);  /* K/V tiles in the cp.async ring */",
-            "constexpr int kBlocksPerMultiprocessor = \(plan.blocksPerMultiprocessor);",
+            "constexpr int kWarpColumns = \(plan.warpColumns);  /* keys of each warp per K/V tile in 16-row blocks */",
             "constexpr int kMaxQueryRows = \(DecodePlan.maximumQueryRows);  /* calls with more take the forward kernel */",
             "constexpr int kMaxSplits = \(DecodePlan.maximumSplits);",
-            "/* Shared memory, as the plan accounts it: the Q tile and kStages K and V tiles (later the merge buffer). */",
-            "constexpr int kQTileElements = \(layout.queryTileElements);",
+            "/* One K and one V tile, as the plan accounts them. */",
             "constexpr int kKTileElements = \(layout.keyTileElements);",
             "constexpr int kVTileElements = \(layout.valueTileElements);",
-            "constexpr int kSharedBytes = \(plan.sharedBytes);",
-        ].joined(separator: "\n")
+            "/* The block shapes (BlockShape below derives the rest): shared memory holds the Q tile and kStages K and V",
+            "   tiles, later the merge buffer. */",
+        ]
+        lines += shapeLines("NarrowBlock", plan.narrow, comment: "16 packed rows, the warps sharing each tile's keys")
+        if let wide = plan.wide {
+            lines += shapeLines("WideBlock", wide, comment: "\(wide.rows) packed rows, each warp 16 of them")
+            lines.append("constexpr bool kHasWideBlock = true;")
+        } else {
+            lines.append("/* No wide shape: a \(DecodePlan.wideRows)-row Q tile leaves no room for two K/V stages. */")
+            lines.append("using WideBlock = NarrowBlock;")
+            lines.append("constexpr bool kHasWideBlock = false;")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func shapeLines(_ name: String, _ shape: DecodePlan.BlockShape, comment: String) -> [String] {
+        [
+            "struct \(name) {  /* \(comment) */",
+            "    static constexpr int kRowGroups = \(shape.rowGroups);",
+            "    static constexpr int kStages = \(shape.stages);  /* K/V tiles in the cp.async ring */",
+            "    static constexpr int kBlocksPerMultiprocessor = \(shape.blocksPerMultiprocessor);",
+            "    static constexpr int kQTileElements = \(shape.layout.queryTileElements);",
+            "    static constexpr int kSharedBytes = \(shape.sharedBytes);",
+            "};",
+        ]
     }
 }
