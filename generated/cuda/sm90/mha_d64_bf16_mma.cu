@@ -717,9 +717,9 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
 
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
-   64): kTilePages pages per tile; other sizes (1, 48): a page per key, looked up by each copy. In the first two the tile's page
-   numbers are read one iteration ahead of its copies (TilePages), so that no page-table load stands in front of
-   a cp.async (TUNING.md, D4 and D5). */
+   64): kTilePages pages per tile (PageCopy); other sizes (1, 48): a page per key, looked up by each copy. In the
+   first two the tile's page numbers are read one iteration ahead of its copies (TilePages), so that no page-table
+   load stands in front of a cp.async (TUNING.md, D4, D5 and D8). */
 constexpr int kPageUnit = kPageSize > 0 ? kPageSize : 1; /* the page size as a divisor */
 constexpr bool kPagesWholeTiles = kPageSize > 0 && kPageUnit % kTileKeys == 0;
 /* At most 16 pages per tile (pages of 8 keys and more): their numbers stay in registers; smaller pages are gathered. */
@@ -755,8 +755,8 @@ static __device__ __forceinline__ TilePages tile_pages(const int32_t *page_row, 
 /* One thread's share of copying the rows of a tile's pages of K or V (tiles that are whole pages: 16, 64 keys)
    with 16-byte cp.async: the same rows and 16-byte column of every page, so its offset within a page and in the
    tile is computed once per call, and a page costs the thread one multiply and its copies (TUNING.md, D8: the
-   general copy, called once per page, spent 8x the address arithmetic of a contiguous tile, with one warp per
-   scheduler to hide it). Applies when the block's threads cover whole rows and each page is whole passes. */
+   general copy, called once per page, recomputed all of it for every page, in blocks of one warp per scheduler
+   where nothing hides that). Applies when the block's threads cover whole rows and each page is whole passes. */
 template <int Dim, int DimPadded, int Stride>
 struct PageCopy {
     static constexpr int kChunkElements = 16 / (int)sizeof(Raw);
@@ -1007,7 +1007,9 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
         for (int r = 0; r < 2; ++r) {
             float tile_max = -INFINITY;
 #pragma unroll
-            for (int n = 0; n < kColumns / 8; ++n) tile_max = fmaxf(tile_max, fmaxf(s[0][n][2 * r], s[0][n][2 * r + 1]));
+            for (int n = 0; n < kColumns / 8; ++n) {
+                tile_max = fmaxf(tile_max, fmaxf(s[0][n][2 * r], s[0][n][2 * r + 1]));
+            }
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
             tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
             const float new_max = fmaxf(row_max[r], tile_max);
