@@ -112,9 +112,9 @@ def measure(library, name, dtype, batch, hq, hkv, keys, nq, repeats, copy_gbs, s
     return row
 
 
-def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name="shuffled"):
-    """A paged cache of `page` keys per page (pages shuffled in the pool, or in order: `order_name`) against the
-    contiguous kernel on the same K and V: both checked against SDPA, then timed in turn."""
+def paged_pair(library, page, batch, hq, hkv, keys, seed, order_name="shuffled"):
+    """The contiguous kernel and the paged kernel of `page` keys per page (pages shuffled in the pool, or in order:
+    `order_name`) bound to the same K and V: (SDPA's output, [(name, kernel, o)]), each kernel not yet run."""
     torch.manual_seed(seed)
     q = torch.randn(batch, hq, 1, 128, device="cuda", dtype=torch.bfloat16)
     k = torch.randn(batch, hkv, keys, 128, device="cuda", dtype=torch.bfloat16)
@@ -131,9 +131,7 @@ def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name
         return result
     k_pool, v_pool = pool(k), pool(v)
     table = order[:batch * pages].view(batch, pages).to(torch.int32).contiguous()
-    row = {"variant": f"dec_bf16_d128_paged{page}", "dtype": "bfloat16", "batch": batch, "heads_q": hq,
-           "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page, "page_order": order_name}
-    timings = {}
+    bound = []
     for name in ("dec_bf16_d128", f"dec_bf16_d128_paged{page}"):
         o = torch.full((batch, hq, 1, 128), float("nan"), device="cuda", dtype=torch.bfloat16)
         lse = torch.empty(batch, hq, 1, device="cuda", dtype=torch.float32)
@@ -148,6 +146,19 @@ def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name
             size = kernel.workspace_size(ctypes.byref(p))
             kernel.workspace = torch.empty(max(size, 16), device="cuda", dtype=torch.uint8)
             p.workspace, p.workspace_size = kernel.workspace.data_ptr(), size
+        kernel.pools = (k_pool, v_pool, table)  # kept alive with the kernel
+        bound.append((name, kernel, o))
+    return reference, bound
+
+
+def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name="shuffled"):
+    """A paged cache of `page` keys per page (pages shuffled in the pool, or in order: `order_name`) against the
+    contiguous kernel on the same K and V: both checked against SDPA, then timed in turn."""
+    reference, bound = paged_pair(library, page, batch, hq, hkv, keys, seed, order_name)
+    row = {"variant": f"dec_bf16_d128_paged{page}", "dtype": "bfloat16", "batch": batch, "heads_q": hq,
+           "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page, "page_order": order_name}
+    timings = {}
+    for name, kernel, o in bound:
         kernel()
         torch.cuda.synchronize()
         error = ((o.float() - reference.float()).norm() / reference.float().norm()).item()

@@ -738,16 +738,24 @@ struct TilePages {
     int32_t page[kTilePages];
 };
 
-/* The pages of key tile `tile` (nothing when the cache is contiguous, or when tile is past the split's tiles). */
+/* The pages of key tile `tile` (nothing when the cache is contiguous, or when tile is past the split's tiles), each
+   clamped into the pool's num_pages pages. After a few 64-bit steps per tile the tests are 32-bit (TUNING.md, D9). */
 static __device__ __forceinline__ TilePages tile_pages(const int32_t *page_row, int64_t num_pages, int64_t tile,
                                                        int64_t tile_end, int64_t nk) {
     TilePages pages;
+    if constexpr (kPagesWholeTiles || kTilesWholePages) {
+        const int32_t last_page = (int32_t)attngen_min64(attngen_max64(num_pages - 1, 0), 2147483647);
+        /* The tile's keys below nk (0 past the split's tiles), and its first page's entry. */
+        const int32_t keys =
+            tile < tile_end ? (int32_t)attngen_max64(attngen_min64(nk - tile * kTileKeys, kTileKeys), 0) : 0;
+        const int32_t *const entries = page_row + tile * kTileKeys / kPageUnit;
 #pragma unroll
-    for (int i = 0; i < kTilePages; ++i) {
-        const int64_t first = tile * kTileKeys + (int64_t)i * kPageUnit;
-        pages.page[i] = (kPagesWholeTiles || kTilesWholePages) && tile < tile_end && first < nk
-                            ? page_of(page_row, num_pages, first)
-                            : 0;
+        for (int i = 0; i < kTilePages; ++i) {
+            pages.page[i] = i * kPageUnit < keys ? min(max(__ldg(entries + i), 0), last_page) : 0;
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < kTilePages; ++i) pages.page[i] = 0;
     }
     return pages;
 }
@@ -766,28 +774,45 @@ struct PageCopy {
         kTilesWholePages && kThreads % kChunksPerRow == 0 && kRowStep <= kPageUnit && kPageUnit % kRowStep == 0;
     static constexpr int kPasses = kApplies ? kPageUnit / kRowStep : 1;
 
-    int64_t offset;     /* elements from a page's first row of the head to this thread's chunk */
+    /* Whether every chunk lies inside its row (then 16 bytes each). */
+    static constexpr bool kWholeChunks = Dim == DimPadded && Dim % kChunkElements == 0;
+
+    const Raw *base;    /* the pool at the head's offset, plus this thread's chunk in a page */
     int64_t step;       /* elements between this thread's rows */
     uint32_t position;  /* bytes from a tile's start to this thread's chunk in shared memory */
     uint32_t bytes;     /* of the chunk that lie inside the row (16 unless Dim ends inside it) */
     int32_t row0;       /* this thread's first row of each page */
 
-    __device__ __forceinline__ PageCopy(const attngen_layout &layout) {
+    __device__ __forceinline__ PageCopy(const Raw *rows, const attngen_layout &layout) {
         row0 = (int)threadIdx.x / kChunksPerRow;
         const int column = (int)threadIdx.x % kChunksPerRow * kChunkElements;
-        offset = row0 * layout.row_stride + column;
+        base = rows + row0 * layout.row_stride + column;
         step = kRowStep * layout.row_stride;
         position = (uint32_t)((row0 * Stride + column) * (int)sizeof(Raw));
         bytes = (uint32_t)(max(0, min(Dim - column, kChunkElements)) * (int)sizeof(Raw));
     }
 
-    /* The tile of keys [k0, k0 + kTileKeys) into shared memory at `tile` from the pages `pages` of `rows` (the pool
-       at the head's offset); rows at or past nk are zero-filled. */
+    /* The tile of keys [k0, k0 + kTileKeys) into shared memory at `tile` from the pages `pages` (`rows`: the pool at
+       the head's offset, what a zero-byte copy names); rows at or past nk are zero-filled. A tile whose keys all lie
+       below nk copies without a test per row (TUNING.md, D9). */
     __device__ __forceinline__ void copy(uint32_t tile, const Raw *rows, int64_t page_stride, const TilePages &pages,
                                          int64_t k0, int64_t nk) const {
+        if (kWholeChunks && k0 + kTileKeys <= nk) {
+#pragma unroll
+            for (int i = 0; i < kTilePages; ++i) {
+                const Raw *const page = base + pages.page[i] * page_stride;
+#pragma unroll
+                for (int pass = 0; pass < kPasses; ++pass) {
+                    const int row = i * kPageUnit + pass * kRowStep;
+                    attngen_cp_async_16(tile + position + (uint32_t)(row * Stride * (int)sizeof(Raw)),
+                                        page + pass * step, 16u);
+                }
+            }
+            return;
+        }
 #pragma unroll
         for (int i = 0; i < kTilePages; ++i) {
-            const Raw *const page = rows + pages.page[i] * page_stride + offset;
+            const Raw *const page = base + pages.page[i] * page_stride;
 #pragma unroll
             for (int pass = 0; pass < kPasses; ++pass) {
                 const int row = i * kPageUnit + pass * kRowStep; /* of the tile, less row0 */
@@ -901,8 +926,8 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
     /* The page copies' per-thread offsets, in 16-row blocks (the 64-row blocks have no registers left for them: a
        variant with ALiBi, soft cap and sinks spilled; they copy page by page with the general copy). */
     constexpr bool kUsePageCopy = Block::kRowGroups == 1;
-    const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(p.k_layout);
-    const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(p.v_layout);
+    const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(k_rows, p.k_layout);
+    const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(v_rows, p.v_layout);
     auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
         if (tile < tile_end) {
