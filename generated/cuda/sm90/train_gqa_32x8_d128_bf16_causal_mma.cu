@@ -732,9 +732,10 @@ constexpr bool kTilesWholePages =
 constexpr int kTilePages = kTilesWholePages ? kTileKeys / kPageUnit : 1;
 
 /* The page holding `key`: its entry of the sequence's row of the page table, clamped into the pool (the
-   launcher cannot check device memory). */
+   launcher cannot check device memory). A template, so that variants without pages compile none of it. */
+template <int PageUnit>
 static __device__ __forceinline__ int32_t page_of(const int32_t *page_row, int64_t num_pages, int64_t key) {
-    return (int32_t)attngen_min64(attngen_max64((int64_t)__ldg(page_row + key / kPageUnit), 0), num_pages - 1);
+    return (int32_t)attngen_min64(attngen_max64((int64_t)__ldg(page_row + key / PageUnit), 0), num_pages - 1);
 }
 
 /* The pages of one key tile (the pages of its keys below nk; 0 for the others, whose rows are zero-filled). */
@@ -857,7 +858,8 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
     } else {
         attngen_copy_rows<kThreads, kTileKeys, Dim, DimPadded, Stride>(dst, rows, [&](int row) {
             const int64_t key = k0 + row;
-            return rows + page_of(page_row, num_pages, key) * layout.batch_stride + key % kPageUnit * layout.row_stride;
+            return rows + page_of<kPageUnit>(page_row, num_pages, key) * layout.batch_stride +
+                   key % kPageUnit * layout.row_stride;
         }, nk - k0, aligned16);
     }
 }
