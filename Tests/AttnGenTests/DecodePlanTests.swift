@@ -33,13 +33,17 @@ import Testing
         // d = 64: two narrow blocks of three stages per SM, but the wide Q tile does not fit twice: one block of four.
         let d64 = try #require(try plan(AttentionSpec(name: "d64", headDim: 64).storage(.fp16)))
         #expect(d64.wide?.blocksPerMultiprocessor == 1 && d64.wide?.stages == 4)
-        // d = 256: 33 KB of Q leave two 64-key stages on sm_90 and fewer than two on sm_80, where every call
-        // keeps the 16-row blocks.
+        // Above d = dv = 128 every call keeps the 16-row blocks (the 64-row ones spilled at d = 256 with a predicate
+        // and grouped heads), on both devices; d = 128 with dv = 64 still gets them.
         let d256 = try #require(try plan(AttentionSpec(name: "d256", headDim: 256).storage(.bf16)))
-        #expect(d256.wide?.stages == 2)
+        #expect(d256.wide == nil)
+        #expect(d256.summary.shape.contains { $0.hasPrefix("wide     none") })
         let d256sm80 = try #require(try plan(AttentionSpec(name: "d256", headDim: 256).storage(.bf16), device: .sm80))
         #expect(d256sm80.wide == nil)
-        #expect(d256sm80.summary.shape.contains { $0.hasPrefix("wide     none") })
+        let d192 = try #require(try plan(AttentionSpec(name: "mla", headDim: 192).valueHeadDim(128).storage(.bf16)))
+        #expect(d192.wide == nil)
+        let d128v64 = try #require(try plan(AttentionSpec(name: "v64", headDim: 128).valueHeadDim(64).storage(.bf16)))
+        #expect(d128v64.wide != nil)
     }
 
     @Test func mergeBufferFitsEveryPlan() throws {

@@ -19,6 +19,8 @@ public struct DecodePlan: Sendable, Hashable {
     public static let maximumQueryRows = 16
     /// The most key splits one call uses.
     public static let maximumSplits = 128
+    /// The largest head dim (d and dv) with 64-row blocks.
+    public static let maximumWideHeadDim = 128
 
     /// One block shape of the decode kernel: `rowGroups` groups of 16 packed rows, each group's keys of a K/V tile
     /// shared by `warps / rowGroups` warps (merged at the end).
@@ -46,8 +48,8 @@ public struct DecodePlan: Sendable, Hashable {
     /// (query heads per key/value head x query rows), and every call when the wide shape is absent.
     public var narrow: BlockShape
     /// Blocks of 64 packed rows, each warp 16 of them against whole tiles: calls of more packed rows (speculative
-    /// decoding with grouped heads), which in 16-row blocks would read the same K and V once per 16 rows. Nil when
-    /// its Q tile leaves no room for two stages.
+    /// decoding with grouped heads), which in 16-row blocks would read the same K and V once per 16 rows. Nil above
+    /// d = dv = 128 (maximumWideHeadDim) and when its Q tile leaves no room for two stages.
     public var wide: BlockShape?
     /// Bytes of K and V per key of one key/value head: what decoding reads.
     public var bytesPerKey: Int
@@ -86,8 +88,11 @@ public struct DecodePlan: Sendable, Hashable {
         let options = warpColumnChoices.compactMap { warpColumns -> DecodePlan? in
             let tileColumns = warps * warpColumns
             guard let narrow = shape(variant, rowGroups: 1, tileColumns: tileColumns, budget: budget) else { return nil }
-            return DecodePlan(warpColumns: warpColumns, narrow: narrow,
-                              wide: shape(variant, rowGroups: wideRows / 16, tileColumns: tileColumns, budget: budget),
+            // 64-row blocks only up to d = dv = 128: above, a warp's whole-tile scores and O spill registers where a
+            // mask needs them (a predicate with grouped heads at d = 256 did, under ptxas, in the packed instance).
+            let wide = max(variant.headDim, variant.valueHeadDim) <= maximumWideHeadDim
+                ? shape(variant, rowGroups: wideRows / 16, tileColumns: tileColumns, budget: budget) : nil
+            return DecodePlan(warpColumns: warpColumns, narrow: narrow, wide: wide,
                               bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.storage.byteSize)
         }
         return options.first { $0.stages >= 3 } ?? options.first
@@ -134,8 +139,8 @@ public struct DecodePlan: Sendable, Hashable {
             "wide     calls of more than \(Self.rows) packed rows: \(wide.rows) rows per block, each warp 16 rows "
                 + "against whole tiles, \(wide.stages) K/V stages, \(wide.sharedBytes) bytes of shared memory, "
                 + "\(wide.blocksPerMultiprocessor) block" + (wide.blocksPerMultiprocessor == 1 ? "" : "s") + " per SM"
-        } ?? "wide     none (a \(Self.wideRows)-row Q tile leaves no room for two K/V stages): every call in "
-            + "\(Self.rows)-row blocks"
+        } ?? "wide     none (head dims above \(Self.maximumWideHeadDim), or no room for two K/V stages beside a "
+            + "\(Self.wideRows)-row Q tile): every call in \(Self.rows)-row blocks"
         return KernelSummary(kernel: "decode (calls with at most \(Self.maximumQueryRows) query rows, or with seqlens_k "
                              + "or a paged cache)", shape: [
             "tile     \(Self.rows) packed rows (query heads of a key/value head x query rows), \(tileColumns) keys "

@@ -597,7 +597,7 @@ struct NarrowBlock {  /* 16 packed rows, the warps sharing each tile's keys */
     static constexpr int kQTileElements = 4224;
     static constexpr int kSharedBytes = 143616;
 };
-/* No wide shape: a 64-row Q tile leaves no room for two K/V stages. */
+/* No wide shape (head dims above 128, or no room for two K/V stages beside a 64-row Q tile). */
 using WideBlock = NarrowBlock;
 constexpr bool kHasWideBlock = false;
 

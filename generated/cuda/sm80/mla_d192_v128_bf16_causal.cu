@@ -7,7 +7,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_80 and later (A100): Br = 128, Bc = 96, 8 warps, 1 K/V stages, 115712 bytes of shared memory.
- * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 3 K/V stages, 135424 bytes of shared memory, 1 block per SM; 64 packed rows for more, 3 stages, 154624 bytes; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
+ * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 3 K/V stages, 135424 bytes of shared memory, 1 block per SM; no wide blocks; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
  */
 #include "mla_d192_v128_bf16_causal.cuh"
@@ -597,14 +597,9 @@ struct NarrowBlock {  /* 16 packed rows, the warps sharing each tile's keys */
     static constexpr int kQTileElements = 3200;
     static constexpr int kSharedBytes = 135424;
 };
-struct WideBlock {  /* 64 packed rows, each warp 16 of them */
-    static constexpr int kRowGroups = 4;
-    static constexpr int kStages = 3;  /* K/V tiles in the cp.async ring */
-    static constexpr int kBlocksPerMultiprocessor = 1;
-    static constexpr int kQTileElements = 12800;
-    static constexpr int kSharedBytes = 154624;
-};
-constexpr bool kHasWideBlock = true;
+/* No wide shape (head dims above 128, or no room for two K/V stages beside a 64-row Q tile). */
+using WideBlock = NarrowBlock;
+constexpr bool kHasWideBlock = false;
 
 constexpr int kThreads = kWarps * 32;
 constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile, in both block shapes */

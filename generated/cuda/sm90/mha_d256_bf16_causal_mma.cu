@@ -7,7 +7,7 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 64, 8 warps, 2 K/V stages, 202752 bytes of shared memory.
- * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 3 K/V stages, 211200 bytes of shared memory, 1 block per SM; 64 packed rows for more, 2 stages, 168960 bytes; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
+ * Decode kernel: 16 packed rows x 64 keys per tile, 4 warps, 3 K/V stages, 211200 bytes of shared memory, 1 block per SM; no wide blocks; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
  */
 #include "mha_d256_bf16_causal.cuh"
@@ -597,14 +597,9 @@ struct NarrowBlock {  /* 16 packed rows, the warps sharing each tile's keys */
     static constexpr int kQTileElements = 4224;
     static constexpr int kSharedBytes = 211200;
 };
-struct WideBlock {  /* 64 packed rows, each warp 16 of them */
-    static constexpr int kRowGroups = 4;
-    static constexpr int kStages = 2;  /* K/V tiles in the cp.async ring */
-    static constexpr int kBlocksPerMultiprocessor = 1;
-    static constexpr int kQTileElements = 16896;
-    static constexpr int kSharedBytes = 168960;
-};
-constexpr bool kHasWideBlock = true;
+/* No wide shape (head dims above 128, or no room for two K/V stages beside a 64-row Q tile). */
+using WideBlock = NarrowBlock;
+constexpr bool kHasWideBlock = false;
 
 constexpr int kThreads = kWarps * 32;
 constexpr int kTileKeys = kWarps * kWarpColumns;  /* keys per K/V tile, in both block shapes */

@@ -51,7 +51,8 @@ struct MMADecodeKernel {
             lines += shapeLines("WideBlock", wide, comment: "\(wide.rows) packed rows, each warp 16 of them")
             lines.append("constexpr bool kHasWideBlock = true;")
         } else {
-            lines.append("/* No wide shape: a \(DecodePlan.wideRows)-row Q tile leaves no room for two K/V stages. */")
+            lines.append("/* No wide shape (head dims above \(DecodePlan.maximumWideHeadDim), or no room for two K/V stages "
+                         + "beside a \(DecodePlan.wideRows)-row Q tile). */")
             lines.append("using WideBlock = NarrowBlock;")
             lines.append("constexpr bool kHasWideBlock = false;")
         }
