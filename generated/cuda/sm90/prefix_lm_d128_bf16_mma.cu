@@ -799,27 +799,25 @@ struct PageCopy {
     __device__ __forceinline__ void copy(uint32_t tile, const Raw *rows, int64_t page_stride, const TilePages &pages,
                                          int64_t k0, int64_t nk) const {
         if (kWholeChunks && k0 + kTileKeys <= nk) {
-#pragma unroll
-            for (int i = 0; i < kTilePages; ++i) {
-                const Raw *const page = base + pages.page[i] * page_stride;
-#pragma unroll
-                for (int pass = 0; pass < kPasses; ++pass) {
-                    const int row = i * kPageUnit + pass * kRowStep;
-                    attngen_cp_async_16(tile + position + (uint32_t)(row * Stride * (int)sizeof(Raw)),
-                                        page + pass * step, 16u);
-                }
-            }
-            return;
+            copy_pages<true>(tile, rows, page_stride, pages, k0, nk);
+        } else {
+            copy_pages<false>(tile, rows, page_stride, pages, k0, nk);
         }
+    }
+
+    /* copy(), with (AllLive) or without the knowledge that every row lies below nk and every chunk is whole. */
+    template <bool AllLive>
+    __device__ __forceinline__ void copy_pages(uint32_t tile, const Raw *rows, int64_t page_stride,
+                                               const TilePages &pages, int64_t k0, int64_t nk) const {
 #pragma unroll
         for (int i = 0; i < kTilePages; ++i) {
             const Raw *const page = base + pages.page[i] * page_stride;
 #pragma unroll
             for (int pass = 0; pass < kPasses; ++pass) {
                 const int row = i * kPageUnit + pass * kRowStep; /* of the tile, less row0 */
-                const bool live = k0 + row + row0 < nk && bytes > 0;
+                const bool live = AllLive || (k0 + row + row0 < nk && bytes > 0);
                 attngen_cp_async_16(tile + position + (uint32_t)(row * Stride * (int)sizeof(Raw)),
-                                    live ? page + pass * step : rows, live ? bytes : 0u);
+                                    live ? page + pass * step : rows, AllLive ? 16u : (live ? bytes : 0u));
             }
         }
     }
@@ -923,13 +921,13 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
     const int32_t *const page_row = kPageSize > 0 ? p.page_table + b * p.page_table_stride : nullptr;
     const bool aligned16 = arguments.aligned16 != 0;
 
-    /* Loads key tile `tile` (if in range) into ring slot `slot`, a paged cache's tile from the pages `pages`
-       (tile_pages(), read an iteration earlier): K and V are two commit groups. */
     /* The page copies' per-thread offsets, in 16-row blocks (the 64-row blocks have no registers left for them: a
        variant with ALiBi, soft cap and sinks spilled; they copy page by page with the general copy). */
     constexpr bool kUsePageCopy = Block::kRowGroups == 1;
     const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(k_rows, p.k_layout);
     const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(v_rows, p.v_layout);
+    /* Loads key tile `tile` (if in range) into ring slot `slot`, a paged cache's tile from the pages `pages`
+       (tile_pages(), read an iteration earlier): K and V are two commit groups. */
     auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
         if (tile < tile_end) {
