@@ -29,7 +29,8 @@
  * elements, so the last dimension is contiguous and any order of the other three works
  * (BSHD: row_stride = heads*dim, head_stride = dim; BHSD: head_stride = seqlen*dim, row_stride = dim).
  * A tensor with no element (a size of 0) is never addressed: any strides are valid for it.
- * Storage: fp32 is `float`; fp16 and bf16 are passed as raw 16-bit patterns (`uint16_t`).
+ * Storage: fp32 is `float`; fp16 and bf16 are passed as raw 16-bit patterns (`uint16_t`); fp8 e4m3 inputs (Q, K
+ * and V of variants with ATTNGEN_NAME_INPUT_BYTES 1) as raw bytes (`uint8_t`), times q_descale / k_descale / v_descale.
  *
  * Limits, checked by every entry point before anything is read or written (see ATTNGEN_MAX_* below):
  * batch and sequence lengths above ATTNGEN_MAX_BATCH / ATTNGEN_MAX_SEQLEN return ATTNGEN_ERROR_INVALID_SIZE;

@@ -18,7 +18,7 @@ namespace {{namespace}} {
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
                                                  kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
-                                                 kPageSize, kScoreParameterCount, kSinks ? 1 : 0};
+                                                 kPageSize, kScoreParameterCount, kSinks ? 1 : 0, kInputBytes};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).

@@ -33,7 +33,8 @@
  *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
  *       kStages-deep ring that runs on from one item to the next. So the next item's Q and first K/V tiles load
  *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
- *       exit.
+ *       exit, but with fp8 inputs (kFp8) warps 1 .. 3 transpose each V tile for the fp8 P·V (transpose_values;
+ *       setmaxnreg 40 there, 232 for the consumers).
  *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
@@ -53,8 +54,9 @@
  *   Q   kQStages x (kBlockM x kHeadDim)     at 0
  *   K   kStages x (kBlockN x kHeadDim)      after Q
  *   V   kStages x (kBlockN x kValueHeadDim) after K
+ *   Vt  fp8 only: kStages x (kValueHeadDim x kBlockN), V transposed (see transpose_value_tile)
  *   mbarriers (8 bytes each): q_full[kQStages], q_empty[kQStages], k_full[kStages], v_full[kStages],
- *                             k_empty[kStages], v_empty[kStages]
+ *                             k_empty[kStages], v_empty[kStages]; fp8: vt_full[kStages], vt_empty[kStages]
  *
  * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
  * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
@@ -137,7 +139,7 @@
    layout and call the ABI allows. Variable-length batches (cu_seqlens_q, cu_seqlens_k) run here: a packed side's
    tensor map holds all its rows as one batch (README.md, "Variable-length batches"). (Head dims
    that are not multiples of 64 and fp32 storage never reach this family: its planner refuses them.) */
-extern "C" attngen_status attngen_{{name}}_forward_mma_cuda(const attngen_forward_params *params, cudaStream_t stream);
+{{fallback_declaration}}
 
 {{kernels}}
 
@@ -159,18 +161,20 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
 
     /* Per-sequence key counts: the mma.sync kernel (this kernel's work items assume that the keys of a tile past the
        sequence's count are zeros or another sequence's, not rows of the same cache that must not be read). */
-    if (p.seqlens_k != NULL) return attngen_{{name}}_forward_mma_cuda(params, stream);
+    if (p.seqlens_k != NULL) return {{fallback_call_params}};
 
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
        K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
     const attngen_hopper_forward_extents extents = attngen_hopper_forward_extents_of(p);
-    const bool q_ok = attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches);
+    const int64_t input_bytes = attngen_{{name}}_variant::kInputBytes;
+    const bool q_ok =
+        attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches, input_bytes);
     const bool kv_ok =
         !extents.reads_kv ||
-        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches) &&
-         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches));
+        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches, input_bytes) &&
+         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches, input_bytes));
     if (!q_ok || !kv_ok) {
-        return attngen_{{name}}_forward_mma_cuda(params, stream);
+        return {{fallback_call_params}};
     }
 
 {{tile_dispatch}}

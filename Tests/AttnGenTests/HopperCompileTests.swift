@@ -52,6 +52,14 @@ import Testing
             .masked(by: .causal(.bottomRight))
             .masked(by: .predicate(try! MaskExpressionParser.parse("(q + 2 * k) % 5 != 0")))
             .savingLogSumExp(),
+        // fp8 e4m3 inputs (fp8 wgmma, V transposed by the producer warpgroup, consumers at 232 registers): plain, and
+        // with a predicate, GQA, a window, a block-sparse layout and dropout.
+        AttentionSpec(name: "hp_fp8_d128_bf16", headDim: 128).storage(.bf16).inputs(.e4m3).savingLogSumExp(),
+        AttentionSpec(name: "hp_fp8_predicate_gqa_d128_bf16", headDim: 128).storage(.bf16).inputs(.e4m3)
+            .heads(query: 8, keyValue: 2).masked(by: .predicate(try! MaskExpressionParser.parse("k < 64 || k <= q"))),
+        AttentionSpec(name: "hp_fp8_window_sparse_dropout_d128_fp16", headDim: 128).storage(.fp16).inputs(.e4m3)
+            .masked(by: .slidingWindow(left: 200, right: 0, alignment: .bottomRight))
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 256))).dropout(0.2).savingLogSumExp(),
     ]
 
     /// The catalogue's variants the Hopper family runs.
@@ -234,7 +242,8 @@ import Testing
         let outcomes = try await withThrowingTaskGroup(of: ([PTXASReport], String).self) { group in
             for (index, unit) in units.enumerated() {
                 try unit.map {
-                    "#include \"\($0.name).cu\"\n#include \"\($0.name)_mma.cu\"\n"
+                    "#include \"\($0.name).cu\"\n"
+                        + ($0.inputStorage == nil ? "#include \"\($0.name)_mma.cu\"\n" : "") // fp8: no mma.sync kernel
                         + ($0.includesBackward ? "#include \"\($0.name)_backward.cu\"\n" : "")
                 }.joined().write(to: folder.appendingPathComponent("unit\(index).cu"), atomically: true, encoding: .utf8)
                 group.addTask {
@@ -276,13 +285,21 @@ import Testing
                         "\(spec.name): the wide kernel lacks wgmma or TMA")
             }
             let fallback = reports.filter { $0.function.contains("attngen_\(spec.name)_detail") }
-            #expect(fallback.count == 2, "expected the mma.sync fallback kernel's two instances (whole and variable-length batches) for \(spec.name), got \(fallback.count)")
+            let fallbacks = plan.fallbackForward == nil ? 0 : 2
+            #expect(fallback.count == fallbacks, "expected \(fallbacks) instances of the mma.sync fallback kernel (whole and variable-length batches) for \(spec.name), got \(fallback.count)")
             let sass = functions.filter { $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_detail") }
             #expect(sass.count == 1, "expected the SASS of \(spec.name)'s Hopper kernel, got \(sass.count)")
             for body in sass {
-                #expect(body.contains("HGMMA"), "\(spec.name): no wgmma (HGMMA) in the SASS")
+                // wgmma is HGMMA in SASS for 16-bit operands, QGMMA for fp8 ones.
+                let wgmma = spec.inputStorage == .e4m3 ? "QGMMA" : "HGMMA"
+                #expect(body.contains(wgmma), "\(spec.name): no wgmma (\(wgmma)) in the SASS")
                 #expect(body.contains("UTMALDG"), "\(spec.name): no TMA load (UTMALDG) in the SASS")
                 #expect(!body.contains("HMMA"), "\(spec.name): the Hopper kernel uses mma.sync (HMMA)")
+                if spec.inputStorage == .e4m3 {
+                    // fp8 wgmma, and V transposed by ldmatrix / stmatrix in the producer warpgroup.
+                    #expect(!body.contains("HGMMA") && body.contains(".E4M3.E4M3") && body.contains("LDSM") && body.contains("STSM"),
+                            "\(spec.name): no fp8 wgmma or no transpose of V in the SASS")
+                }
             }
         }
     }

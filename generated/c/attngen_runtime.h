@@ -127,6 +127,23 @@ static inline uint16_t attngen_float_to_bf16(float value)
     return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+/* ---- fp8 e4m3 (OCP FP8 E4M3, torch.float8_e4m3fn) ------------------------------------------------ */
+
+/* Exact: 1 sign bit, 4 exponent bits (bias 7), 3 mantissa bits; exponent 0 is subnormal (m * 2^-9); S.1111.111
+   is NaN (there are no infinities), so the largest finite magnitude is 448. */
+static inline float attngen_e4m3_to_float(uint8_t value)
+{
+    const uint32_t sign = (uint32_t)(value & 0x80u) << 24;
+    const uint32_t exponent = (uint32_t)(value >> 3) & 0xfu, mantissa = (uint32_t)value & 0x7u;
+    if (exponent == 0xfu && mantissa == 0x7u) {
+        return attngen_bits_float(sign | 0x7fc00000u);
+    }
+    if (exponent == 0) {
+        return attngen_bits_float(sign | attngen_float_bits((float)mantissa * 0x1p-9f));
+    }
+    return attngen_bits_float(sign | ((exponent + 120u) << 23) | (mantissa << 20));
+}
+
 /* ---- Philox4x32-10 and the dropout mapping (README.md, "Dropout") -------------------------------- */
 
 /* Ten rounds of Philox4x32 on `counter` (updated in place to the four output words) with key (key0, key1). */

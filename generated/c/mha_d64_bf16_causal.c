@@ -80,8 +80,8 @@ enum {
     /* Per-thread workspace, in floats (the plan's byte account, with rows rounded up to LANES). */
     QT_TILE_FLOATS = HEAD_DIM * LANES,            /* Q^T, scaled to base 2 */
     /* K and V in fp32 (16-bit storage, or a paged cache, whose rows are not evenly spaced) */
-    K_TILE_FLOATS = ELEMENT_IS_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * HEAD_DIM,
-    V_TILE_FLOATS = ELEMENT_IS_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM,
+    K_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * HEAD_DIM,
+    V_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM,
     ST_TILE_FLOATS = SCORE_ROWS * LANES,          /* S^T, then P^T */
     OT_TILE_FLOATS = VALUE_HEAD_DIM * LANES,      /* O^T, unnormalised */
     ROW_STATE_FLOATS = 3 * LANES,                 /* m, l, and the per-tile rescale factors */
@@ -92,7 +92,7 @@ enum {
 /* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT), an even head dim and evenly spaced K rows: S^T = K Q^T
    runs on vdpbf16ps, two products per lane and instruction, with K read in place and Q^T held as the stored bf16
    pairs (d, d + 1) of each row (exact); the scale * log2(e) is applied to the sums. */
-#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && HEAD_DIM % 2 == 0 && PAGE_SIZE == 0
+#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM % 2 == 0 && PAGE_SIZE == 0
 #define SCORES_USE_BF16_DOT 1
 #else
 #define SCORES_USE_BF16_DOT 0
@@ -348,11 +348,21 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     const int64_t rows = attngen_min_i64(TILE_ROWS, nq - row0);
     const int64_t h_kv = h / (params->heads_q / params->heads_kv); /* GQA: query heads share a kv head */
 
-    const element_t *q_head = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, 0)
-                              + h * params->q_layout.head_stride;
+    const input_t *q_head = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, 0)
+                            + h * params->q_layout.head_stride;
     /* K and V of the head (key_row_offset adds the sequence and the key). */
-    const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
-    const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
+    const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
+    const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
+#if INPUTS_ARE_FP8
+    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor (in the epilogue). */
+    const float qk_descale =
+        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
+    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
+#else
+    const float qk_descale = 1.0f, v_descale = 1.0f;
+#endif
+    (void)qk_descale; /* not read by the bf16 dot products (16-bit inputs only) */
+    (void)v_descale;
     element_t *o_head = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0)
                         + h * params->o_layout.head_stride;
 
@@ -376,22 +386,22 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         }
     }
     for (int64_t r = 0; r < rows; ++r) {
-        const element_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
+        const input_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
         for (int i = 0; i < HEAD_DIM / 2; ++i) {
             qt_pairs[i * LANES + r] = (uint32_t)q_row[2 * i] | (uint32_t)q_row[2 * i + 1] << 16;
         }
     }
 #else
-    /* Load Q^T in fp32 with scale * log2(e) folded in (padding lanes zero). */
+    /* Load Q^T in fp32 with scale * log2(e) (and fp8's descale factors of Q and K) folded in (padding lanes zero). */
     for (int i = 0; i < HEAD_DIM; ++i) {
         for (int64_t r = rows; r < LANES; ++r) {
             qt_tile[i * LANES + r] = 0.0f;
         }
     }
     for (int64_t r = 0; r < rows; ++r) {
-        const element_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
+        const input_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            qt_tile[i * LANES + r] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
+            qt_tile[i * LANES + r] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
         }
     }
 #endif
@@ -419,26 +429,27 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 
         /* K and V rows in fp32: read in place when stored as fp32 in evenly spaced rows, else converted (or gathered
            from their pages) into the workspace. */
-#if ELEMENT_IS_FLOAT && PAGE_SIZE == 0
+#if INPUTS_ARE_FLOAT && PAGE_SIZE == 0
         const float *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
         const float *v_rows = v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         const int64_t v_stride = params->v_layout.row_stride;
 #elif SCORES_USE_BF16_DOT
         /* K read in place by the bf16 dot products; V in fp32. */
-        const element_t *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
+        const input_t *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
         const int64_t k_stride = params->k_layout.row_stride;
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
-                     VALUE_HEAD_DIM);
+            load_input_row(v_tile + j * VALUE_HEAD_DIM,
+                           v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j), VALUE_HEAD_DIM);
         }
         const float *v_rows = v_tile;
         const int64_t v_stride = VALUE_HEAD_DIM;
 #else
         for (int64_t j = 0; j < cols; ++j) {
-            load_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0 + j), HEAD_DIM);
-            load_row(v_tile + j * VALUE_HEAD_DIM, v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j),
-                     VALUE_HEAD_DIM);
+            load_input_row(k_tile + j * HEAD_DIM, k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0 + j),
+                           HEAD_DIM);
+            load_input_row(v_tile + j * VALUE_HEAD_DIM,
+                           v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0 + j), VALUE_HEAD_DIM);
         }
         const float *k_rows = k_tile;
         const float *v_rows = v_tile;
@@ -484,7 +495,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         element_t *o_dst = o_head + (row0 + r) * params->o_layout.row_stride;
         if (l > 0.0f) {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                o_dst[i] = store_element(ot_tile[i * LANES + r] / l);
+                o_dst[i] = store_element(INPUTS_ARE_FP8 ? ot_tile[i * LANES + r] * v_descale / l : ot_tile[i * LANES + r] / l);
             }
         } else {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
@@ -698,8 +709,16 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     float *restrict row_sum = row_max + DECODE_ROWS;         /* [DECODE_ROWS]: l */
     memset(workspace, 0, sizeof(float) * DECODE_WORKSPACE_FLOATS); /* the padding of every row stays zero */
 
-    const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
-    const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
+    const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
+    const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
+#if INPUTS_ARE_FP8
+    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor. */
+    const float qk_descale =
+        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
+    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
+#else
+    const float qk_descale = 1.0f, v_descale = 1.0f;
+#endif
     const int64_t split_begin = split * split_keys;
     const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
@@ -714,10 +733,10 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t r = 0; r < rows; ++r) {
         const int64_t h = h_kv * group + r / nq;
         const int64_t q = r % nq;
-        const element_t *q_row = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
-                                 + h * params->q_layout.head_stride;
+        const input_t *q_row = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
+                               + h * params->q_layout.head_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_rows[r * D_PAD + i] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
+            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
         }
         int64_t lo = 0;
         int64_t hi = nk;
@@ -738,9 +757,10 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
         const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
         for (int64_t j = 0; j < count; ++j) {
-            load_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j), HEAD_DIM);
-            load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
-                     VALUE_HEAD_DIM);
+            load_input_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j),
+                           HEAD_DIM);
+            load_input_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
+                           VALUE_HEAD_DIM);
         }
         /* S: four rows at a time, then the rest one by one. */
         const int64_t whole = rows - rows % 4;
@@ -805,7 +825,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
 #endif
         const float l = row_sum[r];
-        const float scale = l > 0.0f ? 1.0f / l : 0.0f;
+        const float scale = l > 0.0f ? v_descale / l : 0.0f; /* v_descale: 1 unless fp8 */
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
         if (splits == 1) {
             element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)

@@ -39,10 +39,33 @@ static inline element_t store_element(float value)
     return attngen_float_to_bf16(value);
 }
 
-/* `count` elements from `src` in fp32 (the K and V tiles of the forward pass). */
+/* `count` elements from `src` in fp32. */
 static inline void load_row(float *dst, const element_t *src, int64_t count)
 {
     attngen_bf16_row_to_float(dst, src, count);
+}
+
+/* Q, K and V are stored like O. */
+typedef element_t input_t;
+#define INPUTS_ARE_FP8 0
+#define INPUTS_ARE_FLOAT (ELEMENT_IS_FLOAT && !INPUTS_ARE_FP8) /* Q, K and V are fp32: read in place */
+
+/* One stored element of Q, K or V, and `count` of them from `src`, in fp32 (before the descale factors). */
+static inline float load_input(input_t value)
+{
+    return load_element(value);
+}
+
+static inline void load_input_row(float *dst, const input_t *src, int64_t count)
+{
+    load_row(dst, src, count);
+}
+
+/* The descale factor of sequence b, key/value head g in one of the call's arrays (fp8 inputs; NULL: 1). */
+static inline float input_descale(const attngen_forward_params *params, const float *descale, int64_t b, int64_t g)
+{
+    return descale == NULL ? 1.0f
+                           : descale[b * params->descale_batch_stride + g * params->descale_head_stride];
 }
 
 /* ---- shape and scale ---------------------------------------------------------------------------- */
@@ -84,7 +107,8 @@ static inline int64_t key_row_offset(const attngen_forward_params *params, const
 /* What the variant requires of its arguments (attngen_checks.h). */
 static const attngen_variant_rules VARIANT_RULES = {
     HEAD_DIM, VALUE_HEAD_DIM, (int64_t)sizeof(element_t), FIXED_HEADS_Q, FIXED_HEADS_KV, 1,
-    0, 0, PAGE_SIZE, SCORE_PARAMETER_COUNT, HAS_SINKS
+    0, 0, PAGE_SIZE, SCORE_PARAMETER_COUNT, HAS_SINKS,
+    (int32_t)sizeof(input_t)
 };
 
 /* The softmax scale, and scale * log2(e): scores are kept in base-2 units so that the softmax uses exp2. */

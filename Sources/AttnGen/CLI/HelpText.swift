@@ -46,6 +46,8 @@ public enum HelpText {
           --heads Q:KV | --heads N    fixed query and key/value head counts (GQA/MQA when KV < Q)
           --query-heads Q, --kv-heads KV   the same, separately (absent: head counts are run-time)
           --dtype fp32|fp16|bf16      storage type of Q, K, V, O (default: fp16)
+          --input-dtype e4m3          store Q, K, V in fp8 e4m3 with run-time descale factors, O in --dtype;
+                                      forward only (README, "fp8 inputs")
           --scale S                   softmax scale (default: 1/sqrt(D))
           --causal [top-left|bottom-right]        causal mask (default alignment: top-left)
           --window LEFT:RIGHT         sliding window; an empty side is unbounded (256:0, :0, 128:)

@@ -19,6 +19,7 @@ struct SpecFlags: Sendable, Hashable {
     var queryHeads: Int?
     var keyValueHeads: Int?
     var storage: StorageType?
+    var inputStorage: InputStorage?
     var scale: Double?
     var masks: [PendingMask] = []
     var windowAlignment: DiagonalAlignment = .topLeft
@@ -46,7 +47,7 @@ struct SpecFlags: Sendable, Hashable {
             try cursor.once(flag, sets: ["the query head count"])
         case "--kv-heads":
             try cursor.once(flag, sets: ["the key/value head count"])
-        case "--name", "--head-dim", "--value-head-dim", "--dtype", "--scale", "--window-align", "--alibi-align", "--dropout",
+        case "--name", "--head-dim", "--value-head-dim", "--dtype", "--input-dtype", "--scale", "--window-align", "--alibi-align", "--dropout",
              "--lse", "--sinks",
              "--backward", "--paged":
             try cursor.once(flag)
@@ -78,6 +79,12 @@ struct SpecFlags: Sendable, Hashable {
                 throw .usage("--dtype takes \(StorageType.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
             }
             storage = type
+        case "--input-dtype":
+            let text = try cursor.value(for: flag)
+            guard let type = InputStorage(rawValue: text) else {
+                throw .usage("--input-dtype takes \(InputStorage.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\"")
+            }
+            inputStorage = type
         case "--scale":
             scale = try ArgumentValue.number(try cursor.value(for: flag), flag: flag)
         case "--causal":
@@ -186,6 +193,7 @@ struct SpecFlags: Sendable, Hashable {
         case (let query?, let keyValue?): spec = spec.heads(query: query, keyValue: keyValue)
         }
         if let storage { spec = spec.storage(storage) }
+        if let inputStorage { spec = spec.inputs(inputStorage) }
         if let scale { spec = spec.scale(scale) }
         for pending in masks {
             switch pending {

@@ -22,6 +22,10 @@ public struct VariantModel: Sendable, Hashable {
     public var headDim: Int { spec.headDim }
     public var valueHeadDim: Int { spec.valueHeadDim }
     public var storage: StorageType { spec.storage }
+    /// Storage of Q, K and V when it differs from O's (fp8 e4m3), nil when it is `storage`.
+    public var inputStorage: InputStorage? { spec.inputStorage }
+    /// Bytes of one stored element of Q, K and V.
+    public var inputBytes: Int { inputStorage?.byteSize ?? storage.byteSize }
     public var heads: HeadCount { spec.heads }
     public var dropout: Dropout? { spec.dropout }
     public var savesLogSumExp: Bool { spec.savesLogSumExp }
@@ -41,6 +45,10 @@ public struct VariantModel: Sendable, Hashable {
     public var descriptionLines: [String] {
         var lines = ["Variant \(name): headDim \(headDim), valueHeadDim \(valueHeadDim), \(storage.rawValue) storage "
                      + "(fp32 arithmetic), scale \(scale)."]
+        if let inputStorage {
+            lines.append("Inputs: Q, K and V in \(inputStorage.rawValue), each times its run-time descale factor "
+                         + "(q_descale, k_descale, v_descale); O in \(storage.rawValue).")
+        }
         switch heads {
         case .runtime:
             lines.append("Heads: chosen at run time (heads_q a multiple of heads_kv).")
@@ -75,17 +83,18 @@ public struct VariantModel: Sendable, Hashable {
     /// The keys of `describingMacros`.
     public static let describingMacroKeys = [
         "HEAD_DIM", "VALUE_HEAD_DIM", "HEADS_Q", "HEADS_KV", "ELEMENT_BYTES", "SCALE", "SAVES_LSE", "DROPOUT_P",
-        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE", "SCORE_PARAMETERS", "SINKS",
+        "BLOCK_ROWS", "BLOCK_COLUMNS", "PAGE_SIZE", "SCORE_PARAMETERS", "SINKS", "INPUT_BYTES",
     ]
 
     /// The `#define ATTNGEN_NAME_<key> <value>`s that describe the variant in every backend's public header, for
-    /// callers that allocate buffers or check their build (0 = chosen at run time / absent).
+    /// callers that allocate buffers or check their build (0 = chosen at run time / absent; ELEMENT_BYTES is O's
+    /// element, INPUT_BYTES that of Q, K and V).
     public var describingMacros: [(key: String, value: String)] {
         let values = [
             "\(headDim)", "\(valueHeadDim)", "\(heads.queryHeads ?? 0)", "\(heads.keyValueHeads ?? 0)",
             "\(storage.byteSize)", "\(scale)", savesLogSumExp ? "1" : "0", "\(dropout?.probability ?? 0.0)",
             "\(blockSparse?.blockRows ?? 0)", "\(blockSparse?.blockColumns ?? 0)", "\(pageSize ?? 0)",
-            "\(scoreModifier.parameters.count)", hasSinks ? "1" : "0",
+            "\(scoreModifier.parameters.count)", hasSinks ? "1" : "0", "\(inputBytes)",
         ]
         return Array(zip(Self.describingMacroKeys, values))
     }

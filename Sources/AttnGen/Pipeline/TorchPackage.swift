@@ -28,6 +28,10 @@ public enum TorchPackage {
     /// folder of their own, with Makefile and manifest), `variants` the lowered variants of the request.
     public static func files(package: String, variants: [VariantModel], outputs: [(choice: TargetChoice, files: [GeneratedFile])],
                              templates: TemplateLibrary) throws(SpecError) -> [GeneratedFile] {
+        if let fp8 = variants.first(where: { $0.inputStorage != nil }) {
+            throw SpecError(field: "inputDtype", message: "variant \(fp8.name): the PyTorch package does not take "
+                                + "\(fp8.inputStorage?.rawValue ?? "") inputs yet; call the C ABI (README.md, \"fp8 inputs\")")
+        }
         var files: [GeneratedFile] = []
         var sources: [String: [(folder: String, files: [String])]] = [:]
         for (choice, output) in outputs {

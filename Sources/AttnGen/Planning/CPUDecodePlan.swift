@@ -18,7 +18,7 @@ public struct CPUDecodePlan: Sendable, Hashable {
     /// head, as the CUDA decode kernel).
     public static func plan(_ variant: VariantModel) -> CPUDecodePlan? {
         guard unsupportedReason(variant) == nil else { return nil }
-        return CPUDecodePlan(bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.storage.byteSize)
+        return CPUDecodePlan(bytesPerKey: (variant.headDim + variant.valueHeadDim) * variant.inputBytes)
     }
 
     /// Why the decode path does not run `variant`, or nil when it does.

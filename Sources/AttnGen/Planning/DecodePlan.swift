@@ -77,6 +77,7 @@ public struct DecodePlan: Sendable, Hashable {
     /// Why the decode kernel does not run `variant`, or nil when it does.
     public static func unsupportedReason(_ variant: VariantModel) -> String? {
         if variant.storage == .fp32 { return "fp32 storage (the decode kernel's products are 16-bit)" }
+        if let inputs = variant.inputStorage { return "\(inputs.rawValue) inputs (the decode kernel's products are 16-bit)" }
         if variant.dropout != nil { return "dropout (the decode kernel packs query heads into rows)" }
         if variant.blockSparse != nil { return "a block-sparse layout (the decode kernel packs query heads into rows)" }
         return nil

@@ -24,6 +24,7 @@ public struct FamilyPlanner: Sendable {
                                backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil,
                                cpuDecode: CPUDecodePlan.plan(variant))
         case .mma:
+            try Self.checkInputs(variant, family: "the mma family (\(target.device.rawValue))")
             try Self.checkPagedCache(variant)
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             let backward = variant.includesBackward
@@ -36,7 +37,8 @@ public struct FamilyPlanner: Sendable {
             let planner = HopperForwardPlanner(budget: budget)
             let forward = try planner.plan(variant)
             let mma = Target(device: target.device, family: .mma)
-            let fallback = try TilePlanner(target: mma, budget: budget).plan(variant)
+            // fp8 inputs have no mma.sync kernel: calls the TMA kernel cannot take return ATTNGEN_ERROR_UNSUPPORTED.
+            let fallback = variant.inputStorage != nil ? nil : try TilePlanner(target: mma, budget: budget).plan(variant)
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
@@ -46,6 +48,14 @@ public struct FamilyPlanner: Sendable {
                                    ? try? HopperBackwardPlanner.plan(variant, budget: budget).get() : nil,
                                decode: DecodePlan.plan(variant, budget: budget))
         }
+    }
+
+    /// fp8 inputs run on the C backend and the Hopper family (README.md, "fp8 inputs"): the mma.sync family refuses
+    /// them, naming the field.
+    static func checkInputs(_ variant: VariantModel, family: String) throws(SpecError) {
+        guard let inputs = variant.inputStorage else { return }
+        throw SpecError(field: "inputDtype", message: "\(family) does not read \(inputs.rawValue) inputs; the hopper "
+                            + "family (--arch sm90) and the C backend do")
     }
 
     /// A paged K/V cache is read by the decode kernel only (every call of a paged variant runs it), so a paged

@@ -35,7 +35,8 @@ public struct HopperForwardPlanner: Sendable {
     public static func accumulatorRegisterLimit(_ variant: VariantModel) -> Int {
         let window = variant.masks.bands.contains { $0.lower != nil }
         let extra = window || variant.masks.hasPredicates || variant.dropout != nil || !variant.scoreModifier.isEmpty
-        return consumerRegisters - reservedRegisters - (extra ? maskRegisters : 0)
+        let registers = variant.inputStorage == .e4m3 ? fp8ConsumerRegisters : consumerRegisters
+        return registers - reservedRegisters - (extra ? maskRegisters : 0)
     }
 
     /// The shared-memory arrangements, in order of preference: K/V tiles in the TMA ring (the pipelined consumer loop
@@ -59,10 +60,18 @@ public struct HopperForwardPlanner: Sendable {
         headDim > 0 && headDim % headDimAtom == 0 && headDim <= maximumHeadDim
     }
 
-    /// fp32 accumulator registers (S, P and O) a consumer thread holds with key tiles of `tileColumns`.
-    public static func accumulatorRegisters(tileColumns: Int, valueHeadDim: Int) -> Int {
-        tileColumns / 2 + tileColumns / 4 + valueHeadDim / 2
+    /// fp32 accumulator registers (S, P and O) a consumer thread holds with key tiles of `tileColumns` (P in e4m3
+    /// with fp8 inputs: 4 to a register).
+    public static func accumulatorRegisters(tileColumns: Int, valueHeadDim: Int, fp8: Bool = false) -> Int {
+        tileColumns / 2 + tileColumns / (fp8 ? 8 : 4) + valueHeadDim / 2
     }
+
+    /// fp8 inputs (README.md, "fp8 inputs"): one key tile of 128 (the transposed V tile is one 128-byte swizzle row of
+    /// keys), head dims of whole 128-byte swizzle atoms, and the consumers' registers after the producer warpgroup's
+    /// transposing warps take theirs (setmaxnreg 232 and 40).
+    public static let fp8TileColumns = 128
+    public static let fp8HeadDims = [128]
+    public static let fp8ConsumerRegisters = 232
 
     /// The first thing about `variant` this family cannot run under the default budget, as a SpecError naming the
     /// field; nil when it can.
@@ -90,6 +99,18 @@ public struct HopperForwardPlanner: Sendable {
             return SpecError(field: "pagedKV", message: "\(family) reads contiguous K and V by TMA; use --family mma or "
                                 + "--family auto (the decode kernel reads paged caches)")
         }
+        if variant.inputStorage == .e4m3 {
+            let dims = fp8HeadDims.map(String.init).joined(separator: ", ")
+            if !fp8HeadDims.contains(variant.headDim) || variant.valueHeadDim != variant.headDim {
+                return SpecError(field: "inputDtype", message: "\(family) runs e4m3 inputs at headDim = valueHeadDim in "
+                                    + "{\(dims)} so far, got \(variant.headDim) and \(variant.valueHeadDim); the C "
+                                    + "backend runs every head dim")
+            }
+            if !variant.scoreModifier.isEmpty || variant.hasSinks {
+                return SpecError(field: "inputDtype", message: "\(family) does not combine e4m3 inputs with score "
+                                    + "modifiers or sinks yet; the C backend does")
+            }
+        }
         if let sparse = variant.blockSparse, sparse.blockRows % tileRows != 0 {
             return SpecError(field: "\(sparseField(variant)).blockRows",
                              message: "must be a multiple of \(tileRows) for \(family) (its tiles may not straddle "
@@ -106,8 +127,10 @@ public struct HopperForwardPlanner: Sendable {
     /// The key-tile widths to try, widest first: multiples of 16 up to `maximum` whose accumulators fit the registers
     /// and, for block-sparse variants, that divide the sparse block's columns.
     static func tileColumnCandidates(_ variant: VariantModel, upTo maximum: Int = maximumTileColumns) -> [Int] {
-        stride(from: maximum, through: tileColumnStep, by: -tileColumnStep).filter { columns in
-            accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim)
+        let fp8 = variant.inputStorage == .e4m3
+        return stride(from: maximum, through: tileColumnStep, by: -tileColumnStep).filter { columns in
+            (!fp8 || columns == fp8TileColumns)
+                && accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim, fp8: fp8)
                 <= accumulatorRegisterLimit(variant)
                 && (variant.blockSparse.map { $0.blockColumns % columns == 0 } ?? true)
         }
@@ -126,7 +149,7 @@ public struct HopperForwardPlanner: Sendable {
     /// masks or dropout, or when no wider tile fits (d = 256, d = 192).
     public func widePlan(_ variant: VariantModel, narrow: TilePlan) -> TilePlan? {
         guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
-              variant.dropout == nil, variant.scoreModifier.isEmpty else { return nil }
+              variant.dropout == nil, variant.scoreModifier.isEmpty, variant.inputStorage == nil else { return nil }
         for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
         where columns > narrow.blockColumns {
             if let plan = fitting(variant, columns: columns) { return plan }
@@ -138,12 +161,14 @@ public struct HopperForwardPlanner: Sendable {
     func fitting(_ variant: VariantModel, columns: Int) -> TilePlan? {
         for choice in Self.stageChoices {
             let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
-                                        tileColumns: columns, stages: choice.kv, queryBuffers: choice.query)
+                                        tileColumns: columns, stages: choice.kv, queryBuffers: choice.query,
+                                        inputBytes: variant.inputBytes)
             guard accounts.reduce(0, { $0 + $1.bytes }) <= budget else { continue }
             return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: columns,
                             warps: Self.warps, stages: choice.kv, accounts: accounts,
                             accumulatorRegistersPerThread: Self.accumulatorRegisters(
-                                tileColumns: columns, valueHeadDim: variant.valueHeadDim),
+                                tileColumns: columns, valueHeadDim: variant.valueHeadDim,
+                                fp8: variant.inputStorage == .e4m3),
                             queryBuffers: choice.query)
         }
         return nil
@@ -170,7 +195,8 @@ public struct HopperForwardPlanner: Sendable {
         let least = widths.last.map { columns in
             Self.stageChoices.map { choice in
                 Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim, tileColumns: columns,
-                             stages: choice.kv, queryBuffers: choice.query).reduce(0) { $0 + $1.bytes }
+                             stages: choice.kv, queryBuffers: choice.query,
+                             inputBytes: variant.inputBytes).reduce(0) { $0 + $1.bytes }
             }.min() ?? 0
         } ?? 0
         throw SpecError(field: "budget", message: "\(budget) bytes fit no hopper plan for headDim \(variant.headDim)"
@@ -179,16 +205,25 @@ public struct HopperForwardPlanner: Sendable {
                             + "one Q tile)")
     }
 
-    /// The kernel's shared memory: the Q tiles, the K/V ring, their mbarriers, and the alignment slack.
+    /// The kernel's shared memory: the Q tiles, the K/V ring (and with fp8 inputs the transposed V tiles), their
+    /// mbarriers, and the alignment slack.
     static func account(headDim d: Int, valueHeadDim dv: Int, tileColumns bc: Int, stages: Int,
-                        queryBuffers: Int) -> [TilePlan.ByteAccount] {
-        let barriers = 2 * queryBuffers + 4 * stages
-        return [
-            .init(item: "Q tiles (\(queryBuffers) × \(tileRows) × \(d) × 2 B, 128-byte swizzle)",
-                  bytes: queryBuffers * tileRows * d * 2),
-            .init(item: "K tiles (\(stages) stages × \(bc) × \(d) × 2 B)", bytes: stages * bc * d * 2),
-            .init(item: "V tiles (\(stages) stages × \(bc) × \(dv) × 2 B)", bytes: stages * bc * dv * 2),
-            .init(item: "mbarriers (full/empty of each Q tile and of K and V per stage: \(barriers) × 8 B)", bytes: barriers * 8),
+                        queryBuffers: Int, inputBytes e: Int = 2) -> [TilePlan.ByteAccount] {
+        let fp8 = e == 1
+        let barriers = 2 * queryBuffers + (fp8 ? 6 : 4) * stages
+        var accounts: [TilePlan.ByteAccount] = [
+            .init(item: "Q tiles (\(queryBuffers) × \(tileRows) × \(d) × \(e) B, 128-byte swizzle)",
+                  bytes: queryBuffers * tileRows * d * e),
+            .init(item: "K tiles (\(stages) stages × \(bc) × \(d) × \(e) B)", bytes: stages * bc * d * e),
+            .init(item: "V tiles (\(stages) stages × \(bc) × \(dv) × \(e) B)", bytes: stages * bc * dv * e),
+        ]
+        if fp8 {
+            accounts.append(.init(item: "transposed V tiles (\(stages) stages × \(dv) × \(bc) × 1 B, fp8)",
+                                  bytes: stages * bc * dv))
+        }
+        let barrierText = fp8 ? "and of K, V and transposed V per stage" : "and of K and V per stage"
+        return accounts + [
+            .init(item: "mbarriers (full/empty of each Q tile \(barrierText): \(barriers) × 8 B)", bytes: barriers * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: alignmentSlack),
         ]
     }

@@ -1,10 +1,10 @@
 // A variant in a spec file is an AttentionSpec, spelled with the DSL's names:
-//   {"name": "gqa", "headDim": 128, "valueHeadDim": 128, "heads": {"query": 32, "keyValue": 8}, "dtype": "bf16",
+//   {"name": "gqa", "headDim": 128, "valueHeadDim": 128, "heads": {"query": 32, "keyValue": 8}, "dtype": "bf16", "inputDtype": "e4m3",
 //    "scale": 0.088, "masks": [...], "scoreModifiers": [...], "sinks": true, "dropout": 0.1, "lse": true, "backward": false, "pagedKV": 16}
 // Only name and headDim are required; what is missing takes the DSL's defaults. Unknown keys are refused.
 
 extension AttentionSpec: Codable {
-    static let specFileKeys = ["name", "headDim", "valueHeadDim", "heads", "dtype", "scale", "masks", "scoreModifiers",
+    static let specFileKeys = ["name", "headDim", "valueHeadDim", "heads", "dtype", "inputDtype", "scale", "masks", "scoreModifiers",
                                "sinks", "dropout", "lse", "backward", "pagedKV"]
 
     public init(from decoder: any Decoder) throws {
@@ -20,6 +20,7 @@ extension AttentionSpec: Codable {
                                 keyValue: try heads.decodeInteger(forKey: SpecFileKey("keyValue")))
         }
         storage = try c.decodeIfPresent(StorageType.self, forKey: SpecFileKey("dtype")) ?? storage
+        inputStorage = try c.decodeIfPresent(InputStorage.self, forKey: SpecFileKey("inputDtype"))
         scaleOverride = try c.decodeIfPresent(Double.self, forKey: SpecFileKey("scale"))
         masks = try c.decodeIfPresent([Mask].self, forKey: SpecFileKey("masks")) ?? []
         scoreModifiers = try c.decodeIfPresent([ScoreModifier].self, forKey: SpecFileKey("scoreModifiers")) ?? []
@@ -43,6 +44,7 @@ extension AttentionSpec: Codable {
             try nested.encode(keyValue, forKey: SpecFileKey("keyValue"))
         }
         try c.encode(storage, forKey: SpecFileKey("dtype"))
+        try c.encodeIfPresent(inputStorage, forKey: SpecFileKey("inputDtype"))
         try c.encodeIfPresent(scaleOverride, forKey: SpecFileKey("scale"))
         if !masks.isEmpty { try c.encode(masks, forKey: SpecFileKey("masks")) }
         if !scoreModifiers.isEmpty { try c.encode(scoreModifiers, forKey: SpecFileKey("scoreModifiers")) }

@@ -34,6 +34,13 @@ extension AttentionSpec {
         return copy
     }
 
+    /// Stores Q, K and V as `type` (fp8 e4m3 with run-time descale factors), O still in `storage`.
+    public func inputs(_ type: InputStorage) -> AttentionSpec {
+        var copy = self
+        copy.inputStorage = type
+        return copy
+    }
+
     /// Sets the softmax scale (default 1/sqrt(headDim)).
     public func scale(_ value: Double) -> AttentionSpec {
         var copy = self

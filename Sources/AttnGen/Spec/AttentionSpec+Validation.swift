@@ -52,6 +52,16 @@ extension AttentionSpec {
                                     + "contiguous K and V; generate the paged variant without backward")
             }
         }
+        if let inputStorage {
+            if includesBackward {
+                throw SpecError(field: "inputDtype", message: "\(inputStorage.rawValue) inputs are forward only (inference): "
+                                    + "generate the variant without backward, or train with 16-bit inputs")
+            }
+            if pageSize != nil {
+                throw SpecError(field: "inputDtype", message: "\(inputStorage.rawValue) inputs do not take a paged K/V cache "
+                                    + "yet; drop pagedKV or store the cache in fp16/bf16")
+            }
+        }
         if includesBackward && !savesLogSumExp {
             throw SpecError(field: "backward", message: "the backward pass reads the saved log-sum-exp; enable savesLogSumExp")
         }

@@ -23,8 +23,10 @@ public struct AttentionSpec: Sendable, Hashable {
     public var valueHeadDimOverride: Int?
     /// Query and key/value head counts.
     public var heads: HeadCount
-    /// Storage type of Q, K, V and O.
+    /// Storage type of O, and of Q, K and V unless `inputStorage` says otherwise.
     public var storage: StorageType
+    /// Storage type of Q, K and V when it differs from O's (fp8 e4m3 inputs with run-time descale factors); nil: `storage`.
+    public var inputStorage: InputStorage?
     /// Softmax scale; `nil` means 1/sqrt(headDim).
     public var scaleOverride: Double?
     /// Masks, combined as a conjunction. Empty means no mask.
@@ -50,6 +52,7 @@ public struct AttentionSpec: Sendable, Hashable {
         self.valueHeadDimOverride = nil
         self.heads = .runtime
         self.storage = .fp16
+        self.inputStorage = nil
         self.scaleOverride = nil
         self.masks = []
         self.scoreModifiers = []

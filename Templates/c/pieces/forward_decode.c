@@ -202,8 +202,16 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     float *restrict row_sum = row_max + DECODE_ROWS;         /* [DECODE_ROWS]: l */
     memset(workspace, 0, sizeof(float) * DECODE_WORKSPACE_FLOATS); /* the padding of every row stays zero */
 
-    const element_t *k_head = (const element_t *)params->k + h_kv * params->k_layout.head_stride;
-    const element_t *v_head = (const element_t *)params->v + h_kv * params->v_layout.head_stride;
+    const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
+    const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
+#if INPUTS_ARE_FP8
+    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor. */
+    const float qk_descale =
+        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
+    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
+#else
+    const float qk_descale = 1.0f, v_descale = 1.0f;
+#endif
     const int64_t split_begin = split * split_keys;
     const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
@@ -218,10 +226,10 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t r = 0; r < rows; ++r) {
         const int64_t h = h_kv * group + r / nq;
         const int64_t q = r % nq;
-        const element_t *q_row = (const element_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
-                                 + h * params->q_layout.head_stride;
+        const input_t *q_row = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
+                               + h * params->q_layout.head_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_rows[r * D_PAD + i] = load_element(q_row[i]) * SCORE_SCALE_LOG2E;
+            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
         }
         int64_t lo = 0;
         int64_t hi = nk;
@@ -242,9 +250,10 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
         const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
         for (int64_t j = 0; j < count; ++j) {
-            load_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j), HEAD_DIM);
-            load_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
-                     VALUE_HEAD_DIM);
+            load_input_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j),
+                           HEAD_DIM);
+            load_input_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
+                           VALUE_HEAD_DIM);
         }
         /* S: four rows at a time, then the rest one by one. */
         const int64_t whole = rows - rows % 4;
@@ -309,7 +318,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
 #endif
         const float l = row_sum[r];
-        const float scale = l > 0.0f ? 1.0f / l : 0.0f;
+        const float scale = l > 0.0f ? v_descale / l : 0.0f; /* v_descale: 1 unless fp8 */
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
         if (splits == 1) {
             element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)

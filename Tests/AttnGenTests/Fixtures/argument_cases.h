@@ -34,7 +34,11 @@ typedef struct harness_traits {
     int page_size;       /* paged K/V cache: keys per page (K and V rows per page); 0 when contiguous */
     int score_parameter_count; /* run-time arrays of the score modifiers (score_parameters required when > 0) */
     int sinks;           /* attention sinks (sinks required) */
+    int input_bytes;     /* forward: bytes of a Q, K or V element (1: fp8, with descale factors); 0: element_bytes */
 } harness_traits;
+
+/* A descale factor the argument cases point at (fp8 inputs). */
+static const float harness_unit_descale = 1.0f;
 
 /* Workspace sizes: 0, SIZE_MAX, or a size in between. */
 enum { HARNESS_WORKSPACE_ZERO = 0, HARNESS_WORKSPACE_MAX = 1, HARNESS_WORKSPACE_FINITE = 2 };
@@ -122,14 +126,14 @@ static const int32_t harness_zero_prefix[65] = {0};
 /* Variable-length batches (README, "Variable-length batches"), both passes: the packed row counts are sizes, the
    packed tensors' layouts are checked over them, and a batch of empty sequences needs no valid stride (the forward
    then has nothing to do; the backward still writes dK = dV = 0: `empty_works`). */
-#define HARNESS_PACKED_CASES(empty_works)                                                                                        \
+#define HARNESS_PACKED_CASES(empty_works, q_bytes)                                                                                      \
     HARNESS_CASE("packed_total_q_negative", c.cu_seqlens_q = harness_zero_prefix; c.total_q = -1,                 \
                  ATTNGEN_ERROR_INVALID_SIZE, 0);                                                                  \
     HARNESS_CASE("packed_total_q_above_limit", c.cu_seqlens_q = harness_zero_prefix;                              \
                  c.total_q = (int64_t)ATTNGEN_MAX_SEQLEN + 1, ATTNGEN_ERROR_INVALID_SIZE, 0);                     \
     HARNESS_CASE("packed_q_row_stride_past_limit", c.cu_seqlens_q = harness_zero_prefix;                          \
                  c.total_q = c.batch * c.seqlen_q;                                                                \
-                 c.q_layout.row_stride = harness_stride_past_limit(c.total_q, traits->element_bytes),             \
+                 c.q_layout.row_stride = harness_stride_past_limit(c.total_q, q_bytes),                            \
                  ATTNGEN_ERROR_INVALID_LAYOUT, 0);                                                                \
     if (valid->batch <= 64) {                                                                                     \
         HARNESS_CASE("packed_empty_any_strides", c.cu_seqlens_q = harness_zero_prefix; c.total_q = 0;             \
@@ -140,7 +144,7 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
                                          harness_forward_visit visit, void *context)
 {
     attngen_forward_params c;
-    const int eb = traits->element_bytes;
+    const int eb = traits->element_bytes, ib = traits->input_bytes > 0 ? traits->input_bytes : eb;
     HARNESS_SIZE_AND_HEAD_CASES();
     HARNESS_CASE("zero_seqlen_q", c.seqlen_q = 0, ATTNGEN_OK, 0);
     HARNESS_CASE("zero_seqlen_q_any_strides", c.seqlen_q = 0; c.q_layout.row_stride = -1; c.o_layout.head_stride = 0,
@@ -179,10 +183,20 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
        page holds one row). */
     const int64_t k_rows = traits->page_size > 0 ? traits->page_size : valid->seqlen_k;
     if (k_rows > 1) {
-        HARNESS_LAYOUT_CASE("k_row_stride_past_limit", k_layout, row_stride, harness_stride_past_limit(k_rows, eb));
+        HARNESS_LAYOUT_CASE("k_row_stride_past_limit", k_layout, row_stride, harness_stride_past_limit(k_rows, ib));
     } else {
         HARNESS_LAYOUT_CASE("k_page_stride_past_limit", k_layout, batch_stride,
-                            harness_stride_past_limit(valid->num_pages, eb));
+                            harness_stride_past_limit(valid->num_pages, ib));
+    }
+    if (ib == 1) {
+        /* fp8 inputs: the descale factors' strides, checked when a factor array is given. */
+        HARNESS_CASE("negative_descale_batch_stride", c.k_descale = &harness_unit_descale; c.descale_batch_stride = -1,
+                     ATTNGEN_ERROR_INVALID_LAYOUT, 0);
+        if (valid->heads_kv > 1) {
+            HARNESS_CASE("descale_head_stride_past_limit", c.v_descale = &harness_unit_descale;
+                         c.descale_head_stride = harness_stride_past_limit(valid->heads_kv, 4),
+                         ATTNGEN_ERROR_INVALID_LAYOUT, 0);
+        }
     }
     HARNESS_LAYOUT_CASE("v_batch_stride_2e62", v_layout, batch_stride, (int64_t)1 << 62);
     HARNESS_LAYOUT_CASE("o_batch_stride_int64_max", o_layout, batch_stride, INT64_MAX);
@@ -202,7 +216,7 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
                  c.v_layout.row_stride = traits->value_head_dim, ATTNGEN_OK, 1);
     HARNESS_CASE("empty_keys_any_strides", c.seqlen_k = 0; c.k_layout.row_stride = -1; c.v_layout.batch_stride = INT64_MAX;
                  c.block_mask_layout.row_stride = -1, ATTNGEN_OK, 1);
-    HARNESS_PACKED_CASES(0);
+    HARNESS_PACKED_CASES(0, ib);
     if (traits->page_size > 0) {
         HARNESS_CASE("paged_cu_seqlens_k", c.cu_seqlens_k = harness_zero_prefix; c.total_k = 0,
                      ATTNGEN_ERROR_UNSUPPORTED, 0);
@@ -210,7 +224,7 @@ static inline void harness_forward_cases(const attngen_forward_params *valid, co
         HARNESS_CASE("packed_total_k_negative", c.cu_seqlens_k = harness_zero_prefix; c.total_k = -1,
                      ATTNGEN_ERROR_INVALID_SIZE, 0);
         HARNESS_CASE("packed_k_row_stride_past_limit", c.cu_seqlens_k = harness_zero_prefix;
-                     c.total_k = c.batch * c.seqlen_k; c.k_layout.row_stride = harness_stride_past_limit(c.total_k, eb),
+                     c.total_k = c.batch * c.seqlen_k; c.k_layout.row_stride = harness_stride_past_limit(c.total_k, ib),
                      ATTNGEN_ERROR_INVALID_LAYOUT, 0);
     }
 }
@@ -256,7 +270,7 @@ static inline void harness_backward_cases(const attngen_backward_params *valid, 
         HARNESS_CASE("null_sinks", c.sinks = NULL, ATTNGEN_ERROR_NULL_POINTER, 0);
     }
     HARNESS_CASE("pointers_before_layouts", c.dv = NULL; c.q_layout.row_stride = -1, ATTNGEN_ERROR_NULL_POINTER, 0);
-    HARNESS_PACKED_CASES(1);
+    HARNESS_PACKED_CASES(1, traits->element_bytes);
     HARNESS_CASE("packed_total_k_negative", c.cu_seqlens_k = harness_zero_prefix; c.total_k = -1,
                  ATTNGEN_ERROR_INVALID_SIZE, 0);
 

@@ -230,8 +230,26 @@ static void tensor_destroy(tensor *t) {
 #define POISON_16_FP16 0x7E5Au
 #define POISON_16_BF16 0x7FDAu
 
+/* Q, K and V of a variant with fp8 inputs are e4m3 bytes (the reference's storage codes stop at 2). */
+#define STORAGE_E4M3 3
+
+/* The nearest e4m3 value to `value` (ties: the lower code), saturated to +-448; by search over the codes. */
+static uint8_t e4m3_nearest(double value) {
+    const double magnitude = fabs(value);
+    int best = 0;
+    for (int code = 1; code < 0x7f; code++) {
+        if (fabs(attngen_reference_e4m3_to_double((uint8_t)code) - magnitude)
+            < fabs(attngen_reference_e4m3_to_double((uint8_t)best) - magnitude)) {
+            best = code;
+        }
+    }
+    return (uint8_t)(best | (value < 0 ? 0x80 : 0));
+}
+
 static void store_bits_poison(void *data, int element_size, int storage, int64_t index) {
-    if (element_size == 4) {
+    if (element_size == 1) {
+        ((uint8_t *)data)[index] = 0x7f; /* e4m3 NaN */
+    } else if (element_size == 4) {
         uint32_t bits = POISON_FP32;
         memcpy((char *)data + index * 4, &bits, 4);
     } else {
@@ -240,6 +258,9 @@ static void store_bits_poison(void *data, int element_size, int storage, int64_t
 }
 
 static int is_poison(const void *data, int element_size, int storage, int64_t index) {
+    if (element_size == 1) {
+        return ((const uint8_t *)data)[index] == 0x7f;
+    }
     if (element_size == 4) {
         uint32_t bits;
         memcpy(&bits, (const char *)data + index * 4, 4);
@@ -257,6 +278,9 @@ static void tensor_poison(tensor *t, int storage) {
 /* Stores `value` rounded to the storage type. */
 static void store_value(void *data, int storage, int64_t index, double value) {
     switch (storage) {
+    case STORAGE_E4M3:
+        ((uint8_t *)data)[index] = e4m3_nearest(value);
+        break;
     case ATTNGEN_REFERENCE_FP16:
         ((uint16_t *)data)[index] = attngen_reference_float_to_half((float)value);
         break;
@@ -315,6 +339,7 @@ typedef struct problem {
     int32_t *page_table;
     float *score_parameters;
     float *sinks;
+    float *descales;               /* fp8 inputs: the q, k and v factors, [3][batch][heads_kv * f] */
     attngen_forward_params params;
 } problem;
 
@@ -325,7 +350,12 @@ static double now_ms(void) {
 }
 
 static int storage_size(int storage) {
-    return storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2;
+    return storage == STORAGE_E4M3 ? 1 : (storage == ATTNGEN_REFERENCE_FP32 ? 4 : 2);
+}
+
+/* How Q, K and V are stored: like O, or fp8 e4m3. */
+static int input_storage(const attngen_reference_spec *spec) {
+    return spec->inputs_e4m3 ? STORAGE_E4M3 : spec->storage;
 }
 
 /* The softmax-logit amplitude of "huge" inputs: |S| around 1e4. */
@@ -340,7 +370,7 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     const attngen_reference_spec *spec = &variant->reference;
     memset(p, 0, sizeof *p);
     p->shape = *shape;
-    int es = storage_size(spec->storage);
+    int es = storage_size(spec->storage), is = storage_size(input_storage(spec));
     int64_t hq = shape->heads_q > 0 ? shape->heads_q : 0, hkv = shape->heads_kv > 0 ? shape->heads_kv : 0;
     int64_t nq = shape->nq > 0 ? shape->nq : 0, nk = shape->nk > 0 ? shape->nk : 0;
     int64_t batch = shape->batch > 0 ? shape->batch : 0;
@@ -362,9 +392,9 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
     const int64_t q_outer = pack_queries ? 1 : batch, q_rows = pack_queries ? p->cu_seqlens_q[batch] + 3 : nq;
     const int64_t kv_outer = page > 0 ? num_pages : (pack_keys ? 1 : batch);
     const int64_t kv_rows = page > 0 ? page : (pack_keys ? p->cu_seqlens_k[batch] + 3 : nk);
-    if (tensor_create(&p->q, tensor_layout_kind(l, 0), es, q_outer, hq, hq * f, q_rows, spec->head_dim, 0)
-        || tensor_create(&p->k, tensor_layout_kind(l, 1), es, kv_outer, hkv, hkv * f, kv_rows, spec->head_dim, 0)
-        || tensor_create(&p->v, tensor_layout_kind(l, 2), es, kv_outer, hkv, hkv * f, kv_rows, spec->value_head_dim, 0)
+    if (tensor_create(&p->q, tensor_layout_kind(l, 0), is, q_outer, hq, hq * f, q_rows, spec->head_dim, 0)
+        || tensor_create(&p->k, tensor_layout_kind(l, 1), is, kv_outer, hkv, hkv * f, kv_rows, spec->head_dim, 0)
+        || tensor_create(&p->v, tensor_layout_kind(l, 2), is, kv_outer, hkv, hkv * f, kv_rows, spec->value_head_dim, 0)
         || tensor_create(&p->o, tensor_layout_kind(l, 3), es, q_outer, hq, hq * f, q_rows, spec->value_head_dim, 0)
         || tensor_create(&p->lse, tensor_layout_kind(l, 4), 4, q_outer, hq, hq * f, q_rows, 1, 1)) {
         return -1;
@@ -378,9 +408,9 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
         p->k.batch = p->v.batch = batch;
     }
     double amplitude = shape->huge ? huge_amplitude(spec) : 1.0;
-    tensor_fill_random(&p->q, spec->storage, &state, amplitude);
-    tensor_fill_random(&p->k, spec->storage, &state, amplitude);
-    tensor_fill_random(&p->v, spec->storage, &state, 1.0);
+    tensor_fill_random(&p->q, input_storage(spec), &state, amplitude);
+    tensor_fill_random(&p->k, input_storage(spec), &state, amplitude);
+    tensor_fill_random(&p->v, input_storage(spec), &state, 1.0);
     tensor_poison(&p->o, spec->storage);
     tensor_poison(&p->lse, ATTNGEN_REFERENCE_FP32);
 
@@ -416,6 +446,23 @@ static int problem_create(problem *p, const test_case *shape, int layout_heads_f
             return -1;
         }
         params->score_parameters = p->score_parameters;
+    }
+    if (spec->inputs_e4m3) {
+        /* Factors in [0.5, 2) per (sequence, key/value head); by the seed, one factor per tensor (strides 0) or no
+           V array (NULL: 1). */
+        const int64_t per_tensor = (batch > 0 ? batch : 1) * (hkv > 0 ? hkv * f : 1);
+        p->descales = malloc((size_t)(3 * per_tensor) * sizeof(float));
+        if (p->descales == NULL) {
+            return -1;
+        }
+        for (int64_t i = 0; i < 3 * per_tensor; i++) {
+            p->descales[i] = (float)(1.25 + 0.75 * random_signed(&state));
+        }
+        params->q_descale = p->descales;
+        params->k_descale = p->descales + per_tensor;
+        params->v_descale = shape->seed % 3 == 2 ? NULL : p->descales + 2 * per_tensor;
+        params->descale_batch_stride = shape->seed % 2 == 1 ? 0 : hkv * f;
+        params->descale_head_stride = shape->seed % 2 == 1 ? 0 : 1;
     }
     if (variant->sinks) {
         p->sinks = harness_new_sinks(hq * layout_heads_factor);
@@ -506,6 +553,7 @@ static void problem_destroy(problem *p) {
     free(p->page_table);
     free(p->score_parameters);
     free(p->sinks);
+    free(p->descales);
 }
 
 static double load_output(const problem *p, int64_t index) {
@@ -696,6 +744,7 @@ static int run_errors(void) {
     traits.saves_lse = variant->saves_lse;
     traits.block_sparse = spec->block_rows > 0;
     traits.element_bytes = storage_size(spec->storage);
+    traits.input_bytes = storage_size(input_storage(spec));
     traits.page_size = spec->page_size;
     traits.score_parameter_count = variant->score_parameter_count;
     traits.sinks = variant->sinks;
@@ -725,12 +774,13 @@ static int run_dropmask(const char *text) {
         for (int64_t h = 0; h < shape.heads_q; h++)
             for (int64_t q = 0; q < shape.nq; q++)
                 for (int64_t i = 0; i < spec->head_dim; i++)
-                    store_value(p.q.data, spec->storage, tensor_index(&p.q, b, h, q) + i, 0.0);
+                    store_value(p.q.data, input_storage(spec), tensor_index(&p.q, b, h, q) + i, 0.0);
         for (int64_t h = 0; h < shape.heads_kv; h++)
             for (int64_t k = 0; k < shape.nk; k++)
                 for (int64_t j = 0; j < spec->value_head_dim; j++)
-                    store_value(p.v.data, spec->storage, tensor_index(&p.v, b, h, k) + j, j == k ? 1.0 : 0.0);
+                    store_value(p.v.data, input_storage(spec), tensor_index(&p.v, b, h, k) + j, j == k ? 1.0 : 0.0);
     }
+    p.params.v_descale = NULL; /* fp8: V's identity read as it is stored */
     attngen_status status = harness_forward(&p.params);
     double kept_value = (double)(float)spec->dropout_keep_scale / (double)shape.nk;
     long elements = 0, kept = 0, mismatches = 0, stray = 0;

@@ -89,6 +89,28 @@ double attngen_reference_load(const void *base, int storage, int64_t index) {
     }
 }
 
+/* fp8 e4m3 (OCP E4M3): (8 + m) * 2^(e - 10) for exponent e > 0, m * 2^-9 for e = 0, NaN for S.1111.111. */
+double attngen_reference_e4m3_to_double(uint8_t value) {
+    const int exponent = (value >> 3) & 0xf, mantissa = value & 0x7;
+    const double sign = (value & 0x80) ? -1.0 : 1.0;
+    if (exponent == 0xf && mantissa == 0x7) {
+        return NAN;
+    }
+    return sign * (exponent == 0 ? ldexp((double)mantissa, -9) : ldexp((double)(8 + mantissa), exponent - 10));
+}
+
+/* Element `index` of Q, K or V of sequence b, key/value head hkv: stored like O, or an fp8 byte times its descale
+   factor (NULL: 1). */
+static double load_input(const attngen_forward_params *params, const attngen_reference_spec *spec, const void *base,
+                         const float *descale, int64_t b, int64_t hkv, int64_t index) {
+    if (!spec->inputs_e4m3) {
+        return attngen_reference_load(base, spec->storage, index);
+    }
+    const double factor = descale == NULL
+        ? 1.0 : (double)descale[b * params->descale_batch_stride + hkv * params->descale_head_stride];
+    return attngen_reference_e4m3_to_double(((const uint8_t *)base)[index]) * factor;
+}
+
 /* ---- Philox4x32-10 ------------------------------------------------------------------------ */
 
 void attngen_reference_philox(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
@@ -291,10 +313,10 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                 int64_t v_at = spec->page_size > 0 ? element_index(&params->v_layout, page, hkv, row)
                                                    : sequence_element(&params->v_layout, params->cu_seqlens_k, b, hkv, key);
                 for (int64_t i = 0; i < d; i++) {
-                    keys[key * d + i] = attngen_reference_load(params->k, spec->storage, k_at + i);
+                    keys[key * d + i] = load_input(params, spec, params->k, params->k_descale, b, hkv, k_at + i);
                 }
                 for (int64_t j = 0; j < dv; j++) {
-                    values[key * dv + j] = attngen_reference_load(params->v, spec->storage, v_at + j);
+                    values[key * dv + j] = load_input(params, spec, params->v, params->v_descale, b, hkv, v_at + j);
                 }
             }
             for (int64_t h = hkv * group; h < (hkv + 1) * group; h++) {
@@ -303,7 +325,7 @@ int attngen_reference_forward(const attngen_forward_params *params, const attnge
                     double *out = o + row * dv;
                     int64_t q_at = sequence_element(&params->q_layout, params->cu_seqlens_q, b, h, q);
                     for (int64_t i = 0; i < d; i++) {
-                        query[i] = attngen_reference_load(params->q, spec->storage, q_at + i);
+                        query[i] = load_input(params, spec, params->q, params->q_descale, b, hkv, q_at + i);
                     }
                     /* Scores over every key, and their maximum over the kept ones. */
                     double maximum = -INFINITY, bound = 0.0;

@@ -114,7 +114,11 @@ typedef struct attngen_reference_spec {
     attngen_reference_score_modifier score_modifier;             /* NULL: the plain scaled score */
     attngen_reference_score_modifier score_modifier_derivative;  /* its derivative (NULL with it) */
     int sinks;                     /* 1: params->sinks[h] is a sink logit of query head h (-inf: none) */
+    int inputs_e4m3;               /* 1: Q, K and V are fp8 e4m3 bytes times the call's q/k/v_descale (O in `storage`) */
 } attngen_reference_spec;
+
+/* fp8 e4m3 byte -> double, exactly (NaN for S.1111.111). */
+double attngen_reference_e4m3_to_double(uint8_t value);
 
 /* Sets every field to "no mask, no dropout", scale = 1/sqrt(head_dim). */
 void attngen_reference_spec_init(attngen_reference_spec *spec, int head_dim, int value_head_dim, int storage);

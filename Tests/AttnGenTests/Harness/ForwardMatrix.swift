@@ -131,6 +131,14 @@ enum ForwardMatrix {
             .savingLogSumExp(),
         AttentionSpec(name: "sinks_sparse_nolse_fp16_d16", headDim: 16).storage(.fp16).withSinks()
             .masked(by: .blockSparse(blockRows: 16, blockColumns: 32)),
+        // fp8 e4m3 inputs times descale factors (README.md, "fp8 inputs"; by the seed per (sequence, key/value head)
+        // or per tensor, V's sometimes absent), O in each storage type, with masks, GQA, dropout, a modifier, sinks.
+        AttentionSpec(name: "fp8_causal_gqa_bf16_d128", headDim: 128).storage(.bf16).inputs(.e4m3)
+            .heads(query: 4, keyValue: 2).masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        AttentionSpec(name: "fp8_window_dropout_fp32_d64", headDim: 64).storage(.fp32).inputs(.e4m3).dropout(0.2)
+            .masked(by: .slidingWindow(left: 50, right: 10, alignment: .topLeft)).savingLogSumExp(),
+        AttentionSpec(name: "fp8_softcap_sinks_fp16_d40", headDim: 40).storage(.fp16).inputs(.e4m3).withSinks()
+            .modified(by: .softcap(3)),
     ]
 
     /// (Nq, Nk) pairs: each length on both sides, Nq ≠ Nk mostly.

@@ -69,6 +69,7 @@ enum HarnessVariantSource {
             reference.append(".score_modifier_derivative = harness_score_modifier_derivative")
         }
         reference.append(".sinks = \(spec.sinks ? 1 : 0)")
+        reference.append(".inputs_e4m3 = \(spec.inputStorage == .e4m3 ? 1 : 0)")
         return """
             /* Written by the attngen test harness for variant \(spec.name). */
             #include <stddef.h>

@@ -19,6 +19,9 @@ from pathlib import Path
 
 SS_NS = list(range(16, 193, 16))
 RS_NS = [64, 128, 192, 256]
+# fp8 e4m3 (k32; both operands K-major, so no transpose immediates): S = Q·Kᵀ at N = the key tile, O += P·V at N = dv.
+E4M3_SS_NS = [128]
+E4M3_RS_NS = [128, 256]
 TYPES = [("__nv_bfloat16", "bf16"), ("__half", "f16")]
 
 
@@ -98,6 +101,46 @@ static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_rs(float (&d)[{r
         : "memory");
 }}
 """)
+    for n in sorted(set(E4M3_SS_NS) | set(E4M3_RS_NS)):
+        regs = n // 2
+        if n in E4M3_SS_NS:
+            ia, ib, isd = regs, regs + 1, regs + 2
+            lines.append(f"""/* D[64 x {n}] (+)= A[64 x 32] * B[32 x {n}], e4m3, A and B from shared memory (descriptors, both K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n{n}k32_ss_e4m3(float (&d)[{regs}], uint64_t desc_a, uint64_t desc_b) {{
+    asm volatile(
+        "{{\\n"
+        ".reg .pred p;\\n"
+        "setp.ne.b32 p, %{isd}, 0;\\n"
+        "wgmma.mma_async.sync.aligned.m64n{n}k32.f32.e4m3.e4m3 "
+        "{{"
+        {wrap_string(dlist(regs))}}}, "
+        "%{ia}, %{ib}, p, 1, 1;\\n"
+        "}}\\n"
+        : {dops(regs)}
+        : "l"(desc_a), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}}
+""")
+        if n in E4M3_RS_NS:
+            a0, ib, isd = regs, regs + 4, regs + 5
+            lines.append(f"""/* D[64 x {n}] (+)= A[64 x 32] * B[32 x {n}], e4m3, A from registers (4 x 32 bits a thread: 16 bytes), B from shared memory (K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n{n}k32_rs_e4m3(float (&d)[{regs}], const uint32_t (&a)[4], uint64_t desc_b) {{
+    asm volatile(
+        "{{\\n"
+        ".reg .pred p;\\n"
+        "setp.ne.b32 p, %{isd}, 0;\\n"
+        "wgmma.mma_async.sync.aligned.m64n{n}k32.f32.e4m3.e4m3 "
+        "{{"
+        {wrap_string(dlist(regs))}}}, "
+        "{{%{a0}, %{a0 + 1}, %{a0 + 2}, %{a0 + 3}}}, %{ib}, p, 1, 1;\\n"
+        "}}\\n"
+        : {dops(regs)}
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}}
+""")
     # Dispatchers on N.
     lines.append("/* Dispatch on N (the shapes generated above). */")
     lines.append("template <int N, int ScaleD, int TransA, int TransB, typename Element>")
@@ -125,6 +168,21 @@ static __device__ __forceinline__ void attngen_wgmma_m64n{n}k16_rs(float (&d)[{r
     lines.append('        static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");')
     lines.append("    }")
     lines.append("}")
+    for kind, ns, args, params in [("ss", E4M3_SS_NS, "d, desc_a, desc_b", "uint64_t desc_a, uint64_t desc_b"),
+                                   ("rs", E4M3_RS_NS, "d, a, desc_b", "const uint32_t (&a)[4], uint64_t desc_b")]:
+        lines.append("")
+        lines.append("template <int N, int ScaleD>")
+        lines.append(f"static __device__ __forceinline__ void attngen_wgmma_{kind}_e4m3(float (&d)[N / 2], {params}) {{")
+        first = True
+        for n in ns:
+            kw = "if constexpr" if first else "} else if constexpr"
+            lines.append(f"    {kw} (N == {n}) {{")
+            lines.append(f"        attngen_wgmma_m64n{n}k32_{kind}_e4m3<ScaleD>({args});")
+            first = False
+        lines.append("    } else {")
+        lines.append('        static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");')
+        lines.append("    }")
+        lines.append("}")
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ namespace attngen_mha_d128_bf16_causal_variant {
 
 using Element = __nv_bfloat16;  /* how Q, K, V, O and the gradients are stored */
 using Raw = uint16_t;  /* the same bits, as shared memory holds them */
+constexpr int kInputBytes = 2;  /* one stored element of Q, K and V */
 constexpr int kHeadDim = 128;
 constexpr int kValueHeadDim = 128;
 constexpr float kScale = 0.088388346f;
@@ -48,7 +49,7 @@ constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguo
 constexpr attngen_variant_rules kVariantRules = {kHeadDim, kValueHeadDim, (int64_t)sizeof(Element), kFixedHeadsQ,
                                                  kFixedHeadsKV, kSavesLogSumExp ? 1 : 0,
                                                  kBlockSparse ? kSparseBlockRows : 0, kBlockSparse ? kSparseBlockColumns : 0,
-                                                 kPageSize, kScoreParameterCount, kSinks ? 1 : 0};
+                                                 kPageSize, kScoreParameterCount, kSinks ? 1 : 0, kInputBytes};
 
 /* ------------------------------------------------------------------------------------------------
  * Masks (README.md, "The C ABI": a conjunction of the spec's masks, and k < nk).

@@ -233,6 +233,7 @@ typedef struct attngen_variant_rules {
     int32_t page_size;            /* paged K/V cache: keys per page (page_table required); 0 when contiguous */
     int32_t score_parameter_count; /* run-time arrays of the score modifiers (score_parameters required when > 0) */
     int32_t has_sinks;            /* attention sinks (sinks required) */
+    int32_t input_bytes;          /* forward: bytes of one stored element of Q, K and V (1: fp8, with descale factors) */
 } attngen_variant_rules;
 
 /* The packed row count of a variable-length side: 0 ... ATTNGEN_MAX_SEQLEN when prefix sums are given (else unused). */
@@ -320,9 +321,16 @@ static inline attngen_status attngen_check_forward(const attngen_forward_params 
     const int64_t kv_rows = paged ? rules->page_size : (params->cu_seqlens_k != NULL ? params->total_k : nk);
     const int64_t pages_per_sequence = paged ? (nk + rules->page_size - 1) / rules->page_size : 0;
     const attngen_layout page_table_layout = {params->page_table_stride, 0, 1};
-    if (!attngen_layout_is_valid(params->q_layout, q_outer, hq, q_rows, rules->head_dim, bytes, 0)
-        || !attngen_layout_is_valid(params->k_layout, kv_outer, hkv, kv_rows, rules->head_dim, bytes, 0)
-        || !attngen_layout_is_valid(params->v_layout, kv_outer, hkv, kv_rows, rules->value_head_dim, bytes, 0)
+    const int64_t input_bytes = rules->input_bytes;
+    /* fp8 inputs: each descale factor array given, [batch, heads_kv] floats (strides 0: one factor). */
+    const attngen_layout descale_layout = {params->descale_batch_stride, params->descale_head_stride, 0};
+    const int descales_valid = input_bytes != 1
+        || ((params->q_descale == NULL && params->k_descale == NULL && params->v_descale == NULL)
+            || attngen_layout_is_valid(descale_layout, nb, hkv, 1, 1, (int64_t)sizeof(float), 0));
+    if (!attngen_layout_is_valid(params->q_layout, q_outer, hq, q_rows, rules->head_dim, input_bytes, 0)
+        || !attngen_layout_is_valid(params->k_layout, kv_outer, hkv, kv_rows, rules->head_dim, input_bytes, 0)
+        || !attngen_layout_is_valid(params->v_layout, kv_outer, hkv, kv_rows, rules->value_head_dim, input_bytes, 0)
+        || !descales_valid
         || (paged && !attngen_layout_is_valid(page_table_layout, nb, 1, 1, pages_per_sequence, 4, 0))
         || !attngen_layout_is_valid(params->o_layout, q_outer, hq, q_rows, rules->value_head_dim, bytes, 1)
         || (rules->saves_lse

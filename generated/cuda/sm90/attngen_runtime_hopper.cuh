@@ -159,6 +159,15 @@ static __device__ __forceinline__ void attngen_mbarrier_wait_parity(uint32_t bar
  * Proxy fences.
  * ------------------------------------------------------------------------------------------- */
 
+/* Stores four 8x8 matrices of 16-bit elements transposed: lane l gives the row address of row l % 8 of matrix l / 8
+   (16 bytes, 16-byte aligned); register q of lane l holds the elements (l / 4, 2 (l % 4)) and (l / 4, 2 (l % 4) + 1)
+   of matrix q before the transpose, which land at rows 2 (l % 4) and 2 (l % 4) + 1 of column l / 4. */
+static __device__ __forceinline__ void attngen_stmatrix_x4_trans(uint32_t address, const uint32_t (&r)[4]) {
+    asm volatile("stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(address), "r"(r[0]),
+                 "r"(r[1]), "r"(r[2]), "r"(r[3])
+                 : "memory");
+}
+
 /* Orders this thread's generic-proxy shared-memory accesses (ordinary ld/st, stmatrix) before later
    async-proxy accesses (TMA, wgmma reading a descriptor). Needed, in each writing thread and before the barrier
    that hands the data over, when ordinary stores produce what TMA stores or wgmma reads. */
@@ -1251,6 +1260,98 @@ static __device__ __forceinline__ void attngen_wgmma_m64n256k16_rs(float (&d)[12
         : "memory");
 }
 
+/* D[64 x 128] (+)= A[64 x 32] * B[32 x 128], e4m3, A and B from shared memory (descriptors, both K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n128k32_ss_e4m3(float (&d)[64], uint64_t desc_a, uint64_t desc_b) {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "setp.ne.b32 p, %66, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+        "{"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, "
+        "%22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, "
+        "%42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, "
+        "%62, %63}, "
+        "%64, %65, p, 1, 1;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "l"(desc_a), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}
+
+/* D[64 x 128] (+)= A[64 x 32] * B[32 x 128], e4m3, A from registers (4 x 32 bits a thread: 16 bytes), B from shared memory (K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n128k32_rs_e4m3(float (&d)[64], const uint32_t (&a)[4], uint64_t desc_b) {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "setp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+        "{"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, "
+        "%22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, "
+        "%42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, "
+        "%62, %63}, "
+        "{%64, %65, %66, %67}, %68, p, 1, 1;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}
+
+/* D[64 x 256] (+)= A[64 x 32] * B[32 x 256], e4m3, A from registers (4 x 32 bits a thread: 16 bytes), B from shared memory (K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n256k32_rs_e4m3(float (&d)[128], const uint32_t (&a)[4], uint64_t desc_b) {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "setp.ne.b32 p, %133, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k32.f32.e4m3.e4m3 "
+        "{"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, "
+        "%22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, "
+        "%42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, "
+        "%62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, "
+        "%82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, %96, %97, %98, %99, %100, %101, "
+        "%102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, "
+        "%119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+        "{%128, %129, %130, %131}, %132, p, 1, 1;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+          "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+          "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+          "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]),
+          "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]),
+          "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]),
+          "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
+          "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
+          "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}
+
 /* Dispatch on N (the shapes generated above). */
 template <int N, int ScaleD, int TransA, int TransB, typename Element>
 static __device__ __forceinline__ void attngen_wgmma_ss(float (&d)[N / 2], uint64_t desc_a, uint64_t desc_b) {
@@ -1293,6 +1394,26 @@ static __device__ __forceinline__ void attngen_wgmma_rs(float (&d)[N / 2], const
         attngen_wgmma_m64n192k16_rs<ScaleD, TransB>(d, a, desc_b, Element());
     } else if constexpr (N == 256) {
         attngen_wgmma_m64n256k16_rs<ScaleD, TransB>(d, a, desc_b, Element());
+    } else {
+        static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");
+    }
+}
+
+template <int N, int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_ss_e4m3(float (&d)[N / 2], uint64_t desc_a, uint64_t desc_b) {
+    if constexpr (N == 128) {
+        attngen_wgmma_m64n128k32_ss_e4m3<ScaleD>(d, desc_a, desc_b);
+    } else {
+        static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");
+    }
+}
+
+template <int N, int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_rs_e4m3(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t desc_b) {
+    if constexpr (N == 128) {
+        attngen_wgmma_m64n128k32_rs_e4m3<ScaleD>(d, a, desc_b);
+    } else if constexpr (N == 256) {
+        attngen_wgmma_m64n256k32_rs_e4m3<ScaleD>(d, a, desc_b);
     } else {
         static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");
     }
@@ -1363,14 +1484,13 @@ static inline bool attngen_hopper_device_info(int *multiprocessors, int *l2_byte
     return true;
 }
 
-/* Whether a tensor of the ABI can go through TMA as a 4-D tensor (head dim, rows, heads, batch), 16-bit
-   elements: the base 16-byte aligned; every dimension of more than one element strided by a non-zero multiple
+/* Whether a tensor of the ABI can go through TMA as a 4-D tensor (head dim, rows, heads, batch), of 16-bit
+   elements (or `element_bytes`): the base 16-byte aligned; every dimension of more than one element strided by a non-zero multiple
    of 16 bytes below 2^40 (TMA's rules; strides of 0, broadcasts, are not taken); coordinates fit in int32 with
    room for one box past the end (a tile's first row + 255). Dimensions of one element may have any stride (it is
    never applied). */
 static inline bool attngen_hopper_tma_layout_ok(const void *base, attngen_layout layout, int64_t rows, int64_t heads,
-                                                int64_t batch) {
-    const int64_t element_bytes = 2;
+                                                int64_t batch, int64_t element_bytes = 2) {
     if ((uintptr_t)base % 16 != 0) return false;
     const int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};
     const int64_t extents[3] = {rows, heads, batch};
@@ -1411,8 +1531,8 @@ static inline attngen_hopper_forward_extents attngen_hopper_forward_extents_of(c
     return extents;
 }
 
-/* Encodes the tiled tensor map of one tensor of 16-bit elements (an ABI tensor) or fp32 ones (the backward pass's
-   dQ accumulator) for boxes of one 128-byte swizzle row (64 or 32 elements) x `box_rows` rows x 1 head x 1
+/* Encodes the tiled tensor map of one tensor of 16-bit elements (an ABI tensor), bytes (fp8 inputs) or fp32 ones (the
+   backward pass's dQ accumulator) for boxes of one 128-byte swizzle row (64, 128 or 32 elements) x `box_rows` rows x 1 head x 1
    batch, with the 128-byte swizzle and zero fill out of bounds. Dimensions innermost first: {dim, rows, heads,
    batch}; element strides {row, head, batch}.
    Requires attngen_hopper_tma_layout_ok; a dimension of one element gets a placeholder stride (any multiple of
@@ -1424,7 +1544,8 @@ static inline attngen_status attngen_hopper_encode_tensor_map(CUtensorMap *map, 
                                                               uint32_t box_rows) {
     const attngen_encode_tiled_fn encode = attngen_hopper_encode_tiled();
     if (encode == NULL) return ATTNGEN_ERROR_CUDA;
-    const int64_t element_bytes = type == CU_TENSOR_MAP_DATA_TYPE_FLOAT32 ? 4 : 2;
+    const int64_t element_bytes =
+        type == CU_TENSOR_MAP_DATA_TYPE_FLOAT32 ? 4 : (type == CU_TENSOR_MAP_DATA_TYPE_UINT8 ? 1 : 2);
     const cuuint64_t dims[4] = {(cuuint64_t)dim, (cuuint64_t)(rows > 0 ? rows : 1), (cuuint64_t)heads,
                                 (cuuint64_t)batch};
     const int64_t strides[3] = {layout.row_stride, layout.head_stride, layout.batch_stride};

@@ -44,7 +44,8 @@
  *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
  *       kStages-deep ring that runs on from one item to the next. So the next item's Q and first K/V tiles load
  *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
- *       exit.
+ *       exit, but with fp8 inputs (kFp8) warps 1 .. 3 transpose each V tile for the fp8 P·V (transpose_values;
+ *       setmaxnreg 40 there, 232 for the consumers).
  *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
@@ -64,8 +65,9 @@
  *   Q   kQStages x (kBlockM x kHeadDim)     at 0
  *   K   kStages x (kBlockN x kHeadDim)      after Q
  *   V   kStages x (kBlockN x kValueHeadDim) after K
+ *   Vt  fp8 only: kStages x (kValueHeadDim x kBlockN), V transposed (see transpose_value_tile)
  *   mbarriers (8 bytes each): q_full[kQStages], q_empty[kQStages], k_full[kStages], v_full[kStages],
- *                             k_empty[kStages], v_empty[kStages]
+ *                             k_empty[kStages], v_empty[kStages]; fp8: vt_full[kStages], vt_empty[kStages]
  *
  * Every tile is stored the way TMA writes a box {64 elements, rows, 1, 1} with the 128-byte swizzle: a tile of
  * R rows x D columns (D a multiple of 64) is D / 64 "column blocks", each R rows x 128 bytes, the blocks one after
@@ -182,8 +184,14 @@ constexpr bool kUniformItems = true;
    top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
 constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 constexpr int kConsumerWarpgroups = 2;
-constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
-constexpr int kConsumerRegisters = 240;
+/* fp8 e4m3 inputs (kInputBytes 1, README.md "fp8 inputs"): Q, K and V are bytes; S = Q·Kᵀ and O += P·V run on fp8
+   wgmma (k32, both operands K-major), so V is transposed in shared memory by the producer warpgroup's warps 1 to 3
+   (transpose_values), and P goes to the second product in e4m3 (pack_p). */
+constexpr bool kFp8 = kInputBytes == 1;
+/* setmaxnreg: what the producer warpgroup keeps (its transposing warps, with fp8, need more than the TMA thread alone)
+   and what the consumers get. */
+constexpr int kProducerRegisters = kFp8 ? 40 : 24;
+constexpr int kConsumerRegisters = kFp8 ? 232 : 240;
 
 /* ------------------------------------------------------------------------------------------------------------
  * Derived constants.
@@ -194,8 +202,12 @@ constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
 constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
 constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
-constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
-constexpr int kElementBytes = 2;
+constexpr int kElementBytes = kInputBytes; /* one stored element of Q, K and V: 2, or 1 (fp8) */
+constexpr int kBlockColumns = kSwizzleRowBytes / kElementBytes; /* elements per swizzle row: the columns of a TMA box */
+constexpr int kKStep = 32 / kElementBytes; /* the k of one wgmma: 16 (16-bit), 32 (fp8); 32 bytes of a row either way */
+constexpr int kTransposeWarps = 3;         /* fp8: warps 1 .. 3 of the producer warpgroup transpose V */
+static_assert(kKStep * kElementBytes == 32 && 32 * (1 + kTransposeWarps) == 128,
+              "a wgmma k step is 32 bytes of a row; the TMA warp and the transposing warps make a warpgroup");
 
 static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
                   kThreads * attngen_launch_registers(kThreads),
@@ -205,14 +217,16 @@ static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "f
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
-              "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
+              "head dims are whole 128-byte column blocks (64 .. 256 16-bit columns, 128 or 256 fp8 ones)");
+static_assert(!kFp8 || kBlockN == 128, "fp8: a key tile is one 128-byte row of the transposed V tile");
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
 /* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
    (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
    at least 52 stay for the rest. */
-static_assert(kBlockN / 2 + kBlockN / 4 + kValueHeadDim / 2 <= 240 - 52, "the accumulators leave room for the rest");
+static_assert(kBlockN / 2 + kBlockN / (kFp8 ? 8 : 4) + kValueHeadDim / 2 <= kConsumerRegisters - 52,
+              "the accumulators leave room for the rest");
 static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
-static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k step");
 /* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
    must consumer c's 64-row slice of Q: */
 static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
@@ -226,6 +240,9 @@ constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+/* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
+   each 32-key step to match P's registers (transpose_values). */
+constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kBlockN : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
               "a tile is its column blocks");
@@ -233,8 +250,10 @@ static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes
 constexpr uint32_t kQOffset = 0;
 constexpr uint32_t kKOffset = kQOffset + kQStages * kQTileBytes;
 constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
-constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
-constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per Q buffer; k/v full/empty per slot */
+constexpr uint32_t kVtOffset = kVOffset + kStages * kVTileBytes;
+constexpr uint32_t kBarrierOffset = kVtOffset + kStages * kVtTileBytes;
+/* q_full, q_empty per Q buffer; k/v full/empty per slot; fp8: vt full/empty per slot */
+constexpr int kBarrierCount = 2 * kQStages + 4 * kStages + (kFp8 ? 2 * kStages : 0);
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
@@ -292,6 +311,7 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
     __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
     __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t vt(int slot) const { return base + kVtOffset + (uint32_t)slot * kVtTileBytes; }
     __device__ __forceinline__ uint32_t q_full(int buffer) const { return base + kBarrierOffset + 8u * buffer; }
     __device__ __forceinline__ uint32_t q_empty(int buffer) const {
         return base + kBarrierOffset + 8u * (kQStages + buffer);
@@ -308,6 +328,16 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t v_empty(int slot) const {
         return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
     }
+    /* fp8: the transposed V of a slot, written by the transposing warps, read by the consumers' P·V. */
+    __device__ __forceinline__ uint32_t vt_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 4 * kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t vt_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 5 * kStages + slot);
+    }
+    /* What the consumers' P·V waits for and releases: V as TMA wrote it, or (fp8) its transpose. */
+    __device__ __forceinline__ uint32_t value_full(int slot) const { return kFp8 ? vt_full(slot) : v_full(slot); }
+    __device__ __forceinline__ uint32_t value_empty(int slot) const { return kFp8 ? vt_empty(slot) : v_empty(slot); }
     /* The sequence table of a call with arguments.sorted_sequences > 0 (read from the kernel's parameters at each
        use rather than kept in a register: the producer has 24). */
     __device__ __forceinline__ SequenceTable sequences(const KernelArguments &arguments) const {
@@ -466,7 +496,7 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
 
 constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
 constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
-constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+constexpr int kPFragments = kBlockN / kKStep;   /* k steps of P·V (16 or 32 keys; 4 words of P each) */
 
 /* ------------------------------------------------------------------------------------------------------------
  * Producer: one thread.
@@ -537,6 +567,84 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 }
 
 /* ------------------------------------------------------------------------------------------------------------
+ * fp8: warps 1 .. 3 of the producer warpgroup transpose V.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* fp8 wgmma reads both operands K-major, so O += P·V needs V with the keys along its rows. For each K/V fill (the
+   producer's order: the same walk of items and tiles), warps 1 .. 3 wait for V in slot s (v_full) and for the
+   consumers' release of the slot's previous transpose (vt_empty), then write vt(s): row c (a V column, c <
+   kValueHeadDim) holds the tile's 128 keys as 128 bytes, 128-byte swizzled (16-byte chunk q of row c at position
+   q ^ (c % 8)), the keys of each 32-key step in the order of P's registers (pack_p): in each 16-key half, byte
+   positions 2j and 2j + 1 hold keys j and j + 8.
+   A warp takes blocks of 32 keys (one step) x 16 V columns, 512 bytes: ldmatrix.x4 (16-bit elements, matrix m =
+   keys 8m .. 8m + 7 of the step, 16 columns from each key's row, V's swizzle undone by the row addresses) gives lane
+   l the 4 bytes of columns 4 (l % 4) .. + 3 of key 8m + l / 4; one byte permute per output register pairs key
+   8m + l / 4 with key 8 (m + 1) + l / 4 (m = 0, 2) for two of those columns; stmatrix.x4.trans (matrix 2H + P: rows
+   = V columns 4 (i / 2) + 2P + i % 2 of the block, 16-bit columns j = position pairs j of half H) puts each 16-bit
+   pair at (column, position pair l / 4). Conflict-free loads; stores 2-way (the rows of a matrix hit 4 swizzle
+   phases). Keys past the sequence's nk are written as zeros (a packed side's next rows may hold anything; P is 0
+   there, but 0 x NaN is not). Then each thread fences its stores for the async proxy, and lane 0 of each warp
+   arrives on vt_full(s) (wgmma may read it) and on v_empty(s) (TMA may refill V: its reads are done). */
+static __device__ __forceinline__ void transpose_value_tile(const SharedLayout &smem, int slot, int32_t valid_keys,
+                                                            int warp, int lane) {
+    constexpr int kColumnBlocks = kValueHeadDim / 16;
+    constexpr int kBlocks = (kBlockN / 32) * kColumnBlocks;
+    /* This lane's rows: the key it addresses for ldmatrix (32 kk + lane), the V column it addresses for stmatrix. */
+    const uint32_t load_row = smem.v(slot) + (uint32_t)lane * kSwizzleRowBytes;
+    const int store_half = lane >> 4, store_parity = (lane >> 3) & 1, i = lane & 7;
+    const int store_column = 4 * (i >> 1) + 2 * store_parity + (i & 1); /* + the block's first column */
+    const bool all_valid = valid_keys >= kBlockN;
+#pragma unroll 1
+    for (int block = warp; block < kBlocks; block += kTransposeWarps) {
+        const int kk = block / kColumnBlocks, first_column = 16 * (block % kColumnBlocks);
+        const int key = 32 * kk + lane;
+        const uint32_t source = load_row + (uint32_t)(32 * kk) * kSwizzleRowBytes +
+                                (uint32_t)(first_column / kSwizzleRowBytes) * kKVColumnBlockBytes +
+                                (uint32_t)((((first_column % kSwizzleRowBytes) >> 4) ^ (key & 7)) << 4);
+        uint32_t r[4];
+        attngen_ldmatrix_x4(r, source);
+        if (!all_valid) {
+#pragma unroll
+            for (int m = 0; m < 4; ++m) {
+                if (32 * kk + 8 * m + (lane >> 2) >= valid_keys) r[m] = 0u;
+            }
+        }
+        /* matrix 2H + P: columns 2P, 2P + 1 of this lane's 4, keys (8 (2H) + l / 4, 8 (2H + 1) + l / 4) */
+        const uint32_t out[4] = {__byte_perm(r[0], r[1], 0x5140), __byte_perm(r[0], r[1], 0x7362),
+                                 __byte_perm(r[2], r[3], 0x5140), __byte_perm(r[2], r[3], 0x7362)};
+        const int column = first_column + store_column;
+        const uint32_t target = smem.vt(slot) + (uint32_t)column * kSwizzleRowBytes +
+                                (uint32_t)(((2 * kk + store_half) ^ (column & 7)) << 4);
+        attngen_stmatrix_x4_trans(target, out);
+    }
+}
+
+static __device__ __forceinline__ void transpose_values(const SharedLayout &smem, const KernelArguments &arguments) {
+    if (arguments.params.seqlen_k == 0) return; /* as the producer: no item visits a key tile */
+    const int thread = (int)threadIdx.x - 32; /* 0 .. 95 */
+    const int lane = thread & 31;
+    uint32_t fill = 0;
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, smem.sequences(arguments), n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        for (int32_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+            const int slot = (int)(fill % kStages);
+            const uint32_t use = fill / kStages;
+            attngen_mbarrier_wait_parity(smem.v_full(slot), use & 1u);
+            if (use > 0) attngen_mbarrier_wait_parity(smem.vt_empty(slot), (use - 1) & 1u);
+            transpose_value_tile(smem, slot, item.nk - tile * kBlockN, thread >> 5, lane);
+            attngen_fence_proxy_async_shared();
+            __syncwarp();
+            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
  * Consumer: one warpgroup, 64 query rows.
  * ---------------------------------------------------------------------------------------------------------- */
 
@@ -550,11 +658,17 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
     attngen_fence_operands(s);
     attngen_wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+    for (int kk = 0; kk < kHeadDim / kKStep; ++kk) {
         const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
         const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
         const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
-        if (kk == 0) {
+        if constexpr (kFp8) {
+            if (kk == 0) {
+                attngen_wgmma_ss_e4m3<kBlockN, 0>(s, a, b);
+            } else {
+                attngen_wgmma_ss_e4m3<kBlockN, 1>(s, a, b);
+            }
+        } else if (kk == 0) {
             attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
         } else {
             attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
@@ -569,14 +683,21 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
 static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
                                                 const SharedLayout &smem, int slot) {
     const uint32_t v_rows = smem.v(slot);
+    (void)v_rows;
     attngen_fence_operands(o);
     attngen_fence_operands(p);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
-        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
-                                                         kKVColumnBlockBytes, 1024);
-        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+        if constexpr (kFp8) {
+            /* V transposed (K-major: keys along the 128-byte rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ. */
+            const uint64_t b = attngen_smem_descriptor_sw128(smem.vt(slot) + (uint32_t)kk * 32u, 16, 1024);
+            attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
+        } else {
+            const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                             kKVColumnBlockBytes, 1024);
+            attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+        }
     }
     attngen_wgmma_commit_group();
 }
@@ -685,8 +806,14 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
    thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
    the caller rescales once the O += P·V in flight (of the previous tile) has completed: O(j) = O(j-1) ·
    correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
+/* fp8: P = exp2(... + kPOffsetLog2), up to 2^8, so that e4m3 (normal from 2^-6) keeps P's small values; O and the row
+   sums carry the same factor, which the epilogue's division removes (and the LSE subtracts). score_to_log2 is
+   kScoreToLog2, times the descale factors of Q and K with fp8. */
+constexpr float kPOffsetLog2 = kFp8 ? 8.0f : 0.0f;
+constexpr float kPOffsetNatural = kPOffsetLog2 * 0.6931471805599453f; /* the same in natural-log units */
 static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
-                                                      float (&row_sum)[2], float (&correction)[2]) {
+                                                      float (&row_sum)[2], float (&correction)[2],
+                                                      const float score_to_log2) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         float tile_max = -INFINITY;
@@ -698,14 +825,16 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
         const float new_max = fmaxf(row_max[r], tile_max);
         /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
-        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
-        correction[r] = attngen_exp2(row_max[r] * kScoreToLog2 - scaled_max);
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * score_to_log2;
+        correction[r] = attngen_exp2(row_max[r] * score_to_log2 - scaled_max);
         row_max[r] = new_max;
+        /* -(the max), or with fp8 kPOffsetLog2 - max */
+        const float shift = kFp8 ? kPOffsetLog2 - scaled_max : -scaled_max;
         float tile_sum = 0.0f;
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
-            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScoreToLog2, -scaled_max));
-            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScoreToLog2, -scaled_max));
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], score_to_log2, shift));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], score_to_log2, shift));
             tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
         }
         row_sum[r] = row_sum[r] * correction[r] + tile_sum;
@@ -732,15 +861,40 @@ static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const
     }
 }
 
+/* Four fp32 values as e4m3 bytes (round to nearest even, saturated to +-448), `b0` in the low byte. */
+static __device__ __forceinline__ uint32_t pack_e4m3x4(float b0, float b1, float b2, float b3) {
+    uint16_t low, high;
+    /* cvt ... e4m3x2.f32 d, a, b puts a in the upper byte of d, b in the lower one. */
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(low) : "f"(b1), "f"(b0));
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(high) : "f"(b3), "f"(b2));
+    return (uint32_t)low | ((uint32_t)high << 16);
+}
+
 /* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator column groups
-   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8.
+   fp8, k32 steps: a[0] holds row g at A columns 4c .. 4c + 3, a[1] row g + 8 there, a[2] and a[3] the same at
+   16 + 4c .. 16 + 4c + 3 (c the quad lane). The thread holds keys 8j + 2c, 8j + 2c + 1 of its rows (j = 4kk .. 4kk
+   + 3); A columns 2p and 2p + 1 of a 16-key half are keys p and p + 8 of it (the order transpose_value_tile writes
+   V's keys in), so A column 4c + i is key 2c + i / 2 + 8 (i % 2): each register takes the thread's own values,
+   no shuffle. */
 static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], const float (&s)[kSTileFloats]) {
+    if constexpr (kFp8) {
 #pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-        p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
-        p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
-        p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
-        p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+        for (int kk = 0; kk < kPFragments; ++kk) {
+            const float *const t = s + 16 * kk;
+            p[kk][0] = pack_e4m3x4(t[0], t[4], t[1], t[5]);
+            p[kk][1] = pack_e4m3x4(t[2], t[6], t[3], t[7]);
+            p[kk][2] = pack_e4m3x4(t[8], t[12], t[9], t[13]);
+            p[kk][3] = pack_e4m3x4(t[10], t[14], t[11], t[15]);
+        }
+    } else {
+#pragma unroll
+        for (int kk = 0; kk < kPFragments; ++kk) {
+            p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+            p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+            p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+            p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+        }
     }
 }
 
@@ -817,6 +971,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r (base 2 with a
                                                   score modifier: kScoreToLog2) */
     const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);
+    /* fp8: the descale factors of the item's (sequence, key/value head): Q's and K's scale the scores, V's O. */
+    float qk_descale = 1.0f, v_descale = 1.0f;
+    if constexpr (kFp8) {
+        const int64_t at = (int64_t)b * p.descale_batch_stride + (int64_t)(h / arguments.kv_group) * p.descale_head_stride;
+        qk_descale = (p.q_descale != NULL ? p.q_descale[at] : 1.0f) * (p.k_descale != NULL ? p.k_descale[at] : 1.0f);
+        v_descale = p.v_descale != NULL ? p.v_descale[at] : 1.0f;
+    }
+    const float score_to_log2 = kScoreToLog2 * qk_descale;
     float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
 
     if (item.first_tile < tiles.tile_end) {
@@ -842,7 +1004,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
         if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-        online_softmax(s, row_max, row_sum, correction);
+        online_softmax(s, row_max, row_sum, correction, score_to_log2);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
         pack_p(p_frag, s);
 
@@ -854,7 +1016,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
             scheduler_wait(consumer);
             issue_scores(s, smem, q_buffer, consumer, next_slot); /* group: S(next) */
-            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            attngen_mbarrier_wait_parity(smem.value_full(slot), parity);
             issue_pv(o, p_frag, smem, slot);                      /* group: O += P(tile)·V(tile) */
             scheduler_signal(consumer);
 
@@ -864,7 +1026,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
             if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-            online_softmax(s, row_max, row_sum, correction);
+            online_softmax(s, row_max, row_sum, correction, score_to_log2);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
                WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
@@ -877,7 +1039,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
             complete_pv(o, p_frag);
-            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.value_empty(slot), lane);
             rescale_o(o, correction);
             pack_p(p_frag, s);
 
@@ -888,13 +1050,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
         /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
            it). */
-        attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
-        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)). */
-        if (p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
+        attngen_mbarrier_wait_parity(smem.value_full(slot), parity);
+        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)); with
+           fp8 the transposing warps write those keys as zeros. */
+        if (!kFp8 && p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
-        attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+        attngen_mbarrier_arrive_warp(smem.value_empty(slot), lane);
         tile_count = count + 1;
         ++q_count;
     }
@@ -913,7 +1076,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         sum += __shfl_xor_sync(0xffffffffu, sum, 2);
         const int64_t q = thread_row + 8 * r;
         const bool kept_any = sum > 0.0f;
-        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        const float factor = kept_any ? (kFp8 ? kKeepScale * v_descale / sum : kKeepScale / sum) : 0.0f;
         if (q < nq) {
             Element *const o_row = o_base + q * p.o_layout.row_stride;
 #pragma unroll
@@ -930,7 +1093,9 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (kSavesLogSumExp && quad_lane == 0) {
                 p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
                       ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
-                    kept_any ? row_max[r] * kScoreToNatural + logf(sum) : -INFINITY;
+                    kept_any ? (kFp8 ? row_max[r] * (kScoreToNatural * qk_descale) + (logf(sum) - kPOffsetNatural)
+                                     : row_max[r] * kScoreToNatural + logf(sum))
+                             : -INFINITY;
             }
         }
     }
@@ -1032,7 +1197,12 @@ __global__ void __launch_bounds__(kThreads, 1)
             attngen_mbarrier_init(smem.k_full(slot), 1);
             attngen_mbarrier_init(smem.v_full(slot), 1);
             attngen_mbarrier_init(smem.k_empty(slot), kConsumerWarps);
-            attngen_mbarrier_init(smem.v_empty(slot), kConsumerWarps);
+            /* V is released by whoever reads it: the consumers' P·V, or (fp8) the transposing warps */
+            attngen_mbarrier_init(smem.v_empty(slot), kFp8 ? kTransposeWarps : kConsumerWarps);
+            if (kFp8) {
+                attngen_mbarrier_init(smem.vt_full(slot), kTransposeWarps);
+                attngen_mbarrier_init(smem.vt_empty(slot), kConsumerWarps);
+            }
         }
         attngen_fence_mbarrier_init();
     }
@@ -1041,7 +1211,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
     if (warpgroup == 0) {
         attngen_setmaxnreg_dec<kProducerRegisters>();
-        if (threadIdx.x == 0) produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+        if (threadIdx.x == 0) {
+            produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+        } else if (kFp8 && threadIdx.x >= 32) {
+            transpose_values(smem, arguments);
+        }
     } else {
         attngen_setmaxnreg_inc<kConsumerRegisters>();
         consume(smem, arguments, warpgroup - 1);
@@ -1092,8 +1266,9 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
 
     /* Tensor maps: boxes of {64 columns, kBlockM rows (Q) or kBlockN rows (K, V), 1 head, 1 batch}, 128-byte
        swizzle, zeros out of bounds. */
-    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8
+                                     : std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                   : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
@@ -1180,8 +1355,14 @@ constexpr bool kUniformItems = true;
    top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
 constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 constexpr int kConsumerWarpgroups = 2;
-constexpr int kProducerRegisters = 24; /* setmaxnreg: what the producer warpgroup gives away */
-constexpr int kConsumerRegisters = 240;
+/* fp8 e4m3 inputs (kInputBytes 1, README.md "fp8 inputs"): Q, K and V are bytes; S = Q·Kᵀ and O += P·V run on fp8
+   wgmma (k32, both operands K-major), so V is transposed in shared memory by the producer warpgroup's warps 1 to 3
+   (transpose_values), and P goes to the second product in e4m3 (pack_p). */
+constexpr bool kFp8 = kInputBytes == 1;
+/* setmaxnreg: what the producer warpgroup keeps (its transposing warps, with fp8, need more than the TMA thread alone)
+   and what the consumers get. */
+constexpr int kProducerRegisters = kFp8 ? 40 : 24;
+constexpr int kConsumerRegisters = kFp8 ? 232 : 240;
 
 /* ------------------------------------------------------------------------------------------------------------
  * Derived constants.
@@ -1192,8 +1373,12 @@ constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
 constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
 constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
-constexpr int kBlockColumns = 64;     /* 16-bit elements per swizzle row: the columns of one TMA box */
-constexpr int kElementBytes = 2;
+constexpr int kElementBytes = kInputBytes; /* one stored element of Q, K and V: 2, or 1 (fp8) */
+constexpr int kBlockColumns = kSwizzleRowBytes / kElementBytes; /* elements per swizzle row: the columns of a TMA box */
+constexpr int kKStep = 32 / kElementBytes; /* the k of one wgmma: 16 (16-bit), 32 (fp8); 32 bytes of a row either way */
+constexpr int kTransposeWarps = 3;         /* fp8: warps 1 .. 3 of the producer warpgroup transpose V */
+static_assert(kKStep * kElementBytes == 32 && 32 * (1 + kTransposeWarps) == 128,
+              "a wgmma k step is 32 bytes of a row; the TMA warp and the transposing warps make a warpgroup");
 
 static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
                   kThreads * attngen_launch_registers(kThreads),
@@ -1203,14 +1388,16 @@ static_assert(kConsumerWarps * 32 == kConsumerWarpgroups * kWarpgroupThreads, "f
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
-              "head dims are whole 64-column blocks (64 .. 256); others keep the mma.sync kernel for now");
+              "head dims are whole 128-byte column blocks (64 .. 256 16-bit columns, 128 or 256 fp8 ones)");
+static_assert(!kFp8 || kBlockN == 128, "fp8: a key tile is one 128-byte row of the transposed V tile");
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
 /* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
    (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
    at least 52 stay for the rest. */
-static_assert(kBlockN / 2 + kBlockN / 4 + kValueHeadDim / 2 <= 240 - 52, "the accumulators leave room for the rest");
+static_assert(kBlockN / 2 + kBlockN / (kFp8 ? 8 : 4) + kValueHeadDim / 2 <= kConsumerRegisters - 52,
+              "the accumulators leave room for the rest");
 static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
-static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k16 step");
+static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k step");
 /* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
    must consumer c's 64-row slice of Q: */
 static_assert((kBlockM * kSwizzleRowBytes) % 1024 == 0 && (kBlockN * kSwizzleRowBytes) % 1024 == 0 &&
@@ -1224,6 +1411,9 @@ constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
+/* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
+   each 32-key step to match P's registers (transpose_values). */
+constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kBlockN : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
               "a tile is its column blocks");
@@ -1231,8 +1421,10 @@ static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes
 constexpr uint32_t kQOffset = 0;
 constexpr uint32_t kKOffset = kQOffset + kQStages * kQTileBytes;
 constexpr uint32_t kVOffset = kKOffset + kStages * kKTileBytes;
-constexpr uint32_t kBarrierOffset = kVOffset + kStages * kVTileBytes;
-constexpr int kBarrierCount = 2 * kQStages + 4 * kStages; /* q_full, q_empty per Q buffer; k/v full/empty per slot */
+constexpr uint32_t kVtOffset = kVOffset + kStages * kVTileBytes;
+constexpr uint32_t kBarrierOffset = kVtOffset + kStages * kVtTileBytes;
+/* q_full, q_empty per Q buffer; k/v full/empty per slot; fp8: vt full/empty per slot */
+constexpr int kBarrierCount = 2 * kQStages + 4 * kStages + (kFp8 ? 2 * kStages : 0);
 constexpr uint32_t kSharedAlignmentSlack = 1024;
 constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
 static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
@@ -1290,6 +1482,7 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t q(int buffer) const { return base + kQOffset + (uint32_t)buffer * kQTileBytes; }
     __device__ __forceinline__ uint32_t k(int slot) const { return base + kKOffset + (uint32_t)slot * kKTileBytes; }
     __device__ __forceinline__ uint32_t v(int slot) const { return base + kVOffset + (uint32_t)slot * kVTileBytes; }
+    __device__ __forceinline__ uint32_t vt(int slot) const { return base + kVtOffset + (uint32_t)slot * kVtTileBytes; }
     __device__ __forceinline__ uint32_t q_full(int buffer) const { return base + kBarrierOffset + 8u * buffer; }
     __device__ __forceinline__ uint32_t q_empty(int buffer) const {
         return base + kBarrierOffset + 8u * (kQStages + buffer);
@@ -1306,6 +1499,16 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t v_empty(int slot) const {
         return base + kBarrierOffset + 8u * (2 * kQStages + 3 * kStages + slot);
     }
+    /* fp8: the transposed V of a slot, written by the transposing warps, read by the consumers' P·V. */
+    __device__ __forceinline__ uint32_t vt_full(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 4 * kStages + slot);
+    }
+    __device__ __forceinline__ uint32_t vt_empty(int slot) const {
+        return base + kBarrierOffset + 8u * (2 * kQStages + 5 * kStages + slot);
+    }
+    /* What the consumers' P·V waits for and releases: V as TMA wrote it, or (fp8) its transpose. */
+    __device__ __forceinline__ uint32_t value_full(int slot) const { return kFp8 ? vt_full(slot) : v_full(slot); }
+    __device__ __forceinline__ uint32_t value_empty(int slot) const { return kFp8 ? vt_empty(slot) : v_empty(slot); }
     /* The sequence table of a call with arguments.sorted_sequences > 0 (read from the kernel's parameters at each
        use rather than kept in a register: the producer has 24). */
     __device__ __forceinline__ SequenceTable sequences(const KernelArguments &arguments) const {
@@ -1464,7 +1667,7 @@ static __device__ __forceinline__ WorkItem work_item(const KernelArguments &argu
 
 constexpr int kSTileFloats = kBlockN / 2;      /* S accumulators a consumer thread holds (64 x kBlockN / 128) */
 constexpr int kOTileFloats = kValueHeadDim / 2; /* O accumulators a consumer thread holds */
-constexpr int kPFragments = kBlockN / 16;       /* k16 steps of P·V */
+constexpr int kPFragments = kBlockN / kKStep;   /* k steps of P·V (16 or 32 keys; 4 words of P each) */
 
 /* ------------------------------------------------------------------------------------------------------------
  * Producer: one thread.
@@ -1535,6 +1738,84 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 }
 
 /* ------------------------------------------------------------------------------------------------------------
+ * fp8: warps 1 .. 3 of the producer warpgroup transpose V.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* fp8 wgmma reads both operands K-major, so O += P·V needs V with the keys along its rows. For each K/V fill (the
+   producer's order: the same walk of items and tiles), warps 1 .. 3 wait for V in slot s (v_full) and for the
+   consumers' release of the slot's previous transpose (vt_empty), then write vt(s): row c (a V column, c <
+   kValueHeadDim) holds the tile's 128 keys as 128 bytes, 128-byte swizzled (16-byte chunk q of row c at position
+   q ^ (c % 8)), the keys of each 32-key step in the order of P's registers (pack_p): in each 16-key half, byte
+   positions 2j and 2j + 1 hold keys j and j + 8.
+   A warp takes blocks of 32 keys (one step) x 16 V columns, 512 bytes: ldmatrix.x4 (16-bit elements, matrix m =
+   keys 8m .. 8m + 7 of the step, 16 columns from each key's row, V's swizzle undone by the row addresses) gives lane
+   l the 4 bytes of columns 4 (l % 4) .. + 3 of key 8m + l / 4; one byte permute per output register pairs key
+   8m + l / 4 with key 8 (m + 1) + l / 4 (m = 0, 2) for two of those columns; stmatrix.x4.trans (matrix 2H + P: rows
+   = V columns 4 (i / 2) + 2P + i % 2 of the block, 16-bit columns j = position pairs j of half H) puts each 16-bit
+   pair at (column, position pair l / 4). Conflict-free loads; stores 2-way (the rows of a matrix hit 4 swizzle
+   phases). Keys past the sequence's nk are written as zeros (a packed side's next rows may hold anything; P is 0
+   there, but 0 x NaN is not). Then each thread fences its stores for the async proxy, and lane 0 of each warp
+   arrives on vt_full(s) (wgmma may read it) and on v_empty(s) (TMA may refill V: its reads are done). */
+static __device__ __forceinline__ void transpose_value_tile(const SharedLayout &smem, int slot, int32_t valid_keys,
+                                                            int warp, int lane) {
+    constexpr int kColumnBlocks = kValueHeadDim / 16;
+    constexpr int kBlocks = (kBlockN / 32) * kColumnBlocks;
+    /* This lane's rows: the key it addresses for ldmatrix (32 kk + lane), the V column it addresses for stmatrix. */
+    const uint32_t load_row = smem.v(slot) + (uint32_t)lane * kSwizzleRowBytes;
+    const int store_half = lane >> 4, store_parity = (lane >> 3) & 1, i = lane & 7;
+    const int store_column = 4 * (i >> 1) + 2 * store_parity + (i & 1); /* + the block's first column */
+    const bool all_valid = valid_keys >= kBlockN;
+#pragma unroll 1
+    for (int block = warp; block < kBlocks; block += kTransposeWarps) {
+        const int kk = block / kColumnBlocks, first_column = 16 * (block % kColumnBlocks);
+        const int key = 32 * kk + lane;
+        const uint32_t source = load_row + (uint32_t)(32 * kk) * kSwizzleRowBytes +
+                                (uint32_t)(first_column / kSwizzleRowBytes) * kKVColumnBlockBytes +
+                                (uint32_t)((((first_column % kSwizzleRowBytes) >> 4) ^ (key & 7)) << 4);
+        uint32_t r[4];
+        attngen_ldmatrix_x4(r, source);
+        if (!all_valid) {
+#pragma unroll
+            for (int m = 0; m < 4; ++m) {
+                if (32 * kk + 8 * m + (lane >> 2) >= valid_keys) r[m] = 0u;
+            }
+        }
+        /* matrix 2H + P: columns 2P, 2P + 1 of this lane's 4, keys (8 (2H) + l / 4, 8 (2H + 1) + l / 4) */
+        const uint32_t out[4] = {__byte_perm(r[0], r[1], 0x5140), __byte_perm(r[0], r[1], 0x7362),
+                                 __byte_perm(r[2], r[3], 0x5140), __byte_perm(r[2], r[3], 0x7362)};
+        const int column = first_column + store_column;
+        const uint32_t target = smem.vt(slot) + (uint32_t)column * kSwizzleRowBytes +
+                                (uint32_t)(((2 * kk + store_half) ^ (column & 7)) << 4);
+        attngen_stmatrix_x4_trans(target, out);
+    }
+}
+
+static __device__ __forceinline__ void transpose_values(const SharedLayout &smem, const KernelArguments &arguments) {
+    if (arguments.params.seqlen_k == 0) return; /* as the producer: no item visits a key tile */
+    const int thread = (int)threadIdx.x - 32; /* 0 .. 95 */
+    const int lane = thread & 31;
+    uint32_t fill = 0;
+    for (uint32_t n = 0;; ++n) {
+        uint32_t head_index = 0, rank = 0;
+        const int step = cta_step(arguments, smem.sequences(arguments), n, head_index, rank);
+        if (step == kStepDone) break;
+        if (step == kStepNone) continue;
+        const WorkItem item = work_item(arguments, head_index, rank);
+        for (int32_t tile = item.first_tile; tile < item.tiles.tile_end; tile = item.tiles.next(tile + 1), ++fill) {
+            const int slot = (int)(fill % kStages);
+            const uint32_t use = fill / kStages;
+            attngen_mbarrier_wait_parity(smem.v_full(slot), use & 1u);
+            if (use > 0) attngen_mbarrier_wait_parity(smem.vt_empty(slot), (use - 1) & 1u);
+            transpose_value_tile(smem, slot, item.nk - tile * kBlockN, thread >> 5, lane);
+            attngen_fence_proxy_async_shared();
+            __syncwarp();
+            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------
  * Consumer: one warpgroup, 64 query rows.
  * ---------------------------------------------------------------------------------------------------------- */
 
@@ -1548,11 +1829,17 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
     attngen_fence_operands(s);
     attngen_wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+    for (int kk = 0; kk < kHeadDim / kKStep; ++kk) {
         const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
         const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
         const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
-        if (kk == 0) {
+        if constexpr (kFp8) {
+            if (kk == 0) {
+                attngen_wgmma_ss_e4m3<kBlockN, 0>(s, a, b);
+            } else {
+                attngen_wgmma_ss_e4m3<kBlockN, 1>(s, a, b);
+            }
+        } else if (kk == 0) {
             attngen_wgmma_ss<kBlockN, 0, 0, 0, Element>(s, a, b); /* S = A·B (the old S is ignored) */
         } else {
             attngen_wgmma_ss<kBlockN, 1, 0, 0, Element>(s, a, b); /* S += A·B */
@@ -1567,14 +1854,21 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
 static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
                                                 const SharedLayout &smem, int slot) {
     const uint32_t v_rows = smem.v(slot);
+    (void)v_rows;
     attngen_fence_operands(o);
     attngen_fence_operands(p);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
-        const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
-                                                         kKVColumnBlockBytes, 1024);
-        attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+        if constexpr (kFp8) {
+            /* V transposed (K-major: keys along the 128-byte rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ. */
+            const uint64_t b = attngen_smem_descriptor_sw128(smem.vt(slot) + (uint32_t)kk * 32u, 16, 1024);
+            attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
+        } else {
+            const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+                                                             kKVColumnBlockBytes, 1024);
+            attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+        }
     }
     attngen_wgmma_commit_group();
 }
@@ -1683,8 +1977,14 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
    thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
    the caller rescales once the O += P·V in flight (of the previous tile) has completed: O(j) = O(j-1) ·
    correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
+/* fp8: P = exp2(... + kPOffsetLog2), up to 2^8, so that e4m3 (normal from 2^-6) keeps P's small values; O and the row
+   sums carry the same factor, which the epilogue's division removes (and the LSE subtracts). score_to_log2 is
+   kScoreToLog2, times the descale factors of Q and K with fp8. */
+constexpr float kPOffsetLog2 = kFp8 ? 8.0f : 0.0f;
+constexpr float kPOffsetNatural = kPOffsetLog2 * 0.6931471805599453f; /* the same in natural-log units */
 static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
-                                                      float (&row_sum)[2], float (&correction)[2]) {
+                                                      float (&row_sum)[2], float (&correction)[2],
+                                                      const float score_to_log2) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         float tile_max = -INFINITY;
@@ -1696,14 +1996,16 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
         const float new_max = fmaxf(row_max[r], tile_max);
         /* A row with nothing kept so far keeps max -inf; use 0 there so that no inf - inf appears. */
-        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * kScoreToLog2;
-        correction[r] = attngen_exp2(row_max[r] * kScoreToLog2 - scaled_max);
+        const float scaled_max = new_max == -INFINITY ? 0.0f : new_max * score_to_log2;
+        correction[r] = attngen_exp2(row_max[r] * score_to_log2 - scaled_max);
         row_max[r] = new_max;
+        /* -(the max), or with fp8 kPOffsetLog2 - max */
+        const float shift = kFp8 ? kPOffsetLog2 - scaled_max : -scaled_max;
         float tile_sum = 0.0f;
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
-            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], kScoreToLog2, -scaled_max));
-            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], kScoreToLog2, -scaled_max));
+            s[4 * j + 2 * r] = attngen_exp2(fmaf(s[4 * j + 2 * r], score_to_log2, shift));
+            s[4 * j + 2 * r + 1] = attngen_exp2(fmaf(s[4 * j + 2 * r + 1], score_to_log2, shift));
             tile_sum += s[4 * j + 2 * r] + s[4 * j + 2 * r + 1];
         }
         row_sum[r] = row_sum[r] * correction[r] + tile_sum;
@@ -1730,15 +2032,40 @@ static __device__ __forceinline__ void rescale_o(float (&o)[kOTileFloats], const
     }
 }
 
+/* Four fp32 values as e4m3 bytes (round to nearest even, saturated to +-448), `b0` in the low byte. */
+static __device__ __forceinline__ uint32_t pack_e4m3x4(float b0, float b1, float b2, float b3) {
+    uint16_t low, high;
+    /* cvt ... e4m3x2.f32 d, a, b puts a in the upper byte of d, b in the lower one. */
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(low) : "f"(b1), "f"(b0));
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(high) : "f"(b3), "f"(b2));
+    return (uint32_t)low | ((uint32_t)high << 16);
+}
+
 /* P as the A fragments of the k16 steps: step kk covers keys 16kk .. 16kk + 15, i.e. the accumulator column groups
-   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8. */
+   j = 2kk (a[0], a[1]) and 2kk + 1 (a[2], a[3]); a[0], a[2] row g, a[1], a[3] row g + 8.
+   fp8, k32 steps: a[0] holds row g at A columns 4c .. 4c + 3, a[1] row g + 8 there, a[2] and a[3] the same at
+   16 + 4c .. 16 + 4c + 3 (c the quad lane). The thread holds keys 8j + 2c, 8j + 2c + 1 of its rows (j = 4kk .. 4kk
+   + 3); A columns 2p and 2p + 1 of a 16-key half are keys p and p + 8 of it (the order transpose_value_tile writes
+   V's keys in), so A column 4c + i is key 2c + i / 2 + 8 (i % 2): each register takes the thread's own values,
+   no shuffle. */
 static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], const float (&s)[kSTileFloats]) {
+    if constexpr (kFp8) {
 #pragma unroll
-    for (int kk = 0; kk < kPFragments; ++kk) {
-        p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
-        p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
-        p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
-        p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+        for (int kk = 0; kk < kPFragments; ++kk) {
+            const float *const t = s + 16 * kk;
+            p[kk][0] = pack_e4m3x4(t[0], t[4], t[1], t[5]);
+            p[kk][1] = pack_e4m3x4(t[2], t[6], t[3], t[7]);
+            p[kk][2] = pack_e4m3x4(t[8], t[12], t[9], t[13]);
+            p[kk][3] = pack_e4m3x4(t[10], t[14], t[11], t[15]);
+        }
+    } else {
+#pragma unroll
+        for (int kk = 0; kk < kPFragments; ++kk) {
+            p[kk][0] = pack_pair(s[8 * kk + 0], s[8 * kk + 1]);
+            p[kk][1] = pack_pair(s[8 * kk + 2], s[8 * kk + 3]);
+            p[kk][2] = pack_pair(s[8 * kk + 4], s[8 * kk + 5]);
+            p[kk][3] = pack_pair(s[8 * kk + 6], s[8 * kk + 7]);
+        }
     }
 }
 
@@ -1815,6 +2142,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r (base 2 with a
                                                   score modifier: kScoreToLog2) */
     const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);
+    /* fp8: the descale factors of the item's (sequence, key/value head): Q's and K's scale the scores, V's O. */
+    float qk_descale = 1.0f, v_descale = 1.0f;
+    if constexpr (kFp8) {
+        const int64_t at = (int64_t)b * p.descale_batch_stride + (int64_t)(h / arguments.kv_group) * p.descale_head_stride;
+        qk_descale = (p.q_descale != NULL ? p.q_descale[at] : 1.0f) * (p.k_descale != NULL ? p.k_descale[at] : 1.0f);
+        v_descale = p.v_descale != NULL ? p.v_descale[at] : 1.0f;
+    }
+    const float score_to_log2 = kScoreToLog2 * qk_descale;
     float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
 
     if (item.first_tile < tiles.tile_end) {
@@ -1840,7 +2175,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
         if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-        online_softmax(s, row_max, row_sum, correction);
+        online_softmax(s, row_max, row_sum, correction, score_to_log2);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
         pack_p(p_frag, s);
 
@@ -1852,7 +2187,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_mbarrier_wait_parity(smem.k_full(next_slot), next_parity);
             scheduler_wait(consumer);
             issue_scores(s, smem, q_buffer, consumer, next_slot); /* group: S(next) */
-            attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
+            attngen_mbarrier_wait_parity(smem.value_full(slot), parity);
             issue_pv(o, p_frag, smem, slot);                      /* group: O += P(tile)·V(tile) */
             scheduler_signal(consumer);
 
@@ -1862,7 +2197,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
             if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-            online_softmax(s, row_max, row_sum, correction);
+            online_softmax(s, row_max, row_sum, correction, score_to_log2);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
                WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither
@@ -1875,7 +2210,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
             attngen_wgmma_wait_group<0>(); /* P(tile)·V(tile) done */
             complete_pv(o, p_frag);
-            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.value_empty(slot), lane);
             rescale_o(o, correction);
             pack_p(p_frag, s);
 
@@ -1886,13 +2221,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 
         /* The last tile's P·V (not ordered by the scheduler barriers: nothing of the other warpgroup waits for
            it). */
-        attngen_mbarrier_wait_parity(smem.v_full(slot), parity);
-        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)). */
-        if (p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
+        attngen_mbarrier_wait_parity(smem.value_full(slot), parity);
+        /* Only an item's last tile can reach past its sequence's keys (tile_end is at most ceil(nk / kBlockN)); with
+           fp8 the transposing warps write those keys as zeros. */
+        if (!kFp8 && p.cu_seqlens_k != NULL) zero_packed_value_rows(smem, slot, tiles.last(), nk, consumer, thread);
         issue_pv(o, p_frag, smem, slot);
         attngen_wgmma_wait_group<0>();
         complete_pv(o, p_frag);
-        attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+        attngen_mbarrier_arrive_warp(smem.value_empty(slot), lane);
         tile_count = count + 1;
         ++q_count;
     }
@@ -1911,7 +2247,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         sum += __shfl_xor_sync(0xffffffffu, sum, 2);
         const int64_t q = thread_row + 8 * r;
         const bool kept_any = sum > 0.0f;
-        const float factor = kept_any ? kKeepScale / sum : 0.0f;
+        const float factor = kept_any ? (kFp8 ? kKeepScale * v_descale / sum : kKeepScale / sum) : 0.0f;
         if (q < nq) {
             Element *const o_row = o_base + q * p.o_layout.row_stride;
 #pragma unroll
@@ -1928,7 +2264,9 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (kSavesLogSumExp && quad_lane == 0) {
                 p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
                       ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
-                    kept_any ? row_max[r] * kScoreToNatural + logf(sum) : -INFINITY;
+                    kept_any ? (kFp8 ? row_max[r] * (kScoreToNatural * qk_descale) + (logf(sum) - kPOffsetNatural)
+                                     : row_max[r] * kScoreToNatural + logf(sum))
+                             : -INFINITY;
             }
         }
     }
@@ -2030,7 +2368,12 @@ __global__ void __launch_bounds__(kThreads, 1)
             attngen_mbarrier_init(smem.k_full(slot), 1);
             attngen_mbarrier_init(smem.v_full(slot), 1);
             attngen_mbarrier_init(smem.k_empty(slot), kConsumerWarps);
-            attngen_mbarrier_init(smem.v_empty(slot), kConsumerWarps);
+            /* V is released by whoever reads it: the consumers' P·V, or (fp8) the transposing warps */
+            attngen_mbarrier_init(smem.v_empty(slot), kFp8 ? kTransposeWarps : kConsumerWarps);
+            if (kFp8) {
+                attngen_mbarrier_init(smem.vt_full(slot), kTransposeWarps);
+                attngen_mbarrier_init(smem.vt_empty(slot), kConsumerWarps);
+            }
         }
         attngen_fence_mbarrier_init();
     }
@@ -2039,7 +2382,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
     if (warpgroup == 0) {
         attngen_setmaxnreg_dec<kProducerRegisters>();
-        if (threadIdx.x == 0) produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+        if (threadIdx.x == 0) {
+            produce(smem, arguments, &tmap_q, &tmap_k, &tmap_v);
+        } else if (kFp8 && threadIdx.x >= 32) {
+            transpose_values(smem, arguments);
+        }
     } else {
         attngen_setmaxnreg_inc<kConsumerRegisters>();
         consume(smem, arguments, warpgroup - 1);
@@ -2090,8 +2437,9 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
 
     /* Tensor maps: boxes of {64 columns, kBlockM rows (Q) or kBlockN rows (K, V), 1 head, 1 batch}, 128-byte
        swizzle, zeros out of bounds. */
-    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8
+                                     : std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                   : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
@@ -2171,11 +2519,13 @@ extern "C" attngen_status attngen_mha_d128_fp16_forward_cuda(const attngen_forwa
     /* What TMA needs (above: otherwise the mma.sync kernel runs the call), a packed side as one batch of all its rows.
        K and V are never read without keys, so their layouts do not matter then (every row is fully masked). */
     const attngen_hopper_forward_extents extents = attngen_hopper_forward_extents_of(p);
-    const bool q_ok = attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches);
+    const int64_t input_bytes = attngen_mha_d128_fp16_variant::kInputBytes;
+    const bool q_ok =
+        attngen_hopper_tma_layout_ok(p.q, p.q_layout, extents.q_rows, p.heads_q, extents.q_batches, input_bytes);
     const bool kv_ok =
         !extents.reads_kv ||
-        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches) &&
-         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches));
+        (attngen_hopper_tma_layout_ok(p.k, p.k_layout, extents.kv_rows, p.heads_kv, extents.kv_batches, input_bytes) &&
+         attngen_hopper_tma_layout_ok(p.v, p.v_layout, extents.kv_rows, p.heads_kv, extents.kv_batches, input_bytes));
     if (!q_ok || !kv_ok) {
         return attngen_mha_d128_fp16_forward_mma_cuda(params, stream);
     }

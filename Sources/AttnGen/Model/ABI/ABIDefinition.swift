@@ -4,7 +4,7 @@
 /// these values, so the two cannot drift apart.
 public enum ABIDefinition {
     /// Bumped whenever the layout of a struct changes.
-    public static let version = 5
+    public static let version = 6
 
     /// A `#define` of the header.
     public struct Constant: Sendable {
@@ -113,7 +113,8 @@ public enum ABIDefinition {
         EnumCase(name: "ATTNGEN_ERROR_INVALID_MODE", value: 9, comment: ["Backward: dq_mode is not one of attngen_dq_mode."]),
         EnumCase(name: "ATTNGEN_ERROR_UNSUPPORTED", value: 10,
                  comment: ["The call asks for what this variant's kernels do not do: CUDA forward with seqlens_k for a variant",
-                           "without a decode kernel (fp32 storage, dropout or a block-sparse layout)."]),
+                           "without a decode kernel (fp32 storage, dropout or a block-sparse layout); CUDA forward of fp8 inputs",
+                           "with seqlens_k or a layout TMA cannot address (README.md, \"fp8 inputs\")."]),
     ])
 
     public static let dqMode = Enumeration(
@@ -185,7 +186,19 @@ public enum ABIDefinition {
                               "row*row_stride + i of k_layout / v_layout. Ignored by contiguous variants."]),
                 Field(name: "page_table_stride", type: .int64), Field(name: "num_pages", type: .int64),
                 scoreParameters, sinks,
-            ] + variableLengths(backward: false))
+            ] + variableLengths(backward: false) + descales)
+
+    /// The descale factors of fp8 inputs, at the end of the forward params (README.md, "fp8 inputs").
+    private static let descales: [Field] = [
+        Field(name: "q_descale", type: .constFloatPointer,
+              group: ["Variants with fp8 inputs (ATTNGEN_NAME_INPUT_BYTES 1; README.md, \"fp8 inputs\"), optional: fp32 factors",
+                      "the stored Q, K and V values are multiplied by, one per (sequence b, key/value head g) at",
+                      "x_descale[b*descale_batch_stride + g*descale_head_stride] (strides in floats; 0 and 0: one factor",
+                      "for the whole tensor). Query head h uses the factors of g = h / (heads_q / heads_kv). NULL: 1.",
+                      "Device pointers for CUDA. Ignored by other variants."]),
+        Field(name: "k_descale", type: .constFloatPointer), Field(name: "v_descale", type: .constFloatPointer),
+        Field(name: "descale_batch_stride", type: .int64), Field(name: "descale_head_stride", type: .int64),
+    ]
 
     public static let backwardParams = Structure(
         name: "attngen_backward_params", pythonName: "BackwardParams", comment: [],
@@ -309,6 +322,8 @@ public enum ABIDefinition {
         ("(paged) cu_seqlens_k is given", "ATTNGEN_ERROR_UNSUPPORTED"),
         ("total_q or total_k is negative or above ATTNGEN_MAX_SEQLEN (with cu_seqlens_q / cu_seqlens_k)", "ATTNGEN_ERROR_INVALID_SIZE"),
         ("a layout is negative, spans more than ATTNGEN_MAX_TENSOR_BYTES, or lets an output overlap itself (packed tensors: total_q / total_k rows)",
+         "ATTNGEN_ERROR_INVALID_LAYOUT"),
+        ("(forward, fp8 inputs) a descale pointer is given with a negative descale stride, or one whose factors span more than ATTNGEN_MAX_TENSOR_BYTES",
          "ATTNGEN_ERROR_INVALID_LAYOUT"),
         ("(backward) the workspace is NULL, too small or not 16-byte aligned", "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL"),
         ("(C backend) cu_seqlens_q / cu_seqlens_k start below 0, decrease, give a sequence more than seqlen_q / seqlen_k rows or end past total_q / total_k",

@@ -32,6 +32,7 @@ struct CVariantHeader {
         ]
         values.merge(ScoreModifierHooksRendering(model: variant.scoreModifier, scale: variant.scale, dialect: .c).values) { $1 }
         values.merge(storage) { $1 }
+        values.merge(inputs) { $1 }
         let hooks = MaskHooksRendering(masks: variant.masks, dialect: .c).values
         for key in ["key_range", "row_bounds", "key_query_bounds", "element_predicate", "tile_skipped"] {
             values[key] = hooks[key]
@@ -56,6 +57,20 @@ struct CVariantHeader {
              "element_type": "uint16_t", "element_is_float": "0", "element_is_bf16": "1",
              "load_element": "attngen_bf16_to_float(value)", "store_element": "attngen_float_to_bf16(value)",
              "load_row": "attngen_bf16_row_to_float(dst, src, count);"]
+        }
+    }
+
+    /// The element type of Q, K and V and its conversion to fp32: O's own (storage), or fp8 e4m3 bytes.
+    private var inputs: [String: String] {
+        switch variant.inputStorage {
+        case nil:
+            ["input_comment": "Q, K and V are stored like O.", "input_type": "element_t", "inputs_are_fp8": "0",
+             "load_input": "load_element(value)", "load_input_row": "load_row(dst, src, count);"]
+        case .e4m3:
+            ["input_comment": "Q, K and V are fp8 e4m3 bytes (read exactly), times the call's descale factors.",
+             "input_type": "uint8_t", "inputs_are_fp8": "1",
+             "load_input": "attngen_e4m3_to_float(value)",
+             "load_input_row": "for (int64_t i = 0; i < count; ++i) dst[i] = attngen_e4m3_to_float(src[i]);"]
         }
     }
 

@@ -37,6 +37,7 @@ struct CUDAVariantHeader {
         var lines: [String] = []
         lines.append("using Element = \(element);  /* how Q, K, V, O and the gradients are stored */")
         lines.append("using Raw = \(raw);  /* the same bits, as shared memory holds them */")
+        lines.append("constexpr int kInputBytes = \(variant.inputBytes);  /* one stored element of Q, K and V */")
         lines.append("constexpr int kHeadDim = \(variant.headDim);")
         lines.append("constexpr int kValueHeadDim = \(variant.valueHeadDim);")
         lines.append("constexpr float kScale = \(Literals.float(variant.scale));")

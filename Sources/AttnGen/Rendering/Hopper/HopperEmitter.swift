@@ -32,19 +32,22 @@ public struct HopperEmitter: KernelEmitter {
 
     public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {
         try checkTarget(of: plan)
-        guard let fallbackPlan = plan.fallbackForward else {
+        guard plan.fallbackForward != nil || variant.inputStorage != nil else {
             throw SpecError(field: "plan", message: "a hopper plan holds the mma.sync fallback of its forward kernel")
         }
         let names = variant.names
-        let fallback = MMAForwardKernel(variant: variant, plan: fallbackPlan, device: .sm90, templates: templates,
-                                        decode: plan.decode, entry: "forward_mma_cuda")
         var files = [
             GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward)),
             GeneratedFile(path: names.hooksHeaderCUDA,
                           contents: try CUDAVariantHeader(variant: variant, device: .sm90, templates: templates).render()),
             GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan)),
-            GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()),
         ]
+        // The mma.sync forward for layouts TMA cannot address (none for fp8 inputs, which no mma.sync kernel reads).
+        if let fallbackPlan = plan.fallbackForward {
+            let fallback = MMAForwardKernel(variant: variant, plan: fallbackPlan, device: .sm90, templates: templates,
+                                            decode: plan.decode, entry: "forward_mma_cuda")
+            files.append(GeneratedFile(path: names.fallbackSourceCUDA, contents: try fallback.renderSource()))
+        }
         if case .mma(let backwardPlan) = plan.backward {
             files += try MMABackwardKernel(variant: variant, plan: backwardPlan, device: .sm90, templates: templates,
                                            hopper: plan.hopperBackward).files()
@@ -81,10 +84,10 @@ public struct HopperEmitter: KernelEmitter {
         let dispatch = plan.decode != nil ? try templates.template("cuda/pieces/hopper_decode_dispatch.cu").render([
             "name": variant.name, "max_query_rows": "\(DecodePlan.maximumQueryRows)",
         ]) : ""
-        var kernels = try kernel(variant, plan: plan.forward, suffix: "")
+        var kernels = try kernel(variant, plan: plan, tile: plan.forward, suffix: "")
         var tileDispatch = ""
         if let wide = plan.wideForward {
-            kernels += "\n" + (try kernel(variant, plan: wide, suffix: "_wide"))
+            kernels += "\n" + (try kernel(variant, plan: plan, tile: wide, suffix: "_wide"))
             tileDispatch = try templates.template("hopper/pieces/forward_wide_dispatch.cu").render([
                 "name": variant.name, "minimum_keys": "\(HopperForwardPlanner.wideMinimumKeys)",
                 "wide_columns": "\(wide.blockColumns)", "narrow_columns": "\(plan.forward.blockColumns)",
@@ -96,7 +99,10 @@ public struct HopperEmitter: KernelEmitter {
                          + "stages, \(wide.queryBuffers) Q tile" + (wide.queryBuffers == 1 ? "" : "s") + ", "
                          + "\(wide.onChipBytes) bytes of shared memory.")
         }
+        let fallback = fallbackValues(variant, plan: plan)
         return try templates.template("hopper/forward.cu").render([
+            "fallback_declaration": fallback.declaration,
+            "fallback_call_params": fallback.call("params"),
             "decode_dispatch": dispatch,
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: lines + ["Template: Templates/hopper/forward.cu"])),
             "name": variant.name,
@@ -105,16 +111,31 @@ public struct HopperEmitter: KernelEmitter {
         ])
     }
 
+    /// What the launcher does with a call the TMA kernel cannot take: run the mma.sync forward (`NAME_mma.cu`), or
+    /// without one (fp8 inputs) refuse it.
+    private func fallbackValues(_ variant: VariantModel, plan: VariantPlan)
+        -> (declaration: String, call: (String) -> String) {
+        let name = variant.name
+        guard plan.fallbackForward != nil else {
+            return ("/* fp8 inputs: no mma.sync kernel reads them, so such calls return ATTNGEN_ERROR_UNSUPPORTED. */",
+                    { _ in "ATTNGEN_ERROR_UNSUPPORTED" })
+        }
+        return ("extern \"C\" attngen_status attngen_\(name)_forward_mma_cuda(const attngen_forward_params *params, "
+                    + "cudaStream_t stream);",
+                { params in "attngen_\(name)_forward_mma_cuda(\(params), stream)" })
+    }
+
     /// One kernel (Templates/hopper/pieces/forward_kernel.cu) in the namespace `attngen_NAME_hopper<suffix>_detail`,
     /// with `plan`'s tile.
-    func kernel(_ variant: VariantModel, plan: TilePlan, suffix: String) throws(SpecError) -> String {
-        try templates.template("hopper/pieces/forward_kernel.cu").render([
+    func kernel(_ variant: VariantModel, plan: VariantPlan, tile: TilePlan, suffix: String) throws(SpecError) -> String {
+        return try templates.template("hopper/pieces/forward_kernel.cu").render([
+            "fallback_call": fallbackValues(variant, plan: plan).call("&p"),
             "name": variant.name,
             "suffix": suffix,
-            "tile_rows": "\(plan.blockRows)",
-            "tile_columns": "\(plan.blockColumns)",
-            "stages": "\(plan.stages)",
-            "query_stages": "\(plan.queryBuffers)",
+            "tile_rows": "\(tile.blockRows)",
+            "tile_columns": "\(tile.blockColumns)",
+            "stages": "\(tile.stages)",
+            "query_stages": "\(tile.queryBuffers)",
             // Every query tile visits the same key tiles unless a causal mask, a window or a block-sparse layout
             // limits them (the persistent kernel then orders its work items longest first).
             "uniform_items": variant.masks.ranges.isEmpty && variant.masks.blockSparse == nil ? "true" : "false",

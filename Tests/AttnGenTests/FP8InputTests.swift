@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import AttnGen
+
+/// fp8 e4m3 inputs (README.md, "fp8 inputs"): the spec field and its refusals, the flags and spec files, the families
+/// that do not run them yet, and the C runtime's byte conversion against the reference's independent one. The kernels
+/// themselves are checked against float64 by ForwardMatrixTests (its `fp8_*` variants).
+@Suite struct FP8InputTests {
+    static let base = AttentionSpec(name: "f", headDim: 128).storage(.bf16).inputs(.e4m3)
+
+    @Test(arguments: [
+        (base.savingLogSumExp().withBackward(), "inputDtype", "forward only"),
+        (base.pagedKV(pageSize: 16), "inputDtype", "paged K/V cache"),
+    ])
+    func validationNamesTheField(spec: AttentionSpec, field: String, message: String) {
+        do {
+            try spec.validate()
+            Issue.record("expected \(field) to be refused")
+        } catch {
+            #expect(error.field == field)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func theModelDescribesTheInputs() throws {
+        let variant = try VariantModel(lowering: Self.base)
+        #expect(variant.inputBytes == 1)
+        #expect(variant.describingMacros.contains { $0.key == "INPUT_BYTES" && $0.value == "1" })
+        #expect(variant.describingMacros.contains { $0.key == "ELEMENT_BYTES" && $0.value == "2" })
+        #expect(variant.descriptionLines.contains { $0.contains("Inputs: Q, K and V in e4m3") })
+        let plain = try VariantModel(lowering: AttentionSpec(name: "p", headDim: 64).storage(.fp32))
+        #expect(plain.inputBytes == 4)
+    }
+
+    @Test func specFilesRoundTripAndRefuseOtherTypes() throws {
+        let json = #"{"name": "f", "headDim": 128, "dtype": "bf16", "inputDtype": "e4m3", "lse": true}"#
+        let spec = try JSONDecoder().decode(AttentionSpec.self, from: Data(json.utf8))
+        #expect(spec == Self.base.savingLogSumExp())
+        let encoded = try JSONEncoder().encode(spec)
+        #expect(try JSONDecoder().decode(AttentionSpec.self, from: encoded) == spec)
+        let bad = #"{"name": "f", "headDim": 128, "inputDtype": "e5m2"}"#
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(AttentionSpec.self, from: Data(bad.utf8)) }
+    }
+
+    @Test func theFlagReachesTheDSL() throws {
+        guard case .plan(let plan) = try CommandLineParser.parse(["plan", "--head-dim", "128", "--dtype", "bf16",
+                                                                   "--input-dtype", "e4m3"]),
+              case .flags(let flags) = plan.source else {
+            Issue.record("expected plan with flags")
+            return
+        }
+        #expect(try flags.spec().inputStorage == .e4m3)
+        #expect(throws: CommandLineError.self) {
+            try CommandLineParser.parse(["plan", "--head-dim", "128", "--input-dtype", "fp8"])
+        }
+    }
+
+    /// The mma.sync family refuses fp8 inputs, naming the field; the C backend and the Hopper family plan them.
+    @Test(arguments: [Target.cudaSM80, Target.cudaSM90])
+    func theMMAFamilyRefusesThem(target: Target) throws {
+        let variant = try VariantModel(lowering: Self.base)
+        do {
+            _ = try FamilyPlanner(target: target).plan(variant)
+            Issue.record("\(target) planned e4m3 inputs")
+        } catch {
+            #expect(error.field == "inputDtype")
+            #expect(error.message.contains("hopper family"))
+        }
+        #expect(try FamilyPlanner(target: .c).plan(variant).cpuDecode?.bytesPerKey == 256)
+    }
+
+    /// The Hopper family: 128 x 128 tiles, the transposed V tiles in its account, no mma.sync fallback, no decode
+    /// kernel, no wide kernel; head dims other than 128, score modifiers and sinks refused, naming the field.
+    @Test func theHopperFamilyPlansThem() throws {
+        let plan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: Self.base))
+        #expect(plan.forward.blockRows == 128 && plan.forward.blockColumns == 128)
+        #expect(plan.forward.accounts.contains { $0.item.hasPrefix("transposed V tiles") && $0.bytes == plan.forward.stages * 128 * 128 })
+        #expect(plan.forward.accounts.contains { $0.item.hasPrefix("Q tiles") && $0.bytes == plan.forward.queryBuffers * 128 * 128 })
+        #expect(plan.fallbackForward == nil && plan.decode == nil && plan.wideForward == nil && plan.backward == nil)
+        for spec in [AttentionSpec(name: "f", headDim: 64).storage(.bf16).inputs(.e4m3),
+                     Self.base.valueHeadDim(256), Self.base.modified(by: .softcap(30)), Self.base.withSinks()] {
+            do {
+                _ = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: spec))
+                Issue.record("the hopper family planned \(spec)")
+            } catch {
+                #expect(error.field == "inputDtype", "\(error)")
+            }
+        }
+    }
+
+    @Test func theTorchPackageRefusesThem() throws {
+        let variant = try VariantModel(lowering: Self.base)
+        do {
+            _ = try TorchPackage.files(package: "p", variants: [variant], outputs: [], templates: try TemplateLibrary.bundled())
+            Issue.record("the torch package took e4m3 inputs")
+        } catch {
+            #expect(error.field == "inputDtype")
+        }
+    }
+
+    /// attngen_e4m3_to_float (Templates/c/attngen_runtime.h) against the reference's decoding, all 256 bytes: the same
+    /// value, NaN for S.1111.111 only; and the largest finite magnitude and smallest subnormal are 448 and 2^-9.
+    @Test func theRuntimeReadsEveryByteExactly() throws {
+        let folder = try HarnessFixtures.temporaryFolder("e4m3")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HarnessFixtures.copy(["reference.c", "reference.h"], to: folder)
+        try HarnessFixtures.writeABIHeader(to: folder)
+        let templates = try TemplateLibrary.bundled()
+        let runtime = try CEmitter(templates: templates).sharedFiles().first { $0.path == "attngen_runtime.h" }
+        try #require(runtime != nil)
+        try runtime!.contents.write(to: folder.appendingPathComponent("attngen_runtime.h"), atomically: true, encoding: .utf8)
+        let program = """
+            #include <math.h>
+            #include <stdio.h>
+            #include "attngen_runtime.h"
+            #include "reference.h"
+            int main(void) {
+                int mismatches = 0, nans = 0;
+                for (int code = 0; code < 256; code++) {
+                    const float got = attngen_e4m3_to_float((uint8_t)code);
+                    const double want = attngen_reference_e4m3_to_double((uint8_t)code);
+                    if (isnan(want)) {
+                        nans += isnan(got) ? 1 : 0;
+                        mismatches += isnan(got) ? 0 : 1;
+                    } else if ((double)got != want || !signbit(got) != !signbit(want)) {
+                        mismatches++;
+                    }
+                }
+                printf("mismatches=%d nans=%d max=%g min=%g\\n", mismatches, nans,
+                       (double)attngen_e4m3_to_float(0x7e), (double)attngen_e4m3_to_float(0x01));
+                return 0;
+            }
+            """
+        try program.write(to: folder.appendingPathComponent("e4m3.c"), atomically: true, encoding: .utf8)
+        try HarnessFixtures.compile(["e4m3.c", "reference.c"], output: "e4m3", in: folder)
+        let outcome = try ChildProcess.run(["./e4m3"], in: folder)
+        #expect(outcome.status == 0)
+        #expect(outcome.output.contains("mismatches=0 nans=2 max=448 min=0.00195312"), "\(outcome.output)")
+    }
+}
