@@ -69,16 +69,21 @@ import Testing
         #expect(try FamilyPlanner(target: .c).plan(variant).cpuDecode?.bytesPerKey == 256)
     }
 
-    /// The Hopper family: 128 x 128 tiles, the transposed V tiles in its account, no mma.sync fallback, no decode
-    /// kernel, no wide kernel; head dims other than 128, score modifiers and sinks refused, naming the field.
+    /// The Hopper family: 128 x 128 tiles at d = 128 and 128 x 64 at d = 256, the transposed V tiles in its account, no
+    /// mma.sync fallback, no decode kernel, no wide kernel; other head dims, dv != d, score modifiers, sinks, and at
+    /// d = 256 dropout (registers) refused, naming the field.
     @Test func theHopperFamilyPlansThem() throws {
         let plan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: Self.base))
         #expect(plan.forward.blockRows == 128 && plan.forward.blockColumns == 128)
         #expect(plan.forward.accounts.contains { $0.item.hasPrefix("transposed V tiles") && $0.bytes == plan.forward.stages * 128 * 128 })
         #expect(plan.forward.accounts.contains { $0.item.hasPrefix("Q tiles") && $0.bytes == plan.forward.queryBuffers * 128 * 128 })
         #expect(plan.fallbackForward == nil && plan.decode == nil && plan.wideForward == nil && plan.backward == nil)
+        let wide = AttentionSpec(name: "w", headDim: 256).storage(.bf16).inputs(.e4m3).masked(by: .causal)
+        let widePlan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: wide))
+        #expect(widePlan.forward.blockRows == 128 && widePlan.forward.blockColumns == 64)
         for spec in [AttentionSpec(name: "f", headDim: 64).storage(.bf16).inputs(.e4m3),
-                     Self.base.valueHeadDim(256), Self.base.modified(by: .softcap(30)), Self.base.withSinks()] {
+                     Self.base.valueHeadDim(256), Self.base.modified(by: .softcap(30)), Self.base.withSinks(),
+                     wide.dropout(0.1)] {
             do {
                 _ = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: spec))
                 Issue.record("the hopper family planned \(spec)")

@@ -60,6 +60,9 @@ import Testing
         AttentionSpec(name: "hp_fp8_window_sparse_dropout_d128_fp16", headDim: 128).storage(.fp16).inputs(.e4m3)
             .masked(by: .slidingWindow(left: 200, right: 0, alignment: .bottomRight))
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 256))).dropout(0.2).savingLogSumExp(),
+        // d = 256: key tiles of 64, the transposed V 64-byte swizzled.
+        AttentionSpec(name: "hp_fp8_causal_gqa_d256_bf16", headDim: 256).storage(.bf16).inputs(.e4m3)
+            .heads(query: 8, keyValue: 2).masked(by: .causal(.bottomRight)).savingLogSumExp(),
     ]
 
     /// The catalogue's variants the Hopper family runs.

@@ -12,7 +12,7 @@
  *   fp8_driver accuracy     the error against the float64 reference of the unquantized inputs, Gaussian and with
  *                           outlier channels: fp8 with plain per-(sequence, head) scaling, fp8 after a random
  *                           Hadamard rotation of Q and K (QH (KH)^T = QK^T), and our bf16 kernel on bf16 inputs.
- *   fp8_driver bench        fp8 against our bf16 kernel, d = 128, 16k tokens, N 4k and 16k, causal and not.
+ *   fp8_driver bench        fp8 against our bf16 kernel, d = 128 and 256, 16k tokens, N 4k and 16k, causal and not.
  */
 #include <cuda_runtime.h>
 
@@ -31,8 +31,12 @@
 #include "f8_d128.cuh"
 #include "f8_d128_causal.cuh"
 #include "f8_d128_fp16_causal_dropout.cuh"
+#include "f8_d256.cuh"
+#include "f8_d256_causal.cuh"
 #include "b16_d128.cuh"
 #include "b16_d128_causal.cuh"
+#include "b16_d256.cuh"
+#include "b16_d256_causal.cuh"
 
 #define CUDA_CHECK(call)                                                                                  \
     do {                                                                                                  \
@@ -48,6 +52,7 @@ typedef attngen_status (*launcher)(const attngen_forward_params *, cudaStream_t)
 struct variant {
     const char *name;
     launcher launch;
+    int d; /* head dim = value head dim */
     int fp8;
     int storage; /* of O: ATTNGEN_REFERENCE_BF16 / FP16 */
     int causal;  /* bottom-right */
@@ -55,14 +60,22 @@ struct variant {
 };
 
 static const variant kVariants[] = {
-    {"f8_d128", attngen_f8_d128_forward_cuda, 1, ATTNGEN_REFERENCE_BF16, 0, 0.0},
-    {"f8_d128_causal", attngen_f8_d128_causal_forward_cuda, 1, ATTNGEN_REFERENCE_BF16, 1, 0.0},
-    {"f8_d128_fp16_causal_dropout", attngen_f8_d128_fp16_causal_dropout_forward_cuda, 1, ATTNGEN_REFERENCE_FP16, 1, 0.1},
+    {"f8_d128", attngen_f8_d128_forward_cuda, 128, 1, ATTNGEN_REFERENCE_BF16, 0, 0.0},
+    {"f8_d128_causal", attngen_f8_d128_causal_forward_cuda, 128, 1, ATTNGEN_REFERENCE_BF16, 1, 0.0},
+    {"f8_d128_fp16_causal_dropout", attngen_f8_d128_fp16_causal_dropout_forward_cuda, 128, 1, ATTNGEN_REFERENCE_FP16, 1,
+     0.1},
+    {"f8_d256", attngen_f8_d256_forward_cuda, 256, 1, ATTNGEN_REFERENCE_BF16, 0, 0.0},
+    {"f8_d256_causal", attngen_f8_d256_causal_forward_cuda, 256, 1, ATTNGEN_REFERENCE_BF16, 1, 0.0},
 };
-static const variant kBf16 = {"b16_d128", attngen_b16_d128_forward_cuda, 0, ATTNGEN_REFERENCE_BF16, 0, 0.0};
-static const variant kBf16Causal = {"b16_d128_causal", attngen_b16_d128_causal_forward_cuda, 0, ATTNGEN_REFERENCE_BF16,
-                                    1, 0.0};
-static const int kD = 128;
+/* The bf16 twins, for the timing: [d = 128, 256][causal]. */
+static const variant kBf16[2][2] = {
+    {{"b16_d128", attngen_b16_d128_forward_cuda, 128, 0, ATTNGEN_REFERENCE_BF16, 0, 0.0},
+     {"b16_d128_causal", attngen_b16_d128_causal_forward_cuda, 128, 0, ATTNGEN_REFERENCE_BF16, 1, 0.0}},
+    {{"b16_d256", attngen_b16_d256_forward_cuda, 256, 0, ATTNGEN_REFERENCE_BF16, 0, 0.0},
+     {"b16_d256_causal", attngen_b16_d256_causal_forward_cuda, 256, 0, ATTNGEN_REFERENCE_BF16, 1, 0.0}},
+};
+/* The head dim of the inputs being made and the call being run (each mode sets it from its variant). */
+static int kD = 128;
 
 /* ---- random numbers and e4m3 ---------------------------------------------------------------- */
 
@@ -181,6 +194,7 @@ struct result {
    to 1 over random bytes; or bf16), runs `v`, and compares O (and LSE) with `reference_o` (dense doubles; NULL: the
    float64 reference of the stored inputs). */
 static result run_case(const variant &v, const inputs &in, const std::vector<double> *reference_o, int timed_reps) {
+    kD = v.d;
     const shape &s = in.s;
     const int eb = v.fp8 ? 1 : 2;
     const attngen_layout ql = layout_of(s, s.heads_q, s.nq, kD), kl = layout_of(s, s.heads_kv, s.nk, kD);
@@ -384,6 +398,7 @@ static int check(bool small) {
     for (const variant &v : kVariants) {
         for (int i = 0; i < count; ++i) {
             const shape s = small ? shape{1, 2, 1, 130, 200, 1, 0} : shapes[i];
+            kD = v.d;
             inputs in;
             fill_gaussian(in, s, 0);
             const result r = run_case(v, in, NULL, 0);
@@ -400,7 +415,8 @@ static int check(bool small) {
                    r.rel_l2, r.rel_max, r.lse_err, r.nan_count, r.poison_outside, ok ? "ok" : "FAIL");
         }
         if (!small) {
-            /* A layout TMA cannot address (Q's rows 8 bytes apart in a 16-byte grid: row stride 136): refused. */
+            /* A layout TMA cannot address (Q's rows d + 8 bytes apart: not a multiple of 16): refused. */
+            const int64_t d = v.d, q_row = d + 8;
             attngen_forward_params p;
             memset(&p, 0, sizeof p);
             p.struct_size = sizeof p;
@@ -409,22 +425,23 @@ static int check(bool small) {
             p.heads_q = p.heads_kv = 1;
             void *buffer = NULL;
             uint16_t *o = NULL;
-            CUDA_CHECK(cudaMalloc(&buffer, 3 * 64 * 136));
-            CUDA_CHECK(cudaMalloc(&o, 64 * 128 * 2));
-            CUDA_CHECK(cudaMemset(o, 0x7f, 64 * 128 * 2));
+            CUDA_CHECK(cudaMalloc(&buffer, 64 * q_row + 2 * 64 * d));
+            CUDA_CHECK(cudaMemset(buffer, 0, 64 * q_row + 2 * 64 * d));
+            CUDA_CHECK(cudaMalloc(&o, 64 * d * 2));
+            CUDA_CHECK(cudaMemset(o, 0x7f, 64 * d * 2));
             p.q = buffer;
-            p.k = (char *)buffer + 64 * 136;
-            p.v = (char *)buffer + 2 * 64 * 136;
+            p.k = (char *)buffer + 64 * q_row;
+            p.v = (char *)buffer + 64 * q_row + 64 * d;
             p.o = o;
             float *lse = NULL;
             CUDA_CHECK(cudaMalloc(&lse, 64 * 4));
             p.lse = lse;
-            p.q_layout = attngen_layout{64 * 136, 64 * 136, 136};
-            p.k_layout = p.v_layout = attngen_layout{64 * 128, 64 * 128, 128};
-            p.o_layout = attngen_layout{64 * 128, 64 * 128, 128};
+            p.q_layout = attngen_layout{64 * q_row, 64 * q_row, q_row};
+            p.k_layout = p.v_layout = attngen_layout{64 * d, 64 * d, d};
+            p.o_layout = attngen_layout{64 * d, 64 * d, d};
             p.lse_layout = attngen_layout{64, 64, 1};
             const int status = (int)v.launch(&p, 0);
-            std::vector<uint16_t> back(64 * 128);
+            std::vector<uint16_t> back(64 * d);
             CUDA_CHECK(cudaMemcpy(back.data(), o, back.size() * 2, cudaMemcpyDeviceToHost));
             long touched = 0;
             for (uint16_t x : back) touched += x != 0x7f7f;
@@ -446,6 +463,7 @@ static int accuracy(void) {
     printf("ACCURACY d=128 b=1 h=4 n=2048, O against the float64 reference of the unquantized inputs (rel_l2, rel_max)\n");
     for (int outliers = 0; outliers < 2; ++outliers) {
         const shape s = {1, 4, 4, 2048, 2048, 0, 0};
+        kD = 128;
         inputs in;
         fill_gaussian(in, s, outliers ? 100.0 : 0.0);
         /* Scores of Gaussian inputs at scale 1/sqrt(d) are ~N(0, 1); outlier channels make them large, so scale Q down
@@ -477,7 +495,7 @@ static int accuracy(void) {
         rotate(rotated.q, signs);
         rotate(rotated.k, signs);
         const result hadamard = run_case(kVariants[0], rotated, &truth, 0);
-        const result bf16 = run_case(kBf16, in, &truth, 0);
+        const result bf16 = run_case(kBf16[0][0], in, &truth, 0);
         const char *kind = outliers ? "outlier channels (4 of 128 channels of Q and K 20-100x)" : "gaussian";
         printf("ACCURACY %-56s fp8 plain rel_l2=%.3e rel_max=%.3e | fp8 hadamard rel_l2=%.3e rel_max=%.3e "
                "(plain/hadamard %.2fx) | bf16 rel_l2=%.3e rel_max=%.3e\n",
@@ -488,23 +506,29 @@ static int accuracy(void) {
 }
 
 static int bench(void) {
-    printf("BENCH d=128, 16k tokens, heads 16 (hidden 2048), median of 20 calls; TFLOP/s = 4 b h nq nk d / t (x 1/2 "
-           "causal)\n");
+    printf("BENCH 16k tokens, hidden 2048 (16 heads at d = 128, 8 at d = 256), median of 20 calls; TFLOP/s = 4 b h nq "
+           "nk d / t (x 1/2 causal)\n");
     const int64_t lengths[] = {4096, 16384};
-    for (int causal = 0; causal < 2; ++causal) {
-        for (int64_t n : lengths) {
-            const shape s = {16384 / n, 16, 16, n, n, 0, 0};
-            inputs in;
-            fill_gaussian(in, s, 0);
-            /* The reference is not needed: compare against itself (rel numbers ignored). */
-            std::vector<double> none(in.q.size(), 0.0);
-            const variant &f8 = kVariants[causal ? 1 : 0];
-            const variant &b16 = causal ? kBf16Causal : kBf16;
-            const result r8 = run_case(f8, in, &none, 20);
-            const result r16 = run_case(b16, in, &none, 20);
-            const double flops = 4.0 * s.batch * s.heads_q * (double)n * (double)n * kD * (causal ? 0.5 : 1.0);
-            printf("BENCH n=%lld causal=%d fp8 %.3f ms %.0f TFLOP/s | bf16 %.3f ms %.0f TFLOP/s | fp8/bf16 %.2fx\n",
-                   (long long)n, causal, r8.ms, flops / r8.ms * 1e-9, r16.ms, flops / r16.ms * 1e-9, r16.ms / r8.ms);
+    for (int wide = 0; wide < 2; ++wide) {
+        for (int causal = 0; causal < 2; ++causal) {
+            for (int64_t n : lengths) {
+                const variant &f8 = kVariants[wide ? 3 + causal : causal];
+                const variant &b16 = kBf16[wide][causal];
+                kD = f8.d;
+                const int64_t heads = 2048 / kD;
+                const shape s = {16384 / n, heads, heads, n, n, 0, 0};
+                inputs in;
+                fill_gaussian(in, s, 0);
+                /* No reference: the error against zeros is not reported. */
+                std::vector<double> none(in.q.size(), 0.0);
+                const result r8 = run_case(f8, in, &none, 20);
+                const result r16 = run_case(b16, in, &none, 20);
+                const double flops = 4.0 * s.batch * s.heads_q * (double)n * (double)n * kD * (causal ? 0.5 : 1.0);
+                printf("BENCH d=%d n=%lld causal=%d fp8 %.3f ms %.0f TFLOP/s | bf16 %.3f ms %.0f TFLOP/s | fp8/bf16 "
+                       "%.2fx\n",
+                       kD, (long long)n, causal, r8.ms, flops / r8.ms * 1e-9, r16.ms, flops / r16.ms * 1e-9,
+                       r16.ms / r8.ms);
+            }
         }
     }
     return 0;

@@ -66,11 +66,12 @@ public struct HopperForwardPlanner: Sendable {
         tileColumns / 2 + tileColumns / (fp8 ? 8 : 4) + valueHeadDim / 2
     }
 
-    /// fp8 inputs (README.md, "fp8 inputs"): one key tile of 128 (the transposed V tile is one 128-byte swizzle row of
-    /// keys), head dims of whole 128-byte swizzle atoms, and the consumers' registers after the producer warpgroup's
-    /// transposing warps take theirs (setmaxnreg 232 and 40).
-    public static let fp8TileColumns = 128
-    public static let fp8HeadDims = [128]
+    /// fp8 inputs (README.md, "fp8 inputs"): key tiles of 128 or 64 (a row of the transposed V tile, 128- or
+    /// 64-byte swizzled), head dims of whole 128-byte swizzle atoms with dv = d, and the consumers' registers after
+    /// the producer warpgroup's transposing warps take theirs (setmaxnreg 232 and 40): d = 128 runs 128 × 128,
+    /// d = 256 128 × 64 (its O is 128 registers a thread) without windows, predicates or dropout.
+    public static let fp8TileColumns = [128, 64]
+    public static let fp8HeadDims = [128, 256]
     public static let fp8ConsumerRegisters = 232
 
     /// The first thing about `variant` this family cannot run under the default budget, as a SpecError naming the
@@ -110,6 +111,13 @@ public struct HopperForwardPlanner: Sendable {
                 return SpecError(field: "inputDtype", message: "\(family) does not combine e4m3 inputs with score "
                                     + "modifiers or sinks yet; the C backend does")
             }
+            let smallest = fp8TileColumns.min() ?? 0
+            if accumulatorRegisters(tileColumns: smallest, valueHeadDim: variant.valueHeadDim, fp8: true)
+                > accumulatorRegisterLimit(variant) {
+                return SpecError(field: "inputDtype", message: "\(family) runs e4m3 inputs at headDim \(variant.headDim) "
+                                    + "without windows, predicates or dropout so far (their registers do not fit beside "
+                                    + "O's); the C backend runs them")
+            }
         }
         if let sparse = variant.blockSparse, sparse.blockRows % tileRows != 0 {
             return SpecError(field: "\(sparseField(variant)).blockRows",
@@ -129,7 +137,7 @@ public struct HopperForwardPlanner: Sendable {
     static func tileColumnCandidates(_ variant: VariantModel, upTo maximum: Int = maximumTileColumns) -> [Int] {
         let fp8 = variant.inputStorage == .e4m3
         return stride(from: maximum, through: tileColumnStep, by: -tileColumnStep).filter { columns in
-            (!fp8 || columns == fp8TileColumns)
+            (!fp8 || fp8TileColumns.contains(columns))
                 && accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim, fp8: fp8)
                 <= accumulatorRegisterLimit(variant)
                 && (variant.blockSparse.map { $0.blockColumns % columns == 0 } ?? true)

@@ -20,7 +20,7 @@ from pathlib import Path
 SS_NS = list(range(16, 193, 16))
 RS_NS = [64, 128, 192, 256]
 # fp8 e4m3 (k32; both operands K-major, so no transpose immediates): S = Q·Kᵀ at N = the key tile, O += P·V at N = dv.
-E4M3_SS_NS = [128]
+E4M3_SS_NS = [64, 128]
 E4M3_RS_NS = [128, 256]
 TYPES = [("__nv_bfloat16", "bf16"), ("__half", "f16")]
 

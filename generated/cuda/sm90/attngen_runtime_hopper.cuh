@@ -403,6 +403,14 @@ static __device__ __forceinline__ uint64_t attngen_smem_descriptor_sw128(uint32_
            ((uint64_t)((stride_bytes & 0x3FFFFu) >> 4) << 32) | ((uint64_t)1 << 62);
 }
 
+/* The same with the 64-byte swizzle (rows of 64 bytes; within each 512-byte block of 8 rows, chunk q of row r at
+   q ^ ((r >> 1) & 3): address bits 4..5 ^= bits 7..8); blocks must start on 512-byte boundaries. */
+static __device__ __forceinline__ uint64_t attngen_smem_descriptor_sw64(uint32_t start, uint32_t leading_bytes,
+                                                                        uint32_t stride_bytes) {
+    return (uint64_t)((start & 0x3FFFFu) >> 4) | ((uint64_t)((leading_bytes & 0x3FFFFu) >> 4) << 16) |
+           ((uint64_t)((stride_bytes & 0x3FFFFu) >> 4) << 32) | ((uint64_t)2 << 62);
+}
+
 /* BEGIN GENERATED WGMMA (benchmarks/hopper-dev/tools/gen_wgmma.py) */
 /* D[64 x 16] (+)= A[64 x 16] * B[16 x 16], bf16, A and B from shared memory (descriptors). */
 template <int ScaleD, int TransA, int TransB>
@@ -1260,6 +1268,27 @@ static __device__ __forceinline__ void attngen_wgmma_m64n256k16_rs(float (&d)[12
         : "memory");
 }
 
+/* D[64 x 64] (+)= A[64 x 32] * B[32 x 64], e4m3, A and B from shared memory (descriptors, both K-major). */
+template <int ScaleD>
+static __device__ __forceinline__ void attngen_wgmma_m64n64k32_ss_e4m3(float (&d)[32], uint64_t desc_a, uint64_t desc_b) {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "setp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
+        "{"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, "
+        "%22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+        "%32, %33, p, 1, 1;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "l"(desc_a), "l"(desc_b), "r"(ScaleD)
+        : "memory");
+}
+
 /* D[64 x 128] (+)= A[64 x 32] * B[32 x 128], e4m3, A and B from shared memory (descriptors, both K-major). */
 template <int ScaleD>
 static __device__ __forceinline__ void attngen_wgmma_m64n128k32_ss_e4m3(float (&d)[64], uint64_t desc_a, uint64_t desc_b) {
@@ -1401,7 +1430,9 @@ static __device__ __forceinline__ void attngen_wgmma_rs(float (&d)[N / 2], const
 
 template <int N, int ScaleD>
 static __device__ __forceinline__ void attngen_wgmma_ss_e4m3(float (&d)[N / 2], uint64_t desc_a, uint64_t desc_b) {
-    if constexpr (N == 128) {
+    if constexpr (N == 64) {
+        attngen_wgmma_m64n64k32_ss_e4m3<ScaleD>(d, desc_a, desc_b);
+    } else if constexpr (N == 128) {
         attngen_wgmma_m64n128k32_ss_e4m3<ScaleD>(d, desc_a, desc_b);
     } else {
         static_assert(N < 0, "no wgmma wrapper for this N: add it to benchmarks/hopper-dev/tools/gen_wgmma.py");

@@ -218,7 +218,10 @@ static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Elemen
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
               "head dims are whole 128-byte column blocks (64 .. 256 16-bit columns, 128 or 256 fp8 ones)");
-static_assert(!kFp8 || kBlockN == 128, "fp8: a key tile is one 128-byte row of the transposed V tile");
+static_assert(!kFp8 || kBlockN == 128 || kBlockN == 64,
+              "fp8: a key tile is one row of the transposed V tile, 128-byte (or 64-byte) swizzled");
+/* fp8: the transposed V tile's rows, kBlockN bytes, and their swizzle (128-byte, or 64-byte for 64-key tiles). */
+constexpr int kVtRowBytes = kBlockN;
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
 /* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
    (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
@@ -242,7 +245,7 @@ constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
 /* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
    each 32-key step to match P's registers (transpose_values). */
-constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kBlockN : 0;
+constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kVtRowBytes : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
               "a tile is its column blocks");
@@ -573,9 +576,9 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 /* fp8 wgmma reads both operands K-major, so O += P·V needs V with the keys along its rows. For each K/V fill (the
    producer's order: the same walk of items and tiles), warps 1 .. 3 wait for V in slot s (v_full) and for the
    consumers' release of the slot's previous transpose (vt_empty), then write vt(s): row c (a V column, c <
-   kValueHeadDim) holds the tile's 128 keys as 128 bytes, 128-byte swizzled (16-byte chunk q of row c at position
-   q ^ (c % 8)), the keys of each 32-key step in the order of P's registers (pack_p): in each 16-key half, byte
-   positions 2j and 2j + 1 hold keys j and j + 8.
+   kValueHeadDim) holds the tile's kBlockN keys as kBlockN bytes, swizzled (128 keys: 16-byte chunk q of row c at
+   position q ^ (c % 8); 64 keys: q ^ ((c / 2) % 4)), the keys of each 32-key step in the order of P's registers
+   (pack_p): in each 16-key half, byte positions 2j and 2j + 1 hold keys j and j + 8.
    A warp takes blocks of 32 keys (one step) x 16 V columns, 512 bytes: ldmatrix.x4 (16-bit elements, matrix m =
    keys 8m .. 8m + 7 of the step, 16 columns from each key's row, V's swizzle undone by the row addresses) gives lane
    l the 4 bytes of columns 4 (l % 4) .. + 3 of key 8m + l / 4; one byte permute per output register pairs key
@@ -613,8 +616,9 @@ static __device__ __forceinline__ void transpose_value_tile(const SharedLayout &
         const uint32_t out[4] = {__byte_perm(r[0], r[1], 0x5140), __byte_perm(r[0], r[1], 0x7362),
                                  __byte_perm(r[2], r[3], 0x5140), __byte_perm(r[2], r[3], 0x7362)};
         const int column = first_column + store_column;
-        const uint32_t target = smem.vt(slot) + (uint32_t)column * kSwizzleRowBytes +
-                                (uint32_t)(((2 * kk + store_half) ^ (column & 7)) << 4);
+        const int chunk = 2 * kk + store_half; /* of the transposed row, before the swizzle */
+        const int swizzled = kVtRowBytes == 128 ? chunk ^ (column & 7) : chunk ^ ((column >> 1) & 3);
+        const uint32_t target = smem.vt(slot) + (uint32_t)column * kVtRowBytes + ((uint32_t)swizzled << 4);
         attngen_stmatrix_x4_trans(target, out);
     }
 }
@@ -690,8 +694,11 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
         if constexpr (kFp8) {
-            /* V transposed (K-major: keys along the 128-byte rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ. */
-            const uint64_t b = attngen_smem_descriptor_sw128(smem.vt(slot) + (uint32_t)kk * 32u, 16, 1024);
+            /* V transposed (K-major: keys along the rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ; 8 rows of
+               kVtRowBytes apart a group. */
+            const uint32_t start = smem.vt(slot) + (uint32_t)kk * 32u;
+            const uint64_t b = kVtRowBytes == 128 ? attngen_smem_descriptor_sw128(start, 16, 1024)
+                                                  : attngen_smem_descriptor_sw64(start, 16, 512);
             attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
         } else {
             const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
@@ -1389,7 +1396,10 @@ static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Elemen
               "the Hopper kernel takes fp16 or bf16 storage only (fp32 keeps the mma.sync kernel)");
 static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
               "head dims are whole 128-byte column blocks (64 .. 256 16-bit columns, 128 or 256 fp8 ones)");
-static_assert(!kFp8 || kBlockN == 128, "fp8: a key tile is one 128-byte row of the transposed V tile");
+static_assert(!kFp8 || kBlockN == 128 || kBlockN == 64,
+              "fp8: a key tile is one row of the transposed V tile, 128-byte (or 64-byte) swizzled");
+/* fp8: the transposed V tile's rows, kBlockN bytes, and their swizzle (128-byte, or 64-byte for 64-key tiles). */
+constexpr int kVtRowBytes = kBlockN;
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
 /* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
    (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
@@ -1413,7 +1423,7 @@ constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
 /* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
    each 32-key step to match P's registers (transpose_values). */
-constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kBlockN : 0;
+constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kVtRowBytes : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
               "a tile is its column blocks");
@@ -1744,9 +1754,9 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 /* fp8 wgmma reads both operands K-major, so O += P·V needs V with the keys along its rows. For each K/V fill (the
    producer's order: the same walk of items and tiles), warps 1 .. 3 wait for V in slot s (v_full) and for the
    consumers' release of the slot's previous transpose (vt_empty), then write vt(s): row c (a V column, c <
-   kValueHeadDim) holds the tile's 128 keys as 128 bytes, 128-byte swizzled (16-byte chunk q of row c at position
-   q ^ (c % 8)), the keys of each 32-key step in the order of P's registers (pack_p): in each 16-key half, byte
-   positions 2j and 2j + 1 hold keys j and j + 8.
+   kValueHeadDim) holds the tile's kBlockN keys as kBlockN bytes, swizzled (128 keys: 16-byte chunk q of row c at
+   position q ^ (c % 8); 64 keys: q ^ ((c / 2) % 4)), the keys of each 32-key step in the order of P's registers
+   (pack_p): in each 16-key half, byte positions 2j and 2j + 1 hold keys j and j + 8.
    A warp takes blocks of 32 keys (one step) x 16 V columns, 512 bytes: ldmatrix.x4 (16-bit elements, matrix m =
    keys 8m .. 8m + 7 of the step, 16 columns from each key's row, V's swizzle undone by the row addresses) gives lane
    l the 4 bytes of columns 4 (l % 4) .. + 3 of key 8m + l / 4; one byte permute per output register pairs key
@@ -1784,8 +1794,9 @@ static __device__ __forceinline__ void transpose_value_tile(const SharedLayout &
         const uint32_t out[4] = {__byte_perm(r[0], r[1], 0x5140), __byte_perm(r[0], r[1], 0x7362),
                                  __byte_perm(r[2], r[3], 0x5140), __byte_perm(r[2], r[3], 0x7362)};
         const int column = first_column + store_column;
-        const uint32_t target = smem.vt(slot) + (uint32_t)column * kSwizzleRowBytes +
-                                (uint32_t)(((2 * kk + store_half) ^ (column & 7)) << 4);
+        const int chunk = 2 * kk + store_half; /* of the transposed row, before the swizzle */
+        const int swizzled = kVtRowBytes == 128 ? chunk ^ (column & 7) : chunk ^ ((column >> 1) & 3);
+        const uint32_t target = smem.vt(slot) + (uint32_t)column * kVtRowBytes + ((uint32_t)swizzled << 4);
         attngen_stmatrix_x4_trans(target, out);
     }
 }
@@ -1861,8 +1872,11 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
         if constexpr (kFp8) {
-            /* V transposed (K-major: keys along the 128-byte rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ. */
-            const uint64_t b = attngen_smem_descriptor_sw128(smem.vt(slot) + (uint32_t)kk * 32u, 16, 1024);
+            /* V transposed (K-major: keys along the rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ; 8 rows of
+               kVtRowBytes apart a group. */
+            const uint32_t start = smem.vt(slot) + (uint32_t)kk * 32u;
+            const uint64_t b = kVtRowBytes == 128 ? attngen_smem_descriptor_sw128(start, 16, 1024)
+                                                  : attngen_smem_descriptor_sw64(start, 16, 512);
             attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
         } else {
             const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
