@@ -93,6 +93,19 @@ import Testing
         }
     }
 
+    /// `attngen plan` names the inputs' type, and the IO estimate counts their bytes: with N = 4096 and d = 128, the
+    /// tiled kernel moves Q, K and V at 1 byte an element and O at 2, standard attention the same plus S and P at 2.
+    @Test func thePlanReportsTheInputs() throws {
+        let variant = try VariantModel(lowering: Self.base)
+        let plan = try FamilyPlanner(target: .hopperSM90).plan(variant)
+        let estimate = TrafficEstimate(variant: variant, plan: plan.forward, queryLength: 4096, keyLength: 4096)
+        let text = PlanReport.text(variant: variant, plan: plan, estimate: estimate)
+        #expect(text.hasPrefix("variant f: headDim 128, valueHeadDim 128, e4m3 inputs, bf16 output, heads"), "\(text)")
+        let n = 4096, d = 128, tiles = n / 128
+        #expect(estimate.tiledBytes == n * d + tiles * n * 2 * d + n * d * 2)
+        #expect(estimate.standardBytes == 3 * n * d + 2 * (4 * n * n + n * d))
+    }
+
     @Test func theTorchPackageRefusesThem() throws {
         let variant = try VariantModel(lowering: Self.base)
         do {

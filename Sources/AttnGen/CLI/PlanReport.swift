@@ -9,7 +9,9 @@ public enum PlanReport {
                             blockDensity: Double? = nil) -> String {
         var lines: [String] = []
         lines.append("variant \(variant.name): headDim \(variant.headDim), valueHeadDim \(variant.valueHeadDim), "
-                     + "\(variant.storage.rawValue), heads \(variant.headsSummary), masks \(variant.masks.summary)"
+                     + (variant.inputStorage.map { "\($0.rawValue) inputs, \(variant.storage.rawValue) output" }
+                        ?? variant.storage.rawValue)
+                     + ", heads \(variant.headsSummary), masks \(variant.masks.summary)"
                      + (variant.scoreModifier.isEmpty ? "" : ", score modifiers "
                         + variant.scoreModifier.descriptions.joined(separator: "; "))
                      + (variant.scoreModifier.parameters.isEmpty ? "" : " (run-time arrays, in score_parameters' order: "

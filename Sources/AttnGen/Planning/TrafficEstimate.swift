@@ -7,7 +7,7 @@
 public struct TrafficEstimate: Sendable, Hashable {
     public var queryLength: Int
     public var keyLength: Int
-    /// Bytes standard attention moves (S and P stored in the storage type).
+    /// Bytes standard attention moves (S and P stored in the storage type; Q, K and V in theirs, fp8 inputs 1 byte).
     public var standardBytes: Int
     /// Bytes the tiled kernel moves.
     public var tiledBytes: Int
@@ -24,10 +24,10 @@ public struct TrafficEstimate: Sendable, Hashable {
 
     public init(variant: VariantModel, plan: TilePlan, queryLength nq: Int, keyLength nk: Int, blockDensity: Double = 1) {
         let spec = variant.spec
-        let e = spec.storage.byteSize, d = spec.headDim, dv = spec.valueHeadDim
+        let e = spec.storage.byteSize, i = variant.inputBytes, d = spec.headDim, dv = spec.valueHeadDim
         queryLength = nq
         keyLength = nk
-        standardBytes = e * (nq * d + nk * d + 4 * nq * nk + nk * dv + nq * dv)
+        standardBytes = i * (nq * d + nk * d + nk * dv) + e * (4 * nq * nk + nq * dv)
         let rowTiles = (nq + plan.blockRows - 1) / plan.blockRows
         let columnTiles = (nk + plan.blockColumns - 1) / plan.blockColumns
         totalTiles = rowTiles * columnTiles
@@ -41,13 +41,13 @@ public struct TrafficEstimate: Sendable, Hashable {
                     continue
                 }
                 visited += 1
-                kvBytes += keys.count * (d + dv) * e
+                kvBytes += keys.count * (d + dv) * i
             }
         }
         visitedTiles = visited
         let density = variant.blockSparse == nil ? 1.0 : max(0, min(blockDensity, 1))
         let lse = spec.savesLogSumExp ? nq * 4 : 0
-        tiledBytes = nq * d * e + Int((Double(kvBytes) * density).rounded()) + nq * dv * e + lse
+        tiledBytes = nq * d * i + Int((Double(kvBytes) * density).rounded()) + nq * dv * e + lse
     }
 }
 
