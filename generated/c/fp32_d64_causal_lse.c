@@ -353,16 +353,8 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     /* K and V of the head (key_row_offset adds the sequence and the key). */
     const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
     const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
-#if INPUTS_ARE_FP8
-    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor (in the epilogue). */
-    const float qk_descale =
-        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
-    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
-#else
-    const float qk_descale = 1.0f, v_descale = 1.0f;
-#endif
-    (void)qk_descale; /* not read by the bf16 dot products (16-bit inputs only) */
-    (void)v_descale;
+    const input_descales descales = input_descales_of(params, b, h_kv);
+    (void)descales; /* not read by the bf16 dot products (16-bit inputs only) */
     element_t *o_head = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0)
                         + h * params->o_layout.head_stride;
 
@@ -401,7 +393,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     for (int64_t r = 0; r < rows; ++r) {
         const input_t *q_row = q_head + (row0 + r) * params->q_layout.row_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            qt_tile[i * LANES + r] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
+            qt_tile[i * LANES + r] = load_input(q_row[i]) * (descales.qk * SCORE_SCALE_LOG2E);
         }
     }
 #endif
@@ -495,7 +487,7 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
         element_t *o_dst = o_head + (row0 + r) * params->o_layout.row_stride;
         if (l > 0.0f) {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                o_dst[i] = store_element(INPUTS_ARE_FP8 ? ot_tile[i * LANES + r] * v_descale / l : ot_tile[i * LANES + r] / l);
+                o_dst[i] = store_element(ot_tile[i * LANES + r] * descales.v / l);
             }
         } else {
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
@@ -714,14 +706,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
 
     const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
     const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
-#if INPUTS_ARE_FP8
-    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor. */
-    const float qk_descale =
-        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
-    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
-#else
-    const float qk_descale = 1.0f, v_descale = 1.0f;
-#endif
+    const input_descales descales = input_descales_of(params, b, h_kv);
     const int64_t split_begin = split * split_keys;
     const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
@@ -739,7 +724,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         const input_t *q_row = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
                                + h * params->q_layout.head_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
+            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (descales.qk * SCORE_SCALE_LOG2E);
         }
         int64_t lo = 0;
         int64_t hi = nk;
@@ -828,7 +813,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
 #endif
         const float l = row_sum[r];
-        const float scale = l > 0.0f ? v_descale / l : 0.0f; /* v_descale: 1 unless fp8 */
+        const float scale = l > 0.0f ? descales.v / l : 0.0f; /* descales.v: 1 unless fp8 */
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
         if (splits == 1) {
             element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)

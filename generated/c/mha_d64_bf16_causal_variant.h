@@ -68,6 +68,28 @@ static inline float input_descale(const attngen_forward_params *params, const fl
                            : descale[b * params->descale_batch_stride + g * params->descale_head_stride];
 }
 
+/* The factors of sequence b, key/value head g (README.md, "fp8 inputs"): Q's times K's, which scale the scores (folded
+   into Q), and V's, which scales O; 1 and 1 unless the inputs are fp8. */
+typedef struct input_descales {
+    float qk;
+    float v;
+} input_descales;
+
+static inline input_descales input_descales_of(const attngen_forward_params *params, int64_t b, int64_t g)
+{
+#if INPUTS_ARE_FP8
+    const input_descales factors = {
+        input_descale(params, params->q_descale, b, g) * input_descale(params, params->k_descale, b, g),
+        input_descale(params, params->v_descale, b, g)};
+#else
+    (void)params;
+    (void)b;
+    (void)g;
+    const input_descales factors = {1.0f, 1.0f};
+#endif
+    return factors;
+}
+
 /* ---- shape and scale ---------------------------------------------------------------------------- */
 
 enum {

@@ -204,14 +204,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
 
     const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
     const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
-#if INPUTS_ARE_FP8
-    /* fp8: Q·Kᵀ times the Q and K factors (folded into Q), O times the V factor. */
-    const float qk_descale =
-        input_descale(params, params->q_descale, b, h_kv) * input_descale(params, params->k_descale, b, h_kv);
-    const float v_descale = input_descale(params, params->v_descale, b, h_kv);
-#else
-    const float qk_descale = 1.0f, v_descale = 1.0f;
-#endif
+    const input_descales descales = input_descales_of(params, b, h_kv);
     const int64_t split_begin = split * split_keys;
     const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
@@ -229,7 +222,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         const input_t *q_row = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
                                + h * params->q_layout.head_stride;
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (qk_descale * SCORE_SCALE_LOG2E);
+            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (descales.qk * SCORE_SCALE_LOG2E);
         }
         int64_t lo = 0;
         int64_t hi = nk;
@@ -318,7 +311,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
 #endif
         const float l = row_sum[r];
-        const float scale = l > 0.0f ? v_descale / l : 0.0f; /* v_descale: 1 unless fp8 */
+        const float scale = l > 0.0f ? descales.v / l : 0.0f; /* descales.v: 1 unless fp8 */
         const float lse = l > 0.0f ? (float)(((double)row_max[r] + log2((double)l)) * 0.69314718055994531) : -INFINITY;
         if (splits == 1) {
             element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)

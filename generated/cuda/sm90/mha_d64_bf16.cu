@@ -243,8 +243,8 @@ constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
-/* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
-   each 32-key step to match P's registers (transpose_values). */
+/* fp8: V transposed, kValueHeadDim rows of the kBlockN keys' bytes (128- or 64-byte swizzled); keys permuted inside
+   each 32-key step to match P's registers (transpose_value_tile). */
 constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kVtRowBytes : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
@@ -641,8 +641,7 @@ static __device__ __forceinline__ void transpose_values(const SharedLayout &smem
             if (use > 0) attngen_mbarrier_wait_parity(smem.vt_empty(slot), (use - 1) & 1u);
             transpose_value_tile(smem, slot, item.nk - tile * kBlockN, thread >> 5, lane);
             attngen_fence_proxy_async_shared();
-            __syncwarp();
-            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane); /* (syncs the warp first) */
             attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
         }
     }
@@ -686,8 +685,6 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
    group (then complete_pv). */
 static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
                                                 const SharedLayout &smem, int slot) {
-    const uint32_t v_rows = smem.v(slot);
-    (void)v_rows;
     attngen_fence_operands(o);
     attngen_fence_operands(p);
     attngen_wgmma_fence();
@@ -701,7 +698,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
                                                   : attngen_smem_descriptor_sw64(start, 16, 512);
             attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
         } else {
-            const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+            const uint64_t b = attngen_smem_descriptor_sw128(smem.v(slot) + (uint32_t)kk * 16u * kSwizzleRowBytes,
                                                              kKVColumnBlockBytes, 1024);
             attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
         }
@@ -1421,8 +1418,8 @@ constexpr uint32_t kKVColumnBlockBytes = kBlockN * kSwizzleRowBytes; /* 16384 at
 constexpr uint32_t kQTileBytes = kBlockM * kHeadDim * kElementBytes;
 constexpr uint32_t kKTileBytes = kBlockN * kHeadDim * kElementBytes;
 constexpr uint32_t kVTileBytes = kBlockN * kValueHeadDim * kElementBytes;
-/* fp8: V transposed, kValueHeadDim rows of the kBlockN (128) keys' bytes, 128-byte swizzle; keys permuted inside
-   each 32-key step to match P's registers (transpose_values). */
+/* fp8: V transposed, kValueHeadDim rows of the kBlockN keys' bytes (128- or 64-byte swizzled); keys permuted inside
+   each 32-key step to match P's registers (transpose_value_tile). */
 constexpr uint32_t kVtTileBytes = kFp8 ? kValueHeadDim * kVtRowBytes : 0;
 static_assert(kQTileBytes == kQKColumnBlocks * kQColumnBlockBytes && kKTileBytes == kQKColumnBlocks * kKVColumnBlockBytes &&
                   kVTileBytes == kVColumnBlocks * kKVColumnBlockBytes,
@@ -1819,8 +1816,7 @@ static __device__ __forceinline__ void transpose_values(const SharedLayout &smem
             if (use > 0) attngen_mbarrier_wait_parity(smem.vt_empty(slot), (use - 1) & 1u);
             transpose_value_tile(smem, slot, item.nk - tile * kBlockN, thread >> 5, lane);
             attngen_fence_proxy_async_shared();
-            __syncwarp();
-            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane); /* (syncs the warp first) */
             attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
         }
     }
@@ -1864,8 +1860,6 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
    group (then complete_pv). */
 static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
                                                 const SharedLayout &smem, int slot) {
-    const uint32_t v_rows = smem.v(slot);
-    (void)v_rows;
     attngen_fence_operands(o);
     attngen_fence_operands(p);
     attngen_wgmma_fence();
@@ -1879,7 +1873,7 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
                                                   : attngen_smem_descriptor_sw64(start, 16, 512);
             attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
         } else {
-            const uint64_t b = attngen_smem_descriptor_sw128(v_rows + (uint32_t)kk * 16u * kSwizzleRowBytes,
+            const uint64_t b = attngen_smem_descriptor_sw128(smem.v(slot) + (uint32_t)kk * 16u * kSwizzleRowBytes,
                                                              kKVColumnBlockBytes, 1024);
             attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
         }
