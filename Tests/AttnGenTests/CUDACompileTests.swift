@@ -249,14 +249,13 @@ extension CUDACompileSlots {
     /// nvcc on `source` (in `folder`) into `object` for `gencode` under the project's warning policy (warnings are
     /// errors; ptxas reports every kernel and warns of spills and local memory), in one of the slots.
     static func compile(nvcc: String, gencode: String, source: String, object: String,
-                        in folder: URL) async throws -> CUDAToolOutcome {
+                        in folder: URL, extraArguments: [String] = []) async throws -> CUDAToolOutcome {
         await shared.acquire()
         do {
             let outcome = try await CUDAToolOutcome.runOffThePool(nvcc, [
                 "-std=c++17", "-O3", "-gencode", gencode, "-Werror", "all-warnings",
                 "-Xptxas", "-v,-warn-spills,-warn-lmem-usage", "-Xcompiler", "-Wall,-Wextra",
-                "-c", source, "-o", object,
-            ], in: folder)
+            ] + extraArguments + ["-c", source, "-o", object], in: folder)
             await shared.release()
             return outcome
         } catch {

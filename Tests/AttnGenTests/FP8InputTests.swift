@@ -155,4 +155,25 @@ import Testing
         #expect(outcome.status == 0)
         #expect(outcome.output.contains("mismatches=0 nans=2 max=448 min=0.00195312"), "\(outcome.output)")
     }
+
+    /// benchmarks/fp8/fp8_driver.cu (the GPU check, accuracy table, timings and profile of issue 19) still compiles
+    /// against the headers that benchmarks/fp8/fp8_spec.json emits for sm90: the driver only runs on the GPU
+    /// machine, so this is where a change of the ABI or of the spec file would show first.
+    @Test func theBenchmarkDriverCompilesAgainstItsSpecFile() async throws {
+        let nvcc = try CUDACompileTests.nvccPath()
+        let folder = try HarnessFixtures.temporaryFolder("fp8-driver")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let root = CUDACompileTests.packageRoot
+        let specs = try SpecFile.load(path: root.appendingPathComponent("benchmarks/fp8/fp8_spec.json").path).validatedSpecs()
+        let files = try KernelGenerator(choice: TargetChoice(device: .sm90, family: nil)).generate(specs)
+        for file in files {
+            try file.contents.write(to: folder.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
+        }
+        try HarnessFixtures.copy(["reference.h"], to: folder)
+        let outcome = try await CUDACompileSlots.compile(
+            nvcc: nvcc, gencode: "arch=compute_90a,code=sm_90a",
+            source: root.appendingPathComponent("benchmarks/fp8/fp8_driver.cu").path, object: "driver.o", in: folder,
+            extraArguments: ["-I", folder.path, "-x", "cu"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
 }

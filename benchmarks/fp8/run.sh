@@ -10,16 +10,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GEN="$ROOT/benchmarks/fp8/.generated"
 OUT=${OUT:-/tmp/attngen-fp8}
 mkdir -p "$OUT"
-NVCC=${NVCC:-nvcc}
 BUILD=$(mktemp -d)
-cd "$GEN"
-for source in *.cu; do
-    "$NVCC" -std=c++17 -O3 -arch=sm_90a -Werror all-warnings -c "$source" -o "$BUILD/${source%.cu}.o" &
-done
-"$NVCC" -std=c++17 -O3 -arch=sm_90a -I. -x cu -c "$ROOT/benchmarks/fp8/fp8_driver.cu" -o "$BUILD/driver.o" &
-gcc -std=c11 -O2 -I. -c reference.c -o "$BUILD/reference.o" &
-wait
-"$NVCC" -arch=sm_90a "$BUILD"/*.o -o "$BUILD/fp8_driver"
+KERNEL_FLAGS="-Werror all-warnings" bash "$ROOT/benchmarks/fp8/build.sh" "$GEN" "$BUILD"
 {
     echo "# fp8 forward, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)"
     echo "# command: bash benchmarks/fp8/run.sh"

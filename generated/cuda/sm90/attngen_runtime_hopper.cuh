@@ -397,18 +397,49 @@ static __device__ __forceinline__ void attngen_fence_operands(uint32_t (&x)[Coun
  *               8 consecutive K rows 128 bytes apart, groups of 8 K rows SBO bytes apart.
  * ------------------------------------------------------------------------------------------- */
 
-static __device__ __forceinline__ uint64_t attngen_smem_descriptor_sw128(uint32_t start, uint32_t leading_bytes,
-                                                                         uint32_t stride_bytes) {
-    return (uint64_t)((start & 0x3FFFFu) >> 4) | ((uint64_t)((leading_bytes & 0x3FFFFu) >> 4) << 16) |
-           ((uint64_t)((stride_bytes & 0x3FFFFu) >> 4) << 32) | ((uint64_t)1 << 62);
+/* An operand's descriptor as its two words, for the k steps of one wgmma group: the low word holds start / 16 (bits
+   0..13) and the leading byte offset / 16 (bits 16..29), the high word the stride byte offset / 16 and the swizzle
+   mode (bits 62..63 of the descriptor). A step `byte_offset` bytes into the operand differs only in the start, so
+   at() adds byte_offset / 16 to the low word: one integer add per step instead of masking, shifting and merging
+   the whole descriptor again (shared addresses are below 256 KB, so the 14-bit start field cannot carry). */
+struct attngen_smem_operand {
+    uint32_t low;
+    uint32_t high;
+    __device__ __forceinline__ uint64_t at(uint32_t byte_offset) const {
+        return ((uint64_t)high << 32) | (uint64_t)(low + (byte_offset >> 4));
+    }
+};
+
+static __device__ __forceinline__ attngen_smem_operand attngen_smem_operand_of(uint32_t start, uint32_t leading_bytes,
+                                                                              uint32_t stride_bytes, uint32_t mode) {
+    attngen_smem_operand operand;
+    operand.low = ((start & 0x3FFFFu) >> 4) | (((leading_bytes & 0x3FFFFu) >> 4) << 16);
+    operand.high = ((stride_bytes & 0x3FFFFu) >> 4) | (mode << 30);
+    return operand;
 }
 
-/* The same with the 64-byte swizzle (rows of 64 bytes; within each 512-byte block of 8 rows, chunk q of row r at
+/* The 128-byte swizzle (mode 1). */
+static __device__ __forceinline__ attngen_smem_operand attngen_smem_operand_sw128(uint32_t start, uint32_t leading_bytes,
+                                                                                 uint32_t stride_bytes) {
+    return attngen_smem_operand_of(start, leading_bytes, stride_bytes, 1u);
+}
+
+/* The 64-byte swizzle (mode 2; rows of 64 bytes; within each 512-byte block of 8 rows, chunk q of row r at
    q ^ ((r >> 1) & 3): address bits 4..5 ^= bits 7..8); blocks must start on 512-byte boundaries. */
+static __device__ __forceinline__ attngen_smem_operand attngen_smem_operand_sw64(uint32_t start, uint32_t leading_bytes,
+                                                                                uint32_t stride_bytes) {
+    return attngen_smem_operand_of(start, leading_bytes, stride_bytes, 2u);
+}
+
+/* One descriptor of each swizzle, for a single step. */
+static __device__ __forceinline__ uint64_t attngen_smem_descriptor_sw128(uint32_t start, uint32_t leading_bytes,
+                                                                         uint32_t stride_bytes) {
+    return attngen_smem_operand_sw128(start, leading_bytes, stride_bytes).at(0);
+}
+
 static __device__ __forceinline__ uint64_t attngen_smem_descriptor_sw64(uint32_t start, uint32_t leading_bytes,
                                                                         uint32_t stride_bytes) {
-    return (uint64_t)((start & 0x3FFFFu) >> 4) | ((uint64_t)((leading_bytes & 0x3FFFFu) >> 4) << 16) |
-           ((uint64_t)((stride_bytes & 0x3FFFFu) >> 4) << 32) | ((uint64_t)2 << 62);
+    return attngen_smem_operand_sw64(start, leading_bytes, stride_bytes).at(0);
 }
 
 /* BEGIN GENERATED WGMMA (benchmarks/hopper-dev/tools/gen_wgmma.py) */

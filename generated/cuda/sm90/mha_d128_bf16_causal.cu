@@ -572,6 +572,30 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
  * fp8: warps 1 .. 3 of the producer warpgroup transpose V.
  * ---------------------------------------------------------------------------------------------------------- */
 
+/* This thread's part of the addresses of transpose_value_tile, the same for every block and tile. */
+struct TransposeLane {
+    uint32_t load_row;      /* bytes into a V tile: the key row it addresses for ldmatrix (lane), 128 bytes apart */
+    uint32_t load_swizzle;  /* lane % 8: V's 16-byte chunk c of that row sits at chunk c ^ load_swizzle */
+    uint32_t store_row;     /* bytes into a transposed V block: the V column it addresses for stmatrix */
+    uint32_t store_swizzle; /* (16-byte chunk of that row before the swizzle, for kk = 0) ^ (the row's swizzle) */
+    int key_in_step;        /* the key of an 8-key matrix this lane holds after ldmatrix: lane / 4 */
+};
+
+static __device__ __forceinline__ TransposeLane transpose_lane(int lane) {
+    const int store_half = lane >> 4, store_parity = (lane >> 3) & 1, i = lane & 7;
+    const int store_column = 4 * (i >> 1) + 2 * store_parity + (i & 1); /* + the block's first column, 16 cb */
+    /* The row's swizzle, 128-byte rows: column % 8; 64-byte rows: (column / 2) % 4. A block's first column is a
+       multiple of 16, so both are the thread's own (store_column's) bits. */
+    const int row_swizzle = kVtRowBytes == 128 ? (store_column & 7) : ((store_column >> 1) & 3);
+    TransposeLane t;
+    t.load_row = (uint32_t)lane * kSwizzleRowBytes;
+    t.load_swizzle = (uint32_t)(lane & 7);
+    t.store_row = (uint32_t)store_column * kVtRowBytes;
+    t.store_swizzle = (uint32_t)(store_half ^ row_swizzle);
+    t.key_in_step = lane >> 2;
+    return t;
+}
+
 /* fp8 wgmma reads both operands K-major, so O += P·V needs V with the keys along its rows. For each K/V fill (the
    producer's order: the same walk of items and tiles), warps 1 .. 3 wait for V in slot s (v_full) and for the
    consumers' release of the slot's previous transpose (vt_empty), then write vt(s): row c (a V column, c <
@@ -585,47 +609,42 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
    = V columns 4 (i / 2) + 2P + i % 2 of the block, 16-bit columns j = position pairs j of half H) puts each 16-bit
    pair at (column, position pair l / 4). Conflict-free loads; stores 2-way (the rows of a matrix hit 4 swizzle
    phases). Keys past the sequence's nk are written as zeros (a packed side's next rows may hold anything; P is 0
-   there, but 0 x NaN is not). Then each thread fences its stores for the async proxy, and lane 0 of each warp
+   there, but 0 x NaN is not); the lane's part of every address is computed once (TransposeLane, TUNING.md F6).
+   Then each thread fences its stores for the async proxy, and lane 0 of each warp
    arrives on vt_full(s) (wgmma may read it) and on v_empty(s) (TMA may refill V: its reads are done). */
 static __device__ __forceinline__ void transpose_value_tile(const SharedLayout &smem, int slot, int32_t valid_keys,
-                                                            int warp, int lane) {
-    constexpr int kColumnBlocks = kValueHeadDim / 16;
-    constexpr int kBlocks = (kBlockN / 32) * kColumnBlocks;
-    /* This lane's rows: the key it addresses for ldmatrix (32 kk + lane), the V column it addresses for stmatrix. */
-    const uint32_t load_row = smem.v(slot) + (uint32_t)lane * kSwizzleRowBytes;
-    const int store_half = lane >> 4, store_parity = (lane >> 3) & 1, i = lane & 7;
-    const int store_column = 4 * (i >> 1) + 2 * store_parity + (i & 1); /* + the block's first column */
-    const bool all_valid = valid_keys >= kBlockN;
+                                                            uint32_t warp, const TransposeLane &t) {
+    constexpr uint32_t kColumnBlocks = kValueHeadDim / 16; /* a power of two: / and % are shifts and masks */
+    constexpr uint32_t kBlocks = (kBlockN / 32) * kColumnBlocks;
+    static_assert(!kFp8 || ((kColumnBlocks & (kColumnBlocks - 1)) == 0 && 2 * (kBlockN / 32) <= kVtRowBytes / 16),
+                  "16-column blocks in powers of two; a tile's 16-byte chunks lie in one transposed row");
+    const uint32_t v_tile = smem.v(slot) + t.load_row, vt_tile = smem.vt(slot) + t.store_row;
 #pragma unroll 1
-    for (int block = warp; block < kBlocks; block += kTransposeWarps) {
-        const int kk = block / kColumnBlocks, first_column = 16 * (block % kColumnBlocks);
-        const int key = 32 * kk + lane;
-        const uint32_t source = load_row + (uint32_t)(32 * kk) * kSwizzleRowBytes +
-                                (uint32_t)(first_column / kSwizzleRowBytes) * kKVColumnBlockBytes +
-                                (uint32_t)((((first_column % kSwizzleRowBytes) >> 4) ^ (key & 7)) << 4);
+    for (uint32_t block = warp; block < kBlocks; block += kTransposeWarps) {
+        /* Block: 32-key step kk x 16 V columns from column 16 cb. The source chunk is (cb % 8) ^ (lane % 8), the
+           target chunk (2 kk + half) ^ row_swizzle = 2 kk ^ store_swizzle (2 kk is even, half is 0 or 1). */
+        const uint32_t kk = block / kColumnBlocks, cb = block % kColumnBlocks;
+        const uint32_t source = v_tile + kk * (32u * kSwizzleRowBytes) + (cb * 16u / kSwizzleRowBytes) * kKVColumnBlockBytes +
+                                ((((cb * 16u % kSwizzleRowBytes) >> 4) ^ t.load_swizzle) << 4);
         uint32_t r[4];
         attngen_ldmatrix_x4(r, source);
-        if (!all_valid) {
+        if (valid_keys < (int32_t)(32u * (kk + 1u))) {
 #pragma unroll
             for (int m = 0; m < 4; ++m) {
-                if (32 * kk + 8 * m + (lane >> 2) >= valid_keys) r[m] = 0u;
+                if ((int32_t)(32u * kk) + 8 * m + t.key_in_step >= valid_keys) r[m] = 0u;
             }
         }
         /* matrix 2H + P: columns 2P, 2P + 1 of this lane's 4, keys (8 (2H) + l / 4, 8 (2H + 1) + l / 4) */
         const uint32_t out[4] = {__byte_perm(r[0], r[1], 0x5140), __byte_perm(r[0], r[1], 0x7362),
                                  __byte_perm(r[2], r[3], 0x5140), __byte_perm(r[2], r[3], 0x7362)};
-        const int column = first_column + store_column;
-        const int chunk = 2 * kk + store_half; /* of the transposed row, before the swizzle */
-        const int swizzled = kVtRowBytes == 128 ? chunk ^ (column & 7) : chunk ^ ((column >> 1) & 3);
-        const uint32_t target = smem.vt(slot) + (uint32_t)column * kVtRowBytes + ((uint32_t)swizzled << 4);
-        attngen_stmatrix_x4_trans(target, out);
+        attngen_stmatrix_x4_trans(vt_tile + cb * (16u * kVtRowBytes) + (((2u * kk) ^ t.store_swizzle) << 4), out);
     }
 }
 
 static __device__ __forceinline__ void transpose_values(const SharedLayout &smem, const KernelArguments &arguments) {
     if (arguments.params.seqlen_k == 0) return; /* as the producer: no item visits a key tile */
     const int thread = (int)threadIdx.x - 32; /* 0 .. 95 */
-    const int lane = thread & 31;
+    const TransposeLane lane_part = transpose_lane(thread & 31);
     uint32_t fill = 0;
     for (uint32_t n = 0;; ++n) {
         uint32_t head_index = 0, rank = 0;
@@ -638,10 +657,10 @@ static __device__ __forceinline__ void transpose_values(const SharedLayout &smem
             const uint32_t use = fill / kStages;
             attngen_mbarrier_wait_parity(smem.v_full(slot), use & 1u);
             if (use > 0) attngen_mbarrier_wait_parity(smem.vt_empty(slot), (use - 1) & 1u);
-            transpose_value_tile(smem, slot, item.nk - tile * kBlockN, thread >> 5, lane);
+            transpose_value_tile(smem, slot, item.nk - tile * kBlockN, (uint32_t)thread >> 5, lane_part);
             attngen_fence_proxy_async_shared();
-            attngen_mbarrier_arrive_warp(smem.vt_full(slot), lane); /* (syncs the warp first) */
-            attngen_mbarrier_arrive_warp(smem.v_empty(slot), lane);
+            attngen_mbarrier_arrive_warp(smem.vt_full(slot), thread & 31); /* (syncs the warp first) */
+            attngen_mbarrier_arrive_warp(smem.v_empty(slot), thread & 31);
         }
     }
 }
@@ -655,15 +674,16 @@ static __device__ __forceinline__ void transpose_values(const SharedLayout &smem
    group, after which the caller runs attngen_fence_operands(s) before reading it. */
 static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], const SharedLayout &smem, int q_buffer,
                                                     int consumer, int slot) {
-    const uint32_t q_rows = smem.q(q_buffer) + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes);
-    const uint32_t k_rows = smem.k(slot);
+    const attngen_smem_operand q_rows = attngen_smem_operand_sw128(
+        smem.q(q_buffer) + (uint32_t)(consumer * kRowsPerConsumer * kSwizzleRowBytes), 16, 1024);
+    const attngen_smem_operand k_rows = attngen_smem_operand_sw128(smem.k(slot), 16, 1024);
     attngen_fence_operands(s);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kHeadDim / kKStep; ++kk) {
         const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
-        const uint64_t a = attngen_smem_descriptor_sw128(q_rows + column_block * kQColumnBlockBytes + step, 16, 1024);
-        const uint64_t b = attngen_smem_descriptor_sw128(k_rows + column_block * kKVColumnBlockBytes + step, 16, 1024);
+        const uint64_t a = q_rows.at(column_block * kQColumnBlockBytes + step);
+        const uint64_t b = k_rows.at(column_block * kKVColumnBlockBytes + step);
         if constexpr (kFp8) {
             if (kk == 0) {
                 attngen_wgmma_ss_e4m3<kBlockN, 0>(s, a, b);
@@ -684,22 +704,21 @@ static __device__ __forceinline__ void issue_scores(float (&s)[kSTileFloats], co
    group (then complete_pv). */
 static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32_t (&p)[kPFragments][4],
                                                 const SharedLayout &smem, int slot) {
+    /* fp8: V transposed (K-major: keys along the rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ; 8 rows of
+       kVtRowBytes apart a group. 16-bit: V as TMA wrote it (MN-major), 16 keys = 16 rows a step. */
+    const attngen_smem_operand values =
+        !kFp8 ? attngen_smem_operand_sw128(smem.v(slot), kKVColumnBlockBytes, 1024)
+              : (kVtRowBytes == 128 ? attngen_smem_operand_sw128(smem.vt(slot), 16, 1024)
+                                    : attngen_smem_operand_sw64(smem.vt(slot), 16, 512));
     attngen_fence_operands(o);
     attngen_fence_operands(p);
     attngen_wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < kPFragments; ++kk) {
         if constexpr (kFp8) {
-            /* V transposed (K-major: keys along the rows), 32 keys = 32 bytes a step, as K in S = Q·Kᵀ; 8 rows of
-               kVtRowBytes apart a group. */
-            const uint32_t start = smem.vt(slot) + (uint32_t)kk * 32u;
-            const uint64_t b = kVtRowBytes == 128 ? attngen_smem_descriptor_sw128(start, 16, 1024)
-                                                  : attngen_smem_descriptor_sw64(start, 16, 512);
-            attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], b);
+            attngen_wgmma_rs_e4m3<kValueHeadDim, 1>(o, p[kk], values.at((uint32_t)kk * 32u));
         } else {
-            const uint64_t b = attngen_smem_descriptor_sw128(smem.v(slot) + (uint32_t)kk * 16u * kSwizzleRowBytes,
-                                                             kKVColumnBlockBytes, 1024);
-            attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], b);
+            attngen_wgmma_rs<kValueHeadDim, 1, 1, Element>(o, p[kk], values.at((uint32_t)kk * 16u * kSwizzleRowBytes));
         }
     }
     attngen_wgmma_commit_group();
