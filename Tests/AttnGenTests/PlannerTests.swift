@@ -70,6 +70,16 @@ import Testing
         }
     }
 
+    /// The C kernel's S/P tile stays within three quarters of a 32 KB L1 data cache (TilePlanner.cScoreTileBytes):
+    /// 64 × 96 at d = 64 and 128, where the FlashAttention rule alone gave 64 × 256 and 64 × 128 (1.04-1.18x slower
+    /// on an AVX2 AMD EPYC, benchmarks/cpu/NOTES.md 15); a small head dim's 32-row tiles may take wider key tiles.
+    @Test(arguments: [(32, 32, 192), (64, 64, 96), (128, 64, 96)])
+    func cScoreTilesFitTheL1(headDim: Int, rows: Int, columns: Int) throws {
+        let plan = try TilePlanner(target: .c).plan(AttentionSpec(name: "v", headDim: headDim).storage(.fp32))
+        #expect(plan.blockRows == rows && plan.blockColumns == columns)
+        #expect(plan.blockRows * plan.blockColumns * 4 <= TilePlanner.cScoreTileBytes)
+    }
+
     @Test func tinyBudgetIsRefusedWithTheSmallestThatFits() throws {
         let spec = AttentionSpec(name: "v", headDim: 128)
         do {

@@ -256,13 +256,27 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
 # ---- report -------------------------------------------------------------------------------------
 
 def cpu_name():
+    """The model name, with the family and model numbers and the widest vector extension when /proc/cpuinfo has
+    them: one model name can cover machines of different generations ("AMD EPYC" in RESULTS.md, 2026-11-21, and
+    in RESULTS-amd-epyc.md, an AVX2-only family 25 model 1 core, ran torch's sgemm at ~195 and ~100 GFLOP/s)."""
+    fields = {}
     try:
         for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key in ("model name", "cpu family", "model", "flags") and key not in fields:
+                fields[key] = value.strip()
+            if len(fields) == 4:
+                break
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    name = fields.get("model name") or platform.processor() or "unknown"
+    flags = fields.get("flags", "").split()
+    isa = "avx512f" if "avx512f" in flags else "avx2" if "avx2" in flags else ("sse2" if "sse2" in flags else "")
+    details = [f"family {fields['cpu family']} model {fields['model']}" if "cpu family" in fields and "model" in fields
+               else "", isa]
+    details = [d for d in details if d]
+    return name + (f" ({', '.join(details)})" if details else "")
 
 
 def fmt(x):

@@ -7,7 +7,7 @@
  * Dropout: none.
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
- * Backward pass (dQ, dK, dV) for the C backend: 128 keys per task x 64 query rows per step.
+ * Backward pass (dQ, dK, dV) for the C backend: 96 keys per task x 64 query rows per step.
  *
  * Template: Templates/c/backward.c
  */
@@ -72,7 +72,7 @@ static int team_size(void)
 /* gpt_oss_swa_w128_d64_bf16_sinks_variant.h fixes the head dimensions, the backward plan the tile sizes. */
 enum {
     TILE_ROWS = 64,      /* query rows per inner step */
-    TILE_COLUMNS = 128, /* keys per task, a multiple of 4 */
+    TILE_COLUMNS = 96, /* keys per task, a multiple of 4 */
 
     /* Keys of a tile in vector lanes, and head dimensions rounded up to whole vectors (zero padded). */
     KEY_LANES = (TILE_COLUMNS + ATTNGEN_LANES - 1) / ATTNGEN_LANES * ATTNGEN_LANES,

@@ -6,12 +6,12 @@
  * Dropout: none.
  * Log-sum-exp: saved (fp32, natural log).
  *
- * Forward kernel for the C backend (FlashAttention-2 tiling): Br = 64 query rows x Bc = 128 keys per tile.
- * On-chip bytes per thread: 229888 of 262144 budget bytes:
+ * Forward kernel for the C backend (FlashAttention-2 tiling): Br = 64 query rows x Bc = 96 keys per tile.
+ * On-chip bytes per thread: 188928 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 32768 B
- *   K tile (Bc × d × 4 B): 65536 B
- *   V tile (Bc × dv × 4 B): 65536 B
- *   S/P tile (Br × Bc × 4 B): 32768 B
+ *   K tile (Bc × d × 4 B): 49152 B
+ *   V tile (Bc × dv × 4 B): 49152 B
+ *   S/P tile (Br × Bc × 4 B): 24576 B
  *   O accumulator (Br × dv × 4 B): 32768 B
  *   row max and sum (Br × 2 × 4 B): 512 B
  *
@@ -58,7 +58,7 @@ int omp_get_max_threads(void);
 
 enum {
     TILE_ROWS = 64, /* Br: query rows per task */
-    TILE_COLUMNS = 128, /* Bc: keys per step */
+    TILE_COLUMNS = 96, /* Bc: keys per step */
 
     /* Lanes per row of the transposed tiles: TILE_ROWS rounded up to 16 (padding lanes compute unused values). */
     LANES = (TILE_ROWS + 15) / 16 * 16,

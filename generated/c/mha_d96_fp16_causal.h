@@ -15,12 +15,12 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan: Br = 64 query rows x Bc = 168 keys per tile.
- * On-chip bytes per thread: 221696 of 262144 budget bytes:
+ * Forward plan: Br = 64 query rows x Bc = 96 keys per tile.
+ * On-chip bytes per thread: 147968 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 24576 B
- *   K tile (Bc × d × 4 B): 64512 B
- *   V tile (Bc × dv × 4 B): 64512 B
- *   S/P tile (Br × Bc × 4 B): 43008 B
+ *   K tile (Bc × d × 4 B): 36864 B
+ *   V tile (Bc × dv × 4 B): 36864 B
+ *   S/P tile (Br × Bc × 4 B): 24576 B
  *   O accumulator (Br × dv × 4 B): 24576 B
  *   row max and sum (Br × 2 × 4 B): 512 B
  */
@@ -41,7 +41,7 @@
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_SINKS 0
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_INPUT_BYTES 2
 #define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_ROWS 64
-#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_COLUMNS 168
+#define ATTNGEN_MHA_D96_FP16_CAUSAL_TILE_COLUMNS 96
 
 #ifdef __cplusplus
 extern "C" {

@@ -15,12 +15,12 @@
  * Dropout: p = 0.1 (16-bit threshold 6553, keep scale 1.1111112), Philox4x32-10 as in README.md.
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
- * Forward plan: Br = 64 query rows x Bc = 256 keys per tile.
- * On-chip bytes per thread: 229888 of 262144 budget bytes:
+ * Forward plan: Br = 64 query rows x Bc = 96 keys per tile.
+ * On-chip bytes per thread: 107008 of 262144 budget bytes:
  *   Q tile (Br × d × 4 B): 16384 B
- *   K tile (Bc × d × 4 B): 65536 B
- *   V tile (Bc × dv × 4 B): 65536 B
- *   S/P tile (Br × Bc × 4 B): 65536 B
+ *   K tile (Bc × d × 4 B): 24576 B
+ *   V tile (Bc × dv × 4 B): 24576 B
+ *   S/P tile (Br × Bc × 4 B): 24576 B
  *   O accumulator (Br × dv × 4 B): 16384 B
  *   row max and sum (Br × 2 × 4 B): 512 B
  */
@@ -41,7 +41,7 @@
 #define ATTNGEN_TRAIN_D64_FP16_DROPOUT_SINKS 0
 #define ATTNGEN_TRAIN_D64_FP16_DROPOUT_INPUT_BYTES 2
 #define ATTNGEN_TRAIN_D64_FP16_DROPOUT_TILE_ROWS 64
-#define ATTNGEN_TRAIN_D64_FP16_DROPOUT_TILE_COLUMNS 256
+#define ATTNGEN_TRAIN_D64_FP16_DROPOUT_TILE_COLUMNS 96
 
 #ifdef __cplusplus
 extern "C" {

@@ -101,7 +101,8 @@ public struct TilePlanner: Sendable {
 
         // Largest candidates not above the rule, then shrink until the account fits.
         var rowIndex = rowChoices.lastIndex(where: { $0 <= ruleRows }) ?? 0
-        var columnIndex = columnChoices.lastIndex(where: { $0 <= ruleColumns }) ?? 0
+        let columnLimit = target.isCUDA ? ruleColumns : min(ruleColumns, Self.cColumns(rows: rowChoices[rowIndex]))
+        var columnIndex = columnChoices.lastIndex(where: { $0 <= columnLimit }) ?? 0
         if target.isCUDA && Self.usesWideWarps(spec) && rowChoices[rowIndex] >= Self.wideTileRows {
             // 32-row warps hold 32 · (dv + Bc) / 32 accumulators per thread: start from the widest Bc that fits.
             let paddedValueDim = (spec.valueHeadDim + 15) / 16 * 16
@@ -183,6 +184,18 @@ public struct TilePlanner: Sendable {
     static func cRows(rule: Int) -> Int {
         let capped = min(rule, cMaximumRows)
         return capped >= 16 ? capped / 16 * 16 : capped
+    }
+
+    /// The C kernel's S/P tile (Br × Bc fp32, written by the score products, read twice by the softmax and once by
+    /// O += P·V) stays within `cScoreTileBytes`, three quarters of the 32 KB L1 data cache of the smallest x86 cores
+    /// it runs on (AMD Zen 2 to 4; Intel's recent cores have 48 KB), so those passes hit L1. On an AMD EPYC (Zen 3,
+    /// AVX2, 2 cores; fp32, 64-row tiles, benchmarks/cpu/NOTES.md 15) key tiles of 96 ran 1.18x the rule's 256 at
+    /// d = 64 and 1.04-1.10x its 128 at d = 128 (causal 1.16x and 1.10x); on an Intel Xeon (48 KB L1) d = 128's
+    /// 128 was within 3 % of 96 (NOTES.md 12). So Bc is at most 96 at Br = 64.
+    static let cScoreTileBytes = 24 * 1024
+
+    static func cColumns(rows: Int) -> Int {
+        max(cScoreTileBytes / (4 * max(rows, 1)), 4)
     }
 
     private func minimumWarps(rows: Int) -> Int { target.isCUDA ? max(rows / 16, 1) : 1 }
