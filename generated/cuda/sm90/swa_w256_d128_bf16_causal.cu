@@ -576,7 +576,7 @@ static __device__ __forceinline__ void produce(const SharedLayout &smem, const K
 struct TransposeLane {
     uint32_t load_row;      /* bytes into a V tile: the key row it addresses for ldmatrix (lane), 128 bytes apart */
     uint32_t load_swizzle;  /* lane % 8: V's 16-byte chunk c of that row sits at chunk c ^ load_swizzle */
-    uint32_t store_row;     /* bytes into a transposed V block: the V column it addresses for stmatrix */
+    uint32_t store_row;     /* bytes into a transposed V tile: the V column it addresses for stmatrix */
     uint32_t store_swizzle; /* (16-byte chunk of that row before the swizzle, for kk = 0) ^ (the row's swizzle) */
     int key_in_step;        /* the key of an 8-key matrix this lane holds after ldmatrix: lane / 4 */
 };
