@@ -13,6 +13,7 @@
  *   attngen_floor_div / attngen_floor_mod            integer division rounding toward -infinity
  *   attngen_min_i64 / attngen_max_i64 / attngen_abs_i64   64-bit minimum, maximum and absolute value
  *   attngen_alibi_slope                              the standard ALiBi slope of a query head (README "Score modifiers")
+ *   attngen_sech2f                                   1 / cosh^2, the backward's derivative of tanh (README "Score modifiers")
  *   attngen_exp2                                     2^x for the softmax (x <= 0), 0 for -infinity
  *   attngen_select                                   branch-free choice between two floats
  *   attngen_vf, attngen_vf_*                         vectors of fp32 lanes (AVX-512F, AVX2 + FMA or portable C)
@@ -292,6 +293,16 @@ static inline float attngen_alibi_slope(int64_t h, int64_t n)
     }
     const double exponent = h < p ? -8.0 * (double)(h + 1) / (double)p : -4.0 * (double)(2 * (h - p) + 1) / (double)p;
     return (float)exp2(exponent);
+}
+
+/* 1 / cosh^2(x) = 4 e / (1 + e)^2 with e = e^(-2|x|), the backward's derivative of a score modifier's tanh: accurate to
+   a few units in the last place where 1 - tanh^2 cancels (|tanh| near 1: at |x| = 7, 1 - tanhf^2 keeps about 4
+   correct bits), and 0 far out. */
+static inline float attngen_sech2f(float x)
+{
+    const float e = expf(-2.0f * fabsf(x));
+    const float d = 1.0f + e;
+    return 4.0f * e / (d * d);
 }
 
 /* ---- exp2 --------------------------------------------------------------------------------------- */

@@ -25,8 +25,7 @@ extension ScoreExpressionTests {
         let model = try ScoreModifierModel(lowering: [.alibi, .softcap(30)])
         #expect(!model.isEmpty)
         #expect(model.expression == (try parse("30 * tanh((s - alibi_slope(h) * abs(q - k)) / 30)")))
-        #expect(model.derivative == (try parse("1 - tanh((s - alibi_slope(h) * abs(q - k)) / 30) "
-                                                + "* tanh((s - alibi_slope(h) * abs(q - k)) / 30)")))
+        #expect(model.derivative == .unary(.sechSquared, try parse("(s - alibi_slope(h) * abs(q - k)) / 30")))
         #expect(model.descriptions == ["ALiBi (standard slopes, top-left)", "soft cap 30: 30 * tanh(s / 30)"])
         #expect(model.summary == "ALiBi (standard slopes, top-left); soft cap 30: 30 * tanh(s / 30)")
         // Head 1 of 8 has the slope 1/4: 30 tanh((2 - 3/4) / 30).
@@ -93,6 +92,7 @@ extension ScoreExpressionTests {
             #include <stdint.h>
             #include <stdio.h>
             static float attngen_alibi_slope(int64_t h, int64_t heads_q) { return exp2f(-8.0f * (float)(h + 1) / (float)heads_q); }
+            static float attngen_sech2f(float x) { const float c = coshf(x); return 1.0f / (c * c); }
 
             """
         for (i, expression) in expressions.enumerated() {

@@ -39,7 +39,9 @@ struct ScoreExpressionGenerator {
             let op = random.pick([ScoreExpression.ScoreOperator.add, .subtract, .multiply, .divide, .minimum, .maximum])
             return .binary(op, expression(depth: depth - 1), expression(depth: depth - 1))
         case 4..<7:
-            return .unary(random.pick(ScoreExpression.ScoreFunction.allCases), expression(depth: depth - 1))
+            // sech2 is written by differentiation only: the language (and so its text) has no name for it.
+            let functions = ScoreExpression.ScoreFunction.allCases.filter { $0 != .sechSquared }
+            return .unary(random.pick(functions), expression(depth: depth - 1))
         case 7:
             return .unary(.negate, .constant(abs(constant())))
         default:
@@ -222,7 +224,9 @@ struct ScoreExpressionGenerator {
             }
         }
         let softcap = ScoreModifier.softcap(30).lowered.derivative()
-        #expect(softcap == (try parse("1 - tanh(s / 30) * tanh(s / 30)")), "\(softcap)")
+        // sech2 (1 / cosh², written by differentiation only) rather than 1 - tanh², which cancels where tanh is near ±1.
+        #expect(softcap == .unary(.sechSquared, try parse("s / 30")), "\(softcap)")
+        #expect(try parse("tanh(2 * s)").derivative() == .binary(.multiply, .constant(2), .unary(.sechSquared, try parse("2 * s"))))
         #expect(try parse("s - 0.5 * abs(q - k)").derivative() == .constant(1))
         #expect(try parse("exp(2 * s)").derivative() == (try parse("2 * exp(2 * s)")))
         #expect(try parse("log(s)").derivative() == (try parse("1 / s")))

@@ -13,12 +13,13 @@ public enum DifferentiationVariable: Sendable, Hashable {
 extension ScoreExpression {
     /// ∂/∂s, symbolic and simplified (`simplified()`): s → 1; the index variables, constants, parameters and the
     /// ALiBi slope → 0; sums, differences, the product and quotient rules; d exp(a) = exp(a) · a',
-    /// d log(a) = a' / a, d tanh(a) = (1 - tanh(a) · tanh(a)) · a', d abs(a) = where(a >= 0, a', -a'),
+    /// d log(a) = a' / a, d tanh(a) = sech²(a) · a' (`sechSquared`, 1 / cosh²), d tanh_approx(a) =
+    /// (1 - tanh_approx(a) · tanh_approx(a)) · a', d sech²(a) = -2 sech²(a) tanh(a) a', d abs(a) = where(a >= 0, a', -a'),
     /// d min(a, b) = where(a <= b, a', b'), d max(a, b) = where(a >= b, a', b'), d where(c, a, b) = where(c, a', b').
     ///
     /// At the kinks of abs, min, max and where the result is one of the one-sided derivatives. The derivative of
     /// ALiBi, `s - slope[h] * abs(q - k)`, is the constant 1; that of a soft cap `30 * tanh(s / 30)` is
-    /// `1 - tanh(s / 30) * tanh(s / 30)`.
+    /// `sech2(s / 30)`.
     ///
     /// With respect to a parameter `.parameter(name)`, the same rules with that parameter the variable (→ 1) and s a
     /// constant: ALiBi with run-time slopes, `s - alibi_slopes[h] * abs(q - k)`, gives `-abs(q - k)`.
@@ -45,9 +46,18 @@ extension ScoreExpression {
                 return .applying(.multiply, self, da)
             case .log:
                 return .applying(.divide, da, a)
-            case .tanh, .tanhApprox:
+            case .tanh:
+                // 1 / cosh², not 1 - tanh²: the kernels evaluate it without the cancellation where tanh is near ±1
+                // (a soft cap's saturated scores), where 1 - tanh² in fp32 keeps few correct bits.
+                return .applying(.multiply, .applying(.sechSquared, a), da)
+            case .tanhApprox:
+                // The fast tanh's derivative from its own value (its error, 2^-11, is above that cancellation).
                 let square = ScoreExpression.applying(.multiply, self, self)
                 return .applying(.multiply, .applying(.subtract, .constant(1), square), da)
+            case .sechSquared:
+                // d sech²(a) = -2 sech²(a) tanh(a) a'.
+                let product = ScoreExpression.applying(.multiply, self, .applying(.tanh, a))
+                return .applying(.multiply, .applying(.multiply, .constant(-2), product), da)
             case .abs:
                 return .choosing(.comparison(.greaterOrEqual, a, .constant(0)), da, .applying(.negate, da))
             }

@@ -21,6 +21,12 @@ extension ScoreExpression {
         return Foundation.pow(2.0, -4.0 * Double(2 * (head - p) + 1) / Double(p))
     }
 
+    /// 1 / cosh²(x), the derivative of tanh (0 where cosh overflows).
+    static func sechSquared(_ x: Double) -> Double {
+        let c = Foundation.cosh(x)
+        return 1 / (c * c)
+    }
+
     /// The expression's value in float64 for the score `score` at (b, h, q, k) of an nq × nk problem with
     /// `headsQ` query heads; `parameters` holds each parameter array (one value per query head). A parameter
     /// that is missing, or shorter than `h + 1`, reads as NaN. `/` is real division; `where` evaluates only the
@@ -51,6 +57,7 @@ extension ScoreExpression {
             case .log: return Foundation.log(x)
             case .tanh, .tanhApprox: return Foundation.tanh(x)
             case .abs: return Swift.abs(x)
+            case .sechSquared: return Self.sechSquared(x)
             }
         case .binary(let op, let lhs, let rhs):
             let (x, y) = (lhs.evaluate(environment), rhs.evaluate(environment))

@@ -2,7 +2,7 @@ import Foundation
 
 // A small algebraic simplifier, for the derivative (ScoreExpression+Derivative.swift) above all: the product and
 // chain rules leave terms like `0 * abs(q - k)` and `1 * x` that these rules remove, so that the derivative of
-// ALiBi is the constant 1 and that of a soft cap `1 - tanh(s / c) * tanh(s / c)`.
+// ALiBi is the constant 1 and that of a soft cap `sech2(s / c)` (1 / cosh²).
 //
 // The rules assume the operands finite, as a score modifier must be at every kept element (README.md, "Score
 // modifiers"): `x * 0` and `0 / x` become 0 although an infinite or NaN x would give NaN. Constant operations are
@@ -48,6 +48,7 @@ extension ScoreExpression {
             case .log: result = Foundation.log(value)
             case .tanh, .tanhApprox: result = Foundation.tanh(value)
             case .abs: result = Swift.abs(value)
+            case .sechSquared: result = Self.sechSquared(value)
             }
             if let folded = folded(result) { return folded }
         }

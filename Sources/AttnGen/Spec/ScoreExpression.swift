@@ -33,6 +33,10 @@ public indirect enum ScoreExpression: Sendable, Hashable {
         /// error up to 2^-10.99); C and the reference evaluate it as tanh. The fast choice for a soft cap.
         case tanhApprox = "tanh_approx"
         case abs
+        /// 1 / cosh², the derivative of `tanh`, which only differentiation writes (the score language has no
+        /// name for it: the parser never produces it). The kernels evaluate it without the cancellation of
+        /// 1 - tanh² where tanh is near ±1 (`attngen_sech2f`; README.md, "Score modifiers").
+        case sechSquared = "sech2"
     }
 
     /// The two-operand operators and functions.

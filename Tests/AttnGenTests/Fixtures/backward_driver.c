@@ -167,16 +167,20 @@ static double added_gradient_error(const float *deterministic, const float *fast
     return scale > 0.0 ? worst / scale : worst;
 }
 
-/* ||kernel - reference|| / max(||reference||, ||terms|| / 8) over a gradient stored as `storage` through `layout`;
+/* ||kernel - reference|| / max(||reference||, ||terms|| / 8, sqrt(n) * tiny) over a gradient stored as `storage` through `layout`;
    NaN wins. `terms` (NULL for dV, which does not cancel) is the gradient built from the sizes of the terms of each dS
    (loss_and_gradients_terms). Each row of dS sums to zero, and dQ, dK can cancel far below the size of their terms
    (with one visible key per row they are exactly zero): FlashAttention's D = rowsum(dO * O) comes from the stored O,
    so the storage's rounding reaches every dS at the size of its terms, and relative to a cancelled reference that
-   error is unbounded. The floor of an eighth of the terms keeps such cases judged at the storage's precision. */
+   error is unbounded. The floor of an eighth of the terms keeps such cases judged at the storage's precision. A
+   second floor, sqrt(n) * tiny (tiny: the storage's smallest normal number, 2^-14 for fp16, 2^-126 otherwise), is
+   driver.c's for O: below it fp16 keeps fixed 2^-24 steps, so a gradient that small (every score of a soft cap
+   saturated, where the derivative is ~1e-6) is judged against what the storage can hold. */
 static double relative_error(const void *kernel, int storage, attngen_layout layout, const double *reference,
                              const double *terms, int64_t batch, int64_t heads, const side *sd, int inner)
 {
     double diff = 0.0, norm = 0.0, terms_norm = 0.0;
+    int64_t count = 0;
     const int64_t rows = sd->rows;
     for (int64_t b = 0; b < batch; ++b) {
         for (int64_t h = 0; h < heads; ++h) {
@@ -189,6 +193,7 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
                     }
                     diff += (got - want) * (got - want);
                     norm += want * want;
+                    count += 1;
                     if (terms != NULL) {
                         const double t = terms[((b * heads + h) * rows + s) * inner + i] / 8.0;
                         terms_norm += t * t;
@@ -197,7 +202,9 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
             }
         }
     }
+    const double tiny = storage == ATTNGEN_REFERENCE_FP16 ? 0x1p-14 : 0x1p-126;
     norm = norm > terms_norm ? norm : terms_norm;
+    norm = norm > (double)count * tiny * tiny ? norm : (double)count * tiny * tiny;
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
 }
 

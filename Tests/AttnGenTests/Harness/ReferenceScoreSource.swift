@@ -16,7 +16,11 @@ enum ReferenceScoreSource {
         static inline ref_dual rd_neg(ref_dual a) { return rd(-a.v, -a.d); }
         static inline ref_dual rd_exp(ref_dual a) { const double e = exp(a.v); return rd(e, e * a.d); }
         static inline ref_dual rd_log(ref_dual a) { return rd(log(a.v), a.d / a.v); }
-        static inline ref_dual rd_tanh(ref_dual a) { const double t = tanh(a.v); return rd(t, (1.0 - t * t) * a.d); }
+        static inline ref_dual rd_tanh(ref_dual a) { const double c = cosh(a.v); return rd(tanh(a.v), a.d / (c * c)); }
+        static inline ref_dual rd_sech2(ref_dual a) {
+            const double c = cosh(a.v);
+            return rd(1.0 / (c * c), -2.0 * tanh(a.v) / (c * c) * a.d);
+        }
         static inline ref_dual rd_abs(ref_dual a) { return a.v < 0.0 ? rd_neg(a) : a; }
         static inline ref_dual rd_min(ref_dual a, ref_dual b) { return a.v <= b.v ? a : b; }
         static inline ref_dual rd_max(ref_dual a, ref_dual b) { return a.v >= b.v ? a : b; }
@@ -104,6 +108,7 @@ enum ReferenceScoreSource {
             case .log: "rd_log"
             case .tanh, .tanhApprox: "rd_tanh"
             case .abs: "rd_abs"
+            case .sechSquared: "rd_sech2"
             }
             return "\(name)(\(recurse(operand)))"
         case .binary(let op, let lhs, let rhs):

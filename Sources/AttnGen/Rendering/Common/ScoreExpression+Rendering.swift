@@ -37,6 +37,7 @@ extension ScoreExpression {
             case (.log, .cuda): "attngen_logf"
             case (.tanh, .cuda): "attngen_tanhf"
             case (.tanhApprox, .cuda): "attngen_tanh_approx"
+            case (.sechSquared, _): "attngen_sech2f"
             case (.abs, _), (.negate, _): "fabsf"
             }
             return "\(name)(\(render(operand)))"
