@@ -65,9 +65,11 @@ enum {
     /* Keys of a tile in vector lanes, and head dimensions rounded up to whole vectors (zero padded). */
     KEY_LANES = (TILE_COLUMNS + ATTNGEN_LANES - 1) / ATTNGEN_LANES * ATTNGEN_LANES,
     HEAD_LANES = (HEAD_DIM + ATTNGEN_LANES - 1) / ATTNGEN_LANES * ATTNGEN_LANES,
-    /* Register tile of rank_update: M_BLOCK rows of A times N_BLOCK vectors. */
+    /* Register tile of rank_update: M_BLOCK rows of A times N_BLOCK vectors: 16 accumulators of 32 registers with
+       AVX-512, 12 of 16 with AVX2 (as BLIS's 6 x 16 sgemm kernel; 4 x 2 ran slower on an AMD EPYC, benchmarks/cpu/
+       NOTES.md, 16), 8 otherwise. */
     N_BLOCK = 2,
-    M_BLOCK = ATTNGEN_LANES == 16 ? 8 : 4,
+    M_BLOCK = ATTNGEN_LANES == 16 ? 8 : ATTNGEN_LANES == 8 ? 6 : 4,
 
     /* Per-thread scratch, in floats. Key side (one task): */
     KT_FLOATS = HEAD_DIM * KEY_LANES,        /* K^T:     [i][key] */
@@ -88,49 +90,62 @@ enum {
 /*
  * C[m][n] (+)= sum_{k < K} A(m, k) * B[k][n] for m < M and n < N_VECTORS * ATTNGEN_LANES, where
  * A(m, k) = a[m * A_M + k * A_K] is broadcast and B, C are rows of LDB and LDC floats. Sizes and strides are
- * compile-time constants, so the M_BLOCK x N_BLOCK accumulators stay in registers.
+ * compile-time constants, so the M_BLOCK x N_BLOCK accumulators stay in registers: whole register tiles, then the
+ * rows past the last whole one in one narrower tile, then (where N_VECTORS is odd) the last vector row by row.
  */
+/* One register tile of MB rows from m0 and N_BLOCK vectors from n0 (m0, n0, a, b, c and accumulate in scope). */
+#define RANK_UPDATE_TILE(MB, K, A_M, A_K, LDB, LDC)                                                           \
+    {                                                                                                         \
+        attngen_vf acc[MB][N_BLOCK];                                                                          \
+        ATTNGEN_UNROLL                                                                                        \
+        for (int mm = 0; mm < (MB); ++mm) {                                                                   \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < N_BLOCK; ++v) {                                                               \
+                float *c_lanes = c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES;                            \
+                acc[mm][v] = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);                    \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int k = 0; k < (K); ++k) {                                                                       \
+            attngen_vf bv[N_BLOCK];                                                                           \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < N_BLOCK; ++v) {                                                               \
+                bv[v] = attngen_vf_load(b + k * (LDB) + (n0 + v) * ATTNGEN_LANES);                            \
+            }                                                                                                 \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int mm = 0; mm < (MB); ++mm) {                                                               \
+                const attngen_vf x = attngen_vf_set(a[(m0 + mm) * (A_M) + k * (A_K)]);                        \
+                ATTNGEN_UNROLL                                                                                \
+                for (int v = 0; v < N_BLOCK; ++v) {                                                           \
+                    acc[mm][v] = attngen_vf_fma(x, bv[v], acc[mm][v]);                                        \
+                }                                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+        ATTNGEN_UNROLL                                                                                        \
+        for (int mm = 0; mm < (MB); ++mm) {                                                                   \
+            ATTNGEN_UNROLL                                                                                    \
+            for (int v = 0; v < N_BLOCK; ++v) {                                                               \
+                attngen_vf_store(c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES, acc[mm][v]);               \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+
 #define DEFINE_RANK_UPDATE(function, M, K, N_VECTORS, A_M, A_K, LDB, LDC)                                     \
     static void function(float *restrict c, const float *restrict a, const float *restrict b, int accumulate)  \
     {                                                                                                         \
+        enum { WHOLE_ROWS = (M) / M_BLOCK * M_BLOCK, REST = (M) % M_BLOCK, REST_BLOCK = REST > 0 ? REST : 1 };   \
         for (int n0 = 0; n0 < (N_VECTORS); n0 += N_BLOCK) {                                                   \
             const int nv = (N_VECTORS) - n0 < N_BLOCK ? (N_VECTORS) - n0 : N_BLOCK;                           \
-            /* Whole register tiles, then the rows (and a last odd vector) one at a time. */                   \
-            const int whole_rows = nv == N_BLOCK ? (M) / M_BLOCK * M_BLOCK : 0;                               \
-            for (int m0 = 0; m0 < whole_rows; m0 += M_BLOCK) {                                                \
-                attngen_vf acc[M_BLOCK][N_BLOCK];                                                             \
-                ATTNGEN_UNROLL                                                                                \
-                for (int mm = 0; mm < M_BLOCK; ++mm) {                                                        \
-                    ATTNGEN_UNROLL                                                                            \
-                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
-                        float *c_lanes = c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES;                    \
-                        acc[mm][v] = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);            \
-                    }                                                                                         \
+            if (nv == N_BLOCK) {                                                                              \
+                for (int m0 = 0; m0 < WHOLE_ROWS; m0 += M_BLOCK) {                                            \
+                    RANK_UPDATE_TILE(M_BLOCK, K, A_M, A_K, LDB, LDC)                                          \
                 }                                                                                             \
-                for (int k = 0; k < (K); ++k) {                                                               \
-                    attngen_vf bv[N_BLOCK];                                                                   \
-                    ATTNGEN_UNROLL                                                                            \
-                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
-                        bv[v] = attngen_vf_load(b + k * (LDB) + (n0 + v) * ATTNGEN_LANES);                    \
-                    }                                                                                         \
-                    ATTNGEN_UNROLL                                                                            \
-                    for (int mm = 0; mm < M_BLOCK; ++mm) {                                                    \
-                        const attngen_vf x = attngen_vf_set(a[(m0 + mm) * (A_M) + k * (A_K)]);                \
-                        ATTNGEN_UNROLL                                                                        \
-                        for (int v = 0; v < N_BLOCK; ++v) {                                                   \
-                            acc[mm][v] = attngen_vf_fma(x, bv[v], acc[mm][v]);                                \
-                        }                                                                                     \
-                    }                                                                                         \
+                if (REST > 0) {                                                                               \
+                    const int m0 = WHOLE_ROWS;                                                                \
+                    RANK_UPDATE_TILE(REST_BLOCK, K, A_M, A_K, LDB, LDC)                                       \
                 }                                                                                             \
-                ATTNGEN_UNROLL                                                                                \
-                for (int mm = 0; mm < M_BLOCK; ++mm) {                                                        \
-                    ATTNGEN_UNROLL                                                                            \
-                    for (int v = 0; v < N_BLOCK; ++v) {                                                       \
-                        attngen_vf_store(c + (m0 + mm) * (LDC) + (n0 + v) * ATTNGEN_LANES, acc[mm][v]);       \
-                    }                                                                                         \
-                }                                                                                             \
+                continue;                                                                                     \
             }                                                                                                 \
-            for (int m = whole_rows; m < (M); ++m) {                                                          \
+            for (int m = 0; m < (M); ++m) {                                                                   \
                 for (int v = 0; v < nv; ++v) {                                                                \
                     float *c_lanes = c + m * (LDC) + (n0 + v) * ATTNGEN_LANES;                                \
                     attngen_vf sum = accumulate ? attngen_vf_load(c_lanes) : attngen_vf_set(0.0f);            \
@@ -157,6 +172,7 @@ DEFINE_RANK_UPDATE(key_gradient_product, HEAD_DIM, TILE_ROWS, KEY_LANES / ATTNGE
 DEFINE_RANK_UPDATE(query_gradient_product, TILE_ROWS, KEY_LANES, HEAD_LANES / ATTNGEN_LANES, KEY_LANES, 1, HEAD_LANES,
                    HEAD_LANES)
 #undef DEFINE_RANK_UPDATE
+#undef RANK_UPDATE_TILE
 
 /* ---- argument checks ---------------------------------------------------------------------------- */
 

@@ -63,17 +63,23 @@ enum {
     /* Lanes per row of the transposed tiles: TILE_ROWS rounded up to 16 (padding lanes compute unused values). */
     LANES = (TILE_ROWS + 15) / 16 * 16,
     ROW_VECTORS = LANES / ATTNGEN_LANES,
-    /* Register tiles: KEY_BLOCK keys (VALUE_BLOCK outputs) x CHUNK_VECTORS vectors of rows, at most ACCUMULATORS
-       vectors, half the vector registers (32 with AVX-512, 16 otherwise). The rows of a tile are taken
-       CHUNK_VECTORS vectors at a time (at most 4, dividing ROW_VECTORS), so that each broadcast K or V element
-       meets at least two vectors of rows wherever the instruction set has them: AVX-512 64-row tiles run 4 x 4
-       blocks (8 loads per 16 FMAs, where 32-row tiles' 2 x 8 blocks need 10; benchmarks/cpu/NOTES.md, 8),
-       AVX2 and SSE 4 x 2. */
-    ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : 8,
-    CHUNK_VECTORS = ROW_VECTORS % 4 == 0 ? 4 : ROW_VECTORS % 3 == 0 ? 3 : ROW_VECTORS % 2 == 0 ? 2 : 1,
-    KEY_BLOCK = ACCUMULATORS / CHUNK_VECTORS >= 8 ? 8 : ACCUMULATORS / CHUNK_VECTORS >= 4 ? 4
+    /* Register tiles: KEY_BLOCK keys (VALUE_BLOCK outputs) x CHUNK_VECTORS vectors of rows. The rows of a tile are
+       taken CHUNK_VECTORS vectors at a time (dividing ROW_VECTORS), so that each broadcast K or V element meets at
+       least two vectors of rows. AVX-512 (32 registers) runs 4 x 4 blocks of 16 accumulators in 64-row tiles (8
+       loads per 16 FMAs, where 32-row tiles' 2 x 8 blocks need 10; benchmarks/cpu/NOTES.md, 8). AVX2 (16
+       registers) runs 6 keys x 2 vectors: 12 accumulators, 2 row vectors and a broadcast, 8 loads per 12 FMAs,
+       the accumulators a 4-cycle FMA latency needs at two FMAs a cycle with room to spare (4 x 2 blocks, 8
+       accumulators, ran 8-19 % slower on an AMD EPYC; NOTES.md, 16). SSE and portable C keep 4 x 2. */
+    AVX2_BLOCKS = ATTNGEN_LANES == 8 && ROW_VECTORS % 2 == 0,
+    ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : AVX2_BLOCKS ? 12 : 8,
+    CHUNK_VECTORS = AVX2_BLOCKS ? 2
+                    : ROW_VECTORS % 4 == 0 ? 4 : ROW_VECTORS % 3 == 0 ? 3 : ROW_VECTORS % 2 == 0 ? 2 : 1,
+    KEY_BLOCK = ACCUMULATORS / CHUNK_VECTORS >= 8 ? 8 : AVX2_BLOCKS ? 6 : ACCUMULATORS / CHUNK_VECTORS >= 4 ? 4
                 : ACCUMULATORS / CHUNK_VECTORS >= 2 ? 2 : 1,
     VALUE_BLOCK = KEY_BLOCK,
+    /* The outputs past the last whole VALUE_BLOCK, taken in one narrower block (1 when there are none). */
+    VALUE_REST = VALUE_HEAD_DIM % VALUE_BLOCK,
+    VALUE_REST_BLOCK = VALUE_REST > 0 ? VALUE_REST : 1,
     /* Score rows computed: TILE_COLUMNS rounded up to whole key blocks (the extra rows are never read). */
     SCORE_ROWS = (TILE_COLUMNS + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK,
 
@@ -260,20 +266,21 @@ static void compute_scores(float *restrict st_tile, const float *restrict qt_til
         }                                                                                                     \
     }
 DEFINE_OUTPUT_KERNEL(accumulate_output_block, VALUE_BLOCK)
-DEFINE_OUTPUT_KERNEL(accumulate_output_single, 1)
+DEFINE_OUTPUT_KERNEL(accumulate_output_rest, VALUE_REST_BLOCK)
 #undef DEFINE_OUTPUT_KERNEL
 
 /* O^T += V^T P^T over the tile's `cols` keys: row c of ot_tile holds output c for every lane. */
 static void accumulate_output(float *restrict ot_tile, const float *restrict pt_tile, const float *restrict v_rows,
                               int64_t v_stride, int64_t cols)
 {
-    enum { WHOLE_BLOCKS_END = VALUE_HEAD_DIM - VALUE_HEAD_DIM % VALUE_BLOCK };
+    enum { WHOLE_BLOCKS_END = VALUE_HEAD_DIM - VALUE_REST };
     for (int chunk = 0; chunk < ROW_VECTORS; chunk += CHUNK_VECTORS) {
         for (int c = 0; c < WHOLE_BLOCKS_END; c += VALUE_BLOCK) {
             accumulate_output_block(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols, chunk);
         }
-        for (int c = WHOLE_BLOCKS_END; c < VALUE_HEAD_DIM; ++c) {
-            accumulate_output_single(ot_tile + c * LANES, pt_tile, v_rows + c, v_stride, cols, chunk);
+        if (VALUE_REST > 0) {
+            accumulate_output_rest(ot_tile + WHOLE_BLOCKS_END * LANES, pt_tile, v_rows + WHOLE_BLOCKS_END, v_stride, cols,
+                                   chunk);
         }
     }
 }
