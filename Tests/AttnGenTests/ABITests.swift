@@ -5,6 +5,19 @@ import Testing
 /// The ABI is rendered from one set of Swift values into attngen_abi.h and attngen_abi.py: the C compiler and
 /// Python's ctypes must agree on every struct's size and every field's offset, and on every constant.
 @Suite struct ABITests {
+    /// benchmarks/cpu/ab_driver.c (the A/B timing of benchmarks/cpu/ab.sh) fills both params structs by field name:
+    /// it must compile, warning-free, against the header as it is now.
+    @Test func cpuBenchmarkDriverCompilesAgainstTheABI() throws {
+        let folder = try HarnessFixtures.temporaryFolder("cpu-ab-driver")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HarnessFixtures.writeABIHeader(to: folder)
+        let driver = CheckSpecFiles.packageRoot.appendingPathComponent("benchmarks/cpu/ab_driver.c")
+        try FileManager.default.copyItem(at: driver, to: folder.appendingPathComponent("ab_driver.c"))
+        let outcome = try ChildProcess.run([HarnessFixtures.compiler] + HarnessFixtures.strictFlags
+                                           + ["-I.", "-c", "ab_driver.c", "-o", "ab_driver.o"], in: folder, timeoutSeconds: 300)
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
+
     @Test func cHeaderAndPythonMirrorAgreeFieldByField() throws {
         let folder = try HarnessFixtures.temporaryFolder("abi")
         defer { try? FileManager.default.removeItem(at: folder) }

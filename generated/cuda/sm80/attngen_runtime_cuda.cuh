@@ -251,15 +251,14 @@ static inline __device__ float attngen_tanhf(float x) {
     return fmaf(-2.0f, inverse, 1.0f);
 }
 
-/* 1 / cosh^2(x), the backward's derivative of tanh, from attngen_tanhf's own e^(2x) and 1 / (e^(2x) + 1) (so a value
-   and its derivative share them): 4 v (1 - v) with v = 1 / (e^(2x) + 1), where 1 - v = e^(2x) v is taken for x < 0,
-   so that neither 1 - tanh^2 nor 1 - v cancels where tanh is near -1 or 1 (relative error a few units of 2^-22). */
+/* 1 / cosh^2(x), the backward's derivative of tanh, as 1 - attngen_tanhf(x)^2: the arithmetic of the GPU kernels
+   before C took an accurate form, kept until it runs on a GPU (an exact form from the same e^(2x) and reciprocal,
+   4 v (1 - v) with v = 1 / (e^(2x) + 1), spilled one register in an sm_80 backward key kernel). Its absolute error
+   is attngen_tanhf's, ~2e-6, so where tanh saturates its relative error grows as C's did (README.md, "Score
+   modifiers"). */
 static inline __device__ float attngen_sech2f(float x) {
-    const float e = attngen_exp2(x * 2.88539008177792681f); /* e^(2x) */
-    float inverse;
-    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(inverse) : "f"(e + 1.0f));
-    const float complement = x < 0.0f ? e * inverse : 1.0f - inverse; /* e^(2x) / (e^(2x) + 1) */
-    return 4.0f * inverse * complement;
+    const float t = attngen_tanhf(x);
+    return 1.0f - t * t;
 }
 
 /* tanh_approx of the score language: the special-function unit's own tanh (sm_75+), one instruction, relative
