@@ -74,7 +74,8 @@ enum {
     ACCUMULATORS = ATTNGEN_LANES == 16 ? 16 : AVX2_BLOCKS ? 12 : 8,
     CHUNK_VECTORS = AVX2_BLOCKS ? 2
                     : ROW_VECTORS % 4 == 0 ? 4 : ROW_VECTORS % 3 == 0 ? 3 : ROW_VECTORS % 2 == 0 ? 2 : 1,
-    KEY_BLOCK = ACCUMULATORS / CHUNK_VECTORS >= 8 ? 8 : AVX2_BLOCKS ? 6 : ACCUMULATORS / CHUNK_VECTORS >= 4 ? 4
+    KEY_BLOCK = AVX2_BLOCKS ? ACCUMULATORS / CHUNK_VECTORS
+                : ACCUMULATORS / CHUNK_VECTORS >= 8 ? 8 : ACCUMULATORS / CHUNK_VECTORS >= 4 ? 4
                 : ACCUMULATORS / CHUNK_VECTORS >= 2 ? 2 : 1,
     VALUE_BLOCK = KEY_BLOCK,
     /* The outputs past the last whole VALUE_BLOCK, taken in one narrower block (1 when there are none). */

@@ -202,7 +202,7 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
             }
         }
     }
-    const double tiny = storage == ATTNGEN_REFERENCE_FP16 ? 0x1p-14 : 0x1p-126;
+    const double tiny = harness_smallest_normal(storage);
     norm = norm > terms_norm ? norm : terms_norm;
     norm = norm > (double)count * tiny * tiny ? norm : (double)count * tiny * tiny;
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);

@@ -293,11 +293,6 @@ static void store_value(void *data, int storage, int64_t index, double value) {
     }
 }
 
-/* The storage's smallest normal magnitude: below it O is rounded in fixed steps (fp16: 2^-24). */
-static double smallest_normal(int storage) {
-    return storage == ATTNGEN_REFERENCE_FP16 ? 0x1p-14 : 0x1p-126;
-}
-
 /* Poisons the whole buffer (so reads of padding give NaN), then fills the logical elements. */
 static void tensor_fill_random(tensor *t, int storage, uint64_t *state, double amplitude) {
     tensor_poison(t, storage);
@@ -639,7 +634,7 @@ static int run_case(const char *text) {
         int must_stay = variant->saves_lse ? !lse_logical[i] : 1;
         if (must_stay && !is_poison(p.lse.data, 4, ATTNGEN_REFERENCE_FP32, i)) poison++;
     }
-    const double tiny = smallest_normal(spec->storage);
+    const double tiny = harness_smallest_normal(spec->storage);
     double rel_l2 = compared > 0 ? sqrt(diff_sq) / fmax(sqrt(ref_sq), sqrt((double)compared) * tiny) : 0.0;
     double rel_max = compared > 0 ? diff_max / fmax(ref_max, tiny) : 0.0;
     /* used=1: a count above seqlen_k is refused before anything is written (O stays as the kernel left it). */

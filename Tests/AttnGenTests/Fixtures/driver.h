@@ -53,6 +53,12 @@ attngen_status harness_forward(const attngen_forward_params *params);
 /* Calls attngen_NAME_combine. */
 attngen_status harness_combine(const attngen_combine_params *params);
 
+/* The storage's smallest normal magnitude: below it values are rounded in fixed steps (fp16: 2^-24), the floor of
+   the relative errors of O (driver.c) and of the gradients (backward_driver.c). */
+static inline double harness_smallest_normal(int storage) {
+    return storage == ATTNGEN_REFERENCE_FP16 ? 0x1p-14 : 0x1p-126;
+}
+
 /* Elements spanned by a tensor of (batch, heads, seqlen, dim) through `layout` (0 when any size is 0). */
 static inline int64_t harness_extent(const attngen_layout *layout, int64_t batch, int64_t heads, int64_t seqlen,
                                      int64_t dim) {
