@@ -188,4 +188,37 @@ import Testing
             #expect(mismatches == 0, "threshold \(problem.threshold), \(fragments) fragments: \(mismatches) of \(checked)")
         }
     }
+    /// The Hopper key kernel (Templates/hopper/pieces/backward_key_kernel.cu) calls `dropout_keep_bits<8, true>` once
+    /// per 64-query half w of its step, with row0 = the thread's key and column0 = q0 + 64 w + 2 · (lane % 4), and
+    /// reads value s[4 j + i] of its wgmma accumulator (key row0 + 8 (i / 2), query q0 + 8 j + 2 · (lane % 4) + i % 2)
+    /// at bit 4 (j % 8) + i of keep[j / 8]. Every warp of both consumer warpgroups, steps of 64 and 128 queries.
+    @Test(arguments: [64, 128])
+    func hopperKeyKernelReadsTheKeepBitsOfItsFragment(queryRows: Int) {
+        for problem in Self.problems {
+            var mismatches = 0, checked = 0
+            let k0 = 128, q0 = 128
+            for consumer in 0..<2 {
+                for warp in 0..<4 {
+                    let row0s = (0..<32).map { k0 + 64 * consumer + 16 * warp + $0 / 4 }
+                    let keep = (0..<(queryRows / 64)).map { half in
+                        Self.keepBitsRowsAreKeys(problem, fragments: 8, row0s: row0s,
+                                                 column0s: (0..<32).map { q0 + 64 * half + 2 * ($0 % 4) })
+                    }
+                    for lane in 0..<32 {
+                        for j in 0..<(queryRows / 8) {
+                            for i in 0..<4 {
+                                let k = row0s[lane] + 8 * (i / 2), q = q0 + 8 * j + 2 * (lane % 4) + i % 2
+                                guard q < problem.nq, k < problem.nk else { continue }
+                                let kept = (keep[j / 8][lane] >> UInt32(4 * (j % 8) + i)) & 1 != 0
+                                if kept != problem.keeps(q: q, k: k) { mismatches += 1 }
+                                checked += 1
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(checked == 109 * min(queryRows, problem.nq - q0))
+            #expect(mismatches == 0, "threshold \(problem.threshold), \(queryRows) queries: \(mismatches) of \(checked)")
+        }
+    }
 }

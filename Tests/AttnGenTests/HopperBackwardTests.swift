@@ -34,9 +34,10 @@ import Testing
         (AttentionSpec(name: "d256", headDim: 256).storage(.bf16).withBackward(), "d256.headDim"),
         (AttentionSpec(name: "d40", headDim: 40).storage(.bf16).withBackward(), "d40.headDim"),
         (AttentionSpec(name: "v128", headDim: 64).valueHeadDim(128).storage(.bf16).withBackward(), "v128.valueHeadDim"),
-        (AttentionSpec(name: "drop", headDim: 128).storage(.bf16).dropout(0.1).withBackward(), "drop.dropout"),
-        (AttentionSpec(name: "cap", headDim: 128).storage(.bf16).modified(by: .softcap(30)).withBackward(),
-         "cap.scoreModifiers"),
+        (AttentionSpec(name: "slopes", headDim: 128).storage(.bf16)
+            .modified(by: .alibi(slopes: .runtime, alignment: .bottomRight)).withBackward(), "slopes.scoreModifiers"),
+        (AttentionSpec(name: "alibi64", headDim: 64).storage(.bf16).modified(by: .alibi).withBackward(),
+         "alibi64.scoreModifiers"),
         (AttentionSpec(name: "sp64", headDim: 64).storage(.fp16)
             .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 64))).withBackward(), "sp64.masks"),
         (AttentionSpec(name: "sp_rows", headDim: 64).storage(.fp16)
@@ -120,6 +121,42 @@ import Testing
         #expect(with.contains("const bool wgmma_key = hopper::runs(used);"))
         #expect(with.contains("attngen_tma_reduce_add_4d(") && with.contains("attngen_counter_wait_equal(counter, earlier)"))
         #expect(without.contains("const bool wgmma_key = false;"))
+    }
+
+    /// Dropout runs in the Hopper key kernel, with the mma.sync key kernel's keep bits (rows are keys) on each
+    /// 64-query half of the step; without dropout the kernel computes none.
+    @Test(arguments: [(64, 128), (128, 64)])
+    func takesDropoutWithTheKeyKernelsKeepBits(headDim: Int, queryRows: Int) throws {
+        let spec = AttentionSpec(name: "hd", headDim: headDim).storage(.fp16).dropout(0.1).withBackward()
+        #expect(try Self.plan(spec, hopperBackward: true).hopperBackward?.queryRows == queryRows)
+        let source = try Self.backwardSource(spec, hopperBackward: true)
+        let hopper = String(try #require(source.components(separatedBy: "namespace hopper {").last))
+        #expect(hopper.contains("keep[w] = dropout_keep_bits<8, true>(p, b, h, thread_key, q0 + 64 * w + 2 * quad_lane);"))
+        #expect(hopper.contains("dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d["))
+        #expect(source.contains("if (!kDropout) return 0xffffffffu;"))
+    }
+
+    /// Score modifiers run in the Hopper key kernel at d = 128: the state before the products; one of a constant
+    /// derivative (ALiBi, biases) as the modified scores' exponentials while dPᵀ's product runs and the constant on
+    /// dS, any other in one pass once dPᵀ has landed.
+    @Test func takesScoreModifiersAtD128() throws {
+        let spec = AttentionSpec(name: "ha", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft))
+            .modified(by: .expression(try ScoreExpressionParser.parse("2 * s - abs(q - k) / 64"))).withBackward()
+        #expect(try Self.plan(spec, hopperBackward: true).hopperBackward?.queryRows == 64)
+        let source = try Self.backwardSource(spec, hopperBackward: true)
+        let hopper = String(try #require(source.components(separatedBy: "namespace hopper {").last))
+        #expect(hopper.contains("const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);"))
+        #expect(hopper.contains("score_modifier_log2(raw, q, k, modifier_state)"))
+        #expect(hopper.contains("(dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]) * 2.0f;"))
+        let plain = try Self.backwardSource(AttentionSpec(name: "hp", headDim: 128).storage(.bf16).withBackward(),
+                                            hopperBackward: true)
+        #expect(!plain.contains("score_modifier_log2(raw") && plain.contains("(dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);"))
+        // A derivative that varies: one pass once dPᵀ has landed, the derivative at the raw score.
+        let capped = try Self.backwardSource(AttentionSpec(name: "hc", headDim: 128).storage(.bf16)
+                                                .modified(by: .softcap(30)).withBackward(), hopperBackward: true)
+        let cappedHopper = String(try #require(capped.components(separatedBy: "namespace hopper {").last))
+        #expect(cappedHopper.contains("dp[4 * j + i] = dm * score_modifier_derivative(raw, q, k, modifier_state);"))
+        #expect(!cappedHopper.contains("attngen_exp2(fmaf(s[4 * j + i], kScoreToLog2"))
     }
 
     // MARK: - nvcc, ptxas and the SASS

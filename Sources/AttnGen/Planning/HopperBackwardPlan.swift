@@ -89,11 +89,15 @@ public enum HopperBackwardPlanner {
             return SpecError(field: "\(name).valueHeadDim", message: "the Hopper key kernel's accumulators do not fit "
                                  + "at d = \(variant.headDim), dv = \(variant.valueHeadDim)")
         }
-        guard variant.dropout == nil else {
-            return SpecError(field: "\(name).dropout", message: "the Hopper key kernel has no dropout yet")
+        guard variant.scoreModifier.parameters.isEmpty else {
+            return SpecError(field: "\(name).scoreModifiers", message: "the Hopper key kernel does not yet sum the "
+                                 + "gradient of run-time parameter arrays (\(variant.scoreModifier.parameters.joined(separator: ", ")))")
         }
-        guard variant.scoreModifier.isEmpty else {
-            return SpecError(field: "\(name).scoreModifiers", message: "the Hopper key kernel has no score modifiers yet")
+        // d = 64's 128-query steps hold twice the scores of d = 128's: with a modifier's arithmetic beside them ptxas
+        // spilled 16-60 bytes (2026-11-30, sm_90a).
+        guard variant.scoreModifier.isEmpty || queryRows == 64 else {
+            return SpecError(field: "\(name).scoreModifiers", message: "the Hopper key kernel takes score modifiers at "
+                                 + "d = 128 only (registers)")
         }
         guard variant.pageSize == nil else {
             return SpecError(field: "\(name).pagedKV", message: "the backward pass reads no paged cache")

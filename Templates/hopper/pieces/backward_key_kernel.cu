@@ -16,7 +16,9 @@
  *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
  *     but dQ's) and per item runs
  *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
- *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ − D)
+ *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ∘Z − D),  Pᵀ∘Z
+ *           (Z: dropout's keep mask times 1 / (1 − p), or 1; with a score modifier m, m(scale·Sᵀ) in the
+ *           exponent and dSᵀ times m', from the slots {modifier_state, exponentials, score_gradients} below)
  *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
  *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of dQ = dS·K
  *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
@@ -361,10 +363,20 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         const int stage = (int)(count % kStages);
         const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
         attngen_mbarrier_wait_parity(smem.q_full(stage), (count / kStages) & 1u);
-
+{{modifier_state}}
         float s[kBlockQueries / 2], dp[kBlockQueries / 2];
         issue_transposed_scores<kHeadDim>(s, smem.k(), smem.q(stage), consumer);
         issue_transposed_scores<kValueHeadDim>(dp, smem.v(), smem.d_o(stage), consumer);
+        /* Dropout's keep bits of the thread's Sᵀ values, with the mma.sync key kernel's calls and mapping
+           (dropout_keep_bits, rows are keys) on each 64-query half w: bit 4 n + i of keep[w] for value [8 w + n][i]
+           (this layout's s[4 (8 w + n) + i]); while the products run. */
+        uint32_t keep[kDropout ? kBlockQueries / 64 : 1];
+        if (kDropout) {
+#pragma unroll
+            for (int w = 0; w < kBlockQueries / 64; ++w) {
+                keep[w] = dropout_keep_bits<8, true>(p, b, h, thread_key, q0 + 64 * w + 2 * quad_lane);
+            }
+        }
         const float *const s_lse = smem.lse(stage);
         const float *const s_d = smem.row_dot(stage);
 
@@ -393,22 +405,10 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 }
             }
         }
-#pragma unroll
-        for (int j = 0; j < kBlockQueries / 8; ++j) {
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                s[4 * j + i] = attngen_exp2(fmaf(s[4 * j + i], kScoreToLog2, -s_lse[8 * j + 2 * quad_lane + (i % 2)]));
-            }
-        }
+{{exponentials}}
         attngen_wgmma_wait_group<0>(); /* dPᵀ */
         attngen_fence_operands(dp);
-#pragma unroll
-        for (int j = 0; j < kBlockQueries / 8; ++j) {
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);
-            }
-        }
+{{score_gradients}}
         /* Pᵀ and dSᵀ as A fragments: k16 step kk covers queries 16kk .. 16kk + 15 (accumulator column groups 2kk
            and 2kk + 1); [0], [2] key row g, [1], [3] row g + 8. */
         uint32_t p_frag[kBlockQueries / 16][4], ds_frag[kBlockQueries / 16][4];

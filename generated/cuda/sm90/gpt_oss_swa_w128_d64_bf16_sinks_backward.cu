@@ -1008,7 +1008,9 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
  *     but dQ's) and per item runs
  *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
- *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ − D)
+ *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ∘Z − D),  Pᵀ∘Z
+ *           (Z: dropout's keep mask times 1 / (1 − p), or 1; with a score modifier m, m(scale·Sᵀ) in the
+ *           exponent and dSᵀ times m', from the slots {modifier_state, exponentials, score_gradients} below)
  *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
  *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of dQ = dS·K
  *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
@@ -1353,10 +1355,19 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         const int stage = (int)(count % kStages);
         const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
         attngen_mbarrier_wait_parity(smem.q_full(stage), (count / kStages) & 1u);
-
         float s[kBlockQueries / 2], dp[kBlockQueries / 2];
         issue_transposed_scores<kHeadDim>(s, smem.k(), smem.q(stage), consumer);
         issue_transposed_scores<kValueHeadDim>(dp, smem.v(), smem.d_o(stage), consumer);
+        /* Dropout's keep bits of the thread's Sᵀ values, with the mma.sync key kernel's calls and mapping
+           (dropout_keep_bits, rows are keys) on each 64-query half w: bit 4 n + i of keep[w] for value [8 w + n][i]
+           (this layout's s[4 (8 w + n) + i]); while the products run. */
+        uint32_t keep[kDropout ? kBlockQueries / 64 : 1];
+        if (kDropout) {
+#pragma unroll
+            for (int w = 0; w < kBlockQueries / 64; ++w) {
+                keep[w] = dropout_keep_bits<8, true>(p, b, h, thread_key, q0 + 64 * w + 2 * quad_lane);
+            }
+        }
         const float *const s_lse = smem.lse(stage);
         const float *const s_d = smem.row_dot(stage);
 
@@ -1385,6 +1396,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 }
             }
         }
+        /* Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e) while dPᵀ's product runs (masked scores and rows whose LSE is −inf,
+           +inf here: 0). */
 #pragma unroll
         for (int j = 0; j < kBlockQueries / 8; ++j) {
 #pragma unroll
@@ -1394,11 +1407,26 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         }
         attngen_wgmma_wait_group<0>(); /* dPᵀ */
         attngen_fence_operands(dp);
+        /* dSᵀ = Pᵀ∘(dPᵀ − D) replaces dPᵀ once it has landed (times the score modifier's derivative where it is a
+           constant other than 1). */
+        if (kDropout) {
+            /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ (Z: kKeepScale where kept, else 0). */
 #pragma unroll
-        for (int j = 0; j < kBlockQueries / 8; ++j) {
+            for (int j = 0; j < kBlockQueries / 8; ++j) {
 #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                for (int i = 0; i < 4; ++i) {
+                    const float z = ((keep[j / 8] >> (4 * (j % 8) + i)) & 1u) != 0u ? kKeepScale : 0.0f;
+                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                    s[4 * j + i] *= z;
+                }
+            }
+        } else {
+#pragma unroll
+            for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                }
             }
         }
         /* Pᵀ and dSᵀ as A fragments: k16 step kk covers queries 16kk .. 16kk + 15 (accumulator column groups 2kk

@@ -9,10 +9,14 @@
  * Backward plan for sm_90 (H100/H200):
  * Key kernel: 64 keys x 32 queries per step (2 buffers), 4 warps, 91648 bytes of shared memory.
  * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 104448 bytes of shared memory.
- * Templates: Templates/cuda/backward.cu, Templates/cuda/backward_products_f16.cuh
+ * Hopper key kernel (wgmma, TMA): 128 keys x 64 queries per step (2 buffers), 12 warps, 198712 bytes of shared memory; the key kernel above runs where TMA cannot address the tensors.
+ * Templates: Templates/cuda/backward.cu, Templates/cuda/backward_products_f16.cuh, Templates/hopper/pieces/backward_key_kernel.cu
  */
 #include "train_d128_bf16_causal_dropout_backward.cuh"
 #include "train_d128_bf16_causal_dropout_variant.cuh"
+#include "attngen_runtime_hopper.cuh"
+
+#include <type_traits>
 
 /*
  * FlashAttention-2 backward pass for the variant `train_d128_bf16_causal_dropout`, in four kernels on one stream:
@@ -66,7 +70,7 @@ constexpr int kDqStages = 2;  /* key-tile buffers of the dQ kernel */
 constexpr int kDqWarps = 4;
 constexpr int kKeySharedBytes = 91648;  /* the plan's account of the key kernel */
 constexpr int kDqSharedBytes = 104448;  /* the plan's account of the dQ kernel */
-constexpr int kWgmmaDqRows = 0;  /* the Hopper key kernel's query step (its dQ order counters); 0: none */
+constexpr int kWgmmaDqRows = 64;  /* the Hopper key kernel's query step (its dQ order counters); 0: none */
 
 constexpr int kThreads = kWarps * 32;
 constexpr int kDqThreads = kDqWarps * 32;
@@ -1000,11 +1004,697 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
     return grid_z <= 65535;
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * The Hopper key kernel (sm_90a; Templates/hopper/pieces/backward_key_kernel.cu, planned by HopperBackwardPlanner):
+ * what key_kernel above computes, on wgmma with TMA loads and a producer warpgroup, and dQ in both modes. The
+ * launcher runs it instead of key_kernel (and then never dq_kernel) when every tensor it loads is TMA-addressable
+ * (attngen_hopper_tma_layout_ok) and the batch is not of variable lengths (runs() below); prepare_kernel and
+ * finish_kernel are shared.
+ *
+ * One CTA per (key tile of kBlockKeys keys, batch, key/value head), 384 threads:
+ *   warpgroup 0, the producer: thread 0 loads K and V of the tile once, then per work item (query head of the
+ *     group, query tile of kBlockQueries rows that the masks leave; the same walk as key_kernel) Q and dO by TMA
+ *     into the next of kStages buffers; warp 1 writes the item's LSE·log2e and D rows into the buffer beside them;
+ *     warp 2 adds each item's dQ share from shared memory into the fp32 accumulator by bulk tensor reductions
+ *     (cp.reduce.async.bulk.tensor), in deterministic mode in key-tile order: it waits until the item's counter
+ *     (one per batch, query head and query tile) says every key tile before its own has added, and counts itself
+ *     in once its reduction is done, so that every element sums its shares in the same order on every run.
+ *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
+ *     but dQ's) and per item runs
+ *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
+ *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ∘Z − D),  Pᵀ∘Z
+ *           (Z: dropout's keep mask times 1 / (1 − p), or 1; with a score modifier m, m(scale·Sᵀ) in the
+ *           exponent and dSᵀ times m', from the slots {modifier_state, exponentials, score_gradients} below)
+ *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
+ *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of dQ = dS·K
+ *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
+ *   dK (times scale) and dV stay in registers until the end.
+ *
+ * Shared memory (base rounded up to 1024 bytes): K and V of the tile, kStages x (Q, dO) in 128-byte-swizzled
+ * column blocks of 64 columns (TMA boxes of {64, rows}), two dSᵀ buffers [key][query] in column blocks of 64
+ * queries (the layout the transposed A operand of dQ = dS·K reads; two so that consumer c may write the next item's
+ * dS while the other one still reads this one's), the fp32 dQ tile (kBlockQueries x kHeadDim in column blocks of
+ * 32 fp32, 128-byte swizzled: the TMA boxes of the reduction), kStages x (LSE·log2e, D) rows, and the mbarriers:
+ *   kv_full         K and V have landed (count 1 + transaction bytes);
+ *   q_full[s]       buffer s holds its item's Q, dO (TMA transaction bytes) and LSE, D rows (the 32 lanes of the
+ *                   producer's warp 1 arrive): count 33;
+ *   q_empty[s]      every consumer warp is done with buffer s (count kConsumerWarps);
+ *   dq_full         the dQ tile holds the item's shares (count kConsumerWarps);
+ *   dq_empty        warp 2's reductions have read the dQ tile (count 1).
+ * Use u of a buffer (u = item count / kStages) waits on phase parity u & 1; the producer waits for q_empty's
+ * phase u - 1 before refilling it.
+ * ---------------------------------------------------------------------------------------------------------- */
+namespace hopper {
+
+constexpr int kBlockKeys = 128;       /* keys per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockQueries = 64;  /* query rows per step: the N of Sᵀ and dPᵀ, the K of dV and dK */
+constexpr int kStages = 2;            /* Q, dO, LSE and D buffers */
+/* Deterministic mode: the key tiles add into each query tile's dQ from the highest down (the masks bound the keys
+   from above: a key tile's first item is the diagonal one) or from the lowest up; block x runs key tile
+   gridDim.x - 1 - x or x accordingly, so that a block waits only for blocks started before it. */
+constexpr bool kDescendingDqOrder = true;
+constexpr int kConsumerWarpgroups = 2;
+constexpr int kWarpgroupThreads = 128;
+constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
+constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kProducerRegisters = 40; /* setmaxnreg: what the producer keeps (40 + 2 x 232 = 3 x 168) */
+constexpr int kConsumerRegisters = 232;
+constexpr int kRowBytes = 128;    /* one row of a 128-byte-swizzled column block */
+constexpr int kBlockColumns = 64; /* 16-bit elements per swizzled row */
+/* dQ = dS·K: consumer c computes 64 query rows x kDqColumns columns of the step's kBlockQueries x kHeadDim. */
+constexpr bool kDqSplitsColumns = kBlockQueries == 64;
+constexpr int kDqColumns = kDqSplitsColumns ? kHeadDim / 2 : kHeadDim;
+
+static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
+              "the Hopper key kernel takes fp16 or bf16 storage");
+static_assert(kBlockKeys == 64 * kConsumerWarpgroups, "each consumer warpgroup owns 64 keys");
+static_assert(kBlockQueries == 64 || kBlockQueries == 128, "steps of 64 or 128 query rows");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0 && kHeadDim <= 128 &&
+                  kValueHeadDim <= 128,
+              "head dims of 64 or 128 (whole swizzled column blocks, the N of dK += dSᵀ·Q and dV += Pᵀ·dO)");
+static_assert(kDqColumns == kBlockColumns, "each consumer's dQ share is one 64-column block of K");
+static_assert(kStages == 2, "two buffers of Q, dO, LSE and D");
+static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
+                  kThreads * attngen_launch_registers(kThreads),
+              "setmaxnreg: the warpgroups' registers fit the pool the block starts with (else an .inc waits forever)");
+
+constexpr uint32_t kKeyColumnBlockBytes = kBlockKeys * kRowBytes;      /* K, V and dSᵀ column blocks: 16384 */
+constexpr uint32_t kQueryColumnBlockBytes = kBlockQueries * kRowBytes; /* Q and dO column blocks */
+constexpr uint32_t kKBytes = kBlockKeys * kHeadDim * 2;
+constexpr uint32_t kVBytes = kBlockKeys * kValueHeadDim * 2;
+constexpr uint32_t kQBytes = kBlockQueries * kHeadDim * 2;
+constexpr uint32_t kDoBytes = kBlockQueries * kValueHeadDim * 2;
+constexpr uint32_t kDsBytes = kBlockQueries * kBlockKeys * 2;
+constexpr uint32_t kDqTileBytes = kBlockQueries * kHeadDim * 4; /* fp32 */
+constexpr int kDqBoxColumns = kRowBytes / 4;                     /* fp32 columns per swizzled row: 32 */
+constexpr uint32_t kKOffset = 0;
+constexpr uint32_t kVOffset = kKOffset + kKBytes;
+constexpr uint32_t kQOffset = kVOffset + kVBytes;
+constexpr uint32_t kDoOffset = kQOffset + kStages * kQBytes;
+constexpr uint32_t kDsOffset = kDoOffset + kStages * kDoBytes;
+constexpr uint32_t kDqOffset = kDsOffset + 2 * kDsBytes;
+constexpr uint32_t kLseOffset = kDqOffset + kDqTileBytes;
+constexpr uint32_t kDOffset = kLseOffset + kStages * kBlockQueries * 4;
+constexpr uint32_t kBarrierOffset = kDOffset + kStages * kBlockQueries * 4;
+constexpr int kBarrierCount = 1 + 2 * kStages + 2;
+constexpr uint32_t kSharedAlignmentSlack = 1024;
+constexpr int kSharedBytes = (int)(kSharedAlignmentSlack + kBarrierOffset + kBarrierCount * 8);
+static_assert(kSharedBytes == 198712, "the planner's account of the Hopper key kernel");
+static_assert(kSharedBytes <= 227 * 1024, "fits the 227 KB a block may take on sm_90");
+static_assert(kBlockQueries == kWgmmaDqRows, "the launcher sizes the deterministic mode's counters by this step");
+static_assert(kQOffset % 1024 == 0 && kDoOffset % 1024 == 0 && kDsOffset % 1024 == 0 && kDqOffset % 1024 == 0 &&
+                  kQBytes % 1024 == 0 &&
+                  kDoBytes % 1024 == 0 && kQueryColumnBlockBytes % 1024 == 0,
+              "swizzled tiles start on 1024-byte boundaries");
+constexpr uint32_t kLseLanes = 32;               /* the producer's warp 1 */
+constexpr uint32_t kFullArrivals = 1 + kLseLanes; /* q_full: the TMA thread and the LSE warp */
+constexpr uint32_t kDsBarrier = 1;               /* named barrier: both consumers have written dSᵀ */
+constexpr int kDqWriterWarp = 2;                 /* the producer's warp that adds the dQ tiles */
+
+/* Shared-memory addresses of one CTA's tiles and barriers. */
+struct SharedLayout {
+    uint32_t base; /* 1024-byte aligned */
+    unsigned char *generic; /* the same address, for ordinary loads and stores */
+    __device__ __forceinline__ uint32_t k() const { return base + kKOffset; }
+    __device__ __forceinline__ uint32_t v() const { return base + kVOffset; }
+    __device__ __forceinline__ uint32_t q(int stage) const { return base + kQOffset + (uint32_t)stage * kQBytes; }
+    __device__ __forceinline__ uint32_t d_o(int stage) const { return base + kDoOffset + (uint32_t)stage * kDoBytes; }
+    __device__ __forceinline__ uint32_t ds(int buffer) const { return base + kDsOffset + (uint32_t)buffer * kDsBytes; }
+    __device__ __forceinline__ uint32_t dq_tile() const { return base + kDqOffset; }
+    __device__ __forceinline__ float *lse(int stage) const {
+        return reinterpret_cast<float *>(generic + kLseOffset) + stage * kBlockQueries;
+    }
+    __device__ __forceinline__ float *row_dot(int stage) const {
+        return reinterpret_cast<float *>(generic + kDOffset) + stage * kBlockQueries;
+    }
+    __device__ __forceinline__ uint32_t kv_full() const { return base + kBarrierOffset; }
+    __device__ __forceinline__ uint32_t q_full(int stage) const { return base + kBarrierOffset + 8u * (1 + stage); }
+    __device__ __forceinline__ uint32_t q_empty(int stage) const {
+        return base + kBarrierOffset + 8u * (1 + kStages + stage);
+    }
+    __device__ __forceinline__ uint32_t dq_full() const { return base + kBarrierOffset + 8u * (1 + 2 * kStages); }
+    __device__ __forceinline__ uint32_t dq_empty() const { return base + kBarrierOffset + 8u * (2 + 2 * kStages); }
+};
+
+/* The CTA's work: the query heads of its key/value head and their query tiles whose queries keep some key of the
+   tile (the causal and window ranges, the block-sparse layout), walked in the same order by the producer's two
+   warps and both consumers. Positions, heads and counts are 32-bit (registers): the launcher runs this kernel only
+   for extents below 2^31 - 256 (attngen_hopper_tma_layout_ok); the mask hooks get them widened. */
+struct Walk {
+    int32_t b, first_head, k0, nq, nk, query_tiles;
+    int32_t kv_group;
+    const uint8_t *block_mask;
+    attngen_layout block_mask_layout;
+
+    /* Moves (head, tile) to the first item at or after it that visits the key tile; head = kv_group when none. */
+    __device__ __forceinline__ void advance(int32_t &head, int32_t &tile) const {
+        for (; head < kv_group; ++head, tile = 0) {
+            for (; tile < query_tiles; ++tile) {
+                const int32_t q_begin = tile * kBlockQueries;
+                const int32_t q_end = min(q_begin + kBlockQueries, nq);
+                int64_t key_begin = 0, key_end = 0;
+                visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
+                if (key_end <= k0 || key_begin >= k0 + kBlockKeys || key_begin >= key_end) continue;
+                if (key_tile_is_skipped(block_mask, block_mask_layout, b, first_head + head, q_begin, k0)) continue;
+                return;
+            }
+        }
+    }
+};
+
+/* The device code below is compiled for sm_90a only; the host pass sees the kernel's empty body. */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+static __device__ __forceinline__ void store_shared_u32(uint32_t address, uint32_t value) {
+    asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(address), "r"(value) : "memory");
+}
+
+static __device__ __forceinline__ void store_shared_f32x2(uint32_t address, float lo, float hi) {
+    asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(address), "f"(lo), "f"(hi) : "memory");
+}
+
+static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
+    return attngen_pack2(lo, hi, Element()); /* round to nearest even; `lo` in the low 16 bits */
+}
+
+/* Producer thread 0: K and V once, then Q and dO of each item. */
+static __device__ __forceinline__ void produce_tiles(const SharedLayout &smem, const Walk &walk,
+                                                     const CUtensorMap *tmap_q, const CUtensorMap *tmap_k,
+                                                     const CUtensorMap *tmap_v, const CUtensorMap *tmap_do,
+                                                     int32_t kv_head) {
+    attngen_prefetch_tensor_map(tmap_q);
+    attngen_prefetch_tensor_map(tmap_do);
+    const int32_t b = walk.b, k0 = walk.k0;
+    attngen_mbarrier_arrive_expect_tx(smem.kv_full(), kKBytes + kVBytes);
+#pragma unroll
+    for (int block = 0; block < kHeadDim / kBlockColumns; ++block) {
+        attngen_tma_load_4d(smem.k() + block * kKeyColumnBlockBytes, tmap_k, smem.kv_full(), block * kBlockColumns,
+                            k0, kv_head, b);
+    }
+#pragma unroll
+    for (int block = 0; block < kValueHeadDim / kBlockColumns; ++block) {
+        attngen_tma_load_4d(smem.v() + block * kKeyColumnBlockBytes, tmap_v, smem.kv_full(), block * kBlockColumns,
+                            k0, kv_head, b);
+    }
+    int32_t head = 0, tile = 0;
+    uint32_t count = 0;
+    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+        const int stage = (int)(count % kStages);
+        const uint32_t use = count / kStages;
+        if (use > 0) attngen_mbarrier_wait_parity(smem.q_empty(stage), (use - 1) & 1u);
+        attngen_mbarrier_arrive_expect_tx(smem.q_full(stage), kQBytes + kDoBytes);
+        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+#pragma unroll
+        for (int block = 0; block < kHeadDim / kBlockColumns; ++block) {
+            attngen_tma_load_4d(smem.q(stage) + block * kQueryColumnBlockBytes, tmap_q, smem.q_full(stage),
+                                block * kBlockColumns, q0, h, b);
+        }
+#pragma unroll
+        for (int block = 0; block < kValueHeadDim / kBlockColumns; ++block) {
+            attngen_tma_load_4d(smem.d_o(stage) + block * kQueryColumnBlockBytes, tmap_do, smem.q_full(stage),
+                                block * kBlockColumns, q0, h, b);
+        }
+    }
+}
+
+/* Producer warp 1: each item's LSE·log2e (+inf past seqlen_q and for fully masked rows, so that P = 0) and D (0
+   past seqlen_q) rows, beside its Q and dO. */
+static __device__ __forceinline__ void produce_rows(const SharedLayout &smem, const Walk &walk,
+                                                   const KernelArguments &arguments, int lane) {
+    const attngen_backward_params &p = arguments.params;
+    int32_t head = 0, tile = 0;
+    uint32_t count = 0;
+    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+        const int stage = (int)(count % kStages);
+        const uint32_t use = count / kStages;
+        if (use > 0) attngen_mbarrier_wait_parity(smem.q_empty(stage), (use - 1) & 1u);
+        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        const float *const lse_rows = p.lse + (int64_t)walk.b * p.lse_layout.batch_stride +
+                                      (int64_t)h * p.lse_layout.head_stride + (int64_t)q0 * p.lse_layout.row_stride;
+        const float *const d_rows = arguments.row_dot + ((int64_t)walk.b * p.heads_q + h) * walk.nq + q0;
+        const int32_t live_rows = walk.nq - q0;
+#pragma unroll 1
+        for (int r0 = 0; r0 < kBlockQueries; r0 += (int)kLseLanes) {
+            const int32_t r = r0 + lane;
+            const bool live = r < live_rows;
+            smem.lse(stage)[r] = live ? lse_log2(lse_rows[(int64_t)r * p.lse_layout.row_stride]) : INFINITY;
+            smem.row_dot(stage)[r] = live ? d_rows[r] : 0.0f;
+        }
+        attngen_mbarrier_arrive(smem.q_full(stage)); /* release: the rows above happen before the phase completes */
+    }
+}
+
+/* Producer warp 2: each item's dQ tile into the fp32 accumulator, a bulk tensor reduce-add per 32-column block
+   (rows past seqlen_q fall outside the map and are skipped). Deterministic mode (arguments.dq_order): first waits
+   until the item's counter equals the number of key tiles before this one in kDescendingDqOrder's order that
+   visit the item (the walk's rule: the tiles holding the visible keys form a run, less the block-sparse layout's
+   skipped ones, which the lanes test 32 at a time), and adds one to it once the reduction's writes are performed.
+   Those tiles' blocks have lower indices (see key_kernel), so they started no later: the wait ends. */
+static __device__ __forceinline__ void write_dq(const SharedLayout &smem, const Walk &walk,
+                                                const KernelArguments &arguments, const CUtensorMap *tmap_dq,
+                                                int lane) {
+    const attngen_backward_params &p = arguments.params;
+    const bool ordered = arguments.dq_order != NULL;
+    const int32_t key_tile = walk.k0 / kBlockKeys;
+    if (lane == 0) attngen_prefetch_tensor_map(tmap_dq);
+    int32_t head = 0, tile = 0;
+    uint32_t count = 0;
+    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        uint32_t *counter = NULL;
+        uint32_t earlier = 0;
+        if (ordered) {
+            int64_t key_begin = 0, key_end = 0;
+            visible_key_range(q0, min(q0 + kBlockQueries, walk.nq), walk.nq, walk.nk, key_begin, key_end);
+            /* The tiles before this one: [from, to). key_end > key_begin: this tile visits the item. */
+            const int32_t from = kDescendingDqOrder ? key_tile + 1 : (int32_t)(key_begin / kBlockKeys);
+            const int32_t to = kDescendingDqOrder ? (int32_t)((key_end - 1) / kBlockKeys) + 1 : key_tile;
+#pragma unroll 1
+            for (int32_t first = from; first < to; first += 32) {
+                const int32_t t = first + lane;
+                const bool counts = t < to && !key_tile_is_skipped(walk.block_mask, walk.block_mask_layout,
+                                                                   walk.b, h, q0, t * kBlockKeys);
+                earlier += (uint32_t)__popc(__ballot_sync(0xffffffffu, counts));
+            }
+            counter = arguments.dq_order + ((int64_t)walk.b * p.heads_q + h) * walk.query_tiles + tile;
+        }
+        if (lane == 0) {
+            if (ordered) {
+                attngen_counter_wait_equal(counter, earlier);
+                attngen_fence_proxy_async_global(); /* the earlier tiles' sums before this reduction (async proxy) */
+            }
+            attngen_mbarrier_wait_parity(smem.dq_full(), count & 1u);
+#pragma unroll
+            for (int block = 0; block < kHeadDim / kDqBoxColumns; ++block) {
+                attngen_tma_reduce_add_4d(tmap_dq, smem.dq_tile() + (uint32_t)block * kQueryColumnBlockBytes,
+                                          block * kDqBoxColumns, q0, h, walk.b);
+            }
+            attngen_bulk_commit_group();
+            attngen_bulk_wait_group_read<0>();
+            attngen_mbarrier_arrive(smem.dq_empty());
+            if (ordered) {
+                attngen_bulk_wait_group<0>();
+                attngen_fence_proxy_async_global();
+                attngen_counter_release_increment(counter);
+            }
+        }
+        __syncwarp();
+    }
+    if (lane == 0) attngen_bulk_wait_group<0>();
+}
+
+/* Issues C = A·Bᵀ over the head dimension (Sᵀ = K_c·Qᵀ or dPᵀ = V_c·dOᵀ), both operands K-major tiles in shared
+   memory: A the consumer's 64 rows of a kBlockKeys-row tile, B a kBlockQueries-row tile. One wgmma group. */
+template <int Columns>
+static __device__ __forceinline__ void issue_transposed_scores(float (&c)[kBlockQueries / 2], uint32_t a_tile,
+                                                               uint32_t b_tile, int consumer) {
+    uint32_t a_rows = a_tile + (uint32_t)(consumer * 64 * kRowBytes);
+    /* Opaque here, so that the descriptors of the resident K and V tiles are formed at each use rather than hoisted
+       out of the item loop (16 registers each, which dK and dV need). */
+    asm volatile("" : "+r"(a_rows));
+    attngen_fence_operands(c);
+    attngen_wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < Columns / 16; ++kk) {
+        const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
+        const uint64_t a = attngen_smem_descriptor_sw128(a_rows + column_block * kKeyColumnBlockBytes + step, 16, 1024);
+        const uint64_t b =
+            attngen_smem_descriptor_sw128(b_tile + column_block * kQueryColumnBlockBytes + step, 16, 1024);
+        if (kk == 0) {
+            attngen_wgmma_ss<kBlockQueries, 0, 0, 0, Element>(c, a, b);
+        } else {
+            attngen_wgmma_ss<kBlockQueries, 1, 0, 0, Element>(c, a, b);
+        }
+    }
+    attngen_wgmma_commit_group();
+}
+
+/* Issues acc += Aᵀ-fragments · B with A (Pᵀ or dSᵀ) in registers and B (dO or Q) an MN-major kBlockQueries-row tile
+   (K = queries, N = its columns). Part of the caller's wgmma group. */
+template <int Columns>
+static __device__ __forceinline__ void issue_accumulate(float (&acc)[Columns / 2],
+                                                        const uint32_t (&a)[kBlockQueries / 16][4], uint32_t b_tile) {
+#pragma unroll
+    for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+        const uint64_t b =
+            attngen_smem_descriptor_sw128(b_tile + (uint32_t)kk * 16u * kRowBytes, kQueryColumnBlockBytes, 1024);
+        attngen_wgmma_rs<Columns, 1, 1, Element>(acc, a[kk], b);
+    }
+}
+
+/* One consumer warpgroup: keys 64c .. 64c + 63 of the tile and its share of dQ, every item of the walk. */
+static __device__ __forceinline__ void consume(const SharedLayout &smem, const Walk &walk,
+                                               const KernelArguments &arguments, int consumer) {
+    const attngen_backward_params &p = arguments.params;
+    const int thread = (int)threadIdx.x - kWarpgroupThreads * (1 + consumer);
+    const int warp = thread / 32, lane = thread % 32;
+    const int group = lane / 4, quad_lane = lane % 4;
+    const int32_t b = walk.b, nq = walk.nq, nk = walk.nk;
+    const int32_t consumer_k0 = walk.k0 + consumer * 64;
+    const int32_t thread_key = consumer_k0 + warp * 16 + group; /* + 8 r */
+    /* dQ share: query rows dq_row0 .. + 63 of the step, columns dq_column0 .. + 63. */
+    const int dq_row0 = kDqSplitsColumns ? 0 : 64 * consumer;
+    const int dq_column0 = kDqSplitsColumns ? kDqColumns * consumer : 0;
+
+    float dk[kHeadDim / 2], dv[kValueHeadDim / 2];
+#pragma unroll
+    for (int i = 0; i < kHeadDim / 2; ++i) dk[i] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kValueHeadDim / 2; ++i) dv[i] = 0.0f;
+
+    attngen_mbarrier_wait_parity(smem.kv_full(), 0);
+    int32_t head = 0, tile = 0;
+    uint32_t count = 0;
+    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+        const int stage = (int)(count % kStages);
+        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        attngen_mbarrier_wait_parity(smem.q_full(stage), (count / kStages) & 1u);
+        float s[kBlockQueries / 2], dp[kBlockQueries / 2];
+        issue_transposed_scores<kHeadDim>(s, smem.k(), smem.q(stage), consumer);
+        issue_transposed_scores<kValueHeadDim>(dp, smem.v(), smem.d_o(stage), consumer);
+        /* Dropout's keep bits of the thread's Sᵀ values, with the mma.sync key kernel's calls and mapping
+           (dropout_keep_bits, rows are keys) on each 64-query half w: bit 4 n + i of keep[w] for value [8 w + n][i]
+           (this layout's s[4 (8 w + n) + i]); while the products run. */
+        uint32_t keep[kDropout ? kBlockQueries / 64 : 1];
+        if (kDropout) {
+#pragma unroll
+            for (int w = 0; w < kBlockQueries / 64; ++w) {
+                keep[w] = dropout_keep_bits<8, true>(p, b, h, thread_key, q0 + 64 * w + 2 * quad_lane);
+            }
+        }
+        const float *const s_lse = smem.lse(stage);
+        const float *const s_d = smem.row_dot(stage);
+
+        attngen_wgmma_wait_group<1>(); /* Sᵀ */
+        attngen_fence_operands(s);
+        if (!tile_is_interior(q0, min(q0 + kBlockQueries, nq), consumer_k0, consumer_k0 + 64, nq, nk)) {
+            /* Each key row's verdicts over the thread's kBlockQueries / 4 queries as bits first (query
+               8 (i / 2) + 2c + i % 2 is bit i), by a loop the generator rolls for per-element predicates and
+               unrolls 16 at a time otherwise: the arithmetic for all of them at once would take registers that the
+               accumulators need. */
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                const int32_t k = thread_key + 8 * r;
+                uint32_t kept = 0;
+#pragma unroll 16
+                for (int i = 0; i < kBlockQueries / 4; ++i) {
+                    const int32_t q = q0 + 8 * (i >> 1) + 2 * quad_lane + (i & 1);
+                    if (element_is_kept(b, h, q, k, nq, nk)) kept |= 1u << i;
+                }
+#pragma unroll
+                for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+                    for (int e = 0; e < 2; ++e) {
+                        if (((kept >> (2 * j + e)) & 1u) == 0u) s[4 * j + 2 * r + e] = -INFINITY;
+                    }
+                }
+            }
+        }
+        /* Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e) while dPᵀ's product runs (masked scores and rows whose LSE is −inf,
+           +inf here: 0). */
+#pragma unroll
+        for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                s[4 * j + i] = attngen_exp2(fmaf(s[4 * j + i], kScoreToLog2, -s_lse[8 * j + 2 * quad_lane + (i % 2)]));
+            }
+        }
+        attngen_wgmma_wait_group<0>(); /* dPᵀ */
+        attngen_fence_operands(dp);
+        /* dSᵀ = Pᵀ∘(dPᵀ − D) replaces dPᵀ once it has landed (times the score modifier's derivative where it is a
+           constant other than 1). */
+        if (kDropout) {
+            /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ (Z: kKeepScale where kept, else 0). */
+#pragma unroll
+            for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const float z = ((keep[j / 8] >> (4 * (j % 8) + i)) & 1u) != 0u ? kKeepScale : 0.0f;
+                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                    s[4 * j + i] *= z;
+                }
+            }
+        } else {
+#pragma unroll
+            for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                }
+            }
+        }
+        /* Pᵀ and dSᵀ as A fragments: k16 step kk covers queries 16kk .. 16kk + 15 (accumulator column groups 2kk
+           and 2kk + 1); [0], [2] key row g, [1], [3] row g + 8. */
+        uint32_t p_frag[kBlockQueries / 16][4], ds_frag[kBlockQueries / 16][4];
+#pragma unroll
+        for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                p_frag[kk][i] = pack_pair(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+                ds_frag[kk][i] = pack_pair(dp[8 * kk + 2 * i], dp[8 * kk + 2 * i + 1]);
+            }
+        }
+        attngen_fence_operands(dv);
+        attngen_fence_operands(dk);
+        attngen_fence_operands(p_frag);
+        attngen_fence_operands(ds_frag);
+        attngen_wgmma_fence();
+        issue_accumulate<kValueHeadDim>(dv, p_frag, smem.d_o(stage));
+        issue_accumulate<kHeadDim>(dk, ds_frag, smem.q(stage));
+        attngen_wgmma_commit_group();
+
+        float dq[kDqColumns / 2];
+        {
+            /* dSᵀ into buffer count % 2, [key][query] in column blocks of 64 queries, 128-byte swizzle: the pair
+               of queries 8j + 2c, + 1 of key row r sits in chunk (j % 8) ^ (r % 8) of the row, r % 8 = g. */
+            const uint32_t ds_tile = smem.ds((int)(count & 1u));
+#pragma unroll
+            for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int j = 2 * kk + i / 2;
+                    const int key_row = consumer * 64 + warp * 16 + group + 8 * (i % 2);
+                    const uint32_t address = ds_tile + (uint32_t)(j / 8) * kKeyColumnBlockBytes +
+                                             (uint32_t)key_row * kRowBytes +
+                                             (uint32_t)(((j % 8) ^ group) * 16 + quad_lane * 4);
+                    store_shared_u32(address, ds_frag[kk][i]);
+                }
+            }
+            attngen_fence_proxy_async_shared(); /* the stores before the wgmma (async proxy) reads below */
+            attngen_named_barrier_sync(kDsBarrier, kConsumerWarpgroups * kWarpgroupThreads);
+            /* dV and dK first: their A fragments are free before dQ's accumulators are needed (registers). */
+            attngen_wgmma_wait_group<0>();
+            attngen_fence_operands(dv);
+            attngen_fence_operands(dk);
+            attngen_fence_operands(p_frag);
+            attngen_fence_operands(ds_frag);
+            /* dQ share = dS[dq rows, all keys] · K[all keys, dq columns]: A = dSᵀ tile read transposed (M-major), B
+               = K read transposed (N-major), k16 steps over the keys. */
+            attngen_fence_operands(dq);
+            uint32_t k_columns = smem.k() + (uint32_t)(dq_column0 / 64) * kKeyColumnBlockBytes;
+            asm volatile("" : "+r"(k_columns)); /* formed at each use, as in issue_transposed_scores */
+            attngen_wgmma_fence();
+#pragma unroll
+            for (int kk = 0; kk < kBlockKeys / 16; ++kk) {
+                const uint64_t a = attngen_smem_descriptor_sw128(
+                    ds_tile + (uint32_t)(dq_row0 / 64) * kKeyColumnBlockBytes + (uint32_t)kk * 16u * kRowBytes,
+                    kKeyColumnBlockBytes, 1024);
+                const uint64_t bk = attngen_smem_descriptor_sw128(k_columns + (uint32_t)kk * 16u * kRowBytes,
+                                                                  kKeyColumnBlockBytes, 1024);
+                if (kk == 0) {
+                    attngen_wgmma_ss<kDqColumns, 0, 1, 1, Element>(dq, a, bk);
+                } else {
+                    attngen_wgmma_ss<kDqColumns, 1, 1, 1, Element>(dq, a, bk);
+                }
+            }
+            attngen_wgmma_commit_group();
+        }
+        attngen_wgmma_wait_group<0>(); /* dV, dK and dQ */
+        attngen_fence_operands(dv);
+        attngen_fence_operands(dk);
+        attngen_fence_operands(p_frag);
+        attngen_fence_operands(ds_frag);
+        attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
+        /* The share into the dQ tile once warp 2 has read the last one: row r, fp32 column col in 32-column block
+           col / 32 at 16-byte chunk (col % 32) / 4 ^ r % 8 (r % 8 = g); two rows share each bank (conflict-free). */
+        attngen_fence_operands(dq);
+        if (count > 0) attngen_mbarrier_wait_parity(smem.dq_empty(), (count - 1) & 1u);
+        /* The lane opaque here, so that the addresses are formed at each item rather than hoisted out of the loop
+           (registers that the accumulators need). */
+        int store_thread = thread;
+        asm volatile("" : "+r"(store_thread));
+        const int store_group = (store_thread % 32) / 4;
+        const int store_column0 = (kDqSplitsColumns ? kDqColumns * consumer : 0) + 2 * (store_thread % 4);
+        const int store_row0 = (kDqSplitsColumns ? 0 : 64 * consumer) + (store_thread / 32) * 16 + store_group;
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            const int row = store_row0 + 8 * r;
+#pragma unroll
+            for (int j = 0; j < kDqColumns / 8; ++j) {
+                const int column = store_column0 + 8 * j;
+                const uint32_t address = smem.dq_tile() + (uint32_t)(column / kDqBoxColumns) * kQueryColumnBlockBytes +
+                                         (uint32_t)row * kRowBytes +
+                                         (uint32_t)((((column % kDqBoxColumns) / 4) ^ store_group) * 16 + (column % 4) * 4);
+                store_shared_f32x2(address, dq[4 * j + 2 * r], dq[4 * j + 2 * r + 1]);
+            }
+        }
+        attngen_fence_proxy_async_shared(); /* the stores before the bulk reduction (async proxy) reads them */
+        attngen_mbarrier_arrive_warp(smem.dq_full(), lane);
+    }
+
+    /* dK = scale · Σ dSᵀ·Q and dV, straight from the fragments: key rows thread_key + 8 r, columns 8j + 2c, + 1. */
+    Element *const dk_rows = static_cast<Element *>(p.dk) + (int64_t)b * p.dk_layout.batch_stride +
+                             (walk.first_head / walk.kv_group) * p.dk_layout.head_stride;
+    Element *const dv_rows = static_cast<Element *>(p.dv) + (int64_t)b * p.dv_layout.batch_stride +
+                             (walk.first_head / walk.kv_group) * p.dv_layout.head_stride;
+    const bool pairs = arguments.outputs_aligned16 != 0;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int32_t k = thread_key + 8 * r;
+        if (k >= nk) continue;
+        Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
+        Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
+#pragma unroll
+        for (int j = 0; j < kHeadDim / 8; ++j) {
+            const int column = 8 * j + 2 * quad_lane;
+            const float lo = dk[4 * j + 2 * r] * kScale, hi = dk[4 * j + 2 * r + 1] * kScale;
+            if (pairs) {
+                attngen_store_pair(dk_row + column, lo, hi);
+            } else {
+                attngen_store_float(dk_row + column, lo);
+                attngen_store_float(dk_row + column + 1, hi);
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < kValueHeadDim / 8; ++j) {
+            const int column = 8 * j + 2 * quad_lane;
+            if (pairs) {
+                attngen_store_pair(dv_row + column, dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1]);
+            } else {
+                attngen_store_float(dv_row + column, dv[4 * j + 2 * r]);
+                attngen_store_float(dv_row + column + 1, dv[4 * j + 2 * r + 1]);
+            }
+        }
+    }
+}
+
+#endif /* sm_90a device code */
+
+__global__ void __launch_bounds__(kThreads, 1)
+    key_kernel(const __grid_constant__ CUtensorMap tmap_q, const __grid_constant__ CUtensorMap tmap_k,
+               const __grid_constant__ CUtensorMap tmap_v, const __grid_constant__ CUtensorMap tmap_do,
+               const __grid_constant__ CUtensorMap tmap_dq, const __grid_constant__ KernelArguments arguments) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
+    SharedLayout smem;
+    const uint32_t raw = attngen_hopper_smem_address(shared_memory);
+    smem.base = (raw + (kSharedAlignmentSlack - 1)) & ~(kSharedAlignmentSlack - 1);
+    smem.generic = shared_memory + (smem.base - raw);
+
+    const attngen_backward_params &p = arguments.params;
+    const int64_t group_index = (int64_t)blockIdx.z * gridDim.y + blockIdx.y;
+    if (group_index >= p.batch * (int64_t)p.heads_kv) return;
+    Walk walk;
+    walk.b = (int32_t)(group_index / p.heads_kv);
+    const int32_t kv_head = (int32_t)(group_index % p.heads_kv);
+    walk.first_head = kv_head * arguments.kv_group;
+    const bool descending = kDescendingDqOrder && arguments.dq_order != NULL;
+    walk.k0 = (int32_t)(descending ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kBlockKeys;
+    walk.nq = (int32_t)p.seqlen_q;
+    walk.nk = (int32_t)p.seqlen_k;
+    walk.query_tiles = (int32_t)((p.seqlen_q + kBlockQueries - 1) / kBlockQueries);
+    walk.kv_group = arguments.kv_group;
+    walk.block_mask = p.block_mask;
+    walk.block_mask_layout = p.block_mask_layout;
+
+    if (threadIdx.x == 0) {
+        attngen_mbarrier_init(smem.kv_full(), 1);
+#pragma unroll
+        for (int stage = 0; stage < kStages; ++stage) {
+            attngen_mbarrier_init(smem.q_full(stage), kFullArrivals);
+            attngen_mbarrier_init(smem.q_empty(stage), kConsumerWarps);
+        }
+        attngen_mbarrier_init(smem.dq_full(), kConsumerWarps);
+        attngen_mbarrier_init(smem.dq_empty(), 1);
+        attngen_fence_mbarrier_init();
+    }
+    __syncthreads();
+
+    const int warpgroup = (int)threadIdx.x / kWarpgroupThreads;
+    if (warpgroup == 0) {
+        attngen_setmaxnreg_dec<kProducerRegisters>();
+        if (threadIdx.x == 0) {
+            produce_tiles(smem, walk, &tmap_q, &tmap_k, &tmap_v, &tmap_do, kv_head);
+        } else if (threadIdx.x / 32 == 1) {
+            produce_rows(smem, walk, arguments, (int)threadIdx.x % 32);
+        } else if (threadIdx.x / 32 == kDqWriterWarp) {
+            write_dq(smem, walk, arguments, &tmap_dq, (int)threadIdx.x % 32);
+        }
+    } else {
+        attngen_setmaxnreg_inc<kConsumerRegisters>();
+        consume(smem, walk, arguments, warpgroup - 1);
+    }
+#else
+    (void)tmap_q;
+    (void)tmap_k;
+    (void)tmap_v;
+    (void)tmap_do;
+    (void)tmap_dq;
+    (void)arguments;
+#endif
+}
+
+/* Whether this kernel runs the call: queries and keys (the mma.sync kernel writes the zeros of the empty cases), whole
+   batches (its TMA tensor maps address [batch][head][row] tensors, not the rows of packed sequences: the mma.sync
+   kernels run variable-length batches, cu_seqlens_q or cu_seqlens_k, for now), and Q, K, V and dO TMA-addressable
+   (16-byte aligned bases and strides, extents below 2^31 - 256). */
+static bool runs(const attngen_backward_params &p) {
+    return p.seqlen_q > 0 && p.seqlen_k > 0 && p.cu_seqlens_q == NULL && p.cu_seqlens_k == NULL &&
+           attngen_hopper_tma_layout_ok(p.q, p.q_layout, p.seqlen_q, p.heads_q, p.batch) &&
+           attngen_hopper_tma_layout_ok(p.d_o, p.d_o_layout, p.seqlen_q, p.heads_q, p.batch) &&
+           attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) &&
+           attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch);
+}
+
+/* The launch: key tiles of kBlockKeys keys (not the mma.sync kernel's kKeyRows) x the key kernel's (batch,
+   key/value head) grid, folded into y and z. */
+static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
+    const attngen_backward_params &p = arguments.params;
+    const int64_t key_tiles = (p.seqlen_k + kBlockKeys - 1) / kBlockKeys; /* below 2^31: seqlen_k is (runs) */
+    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do, tmap_dq;
+    /* The dQ accumulator, dense [batch][heads_q][seqlen_q][kHeadDim] fp32 (the launcher always gives it here). */
+    const attngen_layout accumulator_layout = {(int64_t)p.heads_q * p.seqlen_q * kHeadDim, p.seqlen_q * kHeadDim,
+                                               kHeadDim};
+    if (attngen_hopper_encode_tensor_map(&tmap_q, p.q, type, kHeadDim, p.seqlen_q, p.heads_q, p.batch, p.q_layout,
+                                         kBlockQueries) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&tmap_do, p.d_o, type, kValueHeadDim, p.seqlen_q, p.heads_q, p.batch,
+                                         p.d_o_layout, kBlockQueries) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&tmap_k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch, p.k_layout,
+                                         kBlockKeys) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&tmap_v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                         p.v_layout, kBlockKeys) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&tmap_dq, arguments.dq_accumulator, CU_TENSOR_MAP_DATA_TYPE_FLOAT32,
+                                         kHeadDim, p.seqlen_q, p.heads_q, p.batch, accumulator_layout,
+                                         kBlockQueries) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    if (allow_shared_memory(reinterpret_cast<const void *>(key_kernel), kSharedBytes) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_CUDA;
+    }
+    key_kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v,
+                                                                                            tmap_do, tmap_dq, arguments);
+    return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
+}
+
+}  // namespace hopper
+
 /* Step (b) of the launcher: dK, dV (and dQ into the accumulator when there is one) of every key tile, by
-   key_kernel. */
+   hopper::key_kernel (wgmma) where TMA addresses the tensors, else key_kernel. */
 static attngen_status launch_key_kernel(const KernelArguments &arguments, bool wgmma_key, bool packed,
                                         int64_t key_tiles, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
-    (void)wgmma_key; /* false: the variant has no Hopper key kernel */
+    if (wgmma_key) return hopper::launch(arguments, grid_y, grid_z, stream);
     void (*const kernel)(KernelArguments) =
         packed ? key_kernel<kPackedQueryRows, true> : key_kernel<kQueryRows, false>;
     if (allow_shared_memory(reinterpret_cast<const void *>(kernel), kKeySharedBytes) != ATTNGEN_OK) {
@@ -1051,7 +1741,7 @@ extern "C" attngen_status attngen_train_d128_bf16_causal_dropout_backward_cuda(c
     /* Which key kernel runs the call (decided here once; launch_key_kernel follows it). The Hopper one adds dQ into
        the accumulator in both modes, in key-tile order in the deterministic one; the mma.sync key kernel only in
        fast mode (dq_kernel computes it otherwise). */
-    const bool wgmma_key = false;
+    const bool wgmma_key = hopper::runs(used);
     const bool accumulates = fast || wgmma_key;
     const WorkspaceLayout layout = workspace_layout(p); /* attngen_check_backward: the workspace holds it */
     char *const workspace = static_cast<char *>(p.workspace);

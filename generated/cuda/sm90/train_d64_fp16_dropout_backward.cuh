@@ -9,6 +9,7 @@
  * Backward plan for sm_90 (H100/H200):
  * Key kernel: 64 keys x 64 queries per step (2 buffers), 4 warps, 82944 bytes of shared memory.
  * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 55296 bytes of shared memory.
+ * Hopper key kernel (wgmma, TMA): 128 keys x 128 queries per step (2 buffers), 12 warps, 199736 bytes of shared memory; the key kernel above runs where TMA cannot address the tensors.
  * Template: Templates/cuda/backward.cuh
  */
 #ifndef ATTNGEN_TRAIN_D64_FP16_DROPOUT_BACKWARD_CUH

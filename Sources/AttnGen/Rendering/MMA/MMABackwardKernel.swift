@@ -109,7 +109,38 @@ struct MMABackwardKernel {
             // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
             // d = 64, whose 128-query steps leave the fewest registers, the whole unrolled loop spills).
             "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll 16",
+            "modifier_state": variant.scoreModifier.isEmpty ? ""
+                : try templates.template("hopper/pieces/backward_key_modifier_state.cu").render([:]),
+            "exponentials": try hopperExponentials,
+            "score_gradients": try hopperScoreGradients,
         ]) + "\n"
+    }
+
+    /// The Hopper key kernel's exponentials while dPᵀ's product runs: plain, or the modified scores' for a score
+    /// modifier of a constant derivative; none for any other modifier (its pass after dPᵀ wants the raw score).
+    private var hopperExponentials: String {
+        get throws(SpecError) {
+            if variant.scoreModifier.isEmpty {
+                return try templates.template("hopper/pieces/backward_key_exponentials.cu").render([:])
+            }
+            if variant.scoreModifier.constantDerivative != nil {
+                return try templates.template("hopper/pieces/backward_key_exponentials_modified.cu").render([:])
+            }
+            return "        /* (Pᵀ: the score modifier's pass below, once dPᵀ has landed) */"
+        }
+    }
+
+    /// The Hopper key kernel's dS once dPᵀ has landed: from the exponentials (times a modifier's constant derivative
+    /// where it is not 1), or the whole pass of a modifier whose derivative wants the raw score.
+    private var hopperScoreGradients: String {
+        get throws(SpecError) {
+            if variant.scoreModifier.isEmpty || variant.scoreModifier.constantDerivative != nil {
+                return try templates.template("hopper/pieces/backward_key_score_gradients.cu")
+                    .render(["gradient": variant.scoreModifier.isEmpty ? "" : gradientFactor])
+            }
+            return try templates.template("hopper/pieces/backward_key_probabilities_modified.cu")
+                .render(["gradient": gradientFactor])
+        }
     }
 
     /// The pass that turns scores into P and dS: the plain one, or with a score modifier the one that evaluates it
