@@ -308,12 +308,13 @@ static __device__ __forceinline__ void issue_transposed_scores(float (&c)[kBlock
     asm volatile("" : "+r"(a_rows));
     attngen_fence_operands(c);
     attngen_wgmma_fence();
+    const attngen_smem_operand a_operand = attngen_smem_operand_sw128(a_rows, 16, 1024);
+    const attngen_smem_operand b_operand = attngen_smem_operand_sw128(b_tile, 16, 1024);
 #pragma unroll
     for (int kk = 0; kk < Columns / 16; ++kk) {
         const uint32_t column_block = (uint32_t)(kk / 4), step = (uint32_t)(kk % 4) * 32u;
-        const uint64_t a = attngen_smem_descriptor_sw128(a_rows + column_block * kKeyColumnBlockBytes + step, 16, 1024);
-        const uint64_t b =
-            attngen_smem_descriptor_sw128(b_tile + column_block * kQueryColumnBlockBytes + step, 16, 1024);
+        const uint64_t a = a_operand.at(column_block * kKeyColumnBlockBytes + step);
+        const uint64_t b = b_operand.at(column_block * kQueryColumnBlockBytes + step);
         if (kk == 0) {
             attngen_wgmma_ss<kBlockQueries, 0, 0, 0, Element>(c, a, b);
         } else {
@@ -328,11 +329,10 @@ static __device__ __forceinline__ void issue_transposed_scores(float (&c)[kBlock
 template <int Columns>
 static __device__ __forceinline__ void issue_accumulate(float (&acc)[Columns / 2],
                                                         const uint32_t (&a)[kBlockQueries / 16][4], uint32_t b_tile) {
+    const attngen_smem_operand b_operand = attngen_smem_operand_sw128(b_tile, kQueryColumnBlockBytes, 1024);
 #pragma unroll
     for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
-        const uint64_t b =
-            attngen_smem_descriptor_sw128(b_tile + (uint32_t)kk * 16u * kRowBytes, kQueryColumnBlockBytes, 1024);
-        attngen_wgmma_rs<Columns, 1, 1, Element>(acc, a[kk], b);
+        attngen_wgmma_rs<Columns, 1, 1, Element>(acc, a[kk], b_operand.at((uint32_t)kk * 16u * kRowBytes));
     }
 }
 
@@ -460,13 +460,13 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             uint32_t k_columns = smem.k() + (uint32_t)(dq_column0 / 64) * kKeyColumnBlockBytes;
             asm volatile("" : "+r"(k_columns)); /* formed at each use, as in issue_transposed_scores */
             attngen_wgmma_fence();
+            const attngen_smem_operand ds_operand = attngen_smem_operand_sw128(
+                ds_tile + (uint32_t)(dq_row0 / 64) * kKeyColumnBlockBytes, kKeyColumnBlockBytes, 1024);
+            const attngen_smem_operand k_operand = attngen_smem_operand_sw128(k_columns, kKeyColumnBlockBytes, 1024);
 #pragma unroll
             for (int kk = 0; kk < kBlockKeys / 16; ++kk) {
-                const uint64_t a = attngen_smem_descriptor_sw128(
-                    ds_tile + (uint32_t)(dq_row0 / 64) * kKeyColumnBlockBytes + (uint32_t)kk * 16u * kRowBytes,
-                    kKeyColumnBlockBytes, 1024);
-                const uint64_t bk = attngen_smem_descriptor_sw128(k_columns + (uint32_t)kk * 16u * kRowBytes,
-                                                                  kKeyColumnBlockBytes, 1024);
+                const uint64_t a = ds_operand.at((uint32_t)kk * 16u * kRowBytes);
+                const uint64_t bk = k_operand.at((uint32_t)kk * 16u * kRowBytes);
                 if (kk == 0) {
                     attngen_wgmma_ss<kDqColumns, 0, 1, 1, Element>(dq, a, bk);
                 } else {
