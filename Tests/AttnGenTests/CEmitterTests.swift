@@ -64,7 +64,8 @@ import Testing
         // No N x N buffer: the allocations are the tiles' fixed-size workspace and the decode path's (fixed per
         // thread, plus the partial results of its splits: rows x dv per split).
         #expect(source.components(separatedBy: "malloc(").count == 3)
-        #expect(source.contains("malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float))"))
+        #expect(source.contains("malloc((size_t)threads * workspace_floats(p.seqlen_k) * sizeof(float))"))
+        #expect(source.contains("return COPIES_FLOAT_ROWS && !copies_float_rows(keys) ? (size_t)(WORKSPACE_FLOATS - K_TILE_FLOATS - V_TILE_FLOATS)"))
         #expect(source.contains("malloc((size_t)threads * DECODE_WORKSPACE_FLOATS * sizeof(float)"))
     }
 

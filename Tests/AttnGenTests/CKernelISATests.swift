@@ -36,6 +36,10 @@ import Testing
                                                                          "-mf16c"], cpuFeature: "avx512bf16"),
         VectorPath(name: "avx512", flags: ["-mavx512f", "-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx512f"),
         VectorPath(name: "avx2", flags: ["-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx2"),
+        // AVX2 with the fp32 forward's copy of K and V rows into the workspace at every size (by default only when a
+        // head's K and V exceed 1 MiB, which the test shapes do not reach).
+        VectorPath(name: "avx2-copied-rows", isa: "avx2",
+                   flags: ["-mavx2", "-mfma", "-mf16c", "-DATTNGEN_FLOAT_ROWS_COPY_BYTES=0"], cpuFeature: "avx2"),
         VectorPath(name: "sse2", flags: [], cpuFeature: "sse2"),
         VectorPath(name: "portable", flags: ["-DATTNGEN_PORTABLE"], cpuFeature: nil),
     ]

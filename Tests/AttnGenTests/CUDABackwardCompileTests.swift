@@ -84,7 +84,12 @@ import Testing
             let spec = AttentionSpec(name: "v", headDim: headDim).storage(storage).withBackward()
             let plan = try MMABackwardPlan(spec: spec, target: target)
             #expect(plan.keySharedBytes <= target.defaultBudget && plan.dqSharedBytes <= target.defaultBudget)
-            #expect(plan.keyWarps >= 1 && plan.keyWarps <= MMABackwardPlan.maximumKeyWarps && plan.dqWarps >= 1)
+            #expect(plan.keyWarps >= 1 && plan.keyWarps <= MMABackwardPlan.maximumKeyWarpsAlone && plan.dqWarps >= 1)
+            if plan.keyWarps > MMABackwardPlan.maximumKeyWarps {
+                // More than 4 warps only for a block alone on its SM, double-buffered.
+                #expect(target.device.blocksPerMultiprocessor(sharedBytes: plan.keySharedBytes) == 1, "\(plan)")
+                #expect(plan.queryStages == 2, "\(headDim) \(storage): \(plan)")
+            }
             #expect(plan.headDimPadded % (16 * plan.parts) == 0 && plan.headDimPadded >= headDim)
             let registers = (plan.headDimPadded + plan.valueHeadDimPadded) / (2 * plan.parts) + plan.queryRows
             #expect(registers <= MMABackwardPlan.keyRegisterLimit, "\(headDim) \(storage): \(plan)")
@@ -127,6 +132,22 @@ import Testing
                 #expect(plan.keyKernelAccounts.contains { $0.item.hasPrefix("dQ staging") })
             }
         }
+        // d = 256, 16-bit: two 4-warp blocks of 32 keys (137,728 B each) do not fit an H200 SM (228 KB), so one
+        // double-buffered block of 8 warps and 64 keys; on sm_80 (164 KB) that block would be single-buffered,
+        // so the 4-warp block stays (with dropout's 144 registers, 4 warps per 16 keys: 32 keys make 8 warps).
+        for dropout in [false, true] {
+            var spec = AttentionSpec(name: "v", headDim: 256).storage(.bf16).withBackward()
+            if dropout { spec = spec.dropout(0.1) }
+            let hopper = try MMABackwardPlan(spec: spec, target: .cudaSM90)
+            #expect(hopper.keyWarps == 8 && hopper.keyRows == 64 && hopper.queryStages == 2, "\(hopper)")
+            #expect(Device.sm90.blocksPerMultiprocessor(sharedBytes: hopper.keySharedBytes) == 1)
+            if !dropout {
+                let ampere = try MMABackwardPlan(spec: spec, target: .cudaSM80)
+                #expect(ampere.keyWarps == 4 && ampere.keyRows == 32, "\(ampere)")
+            }
+        }
+        #expect(Device.sm90.blocksPerMultiprocessor(sharedBytes: 137_728) == 1)
+        #expect(Device.sm90.blocksPerMultiprocessor(sharedBytes: 91_648) == 2)
         let wide = try MMABackwardPlan(spec: AttentionSpec(name: "w", headDim: 256).storage(.fp32).withBackward(),
                                         target: .cudaSM90)
         #expect(wide.queryStages == 1, "d = 256 fp32: two query buffers do not fit beside K and V: \(wide)")

@@ -133,6 +133,8 @@ import Testing
         let hopper = String(try #require(source.components(separatedBy: "namespace hopper {").last))
         #expect(hopper.contains("keep[w] = dropout_keep_bits<8, true>(p, b, h, thread_key, q0 + 64 * w + 2 * quad_lane);"))
         #expect(hopper.contains("dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d["))
+        #expect(hopper.contains("const float z = keep_factor(keep, j, i);"))
+        #expect(hopper.contains("return ((keep[j / 8] >> (4 * (j % 8) + i)) & 1u) != 0u ? kKeepScale : 0.0f;"))
         #expect(source.contains("if (!kDropout) return 0xffffffffu;"))
     }
 
@@ -146,11 +148,12 @@ import Testing
         let source = try Self.backwardSource(spec, hopperBackward: true)
         let hopper = String(try #require(source.components(separatedBy: "namespace hopper {").last))
         #expect(hopper.contains("const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);"))
-        #expect(hopper.contains("score_modifier_log2(raw, q, k, modifier_state)"))
-        #expect(hopper.contains("(dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]) * 2.0f;"))
+        #expect(hopper.contains("attngen_exp2(modified_score(s[4 * j + i], at, modifier_state)"))
+        #expect(hopper.contains("(dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]) * 2.0f;"))
         let plain = try Self.backwardSource(AttentionSpec(name: "hp", headDim: 128).storage(.bf16).withBackward(),
                                             hopperBackward: true)
-        #expect(!plain.contains("score_modifier_log2(raw") && plain.contains("(dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);"))
+        #expect(!plain.contains("modified_score(s[4 * j + i]")
+                    && plain.contains("(dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]);"))
         // A derivative that varies: one pass once dPᵀ has landed, the derivative at the raw score.
         let capped = try Self.backwardSource(AttentionSpec(name: "hc", headDim: 128).storage(.bf16)
                                                 .modified(by: .softcap(30)).withBackward(), hopperBackward: true)

@@ -108,6 +108,26 @@ def build_library(kernels, build, nvcc, arch, jobs, report=None):
     return library, names
 
 
+def add_library_arguments(parser, build, kernels=None, kernels_help=None):
+    """The options of every script that builds the emitted kernels into a library: --kernels (required when
+    `kernels` is None, else its default), --build (the object folder, default `build`), --nvcc and --arch."""
+    if kernels is None:
+        parser.add_argument("--kernels", required=True, help=kernels_help or "a folder of emitted kernels")
+    else:
+        parser.add_argument("--kernels", default=kernels, help=kernels_help or "a folder of emitted kernels")
+    parser.add_argument("--build", default=build)
+    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
+    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
+
+
+def load_library(args, kernels=None, build=None, jobs=None, report=None):
+    """Builds the kernels of `kernels` (default args.kernels) into `build` (default args.build) with args.nvcc and
+    args.arch, or reuses that build, and loads it: (ctypes library, kernel names)."""
+    path, names = build_library(kernels or args.kernels, build or args.build, args.nvcc, args.arch,
+                                jobs or os.cpu_count() or 4, report)
+    return ctypes.CDLL(path), names
+
+
 def _layout(t):
     assert t.stride(-1) == 1
     return Layout(t.stride(0), t.stride(1), t.stride(2))

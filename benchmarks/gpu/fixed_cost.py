@@ -11,7 +11,6 @@ key loop). At small N the ratio to flash is set by the fixed part; at large N by
 fixed_cost.json into --out. (TUNING.md, #10.)
 """
 import argparse
-import ctypes
 import json
 import os
 import re
@@ -20,7 +19,8 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import HIDDEN, TOKENS, TOLERANCE, Anchors, build_library, median_ms, our_forward, relative_error  # noqa: E402
+from bench import (HIDDEN, TOKENS, TOLERANCE, Anchors, add_library_arguments, load_library, median_ms,  # noqa: E402
+                   our_forward, relative_error)
 
 
 def fit(xs, ys):
@@ -32,11 +32,8 @@ def fit(xs, ys):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--kernels", required=True)
+    add_library_arguments(parser, build="/tmp/attngen-fixed-cost-build")
     parser.add_argument("--names", help="comma-separated kernel names (default: every NAME.cu that is not a backward)")
-    parser.add_argument("--build", default="/tmp/attngen-fixed-cost-build")
-    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
-    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
     parser.add_argument("--seqlen-q", type=int, default=512)
     parser.add_argument("--seqlens-k", default="64,128,256,512,1024,2048")
@@ -44,9 +41,7 @@ def main():
     parser.add_argument("--out", default=os.environ.get("OUT", "/tmp/attngen-fixed-cost"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    path, names = build_library(args.kernels, args.build, args.nvcc, args.arch, args.jobs,
-                                os.path.join(args.out, "fixed_cost_ptxas.txt"))
-    library = ctypes.CDLL(path)
+    library, names = load_library(args, jobs=args.jobs, report=os.path.join(args.out, "fixed_cost_ptxas.txt"))
     if args.names:
         names = args.names.split(",")
     names = [n for n in names if not n.endswith("_backward") and "causal" not in n]

@@ -10,28 +10,23 @@ Nothing here uses torch.profiler (CUPTI is ncu's; see ncu_launch.py). Each backw
 forward; dropout variants get the seed and offset bench.py's ratio rows use.
 """
 import argparse
-import ctypes
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import HIDDEN, TOKENS, build_library, our_backward, our_forward  # noqa: E402
+from bench import HIDDEN, TOKENS, add_library_arguments, load_library, our_backward, our_forward  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--kernels", required=True)
+    add_library_arguments(parser, build="/tmp/attngen-ncu-build")
     parser.add_argument("--names", required=True, help="comma-separated variant names of one head dim")
     parser.add_argument("--d", type=int, default=128)
     parser.add_argument("--seqlen", type=int, default=4096)
-    parser.add_argument("--build", default="/tmp/attngen-ncu-build")
-    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
-    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
     args = parser.parse_args()
-    path, _ = build_library(args.kernels, args.build, args.nvcc, args.arch, os.cpu_count() or 4)
-    library = ctypes.CDLL(path)
+    library, _ = load_library(args)
     n, d = args.seqlen, args.d
     b, h = TOKENS // n, HIDDEN // d
     q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))

@@ -8,30 +8,26 @@ torch.profiler produced no output within 300 s (TUNING.md). The kernel is built 
 build_library, checked against flash once (so the profiled launch is a correct one), then both are launched.
 """
 import argparse
-import ctypes
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import HIDDEN, TOKENS, TOLERANCE, Anchors, build_library, our_forward, relative_error  # noqa: E402
+from bench import (HIDDEN, TOKENS, TOLERANCE, Anchors, add_library_arguments, load_library, our_forward,  # noqa: E402
+                   relative_error)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--kernels", required=True)
+    add_library_arguments(parser, build="/tmp/attngen-ncu-build")
     parser.add_argument("--name", required=True)
     parser.add_argument("--d", type=int, required=True)
     parser.add_argument("--seqlen", type=int, default=4096)
     parser.add_argument("--dtype", default="bf16")
     parser.add_argument("--causal", action="store_true")
-    parser.add_argument("--build", default="/tmp/attngen-ncu-build")
-    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
-    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
     args = parser.parse_args()
-    path, _ = build_library(args.kernels, args.build, args.nvcc, args.arch, os.cpu_count() or 4)
-    library = ctypes.CDLL(path)
+    library, _ = load_library(args)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
     n, d = args.seqlen, args.d
     b, h = TOKENS // n, HIDDEN // d

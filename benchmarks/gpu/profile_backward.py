@@ -39,18 +39,13 @@ def kernel_times(fn, repeats):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kernels", default=os.path.join(here, ".generated", "bench"))
-    parser.add_argument("--build", default="/tmp/attngen-bench-build")
-    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
-    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
+    bench.add_library_arguments(parser, build="/tmp/attngen-bench-build", kernels=os.path.join(here, ".generated", "bench"))
     parser.add_argument("--seqlens", default="4096,16384")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dims", default="64,128", help="head dims to profile")
     parser.add_argument("--causal", default="no,yes", help="no, yes or both (no,yes)")
     args = parser.parse_args()
-    library_path, _ = bench.build_library(args.kernels, args.build, args.nvcc, args.arch, os.cpu_count() or 4)
-    import ctypes
-    library = ctypes.CDLL(library_path)
+    library, _ = bench.load_library(args)
     for d in [int(x) for x in args.dims.split(",")]:
         for causal in [c == "yes" for c in args.causal.split(",")]:
             for n in [int(x) for x in args.seqlens.split(",")]:

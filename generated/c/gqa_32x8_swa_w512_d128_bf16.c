@@ -56,6 +56,12 @@ int omp_get_max_threads(void);
 
 /* ---- compile-time shape: gqa_32x8_swa_w512_d128_bf16_variant.h fixes the head dimensions, the tile plan the tile sizes -- */
 
+/* COPIES_FLOAT_ROWS below: the bytes of a head's fp32 K and V rows above which AVX2 builds copy each key tile into the
+   workspace (README.md, "The C ABI"; 0 copies always). */
+#ifndef ATTNGEN_FLOAT_ROWS_COPY_BYTES
+#define ATTNGEN_FLOAT_ROWS_COPY_BYTES (1 << 20)
+#endif
+
 enum {
     TILE_ROWS = 64, /* Br: query rows per task */
     TILE_COLUMNS = 96, /* Bc: keys per step */
@@ -86,14 +92,27 @@ enum {
 
     /* Per-thread workspace, in floats (the plan's byte account, with rows rounded up to LANES). */
     QT_TILE_FLOATS = HEAD_DIM * LANES,            /* Q^T, scaled to base 2 */
-    /* K and V in fp32 (16-bit storage, or a paged cache, whose rows are not evenly spaced) */
-    K_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * HEAD_DIM,
-    V_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM,
+    /* fp32 K and V rows evenly spaced are read in place, except on AVX2 when a head's K and V exceed
+       FLOAT_ROWS_COPY_BYTES: there the 2 x 6 blocks' broadcasts from six rows ran 5-17 % faster from a copy in the
+       workspace (AMD EPYC, Zen 3, 2 threads, d = 64 and 128, N = 2048-4096), and up to 10 % slower where K and V
+       stay in the core's L2 (d = 64, N = 1024): benchmarks/cpu/NOTES.md 17. ATTNGEN_FLOAT_ROWS_COPY_BYTES. */
+    COPIES_FLOAT_ROWS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 && AVX2_BLOCKS,
+    /* K and V in fp32 (16-bit storage, a paged cache, whose rows are not evenly spaced, or COPIES_FLOAT_ROWS) */
+    K_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 && !COPIES_FLOAT_ROWS ? 0 : TILE_COLUMNS * HEAD_DIM,
+    V_TILE_FLOATS = INPUTS_ARE_FLOAT && PAGE_SIZE == 0 && !COPIES_FLOAT_ROWS ? 0 : TILE_COLUMNS * VALUE_HEAD_DIM,
     ST_TILE_FLOATS = SCORE_ROWS * LANES,          /* S^T, then P^T */
     OT_TILE_FLOATS = VALUE_HEAD_DIM * LANES,      /* O^T, unnormalised */
     ROW_STATE_FLOATS = 3 * LANES,                 /* m, l, and the per-tile rescale factors */
     WORKSPACE_FLOATS = QT_TILE_FLOATS + K_TILE_FLOATS + V_TILE_FLOATS + ST_TILE_FLOATS + OT_TILE_FLOATS
-                       + ROW_STATE_FLOATS
+                       + ROW_STATE_FLOATS,
+    /* Where each tile starts in the workspace: Q^T, K, V, S^T, O^T, the row state; with COPIES_FLOAT_ROWS the K and V
+       copies go last, so that a call that reads K and V in place has its tiles where a build without them has. */
+    K_TILE_OFFSET = COPIES_FLOAT_ROWS ? QT_TILE_FLOATS + ST_TILE_FLOATS + OT_TILE_FLOATS + ROW_STATE_FLOATS
+                                      : QT_TILE_FLOATS,
+    V_TILE_OFFSET = K_TILE_OFFSET + K_TILE_FLOATS,
+    ST_TILE_OFFSET = COPIES_FLOAT_ROWS ? QT_TILE_FLOATS : V_TILE_OFFSET + V_TILE_FLOATS,
+    OT_TILE_OFFSET = ST_TILE_OFFSET + ST_TILE_FLOATS,
+    ROW_STATE_OFFSET = OT_TILE_OFFSET + OT_TILE_FLOATS
 };
 
 /* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT), an even head dim and evenly spaced K rows: S^T = K Q^T
@@ -334,6 +353,22 @@ static void rescale_output(float *restrict ot_tile, const float *restrict alpha)
 
 /* ---- one task: a tile of query rows of one (batch, query head) ----------------------------------- */
 
+/* COPIES_FLOAT_ROWS: whether a head of `keys` keys has K and V rows past ATTNGEN_FLOAT_ROWS_COPY_BYTES, so that its key
+   tiles are copied into the workspace. */
+static int copies_float_rows(int64_t keys)
+{
+    return COPIES_FLOAT_ROWS
+           && keys * (int64_t)(HEAD_DIM + VALUE_HEAD_DIM) * (int64_t)sizeof(float) > (int64_t)ATTNGEN_FLOAT_ROWS_COPY_BYTES;
+}
+
+/* The workspace floats of a call whose longest sequence has `keys` keys: without the K and V copies (the last tiles)
+   where no head copies them, so that small calls allocate what they did before COPIES_FLOAT_ROWS. */
+static size_t workspace_floats(int64_t keys)
+{
+    return COPIES_FLOAT_ROWS && !copies_float_rows(keys) ? (size_t)(WORKSPACE_FLOATS - K_TILE_FLOATS - V_TILE_FLOATS)
+                                                         : (size_t)WORKSPACE_FLOATS;
+}
+
 static void forward_tile(const attngen_forward_params *params, int64_t b, int64_t h, int64_t row0,
                          float *workspace)
 {
@@ -366,15 +401,15 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     element_t *o_head = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, 0)
                         + h * params->o_layout.head_stride;
 
-    float *restrict qt_tile = workspace;                /* [HEAD_DIM][LANES] */
-    float *restrict k_tile = qt_tile + QT_TILE_FLOATS;  /* [TILE_COLUMNS][HEAD_DIM] */
-    float *restrict v_tile = k_tile + K_TILE_FLOATS;    /* [TILE_COLUMNS][VALUE_HEAD_DIM] */
-    float *restrict st_tile = v_tile + V_TILE_FLOATS;   /* [TILE_COLUMNS][LANES]: S^T, then P^T */
-    float *restrict ot_tile = st_tile + ST_TILE_FLOATS; /* [VALUE_HEAD_DIM][LANES] */
-    float *restrict row_max = ot_tile + OT_TILE_FLOATS; /* [LANES]: running max m (base 2) */
+    float *restrict qt_tile = workspace;                   /* [HEAD_DIM][LANES] */
+    float *restrict k_tile = workspace + K_TILE_OFFSET;    /* [TILE_COLUMNS][HEAD_DIM] */
+    float *restrict v_tile = workspace + V_TILE_OFFSET;    /* [TILE_COLUMNS][VALUE_HEAD_DIM] */
+    float *restrict st_tile = workspace + ST_TILE_OFFSET;  /* [TILE_COLUMNS][LANES]: S^T, then P^T */
+    float *restrict ot_tile = workspace + OT_TILE_OFFSET;  /* [VALUE_HEAD_DIM][LANES] */
+    float *restrict row_max = workspace + ROW_STATE_OFFSET; /* [LANES]: running max m (base 2) */
     float *restrict row_sum = row_max + LANES;          /* [LANES]: running sum l */
     float *restrict alpha = row_sum + LANES;            /* [LANES]: per-tile rescale factors */
-    (void)k_tile; /* fp32 variants read K and V in place */
+    (void)k_tile; /* fp32 variants read K and V in place (or copy them: COPIES_FLOAT_ROWS) */
     (void)v_tile;
 
 #if SCORES_USE_BF16_DOT
@@ -419,6 +454,10 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
     int64_t key_begin = 0;
     int64_t key_end = nk;
     visible_key_range(row0, row0 + rows, nq, nk, &key_begin, &key_end);
+    /* COPIES_FLOAT_ROWS: whether this head's K and V rows outgrow a core's L2, so that they are copied (nk is at most
+       seqlen_k, by which the workspace was sized). */
+    const int copies_rows = copies_float_rows(nk);
+    (void)copies_rows;
 
     for (int64_t col0 = key_begin - key_begin % TILE_COLUMNS; col0 < key_end; col0 += TILE_COLUMNS) {
         /* Keys at or past key_end are masked for every row of the tile: the last tile stops there. */
@@ -432,8 +471,18 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
 #if INPUTS_ARE_FLOAT && PAGE_SIZE == 0
         const float *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
         const float *v_rows = v_head + key_row_offset(params, &params->v_layout, key_rows, b, col0);
-        const int64_t k_stride = params->k_layout.row_stride;
-        const int64_t v_stride = params->v_layout.row_stride;
+        int64_t k_stride = params->k_layout.row_stride;
+        int64_t v_stride = params->v_layout.row_stride;
+        if (COPIES_FLOAT_ROWS && copies_rows) {
+            for (int64_t j = 0; j < cols; ++j) {
+                load_input_row(k_tile + j * HEAD_DIM, k_rows + j * k_stride, HEAD_DIM);
+                load_input_row(v_tile + j * VALUE_HEAD_DIM, v_rows + j * v_stride, VALUE_HEAD_DIM);
+            }
+            k_rows = k_tile;
+            v_rows = v_tile;
+            k_stride = HEAD_DIM;
+            v_stride = VALUE_HEAD_DIM;
+        }
 #elif SCORES_USE_BF16_DOT
         /* K read in place by the bf16 dot products; V in fp32. */
         const input_t *k_rows = k_head + key_row_offset(params, &params->k_layout, key_rows, b, col0);
@@ -950,7 +999,7 @@ static attngen_status run_decode(const attngen_forward_params *params, int threa
 static void run_tasks(const attngen_forward_params *params, float *workspaces, int64_t row_tiles)
 {
 #ifdef _OPENMP
-    float *workspace = workspaces + (size_t)omp_get_thread_num() * WORKSPACE_FLOATS;
+    float *workspace = workspaces + (size_t)omp_get_thread_num() * workspace_floats(params->seqlen_k);
 #else
     float *workspace = workspaces;
 #endif
@@ -999,7 +1048,7 @@ attngen_status attngen_gqa_32x8_swa_w512_d128_bf16_forward(const attngen_forward
     if (decode_takes(&p)) {
         return run_decode(&p, threads);
     }
-    float *workspaces = (float *)malloc((size_t)threads * WORKSPACE_FLOATS * sizeof(float));
+    float *workspaces = (float *)malloc((size_t)threads * workspace_floats(p.seqlen_k) * sizeof(float));
     if (workspaces == NULL) {
         return ATTNGEN_ERROR_OUT_OF_MEMORY;
     }

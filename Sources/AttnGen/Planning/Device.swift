@@ -28,6 +28,23 @@ public enum Device: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Shared memory of one streaming multiprocessor, which the blocks resident on it share (0 for the CPU), and
+    /// what the runtime reserves of it per block (CUDA C Programming Guide, "Compute capabilities").
+    public var sharedBytesPerMultiprocessor: Int {
+        switch self {
+        case .cpu: 0
+        case .sm80: 164 * 1024
+        case .sm90: 228 * 1024
+        }
+    }
+    public var sharedBytesReservedPerBlock: Int { isCUDA ? 1024 : 0 }
+
+    /// How many blocks of `sharedBytes` each fit one multiprocessor's shared memory (0 for the CPU).
+    public func blocksPerMultiprocessor(sharedBytes: Int) -> Int {
+        guard isCUDA else { return 0 }
+        return sharedBytesPerMultiprocessor / (sharedBytes + sharedBytesReservedPerBlock)
+    }
+
     /// The largest budget a plan may assume: all the shared memory one CUDA block can have; for the CPU a bound
     /// far past any cache, which keeps the planner's arithmetic small.
     public var maximumBudget: Int {

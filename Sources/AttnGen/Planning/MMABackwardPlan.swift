@@ -55,6 +55,13 @@ public struct MMABackwardPlan: Sendable, Hashable {
     /// so that one block's barriers hide behind the other's work (measured on an H200: the d = 128 key kernel
     /// took 15 % less time as two 4-warp blocks of 64 keys than as one 8-warp block of 128 keys).
     public static let maximumKeyWarps = 4
+    /// Where two blocks of the 4-warp plan do not fit one SM's shared memory (head dims above 128), the key kernel
+    /// takes up to this many warps in its one block instead, so that each scheduler still has two warps: measured
+    /// on an H200 (bf16, d = 256, N = 1k-16k, `benchmarks/gpu/ab_backward.py`): one 8-warp block of 64 keys took
+    /// 20 % less time than one 4-warp block of 32 keys (and as little as two single-buffered 4-warp blocks),
+    /// and its fast mode adds half as many dQ pieces. Only double-buffered: a block alone on its SM has no other
+    /// block's work to hide its loads behind.
+    public static let maximumKeyWarpsAlone = 8
     /// The same for the dQ kernel: dQ of the warp's 16 rows, plus S and dP (dqColumns / 2 each).
     public static let dqRegisterLimit = 144
 
@@ -90,24 +97,34 @@ public struct MMABackwardPlan: Sendable, Hashable {
         let pad = spec.storage == .fp32 ? 4 : 8
         // Key kernel: as few warps per 16 keys as fit with at least 32 query rows; then 16 query rows.
         let registerLimit = spec.dropout == nil ? Self.keyRegisterLimit : Self.keyRegisterLimitWithDropout(target)
-        var found: (keys: Int, queries: Int, parts: Int, stages: Int, piece: Int, accounts: [TilePlan.ByteAccount])?
-        search: for (parts, minimumRows) in [(1, 32), (2, 32), (4, 32), (1, 16), (2, 16), (4, 16)] {
-            let dp = Self.padded(spec.headDim, parts: parts), dvp = Self.padded(spec.valueHeadDim, parts: parts)
-            for keys in columnChoices where keys / 16 * parts <= Self.maximumKeyWarps {
-                for queries in rowChoices where queries >= minimumRows {
-                    let piece = Self.pieceColumns(dp, queries: queries, warps: keys / 16 * parts)
-                    let registers = (dp + dvp) / (2 * parts) + max(queries, piece / 2)
-                    guard registers <= registerLimit else { continue }
-                    for stages in [2, 1] {
-                        let accounts = Self.keyAccounts(keys: keys, queries: queries, stages: stages, dp: dp, dvp: dvp,
-                                                        pad: pad, element: element)
-                        if accounts.reduce(0, { $0 + $1.bytes }) <= budget {
-                            found = (keys, queries, parts, stages, piece, accounts)
-                            break search
+        typealias KeyChoice = (keys: Int, queries: Int, parts: Int, stages: Int, piece: Int,
+                               accounts: [TilePlan.ByteAccount])
+        func keySearch(maximumWarps: Int, stageChoices: [Int]) -> KeyChoice? {
+            for (parts, minimumRows) in [(1, 32), (2, 32), (4, 32), (1, 16), (2, 16), (4, 16)] {
+                let dp = Self.padded(spec.headDim, parts: parts), dvp = Self.padded(spec.valueHeadDim, parts: parts)
+                for keys in columnChoices where keys / 16 * parts <= maximumWarps {
+                    for queries in rowChoices where queries >= minimumRows {
+                        let piece = Self.pieceColumns(dp, queries: queries, warps: keys / 16 * parts)
+                        let registers = (dp + dvp) / (2 * parts) + max(queries, piece / 2)
+                        guard registers <= registerLimit else { continue }
+                        for stages in stageChoices {
+                            let accounts = Self.keyAccounts(keys: keys, queries: queries, stages: stages, dp: dp,
+                                                            dvp: dvp, pad: pad, element: element)
+                            if accounts.reduce(0, { $0 + $1.bytes }) <= budget {
+                                return (keys, queries, parts, stages, piece, accounts)
+                            }
                         }
                     }
                 }
             }
+            return nil
+        }
+        var found = keySearch(maximumWarps: Self.maximumKeyWarps, stageChoices: [2, 1])
+        if let shared = found, Self.residentWarps(shared, device: target.device) < 2 * Self.maximumKeyWarps,
+           let alone = keySearch(maximumWarps: Self.maximumKeyWarpsAlone, stageChoices: [2]),
+           Self.residentWarps(alone, device: target.device) > Self.residentWarps(shared, device: target.device)
+        {
+            found = alone
         }
         guard let key = found else {
             let dp = Self.padded(spec.headDim, parts: 4), dvp = Self.padded(spec.valueHeadDim, parts: 4)
@@ -155,6 +172,15 @@ public struct MMABackwardPlan: Sendable, Hashable {
         dqPieceColumns = key.piece
         keyKernelAccounts = key.accounts
         dqKernelAccounts = dq.accounts
+    }
+
+    /// The key kernel's warps resident on one SM: its blocks that fit the SM's shared memory, at most two (at up
+    /// to 255 registers per thread, 8 warps of them fill the register file), times its warps.
+    static func residentWarps(_ choice: (keys: Int, queries: Int, parts: Int, stages: Int, piece: Int,
+                                         accounts: [TilePlan.ByteAccount]), device: Device) -> Int {
+        let warps = choice.keys / 16 * choice.parts
+        let blocks = device.blocksPerMultiprocessor(sharedBytes: choice.accounts.reduce(0) { $0 + $1.bytes })
+        return min(blocks, 8 / warps) * warps
     }
 
     /// `dimension` rounded up to a multiple of 16 · parts (each part a whole number of 16-column fragments).

@@ -7,7 +7,7 @@
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
  * Backward plan for sm_80 and later (A100):
- * Key kernel: 32 keys x 64 queries per step (2 buffers), 4 warps, 126976 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 8 warps, 148480 bytes of shared memory.
  * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 104448 bytes of shared memory.
  * Templates: Templates/cuda/backward.cu, Templates/cuda/backward_products_f16.cuh
  */
@@ -54,17 +54,17 @@ using namespace attngen_train_d128_bf16_causal_dropout_variant;
 constexpr int kHeadDimPadded = 128;
 constexpr int kValueHeadDimPadded = 128;
 constexpr int kRowPad = 8;
-constexpr int kKeyRows = 32;  /* keys per block of the key kernel (Bc) */
+constexpr int kKeyRows = 64;  /* keys per block of the key kernel (Bc) */
 constexpr int kQueryRows = 64;  /* query rows per step of the key kernel (Br) */
 constexpr int kQueryStages = 2;  /* query-tile buffers of the key kernel */
 constexpr int kParts = 2;  /* warps sharing each 16 keys, splitting the dK/dV columns */
-constexpr int kWarps = 4;
+constexpr int kWarps = 8;
 constexpr int kDqPieceColumns = 64;  /* dQ columns per atomic piece (fast mode) */
 constexpr int kDqRows = 64;  /* query rows per block of the dQ kernel */
 constexpr int kDqColumns = 64;  /* keys per step of the dQ kernel */
 constexpr int kDqStages = 2;  /* key-tile buffers of the dQ kernel */
 constexpr int kDqWarps = 4;
-constexpr int kKeySharedBytes = 126976;  /* the plan's account of the key kernel */
+constexpr int kKeySharedBytes = 148480;  /* the plan's account of the key kernel */
 constexpr int kDqSharedBytes = 104448;  /* the plan's account of the dQ kernel */
 constexpr int kWgmmaDqRows = 0;  /* the Hopper key kernel's query step (its dQ order counters); 0: none */
 

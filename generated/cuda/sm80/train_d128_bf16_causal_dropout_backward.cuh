@@ -7,7 +7,7 @@
  * Log-sum-exp: saved (fp32, natural log). Backward pass: generated.
  *
  * Backward plan for sm_80 and later (A100):
- * Key kernel: 32 keys x 64 queries per step (2 buffers), 4 warps, 126976 bytes of shared memory.
+ * Key kernel: 64 keys x 64 queries per step (2 buffers), 8 warps, 148480 bytes of shared memory.
  * dQ kernel (deterministic mode): 64 queries x 64 keys per step (2 buffers), 4 warps, 104448 bytes of shared memory.
  * Template: Templates/cuda/backward.cuh
  */
@@ -19,10 +19,10 @@
 #include "attngen_abi.h"
 
 /* Fixed when generated: the launch shapes of the key kernel and of the deterministic dQ kernel. */
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_TILE         32
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_TILE         64
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_QUERY_TILE       64
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_THREADS      128
-#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 126976
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_THREADS      256
+#define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_KEY_SHARED_BYTES 148480
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_QUERY_TILE    64
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_KEY_TILE      64
 #define ATTNGEN_TRAIN_D128_BF16_CAUSAL_DROPOUT_BACKWARD_DQ_THREADS       128

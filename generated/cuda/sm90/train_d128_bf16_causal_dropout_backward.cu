@@ -1038,7 +1038,10 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  *   kv_full         K and V have landed (count 1 + transaction bytes);
  *   q_full[s]       buffer s holds its item's Q, dO (TMA transaction bytes) and LSE, D rows (the 32 lanes of the
  *                   producer's warp 1 arrive): count 33;
- *   q_empty[s]      every consumer warp is done with buffer s (count kConsumerWarps);
+ *   q_empty[s]      every consumer thread is done with buffer s (count kConsumerThreads: each thread releases
+ *                   its own reads of the LSE and D rows, which warp 1 overwrites with ordinary stores; one
+ *                   arrival per warp after __syncwarp orders them as well, but compute-sanitizer's racecheck does
+ *                   not follow that chain and reports the rows' reuse from the third item of a CTA on);
  *   dq_full         the dQ tile holds the item's shares (count kConsumerWarps);
  *   dq_empty        warp 2's reductions have read the dQ tile (count 1).
  * Use u of a buffer (u = item count / kStages) waits on phase parity u & 1; the producer waits for q_empty's
@@ -1057,6 +1060,7 @@ constexpr int kConsumerWarpgroups = 2;
 constexpr int kWarpgroupThreads = 128;
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+constexpr int kConsumerThreads = kWarpgroupThreads * kConsumerWarpgroups;
 constexpr int kProducerRegisters = 40; /* setmaxnreg: what the producer keeps (40 + 2 x 232 = 3 x 168) */
 constexpr int kConsumerRegisters = 232;
 constexpr int kRowBytes = 128;    /* one row of a 128-byte-swizzled column block */
@@ -1342,6 +1346,31 @@ static __device__ __forceinline__ void issue_accumulate(float (&acc)[Columns / 2
     }
 }
 
+/* Dropout's keep bits of a consumer thread's Sᵀ values: a word per 64-query half (one without dropout). */
+constexpr int kKeepWords = kDropout ? kBlockQueries / 64 : 1;
+
+/* Z of the thread's Sᵀ value s[4 j + i]: kKeepScale where dropout keeps it, 0 where it drops it (bit 4 (j % 8) + i
+   of keep[j / 8]); 1 without dropout. */
+static __device__ __forceinline__ float keep_factor(const uint32_t (&keep)[kKeepWords], int j, int i) {
+    if (!kDropout) return 1.0f;
+    return ((keep[j / 8] >> (4 * (j % 8) + i)) & 1u) != 0u ? kKeepScale : 0.0f;
+}
+
+/* The positions of the thread's Sᵀ value s[4 j + i] as fp32 values, as the score expression reads them: key
+   thread_key + 8 (i / 2), query q0 + 8 j + 2 c + i % 2 (c the quad lane). (This and modified_score are inline, not
+   static: variants without a score modifier do not call them, and nvcc warns of unused static functions.) */
+struct ScorePosition {
+    float q, k;
+};
+__device__ __forceinline__ ScorePosition score_position(int j, int i, int32_t q0, int quad_lane, int32_t thread_key) {
+    return {(float)(q0 + 2 * quad_lane) + (float)(8 * j + (i % 2)), (float)thread_key + (float)((i / 2) * 8)};
+}
+
+/* The modified score in base 2, log2 e · m(scale · raw), of a raw score at `at`; masked scores (−inf) stay −inf. */
+__device__ __forceinline__ float modified_score(float raw, ScorePosition at, const ScoreModifierState &state) {
+    return raw == -INFINITY ? -INFINITY : score_modifier_log2(raw, at.q, at.k, state);
+}
+
 /* One consumer warpgroup: keys 64c .. 64c + 63 of the tile and its share of dQ, every item of the walk. */
 static __device__ __forceinline__ void consume(const SharedLayout &smem, const Walk &walk,
                                                const KernelArguments &arguments, int consumer) {
@@ -1375,7 +1404,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         /* Dropout's keep bits of the thread's Sᵀ values, with the mma.sync key kernel's calls and mapping
            (dropout_keep_bits, rows are keys) on each 64-query half w: bit 4 n + i of keep[w] for value [8 w + n][i]
            (this layout's s[4 (8 w + n) + i]); while the products run. */
-        uint32_t keep[kDropout ? kBlockQueries / 64 : 1];
+        uint32_t keep[kKeepWords];
         if (kDropout) {
 #pragma unroll
             for (int w = 0; w < kBlockQueries / 64; ++w) {
@@ -1421,26 +1450,15 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         }
         attngen_wgmma_wait_group<0>(); /* dPᵀ */
         attngen_fence_operands(dp);
-        /* dSᵀ = Pᵀ∘(dPᵀ − D) replaces dPᵀ once it has landed (times the score modifier's derivative where it is a
-           constant other than 1). */
-        if (kDropout) {
-            /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ and Pᵀ∘Z replaces Pᵀ (Z: kKeepScale where kept, else 0). */
+        /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ once it has landed (times the score modifier's derivative where it is a
+           constant other than 1), and Pᵀ∘Z replaces Pᵀ (Z: keep_factor, 1 without dropout). */
 #pragma unroll
-            for (int j = 0; j < kBlockQueries / 8; ++j) {
+        for (int j = 0; j < kBlockQueries / 8; ++j) {
 #pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const float z = ((keep[j / 8] >> (4 * (j % 8) + i)) & 1u) != 0u ? kKeepScale : 0.0f;
-                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]);
-                    s[4 * j + i] *= z;
-                }
-            }
-        } else {
-#pragma unroll
-            for (int j = 0; j < kBlockQueries / 8; ++j) {
-#pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] - s_d[8 * j + 2 * quad_lane + (i % 2)]);
-                }
+            for (int i = 0; i < 4; ++i) {
+                const float z = keep_factor(keep, j, i);
+                dp[4 * j + i] = s[4 * j + i] * (dp[4 * j + i] * z - s_d[8 * j + 2 * quad_lane + (i % 2)]);
+                s[4 * j + i] *= z;
             }
         }
         /* Pᵀ and dSᵀ as A fragments: k16 step kk covers queries 16kk .. 16kk + 15 (accumulator column groups 2kk
@@ -1514,7 +1532,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_fence_operands(dk);
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
-        attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
+        attngen_mbarrier_arrive(smem.q_empty(stage)); /* every thread: its reads of the stage's LSE and D rows */
         /* The share into the dQ tile once warp 2 has read the last one: row r, fp32 column col in 32-column block
            col / 32 at 16-byte chunk (col % 32) / 4 ^ r % 8 (r % 8 = g); two rows share each bank (conflict-free). */
         attngen_fence_operands(dq);
@@ -1612,7 +1630,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
         for (int stage = 0; stage < kStages; ++stage) {
             attngen_mbarrier_init(smem.q_full(stage), kFullArrivals);
-            attngen_mbarrier_init(smem.q_empty(stage), kConsumerWarps);
+            attngen_mbarrier_init(smem.q_empty(stage), kConsumerThreads);
         }
         attngen_mbarrier_init(smem.dq_full(), kConsumerWarps);
         attngen_mbarrier_init(smem.dq_empty(), 1);

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""A/B of backward plans: the same variants emitted into several folders (say, by two planners, or with and without
+`--budget`), built into one library each and timed in one process against SDPA flash and cuDNN, the gradients of
+each checked against flash's first (both dQ modes; the deterministic mode must repeat bit for bit).
+
+    python3 benchmarks/gpu/ab_backward.py --kernels DIR_A,DIR_B[,...] [--dims 256] [--seqlens 4096,16384]
+
+Each folder holds `bk_bf16_d{d}` and `bk_bf16_d{d}_causal` (benchmarks/gpu/bench_spec.json's names). Emit them here
+with `attngen emit cuda --arch sm90 --family auto --spec SPEC --out DIR`, carry the folders to the GPU machine.
+Prints, per shape, each folder's backward time (deterministic and fast dQ) and ratio to cuDNN, and the
+deterministic mode's time per CUDA kernel (torch.profiler), so that a plan's gain is attributed to its kernel.
+"""
+import argparse
+import concurrent.futures
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kernels", required=True, help="comma-separated folders of emitted kernels")
+    parser.add_argument("--build", default="/tmp/attngen-ab-build")
+    parser.add_argument("--nvcc", default=os.environ.get("NVCC", "nvcc"))
+    parser.add_argument("--arch", default="-gencode=arch=compute_90a,code=sm_90a")
+    parser.add_argument("--dims", default="256")
+    parser.add_argument("--seqlens", default="4096,16384")
+    parser.add_argument("--causal", default="no,yes", help="no, yes or both (no,yes)")
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    folders = args.kernels.split(",")
+    os.environ.setdefault("ATTNGEN_ABI_DIR", folders[0])  # the ABI bindings attngen emitted beside the kernels
+    import bench  # (the benchmark's loaders, bindings and anchors)
+    from profile_backward import kernel_times
+    labels = [os.path.basename(os.path.normpath(f)) for f in folders]
+    jobs = max(1, (os.cpu_count() or 4) // len(folders))
+    with concurrent.futures.ThreadPoolExecutor(len(folders)) as pool:
+        built = list(pool.map(lambda f: bench.load_library(args, kernels=f[1], build=os.path.join(args.build, f[0]),
+                                                           jobs=jobs), zip(labels, folders)))
+    libraries = [library for library, _ in built]
+    anchors = bench.Anchors(flex_deadline=0)
+    torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
+    failures = 0
+    for d in [int(x) for x in args.dims.split(",")]:
+        for causal in [c == "yes" for c in args.causal.split(",")]:
+            for n in [int(x) for x in args.seqlens.split(",")]:
+                b, h = bench.TOKENS // n, bench.HIDDEN // d
+                q, k, v = bench.random_inputs(b, h, h, n, d, torch.bfloat16)
+                d_o = torch.randn_like(q)
+                flops = 2.5 * 4 * b * h * n * n * d / (2 if causal else 1)
+                name = f"bk_bf16_d{d}" + ("_causal" if causal else "")
+                flash = bench.anchor_backward(lambda a, bb, c: anchors.sdpa("flash", a, bb, c, causal)(), q, k, v, d_o)
+                cudnn = bench.anchor_backward(lambda a, bb, c: anchors.sdpa("cudnn", a, bb, c, causal)(), q, k, v, d_o)
+                reference = flash()
+                print(f"== bf16 d={d} N={n} B={b} H={h}{' causal' if causal else ''}", flush=True)
+                rates = {"flash": bench.time_rate(flash, flops, args.repeats),
+                         "cudnn": bench.time_rate(cudnn, flops, args.repeats)}
+                print(f"  flash {rates['flash']:.1f} TFLOP/s, cudnn {rates['cudnn']:.1f} TFLOP/s", flush=True)
+                for label, library in zip(labels, libraries):
+                    _, o, lse = bench.our_forward(library, name, q, k, v)
+                    det, det_grads = bench.our_backward(library, name, q, k, v, o, lse, d_o, 0)
+                    first = tuple(g.clone() for g in det_grads)
+                    det()
+                    torch.cuda.synchronize()
+                    identical = all(torch.equal(x, y) for x, y in zip(first, det_grads))
+                    fast, fast_grads = bench.our_backward(library, name, q, k, v, o, lse, d_o, 1)
+                    errors = list(bench.gradient_errors(det_grads, reference).values()) + \
+                        list(bench.gradient_errors(fast_grads, reference).values())
+                    ok = max(errors) <= bench.TOLERANCE[torch.bfloat16] and identical
+                    if not ok:
+                        failures += 1
+                        print(f"  {label}: FAIL (worst relative error {max(errors):.2e}, deterministic repeat "
+                              f"identical: {identical})", flush=True)
+                        continue
+                    det_rate = bench.time_rate(det, flops, args.repeats)
+                    fast_rate = bench.time_rate(fast, flops, args.repeats)
+                    per_kernel = kernel_times(det, 3)
+                    print(f"  {label}: deterministic {det_rate:.1f} TFLOP/s ({det_rate / rates['cudnn']:.2f}x cudnn), "
+                          f"fast {fast_rate:.1f} ({fast_rate / rates['cudnn']:.2f}x), worst error {max(errors):.1e}; "
+                          + "  ".join(f"{k_}={t:.3f} ms" for k_, t in per_kernel.items()), flush=True)
+                    del det, fast, det_grads, fast_grads, first, o, lse
+                del q, k, v, d_o, flash, cudnn, reference
+                torch.cuda.empty_cache()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
