@@ -15,7 +15,8 @@
  *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
  *     kUniformItems), or when a head has at most 16 query tiles, a group is as many heads as have their K and V
  *     in half of L2 (the launcher's heads_per_group); otherwise one group holds all heads, so that the items run
- *     longest first (under a causal mask query tile t of T sees t + 1 key tiles);
+ *     longest first (under a causal mask query tile t of T sees t + 1 key tiles). Uniform items of at most 8 query
+ *     tiles a head (N <= 1k) go head by head instead, each head's tiles on adjacent CTAs (head_major);
  *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
  *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
  *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So

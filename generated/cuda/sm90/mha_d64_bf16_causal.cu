@@ -25,7 +25,8 @@
  *     next wave's shortest). When every item visits the same key tiles (no causal, window or block-sparse mask:
  *     kUniformItems), or when a head has at most 16 query tiles, a group is as many heads as have their K and V
  *     in half of L2 (the launcher's heads_per_group); otherwise one group holds all heads, so that the items run
- *     longest first (under a causal mask query tile t of T sees t + 1 key tiles);
+ *     longest first (under a causal mask query tile t of T sees t + 1 key tiles). Uniform items of at most 8 query
+ *     tiles a head (N <= 1k) go head by head instead, each head's tiles on adjacent CTAs (head_major);
  *   - pairs (kPairedItems: items of unequal length at d = 64): units of two items of one head, query tiles
  *     T - 1 - p and p (together the same number of key tiles for every p under a causal mask; the middle tile of
  *     an odd T alone), the units head-major (batch, head, then p), CTA c taking units c, c + G, c + 2G, ... So
@@ -182,6 +183,8 @@ constexpr bool kUniformItems = false;
 /* Items of unequal length at d = 64 go in pairs of one head whose lengths add up to the same, head-major (see the
    top of the file): measured faster there than longest first over all heads, slower at d = 128 (TUNING.md H5). */
 constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
+/* Uniform items go head by head (KernelArguments::head_major) when a head has at most this many query tiles. */
+constexpr int64_t kHeadMajorQueryTiles = 8;
 constexpr int kConsumerWarpgroups = 2;
 /* fp8 e4m3 inputs (kInputBytes 1, README.md "fp8 inputs"): Q, K and V are bytes; S = Q·Kᵀ and O += P·V run on fp8
    wgmma (k32, both operands K-major), so V is transposed in shared memory by the producer warpgroup's warps 1 to 3
@@ -274,6 +277,7 @@ struct KernelArguments {
     uint32_t query_tiles;
     uint32_t heads_total;
     uint32_t heads_per_group; /* waves: heads whose K and V are worked on together (1 .. heads_total) */
+    uint32_t head_major;      /* waves of uniform items: a group's items head by head, not rank by rank */
     uint32_t work_items;
     uint32_t query_pairs; /* pairs: units per head, (query_tiles + 1) / 2; heads_total x query_pairs units */
     uint32_t work_units;  /* what the CTAs share out: work_items in waves, the units in pairs */
@@ -398,7 +402,8 @@ struct WorkItem {
    or work item (head_index = b · heads_q + h, rank), rank r being query tile query_tiles - 1 - r.
      waves: step n = wave n; item w = n · G + c in even waves, n · G + G - 1 - c in odd ones, in the order of
        heads in groups of heads_per_group (the last group may be smaller), inside a group rank 0 of each of the
-       group's heads in turn, then rank 1, and so on; with a sequence table, in its order (SequenceTable);
+       group's heads in turn, then rank 1, and so on (head_major: each head's ranks in turn); with a sequence table,
+       in its order (SequenceTable);
      pairs: unit u = c + (n / 2) · G of heads_total · query_pairs, head u / query_pairs, p = u % query_pairs;
        step n even is rank p (query tile T - 1 - p, the longer), odd rank T - 1 - p (query tile p).
    32-bit arithmetic (the launcher keeps work_items below 2^31), also so that the producer, with 24 registers,
@@ -440,8 +445,15 @@ static __device__ __forceinline__ int cta_step(const KernelArguments &arguments,
         const uint32_t first_head = group * arguments.heads_per_group;
         const uint32_t heads_left = arguments.heads_total - first_head;
         const uint32_t heads_here = heads_left < arguments.heads_per_group ? heads_left : arguments.heads_per_group;
-        rank = within / heads_here;
-        head_index = first_head + (within - rank * heads_here);
+        if (kUniformItems && arguments.head_major != 0u) {
+            /* Each head's query tiles in turn, on adjacent CTAs of a wave: one read of its K and V serves them all
+               from L2 while they are in flight (few query tiles a head; TUNING.md H14). */
+            head_index = first_head + within / arguments.query_tiles;
+            rank = within - (head_index - first_head) * arguments.query_tiles;
+        } else {
+            rank = within / heads_here;
+            head_index = first_head + (within - rank * heads_here);
+        }
         return kStepItem;
     } else {
         const uint32_t u = blockIdx.x + (n >> 1) * gridDim.x;
@@ -1317,6 +1329,10 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
     arguments.query_tiles = (uint32_t)query_tiles;
     arguments.heads_total = (uint32_t)heads_total;
     arguments.heads_per_group = (uint32_t)heads_per_group;
+    /* Uniform items of at most kHeadMajorQueryTiles query tiles a head go head by head: measured on an H200 (bf16,
+       one process, TUNING.md H14) +6-8 % at d = 128 and +6-12 % at d = 256 for N = 512-1k, the same at d = 64, but
+       -1 to -8 % from N = 2k (16 tiles) on, where a wave's rank-by-rank order keeps more heads' K and V reused. */
+    arguments.head_major = kUniformItems && query_tiles <= kHeadMajorQueryTiles ? 1u : 0u;
     arguments.work_items = (uint32_t)work_items;
     arguments.query_pairs = (uint32_t)query_pairs;
     arguments.work_units = (uint32_t)work_units;

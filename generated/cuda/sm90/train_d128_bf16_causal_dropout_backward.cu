@@ -1038,10 +1038,12 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  *   kv_full         K and V have landed (count 1 + transaction bytes);
  *   q_full[s]       buffer s holds its item's Q, dO (TMA transaction bytes) and LSE, D rows (the 32 lanes of the
  *                   producer's warp 1 arrive): count 33;
- *   q_empty[s]      every consumer thread is done with buffer s (count kConsumerThreads: each thread releases
- *                   its own reads of the LSE and D rows, which warp 1 overwrites with ordinary stores; one
- *                   arrival per warp after __syncwarp orders them as well, but compute-sanitizer's racecheck does
- *                   not follow that chain and reports the rows' reuse from the third item of a CTA on);
+ *   q_empty[s]      every consumer thread (64-query steps) or warp (128) is done with buffer s (count
+ *                   kQEmptyArrivals). Each thread releasing its own reads of the LSE and D rows, which warp 1
+ *                   overwrites with ordinary stores, is what compute-sanitizer's racecheck follows; one arrival per
+ *                   warp after __syncwarp orders them as well (racecheck reports the rows' reuse from a CTA's third
+ *                   item on there), and is kept at 128-query steps, where the 256 arrivals' registers spilled
+ *                   (8 bytes, d = 64 with a window and sinks);
  *   dq_full         the dQ tile holds the item's shares (count kConsumerWarps);
  *   dq_empty        warp 2's reductions have read the dQ tile (count 1).
  * Use u of a buffer (u = item count / kStages) waits on phase parity u & 1; the producer waits for q_empty's
@@ -1061,6 +1063,8 @@ constexpr int kWarpgroupThreads = 128;
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
 constexpr int kConsumerThreads = kWarpgroupThreads * kConsumerWarpgroups;
+constexpr bool kThreadsReleaseRows = kBlockQueries == 64; /* q_empty: an arrival per thread, else per warp */
+constexpr int kQEmptyArrivals = kThreadsReleaseRows ? kConsumerThreads : kConsumerWarps;
 constexpr int kProducerRegisters = 40; /* setmaxnreg: what the producer keeps (40 + 2 x 232 = 3 x 168) */
 constexpr int kConsumerRegisters = 232;
 constexpr int kRowBytes = 128;    /* one row of a 128-byte-swizzled column block */
@@ -1532,7 +1536,11 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_fence_operands(dk);
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
-        attngen_mbarrier_arrive(smem.q_empty(stage)); /* every thread: its reads of the stage's LSE and D rows */
+        if (kThreadsReleaseRows) {
+            attngen_mbarrier_arrive(smem.q_empty(stage)); /* every thread: its reads of the stage's LSE and D rows */
+        } else {
+            attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
+        }
         /* The share into the dQ tile once warp 2 has read the last one: row r, fp32 column col in 32-column block
            col / 32 at 16-byte chunk (col % 32) / 4 ^ r % 8 (r % 8 = g); two rows share each bank (conflict-free). */
         attngen_fence_operands(dq);
@@ -1630,7 +1638,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
         for (int stage = 0; stage < kStages; ++stage) {
             attngen_mbarrier_init(smem.q_full(stage), kFullArrivals);
-            attngen_mbarrier_init(smem.q_empty(stage), kConsumerThreads);
+            attngen_mbarrier_init(smem.q_empty(stage), kQEmptyArrivals);
         }
         attngen_mbarrier_init(smem.dq_full(), kConsumerWarps);
         attngen_mbarrier_init(smem.dq_empty(), 1);
