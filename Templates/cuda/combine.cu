@@ -24,6 +24,8 @@ struct CombineArguments {
    decoding of a variable-length batch (O and LSE rows packed by cu_seqlens_q). */
 template <bool Packed>
 __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
+    /* Launched as a dependent of the decode kernel (its kDependentCombine), the partials are complete only past this. */
+    attngen_wait_prior_grid();
     const attngen_combine_params &p = arguments.params;
     const int lane = threadIdx.x % 32;
     const float *const o_partial = p.o_partial;
@@ -78,9 +80,10 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
 }
 
 /* Launches the merge of checked parameters on `stream`; cu_seqlens_q (device memory, or NULL) packs the rows of O and
-   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). */
+   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). `dependent`: as a
+   programmatic dependent launch of the kernel before it on the stream, which wrote the partials (sm_90). */
 static attngen_status launch_combine(const attngen_combine_params &params, const int32_t *cu_seqlens_q, int64_t total_q,
-                                     cudaStream_t stream) {
+                                     cudaStream_t stream, bool dependent = false) {
     CombineArguments arguments;
     arguments.params = params;
     arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
@@ -88,11 +91,21 @@ static attngen_status launch_combine(const attngen_combine_params &params, const
     arguments.total_q = total_q;
     const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
     const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    if (cu_seqlens_q != NULL) {
-        combine_kernel<true><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
-    } else {
-        combine_kernel<false><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    void (*const kernel)(CombineArguments) = cu_seqlens_q != NULL ? combine_kernel<true> : combine_kernel<false>;
+    if (dependent) {
+        cudaLaunchAttribute attribute;
+        attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attribute.val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchConfig_t config = {};
+        config.gridDim = dim3((unsigned)blocks);
+        config.blockDim = dim3(kThreads);
+        config.dynamicSmemBytes = 0;
+        config.stream = stream;
+        config.attrs = &attribute;
+        config.numAttrs = 1;
+        return cudaLaunchKernelEx(&config, kernel, arguments) == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
     }
+    kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 

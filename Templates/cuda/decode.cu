@@ -14,6 +14,10 @@
  * When batch x heads_kv x row tiles cannot fill the GPU, the launcher splits each row tile's keys into `splits`
  * ranges, one block each, which write fp32 partial results (O normalised, natural-log LSE) to the caller's
  * workspace; the combine kernel above merges them.
+ * The tiles arrive in one of two ways (the kernel's Ring parameter): CopiedTiles, 16-byte cp.async from every thread
+ * into rows padded by kRowPad (every call), or, where the plan has them (the Hopper family), TensorMapRing: the TMA
+ * engine copies 64-column panels in the 128-byte swizzle for calls of whole batches with a contiguous cache
+ * (TUNING.md, D10).
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_{{name}}_decode {
@@ -63,6 +67,20 @@ struct DecodeArguments {
 };
 
 {{products}}
+
+/* Tiles by cp.async from every thread, rows padded (the kernel's own copies below, paged caches included), in the
+   shape's kStages stages. */
+template <typename Shape>
+struct CopiedTiles {
+    static constexpr bool kTensorMaps = false;
+    static constexpr int kStages = Shape::kStages;
+    using Layout = PaddedRows;
+};
+
+{{tensor_map_tiles}}
+
+/* A decode kernel instance: its arguments and the tensor maps of its TMA tiles (empty without them). */
+using DecodeKernel = void (*)(DecodeArguments, TileMaps);
 
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
@@ -209,18 +227,22 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
 
 /* Instances: decode_kernel<false, ...> for whole batches, decode_kernel<true, ...> for variable-length batches
    (cu_seqlens_q, cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums; each in the block
-   shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock). */
-template <bool Packed, typename Block>
+   shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock), with CopiedTiles, and for whole batches
+   with TensorMapRing where the plan has TMA tiles. */
+template <bool Packed, typename Block, typename Ring>
 __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
-    decode_kernel(const DecodeArguments arguments) {
+    decode_kernel(const DecodeArguments arguments, const __grid_constant__ TileMaps maps) {
     using Shape = BlockShape<Block>;
-    constexpr int kRows = Shape::kRows, kStages = Shape::kStages, kColumns = Shape::kColumns;
+    constexpr int kRows = Shape::kRows, kStages = Ring::kStages, kColumns = Shape::kColumns;
     constexpr int kKeyWarps = Shape::kKeyWarps;
-    extern __shared__ __align__(16) unsigned char shared_memory[];
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
     Raw *const sK = sQ + Shape::kQTileElements;     /* kStages K tiles */
     Raw *const sV = sK + kStages * kKTileElements;  /* kStages V tiles */
 
+    /* The combine kernel (a dependent launch where kDependentCombine) may be scheduled from here on: it waits for this
+       grid's partials itself, and its few blocks take block slots this single wave of blocks leaves. */
+    attngen_launch_dependents();
     const attngen_forward_params &p = arguments.params;
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
@@ -275,10 +297,17 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
     constexpr bool kUsePageCopy = Block::kRowGroups == 1;
     const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(k_rows, p.k_layout);
     const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(v_rows, p.v_layout);
+    /* TMA tiles: thread 0 sets up the stages' barriers, which the block barrier below publishes before any wait. */
+    Ring ring;
+    if constexpr (Ring::kTensorMaps) ring.start(shared_memory, maps, kv_head, b);
     /* Loads key tile `tile` (if in range) into ring slot `slot`, a paged cache's tile from the pages `pages`
        (tile_pages(), read an iteration earlier): K and V are two commit groups. */
     auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
+        if constexpr (Ring::kTensorMaps) {
+            if (tile < tile_end) ring.load(tile, slot);
+            return;
+        }
         if (tile < tile_end) {
             if constexpr (kPageSize > 0) {
                 load_paged_tile<kHeadDim, kHeadDimPadded, kKStride, kUsePageCopy>(
@@ -323,6 +352,7 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
         }
         sQ[r * kQStride + column] = value;
     }
+    if constexpr (Ring::kTensorMaps) __syncthreads();
 
     /* Per-thread state of the warp's two fragment rows (group, group + 8 of its row group). */
     float o_acc[1][kValueHeadDimPadded / 8][4];
@@ -348,13 +378,23 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
 
         /* Wait for K of this tile; past the barrier every warp is done with the previous iteration, whose slot
            takes the tile kStages - 1 ahead. */
-        attngen_cp_async_wait<2 * (kStages - 1) - 1>();
+        if constexpr (Ring::kTensorMaps) {
+            ring.wait_keys(iteration);
+        } else {
+            attngen_cp_async_wait<2 * (kStages - 1) - 1>();
+        }
         __syncthreads();
         load_key_tile(tile + kStages - 1, (iteration + kStages - 1) % kStages, next_pages);
         next_pages = tile_pages(page_row, p.num_pages, tile + kStages, tile_end, nk);
 
         float s[1][kColumns / 8][4];
-        warp_scores<1, kColumns>(s, sQ, sK + slot * kKTileElements + key_warp * kColumns * kKStride, row_group, lane);
+        if constexpr (Ring::kTensorMaps) {
+            warp_scores<1, kColumns, typename Ring::Layout>(s, sQ, ring.key_tile(slot, key_warp * kColumns),
+                                                            row_group, lane);
+        } else {
+            warp_scores<1, kColumns>(s, sQ, sK + slot * kKTileElements + key_warp * kColumns * kKStride, row_group,
+                                     lane);
+        }
 
         {{score_modifier}}
         /* Masks (each row with its own query row and head) and keys past the end. */
@@ -407,10 +447,18 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
             row_sum[r] = row_sum[r] * correction + tile_sum;
         }
 
-        /* Wait for V of this tile, then O += P·V over the warp's keys. */
-        attngen_cp_async_wait<2 * (kStages - 1)>();
-        __syncthreads();
-        warp_accumulate_pv<1, kColumns>(o_acc, s, sV + slot * kVTileElements + key_warp * kColumns * kVStride, lane);
+        /* Wait for V of this tile (cp.async: each thread for its own copies, then the block for all), then
+           O += P·V over the warp's keys. */
+        if constexpr (Ring::kTensorMaps) {
+            ring.wait_values(iteration);
+            warp_accumulate_pv<1, kColumns, typename Ring::Layout>(o_acc, s, ring.value_tile(slot, key_warp * kColumns),
+                                                                   lane);
+        } else {
+            attngen_cp_async_wait<2 * (kStages - 1)>();
+            __syncthreads();
+            warp_accumulate_pv<1, kColumns>(o_acc, s, sV + slot * kVTileElements + key_warp * kColumns * kVStride,
+                                            lane);
+        }
     }
     attngen_cp_async_wait<0>();
     __syncthreads(); /* every warp past its last P·V: the ring becomes the merge buffer */
@@ -532,6 +580,8 @@ static bool plan_launch(const attngen_forward_params &p, size_t workspace_size, 
     return true;
 }
 
+{{tensor_map_launch}}
+
 /* Runs the checked call `p` through the decode kernel (and the combine kernel when the keys are split). */
 static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_t stream) {
     DecodeLaunch launch;
@@ -560,22 +610,26 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
                           : NULL;
 
     /* The instance: whole batch or packed, narrow or wide (WideBlock is NarrowBlock again when the plan has no
-       wide shape, and then never chosen). */
+       wide shape, and then never chosen), TMA tiles where they apply. */
     const bool packed = p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL;
-    void (*kernel)(DecodeArguments) = packed ? decode_kernel<true, NarrowBlock> : decode_kernel<false, NarrowBlock>;
+    DecodeKernel kernel = packed ? decode_kernel<true, NarrowBlock, CopiedTiles<BlockShape<NarrowBlock>>>
+                                 : decode_kernel<false, NarrowBlock, CopiedTiles<BlockShape<NarrowBlock>>>;
     int shared_bytes = NarrowBlock::kSharedBytes;
     if constexpr (kHasWideBlock) {
         if (launch.wide) {
-            kernel = packed ? decode_kernel<true, WideBlock> : decode_kernel<false, WideBlock>;
+            kernel = packed ? decode_kernel<true, WideBlock, CopiedTiles<BlockShape<WideBlock>>>
+                            : decode_kernel<false, WideBlock, CopiedTiles<BlockShape<WideBlock>>>;
             shared_bytes = WideBlock::kSharedBytes;
         }
     }
+    TileMaps maps{};
+    if (!packed) choose_tensor_map_tiles(p, launch.wide, kernel, shared_bytes, maps);
     if (attngen_check_shared_memory((size_t)shared_bytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
-    kernel<<<grid, kThreads, (size_t)shared_bytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, (size_t)shared_bytes, stream>>>(arguments, maps);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     if (launch.splits == 1) return ATTNGEN_OK;
 
@@ -597,7 +651,7 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
     merge.o_layout = p.o_layout;
     merge.lse = kSavesLogSumExp ? p.lse : NULL;
     merge.lse_layout = p.lse_layout;
-    return attngen_{{name}}_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream);
+    return attngen_{{name}}_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream, kDependentCombine);
 }
 
 /* The workspace a call's key splits need (0 when it does not split). */

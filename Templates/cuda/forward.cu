@@ -1,7 +1,7 @@
 {{banner}}
 #include "{{name}}.cuh"
 #include "{{name}}_variant.cuh"
-
+{{includes}}
 /*
  * FlashAttention-2 forward pass for the variant `{{name}}`.
  *

@@ -70,4 +70,92 @@ import Testing
         // Masks the decode kernel evaluates per packed row do not stop it.
         #expect(try plan(AttentionSpec(name: "c", headDim: 64).masked(by: .causal(.bottomRight))) != nil)
     }
+    /// The Hopper family reads contiguous caches through TMA tiles: 64-column panels of the tile's keys, stages from
+    /// the first 1024-byte boundary past the Q tile, two barriers per stage past the merge buffer; the mma family and
+    /// paged caches keep cp.async, and sm_90 launches the combine kernel as a dependent of the decode kernel.
+    @Test func hopperFamilyPlansTensorMapTiles() throws {
+        let variant = try VariantModel(lowering: AttentionSpec(name: "d128", headDim: 128).storage(.bf16))
+        let hopper = try #require(try FamilyPlanner(target: .hopperSM90).plan(variant).decode)
+        let tiles = try #require(hopper.tensorMapTiles)
+        #expect(tiles.keyPanels == 2 && tiles.valuePanels == 2 && tiles.panelBytes == 128 * 128)
+        // 4,352 bytes of Q rounded up to 5,120; three stages of 64 KB; six barriers.
+        #expect(hopper.narrow.tensorMapSharedBytes == 5120 + 3 * 65536 + 48 && hopper.narrow.tensorMapStages == 3)
+        #expect(hopper.wide?.tensorMapSharedBytes == 64 * 136 * 2 + 3 * 65536 + 48)
+        #expect(hopper.dependentCombine)
+        #expect(hopper.summary.shape.contains { $0.hasPrefix("tma ") })
+
+        let mma90 = try #require(try FamilyPlanner(target: .cudaSM90).plan(variant).decode)
+        #expect(mma90.tensorMapTiles == nil && mma90.narrow.tensorMapSharedBytes == nil && mma90.dependentCombine)
+        let mma80 = try #require(try FamilyPlanner(target: .cudaSM80).plan(variant).decode)
+        #expect(mma80.tensorMapTiles == nil && !mma80.dependentCombine)
+        let paged = try VariantModel(lowering: AttentionSpec(name: "p", headDim: 128).storage(.bf16).pagedKV(pageSize: 256))
+        #expect(DecodePlan.plan(paged, budget: Device.sm90.defaultBudget, tensorMaps: true)?.tensorMapTiles == nil)
+    }
+
+    /// TMA tiles fit wherever the planner gives them, for every head dim from 64 on: odd ones take whole panels (TMA
+    /// fills the columns past the head dim with zeros), and each shape's blocks per multiprocessor still fit.
+    @Test func tensorMapTilesFitTheirShapes() throws {
+        for (dim, valueDim) in [(1, 1), (33, 33), (64, 64), (96, 96), (128, 64), (128, 128), (192, 128), (256, 256)] {
+            let spec = AttentionSpec(name: "v", headDim: dim).valueHeadDim(valueDim).storage(.fp16)
+            let decode = try #require(DecodePlan.plan(try VariantModel(lowering: spec), budget: Device.sm90.defaultBudget,
+                                                      tensorMaps: true), "d = \(dim)")
+            // Below 64 columns a panel's 128-byte rows outgrow the padded rows that let two blocks share an SM.
+            guard let tiles = decode.tensorMapTiles else {
+                #expect(dim < 64, "d = \(dim)")
+                continue
+            }
+            #expect(tiles.keyPanels * 64 >= decode.layout.headDimPadded && tiles.valuePanels * 64 >= decode.layout.valueHeadDimPadded)
+            for shape in [decode.narrow] + (decode.wide.map { [$0] } ?? []) {
+                guard let bytes = shape.tensorMapSharedBytes, let stages = shape.tensorMapStages else { continue }
+                #expect(bytes * shape.blocksPerMultiprocessor <= Device.sm90.defaultBudget, "d = \(dim)")
+                #expect(stages >= 2 && stages <= shape.stages, "d = \(dim)")
+                let stagesOffset = (shape.layout.queryTileElements * 2 + 1023) / 1024 * 1024
+                #expect(bytes >= stagesOffset + stages * tiles.stageBytes + 16 * stages)
+            }
+        }
+    }
+
+    /// A model of the swizzled panels as Templates/cuda/pieces/decode_tensor_map_tiles.cu addresses them (SwizzledPanels)
+    /// against where TMA's 128-byte swizzle puts each element (16-byte chunk c of row r of a 1024-byte-aligned panel at
+    /// r * 128 + (c ^ r % 8) * 16): every lane's ldmatrix row address holds the 8 elements the fragment needs, and the
+    /// 8 lanes of each 8x8 matrix read 8 different 16-byte bank groups.
+    @Test func swizzledPanelAddressesAreRightAndConflictFree() {
+        let panelBytes = 128 * 128, rowBytes = 128
+        func placed(_ key: Int, _ column: Int) -> Int {
+            let chunk = column % 64 / 8
+            return column / 64 * panelBytes + key * rowBytes + ((chunk ^ key % 8) << 4) + column % 8 * 2
+        }
+        for firstKey in [0, 32, 64, 96] {  // a warp's keys start on multiples of 8
+            for lane in 0..<32 {
+                let keyLane = firstKey * rowBytes + (lane % 8 + lane / 16 * 8) * rowBytes
+                let valueLane = firstKey * rowBytes + (lane % 8 + lane / 8 % 2 * 8) * rowBytes
+                for kk in 0..<8 {
+                    for n in stride(from: 0, to: 4, by: 2) {
+                        let chunk = kk % 4 * 2 + lane / 8 % 2
+                        let address = keyLane + kk / 4 * panelBytes + n * 8 * rowBytes + ((chunk ^ lane % 8) << 4)
+                        // Q·Kᵀ: lane l reads key 8n + l % 8 + 8 (l / 16), columns 16kk + 8 ((l / 8) % 2) .. + 7.
+                        #expect(address == placed(firstKey + 8 * n + lane % 8 + lane / 16 * 8, 16 * kk + lane / 8 % 2 * 8))
+                    }
+                }
+                for kk in 0..<2 {
+                    for n in stride(from: 0, to: 16, by: 2) {
+                        let chunk = n % 8 + lane / 16
+                        let address = valueLane + n / 8 * panelBytes + kk * 16 * rowBytes + ((chunk ^ lane % 8) << 4)
+                        // P·V (ldmatrix.trans): lane l reads key 16kk + l % 8 + 8 ((l / 8) % 2), columns 8n + 8 (l / 16).
+                        #expect(address == placed(firstKey + 16 * kk + lane % 8 + lane / 8 % 2 * 8, 8 * n + lane / 16 * 8))
+                    }
+                }
+            }
+            // Each 8-lane phase of an ldmatrix.x4: eight distinct 16-byte bank groups (address bits 4..6).
+            for phase in 0..<4 {
+                for kk in 0..<8 {
+                    let groups = Set((8 * phase..<8 * phase + 8).map { lane -> Int in
+                        let chunk = kk % 4 * 2 + lane / 8 % 2
+                        return ((firstKey + lane % 8 + lane / 16 * 8) * rowBytes + ((chunk ^ lane % 8) << 4)) >> 4 & 7
+                    })
+                    #expect(groups.count == 8)
+                }
+            }
+        }
+    }
 }

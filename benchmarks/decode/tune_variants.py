@@ -7,15 +7,15 @@ blocks per SM), for the tuning rows of bench_decode.py (TUNING.md, D-entries). A
 SOURCE_DIR holds BASE.cu, BASE.cuh, BASE_variant.cuh and BASE_mma.cu as `attngen emit cuda --arch sm90 --family
 auto` wrote them (head dim 128, 16-bit storage); each NAME gets the four files with BASE renamed and the decode
 namespace's constants replaced (those of the 16-row block shape, NarrowBlock, the first of each name; the tile and
-shared-memory sizes recomputed as the planner does); a trailing `:cp` turns the bulk copies off (cp.async from every
-thread).
+shared-memory sizes recomputed as the planner does, TMA tiles' too, the 64-row shape's TMA tiles turned off); a
+trailing `:cp` turns the TMA tiles off (cp.async from every thread for every call).
 """
 import os
 import re
 import sys
 
 
-def retune(text, base, name, warps, columns, stages, blocks, bulk):
+def retune(text, base, name, warps, columns, stages, blocks, tensor_maps):
     text = text.replace(base, name)
     start = text.index(f"namespace attngen_{name}_decode {{")
     end = text.index(f"}}  // namespace attngen_{name}_decode")
@@ -30,10 +30,22 @@ def retune(text, base, name, warps, columns, stages, blocks, bulk):
               "kQTileElements": q_elements, "kKTileElements": k_elements, "kVTileElements": v_elements,
               "kSharedBytes": shared}
     section = text[start:end]
+    panels = re.search(r"constexpr int kKeyPanels = (\d+);", section)
+    if panels:  # TMA tiles (DecodePlan.TensorMapTiles): panels of the tile's keys x 128 bytes, recomputed
+        value_panels = int(re.search(r"constexpr int kValuePanels = (\d+);", section).group(1))
+        panel_bytes = warps * columns * 128
+        merge = warps * 16 * (value_padded + 2) * 4
+        offset = (2 * q_elements + 1023) // 1024 * 1024
+        values["kPanelBytes"] = panel_bytes
+        values["kTensorMapStages"] = stages if tensor_maps else 0
+        values["kTensorMapSharedBytes"] = (max(offset + stages * (int(panels.group(1)) + value_panels) * panel_bytes,
+                                               merge) + 16 * stages) if tensor_maps else 0
     for key, value in values.items():
         section = re.sub(rf"constexpr int {key} = \d+;", f"constexpr int {key} = {value};", section, count=1)
-    if not bulk:
-        section = section.replace("constexpr bool kBulkCopies = true;", "constexpr bool kBulkCopies = false;")
+    # The 64-row shape keeps its cp.async tiles (its constants are not retuned).
+    for key in ("kTensorMapStages", "kTensorMapSharedBytes"):
+        section = re.sub(rf"(struct WideBlock \{{.*?)static constexpr int {key} = \d+;",
+                         rf"\1static constexpr int {key} = 0;", section, count=1, flags=re.S)
     return text[:start] + section + text[end:]
 
 

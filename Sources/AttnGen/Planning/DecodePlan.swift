@@ -35,6 +35,12 @@ public struct DecodePlan: Sendable, Hashable {
         public var layout: MMAForwardLayout
         /// Bytes of shared memory: the larger of the Q tile with the K/V ring and the warps' merge buffer.
         public var sharedBytes: Int
+        /// Bytes of shared memory of the same shape with K and V tiles by TMA (`TensorMapTiles`), nil when the plan
+        /// has no such tiles or two stages of them do not fit beside the shape's other blocks on a multiprocessor.
+        public var tensorMapSharedBytes: Int? = nil
+        /// Stages of TMA tiles: the cp.async ring's, or fewer where its unpadded but panel-rounded tiles need more room
+        /// (d = 96: four padded stages fit, three panel stages do).
+        public var tensorMapStages: Int? = nil
 
         /// Packed rows per block.
         public var rows: Int { 16 * rowGroups }
@@ -53,6 +59,44 @@ public struct DecodePlan: Sendable, Hashable {
     public var wide: BlockShape?
     /// Bytes of K and V per key of one key/value head: what decoding reads.
     public var bytesPerKey: Int
+    /// K and V tiles by TMA instead of cp.async (the Hopper family, a contiguous cache), nil without.
+    public var tensorMapTiles: TensorMapTiles? = nil
+    /// The combine kernel launched as a programmatic dependent of the decode kernel (sm_90: its launch overlaps the
+    /// decode kernel's last blocks, and it waits for their results on the device), else after it in stream order.
+    public var dependentCombine = false
+
+    /// K and V tiles copied by the TMA engine (cp.async.bulk.tensor, one request per 64-column panel of a tile,
+    /// completing on an mbarrier per tile), the Hopper family's choice for calls of whole batches with a contiguous
+    /// cache: reading 2 GiB of K and V through such tiles measured 4,588-4,599 GB/s on the H200 against 4,236-4,282
+    /// for the cp.async ring (benchmarks/decode/read_ceiling.cu, TUNING.md D10). A tile is `keyPanels` (K) and
+    /// `valuePanels` (V) panels of the tile's keys x 64 columns (128 bytes, the 128-byte swizzle's row, which ldmatrix
+    /// reads without bank conflicts), each panel 1024-byte aligned; zero columns past the head dim and zero rows past
+    /// the keys come from the TMA's out-of-bounds fill.
+    public struct TensorMapTiles: Sendable, Hashable {
+        /// Elements per panel row: 128 bytes of 16-bit elements.
+        public static let panelColumns = 64
+        /// Bytes of a panel row.
+        public static let panelRowBytes = 128
+        /// The alignment of each tile (the 128-byte swizzle repeats every 1024 bytes).
+        public static let alignment = 1024
+        /// Panels of a K tile: head-dim columns / 64, rounded up.
+        public var keyPanels: Int
+        /// Panels of a V tile.
+        public var valuePanels: Int
+        /// Bytes of one panel: the tile's keys x 128.
+        public var panelBytes: Int
+
+        /// Bytes of one stage: a K tile and a V tile.
+        public var stageBytes: Int { (keyPanels + valuePanels) * panelBytes }
+
+        /// The shared memory of a block with a Q tile of `queryBytes` and `stages` stages: the Q tile, the stages
+        /// from the next 1024-byte boundary, and two mbarriers per stage (K arrived, V arrived) after them; at least
+        /// `mergeBytes` (the warps' merge buffer, which reuses the Q tile and the stages, never the barriers).
+        public func sharedBytes(queryBytes: Int, stages: Int, mergeBytes: Int) -> Int {
+            let stagesOffset = (queryBytes + Self.alignment - 1) / Self.alignment * Self.alignment
+            return max(stagesOffset + stages * stageBytes, mergeBytes) + 2 * stages * 8
+        }
+    }
 
     /// K/V tiles in the narrow shape's ring.
     public var stages: Int { narrow.stages }
@@ -69,9 +113,49 @@ public struct DecodePlan: Sendable, Hashable {
     /// decode kernel does not run the variant (every call then takes the forward kernel): fp32 storage (the
     /// m16n8k16 products are 16-bit), dropout and block-sparse layouts (its packed rows mix query heads, which
     /// those address one at a time), or a budget without room for two K/V tiles.
-    public static func plan(_ variant: VariantModel, budget: Int) -> DecodePlan? {
-        guard unsupportedReason(variant) == nil else { return nil }
-        return fitting(variant, budget: budget)
+    /// With `tensorMaps` (the Hopper family), calls of whole batches with a contiguous cache read K and V through
+    /// TMA tiles (`TensorMapTiles`) in the shapes where those fit; with `dependentCombine` (sm_90), the combine
+    /// kernel is a programmatic dependent launch.
+    public static func plan(_ variant: VariantModel, budget: Int, tensorMaps: Bool = false,
+                            dependentCombine: Bool = false) -> DecodePlan? {
+        guard unsupportedReason(variant) == nil, var plan = fitting(variant, budget: budget) else { return nil }
+        plan.dependentCombine = dependentCombine
+        if tensorMaps && variant.pageSize == nil {
+            plan.addTensorMapTiles(variant, budget: budget)
+        }
+        return plan
+    }
+
+    /// The TMA tiles of the plan's tile (same keys and stages as the cp.async ring), in each shape where they fit
+    /// the shape's blocks per multiprocessor; none when they fit no shape.
+    private mutating func addTensorMapTiles(_ variant: VariantModel, budget: Int) {
+        let panels = { (dim: Int) in (dim + TensorMapTiles.panelColumns - 1) / TensorMapTiles.panelColumns }
+        let tiles = TensorMapTiles(keyPanels: panels(variant.headDim), valuePanels: panels(variant.valueHeadDim),
+                                   panelBytes: tileColumns * TensorMapTiles.panelRowBytes)
+        let sized = { (shape: BlockShape) -> BlockShape in
+            var sized = shape
+            let queryBytes = shape.layout.queryTileElements * shape.layout.elementBytes
+            let mergeBytes = Self.mergeBytes(rows: shape.rows, rowGroups: shape.rowGroups, layout: shape.layout)
+            let fitting = stride(from: shape.stages, through: 2, by: -1).first { stages in
+                tiles.sharedBytes(queryBytes: queryBytes, stages: stages, mergeBytes: mergeBytes)
+                    <= budget / shape.blocksPerMultiprocessor
+            }
+            sized.tensorMapStages = fitting
+            sized.tensorMapSharedBytes = fitting.map {
+                tiles.sharedBytes(queryBytes: queryBytes, stages: $0, mergeBytes: mergeBytes)
+            }
+            return sized
+        }
+        narrow = sized(narrow)
+        wide = wide.map(sized)
+        if narrow.tensorMapSharedBytes != nil || wide?.tensorMapSharedBytes != nil {
+            tensorMapTiles = tiles
+        }
+    }
+
+    /// The warps' merge buffer: O, the running maximum and the sum of each row, per warp sharing a row group's keys.
+    private static func mergeBytes(rows: Int, rowGroups: Int, layout: MMAForwardLayout) -> Int {
+        (warps / rowGroups) * rows * (layout.valueHeadDimPadded + 2) * 4
     }
 
     /// Why the decode kernel does not run `variant`, or nil when it does.
@@ -114,7 +198,7 @@ public struct DecodePlan: Sendable, Hashable {
         let (stages, blocks) = twoBlocks >= 3 ? (min(twoBlocks, 4), 2) : (min((budget - queryBytes) / stageBytes, 4), 1)
         guard stages >= 2 else { return nil }
         let layout = account(stages)
-        let mergeBytes = (warps / rowGroups) * rows * (layout.valueHeadDimPadded + 2) * 4
+        let mergeBytes = Self.mergeBytes(rows: rows, rowGroups: rowGroups, layout: layout)
         let shared = max(queryBytes + stages * stageBytes, mergeBytes)
         guard shared <= budget else { return nil }
         return BlockShape(rowGroups: rowGroups, stages: stages, blocksPerMultiprocessor: blocks, layout: layout,
@@ -134,6 +218,16 @@ public struct DecodePlan: Sendable, Hashable {
         }
     }
 
+    /// The summary's line on TMA tiles, when the plan has them.
+    private var tensorMapLines: [String] {
+        guard let tiles = tensorMapTiles else { return [] }
+        let shapes = [("narrow", narrow.tensorMapSharedBytes), ("wide", wide?.tensorMapSharedBytes)]
+            .compactMap { name, bytes in bytes.map { "\(name) \($0) bytes" } }.joined(separator: ", ")
+        return ["tma      whole batches with a contiguous cache: K and V tiles by TMA, \(tiles.keyPanels) + "
+                + "\(tiles.valuePanels) panels of \(TensorMapTiles.panelColumns) columns (128-byte swizzle) per stage, "
+                + "\(shapes) of shared memory; other calls by cp.async"]
+    }
+
     /// What `attngen plan` prints about the kernel.
     public var summary: KernelSummary {
         let wideLine = wide.map { wide in
@@ -150,9 +244,10 @@ public struct DecodePlan: Sendable, Hashable {
                 + "stages, \(blocksPerMultiprocessor) block" + (blocksPerMultiprocessor == 1 ? "" : "s") + " per SM",
             wideLine,
             "splits   chosen per call: enough key ranges for every block slot of the GPU (at most "
-                + "\(Self.maximumSplits)), merged by the combine kernel",
+                + "\(Self.maximumSplits)), merged by the combine kernel"
+                + (dependentCombine ? " (a programmatic dependent launch)" : ""),
             "traffic  \(bytesPerKey) bytes of K and V per key and key/value head, read once per block of packed rows: "
                 + "the time bound is batch x heads_kv x keys x that over the memory bandwidth",
-        ], accounts: accounts)
+        ] + tensorMapLines, accounts: accounts)
     }
 }

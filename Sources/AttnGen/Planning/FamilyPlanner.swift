@@ -30,7 +30,8 @@ public struct FamilyPlanner: Sendable {
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: target, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, backward: backward,
-                               decode: DecodePlan.plan(variant, budget: budget))
+                               decode: DecodePlan.plan(variant, budget: budget,
+                                                       dependentCombine: target.device == .sm90))
         case .hopper:
             // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the
             // mma.sync backward pass, whose key kernel the Hopper one replaces where it runs the variant (when asked).
@@ -46,7 +47,8 @@ public struct FamilyPlanner: Sendable {
                                backward: backward,
                                hopperBackward: variant.includesBackward && hopperBackward
                                    ? try? HopperBackwardPlanner.plan(variant, budget: budget).get() : nil,
-                               decode: DecodePlan.plan(variant, budget: budget))
+                               decode: DecodePlan.plan(variant, budget: budget, tensorMaps: true,
+                                                       dependentCombine: true))
         }
     }
 

@@ -296,6 +296,22 @@ static inline __device__ void attngen_mma_1688_tf32(float (&d)[4], const uint32_
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+/* Programmatic dependent launch (sm_90; CUDA programming guide, "Programmatic Dependent Launch"): a kernel launched
+   with cudaLaunchAttributeProgrammaticStreamSerialization may start while the kernel before it on the stream still
+   runs, once that kernel's blocks have all called attngen_launch_dependents (or ended); it must call
+   attngen_wait_prior_grid before it reads what that kernel writes, which returns once that kernel has finished and
+   its memory is visible. Both are no-ops in a kernel launched plainly, and compile to nothing before sm_90. */
+static inline __device__ void attngen_launch_dependents(void) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+static inline __device__ void attngen_wait_prior_grid(void) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
 static inline __device__ uint32_t attngen_smem_address(const void *p) {
     return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }

@@ -1599,11 +1599,13 @@ static inline attngen_hopper_forward_extents attngen_hopper_forward_extents_of(c
    batch}; element strides {row, head, batch}.
    Requires attngen_hopper_tma_layout_ok; a dimension of one element gets a placeholder stride (any multiple of
    16 is accepted and none is ever applied); `rows` = 0 is encoded as 1 (a tensor map cannot be empty) and must
-   then never be loaded from. Returns ATTNGEN_ERROR_CUDA when the driver lacks the call or refuses the map. */
-static inline attngen_status attngen_hopper_encode_tensor_map(CUtensorMap *map, const void *base,
-                                                              CUtensorMapDataType type, int64_t dim, int64_t rows,
-                                                              int64_t heads, int64_t batch, attngen_layout layout,
-                                                              uint32_t box_rows) {
+   then never be loaded from. `promotion`: how far a miss fetches into L2 (256 bytes unless the caller says; the
+   decode kernel, which streams every byte once, asks for 128). Returns ATTNGEN_ERROR_CUDA when the driver lacks
+   the call or refuses the map. */
+static inline attngen_status attngen_hopper_encode_tensor_map(
+    CUtensorMap *map, const void *base, CUtensorMapDataType type, int64_t dim, int64_t rows, int64_t heads,
+    int64_t batch, attngen_layout layout, uint32_t box_rows,
+    CUtensorMapL2promotion promotion = CU_TENSOR_MAP_L2_PROMOTION_L2_256B) {
     const attngen_encode_tiled_fn encode = attngen_hopper_encode_tiled();
     if (encode == NULL) return ATTNGEN_ERROR_CUDA;
     const int64_t element_bytes =
@@ -1628,8 +1630,8 @@ static inline attngen_status attngen_hopper_encode_tensor_map(CUtensorMap *map, 
     const cuuint32_t box[4] = {(cuuint32_t)(128 / element_bytes), box_rows, 1, 1};
     const cuuint32_t element_strides[4] = {1, 1, 1, 1};
     const CUresult result = encode(map, type, 4, const_cast<void *>(base), dims, byte_strides, box, element_strides,
-                                   CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                                   CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+                                   CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, promotion,
+                                   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     return result == CUDA_SUCCESS ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 

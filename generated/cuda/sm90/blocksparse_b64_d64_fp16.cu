@@ -12,7 +12,6 @@
  */
 #include "blocksparse_b64_d64_fp16.cuh"
 #include "blocksparse_b64_d64_fp16_variant.cuh"
-
 /*
  * FlashAttention-2 forward pass for the variant `blocksparse_b64_d64_fp16`.
  *
@@ -121,9 +120,32 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
+/* Where ldmatrix finds the fragments of a K tile (for Q·Kᵀ) and of a V tile (for P·V) whose rows are padded to kKStride
+   and kVStride elements (the cp.async tiles): each lane's row address, once per tile, plus a constant per fragment.
+   The decode kernel's TMA tiles have a swizzled layout of their own with the same four functions. */
+struct PaddedRows {
+    /* Lane l addresses key l % 8 + 8 (l / 16) at head-dim column 8 ((l / 8) % 2): the four 8x8 matrices of two n8
+       fragments of keys by one k16 step. */
+    static __device__ __forceinline__ uint32_t key_lane(const Raw *sK, int lane) {
+        return attngen_smem_address(sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8);
+    }
+    /* Keys 8n .. 8n + 15, head-dim columns 16kk .. 16kk + 15. */
+    static __device__ __forceinline__ uint32_t key_offset(int n, int kk, int) {
+        return (uint32_t)((n * 8 * kKStride + kk * 16) * (int)sizeof(Raw));
+    }
+    /* Lane l addresses key l % 8 + 8 ((l / 8) % 2) at value column 8 (l / 16), for ldmatrix.trans. */
+    static __device__ __forceinline__ uint32_t value_lane(const Raw *sV, int lane) {
+        return attngen_smem_address(sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8);
+    }
+    /* Keys 16kk .. 16kk + 15, value columns 8n .. 8n + 15. */
+    static __device__ __forceinline__ uint32_t value_offset(int kk, int n, int) {
+        return (uint32_t)((kk * 16 * kVStride + n * 8) * (int)sizeof(Raw));
+    }
+};
+
 /* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
-   unless the caller says otherwise: the decode kernel's wide blocks). */
-template <int MTiles, int Columns = kBlockColumns>
+   unless the caller says otherwise: the decode kernel's wide blocks), laid out as KLayout says (PaddedRows above). */
+template <int MTiles, int Columns = kBlockColumns, typename KLayout = PaddedRows>
 static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
@@ -135,7 +157,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
     const Raw *const q_lane = sQ + (warp * MTiles * 16 + lane % 16) * kQStride + (lane / 16) * 8;
-    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
+    const uint32_t k_lane = KLayout::key_lane(sK, lane);
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -146,7 +168,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 #pragma unroll
         for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
-            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
+            attngen_ldmatrix_x4(kb, k_lane + KLayout::key_offset(n, kk, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
@@ -157,12 +179,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 }
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
-   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles, int Columns = kBlockColumns>
+   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension), laid out as
+   VLayout says. */
+template <int MTiles, int Columns = kBlockColumns, typename VLayout = PaddedRows>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
                                                           const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
-    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
+    const uint32_t v_lane = VLayout::value_lane(sV, lane);
 #pragma unroll
     for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -176,7 +199,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
             uint32_t vb[4];
-            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
+            attngen_ldmatrix_x4_trans(vb, v_lane + VLayout::value_offset(kk, n, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
@@ -472,6 +495,8 @@ struct CombineArguments {
    decoding of a variable-length batch (O and LSE rows packed by cu_seqlens_q). */
 template <bool Packed>
 __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
+    /* Launched as a dependent of the decode kernel (its kDependentCombine), the partials are complete only past this. */
+    attngen_wait_prior_grid();
     const attngen_combine_params &p = arguments.params;
     const int lane = threadIdx.x % 32;
     const float *const o_partial = p.o_partial;
@@ -526,9 +551,10 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
 }
 
 /* Launches the merge of checked parameters on `stream`; cu_seqlens_q (device memory, or NULL) packs the rows of O and
-   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). */
+   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). `dependent`: as a
+   programmatic dependent launch of the kernel before it on the stream, which wrote the partials (sm_90). */
 static attngen_status launch_combine(const attngen_combine_params &params, const int32_t *cu_seqlens_q, int64_t total_q,
-                                     cudaStream_t stream) {
+                                     cudaStream_t stream, bool dependent = false) {
     CombineArguments arguments;
     arguments.params = params;
     arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
@@ -536,11 +562,21 @@ static attngen_status launch_combine(const attngen_combine_params &params, const
     arguments.total_q = total_q;
     const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
     const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    if (cu_seqlens_q != NULL) {
-        combine_kernel<true><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
-    } else {
-        combine_kernel<false><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    void (*const kernel)(CombineArguments) = cu_seqlens_q != NULL ? combine_kernel<true> : combine_kernel<false>;
+    if (dependent) {
+        cudaLaunchAttribute attribute;
+        attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attribute.val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchConfig_t config = {};
+        config.gridDim = dim3((unsigned)blocks);
+        config.blockDim = dim3(kThreads);
+        config.dynamicSmemBytes = 0;
+        config.stream = stream;
+        config.attrs = &attribute;
+        config.numAttrs = 1;
+        return cudaLaunchKernelEx(&config, kernel, arguments) == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
     }
+    kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 

@@ -7,12 +7,12 @@
  * Log-sum-exp: not saved.
  *
  * Forward plan for sm_90 (H100/H200): Br = 128, Bc = 64, 4 warps, 2 K/V stages, 106496 bytes of shared memory.
- * Decode kernel: 16 packed rows x 128 keys per tile, 4 warps, 3 K/V stages, 213248 bytes of shared memory, 1 block per SM; 64 packed rows for more, 3 stages, 226304 bytes; up to 16 query rows per call. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
+ * Decode kernel: 16 packed rows x 128 keys per tile, 4 warps, 3 K/V stages, 213248 bytes of shared memory, 1 block per SM; 64 packed rows for more, 3 stages, 226304 bytes; up to 16 query rows per call; K and V by TMA for whole batches with a contiguous cache. Templates: Templates/cuda/decode.cu, Templates/cuda/combine.cu.
  * Templates: Templates/cuda/forward.cu, Templates/cuda/products_f16.cuh
  */
 #include "gqa_32x8_d128_bf16_causal.cuh"
 #include "gqa_32x8_d128_bf16_causal_variant.cuh"
-
+#include "attngen_runtime_hopper.cuh"  /* the decode kernel's TMA tiles: mbarriers, tensor maps */
 /*
  * FlashAttention-2 forward pass for the variant `gqa_32x8_d128_bf16_causal`.
  *
@@ -121,9 +121,32 @@ static __device__ __forceinline__ void copy_tile(Raw *dst, const Raw *src, int64
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
+/* Where ldmatrix finds the fragments of a K tile (for Q·Kᵀ) and of a V tile (for P·V) whose rows are padded to kKStride
+   and kVStride elements (the cp.async tiles): each lane's row address, once per tile, plus a constant per fragment.
+   The decode kernel's TMA tiles have a swizzled layout of their own with the same four functions. */
+struct PaddedRows {
+    /* Lane l addresses key l % 8 + 8 (l / 16) at head-dim column 8 ((l / 8) % 2): the four 8x8 matrices of two n8
+       fragments of keys by one k16 step. */
+    static __device__ __forceinline__ uint32_t key_lane(const Raw *sK, int lane) {
+        return attngen_smem_address(sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8);
+    }
+    /* Keys 8n .. 8n + 15, head-dim columns 16kk .. 16kk + 15. */
+    static __device__ __forceinline__ uint32_t key_offset(int n, int kk, int) {
+        return (uint32_t)((n * 8 * kKStride + kk * 16) * (int)sizeof(Raw));
+    }
+    /* Lane l addresses key l % 8 + 8 ((l / 8) % 2) at value column 8 (l / 16), for ldmatrix.trans. */
+    static __device__ __forceinline__ uint32_t value_lane(const Raw *sV, int lane) {
+        return attngen_smem_address(sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8);
+    }
+    /* Keys 16kk .. 16kk + 15, value columns 8n .. 8n + 15. */
+    static __device__ __forceinline__ uint32_t value_offset(int kk, int n, int) {
+        return (uint32_t)((kk * 16 * kVStride + n * 8) * (int)sizeof(Raw));
+    }
+};
+
 /* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
-   unless the caller says otherwise: the decode kernel's wide blocks). */
-template <int MTiles, int Columns = kBlockColumns>
+   unless the caller says otherwise: the decode kernel's wide blocks), laid out as KLayout says (PaddedRows above). */
+template <int MTiles, int Columns = kBlockColumns, typename KLayout = PaddedRows>
 static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
@@ -135,7 +158,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
     const Raw *const q_lane = sQ + (warp * MTiles * 16 + lane % 16) * kQStride + (lane / 16) * 8;
-    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
+    const uint32_t k_lane = KLayout::key_lane(sK, lane);
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -146,7 +169,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 #pragma unroll
         for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
-            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
+            attngen_ldmatrix_x4(kb, k_lane + KLayout::key_offset(n, kk, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
@@ -157,12 +180,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 }
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
-   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles, int Columns = kBlockColumns>
+   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension), laid out as
+   VLayout says. */
+template <int MTiles, int Columns = kBlockColumns, typename VLayout = PaddedRows>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
                                                           const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
-    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
+    const uint32_t v_lane = VLayout::value_lane(sV, lane);
 #pragma unroll
     for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -176,7 +200,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
             uint32_t vb[4];
-            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
+            attngen_ldmatrix_x4_trans(vb, v_lane + VLayout::value_offset(kk, n, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
@@ -472,6 +496,8 @@ struct CombineArguments {
    decoding of a variable-length batch (O and LSE rows packed by cu_seqlens_q). */
 template <bool Packed>
 __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArguments arguments) {
+    /* Launched as a dependent of the decode kernel (its kDependentCombine), the partials are complete only past this. */
+    attngen_wait_prior_grid();
     const attngen_combine_params &p = arguments.params;
     const int lane = threadIdx.x % 32;
     const float *const o_partial = p.o_partial;
@@ -526,9 +552,10 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
 }
 
 /* Launches the merge of checked parameters on `stream`; cu_seqlens_q (device memory, or NULL) packs the rows of O and
-   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). */
+   LSE, total_q of them, as a forward call's (the partials keep seqlen_q rows per sequence). `dependent`: as a
+   programmatic dependent launch of the kernel before it on the stream, which wrote the partials (sm_90). */
 static attngen_status launch_combine(const attngen_combine_params &params, const int32_t *cu_seqlens_q, int64_t total_q,
-                                     cudaStream_t stream) {
+                                     cudaStream_t stream, bool dependent = false) {
     CombineArguments arguments;
     arguments.params = params;
     arguments.rows = params.batch * (int64_t)params.heads_q * params.seqlen_q;
@@ -536,11 +563,21 @@ static attngen_status launch_combine(const attngen_combine_params &params, const
     arguments.total_q = total_q;
     const int64_t wanted = (arguments.rows + kWarps - 1) / kWarps;
     const int64_t blocks = wanted < (1 << 20) ? wanted : (1 << 20);
-    if (cu_seqlens_q != NULL) {
-        combine_kernel<true><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
-    } else {
-        combine_kernel<false><<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
+    void (*const kernel)(CombineArguments) = cu_seqlens_q != NULL ? combine_kernel<true> : combine_kernel<false>;
+    if (dependent) {
+        cudaLaunchAttribute attribute;
+        attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attribute.val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchConfig_t config = {};
+        config.gridDim = dim3((unsigned)blocks);
+        config.blockDim = dim3(kThreads);
+        config.dynamicSmemBytes = 0;
+        config.stream = stream;
+        config.attrs = &attribute;
+        config.numAttrs = 1;
+        return cudaLaunchKernelEx(&config, kernel, arguments) == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
     }
+    kernel<<<(unsigned)blocks, kThreads, 0, stream>>>(arguments);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 
@@ -572,6 +609,10 @@ extern "C" attngen_status attngen_gqa_32x8_d128_bf16_causal_combine_cuda(const a
  * When batch x heads_kv x row tiles cannot fill the GPU, the launcher splits each row tile's keys into `splits`
  * ranges, one block each, which write fp32 partial results (O normalised, natural-log LSE) to the caller's
  * workspace; the combine kernel above merges them.
+ * The tiles arrive in one of two ways (the kernel's Ring parameter): CopiedTiles, 16-byte cp.async from every thread
+ * into rows padded by kRowPad (every call), or, where the plan has them (the Hopper family), TensorMapRing: the TMA
+ * engine copies 64-column panels in the 128-byte swizzle for calls of whole batches with a contiguous cache
+ * (TUNING.md, D10).
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_gqa_32x8_d128_bf16_causal_decode {
@@ -585,17 +626,25 @@ constexpr int kWarps = 4;
 constexpr int kWarpColumns = 32;  /* keys of each warp per K/V tile in 16-row blocks */
 constexpr int kMaxQueryRows = 16;  /* calls with more take the forward kernel */
 constexpr int kMaxSplits = 128;
+constexpr bool kDependentCombine = true;  /* the combine kernel: a programmatic dependent launch */
 /* One K and one V tile, as the plan accounts them. */
 constexpr int kKTileElements = 17408;
 constexpr int kVTileElements = 17408;
+/* TMA tiles (whole batches with a contiguous cache): panels of kTileKeys keys x 64 columns, 128-byte swizzle. */
+constexpr int kKeyPanels = 2;
+constexpr int kValuePanels = 2;
+constexpr int kPanelRowBytes = 128;
+constexpr int kPanelBytes = 16384;
 /* The block shapes (BlockShape below derives the rest): shared memory holds the Q tile and kStages K and V
-   tiles, later the merge buffer. */
+   tiles, later the merge buffer; kTensorMapSharedBytes, the same with TMA tiles (0: none in this shape). */
 struct NarrowBlock {  /* 16 packed rows, the warps sharing each tile's keys */
     static constexpr int kRowGroups = 1;
     static constexpr int kStages = 3;  /* K/V tiles in the cp.async ring */
     static constexpr int kBlocksPerMultiprocessor = 1;
     static constexpr int kQTileElements = 2176;
     static constexpr int kSharedBytes = 213248;
+    static constexpr int kTensorMapStages = 3;  /* TMA tiles: 0 = none in this shape */
+    static constexpr int kTensorMapSharedBytes = 201776;
 };
 struct WideBlock {  /* 64 packed rows, each warp 16 of them */
     static constexpr int kRowGroups = 4;
@@ -603,6 +652,8 @@ struct WideBlock {  /* 64 packed rows, each warp 16 of them */
     static constexpr int kBlocksPerMultiprocessor = 1;
     static constexpr int kQTileElements = 8704;
     static constexpr int kSharedBytes = 226304;
+    static constexpr int kTensorMapStages = 3;  /* TMA tiles: 0 = none in this shape */
+    static constexpr int kTensorMapSharedBytes = 214064;
 };
 constexpr bool kHasWideBlock = true;
 
@@ -650,9 +701,32 @@ struct DecodeArguments {
    through ldmatrix (rows padded by 16 bytes, so the 8 row addresses of each 8x8 matrix hit 8 distinct
    16-byte bank groups). Each K or V fragment read serves all MTiles row fragments of the warp. */
 
+/* Where ldmatrix finds the fragments of a K tile (for Q·Kᵀ) and of a V tile (for P·V) whose rows are padded to kKStride
+   and kVStride elements (the cp.async tiles): each lane's row address, once per tile, plus a constant per fragment.
+   The decode kernel's TMA tiles have a swizzled layout of their own with the same four functions. */
+struct PaddedRows {
+    /* Lane l addresses key l % 8 + 8 (l / 16) at head-dim column 8 ((l / 8) % 2): the four 8x8 matrices of two n8
+       fragments of keys by one k16 step. */
+    static __device__ __forceinline__ uint32_t key_lane(const Raw *sK, int lane) {
+        return attngen_smem_address(sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8);
+    }
+    /* Keys 8n .. 8n + 15, head-dim columns 16kk .. 16kk + 15. */
+    static __device__ __forceinline__ uint32_t key_offset(int n, int kk, int) {
+        return (uint32_t)((n * 8 * kKStride + kk * 16) * (int)sizeof(Raw));
+    }
+    /* Lane l addresses key l % 8 + 8 ((l / 8) % 2) at value column 8 (l / 16), for ldmatrix.trans. */
+    static __device__ __forceinline__ uint32_t value_lane(const Raw *sV, int lane) {
+        return attngen_smem_address(sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8);
+    }
+    /* Keys 16kk .. 16kk + 15, value columns 8n .. 8n + 15. */
+    static __device__ __forceinline__ uint32_t value_offset(int kk, int n, int) {
+        return (uint32_t)((kk * 16 * kVStride + n * 8) * (int)sizeof(Raw));
+    }
+};
+
 /* s = Q·Kᵀ for the warp's MTiles · 16 rows of the Q tile against all Columns keys of a K tile (kBlockColumns
-   unless the caller says otherwise: the decode kernel's wide blocks). */
-template <int MTiles, int Columns = kBlockColumns>
+   unless the caller says otherwise: the decode kernel's wide blocks), laid out as KLayout says (PaddedRows above). */
+template <int MTiles, int Columns = kBlockColumns, typename KLayout = PaddedRows>
 static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 8][4], const Raw *sQ,
                                                    const Raw *sK, int warp, int lane) {
 #pragma unroll
@@ -664,7 +738,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
     }
     /* ldmatrix.x4 row addresses: Q rows 0-15 at columns 0 / 8; K rows (keys) 0-7 / 8-15 at columns 0 / 8. */
     const Raw *const q_lane = sQ + (warp * MTiles * 16 + lane % 16) * kQStride + (lane / 16) * 8;
-    const Raw *const k_lane = sK + (lane % 8 + (lane / 16) * 8) * kKStride + ((lane / 8) % 2) * 8;
+    const uint32_t k_lane = KLayout::key_lane(sK, lane);
 #pragma unroll
     for (int kk = 0; kk < kHeadDimPadded / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -675,7 +749,7 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 #pragma unroll
         for (int n = 0; n < Columns / 8; n += 2) {
             uint32_t kb[4];
-            attngen_ldmatrix_x4(kb, attngen_smem_address(k_lane + n * 8 * kKStride + kk * 16));
+            attngen_ldmatrix_x4(kb, k_lane + KLayout::key_offset(n, kk, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(s[m][n], a[m], kb[0], kb[1], Element());
@@ -686,12 +760,13 @@ static __device__ __forceinline__ void warp_scores(float (&s)[MTiles][Columns / 
 }
 
 /* o += P·V: P (this lane's probabilities, the accumulator layout of s) is repacked in registers into
-   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension). */
-template <int MTiles, int Columns = kBlockColumns>
+   the A fragments of m16n8k16; V comes through ldmatrix.trans (keys are the reduction dimension), laid out as
+   VLayout says. */
+template <int MTiles, int Columns = kBlockColumns, typename VLayout = PaddedRows>
 static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kValueHeadDimPadded / 8][4],
                                                           const float (&s)[MTiles][Columns / 8][4],
                                                           const Raw *sV, int lane) {
-    const Raw *const v_lane = sV + (lane % 8 + ((lane / 8) % 2) * 8) * kVStride + (lane / 16) * 8;
+    const uint32_t v_lane = VLayout::value_lane(sV, lane);
 #pragma unroll
     for (int kk = 0; kk < Columns / 16; ++kk) {
         uint32_t a[MTiles][4];
@@ -705,7 +780,7 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
 #pragma unroll
         for (int n = 0; n < kValueHeadDimPadded / 8; n += 2) {
             uint32_t vb[4];
-            attngen_ldmatrix_x4_trans(vb, attngen_smem_address(v_lane + kk * 16 * kVStride + n * 8));
+            attngen_ldmatrix_x4_trans(vb, v_lane + VLayout::value_offset(kk, n, lane));
 #pragma unroll
             for (int m = 0; m < MTiles; ++m) {
                 attngen_mma_16816(o[m][n], a[m], vb[0], vb[1], Element());
@@ -714,6 +789,131 @@ static __device__ __forceinline__ void warp_accumulate_pv(float (&o)[MTiles][kVa
         }
     }
 }
+
+/* Tiles by cp.async from every thread, rows padded (the kernel's own copies below, paged caches included), in the
+   shape's kStages stages. */
+template <typename Shape>
+struct CopiedTiles {
+    static constexpr bool kTensorMaps = false;
+    static constexpr int kStages = Shape::kStages;
+    using Layout = PaddedRows;
+};
+
+/* K and V tiles by TMA (the plan's TensorMapTiles; README.md, "Decoding"): for calls of whole batches whose K and V
+   TMA can address, one thread copies each tile as kKeyPanels + kValuePanels panels of kTileKeys rows x 64 columns
+   (128 bytes: the 128-byte swizzle's row), completing on a barrier per tile, K and V apart. Reading a decode call's
+   K and V this way measured 7 % faster than through the cp.async ring (TUNING.md, D10). */
+
+/* The tensor maps of K and V: {head dim, keys, heads_kv, batch}, boxes of 64 columns x kTileKeys keys. */
+struct TileMaps {
+    CUtensorMap k, v;
+};
+
+/* Where ldmatrix finds the fragments of a TMA tile: panel p holds head-dim (or value) columns 64p .. 64p + 63 of
+   every key, key r's 128 bytes at r * 128, their 16-byte chunk c at chunk position c ^ (r % 8) (the 128-byte
+   swizzle; panels start on 1024-byte boundaries, so r % 8 is the row within the swizzle's 1024-byte period). The
+   eight keys of an 8x8 matrix fall on eight different chunk positions: no bank conflicts. Same functions as
+   PaddedRows; a warp's first key is a multiple of 8, so each lane's key % 8 is lane % 8. */
+struct SwizzledPanels {
+    static __device__ __forceinline__ uint32_t key_lane(const Raw *sK, int lane) {
+        return attngen_smem_address(sK) + (uint32_t)((lane % 8 + (lane / 16) * 8) * kPanelRowBytes);
+    }
+    static __device__ __forceinline__ uint32_t key_offset(int n, int kk, int lane) {
+        const int chunk = (kk % 4) * 2 + (lane / 8) % 2; /* head-dim columns 16kk + 8 ((lane / 8) % 2), in the panel */
+        return (uint32_t)((kk / 4) * kPanelBytes + n * 8 * kPanelRowBytes + ((chunk ^ (lane % 8)) << 4));
+    }
+    static __device__ __forceinline__ uint32_t value_lane(const Raw *sV, int lane) {
+        return attngen_smem_address(sV) + (uint32_t)((lane % 8 + ((lane / 8) % 2) * 8) * kPanelRowBytes);
+    }
+    static __device__ __forceinline__ uint32_t value_offset(int kk, int n, int lane) {
+        const int chunk = n % 8 + lane / 16; /* value columns 8n + 8 (lane / 16), in the panel (n is even) */
+        return (uint32_t)((n / 8) * kPanelBytes + kk * 16 * kPanelRowBytes + ((chunk ^ (lane % 8)) << 4));
+    }
+};
+
+/* The ring of a block shape's kTensorMapStages stages of TMA tiles: after the Q tile, from the next 1024-byte boundary, stage s
+   holds its K panels then its V panels; after the stages (and clear of the warps' merge buffer, which reuses the
+   rest) two barriers per stage count the K and the V bytes in. Thread 0 issues the copies; a stage is refilled only
+   after the block barrier that follows every warp's last read of it (the kernel's loop), so no barrier counts
+   releases. Tile i of the block uses stage i % kStages, whose barriers complete their phase (i / kStages) & 1. */
+template <typename Shape>
+struct TensorMapRing {
+    static constexpr bool kTensorMaps = true;
+    using Layout = SwizzledPanels;
+    static constexpr int kStages = Shape::kTensorMapStages;
+    static constexpr int kKeyTileBytes = kKeyPanels * kPanelBytes;
+    static constexpr int kValueTileBytes = kValuePanels * kPanelBytes;
+    static constexpr int kStageBytes = kKeyTileBytes + kValueTileBytes;
+    static constexpr int kStagesOffset = (Shape::kQTileElements * (int)sizeof(Raw) + 1023) / 1024 * 1024;
+    static constexpr int kMergeBytes = Shape::kKeyWarps * Shape::kRows * (kMergeStride + 2) * (int)sizeof(float);
+    static constexpr int kBarriersOffset =
+        kStagesOffset + kStages * kStageBytes > kMergeBytes ? kStagesOffset + kStages * kStageBytes : kMergeBytes;
+    static_assert(kBarriersOffset + 2 * kStages * 8 <= Shape::kTensorMapSharedBytes,
+                  "the planned shared memory holds the Q tile, the stages, the merge buffer and the barriers");
+
+    unsigned char *stages;     /* stage 0 */
+    uint32_t barriers;         /* shared address of the K barriers [kStages], then the V barriers [kStages] */
+    const CUtensorMap *k_map;  /* the kernel's parameters */
+    const CUtensorMap *v_map;
+    int32_t head, batch;       /* the block's key/value head and sequence: the maps' outer coordinates */
+
+    /* Thread 0 initialises the barriers and issues nothing yet; the caller's block barrier publishes them. */
+    __device__ __forceinline__ void start(unsigned char *shared, const TileMaps &maps, int64_t kv_head, int64_t b) {
+        stages = shared + kStagesOffset;
+        barriers = attngen_smem_address(shared + kBarriersOffset);
+        k_map = &maps.k;
+        v_map = &maps.v;
+        head = (int32_t)kv_head;
+        batch = (int32_t)b;
+        if (threadIdx.x == 0) {
+            attngen_prefetch_tensor_map(k_map);
+            attngen_prefetch_tensor_map(v_map);
+#pragma unroll
+            for (int i = 0; i < 2 * kStages; ++i) attngen_mbarrier_init(barriers + 8 * i, 1);
+            attngen_fence_mbarrier_init();
+        }
+    }
+
+    /* Key tile `tile` into stage `slot`: thread 0 arms the stage's barriers with the bytes and issues the panels
+       (rows past the keys and columns past the head dims arrive as zeros). */
+    __device__ __forceinline__ void load(int64_t tile, int slot) const {
+        if (threadIdx.x != 0) return;
+        const uint32_t k_tile = attngen_smem_address(stages + slot * kStageBytes);
+        const uint32_t v_tile = k_tile + kKeyTileBytes;
+        const int32_t key = (int32_t)(tile * kTileKeys);
+        attngen_mbarrier_arrive_expect_tx(barriers + 8 * slot, kKeyTileBytes);
+#pragma unroll
+        for (int panel = 0; panel < kKeyPanels; ++panel) {
+            attngen_tma_load_4d(k_tile + panel * kPanelBytes, k_map, barriers + 8 * slot, panel * 64, key, head, batch);
+        }
+        attngen_mbarrier_arrive_expect_tx(barriers + 8 * (kStages + slot), kValueTileBytes);
+#pragma unroll
+        for (int panel = 0; panel < kValuePanels; ++panel) {
+            attngen_tma_load_4d(v_tile + panel * kPanelBytes, v_map, barriers + 8 * (kStages + slot), panel * 64, key,
+                                head, batch);
+        }
+    }
+
+    /* Until K (V) of the block's tile number `iteration` has arrived. */
+    __device__ __forceinline__ void wait_keys(int iteration) const {
+        attngen_mbarrier_wait_parity(barriers + 8 * (iteration % kStages), (uint32_t)(iteration / kStages) & 1u);
+    }
+    __device__ __forceinline__ void wait_values(int iteration) const {
+        attngen_mbarrier_wait_parity(barriers + 8 * (kStages + iteration % kStages),
+                                     (uint32_t)(iteration / kStages) & 1u);
+    }
+
+    /* The K (V) tile in stage `slot`, from its key `first_key` (a multiple of 8) on. */
+    __device__ __forceinline__ const Raw *key_tile(int slot, int first_key) const {
+        return reinterpret_cast<const Raw *>(stages + slot * kStageBytes + first_key * kPanelRowBytes);
+    }
+    __device__ __forceinline__ const Raw *value_tile(int slot, int first_key) const {
+        return reinterpret_cast<const Raw *>(stages + slot * kStageBytes + kKeyTileBytes + first_key * kPanelRowBytes);
+    }
+};
+
+/* A decode kernel instance: its arguments and the tensor maps of its TMA tiles (empty without them). */
+using DecodeKernel = void (*)(DecodeArguments, TileMaps);
 
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
@@ -860,18 +1060,22 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
 
 /* Instances: decode_kernel<false, ...> for whole batches, decode_kernel<true, ...> for variable-length batches
    (cu_seqlens_q, cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums; each in the block
-   shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock). */
-template <bool Packed, typename Block>
+   shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock), with CopiedTiles, and for whole batches
+   with TensorMapRing where the plan has TMA tiles. */
+template <bool Packed, typename Block, typename Ring>
 __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
-    decode_kernel(const DecodeArguments arguments) {
+    decode_kernel(const DecodeArguments arguments, const __grid_constant__ TileMaps maps) {
     using Shape = BlockShape<Block>;
-    constexpr int kRows = Shape::kRows, kStages = Shape::kStages, kColumns = Shape::kColumns;
+    constexpr int kRows = Shape::kRows, kStages = Ring::kStages, kColumns = Shape::kColumns;
     constexpr int kKeyWarps = Shape::kKeyWarps;
-    extern __shared__ __align__(16) unsigned char shared_memory[];
+    extern __shared__ __align__(1024) unsigned char shared_memory[];
     Raw *const sQ = reinterpret_cast<Raw *>(shared_memory);
     Raw *const sK = sQ + Shape::kQTileElements;     /* kStages K tiles */
     Raw *const sV = sK + kStages * kKTileElements;  /* kStages V tiles */
 
+    /* The combine kernel (a dependent launch where kDependentCombine) may be scheduled from here on: it waits for this
+       grid's partials itself, and its few blocks take block slots this single wave of blocks leaves. */
+    attngen_launch_dependents();
     const attngen_forward_params &p = arguments.params;
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
@@ -926,10 +1130,17 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
     constexpr bool kUsePageCopy = Block::kRowGroups == 1;
     const PageCopy<kHeadDim, kHeadDimPadded, kKStride> k_page_copy(k_rows, p.k_layout);
     const PageCopy<kValueHeadDim, kValueHeadDimPadded, kVStride> v_page_copy(v_rows, p.v_layout);
+    /* TMA tiles: thread 0 sets up the stages' barriers, which the block barrier below publishes before any wait. */
+    Ring ring;
+    if constexpr (Ring::kTensorMaps) ring.start(shared_memory, maps, kv_head, b);
     /* Loads key tile `tile` (if in range) into ring slot `slot`, a paged cache's tile from the pages `pages`
        (tile_pages(), read an iteration earlier): K and V are two commit groups. */
     auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
+        if constexpr (Ring::kTensorMaps) {
+            if (tile < tile_end) ring.load(tile, slot);
+            return;
+        }
         if (tile < tile_end) {
             if constexpr (kPageSize > 0) {
                 load_paged_tile<kHeadDim, kHeadDimPadded, kKStride, kUsePageCopy>(
@@ -974,6 +1185,7 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
         }
         sQ[r * kQStride + column] = value;
     }
+    if constexpr (Ring::kTensorMaps) __syncthreads();
 
     /* Per-thread state of the warp's two fragment rows (group, group + 8 of its row group). */
     float o_acc[1][kValueHeadDimPadded / 8][4];
@@ -998,13 +1210,23 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
 
         /* Wait for K of this tile; past the barrier every warp is done with the previous iteration, whose slot
            takes the tile kStages - 1 ahead. */
-        attngen_cp_async_wait<2 * (kStages - 1) - 1>();
+        if constexpr (Ring::kTensorMaps) {
+            ring.wait_keys(iteration);
+        } else {
+            attngen_cp_async_wait<2 * (kStages - 1) - 1>();
+        }
         __syncthreads();
         load_key_tile(tile + kStages - 1, (iteration + kStages - 1) % kStages, next_pages);
         next_pages = tile_pages(page_row, p.num_pages, tile + kStages, tile_end, nk);
 
         float s[1][kColumns / 8][4];
-        warp_scores<1, kColumns>(s, sQ, sK + slot * kKTileElements + key_warp * kColumns * kKStride, row_group, lane);
+        if constexpr (Ring::kTensorMaps) {
+            warp_scores<1, kColumns, typename Ring::Layout>(s, sQ, ring.key_tile(slot, key_warp * kColumns),
+                                                            row_group, lane);
+        } else {
+            warp_scores<1, kColumns>(s, sQ, sK + slot * kKTileElements + key_warp * kColumns * kKStride, row_group,
+                                     lane);
+        }
 
         /* Masks (each row with its own query row and head) and keys past the end. */
         if (!tile_is_interior(q_first, q_last + 1, k0, k0 + kColumns, nq, nk)) {
@@ -1056,10 +1278,18 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
             row_sum[r] = row_sum[r] * correction + tile_sum;
         }
 
-        /* Wait for V of this tile, then O += P·V over the warp's keys. */
-        attngen_cp_async_wait<2 * (kStages - 1)>();
-        __syncthreads();
-        warp_accumulate_pv<1, kColumns>(o_acc, s, sV + slot * kVTileElements + key_warp * kColumns * kVStride, lane);
+        /* Wait for V of this tile (cp.async: each thread for its own copies, then the block for all), then
+           O += P·V over the warp's keys. */
+        if constexpr (Ring::kTensorMaps) {
+            ring.wait_values(iteration);
+            warp_accumulate_pv<1, kColumns, typename Ring::Layout>(o_acc, s, ring.value_tile(slot, key_warp * kColumns),
+                                                                   lane);
+        } else {
+            attngen_cp_async_wait<2 * (kStages - 1)>();
+            __syncthreads();
+            warp_accumulate_pv<1, kColumns>(o_acc, s, sV + slot * kVTileElements + key_warp * kColumns * kVStride,
+                                            lane);
+        }
     }
     attngen_cp_async_wait<0>();
     __syncthreads(); /* every warp past its last P·V: the ring becomes the merge buffer */
@@ -1180,6 +1410,44 @@ static bool plan_launch(const attngen_forward_params &p, size_t workspace_size, 
     return true;
 }
 
+/* The TMA instance of a block shape, NULL when the shape has no TMA tiles. */
+template <typename Block>
+static DecodeKernel tensor_map_instance() {
+    if constexpr (Block::kTensorMapSharedBytes > 0) {
+        return decode_kernel<false, Block, TensorMapRing<BlockShape<Block>>>;
+    } else {
+        return NULL;
+    }
+}
+
+/* TMA tiles for the call `p` where they apply: a whole batch (the caller tests for cu_seqlens), every key of each
+   sequence (no seqlens_k: the maps' key extent is seqlen_k, past which TMA fills zeros), a contiguous cache, K and V
+   that TMA can address (16-byte aligned base and strides), the launched shape planned with such tiles, and maps the
+   driver encodes. Otherwise the cp.async instance chosen before stays, as it does when encoding fails. The maps ask
+   for 128-byte L2 promotion: the 256-byte promotion read 6 % slower (TUNING.md, D10). */
+static void choose_tensor_map_tiles(const attngen_forward_params &p, bool wide, DecodeKernel &kernel, int &shared_bytes,
+                                    TileMaps &maps) {
+    const int planned = wide ? WideBlock::kTensorMapSharedBytes : NarrowBlock::kTensorMapSharedBytes;
+    if (kPageSize > 0 || p.seqlens_k != NULL || planned == 0) return;
+    if (attngen_check_shared_memory((size_t)planned) != ATTNGEN_OK) return;
+    if (!attngen_hopper_tma_layout_ok(p.k, p.k_layout, p.seqlen_k, p.heads_kv, p.batch) ||
+        !attngen_hopper_tma_layout_ok(p.v, p.v_layout, p.seqlen_k, p.heads_kv, p.batch)) {
+        return;
+    }
+    const CUtensorMapDataType type =
+        std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    if (attngen_hopper_encode_tensor_map(&maps.k, p.k, type, kHeadDim, p.seqlen_k, p.heads_kv, p.batch, p.k_layout,
+                                         kTileKeys, CU_TENSOR_MAP_L2_PROMOTION_L2_128B) != ATTNGEN_OK ||
+        attngen_hopper_encode_tensor_map(&maps.v, p.v, type, kValueHeadDim, p.seqlen_k, p.heads_kv, p.batch,
+                                         p.v_layout, kTileKeys, CU_TENSOR_MAP_L2_PROMOTION_L2_128B) != ATTNGEN_OK) {
+        return;
+    }
+    const DecodeKernel chosen = wide ? tensor_map_instance<WideBlock>() : tensor_map_instance<NarrowBlock>();
+    if (chosen == NULL) return;
+    kernel = chosen;
+    shared_bytes = planned;
+}
+
 /* Runs the checked call `p` through the decode kernel (and the combine kernel when the keys are split). */
 static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_t stream) {
     DecodeLaunch launch;
@@ -1208,22 +1476,26 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
                           : NULL;
 
     /* The instance: whole batch or packed, narrow or wide (WideBlock is NarrowBlock again when the plan has no
-       wide shape, and then never chosen). */
+       wide shape, and then never chosen), TMA tiles where they apply. */
     const bool packed = p.cu_seqlens_q != NULL || p.cu_seqlens_k != NULL;
-    void (*kernel)(DecodeArguments) = packed ? decode_kernel<true, NarrowBlock> : decode_kernel<false, NarrowBlock>;
+    DecodeKernel kernel = packed ? decode_kernel<true, NarrowBlock, CopiedTiles<BlockShape<NarrowBlock>>>
+                                 : decode_kernel<false, NarrowBlock, CopiedTiles<BlockShape<NarrowBlock>>>;
     int shared_bytes = NarrowBlock::kSharedBytes;
     if constexpr (kHasWideBlock) {
         if (launch.wide) {
-            kernel = packed ? decode_kernel<true, WideBlock> : decode_kernel<false, WideBlock>;
+            kernel = packed ? decode_kernel<true, WideBlock, CopiedTiles<BlockShape<WideBlock>>>
+                            : decode_kernel<false, WideBlock, CopiedTiles<BlockShape<WideBlock>>>;
             shared_bytes = WideBlock::kSharedBytes;
         }
     }
+    TileMaps maps{};
+    if (!packed) choose_tensor_map_tiles(p, launch.wide, kernel, shared_bytes, maps);
     if (attngen_check_shared_memory((size_t)shared_bytes) != ATTNGEN_OK) return ATTNGEN_ERROR_CUDA;
     if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes) != cudaSuccess) {
         return ATTNGEN_ERROR_CUDA;
     }
     const dim3 grid((unsigned)launch.splits, (unsigned)grid_y, (unsigned)grid_z);
-    kernel<<<grid, kThreads, (size_t)shared_bytes, stream>>>(arguments);
+    kernel<<<grid, kThreads, (size_t)shared_bytes, stream>>>(arguments, maps);
     if (cudaGetLastError() != cudaSuccess) return ATTNGEN_ERROR_CUDA;
     if (launch.splits == 1) return ATTNGEN_OK;
 
@@ -1245,7 +1517,7 @@ static attngen_status launch_decode(const attngen_forward_params &p, cudaStream_
     merge.o_layout = p.o_layout;
     merge.lse = kSavesLogSumExp ? p.lse : NULL;
     merge.lse_layout = p.lse_layout;
-    return attngen_gqa_32x8_d128_bf16_causal_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream);
+    return attngen_gqa_32x8_d128_bf16_causal_combine::launch_combine(merge, p.cu_seqlens_q, p.total_q, stream, kDependentCombine);
 }
 
 /* The workspace a call's key splits need (0 when it does not split). */

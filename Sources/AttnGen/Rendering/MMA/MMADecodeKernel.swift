@@ -13,7 +13,8 @@ struct MMADecodeKernel {
             + "block" + (plan.blocksPerMultiprocessor == 1 ? "" : "s") + " per SM; "
             + (plan.wide.map { "\($0.rows) packed rows for more, \($0.stages) stages, \($0.sharedBytes) bytes; " }
                 ?? "no wide blocks; ")
-            + "up to \(DecodePlan.maximumQueryRows) query rows per call."
+            + "up to \(DecodePlan.maximumQueryRows) query rows per call"
+            + (plan.tensorMapTiles == nil ? "." : "; K and V by TMA for whole batches with a contiguous cache.")
     }
 
     func render(products: String) throws(SpecError) -> String {
@@ -26,7 +27,18 @@ struct MMADecodeKernel {
                 : try templates.template("cuda/pieces/decode_score_modifier_state.cu").render([:]),
             "score_modifier": variant.scoreModifier.isEmpty ? ""
                 : try templates.template("cuda/pieces/decode_score_modifier.cu").render([:]),
+            "tensor_map_tiles": try templates.template(plan.tensorMapTiles == nil
+                ? "cuda/pieces/decode_copied_tiles_only.cu" : "cuda/pieces/decode_tensor_map_tiles.cu").render([:]),
+            "tensor_map_launch": try templates.template(plan.tensorMapTiles == nil
+                ? "cuda/pieces/decode_copied_tiles_launch.cu" : "cuda/pieces/decode_tensor_map_launch.cu").render([:]),
         ])
+    }
+
+    /// The header the kernel needs besides the forward kernel's: the Hopper runtime (mbarriers, TMA, tensor maps)
+    /// when the plan has TMA tiles.
+    var includes: String {
+        plan.tensorMapTiles == nil ? ""
+            : "#include \"\(HopperEmitter.runtimeHeaderName)\"  /* the decode kernel's TMA tiles: mbarriers, tensor maps */\n"
     }
 
     /// The plan's `constexpr` block: the tiles both block shapes share, then each shape's own constants.
@@ -40,11 +52,23 @@ struct MMADecodeKernel {
             "constexpr int kWarpColumns = \(plan.warpColumns);  /* keys of each warp per K/V tile in 16-row blocks */",
             "constexpr int kMaxQueryRows = \(DecodePlan.maximumQueryRows);  /* calls with more take the forward kernel */",
             "constexpr int kMaxSplits = \(DecodePlan.maximumSplits);",
+            "constexpr bool kDependentCombine = \(plan.dependentCombine);  /* the combine kernel: a programmatic dependent launch */",
             "/* One K and one V tile, as the plan accounts them. */",
             "constexpr int kKTileElements = \(layout.keyTileElements);",
             "constexpr int kVTileElements = \(layout.valueTileElements);",
+        ]
+        if let tiles = plan.tensorMapTiles {
+            lines += [
+                "/* TMA tiles (whole batches with a contiguous cache): panels of kTileKeys keys x 64 columns, 128-byte swizzle. */",
+                "constexpr int kKeyPanels = \(tiles.keyPanels);",
+                "constexpr int kValuePanels = \(tiles.valuePanels);",
+                "constexpr int kPanelRowBytes = \(DecodePlan.TensorMapTiles.panelRowBytes);",
+                "constexpr int kPanelBytes = \(tiles.panelBytes);",
+            ]
+        }
+        lines += [
             "/* The block shapes (BlockShape below derives the rest): shared memory holds the Q tile and kStages K and V",
-            "   tiles, later the merge buffer. */",
+            "   tiles, later the merge buffer; kTensorMapSharedBytes, the same with TMA tiles (0: none in this shape). */",
         ]
         lines += shapeLines("NarrowBlock", plan.narrow, comment: "16 packed rows, the warps sharing each tile's keys")
         if let wide = plan.wide {
@@ -67,6 +91,8 @@ struct MMADecodeKernel {
             "    static constexpr int kBlocksPerMultiprocessor = \(shape.blocksPerMultiprocessor);",
             "    static constexpr int kQTileElements = \(shape.layout.queryTileElements);",
             "    static constexpr int kSharedBytes = \(shape.sharedBytes);",
+            "    static constexpr int kTensorMapStages = \(shape.tensorMapStages ?? 0);  /* TMA tiles: 0 = none in this shape */",
+            "    static constexpr int kTensorMapSharedBytes = \(shape.tensorMapSharedBytes ?? 0);",
             "};",
         ]
     }

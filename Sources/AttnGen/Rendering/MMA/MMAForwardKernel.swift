@@ -59,6 +59,7 @@ struct MMAForwardKernel {
                 .render(name.merging(["size": workspaceSize]) { $1 }),
         ]
         return try templates.template("cuda/forward.cu").render([
+            "includes": kernel?.includes ?? "",
             "banner": GeneratedBanner.cComment(Banner.lines(variant, file: planLines + decodeLines + [
                 "Templates: Templates/cuda/forward.cu, Templates/\(products)",
             ])),
