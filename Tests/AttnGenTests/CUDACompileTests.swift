@@ -36,7 +36,11 @@ import Testing
         #expect(source.contains("constexpr int kBlockRows = \(plan.blockRows);"))
         #expect(!source.contains("{{") && !header.contains("{{"))
         let shared = try emitter.sharedFiles().map(\.path)
-        #expect(shared == ["attngen_abi.h", "attngen_checks.h", "attngen_abi.py", "attngen_runtime_cuda.cuh"])
+        // sm_90 folders also hold the Hopper runtime header, for the decode kernel's TMA tiles; sm_80 ones do not.
+        #expect(shared == ["attngen_abi.h", "attngen_checks.h", "attngen_abi.py", "attngen_runtime_cuda.cuh",
+                           "attngen_runtime_hopper.cuh"])
+        #expect(try CUDAEmitter(target: .cudaSM80).sharedFiles().map(\.path)
+                    == ["attngen_abi.h", "attngen_checks.h", "attngen_abi.py", "attngen_runtime_cuda.cuh"])
         let runtime = try emitter.sharedFiles()[3].contents
         #expect(runtime.contains("m16n8k16") && runtime.contains("ldmatrix") && runtime.contains("cp.async"))
     }
@@ -192,10 +196,13 @@ import Testing
                 #expect(report.registers > 0 && report.registers <= 255, "\(spec.name): \(report)")
             }
             // The decode kernel's instances: whole and variable-length batches, each in 16-row blocks and, where the
-            // plan has them, 64-row blocks (decode_kernel<Packed, Block>); none of them spills.
-            if let decode = DecodePlan.plan(try VariantModel(lowering: spec), budget: target.device.defaultBudget) {
+            // plan has them, 64-row blocks (decode_kernel<Packed, Block, CopiedTiles>), and on sm_90 the whole
+            // batches' TMA instances of the shapes with TMA tiles; none of them spills.
+            if let decode = try FamilyPlanner(target: target).plan(try VariantModel(lowering: spec)).decode {
                 let decodeReports = reports.filter { $0.function.contains("attngen_\(spec.name)_decode13decode_kernel") }
-                #expect(decodeReports.count == (decode.wide == nil ? 2 : 4),
+                let tensorMapInstances = [decode.narrow.tensorMapSharedBytes, decode.wide?.tensorMapSharedBytes]
+                    .compactMap { $0 }.count
+                #expect(decodeReports.count == (decode.wide == nil ? 2 : 4) + tensorMapInstances,
                         "expected the decode kernel's instances of \(spec.name) on \(architecture), got \(decodeReports.count)")
                 for report in decodeReports {
                     #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0 && report.stackFrameBytes == 0,

@@ -84,12 +84,24 @@ import Testing
         #expect(hopper.dependentCombine)
         #expect(hopper.summary.shape.contains { $0.hasPrefix("tma ") })
 
+        #expect(tiles.boxRows == 128)
+        // The mma family on sm_90 too; not on sm_80.
         let mma90 = try #require(try FamilyPlanner(target: .cudaSM90).plan(variant).decode)
-        #expect(mma90.tensorMapTiles == nil && mma90.narrow.tensorMapSharedBytes == nil && mma90.dependentCombine)
+        #expect(mma90.tensorMapTiles == tiles && mma90.dependentCombine)
         let mma80 = try #require(try FamilyPlanner(target: .cudaSM80).plan(variant).decode)
-        #expect(mma80.tensorMapTiles == nil && !mma80.dependentCombine)
-        let paged = try VariantModel(lowering: AttentionSpec(name: "p", headDim: 128).storage(.bf16).pagedKV(pageSize: 256))
-        #expect(DecodePlan.plan(paged, budget: Device.sm90.defaultBudget, tensorMaps: true)?.tensorMapTiles == nil)
+        #expect(mma80.tensorMapTiles == nil && mma80.narrow.tensorMapSharedBytes == nil && !mma80.dependentCombine)
+    }
+
+    /// Paged caches: pages that are whole tiles take a box of the tile's keys, pages of 8 keys or more that divide
+    /// the tile a box per page; smaller pages and pages that do not nest with the tiles keep cp.async.
+    @Test func pagedCachesTakeABoxPerPageOrPerTile() throws {
+        func tiles(_ page: Int) throws -> DecodePlan.TensorMapTiles? {
+            let spec = AttentionSpec(name: "p", headDim: 128).storage(.bf16).pagedKV(pageSize: page)
+            return try FamilyPlanner(target: .cudaSM90).plan(try VariantModel(lowering: spec)).decode?.tensorMapTiles
+        }
+        #expect(try tiles(256)?.boxRows == 128 && tiles(128)?.boxRows == 128 && tiles(384)?.boxRows == 128)
+        #expect(try tiles(64)?.boxRows == 64 && tiles(16)?.boxRows == 16 && tiles(8)?.boxRows == 8)
+        #expect(try tiles(4) == nil && tiles(1) == nil && tiles(48) == nil && tiles(200) == nil)
     }
 
     /// TMA tiles fit wherever the planner gives them, for every head dim from 64 on: odd ones take whole panels (TMA

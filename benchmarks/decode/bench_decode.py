@@ -187,7 +187,7 @@ def run(args):
         tune_library = ctypes.CDLL(tune_path)
         names = sorted(n for n in tune_names if not n.endswith("_mma"))
         rows = []
-        for shape in ((8, 32, 8, 65536, 1), (64, 32, 8, 16384, 1), (1, 32, 8, 131072, 1), (8, 32, 32, 16384, 1)):
+        for shape in args.tune_shapes:
             for name in ["dec_bf16_d128"] + names:
                 chosen = library if name == "dec_bf16_d128" else tune_library
                 row = measure(chosen, name, torch.bfloat16, *shape, args.repeats, copy_gbs, len(rows))
@@ -264,13 +264,21 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--tune", help="a folder of tune_variants.py copies: time them at three shapes instead")
+    parser.add_argument("--tune", help="a folder of tune_variants.py copies: time them at --tune-shapes instead")
+    parser.add_argument("--tune-shapes", default="8:32:8:65536,64:32:8:16384,1:32:8:131072,8:32:32:16384",
+                        help="the tuning rows' shapes, comma-separated BATCH:HEADS_Q:HEADS_KV:KEYS (one query row)")
     parser.add_argument("--paged", action="store_true", help="also time paged caches (pages of 16, 64, 256) against "
                                                               "the contiguous kernel")
     parser.add_argument("--paged-only", action="store_true", help="time the paged caches alone")
     parser.add_argument("--page-orders", default="shuffled",
                         help="comma-separated orders of the pages in the pool: shuffled (default), sequential")
     args = parser.parse_args()
+    try:
+        args.tune_shapes = [tuple(int(x) for x in item.split(":")) + (1,) for item in args.tune_shapes.split(",")]
+        if any(len(shape) != 5 or min(shape) < 1 for shape in args.tune_shapes):
+            raise ValueError
+    except ValueError:
+        parser.error(f"--tune-shapes: expected BATCH:HEADS_Q:HEADS_KV:KEYS,..., got {args.tune_shapes!r}")
     if any(order not in ("shuffled", "sequential") for order in args.page_orders.split(",")):
         parser.error(f"--page-orders: expected shuffled and/or sequential, got {args.page_orders!r}")
     copy_gbs, read_gbs, results = run(args)

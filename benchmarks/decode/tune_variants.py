@@ -38,6 +38,7 @@ def retune(text, base, name, warps, columns, stages, blocks, tensor_maps):
         offset = (2 * q_elements + 1023) // 1024 * 1024
         values["kPanelBytes"] = panel_bytes
         values["kTensorMapStages"] = stages if tensor_maps else 0
+        values["kBoxRows"] = warps * columns  # a contiguous cache's box: the whole tile
         values["kTensorMapSharedBytes"] = (max(offset + stages * (int(panels.group(1)) + value_panels) * panel_bytes,
                                                merge) + 16 * stages) if tensor_maps else 0
     for key, value in values.items():

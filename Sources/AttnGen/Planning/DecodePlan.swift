@@ -59,19 +59,21 @@ public struct DecodePlan: Sendable, Hashable {
     public var wide: BlockShape?
     /// Bytes of K and V per key of one key/value head: what decoding reads.
     public var bytesPerKey: Int
-    /// K and V tiles by TMA instead of cp.async (the Hopper family, a contiguous cache), nil without.
+    /// K and V tiles by TMA instead of cp.async (sm_90, a contiguous cache or pages TMA boxes can cover), nil without.
     public var tensorMapTiles: TensorMapTiles? = nil
     /// The combine kernel launched as a programmatic dependent of the decode kernel (sm_90: its launch overlaps the
     /// decode kernel's last blocks, and it waits for their results on the device), else after it in stream order.
     public var dependentCombine = false
 
-    /// K and V tiles copied by the TMA engine (cp.async.bulk.tensor, one request per 64-column panel of a tile,
-    /// completing on an mbarrier per tile), the Hopper family's choice for calls of whole batches with a contiguous
-    /// cache: reading 2 GiB of K and V through such tiles measured 4,588-4,599 GB/s on the H200 against 4,236-4,282
-    /// for the cp.async ring (benchmarks/decode/read_ceiling.cu, TUNING.md D10). A tile is `keyPanels` (K) and
-    /// `valuePanels` (V) panels of the tile's keys x 64 columns (128 bytes, the 128-byte swizzle's row, which ldmatrix
-    /// reads without bank conflicts), each panel 1024-byte aligned; zero columns past the head dim and zero rows past
-    /// the keys come from the TMA's out-of-bounds fill.
+    /// K and V tiles copied by the TMA engine (cp.async.bulk.tensor, one request per 64-column panel of a tile or of
+    /// a page, completing on an mbarrier per tile), sm_90's choice for calls of whole batches: reading 2 GiB of K and
+    /// V through such tiles measured 4,465-4,599 GB/s on the H200 against 4,236-4,282 for the cp.async ring
+    /// (benchmarks/decode/read_ceiling.cu, TUNING.md D10). A tile is `keyPanels` (K) and `valuePanels` (V) panels of
+    /// the tile's keys x 64 columns (128 bytes, the 128-byte swizzle's row, which ldmatrix reads without bank
+    /// conflicts), each panel 1024-byte aligned; zero columns past the head dim come from the TMA's out-of-bounds
+    /// fill, and the kernel zeroes the V rows of a tile's keys past the sequence's. A paged cache's tile is one box
+    /// of its page (pages of a multiple of the tile's keys) or one box per page (pages of 8 keys or more that divide
+    /// the tile): `boxRows` keys.
     public struct TensorMapTiles: Sendable, Hashable {
         /// Elements per panel row: 128 bytes of 16-bit elements.
         public static let panelColumns = 64
@@ -85,6 +87,20 @@ public struct DecodePlan: Sendable, Hashable {
         public var valuePanels: Int
         /// Bytes of one panel: the tile's keys x 128.
         public var panelBytes: Int
+        /// Keys per TMA box: the tile's, or a page's when pages are smaller.
+        public var boxRows: Int
+
+        /// The smallest page whose keys one TMA box per page covers (smaller pages keep cp.async).
+        public static let minimumPageSize = 8
+
+        /// The keys per box for pages of `pageSize` keys (nil: contiguous) and tiles of `tileColumns`, or nil when
+        /// pages and tiles do not nest (a page of 48 keys) or the pages are too small for a box each.
+        public static func boxRows(pageSize: Int?, tileColumns: Int) -> Int? {
+            guard let pageSize else { return tileColumns }
+            if pageSize % tileColumns == 0 { return tileColumns }
+            if tileColumns % pageSize == 0 && pageSize >= minimumPageSize { return pageSize }
+            return nil
+        }
 
         /// Bytes of one stage: a K tile and a V tile.
         public var stageBytes: Int { (keyPanels + valuePanels) * panelBytes }
@@ -113,25 +129,25 @@ public struct DecodePlan: Sendable, Hashable {
     /// decode kernel does not run the variant (every call then takes the forward kernel): fp32 storage (the
     /// m16n8k16 products are 16-bit), dropout and block-sparse layouts (its packed rows mix query heads, which
     /// those address one at a time), or a budget without room for two K/V tiles.
-    /// With `tensorMaps` (the Hopper family), calls of whole batches with a contiguous cache read K and V through
-    /// TMA tiles (`TensorMapTiles`) in the shapes where those fit; with `dependentCombine` (sm_90), the combine
+    /// With `tensorMaps` (sm_90), calls of whole batches read K and V through TMA tiles (`TensorMapTiles`) in the
+    /// shapes where those fit, unless pages and tiles do not nest; with `dependentCombine` (sm_90), the combine
     /// kernel is a programmatic dependent launch.
     public static func plan(_ variant: VariantModel, budget: Int, tensorMaps: Bool = false,
                             dependentCombine: Bool = false) -> DecodePlan? {
         guard unsupportedReason(variant) == nil, var plan = fitting(variant, budget: budget) else { return nil }
         plan.dependentCombine = dependentCombine
-        if tensorMaps && variant.pageSize == nil {
-            plan.addTensorMapTiles(variant, budget: budget)
+        if tensorMaps, let boxRows = TensorMapTiles.boxRows(pageSize: variant.pageSize, tileColumns: plan.tileColumns) {
+            plan.addTensorMapTiles(variant, budget: budget, boxRows: boxRows)
         }
         return plan
     }
 
     /// The TMA tiles of the plan's tile (same keys and stages as the cp.async ring), in each shape where they fit
     /// the shape's blocks per multiprocessor; none when they fit no shape.
-    private mutating func addTensorMapTiles(_ variant: VariantModel, budget: Int) {
+    private mutating func addTensorMapTiles(_ variant: VariantModel, budget: Int, boxRows: Int) {
         let panels = { (dim: Int) in (dim + TensorMapTiles.panelColumns - 1) / TensorMapTiles.panelColumns }
         let tiles = TensorMapTiles(keyPanels: panels(variant.headDim), valuePanels: panels(variant.valueHeadDim),
-                                   panelBytes: tileColumns * TensorMapTiles.panelRowBytes)
+                                   panelBytes: tileColumns * TensorMapTiles.panelRowBytes, boxRows: boxRows)
         let sized = { (shape: BlockShape) -> BlockShape in
             var sized = shape
             let queryBytes = shape.layout.queryTileElements * shape.layout.elementBytes
@@ -223,9 +239,10 @@ public struct DecodePlan: Sendable, Hashable {
         guard let tiles = tensorMapTiles else { return [] }
         let shapes = [("narrow", narrow.tensorMapSharedBytes), ("wide", wide?.tensorMapSharedBytes)]
             .compactMap { name, bytes in bytes.map { "\(name) \($0) bytes" } }.joined(separator: ", ")
-        return ["tma      whole batches with a contiguous cache: K and V tiles by TMA, \(tiles.keyPanels) + "
-                + "\(tiles.valuePanels) panels of \(TensorMapTiles.panelColumns) columns (128-byte swizzle) per stage, "
-                + "\(shapes) of shared memory; other calls by cp.async"]
+        let boxes = tiles.boxRows == tileColumns ? "" : ", a box of \(tiles.boxRows) keys per page"
+        return ["tma      whole batches: K and V tiles by TMA, \(tiles.keyPanels) + \(tiles.valuePanels) panels of "
+                + "\(TensorMapTiles.panelColumns) columns (128-byte swizzle) per stage\(boxes), \(shapes) of shared "
+                + "memory; variable-length batches and layouts TMA cannot address by cp.async"]
     }
 
     /// What `attngen plan` prints about the kernel.

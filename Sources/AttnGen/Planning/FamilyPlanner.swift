@@ -30,7 +30,7 @@ public struct FamilyPlanner: Sendable {
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: target, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, backward: backward,
-                               decode: DecodePlan.plan(variant, budget: budget,
+                               decode: DecodePlan.plan(variant, budget: budget, tensorMaps: target.device == .sm90,
                                                        dependentCombine: target.device == .sm90))
         case .hopper:
             // The Hopper forward, the mma.sync forward of the same device for layouts TMA cannot address, and the

@@ -1,9 +1,11 @@
 /* K and V tiles by TMA (the plan's TensorMapTiles; README.md, "Decoding"): for calls of whole batches whose K and V
    TMA can address, one thread copies each tile as kKeyPanels + kValuePanels panels of kTileKeys rows x 64 columns
-   (128 bytes: the 128-byte swizzle's row), completing on a barrier per tile, K and V apart. Reading a decode call's
-   K and V this way measured 7 % faster than through the cp.async ring (TUNING.md, D10). */
+   (128 bytes: the 128-byte swizzle's row), completing on a barrier per tile, K and V apart; a paged cache's tile as
+   such a box of its page, or a box of kBoxRows keys per page. Reading a decode call's K and V this way measured 7 %
+   faster than through the cp.async ring (TUNING.md, D10). */
 
-/* The tensor maps of K and V: {head dim, keys, heads_kv, batch}, boxes of 64 columns x kTileKeys keys. */
+/* The tensor maps of K and V: {head dim, keys, heads_kv, batch} of the tensors, or {head dim, keys of a page,
+   heads_kv, pages} of the pools; boxes of 64 columns x kBoxRows keys. */
 struct TileMaps {
     CUtensorMap k, v;
 };
@@ -49,6 +51,9 @@ struct TensorMapRing {
         kStagesOffset + kStages * kStageBytes > kMergeBytes ? kStagesOffset + kStages * kStageBytes : kMergeBytes;
     static_assert(kBarriersOffset + 2 * kStages * 8 <= Shape::kTensorMapSharedBytes,
                   "the planned shared memory holds the Q tile, the stages, the merge buffer and the barriers");
+    static_assert(kPageSize == 0 || kPagesWholeTiles ? kBoxRows == kTileKeys
+                                                     : kTilesWholePages && kBoxRows * kTilePages == kTileKeys,
+                  "a box holds the tile's keys, or a page's when the tile holds whole pages");
 
     unsigned char *stages;     /* stage 0 */
     uint32_t barriers;         /* shared address of the K barriers [kStages], then the V barriers [kStages] */
@@ -73,23 +78,52 @@ struct TensorMapRing {
         }
     }
 
-    /* Key tile `tile` into stage `slot`: thread 0 arms the stage's barriers with the bytes and issues the panels
-       (rows past the keys and columns past the head dims arrive as zeros). */
-    __device__ __forceinline__ void load(int64_t tile, int slot) const {
+    /* Key tile `tile` into stage `slot` (a paged cache's from the pages `pages`, tile_pages()): thread 0 arms the
+       stage's barriers with the bytes and issues the boxes. Columns past the head dims and rows past a tensor's
+       keys arrive as zeros; rows of a page past the sequence's keys hold the page's (zero_value_rows()). */
+    __device__ __forceinline__ void load(int64_t tile, int slot, const TilePages &pages) const {
         if (threadIdx.x != 0) return;
         const uint32_t k_tile = attngen_smem_address(stages + slot * kStageBytes);
         const uint32_t v_tile = k_tile + kKeyTileBytes;
-        const int32_t key = (int32_t)(tile * kTileKeys);
         attngen_mbarrier_arrive_expect_tx(barriers + 8 * slot, kKeyTileBytes);
-#pragma unroll
-        for (int panel = 0; panel < kKeyPanels; ++panel) {
-            attngen_tma_load_4d(k_tile + panel * kPanelBytes, k_map, barriers + 8 * slot, panel * 64, key, head, batch);
-        }
+        load_panels<kKeyPanels>(k_tile, k_map, barriers + 8 * slot, tile, pages);
         attngen_mbarrier_arrive_expect_tx(barriers + 8 * (kStages + slot), kValueTileBytes);
+        load_panels<kValuePanels>(v_tile, v_map, barriers + 8 * (kStages + slot), tile, pages);
+    }
+
+    /* The boxes of one K or V tile: a box per panel at the tile's first key (contiguous: in the tensor; pages that
+       are whole tiles: in the tile's page), or a box per panel and page at the page's first key. */
+    template <int Panels>
+    __device__ __forceinline__ void load_panels(uint32_t tile_address, const CUtensorMap *map, uint32_t barrier,
+                                                int64_t tile, const TilePages &pages) const {
 #pragma unroll
-        for (int panel = 0; panel < kValuePanels; ++panel) {
-            attngen_tma_load_4d(v_tile + panel * kPanelBytes, v_map, barriers + 8 * (kStages + slot), panel * 64, key,
-                                head, batch);
+        for (int panel = 0; panel < Panels; ++panel) {
+            const uint32_t panel_address = tile_address + panel * kPanelBytes;
+            if constexpr (kPageSize == 0) {
+                attngen_tma_load_4d(panel_address, map, barrier, panel * 64, (int32_t)(tile * kTileKeys), head, batch);
+            } else if constexpr (kPagesWholeTiles) {
+                attngen_tma_load_4d(panel_address, map, barrier, panel * 64, (int32_t)(tile * kTileKeys % kPageUnit),
+                                    head, pages.page[0]);
+            } else {
+#pragma unroll
+                for (int i = 0; i < kTilePages; ++i) {
+                    attngen_tma_load_4d(panel_address + i * kBoxRows * kPanelRowBytes, map, barrier, panel * 64, 0,
+                                        head, pages.page[i]);
+                }
+            }
+        }
+    }
+
+    /* Zeroes the V rows of stage `slot` from row `live_rows` on (keys past the sequence's in its last tile: a page's
+       rows there are not the sequence's, and NaN in them would survive P = 0); every thread, after wait_values,
+       then a block barrier before any warp reads the tile. K needs none: those keys' scores are masked. */
+    __device__ __forceinline__ void zero_value_rows(int slot, int live_rows) const {
+        unsigned char *const v_tile = stages + slot * kStageBytes + kKeyTileBytes;
+        const int chunks = (kTileKeys - live_rows) * (kPanelRowBytes / 16);
+        for (int i = threadIdx.x; i < kValuePanels * chunks; i += kThreads) {
+            const int panel = i / chunks, chunk = i % chunks;
+            *reinterpret_cast<uint4 *>(v_tile + panel * kPanelBytes + live_rows * kPanelRowBytes + chunk * 16) =
+                make_uint4(0u, 0u, 0u, 0u);
         }
     }
 

@@ -786,12 +786,6 @@ struct CopiedTiles {
     using Layout = PaddedRows;
 };
 
-/* This variant's plan has no TMA tiles (not the Hopper family, or a paged cache): every call copies its tiles with
-   cp.async, and the kernels' tensor-map parameter is empty. */
-struct TileMaps {};
-
-/* A decode kernel instance: its arguments and the tensor maps of its TMA tiles (empty without them). */
-using DecodeKernel = void (*)(DecodeArguments, TileMaps);
 
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
@@ -936,6 +930,13 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
     }
 }
 
+/* This variant's plan has no TMA tiles (not the Hopper family, or a paged cache): every call copies its tiles with
+   cp.async, and the kernels' tensor-map parameter is empty. */
+struct TileMaps {};
+
+/* A decode kernel instance: its arguments and the tensor maps of its TMA tiles (empty without them). */
+using DecodeKernel = void (*)(DecodeArguments, TileMaps);
+
 /* Instances: decode_kernel<false, ...> for whole batches, decode_kernel<true, ...> for variable-length batches
    (cu_seqlens_q, cu_seqlens_k), whose sequences' lengths and rows come from their prefix sums; each in the block
    shapes the plan has (NarrowBlock, and WideBlock when kHasWideBlock), with CopiedTiles, and for whole batches
@@ -1016,7 +1017,7 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
     auto load_key_tile = [&](int64_t tile, int slot, const TilePages &pages) {
         const int64_t k0 = tile * kTileKeys;
         if constexpr (Ring::kTensorMaps) {
-            if (tile < tile_end) ring.load(tile, slot);
+            if (tile < tile_end) ring.load(tile, slot, pages);
             return;
         }
         if (tile < tile_end) {
@@ -1160,6 +1161,11 @@ __global__ void __launch_bounds__(kThreads, Block::kBlocksPerMultiprocessor)
            O += P·V over the warp's keys. */
         if constexpr (Ring::kTensorMaps) {
             ring.wait_values(iteration);
+            /* The sequence's last tile: zeros for the V rows past its keys (uniform across the block). */
+            if ((tile + 1) * kTileKeys > nk) {
+                ring.zero_value_rows(slot, (int)(nk - tile * kTileKeys));
+                __syncthreads();
+            }
             warp_accumulate_pv<1, kColumns, typename Ring::Layout>(o_acc, s, ring.value_tile(slot, key_warp * kColumns),
                                                                    lane);
         } else {

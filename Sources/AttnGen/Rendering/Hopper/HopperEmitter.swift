@@ -21,13 +21,7 @@ public struct HopperEmitter: KernelEmitter {
     public var target: Target { .hopperSM90 }
 
     public func sharedFiles() throws(SpecError) -> [GeneratedFile] {
-        let banner = GeneratedBanner.cComment([
-            "Hopper (sm_90a) helpers of the attngen CUDA kernels: mbarriers, TMA, wgmma, descriptors, tensor maps.",
-            "Template: Templates/hopper/\(Self.runtimeHeaderName)",
-        ])
-        let runtime = try templates.template("hopper/\(Self.runtimeHeaderName)").render(["banner": banner])
-        return try CUDASharedFiles.files(templates: templates)
-            + [GeneratedFile(path: Self.runtimeHeaderName, contents: runtime)]
+        try CUDASharedFiles.files(templates: templates) + [try CUDASharedFiles.hopperRuntime(templates: templates)]
     }
 
     public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {

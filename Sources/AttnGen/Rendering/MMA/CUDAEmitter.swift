@@ -4,7 +4,8 @@
 /// Per variant `NAME` it writes `NAME.cuh` (the launcher's declaration and `#define`s), `NAME_variant.cuh` (the
 /// variant's constants and mask hooks, included by each of its kernels), `NAME.cu` (forward kernel and launcher)
 /// and with a backward pass `NAME_backward.{cuh,cu}`. Every output folder also gets `attngen_abi.h` and
-/// `attngen_runtime_cuda.cuh` (Philox, conversions, inline PTX, argument checks).
+/// `attngen_runtime_cuda.cuh` (Philox, conversions, inline PTX, argument checks), sm_90 folders also
+/// `attngen_runtime_hopper.cuh` (the decode kernel's TMA tiles).
 ///
 /// fp16 and bf16 run on `mma.sync.m16n8k16` with fp32 accumulators. fp32 storage runs on tf32
 /// `mma.sync.m16n8k8` (operands rounded to tf32, accumulation in fp32): fp32's range is kept (fp16 would
@@ -32,7 +33,9 @@ public struct CUDAEmitter: KernelEmitter {
     }
 
     public func sharedFiles() throws(SpecError) -> [GeneratedFile] {
+        // sm_90: the decode kernel's TMA tiles include the Hopper runtime header.
         try CUDASharedFiles.files(templates: templates)
+            + (target.device == .sm90 ? [try CUDASharedFiles.hopperRuntime(templates: templates)] : [])
     }
 
     public func emit(_ variant: VariantModel, plan: VariantPlan) throws(SpecError) -> [GeneratedFile] {

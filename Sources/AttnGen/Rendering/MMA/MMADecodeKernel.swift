@@ -14,7 +14,7 @@ struct MMADecodeKernel {
             + (plan.wide.map { "\($0.rows) packed rows for more, \($0.stages) stages, \($0.sharedBytes) bytes; " }
                 ?? "no wide blocks; ")
             + "up to \(DecodePlan.maximumQueryRows) query rows per call"
-            + (plan.tensorMapTiles == nil ? "." : "; K and V by TMA for whole batches with a contiguous cache.")
+            + (plan.tensorMapTiles == nil ? "." : "; K and V by TMA for whole batches.")
     }
 
     func render(products: String) throws(SpecError) -> String {
@@ -64,6 +64,7 @@ struct MMADecodeKernel {
                 "constexpr int kValuePanels = \(tiles.valuePanels);",
                 "constexpr int kPanelRowBytes = \(DecodePlan.TensorMapTiles.panelRowBytes);",
                 "constexpr int kPanelBytes = \(tiles.panelBytes);",
+                "constexpr int kBoxRows = \(tiles.boxRows);  /* keys per TMA box: the tile's, or a page's */",
             ]
         }
         lines += [
