@@ -609,9 +609,9 @@ extern "C" attngen_status attngen_mha_d256_bf16_causal_combine_cuda(const attnge
  * ranges, one block each, which write fp32 partial results (O normalised, natural-log LSE) to the caller's
  * workspace; the combine kernel above merges them.
  * The tiles arrive in one of two ways (the kernel's Ring parameter): CopiedTiles, 16-byte cp.async from every thread
- * into rows padded by kRowPad (every call), or, where the plan has them (the Hopper family), TensorMapRing: the TMA
- * engine copies 64-column panels in the 128-byte swizzle for calls of whole batches with a contiguous cache
- * (TUNING.md, D10).
+ * into rows padded by kRowPad (every call), or, where the plan has them (sm_90), TensorMapRing: the TMA engine copies
+ * 64-column panels in the 128-byte swizzle for calls of whole batches, from the tensors or from the pages of a paged
+ * cache (TUNING.md, D10 and D11).
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_mha_d256_bf16_causal_decode {
@@ -786,7 +786,6 @@ struct CopiedTiles {
     using Layout = PaddedRows;
 };
 
-
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,
    64): kTilePages pages per tile (PageCopy); other sizes (1, 48): a page per key, looked up by each copy. In the
@@ -930,8 +929,8 @@ static __device__ __forceinline__ void load_paged_tile(Raw *dst, const Raw *rows
     }
 }
 
-/* This variant's plan has no TMA tiles (not the Hopper family, or a paged cache): every call copies its tiles with
-   cp.async, and the kernels' tensor-map parameter is empty. */
+/* This variant's plan has no TMA tiles (sm_80, pages that TMA boxes cannot cover, or no room for them): every call
+   copies its tiles with cp.async, and the kernels' tensor-map parameter is empty. */
 struct TileMaps {};
 
 /* A decode kernel instance: its arguments and the tensor maps of its TMA tiles (empty without them). */

@@ -610,9 +610,9 @@ extern "C" attngen_status attngen_mha_d128_bf16_causal_combine_cuda(const attnge
  * ranges, one block each, which write fp32 partial results (O normalised, natural-log LSE) to the caller's
  * workspace; the combine kernel above merges them.
  * The tiles arrive in one of two ways (the kernel's Ring parameter): CopiedTiles, 16-byte cp.async from every thread
- * into rows padded by kRowPad (every call), or, where the plan has them (the Hopper family), TensorMapRing: the TMA
- * engine copies 64-column panels in the 128-byte swizzle for calls of whole batches with a contiguous cache
- * (TUNING.md, D10).
+ * into rows padded by kRowPad (every call), or, where the plan has them (sm_90), TensorMapRing: the TMA engine copies
+ * 64-column panels in the 128-byte swizzle for calls of whole batches, from the tensors or from the pages of a paged
+ * cache (TUNING.md, D10 and D11).
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_mha_d128_bf16_causal_decode {
@@ -630,7 +630,7 @@ constexpr bool kDependentCombine = true;  /* the combine kernel: a programmatic 
 /* One K and one V tile, as the plan accounts them. */
 constexpr int kKTileElements = 17408;
 constexpr int kVTileElements = 17408;
-/* TMA tiles (whole batches with a contiguous cache): panels of kTileKeys keys x 64 columns, 128-byte swizzle. */
+/* TMA tiles (whole batches): panels of kTileKeys keys x 64 columns, 128-byte swizzle, boxes of kBoxRows keys. */
 constexpr int kKeyPanels = 2;
 constexpr int kValuePanels = 2;
 constexpr int kPanelRowBytes = 128;
@@ -799,7 +799,6 @@ struct CopiedTiles {
     static constexpr int kStages = Shape::kStages;
     using Layout = PaddedRows;
 };
-
 
 /* A paged cache (kPageSize > 0) is read tile by tile in one of three ways, by how pages and K/V tiles nest:
    pages that are whole tiles (256 keys): one page per tile; tiles that are whole pages of at least 8 keys (16,

@@ -59,7 +59,7 @@ struct MMADecodeKernel {
         ]
         if let tiles = plan.tensorMapTiles {
             lines += [
-                "/* TMA tiles (whole batches with a contiguous cache): panels of kTileKeys keys x 64 columns, 128-byte swizzle. */",
+                "/* TMA tiles (whole batches): panels of kTileKeys keys x 64 columns, 128-byte swizzle, boxes of kBoxRows keys. */",
                 "constexpr int kKeyPanels = \(tiles.keyPanels);",
                 "constexpr int kValuePanels = \(tiles.valuePanels);",
                 "constexpr int kPanelRowBytes = \(DecodePlan.TensorMapTiles.panelRowBytes);",
