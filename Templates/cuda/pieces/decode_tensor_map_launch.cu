@@ -23,8 +23,7 @@ static void choose_tensor_map_tiles(const attngen_forward_params &p, bool wide, 
         !attngen_hopper_tma_layout_ok(p.v, p.v_layout, rows, p.heads_kv, outer)) {
         return;
     }
-    const CUtensorMapDataType type =
-        std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = attngen_hopper_tensor_map_type<Element>();
     if (attngen_hopper_encode_tensor_map(&maps.k, p.k, type, kHeadDim, rows, p.heads_kv, outer, p.k_layout, kBoxRows,
                                          CU_TENSOR_MAP_L2_PROMOTION_L2_128B) != ATTNGEN_OK ||
         attngen_hopper_encode_tensor_map(&maps.v, p.v, type, kValueHeadDim, rows, p.heads_kv, outer, p.v_layout,

@@ -46,9 +46,9 @@ struct TensorMapRing {
     static constexpr int kValueTileBytes = kValuePanels * kPanelBytes;
     static constexpr int kStageBytes = kKeyTileBytes + kValueTileBytes;
     static constexpr int kStagesOffset = (Shape::kQTileElements * (int)sizeof(Raw) + 1023) / 1024 * 1024;
-    static constexpr int kMergeBytes = Shape::kKeyWarps * Shape::kRows * (kMergeStride + 2) * (int)sizeof(float);
-    static constexpr int kBarriersOffset =
-        kStagesOffset + kStages * kStageBytes > kMergeBytes ? kStagesOffset + kStages * kStageBytes : kMergeBytes;
+    static constexpr int kBarriersOffset = kStagesOffset + kStages * kStageBytes > Shape::kMergeBytes
+                                               ? kStagesOffset + kStages * kStageBytes
+                                               : Shape::kMergeBytes;
     static_assert(kBarriersOffset + 2 * kStages * 8 <= Shape::kTensorMapSharedBytes,
                   "the planned shared memory holds the Q tile, the stages, the merge buffer and the barriers");
     static_assert(kPageSize == 0 || kPagesWholeTiles ? kBoxRows == kTileKeys

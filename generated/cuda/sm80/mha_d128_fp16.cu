@@ -672,10 +672,12 @@ struct BlockShape : Block {
     static constexpr int kColumns = kTileKeys / kKeyWarps;
     static_assert(kWarps % Block::kRowGroups == 0 && kColumns % 16 == 0,
                   "each row group has whole warps, each warp whole k16 steps of P·V");
+    /* The warps' merge buffer: O, the running maximum and the sum of each row, per warp of a row group. */
+    static constexpr int kMergeBytes = kKeyWarps * kRows * (kMergeStride + 2) * (int)sizeof(float);
     static_assert(Block::kQTileElements == kRows * kQStride, "the planned Q tile holds whole padded rows");
     static_assert(Block::kSharedBytes >= (Block::kQTileElements + Block::kStages * (kKTileElements + kVTileElements)) *
                                              (int)sizeof(Raw) &&
-                      Block::kSharedBytes >= kKeyWarps * kRows * (kMergeStride + 2) * (int)sizeof(float),
+                      Block::kSharedBytes >= kMergeBytes,
                   "the planned shared memory holds the Q tile and the K/V ring, and later the merge buffer");
 };
 

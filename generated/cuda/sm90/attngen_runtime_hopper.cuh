@@ -20,7 +20,8 @@
  *                     accumulators, A from shared memory (descriptor) or from registers, B from shared memory
  *   descriptors       the 64-bit shared-memory matrix descriptor of the 128-byte swizzle
  *   setmaxnreg        inc / dec
- *   host              cuTensorMapEncodeTiled through cudaGetDriverEntryPointByVersion (nothing links libcuda);
+ *   host              cuTensorMapEncodeTiled through cudaGetDriverEntryPointByVersion (nothing links libcuda),
+ *                     the tensor-map element type of a 16-bit storage type;
  *                     the current device's multiprocessor count and L2 size (asked once per device)
  *
  * Everything here is `static` (inline), so several generated kernels can be compiled into one program. The
@@ -52,6 +53,7 @@
 #include <stdint.h>
 
 #include <atomic>
+#include <type_traits>
 
 #include "attngen_abi.h"
 
@@ -1591,6 +1593,13 @@ static inline attngen_hopper_forward_extents attngen_hopper_forward_extents_of(c
     extents.kv_batches = packed_k ? 1 : p.batch;
     extents.reads_kv = p.seqlen_k > 0 && (!packed_k || p.total_k > 0);
     return extents;
+}
+
+/* The tensor-map element type of a 16-bit storage type (__nv_bfloat16 or __half). */
+template <typename Element>
+static inline CUtensorMapDataType attngen_hopper_tensor_map_type(void) {
+    return std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                        : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
 }
 
 /* Encodes the tiled tensor map of one tensor of 16-bit elements (an ABI tensor), bytes (fp8 inputs) or fp32 ones (the

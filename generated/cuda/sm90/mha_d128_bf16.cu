@@ -1301,9 +1301,7 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
 
     /* Tensor maps: boxes of {64 columns, kBlockM rows (Q) or kBlockN rows (K, V), 1 head, 1 batch}, 128-byte
        swizzle, zeros out of bounds. */
-    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8
-                                     : std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                                   : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8 : attngen_hopper_tensor_map_type<Element>();
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));
@@ -2510,9 +2508,7 @@ static attngen_status launch(const attngen_forward_params &p, cudaStream_t strea
 
     /* Tensor maps: boxes of {64 columns, kBlockM rows (Q) or kBlockN rows (K, V), 1 head, 1 batch}, 128-byte
        swizzle, zeros out of bounds. */
-    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8
-                                     : std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                                   : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = kFp8 ? CU_TENSOR_MAP_DATA_TYPE_UINT8 : attngen_hopper_tensor_map_type<Element>();
     CUtensorMap tmap_q, tmap_k, tmap_v;
     memset(&tmap_k, 0, sizeof(tmap_k));
     memset(&tmap_v, 0, sizeof(tmap_v));

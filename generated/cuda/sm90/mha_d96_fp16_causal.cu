@@ -679,10 +679,12 @@ struct BlockShape : Block {
     static constexpr int kColumns = kTileKeys / kKeyWarps;
     static_assert(kWarps % Block::kRowGroups == 0 && kColumns % 16 == 0,
                   "each row group has whole warps, each warp whole k16 steps of P·V");
+    /* The warps' merge buffer: O, the running maximum and the sum of each row, per warp of a row group. */
+    static constexpr int kMergeBytes = kKeyWarps * kRows * (kMergeStride + 2) * (int)sizeof(float);
     static_assert(Block::kQTileElements == kRows * kQStride, "the planned Q tile holds whole padded rows");
     static_assert(Block::kSharedBytes >= (Block::kQTileElements + Block::kStages * (kKTileElements + kVTileElements)) *
                                              (int)sizeof(Raw) &&
-                      Block::kSharedBytes >= kKeyWarps * kRows * (kMergeStride + 2) * (int)sizeof(float),
+                      Block::kSharedBytes >= kMergeBytes,
                   "the planned shared memory holds the Q tile and the K/V ring, and later the merge buffer");
 };
 
@@ -991,9 +993,9 @@ struct TensorMapRing {
     static constexpr int kValueTileBytes = kValuePanels * kPanelBytes;
     static constexpr int kStageBytes = kKeyTileBytes + kValueTileBytes;
     static constexpr int kStagesOffset = (Shape::kQTileElements * (int)sizeof(Raw) + 1023) / 1024 * 1024;
-    static constexpr int kMergeBytes = Shape::kKeyWarps * Shape::kRows * (kMergeStride + 2) * (int)sizeof(float);
-    static constexpr int kBarriersOffset =
-        kStagesOffset + kStages * kStageBytes > kMergeBytes ? kStagesOffset + kStages * kStageBytes : kMergeBytes;
+    static constexpr int kBarriersOffset = kStagesOffset + kStages * kStageBytes > Shape::kMergeBytes
+                                               ? kStagesOffset + kStages * kStageBytes
+                                               : Shape::kMergeBytes;
     static_assert(kBarriersOffset + 2 * kStages * 8 <= Shape::kTensorMapSharedBytes,
                   "the planned shared memory holds the Q tile, the stages, the merge buffer and the barriers");
     static_assert(kPageSize == 0 || kPagesWholeTiles ? kBoxRows == kTileKeys
@@ -1475,8 +1477,7 @@ static void choose_tensor_map_tiles(const attngen_forward_params &p, bool wide, 
         !attngen_hopper_tma_layout_ok(p.v, p.v_layout, rows, p.heads_kv, outer)) {
         return;
     }
-    const CUtensorMapDataType type =
-        std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = attngen_hopper_tensor_map_type<Element>();
     if (attngen_hopper_encode_tensor_map(&maps.k, p.k, type, kHeadDim, rows, p.heads_kv, outer, p.k_layout, kBoxRows,
                                          CU_TENSOR_MAP_L2_PROMOTION_L2_128B) != ATTNGEN_OK ||
         attngen_hopper_encode_tensor_map(&maps.v, p.v, type, kValueHeadDim, rows, p.heads_kv, outer, p.v_layout,

@@ -1687,8 +1687,7 @@ static bool runs(const attngen_backward_params &p) {
 static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
     const attngen_backward_params &p = arguments.params;
     const int64_t key_tiles = (p.seqlen_k + kBlockKeys - 1) / kBlockKeys; /* below 2^31: seqlen_k is (runs) */
-    const CUtensorMapDataType type = std::is_same<Element, __nv_bfloat16>::value ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                                 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const CUtensorMapDataType type = attngen_hopper_tensor_map_type<Element>();
     CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do, tmap_dq;
     /* The dQ accumulator, dense [batch][heads_q][seqlen_q][kHeadDim] fp32 (the launcher always gives it here). */
     const attngen_layout accumulator_layout = {(int64_t)p.heads_q * p.seqlen_q * kHeadDim, p.seqlen_q * kHeadDim,
