@@ -8,7 +8,8 @@ are compiled here and called through ctypes with prepared parameters and the for
 (benchmarks/gpu/bench.py's Kernel). Inputs are [B, H, S, D] (BHSD) tensors; one query row per sequence unless the
 row says otherwise. Every attngen result is checked against SDPA's output (O poisoned with NaN first) before it is
 timed. Bandwidth = bytes of K and V read / time; the copy anchor is a device-to-device copy of 4 GiB, (read + write)
-bytes / time. Times are medians of CUDA-event timings. Writes DECODE.md and decode.json into --out.
+bytes / time. Times are medians of CUDA-event timings; the kernels of a row (attngen and the anchors, or the contiguous
+and the paged kernel) are timed interleaved, in rounds (bench.interleaved_ms). Writes DECODE.md and decode.json into --out.
 """
 import argparse
 import ctypes
@@ -23,7 +24,7 @@ import torch.nn.attention
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gpu"))
-import bench  # noqa: E402  (benchmarks/gpu/bench.py: build_library, Kernel, median_ms)
+import bench  # noqa: E402  (benchmarks/gpu/bench.py: build_library, Kernel, median_ms, interleaved_ms)
 
 
 def copy_bandwidth(repeats):
@@ -97,13 +98,18 @@ def measure(library, name, dtype, batch, hq, hkv, keys, nq, repeats, copy_gbs, s
     if not math.isfinite(error) or error > 2e-2:
         row["result"] = "FAIL"
         return row
-    ms = bench.median_ms(kernel, repeats)
+    times, errors = bench.interleaved_ms({"attngen": kernel, **anchors}, repeats)
+    if "attngen" not in times:
+        row["result"] = "FAIL"
+        row["attngen_error"] = errors.get("attngen", "not timed")
+        return row
+    ms = times["attngen"]
     row.update(attngen_ms=ms, attngen_gbs=bytes_read / (ms * 1e-3) / 1e9)
-    for backend, fn in anchors.items():
-        try:
-            row[f"{backend}_ms"] = bench.median_ms(fn, repeats)
-        except RuntimeError as problem:
-            row[f"{backend}_error"] = str(problem).splitlines()[0][:120]
+    for backend in anchors:
+        if backend in times:
+            row[f"{backend}_ms"] = times[backend]
+        else:
+            row[f"{backend}_error"] = errors.get(backend, "not timed")
     best = min([row[f"{b}_ms"] for b in ("flash", "cudnn") if f"{b}_ms" in row], default=None)
     if best:
         row["vs_best_anchor"] = best / ms
@@ -157,7 +163,6 @@ def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name
     reference, bound = paged_pair(library, page, batch, hq, hkv, keys, seed, order_name)
     row = {"variant": f"dec_bf16_d128_paged{page}", "dtype": "bfloat16", "batch": batch, "heads_q": hq,
            "heads_kv": hkv, "keys": keys, "query_rows": 1, "page": page, "page_order": order_name}
-    timings = {}
     for name, kernel, o in bound:
         kernel()
         torch.cuda.synchronize()
@@ -166,7 +171,11 @@ def measure_paged(library, page, batch, hq, hkv, keys, repeats, seed, order_name
         if not math.isfinite(error) or error > 2e-2:
             row["result"] = "FAIL"
             return row
-        timings[name] = bench.median_ms(kernel, repeats)
+    timings, errors = bench.interleaved_ms({name: kernel for name, kernel, _ in bound}, repeats)
+    if len(timings) != len(bound):
+        row["result"] = "FAIL"
+        row["error"] = "; ".join(errors.values()) or "not timed"
+        return row
     row["contiguous_ms"] = timings["dec_bf16_d128"]
     row["paged_ms"] = timings[f"dec_bf16_d128_paged{page}"]
     row["paged_vs_contiguous"] = row["contiguous_ms"] / row["paged_ms"]
@@ -224,8 +233,8 @@ def markdown(copy_gbs, read_gbs, results, meta):
              f"- GPU: {meta['gpu']}; torch {meta['torch']}; command: `{meta['command']}`",
              f"- measured copy bandwidth: {copy_gbs:.0f} GB/s (read + write, 4 GiB device-to-device); read bandwidth: "
              f"{read_gbs:.0f} GB/s (torch.sum over 4 GiB of bf16)",
-             "- time: median of CUDA-event timings; GB/s = bytes of K and V read / time; ratio = faster anchor's time / "
-             "attngen's (> 1: attngen faster)", "",
+             "- time: median of CUDA-event timings, a row's kernels timed interleaved in 3 rounds; GB/s = bytes of K and V "
+             "read / time; ratio = faster anchor's time / attngen's (> 1: attngen faster)", "",
              "| variant | B | Hq/Hkv | keys | rows | attngen ms | GB/s | % of copy | % of read | flash ms | cuDNN ms | "
              "ratio | rel. err | result |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 

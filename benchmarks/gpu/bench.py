@@ -226,6 +226,35 @@ def median_ms(fn, repeats, warmup=3):
     return statistics.median(start.elapsed_time(stop) for start, stop in events)
 
 
+def interleaved_ms(fns, repeats, rounds=3):
+    """The median CUDA-event time of each callable of `fns` (name -> callable), timed in turn for `rounds` rounds
+    (each round: one untimed call, then `repeats` timed calls of each), and the first error line of those that raised
+    (left out of the times). In turn, because the GPU can run slow for a while after a shape's tensors are allocated:
+    the first kernel timed at a new shape ran up to 15 % slower than the same code timed after it (decode benchmark,
+    benchmarks/decode/TUNING.md D13), which timing one kernel after the other charges to the one timed first. One
+    round is the order of timing one kernel after the other."""
+    samples = {name: [] for name in fns}
+    errors = {}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            if name in errors:
+                continue
+            try:
+                fn()
+                torch.cuda.synchronize()
+                events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True))
+                          for _ in range(repeats)]
+                for start, stop in events:
+                    start.record()
+                    fn()
+                    stop.record()
+                torch.cuda.synchronize()
+                samples[name] += [start.elapsed_time(stop) for start, stop in events]
+            except Exception as problem:  # noqa: BLE001 - an anchor that refuses this shape
+                errors[name] = str(problem).splitlines()[0][:160]
+    return {name: statistics.median(times) for name, times in samples.items() if times and name not in errors}, errors
+
+
 def relative_error(out, ref):
     out, ref = out.float(), ref.float()
     if not torch.isfinite(out).all():
@@ -309,15 +338,18 @@ def measure_row(args, anchors, kernels, row, q, k, v, flops, reference, anchor_f
         ok = ok and lse_error < 1e-3
     row["check"] = "pass" if ok else "FAIL"
     row["tflops"] = {}
-    if ok:
-        row["tflops"]["attngen"] = flops / (median_ms(our_kernel, repeats) * 1e-3) / 1e12
-    for name, fn in anchor_fns.items():
-        if fn is None:
-            continue
-        try:
-            row["tflops"][name] = flops / (median_ms(fn, repeats) * 1e-3) / 1e12
-        except Exception as error:  # noqa: BLE001 - an anchor that refuses this shape
-            row.setdefault("anchor_errors", {})[name] = str(error).splitlines()[0][:160]
+    # attngen and the anchors timed interleaved, in rounds (interleaved_ms).
+    fns = {"attngen": our_kernel} if ok else {}
+    fns.update({name: fn for name, fn in anchor_fns.items() if fn is not None})
+    times, errors = interleaved_ms(fns, repeats, getattr(args, "rounds", 3))
+    for name in fns:
+        if name in times:
+            row["tflops"][name] = flops / (times[name] * 1e-3) / 1e12
+        elif name == "attngen":
+            row["check"] = "FAIL"
+            row["attngen_error"] = errors.get(name, "not timed")
+        else:
+            row.setdefault("anchor_errors", {})[name] = errors.get(name, "not timed")
     row["ratios"] = {name: row["tflops"]["attngen"] / value for name, value in row["tflops"].items()
                      if name != "attngen" and "attngen" in row["tflops"] and value > 0}
     print(format_row(row), flush=True)
@@ -375,10 +407,6 @@ def gradient_errors(got, ref):
     return {name: relative_error(g, r) for name, g, r in zip(("dq", "dk", "dv"), got, ref)}
 
 
-def time_rate(fn, flops, repeats):
-    return flops / (median_ms(fn, repeats) * 1e-3) / 1e12
-
-
 def backward_rows(args, anchors, library, dtype_name, dims, seqlens, out_of_time):
     """Backward rows (one dtype, head dims `dims`, causal and not): our deterministic and fast dQ modes against
     the backward passes of SDPA flash, SDPA cuDNN and FlexAttention. Our gradients (from our own forward's O
@@ -427,14 +455,17 @@ def backward_rows(args, anchors, library, dtype_name, dims, seqlens, out_of_time
                                                       q, k, v, d_o)
                     except Exception as error:  # noqa: BLE001 - FlexAttention refusing the shape
                         row.setdefault("anchor_errors", {})["flex"] = str(error).splitlines()[0][:160]
-                if ok:
-                    row["tflops"]["attngen"] = time_rate(det, flops, args.repeats)
-                    row["tflops"]["attngen-fast"] = time_rate(fast, flops, args.repeats)
-                for anchor_name, fn in fns.items():
-                    try:
-                        row["tflops"][anchor_name] = time_rate(fn, flops, args.repeats)
-                    except Exception as error:  # noqa: BLE001 - an anchor that refuses this shape
-                        row.setdefault("anchor_errors", {})[anchor_name] = str(error).splitlines()[0][:160]
+                # Both dQ modes and the anchors timed interleaved, in rounds (interleaved_ms).
+                timed = {"attngen": det, "attngen-fast": fast} if ok else {}
+                timed.update(fns)
+                times, errors = interleaved_ms(timed, args.repeats, args.rounds)
+                for name in timed:
+                    if name in times:
+                        row["tflops"][name] = flops / (times[name] * 1e-3) / 1e12
+                    elif name in fns:
+                        row.setdefault("anchor_errors", {})[name] = errors.get(name, "not timed")
+                    else:
+                        row["check"] = "FAIL"
                 for ours in ("attngen", "attngen-fast"):
                     for anchor_name in ("flash", "cudnn", "flex"):
                         if ours in row["tflops"] and anchor_name in row["tflops"]:
@@ -945,6 +976,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
     parser.add_argument("--dtypes", default="bf16,fp16")
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of interleaved timing of a row's kernels (1: one after the other, as before)")
     parser.add_argument("--quick", action="store_true", help="N in 1k/4k/16k only")
     parser.add_argument("--no-flex", action="store_true")
     parser.add_argument("--no-d256", action="store_true")

@@ -153,6 +153,11 @@ static const check_shape full_shapes[] = {
     {2, 3, 3, 3, 40, 0, 0, 1},     /* MHA, fewer keys than one tile */
     {4, 8, 2, 1, 3000, 1, 0, 1, 1}, /* decoding with per-sequence cache lengths (seqlens_k), keys split */
     {4, 4, 4, 37, 500, 0, 0, 0, 1}, /* the tiled kernel with per-sequence key counts */
+    /* More (batch, key/value head) units than block slots: several waves of decode blocks (partial last tiles, and
+       units without keys among them). */
+    {40, 8, 8, 1, 1000, 0, 0, 0},     /* MHA, 320 units */
+    {36, 16, 4, 1, 2500, 1, 0, 1, 1}, /* GQA 4:1, 144 units, per-sequence key counts (some none), workspace given */
+    {80, 8, 2, 9, 600, 0, 1, 0},      /* 36 packed rows (the wide shape), 160 units, O unaligned */
     /* Variable-length batches: packed queries, keys or both, ragged (an empty sequence, one of one row). */
     {4, 4, 2, 203, 150, 0, 0, 0, 0, PACK_QUERIES | PACK_KEYS}, /* GQA, partial tiles, BHSD packing */
     {5, 2, 2, 130, 301, 1, 1, 0, 0, PACK_QUERIES | PACK_KEYS}, /* BSHD packing, O unaligned */
