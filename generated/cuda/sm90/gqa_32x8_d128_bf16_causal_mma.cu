@@ -473,7 +473,10 @@ __global__ void __launch_bounds__(kThreads, 1) forward_kernel(const KernelArgume
 /* ------------------------------------------------------------------------------------------------
  * Combine: the merge of partial results (attngen_combine_params in attngen_abi.h), used by split-KV decoding
  * below and exported as attngen_gqa_32x8_d128_bf16_causal_combine_cuda. One warp per query row: the lanes reduce the row's
- * partial LSEs (maximum, then the sum of exp(LSE_s - max)), then each lane merges its columns of O.
+ * partial LSEs (maximum, then the sum of exp(LSE_s - max)), then each lane merges its columns of O (columns
+ * lane, lane + 32, ...): the weights of 32 splits at a time, one per lane, reach every lane by shuffle, and the
+ * loads of kSplitsInFlight splits go out before their sums (a loop of one split at a time, a weight recomputed for
+ * each column, waited on each load: 7-14 us after the decode kernel at 2-16 splits, TUNING.md D14).
  * ---------------------------------------------------------------------------------------------- */
 
 namespace attngen_gqa_32x8_d128_bf16_causal_combine {
@@ -482,6 +485,8 @@ using namespace attngen_gqa_32x8_d128_bf16_causal_variant;
 
 constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
+constexpr int kLaneColumns = (kValueHeadDim + 31) / 32; /* columns of O per lane */
+constexpr int kSplitsInFlight = 4;                       /* splits whose partial rows are loaded at once */
 
 /* The combine call's tensors with the row count folded, as the kernel reads them. */
 struct CombineArguments {
@@ -516,8 +521,10 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
                                q * p.lse_partial_layout.row_stride;
         const int64_t o_at = b * p.o_partial_layout.batch_stride + h * p.o_partial_layout.head_stride +
                              q * p.o_partial_layout.row_stride;
-        float max_lse = -INFINITY;
-        for (int64_t s = lane; s < p.splits; s += 32) {
+        /* The lane's split of the first 32, read once (the only read of the LSEs when there are at most 32). */
+        const float first_lse = lane < p.splits ? lse_partial[lane * p.lse_partial_split_stride + lse_at] : -INFINITY;
+        float max_lse = first_lse;
+        for (int64_t s = lane + 32; s < p.splits; s += 32) {
             max_lse = fmaxf(max_lse, lse_partial[s * p.lse_partial_split_stride + lse_at]);
         }
 #pragma unroll
@@ -526,7 +533,8 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         }
         float sum = 0.0f;
         if (max_lse != -INFINITY) {
-            for (int64_t s = lane; s < p.splits; s += 32) {
+            sum = expf(first_lse - max_lse);
+            for (int64_t s = lane + 32; s < p.splits; s += 32) {
                 sum += expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - max_lse);
             }
         }
@@ -535,15 +543,46 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(const CombineArgument
         const bool kept_any = max_lse != -INFINITY && sum > 0.0f;
         const float lse = kept_any ? max_lse + logf(sum) : -INFINITY;
         Element *const o_row = attngen_sequence_row(static_cast<Element *>(p.o), sequence, p.o_layout, h, q);
-        for (int column = lane; column < kValueHeadDim; column += 32) {
-            float value = 0.0f;
-            if (kept_any) {
-                for (int64_t s = 0; s < p.splits; ++s) {
-                    const float weight = expf(lse_partial[s * p.lse_partial_split_stride + lse_at] - lse);
-                    if (weight > 0.0f) value += weight * o_partial[s * p.o_partial_split_stride + o_at + column];
+        float value[kLaneColumns];
+#pragma unroll
+        for (int c = 0; c < kLaneColumns; ++c) value[c] = 0.0f;
+        /* Splits of weight 0 (LSE = -inf: no key kept, and their O may be anything) are not read. */
+        const int64_t split_stride = p.o_partial_split_stride;
+        for (int64_t chunk = 0; kept_any && chunk < p.splits; chunk += 32) {
+            const int count = (int)(p.splits - chunk < 32 ? p.splits - chunk : 32);
+            const float lane_lse = chunk == 0 ? first_lse
+                                   : lane < count ? lse_partial[(chunk + lane) * p.lse_partial_split_stride + lse_at]
+                                                  : -INFINITY;
+            const float lane_weight = lane < count ? expf(lane_lse - lse) : 0.0f;
+            const float *const chunk_rows = o_partial + chunk * split_stride + o_at; /* split `chunk`'s row */
+            for (int first = 0; first < count; first += kSplitsInFlight) {
+                const float *const split_row = chunk_rows + first * split_stride; /* split chunk + first's */
+                float weight[kSplitsInFlight];
+                float part[kSplitsInFlight][kLaneColumns];
+#pragma unroll
+                for (int i = 0; i < kSplitsInFlight; ++i) {
+                    weight[i] = __shfl_sync(0xffffffffu, lane_weight, (first + i) & 31);
+                    if (first + i >= count) weight[i] = 0.0f;
+#pragma unroll
+                    for (int c = 0; c < kLaneColumns; ++c) {
+                        const int column = lane + 32 * c;
+                        part[i][c] = weight[i] > 0.0f && column < kValueHeadDim ? split_row[i * split_stride + column]
+                                                                                : 0.0f;
+                    }
+                }
+#pragma unroll
+                for (int i = 0; i < kSplitsInFlight; ++i) {
+#pragma unroll
+                    for (int c = 0; c < kLaneColumns; ++c) {
+                        if (weight[i] > 0.0f) value[c] += weight[i] * part[i][c];
+                    }
                 }
             }
-            attngen_store_float(o_row + column, value);
+        }
+#pragma unroll
+        for (int c = 0; c < kLaneColumns; ++c) {
+            const int column = lane + 32 * c;
+            if (column < kValueHeadDim) attngen_store_float(o_row + column, value[c]);
         }
         if (p.lse != NULL && lane == 0) {
             *attngen_sequence_row(p.lse, sequence, p.lse_layout, h, q) = lse;
