@@ -24,8 +24,10 @@ benchmarks/torch). Anchors, all in this same process:
 Shapes (ANCHORS.md): total tokens 16k (batch = 16384 / N), hidden 2048 (heads = 2048 / d); forward FLOPs
 = 4·B·H·N²·d, halved for causal; block-sparse counts only the kept blocks. Every attngen result is checked
 against the anchor's output (‖O - ref‖ / ‖ref‖, output poisoned with NaN first) before it is timed; a row
-that fails is reported as FAIL and not timed. Times are medians of CUDA-event timings after warm-up.
-Writes bench_results.json, BENCH.md and bench_plot.png into --out.
+that fails is reported as FAIL and not timed. Times are medians of CUDA-event timings after warm-up; a row's
+kernels (attngen and its anchors; forward and backward rows) are timed interleaved, --rounds rounds of each in turn
+(interleaved_ms; --rounds 1 times them one after the other, as runs before 2026-12-01 did). Writes
+bench_results.json, BENCH.md and bench_plot.png into --out.
 """
 import argparse
 import concurrent.futures
@@ -838,7 +840,9 @@ def markdown(rows, meta, ratios=()):
              + (f" (tables and plot re-rendered from its bench_results.json: `{meta['rendered']}`)" if "rendered" in meta else ""),
              *([f"- merged: {meta['merged']}"] if "merged" in meta else []),
              "- shapes: total tokens 16k (B = 16384 / N), hidden 2048 (H = 2048 / d); FLOPs = 4·B·H·N²·d, halved "
-             "for causal, times the kept fraction of blocks for block-sparse; median of CUDA-event timings",
+             "for causal, times the kept fraction of blocks for block-sparse; median of CUDA-event timings"
+             + (f", a row's kernels timed interleaved in {meta['rounds']} rounds" if meta.get("rounds", 1) > 1
+                else ", a row's kernels timed one after the other"),
              "- every attngen row was checked before timing: ‖O − anchor‖/‖anchor‖ (flash for dense/GQA, flex for "
              "block-sparse; tolerance 2e-2 bf16, 4e-3 fp16); dropout rows: finite O and exact LSE (< 1e-3)",
              "- flex: FlexAttention compiled once per shape; '-' = not run (or refused the shape)",
@@ -1032,6 +1036,7 @@ def main():
         "host": platform.node(),
         "command": os.environ.get("BENCH_COMMAND", "python3 " + " ".join(sys.argv)),
         "kernels": names,
+        "rounds": args.rounds,
     }
     start = time.time()
     args.ratio_rows = []
