@@ -257,6 +257,20 @@ def interleaved_ms(fns, repeats, rounds=3):
     return {name: statistics.median(times) for name, times in samples.items() if times and name not in errors}, errors
 
 
+def record_rates(row, fns, ours, flops, repeats, rounds):
+    """Times `fns` (name -> callable) interleaved (interleaved_ms) and records each one's TFLOP/s in row["tflops"]; an
+    anchor that raised goes to row["anchor_errors"], a kernel of `ours` that raised fails the row."""
+    times, errors = interleaved_ms(fns, repeats, rounds)
+    for name in fns:
+        if name in times:
+            row["tflops"][name] = flops / (times[name] * 1e-3) / 1e12
+        elif name in ours:
+            row["check"] = "FAIL"
+            row[f"{name}_error"] = errors.get(name, "not timed")
+        else:
+            row.setdefault("anchor_errors", {})[name] = errors.get(name, "not timed")
+
+
 def relative_error(out, ref):
     out, ref = out.float(), ref.float()
     if not torch.isfinite(out).all():
@@ -340,18 +354,10 @@ def measure_row(args, anchors, kernels, row, q, k, v, flops, reference, anchor_f
         ok = ok and lse_error < 1e-3
     row["check"] = "pass" if ok else "FAIL"
     row["tflops"] = {}
-    # attngen and the anchors timed interleaved, in rounds (interleaved_ms).
+    # attngen and the anchors timed interleaved, in rounds.
     fns = {"attngen": our_kernel} if ok else {}
     fns.update({name: fn for name, fn in anchor_fns.items() if fn is not None})
-    times, errors = interleaved_ms(fns, repeats, getattr(args, "rounds", 3))
-    for name in fns:
-        if name in times:
-            row["tflops"][name] = flops / (times[name] * 1e-3) / 1e12
-        elif name == "attngen":
-            row["check"] = "FAIL"
-            row["attngen_error"] = errors.get(name, "not timed")
-        else:
-            row.setdefault("anchor_errors", {})[name] = errors.get(name, "not timed")
+    record_rates(row, fns, ("attngen",), flops, repeats, args.rounds)
     row["ratios"] = {name: row["tflops"]["attngen"] / value for name, value in row["tflops"].items()
                      if name != "attngen" and "attngen" in row["tflops"] and value > 0}
     print(format_row(row), flush=True)
@@ -457,17 +463,9 @@ def backward_rows(args, anchors, library, dtype_name, dims, seqlens, out_of_time
                                                       q, k, v, d_o)
                     except Exception as error:  # noqa: BLE001 - FlexAttention refusing the shape
                         row.setdefault("anchor_errors", {})["flex"] = str(error).splitlines()[0][:160]
-                # Both dQ modes and the anchors timed interleaved, in rounds (interleaved_ms).
-                timed = {"attngen": det, "attngen-fast": fast} if ok else {}
-                timed.update(fns)
-                times, errors = interleaved_ms(timed, args.repeats, args.rounds)
-                for name in timed:
-                    if name in times:
-                        row["tflops"][name] = flops / (times[name] * 1e-3) / 1e12
-                    elif name in fns:
-                        row.setdefault("anchor_errors", {})[name] = errors.get(name, "not timed")
-                    else:
-                        row["check"] = "FAIL"
+                # Both dQ modes and the anchors timed interleaved, in rounds.
+                ours = {"attngen": det, "attngen-fast": fast} if ok else {}
+                record_rates(row, {**ours, **fns}, tuple(ours), flops, args.repeats, args.rounds)
                 for ours in ("attngen", "attngen-fast"):
                     for anchor_name in ("flash", "cudnn", "flex"):
                         if ours in row["tflops"] and anchor_name in row["tflops"]:
