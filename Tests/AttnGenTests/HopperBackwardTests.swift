@@ -27,11 +27,40 @@ import Testing
         let expected = 128 * (d + dv) * 2 + 2 * queryRows * (d + dv) * 2 + 2 * 128 * queryRows * 2 + queryRows * d * 4
             + 2 * 2 * queryRows * 4 + 7 * 8 + 1024
         #expect(plan.sharedBytes == expected && plan.sharedBytes == sharedBytes)
+        #expect(!plan.consumersSplitColumns)
+    }
+
+    /// d = dv = 256: 64 keys per CTA that both consumers own, each accumulating half of dK's and dV's columns
+    /// (consumer 0 forms Sᵀ and P, consumer 1 dPᵀ and dS, P crossing in a 16 KB fp32 exchange); one buffer of Q and
+    /// dO beside the 64 KB fp32 dQ tile.
+    @Test func plansTheSplitColumnTileAtD256() throws {
+        let spec = AttentionSpec(name: "hb", headDim: 256).storage(.bf16).masked(by: .causal(.topLeft)).withBackward()
+        let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
+        #expect(plan.keyRows == 64 && plan.queryRows == 64 && plan.stages == 1 && plan.consumersSplitColumns)
+        #expect(plan.descendingDqOrder)
+        // K, V (64 x 256), one Q and dO buffer (64 x 256), two dS tiles (64 x 64), the fp32 dQ tile (64 x 256), the
+        // fp32 P exchange (64 x 64), the LSE and D rows, 5 mbarriers, 1024 bytes of slack: within sm_90's 227 KB.
+        let expected = 64 * 512 * 2 + 64 * 512 * 2 + 2 * 64 * 64 * 2 + 64 * 256 * 4 + 64 * 64 * 4 + 2 * 64 * 4 + 5 * 8
+            + 1024
+        #expect(plan.sharedBytes == expected && plan.sharedBytes == 230_952 && expected <= 227 * 1024)
+        #expect(plan.accounts.contains { $0.item.hasPrefix("Pᵀ exchange") })
+        let source = try Self.backwardSource(spec, hopperBackward: true)
+        #expect(source.contains("constexpr bool kConsumersSplitColumns = true;"))
+        #expect(source.contains("consume<true, false>(smem, walk, arguments, 0);")
+                    && source.contains("attngen_named_barrier_sync(kProbabilitiesBarrier, kConsumerThreads);"))
+        #expect(source.contains("Hopper key kernel (wgmma, TMA): 64 keys x 64 queries per step (1 buffer)"))
+        let d128 = try Self.backwardSource(AttentionSpec(name: "hc", headDim: 128).storage(.bf16).withBackward(),
+                                           hopperBackward: true)
+        #expect(d128.contains("constexpr bool kConsumersSplitColumns = false;"))
     }
 
     @Test(arguments: [
         (AttentionSpec(name: "f32", headDim: 64).storage(.fp32).withBackward(), "f32.dtype"),
-        (AttentionSpec(name: "d256", headDim: 256).storage(.bf16).withBackward(), "d256.headDim"),
+        (AttentionSpec(name: "d192", headDim: 192).valueHeadDim(128).storage(.bf16).withBackward(), "d192.headDim"),
+        (AttentionSpec(name: "d256v128", headDim: 256).valueHeadDim(128).storage(.bf16).withBackward(),
+         "d256v128.headDim"),
+        (AttentionSpec(name: "alibi256", headDim: 256).storage(.bf16).modified(by: .alibi).withBackward(),
+         "alibi256.scoreModifiers"),
         (AttentionSpec(name: "d40", headDim: 40).storage(.bf16).withBackward(), "d40.headDim"),
         (AttentionSpec(name: "v128", headDim: 64).valueHeadDim(128).storage(.bf16).withBackward(), "v128.valueHeadDim"),
         (AttentionSpec(name: "slopes", headDim: 128).storage(.bf16)

@@ -710,10 +710,12 @@ int main(int argc, char **argv) {
     for (int v = 0; v < variant_count; ++v) {
         rng_state = 12345u + (uint64_t)v * 7919u;
         if (small) {
-            /* a few variants under compute-sanitizer, and those with a score modifier */
+            /* a few variants under compute-sanitizer, those with a score modifier, and the 16-bit d = 256 ones (the
+               Hopper key kernel's split-column tile, whose one buffer the two query heads of a shape reuse) */
             const int modified = strstr(check_variants[v].name, "alibi") != NULL || strstr(check_variants[v].name, "softcap") != NULL
                                  || strstr(check_variants[v].name, "scoremod") != NULL;
-            if (v > 2 && v != 5 && v != 7 && v != 11 && !modified) continue;
+            const int split_columns = strstr(check_variants[v].name, "d256_bf16") != NULL;
+            if (v > 2 && v != 5 && v != 7 && v != 11 && !modified && !split_columns) continue;
             for (int s = 0; s < 2; ++s) {
                 cases += 1;
                 failures += !check_case(&check_variants[v], small_shapes[s], NULL, 0);

@@ -7,7 +7,10 @@
 /// Shape: one CTA per 128 keys (two consumer warpgroups of 64 keys, the M of every wgmma but dQ's), steps of
 /// `queryRows` query rows: 128 at d = 64 and 64 at d = 128, so that each consumer's share of dQ = dS·K is one
 /// 64 x 64 block, and Sᵀ, dPᵀ (queryRows / 2 fp32 each) with dK and dV (d / 2 and dv / 2) stay within
-/// `accumulatorRegisterLimit` of a consumer thread's 232 registers.
+/// `accumulatorRegisterLimit` of a consumer thread's 232 registers. At d = dv = 256 (`consumersSplitColumns`) one
+/// CTA per 64 keys that both consumers own, each accumulating half of dK's and dV's columns (64 + 64 registers) and
+/// forming the keys' whole Sᵀ and dPᵀ (so those two products are done twice), steps of 64 query rows and one buffer
+/// of Q and dO (the 64 KB fp32 dQ tile leaves no room for a second).
 public struct HopperBackwardPlan: Sendable, Hashable {
     /// Keys per CTA.
     public var keyRows: Int
@@ -15,6 +18,9 @@ public struct HopperBackwardPlan: Sendable, Hashable {
     public var queryRows: Int
     /// Buffers of Q, dO, LSE and D.
     public var stages: Int
+    /// Both consumers own the tile's keys and split dK's, dV's and dQ's columns (head dims past 128); else each owns
+    /// 64 keys and every column.
+    public var consumersSplitColumns: Bool = false
     /// The deterministic mode's order of the key tiles adding into a query tile's dQ: descending where the masks
     /// bound the keys from above (causal, windows: a key tile's first work item is the diagonal one, which the
     /// tiles above it reach first, so that each waits for nobody in the steady state), ascending otherwise.
@@ -25,15 +31,18 @@ public struct HopperBackwardPlan: Sendable, Hashable {
 
     public var sharedBytes: Int { accounts.reduce(0) { $0 + $1.bytes } }
 
-    /// Sᵀ and dPᵀ (queryRows / 2 fp32 each) and dK, dV (headDim / 2, valueHeadDim / 2) live at once in a consumer
-    /// thread: at most this many of its 232 registers, the rest for addresses, fragments and the masks.
+    /// Sᵀ and dPᵀ (queryRows / 2 fp32 each) and a consumer's dK, dV columns (headDim / 2, valueHeadDim / 2, halved
+    /// when the consumers split them) live at once in a consumer thread: at most this many of its 232 registers, the
+    /// rest for addresses, fragments and the masks.
     public static let accumulatorRegisterLimit = 192
 
     var summary: KernelSummary {
         KernelSummary(kernel: "backward key kernel, Hopper (wgmma, TMA; dQ by bulk reduce-add, in key-tile order when deterministic)",
                       shape: ["tile     \(keyRows) keys per CTA x \(queryRows) query rows per step "
                               + "(\(stages) buffers)",
-                              "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups of 64 keys",
+                              "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups "
+                              + (consumersSplitColumns ? "sharing the 64 keys (half of dK's and dV's columns each)"
+                                                       : "of 64 keys"),
                               "dQ order \(descendingDqOrder ? "descending" : "ascending") key tiles (deterministic mode)"],
                       accounts: accounts)
     }
@@ -42,31 +51,52 @@ public struct HopperBackwardPlan: Sendable, Hashable {
 /// Plans the Hopper key kernel of a variant, or says why it does not run it (the variant then keeps the mma.sync key
 /// kernel: the reason names the field).
 public enum HopperBackwardPlanner {
-    public static let keyRows = 128
-    public static let stages = 2
+    /// The tile of head dims (d, dv): keys per CTA, query rows per step, buffers, and whether the consumers split the
+    /// columns. d = 64: 128 query rows, so that each consumer's share of dQ = dS·K is one 64 x 64 block; d = 128: 64;
+    /// d = dv = 256: 64 keys per CTA that both consumers own (their dK and dV would not fit one's registers), one
+    /// buffer.
+    struct Tile {
+        var keyRows: Int, queryRows: Int, stages: Int, consumersSplitColumns: Bool
+    }
 
-    /// Query rows per step at head dim `headDim`: 128 at d = 64, 64 at d = 128, so that each consumer's share of
-    /// dQ = dS·K is one 64 x 64 block.
-    static func queryRows(headDim: Int) -> Int { headDim == 64 ? 128 : 64 }
+    /// The tile at head dims (d, dv), nil where the kernel has none.
+    static func tile(headDim d: Int, valueHeadDim dv: Int) -> Tile? {
+        if [64, 128].contains(d) && [64, 128].contains(dv) {
+            return Tile(keyRows: 128, queryRows: d == 64 ? 128 : 64, stages: 2, consumersSplitColumns: false)
+        }
+        if d == 256 && dv == 256 { return Tile(keyRows: 64, queryRows: 64, stages: 1, consumersSplitColumns: true) }
+        return nil
+    }
 
     /// The plan, or the reason the variant keeps the mma.sync key kernel.
     public static func plan(_ variant: VariantModel, budget: Int) -> Result<HopperBackwardPlan, SpecError> {
         if let reason = unsupportedReason(variant) { return .failure(reason) }
-        let queryRows = Self.queryRows(headDim: variant.headDim)
         let d = variant.headDim, dv = variant.valueHeadDim
-        let accounts: [TilePlan.ByteAccount] = [
+        guard let tile = tile(headDim: d, valueHeadDim: dv) else {
+            return .failure(SpecError(field: "\(variant.name).headDim", message: "the Hopper key kernel has no tile "
+                                          + "at d = \(d), dv = \(dv)"))
+        }
+        let keyRows = tile.keyRows, queryRows = tile.queryRows, stages = tile.stages
+        var accounts: [TilePlan.ByteAccount] = [
             .init(item: "K tile (\(keyRows) x \(d), bf16/fp16)", bytes: keyRows * d * 2),
             .init(item: "V tile (\(keyRows) x \(dv))", bytes: keyRows * dv * 2),
             .init(item: "Q tiles (\(stages) x \(queryRows) x \(d))", bytes: stages * queryRows * d * 2),
             .init(item: "dO tiles (\(stages) x \(queryRows) x \(dv))", bytes: stages * queryRows * dv * 2),
             .init(item: "dS tiles (2 x \(keyRows) x \(queryRows))", bytes: 2 * keyRows * queryRows * 2),
             .init(item: "dQ tile (\(queryRows) x \(d) fp32, for the bulk reduce-add)", bytes: queryRows * d * 4),
+        ]
+        if tile.consumersSplitColumns {
+            accounts.append(.init(item: "Pᵀ exchange (\(keyRows) x \(queryRows) fp32, consumer 0 to 1)",
+                                  bytes: keyRows * queryRows * 4))
+        }
+        accounts += [
             .init(item: "LSE and D rows (\(stages) x 2 x \(queryRows) fp32)", bytes: stages * 2 * queryRows * 4),
             .init(item: "mbarriers (\(3 + 2 * stages))", bytes: (3 + 2 * stages) * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: 1024),
         ]
         let descending = variant.masks.bands.contains { $0.upper != nil }
         let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages,
+                                      consumersSplitColumns: tile.consumersSplitColumns,
                                       descendingDqOrder: descending, accounts: accounts)
         guard plan.sharedBytes <= budget else {
             return .failure(SpecError(field: "budget", message: "the Hopper key kernel needs \(plan.sharedBytes) bytes "
@@ -81,11 +111,14 @@ public enum HopperBackwardPlanner {
         guard variant.storage != .fp32 else {
             return SpecError(field: "\(name).dtype", message: "the Hopper key kernel takes fp16 or bf16 (wgmma)")
         }
-        guard [64, 128].contains(variant.headDim), [64, 128].contains(variant.valueHeadDim) else {
-            return SpecError(field: "\(name).headDim", message: "the Hopper key kernel takes head dims of 64 or 128")
+        guard let tile = tile(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim) else {
+            return SpecError(field: "\(name).headDim", message: "the Hopper key kernel takes head dims of 64 or 128 "
+                                 + "(d and dv), or d = dv = 256")
         }
-        let queryRows = Self.queryRows(headDim: variant.headDim)
-        guard queryRows + variant.headDim / 2 + variant.valueHeadDim / 2 <= HopperBackwardPlan.accumulatorRegisterLimit else {
+        let queryRows = tile.queryRows, keyRows = tile.keyRows
+        let columnShare = tile.consumersSplitColumns ? 2 : 1
+        guard queryRows + (variant.headDim / 2 + variant.valueHeadDim / 2) / columnShare
+                <= HopperBackwardPlan.accumulatorRegisterLimit else {
             return SpecError(field: "\(name).valueHeadDim", message: "the Hopper key kernel's accumulators do not fit "
                                  + "at d = \(variant.headDim), dv = \(variant.valueHeadDim)")
         }
@@ -94,8 +127,9 @@ public enum HopperBackwardPlanner {
                                  + "gradient of run-time parameter arrays (\(variant.scoreModifier.parameters.joined(separator: ", ")))")
         }
         // d = 64's 128-query steps hold twice the scores of d = 128's: with a modifier's arithmetic beside them ptxas
-        // spilled 16-60 bytes (2026-11-30, sm_90a).
-        guard variant.scoreModifier.isEmpty || queryRows == 64 else {
+        // spilled 16-60 bytes (2026-11-30, sm_90a); at d = 256 a consumer's 64 x 128 dQ share did too (ALiBi: 12-32
+        // bytes, 2026-12-01).
+        guard variant.scoreModifier.isEmpty || (queryRows == 64 && !tile.consumersSplitColumns) else {
             return SpecError(field: "\(name).scoreModifiers", message: "the Hopper key kernel takes score modifiers at "
                                  + "d = 128 only (registers)")
         }

@@ -1020,13 +1020,14 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  *     (one per batch, query head and query tile) says every key tile before its own has added, and counts itself
  *     in once its reduction is done, so that every element sums its shares in the same order on every run.
  *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
- *     but dQ's) and per item runs
+ *     but dQ's; at head dims past 128 both own the tile's 64 keys and accumulate half of dK's and dV's columns
+ *     each: kConsumersSplitColumns) and per item runs
  *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
  *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ∘Z − D),  Pᵀ∘Z
  *           (Z: dropout's keep mask times 1 / (1 − p), or 1; with a score modifier m, m(scale·Sᵀ) in the
  *           exponent and dSᵀ times m', from the slots {modifier_state, exponentials, score_gradients} below)
  *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
- *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x 64 share of dQ = dS·K
+ *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x kDqColumns share of dQ = dS·K
  *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
  *   dK (times scale) and dV stay in registers until the end.
  *
@@ -1051,7 +1052,7 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  * ---------------------------------------------------------------------------------------------------------- */
 namespace hopper {
 
-constexpr int kBlockKeys = 128;       /* keys per CTA: 2 consumer warpgroups x 64 */
+constexpr int kBlockKeys = 128;       /* keys per CTA: 2 consumer warpgroups x 64, or 64 they share */
 constexpr int kBlockQueries = 128;  /* query rows per step: the N of Sᵀ and dPᵀ, the K of dV and dK */
 constexpr int kStages = 2;            /* Q, dO, LSE and D buffers */
 /* Deterministic mode: the key tiles add into each query tile's dQ from the highest down (the masks bound the keys
@@ -1059,12 +1060,20 @@ constexpr int kStages = 2;            /* Q, dO, LSE and D buffers */
    gridDim.x - 1 - x or x accordingly, so that a block waits only for blocks started before it. */
 constexpr bool kDescendingDqOrder = false;
 constexpr int kConsumerWarpgroups = 2;
+/* Head dims past 128 (d = dv = 256): both consumers own the tile's 64 keys and split the columns of dK, dV and dQ's
+   share in halves, each forming the keys' whole Sᵀ and dPᵀ (their accumulators would not fit one warpgroup's
+   registers); else consumer c owns keys 64c .. 64c + 63 and every column. */
+constexpr bool kConsumersSplitColumns = false;
 constexpr int kWarpgroupThreads = 128;
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
 constexpr int kConsumerThreads = kWarpgroupThreads * kConsumerWarpgroups;
 constexpr bool kThreadsReleaseRows = kBlockQueries == 64; /* q_empty: an arrival per thread, else per warp */
 constexpr int kQEmptyArrivals = kThreadsReleaseRows ? kConsumerThreads : kConsumerWarps;
+/* A single buffer is released once dV and dK have read it (dQ reads K and dSᵀ), so that its refill runs beside dQ's
+   product; two are released after dQ's, as before (the earlier release there was 0-5 % slower at d = 128 in the one
+   run that had it: TUNING.md B9). */
+constexpr bool kReleaseBeforeDq = kStages == 1;
 constexpr int kProducerRegisters = 40; /* setmaxnreg: what the producer keeps (40 + 2 x 232 = 3 x 168) */
 constexpr int kConsumerRegisters = 232;
 constexpr int kRowBytes = 128;    /* one row of a 128-byte-swizzled column block */
@@ -1075,18 +1084,25 @@ constexpr int kDqColumns = kDqSplitsColumns ? kHeadDim / 2 : kHeadDim;
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper key kernel takes fp16 or bf16 storage");
-static_assert(kBlockKeys == 64 * kConsumerWarpgroups, "each consumer warpgroup owns 64 keys");
+/* The columns of dK and dV that one consumer accumulates (the N of dK += dSᵀ·Q and dV += Pᵀ·dO). */
+constexpr int kConsumerHeadColumns = kConsumersSplitColumns ? kHeadDim / 2 : kHeadDim;
+constexpr int kConsumerValueColumns = kConsumersSplitColumns ? kValueHeadDim / 2 : kValueHeadDim;
+static_assert(kBlockKeys == (kConsumersSplitColumns ? 64 : 64 * kConsumerWarpgroups),
+              "each consumer warpgroup owns 64 keys (the same 64 when they split the columns)");
 static_assert(kBlockQueries == 64 || kBlockQueries == 128, "steps of 64 or 128 query rows");
-static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0 && kHeadDim <= 128 &&
-                  kValueHeadDim <= 128,
-              "head dims of 64 or 128 (whole swizzled column blocks, the N of dK += dSᵀ·Q and dV += Pᵀ·dO)");
-static_assert(kDqColumns == kBlockColumns, "each consumer's dQ share is one 64-column block of K");
-static_assert(kStages == 2, "two buffers of Q, dO, LSE and D");
+static_assert(!kConsumersSplitColumns || kBlockQueries == 64, "split columns: steps of 64 query rows");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0 &&
+                  kConsumerHeadColumns % kBlockColumns == 0 && kConsumerValueColumns % kBlockColumns == 0 &&
+                  kConsumerHeadColumns <= 128 && kConsumerValueColumns <= 128,
+              "whole swizzled column blocks, at most 128 columns of dK and dV a consumer");
+static_assert(kDqColumns % kBlockColumns == 0 && kDqColumns <= 128,
+              "each consumer's dQ share is one or two 64-column blocks of K");
+static_assert(kStages == 1 || kStages == 2, "one or two buffers of Q, dO, LSE and D");
 static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
                   kThreads * attngen_launch_registers(kThreads),
               "setmaxnreg: the warpgroups' registers fit the pool the block starts with (else an .inc waits forever)");
 
-constexpr uint32_t kKeyColumnBlockBytes = kBlockKeys * kRowBytes;      /* K, V and dSᵀ column blocks: 16384 */
+constexpr uint32_t kKeyColumnBlockBytes = kBlockKeys * kRowBytes;      /* K, V and dSᵀ column blocks */
 constexpr uint32_t kQueryColumnBlockBytes = kBlockQueries * kRowBytes; /* Q and dO column blocks */
 constexpr uint32_t kKBytes = kBlockKeys * kHeadDim * 2;
 constexpr uint32_t kVBytes = kBlockKeys * kValueHeadDim * 2;
@@ -1101,7 +1117,10 @@ constexpr uint32_t kQOffset = kVOffset + kVBytes;
 constexpr uint32_t kDoOffset = kQOffset + kStages * kQBytes;
 constexpr uint32_t kDsOffset = kDoOffset + kStages * kDoBytes;
 constexpr uint32_t kDqOffset = kDsOffset + 2 * kDsBytes;
-constexpr uint32_t kLseOffset = kDqOffset + kDqTileBytes;
+/* Split columns: consumer 0's Pᵀ for consumer 1, fp32 in the fragment order. */
+constexpr uint32_t kProbabilitiesBytes = kConsumersSplitColumns ? kBlockKeys * kBlockQueries * 4 : 0;
+constexpr uint32_t kProbabilitiesOffset = kDqOffset + kDqTileBytes;
+constexpr uint32_t kLseOffset = kProbabilitiesOffset + kProbabilitiesBytes;
 constexpr uint32_t kDOffset = kLseOffset + kStages * kBlockQueries * 4;
 constexpr uint32_t kBarrierOffset = kDOffset + kStages * kBlockQueries * 4;
 constexpr int kBarrierCount = 1 + 2 * kStages + 2;
@@ -1117,6 +1136,7 @@ static_assert(kQOffset % 1024 == 0 && kDoOffset % 1024 == 0 && kDsOffset % 1024 
 constexpr uint32_t kLseLanes = 32;               /* the producer's warp 1 */
 constexpr uint32_t kFullArrivals = 1 + kLseLanes; /* q_full: the TMA thread and the LSE warp */
 constexpr uint32_t kDsBarrier = 1;               /* named barrier: both consumers have written dSᵀ */
+constexpr uint32_t kProbabilitiesBarrier = 2;    /* named barrier: consumer 0 has written Pᵀ (split columns) */
 constexpr int kDqWriterWarp = 2;                 /* the producer's warp that adds the dQ tiles */
 
 /* Shared-memory addresses of one CTA's tiles and barriers. */
@@ -1129,6 +1149,9 @@ struct SharedLayout {
     __device__ __forceinline__ uint32_t d_o(int stage) const { return base + kDoOffset + (uint32_t)stage * kDoBytes; }
     __device__ __forceinline__ uint32_t ds(int buffer) const { return base + kDsOffset + (uint32_t)buffer * kDsBytes; }
     __device__ __forceinline__ uint32_t dq_tile() const { return base + kDqOffset; }
+    __device__ __forceinline__ float4 *probabilities_generic() const {
+        return reinterpret_cast<float4 *>(generic + kProbabilitiesOffset);
+    }
     __device__ __forceinline__ float *lse(int stage) const {
         return reinterpret_cast<float *>(generic + kLseOffset) + stage * kBlockQueries;
     }
@@ -1179,6 +1202,36 @@ static __device__ __forceinline__ void store_shared_u32(uint32_t address, uint32
 
 static __device__ __forceinline__ void store_shared_f32x2(uint32_t address, float lo, float hi) {
     asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(address), "f"(lo), "f"(hi) : "memory");
+}
+
+static __device__ __forceinline__ uint32_t load_shared_u32(uint32_t address) {
+    uint32_t value;
+    asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(value) : "r"(address) : "memory");
+    return value;
+}
+
+/* Where dSᵀ fragment [kk][i] of a consumer thread (warp, group g, quad lane c) sits in a dSᵀ tile: [key][query] in
+   column blocks of 64 queries, 128-byte swizzle; the pair of queries 8j + 2c, + 1 (j = 2kk + i / 2) of key row r
+   (key_row0 + 16 warp + g + 8 (i % 2)) in chunk (j % 8) ^ (r % 8) of the row, r % 8 = g. */
+static __device__ __forceinline__ uint32_t ds_fragment_address(uint32_t ds_tile, int key_row0, int warp, int group,
+                                                               int quad_lane, int kk, int i) {
+    const int j = 2 * kk + i / 2;
+    const int key_row = key_row0 + warp * 16 + group + 8 * (i % 2);
+    return ds_tile + (uint32_t)(j / 8) * kKeyColumnBlockBytes + (uint32_t)key_row * kRowBytes +
+           (uint32_t)(((j % 8) ^ group) * 16 + quad_lane * 4);
+}
+
+/* A consumer thread's dSᵀ fragments into a dSᵀ tile. */
+static __device__ __forceinline__ void store_ds_fragments(uint32_t ds_tile, int key_row0, int warp, int group,
+                                                          int quad_lane,
+                                                          const uint32_t (&ds_frag)[kBlockQueries / 16][4]) {
+#pragma unroll
+    for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            store_shared_u32(ds_fragment_address(ds_tile, key_row0, warp, group, quad_lane, kk, i), ds_frag[kk][i]);
+        }
+    }
 }
 
 static __device__ __forceinline__ uint32_t pack_pair(float lo, float hi) {
@@ -1312,11 +1365,11 @@ static __device__ __forceinline__ void write_dq(const SharedLayout &smem, const 
 }
 
 /* Issues C = A·Bᵀ over the head dimension (Sᵀ = K_c·Qᵀ or dPᵀ = V_c·dOᵀ), both operands K-major tiles in shared
-   memory: A the consumer's 64 rows of a kBlockKeys-row tile, B a kBlockQueries-row tile. One wgmma group. */
+   memory: A the 64 rows from key_row0 of a kBlockKeys-row tile, B a kBlockQueries-row tile. One wgmma group. */
 template <int Columns>
 static __device__ __forceinline__ void issue_transposed_scores(float (&c)[kBlockQueries / 2], uint32_t a_tile,
-                                                               uint32_t b_tile, int consumer) {
-    uint32_t a_rows = a_tile + (uint32_t)(consumer * 64 * kRowBytes);
+                                                               uint32_t b_tile, int key_row0) {
+    uint32_t a_rows = a_tile + (uint32_t)(key_row0 * kRowBytes);
     /* Opaque here, so that the descriptors of the resident K and V tiles are formed at each use rather than hoisted
        out of the item loop (16 registers each, which dK and dV need). */
     asm volatile("" : "+r"(a_rows));
@@ -1375,7 +1428,18 @@ __device__ __forceinline__ float modified_score(float raw, ScorePosition at, con
     return raw == -INFINITY ? -INFINITY : score_modifier_log2(raw, at.q, at.k, state);
 }
 
-/* One consumer warpgroup: keys 64c .. 64c + 63 of the tile and its share of dQ, every item of the walk. */
+/* A consumer thread is done with buffer `stage` (Q, dO and its reads of the LSE and D rows). */
+static __device__ __forceinline__ void release_buffer(const SharedLayout &smem, int stage, int lane) {
+    if (kThreadsReleaseRows) {
+        attngen_mbarrier_arrive(smem.q_empty(stage)); /* every thread: its reads of the stage's LSE and D rows */
+    } else {
+        attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
+    }
+}
+
+/* One consumer warpgroup: its 64 keys of the tile, its columns of dK and dV and its share of dQ, every item of the
+   walk. */
+template <bool kFormsScores, bool kFormsGradients>
 static __device__ __forceinline__ void consume(const SharedLayout &smem, const Walk &walk,
                                                const KernelArguments &arguments, int consumer) {
     const attngen_backward_params &p = arguments.params;
@@ -1383,17 +1447,21 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
     const int warp = thread / 32, lane = thread % 32;
     const int group = lane / 4, quad_lane = lane % 4;
     const int32_t b = walk.b, nq = walk.nq, nk = walk.nk;
-    const int32_t consumer_k0 = walk.k0 + consumer * 64;
+    const int key_row0 = kConsumersSplitColumns ? 0 : 64 * consumer; /* the consumer's keys in the tile */
+    const int32_t consumer_k0 = walk.k0 + key_row0;
     const int32_t thread_key = consumer_k0 + warp * 16 + group; /* + 8 r */
+    /* dK and dV: columns head_column0 .. + kConsumerHeadColumns - 1 and value_column0 .. of the head dims. */
+    const int head_column0 = kConsumersSplitColumns ? kConsumerHeadColumns * consumer : 0;
+    const int value_column0 = kConsumersSplitColumns ? kConsumerValueColumns * consumer : 0;
     /* dQ share: query rows dq_row0 .. + 63 of the step, columns dq_column0 .. + 63. */
     const int dq_row0 = kDqSplitsColumns ? 0 : 64 * consumer;
     const int dq_column0 = kDqSplitsColumns ? kDqColumns * consumer : 0;
 
-    float dk[kHeadDim / 2], dv[kValueHeadDim / 2];
+    float dk[kConsumerHeadColumns / 2], dv[kConsumerValueColumns / 2];
 #pragma unroll
-    for (int i = 0; i < kHeadDim / 2; ++i) dk[i] = 0.0f;
+    for (int i = 0; i < kConsumerHeadColumns / 2; ++i) dk[i] = 0.0f;
 #pragma unroll
-    for (int i = 0; i < kValueHeadDim / 2; ++i) dv[i] = 0.0f;
+    for (int i = 0; i < kConsumerValueColumns / 2; ++i) dv[i] = 0.0f;
 
     attngen_mbarrier_wait_parity(smem.kv_full(), 0);
     int32_t head = 0, tile = 0;
@@ -1402,9 +1470,12 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         const int stage = (int)(count % kStages);
         const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
         attngen_mbarrier_wait_parity(smem.q_full(stage), (count / kStages) & 1u);
+        /* Split columns: consumer 0 forms Sᵀ and Pᵀ, consumer 1 dPᵀ and dSᵀ, Pᵀ and dSᵀ crossing in shared memory
+           (compile-time roles: a run-time branch around the products made ptxas spill). */
+        constexpr bool forms_scores = kFormsScores, forms_gradients = kFormsGradients;
         float s[kBlockQueries / 2], dp[kBlockQueries / 2];
-        issue_transposed_scores<kHeadDim>(s, smem.k(), smem.q(stage), consumer);
-        issue_transposed_scores<kValueHeadDim>(dp, smem.v(), smem.d_o(stage), consumer);
+        if (forms_scores) issue_transposed_scores<kHeadDim>(s, smem.k(), smem.q(stage), key_row0);
+        if (forms_gradients) issue_transposed_scores<kValueHeadDim>(dp, smem.v(), smem.d_o(stage), key_row0);
         /* Dropout's keep bits of the thread's Sᵀ values, with the mma.sync key kernel's calls and mapping
            (dropout_keep_bits, rows are keys) on each 64-query half w: bit 4 n + i of keep[w] for value [8 w + n][i]
            (this layout's s[4 (8 w + n) + i]); while the products run. */
@@ -1418,9 +1489,14 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         const float *const s_lse = smem.lse(stage);
         const float *const s_d = smem.row_dot(stage);
 
-        attngen_wgmma_wait_group<1>(); /* Sᵀ */
+        if (kConsumersSplitColumns) {
+            attngen_wgmma_wait_group<0>(); /* Sᵀ or dPᵀ, the one product in flight */
+        } else {
+            attngen_wgmma_wait_group<1>(); /* Sᵀ */
+        }
         attngen_fence_operands(s);
-        if (!tile_is_interior(q0, min(q0 + kBlockQueries, nq), consumer_k0, consumer_k0 + 64, nq, nk)) {
+        if (forms_scores &&
+            !tile_is_interior(q0, min(q0 + kBlockQueries, nq), consumer_k0, consumer_k0 + 64, nq, nk)) {
             /* Each key row's verdicts over the thread's kBlockQueries / 4 queries as bits first (query
                8 (i / 2) + 2c + i % 2 is bit i), by a loop the generator rolls for per-element predicates and
                unrolls 16 at a time otherwise: the arithmetic for all of them at once would take registers that the
@@ -1443,6 +1519,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 }
             }
         }
+        if (forms_scores) {
         /* Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e) while dPᵀ's product runs (masked scores and rows whose LSE is −inf,
            +inf here: 0). */
 #pragma unroll
@@ -1452,8 +1529,43 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 s[4 * j + i] = attngen_exp2(fmaf(s[4 * j + i], kScoreToLog2, -s_lse[8 * j + 2 * quad_lane + (i % 2)]));
             }
         }
-        attngen_wgmma_wait_group<0>(); /* dPᵀ */
-        attngen_fence_operands(dp);
+        }
+        if (kConsumersSplitColumns) {
+            /* Pᵀ (fp32, the fragment order: thread t's values 4v .. 4v + 3 at 16-byte slot 128 v + t) from consumer 0
+               to consumer 1, which forms dSᵀ from it. The thread index opaque here, so that the addresses are formed
+               at each item rather than hoisted out of the loop (registers that the accumulators need: ptxas spilled
+               them). */
+            int exchange_thread = thread;
+            asm volatile("" : "+r"(exchange_thread));
+            if (forms_scores) {
+                float4 *const probabilities = smem.probabilities_generic();
+#pragma unroll
+                for (int v = 0; v < kBlockQueries / 8; ++v) {
+                    probabilities[v * kWarpgroupThreads + exchange_thread] = make_float4(s[4 * v], s[4 * v + 1], s[4 * v + 2],
+                                                                                s[4 * v + 3]);
+                }
+                /* A sync, not an arrival: compute-sanitizer's racecheck orders consumer 0's later reads of dSᵀ
+                   before consumer 1's next stores to it only through barriers that both sides wait on. */
+                attngen_named_barrier_sync(kProbabilitiesBarrier, kConsumerThreads);
+            } else {
+                attngen_fence_operands(dp);
+                attngen_named_barrier_sync(kProbabilitiesBarrier, kConsumerThreads);
+                /* Ordinary loads (after the barrier), which the compiler may place where each value is used. */
+                const float4 *const probabilities = smem.probabilities_generic();
+#pragma unroll
+                for (int v = 0; v < kBlockQueries / 8; ++v) {
+                    const float4 four = probabilities[v * kWarpgroupThreads + exchange_thread];
+                    s[4 * v] = four.x;
+                    s[4 * v + 1] = four.y;
+                    s[4 * v + 2] = four.z;
+                    s[4 * v + 3] = four.w;
+                }
+            }
+        } else {
+            attngen_wgmma_wait_group<0>(); /* dPᵀ */
+            attngen_fence_operands(dp);
+        }
+        if (forms_gradients) {
         /* dSᵀ = Pᵀ∘(dPᵀ∘Z − D) replaces dPᵀ once it has landed (times the score modifier's derivative where it is a
            constant other than 1), and Pᵀ∘Z replaces Pᵀ (Z: keep_factor, 1 without dropout). */
 #pragma unroll
@@ -1465,15 +1577,24 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 s[4 * j + i] *= z;
             }
         }
+        } else if (kDropout) {
+            /* Pᵀ∘Z for dV (consumer 0 of split columns; the pass above does it for consumer 1). */
+#pragma unroll
+            for (int j = 0; j < kBlockQueries / 8; ++j) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) s[4 * j + i] *= keep_factor(keep, j, i);
+            }
+        }
         /* Pᵀ and dSᵀ as A fragments: k16 step kk covers queries 16kk .. 16kk + 15 (accumulator column groups 2kk
-           and 2kk + 1); [0], [2] key row g, [1], [3] row g + 8. */
+           and 2kk + 1); [0], [2] key row g, [1], [3] row g + 8. Consumer 0 of split columns reads dSᵀ's from the
+           tile consumer 1 writes, below. */
         uint32_t p_frag[kBlockQueries / 16][4], ds_frag[kBlockQueries / 16][4];
 #pragma unroll
         for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 p_frag[kk][i] = pack_pair(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
-                ds_frag[kk][i] = pack_pair(dp[8 * kk + 2 * i], dp[8 * kk + 2 * i + 1]);
+                ds_frag[kk][i] = forms_gradients ? pack_pair(dp[8 * kk + 2 * i], dp[8 * kk + 2 * i + 1]) : 0u;
             }
         }
         attngen_fence_operands(dv);
@@ -1481,35 +1602,68 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
         attngen_wgmma_fence();
-        issue_accumulate<kValueHeadDim>(dv, p_frag, smem.d_o(stage));
-        issue_accumulate<kHeadDim>(dk, ds_frag, smem.q(stage));
+        issue_accumulate<kConsumerValueColumns>(
+            dv, p_frag, smem.d_o(stage) + (uint32_t)(value_column0 / kBlockColumns) * kQueryColumnBlockBytes);
+        if (forms_gradients) {
+            issue_accumulate<kConsumerHeadColumns>(
+                dk, ds_frag, smem.q(stage) + (uint32_t)(head_column0 / kBlockColumns) * kQueryColumnBlockBytes);
+        }
         attngen_wgmma_commit_group();
-
         float dq[kDqColumns / 2];
         {
-            /* dSᵀ into buffer count % 2, [key][query] in column blocks of 64 queries, 128-byte swizzle: the pair
-               of queries 8j + 2c, + 1 of key row r sits in chunk (j % 8) ^ (r % 8) of the row, r % 8 = g. */
+            /* dSᵀ into buffer count % 2 (ds_fragment_address). Split columns: the thread index opaque, as for Pᵀ
+               above, there and where consumer 0 reads its fragments below (with warp, group and quad_lane here
+               instead, a catalogue variant at d = 64 spilled 8 bytes). */
             const uint32_t ds_tile = smem.ds((int)(count & 1u));
+            if (forms_gradients && !kConsumersSplitColumns) {
 #pragma unroll
-            for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+                for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
 #pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int j = 2 * kk + i / 2;
-                    const int key_row = consumer * 64 + warp * 16 + group + 8 * (i % 2);
-                    const uint32_t address = ds_tile + (uint32_t)(j / 8) * kKeyColumnBlockBytes +
-                                             (uint32_t)key_row * kRowBytes +
-                                             (uint32_t)(((j % 8) ^ group) * 16 + quad_lane * 4);
-                    store_shared_u32(address, ds_frag[kk][i]);
+                    for (int i = 0; i < 4; ++i) {
+                        const int j = 2 * kk + i / 2;
+                        const int key_row = key_row0 + warp * 16 + group + 8 * (i % 2);
+                        const uint32_t address = ds_tile + (uint32_t)(j / 8) * kKeyColumnBlockBytes +
+                                                 (uint32_t)key_row * kRowBytes +
+                                                 (uint32_t)(((j % 8) ^ group) * 16 + quad_lane * 4);
+                        store_shared_u32(address, ds_frag[kk][i]);
+                    }
                 }
+            } else if (forms_gradients) {
+                int exchange_thread = thread;
+                asm volatile("" : "+r"(exchange_thread));
+                store_ds_fragments(ds_tile, key_row0, exchange_thread / 32, (exchange_thread % 32) / 4,
+                                   exchange_thread % 4, ds_frag);
             }
             attngen_fence_proxy_async_shared(); /* the stores before the wgmma (async proxy) reads below */
             attngen_named_barrier_sync(kDsBarrier, kConsumerWarpgroups * kWarpgroupThreads);
+            if (!forms_gradients) {
+                /* dSᵀ's fragments from consumer 1's tile (the addresses its counterpart thread stored them at). */
+                int exchange_thread = thread;
+                asm volatile("" : "+r"(exchange_thread));
+                const int exchange_warp = exchange_thread / 32, exchange_group = (exchange_thread % 32) / 4,
+                          exchange_quad_lane = exchange_thread % 4;
+#pragma unroll
+                for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
+#pragma unroll
+                    for (int i = 0; i < 4; ++i) {
+                        ds_frag[kk][i] = load_shared_u32(ds_fragment_address(ds_tile, key_row0, exchange_warp,
+                                                                             exchange_group, exchange_quad_lane, kk, i));
+                    }
+                }
+                attngen_fence_operands(dk);
+                attngen_fence_operands(ds_frag);
+                attngen_wgmma_fence();
+                issue_accumulate<kConsumerHeadColumns>(
+                    dk, ds_frag, smem.q(stage) + (uint32_t)(head_column0 / kBlockColumns) * kQueryColumnBlockBytes);
+                attngen_wgmma_commit_group();
+            }
             /* dV and dK first: their A fragments are free before dQ's accumulators are needed (registers). */
             attngen_wgmma_wait_group<0>();
             attngen_fence_operands(dv);
             attngen_fence_operands(dk);
             attngen_fence_operands(p_frag);
             attngen_fence_operands(ds_frag);
+            if (kReleaseBeforeDq) release_buffer(smem, stage, lane);
             /* dQ share = dS[dq rows, all keys] · K[all keys, dq columns]: A = dSᵀ tile read transposed (M-major), B
                = K read transposed (N-major), k16 steps over the keys. */
             attngen_fence_operands(dq);
@@ -1531,16 +1685,12 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             }
             attngen_wgmma_commit_group();
         }
-        attngen_wgmma_wait_group<0>(); /* dV, dK and dQ */
+        attngen_wgmma_wait_group<0>(); /* dQ (and dV, dK) */
         attngen_fence_operands(dv);
         attngen_fence_operands(dk);
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
-        if (kThreadsReleaseRows) {
-            attngen_mbarrier_arrive(smem.q_empty(stage)); /* every thread: its reads of the stage's LSE and D rows */
-        } else {
-            attngen_mbarrier_arrive_warp(smem.q_empty(stage), lane);
-        }
+        if (!kReleaseBeforeDq) release_buffer(smem, stage, lane);
         /* The share into the dQ tile once warp 2 has read the last one: row r, fp32 column col in 32-column block
            col / 32 at 16-byte chunk (col % 32) / 4 ^ r % 8 (r % 8 = g); two rows share each bank (conflict-free). */
         attngen_fence_operands(dq);
@@ -1568,7 +1718,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_mbarrier_arrive_warp(smem.dq_full(), lane);
     }
 
-    /* dK = scale · Σ dSᵀ·Q and dV, straight from the fragments: key rows thread_key + 8 r, columns 8j + 2c, + 1. */
+    /* dK = scale · Σ dSᵀ·Q and dV, straight from the fragments: key rows thread_key + 8 r, columns
+       head_column0 (value_column0) + 8j + 2c, + 1. */
     Element *const dk_rows = static_cast<Element *>(p.dk) + (int64_t)b * p.dk_layout.batch_stride +
                              (walk.first_head / walk.kv_group) * p.dk_layout.head_stride;
     Element *const dv_rows = static_cast<Element *>(p.dv) + (int64_t)b * p.dv_layout.batch_stride +
@@ -1581,8 +1732,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
         Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
 #pragma unroll
-        for (int j = 0; j < kHeadDim / 8; ++j) {
-            const int column = 8 * j + 2 * quad_lane;
+        for (int j = 0; j < kConsumerHeadColumns / 8; ++j) {
+            const int column = head_column0 + 8 * j + 2 * quad_lane;
             const float lo = dk[4 * j + 2 * r] * kScale, hi = dk[4 * j + 2 * r + 1] * kScale;
             if (pairs) {
                 attngen_store_pair(dk_row + column, lo, hi);
@@ -1592,8 +1743,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             }
         }
 #pragma unroll
-        for (int j = 0; j < kValueHeadDim / 8; ++j) {
-            const int column = 8 * j + 2 * quad_lane;
+        for (int j = 0; j < kConsumerValueColumns / 8; ++j) {
+            const int column = value_column0 + 8 * j + 2 * quad_lane;
             if (pairs) {
                 attngen_store_pair(dv_row + column, dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1]);
             } else {
@@ -1658,7 +1809,13 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
     } else {
         attngen_setmaxnreg_inc<kConsumerRegisters>();
-        consume(smem, walk, arguments, warpgroup - 1);
+        if (!kConsumersSplitColumns) {
+            consume<true, true>(smem, walk, arguments, warpgroup - 1);
+        } else if (warpgroup == 1) {
+            consume<true, false>(smem, walk, arguments, 0);
+        } else {
+            consume<false, true>(smem, walk, arguments, 1);
+        }
     }
 #else
     (void)tmap_q;

@@ -104,6 +104,7 @@ struct MMABackwardKernel {
             "key_rows": "\(hopper.keyRows)",
             "query_rows": "\(hopper.queryRows)",
             "stages": "\(hopper.stages)",
+            "consumers_split_columns": hopper.consumersSplitColumns ? "true" : "false",
             "descending_dq_order": hopper.descendingDqOrder ? "true" : "false",
             "shared_bytes": "\(hopper.sharedBytes)",
             // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
