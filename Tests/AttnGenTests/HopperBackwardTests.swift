@@ -56,7 +56,7 @@ import Testing
 
     @Test(arguments: [
         (AttentionSpec(name: "f32", headDim: 64).storage(.fp32).withBackward(), "f32.dtype"),
-        (AttentionSpec(name: "d192", headDim: 192).valueHeadDim(128).storage(.bf16).withBackward(), "d192.headDim"),
+        (AttentionSpec(name: "d192", headDim: 192).storage(.bf16).withBackward(), "d192.headDim"),
         (AttentionSpec(name: "d256v128", headDim: 256).valueHeadDim(128).storage(.bf16).withBackward(),
          "d256v128.headDim"),
         (AttentionSpec(name: "alibi256", headDim: 256).storage(.bf16).modified(by: .alibi).withBackward(),
@@ -89,6 +89,22 @@ import Testing
 
     /// The deterministic mode's key-tile order: descending where the masks bound the keys from above (a key tile's
     /// first item is then the diagonal one), ascending otherwise.
+    /// d = 192 with dv = 128: the split in whole 64-column blocks of at most 128 (consumer 0: dK 0..<128, dV 0..<64;
+    /// consumer 1 the rest), two buffers of Q and dO (no 64 KB dQ tile here).
+    @Test func plansTheSplitColumnTileAtD192V128() throws {
+        let spec = AttentionSpec(name: "hd", headDim: 192).valueHeadDim(128).storage(.fp16).dropout(0.1).withBackward()
+        let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
+        #expect(plan.keyRows == 64 && plan.queryRows == 64 && plan.stages == 2 && plan.consumersSplitColumns)
+        #expect(plan.splitHeadColumns == 128 && plan.splitValueColumns == 64)
+        let expected = 64 * 192 * 2 + 64 * 128 * 2 + 2 * 64 * (192 + 128) * 2 + 2 * 64 * 64 * 2 + 64 * 192 * 4
+            + 64 * 64 * 4 + 2 * 2 * 64 * 4 + 7 * 8 + 1024
+        #expect(plan.sharedBytes == expected && plan.sharedBytes == 206_904)
+        let source = try Self.backwardSource(spec, hopperBackward: true)
+        #expect(source.contains("constexpr int kSplitHeadColumns = 128;")
+                    && source.contains("constexpr int kSplitValueColumns = 64;"))
+        #expect(source.contains("using Columns = ConsumerColumns<!kConsumersSplitColumns ? -1 : kFormsScores ? 0 : 1>;"))
+    }
+
     @Test(arguments: [(Mask.causal(.topLeft), true), (.causal(.bottomRight), true),
                       (.slidingWindow(left: 100, right: 0, alignment: .topLeft), true),
                       (.slidingWindow(left: 100, right: nil, alignment: .topLeft), false)])

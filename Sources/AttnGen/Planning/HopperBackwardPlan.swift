@@ -21,6 +21,9 @@ public struct HopperBackwardPlan: Sendable, Hashable {
     /// Both consumers own the tile's keys and split dK's, dV's and dQ's columns (head dims past 128); else each owns
     /// 64 keys and every column.
     public var consumersSplitColumns: Bool = false
+    /// With split columns, consumer 0's columns of dK (and of dQ's share) and of dV; consumer 1 takes the rest.
+    public var splitHeadColumns: Int = 0
+    public var splitValueColumns: Int = 0
     /// The deterministic mode's order of the key tiles adding into a query tile's dQ: descending where the masks
     /// bound the keys from above (causal, windows: a key tile's first work item is the diagonal one, which the
     /// tiles above it reach first, so that each waits for nobody in the steady state), ascending otherwise.
@@ -41,7 +44,9 @@ public struct HopperBackwardPlan: Sendable, Hashable {
                       shape: ["tile     \(keyRows) keys per CTA x \(queryRows) query rows per step "
                               + "(\(stages) buffers)",
                               "warps    12 (384 threads): a producer warpgroup, 2 consumer warpgroups "
-                              + (consumersSplitColumns ? "sharing the 64 keys (half of dK's and dV's columns each)"
+                              + (consumersSplitColumns ? "sharing the 64 keys (consumer 0: Sᵀ, P and dK columns "
+                                     + "0..<\(splitHeadColumns), dV 0..<\(splitValueColumns); consumer 1: dPᵀ, dS and "
+                                     + "the rest)"
                                                        : "of 64 keys"),
                               "dQ order \(descendingDqOrder ? "descending" : "ascending") key tiles (deterministic mode)"],
                       accounts: accounts)
@@ -52,11 +57,14 @@ public struct HopperBackwardPlan: Sendable, Hashable {
 /// kernel: the reason names the field).
 public enum HopperBackwardPlanner {
     /// The tile of head dims (d, dv): keys per CTA, query rows per step, buffers, and whether the consumers split the
-    /// columns. d = 64: 128 query rows, so that each consumer's share of dQ = dS·K is one 64 x 64 block; d = 128: 64;
-    /// d = dv = 256: 64 keys per CTA that both consumers own (their dK and dV would not fit one's registers), one
-    /// buffer.
+    /// columns (and consumer 0's columns of dK and dV). d = 64: 128 query rows, so that each consumer's share of
+    /// dQ = dS·K is one 64 x 64 block; d = 128: 64; d = dv = 256 and d = 192 with dv = 128: 64 keys per CTA that
+    /// both consumers own (their dK and dV would not fit one's registers), split in whole 64-column blocks of at most
+    /// 128 (the N of the wgmma products): 128 + 128 and 128 + 128 at 256, 128 + 64 and 64 + 64 at 192 / 128; one
+    /// buffer of Q and dO at 256 (the 64 KB dQ tile leaves no room for a second), two at 192.
     struct Tile {
         var keyRows: Int, queryRows: Int, stages: Int, consumersSplitColumns: Bool
+        var splitHeadColumns = 0, splitValueColumns = 0
     }
 
     /// The tile at head dims (d, dv), nil where the kernel has none.
@@ -64,7 +72,14 @@ public enum HopperBackwardPlanner {
         if [64, 128].contains(d) && [64, 128].contains(dv) {
             return Tile(keyRows: 128, queryRows: d == 64 ? 128 : 64, stages: 2, consumersSplitColumns: false)
         }
-        if d == 256 && dv == 256 { return Tile(keyRows: 64, queryRows: 64, stages: 1, consumersSplitColumns: true) }
+        if d == 256 && dv == 256 {
+            return Tile(keyRows: 64, queryRows: 64, stages: 1, consumersSplitColumns: true, splitHeadColumns: 128,
+                        splitValueColumns: 128)
+        }
+        if d == 192 && dv == 128 {
+            return Tile(keyRows: 64, queryRows: 64, stages: 2, consumersSplitColumns: true, splitHeadColumns: 128,
+                        splitValueColumns: 64)
+        }
         return nil
     }
 
@@ -97,6 +112,8 @@ public enum HopperBackwardPlanner {
         let descending = variant.masks.bands.contains { $0.upper != nil }
         let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages,
                                       consumersSplitColumns: tile.consumersSplitColumns,
+                                      splitHeadColumns: tile.splitHeadColumns,
+                                      splitValueColumns: tile.splitValueColumns,
                                       descendingDqOrder: descending, accounts: accounts)
         guard plan.sharedBytes <= budget else {
             return .failure(SpecError(field: "budget", message: "the Hopper key kernel needs \(plan.sharedBytes) bytes "
@@ -113,12 +130,15 @@ public enum HopperBackwardPlanner {
         }
         guard let tile = tile(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim) else {
             return SpecError(field: "\(name).headDim", message: "the Hopper key kernel takes head dims of 64 or 128 "
-                                 + "(d and dv), or d = dv = 256")
+                                 + "(d and dv), d = dv = 256 or d = 192 with dv = 128")
         }
         let queryRows = tile.queryRows, keyRows = tile.keyRows
-        let columnShare = tile.consumersSplitColumns ? 2 : 1
-        guard queryRows + (variant.headDim / 2 + variant.valueHeadDim / 2) / columnShare
-                <= HopperBackwardPlan.accumulatorRegisterLimit else {
+        let d = variant.headDim, dv = variant.valueHeadDim
+        // A consumer's columns of dK and dV (fp32 over a warpgroup: half a register per column and key row pair).
+        let shares = tile.consumersSplitColumns
+            ? [tile.splitHeadColumns + tile.splitValueColumns, d - tile.splitHeadColumns + dv - tile.splitValueColumns]
+            : [d + dv]
+        guard queryRows + (shares.max() ?? 0) / 2 <= HopperBackwardPlan.accumulatorRegisterLimit else {
             return SpecError(field: "\(name).valueHeadDim", message: "the Hopper key kernel's accumulators do not fit "
                                  + "at d = \(variant.headDim), dv = \(variant.valueHeadDim)")
         }

@@ -1006,14 +1006,14 @@ static bool fold_grid(int64_t count, unsigned *y, unsigned *z) {
  *     (one per batch, query head and query tile) says every key tile before its own has added, and counts itself
  *     in once its reduction is done, so that every element sums its shares in the same order on every run.
  *   warpgroups 1 and 2, the consumers: consumer c owns keys 64c .. 64c + 63 of the tile (the M of every product
- *     but dQ's; at head dims past 128 both own the tile's 64 keys and accumulate half of dK's and dV's columns
- *     each: kConsumersSplitColumns) and per item runs
+ *     but dQ's; at head dims past 128 both own the tile's 64 keys and split the columns of dK, dV and dQ's share,
+ *     consumer 0 forming Sᵀ and Pᵀ, consumer 1 dPᵀ and dSᵀ: kConsumersSplitColumns) and per item runs
  *         Sᵀ = K_c·Qᵀ,  dPᵀ = V_c·dOᵀ                            (wgmma, A and B from shared memory)
  *         Pᵀ = exp2(Sᵀ·scale·log2e − LSE·log2e)  (masked: 0),  dSᵀ = Pᵀ∘(dPᵀ∘Z − D),  Pᵀ∘Z
  *           (Z: dropout's keep mask times 1 / (1 − p), or 1; with a score modifier m, m(scale·Sᵀ) in the
  *           exponent and dSᵀ times m', from the slots {modifier_state, exponentials, score_gradients} below)
  *         dV += Pᵀ·dO,  dK += dSᵀ·Q                               (wgmma, Pᵀ and dSᵀ from registers)
- *     then writes dSᵀ to shared memory and, once both consumers have, computes its 64 x kDqColumns share of dQ = dS·K
+ *     then writes dSᵀ to shared memory and, once both consumers have, computes its share of dQ = dS·K
  *     (dS and K transposed operands from shared memory) and stores it into the dQ tile for warp 2.
  *   dK (times scale) and dV stay in registers until the end.
  *
@@ -1050,6 +1050,9 @@ constexpr int kConsumerWarpgroups = 2;
    share in halves, each forming the keys' whole Sᵀ and dPᵀ (their accumulators would not fit one warpgroup's
    registers); else consumer c owns keys 64c .. 64c + 63 and every column. */
 constexpr bool kConsumersSplitColumns = false;
+/* Split columns: consumer 0's columns of dK (and of dQ's share) and of dV; consumer 1 takes the rest. */
+constexpr int kSplitHeadColumns = 0;
+constexpr int kSplitValueColumns = 0;
 constexpr int kWarpgroupThreads = 128;
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
@@ -1070,19 +1073,28 @@ constexpr int kDqColumns = kDqSplitsColumns ? kHeadDim / 2 : kHeadDim;
 
 static_assert(std::is_same<Element, __nv_bfloat16>::value || std::is_same<Element, __half>::value,
               "the Hopper key kernel takes fp16 or bf16 storage");
-/* The columns of dK and dV that one consumer accumulates (the N of dK += dSᵀ·Q and dV += Pᵀ·dO). */
-constexpr int kConsumerHeadColumns = kConsumersSplitColumns ? kHeadDim / 2 : kHeadDim;
-constexpr int kConsumerValueColumns = kConsumersSplitColumns ? kValueHeadDim / 2 : kValueHeadDim;
+/* The columns of dK, dV and dQ's share that consumer `share` accumulates (the N of dK += dSᵀ·Q, dV += Pᵀ·dO and
+   dQ = dS·K): share 0 and 1 split the columns, share -1 (consumers that do not) takes every column of dK and dV and
+   kDqColumns of dQ's. */
+template <int kShare>
+struct ConsumerColumns {
+    static constexpr int head0 = kShare == 1 ? kSplitHeadColumns : 0;
+    static constexpr int head = kShare == 0 ? kSplitHeadColumns : kShare == 1 ? kHeadDim - kSplitHeadColumns : kHeadDim;
+    static constexpr int value0 = kShare == 1 ? kSplitValueColumns : 0;
+    static constexpr int value = kShare == 0   ? kSplitValueColumns
+                                 : kShare == 1 ? kValueHeadDim - kSplitValueColumns
+                                               : kValueHeadDim;
+    static constexpr int dq = kShare < 0 ? kDqColumns : head;
+    static_assert(head % kBlockColumns == 0 && value % kBlockColumns == 0 && head <= 128 && value <= 128 &&
+                      dq % kBlockColumns == 0 && dq <= 128,
+                  "whole swizzled column blocks, at most 128 columns of dK, dV and dQ a consumer");
+};
 static_assert(kBlockKeys == (kConsumersSplitColumns ? 64 : 64 * kConsumerWarpgroups),
               "each consumer warpgroup owns 64 keys (the same 64 when they split the columns)");
 static_assert(kBlockQueries == 64 || kBlockQueries == 128, "steps of 64 or 128 query rows");
 static_assert(!kConsumersSplitColumns || kBlockQueries == 64, "split columns: steps of 64 query rows");
-static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0 &&
-                  kConsumerHeadColumns % kBlockColumns == 0 && kConsumerValueColumns % kBlockColumns == 0 &&
-                  kConsumerHeadColumns <= 128 && kConsumerValueColumns <= 128,
-              "whole swizzled column blocks, at most 128 columns of dK and dV a consumer");
-static_assert(kDqColumns % kBlockColumns == 0 && kDqColumns <= 128,
-              "each consumer's dQ share is one or two 64-column blocks of K");
+static_assert(kHeadDim % kBlockColumns == 0 && kValueHeadDim % kBlockColumns == 0,
+              "head dims of whole swizzled column blocks");
 static_assert(kStages == 1 || kStages == 2, "one or two buffers of Q, dO, LSE and D");
 static_assert(kWarpgroupThreads * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <=
                   kThreads * attngen_launch_registers(kThreads),
@@ -1436,18 +1448,19 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
     const int key_row0 = kConsumersSplitColumns ? 0 : 64 * consumer; /* the consumer's keys in the tile */
     const int32_t consumer_k0 = walk.k0 + key_row0;
     const int32_t thread_key = consumer_k0 + warp * 16 + group; /* + 8 r */
-    /* dK and dV: columns head_column0 .. + kConsumerHeadColumns - 1 and value_column0 .. of the head dims. */
-    const int head_column0 = kConsumersSplitColumns ? kConsumerHeadColumns * consumer : 0;
-    const int value_column0 = kConsumersSplitColumns ? kConsumerValueColumns * consumer : 0;
-    /* dQ share: query rows dq_row0 .. + 63 of the step, columns dq_column0 .. + 63. */
+    /* dK and dV: columns head_column0 .. + Columns::head - 1 and value_column0 .. + Columns::value - 1 (with split
+       columns consumer 0 forms the scores, consumer 1 the gradients: the roles name the share). */
+    using Columns = ConsumerColumns<!kConsumersSplitColumns ? -1 : kFormsScores ? 0 : 1>;
+    constexpr int head_column0 = Columns::head0, value_column0 = Columns::value0;
+    /* dQ share: query rows dq_row0 .. + 63 of the step, columns dq_column0 .. + Columns::dq - 1. */
     const int dq_row0 = kDqSplitsColumns ? 0 : 64 * consumer;
-    const int dq_column0 = kDqSplitsColumns ? kDqColumns * consumer : 0;
+    const int dq_column0 = kConsumersSplitColumns ? head_column0 : kDqSplitsColumns ? kDqColumns * consumer : 0;
 
-    float dk[kConsumerHeadColumns / 2], dv[kConsumerValueColumns / 2];
+    float dk[Columns::head / 2], dv[Columns::value / 2];
 #pragma unroll
-    for (int i = 0; i < kConsumerHeadColumns / 2; ++i) dk[i] = 0.0f;
+    for (int i = 0; i < Columns::head / 2; ++i) dk[i] = 0.0f;
 #pragma unroll
-    for (int i = 0; i < kConsumerValueColumns / 2; ++i) dv[i] = 0.0f;
+    for (int i = 0; i < Columns::value / 2; ++i) dv[i] = 0.0f;
 
     attngen_mbarrier_wait_parity(smem.kv_full(), 0);
     int32_t head = 0, tile = 0;
@@ -1588,14 +1601,14 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_fence_operands(p_frag);
         attngen_fence_operands(ds_frag);
         attngen_wgmma_fence();
-        issue_accumulate<kConsumerValueColumns>(
+        issue_accumulate<Columns::value>(
             dv, p_frag, smem.d_o(stage) + (uint32_t)(value_column0 / kBlockColumns) * kQueryColumnBlockBytes);
         if (forms_gradients) {
-            issue_accumulate<kConsumerHeadColumns>(
+            issue_accumulate<Columns::head>(
                 dk, ds_frag, smem.q(stage) + (uint32_t)(head_column0 / kBlockColumns) * kQueryColumnBlockBytes);
         }
         attngen_wgmma_commit_group();
-        float dq[kDqColumns / 2];
+        float dq[Columns::dq / 2];
         {
             /* dSᵀ into buffer count % 2 (ds_fragment_address). Split columns: the thread index opaque, as for Pᵀ
                above, there and where consumer 0 reads its fragments below (with warp, group and quad_lane here
@@ -1639,7 +1652,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 attngen_fence_operands(dk);
                 attngen_fence_operands(ds_frag);
                 attngen_wgmma_fence();
-                issue_accumulate<kConsumerHeadColumns>(
+                issue_accumulate<Columns::head>(
                     dk, ds_frag, smem.q(stage) + (uint32_t)(head_column0 / kBlockColumns) * kQueryColumnBlockBytes);
                 attngen_wgmma_commit_group();
             }
@@ -1664,9 +1677,9 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 const uint64_t a = ds_operand.at((uint32_t)kk * 16u * kRowBytes);
                 const uint64_t bk = k_operand.at((uint32_t)kk * 16u * kRowBytes);
                 if (kk == 0) {
-                    attngen_wgmma_ss<kDqColumns, 0, 1, 1, Element>(dq, a, bk);
+                    attngen_wgmma_ss<Columns::dq, 0, 1, 1, Element>(dq, a, bk);
                 } else {
-                    attngen_wgmma_ss<kDqColumns, 1, 1, 1, Element>(dq, a, bk);
+                    attngen_wgmma_ss<Columns::dq, 1, 1, 1, Element>(dq, a, bk);
                 }
             }
             attngen_wgmma_commit_group();
@@ -1686,13 +1699,14 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         int store_thread = thread;
         asm volatile("" : "+r"(store_thread));
         const int store_group = (store_thread % 32) / 4;
-        const int store_column0 = (kDqSplitsColumns ? kDqColumns * consumer : 0) + 2 * (store_thread % 4);
+        const int store_column0 =
+            (kConsumersSplitColumns ? head_column0 : kDqSplitsColumns ? kDqColumns * consumer : 0) + 2 * (store_thread % 4);
         const int store_row0 = (kDqSplitsColumns ? 0 : 64 * consumer) + (store_thread / 32) * 16 + store_group;
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
             const int row = store_row0 + 8 * r;
 #pragma unroll
-            for (int j = 0; j < kDqColumns / 8; ++j) {
+            for (int j = 0; j < Columns::dq / 8; ++j) {
                 const int column = store_column0 + 8 * j;
                 const uint32_t address = smem.dq_tile() + (uint32_t)(column / kDqBoxColumns) * kQueryColumnBlockBytes +
                                          (uint32_t)row * kRowBytes +
@@ -1718,7 +1732,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
         Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
 #pragma unroll
-        for (int j = 0; j < kConsumerHeadColumns / 8; ++j) {
+        for (int j = 0; j < Columns::head / 8; ++j) {
             const int column = head_column0 + 8 * j + 2 * quad_lane;
             const float lo = dk[4 * j + 2 * r] * kScale, hi = dk[4 * j + 2 * r + 1] * kScale;
             if (pairs) {
@@ -1729,7 +1743,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
             }
         }
 #pragma unroll
-        for (int j = 0; j < kConsumerValueColumns / 8; ++j) {
+        for (int j = 0; j < Columns::value / 8; ++j) {
             const int column = value_column0 + 8 * j + 2 * quad_lane;
             if (pairs) {
                 attngen_store_pair(dv_row + column, dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1]);

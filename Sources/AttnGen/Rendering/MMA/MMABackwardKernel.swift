@@ -105,6 +105,8 @@ struct MMABackwardKernel {
             "query_rows": "\(hopper.queryRows)",
             "stages": "\(hopper.stages)",
             "consumers_split_columns": hopper.consumersSplitColumns ? "true" : "false",
+            "split_head_columns": "\(hopper.splitHeadColumns)",
+            "split_value_columns": "\(hopper.splitValueColumns)",
             "descending_dq_order": hopper.descendingDqOrder ? "true" : "false",
             "shared_bytes": "\(hopper.sharedBytes)",
             // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
