@@ -7,10 +7,11 @@
 /// Shape: one CTA per 128 keys (two consumer warpgroups of 64 keys, the M of every wgmma but dQ's), steps of
 /// `queryRows` query rows: 128 at d = 64 and 64 at d = 128, so that each consumer's share of dQ = dS·K is one
 /// 64 x 64 block, and Sᵀ, dPᵀ (queryRows / 2 fp32 each) with dK and dV (d / 2 and dv / 2) stay within
-/// `accumulatorRegisterLimit` of a consumer thread's 232 registers. At d = dv = 256 (`consumersSplitColumns`) one
-/// CTA per 64 keys that both consumers own, each accumulating half of dK's and dV's columns (64 + 64 registers) and
-/// forming the keys' whole Sᵀ and dPᵀ (so those two products are done twice), steps of 64 query rows and one buffer
-/// of Q and dO (the 64 KB fp32 dQ tile leaves no room for a second).
+/// `accumulatorRegisterLimit` of a consumer thread's 232 registers. At d = dv = 256 and d = 192 / dv = 128
+/// (`consumersSplitColumns`) one CTA per 64 keys that both consumers own, splitting the columns of dK, dV and dQ's
+/// share (`splitHeadColumns`, `splitValueColumns`: consumer 0's), consumer 0 forming Sᵀ and P, consumer 1 dPᵀ and
+/// dS (P and dS crossing in shared memory), steps of 64 query rows; one buffer of Q and dO at 256 (the 64 KB fp32
+/// dQ tile leaves no room for a second), two at 192.
 public struct HopperBackwardPlan: Sendable, Hashable {
     /// Keys per CTA.
     public var keyRows: Int
