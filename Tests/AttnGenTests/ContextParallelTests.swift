@@ -67,8 +67,16 @@ import Testing
         let python = venv.appendingPathComponent("bin/python").path
         for launch in [[python, train, "--simulate", "2"],
                        [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", train]] {
-            let trained = try ChildProcess.run(environment + launch + small, in: run, timeoutSeconds: 300)
-            #expect(trained.status == 0 && trained.output.contains("\nPASS"), "\(launch): \(trained.output.suffix(2000))")
+            var trained = try ChildProcess.run(environment + launch + small, in: run, timeoutSeconds: 300)
+            // Once, under the whole suite's load (2 cores), a gloo rank died of SIGABRT before any check ran
+            // (2026-12-01; the same run alone passed): a rank killed by a signal gets one more launch, which must pass.
+            // A check that fails (a FAIL line, or no PASS) is not retried.
+            if trained.status != 0 && trained.output.contains("Signal ") && !trained.output.contains("\nFAIL") {
+                print("ContextParallelTests: \(launch.last ?? ""): a rank died of a signal; launching once more:\n"
+                      + String(trained.output.suffix(6000)))
+                trained = try ChildProcess.run(environment + launch + small, in: run, timeoutSeconds: 300)
+            }
+            #expect(trained.status == 0 && trained.output.contains("\nPASS"), "\(launch): \(trained.output.suffix(6000))")
         }
     }
 }
