@@ -1046,9 +1046,9 @@ constexpr int kStages = 2;            /* Q, dO, LSE and D buffers */
    gridDim.x - 1 - x or x accordingly, so that a block waits only for blocks started before it. */
 constexpr bool kDescendingDqOrder = true;
 constexpr int kConsumerWarpgroups = 2;
-/* Head dims past 128 (d = dv = 256): both consumers own the tile's 64 keys and split the columns of dK, dV and dQ's
-   share in halves, each forming the keys' whole Sᵀ and dPᵀ (their accumulators would not fit one warpgroup's
-   registers); else consumer c owns keys 64c .. 64c + 63 and every column. */
+/* Head dims past 128 (d = dv = 256, d = 192 with dv = 128): both consumers own the tile's 64 keys and split the
+   columns of dK, dV and dQ's share (their accumulators would not fit one warpgroup's registers), consumer 0 forming
+   Sᵀ and Pᵀ, consumer 1 dPᵀ and dSᵀ; else consumer c owns keys 64c .. 64c + 63 and every column. */
 constexpr bool kConsumersSplitColumns = false;
 /* Split columns: consumer 0's columns of dK (and of dQ's share) and of dV; consumer 1 takes the rest. */
 constexpr int kSplitHeadColumns = 0;
@@ -1200,12 +1200,6 @@ static __device__ __forceinline__ void store_shared_u32(uint32_t address, uint32
 
 static __device__ __forceinline__ void store_shared_f32x2(uint32_t address, float lo, float hi) {
     asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(address), "f"(lo), "f"(hi) : "memory");
-}
-
-static __device__ __forceinline__ uint32_t load_shared_u32(uint32_t address) {
-    uint32_t value;
-    asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(value) : "r"(address) : "memory");
-    return value;
 }
 
 /* Where dSᵀ fragment [kk][i] of a consumer thread (warp, group g, quad lane c) sits in a dSᵀ tile: [key][query] in
@@ -1615,18 +1609,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                instead, a catalogue variant at d = 64 spilled 8 bytes). */
             const uint32_t ds_tile = smem.ds((int)(count & 1u));
             if (forms_gradients && !kConsumersSplitColumns) {
-#pragma unroll
-                for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
-#pragma unroll
-                    for (int i = 0; i < 4; ++i) {
-                        const int j = 2 * kk + i / 2;
-                        const int key_row = key_row0 + warp * 16 + group + 8 * (i % 2);
-                        const uint32_t address = ds_tile + (uint32_t)(j / 8) * kKeyColumnBlockBytes +
-                                                 (uint32_t)key_row * kRowBytes +
-                                                 (uint32_t)(((j % 8) ^ group) * 16 + quad_lane * 4);
-                        store_shared_u32(address, ds_frag[kk][i]);
-                    }
-                }
+                store_ds_fragments(ds_tile, key_row0, warp, group, quad_lane, ds_frag);
             } else if (forms_gradients) {
                 int exchange_thread = thread;
                 asm volatile("" : "+r"(exchange_thread));
@@ -1645,8 +1628,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
                 for (int kk = 0; kk < kBlockQueries / 16; ++kk) {
 #pragma unroll
                     for (int i = 0; i < 4; ++i) {
-                        ds_frag[kk][i] = load_shared_u32(ds_fragment_address(ds_tile, key_row0, exchange_warp,
-                                                                             exchange_group, exchange_quad_lane, kk, i));
+                        ds_frag[kk][i] = (uint32_t)attngen_load_shared_s32(ds_fragment_address(
+                            ds_tile, key_row0, exchange_warp, exchange_group, exchange_quad_lane, kk, i));
                     }
                 }
                 attngen_fence_operands(dk);
@@ -1699,9 +1682,8 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         int store_thread = thread;
         asm volatile("" : "+r"(store_thread));
         const int store_group = (store_thread % 32) / 4;
-        const int store_column0 =
-            (kConsumersSplitColumns ? head_column0 : kDqSplitsColumns ? kDqColumns * consumer : 0) + 2 * (store_thread % 4);
-        const int store_row0 = (kDqSplitsColumns ? 0 : 64 * consumer) + (store_thread / 32) * 16 + store_group;
+        const int store_column0 = dq_column0 + 2 * (store_thread % 4);
+        const int store_row0 = dq_row0 + (store_thread / 32) * 16 + store_group;
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
             const int row = store_row0 + 8 * r;
