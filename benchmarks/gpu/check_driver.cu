@@ -116,13 +116,16 @@ typedef struct check_shape {
     int64_t batch, heads_q, heads_kv, seqlen_q, seqlen_k;
     int bshd; /* 1: [B, S, H, D] layouts (strided rows), 0: [B, H, S, D] */
     int o_misaligned; /* 1: O starts one element past a 16-byte boundary (the kernels' unaligned store path) */
-    int workspace;    /* 1: pass the forward workspace the variant asks for (split-KV decoding) */
+    int workspace;    /* WORKSPACE_ASKED: pass the forward workspace the variant asks for (split-KV decoding), filled
+                         with 0xFF, and run the call three times: plainly, then twice as a replayed CUDA graph;
+                         WORKSPACE_SHORT: 8 bytes less than asked (the launcher splits the keys fewer ways) */
     int used_keys;    /* 1: per-sequence key counts (seqlens_k): sequence 0 all keys, 1 none, the others random */
     int packed;       /* variable-length batch: PACK_QUERIES (cu_seqlens_q) and / or PACK_KEYS (cu_seqlens_k); seqlen_q
                          and seqlen_k are the longest sequence's (sequence_length) */
 } check_shape;
 
 enum { PACK_QUERIES = 1, PACK_KEYS = 2 };
+enum { WORKSPACE_ASKED = 1, WORKSPACE_SHORT = 2 };
 
 /* The length of sequence b of a variable-length batch with the given longest length: the longest, none, one, a
    random one, in turn (rotated by `shift`, so that the query and key counts of a sequence differ). */
@@ -152,6 +155,7 @@ static const check_shape full_shapes[] = {
     {1, 32, 8, 1, 20011, 1, 0, 1}, /* GQA 32/8, long cache */
     {2, 3, 3, 3, 40, 0, 0, 1},     /* MHA, fewer keys than one tile */
     {4, 8, 2, 1, 3000, 1, 0, 1, 1}, /* decoding with per-sequence cache lengths (seqlens_k), keys split */
+    {2, 8, 2, 1, 5000, 1, 1, WORKSPACE_SHORT}, /* a workspace short of the asked size: fewer splits */
     {4, 4, 4, 37, 500, 0, 0, 0, 1}, /* the tiled kernel with per-sequence key counts */
     /* More (batch, key/value head) units than block slots: several waves of decode blocks (partial last tiles, and
        units without keys among them). */
@@ -378,8 +382,9 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     dp.block_mask = dmask;
     void *dworkspace = NULL;
     if (shape.workspace) {
-        const size_t bytes = variant.workspace_size(&dp);
+        size_t bytes = variant.workspace_size(&dp);
         if (bytes == SIZE_MAX) result.bad++;
+        if (shape.workspace == WORKSPACE_SHORT && bytes != SIZE_MAX) bytes = bytes > 8 ? bytes - 8 : 0;
         if (bytes > 0 && bytes != SIZE_MAX) {
             CUDA_CHECK(cudaMalloc(&dworkspace, bytes));
             CUDA_CHECK(cudaMemset(dworkspace, 0xFF, bytes)); /* NaN: a partial the kernel did not write shows */
@@ -387,7 +392,31 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
             dp.workspace_size = bytes;
         }
     }
-    const attngen_status status = variant.launch(&dp, 0);
+    attngen_status status = variant.launch(&dp, 0);
+    if (status == ATTNGEN_OK && shape.workspace == WORKSPACE_ASKED && dworkspace != NULL) {
+        /* The same call captured in a CUDA graph (global capture mode, as torch.cuda.graph's default: the launcher's
+           host calls must be legal there, and the combine kernel's programmatic dependent launch becomes a graph
+           edge) and replayed twice on the workspace the first run left; O and LSE are poisoned before each replay,
+           so the second replay's results are what is checked. */
+        cudaStream_t stream;
+        cudaGraph_t graph;
+        cudaGraphExec_t executable;
+        CUDA_CHECK(cudaDeviceSynchronize());
+        CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+        CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+        status = variant.launch(&dp, stream);
+        CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+        CUDA_CHECK(cudaGraphInstantiate(&executable, graph, 0));
+        for (int replay = 0; replay < 2; ++replay) {
+            CUDA_CHECK(cudaMemsetAsync(dout, 0xFF, o_bytes + 16, stream));
+            CUDA_CHECK(cudaMemsetAsync(dlse, 0xFF, ((size_t)q_side + 1) * sizeof(float), stream));
+            CUDA_CHECK(cudaGraphLaunch(executable, stream));
+            CUDA_CHECK(cudaStreamSynchronize(stream));
+        }
+        CUDA_CHECK(cudaGraphExecDestroy(executable));
+        CUDA_CHECK(cudaGraphDestroy(graph));
+        CUDA_CHECK(cudaStreamDestroy(stream));
+    }
     if ((shape.used_keys && !variant.decodes) || (packs_k && page > 0)) {
         /* seqlens_k needs the decode kernel, and a paged cache takes no cu_seqlens_k: refused, and nothing written
            (O stays poisoned). */
