@@ -100,7 +100,7 @@ enum {
 /* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT), an even head dim and evenly spaced K rows: S^T = K Q^T
    runs on vdpbf16ps, two products per lane and instruction, with K read in place and Q^T held as the stored bf16
    pairs (d, d + 1) of each row (exact); the scale * log2(e) is applied to the sums. */
-#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM % 2 == 0 && PAGE_SIZE == 0
+#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM_LITERAL % 2 == 0 && PAGE_SIZE == 0
 #define SCORES_USE_BF16_DOT 1
 #else
 #define SCORES_USE_BF16_DOT 0
@@ -108,6 +108,7 @@ enum {
 
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
+#if !SCORES_USE_BF16_DOT
 /*
  * KEY_BLOCK rows of S^T: st[jj][r] = sum_i K[key0 + jj][i] * qt[i][r], K rows `k_stride` floats apart, for the
  * CHUNK_VECTORS vectors of rows from `chunk`. Keys at or past `cols` (in the tile's last block) repeat the last key:
@@ -154,6 +155,7 @@ static inline void score_block(float *restrict st, const float *restrict qt_tile
         }
     }
 }
+#endif
 
 #if SCORES_USE_BF16_DOT
 /* score_block on bf16 pairs: st[jj][r] = scale * log2(e) * sum_i K[key0 + jj][i] * Q[r][i], with qt_pairs[i][r] the

@@ -89,6 +89,10 @@ enum {
     FIXED_HEADS_KV = {{fixed_heads_kv}}
 };
 
+/* The head dims as literals, for #if (where an enum constant reads as 0). */
+#define HEAD_DIM_LITERAL {{head_dim}}
+#define VALUE_HEAD_DIM_LITERAL {{value_head_dim}}
+
 /* Keys per page of a paged K/V cache; 0: contiguous K and V. */
 #define PAGE_SIZE {{page_size}}
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The generated C kernels choose their vector code when they are compiled (attngen_runtime.h, "vectors of fp32
 /// lanes"): AVX-512F with 16 lanes (and with AVX512_BF16 and -DATTNGEN_PREFER_BF16_DOT, bf16 dot products for the
-/// scores of bf16 variants), AVX2 +
+/// scores of bf16 variants, and for both products of their decode path), AVX2 +
 /// FMA with 8, SSE2 with 4 (any x86-64 build), or portable C11 with 4-lane structs (-DATTNGEN_PORTABLE). ForwardMatrixTests and BackwardTests build with the plain warning policy (no -m
 /// flags), so on x86-64 they run the SSE2 path; this suite
 /// builds a cross-section of the same variants for each vector path, checks that the path taken is the one asked
@@ -45,10 +45,13 @@ import Testing
     ]
 
     /// Forward variants: every storage type, odd head dims (tails of the register tiles), dv ≠ d, every mask
-    /// kind, dropout, GQA, and tiles that are not a multiple of 16 rows.
+    /// kind, dropout, GQA, and tiles that are not a multiple of 16 rows; and bf16 at head dims of whole 32-element
+    /// vectors, whose decode path runs on vdpbf16ps under avx512+bf16 (sinks and split keys, a paged cache of one
+    /// key per page, a causal window at d = 128).
     static let forwardNames = [
         "plain_bf16_d72", "causal_br_mha_fp32_d128", "block_odd_fp16_d16", "predicate_window_fp32_d256",
-        "dropout_causal_fp16_d128", "dv_wide_bf16_d40_dv72",
+        "dropout_causal_fp16_d128", "dv_wide_bf16_d40_dv72", "sinks_causal_bf16_d64", "paged1_bf16_d64_causal",
+        "causal_window_br_bf16_d128",
     ]
 
     /// Backward variants (BackwardTests.cases).

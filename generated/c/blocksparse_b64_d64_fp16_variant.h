@@ -99,6 +99,10 @@ enum {
     FIXED_HEADS_KV = 0
 };
 
+/* The head dims as literals, for #if (where an enum constant reads as 0). */
+#define HEAD_DIM_LITERAL 64
+#define VALUE_HEAD_DIM_LITERAL 64
+
 /* Keys per page of a paged K/V cache; 0: contiguous K and V. */
 #define PAGE_SIZE 0
 

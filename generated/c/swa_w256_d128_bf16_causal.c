@@ -118,7 +118,7 @@ enum {
 /* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT), an even head dim and evenly spaced K rows: S^T = K Q^T
    runs on vdpbf16ps, two products per lane and instruction, with K read in place and Q^T held as the stored bf16
    pairs (d, d + 1) of each row (exact); the scale * log2(e) is applied to the sums. */
-#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM % 2 == 0 && PAGE_SIZE == 0
+#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM_LITERAL % 2 == 0 && PAGE_SIZE == 0
 #define SCORES_USE_BF16_DOT 1
 #else
 #define SCORES_USE_BF16_DOT 0
@@ -126,6 +126,7 @@ enum {
 
 /* ---- micro-kernels for the two products ---------------------------------------------------------- */
 
+#if !SCORES_USE_BF16_DOT
 /*
  * KEY_BLOCK rows of S^T: st[jj][r] = sum_i K[key0 + jj][i] * qt[i][r], K rows `k_stride` floats apart, for the
  * CHUNK_VECTORS vectors of rows from `chunk`. Keys at or past `cols` (in the tile's last block) repeat the last key:
@@ -172,6 +173,7 @@ static inline void score_block(float *restrict st, const float *restrict qt_tile
         }
     }
 }
+#endif
 
 #if SCORES_USE_BF16_DOT
 /* score_block on bf16 pairs: st[jj][r] = scale * log2(e) * sum_i K[key0 + jj][i] * Q[r][i], with qt_pairs[i][r] the
@@ -585,6 +587,20 @@ enum {
                               + DECODE_ROWS * DECODE_KEYS + DECODE_ROWS * DV_PAD + 2 * DECODE_ROWS
 };
 
+/* bf16 storage on a CPU with AVX512_BF16 (ATTNGEN_BF16_DOT, as the tiles' SCORES_USE_BF16_DOT) and head dims of
+   whole 32-element vectors: a step's products run on vdpbf16ps straight from the stored K and V rows, with no fp32
+   copies of them (benchmarks/cpu/NOTES.md 19). S = Q Kᵀ holds Q as its stored bf16 pairs (exact) and applies the
+   scale · log2(e) to the sums; O += P V rounds P to bf16 (as the GPU kernels' P·V does) and interleaves the V rows
+   of each pair of keys into pairs (V[j][c], V[j + 1][c]) with vpunpck{l,h}wd, which keeps O's columns in a fixed
+   order inside each 32 (decode_output_column). */
+#if defined(ATTNGEN_BF16_DOT) && ELEMENT_IS_BF16 && !INPUTS_ARE_FP8 && HEAD_DIM_LITERAL % 32 == 0 \
+    && VALUE_HEAD_DIM_LITERAL % 32 == 0
+#define DECODE_BF16_DOT 1
+#else
+#define DECODE_BF16_DOT 0
+#endif
+
+#if !DECODE_BF16_DOT
 /* One score: the dot product of a query row and a key row, both D_PAD floats (padding zero). */
 static inline float decode_score(const float *restrict q_row, const float *restrict k_row)
 {
@@ -733,6 +749,129 @@ static inline void decode_accumulate(float *restrict o_row, const float *restric
         }
     }
 }
+#endif
+
+#if DECODE_BF16_DOT
+enum {
+    DECODE_PAIR_VECTORS = HEAD_DIM / 32,        /* vectors of 16 bf16 pairs in a K row */
+    DECODE_VALUE_VECTORS = VALUE_HEAD_DIM / 32, /* vectors of 32 bf16 in a V row */
+    /* V vectors whose pairs' outputs (two vectors of O each) a row holds in registers at a time */
+    DECODE_VALUE_GROUP = DECODE_VALUE_VECTORS % 2 == 0 ? 2 : 1
+};
+
+/* Where column `column` of O sits in a row of o_rows: vpunpcklwd of V vector c (columns 32c .. 32c + 31) pairs the
+   first 4 columns of each 8 (output vector 2c), vpunpckhwd the last 4 (output vector 2c + 1). */
+static inline int decode_output_column(int column)
+{
+    const int within = column % 32;
+    return (column / 32 * 2 + within % 8 / 4) * 16 + within / 8 * 4 + within % 4;
+}
+
+/* R rows' scores (R = 4 or 1, a constant at each call) against the step's `count` keys, K row j at k_rows[j] as
+   stored: vdpbf16ps of the row's stored Q pairs (q_pairs, R rows of HEAD_DIM) and K's, four keys at a time, the
+   sums times `scale`; -inf past count. */
+static inline __attribute__((always_inline)) void decode_scores_bf16(float *restrict s_rows,
+                                                                     const input_t *restrict q_pairs,
+                                                                     const input_t *const *k_rows, int64_t count,
+                                                                     float scale, const int R)
+{
+    int64_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        __m512 acc[4][4];
+        for (int r = 0; r < R; ++r) {
+            for (int jj = 0; jj < 4; ++jj) {
+                acc[r][jj] = _mm512_setzero_ps();
+            }
+        }
+        ATTNGEN_UNROLL
+        for (int c = 0; c < DECODE_PAIR_VECTORS; ++c) {
+            __m512i k[4];
+            for (int jj = 0; jj < 4; ++jj) {
+                k[jj] = _mm512_loadu_si512((const void *)(k_rows[j + jj] + c * 32));
+            }
+            for (int r = 0; r < R; ++r) {
+                const __m512bh q = (__m512bh)_mm512_loadu_si512((const void *)(q_pairs + r * HEAD_DIM + c * 32));
+                for (int jj = 0; jj < 4; ++jj) {
+                    acc[r][jj] = _mm512_dpbf16_ps(acc[r][jj], (__m512bh)k[jj], q);
+                }
+            }
+        }
+        for (int r = 0; r < R; ++r) {
+            attngen_vf_sum4(s_rows + r * DECODE_KEYS + j, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+        }
+    }
+    for (; j < count; ++j) {
+        for (int r = 0; r < R; ++r) {
+            __m512 acc = _mm512_setzero_ps();
+            for (int c = 0; c < DECODE_PAIR_VECTORS; ++c) {
+                acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512((const void *)(k_rows[j] + c * 32)),
+                                       (__m512bh)_mm512_loadu_si512((const void *)(q_pairs + r * HEAD_DIM + c * 32)));
+            }
+            s_rows[r * DECODE_KEYS + j] = attngen_vf_sum(acc);
+        }
+    }
+    for (int r = 0; r < R; ++r) {
+        float *restrict s_row = s_rows + r * DECODE_KEYS;
+        attngen_vf_store(s_row, attngen_vf_mul(attngen_vf_load(s_row), attngen_vf_set(scale)));
+        for (int64_t jj = count; jj < DECODE_KEYS; ++jj) {
+            s_row[jj] = -INFINITY;
+        }
+    }
+}
+
+/* R rows of O = O * alpha + P V (R = 4 or 1), V row j at v_rows[j] as stored: P rounded to bf16 pairs of keys
+   (j, j + 1) against the interleaved pairs of their V rows (a zero row past `count`), O in o_rows' order
+   (decode_output_column), DECODE_VALUE_GROUP V vectors of every row in registers at a time. */
+static inline __attribute__((always_inline)) void decode_accumulate_bf16(float *restrict o_rows,
+                                                                         const float *restrict p_rows,
+                                                                         const input_t *const *v_rows, int64_t count,
+                                                                         const float *restrict alpha, const int R)
+{
+    uint16_t p_bf16[4][DECODE_KEYS]; /* past count: P = 0 */
+    for (int r = 0; r < R; ++r) {
+        _mm256_storeu_si256((__m256i *)p_bf16[r], (__m256i)_mm512_cvtneps_pbh(attngen_vf_load(p_rows + r * DECODE_KEYS)));
+    }
+    for (int c0 = 0; c0 < DECODE_VALUE_VECTORS; c0 += DECODE_VALUE_GROUP) {
+        __m512 acc[4][2 * DECODE_VALUE_GROUP];
+        for (int r = 0; r < R; ++r) {
+            for (int g = 0; g < 2 * DECODE_VALUE_GROUP; ++g) {
+                acc[r][g] = attngen_vf_mul(attngen_vf_load(o_rows + r * DV_PAD + (2 * c0 + g) * 16),
+                                           attngen_vf_set(alpha[r]));
+            }
+        }
+        for (int64_t j = 0; j < count; j += 2) {
+            __m512bh p[4];
+            for (int r = 0; r < R; ++r) {
+                uint32_t pair;
+                memcpy(&pair, &p_bf16[r][j], sizeof pair);
+                p[r] = (__m512bh)_mm512_set1_epi32((int)pair);
+            }
+            for (int g = 0; g < DECODE_VALUE_GROUP; ++g) {
+                const __m512i first = _mm512_loadu_si512((const void *)(v_rows[j] + (c0 + g) * 32));
+                const __m512i second = j + 1 < count ? _mm512_loadu_si512((const void *)(v_rows[j + 1] + (c0 + g) * 32))
+                                                     : _mm512_setzero_si512();
+                const __m512bh low = (__m512bh)_mm512_unpacklo_epi16(first, second);
+                const __m512bh high = (__m512bh)_mm512_unpackhi_epi16(first, second);
+                for (int r = 0; r < R; ++r) {
+                    acc[r][2 * g] = _mm512_dpbf16_ps(acc[r][2 * g], low, p[r]);
+                    acc[r][2 * g + 1] = _mm512_dpbf16_ps(acc[r][2 * g + 1], high, p[r]);
+                }
+            }
+        }
+        for (int r = 0; r < R; ++r) {
+            for (int g = 0; g < 2 * DECODE_VALUE_GROUP; ++g) {
+                attngen_vf_store(o_rows + r * DV_PAD + (2 * c0 + g) * 16, acc[r][g]);
+            }
+        }
+    }
+}
+#else
+/* O's columns in o_rows' order: as they are. */
+static inline int decode_output_column(int column)
+{
+    return column;
+}
+#endif
 
 /* One task: the packed rows of key/value head h_kv of sequence b against keys [split * split_keys, + split_keys).
    With one split it writes O (and LSE); with more, its partial result into o_partial and lse_partial. */
@@ -777,9 +916,13 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         const int64_t q = r % nq;
         const input_t *q_row = (const input_t *)params->q + attngen_sequence_row_offset(query_rows, &params->q_layout, q)
                                + h * params->q_layout.head_stride;
+#if DECODE_BF16_DOT
+        memcpy((input_t *)q_rows + r * HEAD_DIM, q_row, HEAD_DIM * sizeof(input_t)); /* the stored pairs */
+#else
         for (int i = 0; i < HEAD_DIM; ++i) {
             q_rows[r * D_PAD + i] = load_input(q_row[i]) * (descales.qk * SCORE_SCALE_LOG2E);
         }
+#endif
         int64_t lo = 0;
         int64_t hi = nk;
         row_key_bounds(q, nq, nk, &lo, &hi);
@@ -798,6 +941,25 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
 
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
         const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
+        const int64_t whole = rows - rows % 4;
+#if DECODE_BF16_DOT
+        /* The step's K and V rows where they are stored (pages included). */
+        const input_t *k_step[DECODE_KEYS];
+        const input_t *v_step[DECODE_KEYS];
+        for (int64_t j = 0; j < count; ++j) {
+            k_step[j] = k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j);
+            v_step[j] = v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j);
+        }
+        /* S: four rows at a time, then the rest one by one. */
+        for (int64_t r = 0; r < whole; r += 4) {
+            decode_scores_bf16(scores + r * DECODE_KEYS, (const input_t *)q_rows + r * HEAD_DIM, k_step, count,
+                               descales.qk * SCORE_SCALE_LOG2E, 4);
+        }
+        for (int64_t r = whole; r < rows; ++r) {
+            decode_scores_bf16(scores + r * DECODE_KEYS, (const input_t *)q_rows + r * HEAD_DIM, k_step, count,
+                               descales.qk * SCORE_SCALE_LOG2E, 1);
+        }
+#else
         for (int64_t j = 0; j < count; ++j) {
             load_input_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j),
                            HEAD_DIM);
@@ -805,13 +967,13 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
                            VALUE_HEAD_DIM);
         }
         /* S: four rows at a time, then the rest one by one. */
-        const int64_t whole = rows - rows % 4;
         for (int64_t r = 0; r < whole; r += 4) {
             decode_scores_4(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
         }
         for (int64_t r = whole; r < rows; ++r) {
             decode_scores(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
         }
+#endif
         for (int64_t r = 0; r < rows; ++r) {
             float *restrict s_row = scores + r * DECODE_KEYS;
             /* The masks: keys outside the row's range, and predicates element by element. */
@@ -846,12 +1008,21 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             row_sum[r] = row_sum[r] * alpha[r] + attngen_vf_sum(p);
         }
         /* O = O * alpha + P V: four rows at a time, then the rest one by one. */
+#if DECODE_BF16_DOT
+        for (int64_t r = 0; r < whole; r += 4) {
+            decode_accumulate_bf16(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_step, count, alpha + r, 4);
+        }
+        for (int64_t r = whole; r < rows; ++r) {
+            decode_accumulate_bf16(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_step, count, alpha + r, 1);
+        }
+#else
         for (int64_t r = 0; r < whole; r += 4) {
             decode_accumulate_4(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha + r);
         }
         for (int64_t r = whole; r < rows; ++r) {
             decode_accumulate(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha[r]);
         }
+#endif
     }
 
     for (int64_t r = 0; r < rows; ++r) {
@@ -873,7 +1044,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             element_t *o_dst = (element_t *)params->o + attngen_sequence_row_offset(query_rows, &params->o_layout, q)
                                + h * params->o_layout.head_stride;
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                o_dst[i] = store_element(o_rows[r * DV_PAD + i] * scale);
+                o_dst[i] = store_element(o_rows[r * DV_PAD + decode_output_column(i)] * scale);
             }
             if (VARIANT_RULES.saves_lse) {
                 params->lse[attngen_sequence_row_offset(query_rows, &params->lse_layout, q)
@@ -883,7 +1054,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
             /* Partials [splits][batch][heads_q][seqlen_q] (x VALUE_HEAD_DIM for O). */
             const int64_t at = ((split * params->batch + b) * params->heads_q + h) * params->seqlen_q + q;
             for (int i = 0; i < VALUE_HEAD_DIM; ++i) {
-                o_partial[at * VALUE_HEAD_DIM + i] = o_rows[r * DV_PAD + i] * scale;
+                o_partial[at * VALUE_HEAD_DIM + i] = o_rows[r * DV_PAD + decode_output_column(i)] * scale;
             }
             lse_partial[at] = lse;
         }
