@@ -11,7 +11,8 @@
 #    matmul-softmax-matmul (torch and numpy) and torch autograd, and writes the machine's results:
 #    benchmarks/cpu/RESULTS-<cpu model>.md (RESULTS=path to choose), so that each machine's rows are kept
 #    (RESULTS.md: the AMD EPYC run of 2026-11-21). VENV=path uses an existing virtual environment with torch.
-# ATTNGEN_BENCH_THREADS (default 2) sets the threads of every contender; CC picks the compiler.
+# ATTNGEN_BENCH_THREADS (default 2) sets the threads of every contender; CC picks the compiler; ATTNGEN_CFLAGS adds
+# compiler flags (e.g. -DATTNGEN_PREFER_BF16_DOT), recorded in the report's command line.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,11 +37,12 @@ swift build --scratch-path "$work/swift" --product attngen >/dev/null
 "$work/swift/debug/attngen" emit c --spec "$here/variants.json" --out "$work/kernels" --force --quiet
 
 # ---- 3. build the shared library -------------------------------------------------------------------
-"$cc" -std=c11 -O3 -march=native -fopenmp -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
+# shellcheck disable=SC2086  # ATTNGEN_CFLAGS is a list of flags
+"$cc" -std=c11 -O3 -march=native -fopenmp ${ATTNGEN_CFLAGS:-} -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
     -o "$work/libattngen_bench.so" -lm
 
 # ---- 4. measure ------------------------------------------------------------------------------------
-command_line="benchmarks/cpu/run.sh${*:+ $*}"
+command_line="${ATTNGEN_CFLAGS:+ATTNGEN_CFLAGS='$ATTNGEN_CFLAGS' }benchmarks/cpu/run.sh${*:+ $*}"
 model="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
 results="${RESULTS:-$here/RESULTS-${model:-unknown-cpu}.md}"
 "$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$results" \

@@ -593,8 +593,9 @@ static void forward_tile(const attngen_forward_params *params, int64_t b, int64_
  * DECODE_ROWS runs here instead of the tiles above, whose query rows live in vector lanes and would leave most of
  * them idle. One task is one (batch, key/value head, split of the keys): its packed rows read each K and V row
  * once, and the vectors run along the head dimension. Keys come DECODE_KEYS at a time (one vector of scores per
- * row, so the online softmax is vector-wide): K and V rows are converted to fp32 (or gathered from their pages)
- * into the workspace, each row's scores are dot products with one horizontal sum, the masks set the scores they
+ * row, so the online softmax is vector-wide): K and V rows are found through the page table where there is one,
+ * converted to fp32 into the workspace (fp32 rows of whole vectors are read where they are stored, and bf16 rows
+ * too under DECODE_BF16_DOT), each row's scores are dot products with one horizontal sum, the masks set the scores they
  * remove to -inf, and O += P V runs with the row's output held in registers. When batch x heads_kv tasks cannot
  * occupy the threads, the keys are split into ranges of at least DECODE_MIN_SPLIT_KEYS and the partial results
  * (O normalised, LSE in natural-log units, fp32) are merged by attngen_gpt_oss_swa_w128_d64_bf16_sinks_combine.
@@ -612,6 +613,11 @@ enum {
     DV_PAD = DV_VECTORS * ATTNGEN_LANES,
     /* Output vectors of one row held in registers at a time (dividing DV_VECTORS, at most 8). */
     DV_GROUP = DV_VECTORS % 8 == 0 ? 8 : DV_VECTORS % 4 == 0 ? 4 : DV_VECTORS % 2 == 0 ? 2 : 1,
+    /* fp32 K and V rows of whole vectors are read where they are stored (no copy into the workspace) by tasks of at
+       least DECODE_IN_PLACE_ROWS packed rows; with fewer, the copy's burst of loads streams faster than loads spread
+       through the little compute of a row (benchmarks/cpu/NOTES.md 20) */
+    DECODE_READS_IN_PLACE = INPUTS_ARE_FLOAT && HEAD_DIM % ATTNGEN_LANES == 0 && VALUE_HEAD_DIM % ATTNGEN_LANES == 0,
+    DECODE_IN_PLACE_ROWS = 4,
     DECODE_WORKSPACE_FLOATS = DECODE_ROWS * D_PAD + DECODE_KEYS * D_PAD + DECODE_KEYS * DV_PAD
                               + DECODE_ROWS * DECODE_KEYS + DECODE_ROWS * DV_PAD + 2 * DECODE_ROWS
 };
@@ -641,9 +647,9 @@ static inline float decode_score(const float *restrict q_row, const float *restr
     return attngen_vf_sum(a);
 }
 
-/* One row's scores against the step's `count` keys (base-2 units); the keys past `count` get -inf. Four keys at a
-   time share each load of the query row. */
-static inline void decode_scores(float *restrict s_row, const float *restrict q_row, const float *restrict k_block,
+/* One row's scores against the step's `count` keys, K row j at k_rows[j] (D_PAD floats, base-2 units); the keys
+   past `count` get -inf. Four keys at a time share each load of the query row. */
+static inline void decode_scores(float *restrict s_row, const float *restrict q_row, const float *const *k_rows,
                                  int64_t count)
 {
     int64_t j = 0;
@@ -652,15 +658,15 @@ static inline void decode_scores(float *restrict s_row, const float *restrict q_
         ATTNGEN_UNROLL
         for (int c = 0; c < D_VECTORS; ++c) {
             const attngen_vf q = attngen_vf_load(q_row + c * ATTNGEN_LANES);
-            a0 = attngen_vf_fma(attngen_vf_load(k_block + (j + 0) * D_PAD + c * ATTNGEN_LANES), q, a0);
-            a1 = attngen_vf_fma(attngen_vf_load(k_block + (j + 1) * D_PAD + c * ATTNGEN_LANES), q, a1);
-            a2 = attngen_vf_fma(attngen_vf_load(k_block + (j + 2) * D_PAD + c * ATTNGEN_LANES), q, a2);
-            a3 = attngen_vf_fma(attngen_vf_load(k_block + (j + 3) * D_PAD + c * ATTNGEN_LANES), q, a3);
+            a0 = attngen_vf_fma(attngen_vf_load(k_rows[j + 0] + c * ATTNGEN_LANES), q, a0);
+            a1 = attngen_vf_fma(attngen_vf_load(k_rows[j + 1] + c * ATTNGEN_LANES), q, a1);
+            a2 = attngen_vf_fma(attngen_vf_load(k_rows[j + 2] + c * ATTNGEN_LANES), q, a2);
+            a3 = attngen_vf_fma(attngen_vf_load(k_rows[j + 3] + c * ATTNGEN_LANES), q, a3);
         }
         attngen_vf_sum4(s_row + j, a0, a1, a2, a3);
     }
     for (; j < count; ++j) {
-        s_row[j] = decode_score(q_row, k_block + j * D_PAD);
+        s_row[j] = decode_score(q_row, k_rows[j]);
     }
     for (; j < DECODE_KEYS; ++j) {
         s_row[j] = -INFINITY;
@@ -669,7 +675,7 @@ static inline void decode_scores(float *restrict s_row, const float *restrict q_
 
 /* Four rows' scores against the step's `count` keys: a block of 4 rows x 4 keys in 16 accumulators, so that each
    load of a K or Q vector feeds four products. */
-static inline void decode_scores_4(float *restrict s_rows, const float *restrict q_rows, const float *restrict k_block,
+static inline void decode_scores_4(float *restrict s_rows, const float *restrict q_rows, const float *const *k_rows,
                                    int64_t count)
 {
     int64_t j = 0;
@@ -687,7 +693,7 @@ static inline void decode_scores_4(float *restrict s_rows, const float *restrict
             attngen_vf k[4];
             ATTNGEN_UNROLL
             for (int jj = 0; jj < 4; ++jj) {
-                k[jj] = attngen_vf_load(k_block + (j + jj) * D_PAD + c * ATTNGEN_LANES);
+                k[jj] = attngen_vf_load(k_rows[j + jj] + c * ATTNGEN_LANES);
             }
             ATTNGEN_UNROLL
             for (int r = 0; r < 4; ++r) {
@@ -705,7 +711,7 @@ static inline void decode_scores_4(float *restrict s_rows, const float *restrict
     }
     for (int r = 0; r < 4; ++r) {
         for (int64_t jj = j; jj < count; ++jj) {
-            s_rows[r * DECODE_KEYS + jj] = decode_score(q_rows + r * D_PAD, k_block + jj * D_PAD);
+            s_rows[r * DECODE_KEYS + jj] = decode_score(q_rows + r * D_PAD, k_rows[jj]);
         }
         for (int64_t jj = count; jj < DECODE_KEYS; ++jj) {
             s_rows[r * DECODE_KEYS + jj] = -INFINITY;
@@ -717,7 +723,7 @@ static inline void decode_scores_4(float *restrict s_rows, const float *restrict
    registers, so that each V vector loaded feeds four products. */
 enum { DV_GROUP_4 = DV_VECTORS % 4 == 0 ? 4 : DV_VECTORS % 2 == 0 ? 2 : 1 };
 static inline void decode_accumulate_4(float *restrict o_rows, const float *restrict p_rows,
-                                       const float *restrict v_block, int64_t count, const float *restrict alpha)
+                                       const float *const *v_rows, int64_t count, const float *restrict alpha)
 {
     for (int c0 = 0; c0 < DV_VECTORS; c0 += DV_GROUP_4) {
         attngen_vf acc[4][DV_GROUP_4];
@@ -733,7 +739,7 @@ static inline void decode_accumulate_4(float *restrict o_rows, const float *rest
             attngen_vf v[DV_GROUP_4];
             ATTNGEN_UNROLL
             for (int g = 0; g < DV_GROUP_4; ++g) {
-                v[g] = attngen_vf_load(v_block + j * DV_PAD + (c0 + g) * ATTNGEN_LANES);
+                v[g] = attngen_vf_load(v_rows[j] + (c0 + g) * ATTNGEN_LANES);
             }
             ATTNGEN_UNROLL
             for (int r = 0; r < 4; ++r) {
@@ -757,7 +763,7 @@ static inline void decode_accumulate_4(float *restrict o_rows, const float *rest
 /* o_row = o_row * alpha + sum over the step's `count` keys of p_row[j] * V[j], DV_GROUP output vectors in registers
    at a time. */
 static inline void decode_accumulate(float *restrict o_row, const float *restrict p_row,
-                                     const float *restrict v_block, int64_t count, float alpha)
+                                     const float *const *v_rows, int64_t count, float alpha)
 {
     for (int c0 = 0; c0 < DV_VECTORS; c0 += DV_GROUP) {
         attngen_vf acc[DV_GROUP];
@@ -769,7 +775,7 @@ static inline void decode_accumulate(float *restrict o_row, const float *restric
             const attngen_vf p = attngen_vf_set(p_row[j]);
             ATTNGEN_UNROLL
             for (int g = 0; g < DV_GROUP; ++g) {
-                acc[g] = attngen_vf_fma(p, attngen_vf_load(v_block + j * DV_PAD + (c0 + g) * ATTNGEN_LANES), acc[g]);
+                acc[g] = attngen_vf_fma(p, attngen_vf_load(v_rows[j] + (c0 + g) * ATTNGEN_LANES), acc[g]);
             }
         }
         ATTNGEN_UNROLL
@@ -968,6 +974,9 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
 #endif
     }
 
+#if !DECODE_BF16_DOT
+    const int in_place = DECODE_READS_IN_PLACE && rows >= DECODE_IN_PLACE_ROWS;
+#endif
     for (int64_t key0 = begin; key0 < end; key0 += DECODE_KEYS) {
         const int64_t count = attngen_min_i64(DECODE_KEYS, end - key0);
         const int64_t whole = rows - rows % 4;
@@ -989,18 +998,29 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
                                descales.qk * SCORE_SCALE_LOG2E, 1);
         }
 #else
+        /* The step's K and V rows in fp32: read where they are stored (DECODE_READS_IN_PLACE), else converted (and
+           padded) into the workspace. */
+        const float *k_step[DECODE_KEYS];
+        const float *v_step[DECODE_KEYS];
         for (int64_t j = 0; j < count; ++j) {
-            load_input_row(k_block + j * D_PAD, k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j),
-                           HEAD_DIM);
-            load_input_row(v_block + j * DV_PAD, v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j),
-                           VALUE_HEAD_DIM);
+            const input_t *k_row = k_head + key_row_offset(params, &params->k_layout, key_rows, b, key0 + j);
+            const input_t *v_row = v_head + key_row_offset(params, &params->v_layout, key_rows, b, key0 + j);
+            if (in_place) {
+                k_step[j] = (const float *)(const void *)k_row;
+                v_step[j] = (const float *)(const void *)v_row;
+            } else {
+                load_input_row(k_block + j * D_PAD, k_row, HEAD_DIM);
+                load_input_row(v_block + j * DV_PAD, v_row, VALUE_HEAD_DIM);
+                k_step[j] = k_block + j * D_PAD;
+                v_step[j] = v_block + j * DV_PAD;
+            }
         }
         /* S: four rows at a time, then the rest one by one. */
         for (int64_t r = 0; r < whole; r += 4) {
-            decode_scores_4(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
+            decode_scores_4(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_step, count);
         }
         for (int64_t r = whole; r < rows; ++r) {
-            decode_scores(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_block, count);
+            decode_scores(scores + r * DECODE_KEYS, q_rows + r * D_PAD, k_step, count);
         }
 #endif
         for (int64_t r = 0; r < rows; ++r) {
@@ -1046,10 +1066,10 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         }
 #else
         for (int64_t r = 0; r < whole; r += 4) {
-            decode_accumulate_4(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha + r);
+            decode_accumulate_4(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_step, count, alpha + r);
         }
         for (int64_t r = whole; r < rows; ++r) {
-            decode_accumulate(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_block, count, alpha[r]);
+            decode_accumulate(o_rows + r * DV_PAD, scores + r * DECODE_KEYS, v_step, count, alpha[r]);
         }
 #endif
     }
