@@ -845,7 +845,8 @@ static inline __attribute__((always_inline)) void decode_accumulate_bf16(float *
 {
     uint16_t p_bf16[4][DECODE_KEYS]; /* past count: P = 0 */
     for (int r = 0; r < R; ++r) {
-        _mm256_storeu_si256((__m256i *)p_bf16[r], (__m256i)_mm512_cvtneps_pbh(attngen_vf_load(p_rows + r * DECODE_KEYS)));
+        const __m256bh rounded = _mm512_cvtneps_pbh(attngen_vf_load(p_rows + r * DECODE_KEYS));
+        _mm256_storeu_si256((__m256i *)p_bf16[r], (__m256i)rounded);
     }
     for (int c0 = 0; c0 < DECODE_VALUE_VECTORS; c0 += DECODE_VALUE_GROUP) {
         __m512 acc[4][2 * DECODE_VALUE_GROUP];
