@@ -334,8 +334,12 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
     CUDA_CHECK(cudaMemcpy(dq, hq.data(), q_bytes, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dk, hk.data(), k_bytes, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dvv, hv.data(), v_bytes, cudaMemcpyHostToDevice));
-    CUDA_CHECK(cudaMemset(dout, 0xFF, o_bytes + 16));
-    CUDA_CHECK(cudaMemset(dlse, 0xFF, ((size_t)q_side + 1) * sizeof(float)));
+    /* O (and the 16 bytes past it) and LSE poisoned before a launch: an element the kernel did not write shows. */
+    auto poison_outputs = [&](cudaStream_t stream) {
+        CUDA_CHECK(cudaMemsetAsync(dout, 0xFF, o_bytes + 16, stream));
+        CUDA_CHECK(cudaMemsetAsync(dlse, 0xFF, ((size_t)q_side + 1) * sizeof(float), stream));
+    };
+    poison_outputs(0);
     if (!hmask.empty()) {
         CUDA_CHECK(cudaMalloc((void **)&dmask, hmask.size()));
         CUDA_CHECK(cudaMemcpy(dmask, hmask.data(), hmask.size(), cudaMemcpyHostToDevice));
@@ -408,8 +412,7 @@ static check_result run_case(const check_variant &variant, check_shape shape, in
         CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
         CUDA_CHECK(cudaGraphInstantiate(&executable, graph, 0));
         for (int replay = 0; replay < 2; ++replay) {
-            CUDA_CHECK(cudaMemsetAsync(dout, 0xFF, o_bytes + 16, stream));
-            CUDA_CHECK(cudaMemsetAsync(dlse, 0xFF, ((size_t)q_side + 1) * sizeof(float), stream));
+            poison_outputs(stream);
             CUDA_CHECK(cudaGraphLaunch(executable, stream));
             CUDA_CHECK(cudaStreamSynchronize(stream));
         }

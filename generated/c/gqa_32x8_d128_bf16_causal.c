@@ -895,7 +895,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     const int64_t group = params->heads_q / params->heads_kv;
     const int64_t rows = group * nq; /* packed row r: query head h_kv * group + r / nq, query r % nq */
 
-    float *restrict q_rows = workspace;                      /* [DECODE_ROWS][D_PAD], scaled to base 2 */
+    float *restrict q_rows = workspace; /* [DECODE_ROWS][D_PAD], scaled to base 2 (DECODE_BF16_DOT: the stored bf16) */
     float *restrict k_block = q_rows + DECODE_ROWS * D_PAD;  /* [DECODE_KEYS][D_PAD] */
     float *restrict v_block = k_block + DECODE_KEYS * D_PAD; /* [DECODE_KEYS][DV_PAD] */
     float *restrict scores = v_block + DECODE_KEYS * DV_PAD; /* [DECODE_ROWS][DECODE_KEYS]: S, then P */
@@ -907,6 +907,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
     const input_t *k_head = (const input_t *)params->k + h_kv * params->k_layout.head_stride;
     const input_t *v_head = (const input_t *)params->v + h_kv * params->v_layout.head_stride;
     const input_descales descales = input_descales_of(params, b, h_kv);
+    const float score_scale = descales.qk * SCORE_SCALE_LOG2E; /* a dot product of Q and K to base-2 units */
     const int64_t split_begin = split * split_keys;
     const int64_t split_end = attngen_min_i64(nk, split_begin + split_keys);
     /* Each row's keys in this split (causal and window masks), and the union over the rows. */
@@ -927,7 +928,7 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         memcpy((input_t *)q_rows + r * HEAD_DIM, q_row, HEAD_DIM * sizeof(input_t)); /* the stored pairs */
 #else
         for (int i = 0; i < HEAD_DIM; ++i) {
-            q_rows[r * D_PAD + i] = load_input(q_row[i]) * (descales.qk * SCORE_SCALE_LOG2E);
+            q_rows[r * D_PAD + i] = load_input(q_row[i]) * score_scale;
         }
 #endif
         int64_t lo = 0;
@@ -963,11 +964,11 @@ static void decode_task(const attngen_forward_params *params, int64_t b, int64_t
         /* S: four rows at a time, then the rest one by one. */
         for (int64_t r = 0; r < whole; r += 4) {
             decode_scores_bf16(scores + r * DECODE_KEYS, (const input_t *)q_rows + r * HEAD_DIM, k_step, count,
-                               descales.qk * SCORE_SCALE_LOG2E, 4);
+                               score_scale, 4);
         }
         for (int64_t r = whole; r < rows; ++r) {
             decode_scores_bf16(scores + r * DECODE_KEYS, (const input_t *)q_rows + r * HEAD_DIM, k_step, count,
-                               descales.qk * SCORE_SCALE_LOG2E, 1);
+                               score_scale, 1);
         }
 #else
         /* The step's K and V rows in fp32: read where they are stored (DECODE_READS_IN_PLACE), else converted (and
