@@ -181,3 +181,4 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
 {{tile_dispatch}}
     return attngen_{{name}}_hopper_detail::launch(p, stream);
 }
+{{workspace_size}}

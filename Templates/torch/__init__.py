@@ -16,11 +16,11 @@ Variants: {{variant_list}}.
 """
 
 from . import _runtime
-from ._runtime import AttnGenBuildError, AttnGenError, Variant
+from ._runtime import AttnGenBuildError, AttnGenError, Variant, hadamard_rotation, quantize_e4m3
 from ._variants import VARIANTS
 
 __all__ = [
-    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build", "varlen_attention",
+    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build", "hadamard_rotation", "quantize_e4m3", "varlen_attention",
     {{exports}}
 ]
 
@@ -52,7 +52,8 @@ def varlen_attention(q, k, v, cu_seqlens_q, cu_seqlens_k, *, variant, max_seqlen
     [B + 1]) their prefix sums; sequence b is rows cu_seqlens_q[b] ... cu_seqlens_q[b + 1] - 1 of q against rows
     cu_seqlens_k[b] ... cu_seqlens_k[b + 1] - 1 of k and v, with its masks aligned to its own lengths. Returns
     O [total_q, Hq, Dv] (with return_lse=True also LSE [Hq, total_q]); the variant's other options as for its function
-    (block_mask, dropout_seed, dropout_offset, return_lse, deterministic, seqlens_k, score_parameters, sinks);
+    (block_mask, dropout_seed, dropout_offset, return_lse, deterministic, seqlens_k, score_parameters, sinks, and
+    for fp8 variants q_descale, k_descale, v_descale, one factor per sequence and key/value head [B, Hkv]);
     differentiable where the variant has a backward pass. max_seqlen_q / max_seqlen_k: the longest sequence of each
     side, computed from the prefix sums when None (which waits for the GPU)."""
     try:
@@ -61,6 +62,8 @@ def varlen_attention(q, k, v, cu_seqlens_q, cu_seqlens_k, *, variant, max_seqlen
         raise ValueError(f"unknown variant {variant!r}; this package holds {', '.join(sorted(VARIANTS))}") from None
     defaults = {"block_mask": None, "dropout_seed": None, "dropout_offset": 0, "return_lse": False,
                 "deterministic": True, "seqlens_k": None, "score_parameters": None, "sinks": None}
+    if described.input_storage:
+        defaults.update(q_descale=None, k_descale=None, v_descale=None)
     unknown = sorted(set(options) - set(defaults))
     if unknown:
         raise TypeError(f"varlen_attention got unexpected options {', '.join(unknown)}")
@@ -70,8 +73,10 @@ def varlen_attention(q, k, v, cu_seqlens_q, cu_seqlens_k, *, variant, max_seqlen
 
 def build(devices=("cpu",), variants=None, quiet=False):
     """Compiles and loads the kernels of `variants` (default: all) for each of `devices` ("cpu", "cuda",
-    "cuda:1", torch.device), several variants at once, so that the first call does not pay for it."""
+    "cuda:1", torch.device), several variants at once, so that the first call does not pay for it. A variant without
+    kernels for a GPU (fp8 inputs on compute capability 8.0) is skipped there, with a note unless `quiet`."""
     import concurrent.futures
+    import sys
 
     import torch
 
@@ -80,7 +85,12 @@ def build(devices=("cpu",), variants=None, quiet=False):
         device = torch.device(device)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
-        jobs += [(VARIANTS[name], device) for name in (variants or sorted(VARIANTS))]
+        for name in variants or sorted(VARIANTS):
+            reason = _runtime.unavailable_reason(VARIANTS[name], device)
+            if reason is None:
+                jobs.append((VARIANTS[name], device))
+            elif not quiet:
+                print(f"{__name__}: no {name} kernels for {device}: {reason}", file=sys.stderr)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
         for job in [pool.submit(_runtime.library, variant, device, quiet) for variant, device in jobs]:
             job.result()

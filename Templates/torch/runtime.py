@@ -15,6 +15,7 @@ nvcc on PATH.
 import concurrent.futures
 import ctypes
 import hashlib
+import math
 import os
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ from . import _abi
 PACKAGE = "{{package}}"
 _KERNELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
 _DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+_INPUT_DTYPES = {"e4m3": getattr(torch, "float8_e4m3fn", None)}
 # Compute capability -> (kernel folder under kernels/, nvcc architecture flag).
 _CUDA_TARGETS = {
     (8, 0): ("cuda/sm80", "-gencode=arch=compute_80,code=sm_80"),
@@ -75,10 +77,21 @@ class Variant:
     score_modifier_positions: bool = False
     # Whether each query head has a learned sink logit (the sinks argument, differentiable with a backward pass).
     sinks: bool = False
+    # How q, k and v are stored when not in `storage` ("e4m3": fp8 bytes, torch.float8_e4m3fn, times the run-time
+    # descale factors; O stays in `storage`); "": in `storage`.
+    input_storage: str = ""
+    # Kernel folders ("cuda/sm80") holding no kernels of the variant, and why (fp8 inputs on sm80).
+    unavailable: dict = field(default_factory=dict)
 
     @property
     def dtype(self):
+        """The dtype of O (and of q, k and v unless `input_storage` says otherwise)."""
         return _DTYPES[self.storage]
+
+    @property
+    def input_dtype(self):
+        """The dtype of q, k and v."""
+        return _INPUT_DTYPES[self.input_storage] if self.input_storage else self.dtype
 
     @property
     def block_sparse(self):
@@ -140,6 +153,16 @@ def _cuda_target(device):
                            f"this package holds kernels for compute capability {supported} (generate them for "
                            "another architecture with attngen emit cuda --arch)")
     return _CUDA_TARGETS[capability]
+
+
+def unavailable_reason(variant, device):
+    """Why the package holds no kernels of `variant` for `device` (fp8 inputs on a GPU of compute capability 8.0),
+    or None."""
+    if device.type != "cuda" or not variant.unavailable:
+        return None
+    capability = torch.cuda.get_device_capability(device)
+    folder = _CUDA_TARGETS.get(capability, (None,))[0]
+    return variant.unavailable.get(folder)
 
 
 def _run(command, what):
@@ -227,6 +250,9 @@ def library(variant, device, quiet=False):
         compiler, flags, link = _c_toolchain()
     elif device.type == "cuda":
         folder, architecture = _cuda_target(device)
+        if folder in variant.unavailable:
+            raise AttnGenError(f"{variant.name}: this package holds no kernels of it for {torch.cuda.get_device_name(device)} "
+                               f"({folder}): {variant.unavailable[folder]}")
         suffix = "_cuda"
         compiler = [nvcc_path()]
         flags = ["-std=c++17", "-O3", architecture, "-Xcompiler", "-fPIC"]
@@ -285,8 +311,10 @@ def _status_error(variant, function, status):
         "ERROR_CUDA": "a CUDA call failed (see torch.cuda for the error state)",
         "ERROR_WORKSPACE_TOO_SMALL": "the workspace was too small",
         "ERROR_INVALID_MODE": "the dQ mode is invalid",
-        "ERROR_UNSUPPORTED": "the variant's CUDA kernels do not take seqlens_k (it has no decode kernel: fp32 storage, "
-                             "dropout or a block-sparse layout)",
+        "ERROR_UNSUPPORTED": ("the variant's CUDA kernels do not take this call: fp8 inputs run on the TMA kernel only "
+                              "(no seqlens_k; row strides multiples of 16 bytes)" if variant.input_storage else
+                              "the variant's CUDA kernels do not take seqlens_k (it has no decode kernel: fp32 storage, "
+                              "dropout or a block-sparse layout)"),
     }
     return AttnGenError(f"{function} returned {name}: {explanations.get(name, 'unknown status')} "
                         f"(variant {variant.name})")
@@ -317,9 +345,11 @@ def _pack(p, q, k, packing):
 
 
 def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k=None,
-                   page_table=None, score_parameters=None, sinks=None, packing=None):
+                   page_table=None, score_parameters=None, sinks=None, packing=None, descales=(None, None, None)):
     """The attngen_forward_params of a call on [B, H, S, D] tensors (O and LSE allocated by the caller; for a paged
-    variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence]; packing: see _pack)."""
+    variant, k and v are [pages, H, page_size, D] pools and page_table [B, pages per sequence]; packing: see _pack;
+    descales: q's, k's and v's float32 factors of an fp8 variant, None, one element, or contiguous [B, Hkv], the
+    given ones all of one of these shapes, as _check_descales leaves them)."""
     p = _abi.ForwardParams()
     p.struct_size = ctypes.sizeof(_abi.ForwardParams)
     p.batch, p.seqlen_q, p.seqlen_k = q.shape[0], q.shape[2], k.shape[2]
@@ -343,6 +373,11 @@ def forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_o
         p.sinks = sinks.data_ptr()
     if packing is not None:
         _pack(p, q, k, packing)
+    given = [t for t in descales if t is not None]
+    if given:
+        p.q_descale, p.k_descale, p.v_descale = (0 if t is None else t.data_ptr() for t in descales)
+        if given[0].dim() == 2:  # [B, Hkv]; else one factor per tensor (strides 0)
+            p.descale_batch_stride, p.descale_head_stride = given[0].stride(0), given[0].stride(1)
     return p
 
 
@@ -389,17 +424,17 @@ def _launch(variant, direction, function, params, device):
 
 
 def run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k=None, page_table=None,
-                score_parameters=None, sinks=None, packing=None):
+                score_parameters=None, sinks=None, packing=None, descales=(None, None, None)):
     """The forward kernel on [B, H, S, D] tensors of any strides with a contiguous last dimension: (O, LSE).
     With packing (see _pack), q and k are [1, H, total, D] views of packed rows and so are O and LSE."""
-    o = empty_like_layout(q, variant.value_head_dim, q.dtype)
+    o = empty_like_layout(q, variant.value_head_dim, variant.dtype)
     if variant.saves_lse:
         lse = torch.empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32, device=q.device)
     else:
         lse = torch.empty((0,), dtype=torch.float32, device=q.device)
     kernels = library(variant, q.device)
     params = forward_params(variant, q, k, v, o, lse, block_mask, dropout_seed, dropout_offset, seqlens_k,
-                            page_table, score_parameters, sinks, packing)
+                            page_table, score_parameters, sinks, packing, descales)
     workspace = None
     if kernels.forward_workspace_size is not None:
         # CUDA: the workspace with which calls with few query rows split their keys across blocks (0 bytes for
@@ -439,6 +474,61 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     return dq, dk, dv, dsinks, dscore_parameters
 
 
+def hadamard_rotation(x, seed):
+    """x [..., D] times R = diag(signs) · H / sqrt(b) on each block of b columns, b the largest power of two dividing D
+    (H: the b × b Walsh-Hadamard matrix; signs: ±1 per column, drawn from torch.Generator seeded with `seed`). R is
+    orthogonal, so rotating q and k with one seed leaves q·kᵀ, the scores, unchanged, while it spreads a few large
+    channels over all of them: their e4m3 rounding error shrinks ("incoherent processing", FlashAttention-3). In float32,
+    on x's device."""
+    width = x.shape[-1]
+    block = width & -width
+    generator = torch.Generator().manual_seed(int(seed))
+    signs = (torch.randint(0, 2, (width,), generator=generator) * 2 - 1).to(device=x.device, dtype=torch.float32)
+    y = (x.float() * signs).reshape(-1, width // block, block)
+    span = 1
+    while span < block:  # the fast Walsh-Hadamard transform: log2(b) butterfly passes
+        pairs = y.reshape(y.shape[0], y.shape[1], block // (2 * span), 2, span)
+        y = torch.stack((pairs[..., 0, :] + pairs[..., 1, :], pairs[..., 0, :] - pairs[..., 1, :]), dim=-2)
+        span *= 2
+    return y.reshape(x.shape) * (1.0 / math.sqrt(block))
+
+
+def quantize_e4m3(x, *, heads_kv=None, layout="bshd", rotation_seed=None):
+    """(x8, descale): `x` ([B, S, H, D] for layout "bshd", [B, H, S, D] for "bhsd") as torch.float8_e4m3fn bytes and
+    the float32 factors that give it back, x ~ x8 * descale, for an fp8 variant's q_descale / k_descale / v_descale.
+    With `heads_kv`, one factor per sequence and key/value head ([B, heads_kv]; q's heads grouped as the kernels read
+    them, query head h under group h // (H / heads_kv)): descale = max|x| of the group / 448, e4m3's largest finite
+    value. Without, one factor for the whole tensor (a single element). A group of zeros gets the factor 1.
+    rotation_seed: quantize x rotated by hadamard_rotation(x, rotation_seed) instead; pass the same seed for q and k
+    (the scores are unchanged) and none for v (O would be rotated): with a few outlier channels in q and k, O's error
+    is several times smaller (README.md, "fp8 inputs")."""
+    dtype = _INPUT_DTYPES["e4m3"]
+    if dtype is None:
+        raise AttnGenError("this torch has no float8_e4m3fn (torch >= 2.1 has)")
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
+        raise ValueError(f"quantize_e4m3: x must be a 4-D floating-point tensor, not "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if layout not in ("bshd", "bhsd"):
+        raise ValueError(f"quantize_e4m3: layout must be 'bshd' or 'bhsd', not {layout!r}")
+    if rotation_seed is not None:
+        if not isinstance(rotation_seed, int):
+            raise ValueError(f"quantize_e4m3: rotation_seed must be an int, not {rotation_seed!r}")
+        x = hadamard_rotation(x, rotation_seed)
+    bhsd = x.transpose(1, 2) if layout == "bshd" else x
+    batch, heads = bhsd.shape[0], bhsd.shape[1]
+    if heads_kv is None:
+        amax = bhsd.abs().amax().float().reshape(1)
+    else:
+        if not isinstance(heads_kv, int) or heads_kv <= 0 or heads % heads_kv != 0:
+            raise ValueError(f"quantize_e4m3: heads_kv must be a positive divisor of the {heads} heads, not {heads_kv!r}")
+        amax = bhsd.reshape(batch, heads_kv, -1).abs().amax(-1).float() if bhsd.numel() else \
+            torch.zeros(batch, heads_kv, device=x.device)
+    descale = torch.where(amax > 0, amax / 448.0, torch.ones_like(amax))
+    divisor = descale if heads_kv is None else descale.repeat_interleave(heads // heads_kv, 1)[:, :, None, None]
+    scaled = (bhsd.float() / divisor).clamp(-448.0, 448.0).to(dtype)
+    return (scaled.transpose(1, 2) if layout == "bshd" else scaled).contiguous(), descale
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The custom ops: `{{package}}::NAME_forward` and `{{package}}::NAME_backward`
 
@@ -456,15 +546,18 @@ def _register(variant):
                 score_parameters: Optional[torch.Tensor], sinks: Optional[torch.Tensor], dropout_seed: int,
                 dropout_offset: int, deterministic: bool, cu_seqlens_q: Optional[torch.Tensor] = None,
                 cu_seqlens_k: Optional[torch.Tensor] = None, max_seqlen_q: int = 0,
-                max_seqlen_k: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+                max_seqlen_k: int = 0, q_descale: Optional[torch.Tensor] = None,
+                k_descale: Optional[torch.Tensor] = None,
+                v_descale: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
         packing = _packing(cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k)
         return run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                           score_parameters, sinks, packing)
+                           score_parameters, sinks, packing, (q_descale, k_descale, v_descale))
 
     @forward.register_fake
     def _(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-          deterministic, cu_seqlens_q=None, cu_seqlens_k=None, max_seqlen_q=0, max_seqlen_k=0):
-        o = empty_like_layout(q, variant.value_head_dim, q.dtype)
+          deterministic, cu_seqlens_q=None, cu_seqlens_k=None, max_seqlen_q=0, max_seqlen_k=0, q_descale=None,
+          k_descale=None, v_descale=None):
+        o = empty_like_layout(q, variant.value_head_dim, variant.dtype)
         if variant.saves_lse:
             return o, q.new_empty((q.shape[0], q.shape[1], q.shape[2]), dtype=torch.float32)
         return o, q.new_empty((0,), dtype=torch.float32)
@@ -494,7 +587,7 @@ def _register(variant):
 
     def setup_context(ctx, inputs, output):
         (q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-         deterministic, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k) = inputs
+         deterministic, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, max_seqlen_k) = inputs[:15]  # no descales: 16-bit
         o, lse = output
         ctx.per_sequence_keys = seqlens_k is not None
         ctx.save_for_backward(q, k, v, o, lse, block_mask, score_parameters, sinks, cu_seqlens_q, cu_seqlens_k)
@@ -513,7 +606,7 @@ def _register(variant):
                                                    ctx.dropout[0], ctx.dropout[1], ctx.deterministic, cu_seqlens_q,
                                                    cu_seqlens_k, ctx.max_seqlens[0], ctx.max_seqlens[1])
         return (dq, dk, dv, None, None, None, dparameters if score_parameters is not None else None,
-                dsinks if sinks is not None else None, None, None, None, None, None, None, None)
+                dsinks if sinks is not None else None, None, None, None, None, None, None, None, None, None, None)
 
     forward.register_autograd(differentiate, setup_context=setup_context)
     return forward, backward
@@ -525,9 +618,10 @@ def _register(variant):
 def _check_tensor(variant, name, tensor, expected_last, device):
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"{variant.name}: {name} must be a torch.Tensor, not {type(tensor).__name__}")
-    if tensor.dtype != variant.dtype:
+    if tensor.dtype != variant.input_dtype:
+        stored = f"{variant.input_storage} inputs" if variant.input_storage else f"{variant.storage} storage"
         raise TypeError(f"{variant.name}: {name} has dtype {tensor.dtype}; the variant was generated for "
-                        f"{variant.dtype} ({variant.storage} storage)")
+                        f"{variant.input_dtype} ({stored})")
     if tensor.dim() != 4:
         raise ValueError(f"{variant.name}: {name} must have 4 dimensions, not {tensor.dim()} (shape {tuple(tensor.shape)})")
     if tensor.device != device:
@@ -639,8 +733,36 @@ def _check_sinks(variant, sinks, heads_q, device):
     return sinks.contiguous()
 
 
+def _check_descales(variant, descales, batch, heads_kv, device):
+    """q_descale, k_descale, v_descale of an fp8 variant: each None (1), float32 of one element (one factor per
+    tensor) or [B, Hkv] (one per sequence and key/value head). The kernels read one pair of strides for the three, so
+    when one is [B, Hkv] the others are expanded to it; all are made contiguous."""
+    names = ("q_descale", "k_descale", "v_descale")
+    if not variant.input_storage:
+        given = [name for name, tensor in zip(names, descales) if tensor is not None]
+        if given:
+            raise ValueError(f"{variant.name}: {', '.join(given)} is only for variants with fp8 inputs (--input-dtype e4m3)")
+        return (None, None, None)
+    for name, tensor in zip(names, descales):
+        if tensor is None:
+            continue
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"{variant.name}: {name} must be a torch.Tensor of float32 (one element, or [B, Hkv])")
+        if tensor.dtype != torch.float32 or (tensor.numel() != 1 and tuple(tensor.shape) != (batch, heads_kv)):
+            raise ValueError(f"{variant.name}: {name} must be float32 with one element (per tensor) or of shape "
+                             f"({batch}, {heads_kv}) (per sequence and key/value head), not {tensor.dtype} of shape "
+                             f"{tuple(tensor.shape)}")
+        if tensor.device != device:
+            raise ValueError(f"{variant.name}: {name} is on {tensor.device} but q is on {device}")
+    if any(t is not None and t.numel() != 1 for t in descales):  # one [B, Hkv]: the others expanded to it
+        return tuple(None if t is None else (t.reshape(()).expand(batch, heads_kv) if t.numel() == 1 else t).contiguous()
+                     for t in descales)
+    return tuple(None if t is None else t.reshape(1).contiguous() for t in descales)
+
+
 def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offset, return_lse, deterministic,
-         seqlens_k=None, page_table=None, score_parameters=None, sinks=None, packing=None):
+         seqlens_k=None, page_table=None, score_parameters=None, sinks=None, packing=None, q_descale=None,
+         k_descale=None, v_descale=None):
     """Checks the arguments of a variant's function, runs its op and returns O (and LSE) in the caller's layout.
     packing (from call_varlen): q, k and v are [1, H, total, D] views of packed rows (see _pack)."""
     if layout not in ("bshd", "bhsd"):
@@ -711,6 +833,7 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
         sinks = _check_sinks(variant, sinks, heads_q, device)
     elif sinks is not None:
         raise ValueError(f"{variant.name}: sinks is only for variants generated with attention sinks (--sinks)")
+    descales = _check_descales(variant, (q_descale, k_descale, v_descale), batch, heads_kv, device)
     differentiated = (q, k, v) + tuple(t for t in (sinks, score_parameters) if t is not None)
     if seqlens_k is not None and torch.is_grad_enabled() and any(t.requires_grad for t in differentiated):
         raise RuntimeError(f"{variant.name}: seqlens_k is for inference (the backward pass takes whole sequences); "
@@ -720,13 +843,11 @@ def call(variant, op, q, k, v, *, layout, block_mask, dropout_seed, dropout_offs
                            "pass (--backward); detach the inputs or generate it with --backward")
     if _plain_eager(q, k, v, sinks, score_parameters):  # eager inference: the kernels directly, skipping the op dispatch
         o, lse = run_forward(variant, q, k, v, block_mask, dropout_seed, dropout_offset, seqlens_k, page_table,
-                             score_parameters, sinks, packing)
-    elif packing is not None:
-        o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-                    bool(deterministic), *packing)
+                             score_parameters, sinks, packing, descales)
     else:
+        fp8 = dict(zip(("q_descale", "k_descale", "v_descale"), descales)) if variant.input_storage else {}
         o, lse = op(q, k, v, block_mask, seqlens_k, page_table, score_parameters, sinks, dropout_seed, dropout_offset,
-                    bool(deterministic))
+                    bool(deterministic), *(packing or ()), **fp8)
     if layout == "bshd":
         o = o.transpose(1, 2)
     return (o, lse) if return_lse else o

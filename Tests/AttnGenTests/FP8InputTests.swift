@@ -106,14 +106,40 @@ import Testing
         #expect(estimate.standardBytes == 3 * n * d + 2 * (4 * n * n + n * d))
     }
 
-    @Test func theTorchPackageRefusesThem() throws {
+    /// The PyTorch package holds fp8 variants for the CPU and sm90, not sm80 (the mma family reads no e4m3): the
+    /// variant table gives the input type and the reason, and the function takes the three descale factors.
+    @Test func theTorchPackageHoldsThemWithoutSM80() throws {
         let variant = try VariantModel(lowering: Self.base)
-        do {
-            _ = try TorchPackage.files(package: "p", variants: [variant], outputs: [], templates: try TemplateLibrary.bundled())
-            Issue.record("the torch package took e4m3 inputs")
-        } catch {
-            #expect(error.field == "inputDtype")
-        }
+        let files = try TorchPackage.files(package: "p", variants: [variant], outputs: [], templates: try TemplateLibrary.bundled())
+        let table = try #require(files.first { $0.path == "p/_variants.py" }).contents
+        #expect(table.contains("input_storage=\"e4m3\","), "\(table)")
+        #expect(table.contains("unavailable={\"cuda/sm80\": \"the mma family (sm80) does not read e4m3 inputs"), "\(table)")
+        let function = TorchFunctionRendering(variant: variant, sources: [], unavailable: [("cuda/sm80", "no")]).function
+        #expect(function.hasPrefix("def f(q, k, v, *, layout=\"bshd\", seqlens_k=None, q_descale=None, k_descale=None, "
+                                   + "v_descale=None):"), "\(function)")
+        #expect(function.contains("q_descale=q_descale, k_descale=k_descale, v_descale=v_descale)"))
+        #expect(function.contains("torch.float8_e4m3fn, CPU or CUDA (sm80 GPUs excepted)"))
+        #expect(function.contains("in the same layout, torch.bfloat16"))
+        let plain = try VariantModel(lowering: AttentionSpec(name: "g", headDim: 128).storage(.bf16))
+        #expect(!TorchFunctionRendering(variant: plain, sources: []).function.contains("descale"))
+    }
+
+    /// `emit torch` writes an fp8 variant's C and sm90 kernels and no sm80 folder; `emit all`, which writes every
+    /// variant for every target, still refuses it, naming the field and the target.
+    @Test func emitTorchLeavesSM80OutAndEmitAllRefuses() throws {
+        let folder = try HarnessFixtures.temporaryFolder("fp8-torch")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flags = ["--name", "f", "--head-dim", "128", "--dtype", "bf16", "--input-dtype", "e4m3", "--quiet"]
+        let torch = try AttngenTool.run(["emit", "torch"] + flags + ["--out", folder.appendingPathComponent("t").path])
+        #expect(torch.status == 0, "\(torch.standardError)")
+        let kernels = folder.appendingPathComponent("t/attngen_torch/kernels")
+        #expect(FileManager.default.fileExists(atPath: kernels.appendingPathComponent("c/f.c").path))
+        #expect(FileManager.default.fileExists(atPath: kernels.appendingPathComponent("cuda/sm90/f.cu").path))
+        #expect(!FileManager.default.fileExists(atPath: kernels.appendingPathComponent("cuda/sm80").path))
+        let all = try AttngenTool.run(["emit", "all"] + flags + ["--out", folder.appendingPathComponent("a").path])
+        #expect(all.status != 0 && all.standardError.contains("inputDtype") && all.standardError.contains("sm80"),
+                "\(all.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("a").path))
     }
 
     /// attngen_e4m3_to_float (Templates/c/attngen_runtime.h) against the reference's decoding, all 256 bytes: the same

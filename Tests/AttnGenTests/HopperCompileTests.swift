@@ -256,6 +256,16 @@ import Testing
                     #expect(compiled.status == 0, "nvcc failed on \(unit.map(\.name)):\n\(compiled.output)")
                     #expect(!compiled.output.contains("lmem"), "\(compiled.output)")
                     guard compiled.status == 0 else { return ([], "") }
+                    // Every entry point the variant's header declares is defined (an fp8 variant, without the
+                    // mma.sync file, defines the workspace query in its Hopper file).
+                    let symbols = try await CUDAToolOutcome.runOffThePool("/usr/bin/env", ["nm", "-g", "--defined-only", "unit\(index).o"],
+                                                                          in: folder)
+                    for spec in unit {
+                        for entry in ["forward_cuda", "forward_workspace_size_cuda"] {
+                            #expect(symbols.output.contains(" T attngen_\(spec.name)_\(entry)\n"),
+                                    "unit\(index).o does not define attngen_\(spec.name)_\(entry)")
+                        }
+                    }
                     let sass = try await CUDAToolOutcome.runOffThePool(cuobjdump, ["-sass", "unit\(index).o"], in: folder)
                     #expect(sass.status == 0, "cuobjdump failed: \(sass.output)")
                     return (PTXASReport.parse(compiled.output), sass.output)

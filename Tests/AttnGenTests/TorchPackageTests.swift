@@ -5,7 +5,8 @@ import Testing
 /// `attngen emit torch`: the rendered pieces (signatures offer exactly a variant's run-time arguments), the command
 /// line, and the whole package: emitted, `pip install`ed into a fresh virtual environment that sees CPU PyTorch,
 /// and checked by Fixtures/torch_package_check.py (forward and backward against float64, dropout, determinism,
-/// torch.library.opcheck, torch.compile(fullgraph=True), and the errors for wrong dtypes, devices, shapes and strides).
+/// torch.library.opcheck, torch.compile(fullgraph=True), fp8 inputs with their descale factors, and the errors for wrong
+/// dtypes, devices, shapes and strides).
 @Suite struct TorchPackageTests {
     static func variant(_ spec: AttentionSpec) throws -> VariantModel { try VariantModel(lowering: spec) }
 
@@ -213,5 +214,7 @@ import Testing
         #expect(passing >= 120, "only \(passing) checks ran")
         #expect(outcome.output.contains("pass  torch.compile t_window_fp32 cpu: no graph break"))
         #expect(outcome.output.contains("pass  opcheck t_causal_gqa_bf16_backward cpu"))
+        #expect(outcome.output.contains("pass  opcheck t_fp8_causal_gqa_forward cpu"))
+        #expect(outcome.output.contains("pass  fp8 forward varlen t_fp8_causal_gqa cpu sequence 3"))
     }
 }

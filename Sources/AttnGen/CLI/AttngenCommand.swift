@@ -60,7 +60,7 @@ public enum AttngenCommand {
         }
         // Plan everything first, so that an invalid spec is reported as such whatever the backend.
         for choice in choices {
-            try planAll(specs, choice: choice, budget: request.budget)
+            try planAll(packaged(specs, for: choice, request: request), choice: choice, budget: request.budget)
         }
         let variants: OutputManifest.Variants = request.source == .catalogue ? .catalogue : .named(specs.map(\.name))
         var files: [GeneratedFile]
@@ -102,9 +102,28 @@ public enum AttngenCommand {
         -> [(choice: TargetChoice, files: [GeneratedFile])] {
         var outputs: [(choice: TargetChoice, files: [GeneratedFile])] = []
         for choice in TargetChoice.all {
-            outputs.append((choice, try generate(specs, choice: choice, request: request, variants: variants, output: output)))
+            let held = try packaged(specs, for: choice, request: request)
+            if held.isEmpty { continue }
+            outputs.append((choice, try generate(held, choice: choice, request: request, variants: variants, output: output)))
         }
         return outputs
+    }
+
+    /// The variants of `specs` whose kernels for `choice` a request writes: all of them, except that the PyTorch
+    /// package (`emit torch`) leaves a variant out of a device whose families do not read its inputs (fp8 on sm80:
+    /// the package then raises that reason on such a GPU; `TorchPackage`), where `emit all` refuses it.
+    private static func packaged(_ specs: [AttentionSpec], for choice: TargetChoice,
+                                 request: EmitRequest) throws(CommandLineError) -> [AttentionSpec] {
+        guard case .torch = request.backend else { return specs }
+        var held: [AttentionSpec] = []
+        for spec in specs {
+            do {
+                if choice.inputRefusal(try VariantModel(lowering: spec)) == nil { held.append(spec) }
+            } catch {
+                throw failure(error, specs: specs, target: choice)
+            }
+        }
+        return held
     }
 
     /// The PyTorch package of `outputs` (each target's files), with its own manifest.

@@ -1,6 +1,7 @@
 /// The packaging stage of `attngen emit torch`: the output of every backend (`TargetChoice.all`: C, CUDA sm80,
 /// CUDA sm90) placed under `PACKAGE/kernels/<folder>/` (the folders of `CatalogueLayout`), and the Python package
-/// rendered by `TorchPackageRendering` with each variant's source files per folder.
+/// rendered by `TorchPackageRendering` with each variant's source files per folder. A variant a device's families
+/// cannot read (fp8 inputs on sm80) has no folder there, and the reason instead.
 public enum TorchPackage {
     public static let defaultName = "attngen_torch"
 
@@ -28,10 +29,6 @@ public enum TorchPackage {
     /// folder of their own, with Makefile and manifest), `variants` the lowered variants of the request.
     public static func files(package: String, variants: [VariantModel], outputs: [(choice: TargetChoice, files: [GeneratedFile])],
                              templates: TemplateLibrary) throws(SpecError) -> [GeneratedFile] {
-        if let fp8 = variants.first(where: { $0.inputStorage != nil }) {
-            throw SpecError(field: "inputDtype", message: "variant \(fp8.name): the PyTorch package does not take "
-                                + "\(fp8.inputStorage?.rawValue ?? "") inputs yet; call the C ABI (README.md, \"fp8 inputs\")")
-        }
         var files: [GeneratedFile] = []
         var sources: [String: [(folder: String, files: [String])]] = [:]
         for (choice, output) in outputs {
@@ -43,10 +40,20 @@ public enum TorchPackage {
                 let candidates = choice.device.isCUDA
                     ? [names.forwardSourceCUDA, names.fallbackSourceCUDA, names.backwardSourceCUDA]
                     : [names.forwardSourceC, names.backwardSourceC]
-                sources[variant.name, default: []].append((folder, candidates.filter(paths.contains)))
+                let held = candidates.filter(paths.contains)
+                if !held.isEmpty { sources[variant.name, default: []].append((folder, held)) }
             }
         }
-        return try TorchPackageRendering(package: package, templates: templates).files(variants: variants, sources: sources)
-            + files
+        // A device whose families do not read a variant's inputs (fp8 on sm80) holds no kernels of it: the runtime
+        // raises the reason on such a GPU.
+        var unavailable: [String: [(folder: String, reason: String)]] = [:]
+        for choice in TargetChoice.all where choice.device.isCUDA {
+            for variant in variants {
+                guard let refusal = choice.inputRefusal(variant) else { continue }
+                unavailable[variant.name, default: []].append((CatalogueLayout.subfolder(for: choice), refusal.message))
+            }
+        }
+        return try TorchPackageRendering(package: package, templates: templates)
+            .files(variants: variants, sources: sources, unavailable: unavailable) + files
     }
 }

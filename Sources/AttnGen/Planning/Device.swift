@@ -101,4 +101,13 @@ public enum KernelFamily: String, Sendable, Hashable, CaseIterable {
         case .hopper: [.sm90]
         }
     }
+
+    /// Whether the family has kernels for Q, K and V stored as `inputs` (README.md, "fp8 inputs"): the C backend and
+    /// the Hopper family do; mma.sync has no fp8 kernel.
+    public func reads(_ inputs: InputStorage) -> Bool {
+        switch self {
+        case .cpu, .hopper: true
+        case .mma: false
+        }
+    }
 }

@@ -24,7 +24,7 @@ public struct FamilyPlanner: Sendable {
                                backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil,
                                cpuDecode: CPUDecodePlan.plan(variant))
         case .mma:
-            try Self.checkInputs(variant, family: "the mma family (\(target.device.rawValue))")
+            try Self.checkInputs(variant, target: target)
             try Self.checkPagedCache(variant)
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             let backward = variant.includesBackward
@@ -54,10 +54,15 @@ public struct FamilyPlanner: Sendable {
 
     /// fp8 inputs run on the C backend and the Hopper family (README.md, "fp8 inputs"): the mma.sync family refuses
     /// them, naming the field.
-    static func checkInputs(_ variant: VariantModel, family: String) throws(SpecError) {
-        guard let inputs = variant.inputStorage else { return }
-        throw SpecError(field: "inputDtype", message: "\(family) does not read \(inputs.rawValue) inputs; the hopper "
-                            + "family (--arch sm90) and the C backend do")
+    static func checkInputs(_ variant: VariantModel, target: Target) throws(SpecError) {
+        guard let inputs = variant.inputStorage, !target.family.reads(inputs) else { return }
+        let readers = KernelFamily.allCases.filter { $0.reads(inputs) }.map { family in
+            family == .cpu ? "the C backend" : "the \(family.rawValue) family (--arch "
+                + family.devices.map(\.rawValue).joined(separator: ", ") + ")"
+        }
+        throw SpecError(field: "inputDtype", message: "the \(target.family.rawValue) family (\(target.device.rawValue)) "
+                            + "does not read \(inputs.rawValue) inputs; " + readers.reversed().joined(separator: " and ")
+                            + " do")
     }
 
     /// A paged K/V cache is read by the decode kernel only (every call of a paged variant runs it), so a paged

@@ -34,6 +34,18 @@ public struct TargetChoice: Sendable, Hashable, CustomStringConvertible {
     /// The first target tried: what names the device and its build in output folders.
     public var primary: Target { targets[0] }
 
+    /// Why none of the families tried reads Q, K and V of `variant` as they are stored (fp8 inputs on sm80: the mma
+    /// family has no fp8 kernel), or nil when one of them does.
+    public func inputRefusal(_ variant: VariantModel) -> SpecError? {
+        guard let inputs = variant.inputStorage, !targets.contains(where: { $0.family.reads(inputs) }) else { return nil }
+        do {
+            try FamilyPlanner.checkInputs(variant, target: primary)
+        } catch {
+            return error
+        }
+        return nil
+    }
+
     /// What `emit all` writes: every device, each variant in the fastest family that runs it.
     public static let all: [TargetChoice] = Device.allCases.map { TargetChoice(device: $0, family: nil) }
 }

@@ -2,7 +2,7 @@
    current device, 0 when the call would not split; SIZE_MAX when params is NULL, its struct_size is wrong, or a
    size or head count is refused. */
 extern "C" size_t attngen_{{name}}_forward_workspace_size_cuda(const attngen_forward_params *params) {
-    using namespace attngen_{{name}}_detail;
+    using namespace {{rules_namespace}};
     if (params == NULL || params->struct_size != sizeof(attngen_forward_params) ||
         attngen_check_sizes_and_heads(params->batch, params->seqlen_q, params->seqlen_k, params->heads_q,
                                       params->heads_kv, &kVariantRules) != ATTNGEN_OK) {

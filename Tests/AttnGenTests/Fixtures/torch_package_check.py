@@ -57,6 +57,8 @@ def allowed(variant, b, h, nq, nk, device):
         return k <= q
     if variant == "t_paged_bf16":
         return k <= q + (nk - nq)
+    if variant == "t_fp8_causal_gqa":
+        return k <= q + (nk - nq)
     if variant == "t_sinks_window_fp32":
         return (k >= q - 24) & (k <= q)
     if variant == "t_predicate_fixed_fp16":
@@ -184,8 +186,8 @@ def check_forward_backward(package, device, quick):
     if quick:
         cases = cases[:3]
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged:
-            continue  # check_paged: k and v are page pools
+        if info.paged or info.input_storage:
+            continue  # check_paged: k and v are page pools; check_fp8: fp8 inputs
         function = getattr(package, name)
         for batch, heads_q, heads_kv, nq, nk, layout, strided in cases:
             if info.heads_q is not None:
@@ -243,8 +245,8 @@ def check_forward_backward(package, device, quick):
 
 def check_dropout(package, device):
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged:
-            continue  # check_paged: k and v are page pools
+        if info.paged or info.input_storage:
+            continue  # check_paged: k and v are page pools; check_fp8: fp8 inputs
         if info.dropout_p == 0:
             continue
         function = getattr(package, name)
@@ -284,8 +286,8 @@ def check_dropout(package, device):
 
 def check_deterministic(package, device):
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged:
-            continue  # check_paged: k and v are page pools
+        if info.paged or info.input_storage:
+            continue  # check_paged: k and v are page pools; check_fp8: fp8 inputs
         if not info.has_backward or info.dropout_p > 0 or info.score_parameters or info.sinks:
             continue  # score_parameters, sinks: check_forward_backward, check_score_parameters and check_sinks
         function = getattr(package, name)
@@ -365,8 +367,8 @@ def check_tracing(package, device):
 
 def check_opcheck(package, device):
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged:
-            continue  # check_paged: k and v are page pools
+        if info.paged or info.input_storage:
+            continue  # check_paged: k and v are page pools; check_fp8: fp8 inputs
         forward, backward = package.OPS[name]
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
         q, k, v = (t.transpose(1, 2) for t in inputs(info, 2, heads_q, heads_kv, 37, 45, device, "bshd"))
@@ -400,8 +402,8 @@ def check_seqlens_k(package, device):
     O = 0 and LSE = -inf; on CUDA the variants without a decode kernel (fp32, dropout, block-sparse) refuse it."""
     lengths = [50, 0, 23]
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged:
-            continue  # check_paged: k and v are page pools
+        if info.paged or info.input_storage:
+            continue  # check_paged: k and v are page pools; check_fp8: fp8 inputs
         if info.dropout_p > 0 or info.score_parameters or info.sinks:
             continue  # the reference has no dropout mask here (check_dropout); score_parameters, sinks: their checks
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
@@ -594,6 +596,159 @@ def check_errors(package, device):
                  lambda: package.attention(q, k, v, variant="nope"))
 
 
+def dequantized(x8, descale, heads_kv, layout):
+    """The values an fp8 variant computes with, float64 [B, H, S, D]: the e4m3 bytes of x8 times their factors (None: 1;
+    one element: the tensor's; [B, heads_kv]: those of each sequence and key/value head, query heads grouped)."""
+    x = to_bhsd(x8, layout).float().double()
+    if descale is None:
+        return x
+    if descale.numel() == 1:
+        return x * descale.double().reshape(())
+    return x * descale.double().repeat_interleave(x.shape[1] // heads_kv, 1)[:, :, None, None]
+
+
+def check_fp8(package, device):
+    """The fp8 variant (e4m3 q, k, v with descale factors, bf16 O): quantize_e4m3's bytes and factors, the forward
+    against the float64 reference of the same bytes times the same factors (per sequence and head, per tensor, none,
+    mixed), awkward sizes, a packed variable-length batch with factors per sequence, opcheck, and the refusals. On CUDA
+    the Hopper kernel rounds P to e4m3 for the second product (README, "fp8 inputs"): O is checked normwise there."""
+    name = "t_fp8_causal_gqa"
+    info = package.VARIANTS[name]
+    function = getattr(package, name)
+    e4m3 = torch.float8_e4m3fn
+    cuda = device.startswith("cuda")
+    check(f"fp8 {name}: e4m3 inputs, bf16 O", info.input_dtype == e4m3 and info.dtype == torch.bfloat16,
+          f"{info.input_dtype}, {info.dtype}")
+
+    def compare(label, o, lse, expected_o, expected_lse):
+        o = o.double()
+        if cuda:  # P in e4m3: about 2 % normwise (README), so 5 % here, and no element off by more than 15 % of max|O|
+            norm = expected_o.norm().item()
+            relative = (o - expected_o).norm().item() / max(norm, 1e-30) if expected_o.numel() else 0.0
+            worst = (o - expected_o).abs().max().item() if o.numel() else 0.0
+            scale = max(1.0, expected_o.abs().max().item() if o.numel() else 1.0)
+            check(f"fp8 forward {label}", relative <= 5e-2 and worst <= 0.15 * scale,
+                  f"relative L2 {relative:.2e}, max error {worst:.2e} (scale {scale:.2f})")
+        else:
+            ok, detail = close(o, expected_o, TOLERANCE[torch.bfloat16])
+            check(f"fp8 forward {label}", ok, detail)
+        if lse is not None and expected_lse.numel():
+            ok, detail = close(lse, expected_lse, 2e-2 if cuda else LSE_TOLERANCE)
+            check(f"fp8 lse {label}", ok, detail)
+
+    # quantize_e4m3: x ~ x8 * descale within e4m3's rounding (3 mantissa bits: 2^-4 relative; subnormal step 2^-9).
+    x = torch.randn(2, 33, 4, info.head_dim, device=device) * torch.tensor([0.5, 30.0], device=device)[:, None, None, None]
+    for heads_kv, layout in ((2, "bshd"), (None, "bshd"), (4, "bhsd")):
+        given = x if layout == "bshd" else x.transpose(1, 2).contiguous()
+        x8, descale = package.quantize_e4m3(given, heads_kv=heads_kv, layout=layout)
+        expected_shape = (2, heads_kv) if heads_kv else (1,)
+        back = dequantized(x8, descale, heads_kv, layout)
+        exact = to_bhsd(given, layout).double()
+        bound = exact.abs() * 2.0 ** -4 + dequantized(torch.ones(x8.shape, device=device), descale, heads_kv, layout) * 2.0 ** -9
+        check(f"fp8 quantize_e4m3 heads_kv={heads_kv} {layout} {device}",
+              x8.dtype == e4m3 and tuple(x8.shape) == tuple(given.shape) and tuple(descale.shape) == expected_shape
+              and bool(((back - exact).abs() <= bound).all()),
+              f"{x8.dtype} {tuple(x8.shape)}, descale {tuple(descale.shape)}, worst excess "
+              f"{((back - exact).abs() - bound).max().item():.2e}")
+
+    # hadamard_rotation is orthogonal (blocks of 128 at D = 128, of 32 at D = 96): dot products and norms kept.
+    for width in (128, 96):
+        a, b = torch.randn(2, 5, 3, width, device=device), torch.randn(2, 5, 3, width, device=device)
+        ra, rb = package.hadamard_rotation(a, 11), package.hadamard_rotation(b, 11)
+        error = ((ra * rb).sum(-1) - (a * b).sum(-1)).abs().max().item()
+        moved = (ra - a).abs().max().item()
+        check(f"fp8 hadamard_rotation D={width} keeps dot products {device}", error < 1e-3 * width and moved > 0.1,
+              f"max dot-product change {error:.2e}, max element change {moved:.2f}")
+
+    # Outlier channels (4 of 128, 50x) in q and k: the rotation before quantizing cuts O's error against the float64
+    # reference of the unquantized inputs (the paper: 2.6x; README: 4.7-5.2x on the H200).
+    q, k, v = (torch.randn(1, 256, heads, info.head_dim, device=device) for heads in (4, 2, 2))
+    for t in (q, k):
+        t[..., torch.tensor([3, 40, 77, 100], device=device)] *= 50.0
+    exact_o, _ = reference(info, to_bhsd(q, "bshd"), to_bhsd(k, "bshd"), to_bhsd(v, "bshd"))
+    errors = []
+    for seed in (None, 5):
+        (q8, qd), (k8, kd) = (package.quantize_e4m3(t, heads_kv=2, rotation_seed=seed) for t in (q, k))
+        v8, vd = package.quantize_e4m3(v, heads_kv=2)
+        o = function(q8, k8, v8, q_descale=qd, k_descale=kd, v_descale=vd)
+        errors.append(((to_bhsd(o, "bshd").double() - exact_o).norm() / exact_o.norm()).item())
+    check(f"fp8 outlier channels: the rotation cuts O's error {device}", errors[1] < 0.5 * errors[0],
+          f"relative L2 error {errors[0]:.2e} plain, {errors[1]:.2e} rotated ({errors[0] / errors[1]:.1f}x)")
+
+    cases = [  # batch, heads_q, heads_kv, nq, nk, layout, factors
+        (2, 4, 2, 70, 70, "bshd", "head"), (1, 4, 2, 1, 1, "bhsd", "tensor"), (2, 4, 4, 33, 90, "bhsd", "none"),
+        (1, 4, 2, 90, 33, "bshd", "head"), (1, 4, 1, 129, 200, "bshd", "mixed"), (1, 4, 2, 0, 16, "bshd", "head"),
+    ]
+    for batch, heads_q, heads_kv, nq, nk, layout, factors in cases:
+        label = f"{name} {device} B={batch} H={heads_q}/{heads_kv} Nq={nq} Nk={nk} {layout} factors {factors}"
+
+        def make(heads, rows, spread):
+            shape = (batch, rows, heads, info.head_dim) if layout == "bshd" else (batch, heads, rows, info.head_dim)
+            return torch.randn(*shape, device=device) * spread
+        q, k, v = make(heads_q, nq, 1.5), make(heads_kv, nk, 3.0), make(heads_kv, nk, 0.2)
+        if factors == "none":
+            quantized = [(t.clamp(-448, 448).to(e4m3), None) for t in (q, k, v)]
+        elif factors == "tensor":
+            quantized = [package.quantize_e4m3(t, layout=layout) for t in (q, k, v)]
+        elif factors == "head":
+            quantized = [package.quantize_e4m3(t, heads_kv=heads_kv, layout=layout) for t in (q, k, v)]
+        else:  # q per tensor, k per sequence and head, v without factors
+            quantized = [package.quantize_e4m3(q, layout=layout), package.quantize_e4m3(k, heads_kv=heads_kv, layout=layout),
+                         (v.to(e4m3), None)]
+        (q8, qd), (k8, kd), (v8, vd) = quantized
+        o, lse = function(q8, k8, v8, layout=layout, return_lse=True, q_descale=qd, k_descale=kd, v_descale=vd)
+        check(f"fp8 shape and dtype {label}", tuple(o.shape) == tuple(q.shape[:-1]) + (info.value_head_dim,)
+              and o.dtype == torch.bfloat16, f"{tuple(o.shape)} {o.dtype}")
+        expected_o, expected_lse = reference(info, dequantized(q8, qd, heads_kv, layout),
+                                             dequantized(k8, kd, heads_kv, layout), dequantized(v8, vd, heads_kv, layout))
+        compare(label, to_bhsd(o, layout), lse, expected_o, expected_lse)
+
+    # A packed batch with one factor per (sequence, key/value head) for each of q, k and v.
+    lengths_q, lengths_k = [40, 0, 1, 17, 9], [33, 5, 7, 60, 0]
+    cu_q = torch.tensor([0] + list(itertools.accumulate(lengths_q)), dtype=torch.int32, device=device)
+    cu_k = torch.tensor([0] + list(itertools.accumulate(lengths_k)), dtype=torch.int32, device=device)
+    sequences, heads_q, heads_kv = len(lengths_q), 4, 2
+    q8 = torch.randn(int(cu_q[-1]), heads_q, info.head_dim, device=device).to(e4m3)
+    k8 = (torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device) * 2).to(e4m3)
+    v8 = torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device).to(e4m3)
+    qd, kd, vd = (torch.rand(sequences, heads_kv, device=device) * 1.5 + 0.25 for _ in range(3))
+    o, lse = package.varlen_attention(q8, k8, v8, cu_q, cu_k, variant=name, return_lse=True, q_descale=qd,
+                                      k_descale=kd, v_descale=vd)
+    for b, (nq, nk) in enumerate(zip(lengths_q, lengths_k)):
+        rows = slice(int(cu_q[b]), int(cu_q[b + 1]))
+        keys = slice(int(cu_k[b]), int(cu_k[b + 1]))
+        one = lambda t, d, span: dequantized(t[span].transpose(0, 1)[None], d[b:b + 1], heads_kv, "bhsd")
+        expected_o, expected_lse = reference(info, one(q8, qd, rows), one(k8, kd, keys), one(v8, vd, keys))
+        compare(f"varlen {name} {device} sequence {b} (nq={nq}, nk={nk})", o[rows].transpose(0, 1)[None],
+                lse[:, rows][None] if nq else None, expected_o, expected_lse)
+
+    # opcheck: fake tensors, autograd registration, AOT dispatch (its schema test compares outputs with
+    # torch.allclose, which has no float8 kernel in torch).
+    forward, _ = package.OPS[name]
+    q8, k8, v8 = (torch.randn(2, heads, 37, info.head_dim, device=device).to(e4m3) for heads in (4, 2, 2))
+    factors = {"q_descale": torch.full((1,), 0.5, device=device), "k_descale": torch.rand(2, 2, device=device) + 0.5,
+               "v_descale": torch.rand(2, 2, device=device) + 0.5}
+    try:
+        torch.library.opcheck(forward, (q8, k8, v8, None, None, None, None, None, 0, 0, True), factors,
+                              test_utils=("test_faketensor", "test_autograd_registration", "test_aot_dispatch_dynamic"))
+        check(f"opcheck {name}_forward {device}", True)
+    except Exception as error:
+        check(f"opcheck {name}_forward {device}", False, f"{type(error).__name__}: {str(error)[:400]}")
+
+    q8, k8 = (torch.randn(1, 8, heads, info.head_dim, device=device).to(e4m3) for heads in (4, 2))
+    expect_error(f"fp8 error: bf16 q names the dtype {device}", (TypeError,), ["q", "float8_e4m3fn"],
+                 lambda: function(q8.to(torch.bfloat16), k8, k8))
+    expect_error(f"fp8 error: descale of the wrong shape {device}", (ValueError,), ["k_descale", "(1, 2)"],
+                 lambda: function(q8, k8, k8, k_descale=torch.ones(2, 1, device=device)))
+    expect_error(f"fp8 error: float64 descale {device}", (ValueError,), ["v_descale", "float32"],
+                 lambda: function(q8, k8, k8, v_descale=torch.ones(1, dtype=torch.float64, device=device)))
+    expect_error(f"fp8 error: descale on a 16-bit variant {device}", (TypeError,), ["q_descale"],
+                 lambda: package.attention(q8.to(torch.bfloat16), k8.to(torch.bfloat16), k8.to(torch.bfloat16),
+                                           variant="t_causal_gqa_bf16", q_descale=torch.ones(1, device=device)))
+    expect_error(f"fp8 error: quantize_e4m3 heads_kv not dividing the heads {device}", (ValueError,), ["heads_kv"],
+                 lambda: package.quantize_e4m3(q8.float(), heads_kv=3))
+
+
 def check_build_errors(package):
     """A compiler that cannot be run is reported as AttnGenBuildError naming it (a fresh cache, in a child process)."""
     import subprocess
@@ -642,8 +797,8 @@ def check_varlen(package, device):
     cu_q = torch.tensor([0] + list(itertools.accumulate(lengths_q)), dtype=torch.int32, device=device)
     cu_k = torch.tensor([0] + list(itertools.accumulate(lengths_k)), dtype=torch.int32, device=device)
     for name, info in sorted(package.VARIANTS.items()):
-        if info.paged or info.dropout_p > 0:
-            continue  # paged caches take their keys from the page table; dropout: check_dropout
+        if info.paged or info.dropout_p > 0 or info.input_storage:
+            continue  # paged caches take their keys from the page table; dropout: check_dropout; fp8: check_fp8
         heads_q, heads_kv = (info.heads_q, info.heads_kv) if info.heads_q else (4, 2)
         differentiable = info.has_backward
         q = torch.randn(cu_q[-1].item(), heads_q, info.head_dim, dtype=info.dtype, device=device)
@@ -736,6 +891,7 @@ def main():
              ("seqlens_k", lambda: check_seqlens_k(package, options.device)),
              ("paged", lambda: check_paged(package, options.device)),
              ("varlen", lambda: check_varlen(package, options.device)),
+             ("fp8", lambda: check_fp8(package, options.device)),
              ("opcheck", lambda: check_opcheck(package, options.device)),
              ("tracing", lambda: check_tracing(package, options.device))]
     if options.device == "cpu":

@@ -94,7 +94,13 @@ public struct HopperEmitter: KernelEmitter {
                          + "\(wide.onChipBytes) bytes of shared memory.")
         }
         let fallback = fallbackValues(variant, plan: plan)
+        // The workspace query of the ABI: the mma.sync fallback file defines it; without one (fp8 inputs, no decode
+        // kernel either) it is defined here, and no call splits.
+        let workspaceSize = plan.fallbackForward != nil ? "" : "\n" + (try templates.template("cuda/pieces/forward_workspace_size.cu")
+            .render(["name": variant.name, "rules_namespace": "attngen_\(variant.name)_variant",
+                     "size": "return 0;  /* fp8 inputs: no decode kernel, so calls never split */"]))
         return try templates.template("hopper/forward.cu").render([
+            "workspace_size": workspaceSize,
             "fallback_declaration": fallback.declaration,
             "fallback_call_params": fallback.call("params"),
             "decode_dispatch": dispatch,

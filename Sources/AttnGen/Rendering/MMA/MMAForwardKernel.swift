@@ -56,7 +56,7 @@ struct MMAForwardKernel {
                 ? try templates.template("cuda/pieces/forward_seqlens_unsupported.cu").render([:])
                 : try templates.template("cuda/pieces/forward_decode_dispatch.cu").render(name),
             "workspace_size": try templates.template("cuda/pieces/forward_workspace_size.cu")
-                .render(name.merging(["size": workspaceSize]) { $1 }),
+                .render(name.merging(["size": workspaceSize, "rules_namespace": "attngen_\(variant.name)_detail"]) { $1 }),
         ]
         return try templates.template("cuda/forward.cu").render([
             "includes": kernel?.includes ?? "",

@@ -5,6 +5,8 @@ struct TorchFunctionRendering {
     var variant: VariantModel
     /// The variant's source files in each kernel folder of the package ("c", "cuda/sm80", ...).
     var sources: [(folder: String, files: [String])]
+    /// The kernel folders without the variant's kernels, and why (fp8 inputs on sm80).
+    var unavailable: [(folder: String, reason: String)] = []
 
     var name: String { variant.name }
 
@@ -13,6 +15,14 @@ struct TorchFunctionRendering {
         case .fp32: "torch.float32"
         case .fp16: "torch.float16"
         case .bf16: "torch.bfloat16"
+        }
+    }
+
+    /// The torch dtype of q, k and v: the output's, or that of the stored inputs (fp8).
+    var inputTorchDType: String {
+        switch variant.inputStorage {
+        case nil: torchDType
+        case .e4m3: "torch.float8_e4m3fn"
         }
     }
 
@@ -33,6 +43,11 @@ struct TorchFunctionRendering {
     /// A tuple of Python strings.
     private func pythonTuple(_ items: [String]) -> String {
         "(" + items.map(PythonLiterals.string).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+    }
+
+    /// The `unavailable` dictionary's items: kernel folder -> reason.
+    private var unavailableItems: String {
+        unavailable.map { "\(PythonLiterals.string($0.folder)): \(PythonLiterals.string($0.reason))" }.joined(separator: ", ")
     }
 
     /// `NAME: Variant(...)` in `VARIANTS`.
@@ -65,6 +80,8 @@ struct TorchFunctionRendering {
                 score_parameters=\(pythonTuple(variant.scoreModifier.parameters)),
                 score_modifier_positions=\(PythonLiterals.bool(variant.scoreModifier.readsPositions)),
                 sinks=\(PythonLiterals.bool(variant.hasSinks)),
+                input_storage=\(PythonLiterals.string(variant.inputStorage?.rawValue ?? "")),
+                unavailable={\(unavailableItems)},
                 description=\(PythonLiterals.string(variant.descriptionLines.joined(separator: " "))),
                 sources={
                     \(sourceItems.joined(separator: ",\n        ")),
@@ -87,6 +104,9 @@ struct TorchFunctionRendering {
         if variant.pageSize != nil { options.append(("page_table=None", "page_table")) }
         if !variant.scoreModifier.parameters.isEmpty { options.append(("score_parameters=None", "score_parameters")) }
         if variant.hasSinks { options.append(("sinks=None", "sinks")) }
+        if variant.inputStorage != nil {
+            options += [("q_descale=None", "q_descale"), ("k_descale=None", "k_descale"), ("v_descale=None", "v_descale")]
+        }
         return options
     }
 
@@ -98,10 +118,15 @@ struct TorchFunctionRendering {
             ("deterministic", "True"), ("seqlens_k", "None"), ("page_table", "None"), ("score_parameters", "None"),
             ("sinks", "None"),
         ]
-        let items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
-        // Three lines, aligned under the call's opening parenthesis.
+        var items = all.map { name, fallback in "\(name)=\(offered.contains(name) ? name : fallback)" }
+        var lines = [items[0..<3], items[3..<6], items[6...]]
+        if offered.contains("q_descale") {  // only fp8 variants pass them (README.md, "fp8 inputs")
+            items = ["q_descale=q_descale", "k_descale=k_descale", "v_descale=v_descale"]
+            lines.append(items[0...])
+        }
+        // Aligned under the call's opening parenthesis.
         let indent = ",\n" + String(repeating: " ", count: 25)
-        return [items[0..<3], items[3..<6], items[6...]].map { $0.joined(separator: ", ") }.joined(separator: indent)
+        return lines.map { $0.joined(separator: ", ") }.joined(separator: indent)
     }
 
     private var shapes: String {
@@ -123,9 +148,20 @@ struct TorchFunctionRendering {
         var doc = variant.descriptionLines.map(PythonLiterals.docstring)
         doc.append("")
         doc.append("\(shapes) (layout=\"bshd\";")
-        doc.append("\"bhsd\" swaps the sequence and head axes), \(torchDType), CPU or CUDA, last dimension contiguous.")
+        if variant.inputStorage == nil {
+            doc.append("\"bhsd\" swaps the sequence and head axes), \(torchDType), CPU or CUDA, last dimension contiguous.")
+        } else {
+            doc.append("\"bhsd\" swaps the sequence and head axes), \(inputTorchDType), CPU or CUDA"
+                       + (unavailable.isEmpty ? "" : " (" + unavailable.map { $0.folder.replacingOccurrences(of: "cuda/", with: "") }
+                            .joined(separator: ", ") + " GPUs excepted)") + ", last dimension contiguous.")
+        }
         doc.append("Returns O [B, Nq, Hq, \(variant.valueHeadDim)] in the same layout"
+                   + (variant.inputStorage == nil ? "" : ", \(torchDType)")
                    + (variant.savesLogSumExp ? "; with return_lse=True, (O, LSE [B, Hq, Nq] fp32)." : "."))
+        if variant.inputStorage != nil {
+            doc.append("q_descale, k_descale, v_descale: float32 factors the stored values are multiplied by, one per tensor")
+            doc.append("(a single element) or one per (sequence, key/value head) [B, Hkv]; None: 1 (quantize_e4m3 makes them).")
+        }
         if let blockSparse = variant.blockSparse {
             doc.append("block_mask (required): bool/uint8 [ceil(Nq/\(blockSparse.blockRows)), ceil(Nk/\(blockSparse.blockColumns))] "
                        + "or [B, Hq, ...] (broadcast), non-zero = computed.")
@@ -182,6 +218,13 @@ struct TorchFunctionRendering {
             "v = torch.randn(2, 1024, \(hkv), \(variant.valueHeadDim), dtype=\(torchDType), requires_grad=\(PythonLiterals.bool(variant.includesBackward)))",
         ]
         var arguments = ["q", "k", "v"]
+        if variant.inputStorage != nil {
+            // fp8: quantized per (sequence, key/value head) by the package's quantize_e4m3.
+            lines = lines.map { $0.replacingOccurrences(of: "dtype=\(torchDType), requires_grad=False)", with: "dtype=\(torchDType))") }
+            lines.append("(q8, qd), (k8, kd), (v8, vd) = (quantize_e4m3(t, heads_kv=\(hkv)) for t in (q, k, v))   # e4m3, descales [2, \(hkv)]")
+            lines.append("o = \(name)(q8, k8, v8, q_descale=qd, k_descale=kd, v_descale=vd)   # [2, 1024, \(hq), \(variant.valueHeadDim)] \(torchDType)")
+            return lines
+        }
         let sinks = "sinks = torch.zeros(\(hq), requires_grad=\(PythonLiterals.bool(variant.includesBackward && variant.pageSize == nil)))"
             + "   # one sink logit per query head"
         if let pageSize = variant.pageSize {

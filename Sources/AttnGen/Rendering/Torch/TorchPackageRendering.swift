@@ -12,14 +12,19 @@ public struct TorchPackageRendering: Sendable {
     }
 
     /// The files, paths relative to the output folder. `sources[variantName]` lists the variant's source files per
-    /// kernel folder ("c", "cuda/sm80", "cuda/sm90"), in that order.
-    public func files(variants: [VariantModel],
-                      sources: [String: [(folder: String, files: [String])]]) throws(SpecError) -> [GeneratedFile] {
-        let functions = variants.map { TorchFunctionRendering(variant: $0, sources: sources[$0.name] ?? []) }
+    /// kernel folder ("c", "cuda/sm80", "cuda/sm90"), in that order; `unavailable[variantName]` the folders without
+    /// its kernels and why (fp8 inputs on sm80).
+    public func files(variants: [VariantModel], sources: [String: [(folder: String, files: [String])]],
+                      unavailable: [String: [(folder: String, reason: String)]] = [:]) throws(SpecError) -> [GeneratedFile] {
+        let functions = variants.map {
+            TorchFunctionRendering(variant: $0, sources: sources[$0.name] ?? [], unavailable: unavailable[$0.name] ?? [])
+        }
         let banner = GeneratedBanner.hashComment([
             "Part of the PyTorch package \(package) (attngen emit torch); template Templates/torch/.",
         ])
-        let example = functions.first.map { ["from \(package) import \($0.name)"] + $0.example } ?? []
+        let example = functions.first.map {
+            ["from \(package) import \($0.name)" + ($0.variant.inputStorage == nil ? "" : ", quantize_e4m3")] + $0.example
+        } ?? []
         var files: [GeneratedFile] = []
         func add(_ path: String, template: String, _ values: [String: String]) throws(SpecError) {
             files.append(GeneratedFile(path: path, contents: try templates.template("torch/\(template)").render(values)))
