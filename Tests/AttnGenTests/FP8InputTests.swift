@@ -70,8 +70,8 @@ import Testing
     }
 
     /// The Hopper family: 128 x 128 tiles at d = 128 and 128 x 64 at d = 256, the transposed V tiles in its account, no
-    /// mma.sync fallback, no decode kernel, no wide kernel; other head dims, dv != d, score modifiers, sinks, and at
-    /// d = 256 dropout (registers) refused, naming the field.
+    /// mma.sync fallback, no decode kernel, no wide kernel; score modifiers and sinks planned at d = 128; other head
+    /// dims, dv != d, and at d = 256 dropout and score modifiers (registers) refused, naming the field.
     @Test func theHopperFamilyPlansThem() throws {
         let plan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: Self.base))
         #expect(plan.forward.blockRows == 128 && plan.forward.blockColumns == 128)
@@ -81,9 +81,15 @@ import Testing
         let wide = AttentionSpec(name: "w", headDim: 256).storage(.bf16).inputs(.e4m3).masked(by: .causal)
         let widePlan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: wide))
         #expect(widePlan.forward.blockRows == 128 && widePlan.forward.blockColumns == 64)
+        // Score modifiers and sinks at d = 128 (the modifier reads the descaled score); d = 256 has no registers for a
+        // modifier's state beside O's.
+        for spec in [Self.base.modified(by: .softcap(30)).withSinks(),
+                     Self.base.modified(by: .alibi(slopes: .runtime, alignment: .bottomRight)).masked(by: .causal),
+                     wide.withSinks()] {
+            #expect(try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: spec)).forward.blockColumns > 0)
+        }
         for spec in [AttentionSpec(name: "f", headDim: 64).storage(.bf16).inputs(.e4m3),
-                     Self.base.valueHeadDim(256), Self.base.modified(by: .softcap(30)), Self.base.withSinks(),
-                     wide.dropout(0.1)] {
+                     Self.base.valueHeadDim(256), wide.modified(by: .softcap(30)), wide.dropout(0.1)] {
             do {
                 _ = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: spec))
                 Issue.record("the hopper family planned \(spec)")

@@ -63,6 +63,12 @@ import Testing
         // d = 256: key tiles of 64, the transposed V 64-byte swizzled.
         AttentionSpec(name: "hp_fp8_causal_gqa_d256_bf16", headDim: 256).storage(.bf16).inputs(.e4m3)
             .heads(query: 8, keyValue: 2).masked(by: .causal(.bottomRight)).savingLogSumExp(),
+        // Score modifiers (on the descaled scores) and sinks (beside P's 2^8 factor); d = 256 with sinks.
+        AttentionSpec(name: "hp_fp8_alibi_softcap_sinks_d128_bf16", headDim: 128).storage(.bf16).inputs(.e4m3)
+            .masked(by: .causal(.bottomRight)).modified(by: .alibi(slopes: .runtime, alignment: .bottomRight))
+            .modified(by: .softcap(20)).withSinks().savingLogSumExp(),
+        AttentionSpec(name: "hp_fp8_sinks_d256_bf16", headDim: 256).storage(.bf16).inputs(.e4m3).withSinks()
+            .savingLogSumExp(),
     ]
 
     /// The catalogue's variants the Hopper family runs.

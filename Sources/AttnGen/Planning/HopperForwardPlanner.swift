@@ -107,16 +107,12 @@ public struct HopperForwardPlanner: Sendable {
                                     + "{\(dims)} so far, got \(variant.headDim) and \(variant.valueHeadDim); the C "
                                     + "backend runs every head dim")
             }
-            if !variant.scoreModifier.isEmpty || variant.hasSinks {
-                return SpecError(field: "inputDtype", message: "\(family) does not combine e4m3 inputs with score "
-                                    + "modifiers or sinks yet; the C backend does")
-            }
             let smallest = fp8TileColumns.min() ?? 0
             if accumulatorRegisters(tileColumns: smallest, valueHeadDim: variant.valueHeadDim, fp8: true)
                 > accumulatorRegisterLimit(variant) {
                 return SpecError(field: "inputDtype", message: "\(family) runs e4m3 inputs at headDim \(variant.headDim) "
-                                    + "without windows, predicates or dropout so far (their registers do not fit beside "
-                                    + "O's); the C backend runs them")
+                                    + "without windows, predicates, dropout or score modifiers so far (their registers "
+                                    + "do not fit beside O's); the C backend runs them")
             }
         }
         if let sparse = variant.blockSparse, sparse.blockRows % tileRows != 0 {

@@ -53,7 +53,7 @@ def allowed(variant, b, h, nq, nk, device):
         return (k >= q - 20) & (k <= q + 5)
     if variant == "t_dropout_fp32":
         return k <= q + (nk - nq)
-    if variant == "t_alibi_softcap_fp32":
+    if variant in ("t_alibi_softcap_fp32", "t_fp8_modified"):
         return k <= q
     if variant == "t_paged_bf16":
         return k <= q + (nk - nq)
@@ -91,9 +91,9 @@ def sink_logits(info, heads_q, device, requires_grad=False):
 
 
 def modified(variant_info, s, parameters=None):
-    """The score modifiers of torch_variants.json, written again: ALiBi with run-time slopes (bottom-right), then a
-    soft cap of 2. `parameters`: the slopes [1, Hq] (differentiable), else the cached ones."""
-    if variant_info.name != "t_alibi_softcap_fp32":
+    """The score modifiers of torch_variants.json (t_alibi_softcap_fp32's, t_fp8_modified's), written again: ALiBi
+    with run-time slopes (bottom-right), then a soft cap of 2. `parameters`: the slopes [1, Hq] (differentiable), else the cached ones."""
+    if variant_info.name not in ("t_alibi_softcap_fp32", "t_fp8_modified"):
         return s
     heads_q, nq, nk = s.shape[1], s.shape[2], s.shape[3]
     if parameters is None:
@@ -679,49 +679,67 @@ def check_fp8(package, device):
         (2, 4, 2, 70, 70, "bshd", "head"), (1, 4, 2, 1, 1, "bhsd", "tensor"), (2, 4, 4, 33, 90, "bhsd", "none"),
         (1, 4, 2, 90, 33, "bshd", "head"), (1, 4, 1, 129, 200, "bshd", "mixed"), (1, 4, 2, 0, 16, "bshd", "head"),
     ]
-    for batch, heads_q, heads_kv, nq, nk, layout, factors in cases:
-        label = f"{name} {device} B={batch} H={heads_q}/{heads_kv} Nq={nq} Nk={nk} {layout} factors {factors}"
+    # t_fp8_modified: ALiBi with run-time slopes and a soft cap on the descaled scores, and sinks.
+    for name in ("t_fp8_causal_gqa", "t_fp8_modified"):
+        info, function = package.VARIANTS[name], getattr(package, name)
+        for batch, heads_q, heads_kv, nq, nk, layout, factors in cases:
+            label = f"{name} {device} B={batch} H={heads_q}/{heads_kv} Nq={nq} Nk={nk} {layout} factors {factors}"
 
-        def make(heads, rows, spread):
-            shape = (batch, rows, heads, info.head_dim) if layout == "bshd" else (batch, heads, rows, info.head_dim)
-            return torch.randn(*shape, device=device) * spread
-        q, k, v = make(heads_q, nq, 1.5), make(heads_kv, nk, 3.0), make(heads_kv, nk, 0.2)
-        if factors == "none":
-            quantized = [(t.clamp(-448, 448).to(e4m3), None) for t in (q, k, v)]
-        elif factors == "tensor":
-            quantized = [package.quantize_e4m3(t, layout=layout) for t in (q, k, v)]
-        elif factors == "head":
-            quantized = [package.quantize_e4m3(t, heads_kv=heads_kv, layout=layout) for t in (q, k, v)]
-        else:  # q per tensor, k per sequence and head, v without factors
-            quantized = [package.quantize_e4m3(q, layout=layout), package.quantize_e4m3(k, heads_kv=heads_kv, layout=layout),
-                         (v.to(e4m3), None)]
-        (q8, qd), (k8, kd), (v8, vd) = quantized
-        o, lse = function(q8, k8, v8, layout=layout, return_lse=True, q_descale=qd, k_descale=kd, v_descale=vd)
-        check(f"fp8 shape and dtype {label}", tuple(o.shape) == tuple(q.shape[:-1]) + (info.value_head_dim,)
-              and o.dtype == torch.bfloat16, f"{tuple(o.shape)} {o.dtype}")
-        expected_o, expected_lse = reference(info, dequantized(q8, qd, heads_kv, layout),
-                                             dequantized(k8, kd, heads_kv, layout), dequantized(v8, vd, heads_kv, layout))
-        compare(label, to_bhsd(o, layout), lse, expected_o, expected_lse)
+            def make(heads, rows, spread):
+                shape = (batch, rows, heads, info.head_dim) if layout == "bshd" else (batch, heads, rows, info.head_dim)
+                return torch.randn(*shape, device=device) * spread
+            q, k, v = make(heads_q, nq, 1.5), make(heads_kv, nk, 3.0), make(heads_kv, nk, 0.2)
+            if factors == "none":
+                quantized = [(t.clamp(-448, 448).to(e4m3), None) for t in (q, k, v)]
+            elif factors == "tensor":
+                quantized = [package.quantize_e4m3(t, layout=layout) for t in (q, k, v)]
+            elif factors == "head":
+                quantized = [package.quantize_e4m3(t, heads_kv=heads_kv, layout=layout) for t in (q, k, v)]
+            else:  # q per tensor, k per sequence and head, v without factors
+                quantized = [package.quantize_e4m3(q, layout=layout),
+                             package.quantize_e4m3(k, heads_kv=heads_kv, layout=layout), (v.to(e4m3), None)]
+            (q8, qd), (k8, kd), (v8, vd) = quantized
+            extra = {}
+            parameters, sinks = score_parameters(info, heads_q, device), sink_logits(info, heads_q, device)
+            if parameters is not None:
+                extra["score_parameters"] = parameters
+            if sinks is not None:
+                extra["sinks"] = sinks
+            o, lse = function(q8, k8, v8, layout=layout, return_lse=True, q_descale=qd, k_descale=kd, v_descale=vd,
+                              **extra)
+            check(f"fp8 shape and dtype {label}", tuple(o.shape) == tuple(q.shape[:-1]) + (info.value_head_dim,)
+                  and o.dtype == torch.bfloat16, f"{tuple(o.shape)} {o.dtype}")
+            expected_o, expected_lse = reference(info, dequantized(q8, qd, heads_kv, layout),
+                                                 dequantized(k8, kd, heads_kv, layout),
+                                                 dequantized(v8, vd, heads_kv, layout), sinks=sinks,
+                                                 parameters=parameters)
+            compare(label, to_bhsd(o, layout), lse, expected_o, expected_lse)
 
     # A packed batch with one factor per (sequence, key/value head) for each of q, k and v.
     lengths_q, lengths_k = [40, 0, 1, 17, 9], [33, 5, 7, 60, 0]
     cu_q = torch.tensor([0] + list(itertools.accumulate(lengths_q)), dtype=torch.int32, device=device)
     cu_k = torch.tensor([0] + list(itertools.accumulate(lengths_k)), dtype=torch.int32, device=device)
     sequences, heads_q, heads_kv = len(lengths_q), 4, 2
-    q8 = torch.randn(int(cu_q[-1]), heads_q, info.head_dim, device=device).to(e4m3)
-    k8 = (torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device) * 2).to(e4m3)
-    v8 = torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device).to(e4m3)
-    qd, kd, vd = (torch.rand(sequences, heads_kv, device=device) * 1.5 + 0.25 for _ in range(3))
-    o, lse = package.varlen_attention(q8, k8, v8, cu_q, cu_k, variant=name, return_lse=True, q_descale=qd,
-                                      k_descale=kd, v_descale=vd)
-    for b, (nq, nk) in enumerate(zip(lengths_q, lengths_k)):
-        rows = slice(int(cu_q[b]), int(cu_q[b + 1]))
-        keys = slice(int(cu_k[b]), int(cu_k[b + 1]))
-        one = lambda t, d, span: dequantized(t[span].transpose(0, 1)[None], d[b:b + 1], heads_kv, "bhsd")
-        expected_o, expected_lse = reference(info, one(q8, qd, rows), one(k8, kd, keys), one(v8, vd, keys))
-        compare(f"varlen {name} {device} sequence {b} (nq={nq}, nk={nk})", o[rows].transpose(0, 1)[None],
-                lse[:, rows][None] if nq else None, expected_o, expected_lse)
+    for name in ("t_fp8_causal_gqa", "t_fp8_modified"):
+        info = package.VARIANTS[name]
+        q8 = torch.randn(int(cu_q[-1]), heads_q, info.head_dim, device=device).to(e4m3)
+        k8 = (torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device) * 2).to(e4m3)
+        v8 = torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device).to(e4m3)
+        qd, kd, vd = (torch.rand(sequences, heads_kv, device=device) * 1.5 + 0.25 for _ in range(3))
+        parameters, sinks = score_parameters(info, heads_q, device), sink_logits(info, heads_q, device)
+        extra = {key: value for key, value in (("score_parameters", parameters), ("sinks", sinks)) if value is not None}
+        o, lse = package.varlen_attention(q8, k8, v8, cu_q, cu_k, variant=name, return_lse=True, q_descale=qd,
+                                          k_descale=kd, v_descale=vd, **extra)
+        for b, (nq, nk) in enumerate(zip(lengths_q, lengths_k)):
+            rows = slice(int(cu_q[b]), int(cu_q[b + 1]))
+            keys = slice(int(cu_k[b]), int(cu_k[b + 1]))
+            one = lambda t, d, span: dequantized(t[span].transpose(0, 1)[None], d[b:b + 1], heads_kv, "bhsd")
+            expected_o, expected_lse = reference(info, one(q8, qd, rows), one(k8, kd, keys), one(v8, vd, keys),
+                                                 sinks=sinks, parameters=parameters)
+            compare(f"varlen {name} {device} sequence {b} (nq={nq}, nk={nk})", o[rows].transpose(0, 1)[None],
+                    lse[:, rows][None] if nq else None, expected_o, expected_lse)
 
+    name, info, function = "t_fp8_causal_gqa", package.VARIANTS["t_fp8_causal_gqa"], package.t_fp8_causal_gqa
     # opcheck: fake tensors, autograd registration, AOT dispatch (its schema test compares outputs with
     # torch.allclose, which has no float8 kernel in torch).
     forward, _ = package.OPS[name]

@@ -818,9 +818,11 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
 
 /* The score modifier (README.md, "Score modifiers") on the scores of key tile k0 .. k0 + kBlockN - 1, before the
    masks: each raw score S becomes the modified score in base 2, log2 e · m(S · scale) (kScoreToLog2 is then 1 in
-   the softmax). Not called for variants without one (kScoreModifier). */
+   the softmax). With fp8, S is first multiplied by the descale factors of Q and K (qk_descale; 1 otherwise). Not
+   called for variants without one (kScoreModifier). */
 static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
-                                                     int quad_lane, const ScoreModifierState &state) {
+                                                     int quad_lane, const ScoreModifierState &state,
+                                                     const float qk_descale) {
     const float first_key = (float)(k0 + 2 * quad_lane); /* positions in fp32, as the expression reads them */
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -830,7 +832,8 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
                 float &score = s[4 * j + 2 * r + e];
-                score = score_modifier_log2(score, q, first_key + (float)(8 * j + e), state);
+                score = score_modifier_log2(kFp8 ? score * qk_descale : score, q, first_key + (float)(8 * j + e),
+                                            state);
             }
         }
     }
@@ -843,7 +846,7 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
    correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
 /* fp8: P = exp2(... + kPOffsetLog2), up to 2^8, so that e4m3 (normal from 2^-6) keeps P's small values; O and the row
    sums carry the same factor, which the epilogue's division removes (and the LSE subtracts). score_to_log2 is
-   kScoreToLog2, times the descale factors of Q and K with fp8. */
+   kScoreToLog2, times the descale factors of Q and K with fp8 unless a score modifier took them (modify_scores). */
 constexpr float kPOffsetLog2 = kFp8 ? 8.0f : 0.0f;
 constexpr float kPOffsetNatural = kPOffsetLog2 * 0.6931471805599453f; /* the same in natural-log units */
 static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
@@ -1013,7 +1016,8 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         qk_descale = (p.q_descale != NULL ? p.q_descale[at] : 1.0f) * (p.k_descale != NULL ? p.k_descale[at] : 1.0f);
         v_descale = p.v_descale != NULL ? p.v_descale[at] : 1.0f;
     }
-    const float score_to_log2 = kScoreToLog2 * qk_descale;
+    /* The raw scores' factor to base 2: a score modifier has applied the descale factors already. */
+    const float score_to_log2 = kScoreModifier ? kScoreToLog2 : kScoreToLog2 * qk_descale;
     float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
 
     if (item.first_tile < tiles.tile_end) {
@@ -1037,7 +1041,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_fence_operands(s);
         attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
         if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
-        if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state);
+        if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction, score_to_log2);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
@@ -1059,7 +1063,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_fence_operands(s);
             attngen_mbarrier_arrive_warp(smem.k_empty(next_slot), lane);
             if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
-            if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state);
+            if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction, score_to_log2);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
@@ -1109,10 +1113,12 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         float sum = row_sum[r];
         sum += __shfl_xor_sync(0xffffffffu, sum, 1);
         sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-        /* The sink joins the row's softmax denominator (README.md, "Attention sinks"): maximum, sum and O move to it. */
-        float row_log2 = sum > 0.0f ? row_max[r] * kScoreToLog2 : -INFINITY;
+        /* The sink joins the row's softmax denominator (README.md, "Attention sinks"): maximum, sum and O move to it.
+           fp8: the row's sum carries P's factor 2^kPOffsetLog2 (online_softmax), so the row's maximum in base 2 is
+           taken that much lower here; its raw scores' factor holds the descale factors (score_to_log2). */
+        float row_log2 = sum > 0.0f ? row_max[r] * score_to_log2 - kPOffsetLog2 : -INFINITY;
         const float sink_scale = attngen_join_sink(p.sinks[h], row_log2, sum);
-        row_max[r] = row_log2 * (1.0f / kScoreToLog2);
+        row_max[r] = (row_log2 + kPOffsetLog2) * (1.0f / score_to_log2);
         #pragma unroll
         for (int j = 0; j < kValueHeadDim / 8; ++j) {
             o[4 * j + 2 * r] *= sink_scale;
@@ -1137,7 +1143,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             if (kSavesLogSumExp && quad_lane == 0) {
                 p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
                       ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
-                    kept_any ? (kFp8 ? row_max[r] * (kScoreToNatural * qk_descale) + (logf(sum) - kPOffsetNatural)
+                    kept_any ? (kFp8 ? row_max[r] * (score_to_log2 * 0.6931471805599453f) + (logf(sum) - kPOffsetNatural)
                                      : row_max[r] * kScoreToNatural + logf(sum))
                              : -INFINITY;
             }
