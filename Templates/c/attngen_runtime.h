@@ -140,6 +140,33 @@ static inline float attngen_e4m3_to_float(uint8_t value)
     return attngen_bits_float(sign | ((exponent + 120u) << 23) | (mantissa << 20));
 }
 
+/* The e4m3 byte nearest to `value` (ties to even), saturated at +-448 (S.1111.110) as the quantize call stores it
+   (PTX's cvt.rn.satfinite.e4m3x2.f32 on the GPU); NaN gives S.1111.111. */
+static inline uint8_t attngen_float_to_e4m3(float value)
+{
+    const uint8_t sign = (uint8_t)((attngen_float_bits(value) >> 24) & 0x80u);
+    const float magnitude = fabsf(value);
+    if (magnitude != magnitude) {
+        return (uint8_t)(sign | 0x7fu);
+    }
+    if (magnitude >= 448.0f) {
+        return (uint8_t)(sign | 0x7eu);
+    }
+    if (magnitude < 0x1p-6f) { /* subnormal steps of 2^-9; 8 steps is the smallest normal, 0x08, as it should be */
+        return (uint8_t)(sign | (uint8_t)rintf(magnitude * 0x1p9f));
+    }
+    int exponent = 0;
+    (void)frexpf(magnitude, &exponent);         /* magnitude = f * 2^exponent, f in [0.5, 1) */
+    const int unbiased = exponent - 1;          /* 2^unbiased <= magnitude < 2^(unbiased + 1), unbiased in -6 ... 8 */
+    int steps = (int)rintf(ldexpf(magnitude, 3 - unbiased)); /* 8 ... 16: the significand in eighths */
+    int biased = unbiased + 7;
+    if (steps == 16) { /* rounded up to the next power of two (below 448: never past the largest finite value) */
+        steps = 8;
+        biased += 1;
+    }
+    return (uint8_t)(sign | (uint8_t)(biased << 3) | (uint8_t)(steps - 8));
+}
+
 /* ---- Philox4x32-10 and the dropout mapping (README.md, "Dropout") -------------------------------- */
 
 /* Ten rounds of Philox4x32 on `counter` (updated in place to the four output words) with key (key0, key1). */

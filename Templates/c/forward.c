@@ -653,3 +653,4 @@ attngen_status attngen_{{name}}_combine(const attngen_combine_params *params)
     }
     return ATTNGEN_OK;
 }
+{{quantize}}

@@ -27,6 +27,7 @@ attngen_status attngen_{{name}}_forward(const attngen_forward_params *params);
  * storage type and, when params->lse is set, the merged log-sum-exp. Checks every argument first.
  */
 attngen_status attngen_{{name}}_combine(const attngen_combine_params *params);
+{{quantize_declaration}}
 
 #ifdef __cplusplus
 }

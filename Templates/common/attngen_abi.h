@@ -16,6 +16,9 @@
  * Every variant also exports the merge of partial results (attngen_combine_params below)
  *     attngen_status attngen_NAME_combine(const attngen_combine_params *params);                    (C)
  *     attngen_status attngen_NAME_combine_cuda(const attngen_combine_params *params, cudaStream_t); (CUDA)
+ * Variants with fp8 inputs also export the quantize call (attngen_quantize_params below)
+ *     attngen_status attngen_NAME_quantize(const attngen_quantize_params *params);                  (C)
+ *     attngen_status attngen_NAME_quantize_cuda(const attngen_quantize_params *params, cudaStream_t); (CUDA)
  * and CUDA variants the size of the optional forward workspace (split-KV decoding)
  *     size_t attngen_NAME_forward_workspace_size_cuda(const attngen_forward_params *params);
  * The workspace size is 0 when the call needs no workspace (no query rows), and SIZE_MAX, which no
@@ -47,6 +50,14 @@
  * split stride negative, a span above ATTNGEN_MAX_TENSOR_BYTES, or an output overlapping itself
  * (ATTNGEN_ERROR_INVALID_LAYOUT).
  *
+ * The quantize call checks, in this order: params NULL (ATTNGEN_ERROR_NULL_POINTER); struct_size
+ * (ATTNGEN_ERROR_ABI_MISMATCH); a negative size, batch / seqlen above the limits (ATTNGEN_ERROR_INVALID_SIZE);
+ * heads not a multiple of heads_kv, or heads_kv != heads for K and V (ATTNGEN_ERROR_INVALID_HEADS); operand or
+ * rotate invalid (ATTNGEN_ERROR_INVALID_MODE); no element (ATTNGEN_OK, nothing read or written); a head count 0
+ * (ATTNGEN_ERROR_INVALID_SIZE); x, x8 or descale NULL (ATTNGEN_ERROR_NULL_POINTER); a layout or descale stride
+ * negative, a span above ATTNGEN_MAX_TENSOR_BYTES, x8 overlapping itself, or the factors overlapping one another
+ * while not all shared (ATTNGEN_ERROR_INVALID_LAYOUT).
+ *
  * The functions hold no global state and may be called from several threads at once.
  */
 
@@ -73,6 +84,10 @@ extern "C" {
 {{backward_params}}
 
 {{combine_params}}
+
+{{quantize_operand}}
+
+{{quantize_params}}
 
 #ifdef __cplusplus
 }

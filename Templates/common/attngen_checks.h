@@ -546,6 +546,67 @@ static inline attngen_status attngen_check_combine(const attngen_combine_params 
     return ATTNGEN_OK;
 }
 
+/*
+ * Every check of a quantize call (variants with fp8 inputs), in the order attngen_abi.h documents; `head_dim`,
+ * `value_head_dim` and `element_bytes` describe the variant. Sets *columns to the operand's head dim and *has_work
+ * to 1 when there are elements to quantize.
+ */
+static inline attngen_status attngen_check_quantize(const attngen_quantize_params *params, int64_t head_dim,
+                                                    int64_t value_head_dim, int64_t element_bytes, int64_t *columns,
+                                                    int *has_work)
+{
+    *has_work = 0;
+    if (params == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    if (params->struct_size != sizeof(attngen_quantize_params)) {
+        return ATTNGEN_ERROR_ABI_MISMATCH;
+    }
+    if (attngen_check_sizes(params->batch, params->seqlen, 0, params->heads, params->heads_kv) != ATTNGEN_OK) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    const int32_t operand = params->operand;
+    if (attngen_check_head_groups(params->heads, params->heads_kv) != ATTNGEN_OK
+        || ((operand == ATTNGEN_QUANTIZE_K || operand == ATTNGEN_QUANTIZE_V) && params->heads != params->heads_kv)) {
+        return ATTNGEN_ERROR_INVALID_HEADS;
+    }
+    if ((operand != ATTNGEN_QUANTIZE_Q && operand != ATTNGEN_QUANTIZE_K && operand != ATTNGEN_QUANTIZE_V)
+        || (params->rotate != 0 && params->rotate != 1) || (params->rotate && operand == ATTNGEN_QUANTIZE_V)) {
+        return ATTNGEN_ERROR_INVALID_MODE;
+    }
+    *columns = operand == ATTNGEN_QUANTIZE_V ? value_head_dim : head_dim;
+    if (params->batch == 0 || params->seqlen == 0) {
+        return ATTNGEN_OK;
+    }
+    if (params->heads == 0 || params->heads_kv == 0) {
+        return ATTNGEN_ERROR_INVALID_SIZE;
+    }
+    if (params->x == NULL || params->x8 == NULL || params->descale == NULL) {
+        return ATTNGEN_ERROR_NULL_POINTER;
+    }
+    const int64_t nb = params->batch, nh = params->heads, ns = params->seqlen;
+    const attngen_layout factors = {params->descale_batch_stride, params->descale_head_stride, 0};
+    const int shared = factors.batch_stride == 0 && factors.head_stride == 0;
+    if (!attngen_layout_is_valid(params->x_layout, nb, nh, ns, *columns, element_bytes, 0)
+        || !attngen_layout_is_valid(params->x8_layout, nb, nh, ns, *columns, 1, 1)
+        || !attngen_layout_is_valid(factors, nb, params->heads_kv, 1, 1, (int64_t)sizeof(float), !shared)) {
+        return ATTNGEN_ERROR_INVALID_LAYOUT;
+    }
+    *has_work = 1;
+    return ATTNGEN_OK;
+}
+
+/* The sign of column `column` of the quantize call's rotation (attngen_quantize_params): -1 where bit 63 of
+   splitmix64(seed + (column + 1) * 0x9E3779B97F4A7C15) is set, else +1. */
+static inline float attngen_rotation_sign(uint64_t seed, int64_t column)
+{
+    uint64_t z = seed + (uint64_t)(column + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (z >> 63) ? -1.0f : 1.0f;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,6 +32,7 @@ size_t attngen_{{name}}_forward_workspace_size_cuda(const attngen_forward_params
  * in this variant's storage type (value head dim {{value_head_dim}}) and, when params->lse is set, the merged LSE.
  */
 attngen_status attngen_{{name}}_combine_cuda(const attngen_combine_params *params, cudaStream_t stream);
+{{quantize_declaration}}
 
 #ifdef __cplusplus
 }

@@ -182,3 +182,5 @@ extern "C" attngen_status attngen_{{name}}_forward_cuda(const attngen_forward_pa
     return attngen_{{name}}_hopper_detail::launch(p, stream);
 }
 {{workspace_size}}
+{{combine}}
+{{quantize}}

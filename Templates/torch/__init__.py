@@ -16,11 +16,11 @@ Variants: {{variant_list}}.
 """
 
 from . import _runtime
-from ._runtime import AttnGenBuildError, AttnGenError, Variant, hadamard_rotation, quantize_e4m3
+from ._runtime import AttnGenBuildError, AttnGenError, Variant, hadamard_rotation, rotation_signs
 from ._variants import VARIANTS
 
 __all__ = [
-    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build", "hadamard_rotation", "quantize_e4m3", "varlen_attention",
+    "AttnGenBuildError", "AttnGenError", "Variant", "VARIANTS", "attention", "build", "hadamard_rotation", "quantize_e4m3", "rotation_signs", "varlen_attention",
     {{exports}}
 ]
 
@@ -43,6 +43,18 @@ def attention(q, k, v, *, variant, **options):
     except KeyError:
         raise ValueError(f"unknown variant {variant!r}; this package holds {', '.join(sorted(_FUNCTIONS))}") from None
     return function(q, k, v, **options)
+
+
+def quantize_e4m3(x, *, variant=None, **options):
+    if isinstance(variant, str):
+        try:
+            variant = VARIANTS[variant]
+        except KeyError:
+            raise ValueError(f"unknown variant {variant!r}; this package holds {', '.join(sorted(VARIANTS))}") from None
+    return _runtime.quantize_e4m3(x, variant=variant, **options)
+
+
+quantize_e4m3.__doc__ = _runtime.quantize_e4m3.__doc__ + """ `variant` may be given by name."""
 
 
 def varlen_attention(q, k, v, cu_seqlens_q, cu_seqlens_k, *, variant, max_seqlen_q=None, max_seqlen_k=None,

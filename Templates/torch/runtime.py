@@ -221,6 +221,11 @@ class _Library:
             self.forward_workspace_size = getattr(handle, f"attngen_{variant.name}_forward_workspace_size{suffix}")
             self.forward_workspace_size.argtypes = [ctypes.POINTER(_abi.ForwardParams)]
             self.forward_workspace_size.restype = ctypes.c_size_t
+        self.quantize = None
+        if variant.input_storage:
+            self.quantize = getattr(handle, f"attngen_{variant.name}_quantize{suffix}")
+            self.quantize.argtypes = [ctypes.POINTER(_abi.QuantizeParams)] + extra
+            self.quantize.restype = ctypes.c_int
         self.backward = self.workspace_size = None
         if variant.has_backward:
             self.backward = getattr(handle, f"attngen_{variant.name}_backward{suffix}")
@@ -474,26 +479,44 @@ def run_backward(variant, grad_o, q, k, v, o, lse, block_mask, dropout_seed, dro
     return dq, dk, dv, dsinks, dscore_parameters
 
 
+def rotation_signs(width, seed):
+    """The signs of the rotation's columns, as the generated quantize call draws them (attngen_abi.h,
+    attngen_quantize_params): column i is -1 where bit 63 of splitmix64(seed + (i + 1) * 0x9E3779B97F4A7C15) is set,
+    else +1 (seed taken modulo 2^64)."""
+    mask = (1 << 64) - 1
+    signs = []
+    for column in range(width):
+        z = (_uint64(seed) + (column + 1) * 0x9E3779B97F4A7C15) & mask
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        signs.append(-1.0 if z >> 63 else 1.0)
+    return signs
+
+
 def hadamard_rotation(x, seed):
     """x [..., D] times R = diag(signs) · H / sqrt(b) on each block of b columns, b the largest power of two dividing D
-    (H: the b × b Walsh-Hadamard matrix; signs: ±1 per column, drawn from torch.Generator seeded with `seed`). R is
-    orthogonal, so rotating q and k with one seed leaves q·kᵀ, the scores, unchanged, while it spreads a few large
-    channels over all of them: their e4m3 rounding error shrinks ("incoherent processing", FlashAttention-3). In float32,
-    on x's device."""
+    (H: the b × b Walsh-Hadamard matrix; signs: rotation_signs(D, seed)). R is orthogonal, so rotating q and k with one
+    seed leaves q·kᵀ, the scores, unchanged, while it spreads a few large channels over all of them: their e4m3 rounding
+    error shrinks ("incoherent processing", FlashAttention-3). In float32, on x's device, with the generated quantize
+    call's arithmetic (the same butterflies in the same order, then one multiplication by 1/sqrt(b) rounded to
+    float32), so quantize_e4m3 gives the same bytes with and without `variant`."""
     width = x.shape[-1]
     block = width & -width
-    generator = torch.Generator().manual_seed(int(seed))
-    signs = (torch.randint(0, 2, (width,), generator=generator) * 2 - 1).to(device=x.device, dtype=torch.float32)
+    signs = torch.tensor(rotation_signs(width, seed), dtype=torch.float32, device=x.device)
     y = (x.float() * signs).reshape(-1, width // block, block)
     span = 1
     while span < block:  # the fast Walsh-Hadamard transform: log2(b) butterfly passes
         pairs = y.reshape(y.shape[0], y.shape[1], block // (2 * span), 2, span)
         y = torch.stack((pairs[..., 0, :] + pairs[..., 1, :], pairs[..., 0, :] - pairs[..., 1, :]), dim=-2)
         span *= 2
-    return y.reshape(x.shape) * (1.0 / math.sqrt(block))
+    return y.reshape(x.shape) * torch.tensor(1.0 / math.sqrt(block), dtype=torch.float32, device=x.device)
 
 
-def quantize_e4m3(x, *, heads_kv=None, layout="bshd", rotation_seed=None):
+_OPERANDS = {"q": 0, "k": 1, "v": 2}
+
+
+def quantize_e4m3(x, *, heads_kv=None, layout="bshd", rotation_seed=None, variant=None, operand=None):
     """(x8, descale): `x` ([B, S, H, D] for layout "bshd", [B, H, S, D] for "bhsd") as torch.float8_e4m3fn bytes and
     the float32 factors that give it back, x ~ x8 * descale, for an fp8 variant's q_descale / k_descale / v_descale.
     With `heads_kv`, one factor per sequence and key/value head ([B, heads_kv]; q's heads grouped as the kernels read
@@ -501,7 +524,11 @@ def quantize_e4m3(x, *, heads_kv=None, layout="bshd", rotation_seed=None):
     value. Without, one factor for the whole tensor (a single element). A group of zeros gets the factor 1.
     rotation_seed: quantize x rotated by hadamard_rotation(x, rotation_seed) instead; pass the same seed for q and k
     (the scores are unchanged) and none for v (O would be rotated): with a few outlier channels in q and k, O's error
-    is several times smaller (README.md, "fp8 inputs")."""
+    is several times smaller (README.md, "fp8 inputs").
+    variant (a Variant with fp8 inputs) and operand ("q", "k" or "v"): run that variant's generated quantize call
+    (attngen_NAME_quantize, on x's device), one pass that rotates, finds the factors and rounds, instead of torch
+    operations; x is converted to the variant's dtype first and its head dim must be the operand's. The bytes and
+    factors are the same as without `variant` for x in that dtype."""
     dtype = _INPUT_DTYPES["e4m3"]
     if dtype is None:
         raise AttnGenError("this torch has no float8_e4m3fn (torch >= 2.1 has)")
@@ -510,23 +537,65 @@ def quantize_e4m3(x, *, heads_kv=None, layout="bshd", rotation_seed=None):
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
     if layout not in ("bshd", "bhsd"):
         raise ValueError(f"quantize_e4m3: layout must be 'bshd' or 'bhsd', not {layout!r}")
+    if rotation_seed is not None and not isinstance(rotation_seed, int):
+        raise ValueError(f"quantize_e4m3: rotation_seed must be an int, not {rotation_seed!r}")
+    heads = x.shape[2] if layout == "bshd" else x.shape[1]
+    if heads_kv is not None and (not isinstance(heads_kv, int) or heads_kv <= 0 or heads % heads_kv != 0):
+        raise ValueError(f"quantize_e4m3: heads_kv must be a positive divisor of the {heads} heads, not {heads_kv!r}")
+    if variant is not None or operand is not None:
+        return _quantize_with_kernel(variant, x, operand, heads_kv, layout, rotation_seed)
     if rotation_seed is not None:
-        if not isinstance(rotation_seed, int):
-            raise ValueError(f"quantize_e4m3: rotation_seed must be an int, not {rotation_seed!r}")
         x = hadamard_rotation(x, rotation_seed)
     bhsd = x.transpose(1, 2) if layout == "bshd" else x
-    batch, heads = bhsd.shape[0], bhsd.shape[1]
+    batch = bhsd.shape[0]
     if heads_kv is None:
-        amax = bhsd.abs().amax().float().reshape(1)
+        amax = bhsd.abs().amax().float().reshape(1) if bhsd.numel() else torch.zeros(1, device=x.device)
     else:
-        if not isinstance(heads_kv, int) or heads_kv <= 0 or heads % heads_kv != 0:
-            raise ValueError(f"quantize_e4m3: heads_kv must be a positive divisor of the {heads} heads, not {heads_kv!r}")
         amax = bhsd.reshape(batch, heads_kv, -1).abs().amax(-1).float() if bhsd.numel() else \
             torch.zeros(batch, heads_kv, device=x.device)
-    descale = torch.where(amax > 0, amax / 448.0, torch.ones_like(amax))
+    # A tensor divisor: torch divides by a Python number as a multiplication by its reciprocal on CUDA (one rounding
+    # more); the generated call divides, correctly rounded, and so does this.
+    descale = torch.where(amax > 0, amax / torch.full_like(amax, 448.0), torch.ones_like(amax))
     divisor = descale if heads_kv is None else descale.repeat_interleave(heads // heads_kv, 1)[:, :, None, None]
     scaled = (bhsd.float() / divisor).clamp(-448.0, 448.0).to(dtype)
     return (scaled.transpose(1, 2) if layout == "bshd" else scaled).contiguous(), descale
+
+
+def _quantize_with_kernel(variant, x, operand, heads_kv, layout, rotation_seed):
+    """quantize_e4m3 through the variant's generated quantize call (its arguments already checked there)."""
+    if not isinstance(variant, Variant) or not variant.input_storage:
+        raise ValueError(f"quantize_e4m3: variant must be a variant with fp8 inputs (--input-dtype e4m3), not "
+                         f"{getattr(variant, 'name', variant)!r}")
+    if operand not in _OPERANDS:
+        raise ValueError(f"quantize_e4m3: operand must be 'q', 'k' or 'v' with a variant, not {operand!r}")
+    if operand == "v" and rotation_seed is not None:
+        raise ValueError("quantize_e4m3: v is not rotated (O would come out rotated); pass rotation_seed for q and k")
+    width = variant.value_head_dim if operand == "v" else variant.head_dim
+    if x.shape[-1] != width:
+        raise ValueError(f"{variant.name}: {operand} must have head dim {width}, not {x.shape[-1]}")
+    bhsd = (x.transpose(1, 2) if layout == "bshd" else x).to(variant.dtype)
+    if bhsd.stride(-1) != 1:
+        bhsd = bhsd.contiguous()
+    batch, heads, rows = bhsd.shape[0], bhsd.shape[1], bhsd.shape[2]
+    if operand != "q" and heads_kv is not None and heads_kv != heads:
+        raise ValueError(f"quantize_e4m3: {operand} has {heads} heads, so heads_kv must be {heads} or None, not {heads_kv}")
+    x8 = torch.empty(x.shape, dtype=_INPUT_DTYPES["e4m3"], device=x.device)
+    x8_bhsd = x8.transpose(1, 2) if layout == "bshd" else x8
+    # Ones: a call without elements writes no factor (quantize_e4m3 gives a group of zeros the factor 1).
+    descale = torch.ones((batch, heads_kv) if heads_kv is not None else (1,), dtype=torch.float32, device=x.device)
+    p = _abi.QuantizeParams()
+    p.struct_size = ctypes.sizeof(_abi.QuantizeParams)
+    p.batch, p.seqlen, p.heads = batch, rows, heads
+    p.heads_kv = heads_kv if heads_kv is not None else heads  # per tensor: every group shares the one factor
+    p.operand, p.rotate = _OPERANDS[operand], int(rotation_seed is not None)
+    p.rotation_seed = _uint64(rotation_seed or 0)
+    p.x, p.x_layout = bhsd.data_ptr(), _layout(bhsd)
+    p.x8, p.x8_layout = x8_bhsd.data_ptr(), _layout(x8_bhsd)
+    p.descale = descale.data_ptr()
+    p.descale_batch_stride, p.descale_head_stride = (heads_kv, 1) if heads_kv is not None else (0, 0)
+    kernels = library(variant, x.device)
+    _launch(variant, "quantize", kernels.quantize, p, x.device)
+    return x8, descale
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -263,11 +263,11 @@ import Testing
                     #expect(!compiled.output.contains("lmem"), "\(compiled.output)")
                     guard compiled.status == 0 else { return ([], "") }
                     // Every entry point the variant's header declares is defined (an fp8 variant, without the
-                    // mma.sync file, defines the workspace query in its Hopper file).
+                    // mma.sync file, defines the workspace query and the combine call in its Hopper file, beside its quantize call).
                     let symbols = try await CUDAToolOutcome.runOffThePool("/usr/bin/env", ["nm", "-g", "--defined-only", "unit\(index).o"],
                                                                           in: folder)
                     for spec in unit {
-                        for entry in ["forward_cuda", "forward_workspace_size_cuda"] {
+                        for entry in ["forward_cuda", "forward_workspace_size_cuda", "combine_cuda"] + (spec.inputStorage == nil ? [] : ["quantize_cuda"]) {
                             #expect(symbols.output.contains(" T attngen_\(spec.name)_\(entry)\n"),
                                     "unit\(index).o does not define attngen_\(spec.name)_\(entry)")
                         }

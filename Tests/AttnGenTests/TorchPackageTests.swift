@@ -216,5 +216,6 @@ import Testing
         #expect(outcome.output.contains("pass  opcheck t_causal_gqa_bf16_backward cpu"))
         #expect(outcome.output.contains("pass  opcheck t_fp8_causal_gqa_forward cpu"))
         #expect(outcome.output.contains("pass  fp8 forward varlen t_fp8_causal_gqa cpu sequence 3"))
+        #expect(outcome.output.contains("pass  fp8 generated quantize t_fp8_causal_gqa q H=4/2 bshd seed=77 cpu"))
     }
 }

@@ -5,7 +5,8 @@
 # 2. runs Tests/AttnGenTests/Fixtures/torch_package_check.py on CUDA tensors (float64 reference, dropout, determinism,
 #    opcheck, torch.compile, errors, CUDA-graph capture),
 # 3. trains a small causal transformer with the attngen op and with SDPA from the same seed (train_compare.py),
-# 4. times the per-call overhead at small sizes against SDPA (overhead.py).
+# 4. times the per-call overhead at small sizes against SDPA (overhead.py),
+# 5. times the fp8 variant's generated quantize call (fp8_quantize.py) and runs compute-sanitizer on it.
 # Logs go to $OUT (default /tmp/attngen-torch-out). Exit status 1 when a check fails.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -30,6 +31,17 @@ python3 benchmarks/torch/train_compare.py 2>&1 | tee "$OUT/train.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 python3 benchmarks/torch/overhead.py 2>&1 | tee "$OUT/overhead.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+# fp8: the generated quantize call against torch's operations and a copy (fp8_quantize.py), and compute-sanitizer
+# memcheck and racecheck on its small calls (the butterflies share a tile in shared memory between barriers).
+python3 benchmarks/torch/fp8_quantize.py 2>&1 | tee "$OUT/fp8_quantize.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+if command -v compute-sanitizer >/dev/null 2>&1; then
+    for tool in memcheck racecheck; do
+        compute-sanitizer --tool "$tool" --error-exitcode 9 python3 benchmarks/torch/fp8_quantize.py --small \
+            2>&1 | tail -4 | tee "$OUT/fp8_quantize_$tool.log"
+        [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    done
+fi
 # README's CUDA example as written (prepare.sh put it and its emitted folder into .package/readme-cuda).
 (cd benchmarks/torch/.package/readme-cuda && bash -e build.sh) 2>&1 | tail -3 | tee "$OUT/readme_cuda.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -30,6 +30,12 @@ class DqMode(enum.IntEnum):
     FAST = 1
 
 
+class QuantizeOperand(enum.IntEnum):
+    Q = 0
+    K = 1
+    V = 2
+
+
 class Layout(ctypes.Structure):
     _fields_ = [
         ("batch_stride", ctypes.c_int64),
@@ -143,4 +149,25 @@ class CombineParams(ctypes.Structure):
         ("o_layout", Layout),
         ("lse", ctypes.c_void_p),
         ("lse_layout", Layout),
+    ]
+
+
+class QuantizeParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("batch", ctypes.c_int64),
+        ("seqlen", ctypes.c_int64),
+        ("heads", ctypes.c_int32),
+        ("heads_kv", ctypes.c_int32),
+        ("operand", ctypes.c_int32),
+        ("rotate", ctypes.c_int32),
+        ("rotation_seed", ctypes.c_uint64),
+        ("x", ctypes.c_void_p),
+        ("x_layout", Layout),
+        ("x8", ctypes.c_void_p),
+        ("x8_layout", Layout),
+        ("descale", ctypes.c_void_p),
+        ("descale_batch_stride", ctypes.c_int64),
+        ("descale_head_stride", ctypes.c_int64),
+        ("num_threads", ctypes.c_int32),
     ]

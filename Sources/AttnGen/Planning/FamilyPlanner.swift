@@ -22,7 +22,7 @@ public struct FamilyPlanner: Sendable {
             let forward = try TilePlanner(target: target, budget: budget).plan(variant)
             return VariantPlan(target: target, budget: budget, forward: forward,
                                backward: variant.includesBackward ? .cpu(CPUBackwardPlan(forward: forward)) : nil,
-                               cpuDecode: CPUDecodePlan.plan(variant))
+                               cpuDecode: CPUDecodePlan.plan(variant), quantize: QuantizePlan.plan(variant))
         case .mma:
             try Self.checkInputs(variant, target: target)
             try Self.checkPagedCache(variant)
@@ -48,7 +48,8 @@ public struct FamilyPlanner: Sendable {
                                hopperBackward: variant.includesBackward && hopperBackward
                                    ? try? HopperBackwardPlanner.plan(variant, budget: budget).get() : nil,
                                decode: DecodePlan.plan(variant, budget: budget, tensorMaps: true,
-                                                       dependentCombine: true))
+                                                       dependentCombine: true),
+                               quantize: QuantizePlan.plan(variant))
         }
     }
 

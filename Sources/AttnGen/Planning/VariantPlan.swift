@@ -20,6 +20,8 @@ public struct VariantPlan: Sendable, Hashable {
     public var decode: DecodePlan? = nil
     /// C: the decode path calls with few query rows take (CPUDecodePlan), nil when it does not run the variant.
     public var cpuDecode: CPUDecodePlan? = nil
+    /// Variants with fp8 inputs: the quantize call (C and the Hopper family), nil otherwise.
+    public var quantize: QuantizePlan? = nil
 
     /// The backward plan of each family.
     public enum BackwardPlan: Sendable, Hashable {
@@ -48,6 +50,7 @@ public struct VariantPlan: Sendable, Hashable {
         if let hopperBackward { kernels.append(hopperBackward.summary) }
         if let decode { kernels.append(decode.summary) }
         if let cpuDecode { kernels.append(cpuDecode.summary) }
+        if let quantize { kernels.append(quantize.summary) }
         return kernels
     }
 }

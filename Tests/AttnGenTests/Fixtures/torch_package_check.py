@@ -651,6 +651,40 @@ def check_fp8(package, device):
               f"{x8.dtype} {tuple(x8.shape)}, descale {tuple(descale.shape)}, worst excess "
               f"{((back - exact).abs() - bound).max().item():.2e}")
 
+    # The generated quantize call (variant=, operand=) gives quantize_e4m3's torch arithmetic bit for bit: the same
+    # bytes and factors, rotated or not, per group or per tensor, both layouts; and it refuses what it cannot do.
+    for name in ("t_fp8_causal_gqa", "t_fp8_modified"):
+        described = package.VARIANTS[name]
+        for operand, heads, heads_kv, layout, seed in (("q", 4, 2, "bshd", 77), ("k", 2, 2, "bhsd", 77), ("q", 4, None, "bhsd", None),
+                                                        ("v", 2, None, "bshd", None), ("q", 4, 1, "bshd", -5), ("k", 2, 2, "bshd", None)):
+            rows = 45 if operand == "q" else 29
+            shape = (2, rows, heads, described.head_dim) if layout == "bshd" else (2, heads, rows, described.head_dim)
+            given = torch.randn(*shape, device=device)
+            given[..., 5] *= 40.0  # an outlier channel
+            given = given.to(described.dtype)
+            want8, want_descale = package.quantize_e4m3(given, heads_kv=heads_kv, layout=layout, rotation_seed=seed)
+            got8, got_descale = package.quantize_e4m3(given, heads_kv=heads_kv, layout=layout, rotation_seed=seed,
+                                                      variant=name, operand=operand)
+            same = (got8.dtype == e4m3 and got8.shape == want8.shape and torch.equal(got8.view(torch.uint8), want8.view(torch.uint8))
+                    and torch.equal(got_descale, want_descale))
+            differing = (got8.view(torch.uint8) != want8.view(torch.uint8)).sum().item() if got8.shape == want8.shape else -1
+            check(f"fp8 generated quantize {name} {operand} H={heads}/{heads_kv} {layout} seed={seed} {device}", same,
+                  f"{differing} of {want8.numel()} bytes differ; factors {got_descale.flatten()[:4].tolist()} against "
+                  f"{want_descale.flatten()[:4].tolist()}")
+    empty8, empty_descale = package.quantize_e4m3(torch.zeros(2, 0, 4, info.head_dim, device=device, dtype=info.dtype),
+                                                  heads_kv=2, variant=name, operand="q")
+    check(f"fp8 generated quantize of no rows {device}", empty8.shape == (2, 0, 4, info.head_dim)
+          and bool((empty_descale == 1).all()), f"{tuple(empty8.shape)}, {empty_descale.tolist()}")
+    expect_error(f"fp8 generated quantize refuses to rotate v {device}", ValueError, ["not rotated"],
+                 lambda: package.quantize_e4m3(torch.zeros(1, 3, 2, info.value_head_dim, device=device), variant=name,
+                                               operand="v", rotation_seed=1))
+    expect_error(f"fp8 generated quantize names the operands {device}", ValueError, ["'q', 'k' or 'v'"],
+                 lambda: package.quantize_e4m3(torch.zeros(1, 3, 2, info.head_dim, device=device), variant=name, operand="o"))
+    expect_error(f"fp8 generated quantize checks the head dim {device}", ValueError, ["head dim"],
+                 lambda: package.quantize_e4m3(torch.zeros(1, 3, 2, 8, device=device), variant=name, operand="k"))
+    expect_error(f"fp8 generated quantize needs an fp8 variant {device}", ValueError, ["fp8 inputs"],
+                 lambda: package.quantize_e4m3(torch.zeros(1, 3, 2, 8, device=device), variant="t_causal_gqa_bf16", operand="k"))
+
     # hadamard_rotation is orthogonal (blocks of 128 at D = 128, of 32 at D = 96): dot products and norms kept.
     for width in (128, 96):
         a, b = torch.randn(2, 5, 3, width, device=device), torch.randn(2, 5, 3, width, device=device)

@@ -20,6 +20,9 @@
  * Every variant also exports the merge of partial results (attngen_combine_params below)
  *     attngen_status attngen_NAME_combine(const attngen_combine_params *params);                    (C)
  *     attngen_status attngen_NAME_combine_cuda(const attngen_combine_params *params, cudaStream_t); (CUDA)
+ * Variants with fp8 inputs also export the quantize call (attngen_quantize_params below)
+ *     attngen_status attngen_NAME_quantize(const attngen_quantize_params *params);                  (C)
+ *     attngen_status attngen_NAME_quantize_cuda(const attngen_quantize_params *params, cudaStream_t); (CUDA)
  * and CUDA variants the size of the optional forward workspace (split-KV decoding)
  *     size_t attngen_NAME_forward_workspace_size_cuda(const attngen_forward_params *params);
  * The workspace size is 0 when the call needs no workspace (no query rows), and SIZE_MAX, which no
@@ -67,6 +70,14 @@
  * split stride negative, a span above ATTNGEN_MAX_TENSOR_BYTES, or an output overlapping itself
  * (ATTNGEN_ERROR_INVALID_LAYOUT).
  *
+ * The quantize call checks, in this order: params NULL (ATTNGEN_ERROR_NULL_POINTER); struct_size
+ * (ATTNGEN_ERROR_ABI_MISMATCH); a negative size, batch / seqlen above the limits (ATTNGEN_ERROR_INVALID_SIZE);
+ * heads not a multiple of heads_kv, or heads_kv != heads for K and V (ATTNGEN_ERROR_INVALID_HEADS); operand or
+ * rotate invalid (ATTNGEN_ERROR_INVALID_MODE); no element (ATTNGEN_OK, nothing read or written); a head count 0
+ * (ATTNGEN_ERROR_INVALID_SIZE); x, x8 or descale NULL (ATTNGEN_ERROR_NULL_POINTER); a layout or descale stride
+ * negative, a span above ATTNGEN_MAX_TENSOR_BYTES, x8 overlapping itself, or the factors overlapping one another
+ * while not all shared (ATTNGEN_ERROR_INVALID_LAYOUT).
+ *
  * The functions hold no global state and may be called from several threads at once.
  */
 
@@ -112,7 +123,8 @@ typedef enum attngen_status {
     ATTNGEN_ERROR_CUDA = 7,
     /* Backward: the caller's workspace is NULL or smaller than ..._backward_workspace_size() says. */
     ATTNGEN_ERROR_WORKSPACE_TOO_SMALL = 8,
-    /* Backward: dq_mode is not one of attngen_dq_mode. */
+    /* Backward: dq_mode is not one of attngen_dq_mode. Quantize: operand is not one of
+       attngen_quantize_operand, or rotate is not 0 or 1, or asks to rotate V. */
     ATTNGEN_ERROR_INVALID_MODE = 9,
     /* The call asks for what this variant's kernels do not do: CUDA forward with seqlens_k for a variant
        without a decode kernel (fp32 storage, dropout or a block-sparse layout); CUDA forward of fp8 inputs
@@ -376,6 +388,56 @@ typedef struct attngen_combine_params {
     float *lse;
     attngen_layout lse_layout;
 } attngen_combine_params;
+
+/* Which input of the forward call a quantize call prepares: it sets the head dim (head_dim for Q and K,
+   value_head_dim for V) and whether a rotation is allowed (Q and K only). */
+typedef enum attngen_quantize_operand {
+    ATTNGEN_QUANTIZE_Q = 0,
+    ATTNGEN_QUANTIZE_K = 1,
+    ATTNGEN_QUANTIZE_V = 2
+} attngen_quantize_operand;
+
+/* attngen_NAME_quantize(_cuda), variants with fp8 inputs (README.md, "fp8 inputs"): x in the variant's
+   storage type becomes e4m3 bytes x8 and fp32 factors with x ~ x8 * descale, as the forward call reads them:
+       descale[g] = max |y| over the group / 448 (1 for a group of zeros),  x8 = e4m3(y / descale[g]),
+   rounded to nearest even and saturated at +-448, where y = x, or with rotate = 1 (Q and K only)
+   y = x * diag(s) * H / sqrt(b) on each block of b columns (b: ATTNGEN_NAME_ROTATION_BLOCK, the largest power
+   of two dividing head_dim; H the b x b Walsh-Hadamard matrix; s[i] = -1 where bit 63 of
+   splitmix64(rotation_seed + (i + 1) * 0x9E3779B97F4A7C15) is set, else +1). Rotate Q and K with one seed:
+   Q K^T, so the scores, are unchanged, and a few large channels no longer set the scale of the rest. */
+typedef struct attngen_quantize_params {
+    /* Must be sizeof(attngen_quantize_params). */
+    size_t struct_size;
+
+    /* x and x8 are [batch, heads, seqlen, dim]; the heads form heads_kv groups of
+       heads / heads_kv consecutive heads (for K and V heads = heads_kv). */
+    int64_t batch;
+    int64_t seqlen;
+    int32_t heads;
+    int32_t heads_kv;
+
+    /* An attngen_quantize_operand; rotate: 0 or 1. */
+    int32_t operand;
+    int32_t rotate;
+    uint64_t rotation_seed;
+
+    /* The values, in the storage type (device pointers for CUDA). */
+    const void *x;
+    attngen_layout x_layout;
+
+    /* The e4m3 bytes written. */
+    void *x8;
+    attngen_layout x8_layout;
+
+    /* The factors written: group (b, g) at descale[b*descale_batch_stride + g*descale_head_stride];
+       both strides 0: one factor for the whole tensor (the forward call's per-tensor form). */
+    float *descale;
+    int64_t descale_batch_stride;
+    int64_t descale_head_stride;
+
+    /* C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA. */
+    int32_t num_threads;
+} attngen_quantize_params;
 
 #ifdef __cplusplus
 }

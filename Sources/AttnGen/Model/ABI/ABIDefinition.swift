@@ -110,7 +110,9 @@ public enum ABIDefinition {
                  comment: ["A CUDA call failed (the launcher returns before or right after the launch)."]),
         EnumCase(name: "ATTNGEN_ERROR_WORKSPACE_TOO_SMALL", value: 8,
                  comment: ["Backward: the caller's workspace is NULL or smaller than ..._backward_workspace_size() says."]),
-        EnumCase(name: "ATTNGEN_ERROR_INVALID_MODE", value: 9, comment: ["Backward: dq_mode is not one of attngen_dq_mode."]),
+        EnumCase(name: "ATTNGEN_ERROR_INVALID_MODE", value: 9,
+                 comment: ["Backward: dq_mode is not one of attngen_dq_mode. Quantize: operand is not one of",
+                           "attngen_quantize_operand, or rotate is not 0 or 1, or asks to rotate V."]),
         EnumCase(name: "ATTNGEN_ERROR_UNSUPPORTED", value: 10,
                  comment: ["The call asks for what this variant's kernels do not do: CUDA forward with seqlens_k for a variant",
                            "without a decode kernel (fp32 storage, dropout or a block-sparse layout); CUDA forward of fp8 inputs",
@@ -306,6 +308,45 @@ public enum ABIDefinition {
                  Field(name: "o_layout", type: .layout),
                  Field(name: "lse", type: .floatPointer, group: ["The merged LSE (fp32); NULL: not written."]),
                  Field(name: "lse_layout", type: .layout),
+        ])
+
+    public static let quantizeOperand = Enumeration(
+        name: "attngen_quantize_operand", pythonName: "QuantizeOperand",
+        comment: ["Which input of the forward call a quantize call prepares: it sets the head dim (head_dim for Q and K,",
+                  "value_head_dim for V) and whether a rotation is allowed (Q and K only)."],
+        cases: [
+            EnumCase(name: "ATTNGEN_QUANTIZE_Q", value: 0, comment: []),
+            EnumCase(name: "ATTNGEN_QUANTIZE_K", value: 1, comment: []),
+            EnumCase(name: "ATTNGEN_QUANTIZE_V", value: 2, comment: []),
+        ])
+
+    public static let quantizeParams = Structure(
+        name: "attngen_quantize_params", pythonName: "QuantizeParams",
+        comment: ["attngen_NAME_quantize(_cuda), variants with fp8 inputs (README.md, \"fp8 inputs\"): x in the variant's",
+                  "storage type becomes e4m3 bytes x8 and fp32 factors with x ~ x8 * descale, as the forward call reads them:",
+                  "    descale[g] = max |y| over the group / 448 (1 for a group of zeros),  x8 = e4m3(y / descale[g]),",
+                  "rounded to nearest even and saturated at +-448, where y = x, or with rotate = 1 (Q and K only)",
+                  "y = x * diag(s) * H / sqrt(b) on each block of b columns (b: ATTNGEN_NAME_ROTATION_BLOCK, the largest power",
+                  "of two dividing head_dim; H the b x b Walsh-Hadamard matrix; s[i] = -1 where bit 63 of",
+                  "splitmix64(rotation_seed + (i + 1) * 0x9E3779B97F4A7C15) is set, else +1). Rotate Q and K with one seed:",
+                  "Q K^T, so the scores, are unchanged, and a few large channels no longer set the scale of the rest."],
+        fields: [Field(name: "struct_size", type: .size, group: ["Must be sizeof(attngen_quantize_params)."]),
+                 Field(name: "batch", type: .int64, group: ["x and x8 are [batch, heads, seqlen, dim]; the heads form heads_kv groups of",
+                                                             "heads / heads_kv consecutive heads (for K and V heads = heads_kv)."]),
+                 Field(name: "seqlen", type: .int64), Field(name: "heads", type: .int32), Field(name: "heads_kv", type: .int32),
+                 Field(name: "operand", type: .int32, group: ["An attngen_quantize_operand; rotate: 0 or 1."]),
+                 Field(name: "rotate", type: .int32),
+                 Field(name: "rotation_seed", type: .uint64),
+                 Field(name: "x", type: .constPointer, group: ["The values, in the storage type (device pointers for CUDA)."]),
+                 Field(name: "x_layout", type: .layout),
+                 Field(name: "x8", type: .pointer, group: ["The e4m3 bytes written."]),
+                 Field(name: "x8_layout", type: .layout),
+                 Field(name: "descale", type: .floatPointer,
+                       group: ["The factors written: group (b, g) at descale[b*descale_batch_stride + g*descale_head_stride];",
+                               "both strides 0: one factor for the whole tensor (the forward call's per-tensor form)."]),
+                 Field(name: "descale_batch_stride", type: .int64), Field(name: "descale_head_stride", type: .int64),
+                 Field(name: "num_threads", type: .int32,
+                       group: ["C backend: worker threads when built with OpenMP; 0 = the OpenMP default. Ignored by CUDA."]),
         ])
 
     /// The order in which every entry point checks its arguments; the first problem found is returned, and nothing

@@ -11,6 +11,8 @@ enum ABIHeaderRendering {
             "forward_params": structure(ABIDefinition.forwardParams),
             "backward_params": structure(ABIDefinition.backwardParams),
             "combine_params": structure(ABIDefinition.combineParams),
+            "quantize_operand": enumeration(ABIDefinition.quantizeOperand),
+            "quantize_params": structure(ABIDefinition.quantizeParams),
             "check_order": ABIDefinition.checkOrder.enumerated()
                 .map { " *   \($0.offset + 1). \($0.element.check): \($0.element.status)" }.joined(separator: "\n"),
         ]

@@ -11,15 +11,15 @@ public enum PythonABIRendering {
         for constant in ABIDefinition.limits {
             lines.append("\(constant.name.replacingOccurrences(of: "ATTNGEN_", with: "")) = \(constant.pythonValue)")
         }
-        for enumeration in [ABIDefinition.status, ABIDefinition.dqMode] {
+        for enumeration in [ABIDefinition.status, ABIDefinition.dqMode, ABIDefinition.quantizeOperand] {
             lines += ["", "", "class \(enumeration.pythonName)(enum.IntEnum):"]
-            let prefix = enumeration.name == "attngen_status" ? "ATTNGEN_" : "ATTNGEN_DQ_"
+            let prefix = ["attngen_status": "ATTNGEN_", "attngen_dq_mode": "ATTNGEN_DQ_"][enumeration.name] ?? "ATTNGEN_QUANTIZE_"
             for item in enumeration.cases {
                 lines.append("    \(item.name.replacingOccurrences(of: prefix, with: "")) = \(item.value)")
             }
         }
         for structure in [ABIDefinition.layout, ABIDefinition.forwardParams, ABIDefinition.backwardParams,
-                          ABIDefinition.combineParams] {
+                          ABIDefinition.combineParams, ABIDefinition.quantizeParams] {
             lines += ["", "", "class \(structure.pythonName)(ctypes.Structure):", "    _fields_ = ["]
             lines += structure.fields.map { "        (\"\($0.name)\", \($0.type.ctypes))," }
             lines.append("    ]")

@@ -49,6 +49,7 @@ public struct CEmitter: KernelEmitter {
             GeneratedFile(path: names.hooksHeaderC, contents: try CVariantHeader(variant: variant, templates: templates).render()),
             GeneratedFile(path: names.forwardSourceC, contents: try CForwardKernel(variant: variant, plan: plan.forward,
                                                                                   decode: plan.cpuDecode,
+                                                                                  quantize: plan.quantize,
                                                                                   templates: templates).render()),
         ]
         if case .cpu(let backward) = plan.backward {
@@ -73,7 +74,9 @@ public struct CEmitter: KernelEmitter {
             "name": variant.name,
             "description": description.map(MaskHooksRendering.commentSafe).map { $0.isEmpty ? " *" : " * \($0)" }
                 .joined(separator: "\n"),
-            "defines": values.map { "#define \(names.macro($0.0)) \($0.1)" }.joined(separator: "\n"),
+            "defines": (values + (plan.quantize.map { [("ROTATION_BLOCK", "\($0.rotationBlock)")] } ?? []))
+                .map { "#define \(names.macro($0.0)) \($0.1)" }.joined(separator: "\n"),
+            "quantize_declaration": plan.quantize == nil ? "" : QuantizeRendering.declarationC(variant.name),
         ])
     }
 }

@@ -5,6 +5,8 @@ struct CForwardKernel {
     var plan: TilePlan
     /// The decode path, when the variant has one.
     var decode: CPUDecodePlan?
+    /// The quantize call, for variants with fp8 inputs.
+    var quantize: QuantizePlan?
     var templates: TemplateLibrary
 
     func render() throws(SpecError) -> String {
@@ -26,6 +28,9 @@ struct CForwardKernel {
             "dropout": variant.dropout == nil ? "" : try templates.template("c/pieces/forward_dropout.c").render([:]),
             "lse_store": variant.savesLogSumExp ? try templates.template("c/pieces/forward_lse_store.c").render([:]) : "",
             "decode": try decodePath(),
+            "quantize": try quantize.map { plan throws(SpecError) in
+                try templates.template("c/pieces/quantize.c").render(QuantizeRendering.values(variant.name, plan: plan, cuda: false))
+            } ?? "",
             "decode_dispatch": decode == nil ? "/* No decode path: every call takes the tiles. */"
                 : try templates.template("c/pieces/forward_decode_dispatch.c").render([:]),
         ])

@@ -31,7 +31,7 @@ public struct HopperEmitter: KernelEmitter {
         }
         let names = variant.names
         var files = [
-            GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward)),
+            GeneratedFile(path: names.forwardHeaderCUDA, contents: try header(variant, plan: plan.forward, quantize: plan.quantize)),
             GeneratedFile(path: names.hooksHeaderCUDA,
                           contents: try CUDAVariantHeader(variant: variant, device: .sm90, templates: templates).render()),
             GeneratedFile(path: names.forwardSourceCUDA, contents: try source(variant, plan: plan)),
@@ -57,10 +57,11 @@ public struct HopperEmitter: KernelEmitter {
     }
 
     /// `NAME.cuh`: the launcher's declaration and the `#define`s describing the variant and the launch.
-    func header(_ variant: VariantModel, plan: TilePlan) throws(SpecError) -> String {
+    func header(_ variant: VariantModel, plan: TilePlan, quantize: QuantizePlan?) throws(SpecError) -> String {
         let names = variant.names
         var defines: [(String, String)] = [("TARGET_SM", "90"), ("STORAGE_\(variant.storage.rawValue.uppercased())", "1")]
         defines += variant.describingMacros.map { ($0.key, $0.value) }
+        if let quantize { defines.append(("ROTATION_BLOCK", "\(quantize.rotationBlock)")) }
         defines += [("TILE_ROWS", "\(plan.blockRows)"), ("TILE_COLUMNS", "\(plan.blockColumns)"),
                     ("THREADS", "\(plan.threadsPerBlock)"), ("SHARED_BYTES", "\(plan.onChipBytes)")]
         return try templates.template("cuda/forward.cuh").render([
@@ -68,6 +69,7 @@ public struct HopperEmitter: KernelEmitter {
             "name": variant.name,
             "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
             "value_head_dim": "\(variant.valueHeadDim)",
+            "quantize_declaration": quantize == nil ? "" : QuantizeRendering.declarationCUDA(variant.name),
             "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
                                                   comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
         ])
@@ -99,8 +101,15 @@ public struct HopperEmitter: KernelEmitter {
         let workspaceSize = plan.fallbackForward != nil ? "" : "\n" + (try templates.template("cuda/pieces/forward_workspace_size.cu")
             .render(["name": variant.name, "rules_namespace": "attngen_\(variant.name)_variant",
                      "size": "return 0;  /* fp8 inputs: no decode kernel, so calls never split */"]))
+        // Likewise the public merge of partial results (Templates/cuda/combine.cu), which the header declares.
+        let combine = plan.fallbackForward != nil ? "" : "\n" + (try templates.template("cuda/combine.cu").render(["name": variant.name]))
+        let quantize = try plan.quantize.map { quantize throws(SpecError) in
+            "\n" + (try templates.template("hopper/pieces/quantize.cu").render(QuantizeRendering.values(variant.name, plan: quantize, cuda: true)))
+        } ?? ""
         return try templates.template("hopper/forward.cu").render([
             "workspace_size": workspaceSize,
+            "combine": combine,
+            "quantize": quantize,
             "fallback_declaration": fallback.declaration,
             "fallback_call_params": fallback.call("params"),
             "decode_dispatch": dispatch,

@@ -34,6 +34,7 @@ struct MMAForwardKernel {
             "name": variant.name,
             "guard": VariantNames.guardName(of: names.forwardHeaderCUDA),
             "value_head_dim": "\(variant.valueHeadDim)",
+            "quantize_declaration": "",  // fp8 inputs never reach the mma.sync family
             "variant_defines": DefineBlock.render(defines.map { (names.macro($0.0), $0.1) },
                                                   comment: "heads 0 = given at run time; TILE_* and SHARED_BYTES describe the launch."),
         ])
