@@ -20,7 +20,7 @@ import Testing
         let variant = try VariantModel(lowering: Self.fp8)
         for target in [Target.c, Target.hopperSM90] {
             let plan = try FamilyPlanner(target: target).plan(variant)
-            #expect(plan.quantize == QuantizePlan(rotationBlock: 128, headDim: 128, valueHeadDim: 128))
+            #expect(plan.quantize == QuantizePlan(rotationBlock: 128, headDim: 128))
             let estimate = TrafficEstimate(variant: variant, plan: plan.forward, queryLength: 128, keyLength: 128)
             let text = PlanReport.text(variant: variant, plan: plan, estimate: estimate)
             #expect(text.contains("quantize (Q, K or V to e4m3"), "\(text)")
@@ -29,8 +29,8 @@ import Testing
         let plain = try VariantModel(lowering: AttentionSpec(name: "p", headDim: 64).storage(.bf16))
         #expect(try FamilyPlanner(target: .c).plan(plain).quantize == nil)
         #expect(try FamilyPlanner(target: .hopperSM90).plan(plain).quantize == nil)
-        #expect(QuantizePlan(rotationBlock: 64, headDim: 64, valueHeadDim: 64).rotationNorm == 0.125)
-        #expect(QuantizePlan(rotationBlock: 128, headDim: 128, valueHeadDim: 128).rotationNorm == Float(1.0 / 128.0.squareRoot()))
+        #expect(QuantizePlan(rotationBlock: 64, headDim: 64).rotationNorm == 0.125)
+        #expect(QuantizePlan(rotationBlock: 128, headDim: 128).rotationNorm == Float(1.0 / 128.0.squareRoot()))
     }
 
     /// The headers declare the call only for fp8 variants.

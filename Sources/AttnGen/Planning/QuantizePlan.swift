@@ -9,8 +9,6 @@ public struct QuantizePlan: Sendable, Hashable {
     public var rotationBlock: Int
     /// The head dim Q and K have (the rotated operands).
     public var headDim: Int
-    /// The head dim of V (quantized without a rotation).
-    public var valueHeadDim: Int
 
     /// The CUDA kernels: threads per block (a warp per row, the row in registers, the butterflies between lanes by
     /// shuffles), and blocks per multiprocessor in the one wave a launch sizes (each warp a contiguous run of rows).
@@ -22,8 +20,7 @@ public struct QuantizePlan: Sendable, Hashable {
     /// The plan of `variant`, nil when its inputs are stored like O (no quantize call).
     public static func plan(_ variant: VariantModel) -> QuantizePlan? {
         guard variant.inputStorage != nil else { return nil }
-        return QuantizePlan(rotationBlock: rotationBlock(headDim: variant.headDim), headDim: variant.headDim,
-                            valueHeadDim: variant.valueHeadDim)
+        return QuantizePlan(rotationBlock: rotationBlock(headDim: variant.headDim), headDim: variant.headDim)
     }
 
     /// The largest power of two dividing `headDim`.

@@ -12,9 +12,7 @@
 static void quantize_load_row(float *restrict y, const element_t *restrict x, int64_t columns,
                               const float *restrict signs)
 {
-    for (int64_t i = 0; i < columns; ++i) {
-        y[i] = load_element(x[i]);
-    }
+    load_row(y, x, columns);
     if (signs == NULL) {
         return;
     }
