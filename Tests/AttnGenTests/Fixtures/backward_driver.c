@@ -131,23 +131,24 @@ typedef struct problem {
 } problem;
 
 /* The loss L = sum(O * dO) and, when dq != NULL, its gradients (with dq_terms != NULL also the sizes of dQ's and dK's
-   terms, see relative_error), all in double: attngen_reference_backward (reference.c) on the problem. */
+   terms, and with dq_slack != NULL how far dQ and dK may move at the modifier's kinks, see relative_error), all in
+   double: attngen_reference_backward (reference.c) on the problem. */
 static double loss_and_gradients_terms(const problem *p, double *dq, double *dk, double *dv, double *dq_terms,
-                                       double *dk_terms)
+                                       double *dk_terms, double *dq_slack, double *dk_slack)
 {
     const attngen_reference_backward_inputs inputs = {
         p->fparams, p->spec, p->q, p->k, p->v, p->d_o, p->sinks, p->parameter_arrays,
         p->parameter_arrays > 0 ? harness_score_modifier_parameter_derivative : NULL,
     };
     const attngen_reference_gradients gradients = {
-        dq, dk, dv, dq_terms, dk_terms, p->sinks != NULL ? p->dsinks : NULL, p->dparameters, NULL,
+        dq, dk, dv, dq_terms, dk_terms, p->sinks != NULL ? p->dsinks : NULL, p->dparameters, NULL, dq_slack, dk_slack,
     };
     return attngen_reference_backward(&inputs, dq != NULL ? &gradients : NULL);
 }
 
 static double loss_and_gradients(const problem *p, double *dq, double *dk, double *dv)
 {
-    return loss_and_gradients_terms(p, dq, dk, dv, NULL, NULL);
+    return loss_and_gradients_terms(p, dq, dk, dv, NULL, NULL, NULL, NULL);
 }
 
 /* The error of a gradient the kernels add to (dsinks, dscore_parameters), over both dQ modes: max |kernel - start -
@@ -175,9 +176,12 @@ static double added_gradient_error(const float *deterministic, const float *fast
    error is unbounded. The floor of an eighth of the terms keeps such cases judged at the storage's precision. A
    second floor, sqrt(n) * tiny (tiny: the storage's smallest normal number, 2^-14 for fp16, 2^-126 otherwise), is
    driver.c's for O: below it fp16 keeps fixed 2^-24 steps, so a gradient that small (every score of a soft cap
-   saturated, where the derivative is ~1e-6) is judged against what the storage can hold. */
+   saturated, where the derivative is ~1e-6) is judged against what the storage can hold. `slack` (NULL: none) is
+   how far each element may move because a score lies within a float32 rounding of a kink of the score modifier
+   (reference.h, dq_slack): the difference counts only beyond it. */
 static double relative_error(const void *kernel, int storage, attngen_layout layout, const double *reference,
-                             const double *terms, int64_t batch, int64_t heads, const side *sd, int inner)
+                             const double *terms, const double *slack, int64_t batch, int64_t heads, const side *sd,
+                             int inner)
 {
     double diff = 0.0, norm = 0.0, terms_norm = 0.0;
     int64_t count = 0;
@@ -191,7 +195,12 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
                     if (isnan(got)) {
                         return INFINITY;
                     }
-                    diff += (got - want) * (got - want);
+                    double off = fabs(got - want);
+                    if (slack != NULL) {
+                        off -= slack[((b * heads + h) * rows + s) * inner + i];
+                        off = off > 0.0 ? off : 0.0;
+                    }
+                    diff += off * off;
                     norm += want * want;
                     count += 1;
                     if (terms != NULL) {
@@ -206,6 +215,20 @@ static double relative_error(const void *kernel, int storage, attngen_layout lay
     norm = norm > terms_norm ? norm : terms_norm;
     norm = norm > (double)count * tiny * tiny ? norm : (double)count * tiny * tiny;
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
+}
+
+/* The size of the slack of dQ or dK (`count` dense elements) over relative_error's scale: how much of a kernel's
+   difference the kinks of the score modifier may explain (0 for a smooth modifier). */
+static double slack_size(const double *slack, const double *reference, const double *terms, int64_t count)
+{
+    double size = 0.0, norm = 0.0, terms_norm = 0.0;
+    for (int64_t i = 0; i < count; ++i) {
+        size += slack[i] * slack[i];
+        norm += reference[i] * reference[i];
+        terms_norm += terms[i] * terms[i] / 64.0;
+    }
+    norm = norm > terms_norm ? norm : terms_norm;
+    return norm > 0.0 ? sqrt(size / norm) : sqrt(size);
 }
 
 /* ---- errors --------------------------------------------------------------------------------------- */
@@ -614,10 +637,14 @@ int main(int argc, char **argv)
     double *rv = malloc((size_t)(dense_counts[2] + 1) * sizeof(double));
     double *tq = malloc((size_t)(dense_counts[0] + 1) * sizeof(double));
     double *tk = malloc((size_t)(dense_counts[1] + 1) * sizeof(double));
-    loss_and_gradients_terms(&p, rq, rk, rv, tq, tk);
-    const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, p.batch, p.hq, &qs, p.d);
-    const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, p.batch, p.hkv, &ks, p.d);
-    const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, p.batch, p.hkv, &ks, p.dv);
+    double *sq = malloc((size_t)(dense_counts[0] + 1) * sizeof(double));
+    double *sk = malloc((size_t)(dense_counts[1] + 1) * sizeof(double));
+    loss_and_gradients_terms(&p, rq, rk, rv, tq, tk, sq, sk);
+    const double err_q = relative_error(dq, storage, fp.q_layout, rq, tq, sq, p.batch, p.hq, &qs, p.d);
+    const double err_k = relative_error(dk, storage, fp.k_layout, rk, tk, sk, p.batch, p.hkv, &ks, p.d);
+    const double err_v = relative_error(dv, storage, fp.v_layout, rv, NULL, NULL, p.batch, p.hkv, &ks, p.dv);
+    const double slack_q = slack_size(sq, rq, tq, dense_counts[0]), slack_k = slack_size(sk, rk, tk, dense_counts[1]);
+    const double kink_slack = slack_q > slack_k ? slack_q : slack_k;
     /* Packed rows outside every sequence: the gradients there keep their poison. */
     long outside = 0;
     {
@@ -669,8 +696,8 @@ int main(int argc, char **argv)
     const double err_sinks = harness_variant_info.sinks ? added_gradient_error(dsinks, dsinks2, p.dsinks, p.hq) : -1.0;
     const double err_parameters =
         parameter_count > 0 ? added_gradient_error(dparameters, dparameters2, p.dparameters, parameter_count) : -1.0;
-    double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, p.batch, p.hq, &qs, p.d);
-    const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, p.batch, p.hkv, &ks, p.d);
+    double err_fast = relative_error(dq2, storage, fp.q_layout, rq, tq, sq, p.batch, p.hq, &qs, p.d);
+    const double err_fast_k = relative_error(dk2, storage, fp.k_layout, rk, tk, sk, p.batch, p.hkv, &ks, p.d);
     err_fast = err_fast_k > err_fast ? err_fast_k : err_fast;
 
     /* Central finite differences of the double-precision loss at a few coordinates of Q, K and V. */
@@ -733,10 +760,10 @@ int main(int argc, char **argv)
     }
 
     printf("dq=%.3e dk=%.3e dv=%.3e fast=%.3e dsinks=%.3e dparameters=%.3e deterministic=%d fd=%.3e "
-           "status=%d,%d,%d,%d outside=%ld\n", err_q, err_k, err_v, err_fast, err_sinks, err_parameters, identical,
-           fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2], outside);
+           "status=%d,%d,%d,%d outside=%ld kink_slack=%.3e\n", err_q, err_k, err_v, err_fast, err_sinks, err_parameters,
+           identical, fd_error, (int)forward_status, statuses[0], statuses[1], statuses[2], outside, kink_slack);
     /* Everything freed, so that a sanitized run's leak check (SanitizerTests) sees the kernels' allocations only. */
-    void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk,
+    void *allocations[] = {q, k, v, o, d_o, dq, dk, dv, dq2, dk2, dv2, lse, p.q, p.k, p.v, p.d_o, rq, rk, rv, tq, tk, sq, sk,
                            block_mask, bp.workspace, score_parameters, sinks, dsinks, dsinks2, sinks_dense,
                            p.dsinks, p.dparameters, dparameters, dparameters2, cu_q, cu_k};
     for (size_t i = 0; i < sizeof allocations / sizeof allocations[0]; ++i) {

@@ -423,6 +423,7 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
     double *dp = malloc(n * sizeof(double));
     double *g = malloc(n * sizeof(double));  /* the score modifier's derivative */
     double *x = malloc(n * sizeof(double));  /* the scaled score before the modifier */
+    double *jump = malloc(n * sizeof(double)); /* how far the derivative moves within a rounding of x */
     const uint32_t threshold = spec->dropout_threshold;
     const double keep_scale = (double)(float)spec->dropout_keep_scale;
     const int gradients = out != NULL && out->dq != NULL;
@@ -435,7 +436,10 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
         clear_doubles(out->dsinks, hq);
         clear_doubles(out->dparameters, in->parameter_arrays * hq + 1);
         clear_doubles(out->dparameter_terms, in->parameter_arrays * hq + 1);
+        clear_doubles(out->dq_slack, batch * hq * nq * d);
+        clear_doubles(out->dk_slack, batch * hkv * nk * d);
     }
+    const int slack = gradients && out->dq_slack != NULL && out->dk_slack != NULL;
     double loss = 0.0;
     for (int64_t b = 0; b < batch; ++b) {
         /* A variable-length batch: the sequence's own lengths (rows past them in the dense arrays are ignored and
@@ -460,9 +464,19 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
                     s[kj] = spec->scale * dot;
                     x[kj] = s[kj];
                     g[kj] = 1.0;
+                    jump[kj] = 0.0;
                     if (spec->score_modifier != NULL) {
                         g[kj] = spec->score_modifier_derivative(s[kj], b, h, qi, kj, nq_b, nk_b, hq,
                                                                 params->score_parameters);
+                        if (slack) {
+                            const double w = ATTNGEN_REFERENCE_KINK_WINDOW * (fabs(x[kj]) > 1.0 ? fabs(x[kj]) : 1.0);
+                            /* The second difference: about w^2 |m'''| where m' is smooth, the jump where it is not. */
+                            const double above = spec->score_modifier_derivative(x[kj] + w, b, h, qi, kj, nq_b, nk_b, hq,
+                                                                                 params->score_parameters);
+                            const double below = spec->score_modifier_derivative(x[kj] - w, b, h, qi, kj, nq_b, nk_b, hq,
+                                                                                 params->score_parameters);
+                            jump[kj] = fabs(above - 2.0 * g[kj] + below);
+                        }
                         s[kj] = spec->score_modifier(s[kj], b, h, qi, kj, nq_b, nk_b, hq, params->score_parameters);
                     }
                     max = s[kj] > max ? s[kj] : max;
@@ -540,6 +554,15 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
                             dk_terms_row[i] += terms * fabs(qrow[i]);
                         }
                     }
+                    if (slack && jump[kj] > 0.0) {
+                        const double moved = fabs(dm) * spec->scale * jump[kj];
+                        double *dq_slack_row = out->dq_slack + ((b * hq + h) * nq + qi) * d;
+                        double *dk_slack_row = out->dk_slack + ((b * hkv + hk) * nk + kj) * d;
+                        for (int i = 0; i < d; ++i) {
+                            dq_slack_row[i] += moved * fabs(krow[i]);
+                            dk_slack_row[i] += moved * fabs(qrow[i]);
+                        }
+                    }
                 }
             }
         }
@@ -549,5 +572,6 @@ double attngen_reference_backward(const attngen_reference_backward_inputs *in, c
     free(dp);
     free(g);
     free(x);
+    free(jump);
     return loss;
 }

@@ -152,12 +152,20 @@ typedef struct attngen_reference_backward_inputs {
 /* What it writes, each dense in double and overwritten; NULL fields are not computed (all NULL: the loss alone).
    dq_terms and dk_terms are dQ and dK with every dS replaced by the size of its terms, P (|dP Z| + |D|) |m'|: the
    scale below which a cancelling dQ or dK cannot be judged relatively; dparameter_terms the sum of the sizes of the
-   arrays' gradient terms. dsinks [heads_q]; dparameters and dparameter_terms [array][heads_q]. */
+   arrays' gradient terms. dsinks [heads_q]; dparameters and dparameter_terms [array][heads_q].
+   dq_slack and dk_slack are dQ and dK with every dS replaced by how far it can move when the score lies within a
+   float32 rounding of a point where the modifier's derivative jumps (abs, min, max, a select on the score):
+   P |dP Z - D| |m'(x + w) - 2 m'(x) + m'(x - w)| for x the scaled score and w = ATTNGEN_REFERENCE_KINK_WINDOW
+   max(1, |x|). Near a kink the derivative a float32 kernel takes depends on which side its own rounding of x falls,
+   so either is right, and the second difference is the jump; where m' is smooth it is about w^2 |m'''|, far below
+   any rounding. Zero without a modifier. */
+#define ATTNGEN_REFERENCE_KINK_WINDOW 1e-5
 typedef struct attngen_reference_gradients {
     double *dq, *dk, *dv;
     double *dq_terms, *dk_terms;
     double *dsinks;
     double *dparameters, *dparameter_terms;
+    double *dq_slack, *dk_slack;
 } attngen_reference_gradients;
 
 /* The loss L = sum(O * dO) of the forward pass in double, and its gradients into `out` (NULL: the loss only), with
