@@ -950,7 +950,8 @@ def run_tuning(args, library, names):
             flash = anchors.sdpa("flash", q, k, v, causal)
             reference = flash()
             flash_rate = flops / (median_ms(flash, args.repeats) * 1e-3) / 1e12
-            line = [f"{dtype_name} d={d} N={n}{' causal' if causal else ''}: flash {flash_rate:.1f}"]
+            cudnn_rate = flops / (median_ms(anchors.sdpa("cudnn", q, k, v, causal), args.repeats) * 1e-3) / 1e12
+            line = [f"{dtype_name} d={d} N={n}{' causal' if causal else ''}: flash {flash_rate:.1f} cudnn {cudnn_rate:.1f}"]
             for name in sorted(members):
                 kernel, o, _ = our_forward(library, name, q, k, v)
                 error = relative_error(o, reference)
@@ -958,9 +959,10 @@ def run_tuning(args, library, names):
                 rate = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if ok else float("nan")
                 rate2 = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if ok else float("nan")
                 results.append({"kernel": name, "dtype": dtype_name, "d": d, "N": n, "causal": causal,
-                                "tflops": rate, "tflops_repeat": rate2, "flash": flash_rate, "rel_error": error,
-                                "check": "pass" if ok else "FAIL"})
-                line.append(f"{name.split('_')[0]} {rate:.1f}/{rate2:.1f} ({rate / flash_rate:.2f}x{'' if ok else ' FAIL'})")
+                                "tflops": rate, "tflops_repeat": rate2, "flash": flash_rate, "cudnn": cudnn_rate,
+                                "rel_error": error, "check": "pass" if ok else "FAIL"})
+                line.append(f"{name.split('_')[0]} {rate:.1f}/{rate2:.1f} ({rate / flash_rate:.2f}x flash, "
+                            f"{max(rate, rate2) / cudnn_rate:.2f}x cudnn{'' if ok else ' FAIL'})")
             print(" | ".join(line), flush=True)
     with open(os.path.join(args.out, "tune_results.json"), "w") as f:
         json.dump(results, f, indent=1)

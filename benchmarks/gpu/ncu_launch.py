@@ -2,6 +2,7 @@
 
     ncu --section SpeedOfLight ... -k regex:"forward_kernel|flash_fwd" -c 2 \\
         python3 benchmarks/gpu/ncu_launch.py --kernels DIR --name NAME --d 256 --seqlen 4096
+    ncu ... -k regex:"forward_kernel|flash_fprop" -c 2 python3 benchmarks/gpu/ncu_launch.py ... --anchor cudnn
 
 Nothing here uses torch.profiler (CUPTI is ncu's): an earlier attempt that drove ncu through a script using
 torch.profiler produced no output within 300 s (TUNING.md). The kernel is built from DIR/NAME.cu with bench.py's
@@ -26,6 +27,8 @@ def main():
     parser.add_argument("--seqlen", type=int, default=4096)
     parser.add_argument("--dtype", default="bf16")
     parser.add_argument("--causal", action="store_true")
+    parser.add_argument("--anchor", default="flash", choices=["flash", "cudnn"],
+                        help="the SDPA backend launched after ours (its kernel name: flash_fwd, or cuDNN's *flash_fprop*)")
     args = parser.parse_args()
     library, _ = load_library(args)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
@@ -40,6 +43,10 @@ def main():
     print(f"{args.name}: relative error {error:.2e} against flash", flush=True)
     if error > TOLERANCE[dtype]:
         return 1
+    if args.anchor == "cudnn":
+        cudnn = Anchors(flex_deadline=0).sdpa("cudnn", q, k, v, args.causal)()
+        torch.cuda.synchronize()
+        print(f"cudnn: relative error {relative_error(cudnn, reference):.2e} against flash", flush=True)
     return 0
 
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# An A/B of the Hopper forward kernel as emitted (A) against the same source with one edit (B), in one
+# `bench.py --tune` run (TUNING.md). Here (with Swift):
+#
+#     bash benchmarks/gpu/tune_ab.sh prepare 'SED EXPRESSION' [SPEC]   # emits benchmarks/gpu/.generated/tune-ab
+#
+# and on the GPU machine (benchmarks/gpu/.generated/tune-ab carried):
+#
+#     bash benchmarks/gpu/tune_ab.sh run [bench.py arguments]       # N = 512 .. 16k; $OUT/tune_ab.log
+#
+# Four copies of each variant of SPEC (default benchmarks/gpu/tune_spec.json: bf16 d = 64 and 128, causal or not),
+# timed one after the other at each shape in the order aaa, bbb, ccc, ddd: aaa and ccc as emitted, bbb and ddd with
+# the sed expression applied to NAME.cu (e.g. 's/constexpr bool kStagedStores = .*;/constexpr bool kStagedStores =
+# false;/'). aaa against ccc (and bbb against ddd) is the run's own noise.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DIR="$ROOT/benchmarks/gpu/.generated/tune-ab"
+case "${1:-}" in
+prepare)
+    [ $# -ge 2 ] || { echo "usage: bash benchmarks/gpu/tune_ab.sh prepare 'SED EXPRESSION' [SPEC]" >&2; exit 64; }
+    edit=$2
+    spec=${3:-"$ROOT/benchmarks/gpu/tune_spec.json"}
+    swift build --package-path "$ROOT" --product attngen
+    rm -rf "$DIR" "$DIR.tmp"
+    "$ROOT/.build/debug/attngen" emit cuda --arch sm90 --family auto --spec "$spec" --out "$DIR.tmp" --force --quiet
+    mkdir -p "$DIR"
+    cp "$DIR.tmp"/attngen*.h "$DIR.tmp"/attngen*.cuh "$DIR.tmp"/attngen_abi.py "$DIR"
+    for header in "$DIR.tmp"/*_variant.cuh; do
+        variant=$(basename "$header" _variant.cuh) # e.g. tc_bf16_d128_causal: tn<label>_bf16_d128_causal
+        for label in aaa bbb ccc ddd; do
+            name="tn${label}_${variant#*_}"
+            for file in "$DIR.tmp/$variant".cu "$DIR.tmp/$variant".cuh "$DIR.tmp/${variant}"_variant.cuh \
+                "$DIR.tmp/${variant}"_mma.cu; do
+                [ -f "$file" ] && sed "s/$variant/$name/g" "$file" >"$DIR/$(basename "$file" | sed "s/^$variant/$name/")"
+            done
+            if [ $label = bbb ] || [ $label = ddd ]; then
+                before=$(md5sum <"$DIR/$name.cu")
+                sed -i "$edit" "$DIR/$name.cu"
+                [ "$(md5sum <"$DIR/$name.cu")" != "$before" ] || { echo "the sed expression changed nothing in $name.cu" >&2; exit 1; }
+            fi
+        done
+    done
+    rm -rf "$DIR.tmp"
+    echo "$DIR: $(ls "$DIR"/tn*.cu | wc -l) sources; B is: $edit"
+    ;;
+run)
+    shift
+    OUT=${OUT:-/tmp/attngen-tune-ab}
+    mkdir -p "$OUT"
+    PYTHONUNBUFFERED=1 ATTNGEN_ABI_DIR="$DIR" python3 "$ROOT/benchmarks/gpu/bench.py" --tune "$DIR" --kernels none \
+        --tune-seqlens 512,1024,2048,4096,16384 --out "$OUT" "$@" 2>&1 | tee "$OUT/tune_ab.log"
+    ;;
+*)
+    echo "usage: bash benchmarks/gpu/tune_ab.sh prepare 'SED EXPRESSION' [SPEC] | run [bench.py arguments]" >&2
+    exit 64
+    ;;
+esac
