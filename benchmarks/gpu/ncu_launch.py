@@ -28,14 +28,16 @@ def main():
     parser.add_argument("--dtype", default="bf16")
     parser.add_argument("--causal", action="store_true")
     parser.add_argument("--anchor", default="flash", choices=["flash", "cudnn"],
-                        help="the SDPA backend launched after ours (its kernel name: flash_fwd, or cuDNN's *flash_fprop*)")
+                        help="cudnn: also launch SDPA's cuDNN backend after flash (its kernel: *flash_fprop*), for ncu to "
+                             "profile beside ours; flash (the default): flash only (flash_fwd)")
     args = parser.parse_args()
     library, _ = load_library(args)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
     n, d = args.seqlen, args.d
     b, h = TOKENS // n, HIDDEN // d
     q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=dtype) for _ in range(3))
-    flash = Anchors(flex_deadline=0).sdpa("flash", q, k, v, args.causal)
+    anchors = Anchors(flex_deadline=0)
+    flash = anchors.sdpa("flash", q, k, v, args.causal)
     _, o, _ = our_forward(library, args.name, q, k, v)
     reference = flash()
     torch.cuda.synchronize()
@@ -44,7 +46,7 @@ def main():
     if error > TOLERANCE[dtype]:
         return 1
     if args.anchor == "cudnn":
-        cudnn = Anchors(flex_deadline=0).sdpa("cudnn", q, k, v, args.causal)()
+        cudnn = anchors.sdpa("cudnn", q, k, v, args.causal)()
         torch.cuda.synchronize()
         print(f"cudnn: relative error {relative_error(cudnn, reference):.2e} against flash", flush=True)
     return 0
