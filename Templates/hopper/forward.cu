@@ -41,13 +41,12 @@
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
  *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
  *       warpgroup (see consume()): S(j+1) and P(j)·V(j) are issued back to back, K(j+1) goes back to the producer
- *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
- *       registers, and the natural-log LSE.
+ *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum leaves from the registers in
+ *       16-byte stores, each quad of lanes transposing its row's 8-column groups first (kQuadGroups), and the
+ *       natural-log LSE.
  *
  * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
  * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
- *
- * TODO (performance): O through shared memory with 16-byte stores or one TMA store.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)

@@ -10,8 +10,8 @@
 #
 # Four copies of each variant of SPEC (default benchmarks/gpu/tune_spec.json: bf16 d = 64 and 128, causal or not),
 # timed one after the other at each shape in the order aaa, bbb, ccc, ddd: aaa and ccc as emitted, bbb and ddd with
-# the sed expression applied to NAME.cu (e.g. 's/constexpr bool kStagedStores = .*;/constexpr bool kStagedStores =
-# false;/'). aaa against ccc (and bbb against ddd) is the run's own noise.
+# the sed expression applied to NAME.cu (e.g. 's/constexpr int kQuadGroups = .*;/constexpr int kQuadGroups =
+# 0;/'). aaa against ccc (and bbb against ddd) is the run's own noise.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DIR="$ROOT/benchmarks/gpu/.generated/tune-ab"

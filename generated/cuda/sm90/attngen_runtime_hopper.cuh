@@ -170,6 +170,36 @@ static __device__ __forceinline__ void attngen_stmatrix_x4_trans(uint32_t addres
                  : "memory");
 }
 
+/* Accumulator fragments to 16-byte rows without shared memory. In a wgmma (or mma.sync) accumulator, the four lanes
+   of a quad (c = lane % 4) hold one row: word w[j] of lane c is columns 8j + 2c and 8j + 2c + 1 (two 16-bit values
+   packed), j = 0 .. 3 for four consecutive 8-column groups. After the transpose lane c holds group c whole, its
+   columns 8c .. 8c + 7 in w[0 .. 3], ready for one 16-byte store; a quad then writes 64 contiguous bytes of its row
+   (two whole 32-byte sectors) where the fragments' 4-byte stores fill half of each sector they touch. Two exchanges
+   of a 4 x 4 transpose: the off-diagonal 2 x 2 blocks across lanes c ^ 2, then the words inside each block across
+   lanes c ^ 1. Every lane of the warp must take part (the shuffles name the whole warp). */
+static __device__ __forceinline__ void attngen_transpose_quad(uint32_t (&w)[4], int quad_lane) {
+    const bool upper = (quad_lane & 2) != 0;
+    uint32_t a = __shfl_xor_sync(0xffffffffu, upper ? w[0] : w[2], 2);
+    uint32_t b = __shfl_xor_sync(0xffffffffu, upper ? w[1] : w[3], 2);
+    if (upper) {
+        w[0] = a;
+        w[1] = b;
+    } else {
+        w[2] = a;
+        w[3] = b;
+    }
+    const bool odd = (quad_lane & 1) != 0;
+    a = __shfl_xor_sync(0xffffffffu, odd ? w[0] : w[1], 1);
+    b = __shfl_xor_sync(0xffffffffu, odd ? w[2] : w[3], 1);
+    if (odd) {
+        w[0] = a;
+        w[2] = b;
+    } else {
+        w[1] = a;
+        w[3] = b;
+    }
+}
+
 /* Orders this thread's generic-proxy shared-memory accesses (ordinary ld/st, stmatrix) before later
    async-proxy accesses (TMA, wgmma reading a descriptor). Needed, in each writing thread and before the barrier
    that hands the data over, when ordinary stores produce what TMA stores or wgmma reads. */

@@ -1700,24 +1700,59 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         attngen_mbarrier_arrive_warp(smem.dq_full(), lane);
     }
 
-    /* dK = scale · Σ dSᵀ·Q and dV, straight from the fragments: key rows thread_key + 8 r, columns
-       head_column0 (value_column0) + 8j + 2c, + 1. */
+    /* dK = scale · Σ dSᵀ·Q and dV: key rows thread_key + 8 r, columns head_column0 (value_column0) + 8j + 2c, + 1
+       of the fragments. With 16-byte aligned rows each quad transposes four 8-column groups at a time in registers
+       and stores them as 16-byte chunks (attngen_transpose_quad: whole 32-byte sectors, TUNING.md H19); the columns
+       past the last whole four groups, or every column of rows not so aligned, go straight from the fragments. */
     Element *const dk_rows = static_cast<Element *>(p.dk) + (int64_t)b * p.dk_layout.batch_stride +
                              (walk.first_head / walk.kv_group) * p.dk_layout.head_stride;
     Element *const dv_rows = static_cast<Element *>(p.dv) + (int64_t)b * p.dv_layout.batch_stride +
                              (walk.first_head / walk.kv_group) * p.dv_layout.head_stride;
-    const bool pairs = arguments.outputs_aligned16 != 0;
+    const bool aligned16 = arguments.outputs_aligned16 != 0;
+    static_assert(head_column0 % 8 == 0 && value_column0 % 8 == 0, "a consumer's columns start on 16-byte chunks");
+    constexpr int head_quads = Columns::head / 32, value_quads = Columns::value / 32;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-        const int32_t k = thread_key + 8 * r;
-        if (k >= nk) continue;
+        const int32_t k = thread_key + 8 * r; /* the same for a quad's four lanes */
         Element *const dk_row = dk_rows + k * p.dk_layout.row_stride;
         Element *const dv_row = dv_rows + k * p.dv_layout.row_stride;
+        if (aligned16) { /* every lane shuffles; only rows before nk store */
+#pragma unroll
+            for (int g = 0; g < head_quads; ++g) {
+                uint32_t w[4];
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int j = 4 * g + i;
+                    w[i] = attngen_pack2(dk[4 * j + 2 * r] * kScale, dk[4 * j + 2 * r + 1] * kScale, Element());
+                }
+                attngen_transpose_quad(w, quad_lane);
+                if (k < nk) {
+                    *reinterpret_cast<uint4 *>(dk_row + head_column0 + 8 * (4 * g + quad_lane)) =
+                        make_uint4(w[0], w[1], w[2], w[3]);
+                }
+            }
+#pragma unroll
+            for (int g = 0; g < value_quads; ++g) {
+                uint32_t w[4];
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int j = 4 * g + i;
+                    w[i] = attngen_pack2(dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1], Element());
+                }
+                attngen_transpose_quad(w, quad_lane);
+                if (k < nk) {
+                    *reinterpret_cast<uint4 *>(dv_row + value_column0 + 8 * (4 * g + quad_lane)) =
+                        make_uint4(w[0], w[1], w[2], w[3]);
+                }
+            }
+        }
+        if (k >= nk) continue;
 #pragma unroll
         for (int j = 0; j < Columns::head / 8; ++j) {
+            if (aligned16 && j < 4 * head_quads) continue; /* stored above */
             const int column = head_column0 + 8 * j + 2 * quad_lane;
             const float lo = dk[4 * j + 2 * r] * kScale, hi = dk[4 * j + 2 * r + 1] * kScale;
-            if (pairs) {
+            if (aligned16) {
                 attngen_store_pair(dk_row + column, lo, hi);
             } else {
                 attngen_store_float(dk_row + column, lo);
@@ -1726,8 +1761,9 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         }
 #pragma unroll
         for (int j = 0; j < Columns::value / 8; ++j) {
+            if (aligned16 && j < 4 * value_quads) continue; /* stored above */
             const int column = value_column0 + 8 * j + 2 * quad_lane;
-            if (pairs) {
+            if (aligned16) {
                 attngen_store_pair(dv_row + column, dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1]);
             } else {
                 attngen_store_float(dv_row + column, dv[4 * j + 2 * r]);

@@ -51,13 +51,12 @@
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
  *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
  *       warpgroup (see consume()): S(j+1) and P(j)·V(j) are issued back to back, K(j+1) goes back to the producer
- *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum is stored straight from the
- *       registers, and the natural-log LSE.
+ *       as soon as S(j+1) is complete, V(j) once P(j)·V(j) is. Finally O / rowsum leaves from the registers in
+ *       16-byte stores, each quad of lanes transposing its row's 8-column groups first (kQuadGroups), and the
+ *       natural-log LSE.
  *
  * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
  * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
- *
- * TODO (performance): O through shared memory with 16-byte stores or one TMA store.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
@@ -273,7 +272,7 @@ struct KernelArguments {
     attngen_forward_params params;
     int32_t kv_group;   /* query heads per key/value head */
     int32_t o_aligned4; /* every O element pair (even column) is 4-byte aligned: packed 4-byte stores are safe */
-    int32_t o_aligned16; /* O and its strides are 16-byte aligned: the staged epilogue's 16-byte stores are safe */
+    int32_t o_aligned16; /* O and its strides are 16-byte aligned: the epilogue's 16-byte stores are safe */
     /* The work items (see cta_step()): query_tiles x heads_total (batch x query heads) of them, fewer than 2^31. */
     uint32_t query_tiles;
     uint32_t heads_total;
@@ -972,44 +971,13 @@ static __device__ __forceinline__ void scheduler_signal(int consumer) {
     }
 }
 
-/* The staged epilogue (consume_item): with two Q buffers and dv <= d, each consumer warp's 16 rows of O go through
-   its own 16 rows' worth of the item's Q buffer, which its last S = Q·Kᵀ no longer needs; the buffer is released
-   (q_empty) after the epilogue instead of after the last S, which with two buffers the producer never waits for (it
-   loads the item after next into it). Rows of kStagedRowBytes, their 16-byte chunks permuted by chunk ^ (row % 8):
-   a fragment store (8 rows x 4 lanes of one chunk column) and a chunk load of two rows both touch every bank once
-   per 4 bytes. fp8 inputs keep the direct stores (a byte Q tile is half an O tile). */
-constexpr bool kStagedStores = !kFp8 && kQStages == 2 && kValueHeadDim <= kHeadDim;
-constexpr int kStagedRowBytes = kValueHeadDim * 2;
-constexpr int kStagedRowChunks = kValueHeadDim / 8; /* 16-byte chunks of a row of O */
-static_assert(!kStagedStores || (kBlockM * kStagedRowBytes <= (int)kQTileBytes && kStagedRowChunks >= 8 &&
-                                 (16 * kStagedRowChunks) % 32 == 0),
-              "a warp's 16 rows of O fit its share of a Q buffer, in whole chunks of 8 or more a row");
-
-/* Row `row` (0 .. 15) of the warp's staged O, the pair of columns 8j + 2c, 8j + 2c + 1. */
-static __device__ __forceinline__ void stage_o_pair(uint32_t stage, int row, int j, int quad_lane, float lo, float hi) {
-    const uint32_t address = stage + (uint32_t)(row * kStagedRowBytes + ((j ^ (row & 7)) * 16) + 4 * quad_lane);
-    asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(address), "r"(attngen_pack2(lo, hi, Element())) : "memory");
-}
-
-/* The warp's 16 staged rows (rows first_row .. first_row + 15 of the sequence; those from nq on are not stored) to
-   O as 16-byte chunks, 32 consecutive chunks an instruction. */
-static __device__ __forceinline__ void store_staged_o(uint32_t stage, Element *o_base, int64_t row_stride,
-                                                      int32_t first_row, int32_t nq, int lane) {
-    __syncwarp();
-#pragma unroll
-    for (int i = 0; i < 16 * kStagedRowChunks / 32; ++i) {
-        const int n = 32 * i + lane;
-        const int row = n / kStagedRowChunks, chunk = n % kStagedRowChunks;
-        uint32_t x, y, z, w;
-        asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                     : "=r"(x), "=r"(y), "=r"(z), "=r"(w)
-                     : "r"(stage + (uint32_t)(row * kStagedRowBytes + ((chunk ^ (row & 7)) * 16)))
-                     : "memory");
-        if (first_row + row < nq) {
-            *reinterpret_cast<uint4 *>(o_base + (int64_t)(first_row + row) * row_stride + 8 * chunk) = make_uint4(x, y, z, w);
-        }
-    }
-}
+/* O leaves in 16-byte stores where its rows are 16-byte aligned (KernelArguments::o_aligned16): a quad of lanes
+   transposes each four 8-column groups of its row in registers (attngen_transpose_quad) and stores four 16-byte
+   chunks, two whole 32-byte sectors; the fragments' own 4-byte pairs fill half of each sector they touch and cost
+   twice the L2 write sectors (ncu, TUNING.md H18). The columns past the last whole four groups go as 4-byte pairs.
+   (H18 staged O in the finished item's Q buffer instead; H19 measured the transpose as fast or faster, without
+   shared memory, for every head dim and for fp8.) */
+constexpr int kQuadGroups = kValueHeadDim / 32; /* four-group blocks of a row */
 
 /* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
    the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
@@ -1079,8 +1047,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
         attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
-        /* the item's last S (with staged stores, the epilogue releases Q: it writes O into the buffer) */
-        if (!kStagedStores && next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane);
+        if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
         if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
         online_softmax(s, row_max, row_sum, correction, score_to_log2);
@@ -1102,9 +1069,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_wgmma_wait_group<1>(); /* S(next) done; P·V may still run */
             attngen_fence_operands(s);
             attngen_mbarrier_arrive_warp(smem.k_empty(next_slot), lane);
-            if (!kStagedStores && following >= tiles.tile_end) {
-                attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
-            }
+            if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
             if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
             online_softmax(s, row_max, row_sum, correction, score_to_log2);
@@ -1144,19 +1109,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     }
 
     /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
-       LSE = -inf (its acc is exactly 0 and factor 0). Staged (kStagedStores, an item that visited keys, O 16-byte
-       aligned): each warp writes its 16 rows into its part of the item's Q buffer (see stage_o_pair) and stores
-       them back as whole 16-byte chunks, two rows of 16 chunks per instruction at dv = 128 (full 32-byte sectors:
-       the fragments' own pairs fill half of each sector they touch, so they cost twice the L2 write sectors;
-       TUNING.md H18). Otherwise straight from the fragments: columns 8j + 2c and 8j + 2c + 1 of rows thread_row
-       and thread_row + 8, one 4-byte store per pair. */
+       LSE = -inf (its acc is exactly 0 and factor 0). O 16-byte aligned: each quad transposes its row's four-group
+       blocks in registers and stores 16-byte chunks (kQuadGroups, TUNING.md H19), the rest of a row as below.
+       Otherwise straight from the fragments: columns 8j + 2c and 8j + 2c + 1 of rows thread_row and thread_row + 8,
+       one 4-byte store per pair. */
     Element *const o_base = static_cast<Element *>(p.o) + (int64_t)item.q_batch * p.o_layout.batch_stride +
                             (int64_t)item.q_row0 * p.o_layout.row_stride + h * p.o_layout.head_stride;
     const bool o_aligned4 = arguments.o_aligned4 != 0;
-    const bool visits_keys = item.first_tile < tiles.tile_end;
-    const int q_buffer = (int)((q_count - 1) % kQStages); /* the item's (q_count counts its Q when it visits keys) */
-    const bool staged = kStagedStores && visits_keys && arguments.o_aligned16 != 0;
-    const uint32_t stage = smem.q(q_buffer) + (uint32_t)((consumer * 4 + warp) * 16 * kStagedRowBytes);
+    const bool quad_stores = kQuadGroups > 0 && arguments.o_aligned16 != 0;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         float sum = row_sum[r];
@@ -1165,15 +1125,30 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         const int64_t q = thread_row + 8 * r;
         const bool kept_any = sum > 0.0f;
         const float factor = kept_any ? (kFp8 ? kKeepScale * v_descale / sum : kKeepScale / sum) : 0.0f;
+        if (quad_stores) { /* every lane shuffles; a quad's lanes share their row, so q < nq holds for all or none */
+#pragma unroll
+            for (int g = 0; g < kQuadGroups; ++g) {
+                uint32_t w[4];
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int j = 4 * g + i;
+                    w[i] = attngen_pack2(o[4 * j + 2 * r] * factor, o[4 * j + 2 * r + 1] * factor, Element());
+                }
+                attngen_transpose_quad(w, quad_lane);
+                if (q < nq) {
+                    *reinterpret_cast<uint4 *>(o_base + q * p.o_layout.row_stride + 8 * (4 * g + quad_lane)) =
+                        make_uint4(w[0], w[1], w[2], w[3]);
+                }
+            }
+        }
         if (q < nq) {
             Element *const o_row = o_base + q * p.o_layout.row_stride;
 #pragma unroll
             for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                if (quad_stores && j < 4 * kQuadGroups) continue; /* stored above */
                 const int column = 8 * j + 2 * quad_lane;
                 const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
-                if (staged) {
-                    stage_o_pair(stage, group + 8 * r, j, quad_lane, lo, hi); /* rows from nq on are never stored */
-                } else if (o_aligned4) {
+                if (o_aligned4) {
                     attngen_store_pair(o_row + column, lo, hi);
                 } else {
                     attngen_store_float(o_row + column, lo);
@@ -1188,12 +1163,6 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
                              : -INFINITY;
             }
         }
-    }
-    if (kStagedStores && visits_keys) {
-        if (staged) store_staged_o(stage, o_base, p.o_layout.row_stride, thread_row - group, nq, lane);
-        /* The buffer's next Q (a TMA write) after this warp's reads and writes of it. */
-        attngen_fence_proxy_async_shared();
-        attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane);
     }
 }
 
