@@ -11,6 +11,8 @@ called through ctypes with the parameter structs of the generated attngen_abi.py
 timing covers the launch alone; the Python package of `attngen emit torch` is checked and timed in
 benchmarks/torch). Anchors, all in this same process:
   - torch SDPA with the flash backend (FlashAttention-2 inside PyTorch) and the cuDNN backend;
+  - dense rows: our inference variant fw_* (no LSE: the anchors' forward without gradients writes none) as
+    attngen, and the training variant's forward (bk_*, LSE saved) as attngen+lse, both checked and timed;
   - FlexAttention, torch.compile'd once per shape (dynamic=False, recompile limit raised);
   - block-sparse rows: FlexAttention with the same 128 x 128 BlockMask;
   - dropout rows: SDPA flash with dropout_p = 0.1 (time only: the dropout masks differ);
@@ -333,21 +335,29 @@ def random_inputs(b, hq, hkv, n, d, dtype):
 
 
 def measure_row(args, anchors, kernels, row, q, k, v, flops, reference, anchor_fns, our_kernel, check=True,
-                lse_check=None):
-    """Checks our kernel against `reference` (output of the first anchor), then times everything."""
+                lse_check=None, also=None):
+    """Checks our kernel against `reference` (output of the first anchor), then times everything. `also` (label ->
+    Kernel): more of our kernels for the same call, each checked like ours (its own poisoned O and LSE) and timed
+    with it; its rate is row["tflops"][label], its ratios row["ratios"]["label/anchor"]."""
     repeats = args.repeats
-    o = torch.full((q.shape[0], q.shape[1], q.shape[2], v.shape[3]), float("nan"), device="cuda", dtype=q.dtype)
-    lse = torch.full((q.shape[0], q.shape[1], q.shape[2]), float("nan"), device="cuda", dtype=torch.float32)
-    our_kernel.bind(q, k, v, o, lse, **row.pop("_bind", {}))
-    our_kernel()
-    torch.cuda.synchronize()
-    if check:
-        error = relative_error(o, reference)
-        row["rel_error_vs_anchor"] = error
-        ok = error <= TOLERANCE[q.dtype]
-    else:
-        row["rel_error_vs_anchor"] = None
-        ok = bool(torch.isfinite(o).all())
+    bind = row.pop("_bind", {})
+    outputs = []
+    ok = True
+    errors = []
+    for kernel in [our_kernel] + list((also or {}).values()):
+        o = torch.full((q.shape[0], q.shape[1], q.shape[2], v.shape[3]), float("nan"), device="cuda", dtype=q.dtype)
+        lse = torch.full((q.shape[0], q.shape[1], q.shape[2]), float("nan"), device="cuda", dtype=torch.float32)
+        kernel.bind(q, k, v, o, lse, **bind)
+        kernel()
+        torch.cuda.synchronize()
+        outputs.append((o, lse))
+        if check:
+            errors.append(relative_error(o, reference))
+            ok = ok and errors[-1] <= TOLERANCE[q.dtype]
+        else:
+            ok = ok and bool(torch.isfinite(o).all())
+    o, lse = outputs[0]
+    row["rel_error_vs_anchor"] = max(errors) if check else None
     if lse_check is not None:
         lse_error = (lse - lse_check).abs().max().item()
         row["lse_max_abs_error"] = lse_error
@@ -355,11 +365,17 @@ def measure_row(args, anchors, kernels, row, q, k, v, flops, reference, anchor_f
     row["check"] = "pass" if ok else "FAIL"
     row["tflops"] = {}
     # attngen and the anchors timed interleaved, in rounds.
-    fns = {"attngen": our_kernel} if ok else {}
+    ours = {"attngen": our_kernel, **(also or {})} if ok else {}
+    fns = dict(ours)
     fns.update({name: fn for name, fn in anchor_fns.items() if fn is not None})
-    record_rates(row, fns, ("attngen",), flops, repeats, args.rounds)
-    row["ratios"] = {name: row["tflops"]["attngen"] / value for name, value in row["tflops"].items()
-                     if name != "attngen" and "attngen" in row["tflops"] and value > 0}
+    record_rates(row, fns, tuple(ours), flops, repeats, args.rounds)
+    row["ratios"] = {}
+    for label in ours:
+        for name, value in row["tflops"].items():
+            if name not in ours and label in row["tflops"] and value > 0:
+                key = name if label == "attngen" else f"{label}/{name}"
+                row["ratios"][key] = row["tflops"][label] / value
+    del outputs
     print(format_row(row), flush=True)
     return row
 
@@ -602,7 +618,8 @@ def run_all(args, library):
         return False
 
     def dense(dtype_name, dims):
-        """Dense forward rows, causal and not."""
+        """Dense forward rows, causal and not: fw_* (no LSE, as SDPA's forward without gradients) as attngen, and
+        the training variant's forward (bk_*, LSE saved) as attngen+lse."""
         dtype = dtypes[dtype_name]
         for d in dims:
             for causal in (False, True):
@@ -620,8 +637,9 @@ def run_all(args, library):
                            "flex": anchors.flex_runner(q, k, v, block_mask) if not args.no_flex else None}
                     row = {"variant": "dense", "dtype": dtype_name, "d": d, "N": n, "B": b, "Hq": h, "Hkv": h,
                            "causal": causal}
-                    name = f"bk_{dtype_name}_d{d}" + ("_causal" if causal else "")
-                    rows.append(measure_row(args, anchors, None, row, q, k, v, flops, reference, fns, kernel(name)))
+                    suffix = f"{dtype_name}_d{d}" + ("_causal" if causal else "")
+                    rows.append(measure_row(args, anchors, None, row, q, k, v, flops, reference, fns,
+                                            kernel(f"fw_{suffix}"), also={"attngen+lse": kernel(f"bk_{suffix}")}))
                     del q, k, v, reference
         return True
 
@@ -769,8 +787,9 @@ def summary_markdown(rows, ratios):
         if not keys:
             continue
         lines += [f"## Summary ({dtype_name})", "",
-                  "attngen / SDPA flash, TFLOP/s ratio in the same run (backward: deterministic dQ, fast dQ in "
-                  "parentheses). Forward FLOPs = 4·B·H·N²·d (halved for causal), backward = 2.5 × forward.", "",
+                  "attngen / anchor, TFLOP/s ratio in the same run (forward: the inference variant without LSE, as "
+                  "the anchors' forward without gradients, the training variant's forward with LSE saved in "
+                  "parentheses; backward: deterministic dQ, fast dQ in parentheses). Forward FLOPs = 4·B·H·N²·d (halved for causal), backward = 2.5 × forward.", "",
                   "| d | causal | N | forward / flash | forward / cuDNN | backward / flash | backward / cuDNN | backward / flex |",
                   "|---|---|---|---|---|---|---|---|"]
         for d, causal, n in keys:
@@ -778,7 +797,8 @@ def summary_markdown(rows, ratios):
                 return next((r for r in rows if (r["variant"], r["dtype"], r["d"], r["causal"], r["N"])
                              == (variant, dtype_name, d, causal, n)), None)
             fwd, bwd = find("dense"), find("backward")
-            lines.append(f"| {d} | {'yes' if causal else 'no'} | {n} | {cell(fwd, 'flash')} | {cell(fwd, 'cudnn')} | "
+            lines.append(f"| {d} | {'yes' if causal else 'no'} | {n} | {cell(fwd, 'flash', 'attngen+lse/flash')} | "
+                         f"{cell(fwd, 'cudnn', 'attngen+lse/cudnn')} | "
                          f"{cell(bwd, 'flash', 'fast/flash')} | {cell(bwd, 'cudnn', 'fast/cudnn')} | "
                          f"{cell(bwd, 'flex', 'fast/flex')} |")
         lines.append("")
@@ -843,6 +863,8 @@ def markdown(rows, meta, ratios=()):
                 else ", a row's kernels timed one after the other"),
              "- every attngen row was checked before timing: ‖O − anchor‖/‖anchor‖ (flash for dense/GQA, flex for "
              "block-sparse; tolerance 2e-2 bf16, 4e-3 fp16); dropout rows: finite O and exact LSE (< 1e-3)",
+             "- dense rows: attngen is the inference variant (fw_*, no LSE, as the anchors' forward without "
+             "gradients), attngen+lse the training variant's forward (bk_*, LSE saved), both checked",
              "- flex: FlexAttention compiled once per shape; '-' = not run (or refused the shape)",
              "- block-sparse: random 128 x 128 block layout with max(1, round(density x blocks)) kept blocks in every "
              "query-block row, the same for every (batch, head); 'kept' is the fraction actually kept",
@@ -862,12 +884,15 @@ def markdown(rows, meta, ratios=()):
         variant, dtype, d, causal, extra = key
         subset = [r for r in rows if group_key(r) == key]
         anchor_names = [a for a in ("flash", "cudnn", "flex") if any(a in r["tflops"] for r in subset)]
+        extra_names = [a for a in ("attngen+lse",) if any(a in r["tflops"] for r in subset)]
         title = f"{variant}, {dtype}, d={d}{', causal' if causal else ''}{', ' + extra if extra else ''}"
         lines += [f"## {title}", "",
                   "| N | B x Hq/Hkv | check (rel. err) | attngen TFLOP/s | " +
+                  "".join(f"{a} TFLOP/s | " for a in extra_names) +
                   " | ".join(f"{a} TFLOP/s" for a in anchor_names) + " | " +
-                  " | ".join(f"attngen / {a}" for a in anchor_names) + " |",
-                  "|---|---|---|---|" + "---|" * (2 * len(anchor_names))]
+                  " | ".join(f"attngen / {a}" for a in anchor_names) +
+                  "".join(f" | {e} / {a}" for e in extra_names for a in anchor_names) + " |",
+                  "|---|---|---|---|" + "---|" * ((2 + len(extra_names)) * len(anchor_names) + len(extra_names))]
         for r in subset:
             err = r.get("rel_error_vs_anchor")
             check = r["check"] + (f" ({err:.1e})" if err is not None else
@@ -876,8 +901,12 @@ def markdown(rows, meta, ratios=()):
             ours = r["tflops"].get("attngen")
             cells = [f"{r['tflops'][a]:.1f}" if a in r["tflops"] else "-" for a in anchor_names]
             ratio_cells = [f"{r['ratios'][a]:.2f}" if a in r["ratios"] else "-" for a in anchor_names]
+            extra_cells = [f"{r['tflops'][e]:.1f}" if e in r["tflops"] else "-" for e in extra_names]
+            extra_ratio_cells = [f"{r['ratios'][f'{e}/{a}']:.2f}" if f"{e}/{a}" in r["ratios"] else "-"
+                                 for e in extra_names for a in anchor_names]
             lines.append(f"| {r['N']} | {shape} | {check} | "
-                         f"{'-' if ours is None else f'{ours:.1f}'} | " + " | ".join(cells + ratio_cells) + " |")
+                         f"{'-' if ours is None else f'{ours:.1f}'} | "
+                         + " | ".join(extra_cells + cells + ratio_cells + extra_ratio_cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -897,7 +926,7 @@ def plot(rows, meta, path):
     columns = 4
     figure_rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(figure_rows, columns, figsize=(5.2 * columns, 4.0 * figure_rows), squeeze=False)
-    colors = {"attngen": "tab:blue", "attngen-fast": "tab:purple", "flash": "tab:green", "cudnn": "tab:orange",
+    colors = {"attngen": "tab:blue", "attngen-fast": "tab:purple", "attngen+lse": "tab:cyan", "flash": "tab:green", "cudnn": "tab:orange",
               "flex": "tab:red"}
     styles = {0.10: ":", 0.25: "--", 0.50: "-"}
     for index, (variant, d, causal) in enumerate(panels):
@@ -956,8 +985,9 @@ def run_tuning(args, library, names):
                 kernel, o, _ = our_forward(library, name, q, k, v)
                 error = relative_error(o, reference)
                 ok = error <= TOLERANCE[q.dtype]
-                rate = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if ok else float("nan")
-                rate2 = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if ok else float("nan")
+                timed = ok or args.tune_time_failing
+                rate = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if timed else float("nan")
+                rate2 = flops / (median_ms(kernel, args.repeats) * 1e-3) / 1e12 if timed else float("nan")
                 results.append({"kernel": name, "dtype": dtype_name, "d": d, "N": n, "causal": causal,
                                 "tflops": rate, "tflops_repeat": rate2, "flash": flash_rate, "cudnn": cudnn_rate,
                                 "rel_error": error, "check": "pass" if ok else "FAIL"})
@@ -997,6 +1027,9 @@ def main():
     parser.add_argument("--render", help="re-render BENCH.md and bench_plot.png into --out from a bench_results.json")
     parser.add_argument("--tune", help="a folder of tuning variants (tn<LABEL>_<dtype>_d<d>[_causal].cu) to time")
     parser.add_argument("--tune-seqlens", default="1024,4096,16384")
+    parser.add_argument("--tune-time-failing", action="store_true",
+                        help="time tuning variants that fail the check too (bounds: an edit that drops work), "
+                             "marked FAIL in the log")
     args = parser.parse_args()
     args.dtypes = args.dtypes.split(",")
     args.sections = set(args.sections.split(","))

@@ -8,13 +8,15 @@
 #
 #     bash benchmarks/gpu/tune_ab.sh run [bench.py arguments]       # N = 512 .. 16k; $OUT/tune_ab.log
 #
+# TUNE_AB_DIR (both steps) names another folder than benchmarks/gpu/.generated/tune-ab, for two A/Bs in one call.
+#
 # Four copies of each variant of SPEC (default benchmarks/gpu/tune_spec.json: bf16 d = 64 and 128, causal or not),
 # timed one after the other at each shape in the order aaa, bbb, ccc, ddd: aaa and ccc as emitted, bbb and ddd with
 # the sed expression applied to NAME.cu (e.g. 's/constexpr int kQuadGroups = .*;/constexpr int kQuadGroups =
 # 0;/'). aaa against ccc (and bbb against ddd) is the run's own noise.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DIR="$ROOT/benchmarks/gpu/.generated/tune-ab"
+DIR=${TUNE_AB_DIR:-"$ROOT/benchmarks/gpu/.generated/tune-ab"} # another folder: two A/Bs prepared for one call
 case "${1:-}" in
 prepare)
     [ $# -ge 2 ] || { echo "usage: bash benchmarks/gpu/tune_ab.sh prepare 'SED EXPRESSION' [SPEC]" >&2; exit 64; }

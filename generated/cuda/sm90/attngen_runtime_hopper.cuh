@@ -170,6 +170,38 @@ static __device__ __forceinline__ void attngen_stmatrix_x4_trans(uint32_t addres
                  : "memory");
 }
 
+/* Global stores that their predicate guards inside the one instruction, with no branch: code that runs while a
+   wgmma is in flight must not diverge, or ptxas serializes every wgmma of the kernel (C7518, "compiler-inserted WG.DP
+   in divergent path"). `p` is a generic address of global memory. */
+static __device__ __forceinline__ void attngen_store_if(bool pred, void *p, uint4 x) {
+    asm volatile("{\n .reg .pred q;\n setp.ne.b32 q, %0, 0;\n @q st.global.v4.b32 [%1], {%2, %3, %4, %5};\n}\n"
+                 ::"r"((int)pred), "l"(p), "r"(x.x), "r"(x.y), "r"(x.z), "r"(x.w) : "memory");
+}
+static __device__ __forceinline__ void attngen_store_if(bool pred, void *p, uint32_t x) {
+    asm volatile("{\n .reg .pred q;\n setp.ne.b32 q, %0, 0;\n @q st.global.b32 [%1], %2;\n}\n"
+                 ::"r"((int)pred), "l"(p), "r"(x) : "memory");
+}
+static __device__ __forceinline__ void attngen_store_if(bool pred, void *p, uint16_t x) {
+    asm volatile("{\n .reg .pred q;\n setp.ne.b32 q, %0, 0;\n @q st.global.b16 [%1], %2;\n}\n"
+                 ::"r"((int)pred), "l"(p), "h"(x) : "memory");
+}
+static __device__ __forceinline__ void attngen_store_if(bool pred, float *p, float x) {
+    attngen_store_if(pred, static_cast<void *>(p), __float_as_uint(x));
+}
+/* One fp32 value into a 16-bit element, or two into adjacent ones (4-byte aligned), under a predicate. */
+static __device__ __forceinline__ void attngen_store_float_if(bool pred, __half *p, float x) {
+    attngen_store_if(pred, static_cast<void *>(p), __half_as_ushort(__float2half_rn(x)));
+}
+static __device__ __forceinline__ void attngen_store_float_if(bool pred, __nv_bfloat16 *p, float x) {
+    attngen_store_if(pred, static_cast<void *>(p), __bfloat16_as_ushort(__float2bfloat16_rn(x)));
+}
+static __device__ __forceinline__ void attngen_store_pair_if(bool pred, __half *p, float lo, float hi) {
+    attngen_store_if(pred, static_cast<void *>(p), attngen_pack2(lo, hi, __half()));
+}
+static __device__ __forceinline__ void attngen_store_pair_if(bool pred, __nv_bfloat16 *p, float lo, float hi) {
+    attngen_store_if(pred, static_cast<void *>(p), attngen_pack2(lo, hi, __nv_bfloat16()));
+}
+
 /* Accumulator fragments to 16-byte rows without shared memory. In a wgmma (or mma.sync) accumulator, the four lanes
    of a quad (c = lane % 4) hold one row: word w[j] of lane c is columns 8j + 2c and 8j + 2c + 1 (two 16-bit values
    packed), j = 0 .. 3 for four consecutive 8-column groups. After the transpose lane c holds group c whole, its

@@ -979,6 +979,124 @@ static __device__ __forceinline__ void scheduler_signal(int consumer) {
    shared memory, for every head dim and for fp8.) */
 constexpr int kQuadGroups = kValueHeadDim / 32; /* four-group blocks of a row */
 
+/* An item's epilogue, run by finish_item while the consumer's next item's first S is on the tensor cores (or at the
+   consumer's end); until then its O accumulator, row maxima and sums stay in the consumer's registers, where the
+   next item starts its own once the epilogue is done (start_accumulators). The epilogue sits between two items of this
+   warpgroup while the other one waits for its turn at the tensor cores: run in place, it cost 8-17 % at N = 512
+   (TUNING.md H20). */
+/* Overlapped where O's and S's accumulators fit the consumer's registers together (else, d = 256, they spill): the
+   epilogue then runs in place, at the end of its item. */
+constexpr bool kOverlapEpilogue = kOTileFloats + kSTileFloats <= 128;
+
+struct ItemOutput {
+    float o[kOTileFloats];
+    float row_max[2];
+    float row_sum[2];
+    int32_t h, nq, thread_row, q_row0, q_batch;
+    float v_descale, score_to_log2; /* nq = 0: no item's O is pending (finish_item stores nothing) */
+};
+
+/* The next item takes over the registers: O = 0, no maximum, no sum. */
+static __device__ __forceinline__ void start_accumulators(ItemOutput &output) {
+#pragma unroll
+    for (int i = 0; i < kOTileFloats; ++i) output.o[i] = 0.0f;
+    output.row_max[0] = output.row_max[1] = -INFINITY;
+    output.row_sum[0] = output.row_sum[1] = 0.0f;
+}
+
+/* Where the item's O and LSE go (in place: set just before its epilogue, so that none of it is live in the key
+   loop). */
+static __device__ __forceinline__ void describe_output(ItemOutput &output, const WorkItem &item, int consumer,
+                                                       int warp, int group, float v_descale, float score_to_log2) {
+    output.h = item.h;
+    output.nq = item.nq;
+    output.thread_row = item.q_begin + consumer * kRowsPerConsumer + warp * 16 + group;
+    output.q_row0 = item.q_row0;
+    output.q_batch = item.q_batch;
+    output.v_descale = v_descale;
+    output.score_to_log2 = score_to_log2;
+}
+
+static __device__ __forceinline__ void finish_item(const KernelArguments &arguments, ItemOutput &output,
+                                                   int quad_lane) {
+    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
+       LSE = -inf (its acc is exactly 0 and factor 0). O 16-byte aligned: each quad transposes its row's four-group
+       blocks in registers and stores 16-byte chunks (kQuadGroups, TUNING.md H19), the rest of a row as below.
+       Otherwise straight from the fragments: columns 8j + 2c and 8j + 2c + 1 of rows thread_row and thread_row + 8,
+       one 4-byte store per pair. The epilogue runs between two items of this warpgroup while the other one waits
+       for its turn at the tensor cores, so it is kept short (TUNING.md H20): one reciprocal per row, and the LSE
+       of row thread_row by quad lane 0 and of row thread_row + 8 by quad lane 1, one fast log each. */
+    const attngen_forward_params &p = arguments.params;
+    float (&o)[kOTileFloats] = output.o;
+    float (&row_max)[2] = output.row_max;
+    const int32_t h = output.h, nq = output.nq, thread_row = output.thread_row;
+    const float v_descale = output.v_descale, score_to_log2 = output.score_to_log2;
+    (void)v_descale;
+    (void)score_to_log2;
+    Element *const o_base = static_cast<Element *>(p.o) + (int64_t)output.q_batch * p.o_layout.batch_stride +
+                            (int64_t)output.q_row0 * p.o_layout.row_stride + h * p.o_layout.head_stride;
+    const bool o_aligned4 = arguments.o_aligned4 != 0;
+    const bool quad_stores = kQuadGroups > 0 && arguments.o_aligned16 != 0;
+    float row_sums[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        float sum = output.row_sum[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        row_sums[r] = sum;
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const float sum = row_sums[r];
+        const int64_t q = thread_row + 8 * r;
+        /* sum >= 1 where a key was kept (the row's maximum contributes 2^0; fp8: 2^kPOffsetLog2) */
+        const float factor = sum > 0.0f ? (kFp8 ? kKeepScale * v_descale : kKeepScale) * __frcp_rn(sum) : 0.0f;
+        if (quad_stores) { /* every lane shuffles; a quad's lanes share their row, so q < nq holds for all or none */
+#pragma unroll
+            for (int g = 0; g < kQuadGroups; ++g) {
+                uint32_t w[4];
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    const int j = 4 * g + i;
+                    w[i] = attngen_pack2(o[4 * j + 2 * r] * factor, o[4 * j + 2 * r + 1] * factor, Element());
+                }
+                attngen_transpose_quad(w, quad_lane);
+                attngen_store_if(q < nq, o_base + q * p.o_layout.row_stride + 8 * (4 * g + quad_lane),
+                                 make_uint4(w[0], w[1], w[2], w[3]));
+            }
+        }
+        if (!(quad_stores && 4 * kQuadGroups == kValueHeadDim / 8)) {
+            Element *const o_row = o_base + q * p.o_layout.row_stride;
+#pragma unroll
+            for (int j = 0; j < kValueHeadDim / 8; ++j) {
+                if (quad_stores && j < 4 * kQuadGroups) continue; /* stored above */
+                const int column = 8 * j + 2 * quad_lane;
+                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
+                if (o_aligned4) {
+                    attngen_store_pair_if(q < nq, o_row + column, lo, hi);
+                } else {
+                    attngen_store_float_if(q < nq, o_row + column, lo);
+                    attngen_store_float_if(q < nq, o_row + column + 1, hi);
+                }
+            }
+        }
+    }
+    if (kSavesLogSumExp) {
+        const int r = quad_lane & 1;
+        const float sum = r != 0 ? row_sums[1] : row_sums[0];
+        const float maximum = r != 0 ? row_max[1] : row_max[0];
+        const int64_t q = thread_row + 8 * r;
+        attngen_store_if(quad_lane < 2 && q < nq,
+                         p.lse + (int64_t)output.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
+                             ((int64_t)output.q_row0 + q) * p.lse_layout.row_stride,
+                         sum > 0.0f ? (kFp8 ? maximum * (score_to_log2 * 0.6931471805599453f) + (__logf(sum) - kPOffsetNatural)
+                                            : maximum * kScoreToNatural + __logf(sum))
+                                    : -INFINITY);
+    }
+    output.nq = 0; /* stored */
+}
+
+
 /* The consumer's key loop, software-pipelined inside the warpgroup (FlashAttention-3's intra-warpgroup overlap):
    the wgmma of S(j+1) = Q·K(j+1)ᵀ and of O += P(j)·V(j) are issued back to back as two groups, then
 
@@ -993,7 +1111,7 @@ constexpr int kQuadGroups = kValueHeadDim / 32; /* four-group blocks of a row */
    j / kStages; the item's Q in buffer q_count % kQStages as use q_count / kQStages. Both counts are advanced here. */
 static __device__ __forceinline__ void consume_item(const SharedLayout &smem, const WorkItem &item,
                                                     const KernelArguments &arguments, int consumer,
-                                                    uint32_t &tile_count, uint32_t &q_count) {
+                                                    uint32_t &tile_count, uint32_t &q_count, ItemOutput &output) {
     const attngen_forward_params &p = arguments.params;
     const KeyTiles &tiles = item.tiles;
     const int32_t b = item.b, h = item.h, q_begin = item.q_begin;
@@ -1007,14 +1125,13 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     const int32_t consumer_q_end = min(consumer_q_begin + kRowsPerConsumer, nq); /* may be <= begin */
     const int32_t thread_row = consumer_q_begin + warp * 16 + group;             /* + 8 r */
 
-    float o[kOTileFloats];
-#pragma unroll
-    for (int i = 0; i < kOTileFloats; ++i) o[i] = 0.0f;
+    float (&o)[kOTileFloats] = output.o;
+    float (&row_max)[2] = output.row_max; /* raw (unscaled) scores of rows thread_row + 8 r (base 2 with a score
+                                             modifier: kScoreToLog2) */
+    float (&row_sum)[2] = output.row_sum; /* this thread's share (its 2 x kBlockN / 8 columns) */
     float s[kSTileFloats];
 #pragma unroll
     for (int i = 0; i < kSTileFloats; ++i) s[i] = 0.0f;
-    float row_max[2] = {-INFINITY, -INFINITY}; /* raw (unscaled) scores of rows thread_row + 8 r (base 2 with a
-                                                  score modifier: kScoreToLog2) */
     const ScoreModifierState modifier_state = score_modifier_prepare(b, h, nq, nk, p.heads_q, p.score_parameters);
     /* fp8: the descale factors of the item's (sequence, key/value head): Q's and K's scale the scores, V's O. */
     float qk_descale = 1.0f, v_descale = 1.0f;
@@ -1025,7 +1142,7 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
     }
     /* The raw scores' factor to base 2: a score modifier has applied the descale factors already. */
     const float score_to_log2 = kScoreModifier ? kScoreToLog2 : kScoreToLog2 * qk_descale;
-    float row_sum[2] = {0.0f, 0.0f};           /* this thread's share (its 2 x kBlockN / 8 columns) */
+    if constexpr (!kOverlapEpilogue) start_accumulators(output);
 
     if (item.first_tile < tiles.tile_end) {
         const int q_buffer = (int)(q_count % kQStages);
@@ -1044,6 +1161,11 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         scheduler_wait(consumer);
         issue_scores(s, smem, q_buffer, consumer, slot);
         scheduler_signal(consumer);
+        if constexpr (kOverlapEpilogue) { /* the item before's epilogue while the tensor cores compute this S */
+            finish_item(arguments, output, quad_lane);
+            describe_output(output, item, consumer, warp, group, v_descale, score_to_log2);
+            start_accumulators(output);
+        }
         attngen_wgmma_wait_group<0>();
         attngen_fence_operands(s);
         attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
@@ -1106,63 +1228,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_mbarrier_arrive_warp(smem.value_empty(slot), lane);
         tile_count = count + 1;
         ++q_count;
+    } else if constexpr (kOverlapEpilogue) { /* no key tile: O = 0, LSE = -inf */
+        finish_item(arguments, output, quad_lane);
+        describe_output(output, item, consumer, warp, group, v_descale, score_to_log2);
+        start_accumulators(output);
     }
-
-    /* Epilogue: O = acc / rowsum, LSE = max · scale + log(rowsum); a row that kept nothing gets O = 0 and
-       LSE = -inf (its acc is exactly 0 and factor 0). O 16-byte aligned: each quad transposes its row's four-group
-       blocks in registers and stores 16-byte chunks (kQuadGroups, TUNING.md H19), the rest of a row as below.
-       Otherwise straight from the fragments: columns 8j + 2c and 8j + 2c + 1 of rows thread_row and thread_row + 8,
-       one 4-byte store per pair. */
-    Element *const o_base = static_cast<Element *>(p.o) + (int64_t)item.q_batch * p.o_layout.batch_stride +
-                            (int64_t)item.q_row0 * p.o_layout.row_stride + h * p.o_layout.head_stride;
-    const bool o_aligned4 = arguments.o_aligned4 != 0;
-    const bool quad_stores = kQuadGroups > 0 && arguments.o_aligned16 != 0;
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-        float sum = row_sum[r];
-        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-        const int64_t q = thread_row + 8 * r;
-        const bool kept_any = sum > 0.0f;
-        const float factor = kept_any ? (kFp8 ? kKeepScale * v_descale / sum : kKeepScale / sum) : 0.0f;
-        if (quad_stores) { /* every lane shuffles; a quad's lanes share their row, so q < nq holds for all or none */
-#pragma unroll
-            for (int g = 0; g < kQuadGroups; ++g) {
-                uint32_t w[4];
-#pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int j = 4 * g + i;
-                    w[i] = attngen_pack2(o[4 * j + 2 * r] * factor, o[4 * j + 2 * r + 1] * factor, Element());
-                }
-                attngen_transpose_quad(w, quad_lane);
-                if (q < nq) {
-                    *reinterpret_cast<uint4 *>(o_base + q * p.o_layout.row_stride + 8 * (4 * g + quad_lane)) =
-                        make_uint4(w[0], w[1], w[2], w[3]);
-                }
-            }
-        }
-        if (q < nq) {
-            Element *const o_row = o_base + q * p.o_layout.row_stride;
-#pragma unroll
-            for (int j = 0; j < kValueHeadDim / 8; ++j) {
-                if (quad_stores && j < 4 * kQuadGroups) continue; /* stored above */
-                const int column = 8 * j + 2 * quad_lane;
-                const float lo = o[4 * j + 2 * r] * factor, hi = o[4 * j + 2 * r + 1] * factor;
-                if (o_aligned4) {
-                    attngen_store_pair(o_row + column, lo, hi);
-                } else {
-                    attngen_store_float(o_row + column, lo);
-                    attngen_store_float(o_row + column + 1, hi);
-                }
-            }
-            if (kSavesLogSumExp && quad_lane == 0) {
-                p.lse[(int64_t)item.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
-                      ((int64_t)item.q_row0 + q) * p.lse_layout.row_stride] =
-                    kept_any ? (kFp8 ? row_max[r] * (score_to_log2 * 0.6931471805599453f) + (logf(sum) - kPOffsetNatural)
-                                     : row_max[r] * kScoreToNatural + logf(sum))
-                             : -INFINITY;
-            }
-        }
+    if constexpr (!kOverlapEpilogue) {
+        describe_output(output, item, consumer, warp, group, v_descale, score_to_log2);
+        finish_item(arguments, output, quad_lane);
     }
 }
 
@@ -1170,6 +1243,10 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
 static __device__ __forceinline__ void consume(const SharedLayout &smem, const KernelArguments &arguments,
                                                int consumer) {
     uint32_t tile_count = 0, q_count = 0;
+    ItemOutput output;
+    start_accumulators(output);
+    describe_output(output, WorkItem(), 0, 0, 0, 1.0f, 1.0f);
+    output.nq = 0; /* nothing pending */
     if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
     for (uint32_t n = 0;; ++n) {
         uint32_t head_index = 0, rank = 0;
@@ -1177,8 +1254,9 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
         if (step == kStepDone) break;
         if (step == kStepNone) continue;
         const WorkItem item = work_item(arguments, head_index, rank);
-        consume_item(smem, item, arguments, consumer, tile_count, q_count);
+        consume_item(smem, item, arguments, consumer, tile_count, q_count, output);
     }
+    if constexpr (kOverlapEpilogue) finish_item(arguments, output, (int)(threadIdx.x % 4)); /* the last item's */
     if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
 }
 
