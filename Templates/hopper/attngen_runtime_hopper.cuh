@@ -228,6 +228,22 @@ static __device__ __forceinline__ void attngen_transpose_quad(uint32_t (&w)[4], 
     }
 }
 
+/* The 16-byte chunk this lane stores of row r (0: the fragment's row g, 1: row g + 8) of an accumulator, four-group
+   block `block` (columns 32 block .. 32 block + 31): its pairs times `scale`, packed to Element and transposed across
+   the quad (attngen_transpose_quad); lane c's chunk is columns 32 block + 8c .. + 7. Every lane of the warp calls it. */
+template <typename Element, int Floats>
+static __device__ __forceinline__ uint4 attngen_quad_chunk(const float (&acc)[Floats], int block, int r, float scale,
+                                                           int quad_lane) {
+    uint32_t w[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        const int j = 4 * block + i;
+        w[i] = attngen_pack2(acc[4 * j + 2 * r] * scale, acc[4 * j + 2 * r + 1] * scale, Element());
+    }
+    attngen_transpose_quad(w, quad_lane);
+    return make_uint4(w[0], w[1], w[2], w[3]);
+}
+
 /* Orders this thread's generic-proxy shared-memory accesses (ordinary ld/st, stmatrix) before later
    async-proxy accesses (TMA, wgmma reading a descriptor). Needed, in each writing thread and before the barrier
    that hands the data over, when ordinary stores produce what TMA stores or wgmma reads. */

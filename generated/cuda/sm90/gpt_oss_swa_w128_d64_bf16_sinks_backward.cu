@@ -1719,31 +1719,13 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
         if (aligned16) { /* every lane shuffles; only rows before nk store */
 #pragma unroll
             for (int g = 0; g < head_quads; ++g) {
-                uint32_t w[4];
-#pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int j = 4 * g + i;
-                    w[i] = attngen_pack2(dk[4 * j + 2 * r] * kScale, dk[4 * j + 2 * r + 1] * kScale, Element());
-                }
-                attngen_transpose_quad(w, quad_lane);
-                if (k < nk) {
-                    *reinterpret_cast<uint4 *>(dk_row + head_column0 + 8 * (4 * g + quad_lane)) =
-                        make_uint4(w[0], w[1], w[2], w[3]);
-                }
+                const uint4 chunk = attngen_quad_chunk<Element>(dk, g, r, kScale, quad_lane);
+                if (k < nk) *reinterpret_cast<uint4 *>(dk_row + head_column0 + 8 * (4 * g + quad_lane)) = chunk;
             }
 #pragma unroll
             for (int g = 0; g < value_quads; ++g) {
-                uint32_t w[4];
-#pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int j = 4 * g + i;
-                    w[i] = attngen_pack2(dv[4 * j + 2 * r], dv[4 * j + 2 * r + 1], Element());
-                }
-                attngen_transpose_quad(w, quad_lane);
-                if (k < nk) {
-                    *reinterpret_cast<uint4 *>(dv_row + value_column0 + 8 * (4 * g + quad_lane)) =
-                        make_uint4(w[0], w[1], w[2], w[3]);
-                }
+                const uint4 chunk = attngen_quad_chunk<Element>(dv, g, r, 1.0f, quad_lane);
+                if (k < nk) *reinterpret_cast<uint4 *>(dv_row + value_column0 + 8 * (4 * g + quad_lane)) = chunk;
             }
         }
         if (k >= nk) continue;

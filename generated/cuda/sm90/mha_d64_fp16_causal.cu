@@ -979,15 +979,15 @@ static __device__ __forceinline__ void scheduler_signal(int consumer) {
    shared memory, for every head dim and for fp8.) */
 constexpr int kQuadGroups = kValueHeadDim / 32; /* four-group blocks of a row */
 
-/* An item's epilogue, run by finish_item while the consumer's next item's first S is on the tensor cores (or at the
-   consumer's end); until then its O accumulator, row maxima and sums stay in the consumer's registers, where the
-   next item starts its own once the epilogue is done (start_accumulators). The epilogue sits between two items of this
-   warpgroup while the other one waits for its turn at the tensor cores: run in place, it cost 8-17 % at N = 512
-   (TUNING.md H20). */
 /* Overlapped where O's and S's accumulators fit the consumer's registers together (else, d = 256, they spill): the
    epilogue then runs in place, at the end of its item. */
 constexpr bool kOverlapEpilogue = kOTileFloats + kSTileFloats <= 128;
 
+/* An item's epilogue, run by finish_item while the consumer's next item's first S is on the tensor cores (or at the
+   consumer's end); until then its O accumulator, row maxima and sums stay in the consumer's registers, where the
+   next item starts its own once the epilogue is done (start_accumulators). The epilogue sits between two items of this
+   warpgroup while the other one waits for its turn at the tensor cores: left out entirely, the kernel ran 12-21 %
+   faster at N = 512 (TUNING.md H20). */
 struct ItemOutput {
     float o[kOTileFloats];
     float row_max[2];
@@ -1054,15 +1054,8 @@ static __device__ __forceinline__ void finish_item(const KernelArguments &argume
         if (quad_stores) { /* every lane shuffles; a quad's lanes share their row, so q < nq holds for all or none */
 #pragma unroll
             for (int g = 0; g < kQuadGroups; ++g) {
-                uint32_t w[4];
-#pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int j = 4 * g + i;
-                    w[i] = attngen_pack2(o[4 * j + 2 * r] * factor, o[4 * j + 2 * r + 1] * factor, Element());
-                }
-                attngen_transpose_quad(w, quad_lane);
-                attngen_store_if(q < nq, o_base + q * p.o_layout.row_stride + 8 * (4 * g + quad_lane),
-                                 make_uint4(w[0], w[1], w[2], w[3]));
+                const uint4 chunk = attngen_quad_chunk<Element>(o, g, r, factor, quad_lane);
+                attngen_store_if(q < nq, o_base + q * p.o_layout.row_stride + 8 * (4 * g + quad_lane), chunk);
             }
         }
         if (!(quad_stores && 4 * kQuadGroups == kValueHeadDim / 8)) {
