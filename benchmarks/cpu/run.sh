@@ -42,7 +42,7 @@ swift build --scratch-path "$work/swift" --product attngen >/dev/null
     -o "$work/libattngen_bench.so" -lm
 
 # ---- 4. measure ------------------------------------------------------------------------------------
-command_line="${ATTNGEN_CFLAGS:+ATTNGEN_CFLAGS='$ATTNGEN_CFLAGS' }benchmarks/cpu/run.sh${*:+ $*}"
+command_line="${ATTNGEN_CFLAGS:+ATTNGEN_CFLAGS='$ATTNGEN_CFLAGS' }${RESULTS:+RESULTS=$RESULTS }benchmarks/cpu/run.sh${*:+ $*}"
 model="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
 results="${RESULTS:-$here/RESULTS-${model:-unknown-cpu}.md}"
 "$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$results" \
