@@ -9,6 +9,9 @@
 #     bash benchmarks/gpu/tune_ab.sh run [bench.py arguments]       # N = 512 .. 16k; $OUT/tune_ab.log
 #
 # TUNE_AB_DIR (both steps) names another folder than benchmarks/gpu/.generated/tune-ab, for two A/Bs in one call.
+# TUNE_AB_B_FROM (prepare) names a folder that `attngen emit cuda --arch sm90 --family auto --spec SPEC` wrote with
+# other templates (an earlier commit, say): B's NAME.cu then comes from there instead of from the sed expression
+# (pass '-' as the expression), for an A/B of a change that one sed line cannot express.
 #
 # Four copies of each variant of SPEC (default benchmarks/gpu/tune_spec.json: bf16 d = 64 and 128, causal or not),
 # timed one after the other at each shape in the order aaa, bbb, ccc, ddd: aaa and ccc as emitted, bbb and ddd with
@@ -35,7 +38,12 @@ prepare)
                 "$DIR.tmp/${variant}"_mma.cu; do
                 [ -f "$file" ] && sed "s/$variant/$name/g" "$file" >"$DIR/$(basename "$file" | sed "s/^$variant/$name/")"
             done
-            if [ $label = bbb ] || [ $label = ddd ]; then
+            if { [ $label = bbb ] || [ $label = ddd ]; } && [ -n "${TUNE_AB_B_FROM:-}" ]; then
+                [ -f "$TUNE_AB_B_FROM/$variant.cu" ] || { echo "TUNE_AB_B_FROM has no $variant.cu" >&2; exit 1; }
+                sed "s/$variant/$name/g" "$TUNE_AB_B_FROM/$variant.cu" >"$DIR/$name.cu"
+                before=$(sed "s/$name/tnaaa_${variant#*_}/g" "$DIR/$name.cu" | md5sum)
+                [ "$before" != "$(md5sum <"$DIR/tnaaa_${variant#*_}.cu")" ] || { echo "TUNE_AB_B_FROM's $variant.cu is A's" >&2; exit 1; }
+            elif [ $label = bbb ] || [ $label = ddd ]; then
                 before=$(md5sum <"$DIR/$name.cu")
                 sed -i "$edit" "$DIR/$name.cu"
                 [ "$(md5sum <"$DIR/$name.cu")" != "$before" ] || { echo "the sed expression changed nothing in $name.cu" >&2; exit 1; }
@@ -43,7 +51,7 @@ prepare)
         done
     done
     rm -rf "$DIR.tmp"
-    echo "$DIR: $(ls "$DIR"/tn*.cu | wc -l) sources; B is: $edit"
+    echo "$DIR: $(ls "$DIR"/tn*.cu | wc -l) sources; B is: $([ -n "${TUNE_AB_B_FROM:-}" ] && echo "the sources in $TUNE_AB_B_FROM" || echo "$edit")"
     ;;
 run)
     shift
