@@ -28,9 +28,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # cores from whatever runs next; 2^4 cycles makes them sleep at once (NOTES.md, 7).
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # torch's OpenMP pool and the kernels' (the system libgomp: two runtimes in one process) spin after each parallel
-# region by default; on two cores the spinning threads of one take the cores from the next contender, which made
-# attngen's rate bimodal from run to run on a Zen 5 VM (160 or 236 GFLOP/s, same shape; NOTES.md, 22). Passive
-# waiting changes neither contender's steady rate there.
+# region by default, and on two cores one's spinning threads take the cores from the next contender; passive waiting
+# is the fair setting for both (NOTES.md, 22: it did not move SDPA, and was not the cause of that VM's swings).
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numpy as np  # noqa: E402  (after the thread variables)
