@@ -38,15 +38,17 @@ prepare)
                 "$DIR.tmp/${variant}"_mma.cu; do
                 [ -f "$file" ] && sed "s/$variant/$name/g" "$file" >"$DIR/$(basename "$file" | sed "s/^$variant/$name/")"
             done
-            if { [ $label = bbb ] || [ $label = ddd ]; } && [ -n "${TUNE_AB_B_FROM:-}" ]; then
-                [ -f "$TUNE_AB_B_FROM/$variant.cu" ] || { echo "TUNE_AB_B_FROM has no $variant.cu" >&2; exit 1; }
-                sed "s/$variant/$name/g" "$TUNE_AB_B_FROM/$variant.cu" >"$DIR/$name.cu"
-                before=$(sed "s/$name/tnaaa_${variant#*_}/g" "$DIR/$name.cu" | md5sum)
-                [ "$before" != "$(md5sum <"$DIR/tnaaa_${variant#*_}.cu")" ] || { echo "TUNE_AB_B_FROM's $variant.cu is A's" >&2; exit 1; }
-            elif [ $label = bbb ] || [ $label = ddd ]; then
-                before=$(md5sum <"$DIR/$name.cu")
-                sed -i "$edit" "$DIR/$name.cu"
-                [ "$(md5sum <"$DIR/$name.cu")" != "$before" ] || { echo "the sed expression changed nothing in $name.cu" >&2; exit 1; }
+            if [ $label = bbb ] || [ $label = ddd ]; then
+                if [ -n "${TUNE_AB_B_FROM:-}" ]; then
+                    [ -f "$TUNE_AB_B_FROM/$variant.cu" ] || { echo "TUNE_AB_B_FROM has no $variant.cu" >&2; exit 1; }
+                    ! cmp -s "$TUNE_AB_B_FROM/$variant.cu" "$DIR.tmp/$variant.cu" ||
+                        { echo "TUNE_AB_B_FROM's $variant.cu is A's" >&2; exit 1; }
+                    sed "s/$variant/$name/g" "$TUNE_AB_B_FROM/$variant.cu" >"$DIR/$name.cu"
+                else
+                    before=$(md5sum <"$DIR/$name.cu")
+                    sed -i "$edit" "$DIR/$name.cu"
+                    [ "$(md5sum <"$DIR/$name.cu")" != "$before" ] || { echo "the sed expression changed nothing in $name.cu" >&2; exit 1; }
+                fi
             fi
         done
     done
