@@ -8,7 +8,8 @@
  * Work decomposition
  * ------------------------------------------------------------------------------------------------------------
  * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
- * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below):
+ * items, one item = one query tile of kBlockM rows (64 per consumer warpgroup: 128, or 192 with three consumers) of
+ * one (batch, query head). The order (cta_step() below):
  *   - waves (kPairedItems false): the heads in groups, groups one after another, inside a group the last query
  *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
  *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
@@ -25,10 +26,12 @@
  *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
  *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
  *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
- * Variants without masks or dropout get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once
- * per key-tile width the planner chose): the launcher runs the one with the wider key tile from
- * HopperForwardPlanner.wideMinimumKeys keys on (TUNING.md H8, H12).
- * Block: 3 warpgroups, 384 threads.
+ * Some variants get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once per tile the planner
+ * chose, HopperForwardPlanner.longPlan): the launcher runs the long-range one from
+ * HopperForwardPlanner.longMinimumKeys keys on -- a wider key tile without masks or dropout, three consumer
+ * warpgroups under a causal mask at d = 64 (TUNING.md H8, H12, H22).
+ * Block: a producer warpgroup and kConsumerWarpgroups consumers, 384 threads (two consumers) or 512 (three: plain
+ * d = 64 variants, HopperForwardPlanner.takesThreeConsumers, TUNING.md H22).
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
  *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
@@ -36,7 +39,7 @@
  *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
  *       exit, but with fp8 inputs (kFp8) warps 1 .. 3 transpose each V tile for the fp8 P·V (transpose_values;
  *       setmaxnreg 40 there, 232 for the consumers).
- *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
+ *   warpgroups 1 .. kConsumerWarpgroups, consumers: setmaxnreg.inc to 240 registers (160 with three); consumer c owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
  *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
@@ -45,8 +48,8 @@
  *       16-byte stores, each quad of lanes transposing its row's 8-column groups first (kQuadGroups), and the
  *       natural-log LSE.
  *
- * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
- * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
+ * The consumers take turns at issuing their GEMMs (ping-pong on a named barrier each, see scheduler_wait), so
+ * that one's softmax overlaps the others' GEMMs -- and one's epilogue the others' first GEMMs of the next item.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)

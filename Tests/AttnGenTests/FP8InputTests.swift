@@ -77,7 +77,7 @@ import Testing
         #expect(plan.forward.blockRows == 128 && plan.forward.blockColumns == 128)
         #expect(plan.forward.accounts.contains { $0.item.hasPrefix("transposed V tiles") && $0.bytes == plan.forward.stages * 128 * 128 })
         #expect(plan.forward.accounts.contains { $0.item.hasPrefix("Q tiles") && $0.bytes == plan.forward.queryBuffers * 128 * 128 })
-        #expect(plan.fallbackForward == nil && plan.decode == nil && plan.wideForward == nil && plan.backward == nil)
+        #expect(plan.fallbackForward == nil && plan.decode == nil && plan.longForward == nil && plan.backward == nil)
         let wide = AttentionSpec(name: "w", headDim: 256).storage(.bf16).inputs(.e4m3).masked(by: .causal)
         let widePlan = try FamilyPlanner(target: .hopperSM90).plan(try VariantModel(lowering: wide))
         #expect(widePlan.forward.blockRows == 128 && widePlan.forward.blockColumns == 64)

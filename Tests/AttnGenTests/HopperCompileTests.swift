@@ -172,28 +172,68 @@ import Testing
     }
 
     /// Variants without masks or dropout get a second kernel with the widest key tile up to 192 that fits, for calls
-    /// with at least 4096 keys; masked, dropout and d >= 192 variants get none.
+    /// with at least 4096 keys, unless their kernel has three consumers; causal d = 64 gets the three-consumer one;
+    /// masked d > 64, dropout and d >= 192 variants get none (TUNING.md H12, H22).
     @Test(arguments: [
-        (AttentionSpec(name: "w64", headDim: 64).storage(.bf16), 192),
-        (AttentionSpec(name: "w128", headDim: 128).storage(.fp16).heads(query: 32, keyValue: 8), 160),
-        (AttentionSpec(name: "w256", headDim: 256).storage(.bf16), nil),
-        (AttentionSpec(name: "wc", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)), nil),
-        (AttentionSpec(name: "wd", headDim: 64).storage(.bf16).dropout(0.1), nil),
+        (AttentionSpec(name: "w64", headDim: 64).storage(.bf16), nil, nil),
+        (AttentionSpec(name: "w128", headDim: 128).storage(.fp16).heads(query: 32, keyValue: 8), 160, 128),
+        (AttentionSpec(name: "w256", headDim: 256).storage(.bf16), nil, nil),
+        (AttentionSpec(name: "wc", headDim: 128).storage(.bf16).masked(by: .causal(.topLeft)), nil, nil),
+        (AttentionSpec(name: "wc64", headDim: 64).storage(.bf16).masked(by: .causal(.topLeft)), 128, 192),
+        (AttentionSpec(name: "wd", headDim: 64).storage(.bf16).dropout(0.1), nil, nil),
         (AttentionSpec(name: "wp", headDim: 64).storage(.bf16)
-            .masked(by: .predicate(try! MaskExpressionParser.parse("k % 2 == 0"))), nil),
-    ] as [(AttentionSpec, Int?)])
-    func wideKernelForVariantsWithoutMasks(spec: AttentionSpec, expected: Int?) throws {
+            .masked(by: .predicate(try! MaskExpressionParser.parse("k % 2 == 0"))), nil, nil),
+    ] as [(AttentionSpec, Int?, Int?)])
+    func longKernelChoice(spec: AttentionSpec, columns: Int?, rows: Int?) throws {
         let plan = try Self.planned(spec, TargetChoice(device: .sm90, family: .hopper))
-        #expect(plan.wideForward?.blockColumns == expected)
-        if let wide = plan.wideForward {
-            #expect(wide.onChipBytes <= Device.sm90.maximumBudget && wide.blockColumns > plan.forward.blockColumns)
+        #expect(plan.longForward?.blockColumns == columns)
+        #expect(plan.longForward?.blockRows == rows)
+        if let long = plan.longForward {
+            #expect(long.onChipBytes <= Device.sm90.maximumBudget && long.threadsPerBlock == 32 * long.warps)
+            #expect(long.blockColumns > plan.forward.blockColumns || long.blockRows > plan.forward.blockRows)
             let source = try #require(try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
                 .first { $0.path == "\(spec.name).cu" }).contents
-            #expect(source.contains("namespace attngen_\(spec.name)_hopper_wide_detail {"))
-            #expect(source.contains("constexpr int kBlockN = \(wide.blockColumns);"))
-            #expect(source.contains("if (p.seqlen_k >= \(HopperForwardPlanner.wideMinimumKeys)) return "
-                                    + "attngen_\(spec.name)_hopper_wide_detail::launch(p, stream);"))
+            #expect(source.contains("namespace attngen_\(spec.name)_hopper_long_detail {"))
+            #expect(source.contains("constexpr int kBlockN = \(long.blockColumns);"))
+            #expect(source.contains("constexpr int kBlockM = \(long.blockRows);"))
+            #expect(source.contains("if (p.seqlen_k >= \(HopperForwardPlanner.longMinimumKeys)) return "
+                                    + "attngen_\(spec.name)_hopper_long_detail::launch(p, stream);"))
         }
+    }
+
+    /// Three consumer warpgroups (192 query rows, 160 registers a consumer thread) for 16-bit d <= 64 variants
+    /// without the mask registers: for every call when the items are uniform, from 4096 keys on under a causal mask
+    /// (`longKernelChoice`); windows, predicates, dropout, score modifiers, fp8, d = 128 and sparse blocks of 128
+    /// rows keep two (TUNING.md H22).
+    @Test(arguments: [
+        (AttentionSpec(name: "t64", headDim: 64).storage(.bf16), 3),
+        (AttentionSpec(name: "t64gqa", headDim: 64).storage(.fp16).heads(query: 8, keyValue: 2).withSinks()
+            .savingLogSumExp(), 3),
+        (AttentionSpec(name: "t64c", headDim: 64).storage(.bf16).masked(by: .causal(.bottomRight)), 2),
+        (AttentionSpec(name: "t64w", headDim: 64).storage(.bf16)
+            .masked(by: .slidingWindow(left: 100, right: 0, alignment: .bottomRight)), 2),
+        (AttentionSpec(name: "t64d", headDim: 64).storage(.bf16).dropout(0.1), 2),
+        (AttentionSpec(name: "t64s", headDim: 64).storage(.bf16).modified(by: .softcap(30)), 2),
+        (AttentionSpec(name: "t64sp", headDim: 64).storage(.bf16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 128, blockColumns: 128))), 2),
+        (AttentionSpec(name: "t64sp384", headDim: 64).storage(.bf16)
+            .masked(by: .blockSparse(BlockSparseLayout(blockRows: 384, blockColumns: 128))), 2),
+        (AttentionSpec(name: "t128", headDim: 128).storage(.bf16), 2),
+        (AttentionSpec(name: "t128f8", headDim: 128).storage(.bf16).inputs(.e4m3), 2),
+    ] as [(AttentionSpec, Int)])
+    func threeConsumersWhereTheyPay(spec: AttentionSpec, consumers: Int) throws {
+        let plan = try Self.planned(spec, TargetChoice(device: .sm90, family: .hopper))
+        #expect(plan.forward.warps == 4 * (1 + consumers) && plan.forward.blockRows == 64 * consumers)
+        let variant = try VariantModel(lowering: spec)
+        #expect(plan.forward.accumulatorRegistersPerThread
+                <= HopperForwardPlanner.accumulatorRegisterLimit(variant, consumerWarpgroups: consumers))
+        let registers = HopperForwardPlanner.registerSplit(consumerWarpgroups: consumers, fp8: spec.inputStorage != nil)
+        // setmaxnreg: the warpgroups' registers fit the 64K of the SM (the template asserts the same).
+        #expect(128 * (registers.producer + consumers * registers.consumer) <= 65536)
+        let source = try #require(try KernelGenerator(emitter: try HopperEmitter()).generate([spec])
+            .first { $0.path == "\(spec.name).cu" }).contents
+        #expect(source.contains("constexpr int kConsumerWarpgroups = \(consumers);")
+                    && source.contains("constexpr int kConsumerRegisters = \(registers.consumer);"))
     }
 
     // MARK: - nvcc, ptxas and the SASS
@@ -296,16 +336,16 @@ import Testing
         for spec in specs {
             let hopper = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_detail") }
             #expect(hopper.count == 1, "expected one Hopper kernel for \(spec.name), got \(hopper.count)")
-            // Variants without masks or dropout also get the kernel with the wider key tile (TUNING.md H12).
+            // Variants with a long-range plan also get its kernel (TUNING.md H12, H22).
             let plan = try KernelGenerator.plan([spec], planners: [FamilyPlanner(target: .hopperSM90)])[0].plan
-            let wide = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_wide_detail") }
-            #expect(wide.count == (plan.wideForward == nil ? 0 : 1), "\(spec.name): \(wide.count) wide kernels")
-            let wideSASS = functions.filter {
-                $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_wide_detail")
+            let long = reports.filter { $0.function.contains("attngen_\(spec.name)_hopper_long_detail") }
+            #expect(long.count == (plan.longForward == nil ? 0 : 1), "\(spec.name): \(long.count) long-range kernels")
+            let longSASS = functions.filter {
+                $0.prefix { $0 != "\n" }.contains("attngen_\(spec.name)_hopper_long_detail")
             }
-            for body in wideSASS {
+            for body in longSASS {
                 #expect(body.contains("HGMMA") && body.contains("UTMALDG") && !body.contains("HMMA"),
-                        "\(spec.name): the wide kernel lacks wgmma or TMA")
+                        "\(spec.name): the long-range kernel lacks wgmma or TMA")
             }
             let fallback = reports.filter { $0.function.contains("attngen_\(spec.name)_detail") }
             let fallbacks = plan.fallbackForward == nil ? 0 : 2

@@ -6,19 +6,23 @@ import Testing
     func plansFitTheBudget(target: Target, headDim: Int) throws {
         let spec = AttentionSpec(name: "v", headDim: headDim).storage(.bf16)
         if target.family == .hopper {
-            // Two consumer warpgroups of 64 rows and a producer; two Q tiles, and 3 K/V stages where they fit beside
-            // them under 227 KB (d = 64; at d = 128, 3 stages and 2 Q tiles would need 256 KB: 2 stages). At
-            // d = 256 the registers limit the key tile to 80 (O alone is 128 a thread) and one Q tile fits.
+            // Two consumer warpgroups of 64 rows and a producer (three at d = 64, TUNING.md H22); two Q tiles, and
+            // 3 K/V stages where they fit beside them under 227 KB (d = 64; at d = 128, 3 stages and 2 Q tiles would
+            // need 256 KB: 2 stages). At d = 256 the registers limit the key tile to 80 (O alone is 128 a thread)
+            // and one Q tile fits.
             guard HopperForwardPlanner.runs(headDim: headDim) else {
                 #expect(throws: SpecError.self) { try TilePlanner(target: target).plan(spec) }
                 return
             }
             let plan = try TilePlanner(target: target).plan(spec)
             #expect(plan.onChipBytes <= plan.budget && plan.budget == Device.sm90.maximumBudget)
-            #expect(plan.blockRows == 128 && plan.blockColumns == (headDim == 256 ? 80 : 128) && plan.warps == 12)
+            let consumers = headDim == 64 ? 3 : 2
+            #expect(plan.blockRows == 64 * consumers && plan.blockColumns == (headDim == 256 ? 80 : 128)
+                        && plan.warps == 4 * (1 + consumers))
             #expect(plan.stages == (headDim == 64 ? 3 : 2) && plan.queryBuffers == (headDim == 256 ? 1 : 2))
             #expect(plan.accumulatorRegistersPerThread
-                        <= HopperForwardPlanner.accumulatorRegisterLimit(try VariantModel(lowering: spec)))
+                        <= HopperForwardPlanner.accumulatorRegisterLimit(try VariantModel(lowering: spec),
+                                                                          consumerWarpgroups: consumers))
             // A budget one byte short takes the next arrangement that fits, which needs fewer bytes (at d = 256 a
             // narrower key tile: 2 stages and 1 Q tile is the last arrangement).
             let smaller = try TilePlanner(target: target, budget: plan.onChipBytes - 1).plan(spec)

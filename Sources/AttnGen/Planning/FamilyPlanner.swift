@@ -43,7 +43,7 @@ public struct FamilyPlanner: Sendable {
             let backward = variant.includesBackward
                 ? VariantPlan.BackwardPlan.mma(try MMABackwardPlan(variant: variant, target: mma, budget: budget)) : nil
             return VariantPlan(target: target, budget: budget, forward: forward, fallbackForward: fallback,
-                               wideForward: planner.widePlan(variant, narrow: forward),
+                               longForward: planner.longPlan(variant, narrow: forward),
                                backward: backward,
                                hopperBackward: variant.includesBackward && hopperBackward
                                    ? try? HopperBackwardPlanner.plan(variant, budget: budget).get() : nil,

@@ -12,8 +12,9 @@
 public struct HopperForwardPlanner: Sendable {
     public var budget: Int
 
-    /// Query rows per CTA: two consumer warpgroups of 64 (the M of wgmma).
+    /// Query rows per CTA of two consumer warpgroups of 64 (the M of wgmma); three-consumer plans take 192.
     public static let tileRows = 128
+    public static let rowsPerConsumer = 64
     /// The widest key tile, and the step between the candidates (the k16 steps of O += P·V).
     public static let maximumTileColumns = 128
     public static let tileColumnStep = 16
@@ -31,12 +32,49 @@ public struct HopperForwardPlanner: Sendable {
     public static let reservedRegisters = 52
     public static let maskRegisters = 20
 
-    /// The accumulator registers `variant`'s consumer threads may hold.
-    public static func accumulatorRegisterLimit(_ variant: VariantModel) -> Int {
-        let window = variant.masks.bands.contains { $0.lower != nil }
-        let extra = window || variant.masks.hasPredicates || variant.dropout != nil || !variant.scoreModifier.isEmpty
-        let registers = variant.inputStorage == .e4m3 ? fp8ConsumerRegisters : consumerRegisters
-        return registers - reservedRegisters - (extra ? maskRegisters : 0)
+    /// setmaxnreg of the producer warpgroup and of each consumer thread with `consumerWarpgroups` consumers (the
+    /// 64K registers of an SM, one CTA): two consumers 24 and 240 (fp8: 40 for the transposing warps, 232); three
+    /// 24 and 160 (128 · (24 + 3 · 160) = 64,512).
+    public static func registerSplit(consumerWarpgroups: Int, fp8: Bool) -> (producer: Int, consumer: Int) {
+        if consumerWarpgroups == 3 { return (threeConsumerProducerRegisters, threeConsumerRegisters) }
+        return fp8 ? (40, fp8ConsumerRegisters) : (24, consumerRegisters)
+    }
+
+    /// Three consumer warpgroups (192 query rows, FlashAttention-3's tile at d = 64): a softmax-bound head dim gets a
+    /// third warpgroup to issue while two wait (the issue rate of the two-consumer kernel is ~0.35 per scheduler and
+    /// cycle, TUNING.md H13), in 160 registers a thread. Taken for 16-bit variants whose head dims are at most
+    /// `threeConsumerMaximumHeadDim` and whose accumulators fit with key tiles of at least
+    /// `threeConsumerMinimumTileColumns`: for every call when the items are uniform, else from `longMinimumKeys`
+    /// keys on (TUNING.md H22).
+    public static let threeConsumerProducerRegisters = 24
+    public static let threeConsumerRegisters = 160
+    public static let threeConsumerReservedRegisters = 32
+    public static let threeConsumerMaximumHeadDim = 64
+    public static let threeConsumerMinimumTileColumns = 96
+
+    /// The accumulator registers `variant`'s consumer threads may hold with `consumerWarpgroups` consumers.
+    public static func accumulatorRegisterLimit(_ variant: VariantModel, consumerWarpgroups: Int = 2) -> Int {
+        let extra = keepsMaskRegisters(variant)
+        let registers = registerSplit(consumerWarpgroups: consumerWarpgroups, fp8: variant.inputStorage == .e4m3).consumer
+        let reserved = consumerWarpgroups == 3 ? threeConsumerReservedRegisters : reservedRegisters
+        return registers - reserved - (extra ? maskRegisters : 0)
+    }
+
+    /// Whether `variant`'s consumers keep `maskRegisters` for a window's lower bounds, predicates, dropout's Philox
+    /// calls or score modifiers.
+    static func keepsMaskRegisters(_ variant: VariantModel) -> Bool {
+        variant.masks.bands.contains { $0.lower != nil } || variant.masks.hasPredicates || variant.dropout != nil
+            || !variant.scoreModifier.isEmpty
+    }
+
+    /// Whether `variant` may run with three consumer warpgroups (before its key tile is chosen): 16-bit inputs, head
+    /// dims up to `threeConsumerMaximumHeadDim`, none of the mask registers (with them, 96-key tiles compiled clean
+    /// for predicates, dropout and score modifiers, a window spilled 36 bytes; not measured yet, so they keep two
+    /// consumers), and sparse blocks (if any) whose rows are whole 192-row tiles.
+    static func takesThreeConsumers(_ variant: VariantModel) -> Bool {
+        variant.inputStorage == nil && !keepsMaskRegisters(variant) && variant.headDim <= threeConsumerMaximumHeadDim
+            && variant.valueHeadDim <= threeConsumerMaximumHeadDim
+            && (variant.blockSparse.map { $0.blockRows % (3 * rowsPerConsumer) == 0 } ?? true)
     }
 
     /// The shared-memory arrangements, in order of preference: K/V tiles in the TMA ring (the pipelined consumer loop
@@ -46,7 +84,7 @@ public struct HopperForwardPlanner: Sendable {
     /// and two Q tiles, at d = 128 (where 3 + 2 needs 256 KB) two and two, which measured 0.5–2 % under three and one
     /// at N = 1k and 4k and 7.6 % over it at N = 16k (TUNING.md, H4); at d = 256 two and one.
     public static let stageChoices: [(kv: Int, query: Int)] = [(3, 2), (2, 2), (3, 1), (2, 1)]
-    /// Three warpgroups: a producer and two consumers.
+    /// Warps of a two-consumer CTA: a producer warpgroup and two consumers (three consumers: 16).
     public static let warps = 12
     /// Shared memory the kernel rounds its base up by (128-byte swizzled tiles need 1024-byte alignment).
     public static let alignmentSlack = 1024
@@ -130,46 +168,70 @@ public struct HopperForwardPlanner: Sendable {
 
     /// The key-tile widths to try, widest first: multiples of 16 up to `maximum` whose accumulators fit the registers
     /// and, for block-sparse variants, that divide the sparse block's columns.
-    static func tileColumnCandidates(_ variant: VariantModel, upTo maximum: Int = maximumTileColumns) -> [Int] {
+    static func tileColumnCandidates(_ variant: VariantModel, upTo maximum: Int = maximumTileColumns,
+                                     consumerWarpgroups: Int = 2) -> [Int] {
         let fp8 = variant.inputStorage == .e4m3
         return stride(from: maximum, through: tileColumnStep, by: -tileColumnStep).filter { columns in
             (!fp8 || fp8TileColumns.contains(columns))
                 && accumulatorRegisters(tileColumns: columns, valueHeadDim: variant.valueHeadDim, fp8: fp8)
-                <= accumulatorRegisterLimit(variant)
+                <= accumulatorRegisterLimit(variant, consumerWarpgroups: consumerWarpgroups)
                 && (variant.blockSparse.map { $0.blockColumns % columns == 0 } ?? true)
         }
     }
 
-    /// The wide kernel (variants without masks or dropout): key tiles up to 192, for calls with at least
-    /// `wideMinimumKeys` keys. Measured on the H200 (TUNING.md H8, one call against the 128-key tile): d = 64 with 192
-    /// keys and d = 128 with 160 gained 6–8 % at N = 16k, 0–2 % at 2k–4k, and lost 2–5 % at N = 1k (the last tile's
-    /// padding: 1024 keys are 5.3 tiles of 192) and under causal masks; so one kernel of each width, chosen by the
-    /// launcher from the key count.
+    /// The long-range kernel, which the launcher runs for calls with at least `longMinimumKeys` keys. Variants
+    /// without masks or dropout: key tiles up to 192. Measured on the H200 (TUNING.md H8, one call against the
+    /// 128-key tile): d = 64 with 192 keys and d = 128 with 160 gained 6–8 % at N = 16k, 0–2 % at 2k–4k, and lost
+    /// 2–5 % at N = 1k (the last tile's padding: 1024 keys are 5.3 tiles of 192) and under causal masks; so one
+    /// kernel of each width, chosen by the launcher from the key count. Causal d = 64: three consumers, which gained
+    /// 5–13 % from 4k keys on and lost 8–28 % at N = 512–2k (TUNING.md H22).
     public static let maximumWideTileColumns = 192
-    public static let wideMinimumKeys = 4096
+    public static let longMinimumKeys = 4096
 
-    /// The wide kernel's plan for `variant`, whose narrow plan is `narrow`: the widest key tile above it (a multiple
-    /// of 16 up to 192) whose accumulators fit the registers and whose ring fits the budget; nil for variants with
-    /// masks or dropout, or when no wider tile fits (d = 256, d = 192).
-    public func widePlan(_ variant: VariantModel, narrow: TilePlan) -> TilePlan? {
+    /// Whether every work item of `variant` visits the same key tiles: no causal, window or block-sparse mask
+    /// limits them (the persistent kernel otherwise orders its items longest first).
+    public static func hasUniformItems(_ variant: VariantModel) -> Bool {
+        variant.masks.ranges.isEmpty && variant.masks.blockSparse == nil
+    }
+
+    /// The long-range kernel's plan for `variant`, whose plan for every call is `short`: nil when `short` has three
+    /// consumers (192 x 128 measured 13–15 % over two consumers' 128 x 192 at d = 64 from 4k keys on, TUNING.md H22);
+    /// three consumers when `variant` takes them but its items are not uniform (causal d = 64); else, for variants
+    /// without masks or dropout, the widest key tile above `short`'s (a multiple of 16 up to 192) whose accumulators
+    /// fit the registers and whose ring fits the budget; nil otherwise (masks or dropout, d = 256, d = 192).
+    public func longPlan(_ variant: VariantModel, narrow short: TilePlan) -> TilePlan? {
+        if short.warps / 4 - 1 == 3 { return nil }
+        if let three = threeConsumerPlan(variant) { return three }
         guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
               variant.dropout == nil, variant.scoreModifier.isEmpty, variant.inputStorage == nil else { return nil }
         for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
-        where columns > narrow.blockColumns {
+        where columns > short.blockColumns {
             if let plan = fitting(variant, columns: columns) { return plan }
         }
         return nil
     }
 
+    /// The three-consumer plan of `variant` (the widest key tile of at least `threeConsumerMinimumTileColumns` that
+    /// fits), or nil when it does not take three consumers or none fits the budget.
+    func threeConsumerPlan(_ variant: VariantModel) -> TilePlan? {
+        guard Self.takesThreeConsumers(variant) else { return nil }
+        for columns in Self.tileColumnCandidates(variant, consumerWarpgroups: 3)
+        where columns >= Self.threeConsumerMinimumTileColumns {
+            if let plan = fitting(variant, columns: columns, consumerWarpgroups: 3) { return plan }
+        }
+        return nil
+    }
+
     /// The plan with key tiles of `columns` in the first stage arrangement that fits the budget, or nil.
-    func fitting(_ variant: VariantModel, columns: Int) -> TilePlan? {
+    func fitting(_ variant: VariantModel, columns: Int, consumerWarpgroups: Int = 2) -> TilePlan? {
+        let rows = consumerWarpgroups * Self.rowsPerConsumer
         for choice in Self.stageChoices {
             let accounts = Self.account(headDim: variant.headDim, valueHeadDim: variant.valueHeadDim,
                                         tileColumns: columns, stages: choice.kv, queryBuffers: choice.query,
-                                        inputBytes: variant.inputBytes)
+                                        inputBytes: variant.inputBytes, tileRows: rows)
             guard accounts.reduce(0, { $0 + $1.bytes }) <= budget else { continue }
-            return TilePlan(target: .hopperSM90, budget: budget, blockRows: Self.tileRows, blockColumns: columns,
-                            warps: Self.warps, stages: choice.kv, accounts: accounts,
+            return TilePlan(target: .hopperSM90, budget: budget, blockRows: rows, blockColumns: columns,
+                            warps: 4 * (1 + consumerWarpgroups), stages: choice.kv, accounts: accounts,
                             accumulatorRegistersPerThread: Self.accumulatorRegisters(
                                 tileColumns: columns, valueHeadDim: variant.valueHeadDim,
                                 fp8: variant.inputStorage == .e4m3),
@@ -192,6 +254,9 @@ public struct HopperForwardPlanner: Sendable {
                             message: "must be a multiple of 16 for the hopper family (sm90) (its key tiles may not "
                                 + "straddle sparse blocks), got \(sparse.blockColumns); use --family mma or --family auto")
         }
+        // Three consumers for every call where the items are uniform (d = 64 without masks: +5–12 % at N = 512–2k,
+        // TUNING.md H22); causal d = 64 takes them only from longMinimumKeys keys on (longPlan).
+        if Self.hasUniformItems(variant), let three = threeConsumerPlan(variant) { return three }
         for columns in widths {
             if let plan = fitting(variant, columns: columns) { return plan }
         }
@@ -212,7 +277,7 @@ public struct HopperForwardPlanner: Sendable {
     /// The kernel's shared memory: the Q tiles, the K/V ring (and with fp8 inputs the transposed V tiles), their
     /// mbarriers, and the alignment slack.
     static func account(headDim d: Int, valueHeadDim dv: Int, tileColumns bc: Int, stages: Int,
-                        queryBuffers: Int, inputBytes e: Int = 2) -> [TilePlan.ByteAccount] {
+                        queryBuffers: Int, inputBytes e: Int = 2, tileRows: Int = tileRows) -> [TilePlan.ByteAccount] {
         let fp8 = e == 1
         let barriers = 2 * queryBuffers + (fp8 ? 6 : 4) * stages
         var accounts: [TilePlan.ByteAccount] = [

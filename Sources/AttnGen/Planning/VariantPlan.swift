@@ -8,9 +8,10 @@ public struct VariantPlan: Sendable, Hashable {
     public var forward: TilePlan
     /// The Hopper family: the mma.sync forward its launcher runs for layouts TMA cannot address.
     public var fallbackForward: TilePlan? = nil
-    /// The Hopper family, variants without masks or dropout: a second forward kernel with a wider key tile, which the
-    /// launcher runs from `HopperForwardPlanner.wideMinimumKeys` keys on; nil when no wider tile fits.
-    public var wideForward: TilePlan? = nil
+    /// The Hopper family: a second forward kernel for long key ranges, which the launcher runs from
+    /// `HopperForwardPlanner.longMinimumKeys` keys on (a wider key tile without masks or dropout, three consumer
+    /// warpgroups for causal d = 64: `HopperForwardPlanner.longPlan`); nil when there is none.
+    public var longForward: TilePlan? = nil
     /// The backward kernels' plan, when the variant has a backward pass.
     public var backward: BackwardPlan?
     /// The Hopper family: the wgmma key kernel of the backward pass, which replaces the mma.sync one where it runs
@@ -32,9 +33,9 @@ public struct VariantPlan: Sendable, Hashable {
     /// One entry per kernel, for `attngen plan` and banners: its name, its shape and its on-chip byte account.
     public var kernels: [KernelSummary] {
         var kernels = [forward.summary]
-        if let wideForward {
-            var summary = wideForward.summary
-            summary.kernel = "forward, wide key tile (seqlen_k >= \(HopperForwardPlanner.wideMinimumKeys))"
+        if let longForward {
+            var summary = longForward.summary
+            summary.kernel = "forward, long key ranges (seqlen_k >= \(HopperForwardPlanner.longMinimumKeys))"
             kernels.append(summary)
         }
         if let fallbackForward {

@@ -6,7 +6,7 @@
  * Dropout: none.
  * Log-sum-exp: not saved.
  *
- * Forward plan for sm_90 (H100/H200), Hopper family: Br = 128, Bc = 128, 12 warps (a producer warpgroup and 2 consumer warpgroups), 3 K/V TMA stages, 2 Q tiles, 132224 bytes of shared memory; persistent (one CTA per SM).
+ * Forward plan for sm_90 (H100/H200), Hopper family: Br = 192, Bc = 128, 16 warps (a producer warpgroup and 3 consumer warpgroups), 3 K/V TMA stages, 2 Q tiles, 148608 bytes of shared memory; persistent (one CTA per SM).
  * Template: Templates/cuda/forward.cuh
  */
 #ifndef ATTNGEN_MHA_D64_FP16_CUH
@@ -34,10 +34,10 @@
 #define ATTNGEN_MHA_D64_FP16_SCORE_PARAMETERS 0
 #define ATTNGEN_MHA_D64_FP16_SINKS            0
 #define ATTNGEN_MHA_D64_FP16_INPUT_BYTES      2
-#define ATTNGEN_MHA_D64_FP16_TILE_ROWS        128
+#define ATTNGEN_MHA_D64_FP16_TILE_ROWS        192
 #define ATTNGEN_MHA_D64_FP16_TILE_COLUMNS     128
-#define ATTNGEN_MHA_D64_FP16_THREADS          384
-#define ATTNGEN_MHA_D64_FP16_SHARED_BYTES     132224
+#define ATTNGEN_MHA_D64_FP16_THREADS          512
+#define ATTNGEN_MHA_D64_FP16_SHARED_BYTES     148608
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,7 +18,8 @@
  * Work decomposition
  * ------------------------------------------------------------------------------------------------------------
  * Persistent: the grid is one CTA per multiprocessor (fewer when there is less work), and each CTA loops over work
- * items, one item = one query tile of kBlockM = 128 rows of one (batch, query head). The order (cta_step() below):
+ * items, one item = one query tile of kBlockM rows (64 per consumer warpgroup: 128, or 192 with three consumers) of
+ * one (batch, query head). The order (cta_step() below):
  *   - waves (kPairedItems false): the heads in groups, groups one after another, inside a group the last query
  *     tile of every head, then the one before it, and so on; the CTAs take the items in waves of G (the grid
  *     size), forward in even waves and backward in odd ones (the CTA that took a wave's longest item takes the
@@ -35,10 +36,12 @@
  *     in flight. Measured (TUNING.md H5, one H200 call, both orders): pairs +3 to +11 % at d = 64 causal, but
  *     -6 to -7 % at d = 128 causal N = 4k and 16k, where the waves' better balance wins (the pairs' last partial
  *     wave is whole units of T + 1 tiles; the waves end on the shortest items).
- * Variants without masks or dropout get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once
- * per key-tile width the planner chose): the launcher runs the one with the wider key tile from
- * HopperForwardPlanner.wideMinimumKeys keys on (TUNING.md H8, H12).
- * Block: 3 warpgroups, 384 threads.
+ * Some variants get two such kernels (Templates/hopper/pieces/forward_kernel.cu, rendered once per tile the planner
+ * chose, HopperForwardPlanner.longPlan): the launcher runs the long-range one from
+ * HopperForwardPlanner.longMinimumKeys keys on -- a wider key tile without masks or dropout, three consumer
+ * warpgroups under a causal mask at d = 64 (TUNING.md H8, H12, H22).
+ * Block: a producer warpgroup and kConsumerWarpgroups consumers, 384 threads (two consumers) or 512 (three: plain
+ * d = 64 variants, HopperForwardPlanner.takesThreeConsumers, TUNING.md H22).
  *
  *   warpgroup 0, producer: setmaxnreg.dec to 24 registers; one thread (threadIdx.x == 0) issues every TMA load:
  *       per work item the Q tile (into one of kQStages buffers), then K and V tiles of kBlockN keys into a
@@ -46,7 +49,7 @@
  *       while the consumers finish the current item (last softmax, last P·V, epilogue). The other 127 threads
  *       exit, but with fp8 inputs (kFp8) warps 1 .. 3 transpose each V tile for the fp8 P·V (transpose_values;
  *       setmaxnreg 40 there, 232 for the consumers).
- *   warpgroups 1 and 2, consumers: setmaxnreg.inc to 240 registers; consumer c (0, 1) owns query rows
+ *   warpgroups 1 .. kConsumerWarpgroups, consumers: setmaxnreg.inc to 240 registers (160 with three); consumer c owns query rows
  *       64c .. 64c + 63 of the tile. Per key tile: S = Q·Kᵀ (wgmma, both operands in shared memory, 64 x kBlockN
  *       fp32 accumulators: kBlockN / 2 registers a thread), masks, online softmax on the fragments, P (bf16/fp16,
  *       registers) as the A operand of O += P·V (wgmma, V from shared memory). Software-pipelined inside the
@@ -55,8 +58,8 @@
  *       16-byte stores, each quad of lanes transposing its row's 8-column groups first (kQuadGroups), and the
  *       natural-log LSE.
  *
- * The two consumers take turns at issuing their GEMMs (ping-pong on two named barriers, see scheduler_wait), so
- * that one's softmax overlaps the other's GEMMs -- and one's epilogue the other's first GEMMs of the next item.
+ * The consumers take turns at issuing their GEMMs (ping-pong on a named barrier each, see scheduler_wait), so
+ * that one's softmax overlaps the others' GEMMs -- and one's epilogue the others' first GEMMs of the next item.
  *
  * ------------------------------------------------------------------------------------------------------------
  * Shared memory (dynamic; the base is rounded up to 1024 bytes, hence kSharedBytes includes 1024 of slack)
@@ -184,24 +187,28 @@ constexpr bool kUniformItems = false;
 constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 /* Uniform items go head by head (KernelArguments::head_major) when a head has at most this many query tiles. */
 constexpr int64_t kHeadMajorQueryTiles = 8;
+/* Consumer warpgroups of 64 query rows each: 2, or 3 where the planner fits a plain d = 64 kernel's accumulators
+   in the 160 registers a thread that three consumers leave (HopperForwardPlanner.consumerWarpgroups). */
 constexpr int kConsumerWarpgroups = 2;
 /* fp8 e4m3 inputs (kInputBytes 1, README.md "fp8 inputs"): Q, K and V are bytes; S = Q·Kᵀ and O += P·V run on fp8
    wgmma (k32, both operands K-major), so V is transposed in shared memory by the producer warpgroup's warps 1 to 3
    (transpose_values), and P goes to the second product in e4m3 (pack_p). */
 constexpr bool kFp8 = kInputBytes == 1;
 /* setmaxnreg: what the producer warpgroup keeps (its transposing warps, with fp8, need more than the TMA thread alone)
-   and what the consumers get. */
-constexpr int kProducerRegisters = kFp8 ? 40 : 24;
-constexpr int kConsumerRegisters = kFp8 ? 232 : 240;
+   and what the consumers get (the planner's HopperForwardPlanner.registerSplit), and what of the consumers'
+   registers the accumulators S, P and O may take together (accumulatorRegisterLimit). */
+constexpr int kProducerRegisters = 24;
+constexpr int kConsumerRegisters = 240;
+constexpr int kAccumulatorRegisterLimit = 188;
 
 /* ------------------------------------------------------------------------------------------------------------
  * Derived constants.
  * ---------------------------------------------------------------------------------------------------------- */
 
 constexpr int kWarpgroupThreads = 128;
+constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
 constexpr int kThreads = kWarpgroupThreads * (1 + kConsumerWarpgroups);
 constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
-constexpr int kRowsPerConsumer = 64;  /* the M of wgmma */
 constexpr int kSwizzleRowBytes = 128; /* one row of a 128-byte-swizzled column block */
 constexpr int kElementBytes = kInputBytes; /* one stored element of Q, K and V: 2, or 1 (fp8) */
 constexpr int kBlockColumns = kSwizzleRowBytes / kElementBytes; /* elements per swizzle row: the columns of a TMA box */
@@ -225,10 +232,13 @@ static_assert(!kFp8 || kBlockN == 128 || kBlockN == 64,
 constexpr int kVtRowBytes = kBlockN;
 static_assert(kHeadDim <= 256 && kValueHeadDim <= 256, "d, dv <= 256: the N of O += P·V is at most 256");
 /* The planner's register account (HopperForwardPlanner.accumulatorRegisterLimit): S (kBlockN / 2 fp32), P
-   (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's 240 registers, and
-   at least 52 stay for the rest. */
-static_assert(kBlockN / 2 + kBlockN / (kFp8 ? 8 : 4) + kValueHeadDim / 2 <= kConsumerRegisters - 52,
+   (kBlockN / 4 words) and O (kValueHeadDim / 2 fp32) are live at once in a consumer thread's registers, and what
+   the limit leaves of them stays for the rest. */
+static_assert(kBlockN / 2 + kBlockN / (kFp8 ? 8 : 4) + kValueHeadDim / 2 <= kAccumulatorRegisterLimit &&
+                  kAccumulatorRegisterLimit < kConsumerRegisters,
               "the accumulators leave room for the rest");
+static_assert(kConsumerWarpgroups == 2 || (kConsumerWarpgroups == 3 && !kFp8),
+              "two consumer warpgroups, or three without fp8 (the transposing warps need the producer's registers)");
 static_assert(kBlockM == kConsumerWarpgroups * kRowsPerConsumer, "each consumer warpgroup owns 64 query rows");
 static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "S = Q·Kᵀ is one wgmma of N = kBlockN per k step");
 /* Column blocks must start on 1024-byte boundaries (swizzle pattern repeat, descriptor base offset 0), and so
@@ -741,9 +751,34 @@ static __device__ __forceinline__ void issue_pv(float (&o)[kOTileFloats], uint32
    0 · inf or 0 · NaN would reach O. Before its P·V, each consumer warpgroup zeroes those rows of the slot (a row of
    a 128-byte-swizzled column block is one 128-byte line, its 16-byte chunks permuted within it), fences them for
    the async proxy that wgmma reads through, and waits for its 128 threads (named barrier kZeroBarrier + consumer).
-   Both warpgroups write the same zeros; the producer refills the slot only after both released it. Not the
+   Every consumer warpgroup writes the same zeros; the producer refills the slot only after all released it. Not the
    default path: fixed-length key sides get zeros past seqlen_k from TMA itself. */
-constexpr uint32_t kZeroBarrier = 3; /* ids 3 and 4; 1 and 2 are the scheduler's */
+constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 .. kConsumerWarpgroups (see scheduler_wait); 0 is __syncthreads */
+constexpr uint32_t kZeroBarrier = kSchedulerBarrier + kConsumerWarpgroups; /* the next kConsumerWarpgroups ids */
+static_assert(kZeroBarrier + kConsumerWarpgroups <= 16, "16 named barriers");
+
+/* bar.sync / bar.arrive on named barrier kBase + consumer, for the warp-uniform consumer index: branches so that the
+   barrier id is a constant in SASS (with an id in a register ptxas reserves all 16 barriers). */
+template <uint32_t kBase>
+static __device__ __forceinline__ void consumer_barrier_sync(int consumer, uint32_t threads) {
+    if (consumer == 0) {
+        attngen_named_barrier_sync(kBase, threads);
+    } else if (kConsumerWarpgroups == 2 || consumer == 1) {
+        attngen_named_barrier_sync(kBase + 1, threads);
+    } else {
+        attngen_named_barrier_sync(kBase + 2, threads);
+    }
+}
+template <uint32_t kBase>
+static __device__ __forceinline__ void consumer_barrier_arrive(int consumer, uint32_t threads) {
+    if (consumer == 0) {
+        attngen_named_barrier_arrive(kBase, threads);
+    } else if (kConsumerWarpgroups == 2 || consumer == 1) {
+        attngen_named_barrier_arrive(kBase + 1, threads);
+    } else {
+        attngen_named_barrier_arrive(kBase + 2, threads);
+    }
+}
 static __device__ __forceinline__ void zero_packed_value_rows(const SharedLayout &smem, int slot, int32_t tile,
                                                               int32_t nk, int consumer, int thread) {
     const int32_t first_row = nk - tile * kBlockN; /* rows first_row .. kBlockN - 1 are past the keys */
@@ -760,11 +795,7 @@ static __device__ __forceinline__ void zero_packed_value_rows(const SharedLayout
         }
     }
     attngen_fence_proxy_async_shared();
-    if (consumer == 0) {
-        attngen_named_barrier_sync(kZeroBarrier, kWarpgroupThreads);
-    } else {
-        attngen_named_barrier_sync(kZeroBarrier + 1, kWarpgroupThreads);
-    }
+    consumer_barrier_sync<kZeroBarrier>(consumer, kWarpgroupThreads);
 }
 
 /* After the wait that covers an issue_pv: pins the O and P registers (the compiler may use them again: read O,
@@ -935,40 +966,29 @@ static __device__ __forceinline__ void pack_p(uint32_t (&p)[kPFragments][4], con
     }
 }
 
-/* Ping-pong between the two consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of
-   the two take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
-   on the other one's S = Q·Kᵀ and P·V. Two named barriers of 256 threads (both consumer warpgroups),
-   kSchedulerBarrier + c "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's
-   wgmma (the S of an item's first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives
-   on the other one's. Each barrier phase completes with 128 bar.sync threads of its owner and 128 bar.arrive
-   threads of the other warpgroup. The turns run on across work items: both consumers walk the same items and
-   tile lists, so each has the same number n of issue steps in the CTA (n = the visible tiles of all its items;
-   an item's last P·V is issued outside the turns). To start, consumer 1 arrives once on consumer 0's barrier;
-   after that each consumer signals after every step. Consumer 1 passes its barrier n times on consumer 0's n
-   signals; consumer 0 passes its barrier n times in the steps and once more at the end, on consumer 1's start
-   signal and n step signals. No phase of a barrier can see two arrivals of the same warpgroup: consumer 1's
-   (k + 1)-th signal follows its k-th pass of its own barrier, which needs consumer 0's k-th signal, which follows
-   consumer 0's pass of the phase that consumer 1's k-th signal completed (and symmetrically). Every barrier
-   therefore ends with no pending arrival. Since consumer 1 signals after its last step of an item (not after its
-   epilogue), consumer 0 issues the next item's first S while consumer 1 finishes the current one. */
-static_assert(kConsumerWarpgroups == 2, "the scheduler barriers are written for two consumer warpgroups");
-constexpr uint32_t kSchedulerBarrier = 1; /* ids 1 and 2; 0 is __syncthreads */
-
-/* (Branches on the warp-uniform consumer index so that the barrier ids are constants in SASS: with an id in a
-   register ptxas reserves all 16 barriers.) */
+/* Ping-pong between the consumer warpgroups (FlashAttention-3's inter-warpgroup overlap): the GEMM issues of the
+   consumers take turns, so that while one warpgroup runs its softmax (MUFU, FMNMX, shuffles) the tensor cores work
+   on another one's S = Q·Kᵀ and P·V. One named barrier of 256 threads per consumer, kSchedulerBarrier + c
+   "consumer c may issue": consumer c bar.syncs on its own barrier before it issues a step's wgmma (the S of an
+   item's first tile; S(j+1) with P(j)·V(j) in the loop) and, once they are issued, bar.arrives on the next one's,
+   c + 1 (the last consumer's next is consumer 0), so the turns go round 0, 1, ..., 0, 1, .... Each barrier phase
+   completes with 128 bar.sync threads of its owner and 128 bar.arrive threads of the consumer before it. The turns
+   run on across work items: every consumer walks the same items and tile lists, so each has the same number n of
+   issue steps in the CTA (n = the visible tiles of all its items; an item's last P·V is issued outside the turns).
+   To start, the last consumer arrives once on consumer 0's barrier; after that each consumer signals after every
+   step. Consumers 1 .. last pass their barriers n times on the n signals of the one before; consumer 0 passes its
+   barrier n times in the steps and once more at the end, on the last consumer's start signal and n step signals.
+   No phase of a barrier can see two arrivals of the same warpgroup: consumer c's (k + 1)-th signal follows its own
+   (k + 1)-th pass, which needs the signals once round the ring, through consumer c + 1's k-th pass of the phase
+   that c's k-th signal completed. Every barrier therefore ends with no pending arrival. Since a consumer signals
+   after its last step of an item (not after its epilogue), the next one issues its next item's first S while the
+   one before finishes the current one. */
 static __device__ __forceinline__ void scheduler_wait(int consumer) {
-    if (consumer == 0) {
-        attngen_named_barrier_sync(kSchedulerBarrier, 2 * kWarpgroupThreads);
-    } else {
-        attngen_named_barrier_sync(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
-    }
+    consumer_barrier_sync<kSchedulerBarrier>(consumer, 2 * kWarpgroupThreads);
 }
 static __device__ __forceinline__ void scheduler_signal(int consumer) {
-    if (consumer == 0) {
-        attngen_named_barrier_arrive(kSchedulerBarrier + 1, 2 * kWarpgroupThreads);
-    } else {
-        attngen_named_barrier_arrive(kSchedulerBarrier, 2 * kWarpgroupThreads);
-    }
+    consumer_barrier_arrive<kSchedulerBarrier>(consumer + 1 < kConsumerWarpgroups ? consumer + 1 : 0,
+                                               2 * kWarpgroupThreads);
 }
 
 /* O leaves in 16-byte stores where its rows are 16-byte aligned (KernelArguments::o_aligned16): a quad of lanes
@@ -979,9 +999,11 @@ static __device__ __forceinline__ void scheduler_signal(int consumer) {
    shared memory, for every head dim and for fp8.) */
 constexpr int kQuadGroups = kValueHeadDim / 32; /* four-group blocks of a row */
 
-/* Overlapped where O's and S's accumulators fit the consumer's registers together (else, d = 256, they spill): the
-   epilogue then runs in place, at the end of its item. */
-constexpr bool kOverlapEpilogue = kOTileFloats + kSTileFloats <= 128;
+/* Overlapped where O's and S's accumulators fit the consumer's registers together (else, d = 256, they spill) and
+   with two consumers: the epilogue then runs in place, at the end of its item. Three consumers (160 registers a
+   thread) keep it in place: overlapped, ptxas serialized every wgmma of the causal d = 64 kernel (C7518), and the
+   two other consumers' turns cover the epilogue anyway. */
+constexpr bool kOverlapEpilogue = kConsumerWarpgroups == 2 && kOTileFloats + kSTileFloats <= 128;
 
 /* An item's epilogue, run by finish_item while the consumer's next item's first S is on the tensor cores (or at the
    consumer's end); until then its O accumulator, row maxima and sums stay in the consumer's registers, where the
@@ -1240,7 +1262,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
     start_accumulators(output);
     describe_output(output, WorkItem(), 0, 0, 0, 1.0f, 1.0f);
     output.nq = 0; /* nothing pending */
-    if (consumer == 1) scheduler_signal(consumer); /* consumer 0 issues first */
+    if (consumer == kConsumerWarpgroups - 1) scheduler_signal(consumer); /* consumer 0 issues first */
     for (uint32_t n = 0;; ++n) {
         uint32_t head_index = 0, rank = 0;
         const int step = cta_step(arguments, smem.sequences(arguments), n, head_index, rank);
@@ -1250,7 +1272,7 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const K
         consume_item(smem, item, arguments, consumer, tile_count, q_count, output);
     }
     if constexpr (kOverlapEpilogue) finish_item(arguments, output, (int)(threadIdx.x % 4)); /* the last item's */
-    if (consumer == 0) scheduler_wait(consumer); /* consumer 1's last signal (see scheduler_wait) */
+    if (consumer == 0) scheduler_wait(consumer); /* the last consumer's last signal (see scheduler_wait) */
 }
 
 /* Builds the CTA's sequence table (SequenceTable, at `table`; all threads, before the warpgroups part): the keys of

@@ -82,18 +82,16 @@ public struct HopperEmitter: KernelEmitter {
         ]) : ""
         var kernels = try kernel(variant, plan: plan, tile: plan.forward, suffix: "")
         var tileDispatch = ""
-        if let wide = plan.wideForward {
-            kernels += "\n" + (try kernel(variant, plan: plan, tile: wide, suffix: "_wide"))
-            tileDispatch = try templates.template("hopper/pieces/forward_wide_dispatch.cu").render([
-                "name": variant.name, "minimum_keys": "\(HopperForwardPlanner.wideMinimumKeys)",
-                "wide_columns": "\(wide.blockColumns)", "narrow_columns": "\(plan.forward.blockColumns)",
-            ])
-        }
         var lines = planLines(plan.forward)
-        if let wide = plan.wideForward {
-            lines.append("From \(HopperForwardPlanner.wideMinimumKeys) keys on: Bc = \(wide.blockColumns), \(wide.stages) K/V "
-                         + "stages, \(wide.queryBuffers) Q tile" + (wide.queryBuffers == 1 ? "" : "s") + ", "
-                         + "\(wide.onChipBytes) bytes of shared memory.")
+        if let long = plan.longForward {
+            kernels += "\n" + (try kernel(variant, plan: plan, tile: long, suffix: "_long"))
+            tileDispatch = try templates.template("hopper/pieces/forward_long_dispatch.cu").render([
+                "name": variant.name, "minimum_keys": "\(HopperForwardPlanner.longMinimumKeys)",
+                "long_tile": Self.tileText(long), "short_tile": Self.tileText(plan.forward),
+            ])
+            lines.append("From \(HopperForwardPlanner.longMinimumKeys) keys on: Br = \(long.blockRows), Bc = \(long.blockColumns), "
+                         + "\(long.warps / 4 - 1) consumer warpgroups, \(long.stages) K/V stages, \(long.queryBuffers) Q tile"
+                         + (long.queryBuffers == 1 ? "" : "s") + ", \(long.onChipBytes) bytes of shared memory.")
         }
         let fallback = fallbackValues(variant, plan: plan)
         // The workspace query of the ABI: the mma.sync fallback file defines it; without one (fp8 inputs, no decode
@@ -120,6 +118,11 @@ public struct HopperEmitter: KernelEmitter {
         ])
     }
 
+    /// A kernel's tile for the launcher's comments: "192 x 128, 3 consumer warpgroups".
+    static func tileText(_ tile: TilePlan) -> String {
+        "\(tile.blockRows) x \(tile.blockColumns), \(tile.warps / 4 - 1) consumer warpgroups"
+    }
+
     /// What the launcher does with a call the TMA kernel cannot take: run the mma.sync forward (`NAME_mma.cu`), or
     /// without one (fp8 inputs) refuse it.
     private func fallbackValues(_ variant: VariantModel, plan: VariantPlan)
@@ -137,17 +140,23 @@ public struct HopperEmitter: KernelEmitter {
     /// One kernel (Templates/hopper/pieces/forward_kernel.cu) in the namespace `attngen_NAME_hopper<suffix>_detail`,
     /// with `plan`'s tile.
     func kernel(_ variant: VariantModel, plan: VariantPlan, tile: TilePlan, suffix: String) throws(SpecError) -> String {
+        let consumers = tile.warps / 4 - 1
+        let registers = HopperForwardPlanner.registerSplit(consumerWarpgroups: consumers, fp8: variant.inputStorage == .e4m3)
         return try templates.template("hopper/pieces/forward_kernel.cu").render([
             "fallback_call": fallbackValues(variant, plan: plan).call("&p"),
             "name": variant.name,
             "suffix": suffix,
             "tile_rows": "\(tile.blockRows)",
+            "consumer_warpgroups": "\(consumers)",
+            "producer_registers": "\(registers.producer)",
+            "consumer_registers": "\(registers.consumer)",
+            "accumulator_register_limit": "\(HopperForwardPlanner.accumulatorRegisterLimit(variant, consumerWarpgroups: consumers))",
             "tile_columns": "\(tile.blockColumns)",
             "stages": "\(tile.stages)",
             "query_stages": "\(tile.queryBuffers)",
             // Every query tile visits the same key tiles unless a causal mask, a window or a block-sparse layout
             // limits them (the persistent kernel then orders its work items longest first).
-            "uniform_items": variant.masks.ranges.isEmpty && variant.masks.blockSparse == nil ? "true" : "false",
+            "uniform_items": HopperForwardPlanner.hasUniformItems(variant) ? "true" : "false",
             // A per-element predicate's verdicts are gathered in a rolled loop (registers); bounds alone unroll.
             "mask_loop_unroll": variant.masks.hasPredicates ? "#pragma unroll 1" : "#pragma unroll",
             "dropout": variant.dropout == nil ? "" : try templates.template("hopper/pieces/forward_dropout.cu").render([:]),
