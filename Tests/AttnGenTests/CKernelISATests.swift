@@ -3,8 +3,8 @@ import Testing
 @testable import AttnGen
 
 /// The generated C kernels choose their vector code when they are compiled (attngen_runtime.h, "vectors of fp32
-/// lanes"): AVX-512F with 16 lanes (and with AVX512_BF16 and -DATTNGEN_PREFER_BF16_DOT, bf16 dot products for the
-/// scores of bf16 variants, and for both products of their decode path), AVX2 +
+/// lanes"): AVX-512F with 16 lanes (and with AVX512_BF16 but not AVX512_FP16, or with -DATTNGEN_PREFER_BF16_DOT, bf16
+/// dot products for the scores of bf16 variants, and for both products of their decode path), AVX2 +
 /// FMA with 8, SSE2 with 4 (any x86-64 build), or portable C11 with 4-lane structs (-DATTNGEN_PORTABLE). ForwardMatrixTests and BackwardTests build with the plain warning policy (no -m
 /// flags), so on x86-64 they run the SSE2 path; this suite
 /// builds a cross-section of the same variants for each vector path, checks that the path taken is the one asked
@@ -28,12 +28,22 @@ import Testing
     }
 
     static let paths: [VectorPath] = [
-        // AVX-512 with AVX512_BF16, asked for: bf16 variants with an even head dim compute S = Q·Kᵀ on vdpbf16ps.
-        VectorPath(name: "avx512+bf16", flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c",
-                                                "-DATTNGEN_PREFER_BF16_DOT"], cpuFeature: "avx512bf16"),
-        // The same CPU without the request: plain AVX-512 (vdpbf16ps is slower than fp32 FMAs on some CPUs).
-        VectorPath(name: "avx512-bf16-unasked", isa: "avx512", flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma",
-                                                                         "-mf16c"], cpuFeature: "avx512bf16"),
+        // AVX-512 with AVX512_BF16 and without AVX512_FP16 (AMD Zen 4 and 5): bf16 variants with an even head dim
+        // compute S = Q·Kᵀ on vdpbf16ps by default.
+        VectorPath(name: "avx512+bf16", flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c"],
+                   cpuFeature: "avx512bf16"),
+        // The same CPU declining them: plain AVX-512.
+        VectorPath(name: "avx512-bf16-declined", isa: "avx512",
+                   flags: ["-mavx512f", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c", "-DATTNGEN_NO_BF16_DOT"],
+                   cpuFeature: "avx512bf16"),
+        // AVX512_BF16 with AVX512_FP16 (the Intel cores that have both, where vdpbf16ps issues at a quarter of the
+        // FMA's rate): plain AVX-512 unless asked for.
+        VectorPath(name: "avx512-bf16-fp16-unasked", isa: "avx512",
+                   flags: ["-mavx512f", "-mavx512bf16", "-mavx512fp16", "-mavx2", "-mfma", "-mf16c"],
+                   cpuFeature: "avx512fp16"),
+        VectorPath(name: "avx512+bf16-fp16-asked", isa: "avx512+bf16",
+                   flags: ["-mavx512f", "-mavx512bf16", "-mavx512fp16", "-mavx2", "-mfma", "-mf16c",
+                           "-DATTNGEN_PREFER_BF16_DOT"], cpuFeature: "avx512fp16"),
         VectorPath(name: "avx512", flags: ["-mavx512f", "-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx512f"),
         VectorPath(name: "avx2", flags: ["-mavx2", "-mfma", "-mf16c"], cpuFeature: "avx2"),
         // AVX2 with the fp32 forward's copy of K and V rows into the workspace at every size (by default only when a

@@ -196,7 +196,7 @@ TOLERANCE = {"fp32": 2e-5, "fp16": 4e-3, "bf16": 2e-2}
 GRAD_TOLERANCE = {"fp32": 2e-4, "fp16": 2e-2, "bf16": 8e-2}
 
 
-def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfused):
+def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfused, kernels_b=None):
     b = 1
     torch.manual_seed(n * 1000 + d)
     t = DTYPES[dtype]
@@ -218,6 +218,13 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
 
     contenders = {"attngen": fwd, "sdpa": lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal),
                   "sgemm": lambda: torch.mm(SGEMM_A, SGEMM_B)}
+    if kernels_b is not None:  # the second build (--lib-b), checked like the first, timed in the same rounds
+        o_b, lse_b = torch.empty_like(o), torch.empty_like(lse)
+        fwd_b = kernels_b.forward(name, q, k, v, o_b, lse_b)
+        if fwd_b() != 0:
+            raise SystemExit(f"{name}: forward of --lib-b returned a status")
+        row["fwd_b_err"] = check(f"{name} N={n} forward (--lib-b)", o_b, ref, TOLERANCE[dtype])
+        contenders["attngen_b"] = fwd_b
     if do_unfused:
         contenders["torch_unfused"] = lambda: torch_unfused(q, k, v, causal)
         if dtype == "fp32":
@@ -228,6 +235,8 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
     for key, values in times.items():
         row[key] = (SGEMM_FLOPS if key == "sgemm" else fl) / statistics.median(values) / 1e9
     row["vs_sdpa"] = round_ratio(times, "attngen", "sdpa")
+    if kernels_b is not None:
+        row["b_vs_a"] = round_ratio(times, "attngen_b", "attngen")
     unfused = [key for key in ("torch_unfused", "numpy_unfused") if key in times]
     if unfused:
         row["vs_unfused"] = min(round_ratio(times, "attngen", key) for key in unfused)
@@ -247,13 +256,24 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
                              for g, got, want in (("dQ", dq, gq), ("dK", dk, gk), ("dV", dv, gv)))
         qt, kt, vt = (x.detach().clone().requires_grad_() for x in (q, k, v))
         out_t = F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)
-        times = interleaved_times({
+        backward_contenders = {
             "attngen_bwd": bwd,
             "torch_bwd": lambda: torch.autograd.grad(out_t, (qt, kt, vt), d_o, retain_graph=True),
-        }, budget)
+        }
+        if kernels_b is not None:
+            dq_b, dk_b, dv_b = (torch.empty_like(x) for x in (dq, dk, dv))
+            bwd_b = kernels_b.backward(name, q, k, v, o, lse, d_o, dq_b, dk_b, dv_b)
+            if bwd_b() != 0:
+                raise SystemExit(f"{name}: backward of --lib-b returned a status")
+            row["bwd_b_err"] = max(check(f"{name} N={n} {g} (--lib-b)", got, want, GRAD_TOLERANCE[dtype])
+                                   for g, got, want in (("dQ", dq_b, gq), ("dK", dk_b, gk), ("dV", dv_b, gv)))
+            backward_contenders["attngen_b_bwd"] = bwd_b
+        times = interleaved_times(backward_contenders, budget)
         for key, values in times.items():
             row[key] = 2.5 * fl / statistics.median(values) / 1e9
         row["bwd_vs_torch"] = round_ratio(times, "attngen_bwd", "torch_bwd")
+        if kernels_b is not None:
+            row["bwd_b_vs_a"] = round_ratio(times, "attngen_b_bwd", "attngen_bwd")
     return row
 
 
@@ -303,6 +323,15 @@ def table(rows, sgemm):
             f"| {fmt(r['sdpa'])} | {fmt(r.get('torch_unfused'))} | {fmt(r.get('numpy_unfused'))} "
             f"| {times_text(r.get('vs_sdpa'))} | {times_text(r.get('vs_unfused'))} | {r['sgemm']:.0f} | {r['of_sgemm']:.0%} "
             f"| {fmt(r.get('attngen_bwd'))} | {fmt(r.get('torch_bwd'))} | {times_text(r.get('bwd_vs_torch'))} |")
+    if any("b_vs_a" in r for r in rows):
+        lines += ["", "--lib-b against --lib (B over A: median over rounds of A's time / B's time, > 1 = B faster):", "",
+                  "| dtype | d | N | causal | A fwd | B fwd | B vs A | A bwd | B bwd | B vs A bwd |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            lines.append(
+                f"| {r['dtype']} | {r['d']} | {r['N']} | {'yes' if r['causal'] else 'no'} | {fmt(r['attngen'])} "
+                f"| {fmt(r.get('attngen_b'))} | {times_text(r.get('b_vs_a'))} | {fmt(r.get('attngen_bwd'))} "
+                f"| {fmt(r.get('attngen_b_bwd'))} | {times_text(r.get('bwd_b_vs_a'))} |")
     return "\n".join(lines)
 
 
@@ -318,6 +347,8 @@ SHAPES = {
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lib", required=True)
+    parser.add_argument("--lib-b", help="a second library of the same variants (other flags, another revision): its "
+                        "kernels join every round, checked like the first, and the report adds B over A per shape")
     parser.add_argument("--shapes", choices=sorted(SHAPES), default="anchors")
     parser.add_argument("--dtypes", default="fp32,fp16,bf16")
     parser.add_argument("--heads", type=int, default=8)
@@ -328,19 +359,23 @@ def main():
     args = parser.parse_args()
 
     kernels = Kernels(args.lib)
+    kernels_b = Kernels(args.lib_b) if args.lib_b else None
     sgemm = sgemm_gflops()
     print(f"torch {torch.__version__}, {THREADS} threads, {cpu_name()}; sgemm 2048^3: {sgemm:.1f} GFLOP/s", flush=True)
     rows = []
     for dtype in args.dtypes.split(","):
         for d, n, causal in SHAPES[args.shapes]:
             row = run_shape(kernels, d, n, causal, dtype, args.heads, args.budget,
-                            do_backward=not args.no_backward, do_unfused=(dtype == "fp32"))
+                            do_backward=not args.no_backward, do_unfused=(dtype == "fp32"), kernels_b=kernels_b)
             rows.append(row)
             print(f"{dtype} d={d} N={n} causal={causal}: attngen {row['attngen']:.1f} sdpa {row['sdpa']:.1f} "
                   f"sgemm {row['sgemm']:.1f} "
                   f"unfused torch {fmt(row.get('torch_unfused'))} numpy {fmt(row.get('numpy_unfused'))} | "
                   f"bwd attngen {fmt(row.get('attngen_bwd'))} torch {fmt(row.get('torch_bwd'))} GFLOP/s "
-                  f"(err fwd {row['fwd_err']:.1e} bwd {row.get('bwd_err', float('nan')):.1e})", flush=True)
+                  f"(err fwd {row['fwd_err']:.1e} bwd {row.get('bwd_err', float('nan')):.1e})"
+                  + (f" | --lib-b {fmt(row.get('attngen_b'))} fwd, {fmt(row.get('attngen_b_bwd'))} bwd GFLOP/s, "
+                     f"B vs A {times_text(row.get('b_vs_a'))} fwd {times_text(row.get('bwd_b_vs_a'))} bwd"
+                     if kernels_b else ""), flush=True)
     text = table(rows, sgemm)
     print(text)
     if args.results:

@@ -2,8 +2,8 @@
 # CPU decode benchmark (bench_decode.py): generates benchmarks/cpu/decode_variants.json with attngen emit c, builds
 # them with cc -O3 -march=native -fopenmp into one shared library and times them against torch's CPU SDPA and the
 # read bandwidth. VENV=path picks a virtual environment with torch (default .venv-bench, as run.sh makes it);
-# ATTNGEN_BENCH_THREADS (default 2) the threads; ATTNGEN_CFLAGS adds compiler flags (e.g. -DATTNGEN_PREFER_BF16_DOT,
-# the bf16 dot products of README.md "The C ABI"), recorded in the results' command line.
+# ATTNGEN_BENCH_THREADS (default 2) the threads; ATTNGEN_CFLAGS adds compiler flags (e.g. -DATTNGEN_NO_BF16_DOT,
+# declining the bf16 dot products of README.md "The C ABI"), recorded in the results' command line.
 #
 #   bash benchmarks/cpu/decode.sh [--quick] [--results FILE]
 set -euo pipefail

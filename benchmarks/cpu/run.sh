@@ -12,7 +12,9 @@
 #    benchmarks/cpu/RESULTS-<cpu model>.md (RESULTS=path to choose), so that each machine's rows are kept
 #    (RESULTS.md: the AMD EPYC run of 2026-11-21). VENV=path uses an existing virtual environment with torch.
 # ATTNGEN_BENCH_THREADS (default 2) sets the threads of every contender; CC picks the compiler; ATTNGEN_CFLAGS adds
-# compiler flags (e.g. -DATTNGEN_PREFER_BF16_DOT), recorded in the report's command line.
+# compiler flags (e.g. -DATTNGEN_NO_BF16_DOT), recorded in the report's command line. ATTNGEN_CFLAGS_B builds a
+# second library of the same kernels with these flags instead (may be empty), timed in the same rounds as the first
+# (bench.py --lib-b; the report adds B over A), e.g. ATTNGEN_CFLAGS_B=-DATTNGEN_NO_BF16_DOT.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,10 +42,17 @@ swift build --scratch-path "$work/swift" --product attngen >/dev/null
 # shellcheck disable=SC2086  # ATTNGEN_CFLAGS is a list of flags
 "$cc" -std=c11 -O3 -march=native -fopenmp ${ATTNGEN_CFLAGS:-} -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
     -o "$work/libattngen_bench.so" -lm
+lib_b=()
+if [ -n "${ATTNGEN_CFLAGS_B+set}" ]; then
+    # shellcheck disable=SC2086
+    "$cc" -std=c11 -O3 -march=native -fopenmp ${ATTNGEN_CFLAGS_B} -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
+        -o "$work/libattngen_bench_b.so" -lm
+    lib_b=(--lib-b "$work/libattngen_bench_b.so")
+fi
 
 # ---- 4. measure ------------------------------------------------------------------------------------
-command_line="${ATTNGEN_CFLAGS:+ATTNGEN_CFLAGS='$ATTNGEN_CFLAGS' }${RESULTS:+RESULTS=$RESULTS }benchmarks/cpu/run.sh${*:+ $*}"
+command_line="${ATTNGEN_CFLAGS:+ATTNGEN_CFLAGS='$ATTNGEN_CFLAGS' }${ATTNGEN_CFLAGS_B+ATTNGEN_CFLAGS_B='$ATTNGEN_CFLAGS_B' }${RESULTS:+RESULTS=$RESULTS }benchmarks/cpu/run.sh${*:+ $*}"
 model="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
 results="${RESULTS:-$here/RESULTS-${model:-unknown-cpu}.md}"
-"$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" --results "$results" \
+"$venv/bin/python" "$here/bench.py" --lib "$work/libattngen_bench.so" "${lib_b[@]}" --results "$results" \
     --command "$command_line" "$@"

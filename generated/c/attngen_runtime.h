@@ -417,7 +417,17 @@ static inline void attngen_bf16_row_to_float(float *dst, const uint16_t *src, in
  */
 #if defined(__AVX512F__) && !defined(ATTNGEN_PORTABLE)
 #include <immintrin.h>
-#if defined(__AVX512BF16__) && defined(ATTNGEN_PREFER_BF16_DOT)
+/* bf16 dot products (AVX512_BF16's vdpbf16ps) for bf16 variants, ATTNGEN_BF16_DOT: where the compiler targets
+   AVX512_BF16, unless the target also has AVX512_FP16 (or -DATTNGEN_NO_BF16_DOT declines them); -DATTNGEN_PREFER_BF16_DOT
+   asks for them there too. The instruction's rate differs between CPUs (benchmarks/cpu/isa_probe.c): on an AMD EPYC of
+   family 26 (Zen 5) it issues at the fp32 FMA's rate, two products a lane each, and made the bf16 forward 1.23–1.50×
+   faster (NOTES.md 23; Zen 4's bf16 decode 1.4–2.3×, NOTES 19); on the Intel Xeon of NOTES 11, whose AVX512_FP16 marks
+   the Intel cores that have both, it issues at a quarter of that rate and made the forward 20 % slower. */
+#if defined(__AVX512BF16__) && !defined(ATTNGEN_NO_BF16_DOT) \
+    && (defined(ATTNGEN_PREFER_BF16_DOT) || !defined(__AVX512FP16__))
+#define ATTNGEN_BF16_DOT 1
+#endif
+#if defined(ATTNGEN_BF16_DOT)
 #define ATTNGEN_ISA "avx512+bf16"
 #else
 #define ATTNGEN_ISA "avx512"
@@ -454,15 +464,10 @@ static inline attngen_vf attngen_vf_pow2_whole(attngen_vf n)
     const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_castsi512_ps(bits);
 }
-/* bf16 dot products (AVX512_BF16's vdpbf16ps): ATTNGEN_BF16_DOT when the compiler targets them and the build asks
-   for them with -DATTNGEN_PREFER_BF16_DOT. A lane of attngen_vbf16_pairs holds two bf16 values, the first in the low
-   16 bits; attngen_vf_dot_bf16 adds to each fp32 lane a.lo * b.lo + a.hi * b.hi for the one pair b of every lane (the
-   products exact, the sums in fp32; bf16 subnormals, below 1.2e-38, count as zero). Opt-in because the instruction's
-   rate differs between CPUs: on the Intel Xeon of benchmarks/cpu/NOTES.md (13) it issues at a quarter of the fp32
-   FMA's rate, so its two products per lane make the bf16 forward 20 % slower there; where it runs at the FMA's
-   rate (AMD Zen 4 and 5 by their documentation; not measured here) it halves the instructions of S = Q·Kᵀ. */
-#if defined(__AVX512BF16__) && defined(ATTNGEN_PREFER_BF16_DOT)
-#define ATTNGEN_BF16_DOT 1
+/* bf16 dot products (ATTNGEN_BF16_DOT, above). A lane of attngen_vbf16_pairs holds two bf16 values, the first in
+   the low 16 bits; attngen_vf_dot_bf16 adds to each fp32 lane a.lo * b.lo + a.hi * b.hi for the one pair b of every
+   lane (the products exact, the sums in fp32; bf16 subnormals, below 1.2e-38, count as zero). */
+#if defined(ATTNGEN_BF16_DOT)
 typedef __m512i attngen_vbf16_pairs;
 static inline attngen_vbf16_pairs attngen_vbf16_pairs_load(const uint32_t *p) { return _mm512_loadu_si512(p); }
 static inline attngen_vf attngen_vf_dot_bf16(attngen_vf acc, attngen_vbf16_pairs a, uint32_t b)
