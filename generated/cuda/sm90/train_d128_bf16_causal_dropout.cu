@@ -188,7 +188,7 @@ constexpr bool kPairedItems = !kUniformItems && kHeadDim <= 64;
 /* Uniform items go head by head (KernelArguments::head_major) when a head has at most this many query tiles. */
 constexpr int64_t kHeadMajorQueryTiles = 8;
 /* Consumer warpgroups of 64 query rows each: 2, or 3 where the planner fits a plain d = 64 kernel's accumulators
-   in the 160 registers a thread that three consumers leave (HopperForwardPlanner.consumerWarpgroups). */
+   in the 160 registers a thread that three consumers leave (HopperForwardPlanner.takesThreeConsumers). */
 constexpr int kConsumerWarpgroups = 2;
 /* fp8 e4m3 inputs (kInputBytes 1, README.md "fp8 inputs"): Q, K and V are bytes; S = Q·Kᵀ and O += P·V run on fp8
    wgmma (k32, both operands K-major), so V is transposed in shared memory by the producer warpgroup's warps 1 to 3
