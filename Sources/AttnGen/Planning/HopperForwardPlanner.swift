@@ -200,10 +200,10 @@ public struct HopperForwardPlanner: Sendable {
     /// without masks or dropout, the widest key tile above `short`'s (a multiple of 16 up to 192) whose accumulators
     /// fit the registers and whose ring fits the budget; nil otherwise (masks or dropout, d = 256, d = 192).
     public func longPlan(_ variant: VariantModel, narrow short: TilePlan) -> TilePlan? {
-        if short.warps / 4 - 1 == 3 { return nil }
+        if short.consumerWarpgroups == 3 { return nil }
         if let three = threeConsumerPlan(variant) { return three }
-        guard variant.masks.ranges.isEmpty, variant.masks.blockSparse == nil, !variant.masks.hasPredicates,
-              variant.dropout == nil, variant.scoreModifier.isEmpty, variant.inputStorage == nil else { return nil }
+        guard Self.hasUniformItems(variant), !variant.masks.hasPredicates, variant.dropout == nil,
+              variant.scoreModifier.isEmpty, variant.inputStorage == nil else { return nil }
         for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
         where columns > short.blockColumns {
             if let plan = fitting(variant, columns: columns) { return plan }

@@ -30,6 +30,9 @@ public struct TilePlan: Sendable, Hashable {
 
     /// Threads per CUDA thread block.
     public var threadsPerBlock: Int { warps * 32 }
+
+    /// Hopper: the consumer warpgroups beside the producer warpgroup (2, or 3: `HopperForwardPlanner`).
+    public var consumerWarpgroups: Int { warps / 4 - 1 }
 }
 
 extension TilePlan {
@@ -37,7 +40,7 @@ extension TilePlan {
     var summary: KernelSummary {
         var shape = ["tile     Br = \(blockRows) query rows, Bc = \(blockColumns) key columns"]
         if target.family == .hopper {
-            shape.append("warps    \(warps) (\(threadsPerBlock) threads: a producer warpgroup, \(warps / 4 - 1) consumer "
+            shape.append("warps    \(warps) (\(threadsPerBlock) threads: a producer warpgroup, \(consumerWarpgroups) consumer "
                          + "warpgroups), \(stages) K/V TMA stages, \(queryBuffers) Q buffer" + (queryBuffers == 1 ? "" : "s"))
             shape.append("regs     ~\(accumulatorRegistersPerThread) fp32 accumulator registers per consumer thread")
         } else if target.isCUDA {

@@ -51,7 +51,7 @@ public struct HopperEmitter: KernelEmitter {
 
     private func planLines(_ plan: TilePlan) -> [String] {
         ["Forward plan for sm_90 (H100/H200), Hopper family: Br = \(plan.blockRows), Bc = \(plan.blockColumns), "
-            + "\(plan.warps) warps (a producer warpgroup and \(plan.warps / 4 - 1) consumer warpgroups), \(plan.stages) "
+            + "\(plan.warps) warps (a producer warpgroup and \(plan.consumerWarpgroups) consumer warpgroups), \(plan.stages) "
             + "K/V TMA stages, \(plan.queryBuffers) Q tile" + (plan.queryBuffers == 1 ? "" : "s") + ", \(plan.onChipBytes) "
             + "bytes of shared memory; persistent (one CTA per SM)."]
     }
@@ -90,7 +90,7 @@ public struct HopperEmitter: KernelEmitter {
                 "long_tile": Self.tileText(long), "short_tile": Self.tileText(plan.forward),
             ])
             lines.append("From \(HopperForwardPlanner.longMinimumKeys) keys on: Br = \(long.blockRows), Bc = \(long.blockColumns), "
-                         + "\(long.warps / 4 - 1) consumer warpgroups, \(long.stages) K/V stages, \(long.queryBuffers) Q tile"
+                         + "\(long.consumerWarpgroups) consumer warpgroups, \(long.stages) K/V stages, \(long.queryBuffers) Q tile"
                          + (long.queryBuffers == 1 ? "" : "s") + ", \(long.onChipBytes) bytes of shared memory.")
         }
         let fallback = fallbackValues(variant, plan: plan)
@@ -120,7 +120,7 @@ public struct HopperEmitter: KernelEmitter {
 
     /// A kernel's tile for the launcher's comments: "192 x 128, 3 consumer warpgroups".
     static func tileText(_ tile: TilePlan) -> String {
-        "\(tile.blockRows) x \(tile.blockColumns), \(tile.warps / 4 - 1) consumer warpgroups"
+        "\(tile.blockRows) x \(tile.blockColumns), \(tile.consumerWarpgroups) consumer warpgroups"
     }
 
     /// What the launcher does with a call the TMA kernel cannot take: run the mma.sync forward (`NAME_mma.cu`), or
@@ -140,7 +140,7 @@ public struct HopperEmitter: KernelEmitter {
     /// One kernel (Templates/hopper/pieces/forward_kernel.cu) in the namespace `attngen_NAME_hopper<suffix>_detail`,
     /// with `plan`'s tile.
     func kernel(_ variant: VariantModel, plan: VariantPlan, tile: TilePlan, suffix: String) throws(SpecError) -> String {
-        let consumers = tile.warps / 4 - 1
+        let consumers = tile.consumerWarpgroups
         let registers = HopperForwardPlanner.registerSplit(consumerWarpgroups: consumers, fp8: variant.inputStorage == .e4m3)
         return try templates.template("hopper/pieces/forward_kernel.cu").render([
             "fallback_call": fallbackValues(variant, plan: plan).call("&p"),
