@@ -252,8 +252,13 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
         qr, kr, vr = (x.detach().double().requires_grad_() for x in (q, k, v))
         out = F.scaled_dot_product_attention(qr, kr, vr, is_causal=causal)
         gq, gk, gv = torch.autograd.grad(out, (qr, kr, vr), d_o.double())
-        row["bwd_err"] = max(check(f"{name} N={n} {g}", got, want, GRAD_TOLERANCE[dtype])
-                             for g, got, want in (("dQ", dq, gq), ("dK", dk, gk), ("dV", dv, gv)))
+
+        def gradient_error(label, got_q, got_k, got_v):
+            """The largest relative error of a build's dQ, dK, dV against the float64 gradients (check raises)."""
+            return max(check(f"{name} N={n} {g}{label}", got, want, GRAD_TOLERANCE[dtype])
+                       for g, got, want in (("dQ", got_q, gq), ("dK", got_k, gk), ("dV", got_v, gv)))
+
+        row["bwd_err"] = gradient_error("", dq, dk, dv)
         qt, kt, vt = (x.detach().clone().requires_grad_() for x in (q, k, v))
         out_t = F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)
         backward_contenders = {
@@ -265,8 +270,7 @@ def run_shape(kernels, d, n, causal, dtype, heads, budget, do_backward, do_unfus
             bwd_b = kernels_b.backward(name, q, k, v, o, lse, d_o, dq_b, dk_b, dv_b)
             if bwd_b() != 0:
                 raise SystemExit(f"{name}: backward of --lib-b returned a status")
-            row["bwd_b_err"] = max(check(f"{name} N={n} {g} (--lib-b)", got, want, GRAD_TOLERANCE[dtype])
-                                   for g, got, want in (("dQ", dq_b, gq), ("dK", dk_b, gk), ("dV", dv_b, gv)))
+            row["bwd_b_err"] = gradient_error(" (--lib-b)", dq_b, dk_b, dv_b)
             backward_contenders["attngen_b_bwd"] = bwd_b
         times = interleaved_times(backward_contenders, budget)
         for key, values in times.items():

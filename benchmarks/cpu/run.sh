@@ -39,14 +39,15 @@ swift build --scratch-path "$work/swift" --product attngen >/dev/null
 "$work/swift/debug/attngen" emit c --spec "$here/variants.json" --out "$work/kernels" --force --quiet
 
 # ---- 3. build the shared library -------------------------------------------------------------------
-# shellcheck disable=SC2086  # ATTNGEN_CFLAGS is a list of flags
-"$cc" -std=c11 -O3 -march=native -fopenmp ${ATTNGEN_CFLAGS:-} -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
-    -o "$work/libattngen_bench.so" -lm
+# build_library OUTPUT FLAGS: the emitted kernels with FLAGS (a list, split on spaces) added.
+build_library() {
+    # shellcheck disable=SC2086  # the flags are a list
+    "$cc" -std=c11 -O3 -march=native -fopenmp $2 -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c -o "$1" -lm
+}
+build_library "$work/libattngen_bench.so" "${ATTNGEN_CFLAGS:-}"
 lib_b=()
 if [ -n "${ATTNGEN_CFLAGS_B+set}" ]; then
-    # shellcheck disable=SC2086
-    "$cc" -std=c11 -O3 -march=native -fopenmp ${ATTNGEN_CFLAGS_B} -fPIC -shared -I"$work/kernels" "$work/kernels"/*.c \
-        -o "$work/libattngen_bench_b.so" -lm
+    build_library "$work/libattngen_bench_b.so" "$ATTNGEN_CFLAGS_B"
     lib_b=(--lib-b "$work/libattngen_bench_b.so")
 fi
 
