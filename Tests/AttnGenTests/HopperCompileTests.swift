@@ -172,8 +172,9 @@ import Testing
     }
 
     /// Variants without masks or dropout get a second kernel with the widest key tile up to 192 that fits, for calls
-    /// with at least 4096 keys, unless their kernel has three consumers; causal d = 64 gets the three-consumer one;
-    /// masked d > 64, dropout and d >= 192 variants get none (TUNING.md H12, H22).
+    /// with at least 4096 keys, unless their kernel has three consumers; causal d = 64, predicates and score
+    /// modifiers at d = 64 get the three-consumer one (96-key tiles beside the mask registers); masked d > 64,
+    /// dropout, windows and d >= 192 variants get none (TUNING.md H12, H22, H23).
     @Test(arguments: [
         (AttentionSpec(name: "w64", headDim: 64).storage(.bf16), nil, nil),
         (AttentionSpec(name: "w128", headDim: 128).storage(.fp16).heads(query: 32, keyValue: 8), 160, 128),
@@ -182,7 +183,10 @@ import Testing
         (AttentionSpec(name: "wc64", headDim: 64).storage(.bf16).masked(by: .causal(.topLeft)), 128, 192),
         (AttentionSpec(name: "wd", headDim: 64).storage(.bf16).dropout(0.1), nil, nil),
         (AttentionSpec(name: "wp", headDim: 64).storage(.bf16)
-            .masked(by: .predicate(try! MaskExpressionParser.parse("k % 2 == 0"))), nil, nil),
+            .masked(by: .predicate(try! MaskExpressionParser.parse("k % 2 == 0"))), 96, 192),
+        (AttentionSpec(name: "ws", headDim: 64).storage(.fp16).modified(by: .softcap(30)), 96, 192),
+        (AttentionSpec(name: "ww", headDim: 64).storage(.bf16)
+            .masked(by: .slidingWindow(left: 100, right: 0, alignment: .bottomRight)), nil, nil),
     ] as [(AttentionSpec, Int?, Int?)])
     func longKernelChoice(spec: AttentionSpec, columns: Int?, rows: Int?) throws {
         let plan = try Self.planned(spec, TargetChoice(device: .sm90, family: .hopper))
@@ -202,9 +206,9 @@ import Testing
     }
 
     /// Three consumer warpgroups (192 query rows, 160 registers a consumer thread) for 16-bit d <= 64 variants
-    /// without the mask registers: for every call when the items are uniform, from 4096 keys on under a causal mask
-    /// (`longKernelChoice`); windows, predicates, dropout, score modifiers, fp8, d = 128 and sparse blocks of 128
-    /// rows keep two (TUNING.md H22).
+    /// without the mask registers: for every call when the items are uniform, from 4096 keys on under a causal mask,
+    /// a predicate or a score modifier (`longKernelChoice`); windows, dropout, fp8, d = 128 and sparse blocks of 128
+    /// rows keep two, and so do predicates and score modifiers below 4096 keys (TUNING.md H22, H23).
     @Test(arguments: [
         (AttentionSpec(name: "t64", headDim: 64).storage(.bf16), 3),
         (AttentionSpec(name: "t64gqa", headDim: 64).storage(.fp16).heads(query: 8, keyValue: 2).withSinks()

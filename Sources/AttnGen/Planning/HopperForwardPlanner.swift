@@ -44,8 +44,8 @@ public struct HopperForwardPlanner: Sendable {
     /// third warpgroup to issue while two wait (the issue rate of the two-consumer kernel is ~0.35 per scheduler and
     /// cycle, TUNING.md H13), in 160 registers a thread. Taken for 16-bit variants whose head dims are at most
     /// `threeConsumerMaximumHeadDim` and whose accumulators fit with key tiles of at least
-    /// `threeConsumerMinimumTileColumns`: for every call when the items are uniform, else from `longMinimumKeys`
-    /// keys on (TUNING.md H22).
+    /// `threeConsumerMinimumTileColumns`: for every call when the items are uniform and no mask registers are kept,
+    /// else from `longMinimumKeys` keys on (TUNING.md H22).
     public static let threeConsumerProducerRegisters = 24
     public static let threeConsumerRegisters = 160
     public static let threeConsumerReservedRegisters = 32
@@ -68,12 +68,16 @@ public struct HopperForwardPlanner: Sendable {
     }
 
     /// Whether `variant` may run with three consumer warpgroups (before its key tile is chosen): 16-bit inputs, head
-    /// dims up to `threeConsumerMaximumHeadDim`, none of the mask registers (with them, 96-key tiles compiled clean
-    /// for predicates, dropout and score modifiers, a window spilled 36 bytes; not measured yet, so they keep two
-    /// consumers), and sparse blocks (if any) whose rows are whole 192-row tiles.
-    static func takesThreeConsumers(_ variant: VariantModel) -> Bool {
-        variant.inputStorage == nil && !keepsMaskRegisters(variant) && variant.headDim <= threeConsumerMaximumHeadDim
+    /// dims up to `threeConsumerMaximumHeadDim`, sparse blocks (if any) whose rows are whole 192-row tiles, no
+    /// window's lower bound (with it, a 96-key tile spilled 36 bytes) and no dropout (measured 12–16 % slower at
+    /// N ≤ 1k and no faster at 4k–16k on three consumers with 96-key tiles); and unless `longKeys`, none of the mask
+    /// registers: predicates and score modifiers take three consumers only from `longMinimumKeys` keys on (a
+    /// predicate +19–25 % there, a soft cap +2–8 %; at N ≤ 1k 6–13 % slower; TUNING.md H22).
+    static func takesThreeConsumers(_ variant: VariantModel, longKeys: Bool = false) -> Bool {
+        variant.inputStorage == nil && variant.headDim <= threeConsumerMaximumHeadDim
             && variant.valueHeadDim <= threeConsumerMaximumHeadDim
+            && !variant.masks.bands.contains { $0.lower != nil } && variant.dropout == nil
+            && (longKeys || !keepsMaskRegisters(variant))
             && (variant.blockSparse.map { $0.blockRows % (3 * rowsPerConsumer) == 0 } ?? true)
     }
 
@@ -196,12 +200,13 @@ public struct HopperForwardPlanner: Sendable {
 
     /// The long-range kernel's plan for `variant`, whose plan for every call is `short`: nil when `short` has three
     /// consumers (192 x 128 measured 13–15 % over two consumers' 128 x 192 at d = 64 from 4k keys on, TUNING.md H22);
-    /// three consumers when `variant` takes them but its items are not uniform (causal d = 64); else, for variants
-    /// without masks or dropout, the widest key tile above `short`'s (a multiple of 16 up to 192) whose accumulators
-    /// fit the registers and whose ring fits the budget; nil otherwise (masks or dropout, d = 256, d = 192).
+    /// three consumers when `variant` takes them from long key ranges on (causal d = 64, predicates and score
+    /// modifiers at d = 64); else, for variants without masks or dropout, the widest key tile above `short`'s (a
+    /// multiple of 16 up to 192) whose accumulators fit the registers and whose ring fits the budget; nil otherwise
+    /// (masks or dropout, d = 256, d = 192).
     public func longPlan(_ variant: VariantModel, narrow short: TilePlan) -> TilePlan? {
         if short.consumerWarpgroups == 3 { return nil }
-        if let three = threeConsumerPlan(variant) { return three }
+        if let three = threeConsumerPlan(variant, longKeys: true) { return three }
         guard Self.hasUniformItems(variant), !variant.masks.hasPredicates, variant.dropout == nil,
               variant.scoreModifier.isEmpty, variant.inputStorage == nil else { return nil }
         for columns in Self.tileColumnCandidates(variant, upTo: Self.maximumWideTileColumns)
@@ -212,9 +217,10 @@ public struct HopperForwardPlanner: Sendable {
     }
 
     /// The three-consumer plan of `variant` (the widest key tile of at least `threeConsumerMinimumTileColumns` that
-    /// fits), or nil when it does not take three consumers or none fits the budget.
-    func threeConsumerPlan(_ variant: VariantModel) -> TilePlan? {
-        guard Self.takesThreeConsumers(variant) else { return nil }
+    /// fits), or nil when it does not take three consumers (on long key ranges with `longKeys`) or none fits the
+    /// budget.
+    func threeConsumerPlan(_ variant: VariantModel, longKeys: Bool = false) -> TilePlan? {
+        guard Self.takesThreeConsumers(variant, longKeys: longKeys) else { return nil }
         for columns in Self.tileColumnCandidates(variant, consumerWarpgroups: 3)
         where columns >= Self.threeConsumerMinimumTileColumns {
             if let plan = fitting(variant, columns: columns, consumerWarpgroups: 3) { return plan }
