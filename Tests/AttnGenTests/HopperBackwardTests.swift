@@ -20,7 +20,7 @@ import Testing
         let spec = AttentionSpec(name: "hb", headDim: headDim).valueHeadDim(valueHeadDim).storage(.bf16).withBackward()
         let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
         #expect(plan.keyRows == 128 && plan.queryRows == queryRows && plan.stages == 2)
-        #expect(!plan.descendingDqOrder, "no mask bounds the keys from above: ascending")
+        #expect(plan.dqOrder == .staggered, "no mask bounds the keys from above: staggered walks")
         // K, V, two Q and dO buffers, two dS tiles, the fp32 dQ tile, the LSE and D rows, 7 mbarriers, 1024 bytes of
         // alignment slack.
         let d = headDim, dv = valueHeadDim
@@ -37,7 +37,7 @@ import Testing
         let spec = AttentionSpec(name: "hb", headDim: 256).storage(.bf16).masked(by: .causal(.topLeft)).withBackward()
         let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
         #expect(plan.keyRows == 64 && plan.queryRows == 64 && plan.stages == 1 && plan.consumersSplitColumns)
-        #expect(plan.descendingDqOrder)
+        #expect(plan.dqOrder == .descending)
         // K, V (64 x 256), one Q and dO buffer (64 x 256), two dS tiles (64 x 64), the fp32 dQ tile (64 x 256), the
         // fp32 P exchange (64 x 64), the LSE and D rows, 5 mbarriers, 1024 bytes of slack: within sm_90's 227 KB.
         let expected = 64 * 512 * 2 + 64 * 512 * 2 + 2 * 64 * 64 * 2 + 64 * 256 * 4 + 64 * 64 * 4 + 2 * 64 * 4 + 5 * 8
@@ -111,7 +111,11 @@ import Testing
     func ordersTheDeterministicDqByTheMasks(mask: Mask, descending: Bool) throws {
         let spec = AttentionSpec(name: "ho", headDim: 128).storage(.bf16).masked(by: mask).withBackward()
         let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
-        #expect(plan.descendingDqOrder == descending)
+        #expect(plan.dqOrder == (descending ? .descending : .staggered))
+        // The kernel gets the order as two constants, exactly one of them true.
+        let source = try Self.backwardSource(spec, hopperBackward: true)
+        #expect(source.contains("constexpr bool kDescendingDqOrder = \(descending);"))
+        #expect(source.contains("constexpr bool kStaggeredWalk = \(!descending);"))
     }
 
     @Test func refusesWhatDoesNotFitTheBudget() throws {

@@ -34,6 +34,9 @@ def main():
     parser.add_argument("--causal", default="no,yes", help="no, yes or both (no,yes)")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of interleaved timing (bench.interleaved_ms)")
+    parser.add_argument("--allow-nondeterministic", action="store_true",
+                        help="time a folder whose deterministic mode does not repeat bit for bit (a diagnostic build "
+                             "with the dQ order's waits edited out), saying so, instead of failing it")
     args = parser.parse_args()
     folders = args.kernels.split(",")
     os.environ.setdefault("ATTNGEN_ABI_DIR", folders[0])  # the ABI bindings attngen emitted beside the kernels
@@ -89,7 +92,10 @@ def main():
                     fast, fast_grads = bench.our_backward(library, name, q, k, v, o, lse, d_o, 1)
                     errors = list(bench.gradient_errors(det_grads, reference).values()) + \
                         list(bench.gradient_errors(fast_grads, reference).values())
-                    ok = max(errors) <= bench.TOLERANCE[torch.bfloat16] and identical
+                    ok = max(errors) <= bench.TOLERANCE[torch.bfloat16] and (identical or args.allow_nondeterministic)
+                    if ok and not identical:
+                        print(f"  {label}: deterministic repeat not identical (timed: --allow-nondeterministic)",
+                              flush=True)
                     if not ok:
                         failures += 1
                         print(f"  {label}: FAIL (worst relative error {max(errors):.2e}, deterministic repeat "

@@ -25,11 +25,22 @@ public struct HopperBackwardPlan: Sendable, Hashable {
     /// With split columns, consumer 0's columns of dK (and of dQ's share) and of dV; consumer 1 takes the rest.
     public var splitHeadColumns: Int = 0
     public var splitValueColumns: Int = 0
-    /// The deterministic mode's order of the key tiles adding into a query tile's dQ: descending where the masks
-    /// bound the keys from above (causal, windows: a key tile's first work item is the diagonal one, which the
-    /// tiles above it reach first, so that each waits for nobody in the steady state), ascending otherwise.
-    /// The launch then numbers the key tiles the same way, so that a block only waits for blocks started before it.
-    public var descendingDqOrder: Bool
+    /// The order of the key tiles adding into a query tile's dQ in the deterministic mode, and the walk it follows.
+    public enum DqOrder: Sendable, Hashable {
+        /// Where the masks bound the keys from above (causal, windows): from the highest key tile down. A key tile's
+        /// first work item is the diagonal one, which the tiles above it reach first, so that each waits for nobody
+        /// in the steady state; the launch numbers the key tiles the same way, so that a block only waits for blocks
+        /// started before it.
+        case descending
+        /// Otherwise, in the deterministic mode: key tile t walks a head's query tiles from t (modulo their count)
+        /// on, so that at each step the key tiles reduce into different query tiles, and a query tile takes them in
+        /// the order they reach it. Ascending key tiles instead chain each tile's reductions behind the one below (a
+        /// lag per key tile, TUNING.md B4 and B12). Key tile t then waits for t + 1, which must be resident: the
+        /// launcher staggers only where a (batch, head)'s key tiles take at most a quarter of the SMs, else it
+        /// keeps the ascending order. Fast mode walks in order.
+        case staggered
+    }
+    public var dqOrder: DqOrder
     /// What occupies shared memory, item by item (the 1024 bytes of alignment slack included).
     public var accounts: [TilePlan.ByteAccount]
 
@@ -49,7 +60,8 @@ public struct HopperBackwardPlan: Sendable, Hashable {
                                      + "0..<\(splitHeadColumns), dV 0..<\(splitValueColumns); consumer 1: dPᵀ, dS and "
                                      + "the rest)"
                                                        : "of 64 keys"),
-                              "dQ order \(descendingDqOrder ? "descending" : "ascending") key tiles (deterministic mode)"],
+                              "dQ order " + (dqOrder == .descending ? "descending key tiles (deterministic mode)"
+                                  : "staggered walks in the deterministic mode (ascending key tiles past SMs / 4)")],
                       accounts: accounts)
     }
 }
@@ -110,12 +122,13 @@ public enum HopperBackwardPlanner {
             .init(item: "mbarriers (\(3 + 2 * stages))", bytes: (3 + 2 * stages) * 8),
             .init(item: "alignment slack (1024-byte swizzle atoms)", bytes: 1024),
         ]
-        let descending = variant.masks.bands.contains { $0.upper != nil }
+        let dqOrder: HopperBackwardPlan.DqOrder = variant.masks.bands.contains { $0.upper != nil } ? .descending
+            : .staggered
         let plan = HopperBackwardPlan(keyRows: keyRows, queryRows: queryRows, stages: stages,
                                       consumersSplitColumns: tile.consumersSplitColumns,
                                       splitHeadColumns: tile.splitHeadColumns,
                                       splitValueColumns: tile.splitValueColumns,
-                                      descendingDqOrder: descending, accounts: accounts)
+                                      dqOrder: dqOrder, accounts: accounts)
         guard plan.sharedBytes <= budget else {
             return .failure(SpecError(field: "budget", message: "the Hopper key kernel needs \(plan.sharedBytes) bytes "
                                           + "of shared memory, more than the budget of \(budget)"))

@@ -114,6 +114,7 @@ struct KernelArguments {
                                 kWgmmaDqRows) the key tiles that have added their dQ shares, else NULL */
     float *parameter_partials; /* the score parameters' gradient: [batch][heads_q][key tiles][arrays], or NULL */
     int32_t kv_group;        /* query heads per key/value head */
+    int32_t staggered_walk;  /* the Hopper key kernel: its launch staggers the walks (hopper::kStaggeredWalk), else 0 */
     int32_t aligned16;       /* Q, K, V, dO rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     int32_t outputs_aligned16; /* dQ, dK, dV rows start on 16-byte boundaries: 16-byte stores are safe */
     int32_t rows_o_aligned16;  /* O and dO rows start on 16-byte boundaries: the pre-pass loads 16 bytes at a time */
@@ -1021,6 +1022,7 @@ extern "C" attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward_cuda(
     const size_t order_bytes = wgmma_key ? order_counter_bytes(p) : 0;
     arguments.dq_order = order_bytes > 0 ? reinterpret_cast<uint32_t *>(workspace + layout.order_counters) : NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
+    arguments.staggered_walk = 0;
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
     arguments.rows_o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, output_bytes) &&

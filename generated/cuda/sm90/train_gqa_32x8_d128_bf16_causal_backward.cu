@@ -118,6 +118,7 @@ struct KernelArguments {
                                 kWgmmaDqRows) the key tiles that have added their dQ shares, else NULL */
     float *parameter_partials; /* the score parameters' gradient: [batch][heads_q][key tiles][arrays], or NULL */
     int32_t kv_group;        /* query heads per key/value head */
+    int32_t staggered_walk;  /* the Hopper key kernel: its launch staggers the walks (hopper::kStaggeredWalk), else 0 */
     int32_t aligned16;       /* Q, K, V, dO rows start on 16-byte boundaries: cp.async of 16 bytes is safe */
     int32_t outputs_aligned16; /* dQ, dK, dV rows start on 16-byte boundaries: 16-byte stores are safe */
     int32_t rows_o_aligned16;  /* O and dO rows start on 16-byte boundaries: the pre-pass loads 16 bytes at a time */
@@ -1018,6 +1019,13 @@ constexpr int kStages = 2;            /* Q, dO, LSE and D buffers */
    from above: a key tile's first item is the diagonal one) or from the lowest up; block x runs key tile
    gridDim.x - 1 - x or x accordingly, so that a block waits only for blocks started before it. */
 constexpr bool kDescendingDqOrder = true;
+/* Deterministic mode, no mask bounding the keys from above: the staggered walk. Key tile t walks each head's query
+   tiles from StaggeredStarts::tile(t) on (the starts spread evenly over the query tiles), wrapping, so that at each
+   step the key tiles of a head reduce into different query tiles; a query tile then takes the key tiles in the
+   order they reach it, by the step of the walk (ties: the lower key tile first). Key tile t then waits for tile
+   t + 1, a block started after it: the launcher staggers only where a (batch, head)'s key tiles take at most a
+   quarter of the SMs (launch below), else the ascending order. */
+constexpr bool kStaggeredWalk = false;
 constexpr int kConsumerWarpgroups = 2;
 /* Head dims past 128 (d = dv = 256, d = 192 with dv = 128): both consumers own the tile's 64 keys and split the
    columns of dK, dV and dQ's share (their accumulators would not fit one warpgroup's registers), consumer 0 forming
@@ -1145,14 +1153,23 @@ struct SharedLayout {
 struct Walk {
     int32_t b, first_head, k0, nq, nk, query_tiles;
     int32_t kv_group;
+    int32_t first_tile; /* the query tile each head's walk starts at: StaggeredStarts::tile(k0 / kBlockKeys) when
+                           staggered, else 0 */
     const uint8_t *block_mask;
     attngen_layout block_mask_layout;
 
-    /* Moves (head, tile) to the first item at or after it that visits the key tile; head = kv_group when none. */
-    __device__ __forceinline__ void advance(int32_t &head, int32_t &tile) const {
-        for (; head < kv_group; ++head, tile = 0) {
-            for (; tile < query_tiles; ++tile) {
-                const int32_t q_begin = tile * kBlockQueries;
+    /* The query tile at step `step` (0 .. query_tiles - 1) of a head's walk. */
+    __device__ __forceinline__ int32_t tile_at(int32_t step) const {
+        if (!kStaggeredWalk) return step;
+        const int32_t tile = step + first_tile;
+        return tile < query_tiles ? tile : tile - query_tiles;
+    }
+
+    /* Moves (head, step) to the first item at or after it that visits the key tile; head = kv_group when none. */
+    __device__ __forceinline__ void advance(int32_t &head, int32_t &step) const {
+        for (; head < kv_group; ++head, step = 0) {
+            for (; step < query_tiles; ++step) {
+                const int32_t q_begin = tile_at(step) * kBlockQueries;
                 const int32_t q_end = min(q_begin + kBlockQueries, nq);
                 int64_t key_begin = 0, key_end = 0;
                 visible_key_range(q_begin, q_end, nq, nk, key_begin, key_end);
@@ -1161,6 +1178,22 @@ struct Walk {
                 return;
             }
         }
+    }
+};
+
+/* The staggered walk's starts: key tile t starts each head's walk at query tile t · stride modulo query_tiles, the
+   stride max(1, query_tiles / key tiles) spreading the starts evenly, so that a query tile's next key tile reduced
+   into it `stride` steps earlier rather than one (a step of slack at d = 128, whose 64-row steps give twice as many
+   query tiles as key tiles). Products stay below query_tiles: 32-bit. */
+struct StaggeredStarts {
+    int32_t query_tiles, stride;
+    __device__ __forceinline__ explicit StaggeredStarts(int32_t tiles)
+        : query_tiles(tiles), stride(max(1, tiles / (int32_t)gridDim.x)) {}
+    __device__ __forceinline__ int32_t tile(int32_t key_tile) const { return key_tile * stride % query_tiles; }
+    /* The step of a head's walk at which key tile `key_tile` reaches query tile `query_tile`. */
+    __device__ __forceinline__ int32_t step(int32_t query_tile, int32_t key_tile) const {
+        const int32_t step = query_tile - tile(key_tile);
+        return step < 0 ? step + query_tiles : step;
     }
 };
 
@@ -1222,14 +1255,14 @@ static __device__ __forceinline__ void produce_tiles(const SharedLayout &smem, c
         attngen_tma_load_4d(smem.v() + block * kKeyColumnBlockBytes, tmap_v, smem.kv_full(), block * kBlockColumns,
                             k0, kv_head, b);
     }
-    int32_t head = 0, tile = 0;
+    int32_t head = 0, step = 0;
     uint32_t count = 0;
-    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+    for (walk.advance(head, step); head < walk.kv_group; ++step, walk.advance(head, step), ++count) {
         const int stage = (int)(count % kStages);
         const uint32_t use = count / kStages;
         if (use > 0) attngen_mbarrier_wait_parity(smem.q_empty(stage), (use - 1) & 1u);
         attngen_mbarrier_arrive_expect_tx(smem.q_full(stage), kQBytes + kDoBytes);
-        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        const int32_t h = walk.first_head + head, tile = walk.tile_at(step), q0 = tile * kBlockQueries;
 #pragma unroll
         for (int block = 0; block < kHeadDim / kBlockColumns; ++block) {
             attngen_tma_load_4d(smem.q(stage) + block * kQueryColumnBlockBytes, tmap_q, smem.q_full(stage),
@@ -1248,13 +1281,13 @@ static __device__ __forceinline__ void produce_tiles(const SharedLayout &smem, c
 static __device__ __forceinline__ void produce_rows(const SharedLayout &smem, const Walk &walk,
                                                    const KernelArguments &arguments, int lane) {
     const attngen_backward_params &p = arguments.params;
-    int32_t head = 0, tile = 0;
+    int32_t head = 0, step = 0;
     uint32_t count = 0;
-    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+    for (walk.advance(head, step); head < walk.kv_group; ++step, walk.advance(head, step), ++count) {
         const int stage = (int)(count % kStages);
         const uint32_t use = count / kStages;
         if (use > 0) attngen_mbarrier_wait_parity(smem.q_empty(stage), (use - 1) & 1u);
-        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        const int32_t h = walk.first_head + head, tile = walk.tile_at(step), q0 = tile * kBlockQueries;
         const float *const lse_rows = p.lse + (int64_t)walk.b * p.lse_layout.batch_stride +
                                       (int64_t)h * p.lse_layout.head_stride + (int64_t)q0 * p.lse_layout.row_stride;
         const float *const d_rows = arguments.row_dot + ((int64_t)walk.b * p.heads_q + h) * walk.nq + q0;
@@ -1272,33 +1305,46 @@ static __device__ __forceinline__ void produce_rows(const SharedLayout &smem, co
 
 /* Producer warp 2: each item's dQ tile into the fp32 accumulator, a bulk tensor reduce-add per 32-column block
    (rows past seqlen_q fall outside the map and are skipped). Deterministic mode (arguments.dq_order): first waits
-   until the item's counter equals the number of key tiles before this one in kDescendingDqOrder's order that
-   visit the item (the walk's rule: the tiles holding the visible keys form a run, less the block-sparse layout's
-   skipped ones, which the lanes test 32 at a time), and adds one to it once the reduction's writes are performed.
-   Those tiles' blocks have lower indices (see key_kernel), so they started no later: the wait ends. */
+   until the item's counter equals the number of key tiles before this one that visit the item (the walk's rule:
+   the tiles holding the visible keys form a run, less the block-sparse layout's skipped ones, which the lanes test
+   32 at a time), and adds one to it once the reduction's writes are performed. Before: in kDescendingDqOrder's
+   order, or in the staggered walk's (StaggeredStarts::step, then the key tile). Ascending or descending, those
+   tiles' blocks have lower indices (see key_kernel), so they started no later: the wait ends. Staggered, they are
+   blocks of the same (batch, head), which the launcher staggers only when all of them can be resident together. */
 static __device__ __forceinline__ void write_dq(const SharedLayout &smem, const Walk &walk,
                                                 const KernelArguments &arguments, const CUtensorMap *tmap_dq,
                                                 int lane) {
     const attngen_backward_params &p = arguments.params;
     const bool ordered = arguments.dq_order != NULL;
     const int32_t key_tile = walk.k0 / kBlockKeys;
+    const bool staggered = kStaggeredWalk && arguments.staggered_walk != 0;
+    const StaggeredStarts starts(walk.query_tiles);
     if (lane == 0) attngen_prefetch_tensor_map(tmap_dq);
-    int32_t head = 0, tile = 0;
+    int32_t head = 0, step = 0;
     uint32_t count = 0;
-    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
-        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+    for (walk.advance(head, step); head < walk.kv_group; ++step, walk.advance(head, step), ++count) {
+        const int32_t h = walk.first_head + head, tile = walk.tile_at(step), q0 = tile * kBlockQueries;
         uint32_t *counter = NULL;
         uint32_t earlier = 0;
         if (ordered) {
             int64_t key_begin = 0, key_end = 0;
             visible_key_range(q0, min(q0 + kBlockQueries, walk.nq), walk.nq, walk.nk, key_begin, key_end);
-            /* The tiles before this one: [from, to). key_end > key_begin: this tile visits the item. */
-            const int32_t from = kDescendingDqOrder ? key_tile + 1 : (int32_t)(key_begin / kBlockKeys);
-            const int32_t to = kDescendingDqOrder ? (int32_t)((key_end - 1) / kBlockKeys) + 1 : key_tile;
+            /* The tiles that may come before this one: [from, to). key_end > key_begin: this tile visits the item. */
+            const int32_t first_visible = (int32_t)(key_begin / kBlockKeys);
+            const int32_t last_visible = (int32_t)((key_end - 1) / kBlockKeys) + 1;
+            const int32_t from = kDescendingDqOrder ? key_tile + 1 : first_visible;
+            const int32_t to = kDescendingDqOrder || staggered ? last_visible : key_tile;
+            /* Staggered: the step of the walk at which key tile t reaches this query tile. */
+            const int32_t own_step = staggered ? starts.step(tile, key_tile) : 0;
 #pragma unroll 1
             for (int32_t first = from; first < to; first += 32) {
                 const int32_t t = first + lane;
-                const bool counts = t < to && !key_tile_is_skipped(walk.block_mask, walk.block_mask_layout,
+                bool before = t < to;
+                if (staggered) {
+                    const int32_t other_step = starts.step(tile, t);
+                    before = before && (other_step < own_step || (other_step == own_step && t < key_tile));
+                }
+                const bool counts = before && !key_tile_is_skipped(walk.block_mask, walk.block_mask_layout,
                                                                    walk.b, h, q0, t * kBlockKeys);
                 earlier += (uint32_t)__popc(__ballot_sync(0xffffffffu, counts));
             }
@@ -1430,11 +1476,11 @@ static __device__ __forceinline__ void consume(const SharedLayout &smem, const W
     for (int i = 0; i < Columns::value / 2; ++i) dv[i] = 0.0f;
 
     attngen_mbarrier_wait_parity(smem.kv_full(), 0);
-    int32_t head = 0, tile = 0;
+    int32_t head = 0, step = 0;
     uint32_t count = 0;
-    for (walk.advance(head, tile); head < walk.kv_group; ++tile, walk.advance(head, tile), ++count) {
+    for (walk.advance(head, step); head < walk.kv_group; ++step, walk.advance(head, step), ++count) {
         const int stage = (int)(count % kStages);
-        const int32_t h = walk.first_head + head, q0 = tile * kBlockQueries;
+        const int32_t h = walk.first_head + head, tile = walk.tile_at(step), q0 = tile * kBlockQueries;
         attngen_mbarrier_wait_parity(smem.q_full(stage), (count / kStages) & 1u);
         /* Split columns: consumer 0 forms Sᵀ and Pᵀ, consumer 1 dPᵀ and dSᵀ, Pᵀ and dSᵀ crossing in shared memory
            (compile-time roles: a run-time branch around the products made ptxas spill). */
@@ -1754,6 +1800,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     walk.nk = (int32_t)p.seqlen_k;
     walk.query_tiles = (int32_t)((p.seqlen_q + kBlockQueries - 1) / kBlockQueries);
     walk.kv_group = arguments.kv_group;
+    walk.first_tile = kStaggeredWalk && arguments.staggered_walk != 0
+                          ? StaggeredStarts(walk.query_tiles).tile((int32_t)blockIdx.x) : 0;
     walk.block_mask = p.block_mask;
     walk.block_mask_layout = p.block_mask_layout;
 
@@ -1817,6 +1865,17 @@ static bool runs(const attngen_backward_params &p) {
 static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, unsigned grid_z, cudaStream_t stream) {
     const attngen_backward_params &p = arguments.params;
     const int64_t key_tiles = (p.seqlen_k + kBlockKeys - 1) / kBlockKeys; /* below 2^31: seqlen_k is (runs) */
+    /* The staggered walk, deterministic mode only (fast mode gained nothing from it: TUNING.md B12). Key tile t
+       waits for t + 1 there, so a (batch, head)'s key tiles must be able to be resident together (a block per SM):
+       at most a quarter of the SMs, which also bounds the time the first tiles of a (batch, head) that straddles
+       a wave of blocks wait for the rest to start (at half the SMs, d = 128 N = 8k ran 9 % slower than ascending). */
+    KernelArguments launched = arguments;
+    launched.staggered_walk = 0;
+    if (kStaggeredWalk && arguments.dq_order != NULL) {
+        int multiprocessors = 0, l2_bytes = 0;
+        if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
+        launched.staggered_walk = 4 * key_tiles <= multiprocessors ? 1 : 0;
+    }
     const CUtensorMapDataType type = attngen_hopper_tensor_map_type<Element>();
     CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do, tmap_dq;
     /* The dQ accumulator, dense [batch][heads_q][seqlen_q][kHeadDim] fp32 (the launcher always gives it here). */
@@ -1839,7 +1898,7 @@ static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, 
         return ATTNGEN_ERROR_CUDA;
     }
     key_kernel<<<dim3((unsigned)key_tiles, grid_y, grid_z), kThreads, kSharedBytes, stream>>>(tmap_q, tmap_k, tmap_v,
-                                                                                            tmap_do, tmap_dq, arguments);
+                                                                                            tmap_do, tmap_dq, launched);
     return cudaGetLastError() == cudaSuccess ? ATTNGEN_OK : ATTNGEN_ERROR_CUDA;
 }
 
@@ -1907,6 +1966,7 @@ extern "C" attngen_status attngen_train_gqa_32x8_d128_bf16_causal_backward_cuda(
     const size_t order_bytes = wgmma_key ? order_counter_bytes(p) : 0;
     arguments.dq_order = order_bytes > 0 ? reinterpret_cast<uint32_t *>(workspace + layout.order_counters) : NULL;
     arguments.kv_group = p.heads_q / p.heads_kv;
+    arguments.staggered_walk = 0;
     arguments.aligned16 = aligned16 ? 1 : 0;
     arguments.outputs_aligned16 = outputs_aligned16 ? 1 : 0;
     arguments.rows_o_aligned16 = attngen_rows_aligned16(used.o, used.o_layout, output_bytes) &&

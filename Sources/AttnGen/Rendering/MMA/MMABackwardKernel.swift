@@ -107,7 +107,8 @@ struct MMABackwardKernel {
             "consumers_split_columns": hopper.consumersSplitColumns ? "true" : "false",
             "split_head_columns": "\(hopper.splitHeadColumns)",
             "split_value_columns": "\(hopper.splitValueColumns)",
-            "descending_dq_order": hopper.descendingDqOrder ? "true" : "false",
+            "descending_dq_order": hopper.dqOrder == .descending ? "true" : "false",
+            "staggered_walk": hopper.dqOrder == .staggered ? "true" : "false",
             "shared_bytes": "\(hopper.sharedBytes)",
             // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
             // d = 64, whose 128-query steps leave the fewest registers, the whole unrolled loop spills).
