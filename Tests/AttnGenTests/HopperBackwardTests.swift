@@ -21,6 +21,8 @@ import Testing
         let plan = try HopperBackwardPlanner.plan(try Self.variant(spec), budget: Device.sm90.defaultBudget).get()
         #expect(plan.keyRows == 128 && plan.queryRows == queryRows && plan.stages == 2)
         #expect(plan.dqOrder == .staggered, "no mask bounds the keys from above: staggered walks")
+        // Half the SMs where a head has as many query tiles as key tiles, a quarter where twice as many (B12).
+        #expect(plan.staggerSMDivisor == (queryRows == 128 ? 2 : 4))
         // K, V, two Q and dO buffers, two dS tiles, the fp32 dQ tile, the LSE and D rows, 7 mbarriers, 1024 bytes of
         // alignment slack.
         let d = headDim, dv = valueHeadDim
@@ -116,6 +118,7 @@ import Testing
         let source = try Self.backwardSource(spec, hopperBackward: true)
         #expect(source.contains("constexpr bool kDescendingDqOrder = \(descending);"))
         #expect(source.contains("constexpr bool kStaggeredWalk = \(!descending);"))
+        #expect(source.contains("constexpr int kStaggerSMDivisor = 4;"), "d = 128: 64-row steps, a quarter")
     }
 
     @Test func refusesWhatDoesNotFitTheBudget() throws {

@@ -36,11 +36,16 @@ public struct HopperBackwardPlan: Sendable, Hashable {
         /// on, so that at each step the key tiles reduce into different query tiles, and a query tile takes them in
         /// the order they reach it. Ascending key tiles instead chain each tile's reductions behind the one below (a
         /// lag per key tile, TUNING.md B4 and B12). Key tile t then waits for t + 1, which must be resident: the
-        /// launcher staggers only where a (batch, head)'s key tiles take at most a quarter of the SMs, else it
-        /// keeps the ascending order. Fast mode walks in order.
+        /// launcher staggers only where a (batch, head)'s key tiles take at most 1 / `staggerSMDivisor` of the SMs,
+        /// else it keeps the ascending order. Fast mode walks in order.
         case staggered
     }
     public var dqOrder: DqOrder
+    /// The staggered walk runs where key tiles · staggerSMDivisor ≤ SMs: 2 where a head has as many query tiles as
+    /// key tiles (d = 64's 128 x 128 and d = 256's 64 x 64 steps: +7 % and +9 % over the ascending order at 64 key
+    /// tiles), 4 where it has twice as many (d = 128's 64-row steps lost 5–9 % there: the first tiles of a head that
+    /// straddles a wave of blocks wait for the rest to start; TUNING.md B12).
+    public var staggerSMDivisor: Int { queryRows == keyRows ? 2 : 4 }
     /// What occupies shared memory, item by item (the 1024 bytes of alignment slack included).
     public var accounts: [TilePlan.ByteAccount]
 
@@ -61,7 +66,8 @@ public struct HopperBackwardPlan: Sendable, Hashable {
                                      + "the rest)"
                                                        : "of 64 keys"),
                               "dQ order " + (dqOrder == .descending ? "descending key tiles (deterministic mode)"
-                                  : "staggered walks in the deterministic mode (ascending key tiles past SMs / 4)")],
+                                  : "staggered walks in the deterministic mode (ascending key tiles past SMs / "
+                                    + "\(staggerSMDivisor))")],
                       accounts: accounts)
     }
 }

@@ -57,9 +57,11 @@ constexpr bool kDescendingDqOrder = {{descending_dq_order}};
    tiles from StaggeredStarts::tile(t) on (the starts spread evenly over the query tiles), wrapping, so that at each
    step the key tiles of a head reduce into different query tiles; a query tile then takes the key tiles in the
    order they reach it, by the step of the walk (ties: the lower key tile first). Key tile t then waits for tile
-   t + 1, a block started after it: the launcher staggers only where a (batch, head)'s key tiles take at most a
-   quarter of the SMs (launch below), else the ascending order. */
+   t + 1, a block started after it: the launcher staggers only where a (batch, head)'s key tiles take at most
+   1 / kStaggerSMDivisor of the SMs (launch below), else the ascending order. */
 constexpr bool kStaggeredWalk = {{staggered_walk}};
+constexpr int kStaggerSMDivisor = {{stagger_sm_divisor}}; /* HopperBackwardPlan.staggerSMDivisor */
+static_assert(kStaggerSMDivisor >= 2, "a staggered head's key tiles leave at least half the SMs to other work");
 constexpr int kConsumerWarpgroups = 2;
 /* Head dims past 128 (d = dv = 256, d = 192 with dv = 128): both consumers own the tile's 64 keys and split the
    columns of dK, dV and dQ's share (their accumulators would not fit one warpgroup's registers), consumer 0 forming
@@ -884,14 +886,14 @@ static attngen_status launch(const KernelArguments &arguments, unsigned grid_y, 
     const int64_t key_tiles = (p.seqlen_k + kBlockKeys - 1) / kBlockKeys; /* below 2^31: seqlen_k is (runs) */
     /* The staggered walk, deterministic mode only (fast mode gained nothing from it: TUNING.md B12). Key tile t
        waits for t + 1 there, so a (batch, head)'s key tiles must be able to be resident together (a block per SM):
-       at most a quarter of the SMs, which also bounds the time the first tiles of a (batch, head) that straddles
-       a wave of blocks wait for the rest to start (at half the SMs, d = 128 N = 8k ran 9 % slower than ascending). */
+       at most half the SMs, or a quarter where the planner says (kStaggerSMDivisor), which also bounds the time the
+       first tiles of a (batch, head) that straddles a wave of blocks wait for the rest to start. */
     KernelArguments launched = arguments;
     launched.staggered_walk = 0;
     if (kStaggeredWalk && arguments.dq_order != NULL) {
         int multiprocessors = 0, l2_bytes = 0;
         if (!attngen_hopper_device_info(&multiprocessors, &l2_bytes)) return ATTNGEN_ERROR_CUDA;
-        launched.staggered_walk = 4 * key_tiles <= multiprocessors ? 1 : 0;
+        launched.staggered_walk = kStaggerSMDivisor * key_tiles <= multiprocessors ? 1 : 0;
     }
     const CUtensorMapDataType type = attngen_hopper_tensor_map_type<Element>();
     CUtensorMap tmap_q, tmap_k, tmap_v, tmap_do, tmap_dq;

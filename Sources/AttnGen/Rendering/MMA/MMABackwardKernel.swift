@@ -109,6 +109,7 @@ struct MMABackwardKernel {
             "split_value_columns": "\(hopper.splitValueColumns)",
             "descending_dq_order": hopper.dqOrder == .descending ? "true" : "false",
             "staggered_walk": hopper.dqOrder == .staggered ? "true" : "false",
+            "stagger_sm_divisor": "\(hopper.staggerSMDivisor)",
             "shared_bytes": "\(hopper.sharedBytes)",
             // Rolled for per-element predicates; 16 verdicts per iteration otherwise (all of them at d = 128; at
             // d = 64, whose 128-query steps leave the fewest registers, the whole unrolled loop spills).
