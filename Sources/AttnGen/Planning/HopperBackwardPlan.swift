@@ -32,9 +32,9 @@ public struct HopperBackwardPlan: Sendable, Hashable {
         /// in the steady state; the launch numbers the key tiles the same way, so that a block only waits for blocks
         /// started before it.
         case descending
-        /// Otherwise, in the deterministic mode: key tile t walks a head's query tiles from t (modulo their count)
-        /// on, so that at each step the key tiles reduce into different query tiles, and a query tile takes them in
-        /// the order they reach it. Ascending key tiles instead chain each tile's reductions behind the one below (a
+        /// Otherwise, in the deterministic mode: key tile t walks a head's query tiles from its own start on
+        /// (t · max(1, query tiles / key tiles), modulo their count), so that at each step the key tiles reduce into
+        /// different query tiles, and a query tile takes them in the order they reach it. Ascending key tiles instead chain each tile's reductions behind the one below (a
         /// lag per key tile, TUNING.md B4 and B12). Key tile t then waits for t + 1, which must be resident: the
         /// launcher staggers only where a (batch, head)'s key tiles take at most 1 / `staggerSMDivisor` of the SMs,
         /// else it keeps the ascending order. Fast mode walks in order.
