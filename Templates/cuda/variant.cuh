@@ -136,6 +136,37 @@ static __device__ __forceinline__ void score_modifier_parameter_gradients(float 
     {{score_modifier_parameter_gradients}}
 }
 
+/* A modifier c · s + B(q, k) as the raw score plus a bias in the raw score's units, B / (c · scale) (kScoreBias;
+   the Hopper forward kernel; README.md, "Score modifiers"). Where u, the argument of the bias's |u|, keeps one
+   sign over a tile (side 1: u >= 0, side -1: u <= 0), the bias is score_bias_key_slope(side) · k +
+   score_bias_row(side, q); elsewhere score_bias_value(q, k). */
+static __device__ __forceinline__ float score_bias_sign_argument(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    {{score_bias_sign_argument}}
+}
+
+static __device__ __forceinline__ float score_bias_key_slope(int side, const ScoreModifierState &state) {
+    (void)side;
+    (void)state;
+    {{score_bias_key_slope}}
+}
+
+static __device__ __forceinline__ float score_bias_row(int side, float q, const ScoreModifierState &state) {
+    (void)side;
+    (void)q;
+    (void)state;
+    {{score_bias_row}}
+}
+
+static __device__ __forceinline__ float score_bias_value(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    {{score_bias_value}}
+}
+
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the
    block-sparse layout; the tiles of every kernel divide the sparse block). */
 static __device__ __forceinline__ bool key_tile_is_skipped(const uint8_t *block_mask, const attngen_layout &layout,

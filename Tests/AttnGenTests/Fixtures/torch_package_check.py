@@ -91,9 +91,10 @@ def sink_logits(info, heads_q, device, requires_grad=False):
 
 
 def modified(variant_info, s, parameters=None):
-    """The score modifiers of torch_variants.json (t_alibi_softcap_fp32's, t_fp8_modified's), written again: ALiBi
-    with run-time slopes (bottom-right), then a soft cap of 2. `parameters`: the slopes [1, Hq] (differentiable), else the cached ones."""
-    if variant_info.name not in ("t_alibi_softcap_fp32", "t_fp8_modified"):
+    """The score modifiers of torch_variants.json written again: t_alibi_softcap_fp32's and t_fp8_modified's, ALiBi
+    with run-time slopes (bottom-right), then a soft cap of 2; t_fp8_alibi's, ALiBi with run-time slopes
+    (top-left). `parameters`: the slopes [1, Hq] (differentiable), else the cached ones."""
+    if variant_info.name not in ("t_alibi_softcap_fp32", "t_fp8_modified", "t_fp8_alibi"):
         return s
     heads_q, nq, nk = s.shape[1], s.shape[2], s.shape[3]
     if parameters is None:
@@ -101,6 +102,8 @@ def modified(variant_info, s, parameters=None):
     slopes = parameters[0].double()[None, :, None, None]
     q = torch.arange(nq, device=s.device, dtype=torch.float64)[:, None]
     k = torch.arange(nk, device=s.device, dtype=torch.float64)[None, :]
+    if variant_info.name == "t_fp8_alibi":
+        return s - slopes * (q - k).abs()
     s = s - slopes * (q + (nk - nq) - k).abs()
     return 2.0 * torch.tanh(s / 2.0)
 
@@ -713,8 +716,9 @@ def check_fp8(package, device):
         (2, 4, 2, 70, 70, "bshd", "head"), (1, 4, 2, 1, 1, "bhsd", "tensor"), (2, 4, 4, 33, 90, "bhsd", "none"),
         (1, 4, 2, 90, 33, "bshd", "head"), (1, 4, 1, 129, 200, "bshd", "mixed"), (1, 4, 2, 0, 16, "bshd", "head"),
     ]
-    # t_fp8_modified: ALiBi with run-time slopes and a soft cap on the descaled scores, and sinks.
-    for name in ("t_fp8_causal_gqa", "t_fp8_modified"):
+    # t_fp8_modified: ALiBi with run-time slopes and a soft cap on the descaled scores, and sinks; t_fp8_alibi: ALiBi
+    # alone, which the Hopper kernel adds to the raw scores as a bias (README.md, "Score modifiers").
+    for name in ("t_fp8_causal_gqa", "t_fp8_modified", "t_fp8_alibi"):
         info, function = package.VARIANTS[name], getattr(package, name)
         for batch, heads_q, heads_kv, nq, nk, layout, factors in cases:
             label = f"{name} {device} B={batch} H={heads_q}/{heads_kv} Nq={nq} Nk={nk} {layout} factors {factors}"
@@ -754,7 +758,7 @@ def check_fp8(package, device):
     cu_q = torch.tensor([0] + list(itertools.accumulate(lengths_q)), dtype=torch.int32, device=device)
     cu_k = torch.tensor([0] + list(itertools.accumulate(lengths_k)), dtype=torch.int32, device=device)
     sequences, heads_q, heads_kv = len(lengths_q), 4, 2
-    for name in ("t_fp8_causal_gqa", "t_fp8_modified"):
+    for name in ("t_fp8_causal_gqa", "t_fp8_modified", "t_fp8_alibi"):
         info = package.VARIANTS[name]
         q8 = torch.randn(int(cu_q[-1]), heads_q, info.head_dim, device=device).to(e4m3)
         k8 = (torch.randn(int(cu_k[-1]), heads_kv, info.head_dim, device=device) * 2).to(e4m3)

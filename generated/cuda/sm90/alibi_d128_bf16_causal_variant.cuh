@@ -42,6 +42,8 @@ constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 constexpr bool kScoreModifier = true;  /* README.md, "Score modifiers" */
+constexpr bool kScoreBias = true;  /* the modifier as the raw score plus a bias (score_bias_*) */
+constexpr float kScoreBiasToLog2 = 0.12751743f;  /* its raw score to base 2 */
 constexpr int kScoreParameterCount = 0;  /* run-time arrays of the score modifiers */
 constexpr bool kSinks = false;  /* a learned sink logit per query head (README.md, "Attention sinks") */
 constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguous */
@@ -123,7 +125,7 @@ static __device__ __forceinline__ bool element_is_kept(int64_t b, int64_t h, int
    subexpressions that depend on neither the score nor the positions (slopes, run-time arrays, ...). */
 struct ScoreModifierState {
     float b, nq, nk;
-    float value[1];
+    float value[3];
 };
 
 static __device__ __forceinline__ ScoreModifierState score_modifier_prepare(int64_t b, int64_t h, int64_t nq, int64_t nk,
@@ -136,6 +138,8 @@ static __device__ __forceinline__ ScoreModifierState score_modifier_prepare(int6
     state.nq = (float)nq;
     state.nk = (float)nk;
     state.value[0] = (1.442695f * attngen_alibi_slope(h, heads_q));  /* 1.4426950408889634 * alibi_slope(h) */
+    state.value[1] = (11.313708f * attngen_alibi_slope(h, heads_q));  /* 11.313708498984761 * alibi_slope(h) */
+    state.value[2] = (-(11.313708f * attngen_alibi_slope(h, heads_q)));  /* -(11.313708498984761 * alibi_slope(h)) */
     return state;
 }
 
@@ -173,6 +177,37 @@ static __device__ __forceinline__ void score_modifier_parameter_gradients(float 
     (void)dm;
     (void)accumulators;
     /* no run-time arrays */
+}
+
+/* A modifier c · s + B(q, k) as the raw score plus a bias in the raw score's units, B / (c · scale) (kScoreBias;
+   the Hopper forward kernel; README.md, "Score modifiers"). Where u, the argument of the bias's |u|, keeps one
+   sign over a tile (side 1: u >= 0, side -1: u <= 0), the bias is score_bias_key_slope(side) · k +
+   score_bias_row(side, q); elsewhere score_bias_value(q, k). */
+static __device__ __forceinline__ float score_bias_sign_argument(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    return (((float)q) - ((float)k));
+}
+
+static __device__ __forceinline__ float score_bias_key_slope(int side, const ScoreModifierState &state) {
+    (void)side;
+    (void)state;
+    return side > 0 ? state.value[1] : state.value[2];  /* u >= 0 : u <= 0 */
+}
+
+static __device__ __forceinline__ float score_bias_row(int side, float q, const ScoreModifierState &state) {
+    (void)side;
+    (void)q;
+    (void)state;
+    return side > 0 ? (-(state.value[1] * ((float)q))) : (-(state.value[1] * (-((float)q))));  /* u >= 0 : u <= 0 */
+}
+
+static __device__ __forceinline__ float score_bias_value(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    return (-(state.value[1] * fabsf((((float)q) - ((float)k)))));
 }
 
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the

@@ -847,9 +847,9 @@ static __device__ __forceinline__ void mask_scores(float (&s)[kSTileFloats], int
 }
 
 /* The score modifier (README.md, "Score modifiers") on the scores of key tile k0 .. k0 + kBlockN - 1, before the
-   masks: each raw score S becomes the modified score in base 2, log2 e · m(S · scale) (kScoreToLog2 is then 1 in
-   the softmax). With fp8, S is first multiplied by the descale factors of Q and K (qk_descale; 1 otherwise). Not
-   called for variants without one (kScoreModifier). */
+   masks, for modifiers without a bias form (kScoreBias, bias_scores): each raw score S becomes the modified score in
+   base 2, log2 e · m(S · scale) (kScoreToLog2 is then 1 in the softmax). With fp8, S is first multiplied by the
+   descale factors of Q and K (qk_descale; 1 otherwise). Not called for variants without one (kScoreModifier). */
 static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], int32_t k0, int32_t thread_row,
                                                      int quad_lane, const ScoreModifierState &state,
                                                      const float qk_descale) {
@@ -869,6 +869,67 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
     }
 }
 
+/* kScoreBias (ScoreBiasForm): the modifier as the raw score plus a bias in the raw score's units, on the scores
+   of key tile k0 .. k0 + kBlockN - 1, before the masks. Where the bias's |u| keeps one sign over the keys a row
+   keeps of the tile (row_key_bounds: the causal and window masks and the sequence's end; u at the two ends), the
+   row's bias is slope · k + row(q): each score gets slope · (its key - the thread's first key) by one multiply-add,
+   and row_bias[r] = row(q) + slope · (the thread's first key) is what online_softmax adds to the row once. A warp
+   with a row where u changes sign (a tile ALiBi's diagonal crosses without a mask) gives each score the bias of its
+   own (q, k), and row_bias is 0. raw_per_score is 1 / (the descale factors of Q and K) with fp8 (1 otherwise):
+   the bias in the units of the kernel's raw score. */
+static __device__ __forceinline__ void bias_scores(float (&s)[kSTileFloats], float (&row_bias)[2], int32_t k0,
+                                                   int32_t thread_row, int quad_lane, int64_t nq, int64_t nk,
+                                                   const ScoreModifierState &state, const float raw_per_score) {
+    int side[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t q = thread_row + 8 * r;
+        int64_t lo = 0, hi = 0;
+        row_key_bounds(q, nq, nk, lo, hi);
+        const int32_t first = (int32_t)attngen_max64(lo, k0);
+        const int32_t last = (int32_t)attngen_min64(hi, k0 + kBlockN) - 1;
+        const float at_first = score_bias_sign_argument((float)q, (float)first, state);
+        const float at_last = score_bias_sign_argument((float)q, (float)last, state);
+        side[r] = last < first                          ? 1 /* nothing kept: either side */
+                  : fminf(at_first, at_last) >= 0.0f ? 1
+                  : fmaxf(at_first, at_last) <= 0.0f ? -1
+                                                       : 0;
+    }
+    const float first_key = (float)(k0 + 2 * quad_lane);
+    if (!__any_sync(0xffffffffu, side[0] == 0 || side[1] == 0)) {
+        float slope[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            slope[r] = score_bias_key_slope(side[r], state) * raw_per_score;
+            row_bias[r] = fmaf(score_bias_row(side[r], (float)(thread_row + 8 * r), state), raw_per_score,
+                               slope[r] * first_key);
+        }
+#pragma unroll
+        for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                if (8 * j + e == 0) continue; /* the thread's first key: all in row_bias */
+                s[4 * j + e] = fmaf(slope[0], (float)(8 * j + e), s[4 * j + e]);
+                s[4 * j + 2 + e] = fmaf(slope[1], (float)(8 * j + e), s[4 * j + 2 + e]);
+            }
+        }
+    } else {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            row_bias[r] = 0.0f;
+            const float q = (float)(thread_row + 8 * r);
+#pragma unroll
+            for (int j = 0; j < kBlockN / 8; ++j) {
+#pragma unroll
+                for (int e = 0; e < 2; ++e) {
+                    float &score = s[4 * j + 2 * r + e];
+                    score = fmaf(score_bias_value(q, first_key + (float)(8 * j + e), state), raw_per_score, score);
+                }
+            }
+        }
+    }
+}
+
 /* The online softmax of one key tile, in place, per row r: the row's kBlockN scores are spread over the 4 lanes of
    a quad. s becomes exp2(s · scale · log2 e - m) with m the new running maximum (scaled), row_max and row_sum (this
    thread's share) are updated, and correction[r] = exp2(old m - new m) is returned for the O accumulators, which
@@ -876,12 +937,14 @@ static __device__ __forceinline__ void modify_scores(float (&s)[kSTileFloats], i
    correction(j) + P(j)·V(j), whichever of the two terms is formed first. */
 /* fp8: P = exp2(... + kPOffsetLog2), up to 2^8, so that e4m3 (normal from 2^-6) keeps P's small values; O and the row
    sums carry the same factor, which the epilogue's division removes (and the LSE subtracts). score_to_log2 is
-   kScoreToLog2, times the descale factors of Q and K with fp8 unless a score modifier took them (modify_scores). */
+   kScoreToLog2, times the descale factors of Q and K with fp8 unless a score modifier took them (modify_scores);
+   with a bias (kScoreBias) kScoreBiasToLog2 times them, and row_bias[r] is the part of the bias that the row's
+   scores in s lack (bias_scores). */
 constexpr float kPOffsetLog2 = kFp8 ? 8.0f : 0.0f;
 constexpr float kPOffsetNatural = kPOffsetLog2 * 0.6931471805599453f; /* the same in natural-log units */
 static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], float (&row_max)[2],
                                                       float (&row_sum)[2], float (&correction)[2],
-                                                      const float score_to_log2) {
+                                                      const float score_to_log2, const float (&row_bias)[2]) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         float tile_max = -INFINITY;
@@ -889,6 +952,7 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
         for (int j = 0; j < kBlockN / 8; ++j) {
             tile_max = fmaxf(tile_max, fmaxf(s[4 * j + 2 * r], s[4 * j + 2 * r + 1]));
         }
+        if constexpr (kScoreBias) tile_max += row_bias[r]; /* this lane's scores are s + row_bias[r] */
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
         const float new_max = fmaxf(row_max[r], tile_max);
@@ -897,7 +961,8 @@ static __device__ __forceinline__ void online_softmax(float (&s)[kSTileFloats], 
         correction[r] = attngen_exp2(row_max[r] * score_to_log2 - scaled_max);
         row_max[r] = new_max;
         /* -(the max), or with fp8 kPOffsetLog2 - max */
-        const float shift = kFp8 ? kPOffsetLog2 - scaled_max : -scaled_max;
+        float shift = kFp8 ? kPOffsetLog2 - scaled_max : -scaled_max;
+        if constexpr (kScoreBias) shift = fmaf(row_bias[r], score_to_log2, shift);
         float tile_sum = 0.0f;
 #pragma unroll
         for (int j = 0; j < kBlockN / 8; ++j) {
@@ -1105,6 +1170,7 @@ static __device__ __forceinline__ void finish_item(const KernelArguments &argume
                          p.lse + (int64_t)output.q_batch * p.lse_layout.batch_stride + h * p.lse_layout.head_stride +
                              ((int64_t)output.q_row0 + q) * p.lse_layout.row_stride,
                          sum > 0.0f ? (kFp8 ? maximum * (score_to_log2 * 0.6931471805599453f) + (__logf(sum) - kPOffsetNatural)
+                                     : kScoreBias ? maximum * (kScoreBiasToLog2 * 0.6931471805599453f) + __logf(sum)
                                             : maximum * kScoreToNatural + __logf(sum))
                                     : -INFINITY);
     }
@@ -1155,8 +1221,14 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         qk_descale = (p.q_descale != NULL ? p.q_descale[at] : 1.0f) * (p.k_descale != NULL ? p.k_descale[at] : 1.0f);
         v_descale = p.v_descale != NULL ? p.v_descale[at] : 1.0f;
     }
-    /* The raw scores' factor to base 2: a score modifier has applied the descale factors already. */
-    const float score_to_log2 = kScoreModifier ? kScoreToLog2 : kScoreToLog2 * qk_descale;
+    /* The raw scores' factor to base 2: a score modifier in general form has applied the descale factors already;
+       a bias (kScoreBias) keeps the raw scores' units. */
+    const float score_to_log2 = kScoreBias       ? kScoreBiasToLog2 * qk_descale
+                                : kScoreModifier ? kScoreToLog2
+                                                 : kScoreToLog2 * qk_descale;
+    const float raw_per_score = 1.0f / qk_descale; /* kScoreBias: the bias in the raw scores' units */
+    (void)raw_per_score;
+    float row_bias[2] = {0.0f, 0.0f}; /* kScoreBias: the rows' part of the bias on the tile (bias_scores) */
     if constexpr (!kOverlapEpilogue) start_accumulators(output);
 
     if (item.first_tile < tiles.tile_end) {
@@ -1185,9 +1257,13 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
         attngen_fence_operands(s);
         attngen_mbarrier_arrive_warp(smem.k_empty(slot), lane);
         if (next >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
-        if (kScoreModifier) modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
+        if constexpr (kScoreBias) {
+            bias_scores(s, row_bias, tile * kBlockN, thread_row, quad_lane, nq, nk, modifier_state, raw_per_score);
+        } else if (kScoreModifier) {
+            modify_scores(s, tile * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
+        }
         mask_scores(s, tile * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-        online_softmax(s, row_max, row_sum, correction, score_to_log2);
+        online_softmax(s, row_max, row_sum, correction, score_to_log2, row_bias);
         if (kDropout) apply_dropout(s, tile * kBlockN, thread_row, quad_lane, b, h, p);
         pack_p(p_frag, s);
 
@@ -1207,9 +1283,13 @@ static __device__ __forceinline__ void consume_item(const SharedLayout &smem, co
             attngen_fence_operands(s);
             attngen_mbarrier_arrive_warp(smem.k_empty(next_slot), lane);
             if (following >= tiles.tile_end) attngen_mbarrier_arrive_warp(smem.q_empty(q_buffer), lane); /* the item's last S */
-            if (kScoreModifier) modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
+            if constexpr (kScoreBias) {
+                bias_scores(s, row_bias, next * kBlockN, thread_row, quad_lane, nq, nk, modifier_state, raw_per_score);
+            } else if (kScoreModifier) {
+                modify_scores(s, next * kBlockN, thread_row, quad_lane, modifier_state, qk_descale);
+            }
             mask_scores(s, next * kBlockN, consumer_q_begin, consumer_q_end, thread_row, quad_lane, b, h, nq, nk);
-            online_softmax(s, row_max, row_sum, correction, score_to_log2);
+            online_softmax(s, row_max, row_sum, correction, score_to_log2, row_bias);
             if (kDropout) apply_dropout(s, next * kBlockN, thread_row, quad_lane, b, h, p);
             /* Keeps the softmax before the wait in the PTX. Note (nvcc 13.0): ptxas still schedules the
                WARPGROUP.DEPBAR of the wait below right after the masks, before the exponentials (seen in SASS; neither

@@ -41,6 +41,8 @@ constexpr int kSparseBlockColumns = 1;
 constexpr int kFixedHeadsQ = 0;  /* 0: given at run time */
 constexpr int kFixedHeadsKV = 0;
 constexpr bool kScoreModifier = false;  /* README.md, "Score modifiers" */
+constexpr bool kScoreBias = false;  /* the modifier as the raw score plus a bias (score_bias_*) */
+constexpr float kScoreBiasToLog2 = 0.0f;  /* its raw score to base 2 */
 constexpr int kScoreParameterCount = 0;  /* run-time arrays of the score modifiers */
 constexpr bool kSinks = false;  /* a learned sink logit per query head (README.md, "Attention sinks") */
 constexpr int kPageSize = 0;  /* keys per page of a paged K/V cache; 0: contiguous */
@@ -170,6 +172,37 @@ static __device__ __forceinline__ void score_modifier_parameter_gradients(float 
     (void)dm;
     (void)accumulators;
     /* no run-time arrays */
+}
+
+/* A modifier c · s + B(q, k) as the raw score plus a bias in the raw score's units, B / (c · scale) (kScoreBias;
+   the Hopper forward kernel; README.md, "Score modifiers"). Where u, the argument of the bias's |u|, keeps one
+   sign over a tile (side 1: u >= 0, side -1: u <= 0), the bias is score_bias_key_slope(side) · k +
+   score_bias_row(side, q); elsewhere score_bias_value(q, k). */
+static __device__ __forceinline__ float score_bias_sign_argument(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    return 1.0f;  /* kScoreBias is false: not called */
+}
+
+static __device__ __forceinline__ float score_bias_key_slope(int side, const ScoreModifierState &state) {
+    (void)side;
+    (void)state;
+    return 0.0f;  /* kScoreBias is false: not called */
+}
+
+static __device__ __forceinline__ float score_bias_row(int side, float q, const ScoreModifierState &state) {
+    (void)side;
+    (void)q;
+    (void)state;
+    return 0.0f;  /* kScoreBias is false: not called */
+}
+
+static __device__ __forceinline__ float score_bias_value(float q, float k, const ScoreModifierState &state) {
+    (void)q;
+    (void)k;
+    (void)state;
+    return 0.0f;  /* kScoreBias is false: not called */
 }
 
 /* Whether the tile of query rows from q_begin and keys from k_begin is skipped by a run-time mask (the

@@ -62,6 +62,9 @@ struct CUDAVariantHeader {
         lines.append("constexpr int kFixedHeadsQ = \(variant.heads.queryHeads ?? 0);  /* 0: given at run time */")
         lines.append("constexpr int kFixedHeadsKV = \(variant.heads.keyValueHeads ?? 0);")
         lines.append("constexpr bool kScoreModifier = \(!variant.scoreModifier.isEmpty);  /* README.md, \"Score modifiers\" */")
+        let bias = ScoreModifierHooksRendering(model: variant.scoreModifier, scale: variant.scale, dialect: .cuda).biasForm
+        lines.append("constexpr bool kScoreBias = \(bias != nil);  /* the modifier as the raw score plus a bias (score_bias_*) */")
+        lines.append("constexpr float kScoreBiasToLog2 = \(Literals.float(bias?.scoreToLog2 ?? 0));  /* its raw score to base 2 */")
         lines.append("constexpr int kScoreParameterCount = \(variant.scoreModifier.parameters.count);  /* run-time arrays of the score modifiers */")
         lines.append("constexpr bool kSinks = \(variant.hasSinks);  /* a learned sink logit per query head (README.md, \"Attention sinks\") */")
         lines.append("constexpr int kPageSize = \(variant.pageSize ?? 0);  /* keys per page of a paged K/V cache; 0: contiguous */")

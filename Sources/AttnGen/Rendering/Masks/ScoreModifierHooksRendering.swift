@@ -9,6 +9,7 @@
 /// | `score_modifier_log2_from_log2`  | (C) log2(e) · m(ln 2 · s) for the C forward pass's base-2 score       |
 /// | `score_modifier_derivative`      | m'(scale · s): the backward pass's factor on dS                       |
 /// | `score_modifier_parameter_gradients` | adds dm · ∂m/∂array_i[h] to accumulator i: the arrays' gradient  |
+/// | `score_bias_*`                   | (CUDA) a modifier c · s + B(q, k) as the raw score plus a bias (`ScoreBiasForm`) |
 ///
 /// Run-time arrays read `score_parameters[i * heads_q + h]`, i being the array's place in `model.parameters`;
 /// they are read once per (batch, head), in `score_modifier_prepare`.
@@ -23,13 +24,15 @@ struct ScoreModifierHooksRendering {
     /// The template values of the hooks, by placeholder.
     var values: [String: String] {
         guard !model.isEmpty else {
+            let dialectValues = dialect == .c ? ["score_modifier_value_from_log2": "return s;  /* no score modifier */"]
+                : Self.biasValues(nil, source: { _ in "" })
             return [
                 "score_modifier_state_size": "1",
                 "score_modifier_prepare": "state.value[0] = 0.0f;  /* no score modifier */",
                 "score_modifier_value": "return s;  /* no score modifier */",
                 "score_modifier_derivative": "return 1.0f;  /* no score modifier */",
                 "score_modifier_parameter_gradients": "/* no run-time arrays */",
-            ].merging(dialect == .c ? ["score_modifier_value_from_log2": "return s;  /* no score modifier */"] : [:]) { $1 }
+            ].merging(dialectValues) { $1 }
         }
         let raw = ScoreKernelForm(model: model, inputScale: scale, outputScale: Self.log2e)
         let base2 = ScoreKernelForm(model: model, inputScale: Self.ln2, outputScale: Self.log2e)
@@ -37,6 +40,8 @@ struct ScoreModifierHooksRendering {
         if dialect == .c {
             for value in base2.hoisted where !hoisted.contains(value) { hoisted.append(value) }
         }
+        let bias = biasForm
+        for expression in bias?.expressions ?? [] { expression.collectHoisted(into: &hoisted) }
         let state = dialect == .c ? "state->" : "state."
         let override: (ScoreExpression) -> String? = { expression in
             hoisted.firstIndex(of: expression).map { "\(state)value[\($0)]" }
@@ -63,7 +68,43 @@ struct ScoreModifierHooksRendering {
                 }.joined(separator: "\n"),
         ]
         if dialect == .c { values["score_modifier_value_from_log2"] = body(base2.value) }
+        if dialect == .cuda {
+            values.merge(Self.biasValues(bias) { $0.source(dialect, parameterIndex: parameterIndex, override: override) }) { $1 }
+        }
         return values
+    }
+
+    /// The modifier as the raw score plus a bias, for the CUDA kernels (nil for C, and where the modifier has no
+    /// such form).
+    var biasForm: ScoreBiasForm? {
+        dialect == .cuda && !model.isEmpty ? ScoreBiasForm(model: model, inputScale: scale) : nil
+    }
+
+    /// The bodies of the `score_bias_*` hooks (Templates/cuda/variant.cuh); without a bias form they are never
+    /// called (`kScoreBias` is false) and return constants.
+    private static func biasValues(_ bias: ScoreBiasForm?,
+                                   source: (ScoreExpression) -> String) -> [String: String] {
+        guard let bias else {
+            let unused = "  /* kScoreBias is false: not called */"
+            return [
+                "score_bias_sign_argument": "return 1.0f;" + unused,
+                "score_bias_key_slope": "return 0.0f;" + unused,
+                "score_bias_row": "return 0.0f;" + unused,
+                "score_bias_value": "return 0.0f;" + unused,
+            ]
+        }
+        func bySide(_ part: (ScoreBiasForm.Side) -> ScoreExpression) -> String {
+            let texts = bias.sides.map { source(part($0)) }
+            return texts.count == 1 ? "return \(texts[0]);"
+                : "return side > 0 ? \(texts[0]) : \(texts[1]);  /* u >= 0 : u <= 0 */"
+        }
+        return [
+            "score_bias_sign_argument": bias.signArgument.map { "return \(source($0));" }
+                ?? "return 1.0f;  /* no |u| of k: the bias is affine in k on every tile */",
+            "score_bias_key_slope": bySide(\.keySlope),
+            "score_bias_row": bySide(\.row),
+            "score_bias_value": "return \(source(bias.bias));",
+        ]
     }
 
     private func parameterIndex(_ name: String) -> Int {
