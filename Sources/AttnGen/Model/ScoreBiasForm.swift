@@ -4,14 +4,16 @@
 ///
 /// - the kernel's raw score x (s = inputScale · x) gets the bias in the same units, x + B / (c · inputScale), and
 ///   the softmax turns it into base 2 with `scoreToLog2` = log2 e · c · inputScale, as it does the plain score;
-/// - on a tile of keys where the bias is affine in k, `bias = keySlope · k + row(q)`, each score costs one
+/// - on the keys of a row where the bias is affine in k, `bias = keySlope · k + row(q)`, each score costs one
 ///   multiply-add (`x + keySlope · (k - k_first)`, the column's offset an immediate) and the row's part
 ///   `row(q) + keySlope · k_first` joins the row's maximum once per row: 3.5 operations fewer per score than the
-///   general form for ALiBi;
+///   general form for ALiBi (benchmarks/gpu/TUNING.md M5); the backward key kernel forms its exponentials the same
+///   way, the query's part once per query (M6);
 /// - a bias with |u| of one affine u = α q + β k + δ (ALiBi's |q - k|, or |q + nk - nq - k| bottom-right) is
 ///   affine in k where u keeps one sign: `sides` holds the form for u ≥ 0 (|u| → u) and for u ≤ 0 (|u| → -u); the
-///   kernel evaluates u at the corners of the tile (`signArgument`) and takes the general form `bias` where u
-///   changes sign inside it (the tiles that cross ALiBi's diagonal);
+///   forward kernel evaluates u (`signArgument`) at the ends of the keys each row keeps of a tile, the backward at
+///   the corners of a thread's keys and the step's queries, and a warp takes the general form `bias` where u
+///   changes sign for one of its rows (the tiles that cross ALiBi's diagonal without a mask);
 /// - without such an |u| the bias is affine in k everywhere: one side, for every tile.
 ///
 /// Nil (the kernels keep `ScoreKernelForm`) for every other modifier: one not linear in s (a soft cap), a factor c
